@@ -1,0 +1,212 @@
+package org.dspn4j.autodiff;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Reverse-mode differentiation over the graph that {@link Ops} records, with PyTorch's meaning.
+ *
+ * <p>Recording is on by default and per thread; {@link #noGrad()} switches it off for a scope.
+ * With {@code createGraph = true} the backward pass itself is recorded (every rule is written with
+ * {@link Ops}), so the returned gradients can be differentiated again — DSPN's training step needs
+ * exactly this: the outer loss differentiates through the inner gradient steps (spec §2.2).
+ */
+public final class Autograd {
+    private static final ThreadLocal<boolean[]> RECORDING = ThreadLocal.withInitial(() -> new boolean[] {true});
+
+    private Autograd() {
+    }
+
+    /** Whether ops record their backward rules on this thread. */
+    public static boolean isRecording() {
+        return RECORDING.get()[0];
+    }
+
+    /** A scope in which nothing is recorded: {@code try (var s = Autograd.noGrad()) { ... }}. */
+    public static Scope noGrad() {
+        return setRecording(false);
+    }
+
+    /** A scope in which recording is on again (e.g. DSPN's decoder inside an evaluation). */
+    public static Scope enableGrad() {
+        return setRecording(true);
+    }
+
+    private static Scope setRecording(boolean on) {
+        boolean[] flag = RECORDING.get();
+        boolean before = flag[0];
+        flag[0] = on;
+        return () -> flag[0] = before;
+    }
+
+    /** Restores the previous recording state when closed. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Gradients of {@code sum_i <outputs[i], gradOutputs[i]>} with respect to each input.
+     *
+     * @param outputs     tensors to differentiate
+     * @param inputs      tensors to differentiate with respect to (leaves or intermediates)
+     * @param gradOutputs one per output, same shapes; null entries mean "ones" (for scalars)
+     * @param createGraph record the backward pass so the result can be differentiated again
+     * @return one gradient per input; an input the outputs do not depend on gets zeros
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph) {
+        if (gradOutputs != null && gradOutputs.length != outputs.length) {
+            throw new IllegalArgumentException("grad: " + outputs.length + " outputs but " + gradOutputs.length + " gradOutputs");
+        }
+        Set<Tensor> inputSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        Collections.addAll(inputSet, inputs);
+        List<Tensor> order = topologicalOrder(outputs, inputSet);
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        Set<Tensor> relevant = Collections.newSetFromMap(new IdentityHashMap<>());
+        relevant.addAll(order);
+        try (Scope s = setRecording(createGraph)) {
+            for (int i = 0; i < outputs.length; i++) {
+                Tensor o = outputs[i];
+                Tensor g = gradOutputs == null ? null : gradOutputs[i];
+                if (g == null) {
+                    if (o.numel() != 1) {
+                        throw new IllegalArgumentException("grad: output " + i + " has shape " + Shape.str(o.shape())
+                                + "; a gradOutput is needed for non-scalar outputs");
+                    }
+                    g = Ops.onesLike(o);
+                } else if (!Shape.same(g.shape(), o.shape())) {
+                    throw new IllegalArgumentException("grad: gradOutput " + Shape.str(g.shape()) + " does not match output "
+                            + Shape.str(o.shape()));
+                }
+                if (relevant.contains(o)) {
+                    accumulate(grads, o, g);
+                }
+            }
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor g = grads.get(t);
+                if (g == null || !(t.node() instanceof Node)) {
+                    continue;
+                }
+                Node n = (Node) t.node();
+                boolean[] needed = new boolean[n.inputs.length];
+                boolean any = false;
+                for (int k = 0; k < needed.length; k++) {
+                    needed[k] = relevant.contains(n.inputs[k]);
+                    any |= needed[k];
+                }
+                if (!any) {
+                    continue;
+                }
+                Tensor[] gi = n.rule.apply(g, needed);
+                for (int k = 0; k < needed.length; k++) {
+                    if (needed[k] && gi[k] != null) {
+                        if (!Shape.same(gi[k].shape(), n.inputs[k].shape())) {
+                            throw new IllegalStateException("backward of " + n.op + " gave gradient " + Shape.str(gi[k].shape())
+                                    + " for input " + k + " of shape " + Shape.str(n.inputs[k].shape()));
+                        }
+                        accumulate(grads, n.inputs[k], gi[k]);
+                    }
+                }
+                if (!inputSet.contains(t)) {
+                    grads.remove(t); // free intermediate gradients as soon as they are consumed
+                }
+            }
+            Tensor[] out = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                Tensor g = grads.get(inputs[i]);
+                out[i] = g != null ? g : Ops.zerosLike(inputs[i]);
+            }
+            return out;
+        }
+    }
+
+    /** Gradient of one scalar output with respect to the inputs. */
+    public static Tensor[] grad(Tensor output, Tensor[] inputs, boolean createGraph) {
+        return grad(new Tensor[] {output}, inputs, null, createGraph);
+    }
+
+    /**
+     * Accumulates d(output)/d(leaf) into the {@code grad()} of every leaf that requires gradients,
+     * as PyTorch's {@code backward()}; the graph is not recorded.
+     */
+    public static void backward(Tensor output) {
+        List<Tensor> leaves = new ArrayList<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Tensor> stack = new ArrayDeque<>();
+        stack.push(output);
+        seen.add(output);
+        while (!stack.isEmpty()) {
+            Tensor t = stack.pop();
+            if (t.node() instanceof Node) {
+                for (Tensor in : ((Node) t.node()).inputs) {
+                    if (seen.add(in)) {
+                        stack.push(in);
+                    }
+                }
+            } else if (t.requiresGrad()) {
+                leaves.add(t);
+            }
+        }
+        Tensor[] gs = grad(output, leaves.toArray(new Tensor[0]), false);
+        for (int i = 0; i < gs.length; i++) {
+            Tensor leaf = leaves.get(i);
+            leaf.setGrad(leaf.grad() == null ? gs[i] : Ops.add(leaf.grad(), gs[i]));
+        }
+    }
+
+    private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g) {
+        Tensor prev = grads.get(t);
+        grads.put(t, prev == null ? g : Ops.add(prev, g));
+    }
+
+    /**
+     * Tensors that lie on a path from an input to an output, in an order where every tensor comes
+     * after the tensors it was computed from.
+     */
+    private static List<Tensor> topologicalOrder(Tensor[] outputs, Set<Tensor> inputs) {
+        Map<Tensor, Boolean> dependsOnInput = new IdentityHashMap<>();
+        List<Tensor> order = new ArrayList<>();
+        // iterative post-order DFS; the graph of a 10-step DSPN unroll is far too deep for recursion
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        for (Tensor o : outputs) {
+            if (dependsOnInput.containsKey(o)) {
+                continue;
+            }
+            stack.push(new Object[] {o, 0});
+            while (!stack.isEmpty()) {
+                Object[] top = stack.peek();
+                Tensor t = (Tensor) top[0];
+                int next = (Integer) top[1];
+                Tensor[] parents = t.node() instanceof Node ? ((Node) t.node()).inputs : new Tensor[0];
+                if (next < parents.length) {
+                    top[1] = next + 1;
+                    Tensor p = parents[next];
+                    if (!dependsOnInput.containsKey(p)) {
+                        dependsOnInput.put(p, Boolean.FALSE); // on the stack
+                        stack.push(new Object[] {p, 0});
+                    }
+                    continue;
+                }
+                stack.pop();
+                boolean dep = inputs.contains(t);
+                for (Tensor p : parents) {
+                    dep |= Boolean.TRUE.equals(dependsOnInput.get(p));
+                }
+                dependsOnInput.put(t, dep);
+                if (dep) {
+                    order.add(t);
+                }
+            }
+        }
+        return order;
+    }
+}

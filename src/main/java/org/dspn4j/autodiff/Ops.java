@@ -1,0 +1,433 @@
+package org.dspn4j.autodiff;
+
+import java.util.Arrays;
+
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Backend.Binary;
+import org.dspn4j.tensor.Backend.Unary;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Differentiable ops: each one computes its forward value through the tensor's {@link Backend} and,
+ * while {@link Autograd#isRecording()}, records its backward rule right beside it. Every rule is
+ * written with these same ops, so gradients can be differentiated again (grad-of-grad).
+ *
+ * <p>Derivatives at kinks follow PyTorch: ReLU's derivative at 0 is 0, |x|'s is 0 at 0, clamp passes
+ * the gradient at its bounds, max/sort/max-pool send it to the returned index. Index-producing ops
+ * ({@link #argsort}, {@link #argmax}) and masks ({@link #step}, {@link #sign}, {@link #inRange})
+ * are constants to autodiff.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    // ================================================================ recording
+
+    private static Tensor record(Tensor out, String op, Tensor[] inputs, Node.Rule rule) {
+        if (!Autograd.isRecording()) {
+            return out;
+        }
+        for (Tensor in : inputs) {
+            if (in != null && in.requiresGrad()) {
+                out.setNode(new Node(op, inputs, rule));
+                return out;
+            }
+        }
+        return out;
+    }
+
+    private static Tensor[] grads(Tensor... g) {
+        return g;
+    }
+
+    // ================================================================ constants
+
+    public static Tensor zerosLike(Tensor a) {
+        return a.backend().full(0.0, a.dtype(), a.shape());
+    }
+
+    public static Tensor onesLike(Tensor a) {
+        return a.backend().full(1.0, a.dtype(), a.shape());
+    }
+
+    /** A scalar (shape ()) of the same backend and dtype as {@code like}. */
+    public static Tensor scalar(double v, Tensor like) {
+        return like.backend().full(v, like.dtype());
+    }
+
+    // ================================================================ elementwise binary (broadcasting)
+
+    public static Tensor add(Tensor a, Tensor b) {
+        Tensor out = a.backend().binary(Binary.ADD, a, b);
+        return record(out, "add", new Tensor[] {a, b}, (g, n) -> grads(
+                n[0] ? sumToShape(g, a.shape()) : null,
+                n[1] ? sumToShape(g, b.shape()) : null));
+    }
+
+    public static Tensor sub(Tensor a, Tensor b) {
+        Tensor out = a.backend().binary(Binary.SUB, a, b);
+        return record(out, "sub", new Tensor[] {a, b}, (g, n) -> grads(
+                n[0] ? sumToShape(g, a.shape()) : null,
+                n[1] ? sumToShape(neg(g), b.shape()) : null));
+    }
+
+    public static Tensor mul(Tensor a, Tensor b) {
+        Tensor out = a.backend().binary(Binary.MUL, a, b);
+        return record(out, "mul", new Tensor[] {a, b}, (g, n) -> grads(
+                n[0] ? sumToShape(mul(g, b), a.shape()) : null,
+                n[1] ? sumToShape(mul(g, a), b.shape()) : null));
+    }
+
+    public static Tensor div(Tensor a, Tensor b) {
+        Tensor out = a.backend().binary(Binary.DIV, a, b);
+        return record(out, "div", new Tensor[] {a, b}, (g, n) -> grads(
+                n[0] ? sumToShape(div(g, b), a.shape()) : null,
+                // d(a/b)/db = -a/b^2 = -(a/b)/b
+                n[1] ? sumToShape(neg(div(mul(g, out), b)), b.shape()) : null));
+    }
+
+    // ================================================================ elementwise unary
+
+    public static Tensor neg(Tensor a) {
+        return record(a.backend().unary(Unary.NEG, a), "neg", new Tensor[] {a}, (g, n) -> grads(neg(g)));
+    }
+
+    /** {@code a * scale + shift}. */
+    public static Tensor affine(Tensor a, double scale, double shift) {
+        return record(a.backend().affine(a, scale, shift), "affine", new Tensor[] {a},
+                (g, n) -> grads(affine(g, scale, 0.0)));
+    }
+
+    /** {@code a * s}. */
+    public static Tensor scale(Tensor a, double s) {
+        return affine(a, s, 0.0);
+    }
+
+    public static Tensor exp(Tensor a) {
+        Tensor out = a.backend().unary(Unary.EXP, a);
+        return record(out, "exp", new Tensor[] {a}, (g, n) -> grads(mul(g, out)));
+    }
+
+    public static Tensor log(Tensor a) {
+        return record(a.backend().unary(Unary.LOG, a), "log", new Tensor[] {a}, (g, n) -> grads(div(g, a)));
+    }
+
+    public static Tensor sqrt(Tensor a) {
+        Tensor out = a.backend().unary(Unary.SQRT, a);
+        return record(out, "sqrt", new Tensor[] {a}, (g, n) -> grads(div(scale(g, 0.5), out)));
+    }
+
+    public static Tensor pow(Tensor a, double p) {
+        Tensor out = a.backend().pow(a, p);
+        return record(out, "pow", new Tensor[] {a}, (g, n) -> grads(mul(g, scale(pow(a, p - 1.0), p))));
+    }
+
+    /** |a|; derivative sign(a), 0 at 0 (PyTorch). */
+    public static Tensor abs(Tensor a) {
+        return record(a.backend().unary(Unary.ABS, a), "abs", new Tensor[] {a}, (g, n) -> grads(mul(g, sign(a))));
+    }
+
+    /** max(a, 0); derivative 1 where a &gt; 0, 0 elsewhere (0 at 0, as PyTorch). */
+    public static Tensor relu(Tensor a) {
+        return record(a.backend().unary(Unary.RELU, a), "relu", new Tensor[] {a}, (g, n) -> grads(mul(g, step(a))));
+    }
+
+    public static Tensor sigmoid(Tensor a) {
+        Tensor out = a.backend().unary(Unary.SIGMOID, a);
+        return record(out, "sigmoid", new Tensor[] {a},
+                (g, n) -> grads(mul(g, mul(out, affine(out, -1.0, 1.0)))));
+    }
+
+    public static Tensor tanh(Tensor a) {
+        Tensor out = a.backend().unary(Unary.TANH, a);
+        return record(out, "tanh", new Tensor[] {a},
+                (g, n) -> grads(mul(g, affine(mul(out, out), -1.0, 1.0))));
+    }
+
+    /**
+     * Clamp into [lo, hi].
+     * NOTE: the gradient passes where lo ≤ a ≤ hi, bounds included, as PyTorch's clamp.
+     */
+    public static Tensor clamp(Tensor a, double lo, double hi) {
+        return record(a.backend().clamp(a, lo, hi), "clamp", new Tensor[] {a},
+                (g, n) -> grads(mul(g, inRange(a, lo, hi))));
+    }
+
+    /**
+     * Huber / smooth-L1 with β = 1, elementwise: ½r² for |r| &lt; 1, else |r| − ½. Its derivative is
+     * clamp(r, −1, 1), written with {@link #clamp} so the second derivative (1 inside [−1, 1], 0
+     * outside) follows.
+     */
+    public static Tensor smoothL1(Tensor r) {
+        return record(r.backend().unary(Unary.SMOOTH_L1, r), "smoothL1", new Tensor[] {r},
+                (g, n) -> grads(mul(g, clamp(r, -1.0, 1.0))));
+    }
+
+    // ---------------------------------------------------------------- constants to autodiff
+
+    /** 1 where a &gt; 0 else 0 (not differentiated). */
+    public static Tensor step(Tensor a) {
+        return a.backend().unary(Unary.STEP, a);
+    }
+
+    /** −1, 0 or +1 (not differentiated). */
+    public static Tensor sign(Tensor a) {
+        return a.backend().unary(Unary.SIGN, a);
+    }
+
+    /** 1 where lo ≤ a ≤ hi else 0 (not differentiated). */
+    public static Tensor inRange(Tensor a, double lo, double hi) {
+        return a.backend().inRange(a, lo, hi);
+    }
+
+    // ================================================================ reductions
+
+    /** Sum over {@code dims}. */
+    public static Tensor sum(Tensor a, int[] dims, boolean keepDim) {
+        int[] shape = a.shape();
+        Tensor out = a.backend().sum(a, dims, keepDim);
+        return record(out, "sum", new Tensor[] {a}, (g, n) -> {
+            int[] keep = shape.clone();
+            for (int d : dims) {
+                keep[Shape.dim("sum", d, shape.length)] = 1;
+            }
+            return grads(expand(reshape(g, keep), shape));
+        });
+    }
+
+    /** Sum of all elements, shape (). */
+    public static Tensor sum(Tensor a) {
+        int[] all = new int[a.rank()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return sum(a, all, false);
+    }
+
+    /** Mean over {@code dims}. */
+    public static Tensor mean(Tensor a, int[] dims, boolean keepDim) {
+        long count = 1;
+        for (int d : dims) {
+            count *= a.size(d);
+        }
+        return scale(sum(a, dims, keepDim), 1.0 / count);
+    }
+
+    /** Mean of all elements, shape (). */
+    public static Tensor mean(Tensor a) {
+        return scale(sum(a), 1.0 / a.numel());
+    }
+
+    /** Maximum along {@code dim}; the gradient goes to the first maximum. */
+    public static Tensor max(Tensor a, int dim, boolean keepDim) {
+        Tensor idx = argmax(a, dim);
+        Tensor v = gather(a, dim, idx);
+        return keepDim ? v : reshape(v, Shape.drop(a.shape(), Shape.dim("max", dim, a.rank())));
+    }
+
+    /** Index of the maximum along {@code dim}, keepDim shape, I64 (a constant). */
+    public static Tensor argmax(Tensor a, int dim) {
+        return a.backend().argmax(a, dim);
+    }
+
+    /** Sort permutation along {@code dim} (I64, a constant); stable: ties keep index order. */
+    public static Tensor argsort(Tensor a, int dim, boolean descending) {
+        return a.backend().argsort(a, dim, descending);
+    }
+
+    /**
+     * Sorted values along {@code dim} = gather(a, dim, argsort(a)), so the gradient of element j
+     * is the gradient of the sorted position it occupies.
+     */
+    public static Tensor sort(Tensor a, int dim, boolean descending) {
+        return gather(a, dim, argsort(a, dim, descending));
+    }
+
+    // ================================================================ linear algebra
+
+    /** (…, M, K)·(…, K, N) → (…, M, N), leading dimensions broadcast. */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        Tensor out = a.backend().matmul(a, b);
+        return record(out, "matmul", new Tensor[] {a, b}, (g, n) -> grads(
+                n[0] ? sumToShape(matmul(g, transpose(b, -1, -2)), a.shape()) : null,
+                n[1] ? sumToShape(matmul(transpose(a, -1, -2), g), b.shape()) : null));
+    }
+
+    // ================================================================ shape
+
+    public static Tensor reshape(Tensor a, int... shape) {
+        int[] in = a.shape();
+        Tensor out = a.backend().reshape(a, shape);
+        if (Shape.same(out.shape(), in) && !Autograd.isRecording()) {
+            return a;
+        }
+        return record(out, "reshape", new Tensor[] {a}, (g, n) -> grads(reshape(g, in)));
+    }
+
+    public static Tensor permute(Tensor a, int... perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[Shape.dim("permute", perm[i], perm.length)] = i;
+        }
+        return record(a.backend().permute(a, perm), "permute", new Tensor[] {a}, (g, n) -> grads(permute(g, inv)));
+    }
+
+    /** Swaps two dimensions. */
+    public static Tensor transpose(Tensor a, int d0, int d1) {
+        int r = a.rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        int x = Shape.dim("transpose", d0, r);
+        int y = Shape.dim("transpose", d1, r);
+        perm[x] = y;
+        perm[y] = x;
+        return permute(a, perm);
+    }
+
+    /** Inserts a size-1 dimension at {@code dim}. */
+    public static Tensor unsqueeze(Tensor a, int dim) {
+        int[] s = a.shape();
+        int d = dim < 0 ? dim + s.length + 1 : dim;
+        int[] out = new int[s.length + 1];
+        for (int i = 0, j = 0; i < out.length; i++) {
+            out[i] = i == d ? 1 : s[j++];
+        }
+        return reshape(a, out);
+    }
+
+    /** Broadcasts to {@code shape}; the gradient sums back over the broadcast dimensions. */
+    public static Tensor expand(Tensor a, int... shape) {
+        int[] in = a.shape();
+        if (Shape.same(in, shape)) {
+            return a;
+        }
+        return record(a.backend().expand(a, shape), "expand", new Tensor[] {a}, (g, n) -> grads(sumToShape(g, in)));
+    }
+
+    /** Sums {@code g} over the dimensions that broadcasting added or stretched, giving {@code shape}. */
+    public static Tensor sumToShape(Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (Shape.same(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        int[] dims = new int[gs.length];
+        int m = 0;
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) {
+                dims[m++] = i;
+            }
+        }
+        return reshape(sum(g, Arrays.copyOf(dims, m), false), shape);
+    }
+
+    public static Tensor concat(int dim, Tensor... parts) {
+        Tensor out = parts[0].backend().concat(dim, parts);
+        int k = Shape.dim("concat", dim, out.rank());
+        return record(out, "concat", parts, (g, n) -> {
+            Tensor[] gs = new Tensor[parts.length];
+            int at = 0;
+            for (int i = 0; i < parts.length; i++) {
+                int len = parts[i].size(k);
+                if (n[i]) {
+                    gs[i] = slice(g, k, at, at + len);
+                }
+                at += len;
+            }
+            return gs;
+        });
+    }
+
+    public static Tensor slice(Tensor a, int dim, int start, int end) {
+        int full = a.size(dim);
+        return record(a.backend().slice(a, dim, start, end), "slice", new Tensor[] {a},
+                (g, n) -> grads(padSlice(g, dim, start, full)));
+    }
+
+    /** Zeros of size {@code fullSize} along {@code dim} with {@code a} placed at {@code start} (slice's adjoint). */
+    public static Tensor padSlice(Tensor a, int dim, int start, int fullSize) {
+        int len = a.size(dim);
+        return record(a.backend().padSlice(a, dim, start, fullSize), "padSlice", new Tensor[] {a},
+                (g, n) -> grads(slice(g, dim, start, start + len)));
+    }
+
+    /** out = a[…index…] along {@code dim}; the gradient scatters back (adds at repeated indices). */
+    public static Tensor gather(Tensor a, int dim, Tensor index) {
+        return record(a.backend().gather(a, dim, index), "gather", new Tensor[] {a},
+                (g, n) -> grads(scatterAdd(zerosLike(a), dim, index, g)));
+    }
+
+    /** base with src added at index along dim. */
+    public static Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
+        return record(base.backend().scatterAdd(base, dim, index, src), "scatterAdd", new Tensor[] {base, src},
+                (g, n) -> grads(n[0] ? g : null, n[1] ? gather(g, dim, index) : null));
+    }
+
+    // ================================================================ images
+
+    /** conv2d as PyTorch: x (B, Cin, H, W), w (Cout, Cin, kh, kw), bias (Cout) or null. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        int[] xs = x.shape();
+        int[] ws = w.shape();
+        Tensor out = x.backend().conv2d(x, w, bias, stride, pad);
+        Tensor[] in = bias == null ? new Tensor[] {x, w} : new Tensor[] {x, w, bias};
+        return record(out, "conv2d", in, (g, n) -> {
+            Tensor gx = n[0] ? conv2dBackwardInput(g, w, xs, stride, pad) : null;
+            Tensor gw = n[1] ? conv2dBackwardWeight(x, g, ws, stride, pad) : null;
+            if (bias == null) {
+                return grads(gx, gw);
+            }
+            return grads(gx, gw, n[2] ? sum(g, new int[] {0, 2, 3}, false) : null);
+        });
+    }
+
+    /** The input-gradient of conv2d; bilinear in (gy, w), so its own rule is two convolutions. */
+    public static Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
+        int[] ws = w.shape();
+        Tensor out = gy.backend().conv2dBackwardInput(gy, w, xShape, stride, pad);
+        return record(out, "conv2dBackwardInput", new Tensor[] {gy, w}, (u, n) -> grads(
+                n[0] ? conv2d(u, w, null, stride, pad) : null,
+                n[1] ? conv2dBackwardWeight(u, gy, ws, stride, pad) : null));
+    }
+
+    /** The weight-gradient of conv2d; bilinear in (x, gy). */
+    public static Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
+        int[] xs = x.shape();
+        Tensor out = x.backend().conv2dBackwardWeight(x, gy, wShape, stride, pad);
+        return record(out, "conv2dBackwardWeight", new Tensor[] {x, gy}, (v, n) -> grads(
+                n[0] ? conv2dBackwardInput(gy, v, xs, stride, pad) : null,
+                n[1] ? conv2d(x, v, null, stride, pad) : null));
+    }
+
+    /**
+     * k×k max-pooling of x (B, C, H, W) with implicit −∞ padding; the gradient goes to the first
+     * maximum of each window.
+     */
+    public static Tensor maxPool2d(Tensor x, int k, int stride, int pad) {
+        int[] s = x.shape();
+        Tensor idx = x.backend().maxPool2dIndices(x, k, stride, pad);
+        int[] os = idx.shape();
+        Tensor flat = reshape(x, s[0], s[1], s[2] * s[3]);
+        Tensor v = gather(flat, 2, x.backend().reshape(idx, os[0], os[1], os[2] * os[3]));
+        return reshape(v, os);
+    }
+
+    // ================================================================ dtype
+
+    /** Converts between floating types (differentiable) or to an index type (a constant). */
+    public static Tensor cast(Tensor a, DType dtype) {
+        if (a.dtype() == dtype) {
+            return a;
+        }
+        Tensor out = a.backend().cast(a, dtype);
+        if (!dtype.isFloating()) {
+            return out;
+        }
+        DType from = a.dtype();
+        return record(out, "cast", new Tensor[] {a}, (g, n) -> grads(cast(g, from)));
+    }
+}

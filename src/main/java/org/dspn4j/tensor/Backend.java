@@ -1,0 +1,129 @@
+package org.dspn4j.tensor;
+
+/**
+ * The closed op set. Every op a model uses dispatches through a backend, which owns the storage.
+ * Ops are pure: they never modify their arguments and always return a new tensor. Gradients are not
+ * this layer's business — {@code org.dspn4j.autodiff.Ops} wraps each op with its backward rule.
+ *
+ * <p>All floating ops take and return tensors of one floating dtype; mixing F32 and F64 is an
+ * error. Index arguments (gather, scatter) are I32 or I64. Shape mismatches throw
+ * {@link IllegalArgumentException} naming the op and both shapes.
+ */
+public interface Backend {
+
+    /** Short name for run records, e.g. {@code cpu}. */
+    String name();
+
+    // ---------------------------------------------------------------- creation and transfer
+
+    /** Copies host values (row-major) into a new tensor, rounding to {@code dtype}. */
+    Tensor fromHost(double[] data, DType dtype, int... shape);
+
+    /** A host copy of the values, row-major. */
+    double[] toHost(Tensor t);
+
+    /** A tensor with every element equal to {@code value}. */
+    Tensor full(double value, DType dtype, int... shape);
+
+    /** Converts to another dtype (float → int truncates toward zero). */
+    Tensor cast(Tensor a, DType dtype);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** Binary elementwise ops with numpy broadcasting. */
+    enum Binary { ADD, SUB, MUL, DIV }
+
+    /**
+     * Unary elementwise ops. {@code SIGN} is −1/0/+1; {@code STEP} is 1 where x &gt; 0 else 0 (ReLU's
+     * derivative, 0 at 0 as in PyTorch). {@code SMOOTH_L1} is Huber with β = 1: ½r² for |r| &lt; 1,
+     * else |r| − ½.
+     */
+    enum Unary { NEG, EXP, LOG, SQRT, ABS, RELU, SIGMOID, TANH, SIGN, STEP, SMOOTH_L1 }
+
+    Tensor binary(Binary op, Tensor a, Tensor b);
+
+    Tensor unary(Unary op, Tensor a);
+
+    /** {@code a * scale + shift}, elementwise. */
+    Tensor affine(Tensor a, double scale, double shift);
+
+    /** {@code a^p} elementwise. */
+    Tensor pow(Tensor a, double p);
+
+    /** Clamp into [lo, hi]. */
+    Tensor clamp(Tensor a, double lo, double hi);
+
+    /** 1 where lo ≤ a ≤ hi (bounds included, as PyTorch's clamp gradient), else 0. */
+    Tensor inRange(Tensor a, double lo, double hi);
+
+    // ---------------------------------------------------------------- reductions and ordering
+
+    /** Sum over the given dimensions (any order, no repeats). */
+    Tensor sum(Tensor a, int[] dims, boolean keepDim);
+
+    /**
+     * Index (I64, keepDim shape) of the maximum along {@code dim}; the first maximum wins ties.
+     */
+    Tensor argmax(Tensor a, int dim);
+
+    /**
+     * Indices (I64, same shape as {@code a}) that sort {@code a} along {@code dim}. Tie rule: stable —
+     * equal values keep their index order, in both directions.
+     */
+    Tensor argsort(Tensor a, int dim, boolean descending);
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * Matrix product over the last two dimensions, (…, M, K)·(…, K, N) → (…, M, N); leading
+     * dimensions broadcast.
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ---------------------------------------------------------------- shape
+
+    /** Same data, new shape of equal element count. */
+    Tensor reshape(Tensor a, int... shape);
+
+    /** Reorders dimensions: output dim i is input dim {@code perm[i]}. */
+    Tensor permute(Tensor a, int... perm);
+
+    /** Broadcasts size-1 dimensions (and new leading ones) to {@code shape}. */
+    Tensor expand(Tensor a, int... shape);
+
+    /** Concatenates along {@code dim}; all other dimensions must match. */
+    Tensor concat(int dim, Tensor... parts);
+
+    /** Elements {@code start ≤ i < end} along {@code dim}. */
+    Tensor slice(Tensor a, int dim, int start, int end);
+
+    /** The adjoint of slice: zeros of size {@code fullSize} along {@code dim} with {@code a} at [start, start+len). */
+    Tensor padSlice(Tensor a, int dim, int start, int fullSize);
+
+    /** {@code out[…i…] = a[…index[…i…]…]} along {@code dim}; the output has the index's shape. */
+    Tensor gather(Tensor a, int dim, Tensor index);
+
+    /** {@code base} plus {@code src} added at {@code index} along {@code dim} (in index order). */
+    Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src);
+
+    // ---------------------------------------------------------------- images
+
+    /**
+     * 2-D cross-correlation as PyTorch's conv2d: x (B, Cin, H, W), w (Cout, Cin, kh, kw), optional
+     * bias (Cout) → (B, Cout, Ho, Wo), zero padding {@code pad} on all sides.
+     */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad);
+
+    /** The gradient of conv2d with respect to x given gy (a transposed convolution). */
+    Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad);
+
+    /** The gradient of conv2d with respect to w given x and gy. */
+    Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad);
+
+    /**
+     * For max-pooling x (B, C, H, W) with a k×k window: I64 indices (B, C, Ho, Wo) into each H·W
+     * plane of the maximum in each window (padding never wins; the first maximum in row-major
+     * window order wins ties).
+     */
+    Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad);
+}
