@@ -1,0 +1,58 @@
+package org.dspn4j.loss;
+
+import static org.dspn4j.autodiff.Ops.*;
+
+import java.util.List;
+
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * The Chamfer set loss as the authors compute it (spec §3.2): with d(i, j) the per-element Huber
+ * cost ({@link Huber#pairwiseCost}),
+ * <pre>
+ *   L_cha(Ŷ, Y) = (1/N) Σ_j min_i d(i, j) + (1/N) Σ_i min_j d(i, j)
+ * </pre>
+ * averaged over the batch. Every one of the N slots takes part (padding included, as zero vectors
+ * with mask 0). The gradient of each min goes to the first minimising element.
+ */
+public final class ChamferLoss {
+    private ChamferLoss() {
+    }
+
+    /**
+     * @param pred   (…, C', N) — e.g. (K, B, C+1, N) for the K = T+1 DSPN steps
+     * @param target (…, C', N), broadcast against pred's leading dimensions
+     * @return the loss per leading index, averaged over the batch and slots: (K) for a (K, B, C', N) pred
+     */
+    public static Tensor perStep(Tensor pred, Tensor target) {
+        Tensor cost = Huber.pairwiseCost(pred, target); // (…, N, M)
+        int r = cost.rank();
+        Tensor minOverPred = neg(max(neg(cost), r - 2, false));   // (…, M)
+        Tensor minOverTarget = neg(max(neg(cost), r - 1, false)); // (…, N)
+        Tensor both = add(minOverPred, minOverTarget);          // (…, B, N): added slot by slot, as the authors
+        return both.rank() <= 2 ? mean(both) : mean(both, new int[] {both.rank() - 2, both.rank() - 1}, false);
+    }
+
+    /**
+     * The DSPN outer loss: the mean over all given steps (T + 1, Ŷ(0) included) of the Chamfer loss.
+     *
+     * @param sets   the T + 1 sets (B, C, N)
+     * @param masks  the T + 1 masks (B, N)
+     * @param target (B, C, N)
+     * @param targetMask (B, N)
+     * @return a scalar
+     */
+    public static Tensor meanOverSteps(List<Tensor> sets, List<Tensor> masks, Tensor target, Tensor targetMask) {
+        Tensor[] stacked = new Tensor[sets.size()];
+        for (int k = 0; k < stacked.length; k++) {
+            stacked[k] = unsqueeze(withMask(sets.get(k), masks.get(k)), 0);
+        }
+        Tensor pred = concat(0, stacked); // (K, B, C+1, N)
+        return mean(perStep(pred, withMask(target, targetMask)));
+    }
+
+    /** Appends the mask as one more channel (spec §3.2, "--mask-feature"): (B, C, N), (B, N) → (B, C+1, N). */
+    public static Tensor withMask(Tensor set, Tensor mask) {
+        return concat(1, set, unsqueeze(mask, 1));
+    }
+}

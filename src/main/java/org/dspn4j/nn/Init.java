@@ -1,0 +1,41 @@
+package org.dspn4j.nn;
+
+import org.apache.commons.math3.random.RandomGenerator;
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Initialisers as the authors use them (spec §4.4, §10.6): Xavier-uniform for every Linear and
+ * Conv weight with zero bias, N(0, 1) for FSPool, U[0, 1) for DSPN's starting set, PyTorch's
+ * default U(−1/√H, 1/√H) for the LSTM. All draws come from one seeded generator in a fixed order.
+ */
+public final class Init {
+    private Init() {
+    }
+
+    /** Xavier/Glorot uniform: U(−a, a), a = √(6 / (fanIn + fanOut)). */
+    public static Tensor xavierUniform(Backend be, DType dt, RandomGenerator rng, int fanIn, int fanOut, int... shape) {
+        double a = Math.sqrt(6.0 / (fanIn + fanOut));
+        return uniform(be, dt, rng, -a, a, shape);
+    }
+
+    /** U[lo, hi). */
+    public static Tensor uniform(Backend be, DType dt, RandomGenerator rng, double lo, double hi, int... shape) {
+        double[] d = new double[Shape.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = lo + (hi - lo) * rng.nextDouble();
+        }
+        return be.fromHost(d, dt, shape);
+    }
+
+    /** N(0, 1). */
+    public static Tensor normal(Backend be, DType dt, RandomGenerator rng, int... shape) {
+        double[] d = new double[Shape.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextGaussian();
+        }
+        return be.fromHost(d, dt, shape);
+    }
+}

@@ -1,0 +1,107 @@
+package org.dspn4j.optim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.dspn4j.nn.Parameter;
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Backend.Binary;
+import org.dspn4j.tensor.Backend.Unary;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Adam with PyTorch's semantics (spec §6, §11): β = (0.9, 0.999), ε = 1e-8 added after the square
+ * root of the bias-corrected second moment, no weight decay:
+ * <pre>
+ *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²
+ *   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε)
+ * </pre>
+ * The update runs on the parameters' backend with no autodiff recording.
+ */
+public final class Adam {
+    private final List<String> names;
+    private final List<Parameter> params;
+    private final Tensor[] m;
+    private final Tensor[] v;
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private long step;
+
+    public Adam(Map<String, Parameter> params, double lr) {
+        this(params, lr, 0.9, 0.999, 1e-8);
+    }
+
+    public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps) {
+        this.names = new ArrayList<>(params.keySet());
+        this.params = new ArrayList<>(params.values());
+        this.m = new Tensor[this.params.size()];
+        this.v = new Tensor[this.params.size()];
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    /**
+     * One update with the given gradients, one per parameter in the map's order (null = no
+     * gradient: the parameter and its moments are left alone, as PyTorch does).
+     */
+    public void step(Tensor[] grads) {
+        if (grads.length != params.size()) {
+            throw new IllegalArgumentException("Adam: " + grads.length + " gradients for " + params.size() + " parameters");
+        }
+        step++;
+        double bc1 = 1.0 - Math.pow(beta1, step);
+        double bc2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, step));
+        double stepSize = lr / bc1;
+        for (int i = 0; i < grads.length; i++) {
+            Tensor g = grads[i];
+            if (g == null) {
+                continue;
+            }
+            Tensor p = params.get(i).value();
+            Backend be = p.backend();
+            g = g.detach();
+            if (m[i] == null) {
+                m[i] = be.full(0.0, p.dtype(), p.shape());
+                v[i] = be.full(0.0, p.dtype(), p.shape());
+            }
+            m[i] = be.binary(Binary.ADD, be.affine(m[i], beta1, 0.0), be.affine(g, 1.0 - beta1, 0.0));
+            v[i] = be.binary(Binary.ADD, be.affine(v[i], beta2, 0.0),
+                    be.affine(be.binary(Binary.MUL, g, g), 1.0 - beta2, 0.0));
+            Tensor denom = be.affine(be.unary(Unary.SQRT, v[i]), 1.0 / bc2Sqrt, eps);
+            Tensor update = be.affine(be.binary(Binary.DIV, m[i], denom), stepSize, 0.0);
+            params.get(i).set(be.binary(Binary.SUB, p, update));
+        }
+    }
+
+    /** Steps taken so far (PyTorch's {@code state["step"]}). */
+    public long steps() {
+        return step;
+    }
+
+    /** Parameter names in update order (for checkpoints). */
+    public List<String> names() {
+        return names;
+    }
+
+    /** First moment of parameter i, or null before its first update. */
+    public Tensor firstMoment(int i) {
+        return m[i];
+    }
+
+    /** Second moment of parameter i, or null before its first update. */
+    public Tensor secondMoment(int i) {
+        return v[i];
+    }
+
+    /** Restores state saved from a checkpoint. */
+    public void restore(long steps, Tensor[] firstMoments, Tensor[] secondMoments) {
+        this.step = steps;
+        System.arraycopy(firstMoments, 0, m, 0, m.length);
+        System.arraycopy(secondMoments, 0, v, 0, v.length);
+    }
+}

@@ -1,0 +1,194 @@
+package org.dspn4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.dspn4j.tensor.Backend.Binary;
+import org.dspn4j.tensor.Backend.Unary;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Values of every backend op on small hand-worked cases. */
+class CpuBackendTest {
+    private static final CpuBackend BE = new CpuBackend(2);
+
+    @AfterAll
+    static void close() {
+        BE.close();
+    }
+
+    private static Tensor t(int[] shape, double... v) {
+        return BE.fromHost(v, DType.F64, shape);
+    }
+
+    private static int[] s(int... d) {
+        return d;
+    }
+
+    private static void eq(Tensor actual, int[] shape, double... expected) {
+        assertArrayEquals(shape, actual.shape(), "shape");
+        assertArrayEquals(expected, actual.toDoubles(), 1e-12);
+    }
+
+    @Test
+    void binaryOpsBroadcastLikeNumpy() {
+        Tensor a = t(s(2, 3), 1, 2, 3, 4, 5, 6);
+        Tensor row = t(s(3), 10, 20, 30);
+        Tensor col = t(s(2, 1), 100, 200);
+        eq(BE.binary(Binary.ADD, a, row), s(2, 3), 11, 22, 33, 14, 25, 36);
+        eq(BE.binary(Binary.SUB, a, col), s(2, 3), -99, -98, -97, -196, -195, -194);
+        eq(BE.binary(Binary.MUL, col, row), s(2, 3), 1000, 2000, 3000, 2000, 4000, 6000);
+        eq(BE.binary(Binary.DIV, a, t(s(), 2)), s(2, 3), 0.5, 1, 1.5, 2, 2.5, 3);
+    }
+
+    @Test
+    void shapeMismatchNamesOpAndBothShapes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BE.binary(Binary.ADD, t(s(2, 3), new double[6]), t(s(4), new double[4])));
+        assertTrue(e.getMessage().contains("add") && e.getMessage().contains("(2, 3)") && e.getMessage().contains("(4,)"),
+                e.getMessage());
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+                () -> BE.matmul(t(s(2, 3), new double[6]), t(s(2, 3), new double[6])));
+        assertTrue(m.getMessage().contains("matmul") && m.getMessage().contains("(2, 3) and (2, 3)"), m.getMessage());
+    }
+
+    @Test
+    void unaryOps() {
+        Tensor x = t(s(4), -2, -0.5, 0, 1.5);
+        eq(BE.unary(Unary.NEG, x), s(4), 2, 0.5, 0, -1.5);
+        eq(BE.unary(Unary.ABS, x), s(4), 2, 0.5, 0, 1.5);
+        eq(BE.unary(Unary.RELU, x), s(4), 0, 0, 0, 1.5);
+        eq(BE.unary(Unary.STEP, x), s(4), 0, 0, 0, 1);
+        eq(BE.unary(Unary.SIGN, x), s(4), -1, -1, 0, 1);
+        // Huber beta=1: 0.5 r^2 inside |r| < 1, |r| - 0.5 outside
+        eq(BE.unary(Unary.SMOOTH_L1, x), s(4), 1.5, 0.125, 0, 1.0);
+        eq(BE.unary(Unary.EXP, t(s(2), 0, 1)), s(2), 1, Math.E);
+        eq(BE.unary(Unary.LOG, t(s(2), 1, Math.E)), s(2), 0, 1);
+        eq(BE.unary(Unary.SQRT, t(s(2), 4, 9)), s(2), 2, 3);
+        eq(BE.unary(Unary.SIGMOID, t(s(2), 0, -1000)), s(2), 0.5, 0);
+        eq(BE.unary(Unary.TANH, t(s(1), 0)), s(1), 0);
+        eq(BE.pow(t(s(2), 2, 3), 3), s(2), 8, 27);
+        eq(BE.affine(t(s(2), 1, 2), 2, -1), s(2), 1, 3);
+        eq(BE.clamp(x, -1, 1), s(4), -1, -0.5, 0, 1);
+        eq(BE.inRange(t(s(5), -1.5, -1, 0, 1, 1.5), -1, 1), s(5), 0, 1, 1, 1, 0);
+    }
+
+    @Test
+    void reductions() {
+        Tensor a = t(s(2, 3), 1, 2, 3, 4, 5, 6);
+        eq(BE.sum(a, s(0), false), s(3), 5, 7, 9);
+        eq(BE.sum(a, s(1), true), s(2, 1), 6, 15);
+        eq(BE.sum(a, s(0, 1), false), s(), 21);
+        eq(BE.argmax(t(s(2, 3), 1, 5, 5, 7, 2, 7), 1), s(2, 1), 1, 0); // first maximum wins
+    }
+
+    @Test
+    void argsortIsStableInBothDirections() {
+        Tensor a = t(s(1, 5), 3, 1, 3, 2, 1);
+        eq(BE.argsort(a, 1, true), s(1, 5), 0, 2, 3, 1, 4);
+        eq(BE.argsort(a, 1, false), s(1, 5), 1, 4, 3, 0, 2);
+        Tensor cols = t(s(3, 2), 1, 9, 3, 8, 2, 7);
+        eq(BE.argsort(cols, 0, true), s(3, 2), 1, 0, 2, 1, 0, 2);
+    }
+
+    @Test
+    void matmulPlainAndBroadcast() {
+        Tensor a = t(s(2, 2), 1, 2, 3, 4);
+        Tensor b = t(s(2, 2), 5, 6, 7, 8);
+        eq(BE.matmul(a, b), s(2, 2), 19, 22, 43, 50);
+        Tensor xb = t(s(2, 2, 1), 1, 1, 2, 0);
+        eq(BE.matmul(a, xb), s(2, 2, 1), 3, 7, 2, 6);
+    }
+
+    @Test
+    void shapeOps() {
+        Tensor a = t(s(2, 3), 1, 2, 3, 4, 5, 6);
+        eq(BE.permute(a, 1, 0), s(3, 2), 1, 4, 2, 5, 3, 6);
+        eq(BE.reshape(a, 3, -1), s(3, 2), 1, 2, 3, 4, 5, 6);
+        eq(BE.expand(t(s(2, 1), 7, 8), 2, 3), s(2, 3), 7, 7, 7, 8, 8, 8);
+        eq(BE.concat(1, a, t(s(2, 1), 9, 10)), s(2, 4), 1, 2, 3, 9, 4, 5, 6, 10);
+        eq(BE.slice(a, 1, 1, 3), s(2, 2), 2, 3, 5, 6);
+        eq(BE.padSlice(t(s(2, 1), 9, 10), 1, 1, 3), s(2, 3), 0, 9, 0, 0, 10, 0);
+        Tensor idx = BE.fromHost(new double[] {2, 0, 0, 1}, DType.I64, 2, 2);
+        eq(BE.gather(a, 1, idx), s(2, 2), 3, 1, 4, 5);
+        eq(BE.scatterAdd(BE.full(0, DType.F64, 2, 3), 1, idx, t(s(2, 2), 1, 2, 3, 4)), s(2, 3), 2, 0, 1, 3, 4, 0);
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> BE.gather(a, 1, BE.fromHost(new double[] {3}, DType.I64, 1, 1)));
+    }
+
+    @Test
+    void conv2dHandWorked() {
+        // 1 image, 1 channel 3x3 = 1..9, kernel 2x2 of ones, stride 1, no pad: window sums
+        Tensor x = t(s(1, 1, 3, 3), 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        Tensor w = t(s(1, 1, 2, 2), 1, 1, 1, 1);
+        eq(BE.conv2d(x, w, t(s(1), 0.5), 1, 0), s(1, 1, 2, 2), 12.5, 16.5, 24.5, 28.5);
+        // pad 1, stride 2: windows at (-1,-1),(−1,1),(1,−1),(1,1)
+        eq(BE.conv2d(x, w, null, 2, 1), s(1, 1, 2, 2), 1, 5, 11, 28);
+        // backward input of all-ones gy: how often each pixel is covered by a window
+        Tensor gy = BE.full(1, DType.F64, 1, 1, 2, 2);
+        eq(BE.conv2dBackwardInput(gy, w, s(1, 1, 3, 3), 1, 0), s(1, 1, 3, 3), 1, 2, 1, 2, 4, 2, 1, 2, 1);
+        // backward weight of all-ones gy: sums of the shifted 2x2 sub-images
+        eq(BE.conv2dBackwardWeight(x, gy, s(1, 1, 2, 2), 1, 0), s(1, 1, 2, 2), 12, 16, 24, 28);
+    }
+
+    @Test
+    void maxPoolIndicesPickFirstMaximumAndNeverPadding() {
+        Tensor x = t(s(1, 1, 3, 3), -1, -2, -3, -4, -5, -6, -7, -8, -9);
+        // 3x3 window stride 2 pad 1 -> 2x2 output; padding counts as -inf
+        eq(BE.maxPool2dIndices(x, 3, 2, 1), s(1, 1, 2, 2), 0, 1, 3, 4);
+        Tensor ties = t(s(1, 1, 2, 2), 1, 1, 1, 1);
+        eq(BE.maxPool2dIndices(ties, 2, 2, 0), s(1, 1, 1, 1), 0);
+    }
+
+    @Test
+    void f32ResultsAreRoundedToFloat() {
+        Tensor a = BE.fromHost(new double[] {0.1}, DType.F32, 1);
+        assertEquals((double) 0.1f, a.toDoubles()[0]);
+        Tensor b = BE.binary(Binary.ADD, a, a);
+        assertEquals((double) (float) (2 * (double) 0.1f), b.toDoubles()[0]);
+        assertThrows(IllegalArgumentException.class,
+                () -> BE.binary(Binary.ADD, a, BE.fromHost(new double[] {0.1}, DType.F64, 1)));
+    }
+
+    @Test
+    void sameBitsWhateverTheThreadCount() {
+        Random r = new Random(3);
+        double[] x = new double[2 * 8 * 9 * 9];
+        double[] w = new double[16 * 8 * 3 * 3];
+        double[] m = new double[37 * 53];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextGaussian();
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = r.nextGaussian();
+        }
+        for (int i = 0; i < m.length; i++) {
+            m[i] = r.nextGaussian();
+        }
+        double[][] ref = null;
+        for (int threads : new int[] {1, 2, 3, 7}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                Tensor xt = be.fromHost(x, DType.F64, 2, 8, 9, 9);
+                Tensor wt = be.fromHost(w, DType.F64, 16, 8, 3, 3);
+                Tensor y = be.conv2d(xt, wt, null, 1, 1);
+                Tensor gx = be.conv2dBackwardInput(y, wt, xt.shape(), 1, 1);
+                Tensor gw = be.conv2dBackwardWeight(xt, y, wt.shape(), 1, 1);
+                Tensor mt = be.fromHost(m, DType.F64, 37, 53);
+                Tensor mm = be.matmul(mt, be.permute(mt, 1, 0));
+                double[][] got = {y.toDoubles(), gx.toDoubles(), gw.toDoubles(), mm.toDoubles(),
+                        be.argsort(mt, 1, true).toDoubles()};
+                if (ref == null) {
+                    ref = got;
+                } else {
+                    for (int k = 0; k < got.length; k++) {
+                        assertArrayEquals(ref[k], got[k], 0.0, "threads=" + threads + " output " + k);
+                    }
+                }
+            }
+        }
+    }
+}
