@@ -5,7 +5,7 @@ Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate.py            # Debian's python3-torch (1.13) or any recent PyTorch
 
-Writes golden/ops.npz. Each op case stores, under "<case>/":
+Writes golden/ops.npz (single ops) and golden/models.npz (whole models, see model_cases()). Each op case stores, under "<case>/":
   x0, x1, ...   the inputs (float64; index tensors are fixed in the case and stored as idx)
   out           op(x)
   w             a fixed upstream weight; the scalar checked is f = sum(0.3 * out**3 + w * out)
@@ -20,6 +20,8 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+import reference_model as rm
 
 GENERATOR_VERSION = 1
 torch.set_default_dtype(torch.float64)
@@ -118,6 +120,90 @@ def op_case(name, shapes, gen, fn, rng):
     return {f"{name}/{k}": v.detach().numpy().astype(np.float64) for k, v in rec.items()}
 
 
+class DirectLatent(torch.nn.Module):
+    """A stand-in input encoder for the CLEVR set cases: z is a parameter, the images are ignored."""
+
+    def __init__(self, b, d):
+        super().__init__()
+        self.z = torch.nn.Parameter(torch.randn(b, d))
+
+    def forward(self, images):
+        return self.z
+
+
+def random_sets(rng, b, c, n, min_size):
+    """Targets: random features in [0, 1) for the first size_b slots, zero padding, mask 1/0."""
+    sets = np.zeros((b, c, n))
+    masks = np.zeros((b, n))
+    for i in range(b):
+        size = rng.integers(min_size, n + 1)
+        sets[i, :, :size] = rng.random((c, size))
+        masks[i, :size] = 1.0
+    return torch.tensor(sets), torch.tensor(masks)
+
+
+# name -> (task, decoder, B, N, latent, hidden, T, eta, options)
+MODEL_CASES = {
+    "mnist_dspn": ("mnist", "dspn", 3, 10, 8, 16, 3, 800.0, {}),
+    "mnist_dspn_eval": ("mnist", "dspn", 3, 10, 8, 16, 3, 800.0, {"eval": True}),
+    "mnist_dspn_f32ratios": ("mnist", "dspn", 2, 9, 6, 12, 2, 400.0, {"float32_ratios": True}),
+    "mnist_mlp": ("mnist", "mlp", 3, 10, 8, 16, 0, 0.0, {}),
+    "mnist_rnn_plus1": ("mnist", "rnn", 3, 10, 8, 16, 0, 0.0, {"plus1": True}),
+    "clevr_state_dspn": ("clevr-state", "dspn", 2, 4, 8, 16, 3, 200.0, {}),
+    "clevr_box_dspn_all_steps": ("clevr-box", "dspn", 2, 3, 8, 16, 2, 200.0, {"hungarian_all": True}),
+    "clevr_box_mlp": ("clevr-box", "mlp", 2, 3, 8, 16, 0, 0.0, {}),
+    "clevr_state_rnn": ("clevr-state", "rnn", 2, 4, 8, 16, 0, 0.0, {}),
+}
+
+
+def model_case(name, spec, seed):
+    task, decoder, b, n, latent, hidden, iters, eta, opt = spec
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    c = {"mnist": 2, "clevr-box": 4, "clevr-state": 18}[task]
+    inp = DirectLatent(b, latent) if task != "mnist" else None
+    net = rm.SetNet(task, decoder, n, latent, hidden, iters, eta, plus1=opt.get("plus1", False),
+                    float32_ratios=opt.get("float32_ratios", False), input_encoder=inp)
+    with torch.no_grad():  # move every parameter off its initial value so zero biases do not hide bugs
+        for p in net.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    target_set, target_mask = random_sets(rng, b, c, n, max(1, n // 2))
+    rec = {}
+    for pname, p in net.named_parameters():
+        rec[f"param/{pname}"] = p
+    rec["input/target_set"] = target_set
+    rec["input/target_mask"] = target_mask
+    if opt.get("eval"):
+        net.eval()
+        with torch.no_grad():
+            (sets, masks, inner), _, z = net(None, target_set, target_mask)
+        rec["out/z"] = z
+    else:
+        out = net(None, target_set, target_mask)
+        (sets, masks, inner), target_repr, z = out
+        loss, per_step, repr_loss = rm.outer_loss(net, out, target_set, target_mask,
+                                                  hungarian_all=opt.get("hungarian_all", False))
+        params = [p for _, p in net.named_parameters()]
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        for (pname, p), g in zip(net.named_parameters(), grads):
+            rec[f"grad/{pname}"] = g if g is not None else torch.zeros_like(p)
+        rec["out/loss"] = loss.reshape(1)
+        rec["out/set_loss"] = per_step.reshape(-1)
+        rec["out/z"] = z
+        rec["out/target_repr"] = target_repr
+        if repr_loss is not None:
+            rec["out/repr_loss"] = repr_loss.reshape(1)
+    rec["out/sets"] = torch.stack(sets)
+    rec["out/masks"] = torch.stack(masks)
+    if inner:
+        rec["out/inner_losses"] = torch.stack(inner)
+    header = np.array([b, n, latent, hidden, iters], dtype=np.int64)
+    arrays = {f"{name}/{k}": v.detach().numpy().astype(np.float64) for k, v in rec.items()}
+    arrays[f"{name}/config"] = header
+    arrays[f"{name}/eta"] = np.array([eta])
+    return arrays
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
@@ -129,6 +215,12 @@ def main():
     path = os.path.join(args.out, "ops.npz")
     np.savez(path, **arrays)
     print(f"wrote {path}: {len(CASES)} op cases, torch {torch.__version__}, generator v{GENERATOR_VERSION}")
+    models = {"meta/generator_version": np.array([GENERATOR_VERSION], dtype=np.int64)}
+    for i, (name, spec) in enumerate(MODEL_CASES.items()):
+        models.update(model_case(name, spec, 100 + i))
+    path = os.path.join(args.out, "models.npz")
+    np.savez_compressed(path, **models)
+    print(f"wrote {path}: {len(MODEL_CASES)} model cases")
 
 
 if __name__ == "__main__":

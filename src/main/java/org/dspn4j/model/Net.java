@@ -1,0 +1,157 @@
+package org.dspn4j.model;
+
+import static org.dspn4j.autodiff.Ops.*;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.commons.math3.random.RandomGenerator;
+import org.dspn4j.loss.ChamferLoss;
+import org.dspn4j.loss.Huber;
+import org.dspn4j.loss.HungarianLoss;
+import org.dspn4j.nn.Module;
+import org.dspn4j.set.DecoderOutput;
+import org.dspn4j.set.Dspn;
+import org.dspn4j.set.FSEncoder;
+import org.dspn4j.set.MlpDecoder;
+import org.dspn4j.set.RNFSEncoder;
+import org.dspn4j.set.RnnDecoder;
+import org.dspn4j.set.SetDecoder;
+import org.dspn4j.set.SetEncoder;
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * The whole model as the authors assemble it ({@code Net} in their code; spec §2.3, §3): a set
+ * encoder g, an optional input encoder (the CLEVR image CNN), and a set decoder (DSPN or a baseline).
+ *
+ * <ul>
+ *   <li>Auto-encoding (MNIST): z = g(Y, m_Y); the same g is the one DSPN differentiates.</li>
+ *   <li>Supervised (CLEVR): z = ImageEncoder(image); g(Y, m_Y) is the target representation for the
+ *       outer loss term λ·Huber(g(Y), z).</li>
+ * </ul>
+ * Parameter names follow the authors' state_dict: {@code set_encoder.*}, {@code input_encoder.*},
+ * {@code set_decoder.*} (DSPN's own copy of the encoder appears once, under {@code set_encoder}).
+ */
+public final class Net extends Module {
+    private final ModelConfig config;
+    private final SetEncoder setEncoder;
+    private final ImageEncoder inputEncoder;
+    private final SetDecoder setDecoder;
+
+    /**
+     * Builds the model and initialises it from {@code rng} in a fixed order.
+     *
+     * @param imageEncoder the CLEVR image encoder (a module), or null for MNIST
+     */
+    public <I extends Module & ImageEncoder> Net(Backend be, ModelConfig config, RandomGenerator rng, I imageEncoder) {
+        this.config = config;
+        int c = config.task().setChannels;
+        int n = config.setSize();
+        if (config.task() == ModelConfig.Task.MNIST) {
+            FSEncoder enc = new FSEncoder(be, config.dtype(), rng, c, config.latent(), config.hidden());
+            enc.pool().float32Ratios(config.float32Ratios());
+            this.setEncoder = child("set_encoder", enc);
+        } else {
+            RNFSEncoder enc = new RNFSEncoder(be, config.dtype(), rng, c, config.latent(), config.hidden());
+            enc.pool().float32Ratios(config.float32Ratios());
+            this.setEncoder = child("set_encoder", enc);
+        }
+        if (config.task().supervised() && imageEncoder == null) {
+            throw new IllegalArgumentException(config.task().cliName() + " needs an image encoder");
+        }
+        this.inputEncoder = imageEncoder == null ? null : child("input_encoder", imageEncoder);
+        switch (config.decoder()) {
+            case DSPN:
+                this.setDecoder = child("set_decoder", new Dspn(be, config.dtype(), rng, (Module & SetEncoder) setEncoderModule(),
+                        c, n, config.iters(), config.innerLr()));
+                break;
+            case MLP:
+                this.setDecoder = child("set_decoder", new MlpDecoder(be, config.dtype(), rng, config.latent(), c, n,
+                        config.hidden(), config.maskPlusOne()));
+                break;
+            default:
+                this.setDecoder = child("set_decoder", new RnnDecoder(be, config.dtype(), rng, config.latent(), c, n,
+                        config.hidden(), config.maskPlusOne()));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <E extends Module & SetEncoder> E setEncoderModule() {
+        return (E) setEncoder;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public SetDecoder decoder() {
+        return setDecoder;
+    }
+
+    public SetEncoder setEncoder() {
+        return setEncoder;
+    }
+
+    /** The forward pass of one batch. */
+    public record Output(DecoderOutput decoded, Tensor targetRepr, Tensor latentRepr) {
+    }
+
+    /**
+     * @param images     (B, 3, H, W) for CLEVR; ignored (may be null) for MNIST
+     * @param targetSet  (B, C, N)
+     * @param targetMask (B, N)
+     */
+    public Output forward(Tensor images, Tensor targetSet, Tensor targetMask) {
+        Tensor latent;
+        Tensor target;
+        if (inputEncoder == null) {
+            latent = setEncoder.encode(targetSet, targetMask);
+            target = latent;
+        } else {
+            latent = inputEncoder.encode(images);
+            target = setEncoder.encode(targetSet, targetMask);
+        }
+        return new Output(setDecoder.decode(latent), target, latent);
+    }
+
+    /**
+     * The outer loss, as the authors' training loop (spec §3.2–3.3).
+     *
+     * @param total    set loss (mean over its steps) + representation term
+     * @param setLoss  one value per step the set loss covers: T+1 for Chamfer, 1 (Ŷ(T)) or T+1 for Hungarian
+     * @param reprLoss λ·Huber(g(Y), z) for supervised DSPN, else null
+     * @param last     the set loss of the final set (the authors' {@code *_last} metric)
+     */
+    public record Loss(Tensor total, List<Tensor> setLoss, Tensor reprLoss, Tensor last) {
+    }
+
+    public Loss loss(Output out, Tensor targetSet, Tensor targetMask) {
+        DecoderOutput d = out.decoded();
+        Tensor target = ChamferLoss.withMask(targetSet, targetMask);
+        List<Tensor> perStep = new ArrayList<>();
+        if (config.task() == ModelConfig.Task.MNIST) {
+            for (int k = 0; k < d.sets().size(); k++) {
+                perStep.add(ChamferLoss.perStep(ChamferLoss.withMask(d.sets().get(k), d.masks().get(k)), target));
+            }
+        } else {
+            // NOTE: Hungarian on the final set only by default — the paper's results (spec §3.2, issue #3)
+            int from = config.hungarianAllSteps() ? 0 : d.sets().size() - 1;
+            for (int k = from; k < d.sets().size(); k++) {
+                perStep.add(HungarianLoss.of(ChamferLoss.withMask(d.sets().get(k), d.masks().get(k)), target));
+            }
+        }
+        Tensor setLoss = perStep.get(0);
+        for (int k = 1; k < perStep.size(); k++) {
+            setLoss = add(setLoss, perStep.get(k));
+        }
+        setLoss = scale(setLoss, 1.0 / perStep.size());
+        Tensor repr = null;
+        Tensor total = setLoss;
+        if (config.task().supervised() && config.decoder() == ModelConfig.DecoderKind.DSPN) {
+            repr = scale(Huber.mean(out.targetRepr(), out.latentRepr()), config.lambda());
+            total = add(total, repr);
+        }
+        return new Loss(total, perStep, repr, perStep.get(perStep.size() - 1));
+    }
+}
