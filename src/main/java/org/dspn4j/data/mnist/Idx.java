@@ -1,0 +1,155 @@
+package org.dspn4j.data.mnist;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads MNIST's IDX files (LeCun et al., <a href="http://yann.lecun.com/exdb/mnist/">the
+ * MNIST page</a>), raw or gzip'd — gzip is recognised by its magic bytes {@code 1f 8b}, not by the
+ * file name:
+ * <pre>
+ *   images  int32 0x00000803 | int32 count | int32 rows | int32 cols | count*rows*cols unsigned bytes
+ *   labels  int32 0x00000801 | int32 count | count unsigned bytes
+ * </pre>
+ * All integers big-endian; pixels row-major per image. A wrong magic, a short file, bytes after
+ * the data or a corrupt gzip stream is an {@link IdxFormatException} naming the file and the
+ * byte offset (in the decompressed data for a {@code .gz}).
+ */
+public final class Idx {
+
+    /** Magic of an image file: unsigned bytes ({@code 0x08}), 3 dimensions. */
+    public static final int IMAGES_MAGIC = 0x00000803;
+    /** Magic of a label file: unsigned bytes ({@code 0x08}), 1 dimension. */
+    public static final int LABELS_MAGIC = 0x00000801;
+
+    private Idx() {
+    }
+
+    /**
+     * The images of an IDX3 file.
+     *
+     * @param pixels (count, rows, cols) unsigned bytes, row-major; read a pixel as {@code b & 0xFF}
+     */
+    public record Images(int count, int rows, int cols, byte[] pixels) {
+    }
+
+    /** Reads an image file ({@code *-images-idx3-ubyte[.gz]}). */
+    public static Images readImages(Path file) throws IOException {
+        try (Reader r = new Reader(file)) {
+            r.expectMagic(IMAGES_MAGIC, "images");
+            int count = r.readDim("image count");
+            int rows = r.readDim("row count");
+            int cols = r.readDim("column count");
+            long n = (long) count * rows * cols;
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IdxFormatException(file, r.offset, count + " images of " + rows + "x" + cols
+                        + " do not fit one Java array");
+            }
+            byte[] pixels = r.readBytes((int) n, count + " images of " + rows + "x" + cols + " pixels");
+            r.expectEnd();
+            return new Images(count, rows, cols, pixels);
+        }
+    }
+
+    /** Reads a label file ({@code *-labels-idx1-ubyte[.gz]}); one unsigned byte per label. */
+    public static byte[] readLabels(Path file) throws IOException {
+        try (Reader r = new Reader(file)) {
+            r.expectMagic(LABELS_MAGIC, "labels");
+            int count = r.readDim("label count");
+            byte[] labels = r.readBytes(count, count + " labels");
+            r.expectEnd();
+            return labels;
+        }
+    }
+
+    /** A stream over the (decompressed) IDX bytes that knows its offset for error messages. */
+    private static final class Reader implements AutoCloseable {
+        private final Path file;
+        private final InputStream in;
+        private final boolean gzip;
+        long offset;
+
+        Reader(Path file) throws IOException {
+            this.file = file;
+            BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            raw.mark(2);
+            boolean gz = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            this.gzip = gz;
+            InputStream s = raw;
+            if (gz) {
+                try {
+                    s = new GZIPInputStream(raw, 1 << 16);
+                } catch (IOException e) {
+                    raw.close();
+                    throw new IdxFormatException(file, 0, "corrupt gzip header", e);
+                }
+            }
+            this.in = s;
+        }
+
+        void expectMagic(int expected, String kind) throws IOException {
+            int magic = readInt("magic number");
+            if (magic != expected) {
+                throw new IdxFormatException(file, 0, String.format("wrong magic 0x%08x for an IDX %s file"
+                        + " (expected 0x%08x)", magic, kind, expected));
+            }
+        }
+
+        int readDim(String what) throws IOException {
+            long at = offset;
+            int d = readInt(what);
+            if (d < 0) {
+                throw new IdxFormatException(file, at, what + " " + (d & 0xFFFFFFFFL) + " is too large");
+            }
+            return d;
+        }
+
+        int readInt(String what) throws IOException {
+            byte[] b = readBytes(4, what);
+            return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+        }
+
+        /** Exactly {@code n} bytes, or an exception saying how many were there. */
+        byte[] readBytes(int n, String what) throws IOException {
+            byte[] out;
+            try {
+                out = in.readNBytes(n); // grows as it reads: a lying header cannot force a huge allocation
+            } catch (ZipException | EOFException e) {
+                throw new IdxFormatException(file, offset, "corrupt or truncated gzip stream while reading "
+                        + what + " (" + e.getMessage() + ")", e);
+            }
+            if (out.length < n) {
+                throw new IdxFormatException(file, offset + out.length, "truncated: " + what + " need "
+                        + n + " bytes from byte offset " + offset + " but the " + (gzip ? "decompressed " : "")
+                        + "data ends");
+            }
+            offset += n;
+            return out;
+        }
+
+        void expectEnd() throws IOException {
+            int extra;
+            try {
+                extra = in.read();
+            } catch (ZipException | EOFException e) {
+                throw new IdxFormatException(file, offset, "corrupt or truncated gzip stream after the data ("
+                        + e.getMessage() + ")", e);
+            }
+            if (extra != -1) {
+                throw new IdxFormatException(file, offset, "unexpected bytes after the data");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.dspn4j.data.mnist;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The digits and labels of one MNIST split, as read from IDX files.
+ *
+ * <p>Where the files come from:
+ * <ul>
+ *   <li>{@link #load(Path, MnistSplit)}: a folder holding {@code <prefix>-images-idx3-ubyte} and
+ *       {@code <prefix>-labels-idx1-ubyte}, each raw or with {@code .gz} (raw wins when both are
+ *       there). If the folder has neither, its {@code MNIST/raw/} subfolder (torchvision's layout) is
+ *       tried. This reads full MNIST and the bundled subset alike (the CLI's {@code --data-dir}).</li>
+ *   <li>{@link #loadBundled(MnistSplit)}: the 10,000-digit subset in the repository's
+ *       {@code data/mnist/} (9,000 train, 1,000 t10k; see its README — the t10k part is <b>not</b> the
+ *       official MNIST test set). Found by looking for {@code data/mnist/} in the working directory
+ *       and then in each parent. It is deliberately not on the classpath: that would put a second
+ *       1.6 MB copy into every jar; a jar run elsewhere passes the folder explicitly.</li>
+ * </ul>
+ * Immutable.
+ */
+public final class MnistDataset {
+
+    /** The bundled subset's folder, relative to the repository root. */
+    public static final Path BUNDLED_RELATIVE = Path.of("data", "mnist");
+
+    private final String source;
+    private final int count;
+    private final int rows;
+    private final int cols;
+    private final byte[] pixels; // (count, rows, cols)
+    private final byte[] labels; // (count)
+
+    private MnistDataset(String source, int count, int rows, int cols, byte[] pixels, byte[] labels) {
+        this.source = source;
+        this.count = count;
+        this.rows = rows;
+        this.cols = cols;
+        this.pixels = pixels;
+        this.labels = labels;
+    }
+
+    /**
+     * Digits held in memory (for tests and synthetic data).
+     *
+     * @param pixels (count, rows, cols) unsigned bytes, row-major; copied
+     * @param labels (count) unsigned bytes; copied
+     * @param source a name for messages
+     */
+    public static MnistDataset of(byte[] pixels, byte[] labels, int rows, int cols, String source) {
+        Objects.requireNonNull(pixels, "pixels");
+        Objects.requireNonNull(labels, "labels");
+        if (rows <= 0 || cols <= 0 || (long) labels.length * rows * cols != pixels.length) {
+            throw new IllegalArgumentException(labels.length + " labels and " + rows + "x" + cols
+                    + " images need " + (long) labels.length * rows * cols + " pixels, got " + pixels.length);
+        }
+        return new MnistDataset(source, labels.length, rows, cols, pixels.clone(), labels.clone());
+    }
+
+    /** Reads one split from a folder of IDX files (see the class doc for the names tried). */
+    public static MnistDataset load(Path dir, MnistSplit split) throws IOException {
+        Path imagesFile = find(dir, split.imagesName());
+        Path labelsFile = find(dir, split.labelsName());
+        if (imagesFile == null || labelsFile == null) {
+            Path raw = dir.resolve("MNIST").resolve("raw");
+            if (Files.isDirectory(raw)) {
+                return load(raw, split);
+            }
+            throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + dir + ": need "
+                    + split.imagesName() + "[.gz] and " + split.labelsName() + "[.gz]");
+        }
+        Idx.Images images = Idx.readImages(imagesFile);
+        byte[] labels = Idx.readLabels(labelsFile);
+        if (labels.length != images.count()) {
+            throw new IOException(labelsFile + " has " + labels.length + " labels but " + imagesFile + " has "
+                    + images.count() + " images");
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if ((labels[i] & 0xFF) > 9) {
+                throw new IdxFormatException(labelsFile, 8 + i, "label " + (labels[i] & 0xFF) + " is not a digit");
+            }
+        }
+        return new MnistDataset(imagesFile.toString(), images.count(), images.rows(), images.cols(),
+                images.pixels(), labels);
+    }
+
+    /** Reads one split of the bundled subset (see {@link #bundledDirectory()}). */
+    public static MnistDataset loadBundled(MnistSplit split) throws IOException {
+        return load(bundledDirectory(), split);
+    }
+
+    /**
+     * The repository's {@code data/mnist/}: the first of the working directory and its parents that
+     * has it.
+     *
+     * @throws FileNotFoundException naming where it looked
+     */
+    public static Path bundledDirectory() throws FileNotFoundException {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            Path candidate = p.resolve(BUNDLED_RELATIVE);
+            if (find(candidate, MnistSplit.TRAIN.labelsName()) != null) {
+                return candidate;
+            }
+        }
+        throw new FileNotFoundException("the bundled MNIST subset (" + BUNDLED_RELATIVE + ") is not in " + start
+                + " or any parent; run from the repository or give the folder explicitly (--data-dir)");
+    }
+
+    private static Path find(Path dir, String baseName) {
+        for (Path p : List.of(dir.resolve(baseName), dir.resolve(baseName + ".gz"))) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /** Number of digits. */
+    public int size() {
+        return count;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** The image file (or the name given to {@link #of}). */
+    public String source() {
+        return source;
+    }
+
+    /** Label of digit {@code i}, 0..9. */
+    public int label(int i) {
+        Objects.checkIndex(i, count);
+        return labels[i] & 0xFF;
+    }
+
+    /** Pixel {@code (row, col)} of digit {@code i}, 0..255. */
+    public int pixel(int i, int row, int col) {
+        Objects.checkIndex(i, count);
+        Objects.checkIndex(row, rows);
+        Objects.checkIndex(col, cols);
+        return pixels[(i * rows + row) * cols + col] & 0xFF;
+    }
+
+    /** A copy of digit {@code i}: (rows, cols) unsigned bytes, row-major. */
+    public byte[] image(int i) {
+        Objects.checkIndex(i, count);
+        int n = rows * cols;
+        return Arrays.copyOfRange(pixels, i * n, (i + 1) * n);
+    }
+
+    /**
+     * The first {@code n} digits, e.g. the authors' evaluation subset: the first tenth of the
+     * test split (spec §5.1, §7.1).
+     */
+    public MnistDataset head(int n) {
+        if (n < 0 || n > count) {
+            throw new IllegalArgumentException("head(" + n + ") of " + count + " digits");
+        }
+        return new MnistDataset(source + " [first " + n + "]", n, rows, cols,
+                Arrays.copyOf(pixels, n * rows * cols), Arrays.copyOf(labels, n));
+    }
+
+    /** Package-private: the backing pixels, (count, rows, cols). Not a copy; do not modify. */
+    byte[] pixels() {
+        return pixels;
+    }
+
+    @Override
+    public String toString() {
+        return "MnistDataset(" + count + " digits of " + rows + "x" + cols + " from " + source + ")";
+    }
+}

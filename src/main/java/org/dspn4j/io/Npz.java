@@ -1,0 +1,178 @@
+package org.dspn4j.io;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Reads and writes numpy's {@code .npz}: a zip archive with one {@code <key>.npy} entry per
+ * array, as written by {@code numpy.savez} (entries stored) and {@code numpy.savez_compressed}
+ * (entries deflated). Both are read. Keys are the entry names without {@code .npy}; maps keep the
+ * archive's entry order. An entry whose name does not end in {@code .npy}, a duplicate key, a CRC
+ * mismatch or a bad {@code .npy} inside is an {@link NpyFormatException} naming the file and the
+ * entry.
+ *
+ * <p>Written archives are byte-for-byte reproducible: entries in map order, each with the fixed
+ * DOS time 1980-01-01 00:00.
+ */
+public final class Npz {
+
+    private static final String SUFFIX = ".npy";
+    private static final LocalDateTime FIXED_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
+
+    private Npz() {
+    }
+
+    // ================================================================ read
+
+    /** All arrays of an archive, keyed by entry name without {@code .npy}, in archive order. */
+    public static Map<String, NdArray> read(Path file) throws IOException {
+        Map<String, NdArray> out = new LinkedHashMap<>();
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e.getMessage()
+                    + "); the file may be truncated", e);
+        }
+        try (zip) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                String source = file + ", entry '" + entry.getName() + "'";
+                if (entry.isDirectory() || !entry.getName().endsWith(SUFFIX)) {
+                    throw new NpyFormatException(source, "not a .npy entry");
+                }
+                String key = entry.getName().substring(0, entry.getName().length() - SUFFIX.length());
+                byte[] bytes;
+                try (InputStream in = zip.getInputStream(entry)) {
+                    bytes = in.readAllBytes();
+                } catch (ZipException | java.io.EOFException e) {
+                    throw new NpyFormatException(source, "cannot be decompressed (" + e.getMessage() + ")", e);
+                }
+                if (entry.getSize() >= 0 && bytes.length != entry.getSize()) {
+                    throw new NpyFormatException(source, "truncated: " + bytes.length + " of " + entry.getSize()
+                            + " bytes");
+                }
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                if (entry.getCrc() >= 0 && crc.getValue() != entry.getCrc()) {
+                    throw new NpyFormatException(source, "CRC mismatch: the entry is corrupt");
+                }
+                if (out.put(key, Npy.read(bytes, source)) != null) {
+                    throw new NpyFormatException(source, "duplicate key '" + key + "'");
+                }
+            }
+        }
+        return out;
+    }
+
+    // ================================================================ write
+
+    /** Writes an archive with stored (uncompressed) entries, like {@code numpy.savez}. Not atomic. */
+    public static void write(Path file, Map<String, NdArray> arrays) throws IOException {
+        write(file, arrays, false);
+    }
+
+    /**
+     * Writes an archive, not atomically.
+     *
+     * @param compressed deflate the entries, like {@code numpy.savez_compressed}
+     */
+    public static void write(Path file, Map<String, NdArray> arrays, boolean compressed) throws IOException {
+        checkKeys(arrays);
+        writeZip(new BufferedOutputStream(Files.newOutputStream(file)), arrays, compressed, null);
+    }
+
+    /**
+     * Writes an archive atomically: to a temporary file in the same folder, forced to disk, then
+     * renamed over {@code file} with {@link StandardCopyOption#ATOMIC_MOVE}. A reader sees either
+     * the old file or the complete new one, never a partial one (what a checkpoint needs). If the
+     * file system cannot rename atomically, an {@link java.nio.file.AtomicMoveNotSupportedException}
+     * is thrown and the target is left untouched. Entries are stored, like {@code numpy.savez}.
+     */
+    public static void writeAtomic(Path file, Map<String, NdArray> arrays) throws IOException {
+        writeAtomic(file, arrays, false);
+    }
+
+    /** As {@link #writeAtomic(Path, Map)}, with a choice of deflated entries. */
+    public static void writeAtomic(Path file, Map<String, NdArray> arrays, boolean compressed) throws IOException {
+        checkKeys(arrays);
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        // Not Files.createTempFile: that makes the file owner-only (0600), which the rename would
+        // carry over to the checkpoint. CREATE_NEW gives the usual umask permissions.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+            writeZip(new BufferedOutputStream(Channels.newOutputStream(ch)), arrays, compressed, ch);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes the archive to {@code out} and closes it.
+     *
+     * @param sync if not null, forced to disk after the last byte and before closing
+     */
+    private static void writeZip(OutputStream out, Map<String, NdArray> arrays, boolean compressed, FileChannel sync)
+            throws IOException {
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (Map.Entry<String, NdArray> e : arrays.entrySet()) {
+                byte[] bytes = Npy.toBytes(e.getValue());
+                ZipEntry entry = new ZipEntry(e.getKey() + SUFFIX);
+                entry.setTimeLocal(FIXED_TIME);
+                if (compressed) {
+                    entry.setMethod(ZipEntry.DEFLATED);
+                } else {
+                    // A stored entry must announce its size and CRC up front.
+                    CRC32 crc = new CRC32();
+                    crc.update(bytes);
+                    entry.setMethod(ZipEntry.STORED);
+                    entry.setSize(bytes.length);
+                    entry.setCompressedSize(bytes.length);
+                    entry.setCrc(crc.getValue());
+                }
+                zip.putNextEntry(entry);
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+            zip.finish();
+            zip.flush();
+            if (sync != null) {
+                sync.force(true);
+            }
+        }
+    }
+
+    /** Rejects bad keys and null arrays before anything is written. */
+    private static void checkKeys(Map<String, NdArray> arrays) {
+        for (Map.Entry<String, NdArray> e : arrays.entrySet()) {
+            String key = e.getKey();
+            if (key == null || key.isEmpty()) {
+                throw new IllegalArgumentException("array keys must be non-empty, got " + (key == null ? "null" : "\"\""));
+            }
+            Objects.requireNonNull(e.getValue(), () -> "array for key '" + key + "' is null");
+        }
+    }
+}
