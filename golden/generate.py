@@ -117,7 +117,7 @@ def op_case(name, shapes, gen, fn, rng):
         rec[f"grad{i}"] = grads[i]
         rec[f"v{i}"] = vs[i]
         rec[f"hvp{i}"] = hvps[i] if hvps[i] is not None else torch.zeros_like(x)
-    return {f"{name}/{k}": v.detach().numpy().astype(np.float64) for k, v in rec.items()}
+    return {f"{name}/{k}": np.ascontiguousarray(v.detach().numpy(), dtype=np.float64) for k, v in rec.items()}
 
 
 class DirectLatent(torch.nn.Module):
@@ -198,7 +198,7 @@ def model_case(name, spec, seed):
     if inner:
         rec["out/inner_losses"] = torch.stack(inner)
     header = np.array([b, n, latent, hidden, iters], dtype=np.int64)
-    arrays = {f"{name}/{k}": v.detach().numpy().astype(np.float64) for k, v in rec.items()}
+    arrays = {f"{name}/{k}": np.ascontiguousarray(v.detach().numpy(), dtype=np.float64) for k, v in rec.items()}
     arrays[f"{name}/config"] = header
     arrays[f"{name}/eta"] = np.array([eta])
     return arrays
