@@ -42,6 +42,22 @@ class IdxTest {
         assertArrayEquals(new int[] {100, 113, 99, 103, 98, 86, 102, 107, 94, 98}, labelCounts(test));
     }
 
+    /** The files are the ones whose checksums data/mnist/README.md lists. */
+    @Test
+    void bundledFilesMatchTheReadmeChecksums() throws Exception {
+        Path dir = MnistDataset.bundledDirectory();
+        java.util.Map<String, String> sha256 = java.util.Map.of(
+                "train-images-idx3-ubyte.gz", "3c5d38f36cbb67b5363fbaa1f0be71ff72b87e0cab3860ab2247a5c13c38b9c7",
+                "train-labels-idx1-ubyte.gz", "e7ae1a099ab4480403eed7d2f2fd2fc3958738210fdd726fc27e626492eb5a80",
+                "t10k-images-idx3-ubyte.gz", "4c944ccceef5cbd78260c4f879a3a61c2a65fd557241f0851eb0a1af0b554e5f",
+                "t10k-labels-idx1-ubyte.gz", "5c35855e16eae5baec9751581c38c12c8b0d7207076b5245f18b937743203e96");
+        for (var e : sha256.entrySet()) {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(dir.resolve(e.getKey())));
+            assertEquals(e.getValue(), java.util.HexFormat.of().formatHex(digest), e.getKey());
+        }
+    }
+
     private static int[] labelCounts(MnistDataset d) {
         int[] c = new int[10];
         for (int i = 0; i < d.size(); i++) {
