@@ -1,0 +1,201 @@
+package org.dspn4j.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.dspn4j.eval.AveragePrecision;
+import org.dspn4j.eval.ExportReader;
+import org.dspn4j.eval.ImageDetections;
+import org.dspn4j.eval.IouVariant;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dspn4j ap}: average precision of an exported prediction folder, as the authors'
+ * {@code scripts/eval-box.sh} and {@code scripts/eval-state.sh} compute it (spec §7.2–§7.4).
+ * All thresholds are evaluated in one run; see {@link AveragePrecision} for how AP reduces.
+ *
+ * <p>Exit code 0 on success, 1 if the folders cannot be read or evaluated (the message names the
+ * file and line), 2 for bad options.
+ */
+@Command(name = "ap",
+        description = {
+            "Average precision of exported predictions, computed like the authors' evaluators.",
+            "Reads detections/<i>.txt ('box <conf> <f1> ... <fF>') and groundtruths/<i>.txt ('box <f1> ... <fF> 1.0').",
+            "AP is in percent."})
+public final class ApCommand implements Callable<Integer> {
+
+    /** The two CLEVR tasks; lower-case on the command line. */
+    enum Task { BOX, STATE }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--task", required = true, converter = TaskConverter.class, paramLabel = "box|state",
+            description = "box (4 features, IoU) or state (18 features, 3D distance and attributes).")
+    Task task;
+
+    @Option(names = "--detections", required = true, paramLabel = "DIR",
+            description = "Folder of <i>.txt prediction files.")
+    Path detections;
+
+    @Option(names = "--groundtruths", required = true, paramLabel = "DIR",
+            description = "Folder of <i>.txt ground-truth files.")
+    Path groundTruths;
+
+    @Option(names = "--iou", converter = IouConverter.class, paramLabel = "paper|fixed",
+            description = "Box IoU: 'paper' (the +1 form the paper's numbers used; default) or 'fixed' (continuous, as corrected in 2020).")
+    IouVariant iou;
+
+    @Option(names = "--thresholds", split = ",", converter = ThresholdConverter.class, paramLabel = "T",
+            description = "Thresholds to evaluate. Default box paper: 0.5,0.9,0.95,0.98,0.99; box fixed: 0.5,0.6,0.7,0.8,0.9; "
+                    + "state: inf,1,0.5,0.25,0.125 ('inf' accepted).")
+    List<Double> thresholds;
+
+    @Option(names = "--limit", paramLabel = "N",
+            description = "Evaluate only the first N files in file order, like the authors' --limit.")
+    Integer limit;
+
+    @Option(names = "--json", description = "Print {\"ap\": {\"<threshold>\": AP, ...}} instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (task == Task.STATE && iou != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--iou applies to --task box only");
+        }
+        if (limit != null && limit < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0; got " + limit);
+        }
+        IouVariant variant = iou == null ? IouVariant.PAPER_PLUS_ONE : iou;
+        double[] ts = thresholds == null
+                ? (task == Task.BOX ? variant.defaultThresholds() : AveragePrecision.stateThresholds())
+                : thresholds.stream().mapToDouble(Double::doubleValue).toArray();
+        List<String> keys = new ArrayList<>();
+        for (double t : ts) {
+            String key = format(t);
+            if (keys.contains(key)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "threshold " + key + " is given twice");
+            }
+            keys.add(key);
+        }
+
+        double[] ap = new double[ts.length];
+        int images;
+        int groundTruthCount = 0;
+        int detectionCount = 0;
+        try {
+            int features = task == Task.BOX ? AveragePrecision.BOX_FEATURES : AveragePrecision.STATE_FEATURES;
+            List<ImageDetections> data = ExportReader.read(detections, groundTruths, features,
+                    limit == null ? Integer.MAX_VALUE : limit);
+            images = data.size();
+            for (ImageDetections img : data) {
+                groundTruthCount += img.groundTruths().length;
+                detectionCount += img.confidences().length;
+            }
+            for (int i = 0; i < ts.length; i++) {
+                ap[i] = task == Task.BOX ? AveragePrecision.box(data, variant, ts[i]) : AveragePrecision.state(data, ts[i]);
+            }
+        } catch (IOException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
+            err.println("ap: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+
+        if (json) {
+            out.println(toJson(keys, ap));
+        } else {
+            out.printf(Locale.ROOT, "%s AP%s: %d images, %d ground truths, %d detections%n",
+                    task == Task.BOX ? "box" : "state",
+                    task == Task.BOX ? (variant == IouVariant.PAPER_PLUS_ONE ? ", IoU paper (+1)" : ", IoU fixed") : "",
+                    images, groundTruthCount, detectionCount);
+            out.printf(Locale.ROOT, "%-10s %7s%n", "threshold", "AP (%)");
+            for (int i = 0; i < ts.length; i++) {
+                out.printf(Locale.ROOT, "%-10s %7.2f%n", keys.get(i), ap[i]);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String toJson(List<String> keys, double[] ap) {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(text)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("ap");
+            for (int i = 0; i < ap.length; i++) {
+                g.writeNumberField(keys.get(i), ap[i]);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing JSON to a string failed", e); // cannot happen
+        }
+        return text.toString();
+    }
+
+    /** Thresholds as written in the authors' scripts: "inf", "1", "0.5", "0.125". */
+    static String format(double t) {
+        if (Double.isInfinite(t)) {
+            return "inf";
+        }
+        return BigDecimal.valueOf(t).stripTrailingZeros().toPlainString();
+    }
+
+    // ============================================================================ converters
+
+    static final class TaskConverter implements CommandLine.ITypeConverter<Task> {
+        @Override
+        public Task convert(String value) {
+            return switch (value) {
+                case "box" -> Task.BOX;
+                case "state" -> Task.STATE;
+                default -> throw new CommandLine.TypeConversionException("expected box or state, got '" + value + "'");
+            };
+        }
+    }
+
+    static final class IouConverter implements CommandLine.ITypeConverter<IouVariant> {
+        @Override
+        public IouVariant convert(String value) {
+            return switch (value) {
+                case "paper" -> IouVariant.PAPER_PLUS_ONE;
+                case "fixed" -> IouVariant.FIXED;
+                default -> throw new CommandLine.TypeConversionException("expected paper or fixed, got '" + value + "'");
+            };
+        }
+    }
+
+    static final class ThresholdConverter implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.equals("inf") || v.equals("infinity") || v.equals("∞")) {
+                return Double.POSITIVE_INFINITY;
+            }
+            try {
+                double t = Double.parseDouble(v);
+                if (Double.isNaN(t) || t < 0) {
+                    throw new CommandLine.TypeConversionException("a threshold must be a number >= 0 or 'inf', got '" + value + "'");
+                }
+                return t;
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("a threshold must be a number >= 0 or 'inf', got '" + value + "'");
+            }
+        }
+    }
+}
