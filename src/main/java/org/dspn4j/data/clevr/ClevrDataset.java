@@ -1,0 +1,133 @@
+package org.dspn4j.data.clevr;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * CLEVR v1.0 (or the synthetic look-alike) as (image, target set, mask) samples in scene-file order
+ * (spec §5.2, authors' {@code data.py} class {@code CLEVR}).
+ *
+ * <p>Expected layout under {@code root}, identical to the CLEVR v1.0 download:
+ * <pre>
+ *   root/scenes/CLEVR_&lt;split&gt;_scenes.json
+ *   root/images/&lt;split&gt;/&lt;image_filename of each scene&gt;
+ * </pre>
+ * The scene file is read once with the streaming parser and kept as {@link Scene} records (a few
+ * hundred bytes per object); images are read and resized on demand. Sample {@code i} is the
+ * {@code i}-th scene of the file, and its image is the scene's {@code image_filename} — the same
+ * pairing as the authors' HDF5 lookup by {@code image_index}.
+ *
+ * <p>Not reproduced here: the authors evaluate on the first 1/10 of val during training and use
+ * {@code drop_last} batching (spec §5.2); both belong to the experiment layer.
+ */
+public final class ClevrDataset {
+
+    /** What the target set describes. */
+    public enum Target {
+        /** 4-channel heuristic boxes ({@link BoxHeuristic}). */
+        BOXES,
+        /** 18-channel object states ({@link StateVector}). */
+        STATES
+    }
+
+    /**
+     * One sample.
+     *
+     * @param imageIndex the scene's {@code image_index}
+     * @param image      (3, 128, 128) floats in [0, 1], row-major ({@code c*128*128 + y*128 + x})
+     * @param target     (C, N = 10) channels-first target set, C = 4 (boxes) or 18 (states)
+     * @param mask       (N = 10): 1 for real objects, 0 for padding
+     */
+    public record Sample(int imageIndex, float[] image, double[][] target, double[] mask) {
+    }
+
+    private final Path imageDir;
+    private final Target target;
+    private final BoxFormula boxFormula;
+    private final List<Scene> scenes;
+
+    private ClevrDataset(Path imageDir, Target target, BoxFormula boxFormula, List<Scene> scenes) {
+        this.imageDir = imageDir;
+        this.target = target;
+        this.boxFormula = boxFormula;
+        this.scenes = scenes;
+    }
+
+    /**
+     * Opens a split and reads its scene file.
+     *
+     * @param split      {@code train} or {@code val} (any name with a scene file works; {@code test} has none)
+     * @param boxFormula the box heuristic variant; ignored for {@link Target#STATES}
+     * @throws NoSuchFileException  naming the first missing path of the expected layout
+     * @throws ClevrFormatException if the scene file breaks the schema
+     */
+    public static ClevrDataset open(Path root, String split, Target target, BoxFormula boxFormula) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw missing(root, "CLEVR root folder");
+        }
+        Path scenesFile = scenesFile(root, split);
+        if (!Files.isRegularFile(scenesFile)) {
+            throw missing(scenesFile, "scene file (expected root/scenes/CLEVR_" + split + "_scenes.json)");
+        }
+        Path imageDir = root.resolve("images").resolve(split);
+        if (!Files.isDirectory(imageDir)) {
+            throw missing(imageDir, "image folder (expected root/images/" + split + "/)");
+        }
+        return new ClevrDataset(imageDir, target, boxFormula, SceneReader.readAll(scenesFile));
+    }
+
+    /** @return {@code root/scenes/CLEVR_<split>_scenes.json} */
+    public static Path scenesFile(Path root, String split) {
+        return root.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
+    }
+
+    /** @return the number of scenes */
+    public int size() {
+        return scenes.size();
+    }
+
+    /** @return the scenes, in file order (unmodifiable) */
+    public List<Scene> scenes() {
+        return scenes;
+    }
+
+    /**
+     * @return sample {@code i}: reads and resizes its image
+     * @throws NoSuchFileException naming the image path when it is missing
+     */
+    public Sample get(int i) throws IOException {
+        Scene s = scenes.get(i);
+        double[][] t = target == Target.BOXES ? BoxHeuristic.encode(s, boxFormula) : StateVector.encode(s);
+        return new Sample(s.imageIndex(), image(s), t, Slots.mask(s));
+    }
+
+    /** @return all samples in scene order, lazily; I/O errors surface as {@link UncheckedIOException} */
+    public Stream<Sample> stream() {
+        return IntStream.range(0, size()).mapToObj(i -> {
+            try {
+                return get(i);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** @return the scene's image as (3, 128, 128) floats in [0, 1] (Pillow bilinear resize, then /255) */
+    public float[] image(Scene s) throws IOException {
+        Path file = imageDir.resolve(s.imageFilename());
+        if (!Files.isRegularFile(file)) {
+            throw missing(file, "image of scene image_index " + s.imageIndex());
+        }
+        return RgbImage.read(file).resizeBilinear(RgbImage.NETWORK_SIZE, RgbImage.NETWORK_SIZE).toUnitFloats();
+    }
+
+    private static NoSuchFileException missing(Path p, String what) {
+        return new NoSuchFileException(p.toString(), null, "missing " + what);
+    }
+}

@@ -1,0 +1,44 @@
+package org.dspn4j.data.clevr;
+
+/**
+ * CLEVR colours with their 0–255 RGB values from the generator's {@code properties.json}
+ * (clevr-scene-facts §2.2). The declaration order is the one-hot order of the state vector
+ * (spec §5.2: cyan, blue, yellow, purple, red, green, gray, brown).
+ */
+public enum Color {
+    CYAN(41, 208, 208), BLUE(42, 75, 215), YELLOW(255, 238, 51), PURPLE(129, 38, 192),
+    RED(173, 35, 35), GREEN(29, 105, 20), GRAY(87, 87, 87), BROWN(129, 74, 25);
+
+    private final int r;
+    private final int g;
+    private final int b;
+
+    Color(int r, int g, int b) {
+        this.r = r;
+        this.g = g;
+        this.b = b;
+    }
+
+    /**
+     * @return the generator's colour divided by 255, which Blender used as a <em>linear</em> albedo
+     *     (clevr-scene-facts §2.2); a new array {r, g, b}
+     */
+    public double[] linearAlbedo() {
+        return new double[] {r / 255.0, g / 255.0, b / 255.0};
+    }
+
+    /** @return the name used in the scene JSON */
+    public String jsonName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** @return the colour named {@code s} in the scene JSON, or {@code null} if none is */
+    static Color fromJson(String s) {
+        for (Color v : values()) {
+            if (v.jsonName().equals(s)) {
+                return v;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,371 @@
+package org.dspn4j.data.clevr;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}, clevr-scene-facts §1)
+ * one scene at a time with Jackson's streaming parser, so the 100 MB train file is never held as a
+ * JSON tree. Scenes come out in file order.
+ *
+ * <p>Top-level keys other than {@code scenes} ({@code info}) and scene/object keys this layer does
+ * not use ({@code relationships}, unknown extensions) are skipped. Every field listed in
+ * {@link Scene} and {@link ClevrObject} is required except the scene's {@code split}; a missing or
+ * malformed one raises {@link ClevrFormatException} naming the file, the scene and the field.
+ */
+public final class SceneReader implements Iterator<Scene>, Closeable {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final Path file;
+    private final JsonParser p;
+    private int nextScene;
+    private Scene lookahead;
+    private boolean finished;
+    // context for error messages
+    private int sceneIndex = -1;
+    private int imageIndex = -1;
+
+    private SceneReader(Path file, JsonParser p) {
+        this.file = file;
+        this.p = p;
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /**
+     * Opens {@code file} and positions the reader at the first scene.
+     *
+     * @throws IOException          if the file cannot be read
+     * @throws ClevrFormatException if the file has no top-level {@code scenes} array
+     */
+    public static SceneReader open(Path file) throws IOException {
+        JsonParser p = FACTORY.createParser(file.toFile());
+        SceneReader r = new SceneReader(file, p);
+        try {
+            r.seekScenes();
+        } catch (IOException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return r;
+    }
+
+    /** Reads every scene of {@code file}, in file order. */
+    public static List<Scene> readAll(Path file) throws IOException {
+        List<Scene> out = new ArrayList<>();
+        try (SceneReader r = open(file)) {
+            r.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * Streams the scenes of {@code file} in file order; close the stream to close the file.
+     * I/O errors while streaming surface as {@link UncheckedIOException}.
+     */
+    public static Stream<Scene> stream(Path file) throws IOException {
+        SceneReader r = open(file);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(r,
+                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(r::closeQuietly);
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (lookahead == null && !finished) {
+            try {
+                lookahead = readNext();
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            }
+        }
+        return lookahead != null;
+    }
+
+    @Override
+    public Scene next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        Scene s = lookahead;
+        lookahead = null;
+        return s;
+    }
+
+    @Override
+    public void close() throws IOException {
+        finished = true;
+        p.close();
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ top level
+
+    private void seekScenes() throws IOException {
+        if (token() != JsonToken.START_OBJECT) {
+            throw fail(null, "expected a JSON object at the top level");
+        }
+        JsonToken t;
+        while ((t = token()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = token();
+            if (name.equals("scenes")) {
+                if (v != JsonToken.START_ARRAY) {
+                    throw fail("scenes", "expected an array, got " + describe(v));
+                }
+                return;
+            }
+            p.skipChildren();
+        }
+        throw fail("scenes", t == JsonToken.END_OBJECT ? "missing top-level 'scenes' array" : "unexpected " + describe(t));
+    }
+
+    /** @return the next scene, or null after the end of the {@code scenes} array */
+    private Scene readNext() throws IOException {
+        JsonToken t = token();
+        if (t == JsonToken.END_ARRAY) {
+            close();
+            return null;
+        }
+        sceneIndex = nextScene++;
+        imageIndex = -1;
+        if (t != JsonToken.START_OBJECT) {
+            throw fail(null, "expected a scene object, got " + describe(t));
+        }
+        return readScene();
+    }
+
+    // ------------------------------------------------------------------ scene, object, directions
+
+    private Scene readScene() throws IOException {
+        String split = null;
+        String filename = null;
+        boolean hasIndex = false;
+        List<ClevrObject> objects = null;
+        Map<String, Vec3> directions = null;
+        JsonToken t;
+        while ((t = token()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = token();
+            switch (name) {
+                case "split" -> split = string(v, "split");
+                case "image_index" -> {
+                    imageIndex = integer(v, "image_index");
+                    hasIndex = true;
+                }
+                case "image_filename" -> filename = string(v, "image_filename");
+                case "objects" -> objects = readObjects(v);
+                case "directions" -> directions = readDirections(v);
+                default -> p.skipChildren();
+            }
+        }
+        expectEndObject(t, null);
+        if (!hasIndex) {
+            throw fail("image_index", "missing");
+        }
+        if (filename == null) {
+            throw fail("image_filename", "missing");
+        }
+        if (objects == null) {
+            throw fail("objects", "missing");
+        }
+        if (directions == null) {
+            throw fail("directions", "missing");
+        }
+        return new Scene(split, imageIndex, filename, objects, directions);
+    }
+
+    private List<ClevrObject> readObjects(JsonToken v) throws IOException {
+        if (v != JsonToken.START_ARRAY) {
+            throw fail("objects", "expected an array, got " + describe(v));
+        }
+        List<ClevrObject> out = new ArrayList<>();
+        JsonToken t;
+        while ((t = token()) != JsonToken.END_ARRAY) {
+            String where = "objects[" + out.size() + "]";
+            if (t != JsonToken.START_OBJECT) {
+                throw fail(where, "expected an object, got " + describe(t));
+            }
+            out.add(readObject(where));
+        }
+        return out;
+    }
+
+    private ClevrObject readObject(String where) throws IOException {
+        Vec3 coords = null;
+        Vec3 pixel = null;
+        Double rotation = null;
+        Shape shape = null;
+        Color color = null;
+        Material material = null;
+        Size size = null;
+        JsonToken t;
+        while ((t = token()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            String field = where + "." + name;
+            JsonToken v = token();
+            switch (name) {
+                case "3d_coords" -> coords = vec3(v, field);
+                case "pixel_coords" -> pixel = vec3(v, field);
+                case "rotation" -> rotation = number(v, field);
+                case "shape" -> shape = vocabulary(Shape.fromJson(string(v, field)), field);
+                case "color" -> color = vocabulary(Color.fromJson(string(v, field)), field);
+                case "material" -> material = vocabulary(Material.fromJson(string(v, field)), field);
+                case "size" -> size = vocabulary(Size.fromJson(string(v, field)), field);
+                default -> p.skipChildren();
+            }
+        }
+        expectEndObject(t, where);
+        require(coords, where + ".3d_coords");
+        require(pixel, where + ".pixel_coords");
+        require(rotation, where + ".rotation");
+        require(shape, where + ".shape");
+        require(color, where + ".color");
+        require(material, where + ".material");
+        require(size, where + ".size");
+        return new ClevrObject(coords, pixel, rotation, shape, color, material, size);
+    }
+
+    private Map<String, Vec3> readDirections(JsonToken v) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            throw fail("directions", "expected an object, got " + describe(v));
+        }
+        Map<String, Vec3> out = new LinkedHashMap<>();
+        JsonToken t;
+        while ((t = token()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            out.put(name, vec3(token(), "directions." + name));
+        }
+        expectEndObject(t, "directions");
+        require(out.get("right"), "directions.right");
+        return out;
+    }
+
+    // ------------------------------------------------------------------ values
+
+    private Vec3 vec3(JsonToken v, String field) throws IOException {
+        if (v != JsonToken.START_ARRAY) {
+            throw fail(field, "expected an array of 3 numbers, got " + describe(v));
+        }
+        double[] a = new double[3];
+        int n = 0;
+        JsonToken t;
+        while ((t = token()) != JsonToken.END_ARRAY) {
+            if (n == 3) {
+                throw fail(field, "expected an array of 3 numbers, got more");
+            }
+            a[n++] = number(t, field + "[" + (n - 1) + "]");
+        }
+        if (n != 3) {
+            throw fail(field, "expected an array of 3 numbers, got " + n);
+        }
+        return new Vec3(a[0], a[1], a[2]);
+    }
+
+    private double number(JsonToken v, String field) throws IOException {
+        if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw fail(field, "expected a number, got " + describe(v));
+        }
+        return p.getDoubleValue();
+    }
+
+    private int integer(JsonToken v, String field) throws IOException {
+        if (v != JsonToken.VALUE_NUMBER_INT) {
+            throw fail(field, "expected an integer, got " + describe(v));
+        }
+        if (p.getNumberType() != JsonParser.NumberType.INT) {
+            throw fail(field, "integer out of range: " + p.getText());
+        }
+        return p.getIntValue();
+    }
+
+    private String string(JsonToken v, String field) throws IOException {
+        if (v != JsonToken.VALUE_STRING) {
+            throw fail(field, "expected a string, got " + describe(v));
+        }
+        return p.getText();
+    }
+
+    private <T> T vocabulary(T value, String field) throws IOException {
+        if (value == null) {
+            throw fail(field, "unknown value '" + p.getText() + "'");
+        }
+        return value;
+    }
+
+    private void require(Object value, String field) {
+        if (value == null) {
+            throw fail(field, "missing");
+        }
+    }
+
+    private void expectEndObject(JsonToken t, String field) throws IOException {
+        if (t != JsonToken.END_OBJECT) {
+            throw fail(field, "unexpected " + describe(t));
+        }
+    }
+
+    // ------------------------------------------------------------------ tokens and errors
+
+    /** Next token; a truncated file or broken JSON becomes a {@link ClevrFormatException}. */
+    private JsonToken token() throws IOException {
+        JsonToken t;
+        try {
+            t = p.nextToken();
+        } catch (JsonProcessingException e) {
+            throw fail(null, "invalid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (t == null) {
+            throw fail(null, "unexpected end of file");
+        }
+        return t;
+    }
+
+    private String describe(JsonToken t) throws IOException {
+        if (t == null) {
+            return "end of file";
+        }
+        return switch (t) {
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            case END_OBJECT, END_ARRAY -> "the end of the enclosing value";
+            case VALUE_NULL -> "null";
+            case VALUE_STRING -> "the string '" + p.getText() + "'";
+            default -> p.getText();
+        };
+    }
+
+    private ClevrFormatException fail(String field, String message) {
+        return fail(field, message, null);
+    }
+
+    private ClevrFormatException fail(String field, String message, Throwable cause) {
+        var loc = p.currentTokenLocation();
+        String context = (imageIndex >= 0 ? " (image_index " + imageIndex + ")" : "")
+                + " [line " + loc.getLineNr() + ", column " + loc.getColumnNr() + "]";
+        return new ClevrFormatException(file, sceneIndex, field, message + context, cause);
+    }
+}

@@ -1,0 +1,35 @@
+package org.dspn4j.data.clevr;
+
+/**
+ * CLEVR sizes with their scale factor r (clevr-scene-facts §2.2: large 0.7, small 0.35). The
+ * declaration order is the one-hot order of the state vector (spec §5.2: large, small).
+ */
+public enum Size {
+    LARGE(0.7), SMALL(0.35);
+
+    private final double scale;
+
+    Size(double scale) {
+        this.scale = scale;
+    }
+
+    /** @return the scale factor r; an object's {@code 3d_coords} z equals it in CLEVR v1.0 */
+    public double scale() {
+        return scale;
+    }
+
+    /** @return the name used in the scene JSON */
+    public String jsonName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** @return the size named {@code s} in the scene JSON, or {@code null} if none is */
+    static Size fromJson(String s) {
+        for (Size v : values()) {
+            if (v.jsonName().equals(s)) {
+                return v;
+            }
+        }
+        return null;
+    }
+}

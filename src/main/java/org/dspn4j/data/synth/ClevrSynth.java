@@ -1,0 +1,110 @@
+package org.dspn4j.data.synth;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.imageio.ImageIO;
+import org.dspn4j.data.clevr.RgbImage;
+
+/**
+ * Generates a synthetic CLEVR-like split in CLEVR v1.0's folder layout:
+ * <pre>
+ *   out/scenes/CLEVR_&lt;split&gt;_scenes.json
+ *   out/images/&lt;split&gt;/CLEVR_&lt;split&gt;_000000.png ...   (480×320, 8-bit RGB)
+ * </pre>
+ * Scene {@code i} is drawn from its own random stream derived from (seed, i), so the output is the
+ * same for a seed whatever the number of threads.
+ */
+public final class ClevrSynth {
+
+    private ClevrSynth() {
+    }
+
+    /** Progress callback: called with the number of finished scenes, from the calling thread. */
+    public interface Progress {
+        void done(int scenes);
+    }
+
+    /**
+     * Samples, renders and writes {@code count} scenes.
+     *
+     * @param threads rendering threads (≥ 1)
+     * @throws IOException if a file cannot be written
+     */
+    public static void generate(Path out, String split, int count, long seed, int threads, Progress progress)
+            throws IOException {
+        if (count < 0 || threads < 1) {
+            throw new IllegalArgumentException("need count >= 0 and threads >= 1, got " + count + ", " + threads);
+        }
+        if (!split.matches("[A-Za-z0-9]+")) {
+            throw new IllegalArgumentException("split must be alphanumeric, got '" + split + "'");
+        }
+        Path imageDir = out.resolve("images").resolve(split);
+        Files.createDirectories(imageDir);
+        Files.createDirectories(out.resolve("scenes"));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "clevr-synth");
+            t.setDaemon(true);
+            return t;
+        });
+        try (SceneJsonWriter json = new SceneJsonWriter(out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"), split)) {
+            List<Future<SynthScene>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> renderOne(imageDir, split, index, seed)));
+            }
+            for (int i = 0; i < count; i++) {
+                json.write(futures.get(i).get());
+                futures.set(i, null);
+                if (progress != null) {
+                    progress.done(i + 1);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static SynthScene renderOne(Path imageDir, String split, int index, long seed) {
+        SynthScene s = sample(split, index, seed);
+        RgbImage img = new RgbImage(Renderer.W, Renderer.H, s.renderer().render());
+        try {
+            Path file = imageDir.resolve(s.scene().imageFilename());
+            if (!ImageIO.write(img.toBufferedImage(), "png", file.toFile())) {
+                throw new IOException("no PNG writer");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return s;
+    }
+
+    /** Scene {@code index} for {@code seed}; independent of every other index. */
+    static SynthScene sample(String split, int index, long seed) {
+        return SceneSampler.sample(new SplittableRandom(streamSeed(seed, index)), split, index);
+    }
+
+    /** A well-mixed per-scene seed (SplittableRandom seeds that differ by its gamma give shifted streams). */
+    static long streamSeed(long seed, int index) {
+        long z = seed * 0x9E3779B97F4A7C15L + index;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
