@@ -4,6 +4,7 @@ import static org.dspn4j.autodiff.Ops.*;
 
 import java.util.List;
 
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 
 /**
@@ -25,11 +26,32 @@ public final class ChamferLoss {
      * @return the loss per leading index, averaged over the batch and slots: (K) for a (K, B, C', N) pred
      */
     public static Tensor perStep(Tensor pred, Tensor target) {
+        int r = pred.rank();
+        int[] shape = pred.shape();
+        Backend be = pred.backend();
+        Tensor y = expand(target, shape);
+        // NOTE: the authors materialise every pairwise cost (…, C', N, N); we find the nearest
+        // neighbours first (a constant, like a sort permutation) and differentiate only the matched
+        // costs. The value and every derivative are the same: the gradient of a min goes to its argmin.
+        Tensor idx = be.chamferArgmin(pred, y); // (…, 2, N)
+        Tensor nearestPred = be.expand(be.slice(idx, r - 2, 0, 1), shape);   // for each target j: argmin_i
+        Tensor nearestTarget = be.expand(be.slice(idx, r - 2, 1, 2), shape); // for each pred i: argmin_j
+        Tensor costToTarget = mean(smoothL1(sub(gather(pred, r - 1, nearestPred), y)), new int[] {r - 2}, false);
+        Tensor costToPred = mean(smoothL1(sub(pred, gather(y, r - 1, nearestTarget))), new int[] {r - 2}, false);
+        Tensor both = add(costToTarget, costToPred); // (…, N): added slot by slot, as the authors
+        return both.rank() <= 2 ? mean(both) : mean(both, new int[] {both.rank() - 2, both.rank() - 1}, false);
+    }
+
+    /**
+     * The Chamfer loss computed the authors' way, from the full pairwise cost tensor (…, N, N); kept
+     * as the reference that {@link #perStep} is tested against.
+     */
+    static Tensor perStepPairwise(Tensor pred, Tensor target) {
         Tensor cost = Huber.pairwiseCost(pred, target); // (…, N, M)
         int r = cost.rank();
         Tensor minOverPred = neg(max(neg(cost), r - 2, false));   // (…, M)
         Tensor minOverTarget = neg(max(neg(cost), r - 1, false)); // (…, N)
-        Tensor both = add(minOverPred, minOverTarget);          // (…, B, N): added slot by slot, as the authors
+        Tensor both = add(minOverPred, minOverTarget);
         return both.rank() <= 2 ? mean(both) : mean(both, new int[] {both.rank() - 2, both.rank() - 1}, false);
     }
 

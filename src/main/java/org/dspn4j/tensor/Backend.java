@@ -72,6 +72,17 @@ public interface Backend {
      */
     Tensor argsort(Tensor a, int dim, boolean descending);
 
+    /**
+     * The nearest-neighbour indices of a Chamfer loss, without materialising the pairwise costs.
+     * With d(i, j) = (1/C) Σ_c Huber(pred[…, c, i] − target[…, c, j]) (β = 1; target broadcast over
+     * pred's leading dimensions), returns I64 (…, 2, N): row 0 holds argmin_i d(i, j) for each target
+     * slot j, row 1 holds argmin_j d(i, j) for each predicted slot i. The first minimum wins ties.
+     *
+     * @param pred   (…, C, N)
+     * @param target (…, C, N)
+     */
+    Tensor chamferArgmin(Tensor pred, Tensor target);
+
     // ---------------------------------------------------------------- linear algebra
 
     /**

@@ -415,6 +415,78 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return new Tensor(this, DType.I64, s, out);
     }
 
+    @Override
+    public Tensor chamferArgmin(Tensor pred, Tensor target) {
+        floating("chamferArgmin", pred, target);
+        int[] ps = pred.shape();
+        int[] ts = target.shape();
+        int r = ps.length;
+        if (r < 2 || ts.length < 2 || ps[r - 2] != ts[ts.length - 2] || ps[r - 1] != ts[ts.length - 1]) {
+            throw new IllegalArgumentException("chamferArgmin: pred " + Shape.str(ps) + " and target " + Shape.str(ts)
+                    + " need the same (C, N) in their last two dimensions");
+        }
+        int c = ps[r - 2];
+        int n = ps[r - 1];
+        int[] lead = Arrays.copyOf(ps, r - 2);
+        int[] tlead = Arrays.copyOf(ts, ts.length - 2);
+        int[] bl = Shape.broadcast("chamferArgmin", lead, tlead);
+        if (!Shape.same(bl, lead)) {
+            throw new IllegalArgumentException("chamferArgmin: target " + Shape.str(ts) + " must broadcast to pred " + Shape.str(ps));
+        }
+        int m = Shape.numel(lead);
+        int[] tst = broadcastStrides(tlead, lead);
+        int[] lst = Shape.strides(lead);
+        double[] p = d(pred);
+        double[] y = d(target);
+        double[] out = new double[m * 2 * n];
+        double invC = 1.0 / c;
+        parallelFor(m, 1, (from, to) -> {
+            double[] rowMin = new double[n];
+            double[] colMin = new double[n];
+            double[] diffCol = new double[c];
+            for (int s = from; s < to; s++) {
+                int rem = s;
+                int to0 = 0;
+                for (int q = 0; q < lead.length; q++) {
+                    int iq = rem / lst[q];
+                    rem %= lst[q];
+                    to0 += iq * tst[q];
+                }
+                int po = s * c * n;
+                int yo = to0 * c * n;
+                int oo = s * 2 * n;
+                Arrays.fill(rowMin, Double.POSITIVE_INFINITY);
+                Arrays.fill(colMin, Double.POSITIVE_INFINITY);
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < c; k++) {
+                        diffCol[k] = p[po + k * n + i];
+                    }
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0.0;
+                        for (int k = 0; k < c; k++) {
+                            double v = diffCol[k] - y[yo + k * n + j];
+                            double a = Math.abs(v);
+                            sum += a < 1.0 ? 0.5 * v * v : a - 0.5;
+                        }
+                        double dij = sum * invC;
+                        if (dij < colMin[j]) { // strict: the first i wins ties
+                            colMin[j] = dij;
+                            out[oo + j] = i;
+                        }
+                        if (dij < rowMin[i]) { // strict: the first j wins ties
+                            rowMin[i] = dij;
+                            out[oo + n + i] = j;
+                        }
+                    }
+                }
+            }
+        });
+        int[] os = Arrays.copyOf(lead, lead.length + 2);
+        os[lead.length] = 2;
+        os[lead.length + 1] = n;
+        return new Tensor(this, DType.I64, os, out);
+    }
+
     // ================================================================ linear algebra
 
     @Override
