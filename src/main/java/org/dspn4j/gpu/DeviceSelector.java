@@ -92,6 +92,11 @@ public final class DeviceSelector {
         return devices.get(0);
     }
 
+    /** The device this selector picks from a listing, as one line ({@link ClDeviceInfo#describe()}). */
+    public String describe(List<ClDeviceInfo> devices) {
+        return choose(devices).describe();
+    }
+
     private static String listing(List<ClDeviceInfo> devices) {
         StringBuilder b = new StringBuilder();
         for (ClDeviceInfo d : devices) {
