@@ -43,7 +43,7 @@ class DeviceDataGcTest {
             float[] prod = new float[n];
             EngineKernel.addReference(x, 0, y, 0, sum, 0, n);
             EngineKernel.mulReference(x, 0, y, 0, prod, 0, n);
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < 3; round++) {
                 float[] z = randoms(small);
                 churnAndCollect();
                 engine.upload(s, z);          // through the small staging array, which G1 does move
@@ -122,9 +122,8 @@ class DeviceDataGcTest {
             System.out.print("");
         }
         keep.clear();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
+        System.gc();
+        System.gc();
     }
 
     private static float[] randoms(int n) {
