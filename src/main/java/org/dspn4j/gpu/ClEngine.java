@@ -1,0 +1,549 @@
+package org.dspn4j.gpu;
+
+import com.aparapi.Kernel;
+import com.aparapi.Range;
+import com.aparapi.device.Device;
+import com.aparapi.device.OpenCLDevice;
+import com.aparapi.exception.CompileFailedException;
+import com.aparapi.exception.QueryFailedException;
+import com.aparapi.internal.kernel.KernelManager;
+import com.aparapi.internal.opencl.OpenCLLoader;
+import com.aparapi.internal.opencl.OpenCLPlatform;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A device-resident compute engine over OpenCL (through Aparapi): one long-lived kernel, one
+ * resident {@code float} arena addressed by int offsets, explicit uploads and downloads through
+ * staging arrays, and a strict start-up that refuses to run anywhere but the chosen OpenCL device.
+ *
+ * <p>Usage: {@code open} a device, {@link #arena() alloc} float ranges, {@link #upload} data, run
+ * ops on offsets (results stay on the device), {@link #download} what the host needs, {@link #close}.
+ * Every op validates its ranges against the arena before launching and checks after launching that
+ * the kernel really ran on the device (Aparapi otherwise falls back, silently, to a Java thread pool
+ * that works on stale host copies). A failed check throws {@link IllegalStateException} and leaves
+ * the engine unusable.
+ *
+ * <p>Ops take their inputs first and their output last; an elementwise output may be identical to
+ * an input (in place) but must not partly overlap it; a matmul or sum output must not overlap its
+ * inputs. Offsets in {@code [0, RESERVED)} belong to the engine (reduction scratch) and are refused.
+ * Each launch is synchronous (Aparapi has no asynchronous launch); see docs/gpu.md for its cost.
+ *
+ * <p>One dispatcher at a time: every method is synchronized. Aparapi keys device preferences by
+ * kernel class, so all engines open at once in a JVM must use the same device.
+ */
+public final class ClEngine implements AutoCloseable {
+
+    /** Smallest arena: 64 MB. Arrays this large are G1 humongous objects, which G1 never moves. */
+    public static final int MIN_ARENA_FLOATS = 16 << 20;
+    /** Default arena: 256 MB. */
+    public static final int DEFAULT_ARENA_FLOATS = 64 << 20;
+    /** Largest arena: just under 2 GiB, Aparapi's per-array limit. */
+    public static final int MAX_ARENA_FLOATS = (1 << 29) - (1 << 20);
+    /** Default bulk staging array: 4 MB (uploads and downloads above it are chunked). */
+    public static final int DEFAULT_STAGING_FLOATS = 1 << 20;
+    /** Transfers of at most this many floats use the small staging array (one 4 KB put/get). */
+    public static final int SMALL_STAGING_FLOATS = 1024;
+    /** Most groups of SUM's first stage. */
+    static final int MAX_SUM_GROUPS = 1024;
+    /** Arena floats [0, RESERVED) are the engine's own: SUM's partial sums. */
+    public static final int RESERVED = MAX_SUM_GROUPS;
+
+    // Engines open in this JVM, and their device: Aparapi keeps one device preference per kernel class.
+    private static final Object OPEN_LOCK = new Object();
+    private static int openEngines;
+    private static OpenCLDevice openDevice;
+
+    private final EngineKernel kernel;
+    private final OpenCLDevice device;
+    private final ClDeviceInfo info;
+    private final ClArena arena;
+    private final int local;
+    private long launches;
+    private String broken;  // non-null once a launch did not run on the device
+    private boolean closed;
+
+    private ClEngine(EngineKernel kernel, OpenCLDevice device, ClDeviceInfo info, int local) {
+        this.kernel = kernel;
+        this.device = device;
+        this.info = info;
+        this.local = local;
+        this.arena = new ClArena(RESERVED, kernel.arena.length, ClArena.DEFAULT_ALIGNMENT);
+    }
+
+    // =============================================================================================
+    // Discovery and strict start-up
+
+    /** True iff an OpenCL loader is present and at least one platform has at least one device. */
+    public static boolean available() {
+        try {
+            return !devices().isEmpty();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** OpenCL devices of all platforms, in listing order (empty when there is no OpenCL at all). */
+    public static List<ClDeviceInfo> devices() {
+        List<ClDeviceInfo> out = new ArrayList<>();
+        for (OpenCLDevice d : listOpenClDevices()) {
+            out.add(describe(out.size(), d));
+        }
+        return out;
+    }
+
+    /** Opens an engine with the default arena (256 MB) and staging (4 MB); see the long form. */
+    public static ClEngine open(DeviceSelector selector) {
+        return open(selector, DEFAULT_ARENA_FLOATS, DEFAULT_STAGING_FLOATS);
+    }
+
+    /**
+     * Opens an engine on the chosen OpenCL device, or throws. Steps: require the G1 collector;
+     * list devices and choose; compile the kernel for that device with {@code Kernel.compile}
+     * (which throws, where {@code execute} would silently fall back to Java threads); run a
+     * self-test launch (which also uploads the arena) and check that it ran on the chosen device
+     * and read back what it wrote.
+     *
+     * @param arenaFloats resident arena size, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARENA_FLOATS}
+     * @param stagingFloats bulk staging size, {@link #SMALL_STAGING_FLOATS} .. arenaFloats
+     * @throws IllegalStateException when the JVM, the device or the kernel is not usable; the
+     *     message names the device
+     */
+    public static ClEngine open(DeviceSelector selector, int arenaFloats, int stagingFloats) {
+        if (arenaFloats < MIN_ARENA_FLOATS || arenaFloats > MAX_ARENA_FLOATS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena of %,d floats is outside [%,d (64 MB), %,d]: smaller arrays can be moved by the "
+                            + "garbage collector, which silently loses device data (docs/gpu.md)",
+                    arenaFloats, MIN_ARENA_FLOATS, MAX_ARENA_FLOATS));
+        }
+        if (stagingFloats < SMALL_STAGING_FLOATS || stagingFloats > arenaFloats) {
+            throw new IllegalArgumentException("staging of " + stagingFloats + " floats is outside ["
+                    + SMALL_STAGING_FLOATS + ", arena size " + arenaFloats + "]");
+        }
+        requireG1();
+        List<OpenCLDevice> devices = listOpenClDevices();
+        List<ClDeviceInfo> infos = new ArrayList<>();
+        for (OpenCLDevice d : devices) {
+            infos.add(describe(infos.size(), d));
+        }
+        ClDeviceInfo info = selector.choose(infos);
+        OpenCLDevice device = devices.get(info.index());
+        long arenaBytes = 4L * arenaFloats;
+        if (info.maxAllocBytes() > 0 && arenaBytes > info.maxAllocBytes()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "arena of %,d bytes exceeds the largest buffer %s allows (%,d bytes)",
+                    arenaBytes, info.describe(), info.maxAllocBytes()));
+        }
+        long heapNeed = arenaBytes + 4L * stagingFloats;
+        if (heapNeed > Runtime.getRuntime().maxMemory()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "arena + staging need %,d bytes of Java heap (the arena is mirrored there), the JVM allows "
+                            + "%,d: raise -Xmx or open a smaller arena", heapNeed, Runtime.getRuntime().maxMemory()));
+        }
+        synchronized (OPEN_LOCK) {
+            if (openEngines > 0 && openDevice.getDeviceId() != device.getDeviceId()) {
+                throw new IllegalStateException("another engine is open on " + openDevice.getShortDescription()
+                        + "; Aparapi keeps one device per kernel class, so close it before opening "
+                        + info.describe());
+            }
+            if (openEngines > 0) {
+                device = openDevice;
+            }
+            device.setSharedMemory(false);  // a device copy even on CPU devices: PoCL then tests the GPU path
+            EngineKernel kernel = new EngineKernel(arenaFloats, stagingFloats, SMALL_STAGING_FLOATS);
+            try {
+                ClEngine engine = start(kernel, device, info);
+                openEngines++;
+                openDevice = device;
+                return engine;
+            } catch (RuntimeException | Error e) {
+                kernel.dispose();
+                throw e;
+            }
+        }
+    }
+
+    private static ClEngine start(EngineKernel kernel, OpenCLDevice device, ClDeviceInfo info) {
+        kernel.setExplicit(true);
+        LinkedHashSet<Device> only = new LinkedHashSet<>();
+        only.add(device);
+        KernelManager.instance().setPreferredDevices(kernel, only);
+        try {
+            kernel.compile(device);
+        } catch (CompileFailedException e) {
+            throw new IllegalStateException("Aparapi could not compile the engine kernel for OpenCL device "
+                    + info.describe() + ": " + e.getMessage(), e);
+        }
+        int local = Math.min(EngineKernel.MAX_LOCAL, floorPowerOfTwo(Math.max(1, device.getMaxWorkGroupSize())));
+        try {
+            local = Math.min(local, floorPowerOfTwo(Math.max(1, kernel.getKernelMaxWorkGroupSize(device))));
+        } catch (QueryFailedException e) {
+            throw new IllegalStateException("cannot query the engine kernel's work-group size on "
+                    + info.describe() + ": " + e.getMessage(), e);
+        }
+        ClEngine engine = new ClEngine(kernel, device, info, local);
+        engine.selfTest();
+        return engine;
+    }
+
+    /** First launch: uploads the arena and staging (explicit mode does that once), proves the device. */
+    @SuppressWarnings("deprecation") // getExecutionMode: the only way to see Aparapi's JTP/SEQ modes
+    private void selfTest() {
+        int n = Math.min(local, SMALL_STAGING_FLOATS);
+        fill(RESERVED, n, 1.5f);
+        Kernel.EXECUTION_MODE mode = kernel.getExecutionMode();
+        if (mode == Kernel.EXECUTION_MODE.JTP || mode == Kernel.EXECUTION_MODE.SEQ || !kernel.isRunningCL()) {
+            throw new IllegalStateException("the engine kernel is not running on OpenCL device " + info.describe()
+                    + " (execution mode " + mode + ")");
+        }
+        float[] back = download(RESERVED, n);
+        for (int i = 0; i < n; i++) {
+            if (back[i] != 1.5f) {
+                throw new IllegalStateException("self-test on OpenCL device " + info.describe() + " wrote 1.5 and read "
+                        + back[i] + " at element " + i);
+            }
+        }
+    }
+
+    private static void requireG1() {
+        List<String> names = new ArrayList<>();
+        boolean g1 = false;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            names.add(gc.getName());
+            g1 |= gc.getName().startsWith("G1 ");
+        }
+        if (!g1) {
+            throw new IllegalStateException("the OpenCL engine needs the G1 collector (-XX:+UseG1GC); this JVM runs "
+                    + names + ". Other collectors move large arrays and Aparapi then silently loses device data "
+                    + "(docs/gpu.md)");
+        }
+    }
+
+    private static List<OpenCLDevice> listOpenClDevices() {
+        List<OpenCLDevice> out = new ArrayList<>();
+        if (!OpenCLLoader.isOpenCLAvailable()) {
+            return out;
+        }
+        for (OpenCLPlatform p : OpenCLPlatform.getUncachedOpenCLPlatforms()) {
+            out.addAll(p.getOpenCLDevices());
+        }
+        return out;
+    }
+
+    private static ClDeviceInfo describe(int index, OpenCLDevice d) {
+        OpenCLPlatform p = d.getOpenCLPlatform();
+        return new ClDeviceInfo(index, p.getName(), p.getVersion(), p.getVendor(), d.getName(),
+                String.valueOf(d.getType()), d.getMaxComputeUnits(), d.getGlobalMemSize(), d.getMaxMemAllocSize(),
+                d.getLocalMemSize(), d.getMaxWorkGroupSize());
+    }
+
+    // =============================================================================================
+    // Facts
+
+    /** The device this engine runs on. */
+    public ClDeviceInfo device() {
+        return info;
+    }
+
+    /** The allocator over this engine's arena ({@code [RESERVED, arenaFloats)}). */
+    public ClArena arena() {
+        return arena;
+    }
+
+    /** Size of the resident arena in floats. */
+    public int arenaFloats() {
+        return kernel.arena.length;
+    }
+
+    /** Size of the bulk staging array in floats. */
+    public int stagingFloats() {
+        return kernel.io.length;
+    }
+
+    /** Work-group size of every launch (a power of two, at most 256); fixes SUM's order. */
+    public int localSize() {
+        return local;
+    }
+
+    /** Kernel launches so far (transfers count one launch per staging chunk). */
+    public synchronized long launches() {
+        return launches;
+    }
+
+    // =============================================================================================
+    // Transfers
+
+    /** Copies {@code src[srcOff .. srcOff+n)} to arena {@code [dst, dst+n)}. */
+    public synchronized void upload(int dst, float[] src, int srcOff, int n) {
+        checkHost("upload source", src, srcOff, n);
+        checkRange("upload destination", dst, n);
+        if (n <= SMALL_STAGING_FLOATS) {
+            System.arraycopy(src, srcOff, kernel.ioSmall, 0, n);
+            kernel.put(kernel.ioSmall);  // re-put before every use: the GC may have moved it
+            setCopy(EngineKernel.OP_COPY_IN_SMALL, 0, dst, n);
+            launch(n);
+            return;
+        }
+        int chunk = kernel.io.length;
+        for (int done = 0; done < n; done += chunk) {
+            int m = Math.min(chunk, n - done);
+            System.arraycopy(src, srcOff + done, kernel.io, 0, m);
+            kernel.put(kernel.io);
+            setCopy(EngineKernel.OP_COPY_IN, 0, dst + done, m);
+            launch(m);
+        }
+    }
+
+    /** Copies all of src to arena {@code [dst, dst+src.length)}. */
+    public void upload(int dst, float[] src) {
+        upload(dst, src, 0, src.length);
+    }
+
+    /** Copies arena {@code [src, src+n)} to {@code dst[dstOff .. dstOff+n)} (dst modified). */
+    public synchronized void download(int src, float[] dst, int dstOff, int n) {
+        checkHost("download destination", dst, dstOff, n);
+        checkRange("download source", src, n);
+        if (n <= SMALL_STAGING_FLOATS) {
+            setCopy(EngineKernel.OP_COPY_OUT_SMALL, src, 0, n);
+            launch(n);
+            kernel.get(kernel.ioSmall);
+            System.arraycopy(kernel.ioSmall, 0, dst, dstOff, n);
+            return;
+        }
+        int chunk = kernel.io.length;
+        for (int done = 0; done < n; done += chunk) {
+            int m = Math.min(chunk, n - done);
+            setCopy(EngineKernel.OP_COPY_OUT, src + done, 0, m);
+            launch(m);
+            kernel.get(kernel.io);
+            System.arraycopy(kernel.io, 0, dst, dstOff + done, m);
+        }
+    }
+
+    /** Returns a copy of arena {@code [src, src+n)}. */
+    public float[] download(int src, int n) {
+        float[] out = new float[n];
+        download(src, out, 0, n);
+        return out;
+    }
+
+    // =============================================================================================
+    // Ops (results stay in the arena)
+
+    /** COPY: arena {@code [out, out+n) = [src, src+n)}; the ranges are identical or disjoint. */
+    public synchronized void copy(int src, int out, int n) {
+        checkRange("copy source", src, n);
+        checkRange("copy output", out, n);
+        checkSameOrDisjoint("copy", src, out, n);
+        setCopy(EngineKernel.OP_COPY, src, out, n);
+        launch(n);
+    }
+
+    /** FILL: arena {@code [out, out+n) = value}. */
+    public synchronized void fill(int out, int n, float value) {
+        checkRange("fill output", out, n);
+        kernel.op = EngineKernel.OP_FILL;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.value = value;
+        launch(n);
+    }
+
+    /** ADD: {@code out[i] = a[i] + b[i]}, i < n. */
+    public synchronized void add(int a, int b, int out, int n) {
+        elementwise(EngineKernel.OP_ADD, "add", a, b, out, n);
+    }
+
+    /** MUL: {@code out[i] = a[i] * b[i]}, i < n. */
+    public synchronized void mul(int a, int b, int out, int n) {
+        elementwise(EngineKernel.OP_MUL, "mul", a, b, out, n);
+    }
+
+    /** RELU: {@code out[i] = a[i] > 0 ? a[i] : 0} (NaN and -0 give +0), i < n. */
+    public synchronized void relu(int a, int out, int n) {
+        elementwise(EngineKernel.OP_RELU, "relu", a, a, out, n);
+    }
+
+    /**
+     * SUM: {@code arena[out] = } the float sum of arena {@code [a, a+n)}, in a fixed two-stage order
+     * (see {@link EngineKernel#sumReference}): bit-identical run to run on one device with one
+     * {@link #localSize()}. n = 0 gives +0.
+     */
+    public synchronized void sum(int a, int n, int out) {
+        checkRange("sum input", a, n);
+        checkRange("sum output", out, 1);
+        checkDisjoint("sum", a, n, out, 1);
+        int groups = EngineKernel.sumGroups(n, local, MAX_SUM_GROUPS);
+        setSum(a, n, 0);
+        launch(groups * local);
+        setSum(0, groups, out);
+        launch(local);
+    }
+
+    /** MATMUL: {@code out (m, n) = a (m, k) . b (k, n)}, all row-major and contiguous. */
+    public void matmul(int a, int b, int out, int m, int k, int n) {
+        matmul(a, false, b, false, out, m, k, n);
+    }
+
+    /**
+     * MATMUL with optional transposed reads: {@code out (m, n) = op(A) (m, k) . op(B) (k, n)}, where
+     * A is stored row-major as (k, m) when transA, else (m, k), and B as (n, k) when transB, else
+     * (k, n). Each out element is the fma chain over k, exactly as {@link EngineKernel#matmulReference}.
+     */
+    public synchronized void matmul(int a, boolean transA, int b, boolean transB, int out, int m, int k, int n) {
+        if (m < 0 || k < 0 || n < 0) {
+            throw new IllegalArgumentException("matmul sizes must be >= 0, got m=" + m + " k=" + k + " n=" + n);
+        }
+        int aSize = checkedProduct(m, k);
+        int bSize = checkedProduct(k, n);
+        int outSize = checkedProduct(m, n);
+        checkRange("matmul A", a, aSize);
+        checkRange("matmul B", b, bSize);
+        checkRange("matmul output", out, outSize);
+        checkDisjoint("matmul (output vs A)", a, aSize, out, outSize);
+        checkDisjoint("matmul (output vs B)", b, bSize, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        kernel.op = EngineKernel.OP_MATMUL;
+        kernel.srcA = a;
+        kernel.srcB = b;
+        kernel.dst = out;
+        kernel.rows = m;
+        kernel.inner = k;
+        kernel.cols = n;
+        kernel.strideAr = transA ? 1 : k;
+        kernel.strideAp = transA ? m : 1;
+        kernel.strideBp = transB ? 1 : n;
+        kernel.strideBc = transB ? k : 1;
+        long tiles = (long) ((m + EngineKernel.TILE - 1) / EngineKernel.TILE) * ((n + EngineKernel.TILE - 1) / EngineKernel.TILE);
+        launch((int) tiles);
+    }
+
+    // =============================================================================================
+    // Closing
+
+    /** Disposes the kernel and its device buffers. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        kernel.dispose();
+        synchronized (OPEN_LOCK) {
+            openEngines--;
+            if (openEngines == 0) {
+                openDevice = null;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClEngine[" + info.describe() + ", arena " + arenaFloats() + " floats, local " + local + "]";
+    }
+
+    // =============================================================================================
+    // Launching and checks
+
+    private void elementwise(int op, String name, int a, int b, int out, int n) {
+        checkRange(name + " input", a, n);
+        checkRange(name + " input", b, n);
+        checkRange(name + " output", out, n);
+        checkSameOrDisjoint(name, a, out, n);
+        checkSameOrDisjoint(name, b, out, n);
+        kernel.op = op;
+        kernel.srcA = a;
+        kernel.srcB = b;
+        kernel.dst = out;
+        kernel.n = n;
+        launch(n);
+    }
+
+    private void setCopy(int op, int src, int dst, int n) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = dst;
+        kernel.n = n;
+    }
+
+    private void setSum(int src, int n, int dst) {
+        kernel.op = EngineKernel.OP_SUM;
+        kernel.srcA = src;
+        kernel.n = n;
+        kernel.dst = dst;
+    }
+
+    /** Runs the kernel over {@code items} work-items (rounded up to whole groups) and proves where it ran. */
+    private void launch(int items) {
+        if (closed) {
+            throw new IllegalStateException("engine on " + info.describe() + " is closed");
+        }
+        if (broken != null) {
+            throw new IllegalStateException(broken);
+        }
+        if (items <= 0) {
+            return;
+        }
+        int global = (int) ((items + (long) local - 1) / local * local);
+        kernel.groupSize = local;
+        kernel.execute(Range.create(global, local));
+        launches++;
+        Device target = kernel.getTargetDevice();
+        if (!(target instanceof OpenCLDevice) || ((OpenCLDevice) target).getDeviceId() != device.getDeviceId()) {
+            broken = "engine kernel (op " + kernel.op + ") did not run on OpenCL device " + info.describe()
+                    + " but on " + (target == null ? "Aparapi's Java fallback" : target.getShortDescription())
+                    + "; device data is no longer trustworthy, close the engine (see the Aparapi warning above)";
+            throw new IllegalStateException(broken);
+        }
+    }
+
+    private void checkRange(String what, int offset, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(what + ": negative length " + n);
+        }
+        if (offset < RESERVED || (long) offset + n > kernel.arena.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s [%,d, %,d) is outside the usable arena [%,d, %,d)", what, offset, (long) offset + n,
+                    RESERVED, kernel.arena.length));
+        }
+    }
+
+    private static void checkHost(String what, float[] array, int offset, int n) {
+        if (n < 0 || offset < 0 || (long) offset + n > array.length) {
+            throw new IllegalArgumentException(what + ": range [" + offset + ", " + ((long) offset + n)
+                    + ") is outside an array of length " + array.length);
+        }
+    }
+
+    private static void checkSameOrDisjoint(String op, int in, int out, int n) {
+        if (in != out && in < out + n && out < in + n) {
+            throw new IllegalArgumentException(op + ": output [" + out + ", " + (out + n) + ") partly overlaps input ["
+                    + in + ", " + (in + n) + "); use the same offset (in place) or disjoint ranges");
+        }
+    }
+
+    private static void checkDisjoint(String op, int in, int inN, int out, int outN) {
+        if (inN > 0 && outN > 0 && in < out + outN && out < in + inN) {
+            throw new IllegalArgumentException(op + ": output [" + out + ", " + (out + outN) + ") overlaps input ["
+                    + in + ", " + (in + inN) + ")");
+        }
+    }
+
+    private static int checkedProduct(int x, int y) {
+        long p = (long) x * y;
+        if (p > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matrix of " + x + " x " + y + " floats exceeds any arena");
+        }
+        return (int) p;
+    }
+
+    private static int floorPowerOfTwo(int x) {
+        return Integer.highestOneBit(x);
+    }
+}

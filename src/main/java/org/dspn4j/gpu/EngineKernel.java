@@ -1,0 +1,402 @@
+package org.dspn4j.gpu;
+
+import com.aparapi.Kernel;
+
+/**
+ * The one Aparapi kernel of the OpenCL engine: {@link #run()} dispatches on {@link #op} to one
+ * method per op, and every op reads and writes the resident {@link #arena} at int offsets.
+ *
+ * <p>Why one kernel: two Aparapi kernels never share device buffers, so every tensor must live in
+ * one array of one kernel (docs/gpu.md). Rules for the code in this class that runs on the device
+ * (Aparapi translates it to OpenCL C, and anything it cannot translate silently runs on a Java
+ * thread pool instead): no {@code break}, {@code switch}, recursion, lambdas, objects or
+ * {@code new}; never write a scalar field; each op body in its own method (inline loops in a long
+ * if/else chain crash Aparapi's decompiler); {@code static final int} constants only.
+ *
+ * <p>Next to each op method sits its plain-Java reference ({@code static ...Reference} over
+ * {@code float[]}). The references are normative: {@code EngineKernelTest} ties each op to its
+ * reference, bit for bit.
+ *
+ * <p>Launch geometry (set by {@link ClEngine}): 1-D, global size a multiple of the local size
+ * {@link #groupSize}; items past the end of the op's range do nothing.
+ */
+final class EngineKernel extends Kernel {
+
+    // ---------------------------------------------------------------------------------------------
+    // Op codes (the value of #op). Stable: docs/gpu.md lists them.
+
+    static final int OP_COPY_IN = 1;
+    static final int OP_COPY_OUT = 2;
+    static final int OP_COPY_IN_SMALL = 3;
+    static final int OP_COPY_OUT_SMALL = 4;
+    static final int OP_COPY = 5;
+    static final int OP_FILL = 6;
+    static final int OP_ADD = 7;
+    static final int OP_MUL = 8;
+    static final int OP_RELU = 9;
+    static final int OP_SUM = 10;
+    static final int OP_MATMUL = 11;
+
+    /** Largest local (work-group) size used, and the length of the {@link #partial} local buffer. */
+    static final int MAX_LOCAL = 256;
+
+    /** Side of the square tile of C that one matmul work-item computes. */
+    static final int TILE = 4;
+
+    // ---------------------------------------------------------------------------------------------
+    // Buffers. Written by the host only through ClEngine (put/get); the kernel never replaces them.
+
+    /** Resident device memory: every tensor lives here at an int offset. Put once, at open. */
+    final float[] arena;
+    /** Bulk staging for uploads/downloads; re-put before every upload. */
+    final float[] io;
+    /** Small staging (transfers of at most its length), so that a scalar does not move megabytes. */
+    final float[] ioSmall;
+    /** Work-group scratch of the reduction. */
+    @Local final float[] partial = new float[MAX_LOCAL];
+
+    // ---------------------------------------------------------------------------------------------
+    // Launch arguments: set by the host before each execute, only read here.
+
+    int op;
+    /** Number of elements of the op's range (elementwise ops, copies, sum). */
+    int n;
+    /** Arena offset of the first input (or io offset for COPY_OUT's source: see each op). */
+    int srcA;
+    /** Arena offset of the second input. */
+    int srcB;
+    /** Arena offset of the output. */
+    int dst;
+    /** FILL's value. */
+    float value;
+    /** Matmul: C (rows, cols) = A (rows, inner) . B (inner, cols). */
+    int rows;
+    int inner;
+    int cols;
+    /** Matmul element strides: A(r, p) = arena[srcA + r*strideAr + p*strideAp], B(p, c) likewise. */
+    int strideAr;
+    int strideAp;
+    int strideBp;
+    int strideBc;
+    /**
+     * Local size of this launch (what ClEngine passed to Range.create); a power of two.
+     * NOTE: field names become OpenCL identifiers: no OpenCL C keywords ({@code local}, {@code global}...).
+     */
+    int groupSize;
+
+    EngineKernel(int arenaFloats, int ioFloats, int ioSmallFloats) {
+        this.arena = new float[arenaFloats];
+        this.io = new float[ioFloats];
+        this.ioSmall = new float[ioSmallFloats];
+    }
+
+    @Override
+    public void run() {
+        if (op == OP_COPY_IN) {
+            copyIn();
+        } else if (op == OP_COPY_OUT) {
+            copyOut();
+        } else if (op == OP_COPY_IN_SMALL) {
+            copyInSmall();
+        } else if (op == OP_COPY_OUT_SMALL) {
+            copyOutSmall();
+        } else if (op == OP_COPY) {
+            copy();
+        } else if (op == OP_FILL) {
+            fill();
+        } else if (op == OP_ADD) {
+            add();
+        } else if (op == OP_MUL) {
+            mul();
+        } else if (op == OP_RELU) {
+            relu();
+        } else if (op == OP_SUM) {
+            sum();
+        } else if (op == OP_MATMUL) {
+            matmul();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Transfers. COPY_IN: arena[dst + i] = io[i]; COPY_OUT: io[i] = arena[srcA + i], i < n.
+    // The plain-Java reference of all four and of COPY is copyReference.
+
+    private void copyIn() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = io[i];
+        }
+    }
+
+    private void copyOut() {
+        int i = getGlobalId();
+        if (i < n) {
+            io[i] = arena[srcA + i];
+        }
+    }
+
+    private void copyInSmall() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = ioSmall[i];
+        }
+    }
+
+    private void copyOutSmall() {
+        int i = getGlobalId();
+        if (i < n) {
+            ioSmall[i] = arena[srcA + i];
+        }
+    }
+
+    /** COPY: arena[dst + i] = arena[srcA + i], i < n (ranges identical or disjoint). */
+    private void copy() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = arena[srcA + i];
+        }
+    }
+
+    /** Reference of every copy op: {@code y[yo + i] = x[xo + i]} for i < n. y modified. */
+    static void copyReference(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] = x[xo + i];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // FILL: arena[dst + i] = value, i < n.
+
+    private void fill() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = value;
+        }
+    }
+
+    /** Reference of FILL. y modified. */
+    static void fillReference(float[] y, int yo, int n, float value) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] = value;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ADD / MUL: arena[dst + i] = arena[srcA + i] (+ or *) arena[srcB + i], i < n.
+
+    private void add() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = arena[srcA + i] + arena[srcB + i];
+        }
+    }
+
+    /** Reference of ADD: {@code z[zo+i] = x[xo+i] + y[yo+i]}. z modified. */
+    static void addReference(float[] x, int xo, float[] y, int yo, float[] z, int zo, int n) {
+        for (int i = 0; i < n; i++) {
+            z[zo + i] = x[xo + i] + y[yo + i];
+        }
+    }
+
+    private void mul() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = arena[srcA + i] * arena[srcB + i];
+        }
+    }
+
+    /** Reference of MUL: {@code z[zo+i] = x[xo+i] * y[yo+i]}. z modified. */
+    static void mulReference(float[] x, int xo, float[] y, int yo, float[] z, int zo, int n) {
+        for (int i = 0; i < n; i++) {
+            z[zo + i] = x[xo + i] * y[yo + i];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // RELU: arena[dst + i] = x > 0 ? x : 0, x = arena[srcA + i].
+    // NOTE: NaN and -0.0 map to +0.0 (the comparison is false for both).
+
+    private void relu() {
+        int i = getGlobalId();
+        if (i < n) {
+            float x = arena[srcA + i];
+            arena[dst + i] = x > 0f ? x : 0f;
+        }
+    }
+
+    /** Reference of RELU. y modified. */
+    static void reluReference(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            y[yo + i] = v > 0f ? v : 0f;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // SUM, one stage: with G groups of L = local items, item g*L + l sums arena[srcA + j] for
+    // j = g*L + l, j + G*L, ... < n (in that order, from 0f), then each group halves its L partial
+    // sums in a tree (partial[l] += partial[l + s], s = L/2, L/4, ..., 1) and writes
+    // arena[dst + g]. ClEngine runs it twice: n inputs -> G partials, then G partials -> 1 with
+    // G = 1. The order depends only on (n, L, G), so a result is bit-identical run to run.
+
+    private void sum() {
+        int l = getLocalId();
+        int stride = getGlobalSize();
+        float acc = 0f;
+        for (int j = getGlobalId(); j < n; j += stride) {
+            acc += arena[srcA + j];
+        }
+        partial[l] = acc;
+        localBarrier();
+        for (int s = groupSize / 2; s > 0; s = s / 2) {
+            if (l < s) {
+                partial[l] = partial[l] + partial[l + s];
+            }
+            localBarrier();
+        }
+        if (l == 0) {
+            arena[dst + getGroupId()] = partial[0];
+        }
+    }
+
+    /**
+     * Reference of one SUM stage, in the kernel's exact order: writes the {@code groups} group
+     * sums of {@code x[xo .. xo+n)} to {@code y[yo .. yo+groups)}. y modified.
+     *
+     * @param local the work-group size L (a power of two)
+     */
+    static void sumStageReference(float[] x, int xo, int n, int local, int groups, float[] y, int yo) {
+        int stride = local * groups;
+        float[] part = new float[local];
+        for (int g = 0; g < groups; g++) {
+            for (int l = 0; l < local; l++) {
+                float acc = 0f;
+                for (int j = g * local + l; j < n; j += stride) {
+                    acc += x[xo + j];
+                }
+                part[l] = acc;
+            }
+            for (int s = local / 2; s > 0; s /= 2) {
+                for (int l = 0; l < s; l++) {
+                    part[l] = part[l] + part[l + s];
+                }
+            }
+            y[yo + g] = part[0];
+        }
+    }
+
+    /** Reference of the whole SUM as ClEngine launches it (groups as {@link #sumGroups}). */
+    static float sumReference(float[] x, int xo, int n, int local, int maxGroups) {
+        int groups = sumGroups(n, local, maxGroups);
+        float[] partials = new float[groups];
+        sumStageReference(x, xo, n, local, groups, partials, 0);
+        float[] out = new float[1];
+        sumStageReference(partials, 0, groups, local, 1, out, 0);
+        return out[0];
+    }
+
+    /** Number of groups of SUM's first stage: one per L inputs, at least 1, at most maxGroups. */
+    static int sumGroups(int n, int local, int maxGroups) {
+        int groups = (int) ((n + (long) local - 1) / local);
+        return Math.max(1, Math.min(maxGroups, groups));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // MATMUL: C (rows, cols) = A (rows, inner) . B (inner, cols), C row-major contiguous at dst,
+    // A and B addressed through strides (so A or B may be read transposed). Each work-item owns a
+    // 4x4 tile of C in 16 registers: item t -> tile row t / tilesC, tile column t % tilesC.
+    // Each C element is the fma chain acc = fma(A(r,p), B(p,c), acc), p = 0..inner-1, from 0f:
+    // bit-identical to matmulReference (OpenCL's fma is correctly rounded, like Math.fma).
+    // Rows/columns past the edge are clamped on load and skipped on store.
+
+    private void matmul() {
+        int tilesC = (cols + TILE - 1) / TILE;
+        int t = getGlobalId();
+        if (t < tilesC * ((rows + TILE - 1) / TILE)) {
+            int r0 = (t / tilesC) * TILE;
+            int c0 = (t % tilesC) * TILE;
+            int lastR = rows - 1;
+            int lastC = cols - 1;
+            int ra0 = srcA + min(r0, lastR) * strideAr;
+            int ra1 = srcA + min(r0 + 1, lastR) * strideAr;
+            int ra2 = srcA + min(r0 + 2, lastR) * strideAr;
+            int ra3 = srcA + min(r0 + 3, lastR) * strideAr;
+            int cb0 = srcB + min(c0, lastC) * strideBc;
+            int cb1 = srcB + min(c0 + 1, lastC) * strideBc;
+            int cb2 = srcB + min(c0 + 2, lastC) * strideBc;
+            int cb3 = srcB + min(c0 + 3, lastC) * strideBc;
+            float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
+            float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+            float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
+            float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
+            for (int p = 0; p < inner; p++) {
+                int pa = p * strideAp;
+                int pb = p * strideBp;
+                float a0 = arena[ra0 + pa];
+                float a1 = arena[ra1 + pa];
+                float a2 = arena[ra2 + pa];
+                float a3 = arena[ra3 + pa];
+                float b0 = arena[cb0 + pb];
+                float b1 = arena[cb1 + pb];
+                float b2 = arena[cb2 + pb];
+                float b3 = arena[cb3 + pb];
+                c00 = fma(a0, b0, c00);
+                c01 = fma(a0, b1, c01);
+                c02 = fma(a0, b2, c02);
+                c03 = fma(a0, b3, c03);
+                c10 = fma(a1, b0, c10);
+                c11 = fma(a1, b1, c11);
+                c12 = fma(a1, b2, c12);
+                c13 = fma(a1, b3, c13);
+                c20 = fma(a2, b0, c20);
+                c21 = fma(a2, b1, c21);
+                c22 = fma(a2, b2, c22);
+                c23 = fma(a2, b3, c23);
+                c30 = fma(a3, b0, c30);
+                c31 = fma(a3, b1, c31);
+                c32 = fma(a3, b2, c32);
+                c33 = fma(a3, b3, c33);
+            }
+            storeRow(r0, c0, c00, c01, c02, c03);
+            storeRow(r0 + 1, c0, c10, c11, c12, c13);
+            storeRow(r0 + 2, c0, c20, c21, c22, c23);
+            storeRow(r0 + 3, c0, c30, c31, c32, c33);
+        }
+    }
+
+    /** Stores the in-range part of one tile row of C. */
+    private void storeRow(int r, int c0, float v0, float v1, float v2, float v3) {
+        if (r < rows) {
+            int o = dst + r * cols + c0;
+            if (c0 < cols) {
+                arena[o] = v0;
+            }
+            if (c0 + 1 < cols) {
+                arena[o + 1] = v1;
+            }
+            if (c0 + 2 < cols) {
+                arena[o + 2] = v2;
+            }
+            if (c0 + 3 < cols) {
+                arena[o + 3] = v3;
+            }
+        }
+    }
+
+    /**
+     * Reference of MATMUL: {@code C[co + r*cols + c] = fma-chain over p of A(r,p) * B(p,c)} with
+     * {@code A(r,p) = a[ao + r*sAr + p*sAp]}, {@code B(p,c) = b[bo + p*sBp + c*sBc]}. C modified.
+     */
+    static void matmulReference(float[] a, int ao, int sAr, int sAp, float[] b, int bo, int sBp, int sBc,
+                                float[] c, int co, int rows, int inner, int cols) {
+        for (int r = 0; r < rows; r++) {
+            for (int col = 0; col < cols; col++) {
+                float acc = 0f;
+                for (int p = 0; p < inner; p++) {
+                    acc = Math.fma(a[ao + r * sAr + p * sAp], b[bo + p * sBp + col * sBc], acc);
+                }
+                c[co + r * cols + col] = acc;
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.dspn4j.gpu;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One engine for all OpenCL tests of a test JVM (each open costs a kernel compile, ~1-2 s on PoCL).
+ * Tests that need OpenCL call {@link #get()}, which skips them (JUnit assumption) only when no
+ * OpenCL platform with a device exists. The engine is closed when the JVM exits.
+ */
+final class SharedEngine {
+
+    /** Small arena (the minimum) and a small bulk staging array, so that tests exercise chunking. */
+    static final int STAGING_FLOATS = 1 << 16;
+
+    private static ClEngine engine;
+    private static Boolean available;
+    private static boolean hookInstalled;
+
+    private SharedEngine() {
+    }
+
+    /** {@link ClEngine#available()}, asked once per JVM (each listing logs Aparapi's platform warnings). */
+    static synchronized boolean available() {
+        if (available == null) {
+            available = ClEngine.available();
+        }
+        return available;
+    }
+
+    static synchronized ClEngine get() {
+        Assumptions.assumeTrue(available(), "no OpenCL platform with a device: OpenCL tests skipped");
+        if (engine == null) {
+            engine = ClEngine.open(DeviceSelector.auto(), ClEngine.MIN_ARENA_FLOATS, STAGING_FLOATS);
+            if (!hookInstalled) {
+                hookInstalled = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(SharedEngine::closeShared));
+            }
+        }
+        return engine;
+    }
+
+    /** Closes the shared engine (the next {@link #get()} opens a fresh one), for tests that need isolation. */
+    static synchronized void closeShared() {
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+    }
+}
