@@ -65,7 +65,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     private Tensor make(double[] data, DType dtype, int[] shape) {
-        if (dtype != DType.F64) {
+        if (dtype == DType.F32) {
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) data[i];
+            }
+        } else if (dtype != DType.F64) {
             for (int i = 0; i < data.length; i++) {
                 data[i] = dtype.round(data[i]);
             }
@@ -317,6 +321,34 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
         double[] x = d(a);
         double[] out = new double[Shape.numel(keep)];
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < s.length; i++) {
+            if (reduce[i] && s[i] != 1) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        boolean contiguous = first >= 0;
+        for (int i = first + 1; contiguous && i < last; i++) {
+            contiguous = reduce[i] || s[i] == 1;
+        }
+        if (contiguous) {
+            // (outer, r, inner) layout: sum r blocks of length inner, in order
+            int outer = Shape.numel(Arrays.copyOfRange(s, 0, first));
+            int r = Shape.numel(Arrays.copyOfRange(s, first, last + 1));
+            int inner = Shape.numel(Arrays.copyOfRange(s, last + 1, s.length));
+            for (int o = 0; o < outer; o++) {
+                int oo = o * inner;
+                for (int q = 0; q < r; q++) {
+                    int xo = (o * r + q) * inner;
+                    for (int j = 0; j < inner; j++) {
+                        out[oo + j] += x[xo + j];
+                    }
+                }
+            }
+            return make(out, a.dtype(), reducedShape(s, reduce, keep, keepDim));
+        }
         int[] os = Shape.strides(keep);
         for (int i = 0; i < s.length; i++) {
             if (reduce[i]) {
@@ -338,20 +370,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 idx[k] = 0;
             }
         }
-        int[] shape = keep;
-        if (!keepDim) {
-            int m = 0;
-            for (boolean r : reduce) {
-                m += r ? 0 : 1;
-            }
-            shape = new int[m];
-            for (int i = 0, j = 0; i < s.length; i++) {
-                if (!reduce[i]) {
-                    shape[j++] = s[i];
-                }
+        return make(out, a.dtype(), reducedShape(s, reduce, keep, keepDim));
+    }
+
+    private static int[] reducedShape(int[] s, boolean[] reduce, int[] keep, boolean keepDim) {
+        if (keepDim) {
+            return keep;
+        }
+        int m = 0;
+        for (boolean r : reduce) {
+            m += r ? 0 : 1;
+        }
+        int[] shape = new int[m];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            if (!reduce[i]) {
+                shape[j++] = s[i];
             }
         }
-        return make(out, a.dtype(), shape);
+        return shape;
     }
 
     @Override
@@ -528,30 +564,44 @@ public final class CpuBackend implements Backend, AutoCloseable {
         double[] x = d(a);
         double[] y = d(b);
         double[] out = new double[nb * m * n];
-        int rows = nb * m;
-        parallelFor(rows, Math.max(1, Math.min(grainFor(rows), 64)), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int p = r / m;
-                int i = r % m;
-                int ai = offA[p] + i * k;
-                int bo = offB[p];
-                int co = r * n;
-                for (int t = 0; t < k; t++) {
-                    double av = x[ai + t];
-                    if (av == 0.0) {
-                        continue;
-                    }
-                    int bt = bo + t * n;
-                    for (int j = 0; j < n; j++) {
-                        out[co + j] += av * y[bt + j];
-                    }
+        int grain = Math.max(4, (Math.min(grainFor(m), 64) + 3) / 4 * 4); // whole blocks of four rows
+        int chunks = (m + grain - 1) / grain;
+        if (dt == DType.F32) {
+            // float arithmetic, as a float32 library computes it; operands are floats already
+            float[] xf = toFloats(x);
+            float[] yf = toFloats(y);
+            float[] of = new float[out.length];
+            parallelFor(nb * chunks, 1, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    int p = q / chunks;
+                    int lo = (q % chunks) * grain;
+                    Gemm.f32(xf, offA[p], yf, offB[p], of, p * m * n, k, n, lo, Math.min(m, lo + grain));
                 }
+            });
+            for (int i = 0; i < out.length; i++) {
+                out[i] = of[i];
             }
-        });
+        } else {
+            parallelFor(nb * chunks, 1, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    int p = q / chunks;
+                    int lo = (q % chunks) * grain;
+                    Gemm.f64(x, offA[p], y, offB[p], out, p * m * n, k, n, lo, Math.min(m, lo + grain));
+                }
+            });
+        }
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = m;
         os[batch.length + 1] = n;
         return make(out, dt, os);
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     // ================================================================ shape
