@@ -204,6 +204,39 @@ def model_case(name, spec, seed):
     return arrays
 
 
+ROUNDTRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "roundtrip")
+
+
+def roundtrip(decoder, iters, eta, seed):
+    """Loads weights that dspn4j wrote (`dspn4j export-weights ... --dtype f64`, see golden/README.md) into
+    this reference model with a strict state_dict load, and writes the trace of one training step."""
+    wfile = os.path.join(ROUNDTRIP, f"mnist_{decoder}_weights.npz")
+    w = np.load(wfile)
+    state = {k: torch.from_numpy(w[k]) for k in w.files if not k.startswith("meta/")}
+    n = state["set_encoder.conv.0.weight"].shape[0]
+    latent = state["set_encoder.pool.weight"].shape[0]
+    size = 10
+    net = rm.SetNet("mnist", decoder, size, latent, n, iters, eta)
+    net.load_state_dict(state, strict=True)
+    rng = np.random.default_rng(seed)
+    target_set, target_mask = random_sets(rng, 3, 2, size, 5)
+    np.savez(os.path.join(ROUNDTRIP, f"mnist_{decoder}_input.npz"), target_set=target_set.numpy(),
+             target_mask=target_mask.numpy())
+    out = net(None, target_set, target_mask)
+    (sets, masks, inner), target_repr, z = out
+    loss, per_step, _ = rm.outer_loss(net, out, target_set, target_mask)
+    names = [k for k, _ in net.named_parameters()]
+    grads = torch.autograd.grad(loss, [p for _, p in net.named_parameters()], allow_unused=True)
+    rec = {"sets": torch.stack(sets), "masks": torch.stack(masks), "z": z, "target_repr": target_repr,
+           "set_loss": per_step.reshape(-1), "outer_loss": loss}
+    if inner:
+        rec["inner_losses"] = torch.stack(inner)
+    for k, g in zip(names, grads):
+        rec[f"grad/{k}"] = g if g is not None else torch.zeros_like(dict(net.named_parameters())[k])
+    arrays = {k: np.array(v.detach().numpy(), dtype=np.float64, order="C") for k, v in rec.items()}
+    np.savez(os.path.join(ROUNDTRIP, f"mnist_{decoder}_trace.npz"), **arrays)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
@@ -221,6 +254,10 @@ def main():
     path = os.path.join(args.out, "models.npz")
     np.savez_compressed(path, **models)
     print(f"wrote {path}: {len(MODEL_CASES)} model cases")
+    for decoder, iters in (("dspn", 3), ("mlp", 0)):
+        if os.path.exists(os.path.join(ROUNDTRIP, f"mnist_{decoder}_weights.npz")):
+            roundtrip(decoder, iters, 800.0, 7)
+            print(f"wrote {ROUNDTRIP}/mnist_{decoder}_trace.npz from dspn4j's weights")
 
 
 if __name__ == "__main__":

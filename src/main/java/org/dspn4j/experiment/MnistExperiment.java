@@ -55,7 +55,7 @@ public final class MnistExperiment {
     }
 
     /** The test batches: the first tenth of the test split (the authors' default) or all of it. */
-    static MnistBatcher testBatches(Path dataDir, boolean full, int batch, long seed) throws IOException {
+    public static MnistBatcher testBatches(Path dataDir, boolean full, int batch, long seed) throws IOException {
         MnistDataset test = load(dataDir, MnistSplit.TEST);
         if (!full) {
             test = test.head(test.size() / 10);

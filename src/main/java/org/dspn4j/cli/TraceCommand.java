@@ -1,0 +1,111 @@
+package org.dspn4j.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.Trace;
+import org.dspn4j.io.NdArray;
+import org.dspn4j.io.Npz;
+import org.dspn4j.model.ModelConfig;
+import org.dspn4j.model.Net;
+import org.dspn4j.model.Weights;
+import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dspn4j trace}: one training step on given weights and inputs, every intermediate written out. */
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = {"Run one training step and write every intermediate value (for audits against the authors' code).",
+                "Input .npz: target_set (B,C,N), target_mask (B,N) [, images (B,3,128,128) for CLEVR].",
+                "Output .npz: sets, masks, inner_losses, z, target_repr, set_loss, outer_loss, grad/<name>."})
+public final class TraceCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "mnist, clevr-box or clevr-state")
+    String model;
+
+    @Option(names = "--decoder", defaultValue = "dspn", description = "dspn, mlp or rnn (default: ${DEFAULT-VALUE})")
+    String decoder;
+
+    @Option(names = "--weights", description = "weights .npz under the authors' state_dict names (default: seeded initialisation)")
+    Path weights;
+
+    @Option(names = "--input", required = true, description = "input .npz")
+    Path input;
+
+    @Option(names = "--out", required = true, description = "output .npz")
+    Path out;
+
+    @Option(names = "--iters", defaultValue = "10", description = "inner steps T (default: ${DEFAULT-VALUE})")
+    int iters;
+
+    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size (default: ${DEFAULT-VALUE})")
+    double innerLr;
+
+    @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu (opencl follows with the full device backend)")
+    String backend;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
+    long seed;
+
+    @Option(names = "--mask-plus1", description = "baselines output mask + 1")
+    boolean maskPlusOne;
+
+    @Option(names = "--hungarian", defaultValue = "final", description = "final or all (default: ${DEFAULT-VALUE})")
+    String hungarian;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!"cpu".equals(backend)) {
+            throw new IllegalArgumentException("trace --backend " + backend + ": only cpu runs whole models yet");
+        }
+        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        if (task.supervised()) {
+            throw new IllegalArgumentException("trace --model " + model + ": the CLEVR models need the image encoder, not available yet");
+        }
+        DType dt = TrainCommand.parseDtype(dtype);
+        Map<String, NdArray> in = Npz.read(input);
+        NdArray ts = require(in, "target_set", input);
+        NdArray tm = require(in, "target_mask", input);
+        if (ts.ndim() != 3 || ts.shape()[1] != task.setChannels || tm.ndim() != 2 || tm.shape()[0] != ts.shape()[0]
+                || tm.shape()[1] != ts.shape()[2]) {
+            throw new IllegalArgumentException(input + ": target_set " + java.util.Arrays.toString(ts.shape()) + " and target_mask "
+                    + java.util.Arrays.toString(tm.shape()) + " must be (B," + task.setChannels + ",N) and (B,N)");
+        }
+        ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder)).withDtype(dt)
+                .withInner(iters, innerLr).withSetSize(ts.shape()[2])
+                .withOptions("all".equals(hungarian), maskPlusOne, false);
+        Map<String, NdArray> w = weights == null ? null : Npz.read(weights);
+        if (w != null) {
+            cfg = Trace.sizesFromWeights(cfg, w);
+        }
+        try (CpuBackend be = new CpuBackend()) {
+            Net net = new Net(be, cfg, new MersenneTwister(seed), null);
+            if (w != null) {
+                try {
+                    Weights.load(net, w);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+                }
+            }
+            Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
+            Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
+            Npz.writeAtomic(out, Trace.run(net, null, set, mask));
+        }
+        System.out.println("wrote " + out);
+        return 0;
+    }
+
+    private static NdArray require(Map<String, NdArray> m, String key, Path file) {
+        NdArray a = m.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException(file + ": missing entry '" + key + "'");
+        }
+        return a;
+    }
+}
