@@ -76,6 +76,15 @@ public final class Net extends Module {
         }
     }
 
+    /**
+     * The model for a configuration: CLEVR tasks get the authors' image encoder
+     * ({@link ConvEncoder}, ResNet34 + head), MNIST none.
+     */
+    public static Net create(Backend be, ModelConfig config, RandomGenerator rng) {
+        ConvEncoder images = config.task().supervised() ? new ConvEncoder(be, config.dtype(), rng, config.latent()) : null;
+        return new Net(be, config, rng, images);
+    }
+
     @SuppressWarnings("unchecked")
     private <E extends Module & SetEncoder> E setEncoderModule() {
         return (E) setEncoder;
