@@ -65,9 +65,6 @@ public final class TraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("trace --backend " + backend + ": only cpu runs whole models yet");
         }
         ModelConfig.Task task = ModelConfig.Task.parse(model);
-        if (task.supervised()) {
-            throw new IllegalArgumentException("trace --model " + model + ": the CLEVR models need the image encoder, not available yet");
-        }
         DType dt = TrainCommand.parseDtype(dtype);
         Map<String, NdArray> in = Npz.read(input);
         NdArray ts = require(in, "target_set", input);
@@ -77,6 +74,14 @@ public final class TraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": target_set " + java.util.Arrays.toString(ts.shape()) + " and target_mask "
                     + java.util.Arrays.toString(tm.shape()) + " must be (B," + task.setChannels + ",N) and (B,N)");
         }
+        NdArray im = null;
+        if (task.supervised()) {
+            im = require(in, "images", input);
+            if (im.ndim() != 4 || im.shape()[0] != ts.shape()[0] || im.shape()[1] != 3) {
+                throw new IllegalArgumentException(input + ": images " + java.util.Arrays.toString(im.shape())
+                        + " must be (B,3,H,W) with the batch of target_set");
+            }
+        }
         ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder)).withDtype(dt)
                 .withInner(iters, innerLr).withSetSize(ts.shape()[2])
                 .withOptions("all".equals(hungarian), maskPlusOne, false);
@@ -85,7 +90,7 @@ public final class TraceCommand implements Callable<Integer> {
             cfg = Trace.sizesFromWeights(cfg, w);
         }
         try (CpuBackend be = new CpuBackend()) {
-            Net net = new Net(be, cfg, new MersenneTwister(seed), null);
+            Net net = Net.create(be, cfg, new MersenneTwister(seed));
             if (w != null) {
                 try {
                     Weights.load(net, w);
@@ -95,7 +100,8 @@ public final class TraceCommand implements Callable<Integer> {
             }
             Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
             Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
-            Npz.writeAtomic(out, Trace.run(net, null, set, mask));
+            Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
+            Npz.writeAtomic(out, Trace.run(net, images, set, mask));
         }
         System.out.println("wrote " + out);
         return 0;
