@@ -56,6 +56,9 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--mask-plus1", description = "baselines output mask + 1")
     boolean maskPlusOne;
 
+    @Option(names = "--float32-ratios", description = "FSPool ratios rounded in float32, as the authors' code")
+    boolean float32Ratios;
+
     @Option(names = "--hungarian", defaultValue = "final", description = "final or all (default: ${DEFAULT-VALUE})")
     String hungarian;
 
@@ -84,7 +87,7 @@ public final class TraceCommand implements Callable<Integer> {
         }
         ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder)).withDtype(dt)
                 .withInner(iters, innerLr).withSetSize(ts.shape()[2])
-                .withOptions("all".equals(hungarian), maskPlusOne, false);
+                .withOptions("all".equals(hungarian), maskPlusOne, float32Ratios);
         Map<String, NdArray> w = weights == null ? null : Npz.read(weights);
         if (w != null) {
             cfg = Trace.sizesFromWeights(cfg, w);
