@@ -16,6 +16,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Shape;
+
 /**
  * A device-resident compute engine over OpenCL (through Aparapi): one long-lived kernel, one
  * resident {@code float} arena addressed by int offsets, explicit uploads and downloads through
@@ -425,6 +428,138 @@ public final class ClEngine implements AutoCloseable {
     }
 
     // =============================================================================================
+    // Strided and parameterised ops (what ClBackend builds the tensor op set from). Shapes are
+    // row-major; strides count floats and may be 0 (broadcast). Outputs are contiguous unless the
+    // method takes output strides. Each op is one launch.
+
+    /**
+     * BINARY with broadcasting: {@code out[i] = A(i) op B(i)} over the index space {@code shape}
+     * (out contiguous), A(i) = {@code arena[a + Σ i_d·aStrides[d]]}, B likewise. Computed in double
+     * and rounded once: F32 results equal {@code CpuBackend.binary}'s bit for bit.
+     */
+    public synchronized void binary(Backend.Binary op, int a, int[] aStrides, int b, int[] bStrides, int out, int[] shape) {
+        int n = Shape.numel(shape);
+        checkStrided("binary A", a, shape, aStrides);
+        checkStrided("binary B", b, shape, bStrides);
+        checkRange("binary output", out, n);
+        checkInputOutput("binary (A)", a, shape, aStrides, out, n);
+        checkInputOutput("binary (B)", b, shape, bStrides, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(shape, aStrides, bStrides);
+        kernel.op = EngineKernel.OP_BINARY;
+        kernel.code = binaryCode(op);
+        kernel.srcA = a;
+        kernel.srcB = b;
+        kernel.dst = out;
+        kernel.n = n;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesB(g.strides[1]);
+        launch(n);
+    }
+
+    /** UNARY: {@code out[i] = f(a[i])}, i &lt; n, computed in double and rounded once (see docs/gpu.md). */
+    public synchronized void unary(Backend.Unary op, int a, int out, int n) {
+        map(unaryCode(op), "unary " + op, a, out, n, 0.0, 0.0);
+    }
+
+    /** AFFINE: {@code out[i] = a[i]·scale + shift} in double, rounded once. */
+    public synchronized void affine(int a, int out, int n, double scale, double shift) {
+        map(EngineKernel.MAP_AFFINE, "affine", a, out, n, scale, shift);
+    }
+
+    /** POW: {@code out[i] = a[i]^p} in double ({@code a·a} for p = 2), rounded once. */
+    public synchronized void pow(int a, int out, int n, double p) {
+        map(EngineKernel.MAP_POW, "pow", a, out, n, p, 0.0);
+    }
+
+    /** CLAMP: {@code out[i] = Math.min(Math.max(a[i], lo), hi)} (Java's NaN and signed-zero rules). */
+    public synchronized void clamp(int a, int out, int n, double lo, double hi) {
+        map(EngineKernel.MAP_CLAMP, "clamp", a, out, n, lo, hi);
+    }
+
+    /** IN_RANGE: {@code out[i] = lo ≤ a[i] ≤ hi ? 1 : 0}. */
+    public synchronized void inRange(int a, int out, int n, double lo, double hi) {
+        map(EngineKernel.MAP_IN_RANGE, "inRange", a, out, n, lo, hi);
+    }
+
+    /** TRUNC: {@code out[i] = } a[i] rounded toward zero (NaN gives 0), the float-to-integer cast. */
+    public synchronized void trunc(int a, int out, int n) {
+        map(EngineKernel.MAP_TRUNC, "trunc", a, out, n, 0.0, 0.0);
+    }
+
+    /**
+     * STRIDED_COPY: for every index i of {@code shape}, {@code arena[out + Σ i_d·outStrides[d]] =
+     * arena[src + Σ i_d·srcStrides[d]]}. Output strides must not make two indices write one float
+     * (no 0 output strides); output and input must not overlap. Exact.
+     */
+    public synchronized void stridedCopy(int src, int[] srcStrides, int out, int[] outStrides, int[] shape) {
+        int n = Shape.numel(shape);
+        checkStrided("strided copy source", src, shape, srcStrides);
+        checkStrided("strided copy output", out, shape, outStrides);
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] > 1 && outStrides[d] == 0) {
+                throw new IllegalArgumentException("strided copy: output stride 0 on dimension " + d + " of "
+                        + Shape.str(shape) + " writes one float several times");
+            }
+        }
+        checkDisjoint("strided copy", src, (int) Geometry.extent(shape, srcStrides), out,
+                (int) Geometry.extent(shape, outStrides));
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(shape, srcStrides, outStrides);
+        kernel.op = EngineKernel.OP_STRIDED_COPY;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesO(g.strides[1]);
+        launch(n);
+    }
+
+    /**
+     * SUM over some dimensions: {@code out[o]} (contiguous over the kept index space
+     * {@code keptShape}) = the double sum, in row-major order of {@code reducedShape}, of
+     * {@code arena[a + Σ o_d·keptStrides[d] + Σ r_d·reducedStrides[d]]}, rounded once. An empty
+     * reduction gives +0. F32 results equal {@code CpuBackend.sum}'s bit for bit.
+     */
+    public synchronized void sumDims(int a, int[] keptShape, int[] keptStrides, int[] reducedShape, int[] reducedStrides,
+                                     int out) {
+        int n = Shape.numel(keptShape);
+        int r = Shape.numel(reducedShape);
+        long extent = r == 0 || n == 0 ? 0
+                : Geometry.extent(keptShape, keptStrides) + Geometry.extent(reducedShape, reducedStrides) - 1;
+        checkRange("sum input", a, (int) Math.min(extent, Integer.MAX_VALUE));
+        checkRange("sum output", out, n);
+        checkDisjoint("sum", a, (int) extent, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry kept = Geometry.of(keptShape, keptStrides);
+        Geometry red = Geometry.of(reducedShape, reducedStrides);
+        kernel.op = EngineKernel.OP_SUM_DIMS;
+        kernel.srcA = a;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.inner = r;
+        setSizes(kept.sizes);
+        setStridesA(kept.strides[0]);
+        int[] rs = red.sizes;
+        kernel.rz0 = rs[0];
+        kernel.rz1 = rs[1];
+        kernel.rz2 = rs[2];
+        kernel.rz3 = rs[3];
+        kernel.rz4 = rs[4];
+        kernel.rz5 = rs[5];
+        setStridesB(red.strides[0]);
+        launch(n);
+    }
+
+    // =============================================================================================
     // Closing
 
     /** Disposes the kernel and its device buffers. Idempotent. */
@@ -463,6 +598,103 @@ public final class ClEngine implements AutoCloseable {
         kernel.dst = out;
         kernel.n = n;
         launch(n);
+    }
+
+    private void map(int code, String name, int a, int out, int n, double p0, double p1) {
+        checkRange(name + " input", a, n);
+        checkRange(name + " output", out, n);
+        checkSameOrDisjoint(name, a, out, n);
+        kernel.op = EngineKernel.OP_MAP;
+        kernel.code = code;
+        kernel.srcA = a;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.p0 = p0;
+        kernel.p1 = p1;
+        launch(n);
+    }
+
+    private static int binaryCode(Backend.Binary op) {
+        switch (op) {
+            case ADD: return EngineKernel.BIN_ADD;
+            case SUB: return EngineKernel.BIN_SUB;
+            case MUL: return EngineKernel.BIN_MUL;
+            case DIV: return EngineKernel.BIN_DIV;
+            default: throw new IllegalArgumentException("unknown binary op " + op);
+        }
+    }
+
+    private static int unaryCode(Backend.Unary op) {
+        switch (op) {
+            case NEG: return EngineKernel.MAP_NEG;
+            case EXP: return EngineKernel.MAP_EXP;
+            case LOG: return EngineKernel.MAP_LOG;
+            case SQRT: return EngineKernel.MAP_SQRT;
+            case ABS: return EngineKernel.MAP_ABS;
+            case RELU: return EngineKernel.MAP_RELU;
+            case SIGMOID: return EngineKernel.MAP_SIGMOID;
+            case TANH: return EngineKernel.MAP_TANH;
+            case SIGN: return EngineKernel.MAP_SIGN;
+            case STEP: return EngineKernel.MAP_STEP;
+            case SMOOTH_L1: return EngineKernel.MAP_SMOOTH_L1;
+            default: throw new IllegalArgumentException("unknown unary op " + op);
+        }
+    }
+
+    private void setSizes(int[] s) {
+        kernel.sz0 = s[0];
+        kernel.sz1 = s[1];
+        kernel.sz2 = s[2];
+        kernel.sz3 = s[3];
+        kernel.sz4 = s[4];
+        kernel.sz5 = s[5];
+    }
+
+    private void setStridesA(int[] t) {
+        kernel.sa0 = t[0];
+        kernel.sa1 = t[1];
+        kernel.sa2 = t[2];
+        kernel.sa3 = t[3];
+        kernel.sa4 = t[4];
+        kernel.sa5 = t[5];
+    }
+
+    private void setStridesB(int[] t) {
+        kernel.sb0 = t[0];
+        kernel.sb1 = t[1];
+        kernel.sb2 = t[2];
+        kernel.sb3 = t[3];
+        kernel.sb4 = t[4];
+        kernel.sb5 = t[5];
+    }
+
+    private void setStridesO(int[] t) {
+        kernel.so0 = t[0];
+        kernel.so1 = t[1];
+        kernel.so2 = t[2];
+        kernel.so3 = t[3];
+        kernel.so4 = t[4];
+        kernel.so5 = t[5];
+    }
+
+    /** A strided operand over {@code shape} must stay inside the usable arena. */
+    private void checkStrided(String what, int offset, int[] shape, int[] strides) {
+        if (strides.length != shape.length) {
+            throw new IllegalArgumentException(what + ": " + strides.length + " strides for shape " + Shape.str(shape));
+        }
+        long extent = Geometry.extent(shape, strides);
+        if (extent > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + ": spans " + extent + " floats, more than any arena");
+        }
+        checkRange(what, offset, (int) extent);
+    }
+
+    /** An input may be the output itself (same offset, read contiguously) or lie apart from it. */
+    private static void checkInputOutput(String op, int in, int[] shape, int[] strides, int out, int n) {
+        if (in == out && java.util.Arrays.equals(strides, Shape.strides(shape))) {
+            return;
+        }
+        checkDisjoint(op, in, (int) Geometry.extent(shape, strides), out, n);
     }
 
     private void setCopy(int op, int src, int dst, int n) {

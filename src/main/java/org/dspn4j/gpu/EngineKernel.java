@@ -36,6 +36,39 @@ final class EngineKernel extends Kernel {
     static final int OP_RELU = 9;
     static final int OP_SUM = 10;
     static final int OP_MATMUL = 11;
+    static final int OP_BINARY = 12;
+    static final int OP_MAP = 13;
+    static final int OP_STRIDED_COPY = 14;
+    static final int OP_SUM_DIMS = 15;
+
+    // Sub-codes of OP_BINARY (the value of #code): Backend.Binary's order.
+    static final int BIN_ADD = 0;
+    static final int BIN_SUB = 1;
+    static final int BIN_MUL = 2;
+    static final int BIN_DIV = 3;
+
+    // Sub-codes of OP_MAP: 0..10 are Backend.Unary's order, then the parameterised maps.
+    static final int MAP_NEG = 0;
+    static final int MAP_EXP = 1;
+    static final int MAP_LOG = 2;
+    static final int MAP_SQRT = 3;
+    static final int MAP_ABS = 4;
+    static final int MAP_RELU = 5;
+    static final int MAP_SIGMOID = 6;
+    static final int MAP_TANH = 7;
+    static final int MAP_SIGN = 8;
+    static final int MAP_STEP = 9;
+    static final int MAP_SMOOTH_L1 = 10;
+    /** x * p0 + p1. */
+    static final int MAP_AFFINE = 11;
+    /** x^p0 (x * x when p0 = 2). */
+    static final int MAP_POW = 12;
+    /** Java's Math.min(Math.max(x, p0), p1). */
+    static final int MAP_CLAMP = 13;
+    /** 1 where p0 <= x <= p1, else 0. */
+    static final int MAP_IN_RANGE = 14;
+    /** Truncation toward zero (cast to an integer dtype); NaN gives 0. */
+    static final int MAP_TRUNC = 15;
 
     /** Largest local (work-group) size used, and the length of the {@link #partial} local buffer. */
     static final int MAX_LOCAL = 256;
@@ -83,6 +116,21 @@ final class EngineKernel extends Kernel {
      * NOTE: field names become OpenCL identifiers: no OpenCL C keywords ({@code local}, {@code global}...).
      */
     int groupSize;
+    /** Sub-code of OP_BINARY / OP_MAP. */
+    int code;
+    /** Double parameters of OP_MAP (scale/shift, exponent, bounds). */
+    double p0;
+    double p1;
+    /**
+     * Index space of the strided ops ({@link Geometry}): sizes sz0..sz5 (sz0 outermost), and the
+     * strides of operand A (sa), operand B (sb) and the output (so). OP_SUM_DIMS walks its reduced
+     * dimensions over rz0..rz5 with strides sb.
+     */
+    int sz0, sz1, sz2, sz3, sz4, sz5;
+    int sa0, sa1, sa2, sa3, sa4, sa5;
+    int sb0, sb1, sb2, sb3, sb4, sb5;
+    int so0, so1, so2, so3, so4, so5;
+    int rz0, rz1, rz2, rz3, rz4, rz5;
 
     EngineKernel(int arenaFloats, int ioFloats, int ioSmallFloats) {
         this.arena = new float[arenaFloats];
@@ -114,6 +162,14 @@ final class EngineKernel extends Kernel {
             sum();
         } else if (op == OP_MATMUL) {
             matmul();
+        } else if (op == OP_BINARY) {
+            binary();
+        } else if (op == OP_MAP) {
+            map();
+        } else if (op == OP_STRIDED_COPY) {
+            stridedCopy();
+        } else if (op == OP_SUM_DIMS) {
+            sumDims();
         }
     }
 
@@ -397,6 +453,215 @@ final class EngineKernel extends Kernel {
                 }
                 c[co + r * cols + col] = acc;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Index decomposition shared by the strided ops: flat index i over sizes sz0..sz5 (row-major,
+    // sz5 innermost) -> sum of i_d * t_d. Plain-Java twin: Geometry.offsetOf.
+
+    private int offsetOf(int i, int t0, int t1, int t2, int t3, int t4, int t5) {
+        int r = i;
+        int off = (r % sz5) * t5;
+        r = r / sz5;
+        off = off + (r % sz4) * t4;
+        r = r / sz4;
+        off = off + (r % sz3) * t3;
+        r = r / sz3;
+        off = off + (r % sz2) * t2;
+        r = r / sz2;
+        off = off + (r % sz1) * t1;
+        r = r / sz1;
+        return off + r * t0;
+    }
+
+    /** The same over the reduced sizes rz0..rz5 of OP_SUM_DIMS. */
+    private int offsetOfReduced(int i, int t0, int t1, int t2, int t3, int t4, int t5) {
+        int r = i;
+        int off = (r % rz5) * t5;
+        r = r / rz5;
+        off = off + (r % rz4) * t4;
+        r = r / rz4;
+        off = off + (r % rz3) * t3;
+        r = r / rz3;
+        off = off + (r % rz2) * t2;
+        r = r / rz2;
+        off = off + (r % rz1) * t1;
+        r = r / rz1;
+        return off + r * t0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // BINARY with numpy broadcasting: out[dst + i] = A[srcA + off_a(i)] (op) B[srcB + off_b(i)], i < n,
+    // out contiguous. Computed in double and rounded once to float: for + - * / of floats this is
+    // the correctly rounded float result (double has more than 2·24 + 2 bits), exactly what
+    // CpuBackend stores for F32. Reference: CpuBackend.binary.
+
+    private void binary() {
+        int i = getGlobalId();
+        if (i < n) {
+            double x = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
+            double y = arena[srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5)];
+            double r = 0.0;
+            if (code == BIN_ADD) {
+                r = x + y;
+            } else if (code == BIN_SUB) {
+                r = x - y;
+            } else if (code == BIN_MUL) {
+                r = x * y;
+            } else {
+                r = x / y;
+            }
+            arena[dst + i] = (float) r;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // MAP: out[dst + i] = f(arena[srcA + i]), i < n, contiguous; f chosen by #code, computed in
+    // double (Aparapi's double exp/log/tanh/pow are OpenCL's double builtins) and rounded once to
+    // float. Reference: CpuBackend.unary / affine / pow / clamp / inRange / cast.
+
+    private void map() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = (float) mapValue(arena[srcA + i]);
+        }
+    }
+
+    private double mapValue(double v) {
+        double r = 0.0;
+        if (code == MAP_NEG) {
+            r = -v;
+        } else if (code == MAP_EXP) {
+            r = exp(v);
+        } else if (code == MAP_LOG) {
+            r = log(v);
+        } else if (code == MAP_SQRT) {
+            r = sqrt(v);
+        } else if (code == MAP_ABS) {
+            r = abs(v);
+        } else if (code == MAP_RELU) {
+            r = v > 0.0 ? v : 0.0;
+        } else if (code == MAP_SIGMOID) {
+            r = sigmoid(v);
+        } else if (code == MAP_TANH) {
+            r = tanh(v);
+        } else if (code == MAP_SIGN) {
+            r = sign(v);
+        } else if (code == MAP_STEP) {
+            r = v > 0.0 ? 1.0 : 0.0;
+        } else if (code == MAP_SMOOTH_L1) {
+            r = smoothL1(v);
+        } else if (code == MAP_AFFINE) {
+            r = v * p0 + p1;
+        } else if (code == MAP_POW) {
+            r = p0 == 2.0 ? v * v : pow(v, p0);
+        } else if (code == MAP_CLAMP) {
+            r = javaMin(javaMax(v, p0), p1);
+        } else if (code == MAP_IN_RANGE) {
+            r = v >= p0 && v <= p1 ? 1.0 : 0.0;
+        } else if (code == MAP_TRUNC) {
+            r = trunc(v);
+        }
+        return r;
+    }
+
+    /** Logistic function, split at 0 so that exp never overflows (as CpuBackend). */
+    private double sigmoid(double v) {
+        double r = 0.0;
+        if (v >= 0.0) {
+            r = 1.0 / (1.0 + exp(-v));
+        } else {
+            double e = exp(v);
+            r = e / (1.0 + e);
+        }
+        return r;
+    }
+
+    /** Math.signum: -1, +1, and ±0 and NaN unchanged. */
+    private double sign(double v) {
+        double r = v;
+        if (v > 0.0) {
+            r = 1.0;
+        } else if (v < 0.0) {
+            r = -1.0;
+        }
+        return r;
+    }
+
+    /** Huber with beta = 1: r²/2 for |r| < 1, else |r| - 1/2. */
+    private double smoothL1(double v) {
+        double a = abs(v);
+        double r = a - 0.5;
+        if (a < 1.0) {
+            r = 0.5 * v * v;
+        }
+        return r;
+    }
+
+    /** Toward zero, NaN -> 0, as Java's (long) cast (values beyond 2^24 are not exact in float anyway). */
+    private double trunc(double v) {
+        double r = 0.0;
+        if (v > 0.0) {
+            r = floor(v);
+        } else if (v < 0.0) {
+            r = 0.0 - floor(-v);  // not ceil(v): that gives -0.0 for -1 < v < 0, Java's cast gives 0
+        }
+        return r;
+    }
+
+    /** java.lang.Math.max, NaN and signed zeros included (OpenCL's fmax differs on both). */
+    private double javaMax(double a, double b) {
+        double r = b;
+        if (a != a) {
+            r = a;
+        } else if (a == 0.0 && b == 0.0 && 1.0 / a < 0.0) {
+            r = b;
+        } else if (a >= b) {
+            r = a;
+        }
+        return r;
+    }
+
+    /** java.lang.Math.min, NaN and signed zeros included. */
+    private double javaMin(double a, double b) {
+        double r = b;
+        if (a != a) {
+            r = a;
+        } else if (a == 0.0 && b == 0.0 && 1.0 / b < 0.0) {
+            r = b;
+        } else if (a <= b) {
+            r = a;
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // STRIDED_COPY: arena[dst + off_o(i)] = arena[srcA + off_a(i)], i < n. Covers permute, expand,
+    // slice, and (with output strides of the larger tensor) concat and padSlice. Exact.
+
+    private void stridedCopy() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + offsetOf(i, so0, so1, so2, so3, so4, so5)] = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // SUM_DIMS: one work-item per output o < n (outputs contiguous, kept dimensions sz/sa): the
+    // double sum, from 0 and in row-major order of the reduced dimensions (rz/sb), of
+    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. That is CpuBackend.sum's
+    // order and precision, so F32 results are identical.
+
+    private void sumDims() {
+        int o = getGlobalId();
+        if (o < n) {
+            int base = srcA + offsetOf(o, sa0, sa1, sa2, sa3, sa4, sa5);
+            double acc = 0.0;
+            for (int r = 0; r < inner; r++) {
+                acc = acc + arena[base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5)];
+            }
+            arena[dst + o] = (float) acc;
         }
     }
 }
