@@ -293,34 +293,97 @@ public final class ClBackend implements Backend {
         return out;
     }
 
+    /** Sizes before, along and after dimension k: (outer, len, inner). */
+    private static int[] aroundDim(int[] s, int k) {
+        return new int[] {Shape.numel(Arrays.copyOfRange(s, 0, k)), s[k], Shape.numel(Arrays.copyOfRange(s, k + 1, s.length))};
+    }
+
     @Override
     public Tensor argmax(Tensor a, int dim) {
-        throw notYet("argmax");
+        int[] s = a.shape();
+        int k = Shape.dim("argmax", dim, s.length);
+        int[] oli = aroundDim(s, k);
+        if (s[k] == 0 && oli[0] * oli[2] > 0) {
+            throw new IllegalArgumentException("argmax: dimension " + dim + " of " + Shape.str(s) + " is empty");
+        }
+        Tensor out = allocate(DType.I64, Shape.with(s, k, 1));
+        engine.argmax(off(a), oli[0], oli[1], oli[2], off(out));
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor argsort(Tensor a, int dim, boolean descending) {
-        throw notYet("argsort");
+        int[] s = a.shape();
+        int k = Shape.dim("argsort", dim, s.length);
+        int[] oli = aroundDim(s, k);
+        Tensor out = allocate(DType.I64, s);
+        engine.argsort(off(a), oli[0], oli[1], oli[2], descending, off(out));
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor chamferArgmin(Tensor pred, Tensor target) {
-        throw notYet("chamferArgmin");
+        same("chamferArgmin", pred, target);
+        int[] ps = pred.shape();
+        int[] ts = target.shape();
+        int r = ps.length;
+        if (r < 2 || ts.length < 2 || ps[r - 2] != ts[ts.length - 2] || ps[r - 1] != ts[ts.length - 1]) {
+            throw new IllegalArgumentException("chamferArgmin: pred " + Shape.str(ps) + " and target " + Shape.str(ts)
+                    + " need the same (C, N) in their last two dimensions");
+        }
+        int c = ps[r - 2];
+        int n = ps[r - 1];
+        int[] lead = Arrays.copyOf(ps, r - 2);
+        int[] tlead = Arrays.copyOf(ts, ts.length - 2);
+        if (!Shape.same(Shape.broadcast("chamferArgmin", lead, tlead), lead)) {
+            throw new IllegalArgumentException("chamferArgmin: target " + Shape.str(ts) + " must broadcast to pred " + Shape.str(ps));
+        }
+        int[] tst = Geometry.broadcastStrides(tlead, lead);
+        for (int i = 0; i < tst.length; i++) {
+            tst[i] *= c * n;
+        }
+        int[] os = Arrays.copyOf(lead, lead.length + 2);
+        os[lead.length] = 2;
+        os[lead.length + 1] = n;
+        Tensor out = allocate(DType.I64, os);
+        engine.chamferArgmin(off(pred), off(target), lead, tst, c, n, off(out));
+        keep(pred);
+        keep(target);
+        return out;
     }
 
     // ---------------------------------------------------------------- linear algebra
 
     @Override
     public Tensor matmul(Tensor a, Tensor b) {
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw notYet("batched matmul");
+        DType dt = same("matmul", a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        if (as.length < 2 || bs.length < 2) {
+            throw new IllegalArgumentException("matmul: needs rank >= 2, got " + Shape.str(as) + " and " + Shape.str(bs));
         }
-        if (a.size(1) != b.size(0)) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(a.shape()) + " and "
-                    + Shape.str(b.shape()));
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        if (bs[bs.length - 2] != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as) + " and " + Shape.str(bs));
         }
-        Tensor out = allocate(a.dtype(), new int[] {a.size(0), b.size(1)});
-        engine.matmul(off(a), off(b), off(out), a.size(0), a.size(1), b.size(1));
+        int[] batchA = Arrays.copyOf(as, as.length - 2);
+        int[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] sa = Geometry.broadcastStrides(batchA, batch);
+        int[] sb = Geometry.broadcastStrides(batchB, batch);
+        for (int i = 0; i < batch.length; i++) {
+            sa[i] *= m * k;
+            sb[i] *= k * n;
+        }
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = m;
+        os[batch.length + 1] = n;
+        Tensor out = allocate(dt, os);
+        engine.matmul(off(a), sa, off(b), sb, batch, off(out), m, k, n);
         keep(a);
         keep(b);
         return out;
@@ -463,14 +526,79 @@ public final class ClBackend implements Backend {
         return out;
     }
 
-    @Override
-    public Tensor gather(Tensor a, int dim, Tensor index) {
-        throw notYet("gather");
+    /** Checks gather/scatter index shapes: same rank, every non-{@code dim} size ≤ the data's. */
+    private static void checkIndex(String op, int[] data, int[] index, int k) {
+        boolean ok = data.length == index.length;
+        for (int i = 0; ok && i < data.length; i++) {
+            ok = i == k || index[i] <= data[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": index shape " + Shape.str(index) + " does not fit data shape "
+                    + Shape.str(data) + " along dimension " + k);
+        }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>NOTE: an index outside the dimension gives NaN here (CpuBackend throws): a kernel cannot
+     * throw, and the indices this project gathers with come from argsort/argmax/chamferArgmin.
+     */
+    @Override
+    public Tensor gather(Tensor a, int dim, Tensor index) {
+        requireIndex("gather", index);
+        int[] s = a.shape();
+        int[] is = index.shape();
+        int k = Shape.dim("gather", dim, s.length);
+        checkIndex("gather", s, is, k);
+        int[] st = Shape.strides(s);
+        int[] dataStrides = st.clone();
+        dataStrides[k] = 0;
+        Tensor out = allocate(a.dtype(), is);
+        engine.gather(off(a), dataStrides, st[k], s[k], off(index), is, off(out));
+        keep(a);
+        keep(index);
+        return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Deterministic without atomics: one work-item per output element collects its
+     * contributions in index order (the CPU's order) in double. When the index is smaller than
+     * {@code base} off the scattered dimension, or src differs from the index's shape, index and src
+     * are first copied into blocks of base's extent (index padded with −1, which never matches).
+     * NOTE: an index outside the dimension is ignored here (CpuBackend throws).
+     */
     @Override
     public Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
-        throw notYet("scatterAdd");
+        requireIndex("scatterAdd", index);
+        int[] s = base.shape();
+        int[] is = index.shape();
+        int k = Shape.dim("scatterAdd", dim, s.length);
+        checkIndex("scatterAdd", s, is, k);
+        checkIndex("scatterAdd", src.shape(), is, k);
+        same("scatterAdd", base, src);
+        int[] padded = Shape.with(s, k, is[k]);
+        Tensor idx = index;
+        Tensor vals = src;
+        if (!Shape.same(is, padded)) {
+            idx = full(-1.0, DType.F32, padded);
+            engine.stridedCopy(off(index), Shape.strides(is), off(idx), Shape.strides(padded), is);
+        }
+        if (!Shape.same(src.shape(), padded)) {
+            vals = full(0.0, src.dtype(), padded);
+            engine.stridedCopy(off(src), Shape.strides(src.shape()), off(vals), Shape.strides(padded), is);
+        }
+        int[] oli = aroundDim(s, k);
+        Tensor out = allocate(base.dtype(), s);
+        engine.scatterAdd(off(base), oli[0], oli[1], oli[2], off(idx), is[k], off(vals), off(out));
+        keep(base);
+        keep(index);
+        keep(src);
+        keep(idx);
+        keep(vals);
+        return out;
     }
 
     // ---------------------------------------------------------------- not on the device yet

@@ -398,20 +398,43 @@ public final class ClEngine implements AutoCloseable {
      * (k, n). Each out element is the fma chain over k, exactly as {@link EngineKernel#matmulReference}.
      */
     public synchronized void matmul(int a, boolean transA, int b, boolean transB, int out, int m, int k, int n) {
+        matmulBatched(a, transA, new int[0], b, transB, new int[0], new int[0], out, m, k, n);
+    }
+
+    /**
+     * Batched MATMUL: for every index p of {@code batch}, {@code out_p (m, n) = A_p (m, k) · B_p (k, n)}
+     * with {@code A_p} at {@code a + Σ p_d·aBatchStrides[d]} (0 broadcasts), B likewise, and
+     * {@code out_p} contiguous at {@code out + p·m·n} (out is (batch…, m, n) row-major). One launch;
+     * each element is the fma chain of {@link EngineKernel#matmulReference}.
+     */
+    public synchronized void matmul(int a, int[] aBatchStrides, int b, int[] bBatchStrides, int[] batch, int out,
+                                    int m, int k, int n) {
+        matmulBatched(a, false, aBatchStrides, b, false, bBatchStrides, batch, out, m, k, n);
+    }
+
+    private void matmulBatched(int a, boolean transA, int[] aBatchStrides, int b, boolean transB, int[] bBatchStrides,
+                               int[] batch, int out, int m, int k, int n) {
         if (m < 0 || k < 0 || n < 0) {
             throw new IllegalArgumentException("matmul sizes must be >= 0, got m=" + m + " k=" + k + " n=" + n);
         }
+        if (aBatchStrides.length != batch.length || bBatchStrides.length != batch.length) {
+            throw new IllegalArgumentException("matmul: batch strides do not fit batch " + Shape.str(batch));
+        }
+        int nb = Shape.numel(batch);
         int aSize = checkedProduct(m, k);
         int bSize = checkedProduct(k, n);
-        int outSize = checkedProduct(m, n);
-        checkRange("matmul A", a, aSize);
-        checkRange("matmul B", b, bSize);
+        int outSize = checkedProduct(nb, checkedProduct(m, n));
+        long aExtent = nb == 0 || aSize == 0 ? 0 : Geometry.extent(batch, aBatchStrides) - 1 + aSize;
+        long bExtent = nb == 0 || bSize == 0 ? 0 : Geometry.extent(batch, bBatchStrides) - 1 + bSize;
+        checkRange("matmul A", a, (int) Math.min(aExtent, Integer.MAX_VALUE));
+        checkRange("matmul B", b, (int) Math.min(bExtent, Integer.MAX_VALUE));
         checkRange("matmul output", out, outSize);
-        checkDisjoint("matmul (output vs A)", a, aSize, out, outSize);
-        checkDisjoint("matmul (output vs B)", b, bSize, out, outSize);
+        checkDisjoint("matmul (output vs A)", a, (int) aExtent, out, outSize);
+        checkDisjoint("matmul (output vs B)", b, (int) bExtent, out, outSize);
         if (outSize == 0) {
             return;
         }
+        Geometry g = Geometry.of(batch, aBatchStrides, bBatchStrides);
         kernel.op = EngineKernel.OP_MATMUL;
         kernel.srcA = a;
         kernel.srcB = b;
@@ -423,8 +446,16 @@ public final class ClEngine implements AutoCloseable {
         kernel.strideAp = transA ? m : 1;
         kernel.strideBp = transB ? 1 : n;
         kernel.strideBc = transB ? k : 1;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesB(g.strides[1]);
         long tiles = (long) ((m + EngineKernel.TILE - 1) / EngineKernel.TILE) * ((n + EngineKernel.TILE - 1) / EngineKernel.TILE);
-        launch((int) tiles);
+        long items = tiles * nb;
+        if (items > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matmul of " + nb + " batches of " + m + "x" + n + " needs too many work-items");
+        }
+        kernel.n = (int) items;
+        launch((int) items);
     }
 
     // =============================================================================================
@@ -557,6 +588,134 @@ public final class ClEngine implements AutoCloseable {
         kernel.rz5 = rs[5];
         setStridesB(red.strides[0]);
         launch(n);
+    }
+
+    // =============================================================================================
+    // Index ops. Index tensors hold integers as floats (exact below 2^24). Along the op's dimension
+    // the data is laid out (outer, len, inner): element (o, j, i) at o*len*inner + j*inner + i.
+
+    /** ARGMAX along the middle of (outer, len, inner): out (outer, inner) = first index of the maximum (NaN wins). */
+    public synchronized void argmax(int a, int outer, int len, int inner, int out) {
+        int n = checkedProduct(outer, inner);
+        checkRange("argmax input", a, checkedProduct(n, len));
+        checkRange("argmax output", out, n);
+        checkDisjoint("argmax", a, n * len, out, n);
+        if (n == 0 || len == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_ARGMAX, a, out, n, len, inner);
+        launch(n);
+    }
+
+    /**
+     * ARGSORT along the middle of (outer, len, inner), stable (equal values keep index order, in
+     * both directions; the order is Double.compare's): out (outer, len, inner) holds the indices.
+     */
+    public synchronized void argsort(int a, int outer, int len, int inner, boolean descending, int out) {
+        int n = checkedProduct(checkedProduct(outer, len), inner);
+        checkRange("argsort input", a, n);
+        checkRange("argsort output", out, n);
+        checkDisjoint("argsort", a, n, out, n);
+        if (n == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_ARGSORT, a, out, n, len, inner);
+        kernel.code = descending ? 1 : 0;
+        launch(n);
+    }
+
+    /**
+     * GATHER: for every index i of {@code indexShape} (the index at {@code index} and the output at
+     * {@code out}, both contiguous), {@code out[i] = arena[a + Σ i_d·dataStrides[d] + idx·strideK]}
+     * with {@code idx = index[i]}; dataStrides is 0 on the gathered dimension, strideK its stride and
+     * lenK its size. An index outside [0, lenK) gives NaN.
+     */
+    public synchronized void gather(int a, int[] dataStrides, int strideK, int lenK, int index, int[] indexShape, int out) {
+        int n = Shape.numel(indexShape);
+        if (dataStrides.length != indexShape.length) {
+            throw new IllegalArgumentException("gather: " + dataStrides.length + " strides for index shape " + Shape.str(indexShape));
+        }
+        long extent = n == 0 || lenK == 0 ? 0 : Geometry.extent(indexShape, dataStrides) + (long) (lenK - 1) * strideK;
+        checkRange("gather data", a, (int) Math.min(extent, Integer.MAX_VALUE));
+        checkRange("gather index", index, n);
+        checkRange("gather output", out, n);
+        checkDisjoint("gather (data)", a, (int) extent, out, n);
+        checkDisjoint("gather (index)", index, n, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(indexShape, dataStrides);
+        kernel.op = EngineKernel.OP_GATHER;
+        kernel.srcA = a;
+        kernel.srcB = index;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.dimStride = strideK;
+        kernel.dimLen = lenK;
+        kernel.nanValue = Float.NaN;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        launch(n);
+    }
+
+    /**
+     * SCATTER_ADD without atomics: out (outer, len, inner) = base plus, for each (o, j, i) of the
+     * (outer, jLen, inner) index and src, {@code src[o, j, i]} added at {@code (o, index[o, j, i], i)};
+     * one work-item per output element adds its contributions in increasing j, in double, and rounds
+     * once. Indices outside [0, len) are ignored (CpuBackend throws).
+     */
+    public synchronized void scatterAdd(int base, int outer, int len, int inner, int index, int jLen, int src, int out) {
+        int n = checkedProduct(checkedProduct(outer, len), inner);
+        int m = checkedProduct(checkedProduct(outer, jLen), inner);
+        checkRange("scatterAdd base", base, n);
+        checkRange("scatterAdd index", index, m);
+        checkRange("scatterAdd src", src, m);
+        checkRange("scatterAdd output", out, n);
+        checkDisjoint("scatterAdd (base)", base, n, out, n);
+        checkDisjoint("scatterAdd (index)", index, m, out, n);
+        checkDisjoint("scatterAdd (src)", src, m, out, n);
+        if (n == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_SCATTER_ADD, base, out, n, len, inner);
+        kernel.srcB = index;
+        kernel.srcC = src;
+        kernel.jLen = jLen;
+        launch(n);
+    }
+
+    /**
+     * CHAMFER_ARGMIN: pred (lead…, c, n) contiguous at {@code pred}; the target block (c, n) of lead
+     * index s at {@code target + Σ s_d·targetLeadStrides[d]} (0 broadcasts); out (lead…, 2, n): row 0
+     * holds argmin_i d(i, j) for each j, row 1 argmin_j d(i, j) for each i, with d the mean over
+     * channels of Huber (β = 1) in double; the first minimum wins ties.
+     */
+    public synchronized void chamferArgmin(int pred, int target, int[] lead, int[] targetLeadStrides, int c, int n, int out) {
+        int m = Shape.numel(lead);
+        int block = checkedProduct(c, n);
+        int outSize = checkedProduct(m, 2 * n);
+        checkRange("chamferArgmin pred", pred, checkedProduct(m, block));
+        long tExtent = m == 0 || block == 0 ? 0 : Geometry.extent(lead, targetLeadStrides) - 1 + block;
+        checkRange("chamferArgmin target", target, (int) Math.min(tExtent, Integer.MAX_VALUE));
+        checkRange("chamferArgmin output", out, outSize);
+        checkDisjoint("chamferArgmin (pred)", pred, m * block, out, outSize);
+        checkDisjoint("chamferArgmin (target)", target, (int) tExtent, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(lead, targetLeadStrides);
+        kernel.op = EngineKernel.OP_CHAMFER_ARGMIN;
+        kernel.srcA = pred;
+        kernel.srcB = target;
+        kernel.dst = out;
+        kernel.n = outSize;
+        kernel.dimLen = n;
+        kernel.chans = c;
+        kernel.p0 = Double.POSITIVE_INFINITY;
+        kernel.p1 = 1.0 / c;
+        setSizes(g.sizes);
+        setStridesB(g.strides[0]);
+        launch(outSize);
     }
 
     // =============================================================================================
@@ -695,6 +854,15 @@ public final class ClEngine implements AutoCloseable {
             return;
         }
         checkDisjoint(op, in, (int) Geometry.extent(shape, strides), out, n);
+    }
+
+    private void setAlongDim(int op, int src, int out, int n, int len, int inner) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.dimLen = len;
+        kernel.dimStride = inner;
     }
 
     private void setCopy(int op, int src, int dst, int n) {

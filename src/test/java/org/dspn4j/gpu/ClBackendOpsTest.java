@@ -122,6 +122,132 @@ class ClBackendOpsTest {
         check("sum of nothing", EXACT, be -> be.sum(be.fromHost(new double[0], DType.F32, 3, 0), new int[] {1}, false));
     }
 
+    @Test
+    void argmaxTakesTheFirstMaximumAndNanWins() {
+        double[] x = {1, 3, 3, 0, Double.NaN, 2, -1, -1, -1, 5, 5, Double.NaN};
+        for (int dim = 0; dim < 3; dim++) {
+            int d = dim;
+            check("argmax " + d, EXACT, be -> be.argmax(be.fromHost(x, DType.F32, 2, 3, 2), d));
+        }
+        double[] y = gaussians(600);
+        check("argmax rows", EXACT, be -> be.argmax(be.fromHost(y, DType.F32, 20, 30), 1));
+    }
+
+    @Test
+    void argsortIsStableInBothDirectionsLikeTheCpu() {
+        // ties, signed zeros and NaN: the permutation must equal the CPU's stable sort exactly
+        double[] x = {2, 1, 2, 0.0, -0.0, Double.NaN, 1, 2, Double.NaN, -0.0, 0.0, -3,
+                1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        for (boolean desc : new boolean[] {false, true}) {
+            for (int dim = 0; dim < 3; dim++) {
+                int d = dim;
+                check("argsort " + d + " desc=" + desc, EXACT, be -> be.argsort(be.fromHost(x, DType.F32, 2, 12, 1), d, desc));
+                check("argsort (4,3,2) " + d + " desc=" + desc, EXACT,
+                        be -> be.argsort(be.fromHost(x, DType.F32, 4, 3, 2), d, desc));
+            }
+            double[] y = gaussians(4 * 342);
+            for (int i = 0; i < y.length; i += 7) {
+                y[i] = 0.5; // many ties
+            }
+            check("argsort N=342 desc=" + desc, EXACT, be -> be.argsort(be.fromHost(y, DType.F32, 4, 342), 1, desc));
+        }
+    }
+
+    @Test
+    void gatherAndScatterAddMatchIncludingSmallerIndicesAndRepeats() {
+        int[] s = {3, 4, 5};
+        double[] x = gaussians(60);
+        for (int dim = 0; dim < 3; dim++) {
+            int d = dim;
+            int[] is = {2, 3, 4};
+            is[d] = 6; // longer than the data along d: repeated indices
+            double[] ix = new double[Shape.numel(is)];
+            for (int i = 0; i < ix.length; i++) {
+                ix[i] = rnd.nextInt(s[d]);
+            }
+            double[] src = gaussians(ix.length);
+            check("gather " + d, EXACT, be -> be.gather(be.fromHost(x, DType.F32, s), d, be.fromHost(ix, DType.I64, is)));
+            check("scatterAdd " + d, EXACT, be -> be.scatterAdd(be.fromHost(x, DType.F32, s), d,
+                    be.fromHost(ix, DType.I64, is), be.fromHost(src, DType.F32, is)));
+            // src larger than the index: only the index's region is scattered
+            int[] big = {is[0] + 1, is[1] + 1, is[2] + 1};
+            double[] srcBig = gaussians(Shape.numel(big));
+            check("scatterAdd big src " + d, EXACT, be -> be.scatterAdd(be.fromHost(x, DType.F32, s), d,
+                    be.fromHost(ix, DType.I64, is), be.fromHost(srcBig, DType.F32, big)));
+            // the index of the same shape as the data (FSPool's sort and its gradient)
+            double[] full = new double[60];
+            for (int i = 0; i < full.length; i++) {
+                full[i] = rnd.nextInt(s[d]);
+            }
+            double[] g = gaussians(60);
+            check("scatterAdd same shape " + d, EXACT, be -> be.scatterAdd(be.full(0.0, DType.F32, s), d,
+                    be.fromHost(full, DType.I64, s), be.fromHost(g, DType.F32, s)));
+        }
+    }
+
+    @Test
+    void chamferArgminMatchesWithBroadcastTargetAndTies() {
+        int k = 3, b = 2, c = 3, n = 7;
+        double[] pred = gaussians(k * b * c * n);
+        double[] target = gaussians(b * c * n);
+        for (int i = 0; i < n; i++) {
+            pred[i] = 0.25; // ties within channel 0 of the first block
+        }
+        check("chamferArgmin", EXACT, be -> be.chamferArgmin(be.fromHost(pred, DType.F32, k, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+        check("chamferArgmin expanded", EXACT, be -> be.chamferArgmin(be.fromHost(pred, DType.F32, k, b, c, n),
+                be.expand(be.fromHost(target, DType.F32, b, c, n), k, b, c, n)));
+        double[] other = gaussians(c * 2 * n);
+        check("chamferArgmin 2-D", EXACT, be -> be.chamferArgmin(be.fromHost(target, DType.F32, c, 2 * n),
+                be.fromHost(other, DType.F32, c, 2 * n)));
+        // far apart (Huber's linear part) and identical sets
+        double[] far = gaussians(b * c * n);
+        for (int i = 0; i < far.length; i++) {
+            far[i] *= 10;
+        }
+        check("chamferArgmin far", EXACT, be -> be.chamferArgmin(be.fromHost(far, DType.F32, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+        check("chamferArgmin identical", EXACT, be -> be.chamferArgmin(be.fromHost(target, DType.F32, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Test
+    void batchedMatmulBroadcastsBatchDimensions() {
+        int[][][] cases = {
+                {{5, 4}, {4, 6}},
+                {{2, 3, 5, 4}, {4, 6}},
+                {{5, 4}, {2, 4, 6}},
+                {{2, 1, 5, 4}, {3, 4, 6}},
+                {{3, 1, 4}, {3, 4, 1}},
+                {{2, 3, 0}, {2, 0, 4}},
+                {{1, 9, 33}, {7, 33, 10}},
+        };
+        for (int[][] c : cases) {
+            double[] x = gaussians(Shape.numel(c[0]));
+            double[] y = gaussians(Shape.numel(c[1]));
+            Tensor e = cpu.matmul(cpu.fromHost(x, DType.F32, c[0]), cpu.fromHost(y, DType.F32, c[1]));
+            Tensor g = cl.matmul(cl.fromHost(x, DType.F32, c[0]), cl.fromHost(y, DType.F32, c[1]));
+            String what = "matmul " + Shape.str(c[0]) + " " + Shape.str(c[1]);
+            assertArrayEquals(e.shape(), g.shape(), what);
+            // Bound on the float rounding of two summation orders (fma chain vs. float s += a*b):
+            // each is within k·2^-24·Σ|a·b| of the exact sum. Σ|a·b| from the CPU's |a|·|b| product.
+            Tensor absProd = cpu.matmul(cpu.unary(Unary.ABS, cpu.fromHost(x, DType.F64, c[0])),
+                    cpu.unary(Unary.ABS, cpu.fromHost(y, DType.F64, c[1])));
+            int k = c[0][c[0].length - 1];
+            double[] ev = e.toDoubles();
+            double[] gv = g.toDoubles();
+            double[] bound = absProd.toDoubles();
+            for (int i = 0; i < ev.length; i++) {
+                double tol = 2 * k * Math.pow(2, -24) * bound[i];
+                if (Math.abs(ev[i] - gv[i]) > tol) {
+                    fail(what + ": [" + i + "] cpu " + ev[i] + " opencl " + gv[i] + " beyond " + tol);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- shape
 
     @Test
