@@ -67,6 +67,8 @@ public final class ClEngine implements AutoCloseable {
     private final ClArena arena;
     private final int local;
     private long launches;
+    private long uploads;
+    private long downloads;
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -277,6 +279,16 @@ public final class ClEngine implements AutoCloseable {
         return launches;
     }
 
+    /** Calls of {@link #upload} so far (host to device). */
+    public synchronized long uploads() {
+        return uploads;
+    }
+
+    /** Calls of {@link #download} so far (device to host): what "no host round trips" is checked with. */
+    public synchronized long downloads() {
+        return downloads;
+    }
+
     // =============================================================================================
     // Transfers
 
@@ -284,6 +296,7 @@ public final class ClEngine implements AutoCloseable {
     public synchronized void upload(int dst, float[] src, int srcOff, int n) {
         checkHost("upload source", src, srcOff, n);
         checkRange("upload destination", dst, n);
+        uploads++;
         if (n <= SMALL_STAGING_FLOATS) {
             System.arraycopy(src, srcOff, kernel.ioSmall, 0, n);
             kernel.put(kernel.ioSmall);  // re-put before every use: the GC may have moved it
@@ -310,6 +323,7 @@ public final class ClEngine implements AutoCloseable {
     public synchronized void download(int src, float[] dst, int dstOff, int n) {
         checkHost("download destination", dst, dstOff, n);
         checkRange("download source", src, n);
+        downloads++;
         if (n <= SMALL_STAGING_FLOATS) {
             setCopy(EngineKernel.OP_COPY_OUT_SMALL, src, 0, n);
             launch(n);
