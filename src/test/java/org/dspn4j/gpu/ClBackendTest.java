@@ -89,9 +89,10 @@ class ClBackendTest {
     @Test
     void opsNotOnTheDeviceYetSayWhich() {
         ClBackend cl = new ClBackend(SharedEngine.get());
-        Tensor t = cl.full(1.0, DType.F32, 2, 2);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> cl.permute(t, 1, 0));
-        assertTrue(e.getMessage().contains("permute"), e.getMessage());
+        Tensor t = cl.full(1.0, DType.F32, 1, 1, 2, 2);
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> cl.maxPool2dIndices(t, 2, 2, 0));
+        assertTrue(e.getMessage().contains("maxPool2dIndices"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> cl.full(1.0, DType.F64, 2));
     }
 }
