@@ -291,7 +291,7 @@ public final class ClevrExperiment {
         List<double[]> train = new ArrayList<>();
         List<double[]> test = new ArrayList<>();
         for (String line : Files.readAllLines(metricsJsonl)) {
-            Map<String, Double> f = MnistExperiment.Metrics1.parse(line);
+            Map<String, Double> f = RunRecord.numbers(line);
             Double s = f.get("step");
             if (s == null) {
                 continue;
