@@ -34,6 +34,8 @@ public final class ClBackend implements Backend {
 
     /** Largest integer magnitude an index tensor may hold: floats are exact up to 2^24. */
     static final double MAX_EXACT_INDEX = 1 << 24;
+    /** Collections tried before an allocation that does not fit gives up. */
+    private static final int GC_RETRIES = 3;
 
     private final ClEngine engine;
 
@@ -70,10 +72,7 @@ public final class ClBackend implements Backend {
         }
         int n = Shape.numel(shape);
         ClArena arena = engine.arena();
-        int off;
-        synchronized (engine) {
-            off = arena.alloc(Math.max(n, 1));
-        }
+        int off = allocOffset(arena, Math.max(n, 1));
         Buffer b = new Buffer(engine, off, n);
         Tensor t = new Tensor(this, dtype, shape, b);
         ClEngine e = engine;
@@ -83,6 +82,32 @@ public final class ClBackend implements Backend {
             }
         });
         return t;
+    }
+
+    /**
+     * Allocates in the arena; when it is full, first lets the collector find unreachable tensors.
+     * NOTE: the Java heap does not feel arena pressure (a tensor object is a few bytes whatever its
+     * size on the device), so garbage can fill the arena long before a collection would run.
+     */
+    private int allocOffset(ClArena arena, int n) {
+        for (int attempt = 0; ; attempt++) {
+            synchronized (engine) {
+                try {
+                    return arena.alloc(n);
+                } catch (IllegalStateException full) {
+                    if (attempt == GC_RETRIES) {
+                        throw full;
+                    }
+                }
+            }
+            System.gc();
+            try {
+                Thread.sleep(10L << (2 * attempt)); // 10, 40, 160 ms for the cleaner thread to free ranges
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for arena space", e);
+            }
+        }
     }
 
     /** The arena range of a tensor of this backend's engine (other backends and engines are refused). */

@@ -69,6 +69,13 @@ public final class ClEngine implements AutoCloseable {
     private long launches;
     private long uploads;
     private long downloads;
+    /** Per op code: launches and wall nanoseconds of execute (launch overhead included). */
+    private final long[] opLaunches = new long[OP_NAMES.length];
+    private final long[] opNanos = new long[OP_NAMES.length];
+    /** Names of the op codes, for {@link #profile()}. */
+    private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
+        "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN"};
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -277,6 +284,33 @@ public final class ClEngine implements AutoCloseable {
     /** Kernel launches so far (transfers count one launch per staging chunk). */
     public synchronized long launches() {
         return launches;
+    }
+
+    /**
+     * Launches and wall time per op code since open or {@link #resetProfile()}, busiest first: one
+     * line per op, "name launches ms (µs/launch)". Times are of the synchronous execute call, so
+     * they include the launch overhead.
+     */
+    public synchronized String profile() {
+        Integer[] order = new Integer[OP_NAMES.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Long.compare(opNanos[y], opNanos[x]));
+        StringBuilder b = new StringBuilder();
+        for (int op : order) {
+            if (opLaunches[op] > 0) {
+                b.append(String.format(Locale.ROOT, "%-15s %8d launches %10.1f ms %9.1f us/launch%n", OP_NAMES[op],
+                        opLaunches[op], opNanos[op] / 1e6, opNanos[op] / 1e3 / opLaunches[op]));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Clears the counters of {@link #profile()}. */
+    public synchronized void resetProfile() {
+        java.util.Arrays.fill(opLaunches, 0);
+        java.util.Arrays.fill(opNanos, 0);
     }
 
     /** Calls of {@link #upload} so far (host to device). */
@@ -906,7 +940,13 @@ public final class ClEngine implements AutoCloseable {
         }
         int global = (int) ((items + (long) local - 1) / local * local);
         kernel.groupSize = local;
+        long t0 = System.nanoTime();
         kernel.execute(Range.create(global, local));
+        int op = kernel.op;
+        if (op > 0 && op < OP_NAMES.length) {
+            opNanos[op] += System.nanoTime() - t0;
+            opLaunches[op]++;
+        }
         launches++;
         Device target = kernel.getTargetDevice();
         if (!(target instanceof OpenCLDevice) || ((OpenCLDevice) target).getDeviceId() != device.getDeviceId()) {
