@@ -13,9 +13,15 @@ import com.aparapi.Kernel;
  * {@code new}; never write a scalar field; each op body in its own method (inline loops in a long
  * if/else chain crash Aparapi's decompiler); {@code static final int} constants only.
  *
- * <p>Next to each op method sits its plain-Java reference ({@code static ...Reference} over
- * {@code float[]}). The references are normative: {@code EngineKernelTest} ties each op to its
- * reference, bit for bit.
+ * <p>Next to the transfer, FILL, ADD/MUL/RELU, SUM and MATMUL methods sits a plain-Java reference
+ * ({@code static ...Reference} over {@code float[]}), normative for those ops: {@code EngineKernelTest}
+ * ties each to it, bit for bit. The tensor ops added for {@code ClBackend} (BINARY … CHAMFER_ARGMIN)
+ * have {@code CpuBackend}'s op of the same name as their reference: they compute what it computes
+ * (in double, rounded once to float, in the same order), and {@code ClBackendOpsTest} ties each to
+ * it, bit for bit except where its Javadoc says otherwise.
+ *
+ * <p>Index tensors are floats holding exact integers (below 2^24); index ops read them with
+ * {@code (int)} after checking, and write them as floats.
  *
  * <p>Launch geometry (set by {@link ClEngine}): 1-D, global size a multiple of the local size
  * {@link #groupSize}; items past the end of the op's range do nothing.
