@@ -75,7 +75,7 @@ public final class ClEngine implements AutoCloseable {
     /** Names of the op codes, for {@link #profile()}. */
     private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
         "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
-        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN"};
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES"};
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -764,6 +764,89 @@ public final class ClEngine implements AutoCloseable {
         setSizes(g.sizes);
         setStridesB(g.strides[0]);
         launch(outSize);
+    }
+
+    // =============================================================================================
+    // Images: x (b, c, h, w) row-major; a kh x kw kernel at stride and zero padding gives ho x wo
+    // positions P; cols (b, c·kh·kw, P) with rows (channel, ky, kx).
+
+    /** IM2COL: cols (b, c·kh·kw, ho·wo) at {@code out} from x (b, c, h, w) at {@code x}; padding reads 0. Exact. */
+    public synchronized void im2col(int x, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("im2col", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("im2col input", x, xSize);
+        checkRange("im2col output", out, colSize);
+        checkDisjoint("im2col", x, xSize, out, colSize);
+        if (colSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_IM2COL, x, out, colSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(colSize);
+    }
+
+    /**
+     * COL2IM, IM2COL's adjoint: x (b, c, h, w) at {@code out} = for each pixel the sum of the cols
+     * entries copied from it, in double and (ky, kx) order, rounded once. Deterministic, no atomics.
+     */
+    public synchronized void col2im(int cols, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("col2im", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("col2im input", cols, colSize);
+        checkRange("col2im output", out, xSize);
+        checkDisjoint("col2im", cols, colSize, out, xSize);
+        if (xSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_COL2IM, cols, out, xSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(xSize);
+    }
+
+    /**
+     * MAXPOOL_INDICES: for {@code planes} planes (h, w) at {@code x}, out (planes, ho, wo) = the
+     * in-plane index of each k x k window's maximum (first wins ties, NaN wins, padding never).
+     */
+    public synchronized void maxPoolIndices(int x, int planes, int h, int w, int k, int stride, int pad, int ho, int wo,
+                                            int out) {
+        int xSize = checkedProduct(planes, checkedProduct(h, w));
+        int outSize = checkedProduct(planes, checkedProduct(ho, wo));
+        checkImage("maxPool", stride, pad, h, w, k, k, ho, wo);
+        checkRange("maxPool input", x, xSize);
+        checkRange("maxPool output", out, outSize);
+        checkDisjoint("maxPool", x, xSize, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_MAXPOOL_INDICES, x, out, outSize, 1, h, w, k, k, stride, pad, ho, wo);
+        launch(outSize);
+    }
+
+    private static void checkImage(String op, int stride, int pad, int h, int w, int kh, int kw, int ho, int wo) {
+        if (stride < 1 || pad < 0 || kh < 1 || kw < 1 || ho != (h + 2 * pad - kh) / stride + 1
+                || wo != (w + 2 * pad - kw) / stride + 1 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException(op + ": output " + ho + "x" + wo + " does not follow from input " + h + "x"
+                    + w + ", kernel " + kh + "x" + kw + ", stride " + stride + ", padding " + pad);
+        }
+    }
+
+    private void setImage(int op, int src, int out, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
+                          int ho, int wo) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.chans = c;
+        kernel.imgH = h;
+        kernel.imgW = w;
+        kernel.kerH = kh;
+        kernel.kerW = kw;
+        kernel.convStride = stride;
+        kernel.convPad = pad;
+        kernel.outH = ho;
+        kernel.outW = wo;
     }
 
     // =============================================================================================
