@@ -26,14 +26,16 @@ import org.dspn4j.tensor.Tensor;
  * double; that almost never changes the float). The matrix product is a float {@code fma} chain
  * and differs from the CPU's float loop by rounding (docs/gpu.md gives the bounds the tests use).
  *
- * <p>Not on the device yet: conv2d and its gradients, and max-pool indices; they throw
- * {@link UnsupportedOperationException} naming the op.
+ * <p>Every op of {@link Backend} runs on the device; shapes beyond six dimensions that cannot be
+ * merged throw {@link UnsupportedOperationException}.
  */
 public final class ClBackend implements Backend {
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** Largest integer magnitude an index tensor may hold: floats are exact up to 2^24. */
     static final double MAX_EXACT_INDEX = 1 << 24;
+    /** Collections tried before an allocation that does not fit gives up. */
+    private static final int GC_RETRIES = 3;
 
     private final ClEngine engine;
 
@@ -70,10 +72,7 @@ public final class ClBackend implements Backend {
         }
         int n = Shape.numel(shape);
         ClArena arena = engine.arena();
-        int off;
-        synchronized (engine) {
-            off = arena.alloc(Math.max(n, 1));
-        }
+        int off = allocOffset(arena, Math.max(n, 1));
         Buffer b = new Buffer(engine, off, n);
         Tensor t = new Tensor(this, dtype, shape, b);
         ClEngine e = engine;
@@ -83,6 +82,32 @@ public final class ClBackend implements Backend {
             }
         });
         return t;
+    }
+
+    /**
+     * Allocates in the arena; when it is full, first lets the collector find unreachable tensors.
+     * NOTE: the Java heap does not feel arena pressure (a tensor object is a few bytes whatever its
+     * size on the device), so garbage can fill the arena long before a collection would run.
+     */
+    private int allocOffset(ClArena arena, int n) {
+        for (int attempt = 0; ; attempt++) {
+            synchronized (engine) {
+                try {
+                    return arena.alloc(n);
+                } catch (IllegalStateException full) {
+                    if (attempt == GC_RETRIES) {
+                        throw full;
+                    }
+                }
+            }
+            System.gc();
+            try {
+                Thread.sleep(10L << (2 * attempt)); // 10, 40, 160 ms for the cleaner thread to free ranges
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for arena space", e);
+            }
+        }
     }
 
     /** The arena range of a tensor of this backend's engine (other backends and engines are refused). */
@@ -107,6 +132,8 @@ public final class ClBackend implements Backend {
         Reference.reachabilityFence(a);
     }
 
+    /** For ops added to {@link Backend} before their kernel exists: names the op. */
+    @SuppressWarnings("unused")
     private static UnsupportedOperationException notYet(String op) {
         return new UnsupportedOperationException("the OpenCL backend does not run '" + op + "' yet");
     }
@@ -601,25 +628,111 @@ public final class ClBackend implements Backend {
         return out;
     }
 
-    // ---------------------------------------------------------------- not on the device yet
+    // ---------------------------------------------------------------- images
+    // conv2d as im2col + a batched matmul with the weight broadcast over the batch; its gradients
+    // as the adjoint pieces (matmul with the transposed weight + col2im; im2col + matmul + a sum
+    // over the batch). Products are float fma chains, so results differ from the CPU's double
+    // accumulation by float rounding (ClBackendImageOpsTest states the bound).
+
+    private static int outSize(String op, int in, int kernel, int stride, int pad) {
+        int o = (in + 2 * pad - kernel) / stride + 1;
+        if (o <= 0) {
+            throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel
+                    + " with padding " + pad);
+        }
+        return o;
+    }
+
+    private static void checkConv(String op, int[] xs, int[] ws) {
+        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) {
+            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " and weight " + Shape.str(ws)
+                    + " do not fit (need (B, Cin, H, W) and (Cout, Cin, kh, kw))");
+        }
+    }
+
+    /** cols (B, Cin·kh·kw, Ho·Wo) of x (B, Cin, H, W). */
+    private Tensor im2col(Tensor x, int kh, int kw, int stride, int pad, int ho, int wo) {
+        int[] xs = x.shape();
+        Tensor cols = allocate(x.dtype(), new int[] {xs[0], xs[1] * kh * kw, ho * wo});
+        engine.im2col(off(x), xs[0], xs[1], xs[2], xs[3], kh, kw, stride, pad, ho, wo, off(cols));
+        keep(x);
+        return cols;
+    }
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
-        throw notYet("conv2d");
+        DType dt = same("conv2d", x, w);
+        int[] xs = x.shape();
+        int[] ws = w.shape();
+        checkConv("conv2d", xs, ws);
+        int cout = ws[0];
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != cout)) {
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not fit weight " + Shape.str(ws));
+        }
+        int ho = outSize("conv2d", xs[2], ws[2], stride, pad);
+        int wo = outSize("conv2d", xs[3], ws[3], stride, pad);
+        Tensor cols = im2col(x, ws[2], ws[3], stride, pad, ho, wo);                  // (B, kk, P)
+        Tensor y = matmul(reshape(w, cout, ws[1] * ws[2] * ws[3]), cols);             // (B, Cout, P)
+        if (bias != null) {
+            y = binary(Binary.ADD, y, reshape(bias, cout, 1));
+        }
+        return reshape(y, xs[0], cout, ho, wo);
     }
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
-        throw notYet("conv2dBackwardInput");
+        same("conv2dBackwardInput", gy, w);
+        int[] ws = w.shape();
+        checkConv("conv2dBackwardInput", xShape, ws);
+        int b = xShape[0], cin = xShape[1], h = xShape[2], wd = xShape[3];
+        int cout = ws[0], kh = ws[2], kw = ws[3];
+        int ho = outSize("conv2dBackwardInput", h, kh, stride, pad);
+        int wo = outSize("conv2dBackwardInput", wd, kw, stride, pad);
+        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
+            throw new IllegalArgumentException("conv2dBackwardInput: gradient " + Shape.str(gy.shape()) + " does not fit output "
+                    + Shape.str(new int[] {b, cout, ho, wo}));
+        }
+        int kk = cin * kh * kw;
+        Tensor wt = permute(reshape(w, cout, kk), 1, 0);                              // (kk, Cout)
+        Tensor cols = matmul(wt, reshape(gy, b, cout, ho * wo));                      // (B, kk, P)
+        Tensor out = allocate(gy.dtype(), xShape);
+        engine.col2im(off(cols), b, cin, h, wd, kh, kw, stride, pad, ho, wo, off(out));
+        keep(cols);
+        return out;
     }
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
-        throw notYet("conv2dBackwardWeight");
+        same("conv2dBackwardWeight", x, gy);
+        int[] xs = x.shape();
+        checkConv("conv2dBackwardWeight", xs, wShape);
+        int b = xs[0], cin = xs[1];
+        int cout = wShape[0], kh = wShape[2], kw = wShape[3];
+        int ho = outSize("conv2dBackwardWeight", xs[2], kh, stride, pad);
+        int wo = outSize("conv2dBackwardWeight", xs[3], kw, stride, pad);
+        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
+            throw new IllegalArgumentException("conv2dBackwardWeight: gradient " + Shape.str(gy.shape()) + " does not fit output "
+                    + Shape.str(new int[] {b, cout, ho, wo}));
+        }
+        Tensor colsT = permute(im2col(x, kh, kw, stride, pad, ho, wo), 0, 2, 1);     // (B, P, kk)
+        Tensor perImage = matmul(reshape(gy, b, cout, ho * wo), colsT);               // (B, Cout, kk)
+        return reshape(sum(perImage, new int[] {0}, false), wShape);
     }
 
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
-        throw notYet("maxPool2dIndices");
+        int[] xs = x.shape();
+        if (xs.length != 4) {
+            throw new IllegalArgumentException("maxPool2d: input must be (B, C, H, W), got " + Shape.str(xs));
+        }
+        if (pad * 2 > k) {
+            throw new IllegalArgumentException("maxPool2d: padding " + pad + " must be at most half the kernel " + k);
+        }
+        int ho = outSize("maxPool2d", xs[2], k, stride, pad);
+        int wo = outSize("maxPool2d", xs[3], k, stride, pad);
+        Tensor out = allocate(DType.I64, new int[] {xs[0], xs[1], ho, wo});
+        engine.maxPoolIndices(off(x), xs[0] * xs[1], xs[2], xs[3], k, stride, pad, ho, wo, off(out));
+        keep(x);
+        return out;
     }
 }

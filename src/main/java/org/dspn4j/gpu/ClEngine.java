@@ -69,6 +69,13 @@ public final class ClEngine implements AutoCloseable {
     private long launches;
     private long uploads;
     private long downloads;
+    /** Per op code: launches and wall nanoseconds of execute (launch overhead included). */
+    private final long[] opLaunches = new long[OP_NAMES.length];
+    private final long[] opNanos = new long[OP_NAMES.length];
+    /** Names of the op codes, for {@link #profile()}. */
+    private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
+        "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES"};
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -277,6 +284,33 @@ public final class ClEngine implements AutoCloseable {
     /** Kernel launches so far (transfers count one launch per staging chunk). */
     public synchronized long launches() {
         return launches;
+    }
+
+    /**
+     * Launches and wall time per op code since open or {@link #resetProfile()}, busiest first: one
+     * line per op, "name launches ms (µs/launch)". Times are of the synchronous execute call, so
+     * they include the launch overhead.
+     */
+    public synchronized String profile() {
+        Integer[] order = new Integer[OP_NAMES.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Long.compare(opNanos[y], opNanos[x]));
+        StringBuilder b = new StringBuilder();
+        for (int op : order) {
+            if (opLaunches[op] > 0) {
+                b.append(String.format(Locale.ROOT, "%-15s %8d launches %10.1f ms %9.1f us/launch%n", OP_NAMES[op],
+                        opLaunches[op], opNanos[op] / 1e6, opNanos[op] / 1e3 / opLaunches[op]));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Clears the counters of {@link #profile()}. */
+    public synchronized void resetProfile() {
+        java.util.Arrays.fill(opLaunches, 0);
+        java.util.Arrays.fill(opNanos, 0);
     }
 
     /** Calls of {@link #upload} so far (host to device). */
@@ -733,6 +767,89 @@ public final class ClEngine implements AutoCloseable {
     }
 
     // =============================================================================================
+    // Images: x (b, c, h, w) row-major; a kh x kw kernel at stride and zero padding gives ho x wo
+    // positions P; cols (b, c·kh·kw, P) with rows (channel, ky, kx).
+
+    /** IM2COL: cols (b, c·kh·kw, ho·wo) at {@code out} from x (b, c, h, w) at {@code x}; padding reads 0. Exact. */
+    public synchronized void im2col(int x, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("im2col", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("im2col input", x, xSize);
+        checkRange("im2col output", out, colSize);
+        checkDisjoint("im2col", x, xSize, out, colSize);
+        if (colSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_IM2COL, x, out, colSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(colSize);
+    }
+
+    /**
+     * COL2IM, IM2COL's adjoint: x (b, c, h, w) at {@code out} = for each pixel the sum of the cols
+     * entries copied from it, in double and (ky, kx) order, rounded once. Deterministic, no atomics.
+     */
+    public synchronized void col2im(int cols, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("col2im", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("col2im input", cols, colSize);
+        checkRange("col2im output", out, xSize);
+        checkDisjoint("col2im", cols, colSize, out, xSize);
+        if (xSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_COL2IM, cols, out, xSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(xSize);
+    }
+
+    /**
+     * MAXPOOL_INDICES: for {@code planes} planes (h, w) at {@code x}, out (planes, ho, wo) = the
+     * in-plane index of each k x k window's maximum (first wins ties, NaN wins, padding never).
+     */
+    public synchronized void maxPoolIndices(int x, int planes, int h, int w, int k, int stride, int pad, int ho, int wo,
+                                            int out) {
+        int xSize = checkedProduct(planes, checkedProduct(h, w));
+        int outSize = checkedProduct(planes, checkedProduct(ho, wo));
+        checkImage("maxPool", stride, pad, h, w, k, k, ho, wo);
+        checkRange("maxPool input", x, xSize);
+        checkRange("maxPool output", out, outSize);
+        checkDisjoint("maxPool", x, xSize, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_MAXPOOL_INDICES, x, out, outSize, 1, h, w, k, k, stride, pad, ho, wo);
+        launch(outSize);
+    }
+
+    private static void checkImage(String op, int stride, int pad, int h, int w, int kh, int kw, int ho, int wo) {
+        if (stride < 1 || pad < 0 || kh < 1 || kw < 1 || ho != (h + 2 * pad - kh) / stride + 1
+                || wo != (w + 2 * pad - kw) / stride + 1 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException(op + ": output " + ho + "x" + wo + " does not follow from input " + h + "x"
+                    + w + ", kernel " + kh + "x" + kw + ", stride " + stride + ", padding " + pad);
+        }
+    }
+
+    private void setImage(int op, int src, int out, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
+                          int ho, int wo) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.chans = c;
+        kernel.imgH = h;
+        kernel.imgW = w;
+        kernel.kerH = kh;
+        kernel.kerW = kw;
+        kernel.convStride = stride;
+        kernel.convPad = pad;
+        kernel.outH = ho;
+        kernel.outW = wo;
+    }
+
+    // =============================================================================================
     // Closing
 
     /** Disposes the kernel and its device buffers. Idempotent. */
@@ -906,7 +1023,13 @@ public final class ClEngine implements AutoCloseable {
         }
         int global = (int) ((items + (long) local - 1) / local * local);
         kernel.groupSize = local;
+        long t0 = System.nanoTime();
         kernel.execute(Range.create(global, local));
+        int op = kernel.op;
+        if (op > 0 && op < OP_NAMES.length) {
+            opNanos[op] += System.nanoTime() - t0;
+            opLaunches[op]++;
+        }
         launches++;
         Device target = kernel.getTargetDevice();
         if (!(target instanceof OpenCLDevice) || ((OpenCLDevice) target).getDeviceId() != device.getDeviceId()) {

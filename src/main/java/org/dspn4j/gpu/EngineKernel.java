@@ -13,9 +13,15 @@ import com.aparapi.Kernel;
  * {@code new}; never write a scalar field; each op body in its own method (inline loops in a long
  * if/else chain crash Aparapi's decompiler); {@code static final int} constants only.
  *
- * <p>Next to each op method sits its plain-Java reference ({@code static ...Reference} over
- * {@code float[]}). The references are normative: {@code EngineKernelTest} ties each op to its
- * reference, bit for bit.
+ * <p>Next to the transfer, FILL, ADD/MUL/RELU, SUM and MATMUL methods sits a plain-Java reference
+ * ({@code static ...Reference} over {@code float[]}), normative for those ops: {@code EngineKernelTest}
+ * ties each to it, bit for bit. The tensor ops added for {@code ClBackend} (BINARY … CHAMFER_ARGMIN)
+ * have {@code CpuBackend}'s op of the same name as their reference: they compute what it computes
+ * (in double, rounded once to float, in the same order), and {@code ClBackendOpsTest} ties each to
+ * it, bit for bit except where its Javadoc says otherwise.
+ *
+ * <p>Index tensors are floats holding exact integers (below 2^24); index ops read them with
+ * {@code (int)} after checking, and write them as floats.
  *
  * <p>Launch geometry (set by {@link ClEngine}): 1-D, global size a multiple of the local size
  * {@link #groupSize}; items past the end of the op's range do nothing.
@@ -45,6 +51,9 @@ final class EngineKernel extends Kernel {
     static final int OP_GATHER = 18;
     static final int OP_SCATTER_ADD = 19;
     static final int OP_CHAMFER_ARGMIN = 20;
+    static final int OP_IM2COL = 21;
+    static final int OP_COL2IM = 22;
+    static final int OP_MAXPOOL_INDICES = 23;
 
     // Sub-codes of OP_BINARY (the value of #code): Backend.Binary's order.
     static final int BIN_ADD = 0;
@@ -144,6 +153,15 @@ final class EngineKernel extends Kernel {
     int srcC;
     /** CHAMFER_ARGMIN: channels C. */
     int chans;
+    /** Image ops: input (chans, imgH, imgW) planes, kernel kerH x kerW, stride, padding, output outH x outW. */
+    int imgH;
+    int imgW;
+    int kerH;
+    int kerW;
+    int convStride;
+    int convPad;
+    int outH;
+    int outW;
     /** GATHER's value for an index out of range (NaN; a field because Aparapi cannot emit a NaN literal). */
     float nanValue;
 
@@ -195,6 +213,12 @@ final class EngineKernel extends Kernel {
             scatterAdd();
         } else if (op == OP_CHAMFER_ARGMIN) {
             chamferArgmin();
+        } else if (op == OP_IM2COL) {
+            im2col();
+        } else if (op == OP_COL2IM) {
+            col2im();
+        } else if (op == OP_MAXPOOL_INDICES) {
+            maxPoolIndices();
         }
     }
 
@@ -855,6 +879,98 @@ final class EngineKernel extends Kernel {
                 }
             }
             arena[dst + t] = bestIdx;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Images: x (B, C, H, W) at srcA; kk = C·kerH·kerW rows (c, ky, kx); P = outH·outW positions.
+
+    /**
+     * IM2COL: one item per element t &lt; n of cols (B, kk, P) at dst: the input pixel under kernel
+     * tap (c, ky, kx) at output position (oy, ox), iy = oy·stride + ky − pad (likewise ix), or 0
+     * outside the image (zero padding). Exact; conv2d is then a batched matmul with the weight.
+     */
+    private void im2col() {
+        int t = getGlobalId();
+        if (t < n) {
+            int positions = outH * outW;
+            int rowsPerImage = chans * kerH * kerW;
+            int p = t % positions;
+            int row = (t / positions) % rowsPerImage;
+            int b = t / (positions * rowsPerImage);
+            int kx = row % kerW;
+            int ky = (row / kerW) % kerH;
+            int c = row / (kerW * kerH);
+            int iy = (p / outW) * convStride + ky - convPad;
+            int ix = (p % outW) * convStride + kx - convPad;
+            float v = 0f;
+            if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
+                v = arena[srcA + ((b * chans + c) * imgH + iy) * imgW + ix];
+            }
+            arena[dst + t] = v;
+        }
+    }
+
+    /**
+     * COL2IM, the adjoint of IM2COL without atomics: one item per input pixel t &lt; n of
+     * (B, C, H, W) at dst sums, in double and in (ky, kx) order, the entries of cols (B, kk, P) at
+     * srcA that IM2COL copied from it; rounds once. The CPU's col2im adds in the same order.
+     */
+    private void col2im() {
+        int t = getGlobalId();
+        if (t < n) {
+            int ix = t % imgW;
+            int iy = (t / imgW) % imgH;
+            int c = (t / (imgW * imgH)) % chans;
+            int b = t / (imgW * imgH * chans);
+            int positions = outH * outW;
+            int rowsPerImage = chans * kerH * kerW;
+            double acc = 0.0;
+            for (int ky = 0; ky < kerH; ky++) {
+                for (int kx = 0; kx < kerW; kx++) {
+                    int ny = iy + convPad - ky;
+                    int nx = ix + convPad - kx;
+                    if (ny >= 0 && nx >= 0 && ny % convStride == 0 && nx % convStride == 0
+                            && ny / convStride < outH && nx / convStride < outW) {
+                        int row = (c * kerH + ky) * kerW + kx;
+                        acc = acc + arena[srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
+                                + nx / convStride];
+                    }
+                }
+            }
+            arena[dst + t] = (float) acc;
+        }
+    }
+
+    /**
+     * MAXPOOL_INDICES: one item per output t &lt; n of (planes, outH, outW): the index iy·W + ix in
+     * its (H, W) plane of the window maximum (window kerH x kerH at oy·stride − pad; padding never
+     * wins; the first maximum in row-major window order wins ties, a NaN wins and a later NaN wins
+     * over it), as CpuBackend.maxPool2dIndices. -1 for a window entirely in the padding.
+     */
+    private void maxPoolIndices() {
+        int t = getGlobalId();
+        if (t < n) {
+            int ox = t % outW;
+            int oy = (t / outW) % outH;
+            int plane = t / (outW * outH);
+            int base = srcA + plane * imgH * imgW;
+            int best = -1;
+            float bv = 0f;
+            for (int ky = 0; ky < kerH; ky++) {
+                int iy = oy * convStride + ky - convPad;
+                for (int kx = 0; kx < kerH; kx++) {
+                    int ix = ox * convStride + kx - convPad;
+                    if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
+                        float v = arena[base + iy * imgW + ix];
+                        if (best < 0 || v > bv || v != v) {
+                            bv = v;
+                            best = iy * imgW + ix;
+                        }
+                    }
+                }
+            }
+            arena[dst + t] = best;
         }
     }
 }

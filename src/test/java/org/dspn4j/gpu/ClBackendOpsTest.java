@@ -299,8 +299,13 @@ class ClBackendOpsTest {
 
     /** Runs op on both backends and compares shape, dtype and values (ulps of float; 0 = same bits). */
     static void check(String what, int ulps, Function<Backend, Tensor> op) {
-        Tensor e = op.apply(cpu);
-        Tensor g = op.apply(cl);
+        check(cpu, cl, what, ulps, op);
+    }
+
+    /** {@link #check(String, int, Function)} on the given pair of backends. */
+    static void check(Backend reference, Backend device, String what, int ulps, Function<Backend, Tensor> op) {
+        Tensor e = op.apply(reference);
+        Tensor g = op.apply(device);
         assertArrayEquals(e.shape(), g.shape(), what + ": shape");
         assertEquals(e.dtype(), g.dtype(), what + ": dtype");
         compare(what, e.toDoubles(), g.toDoubles(), ulps);
