@@ -11,6 +11,10 @@ import org.dspn4j.io.Npz;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
+import org.dspn4j.gpu.ClBackend;
+import org.dspn4j.gpu.ClEngine;
+import org.dspn4j.gpu.DeviceSelector;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
@@ -47,8 +51,11 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu (opencl follows with the full device backend)")
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or opencl (F32 only) (default: ${DEFAULT-VALUE})")
     String backend;
+
+    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: index or name substring (see dspn4j devices)")
+    String device;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
     long seed;
@@ -64,8 +71,8 @@ public final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!"cpu".equals(backend)) {
-            throw new IllegalArgumentException("trace --backend " + backend + ": only cpu runs whole models yet");
+        if (!"cpu".equals(backend) && !"opencl".equals(backend)) {
+            throw new IllegalArgumentException("trace --backend " + backend + ": cpu or opencl");
         }
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         DType dt = TrainCommand.parseDtype(dtype);
@@ -92,22 +99,37 @@ public final class TraceCommand implements Callable<Integer> {
         if (w != null) {
             cfg = Trace.sizesFromWeights(cfg, w);
         }
-        try (CpuBackend be = new CpuBackend()) {
-            Net net = Net.create(be, cfg, new MersenneTwister(seed));
-            if (w != null) {
-                try {
-                    Weights.load(net, w);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
-                }
+        if ("opencl".equals(backend)) {
+            if (dt != DType.F32) {
+                throw new IllegalArgumentException("trace --backend opencl runs F32 only: add --dtype f32");
             }
-            Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
-            Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
-            Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
-            Npz.writeAtomic(out, Trace.run(net, images, set, mask));
+            try (ClEngine engine = ClEngine.open(DeviceSelector.parse(device))) {
+                System.out.println("device: " + engine.device().name());
+                trace(new ClBackend(engine), cfg, w, ts, tm, im, dt);
+            }
+        } else {
+            try (CpuBackend be = new CpuBackend()) {
+                trace(be, cfg, w, ts, tm, im, dt);
+            }
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    private void trace(Backend be, ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm, NdArray im, DType dt)
+            throws java.io.IOException {
+        Net net = Net.create(be, cfg, new MersenneTwister(seed));
+        if (w != null) {
+            try {
+                Weights.load(net, w);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+            }
+        }
+        Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
+        Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
+        Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
+        Npz.writeAtomic(out, Trace.run(net, images, set, mask));
     }
 
     private static NdArray require(Map<String, NdArray> m, String key, Path file) {
