@@ -68,15 +68,19 @@ public final class ClevrEvalCommand implements Callable<Integer> {
         return from(c).call();
     }
 
-    /** The data and batch size to evaluate a checkpoint with: the options, then its run.json, then the defaults. */
-    static Object[] dataFor(Path checkpoint, Path dataDir, Integer batch) throws java.io.IOException {
+    /**
+     * The data and batch size to evaluate a checkpoint with: the options where given, else those of
+     * the run that wrote it (its run.json), else 32 and the default generated scenes. The image size
+     * is always the run's.
+     */
+    static ClevrRunInfo dataFor(Path checkpoint, Path dataDir, Integer batch) throws java.io.IOException {
         ClevrRunInfo info = ClevrRunInfo.besideCheckpoint(checkpoint);
         int side = info == null ? 128 : info.source().imageSize();
         ClevrSource src = dataDir != null ? ClevrSource.clevr(dataDir).withImageSize(side)
                 : info != null ? info.source()
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);
         int b = batch != null ? batch : info != null ? info.batch() : 32;
-        return new Object[] {src, b};
+        return new ClevrRunInfo(b, src);
     }
 
     @Override
@@ -88,9 +92,9 @@ public final class ClevrEvalCommand implements Callable<Integer> {
             if (net.config().task() != task) {
                 throw new IllegalArgumentException(checkpoint + " holds a " + net.config().task().cliName() + " model, not " + model);
             }
-            Object[] d = dataFor(checkpoint, dataDir, batch);
-            ClevrSource src = (ClevrSource) d[0];
-            int b = (Integer) d[1];
+            ClevrRunInfo d = dataFor(checkpoint, dataDir, batch);
+            ClevrSource src = d.source();
+            int b = d.batch();
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();

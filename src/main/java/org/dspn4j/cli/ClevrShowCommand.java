@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.dspn4j.experiment.ClevrBatches;
 import org.dspn4j.experiment.ClevrEvaluation;
 import org.dspn4j.experiment.ClevrExperiment;
+import org.dspn4j.experiment.ClevrRunInfo;
 import org.dspn4j.experiment.ClevrShow;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.model.ModelConfig;
@@ -80,10 +81,10 @@ public final class ClevrShowCommand implements Callable<Integer> {
             if (base != null && base.config().task() != task) {
                 throw new IllegalArgumentException(baseline + " holds a " + base.config().task().cliName() + " model, not " + model);
             }
-            Object[] d = ClevrEvalCommand.dataFor(checkpoint, dataDir, batch);
-            ClevrSource src = (ClevrSource) d[0];
+            ClevrRunInfo d = ClevrEvalCommand.dataFor(checkpoint, dataDir, batch);
+            ClevrSource src = d.source();
             src.prepare(System.out, th);
-            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, (Integer) d[1]);
+            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, d.batch());
             if (task == ModelConfig.Task.CLEVR_BOX) {
                 ClevrShow.boxFigure(be, net, base, test, rows).writePng(out);
                 System.out.println("wrote " + out);

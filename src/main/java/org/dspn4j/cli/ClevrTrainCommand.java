@@ -35,7 +35,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "paper: the full 100-epoch run (no step limit)")
     String preset;
 
-    @Option(names = "--epochs", description = "passes over the training data (default: 100 with --preset paper, else as many as --steps needs)")
+    @Option(names = "--epochs", description = "passes over the training data (default: 100, the paper's; --steps usually ends the run first)")
     Integer epochs;
 
     @Option(names = "--steps", description = "stop after this many optimisation steps (default: " + DEFAULT_STEPS + "; 0 = no limit)")
@@ -167,7 +167,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown preset '" + preset + "' (paper)");
         }
         int st = steps != null ? steps : paper ? 0 : DEFAULT_STEPS;
-        int ep = epochs != null ? epochs : paper || st == 0 ? 100 : Integer.MAX_VALUE;
+        int ep = epochs != null ? epochs : 100; // the paper's epochs; a step limit ends the run sooner
         double rate = lr != null ? lr : 3e-4;
         Path dir = out != null ? out : Path.of("runs", model + "-" + decoder + "-seed" + seed);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();

@@ -72,7 +72,7 @@ public final class ClevrBatches {
      * @param data      an opened split
      * @param boxFormula the box heuristic (must be the one {@code data} was opened with)
      * @param imageDir  the split's image folder ({@code root/images/<split>}), read when {@code side != 128}
-     * @param count     use the first {@code count} scenes (all of them if negative, in {@link #of})
+     * @param count     use the first {@code count} scenes
      * @param batchSize B
      * @param shuffle   a fresh order each epoch (training) or file order (evaluation)
      * @param seed      seeds the order
@@ -98,7 +98,11 @@ public final class ClevrBatches {
         this.memo = count <= MEMO_LIMIT ? new float[count][] : null;
     }
 
-    /** Opens the batches of one split of a source. */
+    /**
+     * Opens the batches of one split of a source.
+     *
+     * @param count the first {@code count} scenes, or all of them if negative
+     */
     public static ClevrBatches of(ClevrSource src, String split, ClevrDataset.Target target, int count, int batch,
                                   boolean shuffle, long seed) throws IOException {
         ClevrDataset d = src.open(split, target);

@@ -117,7 +117,12 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
             if (log != null) {
                 log.printf("generating %d %s scenes (seed %d) in %s ...%n", count, split, synthSeed, root);
             }
-            ClevrSynth.generate(root, split, count, splitSeed(synthSeed, split), Math.max(1, threads), null);
+            int step = Math.max(1, count / 8);
+            ClevrSynth.generate(root, split, count, splitSeed(synthSeed, split), Math.max(1, threads), done -> {
+                if (log != null && done % step == 0 && done < count) {
+                    log.printf("  %d/%d%n", done, count);
+                }
+            });
         }
         Path tmp = root.resolve(MARKER + ".tmp");
         Files.writeString(tmp, expected, StandardCharsets.UTF_8);

@@ -153,6 +153,19 @@ class ClevrExperimentTest {
     }
 
     @Test
+    void thePaperSizeModelWarnsWhenTheHeapIsTooSmallForItsBatch() {
+        ModelConfig paper = ModelConfig.paper(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
+        ClevrSource src = ClevrSource.generated(Path.of("x"), 1, 1, 1);
+        long sixGiB = 6L << 30;
+        String w = ClevrExperiment.heapWarning(paper, src, 32, sixGiB);
+        assertTrue(w != null && w.contains("--batch") && w.contains("-Xmx"), w);
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 8, sixGiB));
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 32, 16L << 30));
+        assertEquals(null, ClevrExperiment.heapWarning(tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN),
+                src, 32, 1L << 30));
+    }
+
+    @Test
     void generatedValIsNotACopyOfTrain() throws IOException {
         var train = data.open("train", org.dspn4j.data.clevr.ClevrDataset.Target.STATES);
         var val = data.open("val", org.dspn4j.data.clevr.ClevrDataset.Target.STATES);
