@@ -183,6 +183,11 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        throw notYet("matmul with transposed operands");
+    }
+
+    @Override
     public Tensor reshape(Tensor a, int... shape) {
         if (Shape.numel(shape) != a.numel()) {
             throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
