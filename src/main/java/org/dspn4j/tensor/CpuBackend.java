@@ -447,7 +447,35 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor unary(Unary op, Tensor a) {
+        if (a.dtype() == DType.F32 && (op == Unary.RELU || op == Unary.STEP || op == Unary.NEG)) {
+            return wrap(exactF32(op, f(a)), DType.F32, a.shape()); // exact in float: no detour through double
+        }
         return map(a, a.dtype(), unaryKernel(op));
+    }
+
+    /** RELU, STEP and NEG of floats, whose results are exact in float (the same bits as via double). */
+    private float[] exactF32(Unary op, float[] x) {
+        float[] out = new float[x.length];
+        elementwise(x.length, (from, to) -> {
+            switch (op) {
+                case RELU:
+                    for (int i = from; i < to; i++) {
+                        int bits = Float.floatToRawIntBits(x[i]);
+                        out[i] = Float.intBitsToFloat(bits & positiveMask(bits));
+                    }
+                    break;
+                case STEP:
+                    for (int i = from; i < to; i++) {
+                        out[i] = Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(x[i])));
+                    }
+                    break;
+                default:
+                    for (int i = from; i < to; i++) {
+                        out[i] = -x[i];
+                    }
+            }
+        });
+        return out;
     }
 
     private static DoubleKernel unaryKernel(Unary op) {
@@ -477,10 +505,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     o[oo + j] = Math.abs(x[xo + j]);
                 }
             };
-            case RELU: return (x, xo, o, oo, len) -> {
+            case RELU: return (x, xo, o, oo, len) -> { // v > 0 ? v : 0, without a branch on the sign
                 for (int j = 0; j < len; j++) {
-                    double v = x[xo + j];
-                    o[oo + j] = v > 0 ? v : 0.0;
+                    long bits = Double.doubleToRawLongBits(x[xo + j]);
+                    o[oo + j] = Double.longBitsToDouble(bits & positiveMask(bits));
                 }
             };
             case SIGMOID: return (x, xo, o, oo, len) -> {
@@ -499,9 +527,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     o[oo + j] = Math.signum(x[xo + j]);
                 }
             };
-            case STEP: return (x, xo, o, oo, len) -> {
+            case STEP: return (x, xo, o, oo, len) -> { // v > 0 ? 1 : 0, without a branch on the sign
                 for (int j = 0; j < len; j++) {
-                    o[oo + j] = x[xo + j] > 0 ? 1.0 : 0.0;
+                    long bits = Double.doubleToRawLongBits(x[xo + j]);
+                    o[oo + j] = Double.longBitsToDouble(ONE_BITS & positiveMask(bits));
                 }
             };
             case SMOOTH_L1: return (x, xo, o, oo, len) -> {
@@ -513,6 +542,27 @@ public final class CpuBackend implements Backend, AutoCloseable {
             };
             default: throw new IllegalArgumentException("unknown unary op " + op);
         }
+    }
+
+    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
+    /**
+     * All ones when the double with these bits is &gt; 0 (+∞ included, NaN not), else 0. Signs of
+     * activations are unpredictable, and a branch on them costs more than the arithmetic: a positive
+     * non-NaN double has bits in [1, bits(+∞)], so t = bits − 1 lies in [0, bits(+∞) − 1] exactly then,
+     * which the sign bit of t | (bits(+∞) − 1 − t) tests.
+     */
+    private static long positiveMask(long bits) {
+        long t = bits - 1;
+        return ~((t | (0x7fefffffffffffffL - t)) >> 63);
+    }
+
+    private static final int ONE_BITS_F32 = Float.floatToRawIntBits(1f);
+
+    /** As {@link #positiveMask(long)} for the bits of a float. */
+    private static int positiveMask(int bits) {
+        int t = bits - 1;
+        return ~((t | (0x7f7fffff - t)) >> 31);
     }
 
     @Override
@@ -555,7 +605,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     /** dst[j] = src[off + j·stride] widened to double, j &lt; len. */
     private static void read(Object src, int off, int stride, double[] dst, int len) {
-        if (src instanceof float[]) {
+        if (stride == 1) {
+            if (src instanceof float[]) {
+                float[] x = (float[]) src;
+                for (int j = 0; j < len; j++) {
+                    dst[j] = x[off + j];
+                }
+            } else {
+                System.arraycopy(src, off, dst, 0, len);
+            }
+        } else if (src instanceof float[]) {
             float[] x = (float[]) src;
             for (int j = 0; j < len; j++) {
                 dst[j] = x[off + j * stride];
@@ -615,11 +674,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     double[] row = new double[r];
                     for (int o = from; o < to; o++) {
                         read(x, o * r, 1, row, r);
-                        double acc = 0.0;
-                        for (int q = 0; q < r; q++) {
-                            acc += row[q];
-                        }
-                        out[o] = acc;
+                        out[o] = sumOf(row, r, 0.0);
                     }
                 });
             } else {
@@ -644,29 +699,79 @@ public final class CpuBackend implements Backend, AutoCloseable {
             }
             return make(out, a.dtype(), shape);
         }
-        double[] xv = values(a);
-        int[] os = Shape.strides(keep);
+        // general case: walk the input row by row (its last dimension after merging neighbours of the
+        // same kind); every output adds its inputs in input order, as above
+        int[] ost = Shape.strides(keep);
+        int[] ist = Shape.strides(s);
+        int[] dimsM = new int[s.length];
+        int[] inS = new int[s.length];
+        int[] outS = new int[s.length];
+        boolean[] red = new boolean[s.length];
+        int rank = 0;
         for (int i = 0; i < s.length; i++) {
-            if (reduce[i]) {
-                os[i] = 0;
+            if (s[i] == 1) {
+                continue;
+            }
+            if (rank > 0 && red[rank - 1] == reduce[i]) {
+                dimsM[rank - 1] *= s[i];
+                inS[rank - 1] = ist[i];
+                outS[rank - 1] = reduce[i] ? 0 : ost[i];
+            } else {
+                dimsM[rank] = s[i];
+                inS[rank] = ist[i];
+                outS[rank] = reduce[i] ? 0 : ost[i];
+                red[rank] = reduce[i];
+                rank++;
             }
         }
-        int rank = s.length;
+        int inner = dimsM[rank - 1];
+        boolean innerReduced = red[rank - 1];
+        int rows = a.numel() / inner;
+        double[] row = new double[inner];
         int[] idx = new int[rank];
-        int off = 0;
-        for (int i = 0; i < xv.length; i++) {
-            out[off] += xv[i];
-            for (int k = rank - 1; k >= 0; k--) {
+        int o = 0;
+        for (int rr = 0; rr < rows; rr++) {
+            read(x, rr * inner, 1, row, inner);
+            if (innerReduced) {
+                out[o] = sumOf(row, inner, out[o]);
+            } else {
+                for (int j = 0; j < inner; j++) {
+                    out[o + j] += row[j];
+                }
+            }
+            for (int k = rank - 2; k >= 0; k--) {
                 idx[k]++;
-                off += os[k];
-                if (idx[k] < s[k]) {
+                o += outS[k];
+                if (idx[k] < dimsM[k]) {
                     break;
                 }
-                off -= os[k] * s[k];
+                o -= outS[k] * dimsM[k];
                 idx[k] = 0;
             }
         }
         return make(out, a.dtype(), shape);
+    }
+
+    /**
+     * start + Σ row[0, len) in a fixed order: four interleaved partial sums (j mod 4), combined as
+     * start + ((s0 + s1) + (s2 + s3)) — four independent chains instead of one long dependent one.
+     */
+    private static double sumOf(double[] row, int len, double start) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            s0 += row[j];
+            s1 += row[j + 1];
+            s2 += row[j + 2];
+            s3 += row[j + 3];
+        }
+        for (; j < len; j++) {
+            s0 += row[j];
+        }
+        return start + ((s0 + s1) + (s2 + s3));
     }
 
     private static int[] reducedShape(int[] s, boolean[] reduce, int[] keep, boolean keepDim) {
@@ -722,35 +827,25 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
         Object x = raw(a);
         double[] out = new double[a.numel()];
+        // F32 values are floats: 32-bit keys order them as their doubles would be ordered
+        boolean f32 = x instanceof float[];
         parallelFor(outer * inner, grainFor(outer * inner), (from, to) -> {
             double[] vals = new double[len];
-            long[] keys = new long[len];
-            int[] order = new int[len];
-            int[] tmp = new int[len];
+            StableSort sorter = new StableSort(len);
             for (int r = from; r < to; r++) {
                 int base = (r / inner) * len * inner + r % inner;
                 read(x, base, inner, vals, len);
                 for (int j = 0; j < len; j++) {
-                    long key = orderedBits(vals[j]);
-                    keys[j] = descending ? ~key : key;
-                    order[j] = j;
+                    long key = f32 ? StableSort.orderedBits((float) vals[j]) : StableSort.orderedBits(vals[j]);
+                    sorter.keys[j] = descending ? ~key : key;
                 }
-                StableSort.sort(order, tmp, keys, len);
+                int[] order = sorter.sort(len, f32 ? 4 : 8);
                 for (int j = 0; j < len; j++) {
                     out[base + j * inner] = order[j];
                 }
             }
         });
         return wrap(out, DType.I64, s);
-    }
-
-    /**
-     * A long whose signed order is {@link Double#compare}'s order of the doubles (−0 before +0, NaN
-     * last); its bitwise complement gives the reverse order.
-     */
-    static long orderedBits(double v) {
-        long bits = Double.doubleToLongBits(v);
-        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
     }
 
     @Override
@@ -779,7 +874,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         double[] out = new double[m * 2 * n];
         double invC = 1.0 / c;
         parallelFor(m, 1, (from, to) -> {
-            double[] rowMin = new double[n];
             double[] colMin = new double[n];
             double[] dist = new double[n];
             for (int s = from; s < to; s++) {
@@ -793,31 +887,35 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 int po = s * c * n;
                 int yo = to0 * c * n;
                 int oo = s * 2 * n;
-                Arrays.fill(rowMin, Double.POSITIVE_INFINITY);
                 Arrays.fill(colMin, Double.POSITIVE_INFINITY);
                 for (int i = 0; i < n; i++) {
-                    // dist[j] = Σ_k Huber(pred[k, i] − target[k, j]), k in increasing order
+                    // dist[j] = Σ_k Huber(pred[k, i] − target[k, j]), k in increasing order. Huber as
+                    // m·(|v| − m/2) with m = min(|v|, 1): ½v² below 1, |v| − ½ above, with the same
+                    // roundings as the two-branch form, and no branch, so the loop vectorises.
                     Arrays.fill(dist, 0.0);
                     for (int k = 0; k < c; k++) {
                         double pk = p[po + k * n + i];
                         int yk = yo + k * n;
                         for (int j = 0; j < n; j++) {
-                            double v = pk - y[yk + j];
-                            double a = Math.abs(v);
-                            dist[j] += a < 1.0 ? 0.5 * v * v : a - 0.5;
+                            double a = Math.abs(pk - y[yk + j]);
+                            double mm = Math.min(a, 1.0);
+                            dist[j] += mm * (a - 0.5 * mm);
                         }
                     }
+                    double best = Double.POSITIVE_INFINITY;
+                    int bestJ = 0;
                     for (int j = 0; j < n; j++) {
                         double dij = dist[j] * invC;
                         if (dij < colMin[j]) { // strict: the first i wins ties
                             colMin[j] = dij;
                             out[oo + j] = i;
                         }
-                        if (dij < rowMin[i]) { // strict: the first j wins ties
-                            rowMin[i] = dij;
-                            out[oo + n + i] = j;
+                        if (dij < best) { // strict: the first j wins ties
+                            best = dij;
+                            bestJ = j;
                         }
                     }
+                    out[oo + n + i] = bestJ;
                 }
             }
         });
@@ -1156,9 +1254,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
             throw new IllegalArgumentException("scatterAdd: dtypes differ: " + base.dtype() + " and " + src.dtype());
         }
         // accumulate in double, in index order, then round
-        double[] out = values(base).clone();
+        double[] out = base.dtype() == DType.F32 ? values(base) : d(base).clone();
         double[] ix = d(index);
-        double[] y = values(src);
+        Object y = raw(src);
         int[] st = Shape.strides(s);
         int[] ss = Shape.strides(src.shape());
         int[] ist = Shape.strides(is);
@@ -1166,10 +1264,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] rowSrc = rowOffsets(is, k, ss);
         int[] rowIdx = rowOffsets(is, k, ist);
         int len = is[k];
+        double[] row = new double[len];
         for (int r = 0; r < rowBase.length; r++) {
+            read(y, rowSrc[r], ss[k], row, len);
             for (int j = 0; j < len; j++) {
                 int v = checkedIndex("scatterAdd", ix[rowIdx[r] + j * ist[k]], dim, s[k]);
-                out[rowBase[r] + v * st[k]] += y[rowSrc[r] + j * ss[k]];
+                out[rowBase[r] + v * st[k]] += row[j];
             }
         }
         return make(out, base.dtype(), s);

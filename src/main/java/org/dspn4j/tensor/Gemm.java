@@ -28,7 +28,7 @@ final class Gemm {
     /** Rows of a micro-tile. */
     static final int MR = 8;
 
-    /** Row panels per task: a task packs one B panel and sweeps this many A panels with it. */
+    /** Row panels per task when a product has few column panels: a task packs one B panel and sweeps these A panels. */
     private static final int ROW_PANELS_PER_TASK = 16;
 
     /** Products smaller than this many multiply-adds run as the plain loop (packing would dominate). */
@@ -46,6 +46,11 @@ final class Gemm {
         /** A row-major (rows, cols) matrix at the given offsets, read transposed when {@code transposed}. */
         static Operand of(Object data, int[] off, int storedRows, int storedCols, boolean transposed) {
             return transposed ? new Operand(data, off, 1, storedCols) : new Operand(data, off, storedCols, 1);
+        }
+
+        /** The same data read as the transposed matrix. */
+        Operand transposed() {
+            return new Operand(data, off, colStride, rowStride);
         }
     }
 
@@ -74,11 +79,29 @@ final class Gemm {
         }
         boolean f32 = c instanceof float[];
         int nr = f32 ? (vector ? GemmVector.NR_F32 : 32) : (vector ? GemmVector.NR_F64 : 16);
+        if (n < nr / 2 && m > n) {
+            // few columns would leave most of every tile empty: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead.
+            // Each element is the same chain (fma is symmetric in its two factors).
+            int[] tOff = new int[batch];
+            Object ct = f32 ? new float[batch * n * m] : new double[batch * n * m];
+            for (int p = 0; p < batch; p++) {
+                tOff[p] = p * n * m;
+                if (accumulate) {
+                    transpose(c, cOff[p], m, n, ct, tOff[p]);
+                }
+            }
+            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, vector);
+            for (int p = 0; p < batch; p++) {
+                transpose(ct, tOff[p], n, m, c, cOff[p]);
+            }
+            return;
+        }
         int pm = (m + MR - 1) / MR;
         int pn = (n + nr - 1) / nr;
         int panelA = MR * k;
+        Tiles tiles = new Tiles(m, n, k, nr, c, cOff, accumulate, f32, vector);
 
-        // pack each distinct A once (broadcast batches share one)
+        // distinct A operands (a broadcast batch shares one)
         Map<Integer, Integer> slot = new HashMap<>();
         int[] aSlot = new int[batch];
         int[] aOffDistinct = new int[batch];
@@ -92,6 +115,29 @@ final class Gemm {
             aSlot[p] = s;
         }
         int na = slot.size();
+        if (na == batch && batch >= 2 * be.threads()) {
+            // one A per problem, and enough problems for every thread: each task packs its own As
+            be.parallelFor(batch, Math.max(1, batch / (be.threads() * 4)), (from, to) -> {
+                Object packedA = f32 ? new float[pm * panelA] : new double[pm * panelA];
+                Object panelB = f32 ? new float[k * nr] : new double[k * nr];
+                Object tile = tiles.edgeTile();
+                for (int p = from; p < to; p++) {
+                    for (int rp = 0; rp < pm; rp++) {
+                        int i0 = rp * MR;
+                        packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, rp * panelA, f32);
+                    }
+                    for (int cp = 0; cp < pn; cp++) {
+                        packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                        for (int rp = 0; rp < pm; rp++) {
+                            tiles.compute(p, rp, cp, packedA, rp * panelA, panelB, tile);
+                        }
+                    }
+                }
+            });
+            return;
+        }
+
+        // otherwise pack each distinct A once, up front
         Object packedA = f32 ? new float[na * pm * panelA] : new double[na * pm * panelA];
         be.parallelFor(na * pm, Math.max(1, na * pm / (be.threads() * 4)), (from, to) -> {
             for (int q = from; q < to; q++) {
@@ -100,39 +146,90 @@ final class Gemm {
                 packA(a, aOffDistinct[s] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, q * panelA, f32);
             }
         });
-
-        // tasks: (problem, column panel, group of row panels); each packs its B panel and sweeps the group
-        int groups = (pm + ROW_PANELS_PER_TASK - 1) / ROW_PANELS_PER_TASK;
+        // tasks: (problem, column panel, group of row panels); each packs its B panel and sweeps the group.
+        // Row groups only where the columns alone give too few tasks (each group re-packs its B panel).
+        int groups = batch * pn >= 8 * be.threads() ? 1 : (pm + ROW_PANELS_PER_TASK - 1) / ROW_PANELS_PER_TASK;
+        int panelsPerGroup = (pm + groups - 1) / groups;
         int units = batch * pn * groups;
         be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
             Object panelB = f32 ? new float[k * nr] : new double[k * nr];
-            Object tile = f32 ? new float[MR * nr] : new double[MR * nr];
+            Object tile = tiles.edgeTile();
             for (int u = from; u < to; u++) {
                 int p = u / (pn * groups);
                 int cp = (u / groups) % pn;
                 int g = u % groups;
-                int j0 = cp * nr;
-                int cols = Math.min(nr, n - j0);
-                packB(b, b.off()[p] + j0 * b.colStride(), cols, nr, k, panelB, f32);
-                int rpEnd = Math.min(pm, (g + 1) * ROW_PANELS_PER_TASK);
-                for (int rp = g * ROW_PANELS_PER_TASK; rp < rpEnd; rp++) {
-                    int i0 = rp * MR;
-                    int rows = Math.min(MR, m - i0);
-                    int ao = (aSlot[p] * pm + rp) * panelA;
-                    int co = cOff[p] + i0 * n + j0;
-                    if (rows == MR && cols == nr) {
-                        kernel(packedA, ao, panelB, k, nr, c, co, n, accumulate, f32, vector);
-                    } else {
-                        // edge tile: compute the padded tile aside and store its valid part
-                        if (accumulate) {
-                            copyTile(c, co, n, tile, 0, nr, rows, cols);
-                        }
-                        kernel(packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32, vector);
-                        copyTile(tile, 0, nr, c, co, n, rows, cols);
-                    }
+                packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                int rpEnd = Math.min(pm, (g + 1) * panelsPerGroup);
+                for (int rp = g * panelsPerGroup; rp < rpEnd; rp++) {
+                    tiles.compute(p, rp, cp, packedA, (aSlot[p] * pm + rp) * panelA, panelB, tile);
                 }
             }
         });
+    }
+
+    /** Stores the micro-tiles of one product into C. */
+    private static final class Tiles {
+        private final int m, n, k, nr;
+        private final Object c;
+        private final int[] cOff;
+        private final boolean accumulate, f32, vector;
+
+        Tiles(int m, int n, int k, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, boolean vector) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.nr = nr;
+            this.c = c;
+            this.cOff = cOff;
+            this.accumulate = accumulate;
+            this.f32 = f32;
+            this.vector = vector;
+        }
+
+        /** Scratch for one edge tile (one per task). */
+        Object edgeTile() {
+            return f32 ? new float[MR * nr] : new double[MR * nr];
+        }
+
+        /** The tile (row panel rp, column panel cp) of problem p from the packed panels. */
+        void compute(int p, int rp, int cp, Object packedA, int ao, Object panelB, Object tile) {
+            int i0 = rp * MR;
+            int j0 = cp * nr;
+            int rows = Math.min(MR, m - i0);
+            int cols = Math.min(nr, n - j0);
+            int co = cOff[p] + i0 * n + j0;
+            if (rows == MR && cols == nr) {
+                kernel(packedA, ao, panelB, k, nr, c, co, n, accumulate, f32, vector);
+            } else {
+                // edge tile: compute the padded tile aside and store its valid part
+                if (accumulate) {
+                    copyTile(c, co, n, tile, 0, nr, rows, cols);
+                }
+                kernel(packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32, vector);
+                copyTile(tile, 0, nr, c, co, n, rows, cols);
+            }
+        }
+    }
+
+    /** dst[d0 + j·rows + i] = src[s0 + i·cols + j]: a row-major (rows, cols) block transposed. */
+    private static void transpose(Object src, int s0, int rows, int cols, Object dst, int d0) {
+        if (src instanceof float[]) {
+            float[] s = (float[]) src;
+            float[] d = (float[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
+                }
+            }
+        } else {
+            double[] s = (double[]) src;
+            double[] d = (double[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
+                }
+            }
+        }
     }
 
     // ================================================================ the definition
@@ -229,10 +326,14 @@ final class Gemm {
                     System.arraycopy(s, base + t * rs, d, t * nr, cols);
                 }
             } else {
-                for (int jj = 0; jj < cols; jj++) {
-                    int sj = base + jj * cs;
-                    for (int t = 0; t < k; t++) {
-                        d[t * nr + jj] = s[sj + t * rs];
+                // B read across its rows: eight t at a time, so the reads and writes stay in a few cache lines
+                for (int t0 = 0; t0 < k; t0 += 8) {
+                    int t1 = Math.min(k, t0 + 8);
+                    for (int jj = 0; jj < cols; jj++) {
+                        int sj = base + jj * cs;
+                        for (int t = t0; t < t1; t++) {
+                            d[t * nr + jj] = s[sj + t * rs];
+                        }
                     }
                 }
             }
@@ -249,10 +350,14 @@ final class Gemm {
                     System.arraycopy(s, base + t * rs, d, t * nr, cols);
                 }
             } else {
-                for (int jj = 0; jj < cols; jj++) {
-                    int sj = base + jj * cs;
-                    for (int t = 0; t < k; t++) {
-                        d[t * nr + jj] = s[sj + t * rs];
+                // B read across its rows: eight t at a time, so the reads and writes stay in a few cache lines
+                for (int t0 = 0; t0 < k; t0 += 8) {
+                    int t1 = Math.min(k, t0 + 8);
+                    for (int jj = 0; jj < cols; jj++) {
+                        int sj = base + jj * cs;
+                        for (int t = t0; t < t1; t++) {
+                            d[t * nr + jj] = s[sj + t * rs];
+                        }
                     }
                 }
             }

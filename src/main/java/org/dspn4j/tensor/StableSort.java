@@ -1,59 +1,88 @@
 package org.dspn4j.tensor;
 
+import java.util.Arrays;
+
 /**
- * A stable sort of indices by primitive keys, for {@link CpuBackend#argsort}: a merge sort (insertion
- * sort within runs of 16, then merging runs bottom-up) that never boxes. Equal keys keep their
- * order, which is argsort's tie rule in both directions.
+ * A stable sort of indices by 64-bit keys, for {@link CpuBackend#argsort}: a least-significant-digit
+ * radix sort, one pass per key byte (passes where all keys share the byte are skipped). It never
+ * boxes and never branches on comparisons of the data, and equal keys keep their index order, which
+ * is argsort's tie rule in both directions.
  */
 final class StableSort {
-    private StableSort() {
+    /** The keys to sort by (set by the caller, then reordered along with the indices). */
+    final long[] keys;
+    private final long[] keys2;
+    private int[] order;
+    private int[] order2;
+    private final int[] count = new int[257];
+
+    /** A sorter for up to {@code capacity} keys, reusable. */
+    StableSort(int capacity) {
+        keys = new long[capacity];
+        keys2 = new long[capacity];
+        order = new int[capacity];
+        order2 = new int[capacity];
     }
 
-    private static final int RUN = 16;
+    /**
+     * The indices 0 … len−1 ordered by ascending {@code keys} (signed order, considering only the low
+     * {@code bytes} bytes as a sign-extended integer of that width), ties in index order. The
+     * returned array is internal: read it before the next call. {@link #keys} is overwritten.
+     */
+    int[] sort(int len, int bytes) {
+        long[] k = keys;
+        long[] k2 = keys2;
+        int[] o = order;
+        int[] o2 = order2;
+        long flip = 1L << (8 * bytes - 1); // the key's sign bit: flipped, unsigned byte order is signed order
+        for (int i = 0; i < len; i++) {
+            k[i] ^= flip;
+            o[i] = i;
+        }
+        for (int pass = 0; pass < bytes; pass++) {
+            int shift = 8 * pass;
+            Arrays.fill(count, 0);
+            for (int i = 0; i < len; i++) {
+                count[(int) (k[i] >>> shift) & 0xff]++;
+            }
+            if (len == 0 || count[(int) (k[0] >>> shift) & 0xff] == len) {
+                continue; // every key has this byte: the pass would not move anything
+            }
+            for (int b = 0, at = 0; b < 256; b++) {
+                int c = count[b];
+                count[b] = at;
+                at += c;
+            }
+            for (int i = 0; i < len; i++) {
+                int pos = count[(int) (k[i] >>> shift) & 0xff]++;
+                k2[pos] = k[i];
+                o2[pos] = o[i];
+            }
+            long[] tk = k;
+            k = k2;
+            k2 = tk;
+            int[] to = o;
+            o = o2;
+            o2 = to;
+        }
+        return o;
+    }
 
     /**
-     * Reorders {@code order[0, len)} so that {@code keys[order[i]]} ascends (signed long order), ties
-     * in their incoming order. {@code order} is modified; {@code tmp} is scratch of at least len.
+     * A long whose signed order is {@link Double#compare}'s order of the doubles (−0 before +0, NaN
+     * last); its bitwise complement gives the reverse order.
      */
-    static void sort(int[] order, int[] tmp, long[] keys, int len) {
-        for (int lo = 0; lo < len; lo += RUN) {
-            int hi = Math.min(lo + RUN, len);
-            for (int i = lo + 1; i < hi; i++) {
-                int v = order[i];
-                long kv = keys[v];
-                int j = i - 1;
-                while (j >= lo && keys[order[j]] > kv) { // strictly greater: ties stay put
-                    order[j + 1] = order[j];
-                    j--;
-                }
-                order[j + 1] = v;
-            }
-        }
-        int[] src = order;
-        int[] dst = tmp;
-        for (int width = RUN; width < len; width *= 2) {
-            for (int lo = 0; lo < len; lo += 2 * width) {
-                int mid = Math.min(lo + width, len);
-                int hi = Math.min(lo + 2 * width, len);
-                int i = lo;
-                int j = mid;
-                int o = lo;
-                while (i < mid && j < hi) {
-                    dst[o++] = keys[src[j]] < keys[src[i]] ? src[j++] : src[i++]; // the left run wins ties
-                }
-                while (i < mid) {
-                    dst[o++] = src[i++];
-                }
-                while (j < hi) {
-                    dst[o++] = src[j++];
-                }
-            }
-            int[] t = src;
-            src = dst;
-            dst = t;
-        }
-        if (src != order) {
-            System.arraycopy(src, 0, order, 0, len);
-        }
+    static long orderedBits(double v) {
+        long bits = Double.doubleToLongBits(v);
+        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #orderedBits(double)} for a float, as a 32-bit key: the same order as the float's
+     * double value ({@link Float#compare} agrees with {@link Double#compare} on floats).
+     */
+    static long orderedBits(float v) {
+        int bits = Float.floatToIntBits(v);
+        return bits ^ ((bits >> 31) & Integer.MAX_VALUE);
     }
 }

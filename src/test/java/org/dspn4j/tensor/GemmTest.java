@@ -15,15 +15,17 @@ import org.junit.jupiter.api.Test;
  * and without edge tiles, batches with a broadcast operand, and accumulation.
  */
 class GemmTest {
-    private static final CpuBackend BE = new CpuBackend(3);
+    private static final CpuBackend BE = new CpuBackend(3); // 7 problems with their own A: packed per task
 
     @AfterAll
     static void close() {
         BE.close();
     }
 
+    /** {m, n, k}: edge tiles in both directions, k = 0, and few columns (computed as Cᵀ). */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {8, 32, 7}, {9, 33, 1}, {17, 40, 65}, {64, 70, 3}, {3, 100, 50}, {40, 16, 0}, {130, 7, 40}, {33, 65, 129},
+        {50, 5, 20}, {33, 1, 9}, {20, 12, 11},
     };
 
     @Test
@@ -45,15 +47,26 @@ class GemmTest {
         }
     }
 
-    /** Three problems; the first two share one A (a broadcast batch). */
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector) {
+        check(m, n, k, ta, tb, accumulate, vector, 3, true);
+        check(m, n, k, ta, tb, accumulate, vector, 7, false);
+    }
+
+    /** {@code batch} problems; with {@code broadcast} the first two share one A, else every A is its own. */
+    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector, int batch,
+                              boolean broadcast) {
         Random r = new Random(m * 1000003L + n * 1009L + k);
-        int[] offA = {0, 0, m * k};
-        int[] offB = {0, k * n, 2 * k * n};
-        int[] offC = {0, m * n, 2 * m * n};
-        double[] ad = gauss(r, 2 * m * k);
-        double[] bd = gauss(r, 3 * k * n);
-        double[] cd = gauss(r, 3 * m * n);
+        int[] offA = new int[batch];
+        int[] offB = new int[batch];
+        int[] offC = new int[batch];
+        for (int p = 0; p < batch; p++) {
+            offA[p] = (broadcast ? Math.max(p - 1, 0) : p) * m * k;
+            offB[p] = p * k * n;
+            offC[p] = p * m * n;
+        }
+        double[] ad = gauss(r, batch * m * k);
+        double[] bd = gauss(r, batch * k * n);
+        double[] cd = gauss(r, batch * m * n);
         for (boolean f32 : new boolean[] {true, false}) {
             Object a = f32 ? floats(ad) : ad;
             Object b = f32 ? floats(bd) : bd;
@@ -61,11 +74,11 @@ class GemmTest {
             Gemm.Operand ob = Gemm.Operand.of(b, offB, tb ? n : k, tb ? k : n, tb);
             Object want = f32 ? floats(cd) : cd.clone();
             Object got = f32 ? floats(cd) : cd.clone();
-            for (int p = 0; p < 3; p++) {
+            for (int p = 0; p < batch; p++) {
                 Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
             }
             Gemm.multiply(BE, m, n, k, oa, ob, got, offC, accumulate, vector);
-            String what = m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "") + (accumulate ? " acc" : "")
+            String what = batch + "x" + m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "") + (accumulate ? " acc" : "")
                     + (f32 ? " f32" : " f64") + (vector ? " vector" : " scalar");
             if (f32) {
                 assertArrayEquals((float[]) want, (float[]) got, 0f, what);
