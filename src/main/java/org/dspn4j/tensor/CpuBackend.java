@@ -890,15 +890,15 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 Arrays.fill(colMin, Double.POSITIVE_INFINITY);
                 for (int i = 0; i < n; i++) {
                     // dist[j] = Σ_k Huber(pred[k, i] − target[k, j]), k in increasing order. Huber as
-                    // m·(|v| − m/2) with m = min(|v|, 1): ½v² below 1, |v| − ½ above, with the same
-                    // roundings as the two-branch form, and no branch, so the loop vectorises.
+                    // m·(|v| − m/2) with m = |v| < 1 ? |v| : 1 — ½v² below 1, |v| − ½ above, with the
+                    // same roundings as the two-branch form — a conditional move instead of a branch.
                     Arrays.fill(dist, 0.0);
                     for (int k = 0; k < c; k++) {
                         double pk = p[po + k * n + i];
                         int yk = yo + k * n;
                         for (int j = 0; j < n; j++) {
                             double a = Math.abs(pk - y[yk + j]);
-                            double mm = Math.min(a, 1.0);
+                            double mm = a < 1.0 ? a : 1.0;
                             dist[j] += mm * (a - 0.5 * mm);
                         }
                     }

@@ -326,14 +326,10 @@ final class Gemm {
                     System.arraycopy(s, base + t * rs, d, t * nr, cols);
                 }
             } else {
-                // B read across its rows: eight t at a time, so the reads and writes stay in a few cache lines
-                for (int t0 = 0; t0 < k; t0 += 8) {
-                    int t1 = Math.min(k, t0 + 8);
-                    for (int jj = 0; jj < cols; jj++) {
-                        int sj = base + jj * cs;
-                        for (int t = t0; t < t1; t++) {
-                            d[t * nr + jj] = s[sj + t * rs];
-                        }
+                for (int jj = 0; jj < cols; jj++) {
+                    int sj = base + jj * cs;
+                    for (int t = 0; t < k; t++) {
+                        d[t * nr + jj] = s[sj + t * rs];
                     }
                 }
             }
@@ -350,14 +346,10 @@ final class Gemm {
                     System.arraycopy(s, base + t * rs, d, t * nr, cols);
                 }
             } else {
-                // B read across its rows: eight t at a time, so the reads and writes stay in a few cache lines
-                for (int t0 = 0; t0 < k; t0 += 8) {
-                    int t1 = Math.min(k, t0 + 8);
-                    for (int jj = 0; jj < cols; jj++) {
-                        int sj = base + jj * cs;
-                        for (int t = t0; t < t1; t++) {
-                            d[t * nr + jj] = s[sj + t * rs];
-                        }
+                for (int jj = 0; jj < cols; jj++) {
+                    int sj = base + jj * cs;
+                    for (int t = 0; t < k; t++) {
+                        d[t * nr + jj] = s[sj + t * rs];
                     }
                 }
             }
