@@ -249,10 +249,36 @@ public final class Ops {
 
     /** (…, M, K)·(…, K, N) → (…, M, N), leading dimensions broadcast. */
     public static Tensor matmul(Tensor a, Tensor b) {
-        Tensor out = a.backend().matmul(a, b);
-        return record(out, "matmul", new Tensor[] {a, b}, (g, n) -> grads(
-                n[0] ? sumToShape(matmul(g, transpose(b, -1, -2)), a.shape()) : null,
-                n[1] ? sumToShape(matmul(transpose(a, -1, -2), g), b.shape()) : null));
+        return matmul(a, false, b, false);
+    }
+
+    /**
+     * op(a)·op(b), op swapping the last two dimensions when its flag is set — the value of
+     * {@code matmul(transpose(a, -1, -2), b)} and so on, without the transposed copies. The gradient of
+     * each of the four cases is again a pair of such products (written out below), so the rules can be
+     * differentiated again.
+     */
+    public static Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        Backend be = a.backend();
+        Tensor out = transposeA || transposeB ? be.matmul(a, transposeA, b, transposeB) : be.matmul(a, b);
+        return record(out, "matmul", new Tensor[] {a, b}, (g, n) -> {
+            Tensor ga = null;
+            Tensor gb = null;
+            if (!transposeA && !transposeB) { // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
+                ga = n[0] ? matmul(g, false, b, true) : null;
+                gb = n[1] ? matmul(a, true, g, false) : null;
+            } else if (!transposeA) { // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
+                ga = n[0] ? matmul(g, false, b, false) : null;
+                gb = n[1] ? matmul(g, true, a, false) : null;
+            } else if (!transposeB) { // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
+                ga = n[0] ? matmul(b, false, g, true) : null;
+                gb = n[1] ? matmul(a, false, g, false) : null;
+            } else { // C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
+                ga = n[0] ? matmul(b, true, g, true) : null;
+                gb = n[1] ? matmul(g, true, a, true) : null;
+            }
+            return grads(ga == null ? null : sumToShape(ga, a.shape()), gb == null ? null : sumToShape(gb, b.shape()));
+        });
     }
 
     // ================================================================ shape

@@ -416,6 +416,23 @@ public final class ClBackend implements Backend {
         return out;
     }
 
+    /** Transposed operands are copied once on the device by the strided-copy kernel, then multiplied. */
+    @Override
+    public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        return matmul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b);
+    }
+
+    private Tensor swapLastTwo(Tensor t) {
+        int r = t.rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        perm[r - 2] = r - 1;
+        perm[r - 1] = r - 2;
+        return permute(t, perm);
+    }
+
     // ---------------------------------------------------------------- shape
 
     @Override

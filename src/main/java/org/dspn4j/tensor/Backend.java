@@ -91,6 +91,13 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b);
 
+    /**
+     * {@code matmul(op(a), op(b))} where op swaps the last two dimensions when its flag is set, without
+     * the transposed copies: a is (…, K, M) when {@code transposeA}, b is (…, N, K) when
+     * {@code transposeB}. The backward rules of matmul are such products.
+     */
+    Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB);
+
     // ---------------------------------------------------------------- shape
 
     /** Same data, new shape of equal element count. */

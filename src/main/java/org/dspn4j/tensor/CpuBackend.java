@@ -3,20 +3,23 @@ package org.dspn4j.tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 
 /**
- * The reference backend: plain Java loops over {@code double[]} storage, row-major.
+ * The reference backend: plain Java loops over row-major arrays — {@code float[]} for F32 tensors,
+ * {@code double[]} for F64 and for the integer types (which hold exact integers).
  *
- * <p>Precision: every op computes in double. An F32 result is rounded to float when it is stored,
- * so F32 tensors always hold float values (sums and products accumulate in double, which is at
- * least as accurate as a float32 library). Integer tensors hold exact integers.
+ * <p>Precision: elementwise ops, sums and the other reductions compute in double and round an F32
+ * result to float when they store it (for +, −, ×, ÷ that is the same as float arithmetic, which the
+ * F32 paths use); sums accumulate in double, at least as accurately as a float32 library. Matrix
+ * products and convolutions compute as a float32 library does: each output is one fused
+ * multiply-add chain in the tensor's own precision ({@link Gemm}).
  *
  * <p>Determinism: the same inputs give the same bits whatever the thread count. Work is split only
- * over independent output elements (rows of a matrix product, output channels of a convolution),
- * never inside one sum, so every reduction runs in one fixed order.
+ * over independent output elements (tiles of a matrix product, planes of an image), never inside
+ * one sum, so every reduction runs in one fixed order.
  */
 public final class CpuBackend implements Backend, AutoCloseable {
     private final int threads;
@@ -55,26 +58,65 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     // ================================================================ storage helpers
 
-    private static double[] d(Tensor t) {
+    /** The storage of a tensor of this backend: a float[] (F32) or a double[] (every other dtype). */
+    private static Object raw(Tensor t) {
         Object s = t.storage();
-        if (!(s instanceof double[])) {
+        if (!(s instanceof double[]) && !(s instanceof float[])) {
             throw new IllegalArgumentException("tensor " + Shape.str(t.shape()) + " lives on backend '"
                     + t.backend().name() + "', not on the CPU backend");
         }
-        return (double[]) s;
+        return s;
     }
 
+    /** The double[] storage of an F64 or integer tensor (never written: tensors are immutable). */
+    private static double[] d(Tensor t) {
+        return (double[]) raw(t);
+    }
+
+    /** The float[] storage of an F32 tensor. */
+    private static float[] f(Tensor t) {
+        return (float[]) raw(t);
+    }
+
+    /** The values as doubles: the storage itself, or a widened copy for F32. Read only. */
+    private static double[] values(Tensor t) {
+        Object s = raw(t);
+        if (s instanceof double[]) {
+            return (double[]) s;
+        }
+        float[] x = (float[]) s;
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i];
+        }
+        return out;
+    }
+
+    /** Fresh zeroed storage for n elements of a dtype. */
+    private static Object alloc(DType dtype, int n) {
+        return dtype == DType.F32 ? new float[n] : new double[n];
+    }
+
+    /** Wraps storage whose values already fit the dtype. */
+    private Tensor wrap(Object data, DType dtype, int[] shape) {
+        return new Tensor(this, dtype, shape, data);
+    }
+
+    /** Wraps values computed in double, rounding them to the dtype ({@code data} may be modified). */
     private Tensor make(double[] data, DType dtype, int[] shape) {
         if (dtype == DType.F32) {
+            float[] out = new float[data.length];
             for (int i = 0; i < data.length; i++) {
-                data[i] = (float) data[i];
+                out[i] = (float) data[i];
             }
-        } else if (dtype != DType.F64) {
+            return wrap(out, dtype, shape);
+        }
+        if (dtype != DType.F64) {
             for (int i = 0; i < data.length; i++) {
                 data[i] = dtype.round(data[i]);
             }
         }
-        return new Tensor(this, dtype, shape, data);
+        return wrap(data, dtype, shape);
     }
 
     private static DType floating(String op, Tensor a, Tensor b) {
@@ -128,6 +170,18 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return Math.max(1, (n + threads * 4 - 1) / (threads * 4));
     }
 
+    /** Elements below which an elementwise loop stays on the caller's thread. */
+    private static final int PARALLEL_ELEMENTS = 1 << 16;
+
+    /** Runs an elementwise body over [0, n), split between threads when n is large (outputs are independent). */
+    private void elementwise(int n, RangeBody body) {
+        if (n < PARALLEL_ELEMENTS) {
+            body.run(0, n);
+        } else {
+            parallelFor(n, Math.max(PARALLEL_ELEMENTS / 2, grainFor(n)), body);
+        }
+    }
+
     // ================================================================ creation and transfer
 
     @Override
@@ -140,19 +194,26 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public double[] toHost(Tensor t) {
-        return d(t).clone();
+        Object s = raw(t);
+        return s instanceof float[] ? values(t) : ((double[]) s).clone();
     }
 
     @Override
     public Tensor full(double value, DType dtype, int... shape) {
-        double[] out = new double[Shape.numel(shape)];
+        int n = Shape.numel(shape);
+        if (dtype == DType.F32) {
+            float[] out = new float[n];
+            Arrays.fill(out, (float) value);
+            return wrap(out, dtype, shape);
+        }
+        double[] out = new double[n];
         Arrays.fill(out, dtype.round(value));
-        return new Tensor(this, dtype, shape, out);
+        return wrap(out, dtype, shape);
     }
 
     @Override
     public Tensor cast(Tensor a, DType dtype) {
-        return make(d(a).clone(), dtype, a.shape());
+        return make(values(a).clone(), dtype, a.shape());
     }
 
     // ================================================================ elementwise
@@ -168,139 +229,404 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return r;
     }
 
+    /**
+     * Merges neighbouring dimensions that both operands step through as one (and drops size-1 ones),
+     * so the innermost loop is as long as possible. Returns {dims, stridesA, stridesB}, rank ≥ 1.
+     */
+    private static int[][] coalesce(int[] dims, int[] sa, int[] sb) {
+        int r = dims.length;
+        int[] d = new int[Math.max(r, 1)];
+        int[] a = new int[d.length];
+        int[] b = new int[d.length];
+        int m = 0;
+        for (int i = 0; i < r; i++) {
+            if (dims[i] == 1) {
+                continue;
+            }
+            if (m > 0 && a[m - 1] == sa[i] * dims[i] && b[m - 1] == sb[i] * dims[i]) {
+                d[m - 1] *= dims[i];
+                a[m - 1] = sa[i];
+                b[m - 1] = sb[i];
+            } else {
+                d[m] = dims[i];
+                a[m] = sa[i];
+                b[m] = sb[i];
+                m++;
+            }
+        }
+        if (m == 0) {
+            d[0] = 1;
+            m = 1;
+        }
+        return new int[][] {Arrays.copyOf(d, m), Arrays.copyOf(a, m), Arrays.copyOf(b, m)};
+    }
+
     @Override
     public Tensor binary(Binary op, Tensor a, Tensor b) {
         DType dt = floating(op.name().toLowerCase(), a, b);
-        int[] as = a.shape();
-        int[] bs = b.shape();
-        int[] os = Shape.broadcast(op.name().toLowerCase(), as, bs);
-        double[] x = d(a);
-        double[] y = d(b);
+        int[] os = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         int n = Shape.numel(os);
-        double[] out = new double[n];
+        Object out = alloc(dt, n);
         if (n == 0) {
-            return make(out, dt, os);
+            return wrap(out, dt, os);
         }
-        int[] sa = broadcastStrides(as, os);
-        int[] sb = broadcastStrides(bs, os);
-        int rank = os.length;
-        int inner = rank == 0 ? 1 : os[rank - 1];
-        int ia = rank == 0 ? 0 : sa[rank - 1];
-        int ib = rank == 0 ? 0 : sb[rank - 1];
-        int[] idx = new int[Math.max(rank - 1, 0)];
-        int offA = 0;
-        int offB = 0;
-        for (int o = 0; o < n; o += inner) {
-            int pa = offA;
-            int pb = offB;
-            switch (op) {
-                case ADD:
-                    for (int j = 0; j < inner; j++, pa += ia, pb += ib) {
-                        out[o + j] = x[pa] + y[pb];
-                    }
-                    break;
-                case SUB:
-                    for (int j = 0; j < inner; j++, pa += ia, pb += ib) {
-                        out[o + j] = x[pa] - y[pb];
-                    }
-                    break;
-                case MUL:
-                    for (int j = 0; j < inner; j++, pa += ia, pb += ib) {
-                        out[o + j] = x[pa] * y[pb];
-                    }
-                    break;
-                default:
-                    for (int j = 0; j < inner; j++, pa += ia, pb += ib) {
-                        out[o + j] = x[pa] / y[pb];
-                    }
-            }
-            // advance the odometer over the outer dimensions
-            for (int k = rank - 2; k >= 0; k--) {
-                idx[k]++;
-                offA += sa[k];
-                offB += sb[k];
-                if (idx[k] < os[k]) {
-                    break;
+        int[][] c = coalesce(os, broadcastStrides(a.shape(), os), broadcastStrides(b.shape(), os));
+        int[] dims = c[0];
+        int[] sa = c[1];
+        int[] sb = c[2];
+        int rank = dims.length;
+        int inner = dims[rank - 1];
+        int ia = sa[rank - 1];
+        int ib = sb[rank - 1];
+        Object x = raw(a);
+        Object y = raw(b);
+        // outputs are independent: split the elements between threads, walking whole or partial rows
+        elementwise(n, (from, to) -> {
+            for (int e = from; e < to; ) {
+                int r = e / inner;
+                int j0 = e - r * inner;
+                int len = Math.min(inner - j0, to - e);
+                int pa = j0 * ia;
+                int pb = j0 * ib;
+                for (int k = rank - 2, rem = r; k >= 0; k--) {
+                    int i = rem % dims[k];
+                    rem /= dims[k];
+                    pa += i * sa[k];
+                    pb += i * sb[k];
                 }
-                offA -= sa[k] * os[k];
-                offB -= sb[k] * os[k];
-                idx[k] = 0;
+                if (x instanceof float[]) {
+                    binaryRow(op, (float[]) x, pa, ia, (float[]) y, pb, ib, (float[]) out, e, len);
+                } else {
+                    binaryRow(op, (double[]) x, pa, ia, (double[]) y, pb, ib, (double[]) out, e, len);
+                }
+                e += len;
             }
+        });
+        // integer tensors hold integers: DIV truncates toward zero, as the OpenCL backend and Java do
+        return dt.isFloating() ? wrap(out, dt, os) : make((double[]) out, dt, os);
+    }
+
+    /** out[o + j] = x[pa + j·ia] op y[pb + j·ib] for j < len, in float arithmetic. */
+    private static void binaryRow(Binary op, float[] x, int pa, int ia, float[] y, int pb, int ib, float[] out, int o, int len) {
+        boolean contiguous = ia == 1 && ib == 1;
+        switch (op) {
+            case ADD:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] + y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] + y[pb + j * ib];
+                    }
+                }
+                break;
+            case SUB:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] - y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] - y[pb + j * ib];
+                    }
+                }
+                break;
+            case MUL:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] * y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] * y[pb + j * ib];
+                    }
+                }
+                break;
+            default:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] / y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] / y[pb + j * ib];
+                    }
+                }
         }
-        return make(out, dt, os);
+    }
+
+    /** As above in double. */
+    private static void binaryRow(Binary op, double[] x, int pa, int ia, double[] y, int pb, int ib, double[] out, int o, int len) {
+        boolean contiguous = ia == 1 && ib == 1;
+        switch (op) {
+            case ADD:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] + y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] + y[pb + j * ib];
+                    }
+                }
+                break;
+            case SUB:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] - y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] - y[pb + j * ib];
+                    }
+                }
+                break;
+            case MUL:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] * y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] * y[pb + j * ib];
+                    }
+                }
+                break;
+            default:
+                if (contiguous) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] / y[pb + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j * ia] / y[pb + j * ib];
+                    }
+                }
+        }
+    }
+
+    /** A loop over doubles: out[oo + j] = f(x[xo + j]) for j &lt; len. */
+    private interface DoubleKernel {
+        void apply(double[] x, int xo, double[] out, int oo, int len);
+    }
+
+    /** Elements per block when an F32 tensor passes through a double kernel. */
+    private static final int BLOCK = 1024;
+
+    /**
+     * Applies a double kernel to every element of {@code a}, giving a tensor of dtype {@code dt}
+     * (F32 values are widened and the results rounded, block by block).
+     */
+    private Tensor map(Tensor a, DType dt, DoubleKernel k) {
+        Object x = raw(a);
+        int n = a.numel();
+        if (x instanceof double[]) {
+            double[] xd = (double[]) x;
+            double[] out = new double[n];
+            elementwise(n, (from, to) -> k.apply(xd, from, out, from, to - from));
+            return make(out, dt, a.shape());
+        }
+        float[] xf = (float[]) x;
+        float[] out = new float[n];
+        elementwise(n, (from, to) -> {
+            double[] in = new double[BLOCK];
+            double[] res = new double[BLOCK];
+            for (int b = from; b < to; b += BLOCK) {
+                int len = Math.min(BLOCK, to - b);
+                for (int j = 0; j < len; j++) {
+                    in[j] = xf[b + j];
+                }
+                k.apply(in, 0, res, 0, len);
+                for (int j = 0; j < len; j++) {
+                    out[b + j] = (float) res[j];
+                }
+            }
+        });
+        return wrap(out, dt, a.shape());
     }
 
     @Override
     public Tensor unary(Unary op, Tensor a) {
-        double[] x = d(a);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = apply(op, x[i]);
+        if (a.dtype() == DType.F32 && (op == Unary.RELU || op == Unary.STEP || op == Unary.NEG)) {
+            return wrap(exactF32(op, f(a)), DType.F32, a.shape()); // exact in float: no detour through double
         }
-        return make(out, a.dtype(), a.shape());
+        return map(a, a.dtype(), unaryKernel(op));
     }
 
-    private static double apply(Unary op, double v) {
-        switch (op) {
-            case NEG: return -v;
-            case EXP: return Math.exp(v);
-            case LOG: return Math.log(v);
-            case SQRT: return Math.sqrt(v);
-            case ABS: return Math.abs(v);
-            case RELU: return v > 0 ? v : 0.0;
-            case SIGMOID: return v >= 0 ? 1.0 / (1.0 + Math.exp(-v)) : Math.exp(v) / (1.0 + Math.exp(v));
-            case TANH: return Math.tanh(v);
-            case SIGN: return Math.signum(v);
-            case STEP: return v > 0 ? 1.0 : 0.0;
-            case SMOOTH_L1: {
-                double r = Math.abs(v);
-                return r < 1.0 ? 0.5 * v * v : r - 0.5;
+    /** RELU, STEP and NEG of floats, whose results are exact in float (the same bits as via double). */
+    private float[] exactF32(Unary op, float[] x) {
+        float[] out = new float[x.length];
+        elementwise(x.length, (from, to) -> {
+            switch (op) {
+                case RELU:
+                    for (int i = from; i < to; i++) {
+                        int bits = Float.floatToRawIntBits(x[i]);
+                        out[i] = Float.intBitsToFloat(bits & positiveMask(bits));
+                    }
+                    break;
+                case STEP:
+                    for (int i = from; i < to; i++) {
+                        out[i] = Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(x[i])));
+                    }
+                    break;
+                default:
+                    for (int i = from; i < to; i++) {
+                        out[i] = -x[i];
+                    }
             }
+        });
+        return out;
+    }
+
+    private static DoubleKernel unaryKernel(Unary op) {
+        switch (op) {
+            case NEG: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = -x[xo + j];
+                }
+            };
+            case EXP: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.exp(x[xo + j]);
+                }
+            };
+            case LOG: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.log(x[xo + j]);
+                }
+            };
+            case SQRT: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.sqrt(x[xo + j]);
+                }
+            };
+            case ABS: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.abs(x[xo + j]);
+                }
+            };
+            case RELU: return (x, xo, o, oo, len) -> { // v > 0 ? v : 0, without a branch on the sign
+                for (int j = 0; j < len; j++) {
+                    long bits = Double.doubleToRawLongBits(x[xo + j]);
+                    o[oo + j] = Double.longBitsToDouble(bits & positiveMask(bits));
+                }
+            };
+            case SIGMOID: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    double v = x[xo + j];
+                    o[oo + j] = v >= 0 ? 1.0 / (1.0 + Math.exp(-v)) : Math.exp(v) / (1.0 + Math.exp(v));
+                }
+            };
+            case TANH: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.tanh(x[xo + j]);
+                }
+            };
+            case SIGN: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = Math.signum(x[xo + j]);
+                }
+            };
+            case STEP: return (x, xo, o, oo, len) -> { // v > 0 ? 1 : 0, without a branch on the sign
+                for (int j = 0; j < len; j++) {
+                    long bits = Double.doubleToRawLongBits(x[xo + j]);
+                    o[oo + j] = Double.longBitsToDouble(ONE_BITS & positiveMask(bits));
+                }
+            };
+            case SMOOTH_L1: return (x, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    double v = x[xo + j];
+                    double r = Math.abs(v);
+                    o[oo + j] = r < 1.0 ? 0.5 * v * v : r - 0.5;
+                }
+            };
             default: throw new IllegalArgumentException("unknown unary op " + op);
         }
     }
 
+    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
+    /**
+     * All ones when the double with these bits is &gt; 0 (+∞ included, NaN not), else 0. Signs of
+     * activations are unpredictable, and a branch on them costs more than the arithmetic: a positive
+     * non-NaN double has bits in [1, bits(+∞)], so t = bits − 1 lies in [0, bits(+∞) − 1] exactly then,
+     * which the sign bit of t | (bits(+∞) − 1 − t) tests.
+     */
+    private static long positiveMask(long bits) {
+        long t = bits - 1;
+        return ~((t | (0x7fefffffffffffffL - t)) >> 63);
+    }
+
+    private static final int ONE_BITS_F32 = Float.floatToRawIntBits(1f);
+
+    /** As {@link #positiveMask(long)} for the bits of a float. */
+    private static int positiveMask(int bits) {
+        int t = bits - 1;
+        return ~((t | (0x7f7fffff - t)) >> 31);
+    }
+
     @Override
     public Tensor affine(Tensor a, double scale, double shift) {
-        double[] x = d(a);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i] * scale + shift;
-        }
-        return make(out, a.dtype(), a.shape());
+        return map(a, a.dtype(), (x, xo, o, oo, len) -> {
+            for (int j = 0; j < len; j++) {
+                o[oo + j] = x[xo + j] * scale + shift;
+            }
+        });
     }
 
     @Override
     public Tensor pow(Tensor a, double p) {
-        double[] x = d(a);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = p == 2.0 ? x[i] * x[i] : Math.pow(x[i], p);
-        }
-        return make(out, a.dtype(), a.shape());
+        return map(a, a.dtype(), (x, xo, o, oo, len) -> {
+            for (int j = 0; j < len; j++) {
+                o[oo + j] = p == 2.0 ? x[xo + j] * x[xo + j] : Math.pow(x[xo + j], p);
+            }
+        });
     }
 
     @Override
     public Tensor clamp(Tensor a, double lo, double hi) {
-        double[] x = d(a);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = Math.min(Math.max(x[i], lo), hi);
-        }
-        return make(out, a.dtype(), a.shape());
+        return map(a, a.dtype(), (x, xo, o, oo, len) -> {
+            for (int j = 0; j < len; j++) {
+                o[oo + j] = Math.min(Math.max(x[xo + j], lo), hi);
+            }
+        });
     }
 
     @Override
     public Tensor inRange(Tensor a, double lo, double hi) {
-        double[] x = d(a);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i] >= lo && x[i] <= hi ? 1.0 : 0.0;
-        }
-        return make(out, a.dtype(), a.shape());
+        return map(a, a.dtype(), (x, xo, o, oo, len) -> {
+            for (int j = 0; j < len; j++) {
+                o[oo + j] = x[xo + j] >= lo && x[xo + j] <= hi ? 1.0 : 0.0;
+            }
+        });
     }
 
     // ================================================================ reductions and ordering
+
+    /** dst[j] = src[off + j·stride] widened to double, j &lt; len. */
+    private static void read(Object src, int off, int stride, double[] dst, int len) {
+        if (stride == 1) {
+            if (src instanceof float[]) {
+                float[] x = (float[]) src;
+                for (int j = 0; j < len; j++) {
+                    dst[j] = x[off + j];
+                }
+            } else {
+                System.arraycopy(src, off, dst, 0, len);
+            }
+        } else if (src instanceof float[]) {
+            float[] x = (float[]) src;
+            for (int j = 0; j < len; j++) {
+                dst[j] = x[off + j * stride];
+            }
+        } else {
+            double[] x = (double[]) src;
+            for (int j = 0; j < len; j++) {
+                dst[j] = x[off + j * stride];
+            }
+        }
+    }
 
     @Override
     public Tensor sum(Tensor a, int[] dims, boolean keepDim) {
@@ -319,7 +645,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 keep[i] = 1;
             }
         }
-        double[] x = d(a);
+        int[] shape = reducedShape(s, reduce, keep, keepDim);
+        Object x = raw(a);
         double[] out = new double[Shape.numel(keep)];
         int first = -1;
         int last = -1;
@@ -329,48 +656,123 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 last = i;
             }
         }
-        boolean contiguous = first >= 0;
+        if (first < 0) { // nothing to add up: a copy
+            read(x, 0, 1, out, out.length);
+            return make(out, a.dtype(), shape);
+        }
+        boolean contiguous = true;
         for (int i = first + 1; contiguous && i < last; i++) {
             contiguous = reduce[i] || s[i] == 1;
         }
         if (contiguous) {
-            // (outer, r, inner) layout: sum r blocks of length inner, in order
+            // (outer, r, inner) layout: each output adds its r inputs in order, starting from 0
             int outer = Shape.numel(Arrays.copyOfRange(s, 0, first));
             int r = Shape.numel(Arrays.copyOfRange(s, first, last + 1));
             int inner = Shape.numel(Arrays.copyOfRange(s, last + 1, s.length));
-            for (int o = 0; o < outer; o++) {
-                int oo = o * inner;
-                for (int q = 0; q < r; q++) {
-                    int xo = (o * r + q) * inner;
-                    for (int j = 0; j < inner; j++) {
-                        out[oo + j] += x[xo + j];
+            int work = outer * r * inner;
+            if (inner == 1) {
+                parallelFor(outer, work < PARALLEL_ELEMENTS ? outer : Math.max(1, grainFor(outer)), (from, to) -> {
+                    double[] row = new double[r];
+                    for (int o = from; o < to; o++) {
+                        read(x, o * r, 1, row, r);
+                        out[o] = sumOf(row, r, 0.0);
                     }
+                });
+            } else {
+                // split over (outer, inner-block) outputs; each keeps the q order
+                int blocks = (inner + BLOCK - 1) / BLOCK;
+                parallelFor(outer * blocks, work < PARALLEL_ELEMENTS ? outer * blocks : Math.max(1, grainFor(outer * blocks)),
+                        (from, to) -> {
+                            double[] row = new double[BLOCK];
+                            for (int u = from; u < to; u++) {
+                                int o = u / blocks;
+                                int j0 = (u % blocks) * BLOCK;
+                                int len = Math.min(BLOCK, inner - j0);
+                                int oo = o * inner + j0;
+                                for (int q = 0; q < r; q++) {
+                                    read(x, (o * r + q) * inner + j0, 1, row, len);
+                                    for (int j = 0; j < len; j++) {
+                                        out[oo + j] += row[j];
+                                    }
+                                }
+                            }
+                        });
+            }
+            return make(out, a.dtype(), shape);
+        }
+        // general case: walk the input row by row (its last dimension after merging neighbours of the
+        // same kind); every output adds its inputs in input order, as above
+        int[] ost = Shape.strides(keep);
+        int[] ist = Shape.strides(s);
+        int[] dimsM = new int[s.length];
+        int[] inS = new int[s.length];
+        int[] outS = new int[s.length];
+        boolean[] red = new boolean[s.length];
+        int rank = 0;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == 1) {
+                continue;
+            }
+            if (rank > 0 && red[rank - 1] == reduce[i]) {
+                dimsM[rank - 1] *= s[i];
+                inS[rank - 1] = ist[i];
+                outS[rank - 1] = reduce[i] ? 0 : ost[i];
+            } else {
+                dimsM[rank] = s[i];
+                inS[rank] = ist[i];
+                outS[rank] = reduce[i] ? 0 : ost[i];
+                red[rank] = reduce[i];
+                rank++;
+            }
+        }
+        int inner = dimsM[rank - 1];
+        boolean innerReduced = red[rank - 1];
+        int rows = a.numel() / inner;
+        double[] row = new double[inner];
+        int[] idx = new int[rank];
+        int o = 0;
+        for (int rr = 0; rr < rows; rr++) {
+            read(x, rr * inner, 1, row, inner);
+            if (innerReduced) {
+                out[o] = sumOf(row, inner, out[o]);
+            } else {
+                for (int j = 0; j < inner; j++) {
+                    out[o + j] += row[j];
                 }
             }
-            return make(out, a.dtype(), reducedShape(s, reduce, keep, keepDim));
-        }
-        int[] os = Shape.strides(keep);
-        for (int i = 0; i < s.length; i++) {
-            if (reduce[i]) {
-                os[i] = 0;
-            }
-        }
-        int rank = s.length;
-        int[] idx = new int[rank];
-        int off = 0;
-        for (int i = 0; i < x.length; i++) {
-            out[off] += x[i];
-            for (int k = rank - 1; k >= 0; k--) {
+            for (int k = rank - 2; k >= 0; k--) {
                 idx[k]++;
-                off += os[k];
-                if (idx[k] < s[k]) {
+                o += outS[k];
+                if (idx[k] < dimsM[k]) {
                     break;
                 }
-                off -= os[k] * s[k];
+                o -= outS[k] * dimsM[k];
                 idx[k] = 0;
             }
         }
-        return make(out, a.dtype(), reducedShape(s, reduce, keep, keepDim));
+        return make(out, a.dtype(), shape);
+    }
+
+    /**
+     * start + Σ row[0, len) in a fixed order: four interleaved partial sums (j mod 4), combined as
+     * start + ((s0 + s1) + (s2 + s3)) — four independent chains instead of one long dependent one.
+     */
+    private static double sumOf(double[] row, int len, double start) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            s0 += row[j];
+            s1 += row[j + 1];
+            s2 += row[j + 2];
+            s3 += row[j + 3];
+        }
+        for (; j < len; j++) {
+            s0 += row[j];
+        }
+        return start + ((s0 + s1) + (s2 + s3));
     }
 
     private static int[] reducedShape(int[] s, boolean[] reduce, int[] keep, boolean keepDim) {
@@ -397,7 +799,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int len = s[k];
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
-        double[] x = d(a);
+        double[] x = values(a);
         double[] out = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
@@ -414,7 +816,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 out[o * inner + i] = best;
             }
         }
-        return new Tensor(this, DType.I64, Shape.with(s, k, 1), out);
+        return wrap(out, DType.I64, Shape.with(s, k, 1));
     }
 
     @Override
@@ -424,31 +826,27 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int len = s[k];
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
-        double[] x = d(a);
-        double[] out = new double[x.length];
+        Object x = raw(a);
+        double[] out = new double[a.numel()];
+        // F32 values are floats: 32-bit keys order them as their doubles would be ordered
+        boolean f32 = x instanceof float[];
         parallelFor(outer * inner, grainFor(outer * inner), (from, to) -> {
-            Integer[] order = new Integer[len];
             double[] vals = new double[len];
+            StableSort sorter = new StableSort(len);
             for (int r = from; r < to; r++) {
-                int o = r / inner;
-                int i = r % inner;
-                int base = o * len * inner + i;
+                int base = (r / inner) * len * inner + r % inner;
+                read(x, base, inner, vals, len);
                 for (int j = 0; j < len; j++) {
-                    order[j] = j;
-                    vals[j] = x[base + j * inner];
+                    long key = f32 ? StableSort.orderedBits((float) vals[j]) : StableSort.orderedBits(vals[j]);
+                    sorter.keys[j] = descending ? ~key : key;
                 }
-                // Arrays.sort on objects is a stable merge sort: ties keep index order.
-                if (descending) {
-                    Arrays.sort(order, (p, q) -> Double.compare(vals[q], vals[p]));
-                } else {
-                    Arrays.sort(order, (p, q) -> Double.compare(vals[p], vals[q]));
-                }
+                int[] order = sorter.sort(len, f32 ? 4 : 8);
                 for (int j = 0; j < len; j++) {
                     out[base + j * inner] = order[j];
                 }
             }
         });
-        return new Tensor(this, DType.I64, s, out);
+        return wrap(out, DType.I64, s);
     }
 
     @Override
@@ -472,14 +870,13 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int m = Shape.numel(lead);
         int[] tst = broadcastStrides(tlead, lead);
         int[] lst = Shape.strides(lead);
-        double[] p = d(pred);
-        double[] y = d(target);
+        double[] p = values(pred);
+        double[] y = values(target);
         double[] out = new double[m * 2 * n];
         double invC = 1.0 / c;
         parallelFor(m, 1, (from, to) -> {
-            double[] rowMin = new double[n];
             double[] colMin = new double[n];
-            double[] diffCol = new double[c];
+            double[] dist = new double[n];
             for (int s = from; s < to; s++) {
                 int rem = s;
                 int to0 = 0;
@@ -491,53 +888,69 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 int po = s * c * n;
                 int yo = to0 * c * n;
                 int oo = s * 2 * n;
-                Arrays.fill(rowMin, Double.POSITIVE_INFINITY);
                 Arrays.fill(colMin, Double.POSITIVE_INFINITY);
                 for (int i = 0; i < n; i++) {
+                    // dist[j] = Σ_k Huber(pred[k, i] − target[k, j]), k in increasing order. Huber as
+                    // m·(|v| − m/2) with m = |v| < 1 ? |v| : 1 — ½v² below 1, |v| − ½ above, with the
+                    // same roundings as the two-branch form — a conditional move instead of a branch.
+                    Arrays.fill(dist, 0.0);
                     for (int k = 0; k < c; k++) {
-                        diffCol[k] = p[po + k * n + i];
-                    }
-                    for (int j = 0; j < n; j++) {
-                        double sum = 0.0;
-                        for (int k = 0; k < c; k++) {
-                            double v = diffCol[k] - y[yo + k * n + j];
-                            double a = Math.abs(v);
-                            sum += a < 1.0 ? 0.5 * v * v : a - 0.5;
+                        double pk = p[po + k * n + i];
+                        int yk = yo + k * n;
+                        for (int j = 0; j < n; j++) {
+                            double a = Math.abs(pk - y[yk + j]);
+                            double mm = a < 1.0 ? a : 1.0;
+                            dist[j] += mm * (a - 0.5 * mm);
                         }
-                        double dij = sum * invC;
+                    }
+                    double best = Double.POSITIVE_INFINITY;
+                    int bestJ = 0;
+                    for (int j = 0; j < n; j++) {
+                        double dij = dist[j] * invC;
                         if (dij < colMin[j]) { // strict: the first i wins ties
                             colMin[j] = dij;
                             out[oo + j] = i;
                         }
-                        if (dij < rowMin[i]) { // strict: the first j wins ties
-                            rowMin[i] = dij;
-                            out[oo + n + i] = j;
+                        if (dij < best) { // strict: the first j wins ties
+                            best = dij;
+                            bestJ = j;
                         }
                     }
+                    out[oo + n + i] = bestJ;
                 }
             }
         });
         int[] os = Arrays.copyOf(lead, lead.length + 2);
         os[lead.length] = 2;
         os[lead.length + 1] = n;
-        return new Tensor(this, DType.I64, os, out);
+        return wrap(out, DType.I64, os);
     }
 
     // ================================================================ linear algebra
 
     @Override
     public Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, false, b, false);
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         DType dt = floating("matmul", a, b);
         int[] as = a.shape();
         int[] bs = b.shape();
         if (as.length < 2 || bs.length < 2) {
             throw new IllegalArgumentException("matmul: needs rank >= 2, got " + Shape.str(as) + " and " + Shape.str(bs));
         }
-        int m = as[as.length - 2];
-        int k = as[as.length - 1];
-        int n = bs[bs.length - 1];
-        if (bs[bs.length - 2] != k) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as) + " and " + Shape.str(bs));
+        int ra = as[as.length - 2]; // stored rows and columns
+        int ca = as[as.length - 1];
+        int rb = bs[bs.length - 2];
+        int cb = bs[bs.length - 1];
+        int m = transposeA ? ca : ra;
+        int k = transposeA ? ra : ca;
+        int n = transposeB ? rb : cb;
+        if ((transposeB ? cb : rb) != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as)
+                    + (transposeA ? " transposed" : "") + " and " + Shape.str(bs) + (transposeB ? " transposed" : ""));
         }
         int[] batchA = Arrays.copyOf(as, as.length - 2);
         int[] batchB = Arrays.copyOf(bs, bs.length - 2);
@@ -548,6 +961,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] bst = Shape.strides(batch);
         int[] offA = new int[nb];
         int[] offB = new int[nb];
+        int[] offC = new int[nb];
         for (int p = 0; p < nb; p++) {
             int rem = p;
             int oa = 0;
@@ -560,48 +974,15 @@ public final class CpuBackend implements Backend, AutoCloseable {
             }
             offA[p] = oa * m * k;
             offB[p] = ob * k * n;
-        }
-        double[] x = d(a);
-        double[] y = d(b);
-        double[] out = new double[nb * m * n];
-        int grain = Math.max(4, (Math.min(grainFor(m), 64) + 3) / 4 * 4); // whole blocks of four rows
-        int chunks = (m + grain - 1) / grain;
-        if (dt == DType.F32) {
-            // float arithmetic, as a float32 library computes it; operands are floats already
-            float[] xf = toFloats(x);
-            float[] yf = toFloats(y);
-            float[] of = new float[out.length];
-            parallelFor(nb * chunks, 1, (from, to) -> {
-                for (int q = from; q < to; q++) {
-                    int p = q / chunks;
-                    int lo = (q % chunks) * grain;
-                    Gemm.f32(xf, offA[p], yf, offB[p], of, p * m * n, k, n, lo, Math.min(m, lo + grain));
-                }
-            });
-            for (int i = 0; i < out.length; i++) {
-                out[i] = of[i];
-            }
-        } else {
-            parallelFor(nb * chunks, 1, (from, to) -> {
-                for (int q = from; q < to; q++) {
-                    int p = q / chunks;
-                    int lo = (q % chunks) * grain;
-                    Gemm.f64(x, offA[p], y, offB[p], out, p * m * n, k, n, lo, Math.min(m, lo + grain));
-                }
-            });
+            offC[p] = p * m * n;
         }
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = m;
         os[batch.length + 1] = n;
-        return make(out, dt, os);
-    }
-
-    private static float[] toFloats(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
+        Object out = alloc(dt, nb * m * n);
+        Gemm.multiply(this, m, n, k, Gemm.Operand.of(raw(a), offA, ra, ca, transposeA),
+                Gemm.Operand.of(raw(b), offB, rb, cb, transposeB), out, offC, false);
+        return wrap(out, dt, os);
     }
 
     // ================================================================ shape
@@ -628,7 +1009,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
             throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
         }
         // Storage is never written after creation, so sharing it is safe.
-        return new Tensor(this, a.dtype(), s, d(a));
+        return wrap(raw(a), a.dtype(), s);
     }
 
     @Override
@@ -650,31 +1031,50 @@ public final class CpuBackend implements Backend, AutoCloseable {
             os[i] = s[p];
             src[i] = st[p];
         }
-        return new Tensor(this, a.dtype(), os, gatherStrided(d(a), os, src, 0));
+        return wrap(gatherStrided(raw(a), os, src, 0), a.dtype(), os);
     }
 
     /** Reads {@code x} with the given strides/offset into a fresh row-major array of shape {@code os}. */
-    private static double[] gatherStrided(double[] x, int[] os, int[] strides, int offset) {
+    private Object gatherStrided(Object x, int[] os, int[] strides, int offset) {
         int n = Shape.numel(os);
-        double[] out = new double[n];
-        int rank = os.length;
+        Object out = x instanceof float[] ? new float[n] : new double[n];
         if (n == 0) {
             return out;
         }
-        int[] idx = new int[rank];
-        int off = offset;
-        for (int i = 0; i < n; i++) {
-            out[i] = x[off];
-            for (int k = rank - 1; k >= 0; k--) {
-                idx[k]++;
-                off += strides[k];
-                if (idx[k] < os[k]) {
-                    break;
+        int[][] c = coalesce(os, strides, Shape.strides(os));
+        int[] dims = c[0];
+        int[] st = c[1];
+        int rank = dims.length;
+        int inner = dims[rank - 1];
+        int is = st[rank - 1];
+        elementwise(n, (from, to) -> {
+            for (int e = from; e < to; ) {
+                int r = e / inner;
+                int j0 = e - r * inner;
+                int len = Math.min(inner - j0, to - e);
+                int src = offset + j0 * is;
+                for (int k = rank - 2, rem = r; k >= 0; k--) {
+                    src += (rem % dims[k]) * st[k];
+                    rem /= dims[k];
                 }
-                off -= strides[k] * os[k];
-                idx[k] = 0;
+                if (is == 1) {
+                    System.arraycopy(x, src, out, e, len);
+                } else if (x instanceof float[]) {
+                    float[] xf = (float[]) x;
+                    float[] of = (float[]) out;
+                    for (int j = 0; j < len; j++) {
+                        of[e + j] = xf[src + j * is];
+                    }
+                } else {
+                    double[] xd = (double[]) x;
+                    double[] od = (double[]) out;
+                    for (int j = 0; j < len; j++) {
+                        od[e + j] = xd[src + j * is];
+                    }
+                }
+                e += len;
             }
-        }
+        });
         return out;
     }
 
@@ -690,7 +1090,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
             }
         }
-        return new Tensor(this, a.dtype(), shape, gatherStrided(d(a), shape, broadcastStrides(s, shape), 0));
+        return wrap(gatherStrided(raw(a), shape, broadcastStrides(s, shape), 0), a.dtype(), shape.clone());
     }
 
     @Override
@@ -716,17 +1116,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] os = Shape.with(s0, k, total);
         int outer = Shape.numel(Arrays.copyOfRange(s0, 0, k));
         int inner = Shape.numel(Arrays.copyOfRange(s0, k + 1, s0.length));
-        double[] out = new double[Shape.numel(os)];
+        Object out = alloc(parts[0].dtype(), Shape.numel(os));
         int at = 0;
         for (Tensor p : parts) {
             int len = p.size(k) * inner;
-            double[] x = d(p);
+            Object x = raw(p);
             for (int o = 0; o < outer; o++) {
                 System.arraycopy(x, o * len, out, o * total * inner + at, len);
             }
             at += len;
         }
-        return new Tensor(this, parts[0].dtype(), os, out);
+        return wrap(out, parts[0].dtype(), os);
     }
 
     @Override
@@ -738,7 +1138,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     + dim + " of " + Shape.str(s));
         }
         int[] os = Shape.with(s, k, end - start);
-        return new Tensor(this, a.dtype(), os, gatherStrided(d(a), os, Shape.strides(s), start * Shape.strides(s)[k]));
+        return wrap(gatherStrided(raw(a), os, Shape.strides(s), start * Shape.strides(s)[k]), a.dtype(), os);
     }
 
     @Override
@@ -751,13 +1151,13 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] os = Shape.with(s, k, fullSize);
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
-        double[] x = d(a);
-        double[] out = new double[Shape.numel(os)];
+        Object x = raw(a);
+        Object out = alloc(a.dtype(), Shape.numel(os));
         int len = s[k] * inner;
         for (int o = 0; o < outer; o++) {
             System.arraycopy(x, o * len, out, o * fullSize * inner + start * inner, len);
         }
-        return new Tensor(this, a.dtype(), os, out);
+        return wrap(out, a.dtype(), os);
     }
 
     /** Checks gather/scatter index shapes: same rank, every non-{@code dim} size ≤ the data's. */
@@ -772,6 +1172,42 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
     }
 
+    /**
+     * The rows of an index tensor of shape {@code is} along dimension k (every position of the other
+     * dimensions, in row-major order): for each, the offset Σ_{q≠k} idx[q]·strides[q].
+     */
+    private static int[] rowOffsets(int[] is, int k, int[] strides) {
+        int rank = is.length;
+        int rows = is[k] == 0 ? 0 : Shape.numel(is) / is[k];
+        int[] out = new int[rows];
+        int[] idx = new int[rank];
+        int off = 0;
+        for (int r = 0; r < rows; r++) {
+            out[r] = off;
+            for (int q = rank - 1; q >= 0; q--) {
+                if (q == k) {
+                    continue;
+                }
+                idx[q]++;
+                off += strides[q];
+                if (idx[q] < is[q]) {
+                    break;
+                }
+                off -= strides[q] * is[q];
+                idx[q] = 0;
+            }
+        }
+        return out;
+    }
+
+    private static int checkedIndex(String op, double v, int dim, int size) {
+        int i = (int) v;
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(op + ": index " + i + " out of range for dimension " + dim + " of size " + size);
+        }
+        return i;
+    }
+
     @Override
     public Tensor gather(Tensor a, int dim, Tensor index) {
         requireIndex("gather", index);
@@ -779,18 +1215,32 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] is = index.shape();
         int k = Shape.dim("gather", dim, s.length);
         checkIndex("gather", s, is, k);
-        double[] x = d(a);
+        Object x = raw(a);
         double[] ix = d(index);
-        double[] out = new double[ix.length];
+        Object out = alloc(a.dtype(), ix.length);
         int[] st = Shape.strides(s);
-        forEachIndexed(is, k, st, (i, base, j) -> {
-            int v = (int) ix[i];
-            if (v < 0 || v >= s[k]) {
-                throw new IndexOutOfBoundsException("gather: index " + v + " out of range for dimension " + dim + " of size " + s[k]);
+        int[] ist = Shape.strides(is);
+        int[] base = rowOffsets(is, k, st);
+        int[] at = rowOffsets(is, k, ist);
+        int len = is[k];
+        int sk = st[k];
+        int ik = ist[k];
+        for (int r = 0; r < base.length; r++) {
+            if (x instanceof float[]) {
+                float[] xf = (float[]) x;
+                float[] of = (float[]) out;
+                for (int j = 0, i = at[r]; j < len; j++, i += ik) {
+                    of[i] = xf[base[r] + checkedIndex("gather", ix[i], dim, s[k]) * sk];
+                }
+            } else {
+                double[] xd = (double[]) x;
+                double[] od = (double[]) out;
+                for (int j = 0, i = at[r]; j < len; j++, i += ik) {
+                    od[i] = xd[base[r] + checkedIndex("gather", ix[i], dim, s[k]) * sk];
+                }
             }
-            out[i] = x[base + v * st[k]];
-        });
-        return make(out, a.dtype(), is);
+        }
+        return wrap(out, a.dtype(), is);
     }
 
     @Override
@@ -804,56 +1254,26 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (src.dtype() != base.dtype()) {
             throw new IllegalArgumentException("scatterAdd: dtypes differ: " + base.dtype() + " and " + src.dtype());
         }
-        double[] out = d(base).clone();
+        // accumulate in double, in index order, then round
+        double[] out = base.dtype() == DType.F32 ? values(base) : d(base).clone();
         double[] ix = d(index);
-        double[] y = d(src);
+        Object y = raw(src);
         int[] st = Shape.strides(s);
         int[] ss = Shape.strides(src.shape());
-        int[] is2 = Shape.strides(is);
-        forEachIndexed(is, k, st, (i, b0, j) -> {
-            int v = (int) ix[i];
-            if (v < 0 || v >= s[k]) {
-                throw new IndexOutOfBoundsException("scatterAdd: index " + v + " out of range for dimension " + dim + " of size " + s[k]);
-            }
-            // position of element i in src: same multi-index as in index
-            int rem = i;
-            int so = 0;
-            for (int q = 0; q < is.length; q++) {
-                int iq = rem / is2[q];
-                rem %= is2[q];
-                so += iq * ss[q];
-            }
-            out[b0 + v * st[k]] += y[so];
-        });
-        return make(out, base.dtype(), s);
-    }
-
-    /** Visits every element i of an index tensor; {@code base} is its data offset with dim k zeroed. */
-    private static void forEachIndexed(int[] is, int k, int[] dataStrides, IndexVisitor v) {
-        int n = Shape.numel(is);
-        int rank = is.length;
-        int[] idx = new int[rank];
-        int base = 0;
-        for (int i = 0; i < n; i++) {
-            v.visit(i, base, idx[k]);
-            for (int q = rank - 1; q >= 0; q--) {
-                idx[q]++;
-                if (q != k) {
-                    base += dataStrides[q];
-                }
-                if (idx[q] < is[q]) {
-                    break;
-                }
-                if (q != k) {
-                    base -= dataStrides[q] * is[q];
-                }
-                idx[q] = 0;
+        int[] ist = Shape.strides(is);
+        int[] rowBase = rowOffsets(is, k, st);
+        int[] rowSrc = rowOffsets(is, k, ss);
+        int[] rowIdx = rowOffsets(is, k, ist);
+        int len = is[k];
+        double[] row = new double[len];
+        for (int r = 0; r < rowBase.length; r++) {
+            read(y, rowSrc[r], ss[k], row, len);
+            for (int j = 0; j < len; j++) {
+                int v = checkedIndex("scatterAdd", ix[rowIdx[r] + j * ist[k]], dim, s[k]);
+                out[rowBase[r] + v * st[k]] += row[j];
             }
         }
-    }
-
-    private interface IndexVisitor {
-        void visit(int i, int base, int j);
+        return make(out, base.dtype(), s);
     }
 
     // ================================================================ images
@@ -867,31 +1287,94 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return o;
     }
 
-    /** cols (Cin·kh·kw, Ho·Wo) of one image x[b] (Cin, H, W). */
-    private static void im2col(double[] x, int xo, int cin, int h, int w, int kh, int kw, int stride, int pad,
-                               int ho, int wo, double[] cols) {
-        int p = ho * wo;
-        for (int c = 0; c < cin; c++) {
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int row = ((c * kh + ky) * kw + kx) * p;
-                    for (int oy = 0; oy < ho; oy++) {
-                        int iy = oy * stride + ky - pad;
-                        for (int ox = 0; ox < wo; ox++) {
-                            int ix = ox * stride + kx - pad;
-                            cols[row + oy * wo + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w
-                                    ? x[xo + (c * h + iy) * w + ix] : 0.0;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     private static void checkConv(String op, int[] xs, int[] ws) {
         if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) {
             throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " and weight " + Shape.str(ws)
                     + " do not fit (need (B, Cin, H, W) and (Cout, Cin, kh, kw))");
+        }
+    }
+
+    /**
+     * The geometry of one convolution. Images are processed in groups of {@code group}: the group's
+     * im2col matrix cols (K, G·P) — K = Cin·kh·kw rows, one column per (image, output pixel) — is
+     * small enough to stay in cache-friendly bounds, and each convolution becomes one matrix product.
+     * The group size depends only on the shapes.
+     */
+    private static final class Conv {
+        final int b, cin, h, w, cout, kh, kw, stride, pad, ho, wo, p, kk, group;
+
+        Conv(int[] xs, int[] ws, int stride, int pad, String op) {
+            b = xs[0];
+            cin = xs[1];
+            h = xs[2];
+            w = xs[3];
+            cout = ws[0];
+            kh = ws[2];
+            kw = ws[3];
+            this.stride = stride;
+            this.pad = pad;
+            ho = outSize(op, h, kh, stride, pad);
+            wo = outSize(op, w, kw, stride, pad);
+            p = ho * wo;
+            kk = cin * kh * kw;
+            group = Math.max(1, Math.min(b, COLUMNS_PER_GROUP / p));
+        }
+    }
+
+    /** Target columns (image pixels) of one im2col matrix. */
+    private static final int COLUMNS_PER_GROUP = 4096;
+
+    /** cols (K, G·P) of images [n0, n0 + g): cols[(c·kh + ky)·kw + kx][q·P + oy·Wo + ox] (modified). */
+    private void im2col(Object x, Conv cv, int n0, int g, Object cols) {
+        int np = g * cv.p;
+        parallelFor(cv.kk, Math.max(1, grainFor(cv.kk)), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int c = t / (cv.kh * cv.kw);
+                int ky = t / cv.kw % cv.kh;
+                int kx = t % cv.kw;
+                for (int q = 0; q < g; q++) {
+                    int xo = ((n0 + q) * cv.cin + c) * cv.h * cv.w;
+                    int row = t * np + q * cv.p;
+                    for (int oy = 0; oy < cv.ho; oy++) {
+                        int iy = oy * cv.stride + ky - cv.pad;
+                        int ro = row + oy * cv.wo;
+                        boolean inside = iy >= 0 && iy < cv.h;
+                        if (x instanceof float[]) {
+                            float[] xf = (float[]) x;
+                            float[] cf = (float[]) cols;
+                            for (int ox = 0; ox < cv.wo; ox++) {
+                                int ix = ox * cv.stride + kx - cv.pad;
+                                cf[ro + ox] = inside && ix >= 0 && ix < cv.w ? xf[xo + iy * cv.w + ix] : 0f;
+                            }
+                        } else {
+                            double[] xd = (double[]) x;
+                            double[] cd = (double[]) cols;
+                            for (int ox = 0; ox < cv.wo; ox++) {
+                                int ix = ox * cv.stride + kx - cv.pad;
+                                cd[ro + ox] = inside && ix >= 0 && ix < cv.w ? xd[xo + iy * cv.w + ix] : 0.0;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Copies between the (B, C, P) layout of images [n0, n0 + g) and a (C, G·P) matrix; {@code toMatrix}
+     * chooses the direction.
+     */
+    private static void regroup(Object images, int n0, int g, int c, int p, Object matrix, boolean toMatrix) {
+        for (int q = 0; q < g; q++) {
+            for (int ch = 0; ch < c; ch++) {
+                int io = ((n0 + q) * c + ch) * p;
+                int mo = ch * g * p + q * p;
+                if (toMatrix) {
+                    System.arraycopy(images, io, matrix, mo, p);
+                } else {
+                    System.arraycopy(matrix, mo, images, io, p);
+                }
+            }
         }
     }
 
@@ -901,43 +1384,56 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] xs = x.shape();
         int[] ws = w.shape();
         checkConv("conv2d", xs, ws);
-        int b = xs[0], cin = xs[1], h = xs[2], wd = xs[3];
-        int cout = ws[0], kh = ws[2], kw = ws[3];
-        if (bias != null && (bias.rank() != 1 || bias.size(0) != cout)) {
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != ws[0])) {
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not fit weight " + Shape.str(ws));
         }
-        int ho = outSize("conv2d", h, kh, stride, pad);
-        int wo = outSize("conv2d", wd, kw, stride, pad);
-        int p = ho * wo;
-        int kk = cin * kh * kw;
-        double[] xd = d(x);
-        double[] wdat = d(w);
-        double[] bd = bias == null ? null : d(bias);
-        double[] out = new double[b * cout * p];
-        double[] cols = new double[kk * p];
-        for (int n = 0; n < b; n++) {
-            im2col(xd, n * cin * h * wd, cin, h, wd, kh, kw, stride, pad, ho, wo, cols);
-            int oo = n * cout * p;
-            parallelFor(cout, Math.max(1, Math.min(grainFor(cout), 16)), (from, to) -> {
-                for (int co = from; co < to; co++) {
-                    int orow = oo + co * p;
-                    if (bd != null) {
-                        Arrays.fill(out, orow, orow + p, bd[co]);
-                    }
-                    for (int t = 0; t < kk; t++) {
-                        double wv = wdat[co * kk + t];
-                        if (wv == 0.0) {
-                            continue;
+        Conv cv = new Conv(xs, ws, stride, pad, "conv2d");
+        Object xd = raw(x);
+        Object out = alloc(dt, cv.b * cv.cout * cv.p);
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object prod = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
+        Gemm.Operand wa = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, false);
+        for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
+            int g = Math.min(cv.group, cv.b - n0);
+            int np = g * cv.p;
+            im2col(xd, cv, n0, g, cols);
+            // y (Cout, G·P) = W (Cout, K) · cols (K, G·P)
+            Gemm.Operand cb = new Gemm.Operand(cols, new int[] {0}, np, 1);
+            if (g == 1) {
+                Gemm.multiply(this, cv.cout, np, cv.kk, wa, cb, out, new int[] {n0 * cv.cout * cv.p}, false);
+            } else {
+                Gemm.multiply(this, cv.cout, np, cv.kk, wa, cb, prod, new int[] {0}, false);
+                regroup(out, n0, g, cv.cout, cv.p, prod, false);
+            }
+        }
+        if (bias != null) {
+            double[] bv = values(bias);
+            for (int n = 0; n < cv.b; n++) {
+                for (int co = 0; co < cv.cout; co++) {
+                    int o = (n * cv.cout + co) * cv.p;
+                    if (out instanceof float[]) {
+                        float[] of = (float[]) out;
+                        float bf = (float) bv[co];
+                        for (int j = 0; j < cv.p; j++) {
+                            of[o + j] += bf;
                         }
-                        int cr = t * p;
-                        for (int j = 0; j < p; j++) {
-                            out[orow + j] += wv * cols[cr + j];
+                    } else {
+                        double[] od = (double[]) out;
+                        for (int j = 0; j < cv.p; j++) {
+                            od[o + j] += bv[co];
                         }
                     }
                 }
-            });
+            }
         }
-        return make(out, dt, new int[] {b, cout, ho, wo});
+        return wrap(out, dt, new int[] {cv.b, cv.cout, cv.ho, cv.wo});
+    }
+
+    private static void checkGradient(String op, int[] gs, Conv cv) {
+        int[] want = {cv.b, cv.cout, cv.ho, cv.wo};
+        if (!Shape.same(gs, want)) {
+            throw new IllegalArgumentException(op + ": gradient " + Shape.str(gs) + " does not fit output " + Shape.str(want));
+        }
     }
 
     @Override
@@ -945,63 +1441,75 @@ public final class CpuBackend implements Backend, AutoCloseable {
         DType dt = floating("conv2dBackwardInput", gy, w);
         int[] ws = w.shape();
         checkConv("conv2dBackwardInput", xShape, ws);
-        int b = xShape[0], cin = xShape[1], h = xShape[2], wd = xShape[3];
-        int cout = ws[0], kh = ws[2], kw = ws[3];
-        int ho = outSize("conv2dBackwardInput", h, kh, stride, pad);
-        int wo = outSize("conv2dBackwardInput", wd, kw, stride, pad);
-        int[] gs = gy.shape();
-        if (!Shape.same(gs, new int[] {b, cout, ho, wo})) {
-            throw new IllegalArgumentException("conv2dBackwardInput: gradient " + Shape.str(gs) + " does not fit output "
-                    + Shape.str(new int[] {b, cout, ho, wo}));
+        Conv cv = new Conv(xShape, ws, stride, pad, "conv2dBackwardInput");
+        checkGradient("conv2dBackwardInput", gy.shape(), cv);
+        Object g = raw(gy);
+        Object out = alloc(dt, Shape.numel(xShape));
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
+        Gemm.Operand wt = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, true);
+        for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
+            int gn = Math.min(cv.group, cv.b - n0);
+            int np = gn * cv.p;
+            Gemm.Operand gb;
+            if (gn == 1) {
+                gb = new Gemm.Operand(g, new int[] {n0 * cv.cout * cv.p}, cv.p, 1);
+            } else {
+                regroup(g, n0, gn, cv.cout, cv.p, gm, true);
+                gb = new Gemm.Operand(gm, new int[] {0}, np, 1);
+            }
+            // cols (K, G·P) = Wᵀ (K, Cout) · gy (Cout, G·P)
+            Gemm.multiply(this, cv.kk, np, cv.cout, wt, gb, cols, new int[] {0}, false);
+            col2im(cols, cv, n0, gn, out);
         }
-        int p = ho * wo;
-        int kk = cin * kh * kw;
-        double[] g = d(gy);
-        double[] wdat = d(w);
-        double[] out = new double[Shape.numel(xShape)];
-        double[] cols = new double[kk * p];
-        for (int n = 0; n < b; n++) {
-            int go = n * cout * p;
-            // cols = W^T (kk, Cout) · gy[n] (Cout, P), summed over Cout in fixed order
-            parallelFor(kk, Math.max(1, Math.min(grainFor(kk), 64)), (from, to) -> {
-                Arrays.fill(cols, from * p, to * p, 0.0);
-                for (int co = 0; co < cout; co++) {
-                    int grow = go + co * p;
-                    for (int t = from; t < to; t++) {
-                        double wv = wdat[co * kk + t];
-                        if (wv == 0.0) {
-                            continue;
-                        }
-                        int cr = t * p;
-                        for (int j = 0; j < p; j++) {
-                            cols[cr + j] += wv * g[grow + j];
-                        }
-                    }
-                }
-            });
-            // col2im: accumulate, in fixed (c, ky, kx, oy, ox) order
-            int xo = n * cin * h * wd;
-            for (int c = 0; c < cin; c++) {
-                for (int ky = 0; ky < kh; ky++) {
-                    for (int kx = 0; kx < kw; kx++) {
-                        int row = ((c * kh + ky) * kw + kx) * p;
-                        for (int oy = 0; oy < ho; oy++) {
-                            int iy = oy * stride + ky - pad;
-                            if (iy < 0 || iy >= h) {
+        return wrap(out, dt, xShape.clone());
+    }
+
+    /**
+     * Adds cols (K, G·P) back onto the image planes of images [n0, n0 + g) (modified); planes are
+     * independent, and each adds its contributions in the fixed (ky, kx, oy, ox) order.
+     */
+    private void col2im(Object cols, Conv cv, int n0, int g, Object out) {
+        int np = g * cv.p;
+        parallelFor(g * cv.cin, Math.max(1, grainFor(g * cv.cin)), (from, to) -> {
+            for (int u = from; u < to; u++) {
+                int q = u / cv.cin;
+                int c = u % cv.cin;
+                int xo = ((n0 + q) * cv.cin + c) * cv.h * cv.w;
+                for (int ky = 0; ky < cv.kh; ky++) {
+                    for (int kx = 0; kx < cv.kw; kx++) {
+                        int row = ((c * cv.kh + ky) * cv.kw + kx) * np + q * cv.p;
+                        for (int oy = 0; oy < cv.ho; oy++) {
+                            int iy = oy * cv.stride + ky - cv.pad;
+                            if (iy < 0 || iy >= cv.h) {
                                 continue;
                             }
-                            for (int ox = 0; ox < wo; ox++) {
-                                int ix = ox * stride + kx - pad;
-                                if (ix >= 0 && ix < wd) {
-                                    out[xo + (c * h + iy) * wd + ix] += cols[row + oy * wo + ox];
+                            int ro = row + oy * cv.wo;
+                            int xr = xo + iy * cv.w;
+                            if (out instanceof float[]) {
+                                float[] of = (float[]) out;
+                                float[] cf = (float[]) cols;
+                                for (int ox = 0; ox < cv.wo; ox++) {
+                                    int ix = ox * cv.stride + kx - cv.pad;
+                                    if (ix >= 0 && ix < cv.w) {
+                                        of[xr + ix] += cf[ro + ox];
+                                    }
+                                }
+                            } else {
+                                double[] od = (double[]) out;
+                                double[] cd = (double[]) cols;
+                                for (int ox = 0; ox < cv.wo; ox++) {
+                                    int ix = ox * cv.stride + kx - cv.pad;
+                                    if (ix >= 0 && ix < cv.w) {
+                                        od[xr + ix] += cd[ro + ox];
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-        }
-        return make(out, dt, xShape.clone());
+        });
     }
 
     @Override
@@ -1009,40 +1517,30 @@ public final class CpuBackend implements Backend, AutoCloseable {
         DType dt = floating("conv2dBackwardWeight", x, gy);
         int[] xs = x.shape();
         checkConv("conv2dBackwardWeight", xs, wShape);
-        int b = xs[0], cin = xs[1], h = xs[2], wd = xs[3];
-        int cout = wShape[0], kh = wShape[2], kw = wShape[3];
-        int ho = outSize("conv2dBackwardWeight", h, kh, stride, pad);
-        int wo = outSize("conv2dBackwardWeight", wd, kw, stride, pad);
-        int[] gs = gy.shape();
-        if (!Shape.same(gs, new int[] {b, cout, ho, wo})) {
-            throw new IllegalArgumentException("conv2dBackwardWeight: gradient " + Shape.str(gs) + " does not fit output "
-                    + Shape.str(new int[] {b, cout, ho, wo}));
+        Conv cv = new Conv(xs, wShape, stride, pad, "conv2dBackwardWeight");
+        checkGradient("conv2dBackwardWeight", gy.shape(), cv);
+        Object xd = raw(x);
+        Object g = raw(gy);
+        Object out = alloc(dt, cv.cout * cv.kk);
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
+        for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
+            int gn = Math.min(cv.group, cv.b - n0);
+            int np = gn * cv.p;
+            im2col(xd, cv, n0, gn, cols);
+            Gemm.Operand ga;
+            if (gn == 1) {
+                ga = new Gemm.Operand(g, new int[] {n0 * cv.cout * cv.p}, cv.p, 1);
+            } else {
+                regroup(g, n0, gn, cv.cout, cv.p, gm, true);
+                ga = new Gemm.Operand(gm, new int[] {0}, np, 1);
+            }
+            // gW (Cout, K) += gy (Cout, G·P) · colsᵀ (G·P, K): each element's chain runs on over the
+            // groups in image order, so the grouping does not change the bits
+            Gemm.multiply(this, cv.cout, cv.kk, np, ga, Gemm.Operand.of(cols, new int[] {0}, cv.kk, np, true), out,
+                    new int[] {0}, n0 > 0);
         }
-        int p = ho * wo;
-        int kk = cin * kh * kw;
-        double[] xd = d(x);
-        double[] g = d(gy);
-        double[] out = new double[cout * kk];
-        double[] cols = new double[kk * p];
-        for (int n = 0; n < b; n++) {
-            im2col(xd, n * cin * h * wd, cin, h, wd, kh, kw, stride, pad, ho, wo, cols);
-            int go = n * cout * p;
-            // gW (Cout, kk) += gy[n] (Cout, P) · cols^T (P, kk)
-            parallelFor(cout, Math.max(1, Math.min(grainFor(cout), 16)), (from, to) -> {
-                for (int co = from; co < to; co++) {
-                    int grow = go + co * p;
-                    for (int t = 0; t < kk; t++) {
-                        int cr = t * p;
-                        double s = 0.0;
-                        for (int j = 0; j < p; j++) {
-                            s += g[grow + j] * cols[cr + j];
-                        }
-                        out[co * kk + t] += s;
-                    }
-                }
-            });
-        }
-        return make(out, dt, wShape.clone());
+        return wrap(out, dt, wShape.clone());
     }
 
     @Override
@@ -1057,35 +1555,38 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
         int ho = outSize("maxPool2d", h, k, stride, pad);
         int wo = outSize("maxPool2d", w, k, stride, pad);
-        double[] xd = d(x);
+        Object xr = raw(x);
         double[] out = new double[planes * ho * wo];
-        for (int pl = 0; pl < planes; pl++) {
-            int xo = pl * h * w;
-            for (int oy = 0; oy < ho; oy++) {
-                for (int ox = 0; ox < wo; ox++) {
-                    int best = -1;
-                    double bv = Double.NEGATIVE_INFINITY;
-                    for (int ky = 0; ky < k; ky++) {
-                        int iy = oy * stride + ky - pad;
-                        if (iy < 0 || iy >= h) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < k; kx++) {
-                            int ix = ox * stride + kx - pad;
-                            if (ix < 0 || ix >= w) {
+        parallelFor(planes, Math.max(1, grainFor(planes)), (from, to) -> {
+            double[] xd = new double[h * w];
+            for (int pl = from; pl < to; pl++) {
+                read(xr, pl * h * w, 1, xd, h * w);
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        int best = -1;
+                        double bv = Double.NEGATIVE_INFINITY;
+                        for (int ky = 0; ky < k; ky++) {
+                            int iy = oy * stride + ky - pad;
+                            if (iy < 0 || iy >= h) {
                                 continue;
                             }
-                            double v = xd[xo + iy * w + ix];
-                            if (best < 0 || v > bv || Double.isNaN(v)) {
-                                bv = v;
-                                best = iy * w + ix;
+                            for (int kx = 0; kx < k; kx++) {
+                                int ix = ox * stride + kx - pad;
+                                if (ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                double v = xd[iy * w + ix];
+                                if (best < 0 || v > bv || Double.isNaN(v)) {
+                                    bv = v;
+                                    best = iy * w + ix;
+                                }
                             }
                         }
+                        out[(pl * ho + oy) * wo + ox] = best;
                     }
-                    out[(pl * ho + oy) * wo + ox] = best;
                 }
             }
-        }
-        return new Tensor(this, DType.I64, new int[] {xs[0], xs[1], ho, wo}, out);
+        });
+        return wrap(out, DType.I64, new int[] {xs[0], xs[1], ho, wo});
     }
 }

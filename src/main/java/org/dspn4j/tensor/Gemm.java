@@ -1,91 +1,423 @@
 package org.dspn4j.tensor;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
- * Row-major matrix-product kernels for {@link CpuBackend}: C[M, N] = A[M, K] · B[K, N] for rows
- * [from, to) of C. Four rows of C are computed together so every row of B read from memory serves
- * four outputs (the inner loops are simple enough for the JIT to vectorise). Each C element
- * accumulates over k in increasing order, whatever the row range, so results do not depend on how
- * rows are split between threads.
+ * Matrix-product kernels for {@link CpuBackend}: for each problem p of a batch,
+ * {@code C[p] (m, n) = A[p] (m, k) · B[p] (k, n)}, with A and B read through strides so that a
+ * transposed operand needs no copy.
+ *
+ * <p>The result is defined element by element: every C element is one fused multiply-add chain over
+ * k in increasing order, {@code c = fma(A(i, t), B(t, j), c)} for t = 0 … k−1, starting from +0 (or
+ * from C's previous value when accumulating) — the same chain as the OpenCL engine's matmul. How the
+ * product is tiled, padded or split between threads, the vector length, and whether the vector
+ * kernels run at all change nothing in the bits: the vector kernel ({@link GemmVector}), the scalar
+ * micro-kernel and the plain loop ({@link #reference}) all compute that chain.
+ *
+ * <p>Layout (as in BLIS/GotoBLAS): A is packed into panels of {@link #MR} rows (zero-padded),
+ * {@code panel[t * MR + ii] = A(i0 + ii, t)}; B into panels of {@code nr} columns,
+ * {@code panel[t * nr + jj] = B(t, j0 + jj)}; the micro-kernel keeps an MR × nr tile of C in
+ * registers over the whole k loop. Padding rows and columns only produce tile elements that are
+ * never stored.
  */
 final class Gemm {
     private Gemm() {
     }
 
-    /** Double precision; C rows [from, to) are overwritten. */
-    static void f64(double[] a, int ao, double[] b, int bo, double[] c, int co, int k, int n, int from, int to) {
-        int i = from;
-        for (; i + 4 <= to; i += 4) {
-            int c0 = co + i * n;
-            int c1 = c0 + n;
-            int c2 = c1 + n;
-            int c3 = c2 + n;
-            java.util.Arrays.fill(c, c0, c0 + 4 * n, 0.0);
-            int a0 = ao + i * k;
-            for (int t = 0; t < k; t++) {
-                double x0 = a[a0 + t];
-                double x1 = a[a0 + k + t];
-                double x2 = a[a0 + 2 * k + t];
-                double x3 = a[a0 + 3 * k + t];
-                int bt = bo + t * n;
-                for (int j = 0; j < n; j++) {
-                    double y = b[bt + j];
-                    c[c0 + j] += x0 * y;
-                    c[c1 + j] += x1 * y;
-                    c[c2 + j] += x2 * y;
-                    c[c3 + j] += x3 * y;
+    /** Rows of a micro-tile. */
+    static final int MR = 8;
+
+    /** Row panels per task when a product has few column panels: a task packs one B panel and sweeps these A panels. */
+    private static final int ROW_PANELS_PER_TASK = 16;
+
+    /** Products smaller than this many multiply-adds run as the plain loop (packing would dominate). */
+    private static final long SMALL = 1 << 14;
+
+    /** Whether the jdk.incubator.vector module is present (the JVM was started with --add-modules). */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /**
+     * A matrix operand read through strides: element (r, c) of problem p is
+     * {@code data[off[p] + r * rowStride + c * colStride]}. For A, r is i and c is t; for B, r is t and
+     * c is j. {@code data} is a {@code float[]} or a {@code double[]}, like C's.
+     */
+    record Operand(Object data, int[] off, int rowStride, int colStride) {
+        /** A row-major (rows, cols) matrix at the given offsets, read transposed when {@code transposed}. */
+        static Operand of(Object data, int[] off, int storedRows, int storedCols, boolean transposed) {
+            return transposed ? new Operand(data, off, 1, storedCols) : new Operand(data, off, storedCols, 1);
+        }
+
+        /** The same data read as the transposed matrix. */
+        Operand transposed() {
+            return new Operand(data, off, colStride, rowStride);
+        }
+    }
+
+    /**
+     * Computes every problem of the batch; C[p] is the row-major (m, n) block at {@code c[cOff[p]]}
+     * (modified). With {@code accumulate} the chains start from C's values, else from +0. C must not
+     * alias A or B.
+     */
+    static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                         boolean accumulate) {
+        if ((long) m * n * Math.max(k, 1) * cOff.length < SMALL) {
+            for (int p = 0; p < cOff.length; p++) {
+                reference(m, n, k, a, b, p, c, cOff[p], accumulate);
+            }
+            return;
+        }
+        multiply(be, m, n, k, a, b, c, cOff, accumulate, VECTOR);
+    }
+
+    /** As above, always packed, choosing the kernel (tests compare both with the definition). */
+    static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                         boolean accumulate, boolean vector) {
+        int batch = cOff.length;
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
+        }
+        boolean f32 = c instanceof float[];
+        int nr = f32 ? (vector ? GemmVector.NR_F32 : 32) : (vector ? GemmVector.NR_F64 : 16);
+        if (n < nr / 2 && m > n) {
+            // few columns would leave most of every tile empty: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead.
+            // Each element is the same chain (fma is symmetric in its two factors).
+            int[] tOff = new int[batch];
+            Object ct = f32 ? new float[batch * n * m] : new double[batch * n * m];
+            for (int p = 0; p < batch; p++) {
+                tOff[p] = p * n * m;
+                if (accumulate) {
+                    transpose(c, cOff[p], m, n, ct, tOff[p]);
                 }
             }
+            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, vector);
+            for (int p = 0; p < batch; p++) {
+                transpose(ct, tOff[p], n, m, c, cOff[p]);
+            }
+            return;
         }
-        for (; i < to; i++) {
-            int c0 = co + i * n;
-            java.util.Arrays.fill(c, c0, c0 + n, 0.0);
-            int a0 = ao + i * k;
-            for (int t = 0; t < k; t++) {
-                double x0 = a[a0 + t];
-                int bt = bo + t * n;
-                for (int j = 0; j < n; j++) {
-                    c[c0 + j] += x0 * b[bt + j];
+        int pm = (m + MR - 1) / MR;
+        int pn = (n + nr - 1) / nr;
+        int panelA = MR * k;
+        Tiles tiles = new Tiles(m, n, k, nr, c, cOff, accumulate, f32, vector);
+
+        // distinct A operands (a broadcast batch shares one)
+        Map<Integer, Integer> slot = new HashMap<>();
+        int[] aSlot = new int[batch];
+        int[] aOffDistinct = new int[batch];
+        for (int p = 0; p < batch; p++) {
+            Integer s = slot.get(a.off()[p]);
+            if (s == null) {
+                s = slot.size();
+                slot.put(a.off()[p], s);
+                aOffDistinct[s] = a.off()[p];
+            }
+            aSlot[p] = s;
+        }
+        int na = slot.size();
+        if (na == batch && batch >= 2 * be.threads()) {
+            // one A per problem, and enough problems for every thread: each task packs its own As
+            be.parallelFor(batch, Math.max(1, batch / (be.threads() * 4)), (from, to) -> {
+                Object packedA = f32 ? new float[pm * panelA] : new double[pm * panelA];
+                Object panelB = f32 ? new float[k * nr] : new double[k * nr];
+                Object tile = tiles.edgeTile();
+                for (int p = from; p < to; p++) {
+                    for (int rp = 0; rp < pm; rp++) {
+                        int i0 = rp * MR;
+                        packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, rp * panelA, f32);
+                    }
+                    for (int cp = 0; cp < pn; cp++) {
+                        packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                        for (int rp = 0; rp < pm; rp++) {
+                            tiles.compute(p, rp, cp, packedA, rp * panelA, panelB, tile);
+                        }
+                    }
+                }
+            });
+            return;
+        }
+
+        // otherwise pack each distinct A once, up front
+        Object packedA = f32 ? new float[na * pm * panelA] : new double[na * pm * panelA];
+        be.parallelFor(na * pm, Math.max(1, na * pm / (be.threads() * 4)), (from, to) -> {
+            for (int q = from; q < to; q++) {
+                int s = q / pm;
+                int i0 = (q % pm) * MR;
+                packA(a, aOffDistinct[s] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, q * panelA, f32);
+            }
+        });
+        // tasks: (problem, column panel, group of row panels); each packs its B panel and sweeps the group.
+        // Row groups only where the columns alone give too few tasks (each group re-packs its B panel).
+        int groups = batch * pn >= 8 * be.threads() ? 1 : (pm + ROW_PANELS_PER_TASK - 1) / ROW_PANELS_PER_TASK;
+        int panelsPerGroup = (pm + groups - 1) / groups;
+        int units = batch * pn * groups;
+        be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
+            Object panelB = f32 ? new float[k * nr] : new double[k * nr];
+            Object tile = tiles.edgeTile();
+            for (int u = from; u < to; u++) {
+                int p = u / (pn * groups);
+                int cp = (u / groups) % pn;
+                int g = u % groups;
+                packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                int rpEnd = Math.min(pm, (g + 1) * panelsPerGroup);
+                for (int rp = g * panelsPerGroup; rp < rpEnd; rp++) {
+                    tiles.compute(p, rp, cp, packedA, (aSlot[p] * pm + rp) * panelA, panelB, tile);
+                }
+            }
+        });
+    }
+
+    /** Stores the micro-tiles of one product into C. */
+    private static final class Tiles {
+        private final int m, n, k, nr;
+        private final Object c;
+        private final int[] cOff;
+        private final boolean accumulate, f32, vector;
+
+        Tiles(int m, int n, int k, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, boolean vector) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.nr = nr;
+            this.c = c;
+            this.cOff = cOff;
+            this.accumulate = accumulate;
+            this.f32 = f32;
+            this.vector = vector;
+        }
+
+        /** Scratch for one edge tile (one per task). */
+        Object edgeTile() {
+            return f32 ? new float[MR * nr] : new double[MR * nr];
+        }
+
+        /** The tile (row panel rp, column panel cp) of problem p from the packed panels. */
+        void compute(int p, int rp, int cp, Object packedA, int ao, Object panelB, Object tile) {
+            int i0 = rp * MR;
+            int j0 = cp * nr;
+            int rows = Math.min(MR, m - i0);
+            int cols = Math.min(nr, n - j0);
+            int co = cOff[p] + i0 * n + j0;
+            if (rows == MR && cols == nr) {
+                kernel(packedA, ao, panelB, k, nr, c, co, n, accumulate, f32, vector);
+            } else {
+                // edge tile: compute the padded tile aside and store its valid part
+                if (accumulate) {
+                    copyTile(c, co, n, tile, 0, nr, rows, cols);
+                }
+                kernel(packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32, vector);
+                copyTile(tile, 0, nr, c, co, n, rows, cols);
+            }
+        }
+    }
+
+    /** dst[d0 + j·rows + i] = src[s0 + i·cols + j]: a row-major (rows, cols) block transposed. */
+    private static void transpose(Object src, int s0, int rows, int cols, Object dst, int d0) {
+        if (src instanceof float[]) {
+            float[] s = (float[]) src;
+            float[] d = (float[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
+                }
+            }
+        } else {
+            double[] s = (double[]) src;
+            double[] d = (double[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
                 }
             }
         }
     }
 
-    /** Single precision (float arithmetic, as a float32 library); C rows [from, to) are overwritten. */
-    static void f32(float[] a, int ao, float[] b, int bo, float[] c, int co, int k, int n, int from, int to) {
-        int i = from;
-        for (; i + 4 <= to; i += 4) {
-            int c0 = co + i * n;
-            int c1 = c0 + n;
-            int c2 = c1 + n;
-            int c3 = c2 + n;
-            java.util.Arrays.fill(c, c0, c0 + 4 * n, 0f);
-            int a0 = ao + i * k;
-            for (int t = 0; t < k; t++) {
-                float x0 = a[a0 + t];
-                float x1 = a[a0 + k + t];
-                float x2 = a[a0 + 2 * k + t];
-                float x3 = a[a0 + 3 * k + t];
-                int bt = bo + t * n;
+    // ================================================================ the definition
+
+    /** The plain loop: the fma chain of every element of problem p. */
+    static void reference(int m, int n, int k, Operand a, Operand b, int p, Object c, int co, boolean accumulate) {
+        int ao = a.off()[p];
+        int bo = b.off()[p];
+        int ars = a.rowStride(), acs = a.colStride(), brs = b.rowStride(), bcs = b.colStride();
+        if (c instanceof float[]) {
+            float[] x = (float[]) a.data();
+            float[] y = (float[]) b.data();
+            float[] z = (float[]) c;
+            for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    float y = b[bt + j];
-                    c[c0 + j] += x0 * y;
-                    c[c1 + j] += x1 * y;
-                    c[c2 + j] += x2 * y;
-                    c[c3 + j] += x3 * y;
+                    float s = accumulate ? z[co + i * n + j] : 0f;
+                    for (int t = 0; t < k; t++) {
+                        s = Math.fma(x[ao + i * ars + t * acs], y[bo + t * brs + j * bcs], s);
+                    }
+                    z[co + i * n + j] = s;
+                }
+            }
+        } else {
+            double[] x = (double[]) a.data();
+            double[] y = (double[]) b.data();
+            double[] z = (double[]) c;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = accumulate ? z[co + i * n + j] : 0.0;
+                    for (int t = 0; t < k; t++) {
+                        s = Math.fma(x[ao + i * ars + t * acs], y[bo + t * brs + j * bcs], s);
+                    }
+                    z[co + i * n + j] = s;
                 }
             }
         }
-        for (; i < to; i++) {
-            int c0 = co + i * n;
-            java.util.Arrays.fill(c, c0, c0 + n, 0f);
-            int a0 = ao + i * k;
-            for (int t = 0; t < k; t++) {
-                float x0 = a[a0 + t];
-                int bt = bo + t * n;
-                for (int j = 0; j < n; j++) {
-                    c[c0 + j] += x0 * b[bt + j];
+    }
+
+    // ================================================================ packing
+
+    /** panel[t * MR + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
+    private static void packA(Operand a, int base, int rows, int k, Object dst, int d0, boolean f32) {
+        int rs = a.rowStride();
+        int cs = a.colStride();
+        if (f32) {
+            float[] s = (float[]) a.data();
+            float[] d = (float[]) dst;
+            if (cs == 1) {
+                for (int ii = 0; ii < rows; ii++) {
+                    int si = base + ii * rs;
+                    for (int t = 0; t < k; t++) {
+                        d[d0 + t * MR + ii] = s[si + t];
+                    }
+                }
+            } else {
+                for (int t = 0; t < k; t++) {
+                    int st = base + t * cs;
+                    for (int ii = 0; ii < rows; ii++) {
+                        d[d0 + t * MR + ii] = s[st + ii * rs];
+                    }
+                }
+            }
+        } else {
+            double[] s = (double[]) a.data();
+            double[] d = (double[]) dst;
+            if (cs == 1) {
+                for (int ii = 0; ii < rows; ii++) {
+                    int si = base + ii * rs;
+                    for (int t = 0; t < k; t++) {
+                        d[d0 + t * MR + ii] = s[si + t];
+                    }
+                }
+            } else {
+                for (int t = 0; t < k; t++) {
+                    int st = base + t * cs;
+                    for (int ii = 0; ii < rows; ii++) {
+                        d[d0 + t * MR + ii] = s[st + ii * rs];
+                    }
                 }
             }
         }
+        // padding rows stay zero: the packed buffer is fresh
+    }
+
+    /** panel[t * nr + jj] = B(t, jj) for jj &lt; cols (B's column 0 at {@code base}), zero for the padding columns. */
+    private static void packB(Operand b, int base, int cols, int nr, int k, Object dst, boolean f32) {
+        int rs = b.rowStride();
+        int cs = b.colStride();
+        if (f32) {
+            float[] s = (float[]) b.data();
+            float[] d = (float[]) dst;
+            if (cs == 1) {
+                for (int t = 0; t < k; t++) {
+                    System.arraycopy(s, base + t * rs, d, t * nr, cols);
+                }
+            } else {
+                for (int jj = 0; jj < cols; jj++) {
+                    int sj = base + jj * cs;
+                    for (int t = 0; t < k; t++) {
+                        d[t * nr + jj] = s[sj + t * rs];
+                    }
+                }
+            }
+            if (cols < nr) {
+                for (int t = 0; t < k; t++) {
+                    java.util.Arrays.fill(d, t * nr + cols, (t + 1) * nr, 0f);
+                }
+            }
+        } else {
+            double[] s = (double[]) b.data();
+            double[] d = (double[]) dst;
+            if (cs == 1) {
+                for (int t = 0; t < k; t++) {
+                    System.arraycopy(s, base + t * rs, d, t * nr, cols);
+                }
+            } else {
+                for (int jj = 0; jj < cols; jj++) {
+                    int sj = base + jj * cs;
+                    for (int t = 0; t < k; t++) {
+                        d[t * nr + jj] = s[sj + t * rs];
+                    }
+                }
+            }
+            if (cols < nr) {
+                for (int t = 0; t < k; t++) {
+                    java.util.Arrays.fill(d, t * nr + cols, (t + 1) * nr, 0.0);
+                }
+            }
+        }
+    }
+
+    private static void copyTile(Object src, int so, int lds, Object dst, int d0, int ldd, int rows, int cols) {
+        for (int ii = 0; ii < rows; ii++) {
+            System.arraycopy(src, so + ii * lds, dst, d0 + ii * ldd, cols);
+        }
+    }
+
+    // ================================================================ micro-kernels
+
+    private static void kernel(Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
+                               boolean accumulate, boolean f32, boolean vector) {
+        if (vector) {
+            if (f32) {
+                GemmVector.f32((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
+            } else {
+                GemmVector.f64((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
+            }
+        } else if (f32) {
+            scalarF32((float[]) pa, ao, (float[]) pb, k, nr, (float[]) c, co, ldc, accumulate);
+        } else {
+            scalarF64((double[]) pa, ao, (double[]) pb, k, nr, (double[]) c, co, ldc, accumulate);
+        }
+    }
+
+    /** The MR × nr tile at c[co] (row stride ldc) from packed panels, with Math.fma. */
+    private static void scalarF32(float[] pa, int ao, float[] pb, int k, int nr, float[] c, int co, int ldc,
+                                  boolean accumulate) {
+        float[] acc = new float[MR * nr];
+        if (accumulate) {
+            copyTile(c, co, ldc, acc, 0, nr, MR, nr);
+        }
+        for (int t = 0; t < k; t++) {
+            for (int ii = 0; ii < MR; ii++) {
+                float x = pa[ao + t * MR + ii];
+                int r = ii * nr;
+                for (int jj = 0; jj < nr; jj++) {
+                    acc[r + jj] = Math.fma(x, pb[t * nr + jj], acc[r + jj]);
+                }
+            }
+        }
+        copyTile(acc, 0, nr, c, co, ldc, MR, nr);
+    }
+
+    private static void scalarF64(double[] pa, int ao, double[] pb, int k, int nr, double[] c, int co, int ldc,
+                                  boolean accumulate) {
+        double[] acc = new double[MR * nr];
+        if (accumulate) {
+            copyTile(c, co, ldc, acc, 0, nr, MR, nr);
+        }
+        for (int t = 0; t < k; t++) {
+            for (int ii = 0; ii < MR; ii++) {
+                double x = pa[ao + t * MR + ii];
+                int r = ii * nr;
+                for (int jj = 0; jj < nr; jj++) {
+                    acc[r + jj] = Math.fma(x, pb[t * nr + jj], acc[r + jj]);
+                }
+            }
+        }
+        copyTile(acc, 0, nr, c, co, ldc, MR, nr);
     }
 }

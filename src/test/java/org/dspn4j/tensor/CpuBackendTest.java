@@ -95,6 +95,31 @@ class CpuBackendTest {
         eq(BE.argsort(cols, 0, true), s(3, 2), 1, 0, 2, 1, 0, 2);
     }
 
+    /** The primitive merge sort against a boxed stable sort with Double.compare, ties, ±0 and NaN included. */
+    @Test
+    void argsortMatchesABoxedStableSort() {
+        Random r = new Random(9);
+        double[] pool = {-1.5, -0.0, 0.0, 2.0, Double.NaN, Double.NEGATIVE_INFINITY, 3.25};
+        for (int len : new int[] {1, 2, 15, 16, 17, 33, 100, 342}) {
+            double[] v = new double[len];
+            for (int i = 0; i < len; i++) {
+                v[i] = r.nextInt(3) == 0 ? r.nextGaussian() : pool[r.nextInt(pool.length)];
+            }
+            for (boolean desc : new boolean[] {false, true}) {
+                Integer[] order = new Integer[len];
+                for (int i = 0; i < len; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, (p, q) -> desc ? Double.compare(v[q], v[p]) : Double.compare(v[p], v[q]));
+                double[] want = new double[len];
+                for (int i = 0; i < len; i++) {
+                    want[i] = order[i];
+                }
+                assertArrayEquals(want, BE.argsort(t(s(1, len), v), 1, desc).toDoubles(), 0.0, "len " + len + " desc " + desc);
+            }
+        }
+    }
+
     @Test
     void matmulPlainAndBroadcast() {
         Tensor a = t(s(2, 2), 1, 2, 3, 4);
@@ -102,6 +127,36 @@ class CpuBackendTest {
         eq(BE.matmul(a, b), s(2, 2), 19, 22, 43, 50);
         Tensor xb = t(s(2, 2, 1), 1, 1, 2, 0);
         eq(BE.matmul(a, xb), s(2, 2, 1), 3, 7, 2, 6);
+    }
+
+    @Test
+    void transposedProductsEqualProductsOfPermutedCopies() {
+        Random r = new Random(4);
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            for (int[] mkn : new int[][] {{3, 4, 5}, {37, 41, 70}}) {
+                int m = mkn[0], k = mkn[1], n = mkn[2];
+                Tensor a = BE.fromHost(gauss(r, 2 * m * k), dt, 2, m, k);
+                Tensor b = BE.fromHost(gauss(r, k * n), dt, k, n);
+                Tensor at = BE.permute(a, 0, 2, 1);
+                Tensor bt = BE.permute(b, 1, 0);
+                double[] want = BE.matmul(a, b).toDoubles();
+                assertArrayEquals(want, BE.matmul(at, true, b, false).toDoubles(), 0.0, dt + " Aᵀ·B");
+                assertArrayEquals(want, BE.matmul(a, false, bt, true).toDoubles(), 0.0, dt + " A·Bᵀ");
+                assertArrayEquals(want, BE.matmul(at, true, bt, true).toDoubles(), 0.0, dt + " Aᵀ·Bᵀ");
+                assertArrayEquals(want, BE.matmul(a, false, b, false).toDoubles(), 0.0, dt + " A·B");
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BE.matmul(t(s(2, 3), new double[6]), true, t(s(3, 2), new double[6]), false));
+        assertTrue(e.getMessage().contains("(2, 3) transposed and (3, 2)"), e.getMessage());
+    }
+
+    private static double[] gauss(Random r, int n) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return d;
     }
 
     @Test
@@ -186,6 +241,52 @@ class CpuBackendTest {
                 } else {
                     for (int k = 0; k < got.length; k++) {
                         assertArrayEquals(ref[k], got[k], 0.0, "threads=" + threads + " output " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Larger F32 and F64 cases: packed products with edge tiles, convolutions in several image groups, big elementwise ops. */
+    @Test
+    void sameBitsWhateverTheThreadCountAtSize() {
+        Random r = new Random(8);
+        double[] x = gauss(r, 3 * 5 * 40 * 40);
+        double[] w = gauss(r, 7 * 5 * 3 * 3);
+        double[] a = gauss(r, 4 * 67 * 45);
+        double[] b = gauss(r, 45 * 70);
+        double[] big = gauss(r, 3 * 100 * 300);
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            double[][] ref = null;
+            for (int threads : new int[] {1, 2, 5}) {
+                try (CpuBackend be = new CpuBackend(threads)) {
+                    Tensor xt = be.fromHost(x, dt, 3, 5, 40, 40); // 40x40 output: one image per group
+                    Tensor xs = be.slice(be.slice(xt, 2, 0, 9), 3, 0, 9); // 9x9, stride 2: several images per group
+                    Tensor wt = be.fromHost(w, dt, 7, 5, 3, 3);
+                    Tensor y = be.conv2d(xt, wt, be.full(0.5, dt, 7), 1, 1);
+                    Tensor ys = be.conv2d(xs, wt, null, 2, 1);
+                    Tensor at = be.fromHost(a, dt, 4, 67, 45);
+                    Tensor bt = be.fromHost(b, dt, 45, 70);
+                    Tensor bg = be.fromHost(big, dt, 3, 100, 300);
+                    double[][] got = {y.toDoubles(), ys.toDoubles(),
+                            be.conv2dBackwardInput(y, wt, xt.shape(), 1, 1).toDoubles(),
+                            be.conv2dBackwardInput(ys, wt, xs.shape(), 2, 1).toDoubles(),
+                            be.conv2dBackwardWeight(xt, y, wt.shape(), 1, 1).toDoubles(),
+                            be.conv2dBackwardWeight(xs, ys, wt.shape(), 2, 1).toDoubles(),
+                            be.matmul(at, bt).toDoubles(),
+                            be.matmul(at, true, at, false).toDoubles(),
+                            be.binary(Binary.MUL, bg, be.slice(bg, 2, 0, 1)).toDoubles(),
+                            be.sum(bg, new int[] {0}, false).toDoubles(),
+                            be.sum(bg, new int[] {2}, false).toDoubles(),
+                            be.unary(Unary.TANH, bg).toDoubles(),
+                            be.permute(bg, 2, 0, 1).toDoubles(),
+                            be.argsort(bg, 2, false).toDoubles()};
+                    if (ref == null) {
+                        ref = got;
+                    } else {
+                        for (int k = 0; k < got.length; k++) {
+                            assertArrayEquals(ref[k], got[k], 0.0, dt + " threads=" + threads + " output " + k);
+                        }
                     }
                 }
             }

@@ -1,0 +1,126 @@
+package org.dspn4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packed matrix-product kernels against their definition ({@link Gemm#reference}, one fma chain
+ * per element): bit for bit, for both kernels, both precisions, all four transpose cases, shapes with
+ * and without edge tiles, batches with a broadcast operand, and accumulation.
+ */
+class GemmTest {
+    private static final CpuBackend BE = new CpuBackend(3); // 7 problems with their own A: packed per task
+
+    @AfterAll
+    static void close() {
+        BE.close();
+    }
+
+    /** {m, n, k}: edge tiles in both directions, k = 0, and few columns (computed as Cᵀ). */
+    private static final int[][] SHAPES = {
+        {1, 1, 1}, {8, 32, 7}, {9, 33, 1}, {17, 40, 65}, {64, 70, 3}, {3, 100, 50}, {40, 16, 0}, {130, 7, 40}, {33, 65, 129},
+        {50, 5, 20}, {33, 1, 9}, {20, 12, 11},
+    };
+
+    @Test
+    void scalarKernelIsTheDefinition() {
+        for (int[] s : SHAPES) {
+            for (int cse = 0; cse < 8; cse++) {
+                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, false);
+            }
+        }
+    }
+
+    @Test
+    void vectorKernelIsTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
+        for (int[] s : SHAPES) {
+            for (int cse = 0; cse < 8; cse++) {
+                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, true);
+            }
+        }
+    }
+
+    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector) {
+        check(m, n, k, ta, tb, accumulate, vector, 3, true);
+        check(m, n, k, ta, tb, accumulate, vector, 7, false);
+    }
+
+    /** {@code batch} problems; with {@code broadcast} the first two share one A, else every A is its own. */
+    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector, int batch,
+                              boolean broadcast) {
+        Random r = new Random(m * 1000003L + n * 1009L + k);
+        int[] offA = new int[batch];
+        int[] offB = new int[batch];
+        int[] offC = new int[batch];
+        for (int p = 0; p < batch; p++) {
+            offA[p] = (broadcast ? Math.max(p - 1, 0) : p) * m * k;
+            offB[p] = p * k * n;
+            offC[p] = p * m * n;
+        }
+        double[] ad = gauss(r, batch * m * k);
+        double[] bd = gauss(r, batch * k * n);
+        double[] cd = gauss(r, batch * m * n);
+        for (boolean f32 : new boolean[] {true, false}) {
+            Object a = f32 ? floats(ad) : ad;
+            Object b = f32 ? floats(bd) : bd;
+            Gemm.Operand oa = Gemm.Operand.of(a, offA, ta ? k : m, ta ? m : k, ta);
+            Gemm.Operand ob = Gemm.Operand.of(b, offB, tb ? n : k, tb ? k : n, tb);
+            Object want = f32 ? floats(cd) : cd.clone();
+            Object got = f32 ? floats(cd) : cd.clone();
+            for (int p = 0; p < batch; p++) {
+                Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
+            }
+            Gemm.multiply(BE, m, n, k, oa, ob, got, offC, accumulate, vector);
+            String what = batch + "x" + m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "") + (accumulate ? " acc" : "")
+                    + (f32 ? " f32" : " f64") + (vector ? " vector" : " scalar");
+            if (f32) {
+                assertArrayEquals((float[]) want, (float[]) got, 0f, what);
+            } else {
+                assertArrayEquals((double[]) want, (double[]) got, 0.0, what);
+            }
+        }
+    }
+
+    @Test
+    void referenceIsAMatrixProduct() {
+        Random r = new Random(5);
+        int m = 5, n = 4, k = 3;
+        double[] a = gauss(r, m * k);
+        double[] b = gauss(r, k * n);
+        double[] c = new double[m * n];
+        Gemm.reference(m, n, k, Gemm.Operand.of(a, new int[] {0}, m, k, false), Gemm.Operand.of(b, new int[] {0}, k, n, false),
+                0, c, 0, false);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int t = 0; t < k; t++) {
+                    s += a[i * k + t] * b[t * n + j];
+                }
+                assertEquals(s, c[i * n + j], 1e-12);
+            }
+        }
+    }
+
+    private static double[] gauss(Random r, int n) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return d;
+    }
+
+    private static float[] floats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+}
