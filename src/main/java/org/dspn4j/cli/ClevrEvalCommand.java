@@ -98,8 +98,10 @@ public final class ClevrEvalCommand implements Callable<Integer> {
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
-            System.out.printf("%s %s (trained T=%d) on %d val images of %s, batch %d%n", task.cliName(),
-                    net.config().decoder().name().toLowerCase(), net.config().iters(), test.samples(),
+            boolean dspn = net.config().decoder() == ModelConfig.DecoderKind.DSPN;
+            System.out.printf("%s %s%s on %d val images of %s, batch %d%n", task.cliName(),
+                    net.config().decoder().name().toLowerCase(), dspn ? " (trained T=" + net.config().iters() + ")" : "",
+                    test.samples(),
                     src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(), b);
             ClevrEvaluation.Result r = ClevrEvaluation.run(be, net, test, ts);
             System.out.printf(java.util.Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());

@@ -38,7 +38,7 @@ public final class ClevrBatches {
 
     /** Stream domain of the per-epoch sample order (MNIST uses 2). */
     public static final long DOMAIN_ORDER = 3;
-    static final int MEMO_LIMIT = 4096;
+    static final int MEMO_LIMIT = 1024; // 1024 images of 128×128 are 200 MB of heap
 
     /**
      * One batch, flat and channels-first.

@@ -177,7 +177,7 @@ public final class StateTable {
 
     /** Plain text, one block per scene, columns separated by {@code " | "}; wrong attributes end in {@code *}. */
     public String text() {
-        int w = 42;
+        int w = 48;
         StringBuilder sb = new StringBuilder();
         for (Block b : blocks) {
             sb.append(b.title()).append('\n');
