@@ -771,20 +771,28 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     }
                 });
             } else {
-                // split over (outer, inner-block) outputs; each keeps the q order
-                int blocks = (inner + BLOCK - 1) / BLOCK;
+                // split over (outer, inner-chunk) outputs; each keeps the q order
+                int chunk = 4096;
+                int blocks = (inner + chunk - 1) / chunk;
                 parallelFor(outer * blocks, work < PARALLEL_ELEMENTS ? outer * blocks : Math.max(1, grainFor(outer * blocks)),
                         (from, to) -> {
-                            double[] row = new double[BLOCK];
                             for (int u = from; u < to; u++) {
                                 int o = u / blocks;
-                                int j0 = (u % blocks) * BLOCK;
-                                int len = Math.min(BLOCK, inner - j0);
+                                int j0 = (u % blocks) * chunk;
+                                int len = Math.min(chunk, inner - j0);
                                 int oo = o * inner + j0;
                                 for (int q = 0; q < r; q++) {
-                                    read(x, (o * r + q) * inner + j0, 1, row, len);
-                                    for (int j = 0; j < len; j++) {
-                                        out[oo + j] += row[j];
+                                    int xo = (o * r + q) * inner + j0;
+                                    if (x instanceof float[]) {
+                                        float[] xf = (float[]) x;
+                                        for (int j = 0; j < len; j++) {
+                                            out[oo + j] += xf[xo + j];
+                                        }
+                                    } else {
+                                        double[] xd = (double[]) x;
+                                        for (int j = 0; j < len; j++) {
+                                            out[oo + j] += xd[xo + j];
+                                        }
                                     }
                                 }
                             }
