@@ -204,6 +204,26 @@ def model_case(name, spec, seed):
     return arrays
 
 
+def adam_case(rng):
+    """torch.optim.Adam on f(p) = sum(0.3 p^3 + w p) for 5 steps, lr 0.01 (PyTorch semantics)."""
+    p = torch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = torch.tensor(rng.standard_normal((3, 4)))
+    opt = torch.optim.Adam([p], lr=0.01)
+    rec = {"adam/p0": p.detach().clone(), "adam/w": w}
+    grads = []
+    for _ in range(5):
+        opt.zero_grad()
+        f = (0.3 * p ** 3 + w * p).sum()
+        f.backward()
+        grads.append(p.grad.detach().clone())
+        opt.step()
+    rec["adam/p5"] = p.detach().clone()
+    st = opt.state[p]
+    rec["adam/exp_avg"] = st["exp_avg"]
+    rec["adam/exp_avg_sq"] = st["exp_avg_sq"]
+    return {k: np.ascontiguousarray(v.numpy(), dtype=np.float64) for k, v in rec.items()}
+
+
 ROUNDTRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "roundtrip")
 
 
@@ -246,6 +266,9 @@ def main():
     for name, (shapes, gen, fn) in CASES.items():
         arrays.update(op_case(name, shapes, gen, fn, rng))
     path = os.path.join(args.out, "ops.npz")
+    optim = {"meta/generator_version": np.array([GENERATOR_VERSION], dtype=np.int64)}
+    optim.update(adam_case(np.random.default_rng(5)))
+    np.savez(os.path.join(args.out, "optim.npz"), **optim)
     np.savez(path, **arrays)
     print(f"wrote {path}: {len(CASES)} op cases, torch {torch.__version__}, generator v{GENERATOR_VERSION}")
     models = {"meta/generator_version": np.array([GENERATOR_VERSION], dtype=np.int64)}

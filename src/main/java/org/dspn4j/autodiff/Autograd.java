@@ -108,7 +108,10 @@ public final class Autograd {
                 }
                 Tensor[] gi = n.rule.apply(g, needed);
                 for (int k = 0; k < needed.length; k++) {
-                    if (needed[k] && gi[k] != null) {
+                    if (needed[k] && (gi.length <= k || gi[k] == null)) {
+                        throw new UnsupportedOperationException("no backward rule of '" + n.op + "' for its input " + k);
+                    }
+                    if (needed[k]) {
                         if (!Shape.same(gi[k].shape(), n.inputs[k].shape())) {
                             throw new IllegalStateException("backward of " + n.op + " gave gradient " + Shape.str(gi[k].shape())
                                     + " for input " + k + " of shape " + Shape.str(n.inputs[k].shape()));

@@ -61,7 +61,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ModelConfig.Task.parse(model) != ModelConfig.Task.MNIST) {
-            throw new IllegalArgumentException("eval " + model + ": CLEVR evaluation is not available yet");
+            return ClevrEvalCommand.run(this);
         }
         try (CpuBackend be = new CpuBackend()) {
             Net net = load(be, checkpoint);

@@ -22,7 +22,7 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", description = "a training checkpoint (its model configuration is used)")
     Path checkpoint;
 
-    @Option(names = "--model", defaultValue = "mnist", description = "without --checkpoint: mnist (default)")
+    @Option(names = "--model", defaultValue = "mnist", description = "without --checkpoint: mnist (default), clevr-box or clevr-state")
     String model;
 
     @Option(names = "--decoder", defaultValue = "dspn", description = "without --checkpoint: dspn, mlp or rnn")
@@ -57,11 +57,8 @@ public final class ExportWeightsCommand implements Callable<Integer> {
             cfg = cfg.withSizes(latent == null ? cfg.latent() : latent, hidden == null ? cfg.hidden() : hidden)
                     .withSetSize(setSize == null ? cfg.setSize() : setSize);
         }
-        if (cfg.task().supervised()) {
-            throw new IllegalArgumentException("export-weights: CLEVR models need the image encoder, not available yet");
-        }
         try (CpuBackend be = new CpuBackend(1)) {
-            Net net = new Net(be, cfg, new MersenneTwister(seed), null);
+            Net net = Net.create(be, cfg, new MersenneTwister(seed));
             if (checkpoint != null) {
                 Weights.load(net, checkpoint);
             }

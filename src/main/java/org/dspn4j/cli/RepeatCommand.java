@@ -63,21 +63,9 @@ public final class RepeatCommand implements Callable<Integer> {
     static double[] finalTestMetrics(Path metrics) throws java.io.IOException {
         double[] out = null;
         for (String line : Files.readAllLines(metrics)) {
-            if (line.contains("\"test_last\"")) {
-                com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(line);
-                double l = Double.NaN;
-                double t = Double.NaN;
-                p.nextToken();
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                    String k = p.getCurrentName();
-                    p.nextToken();
-                    if (k.equals("test_loss")) {
-                        l = p.getDoubleValue();
-                    } else if (k.equals("test_last")) {
-                        t = p.getDoubleValue();
-                    }
-                }
-                out = new double[] {l, t};
+            java.util.Map<String, Double> f = org.dspn4j.experiment.RunRecord.numbers(line);
+            if (f.containsKey("test_last")) {
+                out = new double[] {f.getOrDefault("test_loss", Double.NaN), f.get("test_last")};
             }
         }
         if (out == null) {

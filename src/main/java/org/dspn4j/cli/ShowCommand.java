@@ -36,7 +36,7 @@ public final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ModelConfig.Task.parse(model) != ModelConfig.Task.MNIST) {
-            throw new IllegalArgumentException("show " + model + ": CLEVR figures are not available yet");
+            return ClevrShowCommand.run(this);
         }
         try (CpuBackend be = new CpuBackend()) {
             Net net = EvalCommand.load(be, checkpoint);

@@ -11,6 +11,10 @@ import org.dspn4j.io.Npz;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
+import org.dspn4j.gpu.ClBackend;
+import org.dspn4j.gpu.ClEngine;
+import org.dspn4j.gpu.DeviceSelector;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
@@ -47,8 +51,11 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu (opencl follows with the full device backend)")
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or opencl (F32 only) (default: ${DEFAULT-VALUE})")
     String backend;
+
+    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: index or name substring (see dspn4j devices)")
+    String device;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
     long seed;
@@ -56,18 +63,18 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--mask-plus1", description = "baselines output mask + 1")
     boolean maskPlusOne;
 
+    @Option(names = "--float32-ratios", description = "FSPool ratios rounded in float32, as the authors' code")
+    boolean float32Ratios;
+
     @Option(names = "--hungarian", defaultValue = "final", description = "final or all (default: ${DEFAULT-VALUE})")
     String hungarian;
 
     @Override
     public Integer call() throws Exception {
-        if (!"cpu".equals(backend)) {
-            throw new IllegalArgumentException("trace --backend " + backend + ": only cpu runs whole models yet");
+        if (!"cpu".equals(backend) && !"opencl".equals(backend)) {
+            throw new IllegalArgumentException("trace --backend " + backend + ": cpu or opencl");
         }
         ModelConfig.Task task = ModelConfig.Task.parse(model);
-        if (task.supervised()) {
-            throw new IllegalArgumentException("trace --model " + model + ": the CLEVR models need the image encoder, not available yet");
-        }
         DType dt = TrainCommand.parseDtype(dtype);
         Map<String, NdArray> in = Npz.read(input);
         NdArray ts = require(in, "target_set", input);
@@ -77,28 +84,52 @@ public final class TraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": target_set " + java.util.Arrays.toString(ts.shape()) + " and target_mask "
                     + java.util.Arrays.toString(tm.shape()) + " must be (B," + task.setChannels + ",N) and (B,N)");
         }
+        NdArray im = null;
+        if (task.supervised()) {
+            im = require(in, "images", input);
+            if (im.ndim() != 4 || im.shape()[0] != ts.shape()[0] || im.shape()[1] != 3) {
+                throw new IllegalArgumentException(input + ": images " + java.util.Arrays.toString(im.shape())
+                        + " must be (B,3,H,W) with the batch of target_set");
+            }
+        }
         ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder)).withDtype(dt)
                 .withInner(iters, innerLr).withSetSize(ts.shape()[2])
-                .withOptions("all".equals(hungarian), maskPlusOne, false);
+                .withOptions("all".equals(hungarian), maskPlusOne, float32Ratios);
         Map<String, NdArray> w = weights == null ? null : Npz.read(weights);
         if (w != null) {
             cfg = Trace.sizesFromWeights(cfg, w);
         }
-        try (CpuBackend be = new CpuBackend()) {
-            Net net = new Net(be, cfg, new MersenneTwister(seed), null);
-            if (w != null) {
-                try {
-                    Weights.load(net, w);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
-                }
+        if ("opencl".equals(backend)) {
+            if (dt != DType.F32) {
+                throw new IllegalArgumentException("trace --backend opencl runs F32 only: add --dtype f32");
             }
-            Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
-            Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
-            Npz.writeAtomic(out, Trace.run(net, null, set, mask));
+            try (ClEngine engine = ClEngine.open(DeviceSelector.parse(device))) {
+                System.out.println("device: " + engine.device().name());
+                trace(new ClBackend(engine), cfg, w, ts, tm, im, dt);
+            }
+        } else {
+            try (CpuBackend be = new CpuBackend()) {
+                trace(be, cfg, w, ts, tm, im, dt);
+            }
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    private void trace(Backend be, ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm, NdArray im, DType dt)
+            throws java.io.IOException {
+        Net net = Net.create(be, cfg, new MersenneTwister(seed));
+        if (w != null) {
+            try {
+                Weights.load(net, w);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+            }
+        }
+        Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
+        Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
+        Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
+        Npz.writeAtomic(out, Trace.run(net, images, set, mask));
     }
 
     private static NdArray require(Map<String, NdArray> m, String key, Path file) {

@@ -114,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainConfig cfg = config();
         if (cfg.model().task() != ModelConfig.Task.MNIST) {
-            throw new IllegalArgumentException("train " + model + ": CLEVR training is not available yet; train mnist works");
+            return ClevrTrainCommand.run(this);
         }
         MnistExperiment.Outcome o = new MnistExperiment(System.out).train(cfg, resume);
         return o.stoppedOnNaN() ? 3 : 0;

@@ -238,7 +238,7 @@ public final class MnistExperiment {
         List<double[]> train = new ArrayList<>();
         List<double[]> test = new ArrayList<>();
         for (String line : Files.readAllLines(metricsJsonl)) {
-            Map<String, Double> f = Metrics1.parse(line);
+            Map<String, Double> f = RunRecord.numbers(line);
             Double s = f.get("step");
             if (s == null) {
                 continue;
@@ -297,26 +297,5 @@ public final class MnistExperiment {
 
     private void say(String fmt, Object... args) {
         out.println(String.format(fmt, args));
-    }
-
-    /** Minimal reader for the flat numeric objects in metrics.jsonl. */
-    static final class Metrics1 {
-        private Metrics1() {
-        }
-
-        static Map<String, Double> parse(String line) throws IOException {
-            Map<String, Double> out = new LinkedHashMap<>();
-            try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(line)) {
-                p.nextToken();
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                    String k = p.getCurrentName();
-                    com.fasterxml.jackson.core.JsonToken t = p.nextToken();
-                    if (t.isNumeric()) {
-                        out.put(k, p.getDoubleValue());
-                    }
-                }
-            }
-            return out;
-        }
     }
 }

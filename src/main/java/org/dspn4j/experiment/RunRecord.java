@@ -104,6 +104,21 @@ public final class RunRecord {
         }
     }
 
+    /** The numeric fields of one metrics.jsonl line. */
+    public static Map<String, Double> numbers(String line) throws IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            p.nextToken();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String k = p.getCurrentName();
+                if (p.nextToken().isNumeric()) {
+                    out.put(k, p.getDoubleValue());
+                }
+            }
+        }
+        return out;
+    }
+
     /** The checked-out commit, or "unknown" outside a git work tree. */
     static String gitCommit() {
         try {

@@ -79,7 +79,7 @@ public final class Trace {
         int hidden = base.hidden();
         int latent = base.latent();
         int n = base.setSize();
-        NdArray c0 = w.get("set_encoder.conv.0.weight");
+        NdArray c0 = w.get("set_encoder.conv.0.weight"); // FSEncoder (H, C+1, 1) or RNFSEncoder (H, 2C+2, 1, 1)
         NdArray pool = w.get("set_encoder.pool.weight");
         NdArray start = w.get("set_decoder.starting_set");
         if (c0 != null) {
@@ -90,6 +90,10 @@ public final class Trace {
         }
         if (start != null) {
             n = start.shape()[2];
+        }
+        NdArray head = w.get("input_encoder.end.2.weight"); // (D, 512, 2, 2)
+        if (head != null) {
+            latent = head.shape()[0];
         }
         NdArray mlpOut = w.get("set_decoder.model.4.weight");
         if (mlpOut != null) {

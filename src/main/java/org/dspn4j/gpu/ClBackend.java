@@ -1,6 +1,8 @@
 package org.dspn4j.gpu;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.Arrays;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
@@ -9,16 +11,31 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * The {@link Backend} seam on an OpenCL device: tensors live in the {@link ClEngine}'s resident
- * arena (F32 only) and ops run there without host round trips. A tensor's arena range is freed when
- * the tensor (and every reshape sharing its storage) becomes unreachable.
+ * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost} and
+ * {@code item()} move data). A tensor's arena range is freed when the tensor (and every reshape or
+ * cast sharing its storage) becomes unreachable.
  *
- * <p>This is the first slice of the device backend: transfers, {@code full}, same-shape ADD and
- * MUL, RELU, the full sum and the 2-D matrix product run on the device. Every other op throws
- * {@link UnsupportedOperationException} naming it; the rest of the op set follows (see
- * docs/gpu.md), each tied to the CPU reference by a test.
+ * <p>Storage: F32 tensors hold floats. <b>Index tensors (I32, I64) are held as floats too</b>,
+ * which represent every integer of magnitude ≤ 2^24 = 16,777,216 exactly; {@link #fromHost}
+ * refuses larger ones. Every index this project produces (sort positions, set slots, pixel
+ * positions) is far below that. F64 is not supported on the device.
+ *
+ * <p>Precision: elementwise ops, sums and index ops compute in double on the device and round
+ * once, as {@code CpuBackend} does, so their F32 results equal the CPU's bit for bit (exp, log,
+ * tanh, pow and sigmoid may differ where OpenCL's double builtins differ from Java's by an ulp of
+ * double; that almost never changes the float). The matrix product is a float {@code fma} chain
+ * and differs from the CPU's float loop by rounding (docs/gpu.md gives the bounds the tests use).
+ *
+ * <p>Every op of {@link Backend} runs on the device; shapes beyond six dimensions that cannot be
+ * merged throw {@link UnsupportedOperationException}.
  */
 public final class ClBackend implements Backend {
     private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Largest integer magnitude an index tensor may hold: floats are exact up to 2^24. */
+    static final double MAX_EXACT_INDEX = 1 << 24;
+    /** Collections tried before an allocation that does not fit gives up. */
+    private static final int GC_RETRIES = 3;
 
     private final ClEngine engine;
 
@@ -36,47 +53,110 @@ public final class ClBackend implements Backend {
         return engine;
     }
 
-    /** An arena range owned by one or more tensors (reshapes share it). */
+    /** An arena range of one engine, owned by one or more tensors (reshapes and casts share it). */
     static final class Buffer {
+        final ClEngine engine;
         final int offset;
         final int length;
 
-        Buffer(int offset, int length) {
+        Buffer(ClEngine engine, int offset, int length) {
+            this.engine = engine;
             this.offset = offset;
             this.length = length;
         }
     }
 
     private Tensor allocate(DType dtype, int[] shape) {
-        if (dtype != DType.F32) {
-            throw new IllegalArgumentException("the OpenCL backend holds F32 tensors only, not " + dtype);
+        if (dtype == DType.F64) {
+            throw new IllegalArgumentException("the OpenCL backend holds F32 tensors (and indices as floats), not " + dtype);
         }
         int n = Shape.numel(shape);
-        int off;
-        synchronized (engine) {
-            off = engine.arena().alloc(Math.max(n, 1));
-        }
-        Buffer b = new Buffer(off, n);
-        Tensor t = new Tensor(this, dtype, shape, b);
         ClArena arena = engine.arena();
+        int off = allocOffset(arena, Math.max(n, 1));
+        Buffer b = new Buffer(engine, off, n);
+        Tensor t = new Tensor(this, dtype, shape, b);
+        ClEngine e = engine;
         CLEANER.register(b, () -> {
-            synchronized (engine) {
+            synchronized (e) {
                 arena.free(off);
             }
         });
         return t;
     }
 
-    private static Buffer buf(Tensor t) {
-        if (!(t.storage() instanceof Buffer)) {
-            throw new IllegalArgumentException("tensor " + Shape.str(t.shape()) + " lives on backend '"
-                    + t.backend().name() + "', not on the OpenCL backend");
+    /**
+     * Allocates in the arena; when it is full, first lets the collector find unreachable tensors.
+     * NOTE: the Java heap does not feel arena pressure (a tensor object is a few bytes whatever its
+     * size on the device), so garbage can fill the arena long before a collection would run.
+     */
+    private int allocOffset(ClArena arena, int n) {
+        for (int attempt = 0; ; attempt++) {
+            synchronized (engine) {
+                try {
+                    return arena.alloc(n);
+                } catch (IllegalStateException full) {
+                    if (attempt == GC_RETRIES) {
+                        throw full;
+                    }
+                }
+            }
+            System.gc();
+            try {
+                Thread.sleep(10L << (2 * attempt)); // 10, 40, 160 ms for the cleaner thread to free ranges
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for arena space", e);
+            }
         }
-        return (Buffer) t.storage();
     }
 
+    /** The arena range of a tensor of this backend's engine (other backends and engines are refused). */
+    private Buffer buf(Tensor t) {
+        Object s = t.storage();
+        if (!(s instanceof Buffer) || ((Buffer) s).engine != engine) {
+            throw new IllegalArgumentException("tensor " + Shape.str(t.shape()) + " lives on backend '"
+                    + t.backend().name() + "', not on this OpenCL engine (" + name() + ")");
+        }
+        return (Buffer) s;
+    }
+
+    private int off(Tensor t) {
+        return buf(t).offset;
+    }
+
+    /**
+     * Keeps tensors reachable until their kernels have run: once only their int offsets are in use,
+     * the collector could otherwise free their ranges and a later allocation could reuse them.
+     */
+    private static void keep(Tensor a) {
+        Reference.reachabilityFence(a);
+    }
+
+    /** For ops added to {@link Backend} before their kernel exists: names the op. */
+    @SuppressWarnings("unused")
     private static UnsupportedOperationException notYet(String op) {
         return new UnsupportedOperationException("the OpenCL backend does not run '" + op + "' yet");
+    }
+
+    private static DType same(String op, Tensor a, Tensor b) {
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype() + " and " + b.dtype());
+        }
+        return a.dtype();
+    }
+
+    private static void requireIndex(String op, Tensor index) {
+        if (index.dtype() != DType.I32 && index.dtype() != DType.I64) {
+            throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
+        }
+    }
+
+    /** Integer dtypes store truncated values (as CpuBackend's rounding on store): truncates in place. */
+    private Tensor rounded(Tensor t) {
+        if (!t.dtype().isFloating() && t.numel() > 0) {
+            engine.trunc(off(t), off(t), t.numel());
+        }
+        return t;
     }
 
     // ---------------------------------------------------------------- transfers
@@ -88,11 +168,17 @@ public final class ClBackend implements Backend {
         }
         Tensor t = allocate(dtype, shape);
         float[] f = new float[data.length];
+        boolean index = !dtype.isFloating();
         for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
+            double v = dtype.round(data[i]);
+            if (index && Math.abs(v) > MAX_EXACT_INDEX) {
+                throw new IllegalArgumentException("fromHost: " + dtype + " value " + (long) v + " at " + i
+                        + " exceeds 2^24; the OpenCL backend holds index tensors as floats");
+            }
+            f[i] = (float) v;
         }
         if (f.length > 0) {
-            engine.upload(buf(t).offset, f);
+            engine.upload(off(t), f);
         }
         return t;
     }
@@ -115,175 +201,555 @@ public final class ClBackend implements Backend {
     public Tensor full(double value, DType dtype, int... shape) {
         Tensor t = allocate(dtype, shape);
         if (t.numel() > 0) {
-            engine.fill(buf(t).offset, t.numel(), (float) value);
+            engine.fill(off(t), t.numel(), (float) dtype.round(value));
         }
         return t;
     }
 
     @Override
     public Tensor cast(Tensor a, DType dtype) {
-        throw notYet("cast");
+        Buffer b = buf(a);
+        if (dtype == DType.F64) {
+            throw new IllegalArgumentException("the OpenCL backend holds F32 tensors (and indices as floats), not " + dtype);
+        }
+        if (a.dtype().isFloating() && !dtype.isFloating()) {
+            Tensor out = allocate(dtype, a.shape());
+            if (a.numel() > 0) {
+                engine.trunc(b.offset, off(out), a.numel());
+            }
+            keep(a);
+            return out;
+        }
+        // integers to F32, between integer types, or to the same type: the floats already hold the values
+        return new Tensor(this, dtype, a.shape(), b);
     }
 
-    // ---------------------------------------------------------------- on the device
+    // ---------------------------------------------------------------- elementwise
 
     @Override
     public Tensor binary(Binary op, Tensor a, Tensor b) {
-        if (!Shape.same(a.shape(), b.shape())) {
-            throw notYet(op.name().toLowerCase() + " with broadcasting " + Shape.str(a.shape()) + " and " + Shape.str(b.shape()));
-        }
-        Tensor out = allocate(a.dtype(), a.shape());
-        int n = a.numel();
-        switch (op) {
-            case ADD:
-                engine.add(buf(a).offset, buf(b).offset, buf(out).offset, n);
-                return out;
-            case MUL:
-                engine.mul(buf(a).offset, buf(b).offset, buf(out).offset, n);
-                return out;
-            default:
-                throw notYet(op.name().toLowerCase());
-        }
+        String name = op.name().toLowerCase();
+        DType dt = same(name, a, b);
+        int[] os = Shape.broadcast(name, a.shape(), b.shape());
+        Tensor out = allocate(dt, os);
+        engine.binary(op, off(a), Geometry.broadcastStrides(a.shape(), os), off(b),
+                Geometry.broadcastStrides(b.shape(), os), off(out), os);
+        keep(a);
+        keep(b);
+        return rounded(out);
     }
 
     @Override
     public Tensor unary(Unary op, Tensor a) {
-        if (op != Unary.RELU) {
-            throw notYet(op.name().toLowerCase());
-        }
         Tensor out = allocate(a.dtype(), a.shape());
-        engine.relu(buf(a).offset, buf(out).offset, a.numel());
-        return out;
+        engine.unary(op, off(a), off(out), a.numel());
+        keep(a);
+        return rounded(out);
     }
-
-    @Override
-    public Tensor sum(Tensor a, int[] dims, boolean keepDim) {
-        if (dims.length != a.rank()) {
-            throw notYet("sum over some dimensions");
-        }
-        int[] shape = new int[keepDim ? a.rank() : 0];
-        java.util.Arrays.fill(shape, 1);
-        Tensor out = allocate(a.dtype(), shape);
-        engine.sum(buf(a).offset, a.numel(), buf(out).offset);
-        return out;
-    }
-
-    @Override
-    public Tensor matmul(Tensor a, Tensor b) {
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw notYet("batched matmul");
-        }
-        if (a.size(1) != b.size(0)) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(a.shape()) + " and "
-                    + Shape.str(b.shape()));
-        }
-        Tensor out = allocate(a.dtype(), new int[] {a.size(0), b.size(1)});
-        engine.matmul(buf(a).offset, buf(b).offset, buf(out).offset, a.size(0), a.size(1), b.size(1));
-        return out;
-    }
-
-    @Override
-    public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
-        throw notYet("matmul with transposed operands");
-    }
-
-    @Override
-    public Tensor reshape(Tensor a, int... shape) {
-        if (Shape.numel(shape) != a.numel()) {
-            throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
-        }
-        return new Tensor(this, a.dtype(), shape, buf(a)); // shares the arena range
-    }
-
-    // ---------------------------------------------------------------- not on the device yet
 
     @Override
     public Tensor affine(Tensor a, double scale, double shift) {
-        throw notYet("affine");
+        Tensor out = allocate(a.dtype(), a.shape());
+        engine.affine(off(a), off(out), a.numel(), scale, shift);
+        keep(a);
+        return rounded(out);
     }
 
     @Override
     public Tensor pow(Tensor a, double p) {
-        throw notYet("pow");
+        Tensor out = allocate(a.dtype(), a.shape());
+        engine.pow(off(a), off(out), a.numel(), p);
+        keep(a);
+        return rounded(out);
     }
 
     @Override
     public Tensor clamp(Tensor a, double lo, double hi) {
-        throw notYet("clamp");
+        Tensor out = allocate(a.dtype(), a.shape());
+        engine.clamp(off(a), off(out), a.numel(), lo, hi);
+        keep(a);
+        return rounded(out);
     }
 
     @Override
     public Tensor inRange(Tensor a, double lo, double hi) {
-        throw notYet("inRange");
+        Tensor out = allocate(a.dtype(), a.shape());
+        engine.inRange(off(a), off(out), a.numel(), lo, hi);
+        keep(a);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- reductions and ordering
+
+    @Override
+    public Tensor sum(Tensor a, int[] dims, boolean keepDim) {
+        int[] s = a.shape();
+        boolean[] reduce = new boolean[s.length];
+        for (int dim : dims) {
+            int k = Shape.dim("sum", dim, s.length);
+            if (reduce[k]) {
+                throw new IllegalArgumentException("sum: dimension " + dim + " repeated");
+            }
+            reduce[k] = true;
+        }
+        int[] st = Shape.strides(s);
+        int kept = 0;
+        for (boolean r : reduce) {
+            kept += r ? 0 : 1;
+        }
+        int[] keptShape = new int[kept];
+        int[] keptStrides = new int[kept];
+        int[] redShape = new int[s.length - kept];
+        int[] redStrides = new int[s.length - kept];
+        int[] outShape = keepDim ? s.clone() : keptShape;
+        for (int i = 0, k = 0, r = 0; i < s.length; i++) {
+            if (reduce[i]) {
+                redShape[r] = s[i];
+                redStrides[r++] = st[i];
+                if (keepDim) {
+                    outShape[i] = 1;
+                }
+            } else {
+                keptShape[k] = s[i];
+                keptStrides[k++] = st[i];
+            }
+        }
+        Tensor out = allocate(a.dtype(), outShape);
+        engine.sumDims(off(a), keptShape, keptStrides, redShape, redStrides, off(out));
+        keep(a);
+        return out;
+    }
+
+    /** Sizes before, along and after dimension k: (outer, len, inner). */
+    private static int[] aroundDim(int[] s, int k) {
+        return new int[] {Shape.numel(Arrays.copyOfRange(s, 0, k)), s[k], Shape.numel(Arrays.copyOfRange(s, k + 1, s.length))};
     }
 
     @Override
     public Tensor argmax(Tensor a, int dim) {
-        throw notYet("argmax");
+        int[] s = a.shape();
+        int k = Shape.dim("argmax", dim, s.length);
+        int[] oli = aroundDim(s, k);
+        if (s[k] == 0 && oli[0] * oli[2] > 0) {
+            throw new IllegalArgumentException("argmax: dimension " + dim + " of " + Shape.str(s) + " is empty");
+        }
+        Tensor out = allocate(DType.I64, Shape.with(s, k, 1));
+        engine.argmax(off(a), oli[0], oli[1], oli[2], off(out));
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor argsort(Tensor a, int dim, boolean descending) {
-        throw notYet("argsort");
+        int[] s = a.shape();
+        int k = Shape.dim("argsort", dim, s.length);
+        int[] oli = aroundDim(s, k);
+        Tensor out = allocate(DType.I64, s);
+        engine.argsort(off(a), oli[0], oli[1], oli[2], descending, off(out));
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor chamferArgmin(Tensor pred, Tensor target) {
-        throw notYet("chamferArgmin");
+        same("chamferArgmin", pred, target);
+        int[] ps = pred.shape();
+        int[] ts = target.shape();
+        int r = ps.length;
+        if (r < 2 || ts.length < 2 || ps[r - 2] != ts[ts.length - 2] || ps[r - 1] != ts[ts.length - 1]) {
+            throw new IllegalArgumentException("chamferArgmin: pred " + Shape.str(ps) + " and target " + Shape.str(ts)
+                    + " need the same (C, N) in their last two dimensions");
+        }
+        int c = ps[r - 2];
+        int n = ps[r - 1];
+        int[] lead = Arrays.copyOf(ps, r - 2);
+        int[] tlead = Arrays.copyOf(ts, ts.length - 2);
+        if (!Shape.same(Shape.broadcast("chamferArgmin", lead, tlead), lead)) {
+            throw new IllegalArgumentException("chamferArgmin: target " + Shape.str(ts) + " must broadcast to pred " + Shape.str(ps));
+        }
+        int[] tst = Geometry.broadcastStrides(tlead, lead);
+        for (int i = 0; i < tst.length; i++) {
+            tst[i] *= c * n;
+        }
+        int[] os = Arrays.copyOf(lead, lead.length + 2);
+        os[lead.length] = 2;
+        os[lead.length + 1] = n;
+        Tensor out = allocate(DType.I64, os);
+        engine.chamferArgmin(off(pred), off(target), lead, tst, c, n, off(out));
+        keep(pred);
+        keep(target);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        DType dt = same("matmul", a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        if (as.length < 2 || bs.length < 2) {
+            throw new IllegalArgumentException("matmul: needs rank >= 2, got " + Shape.str(as) + " and " + Shape.str(bs));
+        }
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        if (bs[bs.length - 2] != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as) + " and " + Shape.str(bs));
+        }
+        int[] batchA = Arrays.copyOf(as, as.length - 2);
+        int[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] sa = Geometry.broadcastStrides(batchA, batch);
+        int[] sb = Geometry.broadcastStrides(batchB, batch);
+        for (int i = 0; i < batch.length; i++) {
+            sa[i] *= m * k;
+            sb[i] *= k * n;
+        }
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = m;
+        os[batch.length + 1] = n;
+        Tensor out = allocate(dt, os);
+        engine.matmul(off(a), sa, off(b), sb, batch, off(out), m, k, n);
+        keep(a);
+        keep(b);
+        return out;
+    }
+
+    /** Transposed operands are copied once on the device by the strided-copy kernel, then multiplied. */
+    @Override
+    public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        return matmul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b);
+    }
+
+    private Tensor swapLastTwo(Tensor t) {
+        int r = t.rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        perm[r - 2] = r - 1;
+        perm[r - 1] = r - 2;
+        return permute(t, perm);
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    @Override
+    public Tensor reshape(Tensor a, int... shape) {
+        int[] s = shape.clone();
+        int infer = -1;
+        int known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("reshape: more than one -1 in " + Shape.str(shape));
+                }
+                infer = i;
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            s[infer] = known == 0 ? 0 : a.numel() / known;
+        }
+        if (Shape.numel(s) != a.numel()) {
+            throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
+        }
+        return new Tensor(this, a.dtype(), s, buf(a)); // shares the arena range (tensors are immutable)
     }
 
     @Override
     public Tensor permute(Tensor a, int... perm) {
-        throw notYet("permute");
+        int[] s = a.shape();
+        if (perm.length != s.length) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " does not fit shape " + Shape.str(s));
+        }
+        boolean[] seen = new boolean[s.length];
+        int[] os = new int[s.length];
+        int[] st = Shape.strides(s);
+        int[] src = new int[s.length];
+        for (int i = 0; i < perm.length; i++) {
+            int p = Shape.dim("permute", perm[i], s.length);
+            if (seen[p]) {
+                throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " repeats a dimension");
+            }
+            seen[p] = true;
+            os[i] = s[p];
+            src[i] = st[p];
+        }
+        Tensor out = allocate(a.dtype(), os);
+        engine.stridedCopy(off(a), src, off(out), Shape.strides(os), os);
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor expand(Tensor a, int... shape) {
-        throw notYet("expand");
+        int[] s = a.shape();
+        if (shape.length < s.length) {
+            throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
+        }
+        int lead = shape.length - s.length;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] != 1 && s[i] != shape[i + lead]) {
+                throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
+            }
+        }
+        Tensor out = allocate(a.dtype(), shape);
+        engine.stridedCopy(off(a), Geometry.broadcastStrides(s, shape), off(out), Shape.strides(shape), shape);
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor concat(int dim, Tensor... parts) {
-        throw notYet("concat");
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("concat: no tensors");
+        }
+        int[] s0 = parts[0].shape();
+        int k = Shape.dim("concat", dim, s0.length);
+        int total = 0;
+        for (Tensor p : parts) {
+            int[] s = p.shape();
+            boolean ok = s.length == s0.length && p.dtype() == parts[0].dtype();
+            for (int i = 0; ok && i < s.length; i++) {
+                ok = i == k || s[i] == s0[i];
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("concat: " + Shape.str(s0) + " " + parts[0].dtype() + " and "
+                        + Shape.str(s) + " " + p.dtype() + " do not fit along dimension " + dim);
+            }
+            total += s[k];
+        }
+        int[] os = Shape.with(s0, k, total);
+        int[] ost = Shape.strides(os);
+        Tensor out = allocate(parts[0].dtype(), os);
+        int at = 0;
+        for (Tensor p : parts) {
+            int[] ps = p.shape();
+            engine.stridedCopy(off(p), Shape.strides(ps), off(out) + at * ost[k], ost, ps);
+            at += ps[k];
+            keep(p);
+        }
+        return out;
     }
 
     @Override
     public Tensor slice(Tensor a, int dim, int start, int end) {
-        throw notYet("slice");
+        int[] s = a.shape();
+        int k = Shape.dim("slice", dim, s.length);
+        if (start < 0 || end > s[k] || start > end) {
+            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") out of range for dimension "
+                    + dim + " of " + Shape.str(s));
+        }
+        int[] os = Shape.with(s, k, end - start);
+        int[] st = Shape.strides(s);
+        Tensor out = allocate(a.dtype(), os);
+        if (Shape.numel(os) > 0) {
+            engine.stridedCopy(off(a) + start * st[k], st, off(out), Shape.strides(os), os);
+        }
+        keep(a);
+        return out;
     }
 
     @Override
     public Tensor padSlice(Tensor a, int dim, int start, int fullSize) {
-        throw notYet("padSlice");
+        int[] s = a.shape();
+        int k = Shape.dim("padSlice", dim, s.length);
+        if (start < 0 || start + s[k] > fullSize) {
+            throw new IllegalArgumentException("padSlice: " + s[k] + " elements at " + start + " exceed size " + fullSize);
+        }
+        int[] os = Shape.with(s, k, fullSize);
+        int[] ost = Shape.strides(os);
+        Tensor out = full(0.0, a.dtype(), os);
+        if (a.numel() > 0) {
+            engine.stridedCopy(off(a), Shape.strides(s), off(out) + start * ost[k], ost, s);
+        }
+        keep(a);
+        return out;
     }
 
+    /** Checks gather/scatter index shapes: same rank, every non-{@code dim} size ≤ the data's. */
+    private static void checkIndex(String op, int[] data, int[] index, int k) {
+        boolean ok = data.length == index.length;
+        for (int i = 0; ok && i < data.length; i++) {
+            ok = i == k || index[i] <= data[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": index shape " + Shape.str(index) + " does not fit data shape "
+                    + Shape.str(data) + " along dimension " + k);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>NOTE: an index outside the dimension gives NaN here (CpuBackend throws): a kernel cannot
+     * throw, and the indices this project gathers with come from argsort/argmax/chamferArgmin.
+     */
     @Override
     public Tensor gather(Tensor a, int dim, Tensor index) {
-        throw notYet("gather");
+        requireIndex("gather", index);
+        int[] s = a.shape();
+        int[] is = index.shape();
+        int k = Shape.dim("gather", dim, s.length);
+        checkIndex("gather", s, is, k);
+        int[] st = Shape.strides(s);
+        int[] dataStrides = st.clone();
+        dataStrides[k] = 0;
+        Tensor out = allocate(a.dtype(), is);
+        engine.gather(off(a), dataStrides, st[k], s[k], off(index), is, off(out));
+        keep(a);
+        keep(index);
+        return out;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Deterministic without atomics: one work-item per output element collects its
+     * contributions in index order (the CPU's order) in double. When the index is smaller than
+     * {@code base} off the scattered dimension, or src differs from the index's shape, index and src
+     * are first copied into blocks of base's extent (index padded with −1, which never matches).
+     * NOTE: an index outside the dimension is ignored here (CpuBackend throws).
+     */
     @Override
     public Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
-        throw notYet("scatterAdd");
+        requireIndex("scatterAdd", index);
+        int[] s = base.shape();
+        int[] is = index.shape();
+        int k = Shape.dim("scatterAdd", dim, s.length);
+        checkIndex("scatterAdd", s, is, k);
+        checkIndex("scatterAdd", src.shape(), is, k);
+        same("scatterAdd", base, src);
+        int[] padded = Shape.with(s, k, is[k]);
+        Tensor idx = index;
+        Tensor vals = src;
+        if (!Shape.same(is, padded)) {
+            idx = full(-1.0, DType.F32, padded);
+            engine.stridedCopy(off(index), Shape.strides(is), off(idx), Shape.strides(padded), is);
+        }
+        if (!Shape.same(src.shape(), padded)) {
+            vals = full(0.0, src.dtype(), padded);
+            engine.stridedCopy(off(src), Shape.strides(src.shape()), off(vals), Shape.strides(padded), is);
+        }
+        int[] oli = aroundDim(s, k);
+        Tensor out = allocate(base.dtype(), s);
+        engine.scatterAdd(off(base), oli[0], oli[1], oli[2], off(idx), is[k], off(vals), off(out));
+        keep(base);
+        keep(index);
+        keep(src);
+        keep(idx);
+        keep(vals);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- images
+    // conv2d as im2col + a batched matmul with the weight broadcast over the batch; its gradients
+    // as the adjoint pieces (matmul with the transposed weight + col2im; im2col + matmul + a sum
+    // over the batch). Products are float fma chains, so results differ from the CPU's double
+    // accumulation by float rounding (ClBackendImageOpsTest states the bound).
+
+    private static int outSize(String op, int in, int kernel, int stride, int pad) {
+        int o = (in + 2 * pad - kernel) / stride + 1;
+        if (o <= 0) {
+            throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel
+                    + " with padding " + pad);
+        }
+        return o;
+    }
+
+    private static void checkConv(String op, int[] xs, int[] ws) {
+        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) {
+            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " and weight " + Shape.str(ws)
+                    + " do not fit (need (B, Cin, H, W) and (Cout, Cin, kh, kw))");
+        }
+    }
+
+    /** cols (B, Cin·kh·kw, Ho·Wo) of x (B, Cin, H, W). */
+    private Tensor im2col(Tensor x, int kh, int kw, int stride, int pad, int ho, int wo) {
+        int[] xs = x.shape();
+        Tensor cols = allocate(x.dtype(), new int[] {xs[0], xs[1] * kh * kw, ho * wo});
+        engine.im2col(off(x), xs[0], xs[1], xs[2], xs[3], kh, kw, stride, pad, ho, wo, off(cols));
+        keep(x);
+        return cols;
     }
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
-        throw notYet("conv2d");
+        DType dt = same("conv2d", x, w);
+        int[] xs = x.shape();
+        int[] ws = w.shape();
+        checkConv("conv2d", xs, ws);
+        int cout = ws[0];
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != cout)) {
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not fit weight " + Shape.str(ws));
+        }
+        int ho = outSize("conv2d", xs[2], ws[2], stride, pad);
+        int wo = outSize("conv2d", xs[3], ws[3], stride, pad);
+        Tensor cols = im2col(x, ws[2], ws[3], stride, pad, ho, wo);                  // (B, kk, P)
+        Tensor y = matmul(reshape(w, cout, ws[1] * ws[2] * ws[3]), cols);             // (B, Cout, P)
+        if (bias != null) {
+            y = binary(Binary.ADD, y, reshape(bias, cout, 1));
+        }
+        return reshape(y, xs[0], cout, ho, wo);
     }
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
-        throw notYet("conv2dBackwardInput");
+        same("conv2dBackwardInput", gy, w);
+        int[] ws = w.shape();
+        checkConv("conv2dBackwardInput", xShape, ws);
+        int b = xShape[0], cin = xShape[1], h = xShape[2], wd = xShape[3];
+        int cout = ws[0], kh = ws[2], kw = ws[3];
+        int ho = outSize("conv2dBackwardInput", h, kh, stride, pad);
+        int wo = outSize("conv2dBackwardInput", wd, kw, stride, pad);
+        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
+            throw new IllegalArgumentException("conv2dBackwardInput: gradient " + Shape.str(gy.shape()) + " does not fit output "
+                    + Shape.str(new int[] {b, cout, ho, wo}));
+        }
+        int kk = cin * kh * kw;
+        Tensor wt = permute(reshape(w, cout, kk), 1, 0);                              // (kk, Cout)
+        Tensor cols = matmul(wt, reshape(gy, b, cout, ho * wo));                      // (B, kk, P)
+        Tensor out = allocate(gy.dtype(), xShape);
+        engine.col2im(off(cols), b, cin, h, wd, kh, kw, stride, pad, ho, wo, off(out));
+        keep(cols);
+        return out;
     }
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
-        throw notYet("conv2dBackwardWeight");
+        same("conv2dBackwardWeight", x, gy);
+        int[] xs = x.shape();
+        checkConv("conv2dBackwardWeight", xs, wShape);
+        int b = xs[0], cin = xs[1];
+        int cout = wShape[0], kh = wShape[2], kw = wShape[3];
+        int ho = outSize("conv2dBackwardWeight", xs[2], kh, stride, pad);
+        int wo = outSize("conv2dBackwardWeight", xs[3], kw, stride, pad);
+        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
+            throw new IllegalArgumentException("conv2dBackwardWeight: gradient " + Shape.str(gy.shape()) + " does not fit output "
+                    + Shape.str(new int[] {b, cout, ho, wo}));
+        }
+        Tensor colsT = permute(im2col(x, kh, kw, stride, pad, ho, wo), 0, 2, 1);     // (B, P, kk)
+        Tensor perImage = matmul(reshape(gy, b, cout, ho * wo), colsT);               // (B, Cout, kk)
+        return reshape(sum(perImage, new int[] {0}, false), wShape);
     }
 
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
-        throw notYet("maxPool2dIndices");
+        int[] xs = x.shape();
+        if (xs.length != 4) {
+            throw new IllegalArgumentException("maxPool2d: input must be (B, C, H, W), got " + Shape.str(xs));
+        }
+        if (pad * 2 > k) {
+            throw new IllegalArgumentException("maxPool2d: padding " + pad + " must be at most half the kernel " + k);
+        }
+        int ho = outSize("maxPool2d", xs[2], k, stride, pad);
+        int wo = outSize("maxPool2d", xs[3], k, stride, pad);
+        Tensor out = allocate(DType.I64, new int[] {xs[0], xs[1], ho, wo});
+        engine.maxPoolIndices(off(x), xs[0] * xs[1], xs[2], xs[3], k, stride, pad, ho, wo, off(out));
+        keep(x);
+        return out;
     }
 }

@@ -16,6 +16,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Shape;
+
 /**
  * A device-resident compute engine over OpenCL (through Aparapi): one long-lived kernel, one
  * resident {@code float} arena addressed by int offsets, explicit uploads and downloads through
@@ -64,6 +67,15 @@ public final class ClEngine implements AutoCloseable {
     private final ClArena arena;
     private final int local;
     private long launches;
+    private long uploads;
+    private long downloads;
+    /** Per op code: launches and wall nanoseconds of execute (launch overhead included). */
+    private final long[] opLaunches = new long[OP_NAMES.length];
+    private final long[] opNanos = new long[OP_NAMES.length];
+    /** Names of the op codes, for {@link #profile()}. */
+    private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
+        "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES"};
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -274,6 +286,43 @@ public final class ClEngine implements AutoCloseable {
         return launches;
     }
 
+    /**
+     * Launches and wall time per op code since open or {@link #resetProfile()}, busiest first: one
+     * line per op, "name launches ms (µs/launch)". Times are of the synchronous execute call, so
+     * they include the launch overhead.
+     */
+    public synchronized String profile() {
+        Integer[] order = new Integer[OP_NAMES.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Long.compare(opNanos[y], opNanos[x]));
+        StringBuilder b = new StringBuilder();
+        for (int op : order) {
+            if (opLaunches[op] > 0) {
+                b.append(String.format(Locale.ROOT, "%-15s %8d launches %10.1f ms %9.1f us/launch%n", OP_NAMES[op],
+                        opLaunches[op], opNanos[op] / 1e6, opNanos[op] / 1e3 / opLaunches[op]));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Clears the counters of {@link #profile()}. */
+    public synchronized void resetProfile() {
+        java.util.Arrays.fill(opLaunches, 0);
+        java.util.Arrays.fill(opNanos, 0);
+    }
+
+    /** Calls of {@link #upload} so far (host to device). */
+    public synchronized long uploads() {
+        return uploads;
+    }
+
+    /** Calls of {@link #download} so far (device to host): what "no host round trips" is checked with. */
+    public synchronized long downloads() {
+        return downloads;
+    }
+
     // =============================================================================================
     // Transfers
 
@@ -281,6 +330,7 @@ public final class ClEngine implements AutoCloseable {
     public synchronized void upload(int dst, float[] src, int srcOff, int n) {
         checkHost("upload source", src, srcOff, n);
         checkRange("upload destination", dst, n);
+        uploads++;
         if (n <= SMALL_STAGING_FLOATS) {
             System.arraycopy(src, srcOff, kernel.ioSmall, 0, n);
             kernel.put(kernel.ioSmall);  // re-put before every use: the GC may have moved it
@@ -307,6 +357,7 @@ public final class ClEngine implements AutoCloseable {
     public synchronized void download(int src, float[] dst, int dstOff, int n) {
         checkHost("download destination", dst, dstOff, n);
         checkRange("download source", src, n);
+        downloads++;
         if (n <= SMALL_STAGING_FLOATS) {
             setCopy(EngineKernel.OP_COPY_OUT_SMALL, src, 0, n);
             launch(n);
@@ -395,20 +446,43 @@ public final class ClEngine implements AutoCloseable {
      * (k, n). Each out element is the fma chain over k, exactly as {@link EngineKernel#matmulReference}.
      */
     public synchronized void matmul(int a, boolean transA, int b, boolean transB, int out, int m, int k, int n) {
+        matmulBatched(a, transA, new int[0], b, transB, new int[0], new int[0], out, m, k, n);
+    }
+
+    /**
+     * Batched MATMUL: for every index p of {@code batch}, {@code out_p (m, n) = A_p (m, k) · B_p (k, n)}
+     * with {@code A_p} at {@code a + Σ p_d·aBatchStrides[d]} (0 broadcasts), B likewise, and
+     * {@code out_p} contiguous at {@code out + p·m·n} (out is (batch…, m, n) row-major). One launch;
+     * each element is the fma chain of {@link EngineKernel#matmulReference}.
+     */
+    public synchronized void matmul(int a, int[] aBatchStrides, int b, int[] bBatchStrides, int[] batch, int out,
+                                    int m, int k, int n) {
+        matmulBatched(a, false, aBatchStrides, b, false, bBatchStrides, batch, out, m, k, n);
+    }
+
+    private void matmulBatched(int a, boolean transA, int[] aBatchStrides, int b, boolean transB, int[] bBatchStrides,
+                               int[] batch, int out, int m, int k, int n) {
         if (m < 0 || k < 0 || n < 0) {
             throw new IllegalArgumentException("matmul sizes must be >= 0, got m=" + m + " k=" + k + " n=" + n);
         }
+        if (aBatchStrides.length != batch.length || bBatchStrides.length != batch.length) {
+            throw new IllegalArgumentException("matmul: batch strides do not fit batch " + Shape.str(batch));
+        }
+        int nb = Shape.numel(batch);
         int aSize = checkedProduct(m, k);
         int bSize = checkedProduct(k, n);
-        int outSize = checkedProduct(m, n);
-        checkRange("matmul A", a, aSize);
-        checkRange("matmul B", b, bSize);
+        int outSize = checkedProduct(nb, checkedProduct(m, n));
+        long aExtent = nb == 0 || aSize == 0 ? 0 : Geometry.extent(batch, aBatchStrides) - 1 + aSize;
+        long bExtent = nb == 0 || bSize == 0 ? 0 : Geometry.extent(batch, bBatchStrides) - 1 + bSize;
+        checkRange("matmul A", a, (int) Math.min(aExtent, Integer.MAX_VALUE));
+        checkRange("matmul B", b, (int) Math.min(bExtent, Integer.MAX_VALUE));
         checkRange("matmul output", out, outSize);
-        checkDisjoint("matmul (output vs A)", a, aSize, out, outSize);
-        checkDisjoint("matmul (output vs B)", b, bSize, out, outSize);
+        checkDisjoint("matmul (output vs A)", a, (int) aExtent, out, outSize);
+        checkDisjoint("matmul (output vs B)", b, (int) bExtent, out, outSize);
         if (outSize == 0) {
             return;
         }
+        Geometry g = Geometry.of(batch, aBatchStrides, bBatchStrides);
         kernel.op = EngineKernel.OP_MATMUL;
         kernel.srcA = a;
         kernel.srcB = b;
@@ -420,8 +494,359 @@ public final class ClEngine implements AutoCloseable {
         kernel.strideAp = transA ? m : 1;
         kernel.strideBp = transB ? 1 : n;
         kernel.strideBc = transB ? k : 1;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesB(g.strides[1]);
         long tiles = (long) ((m + EngineKernel.TILE - 1) / EngineKernel.TILE) * ((n + EngineKernel.TILE - 1) / EngineKernel.TILE);
-        launch((int) tiles);
+        long items = tiles * nb;
+        if (items > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matmul of " + nb + " batches of " + m + "x" + n + " needs too many work-items");
+        }
+        kernel.n = (int) items;
+        launch((int) items);
+    }
+
+    // =============================================================================================
+    // Strided and parameterised ops (what ClBackend builds the tensor op set from). Shapes are
+    // row-major; strides count floats and may be 0 (broadcast). Outputs are contiguous unless the
+    // method takes output strides. Each op is one launch.
+
+    /**
+     * BINARY with broadcasting: {@code out[i] = A(i) op B(i)} over the index space {@code shape}
+     * (out contiguous), A(i) = {@code arena[a + Σ i_d·aStrides[d]]}, B likewise. Computed in double
+     * and rounded once: F32 results equal {@code CpuBackend.binary}'s bit for bit.
+     */
+    public synchronized void binary(Backend.Binary op, int a, int[] aStrides, int b, int[] bStrides, int out, int[] shape) {
+        int n = Shape.numel(shape);
+        checkStrided("binary A", a, shape, aStrides);
+        checkStrided("binary B", b, shape, bStrides);
+        checkRange("binary output", out, n);
+        checkInputOutput("binary (A)", a, shape, aStrides, out, n);
+        checkInputOutput("binary (B)", b, shape, bStrides, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(shape, aStrides, bStrides);
+        kernel.op = EngineKernel.OP_BINARY;
+        kernel.code = binaryCode(op);
+        kernel.srcA = a;
+        kernel.srcB = b;
+        kernel.dst = out;
+        kernel.n = n;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesB(g.strides[1]);
+        launch(n);
+    }
+
+    /** UNARY: {@code out[i] = f(a[i])}, i &lt; n, computed in double and rounded once (see docs/gpu.md). */
+    public synchronized void unary(Backend.Unary op, int a, int out, int n) {
+        map(unaryCode(op), "unary " + op, a, out, n, 0.0, 0.0);
+    }
+
+    /** AFFINE: {@code out[i] = a[i]·scale + shift} in double, rounded once. */
+    public synchronized void affine(int a, int out, int n, double scale, double shift) {
+        map(EngineKernel.MAP_AFFINE, "affine", a, out, n, scale, shift);
+    }
+
+    /** POW: {@code out[i] = a[i]^p} in double ({@code a·a} for p = 2), rounded once. */
+    public synchronized void pow(int a, int out, int n, double p) {
+        map(EngineKernel.MAP_POW, "pow", a, out, n, p, 0.0);
+    }
+
+    /** CLAMP: {@code out[i] = Math.min(Math.max(a[i], lo), hi)} (Java's NaN and signed-zero rules). */
+    public synchronized void clamp(int a, int out, int n, double lo, double hi) {
+        map(EngineKernel.MAP_CLAMP, "clamp", a, out, n, lo, hi);
+    }
+
+    /** IN_RANGE: {@code out[i] = lo ≤ a[i] ≤ hi ? 1 : 0}. */
+    public synchronized void inRange(int a, int out, int n, double lo, double hi) {
+        map(EngineKernel.MAP_IN_RANGE, "inRange", a, out, n, lo, hi);
+    }
+
+    /** TRUNC: {@code out[i] = } a[i] rounded toward zero (NaN gives 0), the float-to-integer cast. */
+    public synchronized void trunc(int a, int out, int n) {
+        map(EngineKernel.MAP_TRUNC, "trunc", a, out, n, 0.0, 0.0);
+    }
+
+    /**
+     * STRIDED_COPY: for every index i of {@code shape}, {@code arena[out + Σ i_d·outStrides[d]] =
+     * arena[src + Σ i_d·srcStrides[d]]}. Output strides must not make two indices write one float
+     * (no 0 output strides); output and input must not overlap. Exact.
+     */
+    public synchronized void stridedCopy(int src, int[] srcStrides, int out, int[] outStrides, int[] shape) {
+        int n = Shape.numel(shape);
+        checkStrided("strided copy source", src, shape, srcStrides);
+        checkStrided("strided copy output", out, shape, outStrides);
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] > 1 && outStrides[d] == 0) {
+                throw new IllegalArgumentException("strided copy: output stride 0 on dimension " + d + " of "
+                        + Shape.str(shape) + " writes one float several times");
+            }
+        }
+        checkDisjoint("strided copy", src, (int) Geometry.extent(shape, srcStrides), out,
+                (int) Geometry.extent(shape, outStrides));
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(shape, srcStrides, outStrides);
+        kernel.op = EngineKernel.OP_STRIDED_COPY;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        setStridesO(g.strides[1]);
+        launch(n);
+    }
+
+    /**
+     * SUM over some dimensions: {@code out[o]} (contiguous over the kept index space
+     * {@code keptShape}) = the double sum, in row-major order of {@code reducedShape}, of
+     * {@code arena[a + Σ o_d·keptStrides[d] + Σ r_d·reducedStrides[d]]}, rounded once. An empty
+     * reduction gives +0. F32 results equal {@code CpuBackend.sum}'s bit for bit.
+     */
+    public synchronized void sumDims(int a, int[] keptShape, int[] keptStrides, int[] reducedShape, int[] reducedStrides,
+                                     int out) {
+        int n = Shape.numel(keptShape);
+        int r = Shape.numel(reducedShape);
+        long extent = r == 0 || n == 0 ? 0
+                : Geometry.extent(keptShape, keptStrides) + Geometry.extent(reducedShape, reducedStrides) - 1;
+        checkRange("sum input", a, (int) Math.min(extent, Integer.MAX_VALUE));
+        checkRange("sum output", out, n);
+        checkDisjoint("sum", a, (int) extent, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry kept = Geometry.of(keptShape, keptStrides);
+        Geometry red = Geometry.of(reducedShape, reducedStrides);
+        kernel.op = EngineKernel.OP_SUM_DIMS;
+        kernel.srcA = a;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.inner = r;
+        setSizes(kept.sizes);
+        setStridesA(kept.strides[0]);
+        int[] rs = red.sizes;
+        kernel.rz0 = rs[0];
+        kernel.rz1 = rs[1];
+        kernel.rz2 = rs[2];
+        kernel.rz3 = rs[3];
+        kernel.rz4 = rs[4];
+        kernel.rz5 = rs[5];
+        setStridesB(red.strides[0]);
+        launch(n);
+    }
+
+    // =============================================================================================
+    // Index ops. Index tensors hold integers as floats (exact below 2^24). Along the op's dimension
+    // the data is laid out (outer, len, inner): element (o, j, i) at o*len*inner + j*inner + i.
+
+    /** ARGMAX along the middle of (outer, len, inner): out (outer, inner) = first index of the maximum (NaN wins). */
+    public synchronized void argmax(int a, int outer, int len, int inner, int out) {
+        int n = checkedProduct(outer, inner);
+        checkRange("argmax input", a, checkedProduct(n, len));
+        checkRange("argmax output", out, n);
+        checkDisjoint("argmax", a, n * len, out, n);
+        if (n == 0 || len == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_ARGMAX, a, out, n, len, inner);
+        launch(n);
+    }
+
+    /**
+     * ARGSORT along the middle of (outer, len, inner), stable (equal values keep index order, in
+     * both directions; the order is Double.compare's): out (outer, len, inner) holds the indices.
+     */
+    public synchronized void argsort(int a, int outer, int len, int inner, boolean descending, int out) {
+        int n = checkedProduct(checkedProduct(outer, len), inner);
+        checkRange("argsort input", a, n);
+        checkRange("argsort output", out, n);
+        checkDisjoint("argsort", a, n, out, n);
+        if (n == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_ARGSORT, a, out, n, len, inner);
+        kernel.code = descending ? 1 : 0;
+        launch(n);
+    }
+
+    /**
+     * GATHER: for every index i of {@code indexShape} (the index at {@code index} and the output at
+     * {@code out}, both contiguous), {@code out[i] = arena[a + Σ i_d·dataStrides[d] + idx·strideK]}
+     * with {@code idx = index[i]}; dataStrides is 0 on the gathered dimension, strideK its stride and
+     * lenK its size. An index outside [0, lenK) gives NaN.
+     */
+    public synchronized void gather(int a, int[] dataStrides, int strideK, int lenK, int index, int[] indexShape, int out) {
+        int n = Shape.numel(indexShape);
+        if (dataStrides.length != indexShape.length) {
+            throw new IllegalArgumentException("gather: " + dataStrides.length + " strides for index shape " + Shape.str(indexShape));
+        }
+        long extent = n == 0 || lenK == 0 ? 0 : Geometry.extent(indexShape, dataStrides) + (long) (lenK - 1) * strideK;
+        checkRange("gather data", a, (int) Math.min(extent, Integer.MAX_VALUE));
+        checkRange("gather index", index, n);
+        checkRange("gather output", out, n);
+        checkDisjoint("gather (data)", a, (int) extent, out, n);
+        checkDisjoint("gather (index)", index, n, out, n);
+        if (n == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(indexShape, dataStrides);
+        kernel.op = EngineKernel.OP_GATHER;
+        kernel.srcA = a;
+        kernel.srcB = index;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.dimStride = strideK;
+        kernel.dimLen = lenK;
+        kernel.nanValue = Float.NaN;
+        setSizes(g.sizes);
+        setStridesA(g.strides[0]);
+        launch(n);
+    }
+
+    /**
+     * SCATTER_ADD without atomics: out (outer, len, inner) = base plus, for each (o, j, i) of the
+     * (outer, jLen, inner) index and src, {@code src[o, j, i]} added at {@code (o, index[o, j, i], i)};
+     * one work-item per output element adds its contributions in increasing j, in double, and rounds
+     * once. Indices outside [0, len) are ignored (CpuBackend throws).
+     */
+    public synchronized void scatterAdd(int base, int outer, int len, int inner, int index, int jLen, int src, int out) {
+        int n = checkedProduct(checkedProduct(outer, len), inner);
+        int m = checkedProduct(checkedProduct(outer, jLen), inner);
+        checkRange("scatterAdd base", base, n);
+        checkRange("scatterAdd index", index, m);
+        checkRange("scatterAdd src", src, m);
+        checkRange("scatterAdd output", out, n);
+        checkDisjoint("scatterAdd (base)", base, n, out, n);
+        checkDisjoint("scatterAdd (index)", index, m, out, n);
+        checkDisjoint("scatterAdd (src)", src, m, out, n);
+        if (n == 0) {
+            return;
+        }
+        setAlongDim(EngineKernel.OP_SCATTER_ADD, base, out, n, len, inner);
+        kernel.srcB = index;
+        kernel.srcC = src;
+        kernel.jLen = jLen;
+        launch(n);
+    }
+
+    /**
+     * CHAMFER_ARGMIN: pred (lead…, c, n) contiguous at {@code pred}; the target block (c, n) of lead
+     * index s at {@code target + Σ s_d·targetLeadStrides[d]} (0 broadcasts); out (lead…, 2, n): row 0
+     * holds argmin_i d(i, j) for each j, row 1 argmin_j d(i, j) for each i, with d the mean over
+     * channels of Huber (β = 1) in double; the first minimum wins ties.
+     */
+    public synchronized void chamferArgmin(int pred, int target, int[] lead, int[] targetLeadStrides, int c, int n, int out) {
+        int m = Shape.numel(lead);
+        int block = checkedProduct(c, n);
+        int outSize = checkedProduct(m, 2 * n);
+        checkRange("chamferArgmin pred", pred, checkedProduct(m, block));
+        long tExtent = m == 0 || block == 0 ? 0 : Geometry.extent(lead, targetLeadStrides) - 1 + block;
+        checkRange("chamferArgmin target", target, (int) Math.min(tExtent, Integer.MAX_VALUE));
+        checkRange("chamferArgmin output", out, outSize);
+        checkDisjoint("chamferArgmin (pred)", pred, m * block, out, outSize);
+        checkDisjoint("chamferArgmin (target)", target, (int) tExtent, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        Geometry g = Geometry.of(lead, targetLeadStrides);
+        kernel.op = EngineKernel.OP_CHAMFER_ARGMIN;
+        kernel.srcA = pred;
+        kernel.srcB = target;
+        kernel.dst = out;
+        kernel.n = outSize;
+        kernel.dimLen = n;
+        kernel.chans = c;
+        kernel.p0 = Double.POSITIVE_INFINITY;
+        kernel.p1 = 1.0 / c;
+        setSizes(g.sizes);
+        setStridesB(g.strides[0]);
+        launch(outSize);
+    }
+
+    // =============================================================================================
+    // Images: x (b, c, h, w) row-major; a kh x kw kernel at stride and zero padding gives ho x wo
+    // positions P; cols (b, c·kh·kw, P) with rows (channel, ky, kx).
+
+    /** IM2COL: cols (b, c·kh·kw, ho·wo) at {@code out} from x (b, c, h, w) at {@code x}; padding reads 0. Exact. */
+    public synchronized void im2col(int x, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("im2col", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("im2col input", x, xSize);
+        checkRange("im2col output", out, colSize);
+        checkDisjoint("im2col", x, xSize, out, colSize);
+        if (colSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_IM2COL, x, out, colSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(colSize);
+    }
+
+    /**
+     * COL2IM, IM2COL's adjoint: x (b, c, h, w) at {@code out} = for each pixel the sum of the cols
+     * entries copied from it, in double and (ky, kx) order, rounded once. Deterministic, no atomics.
+     */
+    public synchronized void col2im(int cols, int b, int c, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo,
+                                    int out) {
+        int xSize = checkedProduct(checkedProduct(b, c), checkedProduct(h, w));
+        int colSize = checkedProduct(checkedProduct(b, checkedProduct(c, kh * kw)), checkedProduct(ho, wo));
+        checkImage("col2im", stride, pad, h, w, kh, kw, ho, wo);
+        checkRange("col2im input", cols, colSize);
+        checkRange("col2im output", out, xSize);
+        checkDisjoint("col2im", cols, colSize, out, xSize);
+        if (xSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_COL2IM, cols, out, xSize, c, h, w, kh, kw, stride, pad, ho, wo);
+        launch(xSize);
+    }
+
+    /**
+     * MAXPOOL_INDICES: for {@code planes} planes (h, w) at {@code x}, out (planes, ho, wo) = the
+     * in-plane index of each k x k window's maximum (first wins ties, NaN wins, padding never).
+     */
+    public synchronized void maxPoolIndices(int x, int planes, int h, int w, int k, int stride, int pad, int ho, int wo,
+                                            int out) {
+        int xSize = checkedProduct(planes, checkedProduct(h, w));
+        int outSize = checkedProduct(planes, checkedProduct(ho, wo));
+        checkImage("maxPool", stride, pad, h, w, k, k, ho, wo);
+        checkRange("maxPool input", x, xSize);
+        checkRange("maxPool output", out, outSize);
+        checkDisjoint("maxPool", x, xSize, out, outSize);
+        if (outSize == 0) {
+            return;
+        }
+        setImage(EngineKernel.OP_MAXPOOL_INDICES, x, out, outSize, 1, h, w, k, k, stride, pad, ho, wo);
+        launch(outSize);
+    }
+
+    private static void checkImage(String op, int stride, int pad, int h, int w, int kh, int kw, int ho, int wo) {
+        if (stride < 1 || pad < 0 || kh < 1 || kw < 1 || ho != (h + 2 * pad - kh) / stride + 1
+                || wo != (w + 2 * pad - kw) / stride + 1 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException(op + ": output " + ho + "x" + wo + " does not follow from input " + h + "x"
+                    + w + ", kernel " + kh + "x" + kw + ", stride " + stride + ", padding " + pad);
+        }
+    }
+
+    private void setImage(int op, int src, int out, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
+                          int ho, int wo) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.chans = c;
+        kernel.imgH = h;
+        kernel.imgW = w;
+        kernel.kerH = kh;
+        kernel.kerW = kw;
+        kernel.convStride = stride;
+        kernel.convPad = pad;
+        kernel.outH = ho;
+        kernel.outW = wo;
     }
 
     // =============================================================================================
@@ -465,6 +890,112 @@ public final class ClEngine implements AutoCloseable {
         launch(n);
     }
 
+    private void map(int code, String name, int a, int out, int n, double p0, double p1) {
+        checkRange(name + " input", a, n);
+        checkRange(name + " output", out, n);
+        checkSameOrDisjoint(name, a, out, n);
+        kernel.op = EngineKernel.OP_MAP;
+        kernel.code = code;
+        kernel.srcA = a;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.p0 = p0;
+        kernel.p1 = p1;
+        launch(n);
+    }
+
+    private static int binaryCode(Backend.Binary op) {
+        switch (op) {
+            case ADD: return EngineKernel.BIN_ADD;
+            case SUB: return EngineKernel.BIN_SUB;
+            case MUL: return EngineKernel.BIN_MUL;
+            case DIV: return EngineKernel.BIN_DIV;
+            default: throw new IllegalArgumentException("unknown binary op " + op);
+        }
+    }
+
+    private static int unaryCode(Backend.Unary op) {
+        switch (op) {
+            case NEG: return EngineKernel.MAP_NEG;
+            case EXP: return EngineKernel.MAP_EXP;
+            case LOG: return EngineKernel.MAP_LOG;
+            case SQRT: return EngineKernel.MAP_SQRT;
+            case ABS: return EngineKernel.MAP_ABS;
+            case RELU: return EngineKernel.MAP_RELU;
+            case SIGMOID: return EngineKernel.MAP_SIGMOID;
+            case TANH: return EngineKernel.MAP_TANH;
+            case SIGN: return EngineKernel.MAP_SIGN;
+            case STEP: return EngineKernel.MAP_STEP;
+            case SMOOTH_L1: return EngineKernel.MAP_SMOOTH_L1;
+            default: throw new IllegalArgumentException("unknown unary op " + op);
+        }
+    }
+
+    private void setSizes(int[] s) {
+        kernel.sz0 = s[0];
+        kernel.sz1 = s[1];
+        kernel.sz2 = s[2];
+        kernel.sz3 = s[3];
+        kernel.sz4 = s[4];
+        kernel.sz5 = s[5];
+    }
+
+    private void setStridesA(int[] t) {
+        kernel.sa0 = t[0];
+        kernel.sa1 = t[1];
+        kernel.sa2 = t[2];
+        kernel.sa3 = t[3];
+        kernel.sa4 = t[4];
+        kernel.sa5 = t[5];
+    }
+
+    private void setStridesB(int[] t) {
+        kernel.sb0 = t[0];
+        kernel.sb1 = t[1];
+        kernel.sb2 = t[2];
+        kernel.sb3 = t[3];
+        kernel.sb4 = t[4];
+        kernel.sb5 = t[5];
+    }
+
+    private void setStridesO(int[] t) {
+        kernel.so0 = t[0];
+        kernel.so1 = t[1];
+        kernel.so2 = t[2];
+        kernel.so3 = t[3];
+        kernel.so4 = t[4];
+        kernel.so5 = t[5];
+    }
+
+    /** A strided operand over {@code shape} must stay inside the usable arena. */
+    private void checkStrided(String what, int offset, int[] shape, int[] strides) {
+        if (strides.length != shape.length) {
+            throw new IllegalArgumentException(what + ": " + strides.length + " strides for shape " + Shape.str(shape));
+        }
+        long extent = Geometry.extent(shape, strides);
+        if (extent > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + ": spans " + extent + " floats, more than any arena");
+        }
+        checkRange(what, offset, (int) extent);
+    }
+
+    /** An input may be the output itself (same offset, read contiguously) or lie apart from it. */
+    private static void checkInputOutput(String op, int in, int[] shape, int[] strides, int out, int n) {
+        if (in == out && java.util.Arrays.equals(strides, Shape.strides(shape))) {
+            return;
+        }
+        checkDisjoint(op, in, (int) Geometry.extent(shape, strides), out, n);
+    }
+
+    private void setAlongDim(int op, int src, int out, int n, int len, int inner) {
+        kernel.op = op;
+        kernel.srcA = src;
+        kernel.dst = out;
+        kernel.n = n;
+        kernel.dimLen = len;
+        kernel.dimStride = inner;
+    }
+
     private void setCopy(int op, int src, int dst, int n) {
         kernel.op = op;
         kernel.srcA = src;
@@ -492,7 +1023,13 @@ public final class ClEngine implements AutoCloseable {
         }
         int global = (int) ((items + (long) local - 1) / local * local);
         kernel.groupSize = local;
+        long t0 = System.nanoTime();
         kernel.execute(Range.create(global, local));
+        int op = kernel.op;
+        if (op > 0 && op < OP_NAMES.length) {
+            opNanos[op] += System.nanoTime() - t0;
+            opLaunches[op]++;
+        }
         launches++;
         Device target = kernel.getTargetDevice();
         if (!(target instanceof OpenCLDevice) || ((OpenCLDevice) target).getDeviceId() != device.getDeviceId()) {

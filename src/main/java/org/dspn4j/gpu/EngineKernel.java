@@ -13,9 +13,15 @@ import com.aparapi.Kernel;
  * {@code new}; never write a scalar field; each op body in its own method (inline loops in a long
  * if/else chain crash Aparapi's decompiler); {@code static final int} constants only.
  *
- * <p>Next to each op method sits its plain-Java reference ({@code static ...Reference} over
- * {@code float[]}). The references are normative: {@code EngineKernelTest} ties each op to its
- * reference, bit for bit.
+ * <p>Next to the transfer, FILL, ADD/MUL/RELU, SUM and MATMUL methods sits a plain-Java reference
+ * ({@code static ...Reference} over {@code float[]}), normative for those ops: {@code EngineKernelTest}
+ * ties each to it, bit for bit. The tensor ops added for {@code ClBackend} (BINARY … CHAMFER_ARGMIN)
+ * have {@code CpuBackend}'s op of the same name as their reference: they compute what it computes
+ * (in double, rounded once to float, in the same order), and {@code ClBackendOpsTest} ties each to
+ * it, bit for bit except where its Javadoc says otherwise.
+ *
+ * <p>Index tensors are floats holding exact integers (below 2^24); index ops read them with
+ * {@code (int)} after checking, and write them as floats.
  *
  * <p>Launch geometry (set by {@link ClEngine}): 1-D, global size a multiple of the local size
  * {@link #groupSize}; items past the end of the op's range do nothing.
@@ -36,6 +42,47 @@ final class EngineKernel extends Kernel {
     static final int OP_RELU = 9;
     static final int OP_SUM = 10;
     static final int OP_MATMUL = 11;
+    static final int OP_BINARY = 12;
+    static final int OP_MAP = 13;
+    static final int OP_STRIDED_COPY = 14;
+    static final int OP_SUM_DIMS = 15;
+    static final int OP_ARGMAX = 16;
+    static final int OP_ARGSORT = 17;
+    static final int OP_GATHER = 18;
+    static final int OP_SCATTER_ADD = 19;
+    static final int OP_CHAMFER_ARGMIN = 20;
+    static final int OP_IM2COL = 21;
+    static final int OP_COL2IM = 22;
+    static final int OP_MAXPOOL_INDICES = 23;
+
+    // Sub-codes of OP_BINARY (the value of #code): Backend.Binary's order.
+    static final int BIN_ADD = 0;
+    static final int BIN_SUB = 1;
+    static final int BIN_MUL = 2;
+    static final int BIN_DIV = 3;
+
+    // Sub-codes of OP_MAP: 0..10 are Backend.Unary's order, then the parameterised maps.
+    static final int MAP_NEG = 0;
+    static final int MAP_EXP = 1;
+    static final int MAP_LOG = 2;
+    static final int MAP_SQRT = 3;
+    static final int MAP_ABS = 4;
+    static final int MAP_RELU = 5;
+    static final int MAP_SIGMOID = 6;
+    static final int MAP_TANH = 7;
+    static final int MAP_SIGN = 8;
+    static final int MAP_STEP = 9;
+    static final int MAP_SMOOTH_L1 = 10;
+    /** x * p0 + p1. */
+    static final int MAP_AFFINE = 11;
+    /** x^p0 (x * x when p0 = 2). */
+    static final int MAP_POW = 12;
+    /** Java's Math.min(Math.max(x, p0), p1). */
+    static final int MAP_CLAMP = 13;
+    /** 1 where p0 <= x <= p1, else 0. */
+    static final int MAP_IN_RANGE = 14;
+    /** Truncation toward zero (cast to an integer dtype); NaN gives 0. */
+    static final int MAP_TRUNC = 15;
 
     /** Largest local (work-group) size used, and the length of the {@link #partial} local buffer. */
     static final int MAX_LOCAL = 256;
@@ -83,6 +130,40 @@ final class EngineKernel extends Kernel {
      * NOTE: field names become OpenCL identifiers: no OpenCL C keywords ({@code local}, {@code global}...).
      */
     int groupSize;
+    /** Sub-code of OP_BINARY / OP_MAP. */
+    int code;
+    /** Double parameters of OP_MAP (scale/shift, exponent, bounds). */
+    double p0;
+    double p1;
+    /**
+     * Index space of the strided ops ({@link Geometry}): sizes sz0..sz5 (sz0 outermost), and the
+     * strides of operand A (sa), operand B (sb) and the output (so). OP_SUM_DIMS walks its reduced
+     * dimensions over rz0..rz5 with strides sb.
+     */
+    int sz0, sz1, sz2, sz3, sz4, sz5;
+    int sa0, sa1, sa2, sa3, sa4, sa5;
+    int sb0, sb1, sb2, sb3, sb4, sb5;
+    int so0, so1, so2, so3, so4, so5;
+    int rz0, rz1, rz2, rz3, rz4, rz5;
+    /** Index ops along one dimension of a (outer, dimLen, dimStride) layout. */
+    int dimLen;
+    int dimStride;
+    /** SCATTER_ADD: size of the index along the scattered dimension; third input (src). */
+    int jLen;
+    int srcC;
+    /** CHAMFER_ARGMIN: channels C. */
+    int chans;
+    /** Image ops: input (chans, imgH, imgW) planes, kernel kerH x kerW, stride, padding, output outH x outW. */
+    int imgH;
+    int imgW;
+    int kerH;
+    int kerW;
+    int convStride;
+    int convPad;
+    int outH;
+    int outW;
+    /** GATHER's value for an index out of range (NaN; a field because Aparapi cannot emit a NaN literal). */
+    float nanValue;
 
     EngineKernel(int arenaFloats, int ioFloats, int ioSmallFloats) {
         this.arena = new float[arenaFloats];
@@ -114,6 +195,30 @@ final class EngineKernel extends Kernel {
             sum();
         } else if (op == OP_MATMUL) {
             matmul();
+        } else if (op == OP_BINARY) {
+            binary();
+        } else if (op == OP_MAP) {
+            map();
+        } else if (op == OP_STRIDED_COPY) {
+            stridedCopy();
+        } else if (op == OP_SUM_DIMS) {
+            sumDims();
+        } else if (op == OP_ARGMAX) {
+            argmax();
+        } else if (op == OP_ARGSORT) {
+            argsort();
+        } else if (op == OP_GATHER) {
+            gather();
+        } else if (op == OP_SCATTER_ADD) {
+            scatterAdd();
+        } else if (op == OP_CHAMFER_ARGMIN) {
+            chamferArgmin();
+        } else if (op == OP_IM2COL) {
+            im2col();
+        } else if (op == OP_COL2IM) {
+            col2im();
+        } else if (op == OP_MAXPOOL_INDICES) {
+            maxPoolIndices();
         }
     }
 
@@ -302,29 +407,37 @@ final class EngineKernel extends Kernel {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // MATMUL: C (rows, cols) = A (rows, inner) . B (inner, cols), C row-major contiguous at dst,
-    // A and B addressed through strides (so A or B may be read transposed). Each work-item owns a
-    // 4x4 tile of C in 16 registers: item t -> tile row t / tilesC, tile column t % tilesC.
+    // MATMUL, batched: for each batch index b over sizes sz (broadcast batch strides sa for A, sb for
+    // B), C_b (rows, cols) = A_b (rows, inner) . B_b (inner, cols), C_b row-major contiguous at
+    // dst + b*rows*cols, A and B addressed through strides (so A or B may be read transposed). n =
+    // batches * tiles work-items; each owns a 4x4 tile of one C_b in 16 registers: tile t -> tile
+    // row t / tilesC, tile column t % tilesC.
     // Each C element is the fma chain acc = fma(A(r,p), B(p,c), acc), p = 0..inner-1, from 0f:
     // bit-identical to matmulReference (OpenCL's fma is correctly rounded, like Math.fma).
     // Rows/columns past the edge are clamped on load and skipped on store.
 
     private void matmul() {
         int tilesC = (cols + TILE - 1) / TILE;
-        int t = getGlobalId();
-        if (t < tilesC * ((rows + TILE - 1) / TILE)) {
+        int tiles = tilesC * ((rows + TILE - 1) / TILE);
+        int g = getGlobalId();
+        if (g < n) {
+            int batch = g / tiles;
+            int t = g % tiles;
+            int aBase = srcA + offsetOf(batch, sa0, sa1, sa2, sa3, sa4, sa5);
+            int bBase = srcB + offsetOf(batch, sb0, sb1, sb2, sb3, sb4, sb5);
+            int cBase = dst + batch * rows * cols;
             int r0 = (t / tilesC) * TILE;
             int c0 = (t % tilesC) * TILE;
             int lastR = rows - 1;
             int lastC = cols - 1;
-            int ra0 = srcA + min(r0, lastR) * strideAr;
-            int ra1 = srcA + min(r0 + 1, lastR) * strideAr;
-            int ra2 = srcA + min(r0 + 2, lastR) * strideAr;
-            int ra3 = srcA + min(r0 + 3, lastR) * strideAr;
-            int cb0 = srcB + min(c0, lastC) * strideBc;
-            int cb1 = srcB + min(c0 + 1, lastC) * strideBc;
-            int cb2 = srcB + min(c0 + 2, lastC) * strideBc;
-            int cb3 = srcB + min(c0 + 3, lastC) * strideBc;
+            int ra0 = aBase + min(r0, lastR) * strideAr;
+            int ra1 = aBase + min(r0 + 1, lastR) * strideAr;
+            int ra2 = aBase + min(r0 + 2, lastR) * strideAr;
+            int ra3 = aBase + min(r0 + 3, lastR) * strideAr;
+            int cb0 = bBase + min(c0, lastC) * strideBc;
+            int cb1 = bBase + min(c0 + 1, lastC) * strideBc;
+            int cb2 = bBase + min(c0 + 2, lastC) * strideBc;
+            int cb3 = bBase + min(c0 + 3, lastC) * strideBc;
             float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
             float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
             float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
@@ -357,17 +470,17 @@ final class EngineKernel extends Kernel {
                 c32 = fma(a3, b2, c32);
                 c33 = fma(a3, b3, c33);
             }
-            storeRow(r0, c0, c00, c01, c02, c03);
-            storeRow(r0 + 1, c0, c10, c11, c12, c13);
-            storeRow(r0 + 2, c0, c20, c21, c22, c23);
-            storeRow(r0 + 3, c0, c30, c31, c32, c33);
+            storeRow(cBase, r0, c0, c00, c01, c02, c03);
+            storeRow(cBase, r0 + 1, c0, c10, c11, c12, c13);
+            storeRow(cBase, r0 + 2, c0, c20, c21, c22, c23);
+            storeRow(cBase, r0 + 3, c0, c30, c31, c32, c33);
         }
     }
 
     /** Stores the in-range part of one tile row of C. */
-    private void storeRow(int r, int c0, float v0, float v1, float v2, float v3) {
+    private void storeRow(int cBase, int r, int c0, float v0, float v1, float v2, float v3) {
         if (r < rows) {
-            int o = dst + r * cols + c0;
+            int o = cBase + r * cols + c0;
             if (c0 < cols) {
                 arena[o] = v0;
             }
@@ -397,6 +510,467 @@ final class EngineKernel extends Kernel {
                 }
                 c[co + r * cols + col] = acc;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Index decomposition shared by the strided ops: flat index i over sizes sz0..sz5 (row-major,
+    // sz5 innermost) -> sum of i_d * t_d. Plain-Java twin: Geometry.offsetOf.
+
+    private int offsetOf(int i, int t0, int t1, int t2, int t3, int t4, int t5) {
+        int r = i;
+        int off = (r % sz5) * t5;
+        r = r / sz5;
+        off = off + (r % sz4) * t4;
+        r = r / sz4;
+        off = off + (r % sz3) * t3;
+        r = r / sz3;
+        off = off + (r % sz2) * t2;
+        r = r / sz2;
+        off = off + (r % sz1) * t1;
+        r = r / sz1;
+        return off + r * t0;
+    }
+
+    /** The same over the reduced sizes rz0..rz5 of OP_SUM_DIMS. */
+    private int offsetOfReduced(int i, int t0, int t1, int t2, int t3, int t4, int t5) {
+        int r = i;
+        int off = (r % rz5) * t5;
+        r = r / rz5;
+        off = off + (r % rz4) * t4;
+        r = r / rz4;
+        off = off + (r % rz3) * t3;
+        r = r / rz3;
+        off = off + (r % rz2) * t2;
+        r = r / rz2;
+        off = off + (r % rz1) * t1;
+        r = r / rz1;
+        return off + r * t0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // BINARY with numpy broadcasting: out[dst + i] = A[srcA + off_a(i)] (op) B[srcB + off_b(i)], i < n,
+    // out contiguous. Computed in double and rounded once to float: for + - * / of floats this is
+    // the correctly rounded float result (double has more than 2·24 + 2 bits), exactly what
+    // CpuBackend stores for F32. Reference: CpuBackend.binary.
+
+    private void binary() {
+        int i = getGlobalId();
+        if (i < n) {
+            double x = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
+            double y = arena[srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5)];
+            double r = 0.0;
+            if (code == BIN_ADD) {
+                r = x + y;
+            } else if (code == BIN_SUB) {
+                r = x - y;
+            } else if (code == BIN_MUL) {
+                r = x * y;
+            } else {
+                r = x / y;
+            }
+            arena[dst + i] = (float) r;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // MAP: out[dst + i] = f(arena[srcA + i]), i < n, contiguous; f chosen by #code, computed in
+    // double (Aparapi's double exp/log/tanh/pow are OpenCL's double builtins) and rounded once to
+    // float. Reference: CpuBackend.unary / affine / pow / clamp / inRange / cast.
+
+    private void map() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + i] = (float) mapValue(arena[srcA + i]);
+        }
+    }
+
+    private double mapValue(double v) {
+        double r = 0.0;
+        if (code == MAP_NEG) {
+            r = -v;
+        } else if (code == MAP_EXP) {
+            r = exp(v);
+        } else if (code == MAP_LOG) {
+            r = log(v);
+        } else if (code == MAP_SQRT) {
+            r = sqrt(v);
+        } else if (code == MAP_ABS) {
+            r = abs(v);
+        } else if (code == MAP_RELU) {
+            r = v > 0.0 ? v : 0.0;
+        } else if (code == MAP_SIGMOID) {
+            r = sigmoid(v);
+        } else if (code == MAP_TANH) {
+            r = tanh(v);
+        } else if (code == MAP_SIGN) {
+            r = sign(v);
+        } else if (code == MAP_STEP) {
+            r = v > 0.0 ? 1.0 : 0.0;
+        } else if (code == MAP_SMOOTH_L1) {
+            r = smoothL1(v);
+        } else if (code == MAP_AFFINE) {
+            r = v * p0 + p1;
+        } else if (code == MAP_POW) {
+            r = p0 == 2.0 ? v * v : pow(v, p0);
+        } else if (code == MAP_CLAMP) {
+            r = javaMin(javaMax(v, p0), p1);
+        } else if (code == MAP_IN_RANGE) {
+            r = v >= p0 && v <= p1 ? 1.0 : 0.0;
+        } else if (code == MAP_TRUNC) {
+            r = trunc(v);
+        }
+        return r;
+    }
+
+    /** Logistic function, split at 0 so that exp never overflows (as CpuBackend). */
+    private double sigmoid(double v) {
+        double r = 0.0;
+        if (v >= 0.0) {
+            r = 1.0 / (1.0 + exp(-v));
+        } else {
+            double e = exp(v);
+            r = e / (1.0 + e);
+        }
+        return r;
+    }
+
+    /** Math.signum: -1, +1, and ±0 and NaN unchanged. */
+    private double sign(double v) {
+        double r = v;
+        if (v > 0.0) {
+            r = 1.0;
+        } else if (v < 0.0) {
+            r = -1.0;
+        }
+        return r;
+    }
+
+    /** Huber with beta = 1: r²/2 for |r| < 1, else |r| - 1/2. */
+    private double smoothL1(double v) {
+        double a = abs(v);
+        double r = a - 0.5;
+        if (a < 1.0) {
+            r = 0.5 * v * v;
+        }
+        return r;
+    }
+
+    /** Toward zero, NaN -> 0, as Java's (long) cast (values beyond 2^24 are not exact in float anyway). */
+    private double trunc(double v) {
+        double r = 0.0;
+        if (v > 0.0) {
+            r = floor(v);
+        } else if (v < 0.0) {
+            r = 0.0 - floor(-v);  // not ceil(v): that gives -0.0 for -1 < v < 0, Java's cast gives 0
+        }
+        return r;
+    }
+
+    /** java.lang.Math.max, NaN and signed zeros included (OpenCL's fmax differs on both). */
+    private double javaMax(double a, double b) {
+        double r = b;
+        if (a != a) {
+            r = a;
+        } else if (a == 0.0 && b == 0.0 && 1.0 / a < 0.0) {
+            r = b;
+        } else if (a >= b) {
+            r = a;
+        }
+        return r;
+    }
+
+    /** java.lang.Math.min, NaN and signed zeros included. */
+    private double javaMin(double a, double b) {
+        double r = b;
+        if (a != a) {
+            r = a;
+        } else if (a == 0.0 && b == 0.0 && 1.0 / b < 0.0) {
+            r = b;
+        } else if (a <= b) {
+            r = a;
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // STRIDED_COPY: arena[dst + off_o(i)] = arena[srcA + off_a(i)], i < n. Covers permute, expand,
+    // slice, and (with output strides of the larger tensor) concat and padSlice. Exact.
+
+    private void stridedCopy() {
+        int i = getGlobalId();
+        if (i < n) {
+            arena[dst + offsetOf(i, so0, so1, so2, so3, so4, so5)] = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // SUM_DIMS: one work-item per output o < n (outputs contiguous, kept dimensions sz/sa): the
+    // double sum, from 0 and in row-major order of the reduced dimensions (rz/sb), of
+    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. That is CpuBackend.sum's
+    // order and precision, so F32 results are identical.
+
+    private void sumDims() {
+        int o = getGlobalId();
+        if (o < n) {
+            int base = srcA + offsetOf(o, sa0, sa1, sa2, sa3, sa4, sa5);
+            double acc = 0.0;
+            for (int r = 0; r < inner; r++) {
+                acc = acc + arena[base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5)];
+            }
+            arena[dst + o] = (float) acc;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Index ops. Index tensors are floats holding exact integers (< 2^24); see ClBackend. Layout
+    // along the op's dimension: element (o, j, in) at o*dimLen*dimStride + j*dimStride + in.
+
+    /**
+     * ARGMAX: one item per (o, in), t < n: the first j maximising arena[srcA + (o, j, in)], where a
+     * NaN beats every number (as CpuBackend.argmax). Writes the index as a float at dst + t.
+     */
+    private void argmax() {
+        int t = getGlobalId();
+        if (t < n) {
+            int o = t / dimStride;
+            int in = t % dimStride;
+            int base = srcA + o * dimLen * dimStride + in;
+            int best = 0;
+            float bv = arena[base];
+            for (int j = 1; j < dimLen; j++) {
+                float v = arena[base + j * dimStride];
+                if (v > bv || (v != v && bv == bv)) {
+                    bv = v;
+                    best = j;
+                }
+            }
+            arena[dst + t] = best;
+        }
+    }
+
+    /**
+     * ARGSORT, stable, by rank counting: one item per element (o, j, in), t < n. Its sorted position
+     * is the number of elements of its row that come before it, i.e. compare earlier (descending
+     * when code = 1: later), or compare equal and sit at a smaller index; the item writes j there.
+     * O(len²) per row, fine for set sizes (N ≤ 342). The order is Double.compare's (−0 before +0,
+     * NaN after everything), so the permutation equals CpuBackend's stable merge sort exactly.
+     */
+    private void argsort() {
+        int t = getGlobalId();
+        if (t < n) {
+            int in = t % dimStride;
+            int j = (t / dimStride) % dimLen;
+            int rowBase = (t / (dimStride * dimLen)) * dimLen * dimStride + in;
+            float xj = arena[srcA + rowBase + j * dimStride];
+            int rank = 0;
+            for (int i = 0; i < dimLen; i++) {
+                int c = compareJava(arena[srcA + rowBase + i * dimStride], xj);
+                if (code == 1) {
+                    c = -c;
+                }
+                if (c < 0 || (c == 0 && i < j)) {
+                    rank++;
+                }
+            }
+            arena[dst + rowBase + rank * dimStride] = j;
+        }
+    }
+
+    /** Double.compare on floats: -1, 0 or 1, with −0 &lt; +0 and NaN greater than everything, NaN = NaN. */
+    private int compareJava(float a, float b) {
+        int r = 0;
+        if (a < b) {
+            r = -1;
+        } else if (a > b) {
+            r = 1;
+        } else if (a != a) {
+            r = b != b ? 0 : 1;
+        } else if (b != b) {
+            r = -1;
+        } else if (a == 0f) {
+            // equal zeros: only the signs can differ (1/−0 = −inf)
+            float sa = 1f / a;
+            float sb = 1f / b;
+            if (sa < sb) {
+                r = -1;
+            } else if (sa > sb) {
+                r = 1;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * GATHER: out[dst + i] = A[srcA + off_a(i) + idx*dimStride] with idx = arena[srcB + i], i &lt; n
+     * over the index's shape (sz; sa = the data's strides with the gathered dimension zeroed,
+     * dimStride its stride, dimLen its size). An index that is not an integer in [0, dimLen) gives
+     * NaN (CpuBackend throws; a kernel cannot).
+     */
+    private void gather() {
+        int i = getGlobalId();
+        if (i < n) {
+            float fv = arena[srcB + i];
+            float r = nanValue;
+            if (fv >= 0f && fv < dimLen && fv == floor(fv)) {
+                r = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride];
+            }
+            arena[dst + i] = r;
+        }
+    }
+
+    /**
+     * SCATTER_ADD, deterministic without atomics: one item per output element (o, m, in), t &lt; n,
+     * of the (outer, dimLen, dimStride) base at srcA. It starts from the base value (in double) and
+     * adds, in increasing j &lt; jLen, src[(o, j, in)] wherever index[(o, j, in)] == m (index at srcB
+     * and src at srcC, both (outer, jLen, dimStride) contiguous), then rounds once: the same order
+     * and precision as CpuBackend.scatterAdd. Indices outside [0, dimLen) never match.
+     */
+    private void scatterAdd() {
+        int t = getGlobalId();
+        if (t < n) {
+            int in = t % dimStride;
+            int m = (t / dimStride) % dimLen;
+            int row = (t / (dimStride * dimLen)) * jLen * dimStride + in;
+            double acc = arena[srcA + t];
+            for (int j = 0; j < jLen; j++) {
+                int p = row + j * dimStride;
+                if (arena[srcB + p] == m) {
+                    acc = acc + arena[srcC + p];
+                }
+            }
+            arena[dst + t] = (float) acc;
+        }
+    }
+
+    /**
+     * CHAMFER_ARGMIN: pred (lead, C, N) at srcA, target at srcB + off_b(lead index) (broadcast lead
+     * strides sb over sizes sz), out (lead, 2, N) at dst. One item per output, t &lt; n = lead*2*N:
+     * row 0, column q: argmin over i of d(i, q); row 1: argmin over j of d(q, j), with
+     * d(i, j) = (Σ_c Huber(pred[c, i] − target[c, j])) · p1 (p1 = 1/C) in double, strict
+     * "&lt;" from p0 = +inf so the first minimum wins and NaN never does: CpuBackend's rule.
+     */
+    private void chamferArgmin() {
+        int t = getGlobalId();
+        if (t < n) {
+            int q = t % dimLen;
+            int row = (t / dimLen) % 2;
+            int s = t / (2 * dimLen);
+            int po = srcA + s * chans * dimLen;
+            int yo = srcB + offsetOf(s, sb0, sb1, sb2, sb3, sb4, sb5);
+            int bestIdx = 0;
+            double best = p0;
+            for (int p = 0; p < dimLen; p++) {
+                int i = p;
+                int j = q;
+                if (row == 1) {
+                    i = q;
+                    j = p;
+                }
+                double sum = 0.0;
+                for (int c = 0; c < chans; c++) {
+                    double v = (double) arena[po + c * dimLen + i] - (double) arena[yo + c * dimLen + j];
+                    sum = sum + smoothL1(v);
+                }
+                double d = sum * p1;
+                if (d < best) {
+                    best = d;
+                    bestIdx = p;
+                }
+            }
+            arena[dst + t] = bestIdx;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Images: x (B, C, H, W) at srcA; kk = C·kerH·kerW rows (c, ky, kx); P = outH·outW positions.
+
+    /**
+     * IM2COL: one item per element t &lt; n of cols (B, kk, P) at dst: the input pixel under kernel
+     * tap (c, ky, kx) at output position (oy, ox), iy = oy·stride + ky − pad (likewise ix), or 0
+     * outside the image (zero padding). Exact; conv2d is then a batched matmul with the weight.
+     */
+    private void im2col() {
+        int t = getGlobalId();
+        if (t < n) {
+            int positions = outH * outW;
+            int rowsPerImage = chans * kerH * kerW;
+            int p = t % positions;
+            int row = (t / positions) % rowsPerImage;
+            int b = t / (positions * rowsPerImage);
+            int kx = row % kerW;
+            int ky = (row / kerW) % kerH;
+            int c = row / (kerW * kerH);
+            int iy = (p / outW) * convStride + ky - convPad;
+            int ix = (p % outW) * convStride + kx - convPad;
+            float v = 0f;
+            if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
+                v = arena[srcA + ((b * chans + c) * imgH + iy) * imgW + ix];
+            }
+            arena[dst + t] = v;
+        }
+    }
+
+    /**
+     * COL2IM, the adjoint of IM2COL without atomics: one item per input pixel t &lt; n of
+     * (B, C, H, W) at dst sums, in double and in (ky, kx) order, the entries of cols (B, kk, P) at
+     * srcA that IM2COL copied from it; rounds once. The CPU's col2im adds in the same order.
+     */
+    private void col2im() {
+        int t = getGlobalId();
+        if (t < n) {
+            int ix = t % imgW;
+            int iy = (t / imgW) % imgH;
+            int c = (t / (imgW * imgH)) % chans;
+            int b = t / (imgW * imgH * chans);
+            int positions = outH * outW;
+            int rowsPerImage = chans * kerH * kerW;
+            double acc = 0.0;
+            for (int ky = 0; ky < kerH; ky++) {
+                for (int kx = 0; kx < kerW; kx++) {
+                    int ny = iy + convPad - ky;
+                    int nx = ix + convPad - kx;
+                    if (ny >= 0 && nx >= 0 && ny % convStride == 0 && nx % convStride == 0
+                            && ny / convStride < outH && nx / convStride < outW) {
+                        int row = (c * kerH + ky) * kerW + kx;
+                        acc = acc + arena[srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
+                                + nx / convStride];
+                    }
+                }
+            }
+            arena[dst + t] = (float) acc;
+        }
+    }
+
+    /**
+     * MAXPOOL_INDICES: one item per output t &lt; n of (planes, outH, outW): the index iy·W + ix in
+     * its (H, W) plane of the window maximum (window kerH x kerH at oy·stride − pad; padding never
+     * wins; the first maximum in row-major window order wins ties, a NaN wins and a later NaN wins
+     * over it), as CpuBackend.maxPool2dIndices. -1 for a window entirely in the padding.
+     */
+    private void maxPoolIndices() {
+        int t = getGlobalId();
+        if (t < n) {
+            int ox = t % outW;
+            int oy = (t / outW) % outH;
+            int plane = t / (outW * outH);
+            int base = srcA + plane * imgH * imgW;
+            int best = -1;
+            float bv = 0f;
+            for (int ky = 0; ky < kerH; ky++) {
+                int iy = oy * convStride + ky - convPad;
+                for (int kx = 0; kx < kerH; kx++) {
+                    int ix = ox * convStride + kx - convPad;
+                    if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
+                        float v = arena[base + iy * imgW + ix];
+                        if (best < 0 || v > bv || v != v) {
+                            bv = v;
+                            best = iy * imgW + ix;
+                        }
+                    }
+                }
+            }
+            arena[dst + t] = best;
         }
     }
 }

@@ -302,7 +302,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 e += len;
             }
         });
-        return wrap(out, dt, os);
+        // integer tensors hold integers: DIV truncates toward zero, as the OpenCL backend and Java do
+        return dt.isFloating() ? wrap(out, dt, os) : make((double[]) out, dt, os);
     }
 
     /** out[o + j] = x[pa + j·ia] op y[pb + j·ib] for j < len, in float arithmetic. */

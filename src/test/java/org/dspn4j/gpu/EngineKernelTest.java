@@ -160,6 +160,29 @@ class EngineKernelTest {
         assertEquals(before, engine.launches(), "nothing launched");
     }
 
+    @Test
+    void stridedAndIndexOpsRejectBadRangesBeforeLaunch() {
+        long before = engine.launches();
+        int a = alloc(100);
+        int end = engine.arenaFloats();
+        int[] shape = {10, 10};
+        int[] rowMajor = {10, 1};
+        // a strided read past the arena's end, a broadcast (stride-0) output, and outputs that overlap
+        // an input's strided extent
+        assertThrows(IllegalArgumentException.class,
+                () -> engine.binary(org.dspn4j.tensor.Backend.Binary.ADD, end - 50, rowMajor, a, rowMajor, a, shape));
+        assertThrows(IllegalArgumentException.class, () -> engine.stridedCopy(a, rowMajor, a + 200, new int[] {0, 1}, shape));
+        assertThrows(IllegalArgumentException.class, () -> engine.stridedCopy(a, rowMajor, a + 50, rowMajor, shape));
+        assertThrows(IllegalArgumentException.class, () -> engine.unary(org.dspn4j.tensor.Backend.Unary.EXP, a, a + 1, 10));
+        assertThrows(IllegalArgumentException.class, () -> engine.sumDims(a, new int[] {10}, new int[] {10},
+                new int[] {11}, new int[] {1}, a + 50));
+        assertThrows(IllegalArgumentException.class, () -> engine.argsort(a, 1, 100, 1, false, a + 50));
+        assertThrows(IllegalArgumentException.class, () -> engine.scatterAdd(a, 1, 10, 10, a, 10, a, end - 10));
+        assertThrows(IllegalArgumentException.class,
+                () -> engine.matmul(a, new int[] {100}, a, new int[] {0}, new int[] {3}, a + 250, 10, 10, 10));
+        assertEquals(before, engine.launches(), "nothing launched");
+    }
+
     // ---------------------------------------------------------------------------------------------
     // SUM
 

@@ -1,0 +1,358 @@
+package org.dspn4j.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import java.util.function.Function;
+
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Backend.Binary;
+import org.dspn4j.tensor.Backend.Unary;
+import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every {@link ClBackend} op against the normative {@link CpuBackend} (F32), op by op, on PoCL in
+ * CI. The same host inputs go to both backends; outputs must have the same shape and dtype and the
+ * same values: bit for bit ({@code EXACT}) where the device computes what the CPU computes (double
+ * arithmetic rounded once, copies, index ops), within {@code ULP1} where OpenCL's double builtins
+ * (exp, log, tanh, pow) or a contracted {@code fma} in double may differ from Java in the last bit
+ * of the double — which can move the float by one ulp when the double lands next to a rounding
+ * boundary.
+ */
+class ClBackendOpsTest {
+    private static final int EXACT = 0;
+    private static final int ULP1 = 1;
+
+    private static ClBackend cl;
+    private static CpuBackend cpu;
+    private final Random rnd = new Random(42);
+
+    @BeforeAll
+    static void open() {
+        cl = new ClBackend(SharedEngine.get());
+        cpu = new CpuBackend(1);
+    }
+
+    @AfterAll
+    static void close() {
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Test
+    void binaryOpsBroadcastLikeNumpyAndMatchBitForBit() {
+        int[][][] cases = {
+                {{2, 3, 4}, {2, 3, 4}},
+                {{2, 3, 4}, {3, 1}},
+                {{1}, {2, 3}},
+                {{4, 1, 3}, {1, 5, 1}},
+                {{}, {2, 2}},
+                {{}, {}},
+                {{2, 1, 3, 1, 2, 1, 2}, {2, 1, 3, 1, 2, 1, 2}},   // 7-D, merges to one dimension
+                {{2, 3, 2, 3, 2, 3}, {2, 1, 2, 1, 2, 1}},         // six dimensions that do not merge
+                {{3, 2, 3, 2, 3, 2, 3}, {1, 2, 1, 2, 1, 2, 1}},   // seven that do not merge: refused
+        };
+        for (int[][] c : cases) {
+            double[] x = specials(Shape.numel(c[0]));
+            double[] y = specials(Shape.numel(c[1]));
+            for (Binary op : Binary.values()) {
+                String what = op + " " + Shape.str(c[0]) + " " + Shape.str(c[1]);
+                if (c[0].length == 7 && c[0][0] == 3) {
+                    assertThrows(UnsupportedOperationException.class, () -> cl.binary(op, cl.fromHost(x, DType.F32, c[0]),
+                            cl.fromHost(y, DType.F32, c[1])), what);
+                    continue;
+                }
+                check(what, EXACT, be -> be.binary(op, be.fromHost(x, DType.F32, c[0]), be.fromHost(y, DType.F32, c[1])));
+                check(what + " swapped", EXACT,
+                        be -> be.binary(op, be.fromHost(y, DType.F32, c[1]), be.fromHost(x, DType.F32, c[0])));
+            }
+        }
+    }
+
+    @Test
+    void unaryOpsMatch() {
+        double[] x = specials(3000);
+        for (Unary op : Unary.values()) {
+            boolean transcendental = op == Unary.EXP || op == Unary.LOG || op == Unary.SIGMOID || op == Unary.TANH;
+            check(op.name(), transcendental ? ULP1 : EXACT, be -> be.unary(op, be.fromHost(x, DType.F32, 30, 100)));
+        }
+    }
+
+    @Test
+    void affinePowClampAndInRangeMatch() {
+        double[] x = specials(2000);
+        check("affine", ULP1, be -> be.affine(be.fromHost(x, DType.F32, 2000), 800.0 / 2048, 1e-8));
+        check("affine scale only", EXACT, be -> be.affine(be.fromHost(x, DType.F32, 2000), -0.25, 0.0));
+        for (double p : new double[] {2.0, 3.0, 0.5, -1.0, 1.5}) {
+            check("pow " + p, p == 2.0 ? EXACT : ULP1, be -> be.pow(be.fromHost(x, DType.F32, 2000), p));
+        }
+        check("clamp", EXACT, be -> be.clamp(be.fromHost(x, DType.F32, 2000), 0.0, 1.0));
+        check("clamp wide", EXACT, be -> be.clamp(be.fromHost(x, DType.F32, 2000), -1.0, 1.0));
+        check("inRange", EXACT, be -> be.inRange(be.fromHost(x, DType.F32, 2000), -1.0, 1.0));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Test
+    void sumOverAnyDimensionsMatchesBitForBit() {
+        int[] s = {3, 4, 5, 2};
+        double[] x = gaussians(Shape.numel(s));
+        int[][] dimSets = {{}, {0}, {1}, {3}, {1, 3}, {3, 0}, {0, 1, 2, 3}, {2, 1}, {0, 2}};
+        for (int[] dims : dimSets) {
+            for (boolean keep : new boolean[] {false, true}) {
+                check("sum " + java.util.Arrays.toString(dims) + " keep=" + keep, EXACT,
+                        be -> be.sum(be.fromHost(x, DType.F32, s), dims, keep));
+            }
+        }
+        double[] big = gaussians(70_000);
+        check("sum of 70000", EXACT, be -> be.sum(be.fromHost(big, DType.F32, 70_000), new int[] {0}, false));
+        check("sum of a scalar", EXACT, be -> be.sum(be.fromHost(new double[] {2.5}, DType.F32), new int[0], false));
+        check("sum of nothing", EXACT, be -> be.sum(be.fromHost(new double[0], DType.F32, 3, 0), new int[] {1}, false));
+    }
+
+    @Test
+    void argmaxTakesTheFirstMaximumAndNanWins() {
+        double[] x = {1, 3, 3, 0, Double.NaN, 2, -1, -1, -1, 5, 5, Double.NaN};
+        for (int dim = 0; dim < 3; dim++) {
+            int d = dim;
+            check("argmax " + d, EXACT, be -> be.argmax(be.fromHost(x, DType.F32, 2, 3, 2), d));
+        }
+        double[] y = gaussians(600);
+        check("argmax rows", EXACT, be -> be.argmax(be.fromHost(y, DType.F32, 20, 30), 1));
+    }
+
+    @Test
+    void argsortIsStableInBothDirectionsLikeTheCpu() {
+        // ties, signed zeros and NaN: the permutation must equal the CPU's stable sort exactly
+        double[] x = {2, 1, 2, 0.0, -0.0, Double.NaN, 1, 2, Double.NaN, -0.0, 0.0, -3,
+                1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        for (boolean desc : new boolean[] {false, true}) {
+            for (int dim = 0; dim < 3; dim++) {
+                int d = dim;
+                check("argsort " + d + " desc=" + desc, EXACT, be -> be.argsort(be.fromHost(x, DType.F32, 2, 12, 1), d, desc));
+                check("argsort (4,3,2) " + d + " desc=" + desc, EXACT,
+                        be -> be.argsort(be.fromHost(x, DType.F32, 4, 3, 2), d, desc));
+            }
+            double[] y = gaussians(4 * 342);
+            for (int i = 0; i < y.length; i += 7) {
+                y[i] = 0.5; // many ties
+            }
+            check("argsort N=342 desc=" + desc, EXACT, be -> be.argsort(be.fromHost(y, DType.F32, 4, 342), 1, desc));
+        }
+    }
+
+    @Test
+    void gatherAndScatterAddMatchIncludingSmallerIndicesAndRepeats() {
+        int[] s = {3, 4, 5};
+        double[] x = gaussians(60);
+        for (int dim = 0; dim < 3; dim++) {
+            int d = dim;
+            int[] is = {2, 3, 4};
+            is[d] = 6; // longer than the data along d: repeated indices
+            double[] ix = new double[Shape.numel(is)];
+            for (int i = 0; i < ix.length; i++) {
+                ix[i] = rnd.nextInt(s[d]);
+            }
+            double[] src = gaussians(ix.length);
+            check("gather " + d, EXACT, be -> be.gather(be.fromHost(x, DType.F32, s), d, be.fromHost(ix, DType.I64, is)));
+            check("scatterAdd " + d, EXACT, be -> be.scatterAdd(be.fromHost(x, DType.F32, s), d,
+                    be.fromHost(ix, DType.I64, is), be.fromHost(src, DType.F32, is)));
+            // src larger than the index: only the index's region is scattered
+            int[] big = {is[0] + 1, is[1] + 1, is[2] + 1};
+            double[] srcBig = gaussians(Shape.numel(big));
+            check("scatterAdd big src " + d, EXACT, be -> be.scatterAdd(be.fromHost(x, DType.F32, s), d,
+                    be.fromHost(ix, DType.I64, is), be.fromHost(srcBig, DType.F32, big)));
+            // the index of the same shape as the data (FSPool's sort and its gradient)
+            double[] full = new double[60];
+            for (int i = 0; i < full.length; i++) {
+                full[i] = rnd.nextInt(s[d]);
+            }
+            double[] g = gaussians(60);
+            check("scatterAdd same shape " + d, EXACT, be -> be.scatterAdd(be.full(0.0, DType.F32, s), d,
+                    be.fromHost(full, DType.I64, s), be.fromHost(g, DType.F32, s)));
+        }
+    }
+
+    @Test
+    void chamferArgminMatchesWithBroadcastTargetAndTies() {
+        int k = 3, b = 2, c = 3, n = 7;
+        double[] pred = gaussians(k * b * c * n);
+        double[] target = gaussians(b * c * n);
+        for (int i = 0; i < n; i++) {
+            pred[i] = 0.25; // ties within channel 0 of the first block
+        }
+        check("chamferArgmin", EXACT, be -> be.chamferArgmin(be.fromHost(pred, DType.F32, k, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+        check("chamferArgmin expanded", EXACT, be -> be.chamferArgmin(be.fromHost(pred, DType.F32, k, b, c, n),
+                be.expand(be.fromHost(target, DType.F32, b, c, n), k, b, c, n)));
+        double[] other = gaussians(c * 2 * n);
+        check("chamferArgmin 2-D", EXACT, be -> be.chamferArgmin(be.fromHost(target, DType.F32, c, 2 * n),
+                be.fromHost(other, DType.F32, c, 2 * n)));
+        // far apart (Huber's linear part) and identical sets
+        double[] far = gaussians(b * c * n);
+        for (int i = 0; i < far.length; i++) {
+            far[i] *= 10;
+        }
+        check("chamferArgmin far", EXACT, be -> be.chamferArgmin(be.fromHost(far, DType.F32, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+        check("chamferArgmin identical", EXACT, be -> be.chamferArgmin(be.fromHost(target, DType.F32, b, c, n),
+                be.fromHost(target, DType.F32, b, c, n)));
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Test
+    void batchedMatmulBroadcastsBatchDimensions() {
+        int[][][] cases = {
+                {{5, 4}, {4, 6}},
+                {{2, 3, 5, 4}, {4, 6}},
+                {{5, 4}, {2, 4, 6}},
+                {{2, 1, 5, 4}, {3, 4, 6}},
+                {{3, 1, 4}, {3, 4, 1}},
+                {{2, 3, 0}, {2, 0, 4}},
+                {{1, 9, 33}, {7, 33, 10}},
+        };
+        for (int[][] c : cases) {
+            double[] x = gaussians(Shape.numel(c[0]));
+            double[] y = gaussians(Shape.numel(c[1]));
+            Tensor e = cpu.matmul(cpu.fromHost(x, DType.F32, c[0]), cpu.fromHost(y, DType.F32, c[1]));
+            Tensor g = cl.matmul(cl.fromHost(x, DType.F32, c[0]), cl.fromHost(y, DType.F32, c[1]));
+            String what = "matmul " + Shape.str(c[0]) + " " + Shape.str(c[1]);
+            assertArrayEquals(e.shape(), g.shape(), what);
+            // Bound on the float rounding of two summation orders (fma chain vs. float s += a*b):
+            // each is within k·2^-24·Σ|a·b| of the exact sum. Σ|a·b| from the CPU's |a|·|b| product.
+            Tensor absProd = cpu.matmul(cpu.unary(Unary.ABS, cpu.fromHost(x, DType.F64, c[0])),
+                    cpu.unary(Unary.ABS, cpu.fromHost(y, DType.F64, c[1])));
+            int k = c[0][c[0].length - 1];
+            double[] ev = e.toDoubles();
+            double[] gv = g.toDoubles();
+            double[] bound = absProd.toDoubles();
+            for (int i = 0; i < ev.length; i++) {
+                double tol = 2 * k * Math.pow(2, -24) * bound[i];
+                if (Math.abs(ev[i] - gv[i]) > tol) {
+                    fail(what + ": [" + i + "] cpu " + ev[i] + " opencl " + gv[i] + " beyond " + tol);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    @Test
+    void permuteExpandSliceConcatAndPadSliceAreExactCopies() {
+        int[] s = {2, 3, 4, 5};
+        double[] x = gaussians(Shape.numel(s));
+        check("permute", EXACT, be -> be.permute(be.fromHost(x, DType.F32, s), 3, 1, 0, 2));
+        check("permute identity", EXACT, be -> be.permute(be.fromHost(x, DType.F32, s), 0, 1, 2, 3));
+        check("transpose last two", EXACT, be -> be.permute(be.fromHost(x, DType.F32, s), 0, 1, 3, 2));
+        double[] y = gaussians(12);
+        check("expand", EXACT, be -> be.expand(be.fromHost(y, DType.F32, 3, 1, 4), 2, 3, 5, 4));
+        check("expand scalar", EXACT, be -> be.expand(be.fromHost(new double[] {7}, DType.F32), 3, 2));
+        for (int dim = 0; dim < 4; dim++) {
+            int d = dim;
+            check("slice " + d, EXACT, be -> be.slice(be.fromHost(x, DType.F32, s), d, 1, s[d]));
+            check("empty slice " + d, EXACT, be -> be.slice(be.fromHost(x, DType.F32, s), d, 1, 1));
+            check("padSlice " + d, EXACT, be -> be.padSlice(be.fromHost(x, DType.F32, s), d, 2, s[d] + 3));
+            double[] z = gaussians(Shape.numel(Shape.with(s, d, 1)));
+            check("concat " + d, EXACT, be -> be.concat(d, be.fromHost(x, DType.F32, s),
+                    be.fromHost(z, DType.F32, Shape.with(s, d, 1)), be.fromHost(x, DType.F32, s)));
+        }
+        check("reshape -1", EXACT, be -> be.reshape(be.fromHost(x, DType.F32, s), 6, -1));
+    }
+
+    @Test
+    void castsTruncateTowardZeroAndIndicesStayExact() {
+        double[] x = {-2.7, -0.5, 0.0, 0.5, 2.7, 1e6 + 0.5, -16_777_216, Double.NaN};
+        check("cast to I64", EXACT, be -> be.cast(be.fromHost(x, DType.F32, 8), DType.I64));
+        check("cast to I32 and back", EXACT, be -> be.cast(be.cast(be.fromHost(x, DType.F32, 8), DType.I32), DType.F32));
+        double[] idx = {0, 3, 16_777_216, -5};
+        check("I64 round trip", EXACT, be -> be.fromHost(idx, DType.I64, 4));
+        check("I64 full", EXACT, be -> be.full(2.9, DType.I64, 3));
+        check("I64 division truncates", EXACT,
+                be -> be.binary(Binary.DIV, be.fromHost(new double[] {7, -7, 9}, DType.I64, 3), be.full(2, DType.I64, 1)));
+        assertThrows(IllegalArgumentException.class, () -> cl.fromHost(new double[] {16_777_217}, DType.I64, 1));
+    }
+
+    @Test
+    void tensorsOfAnotherBackendOrEngineAreRefused() {
+        Tensor onCpu = cpu.full(1.0, DType.F32, 2);
+        Tensor onCl = cl.full(1.0, DType.F32, 2);
+        assertThrows(IllegalArgumentException.class, () -> cl.binary(Binary.ADD, onCl, onCpu));
+        // a second backend over the same engine shares the arena
+        ClBackend other = new ClBackend(cl.engine());
+        assertArrayEquals(new double[] {2, 2}, other.binary(Binary.ADD, onCl, onCl).toDoubles(), 0.0);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Runs op on both backends and compares shape, dtype and values (ulps of float; 0 = same bits). */
+    static void check(String what, int ulps, Function<Backend, Tensor> op) {
+        check(cpu, cl, what, ulps, op);
+    }
+
+    /** {@link #check(String, int, Function)} on the given pair of backends. */
+    static void check(Backend reference, Backend device, String what, int ulps, Function<Backend, Tensor> op) {
+        Tensor e = op.apply(reference);
+        Tensor g = op.apply(device);
+        assertArrayEquals(e.shape(), g.shape(), what + ": shape");
+        assertEquals(e.dtype(), g.dtype(), what + ": dtype");
+        compare(what, e.toDoubles(), g.toDoubles(), ulps);
+    }
+
+    static void compare(String what, double[] expected, double[] actual, int ulps) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        StringBuilder b = new StringBuilder();
+        int bad = 0;
+        for (int i = 0; i < expected.length; i++) {
+            float ex = (float) expected[i];
+            float ac = (float) actual[i];
+            boolean ok;
+            if (ulps == 0 || Float.isNaN(ex) || Float.isInfinite(ex)) {
+                ok = Float.floatToIntBits(ex) == Float.floatToIntBits(ac);
+            } else {
+                ok = Math.abs((double) ex - ac) <= ulps * Math.ulp(ex);
+            }
+            if (!ok && bad++ < 5) {
+                b.append(String.format(" [%d] cpu %s opencl %s;", i, ex, ac));
+            }
+        }
+        if (bad > 0) {
+            fail(what + ": " + bad + " of " + expected.length + " elements differ:" + b);
+        }
+    }
+
+    /** Gaussians with the special values mixed in: ±0, ±inf, NaN, ±1 (Huber's kink), tiny and huge. */
+    private double[] specials(int n) {
+        double[] sp = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1.0, -1.0, 1e-30, -3e38,
+                100.0, -100.0, 2.0, 0.5};
+        double[] x = gaussians(n);
+        for (int i = 0; i < n; i++) {
+            if (rnd.nextInt(4) == 0) {
+                x[i] = sp[rnd.nextInt(sp.length)];
+            } else if (rnd.nextInt(3) == 0) {
+                x[i] *= 30;
+            }
+        }
+        return x;
+    }
+
+    private double[] gaussians(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextGaussian();
+        }
+        return x;
+    }
+}
