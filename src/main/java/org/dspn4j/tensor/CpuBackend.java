@@ -308,6 +308,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     /** out[o + j] = x[pa + j·ia] op y[pb + j·ib] for j < len, in float arithmetic. */
     private static void binaryRow(Binary op, float[] x, int pa, int ia, float[] y, int pb, int ib, float[] out, int o, int len) {
+        if (ia == 1 && ib == 0) {
+            binaryScalar(op, x, pa, y[pb], false, out, o, len);
+            return;
+        }
+        if (ia == 0 && ib == 1) {
+            binaryScalar(op, y, pb, x[pa], true, out, o, len);
+            return;
+        }
         boolean contiguous = ia == 1 && ib == 1;
         switch (op) {
             case ADD:
@@ -356,8 +364,93 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
     }
 
+    /**
+     * out[o + j] = x[pa + j] op v (or v op x[pa + j] when {@code swapped}): one operand broadcast along
+     * the row, as a bias or a per-channel scale is.
+     */
+    private static void binaryScalar(Binary op, float[] x, int pa, float v, boolean swapped, float[] out, int o, int len) {
+        switch (op) {
+            case ADD:
+                for (int j = 0; j < len; j++) {
+                    out[o + j] = x[pa + j] + v;
+                }
+                break;
+            case MUL:
+                for (int j = 0; j < len; j++) {
+                    out[o + j] = x[pa + j] * v;
+                }
+                break;
+            case SUB:
+                if (swapped) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = v - x[pa + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] - v;
+                    }
+                }
+                break;
+            default:
+                if (swapped) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = v / x[pa + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] / v;
+                    }
+                }
+        }
+    }
+
+    /** As above in double. */
+    private static void binaryScalar(Binary op, double[] x, int pa, double v, boolean swapped, double[] out, int o, int len) {
+        switch (op) {
+            case ADD:
+                for (int j = 0; j < len; j++) {
+                    out[o + j] = x[pa + j] + v;
+                }
+                break;
+            case MUL:
+                for (int j = 0; j < len; j++) {
+                    out[o + j] = x[pa + j] * v;
+                }
+                break;
+            case SUB:
+                if (swapped) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = v - x[pa + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] - v;
+                    }
+                }
+                break;
+            default:
+                if (swapped) {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = v / x[pa + j];
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        out[o + j] = x[pa + j] / v;
+                    }
+                }
+        }
+    }
+
     /** As above in double. */
     private static void binaryRow(Binary op, double[] x, int pa, int ia, double[] y, int pb, int ib, double[] out, int o, int len) {
+        if (ia == 1 && ib == 0) {
+            binaryScalar(op, x, pa, y[pb], false, out, o, len);
+            return;
+        }
+        if (ia == 0 && ib == 1) {
+            binaryScalar(op, y, pb, x[pa], true, out, o, len);
+            return;
+        }
         boolean contiguous = ia == 1 && ib == 1;
         switch (op) {
             case ADD:
@@ -679,20 +772,28 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     }
                 });
             } else {
-                // split over (outer, inner-block) outputs; each keeps the q order
-                int blocks = (inner + BLOCK - 1) / BLOCK;
+                // split over (outer, inner-chunk) outputs; each keeps the q order
+                int chunk = 4096;
+                int blocks = (inner + chunk - 1) / chunk;
                 parallelFor(outer * blocks, work < PARALLEL_ELEMENTS ? outer * blocks : Math.max(1, grainFor(outer * blocks)),
                         (from, to) -> {
-                            double[] row = new double[BLOCK];
                             for (int u = from; u < to; u++) {
                                 int o = u / blocks;
-                                int j0 = (u % blocks) * BLOCK;
-                                int len = Math.min(BLOCK, inner - j0);
+                                int j0 = (u % blocks) * chunk;
+                                int len = Math.min(chunk, inner - j0);
                                 int oo = o * inner + j0;
                                 for (int q = 0; q < r; q++) {
-                                    read(x, (o * r + q) * inner + j0, 1, row, len);
-                                    for (int j = 0; j < len; j++) {
-                                        out[oo + j] += row[j];
+                                    int xo = (o * r + q) * inner + j0;
+                                    if (x instanceof float[]) {
+                                        float[] xf = (float[]) x;
+                                        for (int j = 0; j < len; j++) {
+                                            out[oo + j] += xf[xo + j];
+                                        }
+                                    } else {
+                                        double[] xd = (double[]) x;
+                                        for (int j = 0; j < len; j++) {
+                                            out[oo + j] += xd[xo + j];
+                                        }
                                     }
                                 }
                             }
@@ -1059,6 +1160,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 }
                 if (is == 1) {
                     System.arraycopy(x, src, out, e, len);
+                } else if (is == 0) { // a broadcast row
+                    if (x instanceof float[]) {
+                        Arrays.fill((float[]) out, e, e + len, ((float[]) x)[src]);
+                    } else {
+                        Arrays.fill((double[]) out, e, e + len, ((double[]) x)[src]);
+                    }
                 } else if (x instanceof float[]) {
                     float[] xf = (float[]) x;
                     float[] of = (float[]) out;
@@ -1254,8 +1361,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (src.dtype() != base.dtype()) {
             throw new IllegalArgumentException("scatterAdd: dtypes differ: " + base.dtype() + " and " + src.dtype());
         }
-        // accumulate in double, in index order, then round
-        double[] out = base.dtype() == DType.F32 ? values(base) : d(base).clone();
+        // Each index row adds into its own row of the output (the positions that share all other
+        // coordinates), so rows are independent: each is accumulated in double, in index order, and
+        // rounded once.
+        Object out = base.dtype() == DType.F32 ? f(base).clone() : d(base).clone();
         double[] ix = d(index);
         Object y = raw(src);
         int[] st = Shape.strides(s);
@@ -1265,15 +1374,30 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] rowSrc = rowOffsets(is, k, ss);
         int[] rowIdx = rowOffsets(is, k, ist);
         int len = is[k];
-        double[] row = new double[len];
-        for (int r = 0; r < rowBase.length; r++) {
-            read(y, rowSrc[r], ss[k], row, len);
-            for (int j = 0; j < len; j++) {
-                int v = checkedIndex("scatterAdd", ix[rowIdx[r] + j * ist[k]], dim, s[k]);
-                out[rowBase[r] + v * st[k]] += row[j];
+        int size = s[k];
+        parallelFor(rowBase.length, Math.max(1, grainFor(rowBase.length)), (from, to) -> {
+            double[] acc = new double[size];
+            double[] row = new double[len];
+            for (int r = from; r < to; r++) {
+                read(out, rowBase[r], st[k], acc, size);
+                read(y, rowSrc[r], ss[k], row, len);
+                for (int j = 0; j < len; j++) {
+                    acc[checkedIndex("scatterAdd", ix[rowIdx[r] + j * ist[k]], dim, size)] += row[j];
+                }
+                if (out instanceof float[]) {
+                    float[] of = (float[]) out;
+                    for (int v = 0; v < size; v++) {
+                        of[rowBase[r] + v * st[k]] = (float) acc[v];
+                    }
+                } else {
+                    double[] od = (double[]) out;
+                    for (int v = 0; v < size; v++) {
+                        od[rowBase[r] + v * st[k]] = acc[v];
+                    }
+                }
             }
-        }
-        return make(out, base.dtype(), s);
+        });
+        return out instanceof float[] ? wrap(out, base.dtype(), s) : make((double[]) out, base.dtype(), s);
     }
 
     // ================================================================ images
@@ -1319,6 +1443,18 @@ public final class CpuBackend implements Backend, AutoCloseable {
             kk = cin * kh * kw;
             group = Math.max(1, Math.min(b, COLUMNS_PER_GROUP / p));
         }
+
+        /** The first output column whose input column o·stride + k − pad is ≥ 0. */
+        int validFrom(int k, int size) {
+            int need = pad - k; // o·stride ≥ need
+            return need <= 0 ? 0 : Math.min(wo, (need + stride - 1) / stride);
+        }
+
+        /** One past the last output column whose input column o·stride + k − pad is &lt; size. */
+        int validTo(int k, int size) {
+            int lim = size - 1 + pad - k; // o·stride ≤ lim
+            return lim < 0 ? 0 : Math.min(wo, lim / stride + 1);
+        }
     }
 
     /** Target columns (image pixels) of one im2col matrix. */
@@ -1327,37 +1463,57 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /** cols (K, G·P) of images [n0, n0 + g): cols[(c·kh + ky)·kw + kx][q·P + oy·Wo + ox] (modified). */
     private void im2col(Object x, Conv cv, int n0, int g, Object cols) {
         int np = g * cv.p;
+        boolean f32 = x instanceof float[];
         parallelFor(cv.kk, Math.max(1, grainFor(cv.kk)), (from, to) -> {
             for (int t = from; t < to; t++) {
                 int c = t / (cv.kh * cv.kw);
                 int ky = t / cv.kw % cv.kh;
                 int kx = t % cv.kw;
+                // output columns whose input column ix = ox·stride + kx − pad lies inside the image
+                int lo = cv.validFrom(kx, cv.w);
+                int hi = cv.validTo(kx, cv.w);
                 for (int q = 0; q < g; q++) {
                     int xo = ((n0 + q) * cv.cin + c) * cv.h * cv.w;
                     int row = t * np + q * cv.p;
                     for (int oy = 0; oy < cv.ho; oy++) {
                         int iy = oy * cv.stride + ky - cv.pad;
                         int ro = row + oy * cv.wo;
-                        boolean inside = iy >= 0 && iy < cv.h;
-                        if (x instanceof float[]) {
+                        if (iy < 0 || iy >= cv.h || lo >= hi) {
+                            fill(cols, ro, ro + cv.wo, f32);
+                            continue;
+                        }
+                        fill(cols, ro, ro + lo, f32);
+                        fill(cols, ro + hi, ro + cv.wo, f32);
+                        int xs = xo + iy * cv.w + lo * cv.stride + kx - cv.pad;
+                        if (cv.stride == 1) {
+                            System.arraycopy(x, xs, cols, ro + lo, hi - lo);
+                        } else if (f32) {
                             float[] xf = (float[]) x;
                             float[] cf = (float[]) cols;
-                            for (int ox = 0; ox < cv.wo; ox++) {
-                                int ix = ox * cv.stride + kx - cv.pad;
-                                cf[ro + ox] = inside && ix >= 0 && ix < cv.w ? xf[xo + iy * cv.w + ix] : 0f;
+                            for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                cf[ro + ox] = xf[xs];
                             }
                         } else {
                             double[] xd = (double[]) x;
                             double[] cd = (double[]) cols;
-                            for (int ox = 0; ox < cv.wo; ox++) {
-                                int ix = ox * cv.stride + kx - cv.pad;
-                                cd[ro + ox] = inside && ix >= 0 && ix < cv.w ? xd[xo + iy * cv.w + ix] : 0.0;
+                            for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                cd[ro + ox] = xd[xs];
                             }
                         }
                     }
                 }
             }
         });
+    }
+
+    private static void fill(Object a, int from, int to, boolean f32) {
+        if (from < to) {
+            if (f32) {
+                Arrays.fill((float[]) a, from, to, 0f);
+            } else {
+                Arrays.fill((double[]) a, from, to, 0.0);
+            }
+        }
     }
 
     /**
@@ -1471,6 +1627,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
      */
     private void col2im(Object cols, Conv cv, int n0, int g, Object out) {
         int np = g * cv.p;
+        boolean f32 = out instanceof float[];
         parallelFor(g * cv.cin, Math.max(1, grainFor(g * cv.cin)), (from, to) -> {
             for (int u = from; u < to; u++) {
                 int q = u / cv.cin;
@@ -1479,30 +1636,26 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 for (int ky = 0; ky < cv.kh; ky++) {
                     for (int kx = 0; kx < cv.kw; kx++) {
                         int row = ((c * cv.kh + ky) * cv.kw + kx) * np + q * cv.p;
+                        int lo = cv.validFrom(kx, cv.w);
+                        int hi = cv.validTo(kx, cv.w);
                         for (int oy = 0; oy < cv.ho; oy++) {
                             int iy = oy * cv.stride + ky - cv.pad;
                             if (iy < 0 || iy >= cv.h) {
                                 continue;
                             }
                             int ro = row + oy * cv.wo;
-                            int xr = xo + iy * cv.w;
-                            if (out instanceof float[]) {
+                            int xs = xo + iy * cv.w + lo * cv.stride + kx - cv.pad;
+                            if (f32) {
                                 float[] of = (float[]) out;
                                 float[] cf = (float[]) cols;
-                                for (int ox = 0; ox < cv.wo; ox++) {
-                                    int ix = ox * cv.stride + kx - cv.pad;
-                                    if (ix >= 0 && ix < cv.w) {
-                                        of[xr + ix] += cf[ro + ox];
-                                    }
+                                for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                    of[xs] += cf[ro + ox];
                                 }
                             } else {
                                 double[] od = (double[]) out;
                                 double[] cd = (double[]) cols;
-                                for (int ox = 0; ox < cv.wo; ox++) {
-                                    int ix = ox * cv.stride + kx - cv.pad;
-                                    if (ix >= 0 && ix < cv.w) {
-                                        od[xr + ix] += cd[ro + ox];
-                                    }
+                                for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                    od[xs] += cd[ro + ox];
                                 }
                             }
                         }

@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * F32 matrix product and convolution of the CPU backend, next to EJML's single-precision matrix
  * product on the same shapes in the same run. Shapes are the ones DSPN uses: the MNIST set encoder's
- * 1×1 convolution as a product (256×256)·(256×342), its weight gradient (256×342)·(342×256), and a
- * ResNet34 stage-3 3×3 convolution at 128×128 input (B = 4, 256 channels, 8×8).
+ * 1×1 convolution as a product (256×256)·(256×342), its weight gradient (256×342)·(342×256) — also
+ * as A·Bᵀ with B stored (256×342), the form the backward rule uses — and a ResNet34 stage-3 3×3
+ * convolution at 128×128 input (B = 4, 256 channels, 8×8) with both of its gradients.
  * Run with {@code bench/run.sh}; GFLOP/s = 2·M·K·N / time.
  */
 @State(Scope.Benchmark)
@@ -34,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-XX:+UseG1GC", "-Xmx4g"})
+@Fork(value = 1, jvmArgs = {"-XX:+UseG1GC", "-Xmx4g", "--add-modules=jdk.incubator.vector"})
 public class CpuKernelsBench {
     /** "M,K,N". */
     @Param({"256,256,342", "256,342,256"})
@@ -49,6 +50,9 @@ public class CpuKernelsBench {
     private FMatrixRMaj ea;
     private FMatrixRMaj eb;
     private FMatrixRMaj ec;
+    private Tensor bt;
+    private FMatrixRMaj ebt;
+    private Tensor y;
     private Tensor x;
     private Tensor w;
 
@@ -75,6 +79,9 @@ public class CpuKernelsBench {
         be = new CpuBackend(threads);
         a = be.fromHost(ad, DType.F32, m, k);
         b = be.fromHost(bd, DType.F32, k, n);
+        bt = be.permute(b, 1, 0); // (N, K): B stored transposed
+        ebt = new FMatrixRMaj(n, k);
+        CommonOps_FDRM.transpose(eb, ebt);
         double[] xd = new double[4 * 256 * 8 * 8];
         double[] wd = new double[256 * 256 * 9];
         for (int i = 0; i < xd.length; i++) {
@@ -85,6 +92,7 @@ public class CpuKernelsBench {
         }
         x = be.fromHost(xd, DType.F32, 4, 256, 8, 8);
         w = be.fromHost(wd, DType.F32, 256, 256, 3, 3);
+        y = be.conv2d(x, w, null, 1, 1);
     }
 
     @TearDown(Level.Trial)
@@ -103,9 +111,31 @@ public class CpuKernelsBench {
         return ec;
     }
 
-    /** 2·B·Cout·Ho·Wo·Cin·9 = 2·4·256·64·256·9 = 302 MFLOP. */
+    /** A·Bᵀ with B stored (N, K), read through strides. */
+    @Benchmark
+    public Tensor matmulTransBDspn4j() {
+        return be.matmul(a, false, bt, true);
+    }
+
+    @Benchmark
+    public FMatrixRMaj matmulTransBEjml() {
+        CommonOps_FDRM.multTransB(ea, ebt, ec);
+        return ec;
+    }
+
+    /** 2·B·Cout·Ho·Wo·Cin·9 = 2·4·256·64·256·9 = 302 MFLOP (each of the three). */
     @Benchmark
     public Tensor conv2dDspn4j() {
         return be.conv2d(x, w, null, 1, 1);
+    }
+
+    @Benchmark
+    public Tensor conv2dBackwardInputDspn4j() {
+        return be.conv2dBackwardInput(y, w, x.shape(), 1, 1);
+    }
+
+    @Benchmark
+    public Tensor conv2dBackwardWeightDspn4j() {
+        return be.conv2dBackwardWeight(x, y, w.shape(), 1, 1);
     }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Instruments a scratch copy of the sources for bench/op_profile.sh: every public op of
+CpuBackend adds its CPU time (of the calling thread: run with --threads 1), its call count and the
+bytes it allocated to a table printed at exit; the benchmark entry points reset the table after
+their warm-up step. Never applied to the repository itself.
+
+    python3 bench/op_profile.py SCRATCH_COPY_ROOT
+"""
+import re
+import sys
+
+root = sys.argv[1]
+path = root + "/src/main/java/org/dspn4j/tensor/CpuBackend.java"
+s = open(path).read()
+
+header = '''public final class CpuBackend implements Backend, AutoCloseable {
+    static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    static final java.util.Map<String, long[]> PROF = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Forgets what was recorded so far (called after a warm-up step). */
+    public static void resetProfile() {
+        PROF.clear();
+    }
+
+    static void record(String op, long cpu0, long bytes0) {
+        long[] v = PROF.computeIfAbsent(op, k -> new long[3]);
+        v[0] += MX.getCurrentThreadCpuTime() - cpu0;
+        v[1]++;
+        v[2] += MX.getCurrentThreadAllocatedBytes() - bytes0;
+    }
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long total = PROF.values().stream().mapToLong(v -> v[0]).sum();
+            System.err.printf("op                      CPU s   share  calls  allocated MB   (total %.2f s)%n", total / 1e9);
+            PROF.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+                    .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%n", e.getKey(), e.getValue()[0] / 1e9,
+                            100.0 * e.getValue()[0] / total, e.getValue()[1], e.getValue()[2] / 1e6));
+        }));
+    }
+'''
+s = s.replace("public final class CpuBackend implements Backend, AutoCloseable {", header, 1)
+
+# wrap the body of every public op (the two-argument matmul delegates, so it is left alone)
+pat = re.compile(r'\n    @Override\n    public Tensor (\w+)\(([^)]*)\) \{')
+out, pos = "", 0
+for m in pat.finditer(s):
+    name, args = m.group(1), m.group(2)
+    start = m.end()
+    depth, j = 1, start
+    while depth:
+        depth += {"{": 1, "}": -1}.get(s[j], 0)
+        j += 1
+    body = s[start:j - 1]
+    out += s[pos:start]
+    if name == "matmul" and args.count(",") == 1:
+        out += body + "}"
+    else:
+        out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+                "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$);\n        }\n    }")
+    pos = j
+s = out + s[pos:]
+open(path, "w").write(s)
+
+# reset after the warm-up step of the two benchmarks
+bench = root + "/src/main/java/org/dspn4j/cli/BenchCommand.java"
+b = open(bench).read()
+b = b.replace("                if (i > 0) {\n                    times[i - 1]",
+              "                if (i == 0) {\n                    CpuBackend.resetProfile();\n                }\n"
+              "                if (i > 0) {\n                    times[i - 1]", 1)
+open(bench, "w").write(b)
+rn = root + "/src/test/java/org/dspn4j/bench/ResNetBench.java"
+r = open(rn).read()
+r = r.replace("            step(enc, images, params); // warm-up (JIT)\n",
+              "            step(enc, images, params); // warm-up (JIT)\n            CpuBackend.resetProfile();\n", 1)
+open(rn, "w").write(r)

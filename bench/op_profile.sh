@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Per-op CPU time of the CPU backend, on one thread, after a warm-up step. Copies the working tree to
+# a scratch directory, instruments CpuBackend there (bench/op_profile.py) and runs:
+#   bench/op_profile.sh mnist  [extra JVM options]   # dspn4j bench mnist-step --steps 2 --threads 1
+#   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1
+# JFR is not used: on JDK 17 a flight recording keeps the Vector API kernels from being compiled to
+# vector instructions, which makes the matrix products look several times slower than they are.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+what="${1:-mnist}"
+shift || true
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+(cd "$here" && tar --exclude=./target --exclude=./.git -cf - .) | tar -xf - -C "$scratch"
+python3 "$here/bench/op_profile.py" "$scratch"
+cd "$scratch"
+mvn -B -q -DskipTests package test-compile >/dev/null
+mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
+jvm=(java -XX:+UseG1GC --add-modules=jdk.incubator.vector "$@")
+if [ "$what" = resnet ]; then
+  "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1
+else
+  "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads 1
+fi

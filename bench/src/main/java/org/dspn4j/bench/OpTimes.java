@@ -1,0 +1,79 @@
+package org.dspn4j.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Random;
+
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * CPU time of single backend ops at the MNIST DSPN step's sizes (F32, Gaussian inputs, batch 32,
+ * 256 hidden channels, N = 342): the best of 7 calls after 5 warm-up calls, on the calling thread
+ * (run with 1 thread, so that all the work is on it). Only ops that existed before the speed work,
+ * so the same file runs on older checkouts. Not a JMH benchmark: a quick table.
+ *
+ * <pre>
+ *   mvn -B -q -Pbench -DskipTests test-compile
+ *   java --add-modules=jdk.incubator.vector -cp target/test-classes:target/classes org.dspn4j.bench.OpTimes
+ * </pre>
+ */
+public final class OpTimes {
+    private OpTimes() {
+    }
+
+    private interface Op {
+        Object run();
+    }
+
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+
+    private static void time(String name, Op op) {
+        for (int w = 0; w < 5; w++) {
+            op.run();
+        }
+        long best = Long.MAX_VALUE;
+        for (int r = 0; r < 7; r++) {
+            long t0 = MX.getCurrentThreadCpuTime();
+            op.run();
+            best = Math.min(best, MX.getCurrentThreadCpuTime() - t0);
+        }
+        System.out.printf("%-44s %8.2f ms%n", name, best / 1e6);
+    }
+
+    public static void main(String[] args) {
+        Random r = new Random(1);
+        double[] d = new double[32 * 256 * 342];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextGaussian();
+        }
+        try (CpuBackend be = new CpuBackend(1)) {
+            Tensor big = be.fromHost(d, DType.F32, 32, 256, 342);
+            Tensor big2 = be.fromHost(d, DType.F32, 32, 256, 342);
+            Tensor small = be.slice(big, 1, 0, 64);
+            Tensor w = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 256), 256, 256);
+            Tensor bias = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 1), 256, 1);
+            double[] u = new double[32 * 2 * 342];
+            double[] v = new double[32 * 2 * 342];
+            for (int i = 0; i < u.length; i++) {
+                u[i] = r.nextDouble();
+                v[i] = r.nextDouble();
+            }
+            Tensor set = be.fromHost(u, DType.F32, 32, 2, 342);
+            Tensor target = be.fromHost(v, DType.F32, 32, 2, 342);
+            time("matmul (256,256)·(32,256,342)", () -> be.matmul(w, big));
+            time("matmul (32,256,342)·(32,342,256) (permuted)", () -> be.matmul(big, be.permute(big2, 0, 2, 1)));
+            time("permute (32,256,342) last two", () -> be.permute(big, 0, 2, 1));
+            time("mul (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, big2));
+            time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
+            time("step (32,256,342)", () -> be.unary(Backend.Unary.STEP, big));
+            time("sum (32,256,342) over 0, 2", () -> be.sum(big, new int[] {0, 2}, false));
+            time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
+            time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
+            time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
+            time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
+        }
+    }
+}
