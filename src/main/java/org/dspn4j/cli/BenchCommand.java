@@ -10,14 +10,16 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,6 +46,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all processors)")
     Integer threads;
 
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     @Option(names = "--pytorch", description = "also run bench/mnist_step.py with this python (e.g. /usr/bin/python3)")
     String python;
 
@@ -55,7 +60,10 @@ public final class BenchCommand implements Callable<Integer> {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         DType dt = TrainCommand.parseDtype(dtype);
         double[] times = new double[steps];
-        try (CpuBackend be = new CpuBackend(th)) {
+        String where;
+        try (Compute c = compute.choice().open(dt, th, System.out)) {
+            Backend be = c.backend();
+            where = c.kind().equals("cpu") ? th + " threads" : c.deviceLine();
             ModelConfig cfg = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withDtype(dt);
             Net net = new Net(be, cfg, new MersenneTwister(0), null);
             TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), 0.01));
@@ -82,8 +90,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double median = median(times);
         double rss = peakRssMb();
-        System.out.printf(Locale.ROOT, "dspn4j  %s batch %d, %d threads: median %.2f s/step %s, peak RSS %.0f MB%n",
-                dtype, batch, th, median, Arrays.toString(times), rss);
+        System.out.printf(Locale.ROOT, "dspn4j  %s batch %d, %s: median %.2f s/step %s, peak RSS %.0f MB%n",
+                dtype, batch, where, median, Arrays.toString(times), rss);
         if (python != null) {
             Process p = new ProcessBuilder(python, "bench/mnist_step.py", "--batch", Integer.toString(batch), "--steps",
                     Integer.toString(steps), "--threads", Integer.toString(th)).redirectErrorStream(true).start();

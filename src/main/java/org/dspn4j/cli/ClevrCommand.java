@@ -4,10 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The CLEVR experiment commands with all their options ({@code --hungarian}, {@code --synth-*},
- * {@code --image-size}, {@code --iters 10,20,30}, {@code --batch}, …). {@code dspn4j train|eval|show
- * clevr-…} reach the same commands with the options those commands share; this one can be run as
- * {@code java -cp target/dspn4j.jar org.dspn4j.cli.ClevrCommand train clevr-box --hungarian all}.
+ * {@code dspn4j clevr train|eval|show}: the CLEVR experiment commands with all their options
+ * ({@code --hungarian}, {@code --synth-*}, {@code --image-size}, {@code --iters 10,20,30},
+ * {@code --batch}, …). {@code dspn4j train|eval|show clevr-…} reach the same commands with the
+ * options those commands share, e.g. {@code dspn4j clevr train clevr-box --hungarian all}.
  */
 @Command(name = "clevr", mixinStandardHelpOptions = true,
         description = "CLEVR experiments: train, eval and show for clevr-box and clevr-state.",
@@ -31,7 +31,8 @@ public final class ClevrCommand implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new ClevrCommand());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                    || e instanceof UnsupportedOperationException) {
                 cmd.getErr().println("dspn4j clevr: " + e.getMessage());
                 return 2;
             }

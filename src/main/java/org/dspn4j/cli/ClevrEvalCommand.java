@@ -11,8 +11,10 @@ import org.dspn4j.experiment.ClevrRunInfo;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.experiment.Compute;
+import org.dspn4j.tensor.Backend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,6 +54,9 @@ public final class ClevrEvalCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all processors)")
     Integer threads;
 
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     static ClevrEvalCommand from(EvalCommand c) {
         ClevrEvalCommand e = new ClevrEvalCommand();
         e.model = c.model;
@@ -60,6 +65,8 @@ public final class ClevrEvalCommand implements Callable<Integer> {
         e.full = c.full;
         e.dataDir = c.dataDir;
         e.export = c.export;
+        e.threads = c.threads;
+        e.compute.copyFrom(c.compute);
         return e;
     }
 
@@ -87,7 +94,8 @@ public final class ClevrEvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (CpuBackend be = new CpuBackend(th)) {
+        try (Compute c = EvalCommand.open(compute, checkpoint, th)) {
+            Backend be = c.backend();
             Net net = ClevrExperiment.load(be, checkpoint);
             if (net.config().task() != task) {
                 throw new IllegalArgumentException(checkpoint + " holds a " + net.config().task().cliName() + " model, not " + model);

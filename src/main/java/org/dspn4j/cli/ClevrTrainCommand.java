@@ -4,18 +4,20 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.dspn4j.experiment.ClevrExperiment;
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code train clevr-box|clevr-state}: trains on generated scenes (default) or real CLEVR
  * ({@code --data-dir}), evaluates, prints the AP table and draws the paper's figure. Reached
- * through {@code dspn4j train clevr-…} (with that command's options) and, with every option, through
- * {@link ClevrCommand}.
+ * through {@code dspn4j train clevr-…} (with that command's options) and, with every option, as
+ * {@code dspn4j clevr train} ({@link ClevrCommand}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a CLEVR model with the paper's hyperparameters (spec section 6): Adam 3e-4, batch 32, T=10,",
@@ -114,6 +116,9 @@ public final class ClevrTrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     /** {@code dspn4j train clevr-…}: the same run from {@link TrainCommand}'s options. */
     static ClevrTrainCommand from(TrainCommand c) {
         ClevrTrainCommand t = new ClevrTrainCommand();
@@ -139,6 +144,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
         t.fullEval = c.fullEval;
         t.threads = c.threads;
         t.quiet = c.quiet;
+        t.compute.copyFrom(c.compute);
         return t;
     }
 
@@ -186,7 +192,10 @@ public final class ClevrTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = config();
-        ClevrExperiment.Outcome o = new ClevrExperiment(System.out).train(cfg, source(), resume);
-        return o.stoppedOnNaN() ? 3 : 0;
+        ClevrSource src = source();
+        try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
+            ClevrExperiment.Outcome o = new ClevrExperiment(System.out).train(cfg, src, c, resume);
+            return o.stoppedOnNaN() ? 3 : 0;
+        }
     }
 }

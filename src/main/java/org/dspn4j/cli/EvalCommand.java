@@ -11,6 +11,7 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.experiment.Checkpoint;
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.ModelConfigJson;
 import org.dspn4j.model.ModelConfig;
@@ -18,9 +19,11 @@ import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
 import org.dspn4j.set.DecoderOutput;
 import org.dspn4j.set.Dspn;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,8 +53,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the point order (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--threads", description = "CPU threads (default: all processors)")
+    Integer threads;
+
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     /** Loads a checkpoint's model (configuration and weights). */
-    static Net load(CpuBackend be, Path checkpoint) throws IOException {
+    static Net load(Backend be, Path checkpoint) throws IOException {
         ModelConfig cfg = ModelConfigJson.parse(Checkpoint.configJson(checkpoint));
         Net net = new Net(be, cfg, new MersenneTwister(0), null);
         Weights.load(net, checkpoint);
@@ -63,7 +72,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (ModelConfig.Task.parse(model) != ModelConfig.Task.MNIST) {
             return ClevrEvalCommand.run(this);
         }
-        try (CpuBackend be = new CpuBackend()) {
+        try (Compute c = open(compute, checkpoint, threads)) {
+            Backend be = c.backend();
             Net net = load(be, checkpoint);
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters);
@@ -83,7 +93,17 @@ public final class EvalCommand implements Callable<Integer> {
      * The authors' MNIST export (spec §7.1): detections/&lt;i&gt;.txt one line per slot "box mask y x";
      * groundtruths/&lt;i&gt;.txt "box y x 1.0" for real points; DSPN also &lt;i&gt;-step&lt;t&gt;.txt.
      */
-    static void exportPredictions(CpuBackend be, Net net, MnistBatcher test, Path dir) throws IOException {
+    /**
+     * Opens the chosen backend for a checkpoint's dtype and prints which one it is (the line names
+     * the backend and the device).
+     */
+    static Compute open(BackendOptions options, Path checkpoint, Integer threads) throws IOException {
+        DType dt = ModelConfigJson.parse(Checkpoint.configJson(checkpoint)).dtype();
+        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return options.choice().open(dt, th, System.out);
+    }
+
+    static void exportPredictions(Backend be, Net net, MnistBatcher test, Path dir) throws IOException {
         Path det = Files.createDirectories(dir.resolve("detections"));
         Path gt = Files.createDirectories(dir.resolve("groundtruths"));
         int n = net.config().setSize();

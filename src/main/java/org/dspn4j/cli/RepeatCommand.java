@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,11 +20,17 @@ import picocli.CommandLine.Parameters;
         description = {"Run a train command once per seed (each in <out>/seed-<s>) and print the final test metrics",
                 "as mean ± sample standard deviation, the way the paper reports its tables."})
 public final class RepeatCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--seeds", required = true, split = ",", description = "e.g. 1,2,3,4,5,6")
     long[] seeds;
 
     @Option(names = "--out", defaultValue = "runs/repeat", description = "parent folder (default: ${DEFAULT-VALUE})")
     Path out;
+
+    @Mixin
+    BackendOptions compute = new BackendOptions();
 
     @Parameters(paramLabel = "COMMAND", description = "train … (after --)")
     List<String> command = new ArrayList<>();
@@ -33,7 +40,15 @@ public final class RepeatCommand implements Callable<Integer> {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
             throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1,2 -- train mnist");
         }
+        // the backend options of repeat go to every run; given after train, they must not be given here too
+        List<String> backendArgs = spec.commandLine().getParseResult().hasMatchedOption("--backend")
+                || spec.commandLine().getParseResult().hasMatchedOption("--device")
+                || spec.commandLine().getParseResult().hasMatchedOption("--arena-mb")
+                ? compute.choice().toArgs() : List.of();
         for (String a : command) {
+            if (!backendArgs.isEmpty() && (a.startsWith("--backend") || a.startsWith("--device") || a.startsWith("--arena-mb"))) {
+                throw new IllegalArgumentException("repeat: give " + a + " either before -- or after train, not both");
+            }
             if (a.equals("--seed") || a.equals("--out") || a.startsWith("--seed=") || a.startsWith("--out=")) {
                 throw new IllegalArgumentException("repeat sets --seed and --out itself; remove " + a);
             }
@@ -44,7 +59,9 @@ public final class RepeatCommand implements Callable<Integer> {
             Path dir = out.resolve("seed-" + s);
             List<String> args = new ArrayList<>(command.subList(1, command.size()));
             args.addAll(Arrays.asList("--seed", Long.toString(s), "--out", dir.toString()));
-            int rc = new CommandLine(new TrainCommand()).execute(args.toArray(new String[0]));
+            args.addAll(backendArgs);
+            int rc = spec.commandLine().getParent() == null ? new CommandLine(new TrainCommand()).execute(args.toArray(new String[0]))
+                    : trainCommandLine().execute(args.toArray(new String[0]));
             if (rc != 0) {
                 System.err.println("repeat: seed " + s + " ended with exit code " + rc);
                 return rc;
@@ -57,6 +74,15 @@ public final class RepeatCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "over %d seeds: test_loss %.6f ± %.6f  test_last %.6f ± %.6f%n", seeds.length,
                 loss.getMean(), loss.getStandardDeviation(), last.getMean(), last.getStandardDeviation());
         return 0;
+    }
+
+    /** A train command line with the parent's error handling (bad input: one line, exit code 2). */
+    private CommandLine trainCommandLine() {
+        CommandLine cl = new CommandLine(new TrainCommand());
+        cl.setExecutionExceptionHandler(spec.commandLine().getParent().getExecutionExceptionHandler());
+        cl.setOut(spec.commandLine().getOut());
+        cl.setErr(spec.commandLine().getErr());
+        return cl;
     }
 
     /** The last logged {test_loss, test_last} of a run. */

@@ -3,11 +3,13 @@ package org.dspn4j.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,12 +35,19 @@ public final class ShowCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "full MNIST folder (default: the bundled subset)")
     Path dataDir;
 
+    @Option(names = "--threads", description = "CPU threads (default: all processors)")
+    Integer threads;
+
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     @Override
     public Integer call() throws Exception {
         if (ModelConfig.Task.parse(model) != ModelConfig.Task.MNIST) {
             return ClevrShowCommand.run(this);
         }
-        try (CpuBackend be = new CpuBackend()) {
+        try (Compute c = EvalCommand.open(compute, checkpoint, threads)) {
+            Backend be = c.backend();
             Net net = EvalCommand.load(be, checkpoint);
             Net base = baseline == null ? null : EvalCommand.load(be, baseline);
             MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(dataDir, false, 32, 1), rows)

@@ -3,11 +3,13 @@ package org.dspn4j.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.tensor.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,7 +19,7 @@ import picocli.CommandLine.Parameters;
                 "By default a small budget on the bundled data (a few minutes on 2 cores); --preset paper for the full run."})
 public final class TrainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist (clevr-box and clevr-state follow)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state (CLEVR's own options: dspn4j clevr train)")
     String model;
 
     @Option(names = "--decoder", defaultValue = "dspn", description = "dspn, mlp or rnn (default: ${DEFAULT-VALUE})")
@@ -83,6 +85,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
     /** The run configuration these options describe. */
     TrainConfig config() {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
@@ -116,7 +121,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.model().task() != ModelConfig.Task.MNIST) {
             return ClevrTrainCommand.run(this);
         }
-        MnistExperiment.Outcome o = new MnistExperiment(System.out).train(cfg, resume);
-        return o.stoppedOnNaN() ? 3 : 0;
+        try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
+            MnistExperiment.Outcome o = new MnistExperiment(System.out).train(cfg, c, resume);
+            return o.stoppedOnNaN() ? 3 : 0;
+        }
     }
 }

@@ -19,7 +19,6 @@ import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
 import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.viz.LossCurveFigure;
 
@@ -82,146 +81,157 @@ public final class ClevrExperiment {
 
     // ================================================================================= train
 
+    /** {@link #train(TrainConfig, ClevrSource, Compute, boolean)} on the CPU backend with {@code cfg.threads()} threads. */
     public Outcome train(TrainConfig cfg, ClevrSource src, boolean resume) throws IOException {
+        try (Compute c = Compute.cpu(cfg.threads())) {
+            return train(cfg, src, c, resume);
+        }
+    }
+
+    /**
+     * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there (the
+     * Hungarian assignment runs on the host, from the downloaded cost matrices); the checkpoint holds
+     * host copies, so it resumes on any backend.
+     */
+    public Outcome train(TrainConfig cfg, ClevrSource src, Compute compute, boolean resume) throws IOException {
         ModelConfig m = cfg.model();
         ClevrDataset.Target target = ClevrEvaluation.target(m.task());
         Files.createDirectories(cfg.out());
         Path ckpt = cfg.out().resolve(CHECKPOINT);
         src.prepare(cfg.quiet() ? null : out, cfg.threads());
-        try (CpuBackend be = new CpuBackend(cfg.threads())) {
-            Net net = models.create(be, m, new MersenneTwister(cfg.seed()));
-            Adam adam = new Adam(net.namedParameters(), cfg.lr());
-            TrainStep step = new TrainStep(net, adam);
-            ClevrBatches train = ClevrBatches.of(src, "train", target, -1, cfg.batch(), true, cfg.seed());
-            ClevrBatches test = testBatches(src, target, cfg.fullEval(), cfg.batch());
-            if (train.batchesPerEpoch() == 0) {
-                throw new IllegalArgumentException("the train split has " + train.dataset().size()
-                        + " scenes, fewer than one batch of " + cfg.batch());
-            }
-            String memory = heapWarning(m, src, cfg.batch(), Runtime.getRuntime().maxMemory());
-            if (memory != null) {
-                say("warning: %s", memory);
-            }
-            RunRecord record = new RunRecord(cfg.out());
-            record.writeRun(runConfig(cfg, src), be.name(), be.threads() + " threads, " + System.getProperty("os.arch"));
-            String configJson = ModelConfigJson.toJson(m);
+        Backend be = compute.backend();
+        Net net = models.create(be, m, new MersenneTwister(cfg.seed()));
+        Adam adam = new Adam(net.namedParameters(), cfg.lr());
+        TrainStep step = new TrainStep(net, adam);
+        ClevrBatches train = ClevrBatches.of(src, "train", target, -1, cfg.batch(), true, cfg.seed());
+        ClevrBatches test = testBatches(src, target, cfg.fullEval(), cfg.batch());
+        if (train.batchesPerEpoch() == 0) {
+            throw new IllegalArgumentException("the train split has " + train.dataset().size()
+                    + " scenes, fewer than one batch of " + cfg.batch());
+        }
+        String memory = heapWarning(m, src, cfg.batch(), Runtime.getRuntime().maxMemory());
+        if (memory != null) {
+            say("warning: %s", memory);
+        }
+        RunRecord record = new RunRecord(cfg.out());
+        record.writeRun(runConfig(cfg, src), compute.record());
+        String configJson = ModelConfigJson.toJson(m);
 
-            Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
-            Metrics initial = null;
-            if (resume) {
-                if (!Files.exists(ckpt)) {
-                    throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
-                }
-                String stored = Checkpoint.configJson(ckpt);
-                if (!stored.equals(configJson)) {
-                    throw new IllegalArgumentException("--resume: the checkpoint's model " + stored
-                            + " differs from the requested " + configJson);
-                }
-                pos = Checkpoint.load(ckpt, net, adam);
-                say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
-            } else {
-                say("%s %s: %d train scenes (%d batches of %d per epoch), %d val scenes evaluated, %dx%d images, %s",
-                        m.task().cliName(), m.decoder().name().toLowerCase(), train.dataset().size(),
-                        train.batchesPerEpoch(), cfg.batch(), test.samples(), src.imageSize(), src.imageSize(),
-                        src.isGenerated() ? "generated scenes in " + src.root() : "CLEVR at " + src.root());
-                initial = evaluate(be, net, test);
-                record.log(MnistExperiment.metrics(0, 0, "test_loss", initial.loss(), "test_last", initial.last()));
-                say("initial test_loss %.6f  test_last %.6f  (%d val images)", initial.loss(), initial.last(), initial.images());
+        Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
+        Metrics initial = null;
+        if (resume) {
+            if (!Files.exists(ckpt)) {
+                throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
-            int perEpoch = train.batchesPerEpoch();
-            long totalSteps = (long) cfg.epochs() * perEpoch;
-            if (cfg.maxSteps() > 0) {
-                totalSteps = Math.min(totalSteps, cfg.maxSteps());
+            String stored = Checkpoint.configJson(ckpt);
+            if (!stored.equals(configJson)) {
+                throw new IllegalArgumentException("--resume: the checkpoint's model " + stored
+                        + " differs from the requested " + configJson);
             }
-            long stepNo = pos.step();
-            Metrics lastEval = initial;
-            boolean nan = false;
-            List<Double> losses = new ArrayList<>();
-            ProgressBar bar = cfg.quiet() ? null : new ProgressBarBuilder()
-                    .setTaskName("train " + m.task().cliName() + " " + m.decoder().name().toLowerCase())
-                    .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate()
-                    .startsFrom(stepNo, java.time.Duration.ZERO).build();
-            try {
-                outer:
-                for (long e = pos.epoch(); e < cfg.epochs(); e++) {
-                    for (int b = e == pos.epoch() ? pos.batch() : 0; b < perEpoch; b++) {
-                        if (stepNo >= totalSteps) {
-                            break outer;
+            pos = Checkpoint.load(ckpt, net, adam);
+            say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
+        } else {
+            say("%s %s: %d train scenes (%d batches of %d per epoch), %d val scenes evaluated, %dx%d images, %s",
+                    m.task().cliName(), m.decoder().name().toLowerCase(), train.dataset().size(),
+                    train.batchesPerEpoch(), cfg.batch(), test.samples(), src.imageSize(), src.imageSize(),
+                    src.isGenerated() ? "generated scenes in " + src.root() : "CLEVR at " + src.root());
+            initial = evaluate(be, net, test);
+            record.log(MnistExperiment.metrics(0, 0, "test_loss", initial.loss(), "test_last", initial.last()));
+            say("initial test_loss %.6f  test_last %.6f  (%d val images)", initial.loss(), initial.last(), initial.images());
+        }
+        int perEpoch = train.batchesPerEpoch();
+        long totalSteps = (long) cfg.epochs() * perEpoch;
+        if (cfg.maxSteps() > 0) {
+            totalSteps = Math.min(totalSteps, cfg.maxSteps());
+        }
+        long stepNo = pos.step();
+        Metrics lastEval = initial;
+        boolean nan = false;
+        List<Double> losses = new ArrayList<>();
+        ProgressBar bar = cfg.quiet() ? null : new ProgressBarBuilder()
+                .setTaskName("train " + m.task().cliName() + " " + m.decoder().name().toLowerCase())
+                .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate()
+                .startsFrom(stepNo, java.time.Duration.ZERO).build();
+        try {
+            outer:
+            for (long e = pos.epoch(); e < cfg.epochs(); e++) {
+                for (int b = e == pos.epoch() ? pos.batch() : 0; b < perEpoch; b++) {
+                    if (stepNo >= totalSteps) {
+                        break outer;
+                    }
+                    Tensor[] t = train.tensors(be, m.dtype(), train.batch(e, b));
+                    long t0 = System.nanoTime();
+                    TrainStep.Result r;
+                    try {
+                        r = step.run(t[0], t[1], t[2]);
+                    } catch (IllegalArgumentException ex) {
+                        if (!nonFiniteCosts(ex)) {
+                            throw ex;
                         }
-                        Tensor[] t = train.tensors(be, m.dtype(), train.batch(e, b));
-                        long t0 = System.nanoTime();
-                        TrainStep.Result r;
-                        try {
-                            r = step.run(t[0], t[1], t[2]);
-                        } catch (IllegalArgumentException ex) {
-                            if (!nonFiniteCosts(ex)) {
-                                throw ex;
-                            }
-                            r = new TrainStep.Result(Double.NaN, Double.NaN, new double[0]);
-                        } catch (OutOfMemoryError oom) {
-                            throw new IllegalArgumentException(outOfMemory(cfg.batch()), oom);
+                        r = new TrainStep.Result(Double.NaN, Double.NaN, new double[0]);
+                    } catch (OutOfMemoryError oom) {
+                        throw new IllegalArgumentException(outOfMemory(cfg.batch()), oom);
+                    }
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    if (!Double.isFinite(r.loss())) {
+                        nan = true;
+                        say("%nstopping: the training loss became %s at step %d (epoch %d, batch %d); the last good "
+                                + "checkpoint is kept at %s", r.loss(), stepNo + 1, e, b, ckpt);
+                        break outer;
+                    }
+                    stepNo++;
+                    losses.add(r.loss());
+                    record.log(MnistExperiment.metrics(stepNo, e, "train_loss", r.loss(), "train_last", r.last(),
+                            "seconds", seconds));
+                    if (bar != null) {
+                        bar.stepTo(stepNo);
+                        bar.setExtraMessage(String.format(" loss %.5f  %.1f s/step", r.loss(), seconds));
+                    }
+                    boolean endOfEpoch = b == perEpoch - 1;
+                    boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
+                    if (evalNow || stepNo == totalSteps) {
+                        Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
+                                : new Checkpoint.Position(e, b + 1, stepNo);
+                        Metrics ev = null;
+                        if (evalNow && stepNo != totalSteps) {
+                            ev = evaluateOrNull(be, net, test);
                         }
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        if (!Double.isFinite(r.loss())) {
+                        if ((ev == null && evalNow && stepNo != totalSteps) || !finiteParameters(net)) {
                             nan = true;
-                            say("%nstopping: the training loss became %s at step %d (epoch %d, batch %d); the last good "
-                                    + "checkpoint is kept at %s", r.loss(), stepNo + 1, e, b, ckpt);
+                            say("%nstopping: the parameters are no longer finite after step %d (epoch %d, batch %d); "
+                                    + "the last good checkpoint is kept at %s", stepNo, e, b, ckpt);
                             break outer;
                         }
-                        stepNo++;
-                        losses.add(r.loss());
-                        record.log(MnistExperiment.metrics(stepNo, e, "train_loss", r.loss(), "train_last", r.last(),
-                                "seconds", seconds));
-                        if (bar != null) {
-                            bar.stepTo(stepNo);
-                            bar.setExtraMessage(String.format(" loss %.5f  %.1f s/step", r.loss(), seconds));
+                        if (ev != null) {
+                            lastEval = ev;
+                            record.log(MnistExperiment.metrics(stepNo, e, "test_loss", ev.loss(), "test_last", ev.last()));
                         }
-                        boolean endOfEpoch = b == perEpoch - 1;
-                        boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
-                        if (evalNow || stepNo == totalSteps) {
-                            Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
-                                    : new Checkpoint.Position(e, b + 1, stepNo);
-                            Metrics ev = null;
-                            if (evalNow && stepNo != totalSteps) {
-                                ev = evaluateOrNull(be, net, test);
-                            }
-                            if ((ev == null && evalNow && stepNo != totalSteps) || !finiteParameters(net)) {
-                                nan = true;
-                                say("%nstopping: the parameters are no longer finite after step %d (epoch %d, batch %d); "
-                                        + "the last good checkpoint is kept at %s", stepNo, e, b, ckpt);
-                                break outer;
-                            }
-                            if (ev != null) {
-                                lastEval = ev;
-                                record.log(MnistExperiment.metrics(stepNo, e, "test_loss", ev.loss(), "test_last", ev.last()));
-                            }
-                            Checkpoint.save(ckpt, net, adam, next, configJson);
-                        }
+                        Checkpoint.save(ckpt, net, adam, next, configJson);
                     }
                 }
-            } finally {
-                if (bar != null) {
-                    bar.close();
-                }
             }
-            if (!nan && !finiteParameters(net)) {
-                nan = true;
-                say("stopping: the parameters are no longer finite after step %d; the last good checkpoint is kept at %s",
-                        stepNo, ckpt);
+        } finally {
+            if (bar != null) {
+                bar.close();
             }
-            if (!nan) {
-                ClevrEvaluation.Result res = ClevrEvaluation.run(be, net, test, null);
-                lastEval = new Metrics(res.loss(), res.last(), res.images());
-                record.log(MnistExperiment.metrics(stepNo, -1, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
-                say("final   test_loss %.6f  test_last %.6f  after %d steps", lastEval.loss(), lastEval.last(), stepNo);
-                if (initial != null) {
-                    say("test_last changed by %+.1f%% from its initial value", 100 * (lastEval.last() / initial.last() - 1));
-                }
-                ClevrEvaluation.print(out, ClevrEvaluation.tables(res));
-                writeFigures(be, net, test, cfg.out());
-            }
-            return new Outcome(initial, lastEval, stepNo, nan, ckpt, losses);
         }
+        if (!nan && !finiteParameters(net)) {
+            nan = true;
+            say("stopping: the parameters are no longer finite after step %d; the last good checkpoint is kept at %s",
+                    stepNo, ckpt);
+        }
+        if (!nan) {
+            ClevrEvaluation.Result res = ClevrEvaluation.run(be, net, test, null);
+            lastEval = new Metrics(res.loss(), res.last(), res.images());
+            record.log(MnistExperiment.metrics(stepNo, -1, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
+            say("final   test_loss %.6f  test_last %.6f  after %d steps", lastEval.loss(), lastEval.last(), stepNo);
+            if (initial != null) {
+                say("test_last changed by %+.1f%% from its initial value", 100 * (lastEval.last() / initial.last() - 1));
+            }
+            ClevrEvaluation.print(out, ClevrEvaluation.tables(res));
+            writeFigures(be, net, test, cfg.out());
+        }
+        return new Outcome(initial, lastEval, stepNo, nan, ckpt, losses);
     }
 
     /** Test losses (test_loss, test_last) at the trained T. */

@@ -22,7 +22,7 @@ import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
 import org.dspn4j.set.DecoderOutput;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.viz.LossCurveFigure;
 import org.dspn4j.viz.SetProgressionFigure;
@@ -63,13 +63,13 @@ public final class MnistExperiment {
         return new MnistBatcher(new MnistSet(test, seed), batch, false);
     }
 
-    static Tensor[] tensors(CpuBackend be, ModelConfig m, MnistBatcher.Batch b) {
+    static Tensor[] tensors(Backend be, ModelConfig m, MnistBatcher.Batch b) {
         int n = m.setSize();
         return new Tensor[] {be.fromHost(b.features(), m.dtype(), b.batchSize(), 2, n),
                 be.fromHost(b.mask(), m.dtype(), b.batchSize(), n)};
     }
 
-    public static Metrics evaluate(CpuBackend be, Net net, MnistBatcher test) {
+    public static Metrics evaluate(Backend be, Net net, MnistBatcher test) {
         double loss = 0;
         double last = 0;
         int count = test.batchesPerEpoch();
@@ -85,105 +85,115 @@ public final class MnistExperiment {
         return new Metrics(loss / count, last / count, count * test.batchSize());
     }
 
+    /** {@link #train(TrainConfig, Compute, boolean)} on the CPU backend with {@code cfg.threads()} threads. */
     public Outcome train(TrainConfig cfg, boolean resume) throws IOException {
+        try (Compute c = Compute.cpu(cfg.threads())) {
+            return train(cfg, c, resume);
+        }
+    }
+
+    /**
+     * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there; the
+     * checkpoint holds host copies, so it resumes on any backend.
+     */
+    public Outcome train(TrainConfig cfg, Compute compute, boolean resume) throws IOException {
         ModelConfig m = cfg.model();
         if (m.task() != ModelConfig.Task.MNIST) {
             throw new IllegalArgumentException("MnistExperiment runs the mnist task, not " + m.task().cliName());
         }
         Files.createDirectories(cfg.out());
         Path ckpt = cfg.out().resolve(CHECKPOINT);
-        try (CpuBackend be = new CpuBackend(cfg.threads())) {
-            Net net = new Net(be, m, new MersenneTwister(cfg.seed()), null);
-            Adam adam = new Adam(net.namedParameters(), cfg.lr());
-            TrainStep step = new TrainStep(net, adam);
-            MnistBatcher train = new MnistBatcher(new MnistSet(load(cfg.dataDir(), MnistSplit.TRAIN), cfg.seed()),
-                    cfg.batch(), true);
-            MnistBatcher test = testBatches(cfg.dataDir(), cfg.fullEval(), cfg.batch(), cfg.seed());
-            RunRecord record = new RunRecord(cfg.out());
-            Map<String, Object> runCfg = runConfig(cfg);
-            record.writeRun(runCfg, be.name(), be.threads() + " threads, " + System.getProperty("os.arch"));
-            String configJson = ModelConfigJson.toJson(m);
+        Backend be = compute.backend();
+        Net net = new Net(be, m, new MersenneTwister(cfg.seed()), null);
+        Adam adam = new Adam(net.namedParameters(), cfg.lr());
+        TrainStep step = new TrainStep(net, adam);
+        MnistBatcher train = new MnistBatcher(new MnistSet(load(cfg.dataDir(), MnistSplit.TRAIN), cfg.seed()),
+                cfg.batch(), true);
+        MnistBatcher test = testBatches(cfg.dataDir(), cfg.fullEval(), cfg.batch(), cfg.seed());
+        RunRecord record = new RunRecord(cfg.out());
+        Map<String, Object> runCfg = runConfig(cfg);
+        record.writeRun(runCfg, compute.record());
+        String configJson = ModelConfigJson.toJson(m);
 
-            Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
-            Metrics initial;
-            if (resume) {
-                if (!Files.exists(ckpt)) {
-                    throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
-                }
-                pos = Checkpoint.load(ckpt, net, adam);
-                initial = null;
-                say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
-            } else {
-                initial = evaluate(be, net, test);
-                record.log(metrics(0, 0, "test_loss", initial.loss(), "test_last", initial.last()));
-                say("initial test_loss %.6f  test_last %.6f  (%d test images)", initial.loss(), initial.last(), initial.images());
+        Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
+        Metrics initial;
+        if (resume) {
+            if (!Files.exists(ckpt)) {
+                throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
-            int perEpoch = train.batchesPerEpoch();
-            long totalSteps = (long) cfg.epochs() * perEpoch;
-            if (cfg.maxSteps() > 0) {
-                totalSteps = Math.min(totalSteps, cfg.maxSteps());
-            }
-            long stepNo = pos.step();
-            Metrics lastEval = initial;
-            boolean nan = false;
-            ProgressBar bar = cfg.quiet() ? null : new ProgressBarBuilder().setTaskName("train " + m.decoder().name().toLowerCase())
-                    .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate()
-                    .startsFrom(stepNo, java.time.Duration.ZERO).build();
-            try {
-                outer:
-                for (long e = pos.epoch(); e < cfg.epochs(); e++) {
-                    for (int b = e == pos.epoch() ? pos.batch() : 0; b < perEpoch; b++) {
-                        if (stepNo >= totalSteps) {
-                            break outer;
+            pos = Checkpoint.load(ckpt, net, adam);
+            initial = null;
+            say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
+        } else {
+            initial = evaluate(be, net, test);
+            record.log(metrics(0, 0, "test_loss", initial.loss(), "test_last", initial.last()));
+            say("initial test_loss %.6f  test_last %.6f  (%d test images)", initial.loss(), initial.last(), initial.images());
+        }
+        int perEpoch = train.batchesPerEpoch();
+        long totalSteps = (long) cfg.epochs() * perEpoch;
+        if (cfg.maxSteps() > 0) {
+            totalSteps = Math.min(totalSteps, cfg.maxSteps());
+        }
+        long stepNo = pos.step();
+        Metrics lastEval = initial;
+        boolean nan = false;
+        ProgressBar bar = cfg.quiet() ? null : new ProgressBarBuilder().setTaskName("train " + m.decoder().name().toLowerCase())
+                .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate()
+                .startsFrom(stepNo, java.time.Duration.ZERO).build();
+        try {
+            outer:
+            for (long e = pos.epoch(); e < cfg.epochs(); e++) {
+                for (int b = e == pos.epoch() ? pos.batch() : 0; b < perEpoch; b++) {
+                    if (stepNo >= totalSteps) {
+                        break outer;
+                    }
+                    Tensor[] t = tensors(be, m, train.batch(e, b));
+                    long t0 = System.nanoTime();
+                    TrainStep.Result r = step.run(null, t[0], t[1]);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    if (!Double.isFinite(r.loss())) {
+                        nan = true;
+                        say("%nstopping: the training loss became %s at step %d (epoch %d, batch %d); the last good "
+                                + "checkpoint is kept at %s", r.loss(), stepNo + 1, e, b, ckpt);
+                        break outer;
+                    }
+                    stepNo++;
+                    record.log(metrics(stepNo, e, "train_loss", r.loss(), "train_last", r.last(), "seconds", seconds));
+                    if (bar != null) {
+                        bar.stepTo(stepNo);
+                        bar.setExtraMessage(String.format(" loss %.5f  %.1f s/step", r.loss(), seconds));
+                    }
+                    boolean endOfEpoch = b == perEpoch - 1;
+                    boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
+                    if (evalNow || stepNo == totalSteps) {
+                        Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
+                                : new Checkpoint.Position(e, b + 1, stepNo);
+                        if (evalNow) {
+                            lastEval = evaluate(be, net, test);
+                            record.log(metrics(stepNo, e, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
                         }
-                        Tensor[] t = tensors(be, m, train.batch(e, b));
-                        long t0 = System.nanoTime();
-                        TrainStep.Result r = step.run(null, t[0], t[1]);
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        if (!Double.isFinite(r.loss())) {
-                            nan = true;
-                            say("%nstopping: the training loss became %s at step %d (epoch %d, batch %d); the last good "
-                                    + "checkpoint is kept at %s", r.loss(), stepNo + 1, e, b, ckpt);
-                            break outer;
-                        }
-                        stepNo++;
-                        record.log(metrics(stepNo, e, "train_loss", r.loss(), "train_last", r.last(), "seconds", seconds));
-                        if (bar != null) {
-                            bar.stepTo(stepNo);
-                            bar.setExtraMessage(String.format(" loss %.5f  %.1f s/step", r.loss(), seconds));
-                        }
-                        boolean endOfEpoch = b == perEpoch - 1;
-                        boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
-                        if (evalNow || stepNo == totalSteps) {
-                            Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
-                                    : new Checkpoint.Position(e, b + 1, stepNo);
-                            if (evalNow) {
-                                lastEval = evaluate(be, net, test);
-                                record.log(metrics(stepNo, e, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
-                            }
-                            Checkpoint.save(ckpt, net, adam, next, configJson);
-                        }
+                        Checkpoint.save(ckpt, net, adam, next, configJson);
                     }
                 }
-            } finally {
-                if (bar != null) {
-                    bar.close();
-                }
             }
-            if (!nan) {
-                lastEval = evaluate(be, net, test);
-                record.log(metrics(stepNo, -1, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
-                say("final   test_loss %.6f  test_last %.6f  after %d steps", lastEval.loss(), lastEval.last(), stepNo);
-                if (initial != null) {
-                    say("test_last changed by %+.1f%% from its initial value", 100 * (lastEval.last() / initial.last() - 1));
-                }
-                writeFigures(be, net, test, cfg.out());
+        } finally {
+            if (bar != null) {
+                bar.close();
             }
-            return new Outcome(initial, lastEval, stepNo, nan, ckpt);
         }
+        if (!nan) {
+            lastEval = evaluate(be, net, test);
+            record.log(metrics(stepNo, -1, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
+            say("final   test_loss %.6f  test_last %.6f  after %d steps", lastEval.loss(), lastEval.last(), stepNo);
+            if (initial != null) {
+                say("test_last changed by %+.1f%% from its initial value", 100 * (lastEval.last() / initial.last() - 1));
+            }
+            writeFigures(be, net, test, cfg.out());
+        }
+        return new Outcome(initial, lastEval, stepNo, nan, ckpt);
     }
 
-    private void writeFigures(CpuBackend be, Net net, MnistBatcher test, Path dir) throws IOException {
+    private void writeFigures(Backend be, Net net, MnistBatcher test, Path dir) throws IOException {
         Path fig = dir.resolve("progression.png");
         progressionFigure(be, net, null, test, 8).writePng(fig);
         lossCurve(dir.resolve("metrics.jsonl")).writePng(dir.resolve("loss.png"));
@@ -191,7 +201,7 @@ public final class MnistExperiment {
     }
 
     /** Figure 3: rows of test digits, columns Ŷ(0)…Ŷ(T), the target, and optionally a baseline. */
-    public static SetProgressionFigure progressionFigure(CpuBackend be, Net net, Net baseline, MnistBatcher test, int rows) {
+    public static SetProgressionFigure progressionFigure(Backend be, Net net, Net baseline, MnistBatcher test, int rows) {
         MnistBatcher.Batch b = test.batch(0, 0);
         Tensor[] t = tensors(be, net.config(), b);
         DecoderOutput d = decodeEval(net, t);

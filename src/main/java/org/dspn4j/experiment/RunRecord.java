@@ -35,13 +35,23 @@ public final class RunRecord {
 
     /** Writes run.json (atomically). */
     public void writeRun(Map<String, Object> config, String backend, String device) throws IOException {
+        Map<String, Object> compute = new LinkedHashMap<>();
+        compute.put("backend", backend);
+        compute.put("device", device);
+        writeRun(config, compute);
+    }
+
+    /**
+     * Writes run.json (atomically) with the backend and device actually used ({@link Compute#record()}:
+     * backend, device, and for OpenCL the platform) as top-level fields.
+     */
+    public void writeRun(Map<String, Object> config, Map<String, Object> compute) throws IOException {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("config", config);
         run.put("git_commit", gitCommit());
         run.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         run.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        run.put("backend", backend);
-        run.put("device", device);
+        run.putAll(compute);
         Path tmp = dir.resolve("run.json.tmp");
         Files.writeString(tmp, toJson(run, true) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("run.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,

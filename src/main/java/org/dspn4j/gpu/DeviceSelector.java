@@ -61,7 +61,7 @@ public final class DeviceSelector {
      * @return the chosen entry
      * @throws IllegalStateException when nothing matches; the message lists what exists
      */
-    ClDeviceInfo choose(List<ClDeviceInfo> devices) {
+    public ClDeviceInfo choose(List<ClDeviceInfo> devices) {
         if (devices.isEmpty()) {
             throw new IllegalStateException("no OpenCL device found (no platform, or platforms without devices); "
                     + "install an OpenCL driver (e.g. Debian's pocl-opencl-icd) or see gpu-config/README.md");

@@ -1,0 +1,210 @@
+package org.dspn4j.experiment;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+
+import org.dspn4j.gpu.ClDeviceInfo;
+import org.dspn4j.gpu.ClEngine;
+import org.dspn4j.gpu.DeviceSelector;
+import org.dspn4j.tensor.DType;
+
+/**
+ * Which backend a command computes on: the one place that turns {@code --backend cpu|opencl|auto},
+ * {@code --device} and {@code --arena-mb} into a {@link Compute}.
+ *
+ * <ul>
+ *   <li>{@code cpu}: the CPU backend.</li>
+ *   <li>{@code opencl}: {@code ClBackend} on the device {@code --device} names (index or name
+ *       fragment as {@code dspn4j devices} lists them; default: the first GPU, else the first
+ *       accelerator, else the first device, e.g. PoCL's CPU device). F32 only: F64 is refused.</li>
+ *   <li>{@code auto} (the default): the first OpenCL device of type GPU if there is one, else the
+ *       CPU backend. An OpenCL CPU device (PoCL) is used only when asked for with
+ *       {@code --backend opencl}. A {@code --device} given with {@code auto} means OpenCL on that
+ *       device. F64 runs on the CPU backend (with {@code --device}: refused).</li>
+ * </ul>
+ */
+public final class BackendChoice {
+    /** {@code --backend} values. */
+    public enum Kind { CPU, OPENCL, AUTO }
+
+    /** Arena size when none is given: {@link ClEngine#DEFAULT_ARENA_FLOATS} (256 MB). */
+    public static final int DEFAULT_ARENA_MB = ClEngine.DEFAULT_ARENA_FLOATS / (1 << 18);
+
+    private static ClEngine lent;
+
+    private final Kind kind;
+    private final String device;   // null: no --device
+    private final int arenaMb;
+
+    public BackendChoice(Kind kind, String device, int arenaMb) {
+        this.kind = kind;
+        this.device = device == null || device.isBlank() || device.trim().equalsIgnoreCase("auto") ? null : device.trim();
+        this.arenaMb = arenaMb;
+        DeviceSelector.parse(this.device); // validates (e.g. a negative index) before anything runs
+        long floats = (long) arenaMb << 18;
+        if (floats < ClEngine.MIN_ARENA_FLOATS || floats > ClEngine.MAX_ARENA_FLOATS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--arena-mb must be between %d and %d, got %d",
+                    ClEngine.MIN_ARENA_FLOATS >> 18, ClEngine.MAX_ARENA_FLOATS >> 18, arenaMb));
+        }
+    }
+
+    /** The CPU backend. */
+    public static BackendChoice cpu() {
+        return new BackendChoice(Kind.CPU, null, DEFAULT_ARENA_MB);
+    }
+
+    /** Parses {@code --backend}: cpu, opencl or auto (any case). */
+    public static Kind parseKind(String s) {
+        return switch (s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu" -> Kind.CPU;
+            case "opencl", "gpu" -> Kind.OPENCL;
+            case "auto" -> Kind.AUTO;
+            default -> throw new IllegalArgumentException("--backend must be cpu, opencl or auto, got '" + s + "'");
+        };
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The {@code --device} text, or null. */
+    public String device() {
+        return device;
+    }
+
+    public int arenaMb() {
+        return arenaMb;
+    }
+
+    /**
+     * Lends an open engine to every later {@link #open} in this JVM whose choice resolves to the same
+     * device: it is used instead of opening (and compiling) another one, and is never closed by a
+     * {@link Compute}. Null ends the loan. For tests and for applications that run several commands
+     * in one JVM; the arena size of the lent engine wins over {@code --arena-mb}.
+     */
+    public static synchronized void lendEngine(ClEngine engine) {
+        lent = engine;
+    }
+
+    /**
+     * Whether this choice computes on OpenCL, given the listing of devices; throws when an explicit
+     * request cannot be met. {@code auto} is OpenCL iff {@code --device} is given or some device
+     * has type GPU, and the dtype is F32.
+     */
+    boolean usesOpenCl(DType dtype, java.util.function.Supplier<List<ClDeviceInfo>> devices) {
+        switch (kind) {
+            case CPU -> {
+                if (device != null) {
+                    throw new IllegalArgumentException("--device " + device + " needs --backend opencl (or auto), not cpu");
+                }
+                return false;
+            }
+            case OPENCL -> {
+                requireF32(dtype, "--backend opencl");
+                return true;
+            }
+            default -> {
+                if (device != null) {
+                    requireF32(dtype, "--device " + device);
+                    return true;
+                }
+                return dtype == DType.F32 && devices.get().stream().anyMatch(d -> "GPU".equals(d.type()));
+            }
+        }
+    }
+
+    private static void requireF32(DType dtype, String what) {
+        if (dtype != DType.F32) {
+            throw new IllegalArgumentException(what + " runs F32 only (the OpenCL backend holds float tensors), not "
+                    + dtype + ": add --dtype f32, or use --backend cpu for " + dtype);
+        }
+    }
+
+    /**
+     * The device an OpenCL choice resolves to: the {@code --device} one, or for {@code auto} the
+     * first GPU (for {@code opencl}: the selector's automatic choice, GPU then accelerator then the first device).
+     */
+    ClDeviceInfo resolve(List<ClDeviceInfo> devices) {
+        if (device == null && kind == Kind.AUTO) {
+            return devices.stream().filter(d -> "GPU".equals(d.type())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no OpenCL GPU"));
+        }
+        try {
+            return DeviceSelector.parse(device).choose(devices);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens what this choice names for a run of this dtype.
+     *
+     * @param threads CPU backend threads
+     * @param log     where the choice is announced (null: silent)
+     * @throws IllegalArgumentException for F64 on OpenCL, a device that does not exist, or no OpenCL at all
+     *     when {@code opencl} was asked for
+     */
+    @SuppressWarnings("unchecked")
+    public Compute open(DType dtype, int threads, PrintStream log) {
+        List<ClDeviceInfo>[] listed = new List[1];
+        java.util.function.Supplier<List<ClDeviceInfo>> lister = () -> {
+            if (listed[0] == null) {
+                listed[0] = listDevices(kind == Kind.OPENCL || device != null);
+            }
+            return listed[0];
+        };
+        Compute c;
+        if (!usesOpenCl(dtype, lister)) {
+            c = Compute.cpu(threads);
+        } else {
+            List<ClDeviceInfo> devices = lister.get();
+            if (devices.isEmpty()) {
+                throw new IllegalArgumentException("--backend opencl: no OpenCL device found (no platform, or platforms "
+                        + "without devices); see dspn4j devices, or use --backend cpu");
+            }
+            ClDeviceInfo want = resolve(devices);
+            ClEngine borrowed;
+            synchronized (BackendChoice.class) {
+                borrowed = lent != null && lent.device().index() == want.index() ? lent : null;
+            }
+            if (borrowed != null) {
+                c = Compute.opencl(borrowed, false);
+            } else {
+                ClEngine e = ClEngine.open(DeviceSelector.index(want.index()), arenaMb << 18,
+                        ClEngine.DEFAULT_STAGING_FLOATS);
+                c = Compute.opencl(e, true);
+            }
+        }
+        if (log != null) {
+            log.println(c.describe());
+        }
+        return c;
+    }
+
+    /** The OpenCL devices; empty when there is no OpenCL (an error only when it was asked for). */
+    private static List<ClDeviceInfo> listDevices(boolean required) {
+        try {
+            return ClEngine.devices();
+        } catch (RuntimeException | LinkageError e) {
+            if (required) {
+                throw new IllegalArgumentException("OpenCL is not usable here (" + e + "); use --backend cpu", e);
+            }
+            return List.of();
+        }
+    }
+
+    /** The options that give this choice back, e.g. {@code --backend opencl --device 1}. */
+    public List<String> toArgs() {
+        List<String> a = new java.util.ArrayList<>(List.of("--backend", kind.name().toLowerCase(Locale.ROOT)));
+        if (device != null) {
+            a.add("--device");
+            a.add(device);
+        }
+        if (arenaMb != DEFAULT_ARENA_MB) {
+            a.add("--arena-mb");
+            a.add(Integer.toString(arenaMb));
+        }
+        return a;
+    }
+}
