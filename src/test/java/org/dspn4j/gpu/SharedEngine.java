@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Assumptions;
  * Tests that need OpenCL call {@link #get()}, which skips them (JUnit assumption) only when no
  * OpenCL platform with a device exists. The engine is closed when the JVM exits.
  */
-final class SharedEngine {
+public final class SharedEngine {
 
     /** Small arena (the minimum) and a small bulk staging array, so that tests exercise chunking. */
     static final int STAGING_FLOATS = 1 << 16;
@@ -20,14 +20,14 @@ final class SharedEngine {
     }
 
     /** {@link ClEngine#available()}, asked once per JVM (each listing logs Aparapi's platform warnings). */
-    static synchronized boolean available() {
+    public static synchronized boolean available() {
         if (available == null) {
             available = ClEngine.available();
         }
         return available;
     }
 
-    static synchronized ClEngine get() {
+    public static synchronized ClEngine get() {
         Assumptions.assumeTrue(available(), "no OpenCL platform with a device: OpenCL tests skipped");
         if (engine == null) {
             engine = ClEngine.open(DeviceSelector.auto(), ClEngine.MIN_ARENA_FLOATS, STAGING_FLOATS);
