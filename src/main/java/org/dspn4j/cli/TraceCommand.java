@@ -5,20 +5,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
-import org.dspn4j.gpu.ClBackend;
-import org.dspn4j.gpu.ClEngine;
-import org.dspn4j.gpu.DeviceSelector;
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dspn4j trace}: one training step on given weights and inputs, every intermediate written out. */
@@ -51,11 +49,8 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or opencl (F32 only) (default: ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: index or name substring (see dspn4j devices)")
-    String device;
+    @Mixin
+    BackendOptions compute = new BackendOptions();
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
     long seed;
@@ -71,9 +66,6 @@ public final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!"cpu".equals(backend) && !"opencl".equals(backend)) {
-            throw new IllegalArgumentException("trace --backend " + backend + ": cpu or opencl");
-        }
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         DType dt = TrainCommand.parseDtype(dtype);
         Map<String, NdArray> in = Npz.read(input);
@@ -99,18 +91,8 @@ public final class TraceCommand implements Callable<Integer> {
         if (w != null) {
             cfg = Trace.sizesFromWeights(cfg, w);
         }
-        if ("opencl".equals(backend)) {
-            if (dt != DType.F32) {
-                throw new IllegalArgumentException("trace --backend opencl runs F32 only: add --dtype f32");
-            }
-            try (ClEngine engine = ClEngine.open(DeviceSelector.parse(device))) {
-                System.out.println("device: " + engine.device().name());
-                trace(new ClBackend(engine), cfg, w, ts, tm, im, dt);
-            }
-        } else {
-            try (CpuBackend be = new CpuBackend()) {
-                trace(be, cfg, w, ts, tm, im, dt);
-            }
+        try (Compute c = compute.choice().open(dt, Runtime.getRuntime().availableProcessors(), System.out)) {
+            trace(c.backend(), cfg, w, ts, tm, im, dt);
         }
         System.out.println("wrote " + out);
         return 0;

@@ -57,10 +57,8 @@ class BackendOptionsTest {
             for (String opt : new String[] {"--backend", "--device"}) {
                 assertTrue(cl.getCommandSpec().findOption(opt) != null, String.join(" ", c) + " lacks " + opt);
             }
-            if (!c[0].equals("trace")) {
-                assertEquals("auto", cl.getCommandSpec().findOption("--backend").defaultValue(), String.join(" ", c));
-                assertTrue(cl.getCommandSpec().findOption("--arena-mb") != null, String.join(" ", c));
-            }
+            assertEquals("auto", cl.getCommandSpec().findOption("--backend").defaultValue(), String.join(" ", c));
+            assertTrue(cl.getCommandSpec().findOption("--arena-mb") != null, String.join(" ", c));
         }
     }
 
