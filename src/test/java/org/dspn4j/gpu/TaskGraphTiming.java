@@ -16,7 +16,7 @@ import org.dspn4j.tensor.Tensor;
  * Chamfer loss, second-order gradients, Adam; the functional step of {@code ClTaskGraphTest}) on
  * ClBackend: run eagerly, replayed from an unfused recording, and replayed from a recorded and fused
  * graph, with the state fed back (not a unit test; docs/gpu.md records its output). Usage:
- * {@code TaskGraphTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device]}.
+ * {@code TaskGraphTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device] [arenaMB=256]}.
  */
 public final class TaskGraphTiming {
 
@@ -31,11 +31,12 @@ public final class TaskGraphTiming {
         int b = arg(args, 4, 4);
         int steps = arg(args, 5, 10);
         DeviceSelector selector = DeviceSelector.parse(args.length > 6 ? args[6] : null);
+        int arenaMb = arg(args, 7, 256);
         ModelConfig cfg = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN)
                 .withSizes(latent, hidden).withSetSize(n).withInner(iters, 800.0).withDtype(DType.F32);
         System.out.printf(Locale.ROOT, "MNIST DSPN F32 training step: D=%d H=%d N=%d T=%d B=%d, %d steps%n", latent, hidden, n,
                 iters, b, steps);
-        try (ClEngine e = ClEngine.open(selector, ClEngine.DEFAULT_ARENA_FLOATS, ClEngine.DEFAULT_STAGING_FLOATS)) {
+        try (ClEngine e = ClEngine.open(selector, arenaMb << 18, ClEngine.DEFAULT_STAGING_FLOATS)) {
             System.out.println("device: " + e.device().describe());
             ClBackend be = new ClBackend(e);
             Net net = Net.create(be, cfg, new MersenneTwister(7));
