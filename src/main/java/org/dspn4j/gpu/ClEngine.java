@@ -1216,6 +1216,13 @@ public final class ClEngine implements AutoCloseable {
             return new Launch(i, floats, doubles, newItems);
         }
 
+        /** A copy with one double launch argument replaced. */
+        Launch withDouble(String field, double value) {
+            double[] d = doubles.clone();
+            d[DOUBLE_INDEX.get(field)] = value;
+            return new Launch(ints, floats, d, items);
+        }
+
         int op() {
             return get("op");
         }
