@@ -2,7 +2,12 @@ package org.dspn4j.gpu;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
@@ -38,6 +43,8 @@ public final class ClBackend implements Backend {
     private static final int GC_RETRIES = 3;
 
     private final ClEngine engine;
+    /** The task graph being recorded by this backend, or null. */
+    private Recording recording;
 
     /** Uses an open engine (not closed by this backend). */
     public ClBackend(ClEngine engine) {
@@ -58,12 +65,31 @@ public final class ClBackend implements Backend {
         final ClEngine engine;
         final int offset;
         final int length;
+        /** The recording (task graph) that owns this range, or null for a tensor freed by the collector. */
+        final Recording owner;
 
         Buffer(ClEngine engine, int offset, int length) {
+            this(engine, offset, length, null);
+        }
+
+        Buffer(ClEngine engine, int offset, int length, Recording owner) {
             this.engine = engine;
             this.offset = offset;
             this.length = length;
+            this.owner = owner;
         }
+    }
+
+    /**
+     * The state of one recording and, afterwards, of its task graph: the arena ranges it owns (freed
+     * together when the graph closes), and the buffers of tensors made before the recording that its
+     * ops read (kept reachable, so the collector cannot free them while the graph may replay).
+     */
+    static final class Recording {
+        final Thread thread = Thread.currentThread();
+        final List<Integer> owned = new ArrayList<>();
+        final Map<Buffer, Boolean> externals = new IdentityHashMap<>();
+        volatile boolean closed;
     }
 
     private Tensor allocate(DType dtype, int[] shape) {
@@ -72,6 +98,16 @@ public final class ClBackend implements Backend {
         }
         int n = Shape.numel(shape);
         ClArena arena = engine.arena();
+        Recording rec = recording;
+        if (rec != null) {
+            if (Thread.currentThread() != rec.thread) {
+                throw new IllegalStateException("this OpenCL backend is recording a task graph on thread '" + rec.thread.getName()
+                        + "'; other threads cannot issue ops until the recording ends");
+            }
+            int off = allocOffset(arena, Math.max(n, 1));
+            rec.owned.add(off);
+            return new Tensor(this, dtype, shape, new Buffer(engine, off, n, rec)); // freed when the graph closes
+        }
         int off = allocOffset(arena, Math.max(n, 1));
         Buffer b = new Buffer(engine, off, n);
         Tensor t = new Tensor(this, dtype, shape, b);
@@ -117,7 +153,16 @@ public final class ClBackend implements Backend {
             throw new IllegalArgumentException("tensor " + Shape.str(t.shape()) + " lives on backend '"
                     + t.backend().name() + "', not on this OpenCL engine (" + name() + ")");
         }
-        return (Buffer) s;
+        Buffer b = (Buffer) s;
+        if (b.owner != null && b.owner.closed) {
+            throw new IllegalStateException("tensor " + Shape.str(t.shape()) + " belongs to a task graph that was closed;"
+                    + " its arena range has been freed");
+        }
+        Recording rec = recording;
+        if (rec != null && b.owner != rec) {
+            rec.externals.put(b, Boolean.TRUE);
+        }
+        return b;
     }
 
     private int off(Tensor t) {
@@ -159,6 +204,92 @@ public final class ClBackend implements Backend {
         return t;
     }
 
+    // ---------------------------------------------------------------- task graphs
+
+    /**
+     * Records {@code body} once on this backend and returns a graph that replays its device launches
+     * on new inputs, with consecutive elementwise launches fused ({@link ClTaskGraph}). The inputs
+     * given to the body are F32 tensors of the given shapes (zeros while recording).
+     *
+     * @throws IllegalStateException when the body reads device data on the host (toHost, item()) or
+     *     records while another recording runs; the message names the op
+     */
+    public ClTaskGraph record(Function<Tensor[], Tensor[]> body, int[]... inputShapes) {
+        return record(true, body, inputShapes);
+    }
+
+    /** As {@link #record(Function, int[]...)}; {@code fuse = false} replays the captured launches one by one. */
+    public ClTaskGraph record(boolean fuse, Function<Tensor[], Tensor[]> body, int[]... inputShapes) {
+        if (recording != null) {
+            throw new IllegalStateException("this OpenCL backend is already recording a task graph (recordings do not nest)");
+        }
+        int[][] shapes = new int[inputShapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            shapes[i] = inputShapes[i].clone();
+        }
+        Recording rec = new Recording();
+        List<ClEngine.Launch> launches;
+        Tensor[] inputs = new Tensor[shapes.length];
+        Tensor[] outputs;
+        boolean done = false;
+        synchronized (engine) {
+            recording = rec;
+        }
+        try {
+            for (int i = 0; i < shapes.length; i++) {
+                inputs[i] = allocate(DType.F32, shapes[i]);
+                if (inputs[i].numel() > 0) {
+                    engine.fill(off(inputs[i]), inputs[i].numel(), 0f);
+                }
+            }
+            engine.beginRecording();
+            try {
+                outputs = body.apply(inputs.clone());
+            } finally {
+                launches = engine.endRecording();
+            }
+            if (outputs == null) {
+                throw new IllegalArgumentException("task graph body returned null");
+            }
+            for (Tensor o : outputs) {
+                buf(o); // refuses other backends; keeps outputs made before the recording reachable
+            }
+            done = true;
+        } finally {
+            synchronized (engine) {
+                recording = null;
+            }
+            if (!done) {
+                freeOwned(rec);
+            }
+        }
+        return new ClTaskGraph(this, rec, shapes, inputs, outputs, launches, fuse);
+    }
+
+    /** Frees every range a recording owns; its tensors refuse further use. */
+    void freeOwned(Recording rec) {
+        rec.closed = true;
+        synchronized (engine) {
+            for (int off : rec.owned) {
+                engine.arena().free(off);
+            }
+        }
+        rec.owned.clear();
+        rec.externals.clear();
+    }
+
+    /** An arena range owned by a recording, outside any tensor (a fused program). */
+    int allocateOwned(Recording rec, int n) {
+        int off = allocOffset(engine.arena(), Math.max(n, 1));
+        rec.owned.add(off);
+        return off;
+    }
+
+    /** Buffer of a tensor of this engine (package access for ClTaskGraph). */
+    Buffer bufferOf(Tensor t) {
+        return buf(t);
+    }
+
     // ---------------------------------------------------------------- transfers
 
     @Override
@@ -185,6 +316,11 @@ public final class ClBackend implements Backend {
 
     @Override
     public double[] toHost(Tensor t) {
+        if (recording != null) {
+            throw new IllegalStateException("toHost of a tensor " + Shape.str(t.shape()) + " (toDoubles(), toFloats(), item()) "
+                    + "while recording a task graph: a host read of device data cannot be recorded, since a replay "
+                    + "re-issues only the device launches; read the graph's outputs after replay instead");
+        }
         Buffer b = buf(t);
         double[] out = new double[b.length];
         if (b.length == 0) {

@@ -75,7 +75,11 @@ public final class ClEngine implements AutoCloseable {
     /** Names of the op codes, for {@link #profile()}. */
     private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
         "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
-        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES"};
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED"};
+    /** Launches captured since {@link #beginRecording()}, or null when not recording. */
+    private List<Launch> recording;
+    /** True inside an upload: its staging launches are not captured (host data is a constant of a recording). */
+    private boolean inUpload;
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
@@ -331,6 +335,15 @@ public final class ClEngine implements AutoCloseable {
         checkHost("upload source", src, srcOff, n);
         checkRange("upload destination", dst, n);
         uploads++;
+        inUpload = true;
+        try {
+            uploadStaged(dst, src, srcOff, n);
+        } finally {
+            inUpload = false;
+        }
+    }
+
+    private void uploadStaged(int dst, float[] src, int srcOff, int n) {
         if (n <= SMALL_STAGING_FLOATS) {
             System.arraycopy(src, srcOff, kernel.ioSmall, 0, n);
             kernel.put(kernel.ioSmall);  // re-put before every use: the GC may have moved it
@@ -357,6 +370,10 @@ public final class ClEngine implements AutoCloseable {
     public synchronized void download(int src, float[] dst, int dstOff, int n) {
         checkHost("download destination", dst, dstOff, n);
         checkRange("download source", src, n);
+        if (recording != null) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "download of %,d floats at %,d while recording a "
+                    + "task graph: a host read of device data cannot be recorded (the replay would not repeat it)", n, src));
+        }
         downloads++;
         if (n <= SMALL_STAGING_FLOATS) {
             setCopy(EngineKernel.OP_COPY_OUT_SMALL, src, 0, n);
@@ -1037,6 +1054,177 @@ public final class ClEngine implements AutoCloseable {
                     + " but on " + (target == null ? "Aparapi's Java fallback" : target.getShortDescription())
                     + "; device data is no longer trustworthy, close the engine (see the Aparapi warning above)";
             throw new IllegalStateException(broken);
+        }
+        if (recording != null && !inUpload) {
+            recording.add(Launch.capture(kernel, items));
+        }
+    }
+
+    // =============================================================================================
+    // Recording and replay (what ClTaskGraph is built on)
+
+    /**
+     * Starts capturing every launch (op code, all launch arguments, work-items) until
+     * {@link #endRecording()}. The ops still run as usual. Uploads are not captured (their host data
+     * becomes a constant of the recording); downloads throw.
+     */
+    synchronized void beginRecording() {
+        if (recording != null) {
+            throw new IllegalStateException("this engine is already recording a task graph (recordings do not nest)");
+        }
+        recording = new ArrayList<>();
+    }
+
+    /** Stops capturing and returns the launches captured, in order. */
+    synchronized List<Launch> endRecording() {
+        List<Launch> r = recording;
+        recording = null;
+        return r == null ? new ArrayList<>() : r;
+    }
+
+    synchronized boolean isRecording() {
+        return recording != null;
+    }
+
+    /**
+     * Re-issues captured launches in order: sets every launch argument of the kernel from the
+     * capture and launches, with the usual check that the kernel ran on the device. No validation:
+     * the ranges were checked when the launches were captured, and the caller (a task graph) keeps
+     * every range they touch allocated.
+     */
+    synchronized void replay(List<Launch> program) {
+        for (Launch l : program) {
+            l.apply(kernel);
+            launch(l.items);
+        }
+    }
+
+    /**
+     * One captured launch: the value of every launch-argument field of {@link EngineKernel} (every
+     * non-static, non-final int/float/double field, found by reflection, so that a field added to the
+     * kernel is captured too) and the number of work-items.
+     */
+    static final class Launch {
+        private static final java.lang.reflect.Field[] INT_FIELDS;
+        private static final java.lang.reflect.Field[] FLOAT_FIELDS;
+        private static final java.lang.reflect.Field[] DOUBLE_FIELDS;
+        private static final java.util.Map<String, Integer> INT_INDEX = new java.util.HashMap<>();
+        private static final java.util.Map<String, Integer> DOUBLE_INDEX = new java.util.HashMap<>();
+        private static final java.util.Map<String, Integer> FLOAT_INDEX = new java.util.HashMap<>();
+
+        static {
+            List<java.lang.reflect.Field> ints = new ArrayList<>();
+            List<java.lang.reflect.Field> floats = new ArrayList<>();
+            List<java.lang.reflect.Field> doubles = new ArrayList<>();
+            for (java.lang.reflect.Field f : EngineKernel.class.getDeclaredFields()) {
+                int mod = f.getModifiers();
+                if (java.lang.reflect.Modifier.isStatic(mod) || java.lang.reflect.Modifier.isFinal(mod)) {
+                    continue;
+                }
+                f.setAccessible(true);
+                if (f.getType() == int.class) {
+                    INT_INDEX.put(f.getName(), ints.size());
+                    ints.add(f);
+                } else if (f.getType() == float.class) {
+                    FLOAT_INDEX.put(f.getName(), floats.size());
+                    floats.add(f);
+                } else if (f.getType() == double.class) {
+                    DOUBLE_INDEX.put(f.getName(), doubles.size());
+                    doubles.add(f);
+                } else {
+                    throw new ExceptionInInitializerError("EngineKernel field " + f.getName() + " of type " + f.getType()
+                            + " cannot be captured by a task graph");
+                }
+            }
+            INT_FIELDS = ints.toArray(new java.lang.reflect.Field[0]);
+            FLOAT_FIELDS = floats.toArray(new java.lang.reflect.Field[0]);
+            DOUBLE_FIELDS = doubles.toArray(new java.lang.reflect.Field[0]);
+        }
+
+        final int[] ints;
+        final float[] floats;
+        final double[] doubles;
+        final int items;
+
+        private Launch(int[] ints, float[] floats, double[] doubles, int items) {
+            this.ints = ints;
+            this.floats = floats;
+            this.doubles = doubles;
+            this.items = items;
+        }
+
+        static Launch capture(EngineKernel k, int items) {
+            try {
+                int[] i = new int[INT_FIELDS.length];
+                for (int f = 0; f < i.length; f++) {
+                    i[f] = INT_FIELDS[f].getInt(k);
+                }
+                float[] fl = new float[FLOAT_FIELDS.length];
+                for (int f = 0; f < fl.length; f++) {
+                    fl[f] = FLOAT_FIELDS[f].getFloat(k);
+                }
+                double[] d = new double[DOUBLE_FIELDS.length];
+                for (int f = 0; f < d.length; f++) {
+                    d[f] = DOUBLE_FIELDS[f].getDouble(k);
+                }
+                return new Launch(i, fl, d, items);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void apply(EngineKernel k) {
+            try {
+                for (int f = 0; f < ints.length; f++) {
+                    INT_FIELDS[f].setInt(k, ints[f]);
+                }
+                for (int f = 0; f < floats.length; f++) {
+                    FLOAT_FIELDS[f].setFloat(k, floats[f]);
+                }
+                for (int f = 0; f < doubles.length; f++) {
+                    DOUBLE_FIELDS[f].setDouble(k, doubles[f]);
+                }
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The captured value of an int launch argument, by field name (e.g. "op", "srcA"). */
+        int get(String field) {
+            return ints[INT_INDEX.get(field)];
+        }
+
+        double getDouble(String field) {
+            return doubles[DOUBLE_INDEX.get(field)];
+        }
+
+        float getFloat(String field) {
+            return floats[FLOAT_INDEX.get(field)];
+        }
+
+        /** A launch with every argument 0 (set some with {@link #with}). */
+        static Launch zero() {
+            return new Launch(new int[INT_FIELDS.length], new float[FLOAT_FIELDS.length], new double[DOUBLE_FIELDS.length], 0);
+        }
+
+        /** A copy with some int arguments replaced: {@code with(items, "op", 24, "n", 100)}. */
+        Launch with(int newItems, Object... nameValue) {
+            int[] i = ints.clone();
+            for (int p = 0; p < nameValue.length; p += 2) {
+                i[INT_INDEX.get((String) nameValue[p])] = (Integer) nameValue[p + 1];
+            }
+            return new Launch(i, floats, doubles, newItems);
+        }
+
+        /** A copy with one double launch argument replaced. */
+        Launch withDouble(String field, double value) {
+            double[] d = doubles.clone();
+            d[DOUBLE_INDEX.get(field)] = value;
+            return new Launch(ints, floats, d, items);
+        }
+
+        int op() {
+            return get("op");
         }
     }
 

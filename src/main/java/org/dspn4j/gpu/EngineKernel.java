@@ -54,6 +54,22 @@ final class EngineKernel extends Kernel {
     static final int OP_IM2COL = 21;
     static final int OP_COL2IM = 22;
     static final int OP_MAXPOOL_INDICES = 23;
+    /**
+     * FUSED: a chain of elementwise ops in one launch. Each work-item i &lt; n runs, in order, the
+     * {@link #progCount} instructions stored in the arena at {@link #progOff} (one block of
+     * {@link #PROG_STRIDE} floats each; layout in {@code Fusion}), exactly as the unfused ops would
+     * compute element i. Built by a recorded task graph ({@code ClTaskGraph}), never by the tensor ops.
+     */
+    static final int OP_FUSED = 24;
+
+    /** Floats per instruction of a fused program (see {@code Fusion} for the layout). */
+    static final int PROG_STRIDE = 64;
+    /** Instruction kinds of a fused program (the unfused op codes they replace). */
+    static final int FK_COPY = 5;
+    static final int FK_FILL = 6;
+    static final int FK_BINARY = 12;
+    static final int FK_MAP = 13;
+    static final int FK_STRIDED_COPY = 14;
 
     // Sub-codes of OP_BINARY (the value of #code): Backend.Binary's order.
     static final int BIN_ADD = 0;
@@ -164,6 +180,9 @@ final class EngineKernel extends Kernel {
     int outW;
     /** GATHER's value for an index out of range (NaN; a field because Aparapi cannot emit a NaN literal). */
     float nanValue;
+    /** FUSED: arena offset and instruction count of the per-element program. */
+    int progOff;
+    int progCount;
 
     EngineKernel(int arenaFloats, int ioFloats, int ioSmallFloats) {
         this.arena = new float[arenaFloats];
@@ -219,6 +238,8 @@ final class EngineKernel extends Kernel {
             col2im();
         } else if (op == OP_MAXPOOL_INDICES) {
             maxPoolIndices();
+        } else if (op == OP_FUSED) {
+            fused();
         }
     }
 
@@ -559,18 +580,23 @@ final class EngineKernel extends Kernel {
         if (i < n) {
             double x = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
             double y = arena[srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5)];
-            double r = 0.0;
-            if (code == BIN_ADD) {
-                r = x + y;
-            } else if (code == BIN_SUB) {
-                r = x - y;
-            } else if (code == BIN_MUL) {
-                r = x * y;
-            } else {
-                r = x / y;
-            }
-            arena[dst + i] = (float) r;
+            arena[dst + i] = (float) binaryOf(x, y, code);
         }
+    }
+
+    /** x (op c) y in double: c is BIN_ADD, BIN_SUB, BIN_MUL or BIN_DIV. Shared by BINARY and FUSED. */
+    private double binaryOf(double x, double y, int c) {
+        double r = 0.0;
+        if (c == BIN_ADD) {
+            r = x + y;
+        } else if (c == BIN_SUB) {
+            r = x - y;
+        } else if (c == BIN_MUL) {
+            r = x * y;
+        } else {
+            r = x / y;
+        }
+        return r;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -581,43 +607,44 @@ final class EngineKernel extends Kernel {
     private void map() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = (float) mapValue(arena[srcA + i]);
+            arena[dst + i] = (float) mapValue(arena[srcA + i], code, p0, p1);
         }
     }
 
-    private double mapValue(double v) {
+    /** f(v) for the MAP sub-code c with parameters q0, q1 (p0, p1 of MAP). Shared by MAP and FUSED. */
+    private double mapValue(double v, int c, double q0, double q1) {
         double r = 0.0;
-        if (code == MAP_NEG) {
+        if (c == MAP_NEG) {
             r = -v;
-        } else if (code == MAP_EXP) {
+        } else if (c == MAP_EXP) {
             r = exp(v);
-        } else if (code == MAP_LOG) {
+        } else if (c == MAP_LOG) {
             r = log(v);
-        } else if (code == MAP_SQRT) {
+        } else if (c == MAP_SQRT) {
             r = sqrt(v);
-        } else if (code == MAP_ABS) {
+        } else if (c == MAP_ABS) {
             r = abs(v);
-        } else if (code == MAP_RELU) {
+        } else if (c == MAP_RELU) {
             r = v > 0.0 ? v : 0.0;
-        } else if (code == MAP_SIGMOID) {
+        } else if (c == MAP_SIGMOID) {
             r = sigmoid(v);
-        } else if (code == MAP_TANH) {
+        } else if (c == MAP_TANH) {
             r = tanh(v);
-        } else if (code == MAP_SIGN) {
+        } else if (c == MAP_SIGN) {
             r = sign(v);
-        } else if (code == MAP_STEP) {
+        } else if (c == MAP_STEP) {
             r = v > 0.0 ? 1.0 : 0.0;
-        } else if (code == MAP_SMOOTH_L1) {
+        } else if (c == MAP_SMOOTH_L1) {
             r = smoothL1(v);
-        } else if (code == MAP_AFFINE) {
-            r = v * p0 + p1;
-        } else if (code == MAP_POW) {
-            r = p0 == 2.0 ? v * v : pow(v, p0);
-        } else if (code == MAP_CLAMP) {
-            r = javaMin(javaMax(v, p0), p1);
-        } else if (code == MAP_IN_RANGE) {
-            r = v >= p0 && v <= p1 ? 1.0 : 0.0;
-        } else if (code == MAP_TRUNC) {
+        } else if (c == MAP_AFFINE) {
+            r = v * q0 + q1;
+        } else if (c == MAP_POW) {
+            r = q0 == 2.0 ? v * v : pow(v, q0);
+        } else if (c == MAP_CLAMP) {
+            r = javaMin(javaMax(v, q0), q1);
+        } else if (c == MAP_IN_RANGE) {
+            r = v >= q0 && v <= q1 ? 1.0 : 0.0;
+        } else if (c == MAP_TRUNC) {
             r = trunc(v);
         }
         return r;
@@ -691,6 +718,96 @@ final class EngineKernel extends Kernel {
             r = a;
         }
         return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // FUSED: work-item i < n runs progCount instructions in order. Instruction k occupies
+    // arena[progOff + k·PROG_STRIDE ...]: ints are stored as two floats (v >> 12, v & 4095), both
+    // exact; doubles as three floats whose sum (hi + mid) + lo is exactly the double (checked by
+    // the encoder). Each instruction computes element i of the op it replaces with the same
+    // arithmetic (binaryOf, mapValue, offsetIn), so results equal the unfused ops bit for bit.
+    // Layout (float index: field): 0 kind, 2 code, 4 srcA, 6 srcB, 8 dst, 10..20 sizes z0..z5,
+    // 22..32 A strides, 34..44 B strides, 46 p0 (3 floats), 49 p1 (3 floats), 52 FILL value,
+    // 54 the instruction's element count n_k (items i >= n_k skip it; the launch covers the largest).
+
+    private void fused() {
+        int i = getGlobalId();
+        if (i < n) {
+            for (int k = 0; k < progCount; k++) {
+                fusedStep(i, progOff + k * PROG_STRIDE);
+            }
+        }
+    }
+
+    private int progInt(int at) {
+        return (int) arena[at] * 4096 + (int) arena[at + 1];
+    }
+
+    private double progDouble(int at) {
+        double hi = arena[at];
+        double mid = arena[at + 1];
+        double lo = arena[at + 2];
+        return (hi + mid) + lo;
+    }
+
+    private void fusedStep(int i, int at) {
+        int kind = progInt(at);
+        int out = progInt(at + 8);
+        if (i >= progInt(at + 54)) {
+            kind = 0; // this instruction covers fewer elements than the launch
+        }
+        if (kind == FK_MAP) {
+            arena[out + i] = (float) mapValue(arena[progInt(at + 4) + i], progInt(at + 2), progDouble(at + 46),
+                    progDouble(at + 49));
+        } else if (kind == FK_BINARY) {
+            fusedBinary(i, at, out);
+        } else if (kind == FK_STRIDED_COPY) {
+            fusedStridedCopy(i, at, out);
+        } else if (kind == FK_COPY) {
+            arena[out + i] = arena[progInt(at + 4) + i];
+        } else if (kind == FK_FILL) {
+            arena[out + i] = arena[at + 52];
+        }
+    }
+
+    private void fusedBinary(int i, int at, int out) {
+        int z0 = progInt(at + 10);
+        int z1 = progInt(at + 12);
+        int z2 = progInt(at + 14);
+        int z3 = progInt(at + 16);
+        int z4 = progInt(at + 18);
+        int z5 = progInt(at + 20);
+        int oa = offsetIn(i, z0, z1, z2, z3, z4, z5, progInt(at + 22), progInt(at + 24), progInt(at + 26),
+                progInt(at + 28), progInt(at + 30), progInt(at + 32));
+        int ob = offsetIn(i, z0, z1, z2, z3, z4, z5, progInt(at + 34), progInt(at + 36), progInt(at + 38),
+                progInt(at + 40), progInt(at + 42), progInt(at + 44));
+        double x = arena[progInt(at + 4) + oa];
+        double y = arena[progInt(at + 6) + ob];
+        arena[out + i] = (float) binaryOf(x, y, progInt(at + 2));
+    }
+
+    private void fusedStridedCopy(int i, int at, int out) {
+        int oa = offsetIn(i, progInt(at + 10), progInt(at + 12), progInt(at + 14), progInt(at + 16),
+                progInt(at + 18), progInt(at + 20), progInt(at + 22), progInt(at + 24), progInt(at + 26),
+                progInt(at + 28), progInt(at + 30), progInt(at + 32));
+        arena[out + i] = arena[progInt(at + 4) + oa];
+    }
+
+    /** offsetOf with explicit sizes (z0 outermost): the same arithmetic, for FUSED instructions. */
+    private int offsetIn(int i, int z0, int z1, int z2, int z3, int z4, int z5, int t0, int t1, int t2, int t3,
+                         int t4, int t5) {
+        int r = i;
+        int off = (r % z5) * t5;
+        r = r / z5;
+        off = off + (r % z4) * t4;
+        r = r / z4;
+        off = off + (r % z3) * t3;
+        r = r / z3;
+        off = off + (r % z2) * t2;
+        r = r / z2;
+        off = off + (r % z1) * t1;
+        r = r / z1;
+        return off + r * t0;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+package org.dspn4j.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+
+import org.dspn4j.gpu.ClEngine.Launch;
+import org.junit.jupiter.api.Test;
+
+/** The grouping rules of {@link Fusion} on hand-made launches (no OpenCL needed). */
+class FusionTest {
+
+    private static Launch map(int src, int dst, int n) {
+        return Launch.zero().with(n, "op", EngineKernel.OP_MAP, "code", EngineKernel.MAP_EXP, "srcA", src, "dst", dst, "n", n);
+    }
+
+    /** BINARY over (rows, cols): A contiguous, B broadcast along rows (stride 0) when {@code broadcastB}. */
+    private static Launch binary(int a, int b, int dst, int rows, int cols, boolean broadcastB) {
+        return Launch.zero().with(rows * cols, "op", EngineKernel.OP_BINARY, "code", EngineKernel.BIN_ADD, "srcA", a,
+                "srcB", b, "dst", dst, "n", rows * cols, "sz0", 1, "sz1", 1, "sz2", 1, "sz3", 1, "sz4", rows, "sz5", cols,
+                "sa4", cols, "sa5", 1, "sb4", broadcastB ? 0 : cols, "sb5", 1);
+    }
+
+    private static int[] groupSizes(Fusion.Plan plan) {
+        int[] s = new int[plan.groups.size()];
+        for (int i = 0; i < s.length; i++) {
+            List<Fusion.Instr> g = plan.groups.get(i);
+            s[i] = g == null ? 1 : g.size();
+        }
+        return s;
+    }
+
+    @Test
+    void sameIndexChainsFuseAndInPlaceOutputsToo() {
+        Fusion.Plan p = Fusion.plan(List.of(map(2000, 3000, 64), map(3000, 4000, 64), map(4000, 4000, 64),
+                binary(4000, 3000, 5000, 8, 8, false)));
+        assertEquals(1, p.launches.size());
+        assertEquals(4, p.instructions);
+        Launch fused = p.program(10_000).get(0);
+        assertEquals(EngineKernel.OP_FUSED, fused.op());
+        assertEquals(10_000, fused.get("progOff"));
+        assertEquals(4, fused.get("progCount"));
+        assertEquals(64, fused.get("n"));
+    }
+
+    @Test
+    void aBroadcastReadOfAValueWrittenInTheGroupStartsANewGroup() {
+        // map writes [3000, 3008); the binary reads it with stride 0 along rows: other items' elements
+        Fusion.Plan p = Fusion.plan(List.of(map(2000, 3000, 8), binary(4000, 3000, 5000, 8, 8, true)));
+        assertEquals(2, p.launches.size());
+        assertEquals(0, p.instructions);
+    }
+
+    @Test
+    void overwritingWhatAnEarlierInstructionReadElsewhereStartsANewGroup() {
+        // the binary reads [3000, 3008) broadcast; the map then writes [3000, 3064)
+        Fusion.Plan p = Fusion.plan(List.of(binary(4000, 3000, 5000, 8, 8, true), map(2000, 3000, 64)));
+        assertEquals(2, p.launches.size());
+        // partly overlapping outputs never share a group
+        p = Fusion.plan(List.of(map(2000, 3000, 64), map(6000, 3032, 64)));
+        assertEquals(2, p.launches.size());
+    }
+
+    @Test
+    void instructionsOfDifferentLengthsShareALaunchOverTheLongest() {
+        Fusion.Plan p = Fusion.plan(List.of(map(2000, 3000, 10), map(4000, 5000, 100), map(3000, 3000, 10)));
+        assertEquals(1, p.launches.size());
+        assertEquals(100, p.program(9000).get(0).get("n"));
+        assertEquals(100, p.program(9000).get(0).items);
+    }
+
+    @Test
+    void unfusableLaunchesBreakChainsAndStayAsTheyAre() {
+        Launch sum = Launch.zero().with(4, "op", EngineKernel.OP_SUM_DIMS, "n", 4);
+        Launch hugeParameter = map(2000, 3000, 64).withDouble("p0", 1e300); // beyond float: not encodable
+        Launch scatteredCopy = Launch.zero().with(8, "op", EngineKernel.OP_STRIDED_COPY, "srcA", 2000, "dst", 3000,
+                "n", 8, "sz0", 1, "sz1", 1, "sz2", 1, "sz3", 1, "sz4", 1, "sz5", 8, "sa5", 1, "so5", 2);
+        assertNull(Fusion.instr(sum));
+        assertNull(Fusion.instr(hugeParameter));
+        assertNull(Fusion.instr(scatteredCopy));
+        Fusion.Plan p = Fusion.plan(List.of(map(100_000, 3000, 64), map(3000, 4000, 64), sum, map(4000, 5000, 64),
+                hugeParameter, map(5000, 6000, 64)));
+        assertEquals(List.of(2, 1, 1, 1, 1), java.util.Arrays.stream(groupSizes(p)).boxed().toList());
+        assertEquals(sum, p.launches.get(1));
+    }
+
+    @Test
+    void parametersEncodeExactly() {
+        Fusion.Instr in = new Fusion.Instr(null, EngineKernel.FK_MAP, 1, 1 << 30);
+        for (double d : new double[] {0.1, -1.0 / 3, 1e-8, 1.0 - Math.pow(0.999, 7), Double.POSITIVE_INFINITY, 0.0}) {
+            assertEquals(true, in.putDouble(46, d), "encodes " + d);
+            double back = ((double) in.words[46] + (double) in.words[47]) + (double) in.words[48];
+            assertEquals(d, back, 0.0);
+        }
+        assertEquals((1 << 30) >> 12, (int) in.words[8]);
+        assertEquals(0, (int) in.words[9]);
+    }
+}
