@@ -103,7 +103,7 @@ public final class Tensor {
         return node;
     }
 
-    /** Records the op that produced this tensor (autodiff only). */
+    /** Records this tensor's vertex in the autodiff graph (autodiff only); it then requires gradients. */
     public void setNode(GraphNode node) {
         this.node = node;
         this.requiresGrad = node != null || requiresGrad;
