@@ -1,5 +1,6 @@
 package org.dspn4j.autodiff;
 
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -15,7 +16,8 @@ import org.dspn4j.tensor.Tensor;
  * A measuring aid (used by {@code org.dspn4j.bench.GraphLiveSet}, not by the tests): the tensor data
  * that the backward rules of the graph behind a tensor keep alive, by op. It reads the tensors a rule
  * captured through reflection on the rule object; a storage kept by several rules is counted once,
- * under the first op met walking back from the output.
+ * under the first op met walking back from the output. It also gives what G1's region rounding adds:
+ * an array of half a region or more is "humongous" and takes whole regions.
  */
 public final class SavedTensors {
     private SavedTensors() {
@@ -29,7 +31,10 @@ public final class SavedTensors {
         Node root = Node.of(output);
         stack.push(root);
         seen.add(root);
+        long region = Long.parseLong(ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .getVMOption("G1HeapRegionSize").getValue());
         long total = 0;
+        long rounding = 0;
         while (!stack.isEmpty()) {
             Node n = stack.pop();
             if (!n.isLeaf()) {
@@ -41,6 +46,8 @@ public final class SavedTensors {
                         e[0] += bytes;
                         e[1]++;
                         total += bytes;
+                        long object = bytes + 16; // array header
+                        rounding += object >= region / 2 ? (object + region - 1) / region * region - bytes : 0;
                     }
                 }
             }
@@ -50,7 +57,9 @@ public final class SavedTensors {
                 }
             }
         }
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "graph: %d nodes, saved tensor data %.1f MB%n", seen.size(), total / 1e6));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "graph: %d nodes, saved tensor data %.1f MB (+ %.1f MB rounding up to whole %d MiB G1 regions)%n",
+                seen.size(), total / 1e6, rounding / 1e6, region >> 20));
         byOp.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0])).forEach(e -> b.append(
                 String.format(Locale.ROOT, "  %-14s %7.1f MB in %d tensors%n", e.getKey(), e.getValue()[0] / 1e6, e.getValue()[1])));
         return b.toString();
