@@ -60,17 +60,29 @@ public final class Autograd {
      * @param inputs      tensors to differentiate with respect to (leaves or intermediates)
      * @param gradOutputs one per output, same shapes; null entries mean "ones" (for scalars)
      * @param createGraph record the backward pass so the result can be differentiated again
-     * @return one gradient per input; an input the outputs do not depend on gets zeros
+     * @return one gradient per input; an input the outputs do not depend on, or one that does not
+     *         require gradients (a constant to the graph), gets zeros
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph) {
         if (gradOutputs != null && gradOutputs.length != outputs.length) {
             throw new IllegalArgumentException("grad: " + outputs.length + " outputs but " + gradOutputs.length + " gradOutputs");
         }
-        Set<Tensor> inputSet = Collections.newSetFromMap(new IdentityHashMap<>());
-        Collections.addAll(inputSet, inputs);
-        List<Tensor> order = topologicalOrder(outputs, inputSet);
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        Set<Tensor> relevant = Collections.newSetFromMap(new IdentityHashMap<>());
+        // the graph is walked node by node; a tensor that does not require gradients has no node (null)
+        Node[] inputNodes = new Node[inputs.length];
+        Set<Node> inputSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < inputs.length; i++) {
+            inputNodes[i] = Node.of(inputs[i]);
+            if (inputNodes[i] != null) {
+                inputSet.add(inputNodes[i]);
+            }
+        }
+        Node[] outputNodes = new Node[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            outputNodes[i] = Node.of(outputs[i]);
+        }
+        List<Node> order = topologicalOrder(outputNodes, inputSet);
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        Set<Node> relevant = Collections.newSetFromMap(new IdentityHashMap<>());
         relevant.addAll(order);
         try (Scope s = setRecording(createGraph)) {
             for (int i = 0; i < outputs.length; i++) {
@@ -86,21 +98,20 @@ public final class Autograd {
                     throw new IllegalArgumentException("grad: gradOutput " + Shape.str(g.shape()) + " does not match output "
                             + Shape.str(o.shape()));
                 }
-                if (relevant.contains(o)) {
-                    accumulate(grads, o, g);
+                if (relevant.contains(outputNodes[i])) {
+                    accumulate(grads, outputNodes[i], g);
                 }
             }
             for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor t = order.get(i);
-                Tensor g = grads.get(t);
-                if (g == null || !(t.node() instanceof Node)) {
+                Node n = order.get(i);
+                Tensor g = grads.get(n);
+                if (g == null || n.isLeaf()) {
                     continue;
                 }
-                Node n = (Node) t.node();
                 boolean[] needed = new boolean[n.inputs.length];
                 boolean any = false;
                 for (int k = 0; k < needed.length; k++) {
-                    needed[k] = relevant.contains(n.inputs[k]);
+                    needed[k] = n.inputs[k] != null && relevant.contains(n.inputs[k]);
                     any |= needed[k];
                 }
                 if (!any) {
@@ -112,20 +123,20 @@ public final class Autograd {
                         throw new UnsupportedOperationException("no backward rule of '" + n.op + "' for its input " + k);
                     }
                     if (needed[k]) {
-                        if (!Shape.same(gi[k].shape(), n.inputs[k].shape())) {
+                        if (!Shape.same(gi[k].shape(), n.inputs[k].shape)) {
                             throw new IllegalStateException("backward of " + n.op + " gave gradient " + Shape.str(gi[k].shape())
-                                    + " for input " + k + " of shape " + Shape.str(n.inputs[k].shape()));
+                                    + " for input " + k + " of shape " + Shape.str(n.inputs[k].shape));
                         }
                         accumulate(grads, n.inputs[k], gi[k]);
                     }
                 }
-                if (!inputSet.contains(t)) {
-                    grads.remove(t); // free intermediate gradients as soon as they are consumed
+                if (!inputSet.contains(n)) {
+                    grads.remove(n); // free intermediate gradients as soon as they are consumed
                 }
             }
             Tensor[] out = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
-                Tensor g = grads.get(inputs[i]);
+                Tensor g = inputNodes[i] == null ? null : grads.get(inputNodes[i]);
                 out[i] = g != null ? g : Ops.zerosLike(inputs[i]);
             }
             return out;
@@ -143,20 +154,22 @@ public final class Autograd {
      */
     public static void backward(Tensor output) {
         List<Tensor> leaves = new ArrayList<>();
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        ArrayDeque<Tensor> stack = new ArrayDeque<>();
-        stack.push(output);
-        seen.add(output);
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        Node root = Node.of(output);
+        if (root != null) {
+            stack.push(root);
+            seen.add(root);
+        }
         while (!stack.isEmpty()) {
-            Tensor t = stack.pop();
-            if (t.node() instanceof Node) {
-                for (Tensor in : ((Node) t.node()).inputs) {
-                    if (seen.add(in)) {
-                        stack.push(in);
-                    }
+            Node n = stack.pop();
+            if (n.isLeaf()) {
+                leaves.add(n.leaf);
+            }
+            for (Node in : n.inputs) {
+                if (in != null && seen.add(in)) {
+                    stack.push(in);
                 }
-            } else if (t.requiresGrad()) {
-                leaves.add(t);
             }
         }
         Tensor[] gs = grad(output, leaves.toArray(new Tensor[0]), false);
@@ -166,47 +179,46 @@ public final class Autograd {
         }
     }
 
-    private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g) {
-        Tensor prev = grads.get(t);
-        grads.put(t, prev == null ? g : Ops.add(prev, g));
+    private static void accumulate(Map<Node, Tensor> grads, Node n, Tensor g) {
+        Tensor prev = grads.get(n);
+        grads.put(n, prev == null ? g : Ops.add(prev, g));
     }
 
     /**
-     * Tensors that lie on a path from an input to an output, in an order where every tensor comes
-     * after the tensors it was computed from.
+     * Nodes that lie on a path from an input to an output, in an order where every node comes after
+     * the nodes it was computed from.
      */
-    private static List<Tensor> topologicalOrder(Tensor[] outputs, Set<Tensor> inputs) {
-        Map<Tensor, Boolean> dependsOnInput = new IdentityHashMap<>();
-        List<Tensor> order = new ArrayList<>();
+    private static List<Node> topologicalOrder(Node[] outputs, Set<Node> inputs) {
+        Map<Node, Boolean> dependsOnInput = new IdentityHashMap<>();
+        List<Node> order = new ArrayList<>();
         // iterative post-order DFS; the graph of a 10-step DSPN unroll is far too deep for recursion
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        for (Tensor o : outputs) {
-            if (dependsOnInput.containsKey(o)) {
+        for (Node o : outputs) {
+            if (o == null || dependsOnInput.containsKey(o)) {
                 continue;
             }
             stack.push(new Object[] {o, 0});
             while (!stack.isEmpty()) {
                 Object[] top = stack.peek();
-                Tensor t = (Tensor) top[0];
+                Node n = (Node) top[0];
                 int next = (Integer) top[1];
-                Tensor[] parents = t.node() instanceof Node ? ((Node) t.node()).inputs : new Tensor[0];
-                if (next < parents.length) {
+                if (next < n.inputs.length) {
                     top[1] = next + 1;
-                    Tensor p = parents[next];
-                    if (!dependsOnInput.containsKey(p)) {
+                    Node p = n.inputs[next];
+                    if (p != null && !dependsOnInput.containsKey(p)) {
                         dependsOnInput.put(p, Boolean.FALSE); // on the stack
                         stack.push(new Object[] {p, 0});
                     }
                     continue;
                 }
                 stack.pop();
-                boolean dep = inputs.contains(t);
-                for (Tensor p : parents) {
-                    dep |= Boolean.TRUE.equals(dependsOnInput.get(p));
+                boolean dep = inputs.contains(n);
+                for (Node p : n.inputs) {
+                    dep |= p != null && Boolean.TRUE.equals(dependsOnInput.get(p));
                 }
-                dependsOnInput.put(t, dep);
+                dependsOnInput.put(n, dep);
                 if (dep) {
-                    order.add(t);
+                    order.add(n);
                 }
             }
         }

@@ -25,17 +25,34 @@ public final class Ops {
 
     // ================================================================ recording
 
+    /**
+     * Records {@code rule} as the backward of {@code out} if recording is on and an input requires
+     * gradients. The node links to the inputs' nodes, not to the input tensors (see {@link Node}), so
+     * an input's data stays alive only if the rule captured it.
+     */
     private static Tensor record(Tensor out, String op, Tensor[] inputs, Node.Rule rule) {
         if (!Autograd.isRecording()) {
             return out;
         }
-        for (Tensor in : inputs) {
-            if (in != null && in.requiresGrad()) {
-                out.setNode(new Node(op, inputs, rule));
-                return out;
-            }
+        Node[] parents = new Node[inputs.length];
+        boolean any = false;
+        for (int i = 0; i < inputs.length; i++) {
+            parents[i] = Node.of(inputs[i]);
+            any |= parents[i] != null;
+        }
+        if (any) {
+            out.setNode(new Node(op, out.shape(), parents, rule));
         }
         return out;
+    }
+
+    /**
+     * {@code t} when {@code gradOf} requires gradients, else null: what a rule saves for the gradient
+     * of {@code gradOf} (e.g. mul keeps b for a's gradient only if a requires one), so a rule never
+     * keeps a tensor alive that it will not read.
+     */
+    private static Tensor savedFor(Tensor gradOf, Tensor t) {
+        return gradOf.requiresGrad() ? t : null;
     }
 
     private static Tensor[] grads(Tensor... g) {
@@ -61,31 +78,42 @@ public final class Ops {
 
     public static Tensor add(Tensor a, Tensor b) {
         Tensor out = a.backend().binary(Binary.ADD, a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
         return record(out, "add", new Tensor[] {a, b}, (g, n) -> grads(
-                n[0] ? sumToShape(g, a.shape()) : null,
-                n[1] ? sumToShape(g, b.shape()) : null));
+                n[0] ? sumToShape(g, as) : null,
+                n[1] ? sumToShape(g, bs) : null));
     }
 
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = a.backend().binary(Binary.SUB, a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
         return record(out, "sub", new Tensor[] {a, b}, (g, n) -> grads(
-                n[0] ? sumToShape(g, a.shape()) : null,
-                n[1] ? sumToShape(neg(g), b.shape()) : null));
+                n[0] ? sumToShape(g, as) : null,
+                n[1] ? sumToShape(neg(g), bs) : null));
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = a.backend().binary(Binary.MUL, a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        Tensor bForA = savedFor(a, b);
+        Tensor aForB = savedFor(b, a);
         return record(out, "mul", new Tensor[] {a, b}, (g, n) -> grads(
-                n[0] ? sumToShape(mul(g, b), a.shape()) : null,
-                n[1] ? sumToShape(mul(g, a), b.shape()) : null));
+                n[0] ? sumToShape(mul(g, bForA), as) : null,
+                n[1] ? sumToShape(mul(g, aForB), bs) : null));
     }
 
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = a.backend().binary(Binary.DIV, a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        Tensor outForB = savedFor(b, out);
         return record(out, "div", new Tensor[] {a, b}, (g, n) -> grads(
-                n[0] ? sumToShape(div(g, b), a.shape()) : null,
+                n[0] ? sumToShape(div(g, b), as) : null,
                 // d(a/b)/db = -a/b^2 = -(a/b)/b
-                n[1] ? sumToShape(neg(div(mul(g, out), b)), b.shape()) : null));
+                n[1] ? sumToShape(neg(div(mul(g, outForB), b)), bs) : null));
     }
 
     // ================================================================ elementwise unary
@@ -129,9 +157,27 @@ public final class Ops {
         return record(a.backend().unary(Unary.ABS, a), "abs", new Tensor[] {a}, (g, n) -> grads(mul(g, sign(a))));
     }
 
-    /** max(a, 0); derivative 1 where a &gt; 0, 0 elsewhere (0 at 0, as PyTorch). */
+    /**
+     * max(a, 0); derivative 1 where a &gt; 0, 0 elsewhere (0 at 0, as PyTorch). The rule keeps the
+     * output, not a: out &gt; 0 exactly where a &gt; 0, and the output is usually kept anyway by the op
+     * that consumes it (a product's rule), so the pre-activation can be freed.
+     */
     public static Tensor relu(Tensor a) {
-        return record(a.backend().unary(Unary.RELU, a), "relu", new Tensor[] {a}, (g, n) -> grads(mul(g, step(a))));
+        Tensor out = a.backend().unary(Unary.RELU, a);
+        return record(out, "relu", new Tensor[] {a}, (g, n) -> grads(reluBackward(g, out)));
+    }
+
+    /**
+     * ReLU's backward from its output y: g where y &gt; 0, else 0 — the value of
+     * {@code mul(g, step(y))}. It is linear in g and y is a constant to it, so its own rule keeps
+     * only y and not the 0/1 mask, which a recorded {@code mul} would save for the second derivative.
+     */
+    static Tensor reluBackward(Tensor g, Tensor y) {
+        Tensor out;
+        try (Autograd.Scope s = Autograd.noGrad()) {
+            out = mul(g, step(y));
+        }
+        return record(out, "reluBackward", new Tensor[] {g}, (u, n) -> grads(reluBackward(u, y)));
     }
 
     public static Tensor sigmoid(Tensor a) {
@@ -261,23 +307,28 @@ public final class Ops {
     public static Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         Backend be = a.backend();
         Tensor out = transposeA || transposeB ? be.matmul(a, transposeA, b, transposeB) : be.matmul(a, b);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        // dA reads only B and dB only A: each factor is kept only for the other's gradient
+        Tensor bForA = savedFor(a, b);
+        Tensor aForB = savedFor(b, a);
         return record(out, "matmul", new Tensor[] {a, b}, (g, n) -> {
             Tensor ga = null;
             Tensor gb = null;
             if (!transposeA && !transposeB) { // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
-                ga = n[0] ? matmul(g, false, b, true) : null;
-                gb = n[1] ? matmul(a, true, g, false) : null;
+                ga = n[0] ? matmul(g, false, bForA, true) : null;
+                gb = n[1] ? matmul(aForB, true, g, false) : null;
             } else if (!transposeA) { // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
-                ga = n[0] ? matmul(g, false, b, false) : null;
-                gb = n[1] ? matmul(g, true, a, false) : null;
+                ga = n[0] ? matmul(g, false, bForA, false) : null;
+                gb = n[1] ? matmul(g, true, aForB, false) : null;
             } else if (!transposeB) { // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
-                ga = n[0] ? matmul(b, false, g, true) : null;
-                gb = n[1] ? matmul(a, false, g, false) : null;
+                ga = n[0] ? matmul(bForA, false, g, true) : null;
+                gb = n[1] ? matmul(aForB, false, g, false) : null;
             } else { // C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
-                ga = n[0] ? matmul(b, true, g, true) : null;
-                gb = n[1] ? matmul(g, true, a, true) : null;
+                ga = n[0] ? matmul(bForA, true, g, true) : null;
+                gb = n[1] ? matmul(g, true, aForB, true) : null;
             }
-            return grads(ga == null ? null : sumToShape(ga, a.shape()), gb == null ? null : sumToShape(gb, b.shape()));
+            return grads(ga == null ? null : sumToShape(ga, as), gb == null ? null : sumToShape(gb, bs));
         });
     }
 
@@ -354,11 +405,15 @@ public final class Ops {
     public static Tensor concat(int dim, Tensor... parts) {
         Tensor out = parts[0].backend().concat(dim, parts);
         int k = Shape.dim("concat", dim, out.rank());
+        int[] sizes = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            sizes[i] = parts[i].size(k);
+        }
         return record(out, "concat", parts, (g, n) -> {
-            Tensor[] gs = new Tensor[parts.length];
+            Tensor[] gs = new Tensor[sizes.length];
             int at = 0;
-            for (int i = 0; i < parts.length; i++) {
-                int len = parts[i].size(k);
+            for (int i = 0; i < sizes.length; i++) {
+                int len = sizes[i];
                 if (n[i]) {
                     gs[i] = slice(g, k, at, at + len);
                 }
@@ -383,8 +438,11 @@ public final class Ops {
 
     /** out = a[…index…] along {@code dim}; the gradient scatters back (adds at repeated indices). */
     public static Tensor gather(Tensor a, int dim, Tensor index) {
-        return record(a.backend().gather(a, dim, index), "gather", new Tensor[] {a},
-                (g, n) -> grads(scatterAdd(zerosLike(a), dim, index, g)));
+        Backend be = a.backend();
+        DType dt = a.dtype();
+        int[] as = a.shape();
+        return record(be.gather(a, dim, index), "gather", new Tensor[] {a},
+                (g, n) -> grads(scatterAdd(be.full(0.0, dt, as), dim, index, g)));
     }
 
     /** base with src added at index along dim. */
@@ -401,10 +459,13 @@ public final class Ops {
         int[] ws = w.shape();
         Tensor out = x.backend().conv2d(x, w, bias, stride, pad);
         Tensor[] in = bias == null ? new Tensor[] {x, w} : new Tensor[] {x, w, bias};
+        Tensor wForX = savedFor(x, w);
+        Tensor xForW = savedFor(w, x);
+        boolean hasBias = bias != null;
         return record(out, "conv2d", in, (g, n) -> {
-            Tensor gx = n[0] ? conv2dBackwardInput(g, w, xs, stride, pad) : null;
-            Tensor gw = n[1] ? conv2dBackwardWeight(x, g, ws, stride, pad) : null;
-            if (bias == null) {
+            Tensor gx = n[0] ? conv2dBackwardInput(g, wForX, xs, stride, pad) : null;
+            Tensor gw = n[1] ? conv2dBackwardWeight(xForW, g, ws, stride, pad) : null;
+            if (!hasBias) {
                 return grads(gx, gw);
             }
             return grads(gx, gw, n[2] ? sum(g, new int[] {0, 2, 3}, false) : null);
@@ -415,18 +476,22 @@ public final class Ops {
     public static Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
         int[] ws = w.shape();
         Tensor out = gy.backend().conv2dBackwardInput(gy, w, xShape, stride, pad);
+        Tensor wForGy = savedFor(gy, w);
+        Tensor gyForW = savedFor(w, gy);
         return record(out, "conv2dBackwardInput", new Tensor[] {gy, w}, (u, n) -> grads(
-                n[0] ? conv2d(u, w, null, stride, pad) : null,
-                n[1] ? conv2dBackwardWeight(u, gy, ws, stride, pad) : null));
+                n[0] ? conv2d(u, wForGy, null, stride, pad) : null,
+                n[1] ? conv2dBackwardWeight(u, gyForW, ws, stride, pad) : null));
     }
 
     /** The weight-gradient of conv2d; bilinear in (x, gy). */
     public static Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
         int[] xs = x.shape();
         Tensor out = x.backend().conv2dBackwardWeight(x, gy, wShape, stride, pad);
+        Tensor gyForX = savedFor(x, gy);
+        Tensor xForGy = savedFor(gy, x);
         return record(out, "conv2dBackwardWeight", new Tensor[] {x, gy}, (v, n) -> grads(
-                n[0] ? conv2dBackwardInput(gy, v, xs, stride, pad) : null,
-                n[1] ? conv2d(x, v, null, stride, pad) : null));
+                n[0] ? conv2dBackwardInput(gyForX, v, xs, stride, pad) : null,
+                n[1] ? conv2d(xForGy, v, null, stride, pad) : null));
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * (a Java array for {@link CpuBackend}, a device arena for the OpenCL backend); {@link #toDoubles()}
  * asks the backend for a host copy.
  *
- * <p>The autodiff fields ({@code requiresGrad}, the producing {@link GraphNode}, an accumulated
+ * <p>The autodiff fields ({@code requiresGrad}, its vertex in the graph, a {@link GraphNode}, an accumulated
  * {@code grad}) are set by {@code org.dspn4j.autodiff}.
  */
 public final class Tensor {
@@ -103,7 +103,7 @@ public final class Tensor {
         return node;
     }
 
-    /** Records the op that produced this tensor (autodiff only). */
+    /** Records this tensor's vertex in the autodiff graph (autodiff only); it then requires gradients. */
     public void setNode(GraphNode node) {
         this.node = node;
         this.requiresGrad = node != null || requiresGrad;

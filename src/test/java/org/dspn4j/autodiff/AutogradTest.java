@@ -52,7 +52,7 @@ class AutogradTest {
     void aMissingRuleThrowsAndNamesTheOp() {
         Tensor x = leaf(1, 2);
         Tensor y = be.unary(org.dspn4j.tensor.Backend.Unary.EXP, x);
-        y.setNode(new Node("mystery", new Tensor[] {x}, (g, n) -> new Tensor[] {null}));
+        y.setNode(new Node("mystery", y.shape(), new Node[] {Node.of(x)}, (g, n) -> new Tensor[] {null}));
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> Autograd.grad(Ops.sum(y), new Tensor[] {x}, false));
         assertTrue(e.getMessage().contains("mystery"), e.getMessage());
