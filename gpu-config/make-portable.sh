@@ -60,6 +60,10 @@ if [ -z "${OCL_ICD_VENDORS:-}" ] && [ ! -e /etc/OpenCL/vendors/nvidia.icd ] \
    && { ldconfig -p 2>/dev/null | grep -q libnvidia-opencl.so.1; }; then
   export OCL_ICD_VENDORS="$here/gpu-config"
 fi
+# signal chaining: the OpenCL driver must not replace the JVM's signal handlers (docs/gpu.md, "Signal handlers")
+if [ -f "$here/jre/lib/libjsig.so" ]; then
+  export LD_PRELOAD="$here/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
 # shellcheck disable=SC2086  # DSPN4J_JVM_FLAGS holds several flags
 exec "$here/jre/bin/java" -XX:+UseG1GC ${DSPN4J_JVM_FLAGS:-} -jar "$here/dspn4j.jar" "$@"
 SH

@@ -141,6 +141,7 @@ public final class ClEngine implements AutoCloseable {
                     + SMALL_STAGING_FLOATS + ", arena size " + arenaFloats + "]");
         }
         requireG1();
+        warnWithoutSignalChaining();
         List<OpenCLDevice> devices = listOpenClDevices();
         List<ClDeviceInfo> infos = new ArrayList<>();
         for (OpenCLDevice d : devices) {
@@ -222,6 +223,30 @@ public final class ClEngine implements AutoCloseable {
                 throw new IllegalStateException("self-test on OpenCL device " + info.describe() + " wrote 1.5 and read "
                         + back[i] + " at element " + i);
             }
+        }
+    }
+
+    private static volatile boolean signalWarningShown;
+
+    /**
+     * Whether this JVM was started with the JDK's signal-chaining library ({@code libjsig.so} in
+     * {@code LD_PRELOAD}). OpenCL drivers may install their own handlers for signals the JVM needs —
+     * PoCL's LLVM replaces SIGSEGV, SIGBUS, SIGILL and SIGUSR2 when it compiles a kernel, PoCL itself
+     * SIGFPE — and the JVM uses SIGSEGV for safepoints and implicit null checks: without chaining,
+     * the process can later die with SIGSEGV and no crash log. The launcher and the test JVM preload
+     * the library (docs/gpu.md, "Signal handlers").
+     */
+    public static boolean signalChaining() {
+        String preload = System.getenv("LD_PRELOAD");
+        return preload != null && preload.contains("libjsig");
+    }
+
+    private static void warnWithoutSignalChaining() {
+        if (!signalWarningShown && !signalChaining()) {
+            signalWarningShown = true;
+            System.err.println("dspn4j: warning: started without libjsig.so in LD_PRELOAD; the OpenCL driver may replace "
+                    + "the JVM's signal handlers and the process can die with SIGSEGV later. Use ./dspn4j, or "
+                    + "LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (docs/gpu.md, \"Signal handlers\")");
         }
     }
 
