@@ -73,6 +73,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
     boolean resume;
 
+    @Option(names = "--graph", description = "replay: record the training step once as an OpenCL task graph and replay it "
+            + "every step (the default with --backend opencl); eager: run every op as it comes (the CPU backend always does)")
+    String graph;
+
     @Option(names = "--eval-every", defaultValue = "0", description = "evaluate and checkpoint every N steps (default: each epoch)")
     int evalEvery;
 
@@ -104,7 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
         double rate = lr != null ? lr : task == ModelConfig.Task.MNIST ? 0.01 : 3e-4;
         Path dir = out != null ? out : Path.of("runs", model + "-" + decoder + "-seed" + seed);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new TrainConfig(m, dataDir, ep, st, batch, rate, seed, dir, evalEvery, fullEval, th, quiet);
+        return new TrainConfig(m, dataDir, ep, st, batch, rate, seed, dir, evalEvery, fullEval, th, quiet, graph);
     }
 
     static DType parseDtype(String s) {

@@ -18,6 +18,7 @@ import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSet;
 import org.dspn4j.data.mnist.MnistSplit;
+import org.dspn4j.gpu.ClBackend;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
@@ -106,22 +107,70 @@ public final class MnistExperiment {
         Backend be = compute.backend();
         Net net = new Net(be, m, new MersenneTwister(cfg.seed()), null);
         Adam adam = new Adam(net.namedParameters(), cfg.lr());
-        TrainStep step = new TrainStep(net, adam);
         MnistBatcher train = new MnistBatcher(new MnistSet(load(cfg.dataDir(), MnistSplit.TRAIN), cfg.seed()),
                 cfg.batch(), true);
         MnistBatcher test = testBatches(cfg.dataDir(), cfg.fullEval(), cfg.batch(), cfg.seed());
         RunRecord record = new RunRecord(cfg.out());
         Map<String, Object> runCfg = runConfig(cfg);
-        record.writeRun(runCfg, compute.record());
         String configJson = ModelConfigJson.toJson(m);
 
         Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
-        Metrics initial;
         if (resume) {
             if (!Files.exists(ckpt)) {
                 throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
             pos = Checkpoint.load(ckpt, net, adam);
+        }
+        String mode = graphMode(cfg.graph(), be);
+        RecordedTrainStep recorded = null;
+        if (mode.equals("replay")) {
+            // batches have static shapes (the batcher drops the last partial batch): record the step once
+            long r0 = System.nanoTime();
+            recorded = new RecordedTrainStep((ClBackend) be, net, adam, null, new int[] {cfg.batch(), 2, m.setSize()},
+                    new int[] {cfg.batch(), m.setSize()});
+            say("graph: replay (training step recorded in %.1f s: %d launches, %d per replay)", (System.nanoTime() - r0) / 1e9,
+                    recorded.graph().recordedLaunches(), recorded.graph().launchesPerReplay());
+        } else if (be instanceof ClBackend) {
+            say("graph: eager");
+        }
+        Map<String, Object> computeRecord = new LinkedHashMap<>(compute.record());
+        computeRecord.put("graph", mode);
+        record.writeRun(runCfg, computeRecord);
+        try {
+            return loop(cfg, be, net, adam, recorded, train, test, record, ckpt, configJson, pos, resume);
+        } finally {
+            if (recorded != null) {
+                recorded.close();
+            }
+        }
+    }
+
+    /** "replay" or "eager": the requested mode, or the default (replay on OpenCL, eager on the CPU backend). */
+    static String graphMode(String requested, Backend be) {
+        boolean cl = be instanceof ClBackend;
+        if (requested == null) {
+            return cl ? "replay" : "eager";
+        }
+        switch (requested) {
+            case "eager":
+                return "eager";
+            case "replay":
+                if (!cl) {
+                    throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
+                }
+                return "replay";
+            default:
+                throw new IllegalArgumentException("--graph must be replay or eager, got '" + requested + "'");
+        }
+    }
+
+    private Outcome loop(TrainConfig cfg, Backend be, Net net, Adam adam, RecordedTrainStep recorded, MnistBatcher train,
+                         MnistBatcher test, RunRecord record, Path ckpt, String configJson, Checkpoint.Position pos,
+                         boolean resume) throws IOException {
+        ModelConfig m = cfg.model();
+        TrainStep step = new TrainStep(net, adam);
+        Metrics initial;
+        if (resume) {
             initial = null;
             say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
         } else {
@@ -149,7 +198,7 @@ public final class MnistExperiment {
                     }
                     Tensor[] t = tensors(be, m, train.batch(e, b));
                     long t0 = System.nanoTime();
-                    TrainStep.Result r = step.run(null, t[0], t[1]);
+                    TrainStep.Result r = recorded != null ? recorded.run(null, t[0], t[1]) : step.run(null, t[0], t[1]);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     if (!Double.isFinite(r.loss())) {
                         nan = true;
@@ -166,6 +215,9 @@ public final class MnistExperiment {
                     boolean endOfEpoch = b == perEpoch - 1;
                     boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
                     if (evalNow || stepNo == totalSteps) {
+                        if (recorded != null) {
+                            recorded.syncToModel(); // parameters and Adam's state out of the graph's ranges
+                        }
                         Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
                                 : new Checkpoint.Position(e, b + 1, stepNo);
                         if (evalNow) {
@@ -182,6 +234,9 @@ public final class MnistExperiment {
             }
         }
         if (!nan) {
+            if (recorded != null) {
+                recorded.syncToModel();
+            }
             lastEval = evaluate(be, net, test);
             record.log(metrics(stepNo, -1, "test_loss", lastEval.loss(), "test_last", lastEval.last()));
             say("final   test_loss %.6f  test_last %.6f  after %d steps", lastEval.loss(), lastEval.last(), stepNo);

@@ -19,7 +19,21 @@ import org.dspn4j.model.ModelConfig;
  * @param fullEval    evaluate on the whole test split instead of its first tenth (the authors' default)
  * @param threads     CPU worker threads
  * @param quiet       no progress bar
+ * @param graph       how an OpenCL run executes the training step: "replay" (record it once as a task
+ *                    graph and replay it), "eager", or null for the default (replay on OpenCL; the CPU
+ *                    backend always runs eagerly)
  */
 public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,
-                          Path out, int evalEvery, boolean fullEval, int threads, boolean quiet) {
+                          Path out, int evalEvery, boolean fullEval, int threads, boolean quiet, String graph) {
+
+    /** A run with the default graph mode. */
+    public TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,
+                       Path out, int evalEvery, boolean fullEval, int threads, boolean quiet) {
+        this(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, null);
+    }
+
+    /** The same run with another graph mode. */
+    public TrainConfig withGraph(String mode) {
+        return new TrainConfig(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, mode);
+    }
 }

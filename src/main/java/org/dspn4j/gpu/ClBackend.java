@@ -392,6 +392,19 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public Tensor affine(Tensor a, Tensor coefficients, int pair) {
+        if (coefficients.dtype() != DType.F32 || coefficients.numel() < 6 * (pair + 1)) {
+            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
+                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
+        }
+        Tensor out = allocate(a.dtype(), a.shape());
+        engine.affineAt(off(a), off(coefficients) + 6 * pair, off(out), a.numel());
+        keep(a);
+        keep(coefficients);
+        return rounded(out);
+    }
+
+    @Override
     public Tensor pow(Tensor a, double p) {
         Tensor out = allocate(a.dtype(), a.shape());
         engine.pow(off(a), off(out), a.numel(), p);

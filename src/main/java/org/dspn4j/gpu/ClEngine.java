@@ -591,6 +591,21 @@ public final class ClEngine implements AutoCloseable {
         map(EngineKernel.MAP_AFFINE, "affine", a, out, n, scale, shift);
     }
 
+    /**
+     * AFFINE with the scale and shift read from the arena at {@code coef} when the kernel runs: two
+     * doubles as three floats each ({@link org.dspn4j.tensor.ExactScalars}), so a recorded task
+     * graph can take them as an input. Computes exactly as {@link #affine}.
+     */
+    public synchronized void affineAt(int a, int coef, int out, int n) {
+        checkRange("affine coefficients", coef, 6);
+        if (n > 0 && coef < out + n && out < coef + 6) {
+            throw new IllegalArgumentException("affine: the output [" + out + ", " + (out + n)
+                    + ") overlaps the coefficients at " + coef);
+        }
+        kernel.srcB = coef;
+        map(EngineKernel.MAP_AFFINE_AT, "affine", a, out, n, 0.0, 0.0);
+    }
+
     /** POW: {@code out[i] = a[i]^p} in double ({@code a·a} for p = 2), rounded once. */
     public synchronized void pow(int a, int out, int n, double p) {
         map(EngineKernel.MAP_POW, "pow", a, out, n, p, 0.0);

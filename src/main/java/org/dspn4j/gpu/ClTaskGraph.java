@@ -28,10 +28,12 @@ import org.dspn4j.tensor.Tensor;
  * inputs are copied in before any launch writes.
  *
  * <p>What a recording freezes: host values the body used (Java scalars such as a learning rate or
- * Adam's step-dependent bias correction, and data it uploaded with {@code fromHost}) are constants
+ * Adam's step-dependent coefficients when passed as doubles, and data it uploaded with {@code fromHost}) are constants
  * of the graph; tensors made before the recording and read by the body are read again, from their
  * ranges, at each replay (the graph keeps them reachable). Tensors the body stored elsewhere (for
- * instance a parameter it set) are views of graph ranges, as the outputs. What it refuses: host
+ * instance a parameter it set) are views of graph ranges, as the outputs. Scalars that change per
+ * replay must be inputs: {@link org.dspn4j.tensor.ExactScalars} tensors read by
+ * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does. What it refuses: host
  * reads of device data during the body ({@code toHost}, {@code item()}, ...), whose value a replay
  * could not repeat. (The op set has no op whose output shape depends on data.) Inputs are F32.
  */

@@ -99,6 +99,12 @@ final class EngineKernel extends Kernel {
     static final int MAP_IN_RANGE = 14;
     /** Truncation toward zero (cast to an integer dtype); NaN gives 0. */
     static final int MAP_TRUNC = 15;
+    /**
+     * AFFINE whose scale and shift are read from the arena at srcB: two doubles, each as three floats
+     * whose sum (hi + mid) + lo is exactly the double (the encoding of FUSED's double parameters), so
+     * step-dependent scalars can be inputs of a recorded task graph. Computes exactly as MAP_AFFINE.
+     */
+    static final int MAP_AFFINE_AT = 16;
 
     /** Largest local (work-group) size used, and the length of the {@link #partial} local buffer. */
     static final int MAX_LOCAL = 256;
@@ -607,8 +613,19 @@ final class EngineKernel extends Kernel {
     private void map() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = (float) mapValue(arena[srcA + i], code, p0, p1);
+            arena[dst + i] = (float) mapAt(arena[srcA + i], code, p0, p1, srcB);
         }
+    }
+
+    /** mapValue, with MAP_AFFINE_AT's scale and shift decoded from the arena at {@code coef}. */
+    private double mapAt(double v, int c, double q0, double q1, int coef) {
+        double r = 0.0;
+        if (c == MAP_AFFINE_AT) {
+            r = mapValue(v, MAP_AFFINE, progDouble(coef), progDouble(coef + 3));
+        } else {
+            r = mapValue(v, c, q0, q1);
+        }
+        return r;
     }
 
     /** f(v) for the MAP sub-code c with parameters q0, q1 (p0, p1 of MAP). Shared by MAP and FUSED. */
@@ -757,8 +774,8 @@ final class EngineKernel extends Kernel {
             kind = 0; // this instruction covers fewer elements than the launch
         }
         if (kind == FK_MAP) {
-            arena[out + i] = (float) mapValue(arena[progInt(at + 4) + i], progInt(at + 2), progDouble(at + 46),
-                    progDouble(at + 49));
+            arena[out + i] = (float) mapAt(arena[progInt(at + 4) + i], progInt(at + 2), progDouble(at + 46),
+                    progDouble(at + 49), progInt(at + 6));
         } else if (kind == FK_BINARY) {
             fusedBinary(i, at, out);
         } else if (kind == FK_STRIDED_COPY) {

@@ -235,6 +235,10 @@ final class Fusion {
                 return null;
             }
             in.reads.add(new int[] {l.get("srcA"), n, 1});
+            if (l.get("code") == EngineKernel.MAP_AFFINE_AT) {
+                in.putInt(6, l.get("srcB"));
+                in.reads.add(new int[] {l.get("srcB"), 6, 0}); // every item reads the coefficients
+            }
             return in;
         }
         if (op == EngineKernel.OP_COPY) {

@@ -3,6 +3,7 @@ package org.dspn4j.optim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.tensor.Backend;
@@ -50,13 +51,45 @@ public final class Adam {
      * gradient: the parameter and its moments are left alone, as PyTorch does).
      */
     public void step(Tensor[] grads) {
+        checkCount(grads);
+        step++;
+        double[] c = coefficients(step);
+        update(grads, (be, sqrtV) -> be.affine(sqrtV, c[0], c[1]), (be, ratio) -> be.affine(ratio, c[2], c[3]));
+    }
+
+    /**
+     * One update whose step-dependent coefficients are read from a tensor, {@code
+     * ExactScalars.tensor(be, coefficients(t))}, instead of being host constants: the result equals
+     * {@link #step(Tensor[])} at step t bit for bit, and a recorded task graph that takes the tensor
+     * as an input replays as real training (step t = 1, 2, ...), where host scalars would be frozen
+     * at the recording's step. Advances {@link #steps()} like {@link #step(Tensor[])}; a replay of a
+     * recording does not (keep the count outside and {@link #restore} it).
+     */
+    public void step(Tensor[] grads, Tensor coefficients) {
+        checkCount(grads);
+        step++;
+        update(grads, (be, sqrtV) -> be.affine(sqrtV, coefficients, 0), (be, ratio) -> be.affine(ratio, coefficients, 1));
+    }
+
+    /**
+     * The step-dependent scalars of update t (1-based) as two (scale, shift) pairs:
+     * {@code {1/√(1−β2^t), ε, lr/(1−β1^t), 0}} — the denominator {@code √v·(1/√(1−β2^t)) + ε} and the
+     * step {@code (m/denom)·lr/(1−β1^t)}.
+     */
+    public double[] coefficients(long t) {
+        double bc1 = 1.0 - Math.pow(beta1, t);
+        double bc2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, t));
+        return new double[] {1.0 / bc2Sqrt, eps, lr / bc1, 0.0};
+    }
+
+    private void checkCount(Tensor[] grads) {
         if (grads.length != params.size()) {
             throw new IllegalArgumentException("Adam: " + grads.length + " gradients for " + params.size() + " parameters");
         }
-        step++;
-        double bc1 = 1.0 - Math.pow(beta1, step);
-        double bc2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, step));
-        double stepSize = lr / bc1;
+    }
+
+    private void update(Tensor[] grads, BiFunction<Backend, Tensor, Tensor> denominator,
+                        BiFunction<Backend, Tensor, Tensor> scaled) {
         for (int i = 0; i < grads.length; i++) {
             Tensor g = grads[i];
             if (g == null) {
@@ -72,10 +105,15 @@ public final class Adam {
             m[i] = be.binary(Binary.ADD, be.affine(m[i], beta1, 0.0), be.affine(g, 1.0 - beta1, 0.0));
             v[i] = be.binary(Binary.ADD, be.affine(v[i], beta2, 0.0),
                     be.affine(be.binary(Binary.MUL, g, g), 1.0 - beta2, 0.0));
-            Tensor denom = be.affine(be.unary(Unary.SQRT, v[i]), 1.0 / bc2Sqrt, eps);
-            Tensor update = be.affine(be.binary(Binary.DIV, m[i], denom), stepSize, 0.0);
+            Tensor denom = denominator.apply(be, be.unary(Unary.SQRT, v[i]));
+            Tensor update = scaled.apply(be, be.binary(Binary.DIV, m[i], denom));
             params.get(i).set(be.binary(Binary.SUB, p, update));
         }
+    }
+
+    /** The learning rate. */
+    public double learningRate() {
+        return lr;
     }
 
     /** Steps taken so far (PyTorch's {@code state["step"]}). */

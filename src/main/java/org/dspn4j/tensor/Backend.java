@@ -47,6 +47,21 @@ public interface Backend {
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 
+    /**
+     * {@code a * scale + shift} with the scale and shift taken from an F32 tensor of {@link ExactScalars}
+     * (pair {@code pair}: values 2·pair and 2·pair + 1), giving exactly {@link #affine(Tensor, double, double)}'s
+     * result. The default reads the coefficients on the host; a device backend reads them where they
+     * live, so they can be an input of a recorded task graph.
+     */
+    default Tensor affine(Tensor a, Tensor coefficients, int pair) {
+        float[] w = coefficients.toFloats();
+        if (coefficients.dtype() != DType.F32 || w.length < 6 * (pair + 1)) {
+            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
+                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
+        }
+        return affine(a, ExactScalars.decode(w, 2 * pair), ExactScalars.decode(w, 2 * pair + 1));
+    }
+
     /** {@code a^p} elementwise. */
     Tensor pow(Tensor a, double p);
 

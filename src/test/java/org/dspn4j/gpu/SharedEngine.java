@@ -13,6 +13,8 @@ public final class SharedEngine {
     static final int STAGING_FLOATS = 1 << 16;
 
     private static ClEngine engine;
+    /** A second engine with a 1 GiB arena, for models the minimum arena cannot hold (ResNet34 at paper sizes). */
+    private static ClEngine large;
     private static Boolean available;
     private static boolean hookInstalled;
 
@@ -39,11 +41,31 @@ public final class SharedEngine {
         return engine;
     }
 
+    /**
+     * The shared engine with a 1 GiB arena (opened on first use: one more kernel compile per test JVM),
+     * for the CLEVR models at the paper's sizes; skips like {@link #get()}.
+     */
+    public static synchronized ClEngine large() {
+        Assumptions.assumeTrue(available(), "no OpenCL platform with a device: OpenCL tests skipped");
+        if (large == null) {
+            large = ClEngine.open(DeviceSelector.auto(), 256 << 20, STAGING_FLOATS);
+            if (!hookInstalled) {
+                hookInstalled = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(SharedEngine::closeShared));
+            }
+        }
+        return large;
+    }
+
     /** Closes the shared engine (the next {@link #get()} opens a fresh one), for tests that need isolation. */
     static synchronized void closeShared() {
         if (engine != null) {
             engine.close();
             engine = null;
+        }
+        if (large != null) {
+            large.close();
+            large = null;
         }
     }
 }

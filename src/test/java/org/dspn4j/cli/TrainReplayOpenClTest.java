@@ -1,0 +1,107 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.dspn4j.experiment.BackendChoice;
+import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.gpu.SharedEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train mnist --backend opencl} records the training step once and replays it ({@code --graph
+ * replay}, the default on OpenCL), or runs it eagerly ({@code --graph eager}). The recorded step takes
+ * Adam's step-dependent coefficients as an input and the parameters, moments and buffers as state fed
+ * back, so replay and eager give the <b>same losses bit for bit</b> (tolerance 0: the replay issues
+ * the eager launches with the same arguments); checkpoints read the state back out of the graph, and
+ * a run resumed from a checkpoint written mid-run (into a fresh recording) equals the uninterrupted
+ * run, bit for bit. run.json names the mode.
+ */
+class TrainReplayOpenClTest {
+    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
+            "--threads", "2", "--dtype", "f32", "--backend", "opencl"};
+
+    @BeforeAll
+    static void lend() {
+        BackendChoice.lendEngine(SharedEngine.get()); // skips the class when there is no OpenCL platform
+    }
+
+    @AfterAll
+    static void endLoan() {
+        BackendChoice.lendEngine(null);
+    }
+
+    private static String train(Path out, int steps, String graph, boolean resume) {
+        List<String> a = new ArrayList<>(List.of("train", "mnist", "--steps", Integer.toString(steps), "--out",
+                out.toString(), "--eval-every", "2"));
+        a.addAll(List.of(TINY));
+        if (graph != null) {
+            a.addAll(List.of("--graph", graph));
+        }
+        if (resume) {
+            a.add("--resume");
+        }
+        return OpenClCommandsTest.run(a.toArray(new String[0]));
+    }
+
+    /** Per step: train_loss and train_last; per evaluation step: test_loss and test_last (the latest line wins). */
+    private static Map<String, Double> losses(Path run) throws Exception {
+        Map<String, Double> out = new TreeMap<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            Map<String, Double> f = RunRecord.numbers(line);
+            for (String k : new String[] {"train_loss", "train_last", "test_loss", "test_last"}) {
+                if (f.containsKey(k)) {
+                    out.put("step " + f.get("step").longValue() + " " + k, f.get(k));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void replayEqualsEagerAndResumingFromAMidRunCheckpointEqualsTheUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path replay = dir.resolve("replay");
+        Path eager = dir.resolve("eager");
+        String out = train(replay, 4, null, false);
+        assertTrue(out.contains("graph: replay"), out);
+        assertTrue(train(eager, 4, "eager", false).contains("graph: eager"));
+        Map<String, Double> want = losses(eager);
+        assertEquals(4 * 2 + 3 * 2, want.size(), want.toString()); // 4 steps; tests at 0, 2, 4
+        assertEquals(want, losses(replay), "replay and eager losses, bit for bit");
+        assertTrue(Files.readString(replay.resolve("run.json")).contains("\"graph\" : \"replay\""));
+        assertTrue(Files.readString(eager.resolve("run.json")).contains("\"graph\" : \"eager\""));
+
+        // interrupted after step 2 (its checkpoint), resumed into a fresh recording
+        Path resumed = dir.resolve("resumed");
+        train(resumed, 2, null, false);
+        train(resumed, 4, null, true);
+        assertEquals(want, losses(resumed), "resumed run vs the uninterrupted one, bit for bit");
+        assertTrue(Files.readString(resumed.resolve("run.json")).contains("\"graph\" : \"replay\""));
+    }
+
+    @Test
+    void theCpuBackendRunsEagerlyAndRefusesReplay(@TempDir Path dir) throws Exception {
+        Path cpu = dir.resolve("cpu");
+        OpenClCommandsTest.run("train", "mnist", "--steps", "1", "--out", cpu.toString(), "--latent", "4", "--hidden", "8",
+                "--iters", "1", "--batch", "4", "-q", "--threads", "2", "--backend", "cpu");
+        assertTrue(Files.readString(cpu.resolve("run.json")).contains("\"graph\" : \"eager\""));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new org.dspn4j.experiment.MnistExperiment(System.out).train(
+                        new org.dspn4j.experiment.TrainConfig(org.dspn4j.model.ModelConfig.paper(
+                                org.dspn4j.model.ModelConfig.Task.MNIST, org.dspn4j.model.ModelConfig.DecoderKind.DSPN)
+                                .withSizes(4, 8).withInner(1, 800.0), null, 1, 1, 4, 0.01, 1, dir.resolve("x"), 0, false,
+                                1, true, "replay"), false));
+        assertTrue(e.getMessage().contains("--graph replay needs the OpenCL backend"), e.getMessage());
+    }
+}
