@@ -126,10 +126,23 @@ public final class MnistExperiment {
         if (mode.equals("replay")) {
             // batches have static shapes (the batcher drops the last partial batch): record the step once
             long r0 = System.nanoTime();
-            recorded = new RecordedTrainStep((ClBackend) be, net, adam, null, new int[] {cfg.batch(), 2, m.setSize()},
-                    new int[] {cfg.batch(), m.setSize()});
-            say("graph: replay (training step recorded in %.1f s: %d launches, %d per replay)", (System.nanoTime() - r0) / 1e9,
-                    recorded.graph().recordedLaunches(), recorded.graph().launchesPerReplay());
+            try {
+                recorded = new RecordedTrainStep((ClBackend) be, net, adam, null, new int[] {cfg.batch(), 2, m.setSize()},
+                        new int[] {cfg.batch(), m.setSize()});
+                say("graph: replay (training step recorded in %.1f s: %d launches, %d per replay)", (System.nanoTime() - r0) / 1e9,
+                        recorded.graph().recordedLaunches(), recorded.graph().launchesPerReplay());
+            } catch (IllegalStateException e) {
+                // a recorded step keeps every intermediate resident; eager steps free theirs as they go
+                if (!arenaExhausted(e)) {
+                    throw e;
+                }
+                if (cfg.graph() != null) {
+                    throw new IllegalArgumentException("--graph replay: the recorded training step does not fit the device "
+                            + "arena; raise --arena-mb or use --graph eager (" + e.getMessage() + ")", e);
+                }
+                mode = "eager";
+                say("graph: eager (the recorded step does not fit the device arena; --arena-mb raises it: %s)", e.getMessage());
+            }
         } else if (be instanceof ClBackend) {
             say("graph: eager");
         }
@@ -143,6 +156,15 @@ public final class MnistExperiment {
                 recorded.close();
             }
         }
+    }
+
+    private static boolean arenaExhausted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("arena exhausted")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** "replay" or "eager": the requested mode, or the default (replay on OpenCL, eager on the CPU backend). */

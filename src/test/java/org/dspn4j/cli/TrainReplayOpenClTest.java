@@ -90,6 +90,27 @@ class TrainReplayOpenClTest {
         assertTrue(Files.readString(resumed.resolve("run.json")).contains("\"graph\" : \"replay\""));
     }
 
+    /**
+     * A recorded step keeps every intermediate on the device. When it does not fit the arena (the
+     * tests' engine has the smallest, 64 MB; this model's recorded step needs more), the default mode
+     * falls back to eager steps, which free their intermediates, and says so; an explicit
+     * {@code --graph replay} is refused with a message naming {@code --arena-mb}.
+     */
+    @Test
+    void aStepTooLargeToRecordRunsEagerlyByDefaultAndExplicitReplayIsRefused(@TempDir Path dir) throws Exception {
+        String[] big = {"train", "mnist", "--steps", "1", "--latent", "16", "--hidden", "64", "--iters", "10", "--batch", "4",
+                "-q", "--threads", "2", "--backend", "opencl"};
+        List<String> explicit = new ArrayList<>(List.of(big));
+        explicit.addAll(List.of("--out", dir.resolve("replay").toString(), "--graph", "replay"));
+        assertEquals(2, Main.run(explicit.toArray(new String[0])));
+        List<String> auto = new ArrayList<>(List.of(big));
+        auto.addAll(List.of("--out", dir.resolve("auto").toString()));
+        String out = OpenClCommandsTest.run(auto.toArray(new String[0]));
+        assertTrue(out.contains("graph: eager (the recorded step does not fit the device arena"), out);
+        assertTrue(Files.readString(dir.resolve("auto").resolve("run.json")).contains("\"graph\" : \"eager\""));
+        assertTrue(Files.exists(dir.resolve("auto").resolve("checkpoint.npz")));
+    }
+
     @Test
     void theCpuBackendRunsEagerlyAndRefusesReplay(@TempDir Path dir) throws Exception {
         Path cpu = dir.resolve("cpu");
