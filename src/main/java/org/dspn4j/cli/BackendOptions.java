@@ -18,7 +18,8 @@ public final class BackendOptions {
     String device;
 
     @Option(names = "--arena-mb", defaultValue = "" + BackendChoice.DEFAULT_ARENA_MB,
-            description = "OpenCL: device memory for tensors, in MB, also held on the Java heap (default: ${DEFAULT-VALUE})")
+            description = "OpenCL: device memory for tensors, in MB, also held on the Java heap: 64 .. 8176, in up to "
+                    + "4 arrays of at most 2044 MB each; one tensor must fit one array (default: ${DEFAULT-VALUE})")
     int arenaMb = BackendChoice.DEFAULT_ARENA_MB;
 
     /** The choice these options describe (validated). */

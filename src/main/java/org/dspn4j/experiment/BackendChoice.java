@@ -44,8 +44,10 @@ public final class BackendChoice {
         DeviceSelector.parse(this.device); // validates (e.g. a negative index) before anything runs
         long floats = (long) arenaMb << 18;
         if (floats < ClEngine.MIN_ARENA_FLOATS || floats > ClEngine.MAX_ARENA_FLOATS) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "--arena-mb must be between %d and %d, got %d",
-                    ClEngine.MIN_ARENA_FLOATS >> 18, ClEngine.MAX_ARENA_FLOATS >> 18, arenaMb));
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--arena-mb must be between %d and %d "
+                            + "(up to %d device arrays of at most %d MB; one tensor must fit one array), got %d",
+                    ClEngine.MIN_ARENA_FLOATS >> 18, ClEngine.MAX_ARENA_FLOATS >> 18, org.dspn4j.gpu.ClArena.MAX_ARRAYS,
+                    ClEngine.MAX_ARRAY_FLOATS >> 18, arenaMb));
         }
     }
 
@@ -171,7 +173,7 @@ public final class BackendChoice {
             if (borrowed != null) {
                 c = Compute.opencl(borrowed, false);
             } else {
-                ClEngine e = ClEngine.open(DeviceSelector.index(want.index()), arenaMb << 18,
+                ClEngine e = ClEngine.open(DeviceSelector.index(want.index()), (long) arenaMb << 18,
                         ClEngine.DEFAULT_STAGING_FLOATS);
                 c = Compute.opencl(e, true);
             }

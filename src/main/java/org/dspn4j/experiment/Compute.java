@@ -74,7 +74,7 @@ public final class Compute implements AutoCloseable {
     /**
      * What run.json and evaluation outputs record: {@code backend} (cpu/opencl), {@code device}
      * (the device name, or the CPU threads), and for OpenCL {@code device_type}, {@code platform},
-     * {@code platform_version}, {@code arena_mb}.
+     * {@code platform_version}, {@code arena_mb}, {@code arena_arrays}.
      */
     public Map<String, Object> record() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -89,6 +89,7 @@ public final class Compute implements AutoCloseable {
             m.put("platform", d.platform());
             m.put("platform_version", d.platformVersion());
             m.put("arena_mb", (long) engine.arenaFloats() * 4 / (1 << 20));
+            m.put("arena_arrays", engine.arenaArrays());
         }
         return m;
     }

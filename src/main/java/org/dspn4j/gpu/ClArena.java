@@ -1,15 +1,23 @@
 package org.dspn4j.gpu;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * First-fit allocator over a range of the engine's resident arena: hands out aligned float
- * offsets, takes them back, merges neighbouring free blocks, and counts what is live.
+ * First-fit allocator over the engine's resident arena arrays: hands out aligned float addresses,
+ * takes them back, merges neighbouring free blocks, and counts what is live.
+ *
+ * <p>The arena is one to {@link #MAX_ARRAYS} arrays (each a separate {@code float[]} of the kernel,
+ * docs/gpu.md "Several arena arrays"). An <b>address</b> is an int {@code (array << ARRAY_SHIFT) |
+ * offset}: array 0's addresses are plain offsets, so a one-array arena is addressed exactly as
+ * before. Each array has its own free list; a block is placed in the first array with a free
+ * block large enough (first fit within it) and never straddles two arrays, so {@code address + i}
+ * stays inside the block's array for every i &lt; its length. Freeing returns a block to its array.
  *
  * <p>It only does bookkeeping (plain Java, no OpenCL): the floats themselves live in the device
- * arena of {@link ClEngine}. Every block starts at a multiple of {@link #alignment()} floats and
+ * arrays of {@link ClEngine}. Every block starts at a multiple of {@link #alignment()} floats and
  * spans a multiple of it, so a request of n floats reserves {@code roundUp(max(n, 1), alignment)}.
  * Thread-safe (all methods synchronized).
  */
@@ -17,41 +25,102 @@ public final class ClArena {
 
     /** Default alignment: 16 floats = 64 bytes (a cache line; a 512-bit vector). */
     public static final int DEFAULT_ALIGNMENT = 16;
+    /** Bit position of the array index in an address; offsets inside an array are below {@code 1 << ARRAY_SHIFT}. */
+    public static final int ARRAY_SHIFT = 29;
+    /** Mask of the offset bits of an address. */
+    public static final int OFFSET_MASK = (1 << ARRAY_SHIFT) - 1;
+    /** Most arena arrays: addresses of array 3 are still non-negative ints (below 2^31). */
+    public static final int MAX_ARRAYS = 4;
 
     private final int base;
-    private final int end;
+    private final int[] ends;
     private final int alignment;
-    /** Free blocks: offset -> length (floats); never two adjacent ones. */
-    private final TreeMap<Integer, Integer> free = new TreeMap<>();
-    /** Live blocks: offset -> reserved length (floats). */
+    /** Per array: free blocks, offset -> length (floats); never two adjacent ones. */
+    private final TreeMap<Integer, Integer>[] free;
+    /** Live blocks: address -> reserved length (floats). */
     private final Map<Integer, Integer> live = new HashMap<>();
+    private final long[] liveInArray;
     private long liveFloats;
 
     /**
+     * One array.
+     *
      * @param base first float offset this allocator may hand out (a multiple of alignment)
-     * @param end one past the last float offset it may use
+     * @param end one past the last float offset it may use (at most {@code 1 << ARRAY_SHIFT})
      * @param alignment block alignment and granularity in floats, a power of two
      */
     public ClArena(int base, int end, int alignment) {
-        if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException("alignment must be a power of two, got " + alignment);
-        }
-        if (base < 0 || base % alignment != 0 || end < base) {
-            throw new IllegalArgumentException("bad arena range [" + base + ", " + end + ") for alignment "
-                    + alignment + ": base must be a non-negative multiple of the alignment and end >= base");
-        }
-        this.base = base;
-        this.alignment = alignment;
-        this.end = base + (end - base) / alignment * alignment;
-        if (this.end > base) {
-            free.put(base, this.end - base);
-        }
+        this(new int[] {end}, base, alignment);
     }
 
     /**
-     * Reserves a block of at least n floats.
+     * Several arrays: array a holds floats {@code [0, arrayFloats[a])}; array 0's first
+     * {@code reserved} floats are not handed out (the engine's own).
      *
-     * @return its float offset in the arena (a multiple of {@link #alignment()})
+     * @param arrayFloats the length of each array, 1 .. {@link #MAX_ARRAYS} of them, each at most
+     *     {@code 1 << ARRAY_SHIFT}
+     * @param reserved floats at the start of array 0 this allocator leaves alone (a multiple of alignment)
+     * @param alignment block alignment and granularity in floats, a power of two
+     */
+    @SuppressWarnings("unchecked")
+    public ClArena(int[] arrayFloats, int reserved, int alignment) {
+        if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two, got " + alignment);
+        }
+        if (arrayFloats.length < 1 || arrayFloats.length > MAX_ARRAYS) {
+            throw new IllegalArgumentException("an arena has 1 to " + MAX_ARRAYS + " arrays, not " + arrayFloats.length);
+        }
+        if (reserved < 0 || reserved % alignment != 0 || arrayFloats[0] < reserved) {
+            throw new IllegalArgumentException("bad arena range [" + reserved + ", " + arrayFloats[0] + ") for alignment "
+                    + alignment + ": base must be a non-negative multiple of the alignment and end >= base");
+        }
+        this.base = reserved;
+        this.alignment = alignment;
+        this.ends = new int[arrayFloats.length];
+        this.free = new TreeMap[arrayFloats.length];
+        this.liveInArray = new long[arrayFloats.length];
+        for (int a = 0; a < arrayFloats.length; a++) {
+            if (arrayFloats[a] < 0 || arrayFloats[a] > (1 << ARRAY_SHIFT)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "arena array %d of %,d floats: an array holds 0 .. %,d floats (offsets are %d-bit)", a,
+                        arrayFloats[a], 1 << ARRAY_SHIFT, ARRAY_SHIFT));
+            }
+            int start = a == 0 ? reserved : 0;
+            ends[a] = start + (arrayFloats[a] - start) / alignment * alignment;
+            free[a] = new TreeMap<>();
+            if (ends[a] > start) {
+                free[a].put(start, ends[a] - start);
+            }
+        }
+    }
+
+    /** The address of float {@code offset} of array {@code array}. */
+    public static int address(int array, int offset) {
+        return (array << ARRAY_SHIFT) | offset;
+    }
+
+    /** The array an address lies in. */
+    public static int arrayOf(int address) {
+        return address >>> ARRAY_SHIFT;
+    }
+
+    /** The offset of an address inside its array. */
+    public static int offsetOf(int address) {
+        return address & OFFSET_MASK;
+    }
+
+    /** "1234" for array 0, "array 2 + 1234" otherwise (for messages). */
+    static String describe(int address) {
+        return arrayOf(address) == 0 ? String.format(Locale.ROOT, "%,d", address)
+                : String.format(Locale.ROOT, "array %d + %,d", arrayOf(address), offsetOf(address));
+    }
+
+    /**
+     * Reserves a block of at least n floats in the first array with room.
+     *
+     * @return its address (its offset is a multiple of {@link #alignment()})
+     * @throws IllegalArgumentException when the block is larger than any array can hold (no
+     *     freeing would help: one tensor must fit one array)
      * @throws IllegalStateException when no free block is large enough; the message gives the
      *     arena's size, what is live and the largest free block
      */
@@ -60,53 +129,72 @@ public final class ClArena {
             throw new IllegalArgumentException("cannot allocate a negative number of floats: " + n);
         }
         long size = reserved(n);
-        for (Map.Entry<Integer, Integer> block : free.entrySet()) {
-            if (block.getValue() >= size) {
-                int offset = block.getKey();
-                int rest = block.getValue() - (int) size;
-                free.remove(offset);
-                if (rest > 0) {
-                    free.put(offset + (int) size, rest);
+        long perArray = largestArrayCapacity();
+        if (size > perArray) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "a block of %,d floats (%s) does not fit one arena array: the largest of this arena's %d "
+                            + "array%s holds %,d floats (%s), and a tensor never spans two arrays (per-array limit: "
+                            + "%,d floats, %s). Open the engine with larger arrays, or split the tensor.",
+                    n, mb(n), ends.length, ends.length == 1 ? "" : "s", perArray, mb(perArray),
+                    ClEngine.MAX_ARRAY_FLOATS, mb(ClEngine.MAX_ARRAY_FLOATS)));
+        }
+        for (int a = 0; a < free.length; a++) {
+            for (Map.Entry<Integer, Integer> block : free[a].entrySet()) {
+                if (block.getValue() >= size) {
+                    int offset = block.getKey();
+                    int rest = block.getValue() - (int) size;
+                    free[a].remove(offset);
+                    if (rest > 0) {
+                        free[a].put(offset + (int) size, rest);
+                    }
+                    int address = address(a, offset);
+                    live.put(address, (int) size);
+                    liveFloats += size;
+                    liveInArray[a] += size;
+                    return address;
                 }
-                live.put(offset, (int) size);
-                liveFloats += size;
-                return offset;
             }
         }
-        throw new IllegalStateException(String.format(
+        throw new IllegalStateException(String.format(Locale.ROOT,
                 "OpenCL arena exhausted: asked for %,d floats (%s, %,d after %d-float alignment); the arena "
-                        + "holds %,d floats (%s) of which %,d are live in %,d blocks and the largest free block "
+                        + "holds %,d floats (%s%s) of which %,d are live in %,d blocks and the largest free block "
                         + "is %,d floats. Open the engine with a larger arena.",
-                n, mb(n), size, alignment, capacity(), mb(capacity()), liveFloats, live.size(), largestFreeBlock()));
+                n, mb(n), size, alignment, capacity(), mb(capacity()),
+                ends.length == 1 ? "" : String.format(Locale.ROOT, " in %d arrays", ends.length),
+                liveFloats, live.size(), largestFreeBlock()));
     }
 
     /**
-     * Returns a block to the free list.
+     * Returns a block to its array's free list.
      *
-     * @param offset an offset returned by {@link #alloc} and not yet freed
-     * @throws IllegalArgumentException for an offset that is not live (double free, or never allocated)
+     * @param address an address returned by {@link #alloc} and not yet freed
+     * @throws IllegalArgumentException for an address that is not live (double free, or never allocated)
      */
-    public synchronized void free(int offset) {
-        Integer size = live.remove(offset);
+    public synchronized void free(int address) {
+        Integer size = live.remove(address);
         if (size == null) {
-            throw new IllegalArgumentException("offset " + offset
+            throw new IllegalArgumentException("offset " + address
                     + " is not a live arena block (freed twice, or never returned by alloc)");
         }
+        int a = arrayOf(address);
+        int offset = offsetOf(address);
+        TreeMap<Integer, Integer> list = free[a];
         liveFloats -= size;
+        liveInArray[a] -= size;
         int start = offset;
         int length = size;
-        Map.Entry<Integer, Integer> before = free.floorEntry(offset);
+        Map.Entry<Integer, Integer> before = list.floorEntry(offset);
         if (before != null && before.getKey() + before.getValue() == offset) {
             start = before.getKey();
             length += before.getValue();
-            free.remove(start);
+            list.remove(start);
         }
-        Integer after = free.get(offset + size);
+        Integer after = list.get(offset + size);
         if (after != null) {
-            free.remove(offset + size);
+            list.remove(offset + size);
             length += after;
         }
-        free.put(start, length);
+        list.put(start, length);
     }
 
     /** The number of floats a request of n floats reserves. */
@@ -115,15 +203,20 @@ public final class ClArena {
         return (m + alignment - 1) / alignment * alignment;
     }
 
-    /** Size of the live block at offset (as reserved), or -1 when offset is not live. */
-    public synchronized int blockSize(int offset) {
-        Integer size = live.get(offset);
+    /** Size of the live block at an address (as reserved), or -1 when it is not live. */
+    public synchronized int blockSize(int address) {
+        Integer size = live.get(address);
         return size == null ? -1 : size;
     }
 
-    /** Floats reserved by live blocks (alignment padding included). */
+    /** Floats reserved by live blocks (alignment padding included), all arrays together. */
     public synchronized long liveFloats() {
         return liveFloats;
+    }
+
+    /** Floats reserved by live blocks of one array. */
+    public synchronized long liveFloats(int array) {
+        return liveInArray[array];
     }
 
     /** Number of live blocks. */
@@ -131,12 +224,34 @@ public final class ClArena {
         return live.size();
     }
 
-    /** Floats this allocator manages (live + free). */
+    /** Floats this allocator manages (live + free), all arrays together. */
     public long capacity() {
-        return (long) end - base;
+        long c = 0;
+        for (int a = 0; a < ends.length; a++) {
+            c += arrayCapacity(a);
+        }
+        return c;
     }
 
-    /** First float offset it may hand out. */
+    /** Number of arrays. */
+    public int arrays() {
+        return ends.length;
+    }
+
+    /** Floats this allocator manages in one array (array 0 without the reserved floats). */
+    public long arrayCapacity(int array) {
+        return (long) ends[array] - (array == 0 ? base : 0);
+    }
+
+    private long largestArrayCapacity() {
+        long best = 0;
+        for (int a = 0; a < ends.length; a++) {
+            best = Math.max(best, arrayCapacity(a));
+        }
+        return best;
+    }
+
+    /** First address it may hand out (array 0's first free offset). */
     public int base() {
         return base;
     }
@@ -146,22 +261,24 @@ public final class ClArena {
         return alignment;
     }
 
-    /** Length of the largest free block in floats (0 when full). */
+    /** Length of the largest free block in floats, over all arrays (0 when full). */
     public synchronized int largestFreeBlock() {
         int best = 0;
-        for (int length : free.values()) {
-            best = Math.max(best, length);
+        for (TreeMap<Integer, Integer> list : free) {
+            for (int length : list.values()) {
+                best = Math.max(best, length);
+            }
         }
         return best;
     }
 
     private static String mb(long floats) {
-        return String.format("%.1f MB", floats * 4.0 / (1 << 20));
+        return String.format(Locale.ROOT, "%.1f MB", floats * 4.0 / (1 << 20));
     }
 
     @Override
     public synchronized String toString() {
-        return String.format("ClArena[%,d floats, %,d live in %d blocks, largest free %,d]",
-                capacity(), liveFloats, live.size(), largestFreeBlock());
+        return String.format(Locale.ROOT, "ClArena[%,d floats in %d array%s, %,d live in %d blocks, largest free %,d]",
+                capacity(), ends.length, ends.length == 1 ? "" : "s", liveFloats, live.size(), largestFreeBlock());
     }
 }

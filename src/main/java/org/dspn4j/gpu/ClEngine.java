@@ -20,9 +20,11 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Shape;
 
 /**
- * A device-resident compute engine over OpenCL (through Aparapi): one long-lived kernel, one
- * resident {@code float} arena addressed by int offsets, explicit uploads and downloads through
- * staging arrays, and a strict start-up that refuses to run anywhere but the chosen OpenCL device.
+ * A device-resident compute engine over OpenCL (through Aparapi): one long-lived kernel, a
+ * resident {@code float} arena of one to four arrays addressed by int addresses ({@link ClArena}:
+ * {@code (array << 29) | offset}; with one array an address is a plain offset), explicit uploads and
+ * downloads through staging arrays, and a strict start-up that refuses to run anywhere but the chosen
+ * OpenCL device.
  *
  * <p>Usage: {@code open} a device, {@link #arena() alloc} float ranges, {@link #upload} data, run
  * ops on offsets (results stay on the device), {@link #download} what the host needs, {@link #close}.
@@ -41,12 +43,20 @@ import org.dspn4j.tensor.Shape;
  */
 public final class ClEngine implements AutoCloseable {
 
-    /** Smallest arena: 64 MB. Arrays this large are G1 humongous objects, which G1 never moves. */
+    /**
+     * Smallest arena, and smallest arena array: 64 MB. Arrays this large are G1 humongous objects,
+     * which G1 never moves.
+     */
     public static final int MIN_ARENA_FLOATS = 16 << 20;
     /** Default arena: 256 MB. */
     public static final int DEFAULT_ARENA_FLOATS = 64 << 20;
-    /** Largest arena: just under 2 GiB, Aparapi's per-array limit. */
-    public static final int MAX_ARENA_FLOATS = (1 << 29) - (1 << 20);
+    /**
+     * Largest arena array: 2044 MB, just under Aparapi's per-array limit (its native side keeps a
+     * buffer's size in bytes in a 32-bit signed int, so an array must stay below 2^31 bytes).
+     */
+    public static final int MAX_ARRAY_FLOATS = (1 << 29) - (1 << 20);
+    /** Largest arena: {@link ClArena#MAX_ARRAYS} arrays of {@link #MAX_ARRAY_FLOATS} (8,176 MB). */
+    public static final long MAX_ARENA_FLOATS = (long) ClArena.MAX_ARRAYS * MAX_ARRAY_FLOATS;
     /** Default bulk staging array: 4 MB (uploads and downloads above it are chunked). */
     public static final int DEFAULT_STAGING_FLOATS = 1 << 20;
     /** Transfers of at most this many floats use the small staging array (one 4 KB put/get). */
@@ -62,6 +72,8 @@ public final class ClEngine implements AutoCloseable {
     private static OpenCLDevice openDevice;
 
     private final EngineKernel kernel;
+    /** Lengths of the arena arrays in use (the kernel's other arena fields hold one unused float). */
+    private final int[] arrayFloats;
     private final OpenCLDevice device;
     private final ClDeviceInfo info;
     private final ClArena arena;
@@ -83,12 +95,13 @@ public final class ClEngine implements AutoCloseable {
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
 
-    private ClEngine(EngineKernel kernel, OpenCLDevice device, ClDeviceInfo info, int local) {
+    private ClEngine(EngineKernel kernel, int[] arrayFloats, OpenCLDevice device, ClDeviceInfo info, int local) {
         this.kernel = kernel;
+        this.arrayFloats = arrayFloats.clone();
         this.device = device;
         this.info = info;
         this.local = local;
-        this.arena = new ClArena(RESERVED, kernel.arena.length, ClArena.DEFAULT_ALIGNMENT);
+        this.arena = new ClArena(arrayFloats, RESERVED, ClArena.DEFAULT_ALIGNMENT);
     }
 
     // =============================================================================================
@@ -118,24 +131,40 @@ public final class ClEngine implements AutoCloseable {
     }
 
     /**
+     * Opens an engine whose arena is split into arrays of at most {@link #MAX_ARRAY_FLOATS}; see the
+     * long form.
+     */
+    public static ClEngine open(DeviceSelector selector, long arenaFloats, int stagingFloats) {
+        return open(selector, arenaFloats, stagingFloats, MAX_ARRAY_FLOATS);
+    }
+
+    /**
      * Opens an engine on the chosen OpenCL device, or throws. Steps: require the G1 collector;
      * list devices and choose; compile the kernel for that device with {@code Kernel.compile}
      * (which throws, where {@code execute} would silently fall back to Java threads); run a
      * self-test launch (which also uploads the arena) and check that it ran on the chosen device
-     * and read back what it wrote.
+     * and read back what it wrote, in every arena array.
      *
-     * @param arenaFloats resident arena size, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARENA_FLOATS}
+     * <p>The arena is split into k = ⌈arenaFloats / maxArrayFloats⌉ arrays of equal size (within one
+     * float); a tensor must fit one array (docs/gpu.md, "Several arena arrays").
+     *
+     * @param arenaFloats resident arena size in all, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARENA_FLOATS}
      * @param stagingFloats bulk staging size, {@link #SMALL_STAGING_FLOATS} .. arenaFloats
+     * @param maxArrayFloats largest arena array, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARRAY_FLOATS}
+     *     (smaller values force several arrays, e.g. for tests); at most {@link ClArena#MAX_ARRAYS}
+     *     arrays, each at least {@link #MIN_ARENA_FLOATS}
+     * @throws IllegalArgumentException for sizes outside those ranges
      * @throws IllegalStateException when the JVM, the device or the kernel is not usable; the
      *     message names the device
      */
-    public static ClEngine open(DeviceSelector selector, int arenaFloats, int stagingFloats) {
+    public static ClEngine open(DeviceSelector selector, long arenaFloats, int stagingFloats, int maxArrayFloats) {
         if (arenaFloats < MIN_ARENA_FLOATS || arenaFloats > MAX_ARENA_FLOATS) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "arena of %,d floats is outside [%,d (64 MB), %,d]: smaller arrays can be moved by the "
-                            + "garbage collector, which silently loses device data (docs/gpu.md)",
-                    arenaFloats, MIN_ARENA_FLOATS, MAX_ARENA_FLOATS));
+                    "arena of %,d floats is outside [%,d (64 MB), %,d (%d arrays of %,d)]: smaller arrays can be moved "
+                            + "by the garbage collector, which silently loses device data (docs/gpu.md)",
+                    arenaFloats, MIN_ARENA_FLOATS, MAX_ARENA_FLOATS, ClArena.MAX_ARRAYS, MAX_ARRAY_FLOATS));
         }
+        int[] arrays = splitArena(arenaFloats, maxArrayFloats);
         if (stagingFloats < SMALL_STAGING_FLOATS || stagingFloats > arenaFloats) {
             throw new IllegalArgumentException("staging of " + stagingFloats + " floats is outside ["
                     + SMALL_STAGING_FLOATS + ", arena size " + arenaFloats + "]");
@@ -150,10 +179,11 @@ public final class ClEngine implements AutoCloseable {
         ClDeviceInfo info = selector.choose(infos);
         OpenCLDevice device = devices.get(info.index());
         long arenaBytes = 4L * arenaFloats;
-        if (info.maxAllocBytes() > 0 && arenaBytes > info.maxAllocBytes()) {
+        long arrayBytes = 4L * arrays[0];
+        if (info.maxAllocBytes() > 0 && arrayBytes > info.maxAllocBytes()) {
             throw new IllegalStateException(String.format(Locale.ROOT,
-                    "arena of %,d bytes exceeds the largest buffer %s allows (%,d bytes)",
-                    arenaBytes, info.describe(), info.maxAllocBytes()));
+                    "arena array of %,d bytes exceeds the largest buffer %s allows (%,d bytes)",
+                    arrayBytes, info.describe(), info.maxAllocBytes()));
         }
         long heapNeed = arenaBytes + 4L * stagingFloats;
         if (heapNeed > Runtime.getRuntime().maxMemory()) {
@@ -171,9 +201,9 @@ public final class ClEngine implements AutoCloseable {
                 device = openDevice;
             }
             device.setSharedMemory(false);  // a device copy even on CPU devices: PoCL then tests the GPU path
-            EngineKernel kernel = new EngineKernel(arenaFloats, stagingFloats, SMALL_STAGING_FLOATS);
+            EngineKernel kernel = new EngineKernel(arrays, stagingFloats, SMALL_STAGING_FLOATS);
             try {
-                ClEngine engine = start(kernel, device, info);
+                ClEngine engine = start(kernel, arrays, device, info);
                 openEngines++;
                 openDevice = device;
                 return engine;
@@ -184,7 +214,36 @@ public final class ClEngine implements AutoCloseable {
         }
     }
 
-    private static ClEngine start(EngineKernel kernel, OpenCLDevice device, ClDeviceInfo info) {
+    /**
+     * Array lengths for an arena of {@code total} floats in arrays of at most {@code maxArray}: the
+     * fewest arrays, of equal length within one float (the first ones take the remainder).
+     */
+    static int[] splitArena(long total, int maxArray) {
+        if (maxArray < MIN_ARENA_FLOATS || maxArray > MAX_ARRAY_FLOATS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena arrays of at most %,d floats: the per-array size must lie in [%,d (64 MB), %,d (2044 MB)]",
+                    maxArray, MIN_ARENA_FLOATS, MAX_ARRAY_FLOATS));
+        }
+        long k = (total + maxArray - 1) / maxArray;
+        if (k > ClArena.MAX_ARRAYS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena of %,d floats needs %d arrays of at most %,d floats; an engine has at most %d",
+                    total, k, maxArray, ClArena.MAX_ARRAYS));
+        }
+        int[] sizes = new int[(int) k];
+        for (int a = 0; a < k; a++) {
+            sizes[a] = (int) (total / k + (a < total % k ? 1 : 0));
+        }
+        if (sizes[sizes.length - 1] < MIN_ARENA_FLOATS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena of %,d floats in %d arrays of at most %,d floats gives arrays of %,d floats, below the "
+                            + "64 MB minimum (%,d floats) that keeps them from being moved by the garbage collector",
+                    total, k, maxArray, sizes[sizes.length - 1], MIN_ARENA_FLOATS));
+        }
+        return sizes;
+    }
+
+    private static ClEngine start(EngineKernel kernel, int[] arrays, OpenCLDevice device, ClDeviceInfo info) {
         kernel.setExplicit(true);
         LinkedHashSet<Device> only = new LinkedHashSet<>();
         only.add(device);
@@ -202,7 +261,7 @@ public final class ClEngine implements AutoCloseable {
             throw new IllegalStateException("cannot query the engine kernel's work-group size on "
                     + info.describe() + ": " + e.getMessage(), e);
         }
-        ClEngine engine = new ClEngine(kernel, device, info, local);
+        ClEngine engine = new ClEngine(kernel, arrays, device, info, local);
         engine.selfTest();
         return engine;
     }
@@ -223,6 +282,18 @@ public final class ClEngine implements AutoCloseable {
                 throw new IllegalStateException("self-test on OpenCL device " + info.describe() + " wrote 1.5 and read "
                         + back[i] + " at element " + i);
             }
+        }
+        for (int a = 1; a < arrayFloats.length; a++) {
+            int at = ClArena.address(a, 0);
+            fill(at, n, 2.5f);
+            back = download(at, n);
+            for (int i = 0; i < n; i++) {
+                if (back[i] != 2.5f) {
+                    throw new IllegalStateException("self-test on OpenCL device " + info.describe() + " wrote 2.5 to arena "
+                            + "array " + a + " and read " + back[i] + " at element " + i);
+                }
+            }
+            fill(at, n, 0f);  // leave the array as the first upload made it
         }
     }
 
@@ -290,14 +361,28 @@ public final class ClEngine implements AutoCloseable {
         return info;
     }
 
-    /** The allocator over this engine's arena ({@code [RESERVED, arenaFloats)}). */
+    /** The allocator over this engine's arena (array 0 from {@code RESERVED}, the other arrays whole). */
     public ClArena arena() {
         return arena;
     }
 
-    /** Size of the resident arena in floats. */
+    /** Size of the resident arena in floats, all arrays together (at most {@link #MAX_ARENA_FLOATS}, an int). */
     public int arenaFloats() {
-        return kernel.arena.length;
+        long total = 0;
+        for (int f : arrayFloats) {
+            total += f;
+        }
+        return (int) total;
+    }
+
+    /** Number of arena arrays in use (1 .. {@link ClArena#MAX_ARRAYS}). */
+    public int arenaArrays() {
+        return arrayFloats.length;
+    }
+
+    /** Length of arena array {@code array} in floats. */
+    public int arrayFloats(int array) {
+        return arrayFloats[array];
     }
 
     /** Size of the bulk staging array in floats. */
@@ -927,7 +1012,8 @@ public final class ClEngine implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ClEngine[" + info.describe() + ", arena " + arenaFloats() + " floats, local " + local + "]";
+        return "ClEngine[" + info.describe() + ", arena " + arenaFloats() + " floats"
+                + (arrayFloats.length > 1 ? " in " + arrayFloats.length + " arrays" : "") + ", local " + local + "]";
     }
 
     // =============================================================================================
@@ -1268,14 +1354,30 @@ public final class ClEngine implements AutoCloseable {
         }
     }
 
-    private void checkRange(String what, int offset, int n) {
+    /** A range must lie inside one arena array (array 0 from RESERVED on). */
+    private void checkRange(String what, int address, int n) {
         if (n < 0) {
             throw new IllegalArgumentException(what + ": negative length " + n);
         }
-        if (offset < RESERVED || (long) offset + n > kernel.arena.length) {
+        int a = ClArena.arrayOf(address);
+        int offset = ClArena.offsetOf(address);
+        if (arrayFloats.length == 1) {
+            if (address < RESERVED || (long) address + n > arrayFloats[0]) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s [%,d, %,d) is outside the usable arena [%,d, %,d)", what, address, (long) address + n,
+                        RESERVED, arrayFloats[0]));
+            }
+            return;
+        }
+        if (a >= arrayFloats.length || offset < (a == 0 ? RESERVED : 0) || (long) offset + n > arrayFloats[a]) {
+            StringBuilder arrays = new StringBuilder();
+            for (int k = 0; k < arrayFloats.length; k++) {
+                arrays.append(String.format(Locale.ROOT, "%sarray %d [%,d, %,d)", k == 0 ? "" : ", ", k,
+                        k == 0 ? RESERVED : 0, arrayFloats[k]));
+            }
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s [%,d, %,d) is outside the usable arena [%,d, %,d)", what, offset, (long) offset + n,
-                    RESERVED, kernel.arena.length));
+                    "%s: %,d floats at address %d (array %d, offset %,d) are outside the usable arena: %s; a range lies "
+                            + "in one array", what, n, address, a, offset, arrays));
         }
     }
 

@@ -4,7 +4,7 @@ import com.aparapi.Kernel;
 
 /**
  * The one Aparapi kernel of the OpenCL engine: {@link #run()} dispatches on {@link #op} to one
- * method per op, and every op reads and writes the resident {@link #arena} at int offsets.
+ * method per op, and every op reads and writes the resident arena arrays at int addresses.
  *
  * <p>Why one kernel: two Aparapi kernels never share device buffers, so every tensor must live in
  * one array of one kernel (docs/gpu.md). Rules for the code in this class that runs on the device
@@ -112,11 +112,31 @@ final class EngineKernel extends Kernel {
     /** Side of the square tile of C that one matmul work-item computes. */
     static final int TILE = 4;
 
+    /** Address layout (see {@link ClArena}): array index in the bits from ARRAY_SHIFT up, offset below. */
+    static final int ARRAY_SHIFT = ClArena.ARRAY_SHIFT;
+    static final int OFFSET_MASK = ClArena.OFFSET_MASK;
+    /**
+     * Length of an arena array the engine does not use. Aparapi needs a non-null array for every
+     * field the kernel references; one float costs nothing, and since no launch reads or writes it,
+     * the garbage collector moving it (Aparapi then recreates its buffer from the host copy) is harmless.
+     */
+    static final int UNUSED_FLOATS = 1;
+
     // ---------------------------------------------------------------------------------------------
     // Buffers. Written by the host only through ClEngine (put/get); the kernel never replaces them.
 
-    /** Resident device memory: every tensor lives here at an int offset. Put once, at open. */
+    /**
+     * Resident device memory, array 0: every tensor lives in one of the arena arrays {@link #arena},
+     * {@link #arena1}, {@link #arena2}, {@link #arena3}, at an int address
+     * {@code (array << ARRAY_SHIFT) | offset} ({@link ClArena}). Put once, at open. All device code
+     * reads and writes them through {@link #ld} and {@link #st} only. (Separate fields, not a
+     * {@code float[][]}: Aparapi re-uploads a {@code float[][]} at every launch.)
+     */
     final float[] arena;
+    /** Arena arrays 1..3: as large as array 0 when the engine uses them, else {@link #UNUSED_FLOATS} floats never read or written. */
+    final float[] arena1;
+    final float[] arena2;
+    final float[] arena3;
     /** Bulk staging for uploads/downloads; re-put before every upload. */
     final float[] io;
     /** Small staging (transfers of at most its length), so that a scalar does not move megabytes. */
@@ -191,7 +211,18 @@ final class EngineKernel extends Kernel {
     int progCount;
 
     EngineKernel(int arenaFloats, int ioFloats, int ioSmallFloats) {
-        this.arena = new float[arenaFloats];
+        this(new int[] {arenaFloats}, ioFloats, ioSmallFloats);
+    }
+
+    /** Arena arrays of the given lengths (1 to {@link ClArena#MAX_ARRAYS}); the others get {@link #UNUSED_FLOATS}. */
+    EngineKernel(int[] arrayFloats, int ioFloats, int ioSmallFloats) {
+        if (arrayFloats.length < 1 || arrayFloats.length > ClArena.MAX_ARRAYS) {
+            throw new IllegalArgumentException("1 to " + ClArena.MAX_ARRAYS + " arena arrays, not " + arrayFloats.length);
+        }
+        this.arena = new float[arrayFloats[0]];
+        this.arena1 = new float[arrayFloats.length > 1 ? arrayFloats[1] : UNUSED_FLOATS];
+        this.arena2 = new float[arrayFloats.length > 2 ? arrayFloats[2] : UNUSED_FLOATS];
+        this.arena3 = new float[arrayFloats.length > 3 ? arrayFloats[3] : UNUSED_FLOATS];
         this.io = new float[ioFloats];
         this.ioSmall = new float[ioSmallFloats];
     }
@@ -250,34 +281,71 @@ final class EngineKernel extends Kernel {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Arena access. Every read and write of the arena arrays goes through these two: the array is
+    // chosen by the address's high bits with an if-chain (no switch in kernels), uniform within most
+    // launches. A block never straddles arrays, so base + i arithmetic inside a tensor stays valid.
+
+    /** The arena float at an address. */
+    private float ld(int addr) {
+        int a = addr >> ARRAY_SHIFT;
+        int o = addr & OFFSET_MASK;
+        float v = 0f;
+        if (a == 0) {
+            v = arena[o];
+        } else if (a == 1) {
+            v = arena1[o];
+        } else if (a == 2) {
+            v = arena2[o];
+        } else {
+            v = arena3[o];
+        }
+        return v;
+    }
+
+    /** Stores v at an arena address. */
+    private void st(int addr, float v) {
+        int a = addr >> ARRAY_SHIFT;
+        int o = addr & OFFSET_MASK;
+        if (a == 0) {
+            arena[o] = v;
+        } else if (a == 1) {
+            arena1[o] = v;
+        } else if (a == 2) {
+            arena2[o] = v;
+        } else {
+            arena3[o] = v;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Transfers. COPY_IN: arena[dst + i] = io[i]; COPY_OUT: io[i] = arena[srcA + i], i < n.
     // The plain-Java reference of all four and of COPY is copyReference.
 
     private void copyIn() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = io[i];
+            st(dst + i, io[i]);
         }
     }
 
     private void copyOut() {
         int i = getGlobalId();
         if (i < n) {
-            io[i] = arena[srcA + i];
+            io[i] = ld(srcA + i);
         }
     }
 
     private void copyInSmall() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = ioSmall[i];
+            st(dst + i, ioSmall[i]);
         }
     }
 
     private void copyOutSmall() {
         int i = getGlobalId();
         if (i < n) {
-            ioSmall[i] = arena[srcA + i];
+            ioSmall[i] = ld(srcA + i);
         }
     }
 
@@ -285,7 +353,7 @@ final class EngineKernel extends Kernel {
     private void copy() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = arena[srcA + i];
+            st(dst + i, ld(srcA + i));
         }
     }
 
@@ -302,7 +370,7 @@ final class EngineKernel extends Kernel {
     private void fill() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = value;
+            st(dst + i, value);
         }
     }
 
@@ -319,7 +387,7 @@ final class EngineKernel extends Kernel {
     private void add() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = arena[srcA + i] + arena[srcB + i];
+            st(dst + i, ld(srcA + i) + ld(srcB + i));
         }
     }
 
@@ -333,7 +401,7 @@ final class EngineKernel extends Kernel {
     private void mul() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = arena[srcA + i] * arena[srcB + i];
+            st(dst + i, ld(srcA + i) * ld(srcB + i));
         }
     }
 
@@ -351,8 +419,8 @@ final class EngineKernel extends Kernel {
     private void relu() {
         int i = getGlobalId();
         if (i < n) {
-            float x = arena[srcA + i];
-            arena[dst + i] = x > 0f ? x : 0f;
+            float x = ld(srcA + i);
+            st(dst + i, x > 0f ? x : 0f);
         }
     }
 
@@ -376,7 +444,7 @@ final class EngineKernel extends Kernel {
         int stride = getGlobalSize();
         float acc = 0f;
         for (int j = getGlobalId(); j < n; j += stride) {
-            acc += arena[srcA + j];
+            acc += ld(srcA + j);
         }
         partial[l] = acc;
         localBarrier();
@@ -387,7 +455,7 @@ final class EngineKernel extends Kernel {
             localBarrier();
         }
         if (l == 0) {
-            arena[dst + getGroupId()] = partial[0];
+            st(dst + getGroupId(), partial[0]);
         }
     }
 
@@ -472,14 +540,14 @@ final class EngineKernel extends Kernel {
             for (int p = 0; p < inner; p++) {
                 int pa = p * strideAp;
                 int pb = p * strideBp;
-                float a0 = arena[ra0 + pa];
-                float a1 = arena[ra1 + pa];
-                float a2 = arena[ra2 + pa];
-                float a3 = arena[ra3 + pa];
-                float b0 = arena[cb0 + pb];
-                float b1 = arena[cb1 + pb];
-                float b2 = arena[cb2 + pb];
-                float b3 = arena[cb3 + pb];
+                float a0 = ld(ra0 + pa);
+                float a1 = ld(ra1 + pa);
+                float a2 = ld(ra2 + pa);
+                float a3 = ld(ra3 + pa);
+                float b0 = ld(cb0 + pb);
+                float b1 = ld(cb1 + pb);
+                float b2 = ld(cb2 + pb);
+                float b3 = ld(cb3 + pb);
                 c00 = fma(a0, b0, c00);
                 c01 = fma(a0, b1, c01);
                 c02 = fma(a0, b2, c02);
@@ -509,16 +577,16 @@ final class EngineKernel extends Kernel {
         if (r < rows) {
             int o = cBase + r * cols + c0;
             if (c0 < cols) {
-                arena[o] = v0;
+                st(o, v0);
             }
             if (c0 + 1 < cols) {
-                arena[o + 1] = v1;
+                st(o + 1, v1);
             }
             if (c0 + 2 < cols) {
-                arena[o + 2] = v2;
+                st(o + 2, v2);
             }
             if (c0 + 3 < cols) {
-                arena[o + 3] = v3;
+                st(o + 3, v3);
             }
         }
     }
@@ -584,9 +652,9 @@ final class EngineKernel extends Kernel {
     private void binary() {
         int i = getGlobalId();
         if (i < n) {
-            double x = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
-            double y = arena[srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5)];
-            arena[dst + i] = (float) binaryOf(x, y, code);
+            double x = ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5));
+            double y = ld(srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5));
+            st(dst + i, (float) binaryOf(x, y, code));
         }
     }
 
@@ -613,7 +681,7 @@ final class EngineKernel extends Kernel {
     private void map() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + i] = (float) mapAt(arena[srcA + i], code, p0, p1, srcB);
+            st(dst + i, (float) mapAt(ld(srcA + i), code, p0, p1, srcB));
         }
     }
 
@@ -757,13 +825,13 @@ final class EngineKernel extends Kernel {
     }
 
     private int progInt(int at) {
-        return (int) arena[at] * 4096 + (int) arena[at + 1];
+        return (int) ld(at) * 4096 + (int) ld(at + 1);
     }
 
     private double progDouble(int at) {
-        double hi = arena[at];
-        double mid = arena[at + 1];
-        double lo = arena[at + 2];
+        double hi = ld(at);
+        double mid = ld(at + 1);
+        double lo = ld(at + 2);
         return (hi + mid) + lo;
     }
 
@@ -774,16 +842,16 @@ final class EngineKernel extends Kernel {
             kind = 0; // this instruction covers fewer elements than the launch
         }
         if (kind == FK_MAP) {
-            arena[out + i] = (float) mapAt(arena[progInt(at + 4) + i], progInt(at + 2), progDouble(at + 46),
-                    progDouble(at + 49), progInt(at + 6));
+            st(out + i, (float) mapAt(ld(progInt(at + 4) + i), progInt(at + 2), progDouble(at + 46),
+                    progDouble(at + 49), progInt(at + 6)));
         } else if (kind == FK_BINARY) {
             fusedBinary(i, at, out);
         } else if (kind == FK_STRIDED_COPY) {
             fusedStridedCopy(i, at, out);
         } else if (kind == FK_COPY) {
-            arena[out + i] = arena[progInt(at + 4) + i];
+            st(out + i, ld(progInt(at + 4) + i));
         } else if (kind == FK_FILL) {
-            arena[out + i] = arena[at + 52];
+            st(out + i, ld(at + 52));
         }
     }
 
@@ -798,16 +866,16 @@ final class EngineKernel extends Kernel {
                 progInt(at + 28), progInt(at + 30), progInt(at + 32));
         int ob = offsetIn(i, z0, z1, z2, z3, z4, z5, progInt(at + 34), progInt(at + 36), progInt(at + 38),
                 progInt(at + 40), progInt(at + 42), progInt(at + 44));
-        double x = arena[progInt(at + 4) + oa];
-        double y = arena[progInt(at + 6) + ob];
-        arena[out + i] = (float) binaryOf(x, y, progInt(at + 2));
+        double x = ld(progInt(at + 4) + oa);
+        double y = ld(progInt(at + 6) + ob);
+        st(out + i, (float) binaryOf(x, y, progInt(at + 2)));
     }
 
     private void fusedStridedCopy(int i, int at, int out) {
         int oa = offsetIn(i, progInt(at + 10), progInt(at + 12), progInt(at + 14), progInt(at + 16),
                 progInt(at + 18), progInt(at + 20), progInt(at + 22), progInt(at + 24), progInt(at + 26),
                 progInt(at + 28), progInt(at + 30), progInt(at + 32));
-        arena[out + i] = arena[progInt(at + 4) + oa];
+        st(out + i, ld(progInt(at + 4) + oa));
     }
 
     /** offsetOf with explicit sizes (z0 outermost): the same arithmetic, for FUSED instructions. */
@@ -834,7 +902,7 @@ final class EngineKernel extends Kernel {
     private void stridedCopy() {
         int i = getGlobalId();
         if (i < n) {
-            arena[dst + offsetOf(i, so0, so1, so2, so3, so4, so5)] = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)];
+            st(dst + offsetOf(i, so0, so1, so2, so3, so4, so5), ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)));
         }
     }
 
@@ -850,9 +918,9 @@ final class EngineKernel extends Kernel {
             int base = srcA + offsetOf(o, sa0, sa1, sa2, sa3, sa4, sa5);
             double acc = 0.0;
             for (int r = 0; r < inner; r++) {
-                acc = acc + arena[base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5)];
+                acc = acc + ld(base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5));
             }
-            arena[dst + o] = (float) acc;
+            st(dst + o, (float) acc);
         }
     }
 
@@ -871,15 +939,15 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int base = srcA + o * dimLen * dimStride + in;
             int best = 0;
-            float bv = arena[base];
+            float bv = ld(base);
             for (int j = 1; j < dimLen; j++) {
-                float v = arena[base + j * dimStride];
+                float v = ld(base + j * dimStride);
                 if (v > bv || (v != v && bv == bv)) {
                     bv = v;
                     best = j;
                 }
             }
-            arena[dst + t] = best;
+            st(dst + t, best);
         }
     }
 
@@ -896,10 +964,10 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int j = (t / dimStride) % dimLen;
             int rowBase = (t / (dimStride * dimLen)) * dimLen * dimStride + in;
-            float xj = arena[srcA + rowBase + j * dimStride];
+            float xj = ld(srcA + rowBase + j * dimStride);
             int rank = 0;
             for (int i = 0; i < dimLen; i++) {
-                int c = compareJava(arena[srcA + rowBase + i * dimStride], xj);
+                int c = compareJava(ld(srcA + rowBase + i * dimStride), xj);
                 if (code == 1) {
                     c = -c;
                 }
@@ -907,7 +975,7 @@ final class EngineKernel extends Kernel {
                     rank++;
                 }
             }
-            arena[dst + rowBase + rank * dimStride] = j;
+            st(dst + rowBase + rank * dimStride, j);
         }
     }
 
@@ -944,12 +1012,12 @@ final class EngineKernel extends Kernel {
     private void gather() {
         int i = getGlobalId();
         if (i < n) {
-            float fv = arena[srcB + i];
+            float fv = ld(srcB + i);
             float r = nanValue;
             if (fv >= 0f && fv < dimLen && fv == floor(fv)) {
-                r = arena[srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride];
+                r = ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride);
             }
-            arena[dst + i] = r;
+            st(dst + i, r);
         }
     }
 
@@ -966,14 +1034,14 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int m = (t / dimStride) % dimLen;
             int row = (t / (dimStride * dimLen)) * jLen * dimStride + in;
-            double acc = arena[srcA + t];
+            double acc = ld(srcA + t);
             for (int j = 0; j < jLen; j++) {
                 int p = row + j * dimStride;
-                if (arena[srcB + p] == m) {
-                    acc = acc + arena[srcC + p];
+                if (ld(srcB + p) == m) {
+                    acc = acc + ld(srcC + p);
                 }
             }
-            arena[dst + t] = (float) acc;
+            st(dst + t, (float) acc);
         }
     }
 
@@ -1003,7 +1071,7 @@ final class EngineKernel extends Kernel {
                 }
                 double sum = 0.0;
                 for (int c = 0; c < chans; c++) {
-                    double v = (double) arena[po + c * dimLen + i] - (double) arena[yo + c * dimLen + j];
+                    double v = (double) ld(po + c * dimLen + i) - (double) ld(yo + c * dimLen + j);
                     sum = sum + smoothL1(v);
                 }
                 double d = sum * p1;
@@ -1012,7 +1080,7 @@ final class EngineKernel extends Kernel {
                     bestIdx = p;
                 }
             }
-            arena[dst + t] = bestIdx;
+            st(dst + t, bestIdx);
         }
     }
 
@@ -1039,9 +1107,9 @@ final class EngineKernel extends Kernel {
             int ix = (p % outW) * convStride + kx - convPad;
             float v = 0f;
             if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
-                v = arena[srcA + ((b * chans + c) * imgH + iy) * imgW + ix];
+                v = ld(srcA + ((b * chans + c) * imgH + iy) * imgW + ix);
             }
-            arena[dst + t] = v;
+            st(dst + t, v);
         }
     }
 
@@ -1067,12 +1135,12 @@ final class EngineKernel extends Kernel {
                     if (ny >= 0 && nx >= 0 && ny % convStride == 0 && nx % convStride == 0
                             && ny / convStride < outH && nx / convStride < outW) {
                         int row = (c * kerH + ky) * kerW + kx;
-                        acc = acc + arena[srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
-                                + nx / convStride];
+                        acc = acc + ld(srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
+                                + nx / convStride);
                     }
                 }
             }
-            arena[dst + t] = (float) acc;
+            st(dst + t, (float) acc);
         }
     }
 
@@ -1096,7 +1164,7 @@ final class EngineKernel extends Kernel {
                 for (int kx = 0; kx < kerH; kx++) {
                     int ix = ox * convStride + kx - convPad;
                     if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
-                        float v = arena[base + iy * imgW + ix];
+                        float v = ld(base + iy * imgW + ix);
                         if (best < 0 || v > bv || v != v) {
                             bv = v;
                             best = iy * imgW + ix;
@@ -1104,7 +1172,7 @@ final class EngineKernel extends Kernel {
                     }
                 }
             }
-            arena[dst + t] = best;
+            st(dst + t, best);
         }
     }
 }
