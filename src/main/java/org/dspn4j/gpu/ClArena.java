@@ -134,28 +134,60 @@ public final class ClArena {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "a block of %,d floats (%s) does not fit one arena array: the largest of this arena's %d "
                             + "array%s holds %,d floats (%s), and a tensor never spans two arrays (per-array limit: "
-                            + "%,d floats, %s). Open the engine with larger arrays, or split the tensor.",
+                            + "%,d floats, %s). Open a larger arena (it is split into the fewest arrays of at most "
+                            + "that limit, of equal size), or use smaller tensors.",
                     n, mb(n), ends.length, ends.length == 1 ? "" : "s", perArray, mb(perArray),
                     ClEngine.MAX_ARRAY_FLOATS, mb(ClEngine.MAX_ARRAY_FLOATS)));
         }
         for (int a = 0; a < free.length; a++) {
-            for (Map.Entry<Integer, Integer> block : free[a].entrySet()) {
-                if (block.getValue() >= size) {
-                    int offset = block.getKey();
-                    int rest = block.getValue() - (int) size;
-                    free[a].remove(offset);
-                    if (rest > 0) {
-                        free[a].put(offset + (int) size, rest);
-                    }
-                    int address = address(a, offset);
-                    live.put(address, (int) size);
-                    liveFloats += size;
-                    liveInArray[a] += size;
-                    return address;
-                }
+            int address = takeFrom(a, (int) size);
+            if (address >= 0) {
+                return address;
             }
         }
-        throw new IllegalStateException(String.format(Locale.ROOT,
+        throw exhausted(n, size);
+    }
+
+    /**
+     * Reserves a block of at least n floats in one given array (first fit inside it), e.g. to place
+     * tensors in chosen arrays in tests.
+     *
+     * @throws IllegalStateException when that array has no free block large enough
+     */
+    synchronized int allocIn(int array, int n) {
+        if (n < 0 || array < 0 || array >= free.length) {
+            throw new IllegalArgumentException("cannot allocate " + n + " floats in array " + array + " of " + free.length);
+        }
+        int address = takeFrom(array, (int) reserved(n));
+        if (address < 0) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "OpenCL arena exhausted: no free block of %,d floats in array %d", reserved(n), array));
+        }
+        return address;
+    }
+
+    /** First fit of size floats in one array: its address, or -1. */
+    private int takeFrom(int a, int size) {
+        for (Map.Entry<Integer, Integer> block : free[a].entrySet()) {
+            if (block.getValue() >= size) {
+                int offset = block.getKey();
+                int rest = block.getValue() - size;
+                free[a].remove(offset);
+                if (rest > 0) {
+                    free[a].put(offset + size, rest);
+                }
+                int address = address(a, offset);
+                live.put(address, size);
+                liveFloats += size;
+                liveInArray[a] += size;
+                return address;
+            }
+        }
+        return -1;
+    }
+
+    private IllegalStateException exhausted(int n, long size) {
+        return new IllegalStateException(String.format(Locale.ROOT,
                 "OpenCL arena exhausted: asked for %,d floats (%s, %,d after %d-float alignment); the arena "
                         + "holds %,d floats (%s%s) of which %,d are live in %,d blocks and the largest free block "
                         + "is %,d floats. Open the engine with a larger arena.",
