@@ -304,6 +304,15 @@ public final class ClArena {
         return best;
     }
 
+    /** Length of the largest free block of one array in floats (0 when it is full). */
+    public synchronized int largestFreeBlock(int array) {
+        int best = 0;
+        for (int length : free[array].values()) {
+            best = Math.max(best, length);
+        }
+        return best;
+    }
+
     private static String mb(long floats) {
         return String.format(Locale.ROOT, "%.1f MB", floats * 4.0 / (1 << 20));
     }

@@ -1,6 +1,7 @@
 package org.dspn4j.gpu;
 
 import static org.dspn4j.gpu.EngineKernelTest.assertBits;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,49 @@ class DeviceDataGcTest {
                 EngineKernel.reluReference(x, 0, expected, 0, n);
                 assertBits(expected, engine.download(c, n), "round " + round + ": relu of resident data");
                 assertBits(x, engine.download(a, n), "round " + round + ": resident data reads back");
+            }
+        }
+    }
+
+    /**
+     * The engine with three 64 MB arena arrays: data resident in arrays 1 and 2 and results written
+     * across arrays survive forced collections. Its fourth arena field is a one-float array that no
+     * launch reads or writes: the collector may move it (and Aparapi then recreate its buffer from the
+     * host copy), which must not disturb the arrays in use.
+     */
+    @Test
+    void dataInSeveralArenaArraysSurvivesForcedCollections() {
+        ClEngine engine = SharedEngine.multiArray();
+        assertEquals(3, engine.arenaArrays());
+        int n = 100_000;
+        float[] x = randoms(n);
+        float[] y = randoms(n);
+        int a = engine.arena().allocIn(1, n);
+        int b = engine.arena().allocIn(2, n);
+        int c = engine.arena().allocIn(0, n);
+        int d = engine.arena().allocIn(2, n);
+        try {
+            engine.upload(a, x);
+            engine.upload(b, y);
+            float[] sum = new float[n];
+            float[] prod = new float[n];
+            EngineKernel.addReference(x, 0, y, 0, sum, 0, n);
+            EngineKernel.mulReference(x, 0, y, 0, prod, 0, n);
+            for (int round = 0; round < 3; round++) {
+                churnAndCollect();
+                engine.add(a, b, c, n);
+                engine.mul(c, c, d, n);
+                churnAndCollect();
+                engine.mul(a, b, d, n);
+                churnAndCollect();
+                assertBits(sum, engine.download(c, n), "round " + round + ": a + b (arrays 1, 2 -> 0)");
+                assertBits(prod, engine.download(d, n), "round " + round + ": a * b (arrays 1, 2 -> 2)");
+                assertBits(x, engine.download(a, n), "round " + round + ": resident a (array 1) reads back");
+                assertBits(y, engine.download(b, n), "round " + round + ": resident b (array 2) reads back");
+            }
+        } finally {
+            for (int off : new int[] {a, b, c, d}) {
+                engine.arena().free(off);
             }
         }
     }

@@ -15,6 +15,8 @@ public final class SharedEngine {
     private static ClEngine engine;
     /** A second engine with a 1 GiB arena, for models the minimum arena cannot hold (ResNet34 at paper sizes). */
     private static ClEngine large;
+    /** A third engine whose arena is three 64 MB arrays ({@link #multiArray()}). */
+    private static ClEngine multi;
     private static Boolean available;
     private static boolean hookInstalled;
 
@@ -57,11 +59,32 @@ public final class SharedEngine {
         return large;
     }
 
+    /**
+     * The shared engine whose arena is three arrays of the 64 MB minimum (opened on first use), so
+     * that the several-array paths run on any OpenCL device without much memory; skips like {@link #get()}.
+     */
+    public static synchronized ClEngine multiArray() {
+        Assumptions.assumeTrue(available(), "no OpenCL platform with a device: OpenCL tests skipped");
+        if (multi == null) {
+            multi = ClEngine.open(DeviceSelector.auto(), 3L * ClEngine.MIN_ARENA_FLOATS, STAGING_FLOATS,
+                    ClEngine.MIN_ARENA_FLOATS);
+            if (!hookInstalled) {
+                hookInstalled = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(SharedEngine::closeShared));
+            }
+        }
+        return multi;
+    }
+
     /** Closes the shared engine (the next {@link #get()} opens a fresh one), for tests that need isolation. */
     static synchronized void closeShared() {
         if (engine != null) {
             engine.close();
             engine = null;
+        }
+        if (multi != null) {
+            multi.close();
+            multi = null;
         }
         if (large != null) {
             large.close();
