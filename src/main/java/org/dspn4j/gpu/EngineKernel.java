@@ -287,7 +287,15 @@ final class EngineKernel extends Kernel {
 
     /** The arena float at an address. */
     private float ld(int addr) {
-        int a = addr >> ARRAY_SHIFT;
+        return ldIn(addr >> ARRAY_SHIFT, addr);
+    }
+
+    /**
+     * The arena float at an address known to lie in array {@code a}. Ops pass {@code a} computed
+     * from a launch argument (e.g. {@code srcA >> ARRAY_SHIFT}), so the branch is visibly uniform
+     * across work-items and the device compiler can hoist it out of its work-item loops.
+     */
+    private float ldIn(int a, int addr) {
         int o = addr & OFFSET_MASK;
         float v = 0f;
         if (a == 0) {
@@ -302,9 +310,33 @@ final class EngineKernel extends Kernel {
         return v;
     }
 
+    // Loads and stores of an op's operands: every address an op derives from srcA (srcB, srcC, dst)
+    // lies in that operand's block, hence in its array, which these select from the launch argument:
+    // the same for every work-item, visibly so to the device compiler.
+
+    private float ldA(int addr) {
+        return ldIn(srcA >> ARRAY_SHIFT, addr);
+    }
+
+    private float ldB(int addr) {
+        return ldIn(srcB >> ARRAY_SHIFT, addr);
+    }
+
+    private float ldC(int addr) {
+        return ldIn(srcC >> ARRAY_SHIFT, addr);
+    }
+
+    private void stD(int addr, float v) {
+        stIn(dst >> ARRAY_SHIFT, addr, v);
+    }
+
     /** Stores v at an arena address. */
     private void st(int addr, float v) {
-        int a = addr >> ARRAY_SHIFT;
+        stIn(addr >> ARRAY_SHIFT, addr, v);
+    }
+
+    /** Stores v at an address known to lie in array {@code a} (see {@link #ldIn}). */
+    private void stIn(int a, int addr, float v) {
         int o = addr & OFFSET_MASK;
         if (a == 0) {
             arena[o] = v;
@@ -324,28 +356,28 @@ final class EngineKernel extends Kernel {
     private void copyIn() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, io[i]);
+            stD(dst + i, io[i]);
         }
     }
 
     private void copyOut() {
         int i = getGlobalId();
         if (i < n) {
-            io[i] = ld(srcA + i);
+            io[i] = ldA(srcA + i);
         }
     }
 
     private void copyInSmall() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, ioSmall[i]);
+            stD(dst + i, ioSmall[i]);
         }
     }
 
     private void copyOutSmall() {
         int i = getGlobalId();
         if (i < n) {
-            ioSmall[i] = ld(srcA + i);
+            ioSmall[i] = ldA(srcA + i);
         }
     }
 
@@ -353,7 +385,7 @@ final class EngineKernel extends Kernel {
     private void copy() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, ld(srcA + i));
+            stD(dst + i, ldA(srcA + i));
         }
     }
 
@@ -370,7 +402,7 @@ final class EngineKernel extends Kernel {
     private void fill() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, value);
+            stD(dst + i, value);
         }
     }
 
@@ -387,7 +419,7 @@ final class EngineKernel extends Kernel {
     private void add() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, ld(srcA + i) + ld(srcB + i));
+            stD(dst + i, ldA(srcA + i) + ldB(srcB + i));
         }
     }
 
@@ -401,7 +433,7 @@ final class EngineKernel extends Kernel {
     private void mul() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, ld(srcA + i) * ld(srcB + i));
+            stD(dst + i, ldA(srcA + i) * ldB(srcB + i));
         }
     }
 
@@ -419,8 +451,8 @@ final class EngineKernel extends Kernel {
     private void relu() {
         int i = getGlobalId();
         if (i < n) {
-            float x = ld(srcA + i);
-            st(dst + i, x > 0f ? x : 0f);
+            float x = ldA(srcA + i);
+            stD(dst + i, x > 0f ? x : 0f);
         }
     }
 
@@ -444,7 +476,7 @@ final class EngineKernel extends Kernel {
         int stride = getGlobalSize();
         float acc = 0f;
         for (int j = getGlobalId(); j < n; j += stride) {
-            acc += ld(srcA + j);
+            acc += ldA(srcA + j);
         }
         partial[l] = acc;
         localBarrier();
@@ -455,7 +487,7 @@ final class EngineKernel extends Kernel {
             localBarrier();
         }
         if (l == 0) {
-            st(dst + getGroupId(), partial[0]);
+            stD(dst + getGroupId(), partial[0]);
         }
     }
 
@@ -540,14 +572,14 @@ final class EngineKernel extends Kernel {
             for (int p = 0; p < inner; p++) {
                 int pa = p * strideAp;
                 int pb = p * strideBp;
-                float a0 = ld(ra0 + pa);
-                float a1 = ld(ra1 + pa);
-                float a2 = ld(ra2 + pa);
-                float a3 = ld(ra3 + pa);
-                float b0 = ld(cb0 + pb);
-                float b1 = ld(cb1 + pb);
-                float b2 = ld(cb2 + pb);
-                float b3 = ld(cb3 + pb);
+                float a0 = ldA(ra0 + pa);
+                float a1 = ldA(ra1 + pa);
+                float a2 = ldA(ra2 + pa);
+                float a3 = ldA(ra3 + pa);
+                float b0 = ldB(cb0 + pb);
+                float b1 = ldB(cb1 + pb);
+                float b2 = ldB(cb2 + pb);
+                float b3 = ldB(cb3 + pb);
                 c00 = fma(a0, b0, c00);
                 c01 = fma(a0, b1, c01);
                 c02 = fma(a0, b2, c02);
@@ -577,16 +609,16 @@ final class EngineKernel extends Kernel {
         if (r < rows) {
             int o = cBase + r * cols + c0;
             if (c0 < cols) {
-                st(o, v0);
+                stD(o, v0);
             }
             if (c0 + 1 < cols) {
-                st(o + 1, v1);
+                stD(o + 1, v1);
             }
             if (c0 + 2 < cols) {
-                st(o + 2, v2);
+                stD(o + 2, v2);
             }
             if (c0 + 3 < cols) {
-                st(o + 3, v3);
+                stD(o + 3, v3);
             }
         }
     }
@@ -652,9 +684,9 @@ final class EngineKernel extends Kernel {
     private void binary() {
         int i = getGlobalId();
         if (i < n) {
-            double x = ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5));
-            double y = ld(srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5));
-            st(dst + i, (float) binaryOf(x, y, code));
+            double x = ldA(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5));
+            double y = ldB(srcB + offsetOf(i, sb0, sb1, sb2, sb3, sb4, sb5));
+            stD(dst + i, (float) binaryOf(x, y, code));
         }
     }
 
@@ -681,7 +713,7 @@ final class EngineKernel extends Kernel {
     private void map() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + i, (float) mapAt(ld(srcA + i), code, p0, p1, srcB));
+            stD(dst + i, (float) mapAt(ldA(srcA + i), code, p0, p1, srcB));
         }
     }
 
@@ -902,7 +934,7 @@ final class EngineKernel extends Kernel {
     private void stridedCopy() {
         int i = getGlobalId();
         if (i < n) {
-            st(dst + offsetOf(i, so0, so1, so2, so3, so4, so5), ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)));
+            stD(dst + offsetOf(i, so0, so1, so2, so3, so4, so5), ldA(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5)));
         }
     }
 
@@ -918,9 +950,9 @@ final class EngineKernel extends Kernel {
             int base = srcA + offsetOf(o, sa0, sa1, sa2, sa3, sa4, sa5);
             double acc = 0.0;
             for (int r = 0; r < inner; r++) {
-                acc = acc + ld(base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5));
+                acc = acc + ldA(base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5));
             }
-            st(dst + o, (float) acc);
+            stD(dst + o, (float) acc);
         }
     }
 
@@ -939,15 +971,15 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int base = srcA + o * dimLen * dimStride + in;
             int best = 0;
-            float bv = ld(base);
+            float bv = ldA(base);
             for (int j = 1; j < dimLen; j++) {
-                float v = ld(base + j * dimStride);
+                float v = ldA(base + j * dimStride);
                 if (v > bv || (v != v && bv == bv)) {
                     bv = v;
                     best = j;
                 }
             }
-            st(dst + t, best);
+            stD(dst + t, best);
         }
     }
 
@@ -964,10 +996,10 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int j = (t / dimStride) % dimLen;
             int rowBase = (t / (dimStride * dimLen)) * dimLen * dimStride + in;
-            float xj = ld(srcA + rowBase + j * dimStride);
+            float xj = ldA(srcA + rowBase + j * dimStride);
             int rank = 0;
             for (int i = 0; i < dimLen; i++) {
-                int c = compareJava(ld(srcA + rowBase + i * dimStride), xj);
+                int c = compareJava(ldA(srcA + rowBase + i * dimStride), xj);
                 if (code == 1) {
                     c = -c;
                 }
@@ -975,7 +1007,7 @@ final class EngineKernel extends Kernel {
                     rank++;
                 }
             }
-            st(dst + rowBase + rank * dimStride, j);
+            stD(dst + rowBase + rank * dimStride, j);
         }
     }
 
@@ -1012,12 +1044,12 @@ final class EngineKernel extends Kernel {
     private void gather() {
         int i = getGlobalId();
         if (i < n) {
-            float fv = ld(srcB + i);
+            float fv = ldB(srcB + i);
             float r = nanValue;
             if (fv >= 0f && fv < dimLen && fv == floor(fv)) {
-                r = ld(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride);
+                r = ldA(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride);
             }
-            st(dst + i, r);
+            stD(dst + i, r);
         }
     }
 
@@ -1034,14 +1066,14 @@ final class EngineKernel extends Kernel {
             int in = t % dimStride;
             int m = (t / dimStride) % dimLen;
             int row = (t / (dimStride * dimLen)) * jLen * dimStride + in;
-            double acc = ld(srcA + t);
+            double acc = ldA(srcA + t);
             for (int j = 0; j < jLen; j++) {
                 int p = row + j * dimStride;
-                if (ld(srcB + p) == m) {
-                    acc = acc + ld(srcC + p);
+                if (ldB(srcB + p) == m) {
+                    acc = acc + ldC(srcC + p);
                 }
             }
-            st(dst + t, (float) acc);
+            stD(dst + t, (float) acc);
         }
     }
 
@@ -1071,7 +1103,7 @@ final class EngineKernel extends Kernel {
                 }
                 double sum = 0.0;
                 for (int c = 0; c < chans; c++) {
-                    double v = (double) ld(po + c * dimLen + i) - (double) ld(yo + c * dimLen + j);
+                    double v = (double) ldA(po + c * dimLen + i) - (double) ldB(yo + c * dimLen + j);
                     sum = sum + smoothL1(v);
                 }
                 double d = sum * p1;
@@ -1080,7 +1112,7 @@ final class EngineKernel extends Kernel {
                     bestIdx = p;
                 }
             }
-            st(dst + t, bestIdx);
+            stD(dst + t, bestIdx);
         }
     }
 
@@ -1107,9 +1139,9 @@ final class EngineKernel extends Kernel {
             int ix = (p % outW) * convStride + kx - convPad;
             float v = 0f;
             if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
-                v = ld(srcA + ((b * chans + c) * imgH + iy) * imgW + ix);
+                v = ldA(srcA + ((b * chans + c) * imgH + iy) * imgW + ix);
             }
-            st(dst + t, v);
+            stD(dst + t, v);
         }
     }
 
@@ -1135,12 +1167,12 @@ final class EngineKernel extends Kernel {
                     if (ny >= 0 && nx >= 0 && ny % convStride == 0 && nx % convStride == 0
                             && ny / convStride < outH && nx / convStride < outW) {
                         int row = (c * kerH + ky) * kerW + kx;
-                        acc = acc + ld(srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
+                        acc = acc + ldA(srcA + (b * rowsPerImage + row) * positions + (ny / convStride) * outW
                                 + nx / convStride);
                     }
                 }
             }
-            st(dst + t, (float) acc);
+            stD(dst + t, (float) acc);
         }
     }
 
@@ -1164,7 +1196,7 @@ final class EngineKernel extends Kernel {
                 for (int kx = 0; kx < kerH; kx++) {
                     int ix = ox * convStride + kx - convPad;
                     if (iy >= 0 && iy < imgH && ix >= 0 && ix < imgW) {
-                        float v = ld(base + iy * imgW + ix);
+                        float v = ldA(base + iy * imgW + ix);
                         if (best < 0 || v > bv || v != v) {
                             bv = v;
                             best = iy * imgW + ix;
@@ -1172,7 +1204,7 @@ final class EngineKernel extends Kernel {
                     }
                 }
             }
-            st(dst + t, best);
+            stD(dst + t, best);
         }
     }
 }
