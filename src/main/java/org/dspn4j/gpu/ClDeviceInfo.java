@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param type {@code GPU}, {@code CPU}, {@code ACC} ...
  * @param computeUnits {@code CL_DEVICE_MAX_COMPUTE_UNITS}
  * @param globalMemBytes {@code CL_DEVICE_GLOBAL_MEM_SIZE}
- * @param maxAllocBytes {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE}: the largest single buffer, hence arena
+ * @param maxAllocBytes {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE}: the largest single buffer, hence arena array
  * @param localMemBytes {@code CL_DEVICE_LOCAL_MEM_SIZE}
  * @param maxWorkGroupSize {@code CL_DEVICE_MAX_WORK_GROUP_SIZE}
  */

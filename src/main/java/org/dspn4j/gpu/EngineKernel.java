@@ -20,6 +20,10 @@ import com.aparapi.Kernel;
  * (in double, rounded once to float, in the same order), and {@code ClBackendOpsTest} ties each to
  * it, bit for bit except where its Javadoc says otherwise.
  *
+ * <p>Addresses: {@code (array << ClArena.ARRAY_SHIFT) | offset} into the arena arrays; comments write
+ * {@code arena[x]} for the float at address x. A block never straddles arrays, so an op may add
+ * offsets to a base address inside one tensor; its operands may lie in different arrays.
+ *
  * <p>Index tensors are floats holding exact integers (below 2^24); index ops read them with
  * {@code (int)} after checking, and write them as floats.
  *
@@ -840,7 +844,8 @@ final class EngineKernel extends Kernel {
     // ---------------------------------------------------------------------------------------------
     // FUSED: work-item i < n runs progCount instructions in order. Instruction k occupies
     // arena[progOff + k·PROG_STRIDE ...]: ints are stored as two floats (v >> 12, v & 4095), both
-    // exact; doubles as three floats whose sum (hi + mid) + lo is exactly the double (checked by
+    // exact for every non-negative int (the high part is below 2^19), so addresses in any arena array
+    // round-trip; doubles as three floats whose sum (hi + mid) + lo is exactly the double (checked by
     // the encoder). Each instruction computes element i of the op it replaces with the same
     // arithmetic (binaryOf, mapValue, offsetIn), so results equal the unfused ops bit for bit.
     // Layout (float index: field): 0 kind, 2 code, 4 srcA, 6 srcB, 8 dst, 10..20 sizes z0..z5,
