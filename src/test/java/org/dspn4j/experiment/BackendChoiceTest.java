@@ -78,6 +78,17 @@ class BackendChoiceTest {
         assertTrue(e.getMessage().startsWith("--arena-mb must be between 64 and"), e.getMessage());
     }
 
+    /** --arena-mb reaches four arrays of 2044 MB; the message names the range and the per-array size. */
+    @Test
+    void theArenaMayBeSeveralArraysUpTo8176Mb() {
+        assertEquals(8176, new BackendChoice(BackendChoice.Kind.OPENCL, null, 8176).arenaMb());
+        assertEquals(2100, new BackendChoice(BackendChoice.Kind.OPENCL, null, 2100).arenaMb());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BackendChoice(BackendChoice.Kind.OPENCL, null, 8177));
+        assertEquals("--arena-mb must be between 64 and 8176 (up to 4 device arrays of at most 2044 MB; one tensor "
+                + "must fit one array), got 8177", e.getMessage());
+    }
+
     @Test
     void theCpuChoiceOpensTheCpuBackendWithoutAskingForOpenCl() {
         try (Compute c = BackendChoice.cpu().open(DType.F64, 2, null)) {
