@@ -104,6 +104,11 @@ public final class ClevrTrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
     boolean resume;
 
+    @Option(names = "--graph", description = "replay: record the training step once as an OpenCL task graph and replay it "
+            + "every step (the default with --backend opencl; the Hungarian assignment is its host step); eager: run every op "
+            + "as it comes (the CPU backend always does)")
+    String graph;
+
     @Option(names = "--eval-every", defaultValue = "0", description = "evaluate and checkpoint every N steps (default: each epoch)")
     int evalEvery;
 
@@ -140,6 +145,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
         t.dataDir = c.dataDir;
         t.out = c.out;
         t.resume = c.resume;
+        t.graph = c.graph;
         t.evalEvery = c.evalEvery;
         t.fullEval = c.fullEval;
         t.threads = c.threads;
@@ -177,7 +183,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
         double rate = lr != null ? lr : 3e-4;
         Path dir = out != null ? out : Path.of("runs", model + "-" + decoder + "-seed" + seed);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new TrainConfig(m, dataDir, ep, st, batch, rate, seed, dir, evalEvery, fullEval, th, quiet);
+        return new TrainConfig(m, dataDir, ep, st, batch, rate, seed, dir, evalEvery, fullEval, th, quiet, graph);
     }
 
     ClevrSource source() {

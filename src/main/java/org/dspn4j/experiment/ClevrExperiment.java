@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.apache.commons.math3.random.RandomGenerator;
 import org.dspn4j.data.clevr.ClevrDataset;
+import org.dspn4j.data.clevr.Slots;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
@@ -91,7 +93,9 @@ public final class ClevrExperiment {
     /**
      * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there (the
      * Hungarian assignment runs on the host, from the downloaded cost matrices); the checkpoint holds
-     * host copies, so it resumes on any backend.
+     * host copies, so it resumes on any backend. On OpenCL the training step is recorded once as a task
+     * graph and replayed ({@code cfg.graph()}: "replay", the default there, or "eager";
+     * {@link RecordedTrainStep}); the assignment is the graph's host step, rerun on each step's costs.
      */
     public Outcome train(TrainConfig cfg, ClevrSource src, Compute compute, boolean resume) throws IOException {
         ModelConfig m = cfg.model();
@@ -102,7 +106,6 @@ public final class ClevrExperiment {
         Backend be = compute.backend();
         Net net = models.create(be, m, new MersenneTwister(cfg.seed()));
         Adam adam = new Adam(net.namedParameters(), cfg.lr());
-        TrainStep step = new TrainStep(net, adam);
         ClevrBatches train = ClevrBatches.of(src, "train", target, -1, cfg.batch(), true, cfg.seed());
         ClevrBatches test = testBatches(src, target, cfg.fullEval(), cfg.batch());
         if (train.batchesPerEpoch() == 0) {
@@ -114,11 +117,9 @@ public final class ClevrExperiment {
             say("warning: %s", memory);
         }
         RunRecord record = new RunRecord(cfg.out());
-        record.writeRun(runConfig(cfg, src), compute.record());
         String configJson = ModelConfigJson.toJson(m);
 
         Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
-        Metrics initial = null;
         if (resume) {
             if (!Files.exists(ckpt)) {
                 throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
@@ -129,6 +130,31 @@ public final class ClevrExperiment {
                         + " differs from the requested " + configJson);
             }
             pos = Checkpoint.load(ckpt, net, adam);
+        }
+        // every batch has the same shapes (drop_last): the step can be recorded once, from the model's state
+        RecordedTrainStep.Started started = RecordedTrainStep.start(cfg.graph(), be, net, adam,
+                new int[] {cfg.batch(), 3, src.imageSize(), src.imageSize()},
+                new int[] {cfg.batch(), train.channels(), Slots.MAX_OBJECTS}, new int[] {cfg.batch(), Slots.MAX_OBJECTS}, out);
+        RecordedTrainStep recorded = started.step();
+        try {
+            Map<String, Object> computeRecord = new LinkedHashMap<>(compute.record());
+            computeRecord.put("graph", started.mode());
+            record.writeRun(runConfig(cfg, src), computeRecord);
+            return loop(cfg, src, be, net, adam, recorded, train, test, record, ckpt, configJson, pos, resume);
+        } finally {
+            if (recorded != null) {
+                recorded.close();
+            }
+        }
+    }
+
+    private Outcome loop(TrainConfig cfg, ClevrSource src, Backend be, Net net, Adam adam, RecordedTrainStep recorded,
+                         ClevrBatches train, ClevrBatches test, RunRecord record, Path ckpt, String configJson,
+                         Checkpoint.Position pos, boolean resume) throws IOException {
+        ModelConfig m = cfg.model();
+        TrainStep step = new TrainStep(net, adam);
+        Metrics initial = null;
+        if (resume) {
             say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
         } else {
             say("%s %s: %d train scenes (%d batches of %d per epoch), %d val scenes evaluated, %dx%d images, %s",
@@ -163,7 +189,7 @@ public final class ClevrExperiment {
                     long t0 = System.nanoTime();
                     TrainStep.Result r;
                     try {
-                        r = step.run(t[0], t[1], t[2]);
+                        r = recorded != null ? recorded.run(t[0], t[1], t[2]) : step.run(t[0], t[1], t[2]);
                     } catch (IllegalArgumentException ex) {
                         if (!nonFiniteCosts(ex)) {
                             throw ex;
@@ -190,6 +216,9 @@ public final class ClevrExperiment {
                     boolean endOfEpoch = b == perEpoch - 1;
                     boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
                     if (evalNow || stepNo == totalSteps) {
+                        if (recorded != null) {
+                            recorded.syncToModel(); // parameters, buffers and Adam's state out of the graph's ranges
+                        }
                         Checkpoint.Position next = endOfEpoch ? new Checkpoint.Position(e + 1, 0, stepNo)
                                 : new Checkpoint.Position(e, b + 1, stepNo);
                         Metrics ev = null;
@@ -214,6 +243,9 @@ public final class ClevrExperiment {
             if (bar != null) {
                 bar.close();
             }
+        }
+        if (!nan && recorded != null) {
+            recorded.syncToModel();
         }
         if (!nan && !finiteParameters(net)) {
             nan = true;

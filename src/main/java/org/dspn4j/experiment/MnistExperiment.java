@@ -18,7 +18,6 @@ import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSet;
 import org.dspn4j.data.mnist.MnistSplit;
-import org.dspn4j.gpu.ClBackend;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
@@ -121,31 +120,10 @@ public final class MnistExperiment {
             }
             pos = Checkpoint.load(ckpt, net, adam);
         }
-        String mode = graphMode(cfg.graph(), be);
-        RecordedTrainStep recorded = null;
-        if (mode.equals("replay")) {
-            // batches have static shapes (the batcher drops the last partial batch): record the step once
-            long r0 = System.nanoTime();
-            try {
-                recorded = new RecordedTrainStep((ClBackend) be, net, adam, null, new int[] {cfg.batch(), 2, m.setSize()},
-                        new int[] {cfg.batch(), m.setSize()});
-                say("graph: replay (training step recorded in %.1f s: %d launches, %d per replay)", (System.nanoTime() - r0) / 1e9,
-                        recorded.graph().recordedLaunches(), recorded.graph().launchesPerReplay());
-            } catch (IllegalStateException e) {
-                // a recorded step keeps every intermediate resident; eager steps free theirs as they go
-                if (!arenaExhausted(e)) {
-                    throw e;
-                }
-                if (cfg.graph() != null) {
-                    throw new IllegalArgumentException("--graph replay: the recorded training step does not fit the device "
-                            + "arena; raise --arena-mb or use --graph eager (" + e.getMessage() + ")", e);
-                }
-                mode = "eager";
-                say("graph: eager (the recorded step does not fit the device arena; --arena-mb raises it: %s)", e.getMessage());
-            }
-        } else if (be instanceof ClBackend) {
-            say("graph: eager");
-        }
+        RecordedTrainStep.Started started = RecordedTrainStep.start(cfg.graph(), be, net, adam, null,
+                new int[] {cfg.batch(), 2, m.setSize()}, new int[] {cfg.batch(), m.setSize()}, out);
+        RecordedTrainStep recorded = started.step(); // batches have static shapes: the batcher drops the last partial one
+        String mode = started.mode();
         Map<String, Object> computeRecord = new LinkedHashMap<>(compute.record());
         computeRecord.put("graph", mode);
         record.writeRun(runCfg, computeRecord);
@@ -155,34 +133,6 @@ public final class MnistExperiment {
             if (recorded != null) {
                 recorded.close();
             }
-        }
-    }
-
-    private static boolean arenaExhausted(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("arena exhausted")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** "replay" or "eager": the requested mode, or the default (replay on OpenCL, eager on the CPU backend). */
-    static String graphMode(String requested, Backend be) {
-        boolean cl = be instanceof ClBackend;
-        if (requested == null) {
-            return cl ? "replay" : "eager";
-        }
-        switch (requested) {
-            case "eager":
-                return "eager";
-            case "replay":
-                if (!cl) {
-                    throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
-                }
-                return "replay";
-            default:
-                throw new IllegalArgumentException("--graph must be replay or eager, got '" + requested + "'");
         }
     }
 

@@ -1,7 +1,9 @@
 package org.dspn4j.experiment;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.gpu.ClBackend;
@@ -10,6 +12,7 @@ import org.dspn4j.model.Net;
 import org.dspn4j.nn.Module;
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.optim.Adam;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.ExactScalars;
 import org.dspn4j.tensor.Tensor;
@@ -33,6 +36,8 @@ public final class RecordedTrainStep implements AutoCloseable {
     private final Adam adam;
     private final List<Parameter> params;
     private final List<Module.Buffer> buffers;
+    /** Each buffer's dtype: the graph carries buffers as F32 (an I64 count is an exact float), the model keeps its dtype. */
+    private final DType[] bufferDtypes;
     private final boolean images;
     private final int setLossCount;
     private final ClTaskGraph graph;
@@ -50,6 +55,10 @@ public final class RecordedTrainStep implements AutoCloseable {
         this.adam = adam;
         this.params = new ArrayList<>(net.namedParameters().values());
         this.buffers = new ArrayList<>(net.namedBuffers().values());
+        this.bufferDtypes = new DType[buffers.size()];
+        for (int i = 0; i < bufferDtypes.length; i++) {
+            bufferDtypes[i] = buffers.get(i).value().dtype();
+        }
         this.images = imageShape != null;
         this.steps = adam.steps();
         int p = params.size();
@@ -62,7 +71,7 @@ public final class RecordedTrainStep implements AutoCloseable {
             state[2 * p + i] = adam.secondMoment(i) != null ? adam.secondMoment(i) : be.full(0.0, DType.F32, w.shape());
         }
         for (int i = 0; i < nb; i++) {
-            state[3 * p + i] = buffers.get(i).value();
+            state[3 * p + i] = asF32(buffers.get(i).value());
         }
         int batch = images ? 1 : 0;
         List<int[]> shapes = new ArrayList<>();
@@ -97,7 +106,8 @@ public final class RecordedTrainStep implements AutoCloseable {
                     v[i] = in[first + 2 * p + i];
                 }
                 for (int i = 0; i < nb; i++) {
-                    buffers.get(i).set(in[first + 3 * p + i]);
+                    Tensor b = in[first + 3 * p + i];
+                    buffers.get(i).set(bufferDtypes[i] == DType.F32 ? b : be.cast(b, bufferDtypes[i]));
                 }
                 adam.restore(0, m, v);
                 net.train(true);
@@ -121,7 +131,7 @@ public final class RecordedTrainStep implements AutoCloseable {
                     res.add(adam.secondMoment(i));
                 }
                 for (int i = 0; i < nb; i++) {
-                    res.add(buffers.get(i).value());
+                    res.add(asF32(buffers.get(i).value())); // batch-norm running statistics and counts
                 }
                 return res.toArray(new Tensor[0]);
             }, shapes.toArray(new int[0][]));
@@ -140,6 +150,75 @@ public final class RecordedTrainStep implements AutoCloseable {
             adam.restore(savedSteps, m0, v0);
         }
         this.setLossCount = counted[0];
+    }
+
+    /** "replay" or "eager": the requested mode, or the default (replay on OpenCL, eager on the CPU backend). */
+    static String graphMode(String requested, Backend be) {
+        boolean cl = be instanceof ClBackend;
+        if (requested == null) {
+            return cl ? "replay" : "eager";
+        }
+        switch (requested) {
+            case "eager":
+                return "eager";
+            case "replay":
+                if (!cl) {
+                    throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
+                }
+                return "replay";
+            default:
+                throw new IllegalArgumentException("--graph must be replay or eager, got '" + requested + "'");
+        }
+    }
+
+    /**
+     * The training step a run uses, chosen by {@code --graph} ({@code requested}, null for the default)
+     * and said on {@code out}: a recorded step (mode "replay"), or null (mode "eager"). When the default
+     * replay does not fit the device arena (a recording keeps every intermediate resident; eager steps
+     * free theirs as they go) the run falls back to eager steps and says so; an explicit
+     * {@code --graph replay} that does not fit is refused naming {@code --arena-mb}.
+     */
+    static Started start(String requested, Backend be, Net net, Adam adam, int[] imageShape, int[] setShape, int[] maskShape,
+                         PrintStream out) {
+        String mode = graphMode(requested, be);
+        if (!mode.equals("replay")) {
+            if (be instanceof ClBackend) {
+                out.println("graph: eager");
+            }
+            return new Started(null, "eager");
+        }
+        long r0 = System.nanoTime();
+        try {
+            RecordedTrainStep r = new RecordedTrainStep((ClBackend) be, net, adam, imageShape, setShape, maskShape);
+            ClTaskGraph g = r.graph();
+            out.println(String.format(Locale.ROOT, "graph: replay (training step recorded in %.1f s: %d launches, %d per replay, "
+                    + "%d host steps, %.1f MB of arena)", (System.nanoTime() - r0) / 1e9, g.recordedLaunches(),
+                    g.launchesPerReplay(), g.hostSteps(), g.ownedFloats() * 4.0 / 1e6));
+            return new Started(r, "replay");
+        } catch (IllegalStateException e) {
+            if (!arenaExhausted(e)) {
+                throw e;
+            }
+            if (requested != null) {
+                throw new IllegalArgumentException("--graph replay: the recorded training step does not fit the device "
+                        + "arena; raise --arena-mb or use --graph eager (" + e.getMessage() + ")", e);
+            }
+            out.println("graph: eager (the recorded step does not fit the device arena; --arena-mb raises it: " + e.getMessage() + ")");
+            return new Started(null, "eager");
+        }
+    }
+
+    /** What {@link #start} chose: the recorded step (null when eager) and the mode run.json records. */
+    record Started(RecordedTrainStep step, String mode) {
+    }
+
+    private static boolean arenaExhausted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("arena exhausted")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One training step on this batch (the recorded shapes): step {@link #steps()} + 1 of Adam. */
@@ -187,10 +266,16 @@ public final class RecordedTrainStep implements AutoCloseable {
             v[i] = copies[2 * p + i];
         }
         for (int i = 0; i < buffers.size(); i++) {
-            buffers.get(i).set(copies[3 * p + i]);
+            Tensor b = copies[3 * p + i];
+            buffers.get(i).set(bufferDtypes[i] == DType.F32 ? b : be.cast(b, bufferDtypes[i]));
         }
         adam.restore(steps, m, v);
         state = copies;
+    }
+
+    /** An integer buffer as F32 (the same exact values; on the OpenCL backend the same arena range). */
+    private Tensor asF32(Tensor t) {
+        return t.dtype() == DType.F32 ? t : be.cast(t, DType.F32);
     }
 
     /** The recorded graph (launch counts, owned memory). */

@@ -19,8 +19,8 @@ import org.dspn4j.model.ModelConfig;
  * @param fullEval    evaluate on the whole test split instead of its first tenth (the authors' default)
  * @param threads     CPU worker threads
  * @param quiet       no progress bar
- * @param graph       how an OpenCL run executes the training step: "replay" (record it once as a task
- *                    graph and replay it), "eager", or null for the default (replay on OpenCL; the CPU
+ * @param graph       how an OpenCL run executes the training step (MNIST and CLEVR): "replay" (record it
+ *                    once as a task graph and replay it), "eager", or null for the default (replay on OpenCL; the CPU
  *                    backend always runs eagerly)
  */
 public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,

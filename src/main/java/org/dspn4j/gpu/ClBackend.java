@@ -16,8 +16,8 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * The {@link Backend} seam on an OpenCL device: tensors live in the {@link ClEngine}'s resident
- * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost} and
- * {@code item()} move data). A tensor's arena range is freed when the tensor (and every reshape or
+ * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost},
+ * {@code item()} and {@link #hostStep} move data). A tensor's arena range is freed when the tensor (and every reshape or
  * cast sharing its storage) becomes unreachable.
  *
  * <p>Storage: F32 tensors hold floats. <b>Index tensors (I32, I64) are held as floats too</b>,
@@ -211,8 +211,9 @@ public final class ClBackend implements Backend {
      * on new inputs, with consecutive elementwise launches fused ({@link ClTaskGraph}). The inputs
      * given to the body are F32 tensors of the given shapes (zeros while recording).
      *
-     * @throws IllegalStateException when the body reads device data on the host (toHost, item()) or
-     *     records while another recording runs; the message names the op
+     * @throws IllegalStateException when the body reads device data on the host (toHost, item(); a
+     *     {@link #hostStep} is the one host read a recording captures) or records while another
+     *     recording runs; the message names the op
      */
     public ClTaskGraph record(Function<Tensor[], Tensor[]> body, int[]... inputShapes) {
         return record(true, body, inputShapes);
@@ -298,20 +299,57 @@ public final class ClBackend implements Backend {
             throw new IllegalArgumentException("fromHost: " + data.length + " values do not fill shape " + Shape.str(shape));
         }
         Tensor t = allocate(dtype, shape);
+        float[] f = deviceFloats("fromHost", data, dtype);
+        if (f.length > 0) {
+            engine.upload(off(t), f);
+        }
+        return t;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: downloads {@code in}'s range, applies {@code f}, uploads the result into a new tensor's
+     * range ({@link ClEngine#hostStep}). While recording, the step is captured as a host-step entry of
+     * the graph (source range, {@code f}, the output's range, which the graph owns); each replay
+     * performs it again at its place.
+     */
+    @Override
+    public Tensor hostStep(Tensor in, HostFunction f, DType outDtype, int... outShape) {
+        Buffer src = buf(in);
+        int[] os = outShape.clone();
+        Tensor out = allocate(outDtype, os);
+        int m = out.numel();
+        ClEngine.HostCall call = values -> {
+            double[] d = new double[values.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = values[i];
+            }
+            double[] r = f.apply(d);
+            if (r == null || r.length != m) {
+                throw new IllegalArgumentException("hostStep: the host function returned " + (r == null ? "null" : r.length
+                        + " values") + " for output shape " + Shape.str(os));
+            }
+            return deviceFloats("hostStep", r, outDtype);
+        };
+        engine.hostStep(src.offset, src.length, call, off(out), m);
+        keep(in);
+        return out;
+    }
+
+    /** Host values rounded to {@code dtype}, as floats for the arena (index values must be exact floats). */
+    private static float[] deviceFloats(String op, double[] data, DType dtype) {
         float[] f = new float[data.length];
         boolean index = !dtype.isFloating();
         for (int i = 0; i < f.length; i++) {
             double v = dtype.round(data[i]);
             if (index && Math.abs(v) > MAX_EXACT_INDEX) {
-                throw new IllegalArgumentException("fromHost: " + dtype + " value " + (long) v + " at " + i
+                throw new IllegalArgumentException(op + ": " + dtype + " value " + (long) v + " at " + i
                         + " exceeds 2^24; the OpenCL backend holds index tensors as floats");
             }
             f[i] = (float) v;
         }
-        if (f.length > 0) {
-            engine.upload(off(t), f);
-        }
-        return t;
+        return f;
     }
 
     @Override

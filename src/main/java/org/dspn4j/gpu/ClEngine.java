@@ -90,7 +90,10 @@ public final class ClEngine implements AutoCloseable {
         "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED"};
     /** Launches captured since {@link #beginRecording()}, or null when not recording. */
     private List<Launch> recording;
-    /** True inside an upload: its staging launches are not captured (host data is a constant of a recording). */
+    /**
+     * True inside an upload, or inside a host step's transfers: their staging launches are not captured
+     * (uploaded host data is a constant of a recording; a host step is captured as one entry of its own).
+     */
     private boolean inUpload;
     private String broken;  // non-null once a launch did not run on the device
     private boolean closed;
@@ -484,6 +487,10 @@ public final class ClEngine implements AutoCloseable {
             throw new IllegalStateException(String.format(Locale.ROOT, "download of %,d floats at %,d while recording a "
                     + "task graph: a host read of device data cannot be recorded (the replay would not repeat it)", n, src));
         }
+        downloadStaged(src, dst, dstOff, n);
+    }
+
+    private void downloadStaged(int src, float[] dst, int dstOff, int n) {
         downloads++;
         if (n <= SMALL_STAGING_FLOATS) {
             setCopy(EngineKernel.OP_COPY_OUT_SMALL, src, 0, n);
@@ -507,6 +514,51 @@ public final class ClEngine implements AutoCloseable {
         float[] out = new float[n];
         download(src, out, 0, n);
         return out;
+    }
+
+    /** Host code of a host step: the source range's floats in, the destination range's floats out. */
+    @FunctionalInterface
+    interface HostCall {
+        float[] apply(float[] in);
+    }
+
+    /**
+     * A host step: downloads arena {@code [src, src+n)}, applies {@code f} on the host and uploads its
+     * {@code m} floats to {@code [dst, dst+m)}. The only host read a recording allows: while recording,
+     * the step runs as usual and is captured as one host-step entry of the launch list (not as its
+     * transfer launches), which {@link #replay} performs again at its place: same ranges, {@code f}
+     * called on the values the device holds then. Fusion never crosses it.
+     */
+    synchronized void hostStep(int src, int n, HostCall f, int dst, int m) {
+        checkRange("host step source", src, n);
+        checkRange("host step destination", dst, m);
+        checkDisjoint("host step", src, n, dst, m);
+        boolean wasIn = inUpload;
+        inUpload = true;
+        try {
+            float[] in = new float[n];
+            if (n > 0) {
+                downloadStaged(src, in, 0, n);
+            }
+            float[] out = f.apply(in);
+            if (out == null || out.length != m) {
+                throw new IllegalArgumentException("host step: the host code returned " + (out == null ? "null" : out.length
+                        + " floats") + " for a destination of " + m);
+            }
+            if (m > 0) {
+                uploads++;
+                uploadStaged(dst, out, 0, m);
+            }
+        } finally {
+            inUpload = wasIn;
+        }
+        if (recording != null) {
+            recording.add(Launch.host(new HostStep(src, n, f, dst, m)));
+        }
+    }
+
+    /** A captured host step: source range, host code, destination range. */
+    record HostStep(int src, int n, HostCall f, int dst, int m) {
     }
 
     // =============================================================================================
@@ -1192,7 +1244,7 @@ public final class ClEngine implements AutoCloseable {
     /**
      * Starts capturing every launch (op code, all launch arguments, work-items) until
      * {@link #endRecording()}. The ops still run as usual. Uploads are not captured (their host data
-     * becomes a constant of the recording); downloads throw.
+     * becomes a constant of the recording); downloads throw; a {@link #hostStep} is captured as one entry.
      */
     synchronized void beginRecording() {
         if (recording != null) {
@@ -1220,6 +1272,11 @@ public final class ClEngine implements AutoCloseable {
      */
     synchronized void replay(List<Launch> program) {
         for (Launch l : program) {
+            if (l.host != null) {
+                HostStep h = l.host;
+                hostStep(h.src(), h.n(), h.f(), h.dst(), h.m());
+                continue;
+            }
             l.apply(kernel);
             launch(l.items);
         }
@@ -1271,12 +1328,29 @@ public final class ClEngine implements AutoCloseable {
         final float[] floats;
         final double[] doubles;
         final int items;
+        /** Non-null for a host step (not a kernel launch; every argument 0). */
+        final HostStep host;
 
         private Launch(int[] ints, float[] floats, double[] doubles, int items) {
+            this(ints, floats, doubles, items, null);
+        }
+
+        private Launch(int[] ints, float[] floats, double[] doubles, int items, HostStep host) {
             this.ints = ints;
             this.floats = floats;
             this.doubles = doubles;
             this.items = items;
+            this.host = host;
+        }
+
+        /** A host-step entry of a launch list ({@link ClEngine#hostStep}). */
+        static Launch host(HostStep step) {
+            return new Launch(new int[INT_FIELDS.length], new float[FLOAT_FIELDS.length], new double[DOUBLE_FIELDS.length], 0,
+                    step);
+        }
+
+        boolean isHostStep() {
+            return host != null;
         }
 
         static Launch capture(EngineKernel k, int items) {

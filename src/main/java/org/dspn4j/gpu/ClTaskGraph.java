@@ -33,9 +33,16 @@ import org.dspn4j.tensor.Tensor;
  * ranges, at each replay (the graph keeps them reachable). Tensors the body stored elsewhere (for
  * instance a parameter it set) are views of graph ranges, as the outputs. Scalars that change per
  * replay must be inputs: {@link org.dspn4j.tensor.ExactScalars} tensors read by
- * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does. What it refuses: host
- * reads of device data during the body ({@code toHost}, {@code item()}, ...), whose value a replay
- * could not repeat. (The op set has no op whose output shape depends on data.) Inputs are F32.
+ * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does.
+ *
+ * <p><b>Host steps</b> ({@link ClBackend#hostStep}, e.g. the Hungarian assignment) are the one
+ * exception to "only device launches": each is an explicit entry of the program (source range, host
+ * function, destination range owned by the graph); a replay performs it at its place in the sequence
+ * — downloads the source range as the launches before it left it, calls the function again, uploads
+ * its result into the same destination range — so its output follows the new inputs. Fusion never
+ * crosses a host step. What a recording refuses: any other host read of device data during the body
+ * ({@code toHost}, {@code item()}, ...), whose value a replay could not repeat. (The op set has no op
+ * whose output shape depends on data.) Inputs are F32.
  */
 public final class ClTaskGraph implements TaskGraph, AutoCloseable {
     private final ClBackend backend;
@@ -50,6 +57,7 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
     private final int recordedLaunches;
     private final int fusedGroups;
     private final int fusedInstructions;
+    private final int hostSteps;
     /** Feedback copies (outputs of this graph given back as inputs): the pairs of the cached program, and its launches. */
     private int[] feedbackKey;
     private List<ClEngine.Launch> feedbackProgram;
@@ -74,7 +82,12 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
             outputShapes[i] = outs[i].shape();
             outputDtypes[i] = outs[i].dtype();
         }
-        this.recordedLaunches = launches.size();
+        int hosts = 0;
+        for (ClEngine.Launch l : launches) {
+            hosts += l.isHostStep() ? 1 : 0;
+        }
+        this.hostSteps = hosts;
+        this.recordedLaunches = launches.size() - hosts;
         this.feedbackWords = backend.allocateOwned(rec, Math.max(1, inputs.length) * EngineKernel.PROG_STRIDE);
         if (!fuse) {
             program = List.copyOf(launches);
@@ -205,17 +218,26 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
         return s;
     }
 
-    /** Launches the body issued while recording (uploads excluded). */
+    /** Kernel launches the body issued while recording (uploads and host steps excluded). */
     public int recordedLaunches() {
         return recordedLaunches;
     }
 
     /**
-     * Launches one replay issues after fusion, not counting the input copies (one per input not
-     * already in place, plus one fused launch for all inputs that are this graph's outputs).
+     * Kernel launches one replay issues after fusion, not counting the input copies (one per input not
+     * already in place, plus one fused launch for all inputs that are this graph's outputs) nor the
+     * host steps' transfers (a download and an upload each: one launch apiece up to 1,024 floats).
      */
     public int launchesPerReplay() {
-        return program.size();
+        return program.size() - hostSteps;
+    }
+
+    /**
+     * Host steps in the program ({@link ClBackend#hostStep}): host code the replay runs at its place,
+     * between the launches around it, on the values its source range holds then.
+     */
+    public int hostSteps() {
+        return hostSteps;
     }
 
     /** Fused launches in the program, and the recorded launches they replace. */
@@ -248,7 +270,7 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
 
     @Override
     public String toString() {
-        return "ClTaskGraph[" + recordedLaunches + " launches recorded, " + program.size() + " per replay, "
-                + fusedGroups + " fused groups of " + fusedInstructions + " ops]";
+        return "ClTaskGraph[" + recordedLaunches + " launches recorded, " + launchesPerReplay() + " per replay, "
+                + fusedGroups + " fused groups of " + fusedInstructions + " ops, " + hostSteps + " host steps]";
     }
 }

@@ -24,7 +24,8 @@ import org.dspn4j.gpu.ClEngine.Launch;
  * {@code v >> 12, v & 4095}; doubles as three floats hi, mid, lo with {@code (hi + mid) + lo} exactly
  * the double): 0 kind, 2 code, 4 srcA, 6 srcB, 8 dst, 10..20 sizes, 22..32 A strides, 34..44 B
  * strides, 46 p0, 49 p1, 52 FILL value, 54 n (the instruction's element count). A MAP whose parameters are not exactly representable that
- * way (beyond float range, or tails below float's) is left unfused.
+ * way (beyond float range, or tails below float's) is left unfused. A host step
+ * ({@link ClEngine#hostStep}) is a barrier: it ends the group before it and starts none.
  */
 final class Fusion {
 
@@ -222,6 +223,9 @@ final class Fusion {
 
     /** The instruction for a fusable launch, or null. */
     static Instr instr(Launch l) {
+        if (l.isHostStep()) {
+            return null; // a barrier: host code between launches, never part of a group
+        }
         int op = l.op();
         int n = l.get("n");
         if (n <= 0 || l.items != n) {

@@ -14,6 +14,10 @@ import org.dspn4j.tensor.Tensor;
  * mean over the batch. The assignment is a constant to autodiff: the gradient flows through the
  * matched cost entries only. Padding slots take part like any other element.
  *
+ * <p>The assignment is a host step ({@link org.dspn4j.tensor.Backend#hostStep}): on a device backend
+ * only the (B, N, N) cost matrices go down and the (B, N, 1) indices come up, also inside a recorded
+ * task graph, whose replays solve the new costs.
+ *
  * <p>With ties (e.g. identical padding targets) any optimal assignment may be returned; the loss
  * and its gradient with respect to the predictions do not depend on the choice (spec §12).
  */
@@ -30,7 +34,15 @@ public final class HungarianLoss {
         Tensor cost = Huber.pairwiseCost(pred, target); // (B, N, N)
         int b = cost.size(0);
         int n = cost.size(1);
-        double[] c = cost.toDoubles();
+        // a host step: the cost matrices go to the host, the column indices come back (a constant to
+        // autodiff); a recorded task graph runs it again, on the new costs, at every replay
+        Tensor index = cost.backend().hostStep(cost, c -> assignment(c, b, n), DType.I64, b, n, 1);
+        Tensor matched = gather(cost, 2, index); // (B, N, 1)
+        return mean(matched);
+    }
+
+    /** The exact assignment of each of the b row-major n×n cost matrices: π(i) for every row, as (b, n) values. */
+    static double[] assignment(double[] c, int b, int n) {
         double[][][] costs = new double[b][n][n];
         for (int s = 0; s < b; s++) {
             for (int i = 0; i < n; i++) {
@@ -45,8 +57,6 @@ public final class HungarianLoss {
                 cols[s * n + i] = r2c[i];
             }
         }
-        Tensor index = cost.backend().fromHost(cols, DType.I64, b, n, 1);
-        Tensor matched = gather(cost, 2, index); // (B, N, 1)
-        return mean(matched);
+        return cols;
     }
 }

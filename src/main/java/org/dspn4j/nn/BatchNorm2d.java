@@ -107,7 +107,8 @@ public final class BatchNorm2d extends Module {
             runningMean.set(add(affine(m, MOMENTUM, 0.0), affine(runningMean.value(), 1.0 - MOMENTUM, 0.0)));
             runningVar.set(add(affine(unbiased, MOMENTUM, 0.0), affine(runningVar.value(), 1.0 - MOMENTUM, 0.0)));
             Tensor count = numBatchesTracked.value();
-            numBatchesTracked.set(count.backend().full(count.item() + 1, DType.I64));
+            // counted on the backend (no host read), so a recorded training step can replay it
+            numBatchesTracked.set(count.backend().binary(Backend.Binary.ADD, count, count.backend().full(1.0, DType.I64)));
         }
     }
 

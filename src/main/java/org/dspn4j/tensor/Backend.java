@@ -22,6 +22,37 @@ public interface Backend {
     /** A host copy of the values, row-major. */
     double[] toHost(Tensor t);
 
+    /**
+     * Host Java code applied to a tensor's values by {@link #hostStep}: a pure function of its input
+     * (it may run again, on new values, each time a recorded task graph replays).
+     */
+    @FunctionalInterface
+    interface HostFunction {
+        /**
+         * @param in the input's values, row-major (a fresh array the function may modify)
+         * @return the output's values, row-major: exactly as many as the output shape holds
+         */
+        double[] apply(double[] in);
+    }
+
+    /**
+     * <b>The one op whose computation is host Java code</b> rather than a backend kernel: the values
+     * of {@code in} go to the host, {@code f} computes the output's values there, and they come back
+     * as a new tensor of {@code outDtype} and {@code outShape} (rounded to the dtype as
+     * {@link #fromHost} does). On the CPU backend it simply applies {@code f}. On a device backend it
+     * downloads {@code in} and uploads the result; while a task graph is recorded it is the only op
+     * allowed to read device data: it runs once and is captured as an explicit host step of the graph,
+     * which every replay performs at its place in the sequence (download the same range, call
+     * {@code f} again, upload into the same output range). Every other host read refuses to be recorded.
+     *
+     * <p>The output is a <b>constant to autodiff</b>: no gradient flows through a host step (its result
+     * is data, such as an assignment's indices). The Hungarian assignment ({@code HungarianLoss}) is
+     * the use it exists for: the (B, N, N) cost matrices go down, the (B, N, 1) indices come up.
+     *
+     * @throws IllegalArgumentException when {@code f} returns a number of values other than the output shape's
+     */
+    Tensor hostStep(Tensor in, HostFunction f, DType outDtype, int... outShape);
+
     /** A tensor with every element equal to {@code value}. */
     Tensor full(double value, DType dtype, int... shape);
 

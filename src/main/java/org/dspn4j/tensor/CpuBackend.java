@@ -198,6 +198,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return s instanceof float[] ? values(t) : ((double[]) s).clone();
     }
 
+    /** Applies {@code f} to the values (no transfer: the tensor already lives on the host). */
+    @Override
+    public Tensor hostStep(Tensor in, HostFunction f, DType outDtype, int... outShape) {
+        double[] out = f.apply(toHost(in));
+        if (out == null || out.length != Shape.numel(outShape)) {
+            throw new IllegalArgumentException("hostStep: the host function returned " + (out == null ? "null" : out.length + " values")
+                    + " for output shape " + Shape.str(outShape));
+        }
+        return fromHost(out, outDtype, outShape);
+    }
+
     @Override
     public Tensor full(double value, DType dtype, int... shape) {
         int n = Shape.numel(shape);

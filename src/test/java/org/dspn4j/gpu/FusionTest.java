@@ -45,6 +45,23 @@ class FusionTest {
     }
 
     @Test
+    void aHostStepIsABarrierThatNoGroupCrosses() {
+        Launch host = Launch.host(new ClEngine.HostStep(9000, 16, x -> x, 9100, 16));
+        // without the host step between them, the two maps form a same-index chain and fuse
+        assertEquals(1, Fusion.plan(List.of(map(2000, 3000, 64), map(3000, 4000, 64))).launches.size());
+        Fusion.Plan p = Fusion.plan(List.of(map(2000, 3000, 64), host, map(3000, 4000, 64)));
+        assertEquals(3, p.launches.size());
+        assertEquals(0, p.instructions);
+        assertEquals(host, p.program(10_000).get(1), "the host step keeps its place in the program");
+        // groups on either side still fuse among themselves, and never include it
+        Fusion.Plan q = Fusion.plan(List.of(map(2000, 3000, 64), map(3000, 4000, 64), host, map(4000, 5000, 64),
+                map(5000, 6000, 64)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 1, 2}, groupSizes(q));
+        assertEquals(host, q.program(10_000).get(1));
+        assertNull(Fusion.instr(host));
+    }
+
+    @Test
     void aBroadcastReadOfAValueWrittenInTheGroupStartsANewGroup() {
         // map writes [3000, 3008); the binary reads it with stride 0 along rows: other items' elements
         Fusion.Plan p = Fusion.plan(List.of(map(2000, 3000, 8), binary(4000, 3000, 5000, 8, 8, true)));
