@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.gpu.ClBackend;
+import org.dspn4j.gpu.ArenaLive;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.gpu.SharedEngine;
 import org.dspn4j.io.NdArray;
@@ -149,13 +150,13 @@ class ClevrReplayOpenClTest {
         try (RecordedTrainStep step = new RecordedTrainStep(be, net, adam, t[0].shape(), t[1].shape(), t[2].shape())) {
             assertEquals(1, step.graph().hostSteps());
             double first = step.run(t[0], t[1], t[2]).loss();
-            long live = settledLiveFloats(engine);
+            long live = ArenaLive.settled(engine);
             int replays = 200;
             double last = first;
             for (int i = 0; i < replays; i++) {
                 last = step.run(t[0], t[1], t[2]).loss();
             }
-            assertEquals(live, settledLiveFloats(engine), "arena floats live after " + replays + " replays");
+            assertEquals(live, ArenaLive.settled(engine), "arena floats live after " + replays + " replays");
             assertTrue(last < first, "the replayed steps train: loss " + first + " -> " + last);
             step.syncToModel();
             Tensor count = net.namedBuffers().entrySet().stream().filter(b -> b.getKey().endsWith("num_batches_tracked"))
@@ -165,16 +166,4 @@ class ClevrReplayOpenClTest {
         }
     }
 
-    private static long settledLiveFloats(ClEngine engine) throws InterruptedException {
-        long live = -1;
-        int stable = 0;
-        for (int k = 0; k < 100 && stable < 3; k++) {
-            System.gc();
-            Thread.sleep(k < 5 ? 20 : 100);
-            long now = engine.arena().liveFloats();
-            stable = now == live ? stable + 1 : 0;
-            live = now;
-        }
-        return live;
-    }
 }

@@ -145,31 +145,17 @@ class ClBackendDspnTest {
             return new Tensor[] {cl.full(r.loss(), DType.F32)};
         }, data[0].shape(), data[1].shape());
         double first = graph.replay(data)[0].item(); // creates Adam's moments
-        long baseline = settledLiveFloats(engine, Long.MAX_VALUE);
+        long baseline = ArenaLive.settled(engine);
         double last = first;
         int replays = 120;
         for (int i = 0; i < replays; i++) {
             last = graph.replay(data)[0].item();
         }
-        long after = settledLiveFloats(engine, baseline);
+        long after = ArenaLive.settledAtMost(engine, baseline);
         assertEquals(baseline, after, "arena floats live after " + replays + " replays and GC");
         assertTrue(last < first, "the training steps reduce the loss: " + first + " -> " + last);
     }
 
-    /** Live arena floats once the collector and the cleaner have caught up (or after ~10 s). */
-    private static long settledLiveFloats(ClEngine engine, long target) throws InterruptedException {
-        long live = engine.arena().liveFloats();
-        for (int k = 0; k < 100; k++) {
-            System.gc();
-            Thread.sleep(k < 5 ? 20 : 100);
-            long now = engine.arena().liveFloats();
-            if (now <= target || (target == Long.MAX_VALUE && now == live && k >= 3)) {
-                return now;
-            }
-            live = now;
-        }
-        return engine.arena().liveFloats();
-    }
 
     private static double maxAbs(double[] x) {
         double m = 0;

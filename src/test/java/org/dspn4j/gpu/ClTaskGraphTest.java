@@ -271,7 +271,7 @@ class ClTaskGraphTest {
             double first = out[0].item();
             in = next(be, in, out, batch, true); // the copies are ordinary tensors: allocate them before the baseline
             Tensor[] copies = in;
-            long live = settledLiveFloats(engine);
+            long live = ArenaLive.settled(engine);
             int blocks = engine.arena().liveBlocks();
             long l0 = engine.launches();
             int replays = 1000;
@@ -289,19 +289,6 @@ class ClTaskGraphTest {
         }
     }
 
-    /** Live arena floats once the collector and the cleaner have freed earlier garbage (stable over 3 checks). */
-    private static long settledLiveFloats(ClEngine engine) throws InterruptedException {
-        long live = -1;
-        int stable = 0;
-        for (int k = 0; k < 100 && stable < 3; k++) {
-            System.gc();
-            Thread.sleep(k < 5 ? 20 : 100);
-            long now = engine.arena().liveFloats();
-            stable = now == live ? stable + 1 : 0;
-            live = now;
-        }
-        return live;
-    }
 
     @Test
     void replayRefusesInputsOfOtherShapesNamingThem() {
@@ -327,7 +314,7 @@ class ClTaskGraphTest {
         ClEngine engine = SharedEngine.get();
         ClBackend be = new ClBackend(engine);
         Tensor before = be.full(2.0, DType.F32, 3);
-        long live = settledLiveFloats(engine);
+        long live = ArenaLive.settled(engine);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> be.record(in -> {
             Tensor s = be.sum(be.unary(Unary.EXP, in[0]), new int[] {0}, false);
             double host = s.item(); // data-dependent host control flow cannot be replayed

@@ -306,7 +306,7 @@ class MultiArenaTest {
             Tensor[] in = ClTaskGraphTest.initialState(be, net, ClBackendDspnTest.batch(be, 1));
             List<float[][]> out = new ArrayList<>();
             out.add(host(body.apply(in)));  // one eager step: temporaries freed and reused as it goes
-            settledLiveFloats(engine);      // its garbage collected: the recording spills over the arrays again
+            ArenaLive.settled(engine);      // its garbage collected: the recording spills over the arrays again
             long[] before = new long[engine.arenaArrays()];
             for (int a = 0; a < before.length; a++) {
                 before[a] = engine.arena().liveFloats(a);
@@ -360,7 +360,7 @@ class MultiArenaTest {
     void freedRangesAreReusedAcrossArraysAndAThousandReplaysLeaveTheArenaAsItWas() throws InterruptedException {
         ClEngine e = SharedEngine.multiArray();
         ClBackend be = new ClBackend(e);
-        long live0 = settledLiveFloats(e);
+        long live0 = ArenaLive.settled(e);
         int[] ballast = squeeze(e, 20_000);
         long ballastFloats = e.arena().blockSize(ballast[0]) + e.arena().blockSize(ballast[1]);
         Tensor x = null;
@@ -379,7 +379,7 @@ class MultiArenaTest {
                 }
                 assertEquals(new TreeSet<>(List.of(0, 1, 2)), arrays, "round " + round + ": tensors in every array");
                 keep.clear();
-                assertEquals(live0 + ballastFloats, settledLiveFloats(e), "round " + round + ": the garbage was freed");
+                assertEquals(live0 + ballastFloats, ArenaLive.settled(e), "round " + round + ": the garbage was freed");
             }
             x = be.fromHost(doubles(r, 4 * 30), DType.F32, 4, 30);
             y = be.fromHost(doubles(r, 30), DType.F32, 1, 30);
@@ -389,7 +389,7 @@ class MultiArenaTest {
                 float[][] want = host(eager);
                 eager = null;
                 Tensor[] out = graph.replay(x, y);
-                long live = settledLiveFloats(e);
+                long live = ArenaLive.settled(e);
                 int blocks = e.arena().liveBlocks();
                 for (int i = 0; i < 1000; i++) {
                     out = graph.replay(x, y);
@@ -406,20 +406,7 @@ class MultiArenaTest {
         }
         x = null;
         y = null;
-        assertEquals(live0, settledLiveFloats(e), "everything freed");
+        assertEquals(live0, ArenaLive.settled(e), "everything freed");
     }
 
-    /** Live arena floats once the collector and the cleaner have freed earlier garbage (stable over 3 checks). */
-    private static long settledLiveFloats(ClEngine engine) throws InterruptedException {
-        long live = -1;
-        int stable = 0;
-        for (int k = 0; k < 100 && stable < 3; k++) {
-            System.gc();
-            Thread.sleep(k < 5 ? 20 : 100);
-            long now = engine.arena().liveFloats();
-            stable = now == live ? stable + 1 : 0;
-            live = now;
-        }
-        return live;
-    }
 }
