@@ -33,6 +33,9 @@ public final class ClevrStepTiming {
     private ClevrStepTiming() {
     }
 
+    /** {@code -Dprofile=true}: print the engine's per-op launches and wall time for each mode's steps. */
+    private static final boolean PROFILE = Boolean.getBoolean("profile");
+
     public static void main(String[] args) throws Exception {
         ModelConfig.Task task = args.length > 0 && args[0].equals("state") ? ModelConfig.Task.CLEVR_STATE : ModelConfig.Task.CLEVR_BOX;
         int b = args.length > 1 ? Integer.parseInt(args[1]) : 2;
@@ -75,6 +78,7 @@ public final class ClevrStepTiming {
                 double[] ms = new double[steps];
                 long launches = 0;
                 double loss = 0;
+                engine.resetProfile();
                 for (int s = 0; s < steps; s++) {
                     int per = train.batchesPerEpoch();
                     long l0 = engine.launches();
@@ -89,6 +93,9 @@ public final class ClevrStepTiming {
                 Arrays.sort(sorted);
                 System.out.printf(Locale.ROOT, "  %-6s: %d launches per step, %.1f ms/step best, %.1f median, final train_loss %s%n",
                         mode, launches, sorted[0], sorted[steps / 2], loss);
+                if (PROFILE) {
+                    System.out.println(engine.profile());
+                }
                 if (rec != null) {
                     rec.close();
                 }
