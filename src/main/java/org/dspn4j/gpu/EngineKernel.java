@@ -74,6 +74,8 @@ final class EngineKernel extends Kernel {
     static final int FK_BINARY = 12;
     static final int FK_MAP = 13;
     static final int FK_STRIDED_COPY = 14;
+    /** BINARY whose operands are both read at the work-item's own index (same shape, contiguous). */
+    static final int FK_BINARY_SAME = 15;
 
     // Sub-codes of OP_BINARY (the value of #code): Backend.Binary's order.
     static final int BIN_ADD = 0;
@@ -725,7 +727,7 @@ final class EngineKernel extends Kernel {
     private double mapAt(double v, int c, double q0, double q1, int coef) {
         double r = 0.0;
         if (c == MAP_AFFINE_AT) {
-            r = mapValue(v, MAP_AFFINE, progDouble(coef), progDouble(coef + 3));
+            r = mapValue(v, MAP_AFFINE, tripleAt(coef), tripleAt(coef + 3));
         } else {
             r = mapValue(v, c, q0, q1);
         }
@@ -861,14 +863,27 @@ final class EngineKernel extends Kernel {
         }
     }
 
+    // The program lies in one arena array (a block never spans two), the one progOff names: reading
+    // it through ldIn with that uniform array index lets the compiler hoist the array choice.
+
     private int progInt(int at) {
-        return (int) ld(at) * 4096 + (int) ld(at + 1);
+        int a = progOff >> ARRAY_SHIFT;
+        return (int) ldIn(a, at) * 4096 + (int) ldIn(a, at + 1);
     }
 
-    private double progDouble(int at) {
+    /** A double stored as three floats (hi, mid, lo) at any arena address (MAP_AFFINE_AT's coefficients). */
+    private double tripleAt(int at) {
         double hi = ld(at);
         double mid = ld(at + 1);
         double lo = ld(at + 2);
+        return (hi + mid) + lo;
+    }
+
+    private double progDouble(int at) {
+        int a = progOff >> ARRAY_SHIFT;
+        double hi = ldIn(a, at);
+        double mid = ldIn(a, at + 1);
+        double lo = ldIn(a, at + 2);
         return (hi + mid) + lo;
     }
 
@@ -881,6 +896,8 @@ final class EngineKernel extends Kernel {
         if (kind == FK_MAP) {
             st(out + i, (float) mapAt(ld(progInt(at + 4) + i), progInt(at + 2), progDouble(at + 46),
                     progDouble(at + 49), progInt(at + 6)));
+        } else if (kind == FK_BINARY_SAME) {
+            st(out + i, (float) binaryOf(ld(progInt(at + 4) + i), ld(progInt(at + 6) + i), progInt(at + 2)));
         } else if (kind == FK_BINARY) {
             fusedBinary(i, at, out);
         } else if (kind == FK_STRIDED_COPY) {

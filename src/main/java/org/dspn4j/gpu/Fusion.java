@@ -16,18 +16,29 @@ import org.dspn4j.gpu.ClEngine.Launch;
  * overlaps a range written by an earlier instruction of the group must read exactly that range at
  * the work-item's own index (same offset, contiguous), and an output that overlaps a range read or
  * written earlier in the group must be that very range at the same index (in place). Anything else
- * starts a new group. Every instruction computes what the op it replaces computes, with the same
+ * starts a new group. A launch also starts a new group when joining would make the group's padded
+ * work (max n times the instruction count: every work-item reads every instruction's header) exceed
+ * {@link #PAD_FACTOR} times its real work (the sum of n_k) plus {@link #PAD_SLACK}: a group that mixed
+ * a 2.4 M-element tensor with a hundred small ones (Adam over ResNet34's parameters) would otherwise
+ * cost more than the launches it replaces. Every instruction computes what the op it replaces computes, with the same
  * arithmetic (shared kernel methods), and still writes its output to the arena; so fused results
  * equal unfused ones bit for bit.
  *
  * <p>Program layout, {@link EngineKernel#PROG_STRIDE} floats per instruction (ints as two floats
  * {@code v >> 12, v & 4095}; doubles as three floats hi, mid, lo with {@code (hi + mid) + lo} exactly
  * the double): 0 kind, 2 code, 4 srcA, 6 srcB, 8 dst, 10..20 sizes, 22..32 A strides, 34..44 B
- * strides, 46 p0, 49 p1, 52 FILL value, 54 n (the instruction's element count). A MAP whose parameters are not exactly representable that
+ * strides, 46 p0, 49 p1, 52 FILL value, 54 n (the instruction's element count). A BINARY whose
+ * operands are both read at the work-item's own index becomes {@link EngineKernel#FK_BINARY_SAME},
+ * which skips the stride arithmetic (same {@code binaryOf}, so the same bits). A MAP whose parameters are not exactly representable that
  * way (beyond float range, or tails below float's) is left unfused. A host step
  * ({@link ClEngine#hostStep}) is a barrier: it ends the group before it and starts none.
  */
 final class Fusion {
+
+    /** Padded work allowed per unit of real work in a group (see the class comment). */
+    static final long PAD_FACTOR = 2;
+    /** Padded work a group may spend beyond PAD_FACTOR × its real work: small groups always fuse. */
+    static final long PAD_SLACK = 1 << 16;
 
     private Fusion() {
     }
@@ -137,7 +148,7 @@ final class Fusion {
             Instr in = new Instr(null, EngineKernel.FK_COPY, n[k], dst[k]);
             in.putInt(4, src[k]);
             in.reads.add(new int[] {src[k], n[k], 1});
-            if (!group.isEmpty() && conflicts(group, in)) {
+            if (!group.isEmpty() && (conflicts(group, in) || tooSparse(group, in))) {
                 flushAll(plan, group);
             }
             group.add(in);
@@ -168,7 +179,7 @@ final class Fusion {
             } catch (IllegalArgumentException negative) {
                 in = null; // a negative stride or offset: not expressible in the program, run unfused
             }
-            if (in == null || (!group.isEmpty() && conflicts(group, in))) {
+            if (in == null || (!group.isEmpty() && (conflicts(group, in) || tooSparse(group, in)))) {
                 flush(plan, group);
             }
             if (in == null) {
@@ -193,6 +204,17 @@ final class Fusion {
             plan.fusedGroups++;
         }
         group.clear();
+    }
+
+    /** Would adding {@code in} make the group's padded work (max n × count) exceed PAD_FACTOR × Σn + PAD_SLACK? */
+    static boolean tooSparse(List<Instr> group, Instr in) {
+        long max = in.n;
+        long sum = in.n;
+        for (Instr prev : group) {
+            max = Math.max(max, prev.n);
+            sum += prev.n;
+        }
+        return max * (group.size() + 1) > PAD_FACTOR * sum + PAD_SLACK;
     }
 
     /** Could running {@code in} after the group, in the same work-item, let items see each other's elements? */
@@ -258,7 +280,8 @@ final class Fusion {
         }
         int[] sizes = strides(l, "sz");
         if (op == EngineKernel.OP_BINARY) {
-            Instr in = new Instr(l, EngineKernel.FK_BINARY, n, l.get("dst"));
+            boolean same = contiguous(sizes, strides(l, "sa")) && contiguous(sizes, strides(l, "sb"));
+            Instr in = new Instr(l, same ? EngineKernel.FK_BINARY_SAME : EngineKernel.FK_BINARY, n, l.get("dst"));
             in.putInt(2, l.get("code"));
             in.putInt(4, l.get("srcA"));
             in.putInt(6, l.get("srcB"));

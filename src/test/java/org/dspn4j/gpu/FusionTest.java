@@ -45,6 +45,29 @@ class FusionTest {
     }
 
     @Test
+    void aGroupDoesNotPadSmallInstructionsToALargeTensorsSize() {
+        int big = 1 << 20;
+        List<Launch> program = new java.util.ArrayList<>();
+        program.add(map(10_000_000, 12_000_000, big));
+        program.add(map(12_000_000, 14_000_000, big));
+        for (int k = 0; k < 100; k++) {
+            program.add(map(20_000_000 + 200 * k, 20_000_000 + 200 * k + 100, 64));
+        }
+        // 2 big + j small: padded big·(2 + j) against 2·(2·big + 64·j) + 65,536 allows j = 2 and not 3
+        assertEquals(List.of(4, 98), java.util.Arrays.stream(groupSizes(Fusion.plan(program))).boxed().toList());
+        // small ones first: a large tensor after them starts its own launch
+        List<Launch> reversed = new java.util.ArrayList<>(program.subList(2, 102));
+        reversed.add(map(10_000_000, 12_000_000, big));
+        assertEquals(List.of(100, 1), java.util.Arrays.stream(groupSizes(Fusion.plan(reversed))).boxed().toList());
+    }
+
+    @Test
+    void aBinaryReadingBothOperandsAtItsOwnIndexSkipsTheStrideArithmetic() {
+        assertEquals(EngineKernel.FK_BINARY_SAME, Fusion.instr(binary(4000, 3000, 5000, 8, 8, false)).kind);
+        assertEquals(EngineKernel.FK_BINARY, Fusion.instr(binary(4000, 3000, 5000, 8, 8, true)).kind);
+    }
+
+    @Test
     void aHostStepIsABarrierThatNoGroupCrosses() {
         Launch host = Launch.host(new ClEngine.HostStep(9000, 16, x -> x, 9100, 16));
         // without the host step between them, the two maps form a same-index chain and fuse
