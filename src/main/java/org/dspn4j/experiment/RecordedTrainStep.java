@@ -192,8 +192,8 @@ public final class RecordedTrainStep implements AutoCloseable {
             RecordedTrainStep r = new RecordedTrainStep((ClBackend) be, net, adam, imageShape, setShape, maskShape);
             ClTaskGraph g = r.graph();
             out.println(String.format(Locale.ROOT, "graph: replay (training step recorded in %.1f s: %d launches, %d per replay, "
-                    + "%d host steps, %.1f MB of arena)", (System.nanoTime() - r0) / 1e9, g.recordedLaunches(),
-                    g.launchesPerReplay(), g.hostSteps(), g.ownedFloats() * 4.0 / 1e6));
+                    + "%d host step%s, %.1f MB of arena)", (System.nanoTime() - r0) / 1e9, g.recordedLaunches(),
+                    g.launchesPerReplay(), g.hostSteps(), g.hostSteps() == 1 ? "" : "s", g.ownedFloats() * 4.0 / 1e6));
             return new Started(r, "replay");
         } catch (IllegalStateException e) {
             if (!arenaExhausted(e)) {

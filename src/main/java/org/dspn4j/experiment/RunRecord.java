@@ -129,16 +129,13 @@ public final class RunRecord {
         return out;
     }
 
-    /** The checked-out commit, or "unknown" outside a git work tree. */
+    /** The checked-out commit ("+uncommitted" when tracked files changed), or "unknown" outside a git work tree. */
     static String gitCommit() {
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("[0-9a-f]{40}")) {
-                Process d = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no").start();
-                String dirty = new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                d.waitFor(5, TimeUnit.SECONDS);
-                return dirty.isEmpty() ? out : out + "+uncommitted";
+            String out = git("rev-parse", "HEAD");
+            if (out != null && out.matches("[0-9a-f]{40}")) {
+                String dirty = git("status", "--porcelain", "--untracked-files=no");
+                return dirty == null || dirty.isEmpty() ? out : out + "+uncommitted";
             }
         } catch (IOException e) {
             return "unknown";
@@ -146,5 +143,21 @@ public final class RunRecord {
             Thread.currentThread().interrupt();
         }
         return "unknown";
+    }
+
+    /**
+     * git's trimmed standard output, or null when it failed. Its standard error is discarded, and the
+     * launcher's LD_PRELOAD (libjsig, for the OpenCL driver's signal handlers) is not passed on: in a
+     * process that is not a JVM, libjsig prints a warning when git installs a signal handler.
+     */
+    private static String git(String... args) throws IOException, InterruptedException {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "git";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("LD_PRELOAD");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
     }
 }
