@@ -131,7 +131,7 @@ class ClevrReplayOpenClTest {
         try (Compute c = Compute.opencl(SharedEngine.get(), false)) {
             experiment(new PrintStream(said, true)).train(ClevrExperimentTest.tiny(m, dir.resolve("d"), 1, 3e-3, 0), data, c, false);
         }
-        assertTrue(said.toString().contains("graph: replay (training step recorded in") && said.toString().contains("1 host steps"),
+        assertTrue(said.toString().contains("graph: replay (training step recorded in") && said.toString().contains("1 host step,"),
                 said.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> experiment(QUIET)
                 .train(ClevrExperimentTest.tiny(m, dir.resolve("cpu"), 1, 3e-3, 0).withGraph("replay"), data, false));
