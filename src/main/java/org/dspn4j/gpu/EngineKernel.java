@@ -863,24 +863,25 @@ final class EngineKernel extends Kernel {
         }
     }
 
-    // The program lies in one arena array (a block never spans two), the one progOff names: reading
-    // it through ldIn with that uniform array index lets the compiler hoist the array choice.
+    // The program lies in one arena array (a block never spans two), the one progOff names: it is read
+    // through ldIn with that array index, the same for every work-item.
 
     private int progInt(int at) {
         int a = progOff >> ARRAY_SHIFT;
         return (int) ldIn(a, at) * 4096 + (int) ldIn(a, at + 1);
     }
 
-    /** A double stored as three floats (hi, mid, lo) at any arena address (MAP_AFFINE_AT's coefficients). */
-    private double tripleAt(int at) {
-        double hi = ld(at);
-        double mid = ld(at + 1);
-        double lo = ld(at + 2);
-        return (hi + mid) + lo;
+    private double progDouble(int at) {
+        return tripleIn(progOff >> ARRAY_SHIFT, at);
     }
 
-    private double progDouble(int at) {
-        int a = progOff >> ARRAY_SHIFT;
+    /** A double stored as three floats (hi, mid, lo) at any arena address (MAP_AFFINE_AT's coefficients). */
+    private double tripleAt(int at) {
+        return tripleIn(at >> ARRAY_SHIFT, at);
+    }
+
+    /** The double stored as three floats hi, mid, lo at {@code at} in arena array {@code a}: (hi + mid) + lo. */
+    private double tripleIn(int a, int at) {
         double hi = ldIn(a, at);
         double mid = ldIn(a, at + 1);
         double lo = ldIn(a, at + 2);

@@ -3,6 +3,8 @@ package org.dspn4j.gpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.dspn4j.gpu.ClEngine.Launch;
@@ -47,18 +49,18 @@ class FusionTest {
     @Test
     void aGroupDoesNotPadSmallInstructionsToALargeTensorsSize() {
         int big = 1 << 20;
-        List<Launch> program = new java.util.ArrayList<>();
+        List<Launch> program = new ArrayList<>();
         program.add(map(10_000_000, 12_000_000, big));
         program.add(map(12_000_000, 14_000_000, big));
         for (int k = 0; k < 100; k++) {
             program.add(map(20_000_000 + 200 * k, 20_000_000 + 200 * k + 100, 64));
         }
         // 2 big + j small: padded big·(2 + j) against 2·(2·big + 64·j) + 65,536 allows j = 2 and not 3
-        assertEquals(List.of(4, 98), java.util.Arrays.stream(groupSizes(Fusion.plan(program))).boxed().toList());
+        assertEquals(List.of(4, 98), Arrays.stream(groupSizes(Fusion.plan(program))).boxed().toList());
         // small ones first: a large tensor after them starts its own launch
-        List<Launch> reversed = new java.util.ArrayList<>(program.subList(2, 102));
+        List<Launch> reversed = new ArrayList<>(program.subList(2, 102));
         reversed.add(map(10_000_000, 12_000_000, big));
-        assertEquals(List.of(100, 1), java.util.Arrays.stream(groupSizes(Fusion.plan(reversed))).boxed().toList());
+        assertEquals(List.of(100, 1), Arrays.stream(groupSizes(Fusion.plan(reversed))).boxed().toList());
     }
 
     @Test
@@ -121,7 +123,7 @@ class FusionTest {
         assertNull(Fusion.instr(scatteredCopy));
         Fusion.Plan p = Fusion.plan(List.of(map(100_000, 3000, 64), map(3000, 4000, 64), sum, map(4000, 5000, 64),
                 hugeParameter, map(5000, 6000, 64)));
-        assertEquals(List.of(2, 1, 1, 1, 1), java.util.Arrays.stream(groupSizes(p)).boxed().toList());
+        assertEquals(List.of(2, 1, 1, 1, 1), Arrays.stream(groupSizes(p)).boxed().toList());
         assertEquals(sum, p.launches.get(1));
     }
 
