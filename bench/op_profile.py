@@ -10,7 +10,7 @@ import re
 import sys
 
 root = sys.argv[1]
-path = root + "/src/main/java/org/dspn4j/tensor/CpuBackend.java"
+path = root + "/src/main/java/org/dspn4j/tensor/cpu/CpuBackend.java"
 s = open(path).read()
 
 header = '''public final class CpuBackend implements Backend, AutoCloseable {

@@ -7,7 +7,7 @@ import org.dspn4j.gpu.ClBackend;
 import org.dspn4j.gpu.ClDeviceInfo;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 
 /**
  * The backend a command computes on, with what run records say about it: the CPU backend (with its

@@ -5,7 +5,7 @@ import java.util.function.Function;
 /**
  * A sequence of backend ops with fixed input shapes, recorded once and replayed with new inputs —
  * the DSPN inner loop and a whole training step have static shapes. A device backend keeps the
- * replayed graph's data resident and may fuse its ops; on {@link CpuBackend} a replay simply runs
+ * replayed graph's data resident and may fuse its ops; on {@link org.dspn4j.tensor.cpu.CpuBackend} a replay simply runs
  * the ops again ({@link #eager}).
  */
 public interface TaskGraph {

@@ -8,7 +8,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import org.dspn4j.io.NdArray;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;

@@ -5,7 +5,7 @@ import static org.dspn4j.autodiff.Ops.*;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;

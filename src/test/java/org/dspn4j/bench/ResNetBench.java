@@ -10,7 +10,7 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.model.ConvEncoder;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 

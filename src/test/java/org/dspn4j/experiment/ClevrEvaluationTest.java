@@ -19,7 +19,7 @@ import org.dspn4j.eval.ImageDetections;
 import org.dspn4j.eval.IouVariant;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -15,7 +15,7 @@ import javax.imageio.ImageIO;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.viz.BoxProgressionFigure;
 import org.dspn4j.viz.StateTable;
 import org.junit.jupiter.api.AfterAll;

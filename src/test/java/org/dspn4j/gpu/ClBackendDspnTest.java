@@ -17,7 +17,7 @@ import org.dspn4j.model.Net;
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.TaskGraph;
 import org.dspn4j.tensor.Tensor;

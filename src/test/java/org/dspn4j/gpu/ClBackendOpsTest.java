@@ -11,7 +11,7 @@ import java.util.function.Function;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Backend.Binary;
 import org.dspn4j.tensor.Backend.Unary;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;

@@ -9,7 +9,7 @@ import java.util.Random;
 
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;

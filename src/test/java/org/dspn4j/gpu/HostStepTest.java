@@ -17,7 +17,7 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.loss.HungarianLoss;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Backend.Binary;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.nn.Module;
 import org.dspn4j.nn.Parameter;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.dspn4j.nn.Parameter;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;

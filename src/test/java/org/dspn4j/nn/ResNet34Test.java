@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 import org.apache.commons.math3.random.MersenneTwister;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

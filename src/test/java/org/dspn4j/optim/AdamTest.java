@@ -9,7 +9,7 @@ import java.util.Map;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.nn.Parameter;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;

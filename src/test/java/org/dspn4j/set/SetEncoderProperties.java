@@ -8,7 +8,7 @@ import net.jqwik.api.Group;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.loss.Huber;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 

@@ -11,7 +11,7 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.loss.ChamferLoss;
 import org.dspn4j.loss.ChamferLossAccess;
 import org.dspn4j.loss.HungarianLoss;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.Tensor;
 
 /** Spec §9 item 4: invariances and bounds of the Chamfer and Hungarian set losses. */

@@ -1,5 +1,7 @@
 package org.dspn4j.tensor;
 
+import org.dspn4j.tensor.cpu.CpuBackend;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

@@ -3,7 +3,7 @@ package org.dspn4j.bench;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.ejml.data.FMatrixRMaj;

@@ -5,7 +5,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.Random;
 
 import org.dspn4j.tensor.Backend;
-import org.dspn4j.tensor.CpuBackend;
+import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 

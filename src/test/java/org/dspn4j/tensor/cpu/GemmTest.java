@@ -1,4 +1,4 @@
-package org.dspn4j.tensor;
+package org.dspn4j.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

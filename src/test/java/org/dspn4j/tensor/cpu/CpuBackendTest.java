@@ -1,4 +1,7 @@
-package org.dspn4j.tensor;
+package org.dspn4j.tensor.cpu;
+
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.dspn4j.tensor;
+package org.dspn4j.tensor.cpu;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,4 +1,9 @@
-package org.dspn4j.tensor;
+package org.dspn4j.tensor.cpu;
+
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package org.dspn4j.tensor;
+package org.dspn4j.tensor.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
