@@ -185,7 +185,8 @@ def separation(a, b):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--authors-code", required=True, help="checkout of github.com/Cyanogenoid/dspn at be3703b")
+    p.add_argument("--authors-code", required=True,
+                   help="checkout of github.com/Cyanogenoid/dspn at be3703b (its root or its dspn/ folder)")
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--decoder", choices=sorted(AUTHORS_DECODER), default="dspn")
     p.add_argument("--threads", type=int, default=2)
@@ -196,6 +197,8 @@ def main():
     p.add_argument("--authors-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     args.authors_code = os.path.abspath(args.authors_code)
+    if os.path.exists(os.path.join(args.authors_code, "dspn", "train.py")):  # the repository's root was given
+        args.authors_code = os.path.join(args.authors_code, "dspn")
     args.work = os.path.abspath(args.work)
     if not os.path.exists(os.path.join(args.authors_code, "train.py")):
         sys.exit(f"authors_dynamics: --authors-code {args.authors_code}: no train.py there")
