@@ -467,9 +467,11 @@ final class PermutedGolden {
         for (int i = 0; i < golden.length; i++) {
             double next = maskBefore[i] - eta * ours[i];
             if (side[i] > 0) {
-                assertTrue(next <= slack, what + " [" + i + "]: the golden mask was clamped to 0 but m − η·∂L/∂m = " + next);
+                assertTrue(next <= slack, what + " [" + i + "]: the golden mask was clamped to 0 but m − η·∂L/∂m = "
+                        + next);
             } else if (side[i] < 0) {
-                assertTrue(next >= 1.0 - slack, what + " [" + i + "]: the golden mask was clamped to 1 but m − η·∂L/∂m = " + next);
+                assertTrue(next >= 1.0 - slack, what + " [" + i + "]: the golden mask was clamped to 1 but m − η·∂L/∂m = "
+                        + next);
             }
         }
     }

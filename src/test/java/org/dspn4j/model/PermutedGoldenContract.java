@@ -144,7 +144,8 @@ interface PermutedGoldenContract {
         // MNIST auto-encodes (z = g(Y, m_Y)); the evaluation case stores only z
         String key = c.task().supervised() ? "out/target_repr" : "out/z";
         NdArray expected = permute(c.golden(key), 0, batch, -1, null);
-        Golden.assertClose(c.name() + " g(Y, m_Y) (target slots " + targetSlots + ", batch " + batch + ")", net.setEncoder().encode(y[0], y[1]), expected, encoderTolerance());
+        String what = c.name() + " g(Y, m_Y) (target slots " + targetSlots + ", batch " + batch + ")";
+        Golden.assertClose(what, net.setEncoder().encode(y[0], y[1]), expected, encoderTolerance());
     }
 
     /** The DSPN golden cases also carry each inner step's input and output. */
