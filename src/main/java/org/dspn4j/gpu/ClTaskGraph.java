@@ -171,6 +171,9 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
             engine.replay(feedback(pairs));
         }
         engine.replay(program);
+        if (!rec.checks.isEmpty()) {
+            rec.unchecked = true; // read by the first host read of a range the graph owns, or by check()
+        }
         Tensor[] out = new Tensor[outputs.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = new Tensor(backend, outputDtypes[i], outputShapes[i], outputs[i]);
@@ -238,6 +241,28 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
      */
     public int hostSteps() {
         return hostSteps;
+    }
+
+    /**
+     * Device checks in the program: ops whose argument errors the device detects and records in a
+     * status range the graph owns (today {@link ClBackend#assign}'s bad costs), since a replay never
+     * reads the device in its middle. After a replay, the first host read of a range the graph owns
+     * (an output's {@code item()} or {@code toHost}) reads them and throws as the eager op would.
+     */
+    public int deviceChecks() {
+        return rec.checks.size();
+    }
+
+    /**
+     * Reads the device checks of the last replay now (one small download each, once per replay) and
+     * throws as the eager op would, e.g. {@link IllegalArgumentException} naming a NaN cost of an
+     * assignment; a no-op when they were read already or the graph has none.
+     */
+    public synchronized void check() {
+        if (rec.closed) {
+            throw new IllegalStateException("task graph is closed");
+        }
+        backend.verify(rec);
     }
 
     /** Fused launches in the program, and the recorded launches they replace. */
