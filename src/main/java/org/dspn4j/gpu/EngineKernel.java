@@ -1405,7 +1405,7 @@ final class EngineKernel extends Kernel {
     }
 
     /** The double in scratch slots k, k+1, k+2 of problem b: exactly (hi + mid) + lo. */
-    private double ldTriple(int k, int b) {
+    double ldTriple(int k, int b) {
         return ((double) ldB(srcB + k * n + b) + (double) ldB(srcB + (k + 1) * n + b)) + (double) ldB(srcB + (k + 2) * n + b);
     }
 
@@ -1415,7 +1415,7 @@ final class EngineKernel extends Kernel {
      * (as floats' subnormals), and the magnitude bound keeps them below 2^128; ±inf is stored as
      * (±inf, 0, 0). The sign of a zero may be lost, which changes no comparison and no nonzero result.
      */
-    private void stTriple(int k, int b, double d) {
+    void stTriple(int k, int b, double d) {
         float hi = (float) d;
         double r = d - hi;
         if (r != r) {
