@@ -18,8 +18,9 @@ import org.dspn4j.tensor.Tensor;
 /**
  * The {@link Backend} seam on an OpenCL device: tensors live in the {@link ClEngine}'s resident
  * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost},
- * {@code item()} and {@link #hostStep} move data). A tensor's arena range is freed when the tensor (and every reshape or
- * cast sharing its storage) becomes unreachable.
+ * {@code item()}, {@link #hostStep} and an eager {@link #assign}'s status read move data). A tensor's
+ * arena range is freed when the tensor (and every reshape or cast sharing its storage) becomes
+ * unreachable.
  *
  * <p>Storage: F32 tensors hold floats. <b>Index tensors (I32, I64) are held as floats too</b>,
  * which represent every integer of magnitude ≤ 2^24 = 16,777,216 exactly; {@link #fromHost}

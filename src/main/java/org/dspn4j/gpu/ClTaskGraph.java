@@ -35,7 +35,12 @@ import org.dspn4j.tensor.Tensor;
  * replay must be inputs: {@link org.dspn4j.tensor.ExactScalars} tensors read by
  * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does.
  *
- * <p><b>Host steps</b> ({@link ClBackend#hostStep}, e.g. the Hungarian assignment) are the one
+ * <p><b>Device checks</b> ({@link #deviceChecks}): an op whose argument errors only the device can see
+ * ({@link ClBackend#assign}'s bad costs) writes a status into a range the graph owns; a replay never
+ * reads it in its middle, and the first host read of a range the graph owns after the replay (or
+ * {@link #check}) reads it and throws as the eager op would.
+ *
+ * <p><b>Host steps</b> ({@link ClBackend#hostStep}) are the one
  * exception to "only device launches": each is an explicit entry of the program (source range, host
  * function, destination range owned by the graph); a replay performs it at its place in the sequence
  * — downloads the source range as the launches before it left it, calls the function again, uploads

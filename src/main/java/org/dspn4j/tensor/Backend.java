@@ -46,8 +46,8 @@ public interface Backend {
      * {@code f} again, upload into the same output range). Every other host read refuses to be recorded.
      *
      * <p>The output is a <b>constant to autodiff</b>: no gradient flows through a host step (its result
-     * is data, such as an assignment's indices). The Hungarian assignment ({@code HungarianLoss}) is
-     * the use it exists for: the (B, N, N) cost matrices go down, the (B, N, 1) indices come up.
+     * is data, such as indices). No op of the models uses it: the Hungarian assignment is {@link #assign},
+     * which runs on the device.
      *
      * @throws IllegalArgumentException when {@code f} returns a number of values other than the output shape's
      */
