@@ -105,7 +105,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--graph", description = "replay: record the training step once as an OpenCL task graph and replay it "
-            + "every step (the default with --backend opencl; the Hungarian assignment is its host step); eager: run every op "
+            + "every step (the default with --backend opencl; the Hungarian assignment runs on the device); eager: run every op "
             + "as it comes (the CPU backend always does)")
     String graph;
 

@@ -92,10 +92,10 @@ public final class ClevrExperiment {
 
     /**
      * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there (the
-     * Hungarian assignment runs on the host, from the downloaded cost matrices); the checkpoint holds
+     * Hungarian assignment too: {@code Backend.assign}); the checkpoint holds
      * host copies, so it resumes on any backend. On OpenCL the training step is recorded once as a task
      * graph and replayed ({@code cfg.graph()}: "replay", the default there, or "eager";
-     * {@link RecordedTrainStep}); the assignment is the graph's host step, rerun on each step's costs.
+     * {@link RecordedTrainStep}); the assignment is a device op of the graph, which has no host step.
      */
     public Outcome train(TrainConfig cfg, ClevrSource src, Compute compute, boolean resume) throws IOException {
         ModelConfig m = cfg.model();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.dspn4j.match.Hungarian;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
@@ -17,8 +18,9 @@ import org.dspn4j.tensor.Tensor;
 /**
  * The {@link Backend} seam on an OpenCL device: tensors live in the {@link ClEngine}'s resident
  * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost},
- * {@code item()} and {@link #hostStep} move data). A tensor's arena range is freed when the tensor (and every reshape or
- * cast sharing its storage) becomes unreachable.
+ * {@code item()}, {@link #hostStep} and an eager {@link #assign}'s status read move data). A tensor's
+ * arena range is freed when the tensor (and every reshape or cast sharing its storage) becomes
+ * unreachable.
  *
  * <p>Storage: F32 tensors hold floats. <b>Index tensors (I32, I64) are held as floats too</b>,
  * which represent every integer of magnitude ≤ 2^24 = 16,777,216 exactly; {@link #fromHost}
@@ -89,6 +91,15 @@ public final class ClBackend implements Backend {
         final Thread thread = Thread.currentThread();
         final List<Integer> owned = new ArrayList<>();
         final Map<Buffer, Boolean> externals = new IdentityHashMap<>();
+        /**
+         * Device checks of the recorded ops: the status range of each {@link #assign}, {offset,
+         * problems, size}. A replay cannot read them (that would be a host read in the middle of the
+         * graph); it sets {@link #unchecked}, and the next host read of a range the graph owns reads
+         * them first ({@link #verify}).
+         */
+        final List<int[]> checks = new ArrayList<>();
+        /** Set by a replay of a graph with checks; cleared when they were read and passed. */
+        volatile boolean unchecked;
         volatile boolean closed;
     }
 
@@ -354,6 +365,9 @@ public final class ClBackend implements Backend {
 
     @Override
     public double[] toHost(Tensor t) {
+        if (recording == null && t.storage() instanceof Buffer && ((Buffer) t.storage()).owner != null) {
+            verify(((Buffer) t.storage()).owner);
+        }
         if (recording != null) {
             throw new IllegalStateException("toHost of a tensor " + Shape.str(t.shape()) + " (toDoubles(), toFloats(), item()) "
                     + "while recording a task graph: a host read of device data cannot be recorded, since a replay "
@@ -566,6 +580,74 @@ public final class ClBackend implements Backend {
         keep(pred);
         keep(target);
         return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: one ASSIGN launch ({@link ClEngine#assign}: one work-item per problem, Hungarian's
+     * procedure in double over arena scratch, no host step) that also writes a status per problem.
+     * Eagerly the status (two floats per problem) is read right after the launch, and a bad cost throws
+     * here. While a task graph is recorded nothing may be read: the status range belongs to the graph
+     * and is registered with it; after each replay the first host read of a range the graph owns (its
+     * outputs: a loss's {@code item()}) reads the statuses first and throws the same message
+     * ({@link ClTaskGraph#check}). A problem with a bad cost gets NaN indices, so what is gathered
+     * with them is NaN too, not a plausible number.
+     */
+    @Override
+    public Tensor assign(Tensor costs) {
+        int[] s = costs.shape();
+        if (s.length != 3 || s[1] != s[2] || s[1] < 1 || !costs.dtype().isFloating()) {
+            throw new IllegalArgumentException("assign: costs must be floating (B, n, n) with n >= 1, got "
+                    + costs.dtype() + " " + Shape.str(s));
+        }
+        int b = s[0];
+        int n = s[1];
+        ClEngine.checkAssignSize(n);
+        Tensor out = allocate(DType.I64, new int[] {b, n});
+        Tensor status = allocate(DType.F32, new int[] {b, 2});
+        Tensor scratch = allocate(DType.F32, new int[] {ClEngine.assignScratch(b, n)});
+        engine.assign(off(costs), b, n, Hungarian.MAX_ASSIGN_COST, off(scratch), off(status), off(out));
+        Recording rec = recording;
+        if (rec != null) {
+            rec.checks.add(new int[] {off(status), b, n});
+        } else {
+            checkAssign(off(status), b, n);
+        }
+        keep(costs);
+        keep(scratch);
+        keep(status);
+        return out;
+    }
+
+    /** Reads an ASSIGN status range and throws for the first problem with a bad cost. */
+    private void checkAssign(int status, int problems, int size) {
+        if (problems == 0) {
+            return;
+        }
+        float[] st = engine.download(status, 2 * problems);
+        for (int p = 0; p < problems; p++) {
+            int code = (int) st[2 * p];
+            if (code > 0) {
+                int e = code - 1;
+                throw new IllegalArgumentException(Hungarian.badCost(p, e / size, e % size, st[2 * p + 1]));
+            }
+            if (code != 0) {
+                throw new IllegalStateException("assign: the device solver found no augmenting column for costs[" + p
+                        + "] (status " + st[2 * p] + "); the costs were within the bound, so this is a bug");
+            }
+        }
+    }
+
+    /** The device checks of a replayed graph, once per replay (see {@link Recording#checks}). */
+    void verify(Recording rec) {
+        if (!rec.unchecked || rec.closed) {
+            return;
+        }
+        for (int[] c : rec.checks) {
+            checkAssign(c[0], c[1], c[2]);
+        }
+        rec.unchecked = false;
     }
 
     // ---------------------------------------------------------------- linear algebra

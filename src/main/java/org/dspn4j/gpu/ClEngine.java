@@ -87,7 +87,7 @@ public final class ClEngine implements AutoCloseable {
     /** Names of the op codes, for {@link #profile()}. */
     private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
         "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
-        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED"};
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED", "ASSIGN"};
     /** Launches captured since {@link #beginRecording()}, or null when not recording. */
     private List<Launch> recording;
     /**
@@ -1236,6 +1236,62 @@ public final class ClEngine implements AutoCloseable {
         if (recording != null && !inUpload) {
             recording.add(Launch.capture(kernel, items));
         }
+    }
+
+    /** Largest problem size {@link #assign} takes: one work-item solves an n×n problem serially, in O(n³). */
+    public static final int MAX_ASSIGN_SIZE = 1024;
+
+    /** Refuses a problem size the device solver does not take. */
+    static void checkAssignSize(int size) {
+        if (size < 1 || size > MAX_ASSIGN_SIZE) {
+            throw new IllegalArgumentException("assign: problems of size " + size + "; the OpenCL solver takes 1 to "
+                    + MAX_ASSIGN_SIZE + " (one work-item solves each problem serially, in O(n^3)); use --backend cpu");
+        }
+    }
+
+    /** Scratch floats {@link #assign} needs for {@code problems} problems of size {@code size}. */
+    static int assignScratch(int problems, int size) {
+        return checkedProduct(checkedProduct(EngineKernel.AS_SLOTS, size + 1), problems);
+    }
+
+    /**
+     * ASSIGN: exact minimum-cost assignment of {@code problems} row-major {@code size}×{@code size}
+     * cost matrices at {@code costs}, one work-item per problem, by {@code match.Hungarian}'s procedure
+     * in double (the same assignment bit for bit). Writes out (problems, size) column indices and
+     * status (problems, 2): (0, 0) when solved; (e + 1, value) when the row-major entry e is NaN or of
+     * magnitude above {@code maxCost} (then the problem's indices are NaN); (−1, 0) if the solver found
+     * no column (excluded by the magnitude bound). Reads nothing back: the caller reads the status.
+     * {@code scratch} holds {@link #assignScratch} floats.
+     */
+    public synchronized void assign(int costs, int problems, int size, double maxCost, int scratch, int status, int out) {
+        checkAssignSize(size);
+        int in = checkedProduct(problems, checkedProduct(size, size));
+        int outN = checkedProduct(problems, size);
+        int scr = assignScratch(problems, size);
+        checkRange("assign costs", costs, in);
+        checkRange("assign scratch", scratch, scr);
+        checkRange("assign status", status, 2 * problems);
+        checkRange("assign output", out, outN);
+        checkDisjoint("assign (costs, output)", costs, in, out, outN);
+        checkDisjoint("assign (costs, scratch)", costs, in, scratch, scr);
+        checkDisjoint("assign (costs, status)", costs, in, status, 2 * problems);
+        checkDisjoint("assign (scratch, output)", scratch, scr, out, outN);
+        checkDisjoint("assign (status, output)", status, 2 * problems, out, outN);
+        checkDisjoint("assign (scratch, status)", scratch, scr, status, 2 * problems);
+        if (problems == 0) {
+            return;
+        }
+        kernel.op = EngineKernel.OP_ASSIGN;
+        kernel.srcA = costs;
+        kernel.srcB = scratch;
+        kernel.srcC = status;
+        kernel.dst = out;
+        kernel.n = problems;
+        kernel.dimLen = size;
+        kernel.p0 = Double.POSITIVE_INFINITY;
+        kernel.p1 = maxCost;
+        kernel.nanValue = Float.NaN;
+        launch(problems);
     }
 
     // =============================================================================================

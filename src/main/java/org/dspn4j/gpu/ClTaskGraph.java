@@ -35,7 +35,12 @@ import org.dspn4j.tensor.Tensor;
  * replay must be inputs: {@link org.dspn4j.tensor.ExactScalars} tensors read by
  * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does.
  *
- * <p><b>Host steps</b> ({@link ClBackend#hostStep}, e.g. the Hungarian assignment) are the one
+ * <p><b>Device checks</b> ({@link #deviceChecks}): an op whose argument errors only the device can see
+ * ({@link ClBackend#assign}'s bad costs) writes a status into a range the graph owns; a replay never
+ * reads it in its middle, and the first host read of a range the graph owns after the replay (or
+ * {@link #check}) reads it and throws as the eager op would.
+ *
+ * <p><b>Host steps</b> ({@link ClBackend#hostStep}) are the one
  * exception to "only device launches": each is an explicit entry of the program (source range, host
  * function, destination range owned by the graph); a replay performs it at its place in the sequence
  * — downloads the source range as the launches before it left it, calls the function again, uploads
@@ -171,6 +176,9 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
             engine.replay(feedback(pairs));
         }
         engine.replay(program);
+        if (!rec.checks.isEmpty()) {
+            rec.unchecked = true; // read by the first host read of a range the graph owns, or by check()
+        }
         Tensor[] out = new Tensor[outputs.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = new Tensor(backend, outputDtypes[i], outputShapes[i], outputs[i]);
@@ -238,6 +246,28 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
      */
     public int hostSteps() {
         return hostSteps;
+    }
+
+    /**
+     * Device checks in the program: ops whose argument errors the device detects and records in a
+     * status range the graph owns (today {@link ClBackend#assign}'s bad costs), since a replay never
+     * reads the device in its middle. After a replay, the first host read of a range the graph owns
+     * (an output's {@code item()} or {@code toHost}) reads them and throws as the eager op would.
+     */
+    public int deviceChecks() {
+        return rec.checks.size();
+    }
+
+    /**
+     * Reads the device checks of the last replay now (one small download each, once per replay) and
+     * throws as the eager op would, e.g. {@link IllegalArgumentException} naming a NaN cost of an
+     * assignment; a no-op when they were read already or the graph has none.
+     */
+    public synchronized void check() {
+        if (rec.closed) {
+            throw new IllegalStateException("task graph is closed");
+        }
+        backend.verify(rec);
     }
 
     /** Fused launches in the program, and the recorded launches they replace. */

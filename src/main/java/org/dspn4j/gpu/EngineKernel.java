@@ -65,6 +65,11 @@ final class EngineKernel extends Kernel {
      * compute element i. Built by a recorded task graph ({@code ClTaskGraph}), never by the tensor ops.
      */
     static final int OP_FUSED = 24;
+    /**
+     * ASSIGN: exact linear assignment of a batch of square cost matrices, one work-item per problem,
+     * the procedure of {@code match.Hungarian} in double over arena scratch ({@link #assign()}).
+     */
+    static final int OP_ASSIGN = 25;
 
     /** Floats per instruction of a fused program (see {@code Fusion} for the layout). */
     static final int PROG_STRIDE = 64;
@@ -283,6 +288,8 @@ final class EngineKernel extends Kernel {
             maxPoolIndices();
         } else if (op == OP_FUSED) {
             fused();
+        } else if (op == OP_ASSIGN) {
+            assign();
         }
     }
 
@@ -334,6 +341,14 @@ final class EngineKernel extends Kernel {
 
     private void stD(int addr, float v) {
         stIn(dst >> ARRAY_SHIFT, addr, v);
+    }
+
+    private void stB(int addr, float v) {
+        stIn(srcB >> ARRAY_SHIFT, addr, v);
+    }
+
+    private void stC(int addr, float v) {
+        stIn(srcC >> ARRAY_SHIFT, addr, v);
     }
 
     /** Stores v at an arena address. */
@@ -1229,5 +1244,187 @@ final class EngineKernel extends Kernel {
             }
             stD(dst + t, best);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ASSIGN: exact linear assignment (docs/gpu.md §"ASSIGN"). Launch arguments: n problems of
+    // dimLen x dimLen costs at srcA (contiguous, row-major), out (n, dimLen) column indices at dst,
+    // status (n, 2) at srcC, scratch of 12 (dimLen + 1) slots of n floats at srcB, p0 = +inf,
+    // p1 = the largest cost magnitude accepted (2^100), nanValue = NaN.
+    //
+    // Scratch slot k of problem b is the float at srcB + k*n + b (problems side by side, so the
+    // work-items of a warp touch neighbouring floats). With w = dimLen + 1: u[r] (row potentials),
+    // v[j] (column potentials) and minSlack[j] as doubles, each in three slots (3r .. 3r+2 from
+    // their base, see stTriple); rowOf[j], prev[j] and visited[j] as exact integer floats.
+
+    /** Slot bases, in units of w = dimLen + 1 slots. */
+    static final int AS_U = 0;
+    static final int AS_V = 3;
+    static final int AS_SLACK = 6;
+    static final int AS_ROW_OF = 9;
+    static final int AS_PREV = 10;
+    static final int AS_VISITED = 11;
+    /** Scratch slots per unit of w: ASSIGN needs 12 (dimLen + 1) slots of n floats. */
+    static final int AS_SLOTS = 12;
+
+    /**
+     * ASSIGN: work-item b &lt; n solves problem b. It first scans the costs in row-major order: at the
+     * first entry that is NaN or of magnitude above p1 it writes status (index + 1, value) and NaN to
+     * every output index of the problem (a gather with them gives NaN), and solves nothing. Otherwise
+     * it runs {@code Hungarian.solveValid}'s procedure operation for operation — the same double
+     * arithmetic in the same order, so the same assignment bit for bit — with the potentials and
+     * slacks kept as exact float triples in the scratch, and writes status (0, 0). A status of −1
+     * means the procedure found no column (only possible if potentials overflowed, which the
+     * magnitude bound excludes).
+     */
+    private void assign() {
+        int b = getGlobalId();
+        if (b < n) {
+            assignOne(b);
+        }
+    }
+
+    /** Problem b of an ASSIGN launch (package access: {@code AssignKernelTest} runs it as plain Java). */
+    void assignOne(int b) {
+        int m = dimLen;
+        int costs = srcA + b * m * m;
+        int bad = -1;
+        float badValue = 0f;
+        for (int e = 0; e < m * m; e++) {
+            float c = ldA(costs + e);
+            double cd = c;
+            if (bad < 0) {
+                if (cd != cd || cd > p1 || cd < -p1) {
+                    bad = e;
+                    badValue = c;
+                }
+            }
+        }
+        int status = 0;
+        if (bad >= 0) {
+            status = bad + 1;
+        } else {
+            status = assignSolve(b, m, costs);
+        }
+        stC(srcC + 2 * b, status);
+        stC(srcC + 2 * b + 1, badValue);
+        if (status != 0) {
+            for (int i = 0; i < m; i++) {
+                stD(dst + b * m + i, nanValue);
+            }
+        }
+    }
+
+    /** The shortest-augmenting-path procedure (see match.Hungarian); 0, or −1 when no column was found. */
+    private int assignSolve(int b, int m, int costs) {
+        int w = m + 1;
+        int failed = 0;
+        for (int j = 0; j < w; j++) {
+            stTriple(AS_U * w + 3 * j, b, 0.0);
+            stTriple(AS_V * w + 3 * j, b, 0.0);
+            stSlot(AS_ROW_OF * w + j, b, 0f);
+        }
+        for (int i = 1; i <= m; i++) {
+            int j0 = 0;
+            if (failed == 0) {
+                stSlot(AS_ROW_OF * w, b, i);
+                for (int j = 0; j < w; j++) {
+                    stTriple(AS_SLACK * w + 3 * j, b, p0);
+                    stSlot(AS_VISITED * w + j, b, 0f);
+                }
+                int searching = 1;
+                while (searching == 1) {
+                    stSlot(AS_VISITED * w + j0, b, 1f);
+                    int i0 = ldSlot(AS_ROW_OF * w + j0, b);
+                    double delta = p0;
+                    int j1 = -1;
+                    double ui0 = ldTriple(AS_U * w + 3 * i0, b);
+                    int row = costs + (i0 - 1) * m;
+                    for (int j = 1; j < w; j++) {
+                        if (ldSlot(AS_VISITED * w + j, b) == 0) {
+                            double reduced = (double) ldA(row + j - 1) - ui0 - ldTriple(AS_V * w + 3 * j, b);
+                            double slack = ldTriple(AS_SLACK * w + 3 * j, b);
+                            if (reduced < slack) {
+                                slack = reduced;
+                                stTriple(AS_SLACK * w + 3 * j, b, reduced);
+                                stSlot(AS_PREV * w + j, b, j0);
+                            }
+                            if (slack < delta) {
+                                delta = slack;
+                                j1 = j;
+                            }
+                        }
+                    }
+                    if (j1 < 0) {
+                        failed = 1;
+                        searching = 0;
+                    } else {
+                        // move along the tree: visited pairs stay tight, the other slacks drop by delta
+                        for (int j = 0; j < w; j++) {
+                            if (ldSlot(AS_VISITED * w + j, b) == 1) {
+                                int r = ldSlot(AS_ROW_OF * w + j, b);
+                                stTriple(AS_U * w + 3 * r, b, ldTriple(AS_U * w + 3 * r, b) + delta);
+                                stTriple(AS_V * w + 3 * j, b, ldTriple(AS_V * w + 3 * j, b) - delta);
+                            } else {
+                                stTriple(AS_SLACK * w + 3 * j, b, ldTriple(AS_SLACK * w + 3 * j, b) - delta);
+                            }
+                        }
+                        j0 = j1;
+                        if (ldSlot(AS_ROW_OF * w + j0, b) == 0) {
+                            searching = 0;
+                        }
+                    }
+                }
+                // flip the augmenting path back to the virtual column 0
+                int flipping = 1 - failed;
+                while (flipping == 1) {
+                    int jp = ldSlot(AS_PREV * w + j0, b);
+                    stSlot(AS_ROW_OF * w + j0, b, ldSlot(AS_ROW_OF * w + jp, b));
+                    j0 = jp;
+                    if (j0 == 0) {
+                        flipping = 0;
+                    }
+                }
+            }
+        }
+        if (failed == 0) {
+            for (int j = 1; j < w; j++) {
+                stD(dst + b * m + ldSlot(AS_ROW_OF * w + j, b) - 1, j - 1);
+            }
+        }
+        return -failed;
+    }
+
+    /** The integer in scratch slot k of problem b. */
+    private int ldSlot(int k, int b) {
+        return (int) ldB(srcB + k * n + b);
+    }
+
+    private void stSlot(int k, int b, float v) {
+        stB(srcB + k * n + b, v);
+    }
+
+    /** The double in scratch slots k, k+1, k+2 of problem b: exactly (hi + mid) + lo. */
+    double ldTriple(int k, int b) {
+        return ((double) ldB(srcB + k * n + b) + (double) ldB(srcB + (k + 1) * n + b)) + (double) ldB(srcB + (k + 2) * n + b);
+    }
+
+    /**
+     * Stores d as hi = (float) d, mid = (float) (d − hi), lo = (float) (d − hi − mid). Exact for every
+     * double the solver stores: they are sums and differences of float costs, hence multiples of 2^-149
+     * (as floats' subnormals), and the magnitude bound keeps them below 2^128; ±inf is stored as
+     * (±inf, 0, 0). The sign of a zero may be lost, which changes no comparison and no nonzero result.
+     */
+    void stTriple(int k, int b, double d) {
+        float hi = (float) d;
+        double r = d - hi;
+        if (r != r) {
+            r = 0.0;
+        }
+        float mid = (float) r;
+        float lo = (float) (r - mid);
+        stB(srcB + k * n + b, hi);
+        stB(srcB + (k + 1) * n + b, mid);
+        stB(srcB + (k + 2) * n + b, lo);
     }
 }

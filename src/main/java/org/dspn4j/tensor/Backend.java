@@ -46,8 +46,8 @@ public interface Backend {
      * {@code f} again, upload into the same output range). Every other host read refuses to be recorded.
      *
      * <p>The output is a <b>constant to autodiff</b>: no gradient flows through a host step (its result
-     * is data, such as an assignment's indices). The Hungarian assignment ({@code HungarianLoss}) is
-     * the use it exists for: the (B, N, N) cost matrices go down, the (B, N, 1) indices come up.
+     * is data, such as indices). No op of the models uses it: the Hungarian assignment is {@link #assign},
+     * which runs on the device.
      *
      * @throws IllegalArgumentException when {@code f} returns a number of values other than the output shape's
      */
@@ -128,6 +128,26 @@ public interface Backend {
      * @param target (…, C, N)
      */
     Tensor chamferArgmin(Tensor pred, Tensor target);
+
+    /**
+     * Exact minimum-cost assignment of each of B square cost matrices: I64 (B, n), entry (s, i) the
+     * column matched to row i of problem s (a permutation of 0…n−1 per problem). The result is a
+     * constant to autodiff (the Hungarian loss gathers the matched costs with it).
+     *
+     * <p>Tie rule, so that every backend returns the <b>same assignment</b>, bit for bit: the one
+     * {@code org.dspn4j.match.Hungarian}'s shortest-augmenting-path procedure returns, in double on the
+     * costs' values (rows inserted in index order; the unvisited column of smallest slack, the lowest
+     * index among equal slacks; slacks and predecessors replaced only on a strictly smaller reduced
+     * cost). A device backend runs the same double operations in the same order.
+     *
+     * @param costs (B, n, n) floating, n ≥ 1; every entry finite with magnitude at most 2^100
+     *              ({@code Hungarian.MAX_ASSIGN_COST})
+     * @throws IllegalArgumentException for another shape or dtype, or a cost outside the domain (the
+     *     message names the problem, row, column and value and says "Hungarian needs finite costs"); a
+     *     device backend may report the bad cost when the result is read rather than at the call (while
+     *     a task graph is recorded it cannot read the device)
+     */
+    Tensor assign(Tensor costs);
 
     // ---------------------------------------------------------------- linear algebra
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A CLEVR run (generated scenes, the small stand-in image encoder, DSPN with the Hungarian loss) on
  * {@link ClBackend} against the same run on the CPU backend, F32; its checkpoint evaluated on both.
- * The Hungarian assignment runs on the host in both (the cost matrices are downloaded).
+ * The Hungarian assignment is {@code Backend.assign} on each backend (the same assignment on both).
  */
 class ClevrOpenClTest {
     /**

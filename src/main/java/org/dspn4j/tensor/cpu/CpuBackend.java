@@ -1,5 +1,6 @@
 package org.dspn4j.tensor.cpu;
 
+import org.dspn4j.match.Hungarian;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
@@ -964,6 +965,22 @@ public final class CpuBackend implements Backend, AutoCloseable {
             }
         });
         return wrap(out, DType.I64, s);
+    }
+
+    /** {@link Hungarian#assign}: the op's definition, solved in double on the costs' values. */
+    @Override
+    public Tensor assign(Tensor costs) {
+        int[] s = costs.shape();
+        if (s.length != 3 || s[1] != s[2] || s[1] < 1 || !costs.dtype().isFloating()) {
+            throw new IllegalArgumentException("assign: costs must be floating (B, n, n) with n >= 1, got "
+                    + costs.dtype() + " " + Shape.str(s));
+        }
+        int[] cols = Hungarian.assign(values(costs), s[0], s[1]);
+        double[] out = new double[cols.length];
+        for (int i = 0; i < cols.length; i++) {
+            out[i] = cols[i];
+        }
+        return wrap(out, DType.I64, new int[] {s[0], s[1]});
     }
 
     @Override
