@@ -9,7 +9,8 @@ Every file is written by torch.save itself, in the zip format (PyTorch >= 1.6, t
 legacy format (_use_new_zipfile_serialization=False: magic number, protocol, sys info, the pickle, the
 storage keys, then each storage's element count and raw bytes), and then loaded back with torch.load.
 Beside each file, <file>.expected.npz holds every tensor exactly as torch.load returns it (np.savez),
-keyed by its path in the loaded object ("weights/set_encoder.conv.0.weight"). numpy has no bfloat16,
+keyed by its path in the loaded object ("weights/set_encoder.conv.0.weight"), and for the authors'
+dict the tracker's per-epoch means ("tracker_mean/train_loss": sum(v) / len(v), NaN for an empty epoch). numpy has no bfloat16,
 and dspn4j's NdArray has no float16, int16 or int8: those are stored widened (float16 and bfloat16 to
 float32, int16 and int8 to int32) -- exact conversions, so the bits of the original are determined.
 
@@ -44,6 +45,8 @@ Files (all small):
                                (no weights_only) really runs it, then removes the marker. No expected npz.
 
 The authors' "hash" is synthetic (sha1 of a fixed phrase): these are not the authors' files.
+Re-running gives the same values; the legacy files' storage keys (memory addresses) and so their
+bytes differ from run to run.
 """
 import collections
 import hashlib
@@ -101,7 +104,7 @@ def widened(t):
 
 def flatten(obj, prefix, out):
     if isinstance(obj, torch.Tensor):
-        out[prefix] = np.ascontiguousarray(widened(obj.detach()))
+        out[prefix] = np.array(widened(obj.detach()), order="C", copy=True)  # keeps 0-d tensors 0-d
     elif isinstance(obj, dict):
         for k, v in obj.items():
             flatten(v, f"{prefix}/{k}" if prefix else str(k), out)
@@ -139,8 +142,12 @@ def write(name, obj, legacy, location=None, cuda_class=False):
         assert zipfile.is_zipfile(path)
     expected = {}
     flatten(loaded, "", expected)
+    if isinstance(obj, dict) and "tracker" in obj:
+        # per-epoch means, summed left to right as plain Python does (NaN for an empty epoch)
+        for k, epochs in loaded["tracker"].items():
+            expected[f"tracker_mean/{k}"] = np.array([sum(v) / len(v) if v else float("nan") for v in epochs])
     np.savez(path + ".expected.npz", **expected)
-    print(f"{name}: {os.path.getsize(path)} bytes, {len(expected)} tensors")
+    print(f"{name}: {os.path.getsize(path)} bytes, {len(expected)} expected arrays")
 
 
 def authors_checkpoint():
