@@ -39,6 +39,8 @@ Files (all small):
   views_legacy.pt / _zip.pt    tensors that are views: offsets, transposed and step strides, stride 0
                                (expand), overlapping as_strided windows, a Parameter, and a nested
                                structure of plain values (the Java test states those values by hand)
+  mnist_mlp_state_dict.pt      a bare state_dict (zip, CPU) of a small MNIST MLP baseline (hidden 4, latent 8, N 342)
+                               built by reference_model.py, as torch.save(net.state_dict(), f) writes it
   hostile_os_system_legacy.pt / _zip.pt
                                a checkpoint with an object whose __reduce__ is os.system("touch
                                /tmp/dspn4j-torch-hostile-marker"); the script checks that torch.load
@@ -243,6 +245,8 @@ def main():
     sd = state_dict()
     write("state_dict_legacy.pt", sd, legacy=True)
     write("state_dict_zip.pt", sd, legacy=False)
+    torch.manual_seed(5)
+    write("mnist_mlp_state_dict.pt", rm.SetNet("mnist", "mlp", 342, 8, 4, 10, 800.0).state_dict(), legacy=False)
     v = views()
     write("views_legacy.pt", v, legacy=True)
     write("views_zip.pt", v, legacy=False)

@@ -97,8 +97,8 @@ public final class InspectCommand implements Callable<Integer> {
         boolean training = a.containsKey("optim/step");
         if (training) {
             TorchReport.line(o, "format", "dspn4j training checkpoint (.npz): weights, Adam state, data position");
-            TorchReport.line(o, "position", "epoch " + a.get("rng/epoch").getDouble(0) + ", batch " + a.get("rng/batch").getDouble(0)
-                    + ", " + (long) a.get("optim/step").getDouble(0) + " optimiser steps");
+            TorchReport.line(o, "position", "epoch " + whole(a, "rng/epoch") + ", batch " + whole(a, "rng/batch") + " (step "
+                    + whole(a, "rng/step") + "); Adam steps " + whole(a, "optim/step"));
         } else {
             TorchReport.line(o, "format", a.containsKey("meta/format_version")
                     ? "dspn4j weights (.npz) under the authors' names, format version " + (long) a.get("meta/format_version").getDouble(0)
@@ -126,6 +126,11 @@ public final class InspectCommand implements Callable<Integer> {
         }
         TorchReport.tensorTable(o, rows);
         return report(o, misfit);
+    }
+
+    private static String whole(Map<String, NdArray> a, String key) {
+        NdArray v = a.get(key);
+        return v == null || v.size() == 0 ? "?" : Long.toString((long) v.getDouble(0));
     }
 
     private static String fit(ModelConfig cfg, Map<String, NdArray> w) {

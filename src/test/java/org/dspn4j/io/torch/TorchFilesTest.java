@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ class TorchFilesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"authors_mnist_dspn_2019", "authors_mnist_dspn_zip", "state_dict_legacy.pt", "state_dict_zip.pt",
-            "views_legacy.pt", "views_zip.pt"})
+            "views_legacy.pt", "views_zip.pt", "mnist_mlp_state_dict.pt"})
     void everyTensorEqualsWhatPyTorchLoadsBitForBit(String name) throws Exception {
         TorchCheckpoint ckpt = TorchCheckpoint.read(DIR.resolve(name));
         Map<String, NdArray> expected = new LinkedHashMap<>(Npz.read(DIR.resolve(name + ".expected.npz")));
@@ -245,9 +244,5 @@ class TorchFilesTest {
         TorchFormatException e = assertThrows(TorchFormatException.class, ckpt::weights);
         assertTrue(e.getMessage().startsWith(DIR.resolve("views_zip.pt") + ": no state_dict"), e.getMessage());
         assertNotNull(ckpt.formatDetail());
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }
