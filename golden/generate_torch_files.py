@@ -33,7 +33,10 @@ Files (all small):
                                state_dict has the authors' parameter names and shapes; weights is an
                                OrderedDict with _metadata; DSPN's encoder appears twice, sharing storages
   authors_mnist_dspn_zip       the same dict, zip format, cuda:0 (as PyTorch >= 1.6 on a GPU writes it)
-  state_dict_legacy.pt / _zip.pt   a bare state_dict (OrderedDict) on the CPU: float32 with special values
+  state_dict_legacy.pt / _zip.pt   (and state_dict_protocol4_legacy.pt, state_dict_protocol5_zip.pt: the same
+                               saved with pickle_protocol=4 and 5, whose pickles use FRAME, MEMOIZE,
+                               STACK_GLOBAL and the short string opcodes)
+                               a bare state_dict (OrderedDict) on the CPU: float32 with special values
                                (NaN with a payload, infinities, -0, subnormals), float64, float16,
                                bfloat16, int64, int32, int16, int8, uint8, bool, a 0-d tensor, an empty one
   views_legacy.pt / _zip.pt    tensors that are views: offsets, transposed and step strides, stride 0
@@ -70,13 +73,13 @@ OUT = os.path.join(HERE, "..", "src", "test", "resources", "torch")
 MARKER = "/tmp/dspn4j-torch-hostile-marker"
 
 
-def save(obj, path, legacy, location=None):
+def save(obj, path, legacy, location=None, protocol=2):
     """torch.save, optionally recording every storage's location as `location`."""
     original = torch.serialization.location_tag
     if location is not None:
         torch.serialization.location_tag = lambda storage: location
     try:
-        torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
+        torch.save(obj, path, pickle_protocol=protocol, _use_new_zipfile_serialization=not legacy)
     finally:
         torch.serialization.location_tag = original
 
@@ -129,9 +132,9 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
-def write(name, obj, legacy, location=None, cuda_class=False):
+def write(name, obj, legacy, location=None, cuda_class=False, protocol=2):
     path = os.path.join(OUT, name)
-    save(obj, path, legacy, location)
+    save(obj, path, legacy, location, protocol)
     if cuda_class:
         patch_cuda_storage_class(path)
     loaded = torch.load(path, map_location="cpu")
@@ -139,7 +142,7 @@ def write(name, obj, legacy, location=None, cuda_class=False):
     if isinstance(obj, dict) and "weights" in obj:
         assert loaded["weights"]._metadata == obj["weights"]._metadata
     if legacy:
-        assert open(path, "rb").read(2) == b"\x80\x02"
+        assert open(path, "rb").read(2) == bytes([0x80, protocol])
     else:
         assert zipfile.is_zipfile(path)
     expected = {}
@@ -245,6 +248,8 @@ def main():
     sd = state_dict()
     write("state_dict_legacy.pt", sd, legacy=True)
     write("state_dict_zip.pt", sd, legacy=False)
+    write("state_dict_protocol4_legacy.pt", sd, legacy=True, protocol=4)
+    write("state_dict_protocol5_zip.pt", sd, legacy=False, protocol=5)
     torch.manual_seed(5)
     write("mnist_mlp_state_dict.pt", rm.SetNet("mnist", "mlp", 342, 8, 4, 10, 800.0).state_dict(), legacy=False)
     v = views()

@@ -36,7 +36,7 @@ class TorchFilesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"authors_mnist_dspn_2019", "authors_mnist_dspn_zip", "state_dict_legacy.pt", "state_dict_zip.pt",
-            "views_legacy.pt", "views_zip.pt", "mnist_mlp_state_dict.pt"})
+            "views_legacy.pt", "views_zip.pt", "mnist_mlp_state_dict.pt", "state_dict_protocol4_legacy.pt", "state_dict_protocol5_zip.pt"})
     void everyTensorEqualsWhatPyTorchLoadsBitForBit(String name) throws Exception {
         TorchCheckpoint ckpt = TorchCheckpoint.read(DIR.resolve(name));
         Map<String, NdArray> expected = new LinkedHashMap<>(Npz.read(DIR.resolve(name + ".expected.npz")));
@@ -146,7 +146,7 @@ class TorchFilesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"state_dict_legacy.pt", "state_dict_zip.pt"})
+    @ValueSource(strings = {"state_dict_legacy.pt", "state_dict_zip.pt", "state_dict_protocol4_legacy.pt", "state_dict_protocol5_zip.pt"})
     void aBareStateDictOfEveryDtype(String name) throws Exception {
         TorchCheckpoint ckpt = TorchCheckpoint.read(DIR.resolve(name));
         assertFalse(ckpt.isAuthorsLog());
