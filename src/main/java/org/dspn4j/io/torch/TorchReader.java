@@ -40,6 +40,10 @@ final class TorchReader {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]{1,64}");
     private static final Pattern LOCATION = Pattern.compile("[A-Za-z_]{1,32}(:[0-9]{1,6})?");
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** How many times their storages' elements all tensors together may hold (views repeating elements). */
+    static final long COPY_FACTOR = 16;
+    /** Elements any file may copy out beyond that. */
+    static final long COPY_SLACK = 1 << 24;
     /** Deflate cannot expand data by more than about 1032:1. */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
@@ -375,8 +379,26 @@ final class TorchReader {
         return (Long) o;
     }
 
-    /** Fills every tensor from its (now read) storage and checks the structure. */
+    /**
+     * Fills every tensor from its (now read) storage and checks the structure. Tensors are copied out
+     * in C order, so views that repeat elements (stride 0, overlapping windows) take more room than
+     * their storages: all tensors together may hold at most {@value #COPY_FACTOR} times the elements
+     * of the storages, plus {@value #COPY_SLACK}, which bounds the memory a file can ask for by its size.
+     */
     private static void finish(Object root, List<TorchTensor> tensors, String src) throws TorchFormatException {
+        long stored = 0;
+        Set<TorchStorage> counted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long copied = 0;
+        for (TorchTensor t : tensors) {
+            if (counted.add(t.storage().root())) {
+                stored += t.storage().root().size();
+            }
+            copied += t.numel();
+        }
+        if (copied > COPY_FACTOR * stored + COPY_SLACK) {
+            throw new TorchFormatException(src, "its tensors view " + copied + " elements of storages holding " + stored
+                    + " (more than " + COPY_FACTOR + " times as many): refused rather than copied out");
+        }
         for (TorchTensor t : tensors) {
             if (!t.storage().loaded()) {
                 throw new TorchFormatException(src, "a tensor's storage '" + t.storage().key() + "' was never read");

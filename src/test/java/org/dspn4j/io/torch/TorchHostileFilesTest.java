@@ -140,6 +140,27 @@ class TorchHostileFilesTest {
     }
 
     @Test
+    void anExpandedViewOfBillionsOfElementsIsNotCopiedOut(@TempDir Path dir) throws Exception {
+        // one float viewed with stride 0 as 2^31 - 9 elements: valid in PyTorch (no copy), 8 GiB if copied out
+        PickleWriter w = new PickleWriter().proto(2);
+        w.tensor(() -> w.zipStorage("torch", "FloatStorage", "0", "cpu", 1), 0, new long[] {Integer.MAX_VALUE - 8}, new long[] {0})
+                .stop();
+        Map<String, byte[]> e = new LinkedHashMap<>();
+        e.put("archive/data.pkl", w.bytes());
+        e.put("archive/data/0", new byte[4]);
+        Path f = dir.resolve("expand.pt");
+        PickleWriter.zip(f, e);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> refused(f, "its tensors view 2147483639 elements of storages holding 1"));
+        // a modest expansion is read
+        PickleWriter ok = new PickleWriter().proto(2);
+        ok.tensor(() -> ok.zipStorage("torch", "FloatStorage", "0", "cpu", 1), 0, new long[] {3, 2}, new long[] {0, 0}).stop();
+        e.put("archive/data.pkl", ok.bytes());
+        e.put("archive/data/0", PickleWriter.floatsLE(2.5f));
+        PickleWriter.zip(f, e);
+        assertArrayEquals(new float[] {2.5f, 2.5f, 2.5f, 2.5f, 2.5f, 2.5f}, ((TorchTensor) TorchCheckpoint.read(f).root()).array().floats());
+    }
+
+    @Test
     void hugeLengthFieldsAreRefusedBeforeAllocating(@TempDir Path dir) throws Exception {
         byte[] str8 = new PickleWriter().proto(4).op(0x8d).raw(PickleWriter.le(1L << 40, 8)).stop().bytes();
         refused(write(dir, "s8", PickleWriter.legacyFile(str8, List.of(), List.of(), List.of())), "needs 1099511627776 bytes");
