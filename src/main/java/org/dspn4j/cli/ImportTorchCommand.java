@@ -60,6 +60,10 @@ public final class ImportTorchCommand implements Callable<Integer> {
             boolean same = Files.isSameFile(file, out);
             throw new IllegalArgumentException("--out " + out + (same ? " is the input file" : " exists") + "; give --force to write over it");
         }
+        Path folder = out.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("--out " + out + ": folder " + folder + " does not exist");
+        }
         if (decoder != null && model == null) {
             throw new IllegalArgumentException("--decoder needs --model");
         }

@@ -194,6 +194,8 @@ class ImportTorchCommandTest {
         Files.writeString(txt, "not a checkpoint");
         fails(txt + ": not a torch.save file", "import-torch", txt.toString(), "--out", out.toString());
         fails("no such file", "import-torch", dir.resolve("missing").toString(), "--out", out.toString());
+        fails("does not exist", "import-torch", DIR.resolve("authors_mnist_dspn_zip").toString(), "--out",
+                dir.resolve("no/such/folder/w.npz").toString());
         fails("no state_dict", "import-torch", DIR.resolve("views_legacy.pt").toString(), "--out", out.toString());
         fails("--model: ", "import-torch", DIR.resolve("authors_mnist_dspn_zip").toString(), "--out", out.toString(), "--model", "mnist");
         assertFalse(Files.exists(out));
