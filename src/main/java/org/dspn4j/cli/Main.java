@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
         subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class,
-                ClevrCommand.class, TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+                ClevrCommand.class, TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class, DevicesCommand.class,
+                ImportTorchCommand.class,
+                InspectCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
