@@ -149,7 +149,7 @@ public final class ClEngine implements AutoCloseable {
      * and read back what it wrote, in every arena array.
      *
      * <p>The arena is split into k = ⌈arenaFloats / maxArrayFloats⌉ arrays of equal size (within one
-     * float); a tensor must fit one array (docs/gpu.md, "Several arena arrays").
+     * float); a tensor must fit one array (docs/gpu.md, "Arena").
      *
      * @param arenaFloats resident arena size in all, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARENA_FLOATS}
      * @param stagingFloats bulk staging size, {@link #SMALL_STAGING_FLOATS} .. arenaFloats

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * replay equals eager <b>bit for bit</b> (tolerance 0) — losses, every parameter, both moments, the
  * running statistics and the batch count — for clevr-box and clevr-state; a replayed run stopped and
  * resumed equals the uninterrupted one; and replays leave the arena's live floats as they were. The
- * small stand-in image encoder with batch norm keeps it quick; the ResNet34 step is measured in
- * docs/gpu.md.
+ * small stand-in image encoder with batch norm keeps it quick; the ResNet34 step needs an arena of
+ * several arrays (docs/gpu.md, "Limits").
  */
 class ClevrReplayOpenClTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());

@@ -5,8 +5,8 @@ import org.dspn4j.tensor.Backend;
 
 /**
  * Per-launch times of bandwidth-bound ops on 4M floats, a matmul and a launch-bound ADD, in a 256 MB
- * one-array arena (not a unit test; docs/gpu.md "Several arena arrays" records its output against
- * the build before the arena accessors): the best of several launches of each. Usage:
+ * one-array arena (not a unit test; docs/gpu.md, "Measurements", quotes its launch-bound ADD): the
+ * best of several launches of each. Usage:
  * {@code ArenaAccessTiming} (automatic device).
  */
 public final class ArenaAccessTiming {

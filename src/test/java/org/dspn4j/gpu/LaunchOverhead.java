@@ -3,10 +3,10 @@ package org.dspn4j.gpu;
 import java.util.Locale;
 
 /**
- * Measures the engine's fixed costs on the automatically chosen OpenCL device (not a unit test;
- * docs/gpu.md records its output and how to run it): open (compile + self-test), per-launch
- * overhead of a chain of small ops in the resident arena, small and bulk transfers, and for scale a
- * matmul and a large sum. Usage: {@code LaunchOverhead [ops=2000] [device]}.
+ * Measures the engine's fixed costs on the automatically chosen OpenCL device (not a unit test):
+ * open (compile + self-test), per-launch overhead of a chain of small ops in the resident arena,
+ * small and bulk transfers, and for scale a matmul and a large sum. Usage:
+ * {@code LaunchOverhead [ops=2000] [device]}.
  */
 public final class LaunchOverhead {
 
