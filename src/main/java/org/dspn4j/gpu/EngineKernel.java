@@ -148,7 +148,11 @@ final class EngineKernel extends Kernel {
     final float[] arena1;
     final float[] arena2;
     final float[] arena3;
-    /** Bulk staging for uploads/downloads; re-put before every upload. */
+    /**
+     * Bulk staging for uploads/downloads; re-put before every upload (the collector may have moved it).
+     * A download needs no put: the kernel writes the range that {@code get} reads back, into whatever
+     * buffer Aparapi holds at that moment.
+     */
     final float[] io;
     /** Small staging (transfers of at most its length), so that a scalar does not move megabytes. */
     final float[] ioSmall;
