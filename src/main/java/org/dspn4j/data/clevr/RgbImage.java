@@ -5,10 +5,14 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * An 8-bit RGB image held as planes, as the CLEVR pipeline sees it after Pillow's
@@ -31,19 +35,51 @@ public record RgbImage(int width, int height, byte[] planes) {
     }
 
     /**
-     * Reads a PNG (or any format ImageIO reads) and drops alpha without compositing, as Pillow's
-     * {@code convert("RGB")} does. 8-bit grey, grey+alpha, RGB, RGBA and palette images are
-     * supported; samples are taken from the raster as stored (no colour-space conversion).
+     * The most pixels (width × height) an image may have: 16,777,216 (2^24, e.g. 4096 × 4096), 109
+     * times a CLEVR image (480 × 320). Decoding one that large allocates about 130 MB (the
+     * decoder's raster, up to 4 bytes a pixel, or a palette image's 4-byte colours; then 3 planes of
+     * 1 byte); a header that declares more is refused before anything is decoded.
+     */
+    public static final long MAX_PIXELS = 1L << 24;
+
+    /**
+     * The largest image file read: 128 MiB, twice an uncompressed 8-bit RGBA PNG of
+     * {@link #MAX_PIXELS} pixels. A CLEVR image is about 200 KB. The file is read into memory once
+     * before it is decoded.
+     */
+    public static final long MAX_FILE_BYTES = 128L << 20;
+
+    /**
+     * Reads a PNG and drops alpha without compositing, as Pillow's {@code convert("RGB")} does.
+     * 8-bit grey, grey+alpha, RGB, RGBA and palette images (and grey or palette of 1, 2 or 4 bits)
+     * are supported; samples are taken from the raster as stored (no colour-space conversion).
      *
-     * @throws IOException if the file is missing, unreadable, or of an unsupported sample format
+     * <p>Before decoding, the file's size ({@link #MAX_FILE_BYTES}), PNG structure, every chunk's
+     * CRC and the header's size ({@link #MAX_PIXELS}) are checked; the JDK's PNG decoder then sees
+     * only the chunks that define the pixels.
+     *
+     * @throws java.nio.file.NoSuchFileException if the file is missing
+     * @throws ImageFormatException naming the file, if it is not a PNG this method reads
      */
     public static RgbImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "image file not found");
         }
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IOException(file + ": not an image ImageIO can read");
+        Png.Checked png = Png.read(file);
+        BufferedImage img;
+        ImageReader reader = ImageIO.getImageReadersByFormatName("png").next();
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(png.critical()))) {
+            reader.setInput(in, true, true);
+            img = reader.read(0);
+        } catch (IOException | RuntimeException e) {
+            // the JDK's decoder reports corrupt data as IIOException, and some as runtime exceptions
+            throw new ImageFormatException(file, "cannot decode the PNG data: " + describe(e), e);
+        } finally {
+            reader.dispose();
+        }
+        if (img.getWidth() != png.header().width() || img.getHeight() != png.header().height()) {
+            throw new ImageFormatException(file, "decoded " + img.getWidth() + " x " + img.getHeight()
+                    + " pixels but the header says " + png.header().width() + " x " + png.header().height());
         }
         int w = img.getWidth();
         int h = img.getHeight();
@@ -71,10 +107,41 @@ public record RgbImage(int width, int height, byte[] planes) {
                 }
             }
         } else {
-            throw new IOException(file + ": unsupported image format (need 8-bit grey, RGB, RGBA or palette), got "
+            throw new ImageFormatException(file, "unsupported image format (need 8-bit grey, RGB, RGBA or palette), got "
                     + img.getColorModel().getClass().getSimpleName() + " with transfer type " + r.getTransferType());
         }
         return new RgbImage(w, h, out);
+    }
+
+    /**
+     * Checks an image file without decoding it: present, at most {@link #MAX_FILE_BYTES}, a PNG
+     * whose header (with its CRC) gives at most {@link #MAX_PIXELS} pixels of a supported sample
+     * format, and whose chunks all lie inside the file up to an IEND chunk at its end. Reads a few
+     * dozen bytes per chunk, not the pixel data: a file that passes can still fail {@link #read}
+     * on corrupt compressed data (a CRC mismatch or a bad zlib stream).
+     *
+     * @return the image's width and height
+     * @throws java.nio.file.NoSuchFileException if the file is missing
+     * @throws ImageFormatException naming the file
+     */
+    public static int[] checkHeader(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "image file not found");
+        }
+        Png.Header h = Png.check(file);
+        return new int[] {h.width(), h.height()};
+    }
+
+    /** An exception's message and its causes', on one line. */
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 500; t = t.getCause()) {
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (sb.indexOf(m) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(m);
+            }
+        }
+        return sb.toString().replaceAll("\\s+", " ").strip();
     }
 
     /**
