@@ -22,7 +22,7 @@ public final class ExportFormatException extends IOException {
      * @param message the whole message
      */
     ExportFormatException(Path file, int line, String message) {
-        super(message);
+        super(oneLine(message));
         this.file = file;
         this.line = line;
     }
@@ -35,5 +35,19 @@ public final class ExportFormatException extends IOException {
     /** @return the 1-based line number, or 0 when the problem is not on one line */
     public int line() {
         return line;
+    }
+
+    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
+    static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }

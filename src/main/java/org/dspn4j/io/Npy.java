@@ -539,8 +539,9 @@ public final class Npy {
         }
 
         private NpyFormatException fail(String problem) {
+            String text = s.strip();
             return new NpyFormatException(source, "malformed header (" + problem + " at character " + pos
-                    + "): " + s.strip());
+                    + "): " + (text.length() <= 200 ? text : text.substring(0, 197) + "..."));
         }
     }
 }

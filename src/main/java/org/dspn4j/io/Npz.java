@@ -77,9 +77,10 @@ public final class Npz {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException | IllegalArgumentException e) {
-            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e.getMessage()
-                    + "); the file may be truncated", e);
+        } catch (IOException | IllegalArgumentException e) {
+            // ZipException for most damage, EOFException when the end record is cut
+            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e + "); the file may be"
+                    + " truncated", e);
         }
         try (zip) {
             long total = 0;

@@ -24,7 +24,7 @@ public final class ImageFormatException extends IOException {
     }
 
     public ImageFormatException(Path file, String problem, Throwable cause) {
-        super(file + ": " + problem, cause);
+        super(oneLine(file + ": " + problem), cause);
         this.file = file;
         this.problem = problem;
     }
@@ -37,5 +37,19 @@ public final class ImageFormatException extends IOException {
     /** @return the problem, without the file name */
     public String problem() {
         return problem;
+    }
+
+    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
+    static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }
