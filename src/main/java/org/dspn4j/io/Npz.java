@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -62,8 +64,8 @@ public final class Npz {
     /**
      * All arrays of an archive, keyed by entry name without {@code .npy}, in archive order.
      *
-     * <p>Before anything is inflated, every entry's declared sizes (zip central directory) are
-     * checked: the compressed size must fit in the file, a stored entry's two sizes must agree, a
+     * <p>Before anything is inflated, every entry's name and declared sizes (zip central directory)
+     * are checked: the compressed size must fit in the file, a stored entry's two sizes must agree, a
      * deflated entry cannot declare more than {@link #MAX_DEFLATE_RATIO} times its compressed size,
      * and all entries together at most {@link #MAX_ARCHIVE_BYTES}. Each entry is then streamed: its
      * {@code .npy} header must account for exactly the declared size, the array is allocated from
@@ -83,35 +85,41 @@ public final class Npz {
                     + " truncated", e);
         }
         try (zip) {
+            // First every entry's name and declared sizes, so that nothing is inflated from an
+            // archive that is refused.
+            List<ZipEntry> entries = new ArrayList<>();
+            java.util.Set<String> keys = new java.util.HashSet<>();
             long total = 0;
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
+            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+                ZipEntry entry = e.nextElement();
                 String source = file + ", entry '" + entry.getName() + "'";
                 if (entry.isDirectory() || !entry.getName().endsWith(SUFFIX)) {
                     throw new NpyFormatException(source, "not a .npy entry");
                 }
                 String key = entry.getName().substring(0, entry.getName().length() - SUFFIX.length());
-                if (out.containsKey(key)) {
+                if (!keys.add(key)) {
                     throw new NpyFormatException(source, "duplicate key '" + key + "'");
                 }
-                long size = checkDeclaredSizes(entry, source, fileSize);
-                total += size;
+                total += checkDeclaredSizes(entry, source, fileSize);
                 if (total > MAX_ARCHIVE_BYTES) {
                     throw new NpyFormatException(source, "the entries declare more than the limit of "
                             + MAX_ARCHIVE_BYTES + " bytes in all (Npz.MAX_ARCHIVE_BYTES)");
                 }
+                entries.add(entry);
+            }
+            for (ZipEntry entry : entries) {
+                String source = file + ", entry '" + entry.getName() + "'";
                 NdArray array;
                 CRC32 crc = new CRC32();
                 try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
-                    array = Npy.read(in, source, size);
+                    array = Npy.read(in, source, entry.getSize());
                 } catch (ZipException | java.io.EOFException e) {
                     throw new NpyFormatException(source, "cannot be decompressed (" + e.getMessage() + ")", e);
                 }
                 if (entry.getCrc() >= 0 && crc.getValue() != entry.getCrc()) {
                     throw new NpyFormatException(source, "CRC mismatch: the entry is corrupt");
                 }
-                out.put(key, array);
+                out.put(entry.getName().substring(0, entry.getName().length() - SUFFIX.length()), array);
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             // java.util.zip's reaction to some malformed central-directory records
