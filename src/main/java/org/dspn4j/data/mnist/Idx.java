@@ -58,7 +58,7 @@ public final class Idx {
             int cols = r.readDim("column count");
             long n = (long) count * rows * cols;
             String what = count + " images of " + rows + "x" + cols + " pixels";
-            r.expectData(n, what, 4);
+            r.expectData(n, what, 3);
             byte[] pixels = r.readBytes((int) n, what);
             r.expectEnd();
             return new Images(count, rows, cols, pixels);
