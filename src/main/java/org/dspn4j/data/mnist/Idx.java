@@ -56,7 +56,12 @@ public final class Idx {
             int count = r.readDim("image count");
             int rows = r.readDim("row count");
             int cols = r.readDim("column count");
-            long n = (long) count * rows * cols;
+            long n;
+            try {
+                n = Math.multiplyExact(Math.multiplyExact((long) count, rows), cols);
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE; // three dimensions up to 2^31 - 1 can overflow a long
+            }
             String what = count + " images of " + rows + "x" + cols + " pixels";
             r.expectData(n, what, 3);
             byte[] pixels = r.readBytes((int) n, what);
@@ -122,8 +127,9 @@ public final class Idx {
          */
         void expectData(long n, String what, int dims) throws IOException {
             if (n > MAX_DATA_BYTES) {
-                throw new IdxFormatException(file, offset - 4L * dims, "the header declares " + what + " = " + n
-                        + " bytes, more than the limit of " + MAX_DATA_BYTES + " (Idx.MAX_DATA_BYTES)");
+                throw new IdxFormatException(file, offset - 4L * dims, "the header declares " + what + " = "
+                        + (n == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(n)) + " bytes, more than the limit of "
+                        + MAX_DATA_BYTES + " (Idx.MAX_DATA_BYTES)");
             }
             if (!gzip && offset + n > fileSize) {
                 throw new IdxFormatException(file, fileSize, "truncated: " + what + " need " + n

@@ -77,6 +77,19 @@ class IdxLimitsTest {
     }
 
     @Test
+    void dimensionsWhoseProductOverflowsALongAreRefused() throws IOException {
+        // (2^31 - 1)^3 > 2^63: the product must not wrap around to a small or negative size
+        Path f = tmp.resolve("wrap-images-idx3-ubyte");
+        Files.write(f, header(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> Idx.readImages(f));
+        assertEquals(f + ": the header declares 2147483647 images of 2147483647x2147483647 pixels = more than 2^63 bytes,"
+                + " more than the limit of " + Idx.MAX_DATA_BYTES + " (Idx.MAX_DATA_BYTES) (at byte offset 4)", e.getMessage());
+        Path g = tmp.resolve("wrap-images-idx3-ubyte.gz");
+        Files.write(g, org.dspn4j.testing.FormatFuzz.gzip(header(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE)));
+        assertThrows(IdxFormatException.class, () -> Idx.readImages(g));
+    }
+
+    @Test
     void mnistSizedFilesStillRead() throws IOException {
         // the full MNIST training set's size, 60,000 x 28 x 28, is well inside the limit
         byte[] idx = Arrays.copyOf(header(60_000, 28, 28), 16 + 47_040_000);
