@@ -117,7 +117,7 @@ class ReaderFuzzProperties {
         System.out.print(FormatFuzz.summary());
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 2000)
     void damagedFilesAreReadOrRefusedWithTheReadersOwnOneLineError(@ForAll("cases") Case c) {
         FormatFuzz.check(c);
     }

@@ -191,6 +191,24 @@ class PngLimitsTest {
     // ---------------------------------------------------------------- valid images decode as before
 
     @Test
+    void clevrImagesDecodeToTheSamplesTheJdkDecoderReadsFromTheWholeFile() throws IOException {
+        for (String name : new String[] {"mini/images/val/CLEVR_val_000000.png", "mini/images/val/CLEVR_val_000001.png",
+                "mini/images/val/CLEVR_val_000015.png", "pil/noise_37x23.png"}) {
+            Path f = Fixtures.root().resolve(name);
+            java.awt.image.Raster reference = ImageIO.read(f.toFile()).getRaster();
+            RgbImage got = RgbImage.read(f);
+            int w = reference.getWidth();
+            int plane = w * reference.getHeight();
+            assertEquals(3 * plane, got.planes().length, name);
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(reference.getSample(i % w, i / w, c), got.planes()[c * plane + i] & 0xFF, name + " pixel " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void everySupportedKindDecodesAsTheJdkDecoderDoesOnTheWholeFile() throws IOException {
         byte[] text = chunk("tEXt", "Software\0test".getBytes(StandardCharsets.ISO_8859_1));
         byte[] gamma = chunk("gAMA", ByteBuffer.allocate(4).putInt(45455).array());
