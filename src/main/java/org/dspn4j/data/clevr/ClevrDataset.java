@@ -158,7 +158,7 @@ public final class ClevrDataset {
      * of at most {@link RgbImage#MAX_PIXELS} pixels and a supported sample format, whose chunks lie
      * inside the file up to its end. Meant to run once before training, so that a missing,
      * truncated or oversized image is reported at once rather than epochs later; it reads a few
-     * dozen bytes per PNG chunk (a CLEVR image has about 25), not the pixel data, so corrupt
+     * dozen bytes per PNG chunk, not the pixel data, so corrupt
      * compressed data still only shows when the image is decoded.
      *
      * @return the number of images checked (one per scene)
