@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * CLEVR v1.0 (or the synthetic look-alike) as (image, target set, mask) samples in scene-file order
- * (spec §5.2, authors' {@code data.py} class {@code CLEVR}).
+ * (the authors' {@code dspn/data.py:CLEVR} at be3703b; docs/reference-behaviour.md §6).
  *
  * <p>Expected layout under {@code root}, identical to the CLEVR v1.0 download:
  * <pre>
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * pairing as the authors' HDF5 lookup by {@code image_index}.
  *
  * <p>Not reproduced here: the authors evaluate on the first 1/10 of val during training and use
- * {@code drop_last} batching (spec §5.2); both belong to the experiment layer.
+ * {@code drop_last} batching ({@code CLEVR.__len__}, {@code dspn/data.py:get_loader}); both belong to the experiment layer.
  */
 public final class ClevrDataset {
 

@@ -16,7 +16,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * An 8-bit RGB image held as planes, as the CLEVR pipeline sees it after Pillow's
- * {@code Image.open(path).convert("RGB")} (spec §5.2, authors' {@code preprocess-images.py}).
+ * {@code Image.open(path).convert("RGB")} (the authors' {@code dspn/preprocess-images.py:CLEVR_Images.__getitem__}
+ * at be3703b; docs/reference-behaviour.md §6).
  *
  * @param width   W
  * @param height  H
@@ -25,7 +26,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public record RgbImage(int width, int height, byte[] planes) {
 
-    /** Side of the square network input (spec §4.4, §5.2). */
+    /** Side of the square network input ({@code dspn/preprocess-images.py:create_coco_loader}; docs/reference-behaviour.md §4, §6). */
     public static final int NETWORK_SIZE = 128;
 
     public RgbImage {

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}, clevr-scene-facts §1)
+ * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}; schema in {@link org.dspn4j.data.clevr})
  * one scene at a time with Jackson's streaming parser, so the 100 MB train file is never held as a
  * JSON tree. Scenes come out in file order.
  *
