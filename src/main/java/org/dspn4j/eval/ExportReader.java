@@ -18,8 +18,9 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Reads predictions and ground truths in the authors' export format (spec §7.2) into
- * {@link ImageDetections}, for {@link AveragePrecision}.
+ * Reads predictions and ground truths in the authors' export format ({@code dspn/train.py:main} at
+ * be3703b; docs/reference-behaviour.md §8) into {@link ImageDetections}, for
+ * {@link AveragePrecision}.
  *
  * <p>Layout: a detections folder and a ground-truths folder, one {@code <name>.txt} per image
  * in each. Detection lines are {@code box <confidence> <f1> … <fF>} (one per predicted slot);
