@@ -19,8 +19,8 @@ public final class Huber {
 
     /**
      * The element cost matrix d(i, j) = (1/C') Σ_c h(ŷ_{c,i} − y_{c,j}), the mean over channels of
-     * the elementwise Huber ({@code dspn/utils.py:chamfer_loss}, {@code hungarian_loss_per_sample}
-     * at be3703b; docs/reference-behaviour.md §3).
+     * the elementwise Huber ({@code dspn/utils.py:chamfer_loss}, {@code hungarian_loss} at be3703b;
+     * docs/reference-behaviour.md §3).
      *
      * @param pred   (…, C', N) predictions (mask appended as a channel by the caller)
      * @param target (…, C', M) targets
