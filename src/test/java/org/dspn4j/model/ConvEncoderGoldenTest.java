@@ -23,20 +23,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLEVR image encoder (ResNet34 + head, spec §4.4) against golden/resnet.npz, written by an
- * independent PyTorch model in float64 (golden/generate_resnet.py; its trunk checked identical to
- * torchvision's {@code resnet34()}). Both sides build the weights, the images (B = 2, 3×128×128) and
- * the loss weights w from the same seeded generator ({@link SeededWeights}); L = Σ w ⊙ encode(images).
+ * The CLEVR image encoder (ResNet34 + head, docs/reference-behaviour.md §4) against
+ * golden/resnet.npz, written by an independent PyTorch model in float64 (golden/generate_resnet.py;
+ * its trunk checked identical to torchvision's {@code resnet34()}). Both sides build the weights,
+ * the images (B = 2, 3×128×128) and the loss weights w from the same seeded generator
+ * ({@link SeededWeights}); L = Σ w ⊙ encode(images).
  *
- * <p>Two runs, as in the generator: training mode (batch statistics, one running-statistics update),
- * then evaluation mode with the running statistics that step left. Compared in each: the output of
- * every Sequential entry (layers.0–7, end.0–2), the (B, D) output and loss, dL/d(images), the gradient
- * of every batch-norm parameter and convolution bias in full, every convolution weight's gradient as a
- * digest (sum, Euclidean norm, max |·|, 64 fixed entries); and the batch-norm buffers after the
- * training step. Tolerance: 1e-9 relative to the golden tensor's largest magnitude (F64 against F64;
- * this is a well-conditioned case, spec §12). NOTE: {@code end.0.bias} feeds a training-mode batch
- * norm, so its gradient is mathematically zero and holds rounding noise (~1e-15) on both sides: it is
- * checked with an absolute tolerance of 1e-12.
+ * <p>Two runs, as in the generator: training mode (batch statistics, one running-statistics
+ * update), then evaluation mode with the running statistics that step left. Compared in each: the
+ * output of every Sequential entry (layers.0–7, end.0–2), the (B, D) output and loss, dL/d(images),
+ * the gradient of every batch-norm parameter and convolution bias in full, every convolution
+ * weight's gradient as a digest (sum, Euclidean norm, max |·|, 64 fixed entries); and the
+ * batch-norm buffers after the training step. Tolerance: 1e-9 relative to the golden tensor's
+ * largest magnitude (F64 against F64; this is a well-conditioned case, docs/reference-behaviour.md
+ * §9). NOTE: {@code end.0.bias} feeds a training-mode batch norm, so its gradient is mathematically
+ * zero and holds rounding noise (~1e-15) on both sides: it is checked with an absolute tolerance of
+ * 1e-12.
  */
 class ConvEncoderGoldenTest {
     private static final double TOL = 1e-9;

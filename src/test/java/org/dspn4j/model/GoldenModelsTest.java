@@ -28,11 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * float64 (golden/reference_model.py): every inner set and mask, the inner losses, the set loss per
  * step, the outer loss, and the gradient of every parameter, at ≤ 1e-9 relative per tensor.
  *
- * <p>Regime (spec §12): small models with moderate effective inner steps, where float64 runs agree
- * far below 1e-9. Two gradients are mathematically zero and hold only rounding noise in the golden:
- * the last encoder bias of the auto-encoder (a constant shift cancels between g(Ŷ) and z) and the
- * unused {@code lin} layer of the relation-network encoder; they are checked with an absolute
- * tolerance of 1e-12.
+ * <p>Regime (docs/reference-behaviour.md §9): small models with moderate effective inner steps,
+ * where float64 runs agree far below 1e-9. Two gradients are mathematically zero and hold only
+ * rounding noise in the golden: the last encoder bias of the auto-encoder (a constant shift cancels
+ * between g(Ŷ) and z) and the unused {@code lin} layer of the relation-network encoder; they are
+ * checked with an absolute tolerance of 1e-12.
  */
 class GoldenModelsTest {
     private static final CpuBackend BE = new CpuBackend(2);
