@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Golden outputs for the CLEVR image encoder (ConvEncoder = ResNet34 trunk + head,
-docs/reference-behaviour.md §4), written with PyTorch in float64; and, with --bench, the PyTorch side of the speed comparison.
+docs/reference-behaviour.md §4), written with PyTorch in float64; and, with --bench, the PyTorch side
+of the speed comparison.
 
 Run by hand, never by the build:
 
