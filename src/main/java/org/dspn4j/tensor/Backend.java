@@ -85,11 +85,8 @@ public interface Backend {
      * live, so they can be an input of a recorded task graph.
      */
     default Tensor affine(Tensor a, Tensor coefficients, int pair) {
+        OpChecks.affineCoefficients(coefficients, pair);
         float[] w = coefficients.toFloats();
-        if (coefficients.dtype() != DType.F32 || w.length < 6 * (pair + 1)) {
-            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
-                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
-        }
         return affine(a, ExactScalars.decode(w, 2 * pair), ExactScalars.decode(w, 2 * pair + 1));
     }
 
