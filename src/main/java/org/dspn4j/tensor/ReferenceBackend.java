@@ -241,7 +241,8 @@ public final class ReferenceBackend implements Backend {
      * L consecutive elements, where L is the number of elements of the trailing block of reduced
      * dimensions: the reduced dimensions after the last kept dimension of size &gt; 1 (dimensions of
      * size 1 belong to neither). A run r<sub>0</sub> … r<sub>L−1</sub> is added as four interleaved
-     * partial sums s<sub>m</sub> = ((0 + r<sub>m</sub>) + r<sub>m+4</sub>) + …, m = 0 … 3, combined as
+     * partial sums s<sub>m</sub> = ((0 + r<sub>m</sub>) + r<sub>m+4</sub>) + …, m = 0 … 3, over its first
+     * 4·⌊L/4⌋ elements, the last L mod 4 elements then added to s<sub>0</sub> in order, combined as
      * (s<sub>0</sub> + s<sub>1</sub>) + (s<sub>2</sub> + s<sub>3</sub>); the output is
      * ((0 + run<sub>0</sub>) + run<sub>1</sub>) + …, starting from +0. With L = 1 (the last kept
      * dimension comes after every reduced one) that is the plain sequential sum 0 + x<sub>0</sub> +
@@ -312,11 +313,15 @@ public final class ReferenceBackend implements Backend {
         return out;
     }
 
-    /** x[from … from+len) as four interleaved partial sums from +0, combined as (s0 + s1) + (s2 + s3). */
+    /**
+     * x[from … from+len) as four partial sums from +0 — element j of the first 4·⌊len/4⌋ into chain
+     * j mod 4, the last len mod 4 elements into chain 0 — combined as (s0 + s1) + (s2 + s3).
+     */
     private static double runSum(double[] x, int from, int len) {
         double[] s = new double[4];
         for (int j = 0; j < len; j++) {
-            s[j % 4] += x[from + j];
+            int chain = j < len - len % 4 ? j % 4 : 0;
+            s[chain] += x[from + j];
         }
         return (s[0] + s[1]) + (s[2] + s[3]);
     }
@@ -626,11 +631,12 @@ public final class ReferenceBackend implements Backend {
     }
 
     /**
-     * {@code base} plus {@code src} added at {@code index} along {@code dim}: with index (…, J, …) and
-     * src at least that large (only the index's region of src is read), each output element
-     * {@code out[…, v, …]} is base's value plus every {@code src[…, j, …]} with
-     * {@code index[…, j, …] = v}, added in increasing j, in double from base's value, and rounded once
-     * to the dtype. Every index value must lie in [0, base's size along dim).
+     * {@code base} plus {@code src} added at {@code index} along {@code dim}: for every position p of
+     * the index (src is at least as large; only the index's region of it is read), {@code src[p]} is
+     * added to the output at p with its dim coordinate replaced by {@code index[p]}. The additions run
+     * over p in row-major order — so each output element receives its contributions in increasing
+     * index position along dim — in double, from base's value, and each output is rounded once to
+     * the dtype. Every index value must lie in [0, base's size along dim).
      */
     @Override
     public Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
@@ -640,24 +646,13 @@ public final class ReferenceBackend implements Backend {
         int[] ss = src.shape();
         double[] ix = v(index);
         OpChecks.indexValues("scatterAdd", ix, dim, s[k]);
-        double[] b = v(base);
         double[] y = v(src);
-        double[] out = new double[b.length];
-        for (int o = 0; o < out.length; o++) {
-            int[] idx = unravel(o, s);
-            double acc = b[o];
-            boolean covered = true; // the index reaches this position off dim
-            for (int d = 0; d < s.length; d++) {
-                covered &= d == k || idx[d] < is[d];
-            }
-            for (int j = 0; covered && j < is[k]; j++) {
-                int[] at = idx.clone();
-                at[k] = j;
-                if ((int) ix[ravel(at, is)] == idx[k]) {
-                    acc += y[ravel(at, ss)];
-                }
-            }
-            out[o] = acc;
+        double[] out = v(base).clone();
+        for (int p = 0; p < ix.length; p++) {
+            int[] idx = unravel(p, is);
+            double value = y[ravel(idx, ss)];
+            idx[k] = (int) ix[p];
+            out[ravel(idx, s)] += value;
         }
         return make(out, base.dtype(), s);
     }

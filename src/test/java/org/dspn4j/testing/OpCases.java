@@ -92,9 +92,9 @@ public final class OpCases {
             return r.nextGaussian() * scale;
         }
 
-        /** Finite values: Gaussians and small integers. */
+        /** Finite values: Gaussians of several scales and small integers. */
         double finite() {
-            return r.nextInt(4) == 0 ? r.nextInt(5) - 2 : r.nextGaussian();
+            return r.nextInt(4) == 0 ? r.nextInt(5) - 2 : r.nextGaussian() * new double[] {1e-3, 1, 1, 30, 1e4}[r.nextInt(5)];
         }
 
         double[] values(int n, boolean specials) {
@@ -117,6 +117,7 @@ public final class OpCases {
             return min + r.nextInt((large ? 9 : 5) - min + 1);
         }
 
+        /** A shape of rank minRank … maxRank, dimensions minSize … 5 (a large case: about 70,000 elements). */
         int[] shape(int minRank, int maxRank, int minSize) {
             int[] s = new int[minRank + r.nextInt(maxRank - minRank + 1)];
             for (int i = 0; i < s.length; i++) {
@@ -362,7 +363,10 @@ public final class OpCases {
                             be -> be.argsort(a.apply(be), dim, desc));
                 }
                 case CHAMFER_ARGMIN: {
-                    int[] lead = shape(0, 2, 1);
+                    int[] lead = new int[r.nextInt(3)];
+                    for (int i = 0; i < lead.length; i++) {
+                        lead[i] = 1 + r.nextInt(4);
+                    }
                     int c = 1 + r.nextInt(4);
                     int n = 1 + r.nextInt(large ? 40 : 8);
                     int[] ps = concat(lead, c, n);

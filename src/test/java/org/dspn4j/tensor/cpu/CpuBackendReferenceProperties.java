@@ -40,6 +40,19 @@ class CpuBackendReferenceProperties {
         OpCases.assertSameBits(c + " (3 threads)", expected, c.op().apply(THREE));
     }
 
+    /** Sums, products and orderings again: the ops whose definition fixes an order of roundings or of ties. */
+    @Property(tries = 1000, shrinking = ShrinkingMode.OFF)
+    void ordersOfRoundingsAndTiesEqualTheDefinition(@ForAll("ordered") Kind kind, @ForAll long seed,
+                                                    @ForAll("floating") DType dtype) {
+        everyOpEqualsTheDefinitionBitForBit(kind, seed, dtype);
+    }
+
+    @Provide
+    Arbitrary<Kind> ordered() {
+        return Arbitraries.of(Kind.SUM, Kind.MATMUL, Kind.CONV2D, Kind.CONV2D_BACKWARD_INPUT, Kind.CONV2D_BACKWARD_WEIGHT,
+                Kind.SCATTER_ADD, Kind.ARGSORT, Kind.ARGMAX, Kind.CHAMFER_ARGMIN, Kind.MAX_POOL2D_INDICES);
+    }
+
     @Provide
     Arbitrary<DType> floating() {
         return Arbitraries.of(DType.F32, DType.F64);
