@@ -26,11 +26,17 @@ import org.dspn4j.tensor.Tensor;
  * refuses larger ones. Every index this project produces (sort positions, set slots, pixel
  * positions) is far below that. F64 is not supported on the device.
  *
- * <p>Precision: elementwise ops, sums and index ops compute in double on the device and round
- * once, as {@code CpuBackend} does, so their F32 results equal the CPU's bit for bit (exp, log,
- * tanh, pow and sigmoid may differ where OpenCL's double builtins differ from Java's by an ulp of
- * double; that almost never changes the float). The matrix product is a float {@code fma} chain
- * and differs from the CPU's float loop by rounding (docs/gpu.md gives the bounds the tests use).
+ * <p>Precision, against the definition ({@code ReferenceBackend}, which {@code CpuBackend} equals bit
+ * for bit): elementwise ops, index ops and scatter-add compute in double on the device and round
+ * once, as the definition does, so their F32 results are the same bits (exp, log, tanh, pow and
+ * sigmoid may differ by a float ulp where OpenCL's double builtins differ from Java's in the last
+ * bits of the double). The matrix product and conv2d are the definition's float {@code fma} chains:
+ * the same bits. Sums and the two convolution gradients add in another order (sums in plain
+ * row-major order in double; a pixel's taps in double; one chain per image): within the bounds
+ * {@code ClBackendReferenceProperties} states.
+ *
+ * <p>Argument errors are {@link OpChecks}': the same exception and message as every backend. An
+ * out-of-range gather or scatter index surfaces at the next host read ({@link #checkIndices}).
  *
  * <p>Every op of {@link Backend} runs on the device; shapes beyond six dimensions that cannot be
  * merged throw {@link UnsupportedOperationException}.
@@ -187,7 +193,7 @@ public final class ClBackend implements Backend {
     }
 
 
-    /** Integer dtypes store truncated values (as CpuBackend's rounding on store): truncates in place. */
+    /** Integer dtypes store truncated values (as the definition rounds on store): truncates in place. */
     private Tensor rounded(Tensor t) {
         if (!t.dtype().isFloating() && t.numel() > 0) {
             engine.trunc(off(t), off(t), t.numel());
@@ -777,8 +783,8 @@ public final class ClBackend implements Backend {
     // ---------------------------------------------------------------- images
     // conv2d as im2col + a batched matmul with the weight broadcast over the batch; its gradients
     // as the adjoint pieces (matmul with the transposed weight + col2im; im2col + matmul + a sum
-    // over the batch). Products are float fma chains, so results differ from the CPU's double
-    // accumulation by float rounding (ClBackendImageOpsTest states the bound).
+    // over the batch). Products are the definition's float fma chains, so conv2d gives its bits; the
+    // gradients add their pieces in another order (ClBackendImageOpsTest states the bound).
 
     /** cols (B, Cin·kh·kw, Ho·Wo) of x (B, Cin, H, W). */
     private Tensor im2col(Tensor x, int kh, int kw, int stride, int pad, int ho, int wo) {

@@ -655,7 +655,7 @@ public final class ClEngine implements AutoCloseable {
     /**
      * BINARY with broadcasting: {@code out[i] = A(i) op B(i)} over the index space {@code shape}
      * (out contiguous), A(i) = {@code arena[a + Σ i_d·aStrides[d]]}, B likewise. Computed in double
-     * and rounded once: F32 results equal {@code CpuBackend.binary}'s bit for bit.
+     * and rounded once: F32 results equal {@code ReferenceBackend.binary}'s bit for bit.
      */
     public synchronized void binary(Backend.Binary op, int a, int[] aStrides, int b, int[] bStrides, int out, int[] shape) {
         int n = Shape.numel(shape);

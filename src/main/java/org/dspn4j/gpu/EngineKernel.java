@@ -539,7 +539,7 @@ final class EngineKernel extends Kernel {
     // BINARY with numpy broadcasting: out[dst + i] = A[srcA + off_a(i)] (op) B[srcB + off_b(i)], i < n,
     // out contiguous. Computed in double and rounded once to float: for + - * / of floats this is
     // the correctly rounded float result (double has more than 2·24 + 2 bits), exactly what
-    // CpuBackend stores for F32. Reference: CpuBackend.binary.
+    // ReferenceBackend stores for F32. Definition: ReferenceBackend.binary.
 
     private void binary() {
         int i = getGlobalId();
@@ -568,7 +568,7 @@ final class EngineKernel extends Kernel {
     // ---------------------------------------------------------------------------------------------
     // MAP: out[dst + i] = f(arena[srcA + i]), i < n, contiguous; f chosen by #code, computed in
     // double (Aparapi's double exp/log/tanh/pow are OpenCL's double builtins) and rounded once to
-    // float. Reference: CpuBackend.unary / affine / pow / clamp / inRange / cast.
+    // float. Definition: ReferenceBackend.unary / affine / pow / clamp / inRange / cast.
 
     private void map() {
         int i = getGlobalId();
@@ -627,7 +627,7 @@ final class EngineKernel extends Kernel {
         return r;
     }
 
-    /** Logistic function, split at 0 so that exp never overflows (as CpuBackend). */
+    /** Logistic function, split at 0 so that exp never overflows (as ReferenceBackend). */
     private double sigmoid(double v) {
         double r = 0.0;
         if (v >= 0.0) {
@@ -818,8 +818,9 @@ final class EngineKernel extends Kernel {
     // ---------------------------------------------------------------------------------------------
     // SUM_DIMS: one work-item per output o < n (outputs contiguous, kept dimensions sz/sa): the
     // double sum, from 0 and in row-major order of the reduced dimensions (rz/sb), of
-    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. That is CpuBackend.sum's
-    // order and precision, so F32 results are identical.
+    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. ReferenceBackend.sum adds
+    // in runs of four chains instead; in double both are within n·2^-53·Σ|x| of the exact sum, so
+    // F32 results agree to a float ulp plus that (and are mostly the same bits).
 
     private void sumDims() {
         int o = getGlobalId();
@@ -839,7 +840,7 @@ final class EngineKernel extends Kernel {
 
     /**
      * ARGMAX: one item per (o, in), t < n: the first j maximising arena[srcA + (o, j, in)], where a
-     * NaN beats every number (as CpuBackend.argmax). Writes the index as a float at dst + t.
+     * NaN beats every number (as ReferenceBackend.argmax). Writes the index as a float at dst + t.
      */
     private void argmax() {
         int t = getGlobalId();
@@ -865,7 +866,7 @@ final class EngineKernel extends Kernel {
      * is the number of elements of its row that come before it, i.e. compare earlier (descending
      * when code = 1: later), or compare equal and sit at a smaller index; the item writes j there.
      * O(len²) per row, fine for set sizes (N ≤ 342). The order is Double.compare's (−0 before +0,
-     * NaN after everything), so the permutation equals CpuBackend's stable merge sort exactly.
+     * NaN after everything), so the permutation equals ReferenceBackend's stable sort exactly.
      */
     private void argsort() {
         int t = getGlobalId();
@@ -966,7 +967,7 @@ final class EngineKernel extends Kernel {
      * strides sb over sizes sz), out (lead, 2, N) at dst. One item per output, t &lt; n = lead*2*N:
      * row 0, column q: argmin over i of d(i, q); row 1: argmin over j of d(q, j), with
      * d(i, j) = (Σ_c Huber(pred[c, i] − target[c, j])) · p1 (p1 = 1/C) in double, strict
-     * "&lt;" from p0 = +inf so the first minimum wins and NaN never does: CpuBackend's rule.
+     * "&lt;" from p0 = +inf so the first minimum wins and NaN never does: ReferenceBackend's rule.
      */
     private void chamferArgmin() {
         int t = getGlobalId();
@@ -1064,7 +1065,7 @@ final class EngineKernel extends Kernel {
      * MAXPOOL_INDICES: one item per output t &lt; n of (planes, outH, outW): the index iy·W + ix in
      * its (H, W) plane of the window maximum (window kerH x kerH at oy·stride − pad; padding never
      * wins; the first maximum in row-major window order wins ties, a NaN wins and a later NaN wins
-     * over it), as CpuBackend.maxPool2dIndices. -1 for a window entirely in the padding.
+     * over it), as ReferenceBackend.maxPool2dIndices. -1 for a window entirely in the padding.
      */
     private void maxPoolIndices() {
         int t = getGlobalId();

@@ -14,14 +14,18 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 
 /**
- * The reference backend: plain Java loops over row-major arrays — {@code float[]} for F32 tensors,
- * {@code double[]} for F64 and for the integer types (which hold exact integers).
+ * The fast CPU backend: Java loops over row-major arrays — {@code float[]} for F32 tensors,
+ * {@code double[]} for F64 and for the integer types (which hold exact integers) — with threads,
+ * blocked and vectorised matrix products ({@link Gemm}), im2col convolutions and radix sorts.
  *
- * <p>Precision: elementwise ops, sums and the other reductions compute in double and round an F32
- * result to float when they store it (for +, −, ×, ÷ that is the same as float arithmetic, which the
- * F32 paths use); sums accumulate in double, at least as accurately as a float32 library. Matrix
+ * <p>What it computes is {@link org.dspn4j.tensor.ReferenceBackend}'s definition of each op, bit for
+ * bit, on any number of threads ({@code CpuBackendReferenceProperties} ties every op to it):
+ * elementwise ops, sums and the other reductions compute in double and round an F32 result to float
+ * when they store it (for +, −, ×, ÷ that is the same as float arithmetic, which the F32 paths use);
+ * sums add in the definition's order (runs of four chains, {@code ReferenceBackend.sum}). Matrix
  * products and convolutions compute as a float32 library does: each output is one fused
- * multiply-add chain in the tensor's own precision ({@link Gemm}).
+ * multiply-add chain in the tensor's own precision ({@link Gemm}). Argument errors are
+ * {@link OpChecks}' (the same on every backend).
  *
  * <p>Determinism: the same inputs give the same bits whatever the thread count. Work is split only
  * over independent output elements (tiles of a matrix product, planes of an image), never inside
