@@ -417,49 +417,56 @@ public final class ReferenceBackend implements Backend {
         int[] tlead = Arrays.copyOf(ts, ts.length - 2);
         double[] p = v(pred);
         double[] y = v(target);
-        double invC = 1.0 / c;
         int[] os = Arrays.copyOf(lead, r);
         os[r - 2] = 2;
         os[r - 1] = n;
         double[] out = new double[Shape.numel(os)];
         for (int s = 0; s < Shape.numel(lead); s++) {
-            int po = s * c * n;
-            int yo = broadcastFlat(unravel(s, lead), tlead) * c * n;
-            double[][] d = new double[n][n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    double sum = 0.0;
-                    for (int ch = 0; ch < c; ch++) {
-                        double diff = p[po + ch * n + i] - y[yo + ch * n + j];
-                        sum += Math.abs(diff) < 1.0 ? 0.5 * diff * diff : Math.abs(diff) - 0.5;
-                    }
-                    d[i][j] = sum * invC;
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                int best = 0;
-                double bv = Double.POSITIVE_INFINITY;
+            double[][] d = chamferCosts(p, s * c * n, y, broadcastFlat(unravel(s, lead), tlead) * c * n, c, n);
+            for (int j = 0; j < n; j++) { // row 0: the nearest predicted slot of each target slot
+                double[] column = new double[n];
                 for (int i = 0; i < n; i++) {
-                    if (d[i][j] < bv) {
-                        best = i;
-                        bv = d[i][j];
-                    }
+                    column[i] = d[i][j];
                 }
-                out[s * 2 * n + j] = best;
+                out[s * 2 * n + j] = firstMinimum(column);
             }
-            for (int i = 0; i < n; i++) {
-                int best = 0;
-                double bv = Double.POSITIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    if (d[i][j] < bv) {
-                        best = j;
-                        bv = d[i][j];
-                    }
-                }
-                out[s * 2 * n + n + i] = best;
+            for (int i = 0; i < n; i++) { // row 1: the nearest target slot of each predicted slot
+                out[s * 2 * n + n + i] = firstMinimum(d[i]);
             }
         }
         return make(out, DType.I64, os);
+    }
+
+    /** The index of the first value strictly below all before it, from +∞ (NaN never wins; 0 if none does). */
+    private static int firstMinimum(double[] values) {
+        int best = 0;
+        double bv = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < bv) {
+                best = i;
+                bv = values[i];
+            }
+        }
+        return best;
+    }
+
+    /**
+     * d[i][j] = (Σ_c Huber(pred[c, i] − target[c, j])) · (1/C) for one (C, N) block of each, the sum
+     * over c in increasing order from +0, in double.
+     */
+    private static double[][] chamferCosts(double[] p, int po, double[] y, int yo, int c, int n) {
+        double[][] d = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0.0;
+                for (int ch = 0; ch < c; ch++) {
+                    double diff = p[po + ch * n + i] - y[yo + ch * n + j];
+                    sum += Math.abs(diff) < 1.0 ? 0.5 * diff * diff : Math.abs(diff) - 0.5;
+                }
+                d[i][j] = sum * (1.0 / c); // a product with 1/C, not a division by C (the rounding differs)
+            }
+        }
+        return d;
     }
 
     // ================================================================ linear algebra
