@@ -45,7 +45,8 @@ import org.dspn4j.tensor.Tensor;
  * function, destination range owned by the graph); a replay performs it at its place in the sequence
  * — downloads the source range as the launches before it left it, calls the function again, uploads
  * its result into the same destination range — so its output follows the new inputs. Fusion never
- * crosses a host step. What a recording refuses: any other host read of device data during the body
+ * crosses a host step. An index out of range in a replayed gather or scatter is reported as in eager
+ * mode, at the next host read or before the next replay ({@link ClBackend#checkIndices}). What a recording refuses: any other host read of device data during the body
  * ({@code toHost}, {@code item()}, ...), whose value a replay could not repeat. (The op set has no op
  * whose output shape depends on data.) Inputs are F32.
  */
@@ -144,6 +145,10 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
                         + ", the graph was recorded with F32");
             }
         }
+        if (!rec.indexUses.isEmpty()) {
+            // the previous replay's gathers and scatters, if still unchecked: before their indices are overwritten
+            backend.checkIndices();
+        }
         // Inputs that are outputs of this graph (state fed back) are copied by one cached fused
         // program; any other input by one COPY launch (or an upload from another backend).
         int[] pairs = new int[inputs.length];
@@ -178,6 +183,9 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
         engine.replay(program);
         if (!rec.checks.isEmpty()) {
             rec.unchecked = true; // read by the first host read of a range the graph owns, or by check()
+        }
+        for (ClBackend.IndexUse use : rec.indexUses) {
+            engine.noteIndexUse(use); // checked at the next host read (ClBackend.checkIndices)
         }
         Tensor[] out = new Tensor[outputs.length];
         for (int i = 0; i < out.length; i++) {

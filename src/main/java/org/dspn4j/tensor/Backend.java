@@ -5,9 +5,14 @@ package org.dspn4j.tensor;
  * Ops are pure: they never modify their arguments and always return a new tensor. Gradients are not
  * this layer's business — {@code org.dspn4j.autodiff.Ops} wraps each op with its backward rule.
  *
+ * <p>{@link ReferenceBackend} is the definition of every op (the plainest loop that computes it, with
+ * the exact order of roundings and the tie rules); the other backends are tied to it by tests.
+ *
  * <p>All floating ops take and return tensors of one floating dtype; mixing F32 and F64 is an
- * error. Index arguments (gather, scatter) are I32 or I64. Shape mismatches throw
- * {@link IllegalArgumentException} naming the op and both shapes.
+ * error. Index arguments (gather, scatter) are I32 or I64. Bad arguments throw the same exception
+ * with the same message on every backend ({@link OpChecks}): shape mismatches an
+ * {@link IllegalArgumentException} naming the op and both shapes, an index outside its dimension an
+ * {@link IndexOutOfBoundsException}.
  */
 public interface Backend {
 
@@ -85,11 +90,8 @@ public interface Backend {
      * live, so they can be an input of a recorded task graph.
      */
     default Tensor affine(Tensor a, Tensor coefficients, int pair) {
+        OpChecks.affineCoefficients(coefficients, pair);
         float[] w = coefficients.toFloats();
-        if (coefficients.dtype() != DType.F32 || w.length < 6 * (pair + 1)) {
-            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
-                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
-        }
         return affine(a, ExactScalars.decode(w, 2 * pair), ExactScalars.decode(w, 2 * pair + 1));
     }
 

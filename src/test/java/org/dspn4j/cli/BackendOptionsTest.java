@@ -73,13 +73,29 @@ class BackendOptionsTest {
         assertRefused(f64, "bench", "mnist-step", "--backend", "opencl", "--dtype", "f64");
         assertRefused("--device 0 runs F32 only", "repeat", "--seeds", "1", "--device", "0", "--out", dir.resolve("r").toString(),
                 "--", "train", "mnist", "--dtype", "f64");
-        assertRefused("--backend must be cpu, opencl or auto, got 'cuda'", "train", "mnist", "--backend", "cuda");
+        assertRefused("--backend must be cpu, opencl, reference or auto, got 'cuda'", "train", "mnist", "--backend", "cuda");
         assertRefused("--device 1 needs --backend opencl (or auto), not cpu", "train", "mnist", "--backend", "cpu",
                 "--device", "1", "--out", dir.resolve("d").toString());
         assertRefused("repeat: give --backend either before -- or after train, not both", "repeat", "--seeds", "1",
                 "--backend", "cpu", "--", "train", "mnist", "--backend", "cpu");
         // nothing was computed or written
         assertTrue(!Files.exists(dir.resolve("a").resolve("run.json")) && !Files.exists(dir.resolve("synth")));
+    }
+
+    /** {@code --backend reference} reaches the backend choice of every computing command (refused here with a --device). */
+    @Test
+    void everyComputingCommandTakesTheReferenceBackend(@TempDir Path dir) {
+        String msg = "--device 1 needs --backend opencl (or auto), not reference";
+        assertRefused(msg, "train", "mnist", "--backend", "reference", "--device", "1", "--out", dir.resolve("a").toString());
+        assertRefused(msg, "train", "clevr-box", "--backend", "reference", "--device", "1", "--out", dir.resolve("b").toString());
+        assertRefused(msg, "clevr", "train", "clevr-state", "--backend", "reference", "--device", "1", "--out",
+                dir.resolve("c").toString(), "--synth-cache", dir.resolve("synth").toString());
+        assertRefused(msg, "bench", "mnist-step", "--backend", "reference", "--device", "1");
+        assertRefused(msg, "trace", "--model", "mnist", "--backend", "reference", "--device", "1", "--input",
+                Path.of("golden", "roundtrip", "mnist_dspn_input.npz").toString(), "--out", dir.resolve("t.npz").toString());
+        assertRefused(msg, "repeat", "--seeds", "1", "--backend", "reference", "--device", "1", "--out",
+                dir.resolve("r").toString(), "--", "train", "mnist");
+        assertTrue(!Files.exists(dir.resolve("a").resolve("run.json")) && !Files.exists(dir.resolve("t.npz")));
     }
 
     @Test

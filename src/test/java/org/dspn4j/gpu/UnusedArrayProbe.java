@@ -36,7 +36,7 @@ public final class UnusedArrayProbe {
                 keep.clear();
                 System.gc();
                 System.gc();
-                e.add(x, x, x, 1000);
+                EngineOps.add(e, x, x, x, 1000);
             }
             float v = e.download(x, 1)[0];
             System.err.println("value " + v + (v == 16f ? " (as expected: 1 doubled 4 times)" : " WRONG, expected 16"));
