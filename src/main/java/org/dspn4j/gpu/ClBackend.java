@@ -107,6 +107,8 @@ public final class ClBackend implements Backend {
         final List<int[]> checks = new ArrayList<>();
         /** Set by a replay of a graph with checks; cleared when they were read and passed. */
         volatile boolean unchecked;
+        /** Set when the checks of the last replay were read and failed (a bad assignment was reported). */
+        volatile boolean assignFailed;
         /** The gathers and scatters the recording issued, in order: noted again at each replay. */
         final List<IndexUse> indexUses = new ArrayList<>();
         volatile boolean closed;
@@ -615,10 +617,23 @@ public final class ClBackend implements Backend {
         if (!rec.unchecked || rec.closed) {
             return;
         }
-        for (int[] c : rec.checks) {
-            checkAssign(c[0], c[1], c[2]);
+        try {
+            for (int[] c : rec.checks) {
+                checkAssign(c[0], c[1], c[2]);
+            }
+        } catch (IllegalArgumentException e) {
+            rec.assignFailed = true;
+            throw e;
         }
         rec.unchecked = false;
+    }
+
+    /**
+     * Clears the index-error flag and the noted gathers and scatters without reporting them: for a
+     * replay whose bad assignment was reported already, whose NaN indices then raised the flag.
+     */
+    void discardIndexError() {
+        engine.takeIndexError();
     }
 
     // ---------------------------------------------------------------- linear algebra

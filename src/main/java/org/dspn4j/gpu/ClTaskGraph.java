@@ -146,9 +146,15 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
             }
         }
         if (!rec.indexUses.isEmpty()) {
-            // the previous replay's gathers and scatters, if still unchecked: before their indices are overwritten
-            backend.checkIndices();
+            // the previous replay's gathers and scatters, if still unchecked: before their indices are
+            // overwritten; unless that replay's assignment was reported bad, which made its indices NaN
+            if (rec.assignFailed) {
+                backend.discardIndexError();
+            } else {
+                backend.checkIndices();
+            }
         }
+        rec.assignFailed = false;
         // Inputs that are outputs of this graph (state fed back) are copied by one cached fused
         // program; any other input by one COPY launch (or an upload from another backend).
         int[] pairs = new int[inputs.length];
@@ -267,15 +273,18 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
     }
 
     /**
-     * Reads the device checks of the last replay now (one small download each, once per replay) and
-     * throws as the eager op would, e.g. {@link IllegalArgumentException} naming a NaN cost of an
-     * assignment; a no-op when they were read already or the graph has none.
+     * Reads the device checks of the last replay (or of the recording) now — the assignments' statuses
+     * and the index-error flag of its gathers and scatters, one small download each, once — and throws
+     * as the eager op would, e.g. {@link IllegalArgumentException} naming a NaN cost of an assignment or
+     * {@link IndexOutOfBoundsException} naming an index; a no-op when they were read already or the
+     * graph has none.
      */
     public synchronized void check() {
         if (rec.closed) {
             throw new IllegalStateException("task graph is closed");
         }
         backend.verify(rec);
+        backend.checkIndices();
     }
 
     /** Fused launches in the program, and the recorded launches they replace. */
