@@ -200,7 +200,7 @@ public final class ClevrTrainCommand implements Callable<Integer> {
         TrainConfig cfg = config();
         ClevrSource src = source();
         try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
-            ClevrExperiment.Outcome o = new ClevrExperiment(System.out).train(cfg, src, c, resume);
+            org.dspn4j.experiment.TrainingLoop.Outcome o = new ClevrExperiment(System.out).train(cfg, src, c, resume);
             return o.stoppedOnNaN() ? 3 : 0;
         }
     }

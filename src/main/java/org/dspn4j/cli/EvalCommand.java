@@ -79,7 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
                 ((Dspn) net.decoder()).setIters(iters);
             }
             MnistBatcher test = MnistExperiment.testBatches(dataDir, full, 32, seed);
-            MnistExperiment.Metrics m = MnistExperiment.evaluate(be, net, test);
+            org.dspn4j.experiment.TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
                 exportPredictions(be, net, test, export);

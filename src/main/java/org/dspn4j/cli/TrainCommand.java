@@ -126,7 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
             return ClevrTrainCommand.run(this);
         }
         try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
-            MnistExperiment.Outcome o = new MnistExperiment(System.out).train(cfg, c, resume);
+            org.dspn4j.experiment.TrainingLoop.Outcome o = new MnistExperiment(System.out).train(cfg, c, resume);
             return o.stoppedOnNaN() ? 3 : 0;
         }
     }

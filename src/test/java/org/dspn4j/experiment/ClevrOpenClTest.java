@@ -44,9 +44,9 @@ class ClevrOpenClTest {
     @Test
     void aBoxRunOnOpenClMatchesTheCpuRunAndItsCheckpointEvaluatesOnBoth(@TempDir Path dir) throws IOException {
         ModelConfig m = ClevrExperimentTest.tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
-        ClevrExperiment.Outcome cpu = ClevrExperimentTest.experiment()
+        TrainingLoop.Outcome cpu = ClevrExperimentTest.experiment()
                 .train(ClevrExperimentTest.tiny(m, dir.resolve("cpu"), 3, 3e-3, 0), data, false);
-        ClevrExperiment.Outcome cl;
+        TrainingLoop.Outcome cl;
         try (Compute c = Compute.opencl(SharedEngine.get(), false)) {
             cl = ClevrExperimentTest.experiment().train(ClevrExperimentTest.tiny(m, dir.resolve("cl"), 3, 3e-3, 0), data, c, false);
         }
