@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dspn4j ap}: average precision of an exported prediction folder, as the authors'
- * {@code scripts/eval-box.sh} and {@code scripts/eval-state.sh} compute it (spec §7.2–§7.4).
+ * {@code scripts/eval-box.sh} and {@code scripts/eval-state.sh} compute it.
  * All thresholds are evaluated in one run; see {@link AveragePrecision} for how AP reduces.
  *
  * <p>Exit code 0 on success, 1 if the folders cannot be read or evaluated (the message names the

@@ -7,12 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * What a run leaves in its folder for an auditor: {@code run.json} (the resolved configuration,
@@ -21,6 +25,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
  * {@code test_loss}, {@code test_last}).
  */
 public final class RunRecord {
+    /** The run's settings and environment. */
+    public static final String RUN = "run.json";
     private static final JsonFactory JSON = new JsonFactory();
     private final Path dir;
 
@@ -127,6 +133,102 @@ public final class RunRecord {
             }
         }
         return out;
+    }
+
+    /**
+     * A JSON file whose top level is an object, as maps, lists, numbers (long or double), strings,
+     * booleans and null. Malformed JSON is refused naming the file, the line and the column.
+     */
+    public static Map<String, Object> readJsonObject(Path file) throws IOException {
+        Object v;
+        try (JsonParser p = JSON.createParser(file.toFile())) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException(file + ": expected a JSON object" + (t == null ? ", the file is empty" : ""));
+            }
+            v = value(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException(file + ": text after the JSON object at line " + p.currentLocation().getLineNr());
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": malformed JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) v;
+        return m;
+    }
+
+    /** A JSON value as maps, lists, numbers (long or double), strings, booleans and null. */
+    private static Object value(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    m.put(k, value(p));
+                }
+                return m;
+            }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    l.add(value(p));
+                }
+                return l;
+            }
+            case VALUE_NUMBER_INT:
+                return p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return p.getBooleanValue();
+            case VALUE_NULL:
+                return null;
+            default:
+                return p.getText();
+        }
+    }
+
+    /** {@code m.key} as an object, else refused naming the file and the field ({@code prefix} + key). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(Map<String, Object> m, String key, Path file, String prefix) {
+        Object v = m.get(key);
+        if (!(v instanceof Map)) {
+            throw new IllegalArgumentException(file + ": " + prefix + key + " must be a JSON object, got " + describe(v));
+        }
+        return (Map<String, Object>) v;
+    }
+
+    static Map<String, Object> object(Map<String, Object> m, String key, Path file) {
+        return object(m, key, file, "");
+    }
+
+    /** {@code m.key} as an integer, else refused naming the file and the field. */
+    static long integer(Map<String, Object> m, String key, Path file, String prefix) {
+        Object v = m.get(key);
+        if (!(v instanceof Long l)) {
+            throw new IllegalArgumentException(file + ": " + prefix + key + " must be an integer, got " + describe(v));
+        }
+        return l;
+    }
+
+    /** A JSON value in a message: "missing" for null, else its text and kind. */
+    static String describe(Object v) {
+        if (v == null) {
+            return "nothing (missing or null)";
+        }
+        if (v instanceof Map) {
+            return "an object";
+        }
+        if (v instanceof List) {
+            return "an array";
+        }
+        return (v instanceof String ? "\"" + v + "\"" : String.valueOf(v)) + " (" + (v instanceof String ? "a string"
+                : v instanceof Boolean ? "a boolean" : v instanceof Long ? "an integer" : "a number") + ")";
     }
 
     /** The checked-out commit ("+uncommitted" when tracked files changed), or "unknown" outside a git work tree. */

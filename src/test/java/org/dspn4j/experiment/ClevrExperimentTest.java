@@ -69,9 +69,9 @@ class ClevrExperimentTest {
         for (String k : new String[] {"train_loss", "train_last", "test_loss", "test_last"}) {
             assertTrue(metrics.contains("\"" + k + "\""), k);
         }
-        ClevrRunInfo info = ClevrRunInfo.besideCheckpoint(dir.resolve(ClevrExperiment.CHECKPOINT));
+        RunInfo info = RunInfo.besideCheckpoint(dir.resolve(ClevrExperiment.CHECKPOINT));
         assertEquals(2, info.batch());
-        assertEquals(data, info.source());
+        assertEquals(data, info.clevrSource());
     }
 
     @Test
