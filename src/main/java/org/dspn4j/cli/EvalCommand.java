@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.experiment.Checkpoint;
@@ -17,13 +16,12 @@ import org.dspn4j.experiment.ClevrEvaluation;
 import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.MnistExperiment;
-import org.dspn4j.experiment.ModelConfigJson;
 import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.model.Weights;
 import org.dspn4j.set.DecoderOutput;
 import org.dspn4j.set.Dspn;
 import org.dspn4j.tensor.Backend;
@@ -69,12 +67,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     BackendOptions compute = new BackendOptions();
 
-    /** Loads a checkpoint's MNIST model (configuration and weights). */
-    static Net load(Backend be, Path checkpoint) throws IOException {
-        ModelConfig cfg = ModelConfigJson.parse(Checkpoint.configJson(checkpoint));
-        Net net = new Net(be, cfg, new MersenneTwister(0), null);
-        Weights.load(net, checkpoint);
-        return net;
+    /** Loads a checkpoint's MNIST model (configuration and weights, every entry checked). */
+    static Net load(Backend be, Path checkpoint, boolean allowNonFinite) throws IOException {
+        return Checkpoint.loadModel(be, checkpoint, (b, c, r) -> new Net(b, c, r, null), allowNonFinite);
     }
 
     /**
@@ -82,7 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
      * the backend and the device).
      */
     static Compute open(BackendOptions options, Path checkpoint, int threads) throws IOException {
-        DType dt = ModelConfigJson.parse(Checkpoint.configJson(checkpoint)).dtype();
+        DType dt = Checkpoint.config(checkpoint).dtype();
         return options.choice().open(dt, threads, System.out);
     }
 
@@ -97,6 +92,9 @@ public final class EvalCommand implements Callable<Integer> {
                 Checks.atLeast("--iters", t, 0);
             }
         }
+        if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
+            throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
+        }
         return task == ModelConfig.Task.MNIST ? mnist(run, b, th) : clevr(task, run, b, th);
     }
 
@@ -108,7 +106,7 @@ public final class EvalCommand implements Callable<Integer> {
         long seed = input.seed(run);
         try (Compute c = open(compute, input.checkpoint, th)) {
             Backend be = c.backend();
-            Net net = load(be, input.checkpoint);
+            Net net = load(be, input.checkpoint, input.allowNonFinite);
             requireTask(net, ModelConfig.Task.MNIST);
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
@@ -117,7 +115,7 @@ public final class EvalCommand implements Callable<Integer> {
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
-                exportPredictions(be, net, test, export);
+                IoErrors.naming(export, () -> exportPredictions(be, net, test, export));
                 System.out.println("wrote " + export.resolve("detections") + " and " + export.resolve("groundtruths"));
             }
         }
@@ -128,7 +126,7 @@ public final class EvalCommand implements Callable<Integer> {
         ClevrSource src = input.clevrData(run);
         try (Compute c = open(compute, input.checkpoint, th)) {
             Backend be = c.backend();
-            Net net = ClevrExperiment.load(be, input.checkpoint);
+            Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
             requireTask(net, task);
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
@@ -141,7 +139,7 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());
             ClevrEvaluation.print(System.out, ClevrEvaluation.tables(r));
             if (export != null) {
-                for (Path p : ClevrEvaluation.export(r, export)) {
+                for (Path p : IoErrors.naming(export, () -> ClevrEvaluation.export(r, export))) {
                     System.out.println("wrote " + p.resolve("detections") + " and " + p.resolve("groundtruths"));
                 }
             }
@@ -189,23 +187,30 @@ public final class EvalCommand implements Callable<Integer> {
                         writeSlots(det.resolve(index + "-step" + t + ".txt"), sets[t], masks[t], k, n);
                     }
                 }
-                try (BufferedWriter w = Files.newBufferedWriter(gt.resolve(index + ".txt"))) {
-                    for (int j = 0; j < n; j++) {
-                        if (b.mask()[k * n + j] > 0) {
-                            w.write(String.format(Locale.ROOT, "box %s %s 1.0%n", b.features()[(k * 2) * n + j],
-                                    b.features()[(k * 2 + 1) * n + j]));
+                Path g = gt.resolve(index + ".txt");
+                int kk = k;
+                IoErrors.naming(g, () -> {
+                    try (BufferedWriter w = Files.newBufferedWriter(g)) {
+                        for (int j = 0; j < n; j++) {
+                            if (b.mask()[kk * n + j] > 0) {
+                                w.write(String.format(Locale.ROOT, "box %s %s 1.0%n", b.features()[(kk * 2) * n + j],
+                                        b.features()[(kk * 2 + 1) * n + j]));
+                            }
                         }
                     }
-                }
+                });
             }
         }
     }
 
     private static void writeSlots(Path file, double[] set, double[] mask, int k, int n) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(file)) {
-            for (int j = 0; j < n; j++) {
-                w.write(String.format(Locale.ROOT, "box %s %s %s%n", mask[k * n + j], set[(k * 2) * n + j], set[(k * 2 + 1) * n + j]));
+        IoErrors.naming(file, () -> {
+            try (BufferedWriter w = Files.newBufferedWriter(file)) {
+                for (int j = 0; j < n; j++) {
+                    w.write(String.format(Locale.ROOT, "box %s %s %s%n", mask[k * n + j], set[(k * 2) * n + j],
+                            set[(k * 2 + 1) * n + j]));
+                }
             }
-        }
+        });
     }
 }

@@ -10,6 +10,7 @@ import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrShow;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.model.ModelConfig;
@@ -75,14 +76,14 @@ public final class ShowCommand implements Callable<Integer> {
             long seed = input.seed(run);
             try (Compute c = EvalCommand.open(compute, input.checkpoint, th)) {
                 Backend be = c.backend();
-                Net net = EvalCommand.load(be, input.checkpoint);
+                Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
                 EvalCommand.requireTask(net, task);
-                Net base = baseline == null ? null : EvalCommand.load(be, baseline);
+                Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
                 if (base != null) {
                     EvalCommand.requireTask(base, task);
                 }
-                MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(dataDir, false, b, seed), k)
-                        .writePng(out);
+                var fig = MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(dataDir, false, b, seed), k);
+                IoErrors.naming(out, () -> fig.writePng(out));
             }
             System.out.println("wrote " + out);
             return 0;
@@ -90,21 +91,22 @@ public final class ShowCommand implements Callable<Integer> {
         ClevrSource src = input.clevrData(run);
         try (Compute c = EvalCommand.open(compute, input.checkpoint, th)) {
             Backend be = c.backend();
-            Net net = ClevrExperiment.load(be, input.checkpoint);
+            Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
             EvalCommand.requireTask(net, task);
-            Net base = baseline == null ? null : ClevrExperiment.load(be, baseline);
+            Net base = baseline == null ? null : ClevrExperiment.load(be, baseline, Net::create, input.allowNonFinite);
             if (base != null) {
                 EvalCommand.requireTask(base, task);
             }
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, b);
             if (task == ModelConfig.Task.CLEVR_BOX) {
-                ClevrShow.boxFigure(be, net, base, test, k).writePng(out);
+                var fig = ClevrShow.boxFigure(be, net, base, test, k);
+                IoErrors.naming(out, () -> fig.writePng(out));
                 System.out.println("wrote " + out);
             } else {
                 StateTable t = ClevrShow.stateTable(be, net, base, test, k);
-                t.writePng(out);
-                Files.writeString(md, t.markdown());
+                IoErrors.naming(out, () -> t.writePng(out));
+                IoErrors.naming(md, () -> Files.writeString(md, t.markdown()));
                 System.out.print(t.text());
                 System.out.println("wrote " + out + " and " + md);
             }

@@ -92,9 +92,13 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             src = source();
         }
+        if (run.allowNonFinite && !run.resume) {
+            throw new IllegalArgumentException("--allow-nonfinite applies with --resume (a new run starts from finite weights)");
+        }
+        TrainingLoop.Start start = new TrainingLoop.Start(run.resume, run.force, run.allowNonFinite);
         try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
-            TrainingLoop.Outcome o = mnist ? new MnistExperiment(System.out).train(cfg, c, run.resume)
-                    : new ClevrExperiment(System.out).train(cfg, src, c, run.resume);
+            TrainingLoop.Outcome o = mnist ? new MnistExperiment(System.out).train(cfg, c, start)
+                    : new ClevrExperiment(System.out).train(cfg, src, c, start);
             return o.stoppedOnNaN() ? 3 : 0;
         }
     }

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-import org.apache.commons.math3.random.MersenneTwister;
 import org.apache.commons.math3.random.RandomGenerator;
 import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.model.Weights;
 import org.dspn4j.tensor.Backend;
 
 /**
@@ -69,7 +67,13 @@ public final class ClevrExperiment {
      * each step's costs.
      */
     public TrainingLoop.Outcome train(TrainConfig cfg, ClevrSource src, Compute compute, boolean resume) throws IOException {
-        return new TrainingLoop(out).run(cfg, new ClevrTask(cfg, src, models), compute, resume);
+        return train(cfg, src, compute, TrainingLoop.Start.of(resume));
+    }
+
+    /** {@link #train(TrainConfig, ClevrSource, Compute, boolean)} with {@code --force} or {@code --allow-nonfinite}. */
+    public TrainingLoop.Outcome train(TrainConfig cfg, ClevrSource src, Compute compute, TrainingLoop.Start start)
+            throws IOException {
+        return new TrainingLoop(out).run(cfg, new ClevrTask(cfg, src, models), compute, start);
     }
 
     /** Test losses (test_loss, test_last) at the trained T. */
@@ -119,12 +123,16 @@ public final class ClevrExperiment {
 
     /** A checkpoint's model, built by {@code models}. */
     public static Net load(Backend be, Path checkpoint, Models models) throws IOException {
-        ModelConfig cfg = ModelConfigJson.parse(Checkpoint.configJson(checkpoint));
+        return load(be, checkpoint, models, false);
+    }
+
+    /** A checkpoint's model, built by {@code models}; NaN and infinite weights refused unless {@code allowNonFinite}. */
+    public static Net load(Backend be, Path checkpoint, Models models, boolean allowNonFinite) throws IOException {
+        java.util.Map<String, org.dspn4j.io.NdArray> a = Checkpoint.read(checkpoint);
+        ModelConfig cfg = Checkpoint.config(checkpoint, a);
         if (!cfg.task().supervised()) {
             throw new IllegalArgumentException(checkpoint + " holds a " + cfg.task().cliName() + " model, not a CLEVR one");
         }
-        Net net = models.create(be, cfg, new MersenneTwister(0));
-        Weights.load(net, checkpoint);
-        return net;
+        return Checkpoint.loadModel(be, checkpoint, a, models, allowNonFinite);
     }
 }

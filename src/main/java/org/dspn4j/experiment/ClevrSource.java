@@ -145,7 +145,16 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
 
     /** Opens a split (call {@link #prepare} first). */
     public ClevrDataset open(String split, ClevrDataset.Target target) throws IOException {
-        return ClevrDataset.open(root(), split, target, boxFormula);
+        Path scenes = ClevrDataset.scenesFile(root(), split);
+        try {
+            return IoErrors.naming(scenes, () -> ClevrDataset.open(root(), split, target, boxFormula));
+        } catch (IllegalArgumentException | IllegalStateException | org.dspn4j.data.clevr.ClevrFormatException e) {
+            String m = e.getMessage();
+            if (m != null && (m.contains(scenes.toString()) || m.contains(root().toString()))) {
+                throw e;
+            }
+            throw new IllegalArgumentException(scenes + ": " + m, e);
+        }
     }
 
     /**

@@ -81,7 +81,12 @@ public final class MnistExperiment {
      * every batch live there; the checkpoint holds host copies, so it resumes on any backend.
      */
     public TrainingLoop.Outcome train(TrainConfig cfg, Compute compute, boolean resume) throws IOException {
-        return new TrainingLoop(out).run(cfg, new MnistTask(cfg), compute, resume);
+        return train(cfg, compute, TrainingLoop.Start.of(resume));
+    }
+
+    /** {@link #train(TrainConfig, Compute, boolean)} with {@code --force} or {@code --allow-nonfinite}. */
+    public TrainingLoop.Outcome train(TrainConfig cfg, Compute compute, TrainingLoop.Start start) throws IOException {
+        return new TrainingLoop(out).run(cfg, new MnistTask(cfg), compute, start);
     }
 
     /** Figure 3: rows of test digits, columns Ŷ(0)…Ŷ(T), the target, and optionally a baseline. */

@@ -27,12 +27,14 @@ import com.fasterxml.jackson.core.JsonToken;
 public final class RunRecord {
     /** The run's settings and environment. */
     public static final String RUN = "run.json";
+    /** The metrics of every step and evaluation. */
+    public static final String METRICS = "metrics.jsonl";
     private static final JsonFactory JSON = new JsonFactory();
     private final Path dir;
 
-    public RunRecord(Path dir) throws IOException {
+    /** The record of the run folder {@code dir} (which must exist: {@link TrainingLoop} makes it). */
+    public RunRecord(Path dir) {
         this.dir = dir;
-        Files.createDirectories(dir);
     }
 
     public Path dir() {
@@ -54,23 +56,138 @@ public final class RunRecord {
     public void writeRun(Map<String, Object> config, Map<String, Object> compute) throws IOException {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("config", config);
-        run.put("git_commit", gitCommit());
-        run.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        run.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        run.putAll(environment());
         run.putAll(compute);
-        Path tmp = dir.resolve("run.json.tmp");
-        Files.writeString(tmp, toJson(run, true) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve("run.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        writeRunJson(run);
+    }
+
+    /** The code and machine a run (or a resumed part of it) ran with: git commit, JDK, OS. */
+    static Map<String, Object> environment() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("git_commit", gitCommit());
+        m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return m;
+    }
+
+    /**
+     * Appends one entry to run.json's {@code resumes} list (made on the first resume), leaving every
+     * other field as the run wrote it.
+     */
+    @SuppressWarnings("unchecked")
+    public void appendResume(Map<String, Object> entry) throws IOException {
+        Path file = dir.resolve(RUN);
+        Map<String, Object> run = readJsonObject(file);
+        Object list = run.get("resumes");
+        if (list != null && !(list instanceof List)) {
+            throw new IllegalArgumentException(file + ": resumes must be a JSON array, got " + describe(list));
+        }
+        List<Object> resumes = list == null ? new ArrayList<>() : (List<Object>) list;
+        resumes.add(entry);
+        run.put("resumes", resumes);
+        writeRunJson(run);
+    }
+
+    private void writeRunJson(Map<String, Object> run) throws IOException {
+        Path tmp = dir.resolve(RUN + ".tmp");
+        Path file = dir.resolve(RUN);
+        IoErrors.naming(tmp, () -> Files.writeString(tmp, toJson(run, true) + "\n", StandardCharsets.UTF_8));
+        IoErrors.naming(file, () -> Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE));
     }
 
     /** Appends one line to metrics.jsonl. */
     public void log(Map<String, Object> metrics) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(toJson(metrics, false));
-            w.write('\n');
+        Path file = dir.resolve(METRICS);
+        IoErrors.naming(file, () -> {
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                w.write(toJson(metrics, false));
+                w.write('\n');
+            }
+        });
+    }
+
+    /**
+     * How metrics.jsonl is cut back to a checkpoint's step when a run is resumed: it keeps its lines up
+     * to and including the last one of that step; what a run that stopped without a later checkpoint
+     * wrote after it (whole lines of later steps, and a last line cut off mid-write) is dropped, so the
+     * resumed file is what an uninterrupted run writes.
+     *
+     * @param file    the metrics.jsonl
+     * @param keep    bytes kept
+     * @param dropped lines dropped (a partial last line counts as one)
+     */
+    public record MetricsCut(Path file, long keep, int dropped) {
+        /** Cuts the file (nothing to do when nothing is dropped). */
+        public void apply() throws IOException {
+            if (dropped == 0) {
+                return;
+            }
+            IoErrors.naming(file, () -> {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(keep);
+                    ch.force(true);
+                }
+            });
         }
+    }
+
+    /**
+     * Plans the cut of {@code metrics.jsonl} back to {@code step} (nothing is written). Refused, naming
+     * the file and the line, when a line before the cut is not a metrics line or the file has no line of
+     * the checkpoint's step (the record does not belong to the checkpoint).
+     */
+    public static MetricsCut planCut(Path file, long step) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": missing; a run's checkpoint at step " + step
+                    + " comes with the metrics of its steps");
+        }
+        byte[] bytes = IoErrors.naming(file, () -> Files.readAllBytes(file));
+        long keep = 0;
+        int lineNo = 0;
+        boolean sawStep = false;
+        int dropped = 0;
+        int start = 0;
+        boolean cut = false;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            lineNo++;
+            if (cut) {
+                dropped++;
+            } else if (end == bytes.length) {
+                dropped++; // a last line without its newline: cut off mid-write
+                cut = true;
+            } else {
+                String line = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+                Double s;
+                try {
+                    s = numbers(line).get("step");
+                } catch (IOException | RuntimeException e) {
+                    s = null;
+                }
+                if (s == null) {
+                    throw new IllegalArgumentException(file + ": line " + lineNo + " is not a metrics line (a JSON object "
+                            + "with a step); the record cannot be matched to the checkpoint");
+                }
+                if (s > step) {
+                    dropped++;
+                    cut = true;
+                } else {
+                    sawStep |= s == step;
+                    keep = end + 1;
+                }
+            }
+            start = end + 1;
+        }
+        if (!sawStep) {
+            throw new IllegalArgumentException(file + ": has no line of step " + step + ", the checkpoint's; the record "
+                    + "does not belong to the checkpoint");
+        }
+        return new MetricsCut(file, keep, dropped);
     }
 
     /** Serialises maps, lists, numbers, strings and booleans. */
@@ -157,6 +274,12 @@ public final class RunRecord {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) v;
         return m;
+    }
+
+    /** The JSON object at the parser's current token (START_OBJECT). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> readObject(JsonParser p) throws IOException {
+        return (Map<String, Object>) value(p);
     }
 
     /** A JSON value as maps, lists, numbers (long or double), strings, booleans and null. */

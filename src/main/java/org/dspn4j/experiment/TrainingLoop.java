@@ -16,6 +16,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.io.NdArray;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
@@ -99,46 +100,116 @@ public final class TrainingLoop {
     }
 
     /**
-     * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there; the
-     * checkpoint holds host copies, so it resumes on any backend.
+     * How a run starts.
+     *
+     * @param resume         continue the run in the folder from its checkpoint
+     * @param force          a new run in a folder that holds one: the old one is moved aside first
+     * @param allowNonFinite resume from a checkpoint with NaN or infinite values
      */
+    public record Start(boolean resume, boolean force, boolean allowNonFinite) {
+        public static final Start NEW = new Start(false, false, false);
+        public static final Start RESUME = new Start(true, false, false);
+
+        public static Start of(boolean resume) {
+            return resume ? RESUME : NEW;
+        }
+    }
+
+    /** {@link #run(TrainConfig, TrainingTask, Compute, Start)} for a new run or a resume. */
     public Outcome run(TrainConfig cfg, TrainingTask task, Compute compute, boolean resume) throws IOException {
+        return run(cfg, task, compute, Start.of(resume));
+    }
+
+    /**
+     * Trains on {@code compute}'s backend: the model, Adam's state and every batch live there; the
+     * checkpoint holds host copies, so it resumes on any backend. Everything is checked before anything
+     * is written (docs/run-folder.md): the settings, the folder (a new run only in a new or empty one,
+     * unless {@code force}), on a resume the recorded settings, the checkpoint's contents and the
+     * metrics it continues, the data, the model. The folder is locked while the run is in it.
+     */
+    public Outcome run(TrainConfig cfg, TrainingTask task, Compute compute, Start start) throws IOException {
+        if (start.resume() && start.force()) {
+            throw new IllegalArgumentException("--resume continues the run in --out and --force replaces it: give one");
+        }
         ModelConfig m = cfg.model();
         Path ckpt = cfg.out().resolve(CHECKPOINT);
         String configJson = ModelConfigJson.toJson(m);
-        if (resume) {
-            if (!Files.exists(ckpt)) {
-                throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
+        Map<String, Object> runConfig = runConfig(cfg, task);
+        RecordedTrainStep recorded = null;
+        try (RunFolder folder = RunFolder.open(cfg.out(), out)) {
+            // ---- checks: nothing is written until every one has passed
+            Map<String, NdArray> stored = null;
+            Map<String, Object> recordedRun = null;
+            RunRecord.MetricsCut cut = null;
+            Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
+            if (start.resume()) {
+                if (!folder.exists()) {
+                    throw new IllegalArgumentException("--resume: there is no run folder " + cfg.out());
+                }
+                if (!Files.isRegularFile(ckpt)) {
+                    throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt + " (the run stopped before "
+                            + "writing one); start afresh with --force");
+                }
+                Path runJson = cfg.out().resolve(RunRecord.RUN);
+                if (!Files.isRegularFile(runJson)) {
+                    throw new IllegalArgumentException("--resume: no " + runJson + " to check the settings against");
+                }
+                recordedRun = RunRecord.readJsonObject(runJson);
+                ResumeCheck.requireSame(runJson, RunRecord.object(recordedRun, "config", runJson), runConfig);
+                stored = Checkpoint.read(ckpt);
+                Map<String, Object> storedModel = new LinkedHashMap<>();
+                storedModel.put("model", ModelConfigJson.toMap(Checkpoint.config(ckpt, stored)));
+                ResumeCheck.requireSame(ckpt, storedModel, Map.of("model", runConfig.get("model")));
+                pos = Checkpoint.position(ckpt, stored);
+                cut = RunRecord.planCut(cfg.out().resolve(METRICS), pos.step());
+            } else {
+                folder.requireNewOrForced(start.force());
             }
-            String stored = Checkpoint.configJson(ckpt);
-            if (!stored.equals(configJson)) {
-                throw new IllegalArgumentException("--resume: the checkpoint's model " + stored
-                        + " differs from the requested " + configJson);
+            task.load(cfg.quiet() ? null : out, cfg.threads());
+            if (task.warning() != null) {
+                say("warning: %s", task.warning());
             }
-        }
-        Files.createDirectories(cfg.out());
-        task.load(cfg.quiet() ? null : out, cfg.threads());
-        if (task.warning() != null) {
-            say("warning: %s", task.warning());
-        }
-        Backend be = compute.backend();
-        Net net = task.createModel(be, m, new MersenneTwister(cfg.seed()));
-        Adam adam = new Adam(net.namedParameters(), cfg.lr());
-        RunRecord record = new RunRecord(cfg.out());
-        Checkpoint.Position pos = new Checkpoint.Position(0, 0, 0);
-        if (resume) {
-            pos = Checkpoint.load(ckpt, net, adam);
-        }
-        // every batch has the same shapes (drop_last): the step can be recorded once, from the model's state
-        int[][] shapes = task.batchShapes();
-        RecordedTrainStep.Started started = RecordedTrainStep.start(cfg.graph(), be, net, adam, shapes[0], shapes[1],
-                shapes[2], out);
-        RecordedTrainStep recorded = started.step();
-        try {
+            long total = totalSteps(cfg, task);
+            if (start.resume()) {
+                if (pos.batch() >= task.batchesPerEpoch()) {
+                    throw new IllegalArgumentException(ckpt + ": rng/batch " + pos.batch() + " is beyond the "
+                            + task.batchesPerEpoch() + " batches of an epoch of this data");
+                }
+                if (pos.step() >= total || pos.epoch() >= cfg.epochs()) {
+                    throw new IllegalArgumentException("--resume: the run is at step " + pos.step() + " (epoch "
+                            + pos.epoch() + "), where --steps " + cfg.maxSteps() + " and --epochs " + cfg.epochs()
+                            + " end it; raise them to train on");
+                }
+            }
+            Backend be = compute.backend();
+            Net net = task.createModel(be, m, new MersenneTwister(cfg.seed()));
+            Adam adam = new Adam(net.namedParameters(), cfg.lr());
+            if (start.resume()) {
+                Checkpoint.load(ckpt, stored, net, adam, start.allowNonFinite());
+            }
+            // every batch has the same shapes (drop_last): the step can be recorded once, from the model's state
+            int[][] shapes = task.batchShapes();
+            RecordedTrainStep.Started started = RecordedTrainStep.start(cfg.graph(), be, net, adam, shapes[0], shapes[1],
+                    shapes[2], out);
+            recorded = started.step();
             Map<String, Object> computeRecord = new LinkedHashMap<>(compute.record());
             computeRecord.put("graph", started.mode());
-            record.writeRun(runConfig(cfg, task), computeRecord);
-            return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, resume);
+
+            // ---- writes
+            RunRecord record = new RunRecord(cfg.out());
+            if (start.resume()) {
+                folder.removeStaleTemporaries();
+                if (cut.dropped() > 0) {
+                    say("cut %s back to step %d, the checkpoint's (%d line%s written after it dropped)", cut.file(),
+                            pos.step(), cut.dropped(), cut.dropped() == 1 ? "" : "s");
+                }
+                cut.apply();
+                record.appendResume(resumeEntry(pos.step(), recordedRun, runConfig, computeRecord));
+            } else {
+                folder.claimForNewRun(start.force());
+                record.writeRun(runConfig, computeRecord);
+            }
+            return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, start.resume(), total);
         } finally {
             if (recorded != null) {
                 recorded.close();
@@ -146,9 +217,49 @@ public final class TrainingLoop {
         }
     }
 
+    /** The step at which a run ends: all epochs, or the step limit if it comes first. */
+    private static long totalSteps(TrainConfig cfg, TrainingTask task) {
+        long total = (long) cfg.epochs() * task.batchesPerEpoch();
+        return cfg.maxSteps() > 0 ? Math.min(total, cfg.maxSteps()) : total;
+    }
+
+    /**
+     * One entry of run.json's {@code resumes}: the step it continued from, when, the free settings it
+     * ran with and those that changed (against the previous part of the run), the code, machine and
+     * backend.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> resumeEntry(long step, Map<String, Object> run, Map<String, Object> runConfig,
+                                                   Map<String, Object> computeRecord) {
+        Map<String, Object> before = (Map<String, Object>) run.get("config");
+        Map<String, Object> beforeCompute = run;
+        if (run.get("resumes") instanceof List<?> l && !l.isEmpty() && l.get(l.size() - 1) instanceof Map<?, ?> last
+                && last.get("settings") instanceof Map<?, ?> settings) {
+            before = (Map<String, Object>) settings; // what the previous part ran with
+            beforeCompute = (Map<String, Object>) last;
+        }
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("from_step", step);
+        e.put("time", java.time.Instant.now().toString());
+        e.put("settings", ResumeCheck.freeSettings(runConfig));
+        Map<String, Object> changed = ResumeCheck.changes(before, runConfig);
+        boolean opencl = "opencl".equals(beforeCompute.get("backend")) && "opencl".equals(computeRecord.get("backend"));
+        for (String k : opencl ? new String[] {"backend", "device", "graph"} : new String[] {"backend", "graph"}) {
+            Object was = beforeCompute.get(k); // on the CPU the device is the thread count, compared above
+            Object now = computeRecord.get(k);
+            if (was != null && !was.equals(now)) {
+                changed.put(k, was + " -> " + now);
+            }
+        }
+        e.put("changed", changed);
+        e.putAll(RunRecord.environment());
+        e.putAll(computeRecord);
+        return e;
+    }
+
     private Outcome loop(TrainConfig cfg, TrainingTask task, Backend be, Net net, Adam adam, RecordedTrainStep recorded,
-                         RunRecord record, Path ckpt, String configJson, Checkpoint.Position pos, boolean resume)
-            throws IOException {
+                         RunRecord record, Path ckpt, String configJson, Checkpoint.Position pos, boolean resume,
+                         long totalSteps) throws IOException {
         ModelConfig m = cfg.model();
         TrainStep step = new TrainStep(net, adam);
         Metrics initial = null;
@@ -161,10 +272,6 @@ public final class TrainingLoop {
             say("initial test_loss %.6f  test_last %.6f  (%d test images)", initial.loss(), initial.last(), initial.images());
         }
         int perEpoch = task.batchesPerEpoch();
-        long totalSteps = (long) cfg.epochs() * perEpoch;
-        if (cfg.maxSteps() > 0) {
-            totalSteps = Math.min(totalSteps, cfg.maxSteps());
-        }
         long stepNo = pos.step();
         long savedStep = resume ? pos.step() : -1; // the step of the checkpoint on disk, -1: none
         Metrics lastEval = initial;
@@ -259,9 +366,10 @@ public final class TrainingLoop {
             if (initial != null) {
                 say("test_last changed by %+.1f%% from its initial value", 100 * (fin.last() / initial.last() - 1));
             }
-            List<Path> written = new ArrayList<>(task.finish(be, net, cfg.out(), out));
+            List<Path> written = new ArrayList<>(IoErrors.naming(cfg.out(), () -> task.finish(be, net, cfg.out(), out)));
             Path loss = cfg.out().resolve("loss.png");
-            lossCurve(cfg.out().resolve(METRICS), task.lossTitle()).writePng(loss);
+            LossCurveFigure curve = lossCurve(cfg.out().resolve(METRICS), task.lossTitle());
+            IoErrors.naming(loss, () -> curve.writePng(loss));
             written.add(loss);
             say("wrote %s", String.join(", ", written.stream().map(Path::toString).toList()));
         }

@@ -112,7 +112,7 @@ class ClevrExperimentTest {
         experiment().train(tiny(m, dir, 1, 3e-4, 0), data, false);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> experiment().train(tiny(m.withInner(4, 8), dir, 2, 3e-4, 0), data, true));
-        assertTrue(e.getMessage().contains("differs"), e.getMessage());
+        assertTrue(e.getMessage().contains("--iters 4 (the run has 3)"), e.getMessage());
     }
 
     @Test
