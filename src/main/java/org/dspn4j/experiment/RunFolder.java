@@ -25,6 +25,8 @@ final class RunFolder implements AutoCloseable {
     private final Path dir;
     private final PrintStream log;
     private RunLock lock;
+    /** Whether the run has begun to write (a refusal before leaves the folder as it was). */
+    private boolean writing;
 
     private RunFolder(Path dir, PrintStream log) {
         this.dir = dir;
@@ -98,6 +100,7 @@ final class RunFolder implements AutoCloseable {
      * it. Refuses when another process filled the folder meanwhile.
      */
     void claimForNewRun(boolean force) throws IOException {
+        writing = true;
         if (force && !entries().isEmpty()) {
             Path abs = dir.toAbsolutePath().normalize();
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -124,6 +127,7 @@ final class RunFolder implements AutoCloseable {
 
     /** Removes the temporary files a killed write left (only a run holding the lock writes them). */
     void removeStaleTemporaries() throws IOException {
+        writing = true;
         for (String name : entries()) {
             if (TEMPORARY.matcher(name).matches()) {
                 Path p = dir.resolve(name);
@@ -136,7 +140,11 @@ final class RunFolder implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (lock != null) {
-            lock.close();
+            if (writing) {
+                lock.close();
+            } else {
+                lock.closeUnused();
+            }
             lock = null;
         }
     }

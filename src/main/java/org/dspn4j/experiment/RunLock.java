@@ -29,11 +29,13 @@ public final class RunLock implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    private final boolean created;
 
-    private RunLock(Path file, FileChannel channel, FileLock lock) {
+    private RunLock(Path file, FileChannel channel, FileLock lock, boolean created) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        this.created = created;
     }
 
     /** This process as a lock owner: {@code <pid>@<host>}. */
@@ -57,6 +59,7 @@ public final class RunLock implements AutoCloseable {
      */
     public static RunLock acquire(Path dir, PrintStream log) throws IOException {
         Path f = dir.resolve(FILE);
+        boolean created = !java.nio.file.Files.exists(f);
         FileChannel ch = IoErrors.naming(f, () -> FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE));
         FileLock l;
@@ -82,7 +85,7 @@ public final class RunLock implements AutoCloseable {
         ch.truncate(0);
         ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
-        return new RunLock(f, ch, l);
+        return new RunLock(f, ch, l, created);
     }
 
     /** What can be said of a lock line's process that no longer holds the lock. */
@@ -110,6 +113,17 @@ public final class RunLock implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /**
+     * Releases the lock of a run that was refused before it wrote anything: a lock file this lock
+     * created is removed (the folder is left as it was), else its owner line is emptied.
+     */
+    public void closeUnused() throws IOException {
+        if (created) {
+            java.nio.file.Files.deleteIfExists(file); // while still holding it: a later run locks a new file
+        }
+        close();
     }
 
     /** Empties the owner line and releases the lock. */

@@ -42,8 +42,13 @@ import org.dspn4j.viz.LossCurveFigure;
  *   <li><b>Stop on non-finite values</b>: a non-finite training loss, a non-finite evaluation, or a
  *       parameter that is no longer finite when a checkpoint is due stops the run (exit code 3 on the
  *       command line) before anything diverged is saved; the previous checkpoint is kept.</li>
- *   <li><b>Resume</b> ({@code --resume}): the checkpoint's model must be the requested one; training
- *       continues at the stored position and ends with the same bits as an uninterrupted run.</li>
+ *   <li><b>The run folder</b> ({@link RunFolder}, {@link RunLock}): locked while the run is in it; a
+ *       new run only in a new or empty folder, or after the old one is moved aside ({@code force});
+ *       nothing is written before every check has passed.</li>
+ *   <li><b>Resume</b> ({@code --resume}): every setting that changes results must be the recorded one
+ *       ({@link ResumeCheck}), the others are recorded in run.json's {@code resumes}; the checkpoint is
+ *       checked ({@link Checkpoint}), metrics.jsonl is cut back to its step, and training continues at
+ *       the stored position and ends with the same bits as an uninterrupted run.</li>
  *   <li><b>Figures</b>: the task's figure and {@code loss.png} (train and test {@code *_last} over
  *       steps) at the end.</li>
  * </ul>
@@ -56,7 +61,7 @@ public final class TrainingLoop {
     /** The file a run's latest checkpoint lives in. */
     public static final String CHECKPOINT = "checkpoint.npz";
     /** The run folder's metrics. */
-    public static final String METRICS = "metrics.jsonl";
+    public static final String METRICS = RunRecord.METRICS;
 
     /** Test metrics averaged over the evaluation batches. */
     public record Metrics(double loss, double last, int images) {

@@ -108,6 +108,18 @@ class RunFolderTest {
     }
 
     @Test
+    void aRefusedStartLeavesAFolderThatHoldsNoRunExactlyAsItWas(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("mine");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(cfg(out, 1, 0, 2), TrainingLoop.Start.NEW));
+        assertTrue(e.getMessage().contains("--out " + out + " is not empty (notes.txt)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> train(cfg(out, 1, 0, 2), TrainingLoop.Start.RESUME));
+        assertEquals(List.of("notes.txt"), Files.list(out).map(p -> p.getFileName().toString()).toList(), "no lock file left");
+    }
+
+    @Test
     void aResumeRefusesEverySettingThatChangesResultsAndListsThem(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         train(cfg(out, 1, 0, 2), TrainingLoop.Start.NEW);
