@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.gpu.ClBackend;
+import org.dspn4j.gpu.ArenaLive;
 import org.dspn4j.gpu.SharedEngine;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -30,6 +31,13 @@ class ClevrOpenClTest {
     private static final double REL = 1e-5;
 
     static ClevrSource data;
+
+    @org.junit.jupiter.api.AfterAll
+    static void releaseArena() throws InterruptedException {
+        if (SharedEngine.available()) {
+            ArenaLive.settled(SharedEngine.get()); // this class's garbage freed before the next class allocates in the shared arena
+        }
+    }
 
     @BeforeAll
     static void generate() {

@@ -45,6 +45,13 @@ class ClevrReplayOpenClTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
     static ClevrSource data;
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseArena() throws InterruptedException {
+        if (SharedEngine.available()) {
+            ArenaLive.settled(SharedEngine.get()); // this class's garbage freed before the next class allocates in the shared arena
+        }
+    }
+
     @BeforeAll
     static void generate() {
         SharedEngine.get(); // skips the class when there is no OpenCL platform
