@@ -15,7 +15,7 @@ import picocli.CommandLine;
 
 /**
  * Every computing command takes {@code --backend}, {@code --device} and {@code --arena-mb}, refuses
- * F64 on OpenCL before computing anything, and {@code dspn4j clevr} reaches the CLEVR options. Needs
+ * F64 on OpenCL before computing anything, and {@code train|eval clevr-…} reach the CLEVR options. Needs
  * no OpenCL.
  */
 class BackendOptionsTest {
@@ -47,8 +47,7 @@ class BackendOptionsTest {
     @Test
     void everyComputingCommandHasTheBackendOptions() {
         CommandLine main = new CommandLine(new Main());
-        String[][] commands = {{"train"}, {"eval"}, {"show"}, {"repeat"}, {"bench"}, {"trace"},
-            {"clevr", "train"}, {"clevr", "eval"}, {"clevr", "show"}};
+        String[][] commands = {{"train"}, {"eval"}, {"show"}, {"repeat"}, {"bench"}, {"trace"}};
         for (String[] c : commands) {
             CommandLine cl = main;
             for (String name : c) {
@@ -68,7 +67,7 @@ class BackendOptionsTest {
                 + "or use --backend cpu for F64";
         assertRefused(f64, "train", "mnist", "--backend", "opencl", "--dtype", "f64", "--out", dir.resolve("a").toString());
         assertRefused(f64, "train", "clevr-box", "--backend", "opencl", "--dtype", "f64", "--out", dir.resolve("b").toString());
-        assertRefused(f64, "clevr", "train", "clevr-state", "--backend", "opencl", "--dtype", "f64", "--out",
+        assertRefused(f64, "train", "clevr-state", "--backend", "opencl", "--dtype", "f64", "--out",
                 dir.resolve("c").toString(), "--synth-cache", dir.resolve("synth").toString());
         assertRefused(f64, "bench", "mnist-step", "--backend", "opencl", "--dtype", "f64");
         assertRefused("--device 0 runs F32 only", "repeat", "--seeds", "1", "--device", "0", "--out", dir.resolve("r").toString(),
@@ -100,13 +99,15 @@ class BackendOptionsTest {
 
     @Test
     void theClevrCommandsAndTheirOwnOptionsAreReachable() {
-        assertRefused("--hungarian must be final or all, got 'some'", "clevr", "train", "clevr-box", "--hungarian", "some",
+        assertRefused("--hungarian must be final or all, got 'some'", "train", "clevr-box", "--hungarian", "some",
                 "--backend", "cpu");
-        Object[] help = run("clevr", "eval", "--help");
+        Object[] help = run("eval", "--help");
         assertEquals(0, help[0]);
         assertTrue(((String) help[1]).contains("--iters") && ((String) help[1]).contains("--batch")
                 && ((String) help[1]).contains("--backend"), (String) help[1]);
-        Object[] top = run("--help");
-        assertTrue(((String) top[1]).contains("clevr"), (String) top[1]);
+        Object[] train = run("train", "--help");
+        for (String o : new String[] {"--hungarian", "--synth-train", "--image-size", "--backend"}) {
+            assertTrue(((String) train[1]).contains(o), o + "\n" + train[1]);
+        }
     }
 }

@@ -45,6 +45,13 @@ class ClevrReplayOpenClTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
     static ClevrSource data;
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseArena() throws InterruptedException {
+        if (SharedEngine.available()) {
+            ArenaLive.settled(SharedEngine.get()); // this class's garbage freed before the next class allocates in the shared arena
+        }
+    }
+
     @BeforeAll
     static void generate() {
         SharedEngine.get(); // skips the class when there is no OpenCL platform
@@ -55,7 +62,7 @@ class ClevrReplayOpenClTest {
         return new ClevrExperiment(out, ClevrStandIn::createWithBatchNorm);
     }
 
-    private static ClevrExperiment.Outcome train(ModelConfig m, Path out, int steps, String graph, boolean resume)
+    private static TrainingLoop.Outcome train(ModelConfig m, Path out, int steps, String graph, boolean resume)
             throws IOException {
         try (Compute c = Compute.opencl(SharedEngine.get(), false)) {
             return experiment(QUIET).train(ClevrExperimentTest.tiny(m, out, steps, 3e-3, 2).withGraph(graph), data, c, resume);
@@ -93,8 +100,8 @@ class ClevrReplayOpenClTest {
     private static void replayEqualsEager(ModelConfig m, Path dir) throws IOException {
         Path replay = dir.resolve("replay");
         Path eager = dir.resolve("eager");
-        ClevrExperiment.Outcome r = train(m, replay, 4, "replay", false);
-        ClevrExperiment.Outcome e = train(m, eager, 4, "eager", false);
+        TrainingLoop.Outcome r = train(m, replay, 4, "replay", false);
+        TrainingLoop.Outcome e = train(m, eager, 4, "eager", false);
         assertFalse(r.stoppedOnNaN());
         assertEquals(4, r.trainLoss().size());
         assertEquals(e.trainLoss(), r.trainLoss(), "train_loss per step, bit for bit");
@@ -113,7 +120,7 @@ class ClevrReplayOpenClTest {
         // stopped after step 2 (its checkpoint), resumed into a fresh recording
         Path resumed = dir.resolve("resumed");
         train(m, resumed, 2, "replay", false);
-        ClevrExperiment.Outcome o = train(m, resumed, 4, "replay", true);
+        TrainingLoop.Outcome o = train(m, resumed, 4, "replay", true);
         assertEquals(2, o.trainLoss().size());
         assertEquals(losses(dir.resolve("eager")), losses(resumed), "resumed replay vs the uninterrupted run");
         assertSameCheckpoint(dir.resolve("eager"), resumed, "resumed replay vs the uninterrupted run");
