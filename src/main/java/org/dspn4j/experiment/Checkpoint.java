@@ -168,12 +168,14 @@ public final class Checkpoint {
 
     /**
      * Refuses the first floating-point entry (weight, buffer or Adam moment) with a NaN or infinite
-     * value, naming the file, the entry and the index.
+     * value, naming the file, the entry and the index. Records under {@code meta/} are not weights and
+     * are not checked: a recorded loss curve may hold NaN (the mean of an epoch with no batches, as in
+     * an imported file's empty {@code *_mae} lists, or a loss that diverged).
      */
     public static void requireFinite(Path file, Map<String, NdArray> a) {
         for (Map.Entry<String, NdArray> e : a.entrySet()) {
             NdArray x = e.getValue();
-            if (x.dtype() != NdArray.DType.F4 && x.dtype() != NdArray.DType.F8) {
+            if (e.getKey().startsWith("meta/") || x.dtype() != NdArray.DType.F4 && x.dtype() != NdArray.DType.F8) {
                 continue;
             }
             double[] d = x.toDoubles();

@@ -170,7 +170,7 @@ public final class ClevrEvaluation {
 
     /**
      * The AP tables in the paper's layout. Boxes: the paper-era "+1" IoU at
-     * 0.5/0.9/0.95/0.98/0.99 (what the paper's Table 1 used), then the corrected IoU at 0.5…0.9.
+     * 0.5/0.9/0.95/0.98/0.99 (what the paper's box-prediction table used), then the corrected IoU at 0.5…0.9.
      * States: distance thresholds ∞, 1, 0.5, 0.25, 0.125 in world units.
      */
     public static List<Table> tables(Result r) {

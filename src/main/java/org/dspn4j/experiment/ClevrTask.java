@@ -66,6 +66,10 @@ final class ClevrTask implements TrainingTask {
             throw new IllegalArgumentException(src.root() + ": the evaluated val scenes are fewer than one batch of "
                     + cfg.batch());
         }
+        // every image present and a well-formed PNG within the limits, before anything is written or
+        // trained (headers and chunk layout only: a few bytes per image)
+        train.dataset().checkImages();
+        test.dataset().checkImages();
     }
 
     @Override

@@ -87,7 +87,7 @@ class BackendOptionsTest {
         String msg = "--device 1 needs --backend opencl (or auto), not reference";
         assertRefused(msg, "train", "mnist", "--backend", "reference", "--device", "1", "--out", dir.resolve("a").toString());
         assertRefused(msg, "train", "clevr-box", "--backend", "reference", "--device", "1", "--out", dir.resolve("b").toString());
-        assertRefused(msg, "clevr", "train", "clevr-state", "--backend", "reference", "--device", "1", "--out",
+        assertRefused(msg, "train", "clevr-state", "--backend", "reference", "--device", "1", "--out",
                 dir.resolve("c").toString(), "--synth-cache", dir.resolve("synth").toString());
         assertRefused(msg, "bench", "mnist-step", "--backend", "reference", "--device", "1");
         assertRefused(msg, "trace", "--model", "mnist", "--backend", "reference", "--device", "1", "--input",

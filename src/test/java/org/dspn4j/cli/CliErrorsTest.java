@@ -299,6 +299,22 @@ class CliErrorsTest {
         assertEquals(2, ok.rc, ok.err);
         assertTrue(ok.err.contains("the train split has 2 scenes, fewer than one batch of 3"), ok.err);
         assertFalse(Files.exists(dir.resolve("r1")) || Files.exists(dir.resolve("r2")) || Files.exists(dir.resolve("r3")));
+
+        // a missing or corrupt image is found before training starts, and nothing is written
+        Path image;
+        try (var images = Files.list(data.resolve("images").resolve("train"))) {
+            image = images.sorted().findFirst().orElseThrow();
+        }
+        byte[] png = Files.readAllBytes(image);
+        Files.delete(image);
+        // (--full-eval: the default evaluates the first tenth of val, no batch of these two scenes)
+        String[] full = with(new String[] {"--full-eval", "--out"}, java.util.Arrays.copyOf(train, train.length - 1));
+        refused(with(new String[] {dir.resolve("r4").toString()}, full), image.toString(), "no such file");
+        byte[] corrupt = png.clone();
+        corrupt[20] ^= 0x40; // inside IHDR: its checksum no longer matches
+        Files.write(image, corrupt);
+        refused(with(new String[] {dir.resolve("r5").toString()}, full), image.toString(), "scene 0");
+        assertFalse(Files.exists(dir.resolve("r4")) || Files.exists(dir.resolve("r5")));
     }
 
     @Test
