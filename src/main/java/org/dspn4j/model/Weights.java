@@ -134,7 +134,7 @@ public final class Weights {
 
     private static void append(StringBuilder b, String what, List<String> keys) {
         if (!keys.isEmpty()) {
-            b.append("\n  ").append(what).append(" (").append(keys.size()).append("): ").append(String.join(", ", keys));
+            b.append(b.charAt(b.length() - 1) == ':' ? " " : "; ").append(what).append(" (").append(keys.size()).append("): ").append(String.join(", ", keys));
         }
     }
 

@@ -1,5 +1,17 @@
 package org.dspn4j.testing;
 
+import org.dspn4j.experiment.Checkpoint;
+import org.dspn4j.model.ModelConfig;
+import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.model.Net;
+import org.dspn4j.optim.Adam;
+import org.dspn4j.tensor.Tensor;
+import org.dspn4j.tensor.cpu.CpuBackend;
+import org.apache.commons.math3.random.MersenneTwister;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -103,7 +115,16 @@ class ReaderFuzzProperties {
                     ExportFormatException.class),
             Target.folder("ap-groundtruths", List.of(FormatFuzz.resource("/eval/box-tiny/groundtruths/0.txt")),
                     FormatFuzz.with("groundtruths/0.txt", apFolders("groundtruths/0.txt")), ReaderFuzzProperties::readAp,
-                    ExportFormatException.class));
+                    ExportFormatException.class),
+            Target.file("checkpoint", "checkpoint.npz", List.of(checkpoint()), ReaderFuzzProperties::readCheckpoint,
+                    NpyFormatException.class, IllegalArgumentException.class).withFields(FormatFuzz::zipFields),
+            Target.folder("checkpoint-config", List.of(ModelConfigJson.toJson(small()).getBytes(StandardCharsets.UTF_8)),
+                    ReaderFuzzProperties::checkpointWithConfig, root -> readCheckpoint(root.resolve("checkpoint.npz")),
+                    IllegalArgumentException.class),
+            Target.file("run-json", "run.json", List.of(runJson().getBytes(StandardCharsets.UTF_8)),
+                    RunRecord::readJsonObject, IllegalArgumentException.class),
+            Target.file("metrics-jsonl", "metrics.jsonl", List.of(metrics().getBytes(StandardCharsets.UTF_8)),
+                    file -> RunRecord.planCut(file, 2), IllegalArgumentException.class));
 
     @BeforeContainer
     static void seedsAreValid() throws Exception {
@@ -167,7 +188,76 @@ class ReaderFuzzProperties {
         return ExportReader.read(root.resolve("detections"), root.resolve("groundtruths"), 4);
     }
 
+    /**
+     * What {@code --resume}, {@code eval} and {@code show} do with a checkpoint: the model from its
+     * {@code meta/config_json}, then every weight, buffer, Adam moment and counter checked and loaded.
+     */
+    private static Object readCheckpoint(Path file) throws IOException {
+        ModelConfig cfg = Checkpoint.config(file);
+        try (CpuBackend be = new CpuBackend(1)) {
+            Net net = Net.create(be, cfg, new MersenneTwister(1));
+            return Checkpoint.load(file, net, new Adam(net.namedParameters(), 1e-3));
+        }
+    }
+
     // ---------------------------------------------------------------- seeds
+
+    private static ModelConfig small() {
+        return ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8).withSetSize(6);
+    }
+
+    /** The small checkpoint with its {@code meta/config_json} replaced by the (mutated) bytes. */
+    private static Map<String, byte[]> checkpointWithConfig(byte[] config) throws IOException {
+        Path f = Files.createTempFile("seed", ".npz");
+        try {
+            Files.write(f, checkpoint());
+            Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(f));
+            a.put("meta/config_json", NdArray.ofUnsignedBytes(config, config.length));
+            Npz.write(f, a, false);
+            return Map.of("checkpoint.npz", Files.readAllBytes(f));
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    private static String runJson() {
+        return "{\n  \"config\" : {\n    \"model\" : {\"task\" : \"mnist\", \"decoder\" : \"dspn\", "
+            + "\"set_size\" : 342, \"latent\" : 64, \"inner_lr\" : 800.0, \"mask_plus_one\" : false},\n    \"batch\" : 32,\n"
+            + "    \"lr\" : 0.01, \"seed\" : 1, \"threads\" : 2\n  },\n  \"git_commit\" : \"0b5bba4\",\n  \"resumes\" : [ {\"step\" : 17, "
+            + "\"changed\" : {\"max_steps\" : [10, 20]}} ]\n}\n";
+    }
+
+    private static String metrics() {
+        return "{\"step\":1,\"epoch\":0,\"train_loss\":0.0887,\"seconds\":2.1}\n"
+            + "{\"step\":2,\"epoch\":0,\"train_loss\":0.0865,\"train_last\":0.0861,\"seconds\":1.9}\n"
+            + "{\"step\":2,\"epoch\":0,\"test_loss\":0.08,\"test_last\":0.079}\n"
+            + "{\"step\":3,\"epoch\":0,\"train_loss\":1e-3";
+    }
+
+    /** A small MNIST DSPN checkpoint after one Adam step (both moments present). */
+    private static byte[] checkpoint() {
+        ModelConfig cfg = small();
+        try (CpuBackend be = new CpuBackend(1)) {
+            Net net = Net.create(be, cfg, new MersenneTwister(3));
+            Adam adam = new Adam(net.namedParameters(), 1e-3);
+            List<Tensor> grads = new ArrayList<>();
+            for (var p : net.namedParameters().values()) {
+                double[] g = new double[p.value().numel()];
+                java.util.Arrays.fill(g, 0.5);
+                grads.add(be.fromHost(g, p.value().dtype(), p.shape()));
+            }
+            adam.step(grads.toArray(new Tensor[0]));
+            Path f = Files.createTempFile("seed", ".npz");
+            try {
+                Checkpoint.save(f, net, adam, new Checkpoint.Position(0, 1, 1), ModelConfigJson.toJson(cfg));
+                return Files.readAllBytes(f);
+            } finally {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private static byte[] npz(boolean compressed) {
         Map<String, NdArray> m = new LinkedHashMap<>();
