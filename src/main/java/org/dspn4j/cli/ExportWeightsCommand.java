@@ -1,11 +1,15 @@
 package org.dspn4j.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.IoErrors;
+import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -83,7 +87,12 @@ public final class ExportWeightsCommand implements Callable<Integer> {
         try (CpuBackend be = new CpuBackend(1)) {
             Net net = checkpoint != null ? Checkpoint.loadModel(be, checkpoint, Net::create, allowNonFinite)
                     : Net.create(be, cfg, new MersenneTwister(seed));
-            IoErrors.naming(out, () -> Npz.writeAtomic(out, Weights.toArrays(net)));
+            // the model's settings beside its weights (as import-torch writes them): eval and show
+            // build the model from meta/config_json, so the exported file evaluates like the checkpoint
+            Map<String, NdArray> a = new LinkedHashMap<>(Weights.toArrays(net));
+            a.put("meta/config_json", TorchReport.text(ModelConfigJson.toJson(
+                    checkpoint != null ? Checkpoint.config(checkpoint) : cfg)));
+            IoErrors.naming(out, () -> Npz.writeAtomic(out, a));
         }
         System.out.println("wrote " + out);
         return 0;

@@ -1,0 +1,45 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.dspn4j.io.Npz;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A weights file written by {@code export-weights --checkpoint} carries its model's settings
+ * ({@code meta/config_json}), so {@code eval} gives the checkpoint's own numbers from it.
+ */
+class ExportWeightsEvalTest {
+
+    private static String[] with(String[] base, String last) {
+        String[] a = java.util.Arrays.copyOf(base, base.length + 1);
+        a[base.length] = last;
+        return a;
+    }
+
+    @Test
+    void theExportedWeightsEvaluateLikeTheirCheckpoint(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        ImportTorchCommandTest.Run t = ImportTorchCommandTest.run("train", "mnist", "--decoder", "mlp", "--steps", "3",
+                "--hidden", "16", "--latent", "8", "--threads", "1", "--backend", "cpu", "-q", "--out", run.toString());
+        assertEquals(0, t.rc(), t.out() + t.err());
+        Path w = dir.resolve("w.npz");
+        ImportTorchCommandTest.Run x = ImportTorchCommandTest.run("export-weights", "--checkpoint",
+                run.resolve("checkpoint.npz").toString(), "--out", w.toString());
+        assertEquals(0, x.rc(), x.out() + x.err());
+        var a = Npz.read(w);
+        assertTrue(a.containsKey("meta/config_json") && !a.containsKey("optim/step"), a.keySet().toString());
+
+        String[] eval = {"eval", "mnist", "--backend", "cpu", "--threads", "1", "--checkpoint"};
+        ImportTorchCommandTest.Run fromCheckpoint = ImportTorchCommandTest.run(
+                with(eval, run.resolve("checkpoint.npz").toString()));
+        ImportTorchCommandTest.Run fromWeights = ImportTorchCommandTest.run(with(eval, w.toString()));
+        assertEquals(0, fromCheckpoint.rc(), fromCheckpoint.err());
+        assertEquals(0, fromWeights.rc(), fromWeights.err());
+        assertTrue(fromCheckpoint.out().contains("test_loss "), fromCheckpoint.out());
+        assertEquals(fromCheckpoint.out(), fromWeights.out());
+    }
+}
