@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
-        subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class, SummariseCommand.class,
                 ClevrCommand.class, TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,0 +1,42 @@
+package org.dspn4j.cli;
+
+import java.nio.file.Path;
+
+import org.dspn4j.experiment.grid.Grid;
+import org.dspn4j.experiment.grid.GridTask;
+
+/**
+ * What one Slurm array task runs: {@code java -cp dspn4j.jar org.dspn4j.cli.SlurmTask GRID.json SEED}
+ * (the script {@code repeat --slurm} writes passes {@code $SLURM_ARRAY_TASK_ID} as the seed). It runs
+ * that seed of the grid with {@link GridTask}: skipped when finished, resumed from its checkpoint, or
+ * started; the exit code is train's, which Slurm records as the task's.
+ */
+public final class SlurmTask {
+    private SlurmTask() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        if (args.length != 2 || !args[1].matches("\\d{1,18}")) {
+            System.err.println("dspn4j task: usage: SlurmTask GRID.json SEED (the script of repeat --slurm runs this)");
+            return 2;
+        }
+        try {
+            Grid grid = Grid.read(Path.of(args[0]));
+            long seed = Long.parseLong(args[1]);
+            String array = System.getenv("SLURM_ARRAY_JOB_ID");
+            String task = System.getenv("SLURM_ARRAY_TASK_ID");
+            String job = array != null && task != null ? array + "_" + task : System.getenv().getOrDefault("SLURM_JOB_ID", "none");
+            return GridTask.run(grid, seed, cmd -> Main.run(cmd.toArray(new String[0])), System.out, job);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            System.err.println("dspn4j task: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            System.err.println("dspn4j task: " + e);
+            return 1;
+        }
+    }
+}
