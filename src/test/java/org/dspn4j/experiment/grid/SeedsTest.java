@@ -32,7 +32,7 @@ class SeedsTest {
 
     @Test
     void malformedSeedsAreRefusedInOneLineNamingTheOption() {
-        for (String s : new String[] {"", " ", "1,,2", "1,", "a", "1-", "-1", "3-1", "1-2-3", "1.5", "1e3", "1;2"}) {
+        for (String s : new String[] {"", " ", "1,,2", "1,", "a", "1-", "-1", "3-1", "1-2-3", "1.5", "1e3", "1;2", "1\n2"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Seeds.parse("--seeds", s), "'" + s + "'");
             assertTrue(e.getMessage().startsWith("--seeds: ") && !e.getMessage().contains("\n"), e.getMessage());
         }
