@@ -27,6 +27,9 @@ public final class Seeds {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException(option + ": give seeds, e.g. 1-6, 1,3,5 or 1-3,7");
         }
+        if (text.contains("\n") || text.contains("\r")) {
+            throw new IllegalArgumentException(option + ": seeds are one line, e.g. 1-6, 1,3,5 or 1-3,7");
+        }
         Set<Long> seen = new LinkedHashSet<>();
         for (String raw : text.split(",", -1)) {
             String part = raw.trim();

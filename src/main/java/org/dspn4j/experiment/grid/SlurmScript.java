@@ -15,11 +15,15 @@ final class SlurmScript {
     static final String TASK_MAIN = "org.dspn4j.cli.SlurmTask";
     /**
      * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it),
-     * transparent huge pages and GCTimeRatio=2 (heap growth), the Vector API module (CPU matrix products).
-     * None changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
+     * transparent huge pages and GCTimeRatio=2 (heap growth), then {@link #VECTOR}. None changes a result.
+     * DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:+UseTransparentHugePages", "-XX:GCTimeRatio=2",
-            "--add-modules=jdk.incubator.vector");
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:+UseTransparentHugePages", "-XX:GCTimeRatio=2");
+    /**
+     * The Vector API module (faster CPU matrix products, the same bits without it), added when the task's Java
+     * has it: the runtime gpu-config/make-portable.sh builds for nodes without Java does not.
+     */
+    static final String VECTOR = "--add-modules=jdk.incubator.vector";
     /** Slurm's array indexes run from 0 to MaxArraySize - 1; its default MaxArraySize is 1001. */
     static final long MAX_INDEX = 1000;
 
@@ -61,7 +65,11 @@ final class SlurmScript {
         b.append("# signal chaining for OpenCL drivers that install their own handlers (docs/gpu.md, \"Signal handlers\")\n");
         b.append("jsig=\"$(dirname \"$(dirname \"$(readlink -f \"$java\")\")\")/lib/libjsig.so\"\n");
         b.append("if [ -f \"$jsig\" ]; then export LD_PRELOAD=\"$jsig${LD_PRELOAD:+:$LD_PRELOAD}\"; fi\n");
-        b.append("exec \"$java\" ").append(String.join(" ", JVM_FLAGS)).append(" ${DSPN4J_JAVA_OPTS:-} \\\n");
+        b.append("# the Vector API module when this Java has it (a jlink runtime may not)\n");
+        b.append("vector=\"\"\n");
+        b.append("case \"$(\"$java\" --list-modules 2>/dev/null || true)\" in *jdk.incubator.vector@*) vector=")
+                .append(VECTOR).append(" ;; esac\n");
+        b.append("exec \"$java\" ").append(String.join(" ", JVM_FLAGS)).append(" $vector ${DSPN4J_JAVA_OPTS:-} \\\n");
         b.append("  -cp ").append(quote(rt.classpath())).append(' ').append(TASK_MAIN).append(" \\\n");
         b.append("  ").append(quote(grid.file().toString())).append(" \"$SLURM_ARRAY_TASK_ID\"\n");
         return b.toString();

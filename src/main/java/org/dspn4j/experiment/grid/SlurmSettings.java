@@ -49,13 +49,13 @@ public record SlurmSettings(String partition, String gres, String time, String m
         check("--mem", mem, MEM, "megabytes, or a number with K, M, G or T, e.g. 16G");
         for (String a : sbatchArgs) {
             if (!a.startsWith("-") || a.contains("\n") || a.contains("\r")) {
-                throw new IllegalArgumentException("--sbatch-arg: '" + a.strip() + "' is not one sbatch option "
+                throw new IllegalArgumentException("--sbatch-arg: '" + shown(a) + "' is not one sbatch option "
                         + "(give it with its value, e.g. --sbatch-arg=--constraint=a100)");
             }
             for (String own : OWN) {
                 if (a.equals(own) || a.startsWith(own + "=") || a.startsWith(own + " ") || own.length() == 2 && a.startsWith(own)) {
                     throw new IllegalArgumentException("--sbatch-arg: repeat sets " + own + " itself (one array task per seed, "
-                            + "run in the folder the command was given in); remove '" + a + "'");
+                            + "run in the folder the command was given in); remove '" + shown(a) + "'");
                 }
             }
         }
@@ -70,7 +70,12 @@ public record SlurmSettings(String partition, String gres, String time, String m
 
     private static void check(String option, String value, Pattern p, String what) {
         if (value != null && !p.matcher(value).matches()) {
-            throw new IllegalArgumentException(option + ": '" + value + "' is not " + what);
+            throw new IllegalArgumentException(option + ": '" + shown(value) + "' is not " + what);
         }
+    }
+
+    /** A value as one line (line breaks written as \\n), for messages. */
+    private static String shown(String v) {
+        return v.replace("\r", "\\r").replace("\n", "\\n");
     }
 }

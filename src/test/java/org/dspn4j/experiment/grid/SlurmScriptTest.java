@@ -64,12 +64,15 @@ class SlurmScriptTest {
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
-    @Test
-    void theTaskRunsTheLaunchersJvmFlagsOnTheGivenClassPathWithTheSeedOfItsArrayIndex() throws Exception {
+    /** Runs the script with a stand-in java that lists its arguments (and LD_PRELOAD) in a file; returns them. */
+    private List<String> argsOfJava(boolean hasVector) throws Exception {
         Grid g = grid("g");
         Path fake = dir.resolve("fake java");
         Path args = dir.resolve("args.txt");
-        Files.writeString(fake, "#!/bin/bash\nprintf '%s\\n' \"$@\" > '" + args + "'\necho \"$LD_PRELOAD\" >> '" + args + "'\n");
+        Files.writeString(fake, "#!/bin/bash\n"
+                + "if [ \"$1\" = --list-modules ]; then echo java.base@17; " + (hasVector ? "echo jdk.incubator.vector@17; " : "")
+                + "echo java.desktop@17; exit 0; fi\n"
+                + "printf '%s\\n' \"$@\" > '" + args + "'\necho \"$LD_PRELOAD\" >> '" + args + "'\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         String cp = "/a b/x.jar" + File.pathSeparator + "/it's/y";
         String script = SlurmScript.render(g, List.of(1L, 2L), settings(null, null, null, null, List.of()),
@@ -85,9 +88,19 @@ class SlurmScriptTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        List<String> want = new ArrayList<>(SlurmScript.JVM_FLAGS);
-        want.addAll(List.of("-Xmx1g", "-cp", cp, "org.dspn4j.cli.SlurmTask", g.file().toString(), "2", ""));
-        assertEquals(want, Files.readAllLines(args), "java's arguments, then LD_PRELOAD (empty: the fake java has no libjsig)");
+        List<String> got = Files.readAllLines(args);
+        List<String> tail = List.of("-Xmx1g", "-cp", cp, "org.dspn4j.cli.SlurmTask", g.file().toString(), "2", "");
+        assertEquals(tail, got.subList(got.size() - tail.size(), got.size()),
+                "the options, class path, main class, grid and seed, then LD_PRELOAD (empty: the fake java has no libjsig)");
+        return got.subList(0, got.size() - tail.size());
+    }
+
+    @Test
+    void theTaskRunsTheLaunchersJvmFlagsOnTheGivenClassPathWithTheSeedOfItsArrayIndex() throws Exception {
+        List<String> flags = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        flags.add(SlurmScript.VECTOR);
+        assertEquals(flags, argsOfJava(true));
+        assertEquals(SlurmScript.JVM_FLAGS, argsOfJava(false), "a Java without the Vector API module runs without it");
     }
 
     @Test
@@ -116,7 +129,9 @@ class SlurmScriptTest {
             }
             flags.add(t);
         }
-        assertEquals(flags, SlurmScript.JVM_FLAGS);
+        List<String> ours = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        ours.add(SlurmScript.VECTOR);
+        assertEquals(flags, ours);
     }
 
     @Test
