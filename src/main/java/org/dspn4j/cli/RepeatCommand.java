@@ -60,9 +60,10 @@ public final class RepeatCommand implements Callable<Integer> {
         train.addAll(backendArgs);
         List<Long> seedList = Seeds.parse("--seeds", seeds);
         SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
-        return onSlurm != null ? Repeat.slurm(out, seedList, train, onSlurm, System.out)
-                : Repeat.here(out, seedList, train, args -> (spec.commandLine().getParent() == null ? new CommandLine(new TrainCommand())
-                        : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])), System.out);
+        return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(), onSlurm, System.out)
+                : Repeat.here(out, seedList, train, new GridTrainCheck(), args -> (spec.commandLine().getParent() == null
+                        ? new CommandLine(new TrainCommand()) : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])),
+                        System.out);
     }
 
     /** A train command line with the parent's error handling (bad input: one line, exit code 2). */

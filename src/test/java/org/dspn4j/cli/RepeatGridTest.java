@@ -105,6 +105,14 @@ class RepeatGridTest {
         assertEquals(2, seeds.code());
         assertTrue(seeds.out().startsWith("dspn4j: --seeds: " + out.resolve("grid.json") + " holds seeds 1-2"), seeds.out());
         assertEquals(gridAfter, Files.readString(out.resolve("grid.json")));
+
+        // a grid made in another folder is resumed there, where its relative paths mean what they meant
+        Files.writeString(out.resolve("grid.json"), gridAfter.replace("\"cwd\" : \"" + Path.of("").toAbsolutePath() + "\"",
+                "\"cwd\" : \"/elsewhere\""));
+        CliRun moved = CliRun.of(cmd);
+        assertEquals(2, moved.code(), moved.out());
+        assertTrue(moved.out().startsWith("dspn4j: --out: " + out.resolve("grid.json") + " was made in /elsewhere; run repeat there"),
+                moved.out());
     }
 
     @Test
@@ -122,10 +130,16 @@ class RepeatGridTest {
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm", "--mem", "lots"), "train", "mnist"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm", "--sbatch-arg=--array=1-9"), "train", "mnist"),
             args(List.of("repeat", "--seeds", "1001", "--out", out.toString(), "--slurm"), "train", "mnist"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--decoder", "foo"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm"), "train", "mnist", "--bogus"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm"), "train", "mnist", "--steps", "x"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "eval", "mnist"),
         };
         String[] expect = {"--seeds: seed 5 is given twice", "--seeds: seed 2 is given twice", "--seeds: range '3-1' runs backwards",
             "repeat sets --seed itself", "repeat sets --resume itself", "--partition goes with --slurm", "--dry-run goes with --slurm",
-            "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is"};
+            "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is",
+            "unknown decoder 'foo'", "repeat: the train command after -- does not parse: Unknown option: '--bogus'",
+            "repeat: the train command after -- does not parse: Invalid value for option '--steps'", "repeat: give a train command after --"};
         for (int i = 0; i < bad.length; i++) {
             CliRun r = CliRun.of(bad[i]);
             assertEquals(2, r.code(), r.out());

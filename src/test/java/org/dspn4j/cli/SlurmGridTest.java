@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -162,6 +163,11 @@ class SlurmGridTest {
         CliRun sub = CliRun.of(cmd);
         assertEquals(0, sub.code(), sub.out());
         String job = jobOf(sub);
+        // the same seed, not interrupted, alongside: resuming must end where it ends, bit for bit
+        Path whole = dir.resolve("whole").resolve("seed-3");
+        CliRun ref = CliRun.of(repeat(dir.resolve("whole"), "3", List.of(), "train", "mnist", "--steps", "200", "--eval-every", "50"));
+        assertEquals(0, ref.code(), ref.out());
+        String refJob = jobOf(ref);
         await("the first checkpoint", () -> Files.isRegularFile(run.resolve("checkpoint.npz")), List.of(run));
         Result cancel = cmd("scancel", job);
         assertEquals(0, cancel.code, cancel.out);
@@ -189,6 +195,13 @@ class SlurmGridTest {
         CliRun sum = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
         assertEquals(0, sum.code(), sum.out());
         assertTrue(sum.out().contains("1 of 1 runs finished") && sum.out().contains("over 1 seed: test_loss"), sum.out());
+
+        await("the uninterrupted run to end", () -> !queued(refJob) && !state(whole).matches("queued|running"), List.of(whole));
+        assertEquals("finished", state(whole));
+        List<String> wholeMetrics = Files.readAllLines(whole.resolve("metrics.jsonl"));
+        assertEquals(wholeMetrics.get(wholeMetrics.size() - 1), metrics.get(metrics.size() - 1));
+        assertTrue(Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint.npz")), Files.readAllBytes(run.resolve("checkpoint.npz"))),
+                "the cancelled and resumed run's final checkpoint equals the uninterrupted run's");
     }
 
     @Test

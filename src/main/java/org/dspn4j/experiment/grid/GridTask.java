@@ -31,6 +31,12 @@ public final class GridTask {
         int run(List<String> args) throws Exception;
     }
 
+    /** Refuses, in one line, a train command line that could not run, before a grid writes anything. */
+    @FunctionalInterface
+    public interface TrainCheck {
+        void check(List<String> args);
+    }
+
     private GridTask() {
     }
 

@@ -21,8 +21,12 @@ public final class Repeat {
     private Repeat() {
     }
 
-    /** Checks the train command repeat is given; the seed, run folder and resumption are the grid's. */
-    public static void checkCommand(List<String> command) {
+    /**
+     * Checks the train command repeat is given: the seed, run folder and resumption are the grid's, and
+     * the rest must be a train command that runs ({@code check}), since a grid of it is written before it
+     * runs (on Slurm, perhaps hours before).
+     */
+    static void checkCommand(List<String> command, GridTask.TrainCheck check) {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
             throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1-6 -- train mnist");
         }
@@ -34,12 +38,13 @@ public final class Repeat {
                 }
             }
         }
+        check.check(command);
     }
 
     /** Runs the grid's seeds in this process, one after another, then prints the summary. */
-    public static int here(Path out, List<Long> seeds, List<String> command, GridTask.TrainRunner train, PrintStream o)
-            throws Exception {
-        checkCommand(command);
+    public static int here(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check,
+                           GridTask.TrainRunner train, PrintStream o) throws Exception {
+        checkCommand(command, check);
         Path cwd = Path.of("").toAbsolutePath();
         Grid grid = Grid.open(out, command, seeds, cwd);
         if (grid.stored() && !grid.cwd().equals(cwd)) {
@@ -65,8 +70,9 @@ public final class Repeat {
     }
 
     /** Submits the seeds that did not finish as a Slurm job array (or, with --dry-run, prints its script). */
-    public static int slurm(Path out, List<Long> seeds, List<String> command, SlurmSettings s, PrintStream o) throws IOException {
-        checkCommand(command);
+    public static int slurm(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check, SlurmSettings s,
+                            PrintStream o) throws IOException {
+        checkCommand(command, check);
         s.validate();
         Grid grid = Grid.open(out, command, seeds, Path.of("").toAbsolutePath());
         SlurmScript.checkCarriable(grid, seeds);
