@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,13 +33,13 @@ class SlurmGridTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void clusterAnswers() throws Exception {
+    @BeforeEach
+    void clusterAnswers() throws Exception {
         String why;
         try {
             Result r = cmd("sinfo", "--noheader", "-o", "%P %a %T");
             why = r.code == 0 ? (r.out.contains("up") ? null : "sinfo shows no partition that is up: " + r.out.strip())
-                    : "sinfo failed: " + r.out.strip();
+                    : "sinfo failed: " + r.out.strip().lines().reduce((a, b) -> b).orElse("exit code " + r.code);
         } catch (java.io.IOException e) {
             why = "sinfo is not installed";
         }
