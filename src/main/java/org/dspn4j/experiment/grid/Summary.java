@@ -49,8 +49,13 @@ public final class Summary {
 
     /** The grid's run folders. */
     public static Summary of(Grid grid) throws IOException {
-        return of(grid.dir() + " (" + String.join(" ", grid.command()) + ", seeds " + Seeds.ranges(grid.seeds()) + ")",
-                grid.folders());
+        List<Run> runs = new ArrayList<>();
+        for (long seed : grid.seeds()) {
+            Path f = grid.folder(seed);
+            runs.add(Files.isDirectory(f) ? read(f)
+                    : new Run(f, seed, false, "not started (no run folder yet)", Map.of(), Map.of(), Map.of()));
+        }
+        return ofRuns(grid.dir() + " (" + String.join(" ", grid.command()) + ", seeds " + Seeds.ranges(grid.seeds()) + ")", runs);
     }
 
     /**
@@ -59,10 +64,17 @@ public final class Summary {
      * @throws IllegalArgumentException when finished runs differ in a setting other than the seed, or share a seed
      */
     public static Summary of(String label, List<Path> folders) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        for (Path f : folders) {
+            runs.add(read(f));
+        }
+        return ofRuns(label, runs);
+    }
+
+    private static Summary ofRuns(String label, List<Run> runs) {
         List<Run> done = new ArrayList<>();
         List<Run> other = new ArrayList<>();
-        for (Path f : folders) {
-            Run r = read(f);
+        for (Run r : runs) {
             (r.finished() ? done : other).add(r);
         }
         Map<Long, Run> bySeed = new LinkedHashMap<>();

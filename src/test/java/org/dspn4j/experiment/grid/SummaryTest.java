@@ -135,6 +135,17 @@ class SummaryTest {
     }
 
     @Test
+    void aGridsSeedsThatHaveNoFolderYetAreListedAsNotStarted() throws Exception {
+        Grid g = Grid.open(dir.resolve("g"), List.of("train", "mnist"), List.of(1L, 2L), dir);
+        g.save();
+        finished("g/seed-1", 1, 1.0, 0.1);
+        Summary s = Summary.of(g);
+        String out = print(s);
+        assertTrue(out.contains("1 of 2 runs finished") && out.contains("seed 2 (" + dir.resolve("g/seed-2") + "): not started"), out);
+        assertFalse(s.complete());
+    }
+
+    @Test
     void aMissingFolderIsOneLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Summary.of("x", List.of(dir.resolve("nope"))));
