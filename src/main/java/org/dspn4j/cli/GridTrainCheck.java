@@ -7,8 +7,9 @@ import picocli.CommandLine;
 
 /**
  * The train command of a grid, checked before the grid is written: parsed as {@code train} parses it
- * (unknown options, missing or malformed values) and resolved to its run configuration (unknown
- * task, decoder, preset, dtype, backend), without running anything.
+ * (unknown options, missing or malformed values) and resolved as {@link TrainCommand#call} resolves it
+ * before it trains (unknown task, decoder, preset, dtype, backend, CLEVR options given for mnist,
+ * image size), without running anything.
  */
 final class GridTrainCheck implements GridTask.TrainCheck {
     @Override
@@ -19,7 +20,16 @@ final class GridTrainCheck implements GridTask.TrainCheck {
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException("repeat: the train command after -- does not parse: " + e.getMessage());
         }
+        if (t.run.allowNonFinite) {
+            throw new IllegalArgumentException("repeat: --allow-nonfinite is for following a NaN through one run by hand "
+                    + "(train --resume), not for a grid, whose runs stop on non-finite values");
+        }
         t.config();
+        if ("mnist".equals(t.model)) {
+            TrainCommand.refuseClevrOptions(t.spec, t.model);
+        } else {
+            t.source();
+        }
         t.compute.choice();
     }
 }

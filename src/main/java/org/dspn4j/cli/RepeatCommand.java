@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * Slurm job array, mean ± std ({@link Repeat}).
  */
 @Command(name = "repeat", mixinStandardHelpOptions = true,
-        description = {"Run a train command once per seed (each in <out>/seed-<s>) and print the final test metrics",
+        description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
                 "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
                 "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others."})
 public final class RepeatCommand implements Callable<Integer> {
@@ -70,6 +70,7 @@ public final class RepeatCommand implements Callable<Integer> {
     private CommandLine trainCommandLine() {
         CommandLine cl = new CommandLine(new TrainCommand());
         cl.setExecutionExceptionHandler(spec.commandLine().getParent().getExecutionExceptionHandler());
+        cl.setParameterExceptionHandler(spec.commandLine().getParent().getParameterExceptionHandler());
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
         return cl;

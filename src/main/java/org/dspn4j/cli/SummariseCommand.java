@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
                 "(written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused."})
 public final class SummariseCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "RUN_FOLDER", arity = "0..*", description = "run folders of one experiment (e.g. runs/grid/seed-*)")
+    @Parameters(paramLabel = "RUN_FOLDER", arity = "0..*", description = "run folders of one experiment, or the seeds' folders of a grid (e.g. runs/grid/seed-*)")
     List<Path> folders = new ArrayList<>();
 
     @Option(names = "--grid", paramLabel = "grid.json", description = "a grid of repeat (its grid.json or folder); "

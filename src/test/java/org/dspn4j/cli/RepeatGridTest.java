@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.dspn4j.experiment.RunLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +49,7 @@ class RepeatGridTest {
         int n = runs.size();
         double[][] v = new double[n][];
         for (int i = 0; i < n; i++) {
-            v[i] = lastTestLine(runs.get(i).resolve("metrics.jsonl"));
+            v[i] = lastTestLine(runs.get(i).resolve("run/metrics.jsonl"));
         }
         StringBuilder sb = new StringBuilder("over " + n + " seeds:");
         String[] names = {"test_loss", "test_last"};
@@ -79,15 +80,16 @@ class RepeatGridTest {
         assertTrue(grid.contains("\"seeds\" : [ 1, 2 ]") && grid.contains("\"train\", \"mnist\", \"--steps\", \"1\", \"--latent\", \"8\""), grid);
         for (Path r : runs) {
             assertTrue(Files.readString(r.resolve("status.json")).contains("\"state\" : \"finished\""));
-            assertTrue(Files.isRegularFile(r.resolve("checkpoint.npz")));
+            assertTrue(Files.isRegularFile(r.resolve("run/checkpoint.npz")));
+            assertEquals("", Files.readString(r.resolve("run/.lock")), "train's lock released on a clean end");
         }
-        String metricsBefore = Files.readString(runs.get(0).resolve("metrics.jsonl"));
+        String metricsBefore = Files.readString(runs.get(0).resolve("run/metrics.jsonl"));
 
         CliRun again = CliRun.of(cmd);
         assertEquals(0, again.code(), again.out());
         assertTrue(again.out().contains("seed 1: finished earlier") && again.out().contains("seed 2: finished earlier"), again.out());
         assertTrue(again.out().contains(over), again.out());
-        assertEquals(metricsBefore, Files.readString(runs.get(0).resolve("metrics.jsonl")), "nothing retrained");
+        assertEquals(metricsBefore, Files.readString(runs.get(0).resolve("run/metrics.jsonl")), "nothing retrained");
         String gridAfter = Files.readString(out.resolve("grid.json"));
 
         CliRun sum = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
@@ -124,6 +126,10 @@ class RepeatGridTest {
             args(List.of("repeat", "--seeds", "3-1", "--out", out.toString()), "train", "mnist"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--seed", "3"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--resume"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--force"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--allow-nonfinite"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "mnist", "--synth-train", "5"),
+            args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "train", "clevr-state", "--image-size", "64"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--partition", "gpu"), "train", "mnist"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--dry-run"), "train", "mnist"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm", "--time", "1h"), "train", "mnist"),
@@ -135,8 +141,10 @@ class RepeatGridTest {
             args(List.of("repeat", "--seeds", "1", "--out", out.toString(), "--slurm"), "train", "mnist", "--steps", "x"),
             args(List.of("repeat", "--seeds", "1", "--out", out.toString()), "eval", "mnist"),
         };
-        String[] expect = {"--seeds: seed 5 is given twice", "--seeds: seed 2 is given twice", "--seeds: range '3-1' runs backwards",
-            "repeat sets --seed itself", "repeat sets --resume itself", "--partition goes with --slurm", "--dry-run goes with --slurm",
+        String[] expect = {"--seeds: seed 5 twice", "--seeds: seed 2 twice", "--seeds: range '3-1' runs backwards",
+            "repeat sets --seed itself", "repeat sets --resume itself", "repeat sets --force itself",
+            "repeat: --allow-nonfinite is for following a NaN", "--synth-train applies to clevr-box and clevr-state, not mnist",
+            "--image-size must be between 65 and 128", "--partition goes with --slurm", "--dry-run goes with --slurm",
             "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is",
             "unknown decoder 'foo'", "repeat: the train command after -- does not parse: Unknown option: '--bogus'",
             "repeat: the train command after -- does not parse: Invalid value for option '--steps'", "repeat: give a train command after --"};
@@ -202,5 +210,68 @@ class RepeatGridTest {
         CliRun badState = CliRun.of("summarise", f.toString());
         assertEquals(2, badState.code());
         assertEquals("dspn4j: " + f.resolve("status.json") + ": unknown state 'done'", badState.out().strip());
+    }
+
+    /**
+     * A seed's run folder is train's (docs/run-folder.md): a checkpoint there is resumed with train --resume,
+     * which continues it (a resumes entry in run.json) only with the recorded settings; a run folder
+     * without a checkpoint is moved aside by train --force; a run folder locked by a live run is refused at
+     * once, changing nothing.
+     */
+    @Test
+    void aSeedsRunFolderFollowsTrainsRules() throws Exception {
+        Path out = dir.resolve("rules");
+        List<String> train = new ArrayList<>(List.of("train", "mnist", "--steps", "2"));
+        train.addAll(TINY);
+        // the grid is written first (it refuses seed folders of no grid), then its seeds' run folders as earlier tasks leave them
+        org.dspn4j.experiment.grid.Grid.open(out, train, List.of(1L, 2L, 3L), Path.of("").toAbsolutePath()).save();
+        // seed 1 was trained for 1 step in its run folder (as a task killed after its checkpoint leaves it)
+        List<String> one = new ArrayList<>(List.of("train", "mnist", "--steps", "1", "--seed", "1", "--out",
+                out.resolve("seed-1/run").toString()));
+        one.addAll(TINY);
+        assertEquals(0, CliRun.of(one.toArray(new String[0])).code());
+        // seed 2: an attempt that saved no checkpoint
+        Files.createDirectories(out.resolve("seed-2/run"));
+        Files.writeString(out.resolve("seed-2/run/metrics.jsonl"), "{\"step\":1,\"train_loss\":0.9}\n");
+        // seed 3: trained with another latent size (a setting that changes results)
+        List<String> other = new ArrayList<>(List.of("train", "mnist", "--steps", "1", "--seed", "3", "--out",
+                out.resolve("seed-3/run").toString()));
+        other.addAll(TINY);
+        other.set(other.indexOf("--latent") + 1, "4");
+        assertEquals(0, CliRun.of(other.toArray(new String[0])).code());
+        String seed3Metrics = Files.readString(out.resolve("seed-3/run/metrics.jsonl"));
+        String[] cmd = args(List.of("repeat", "--seeds", "1-3", "--out", out.toString()), "train", "mnist", "--steps", "2");
+
+        // a live lock on seed 1's run folder: refused at once, nothing run or recorded
+        try (RunLock held = RunLock.acquire(out.resolve("seed-1/run"), null)) {
+            CliRun locked = CliRun.of(cmd);
+            assertEquals(2, locked.code(), locked.out());
+            assertTrue(locked.out().startsWith("dspn4j: seed 1: " + out.resolve("seed-1/run") + " is in use by another run (process "
+                    + ProcessHandle.current().pid() + "@") && locked.out().contains("this task did not run it"), locked.out());
+            assertFalse(Files.exists(out.resolve("seed-1/status.json")));
+        }
+
+        CliRun r = CliRun.of(cmd);
+        assertEquals(2, r.code(), r.out());
+        // seed 1 resumed from its step-1 checkpoint to step 2, recorded by train as a resume
+        assertTrue(r.out().contains("seed 1: resuming from " + out.resolve("seed-1/run/checkpoint.npz")), r.out());
+        String run1 = Files.readString(out.resolve("seed-1/run/run.json"));
+        assertTrue(run1.contains("\"resumes\"") && run1.contains("\"from_step\" : 1"), run1);
+        assertTrue(Files.readString(out.resolve("seed-1/status.json")).contains("\"state\" : \"finished\""));
+        // seed 2 started afresh, its earlier attempt moved aside whole by train --force
+        try (var s = Files.list(out.resolve("seed-2"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(3, names.size(), names.toString());
+            assertTrue(names.get(0).equals("run") && names.get(1).startsWith("run.old-") && names.get(2).equals("status.json"), names.toString());
+            assertEquals("{\"step\":1,\"train_loss\":0.9}\n", Files.readString(out.resolve("seed-2").resolve(names.get(1)).resolve("metrics.jsonl")));
+        }
+        assertTrue(Files.isRegularFile(out.resolve("seed-2/run/checkpoint.npz")));
+        assertTrue(Files.readString(out.resolve("seed-2/status.json")).contains("\"state\" : \"finished\""));
+        // seed 3's resume is refused by train's check of the recorded settings; its run is unchanged, the failure recorded
+        assertTrue(r.out().contains("--resume: --latent 8 (the run has 4)"), r.out());
+        assertTrue(r.out().contains("repeat: seed 3 ended with exit code 2"), r.out());
+        assertEquals(seed3Metrics, Files.readString(out.resolve("seed-3/run/metrics.jsonl")));
+        String st3 = Files.readString(out.resolve("seed-3/status.json"));
+        assertTrue(st3.contains("\"state\" : \"failed\"") && st3.contains("\"exit_code\" : 2"), st3);
     }
 }

@@ -11,10 +11,11 @@ import java.util.Map;
 /**
  * One experiment over seeds: a train command (without {@code --seed}, {@code --out} and
  * {@code --resume}, which the grid sets per run), its seeds, and the folder that holds
- * {@code grid.json} and one run folder per seed, {@code seed-<s>}. The same grid runs one seed after
+ * {@code grid.json} and one folder per seed, {@code seed-<s>} (its status.json, Slurm's logs, and the
+ * train command's run folder {@code seed-<s>/run}). The same grid runs one seed after
  * another ({@code repeat}) or as a Slurm job array ({@code repeat --slurm}); running it again
  * resumes what did not finish. grid.json records the command, the seeds, the folder the command was
- * given in (its relative paths are relative to it), the run folders, and every submission (a Slurm
+ * given in (its relative paths are relative to it), the seeds' folders, and every submission (a Slurm
  * job id, or a local run).
  */
 public final class Grid {
@@ -130,7 +131,7 @@ public final class Grid {
         return Path.of((String) json.get("cwd"));
     }
 
-    /** The run folder of a seed, as grid.json records it (relative to the grid's folder). */
+    /** The folder of a seed, as grid.json records it (relative to the grid's folder); its run folder is {@link GridTask#runFolder}. */
     @SuppressWarnings("unchecked")
     public Path folder(long seed) {
         for (Object o : (List<Object>) json.get("runs")) {
@@ -142,7 +143,7 @@ public final class Grid {
         throw new IllegalArgumentException("seed " + seed + " is not one of the seeds of " + file() + " (" + Seeds.ranges(seeds()) + ")");
     }
 
-    /** The run folders in the order of the seeds. */
+    /** The seeds' folders in the order of the seeds. */
     public List<Path> folders() {
         List<Path> out = new ArrayList<>();
         for (long s : seeds()) {
@@ -175,7 +176,7 @@ public final class Grid {
     }
 
     /** Writes grid.json (atomically). */
-    void save() throws IOException {
+    public void save() throws IOException {
         Files.createDirectories(dir);
         Json.writeAtomic(file(), json);
         stored = true;

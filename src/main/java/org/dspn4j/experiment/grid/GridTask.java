@@ -3,27 +3,33 @@ package org.dspn4j.experiment.grid;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.dspn4j.experiment.RunLock;
+
 /**
- * One seed of a grid, run in this process: skipped when its status.json says finished; continued
- * with {@code --resume} when its folder holds a checkpoint; else started afresh (the files of an
- * earlier attempt that saved no checkpoint are moved to {@code attempt-<n>/} first). The attempt and
- * its exit code are recorded in status.json ({@link RunStatus}). A lock on {@code <folder>/.lock}
- * keeps two processes from running the same seed at once; the operating system releases it when the
- * process ends, however it ends.
+ * One seed of a grid, run in this process. The seed's folder {@code seed-<s>/} holds the grid's record
+ * of it, status.json ({@link RunStatus}), and Slurm's logs of its tasks; the train command's run folder
+ * is {@code seed-<s>/run/}, which train guards by its own rules (docs/run-folder.md): its lock, a new
+ * run only in an empty folder, a resume only with the recorded settings. The seed is skipped when its
+ * status.json says finished; continued with {@code --resume} when its run folder holds a checkpoint;
+ * else started afresh (with {@code --force} when an earlier attempt left files but no checkpoint:
+ * train moves that folder aside whole, to {@code run.old-<time>}). The attempt and its exit code are
+ * recorded in status.json.
+ *
+ * <p>A run folder locked by a live process (another task of the same seed, a {@code train} given by
+ * hand) is not waited for: the task is refused at once, naming the process, and status.json is left
+ * to the process that holds the lock.
  */
 public final class GridTask {
     /** The file a run's checkpoint is saved to by the train command. */
     static final String CHECKPOINT = "checkpoint.npz";
+    /** The train command's run folder inside the seed's folder. */
+    static final String RUN = "run";
 
     /** Runs a train command line (starting with {@code train}) and returns its exit code. */
     @FunctionalInterface
@@ -40,22 +46,28 @@ public final class GridTask {
     private GridTask() {
     }
 
+    /** The train command's run folder of a seed's folder. */
+    public static Path runFolder(Path seedFolder) {
+        return seedFolder.resolve(RUN);
+    }
+
     /**
      * Runs one seed of the grid.
      *
      * @param job the Slurm job of this attempt ({@code <array job>_<task>}), or {@code local}
      * @return the train command's exit code (0 when the seed had finished earlier)
+     * @throws IllegalArgumentException when another live process holds the run folder's lock
      */
     public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job) throws Exception {
         Path folder = grid.folder(seed);
-        Files.createDirectories(folder);
-        try (FileChannel ch = FileChannel.open(folder.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = tryLock(ch)) {
-            if (lock == null) {
-                throw new IllegalArgumentException(folder + " is being run by another process (" + folder.resolve(".lock")
-                        + " is locked); not starting seed " + seed + " twice");
-            }
-            RunStatus status = RunStatus.read(folder);
+        Path run = runFolder(folder);
+        Files.createDirectories(run);
+        RunStatus status;
+        List<String> args = new ArrayList<>(grid.command());
+        // status.json is read and the attempt recorded under the run folder's lock; it is released before
+        // train takes it (train refuses a folder locked by anyone, this process included)
+        try (RunLock lock = lock(run, seed, out)) {
+            status = RunStatus.read(folder);
             if (status == null) {
                 status = RunStatus.fresh(folder, seed);
             } else if (status.seed() != seed) {
@@ -65,65 +77,53 @@ public final class GridTask {
                 out.println("seed " + seed + ": finished earlier (" + folder.resolve(RunStatus.FILE) + "); skipped");
                 return 0;
             }
-            boolean resume = Files.isRegularFile(folder.resolve(CHECKPOINT));
-            if (!resume) {
-                Path moved = moveAside(folder, status.attempts().size());
-                if (moved != null) {
-                    out.println("seed " + seed + ": the earlier attempt saved no checkpoint; its files are in " + moved);
-                }
-            }
-            List<String> args = new ArrayList<>(grid.command());
-            args.addAll(List.of("--seed", Long.toString(seed), "--out", folder.toString()));
+            boolean resume = Files.isRegularFile(run.resolve(CHECKPOINT));
+            boolean force = !resume && holdsFiles(run);
+            args.addAll(List.of("--seed", Long.toString(seed), "--out", run.toString()));
             if (resume) {
                 args.add("--resume");
+            } else if (force) {
+                args.add("--force");
+                out.println("seed " + seed + ": the earlier attempt saved no checkpoint; train --force moves " + run
+                        + " aside whole and starts afresh");
             }
-            out.println("seed " + seed + ": " + (resume ? "resuming from " + folder.resolve(CHECKPOINT) : "starting in " + folder));
+            out.println("seed " + seed + ": " + (resume ? "resuming from " + run.resolve(CHECKPOINT) : "starting in " + run));
             status.started(job, host(), resume, args);
             status.write();
-            int rc;
-            try {
-                rc = train.run(args);
-            } catch (Exception | Error e) {
-                status.ended(1, e.toString());
-                status.write();
-                throw e;
-            }
-            status.ended(rc, null);
-            status.write();
-            return rc;
         }
-    }
-
-    /** The lock, or null when another process (or another thread of this one) holds it. */
-    private static FileLock tryLock(FileChannel ch) throws IOException {
+        int rc;
         try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null;
+            rc = train.run(args);
+        } catch (Exception | Error e) {
+            status.ended(1, e.toString());
+            status.write();
+            throw e;
+        }
+        status.ended(rc, null);
+        status.write();
+        return rc;
+    }
+
+    /** The run folder's lock, or a refusal naming the process that holds it. */
+    private static RunLock lock(Path run, long seed, PrintStream out) throws IOException {
+        try {
+            return RunLock.acquire(run, out);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("seed " + seed + ": " + e.getMessage().replace("; wait for it to end or give "
+                    + "another --out", "") + "; this task did not run it (give the repeat command again once that run has ended)");
         }
     }
 
-    /** Files the train command writes, other than the grid's own; moved aside before a fresh start. */
-    private static Path moveAside(Path folder, int attempt) throws IOException {
-        List<Path> stale = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
+    /** Whether a run folder holds anything but its lock file. */
+    private static boolean holdsFiles(Path run) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(run)) {
             for (Path p : ds) {
-                String n = p.getFileName().toString();
-                boolean ours = n.equals(RunStatus.FILE) || n.equals(".lock") || n.startsWith("slurm-") || n.startsWith("attempt-");
-                if (!ours) {
-                    stale.add(p);
+                if (!p.getFileName().toString().equals(RunLock.FILE)) {
+                    return true;
                 }
             }
         }
-        if (stale.isEmpty()) {
-            return null;
-        }
-        Path to = folder.resolve("attempt-" + attempt);
-        Files.createDirectories(to);
-        for (Path p : stale) {
-            Files.move(p, to.resolve(p.getFileName()));
-        }
-        return to;
+        return false;
     }
 
     /** The node's name as Slurm knows it, else the host name. */

@@ -22,7 +22,7 @@ public final class Repeat {
     }
 
     /**
-     * Checks the train command repeat is given: the seed, run folder and resumption are the grid's, and
+     * Checks the train command repeat is given: the seed, run folder, resumption and fresh start are the grid's, and
      * the rest must be a train command that runs ({@code check}), since a grid of it is written before it
      * runs (on Slurm, perhaps hours before).
      */
@@ -31,9 +31,9 @@ public final class Repeat {
             throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1-6 -- train mnist");
         }
         for (String a : command) {
-            for (String own : List.of("--seed", "--out", "--resume")) {
+            for (String own : List.of("--seed", "--out", "--resume", "--force")) {
                 if (a.equals(own) || a.startsWith(own + "=")) {
-                    throw new IllegalArgumentException("repeat sets " + own + " itself (each seed runs in <out>/seed-<seed>, "
+                    throw new IllegalArgumentException("repeat sets " + own + " itself (each seed runs in <out>/seed-<seed>/run, "
                             + "and resumes when run again); remove " + a);
                 }
             }
@@ -150,7 +150,8 @@ public final class Repeat {
         grid.save();
         o.println("submitted Slurm job " + job + ": array " + Seeds.ranges(todo) + ", one task per seed (array index = seed)"
                 + (todo.size() < seeds.size() ? "; " + (seeds.size() - todo.size()) + " of " + seeds.size() + " seeds finished earlier" : ""));
-        o.println("run folders: " + grid.dir().resolve("seed-<seed>") + " (log: slurm-" + job + "_<seed>.out); grid: " + grid.file());
+        o.println("run folders: " + grid.dir().resolve("seed-<seed>").resolve(GridTask.RUN) + " (status.json and log slurm-" + job
+                + "_<seed>.out beside it); grid: " + grid.file());
         o.println("follow it:   squeue -j " + job + "   sacct -j " + job + " --format=JobID,State,Elapsed,ExitCode");
         o.println("results:     dspn4j summarise --grid " + grid.file());
         o.println("resume:      give the same repeat command again (finished seeds are skipped, the others resume)");

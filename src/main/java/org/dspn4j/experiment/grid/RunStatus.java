@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code status.json}, the record a grid keeps in each run folder of where that run stands. It is
+ * {@code status.json}, the record a grid keeps in each seed's folder ({@code seed-<s>/}, beside the run
+ * folder {@code run/}) of where that seed's run stands. It is
  * what "finished" means for {@code repeat} and {@code summarise}: a run is finished when its
  * status.json says {@code "state": "finished"}, which is written only after the train command
  * returned exit code 0 (it trained every step and logged its final test metrics). The other states:
@@ -21,7 +22,7 @@ import java.util.Map;
  * resumed from the checkpoint, and at the end the exit code), so the folder tells its own history.
  */
 public final class RunStatus {
-    /** The file name in a run folder. */
+    /** The file name in a seed's folder. */
     public static final String FILE = "status.json";
 
     public static final String QUEUED = "queued";
@@ -37,7 +38,7 @@ public final class RunStatus {
         this.json = json;
     }
 
-    /** A new record for a seed's run folder (not written yet). */
+    /** A new record for a seed's folder (not written yet). */
     static RunStatus fresh(Path folder, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seed", seed);

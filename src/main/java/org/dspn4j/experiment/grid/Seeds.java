@@ -47,7 +47,8 @@ public final class Seeds {
             }
             for (long s = from; s <= to; s++) {
                 if (!seen.add(s)) {
-                    throw new IllegalArgumentException(option + ": seed " + s + " is given twice in '" + text + "'");
+                    throw new IllegalArgumentException(option + ": seed " + s + " twice in '" + text + "'; the runs of one seed "
+                            + "are the same run, so each seed must be given once");
                 }
             }
         }

@@ -30,8 +30,11 @@ public final class Summary {
     /** run.json facts of the machine and build, reported when runs differ in them. */
     private static final List<String> FACTS = List.of("git_commit", "jdk", "os", "device", "graph");
 
-    /** One run folder as read. */
-    public record Run(Path folder, long seed, boolean finished, String note, Map<String, Double> metrics,
+    /**
+     * One run as read: {@code folder} is the seed's folder of a grid (status.json, and the run folder
+     * {@code run} in it) or a run folder given by itself ({@code run} is then the same folder).
+     */
+    public record Run(Path folder, Path run, long seed, boolean finished, String note, Map<String, Double> metrics,
                       Map<String, Object> settings, Map<String, Object> facts) {
     }
 
@@ -47,19 +50,20 @@ public final class Summary {
         this.metricNames = metricNames;
     }
 
-    /** The grid's run folders. */
+    /** The runs of the grid's seeds. */
     public static Summary of(Grid grid) throws IOException {
         List<Run> runs = new ArrayList<>();
         for (long seed : grid.seeds()) {
             Path f = grid.folder(seed);
             runs.add(Files.isDirectory(f) ? read(f)
-                    : new Run(f, seed, false, "not started (no run folder yet)", Map.of(), Map.of(), Map.of()));
+                    : new Run(f, GridTask.runFolder(f), seed, false, "not started (no run folder yet)", Map.of(), Map.of(),
+                    Map.of()));
         }
         return ofRuns(grid.dir() + " (" + String.join(" ", grid.command()) + ", seeds " + Seeds.ranges(grid.seeds()) + ")", runs);
     }
 
     /**
-     * Reads run folders.
+     * Reads runs: seeds' folders of a grid, or run folders ({@link #read}).
      *
      * @throws IllegalArgumentException when finished runs differ in a setting other than the seed, or share a seed
      */
@@ -92,11 +96,11 @@ public final class Summary {
             for (Run r : done.subList(1, done.size())) {
                 String diff = firstDifference(first.settings(), r.settings());
                 if (diff != null) {
-                    throw new IllegalArgumentException("summarise: " + r.folder().resolve("run.json") + " differs from "
-                            + first.folder().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
+                    throw new IllegalArgumentException("summarise: " + r.run().resolve("run.json") + " differs from "
+                            + first.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
                 }
                 if (!r.metrics().keySet().containsAll(names)) {
-                    throw new IllegalArgumentException("summarise: " + r.folder().resolve("metrics.jsonl") + " lacks "
+                    throw new IllegalArgumentException("summarise: " + r.run().resolve("metrics.jsonl") + " lacks "
                             + names + " of " + first.folder());
                 }
             }
@@ -234,19 +238,32 @@ public final class Summary {
 
     // ------------------------------------------------------------------ reading one run folder
 
-    static Run read(Path folder) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("summarise: " + folder + ": no such run folder");
+    /**
+     * Reads a seed's folder of a grid ({@code seed-<s>}, or its {@code run} folder) or a run folder that
+     * no grid made.
+     */
+    static Run read(Path given) throws IOException {
+        if (!Files.isDirectory(given)) {
+            throw new IllegalArgumentException("summarise: " + given + ": no such run folder");
         }
+        Path folder = given;
+        Path parent = given.toAbsolutePath().getParent();
+        if (!Files.isRegularFile(given.resolve(RunStatus.FILE)) && given.getFileName() != null
+                && given.getFileName().toString().equals(GridTask.RUN) && parent != null
+                && Files.isRegularFile(parent.resolve(RunStatus.FILE))) {
+            folder = given.toAbsolutePath().getParent(); // the run folder of a grid's seed: its status.json is one up
+        }
+        Path run = Files.isRegularFile(folder.resolve(RunStatus.FILE)) || Files.isDirectory(GridTask.runFolder(folder))
+                ? GridTask.runFolder(folder) : folder;
         RunStatus status = RunStatus.read(folder);
         Map<String, Object> settings = Map.of();
         Map<String, Object> facts = Map.of();
         Long configSeed = null;
-        Path runJson = folder.resolve("run.json");
+        Path runJson = run.resolve("run.json");
         if (Files.isRegularFile(runJson)) {
-            Map<String, Object> run = Json.readObject(runJson);
+            Map<String, Object> record = Json.readObject(runJson);
             Map<String, Object> flat = new TreeMap<>();
-            flatten("", run, flat);
+            flatten("", record, flat);
             if (flat.get("config.seed") instanceof Long) {
                 configSeed = (Long) flat.get("config.seed");
             }
@@ -259,7 +276,7 @@ public final class Summary {
             settings = flat;
         }
         long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
-        Path metrics = folder.resolve("metrics.jsonl");
+        Path metrics = run.resolve("metrics.jsonl");
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         if (Files.isRegularFile(metrics)) {
@@ -293,21 +310,21 @@ public final class Summary {
         }
         String steps = lastStep < 0 ? "nothing logged" : "last logged step " + lastStep;
         if (status == null) {
-            return new Run(folder, seed, false, "no " + RunStatus.FILE + ": not run by dspn4j repeat, so whether it finished "
+            return new Run(folder, run, seed, false, "no " + RunStatus.FILE + ": not run by dspn4j repeat, so whether it finished "
                     + "is unknown (" + steps + ")", last, settings, facts);
         }
         Map<String, Object> a = status.lastAttempt();
         switch (status.state()) {
             case RunStatus.QUEUED:
-                return new Run(folder, seed, false, "queued (submission " + status.field("queued_by_submission") + " at "
+                return new Run(folder, run, seed, false, "queued (submission " + status.field("queued_by_submission") + " at "
                         + status.field("queued_at") + "), not started" + (a == null ? "" : "; " + steps), last, settings, facts);
             case RunStatus.RUNNING:
-                return new Run(folder, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
+                return new Run(folder, run, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
                         + "), no end recorded: still running, or killed (scancel, time limit, lost node); " + steps
-                        + (Files.isRegularFile(folder.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : ""),
+                        + (Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : ""),
                         last, settings, facts);
             case RunStatus.FAILED:
-                return new Run(folder, seed, false, "failed with exit code " + a.get("exit_code") + " at " + a.get("ended")
+                return new Run(folder, run, seed, false, "failed with exit code " + a.get("exit_code") + " at " + a.get("ended")
                         + " (job " + a.get("job") + ")" + (a.get("error") != null ? ": " + a.get("error") : "") + "; " + steps,
                         last, settings, facts);
             default:
@@ -322,9 +339,9 @@ public final class Summary {
             problem = "finished, but metrics.jsonl holds no test metrics";
         }
         if (problem != null) {
-            return new Run(folder, seed, false, problem, last, settings, facts);
+            return new Run(folder, run, seed, false, problem, last, settings, facts);
         }
-        return new Run(folder, seed, true, "finished", last, settings, facts);
+        return new Run(folder, run, seed, true, "finished", last, settings, facts);
     }
 
     @SuppressWarnings("unchecked")

@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+
+import org.dspn4j.experiment.RunLock;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,7 @@ class GridTaskTest {
         assertEquals(0, rc);
         Path f = dir.resolve("g/seed-2");
         List<String> want = new ArrayList<>(TRAIN);
-        want.addAll(List.of("--seed", "2", "--out", f.toString()));
+        want.addAll(List.of("--seed", "2", "--out", f.resolve("run").toString()));
         assertEquals(List.of(want), calls);
         RunStatus st = RunStatus.read(f);
         assertEquals(RunStatus.FINISHED, st.state());
@@ -82,18 +82,23 @@ class GridTaskTest {
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("seed 1: finished earlier"));
     }
 
-    /** What a killed attempt leaves: status.json "running" (a killed process records no end), and maybe a checkpoint. */
+    /**
+     * What a killed attempt leaves: status.json "running" (a killed process records no end), Slurm's log,
+     * the run folder with maybe a checkpoint, and a lock line naming a process that no longer holds it.
+     */
     private Path killedAttempt(long seed, boolean checkpoint) throws Exception {
         Path f = grid.folder(seed);
-        Files.createDirectories(f);
+        Path run = f.resolve("run");
+        Files.createDirectories(run);
         RunStatus st = RunStatus.fresh(f, seed);
         st.started("7_" + seed, "node1", false, TRAIN);
         st.write();
-        Files.writeString(f.resolve("run.json"), "{}");
-        Files.writeString(f.resolve("metrics.jsonl"), "{\"step\":1,\"train_loss\":0.9}\n");
+        Files.writeString(run.resolve("run.json"), "{}");
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":1,\"train_loss\":0.9}\n");
+        Files.writeString(run.resolve(RunLock.FILE), "999999999@node1 since 2024-01-01T00:00:00Z\n");
         Files.writeString(f.resolve("slurm-7_" + seed + ".out"), "log");
         if (checkpoint) {
-            Files.writeString(f.resolve(GridTask.CHECKPOINT), "weights at step 1");
+            Files.writeString(run.resolve(GridTask.CHECKPOINT), "weights at step 1");
         }
         return f;
     }
@@ -111,22 +116,29 @@ class GridTaskTest {
         assertEquals(true, st.lastAttempt().get("resumed"));
         assertEquals("8_1", st.lastAttempt().get("job"));
         // the resumed run appends to the same record
-        assertTrue(Files.readString(f.resolve("metrics.jsonl")).startsWith("{\"step\":1,\"train_loss\":0.9}"));
+        assertTrue(Files.readString(f.resolve("run/metrics.jsonl")).startsWith("{\"step\":1,\"train_loss\":0.9}"));
+        // the lock of the killed process was taken over, and released before train ran (train takes it itself)
+        assertEquals("", Files.readString(f.resolve("run/" + RunLock.FILE)));
+    }
+
+    /** train's --force moves the old run folder aside whole (tested with train itself in RepeatGridTest). */
+    @Test
+    void aKilledSeedWithoutACheckpointStartsAfreshWithForce() throws Exception {
+        Path f = killedAttempt(1, false);
+        assertEquals(0, GridTask.run(grid, 1, this::train, out, "8_1"));
+        assertFalse(calls.get(0).contains("--resume"));
+        assertEquals("--force", calls.get(0).get(calls.get(0).size() - 1));
+        assertTrue(Files.exists(f.resolve("slurm-7_1.out")), "the grid's own files stay");
+        assertEquals(RunStatus.FINISHED, RunStatus.read(f).state());
     }
 
     @Test
-    void aKilledSeedWithoutACheckpointStartsAfreshWithTheOldFilesMovedAside() throws Exception {
-        Path f = killedAttempt(1, false);
-        assertEquals(0, GridTask.run(grid, 1, args -> {
-            assertFalse(Files.exists(f.resolve("metrics.jsonl")), "stale metrics would be appended to");
-            assertFalse(Files.exists(f.resolve("run.json")));
-            return train(args);
-        }, out, "8_1"));
+    void anEmptyRunFolderStartsWithoutForce() throws Exception {
+        Files.createDirectories(grid.folder(1).resolve("run"));
+        Files.writeString(grid.folder(1).resolve("run/" + RunLock.FILE), "");
+        assertEquals(0, GridTask.run(grid, 1, this::train, out, "8_1"));
+        assertFalse(calls.get(0).contains("--force"));
         assertFalse(calls.get(0).contains("--resume"));
-        assertEquals("{\"step\":1,\"train_loss\":0.9}\n", Files.readString(f.resolve("attempt-1/metrics.jsonl")));
-        assertTrue(Files.exists(f.resolve("attempt-1/run.json")));
-        assertTrue(Files.exists(f.resolve("slurm-7_1.out")), "the grid's own files stay");
-        assertEquals(RunStatus.FINISHED, RunStatus.read(f).state());
     }
 
     @Test
@@ -155,18 +167,21 @@ class GridTaskTest {
         assertTrue(String.valueOf(st.lastAttempt().get("error")).contains("disk full"));
     }
 
+    /** The run folder's lock (train's own, docs/run-folder.md) held by a live run: refused at once, status.json untouched. */
     @Test
-    void aSeedThatAnotherProcessRunsIsNotStartedTwice() throws Exception {
-        Path f = grid.folder(1);
-        Files.createDirectories(f);
-        try (FileChannel ch = FileChannel.open(f.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock held = ch.lock()) {
+    void aSeedThatAnotherRunHoldsIsRefusedAtOnceNotWaitedFor() throws Exception {
+        Path f = killedAttempt(1, true);
+        String before = Files.readString(f.resolve(RunStatus.FILE));
+        try (RunLock held = RunLock.acquire(f.resolve("run"), null)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> GridTask.run(grid, 1, this::train, out, "7_1"));
-            assertTrue(e.getMessage().contains("is being run by another process"), e.getMessage());
+                    () -> GridTask.run(grid, 1, this::train, out, "8_1"));
+            assertTrue(e.getMessage().startsWith("seed 1: "), e.getMessage());
+            assertTrue(e.getMessage().contains("is in use by another run (process " + ProcessHandle.current().pid() + "@"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("this task did not run it"), e.getMessage());
         }
         assertTrue(calls.isEmpty());
-        assertNull(RunStatus.read(f));
+        assertEquals(before, Files.readString(f.resolve(RunStatus.FILE)));
     }
 
     @Test

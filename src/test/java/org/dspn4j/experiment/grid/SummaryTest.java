@@ -16,21 +16,27 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** summarise on run folders written here by hand: what is averaged, what is listed, what is refused. */
+/**
+ * summarise on seeds' folders (status.json, and run.json and metrics.jsonl in run/) and run folders written
+ * here by hand: what is averaged, what is listed, what is refused.
+ */
 class SummaryTest {
     @TempDir
     Path dir;
 
-    /** A run folder: run.json with the given latent size and threads, metrics.jsonl with the given final test values. */
+    /**
+     * A seed's folder: status.json in the given state; in its run folder run/, run.json with the given latent
+     * size and threads and metrics.jsonl with the given final test values.
+     */
     private Path run(String name, long seed, String state, int latent, int threads, String commit, double loss, double last)
             throws Exception {
         Path f = dir.resolve(name);
-        Files.createDirectories(f);
-        Files.writeString(f.resolve("run.json"), String.format(Locale.ROOT, "{\"config\": {\"model\": {\"task\": \"mnist\", "
+        Files.createDirectories(f.resolve("run"));
+        Files.writeString(f.resolve("run/run.json"), String.format(Locale.ROOT, "{\"config\": {\"model\": {\"task\": \"mnist\", "
                 + "\"decoder\": \"dspn\", \"latent\": %d}, \"batch\": 4, \"lr\": 0.01, \"seed\": %d, \"threads\": %d}, "
                 + "\"git_commit\": \"%s\", \"jdk\": \"OpenJDK 17\", \"backend\": \"cpu\", \"device\": \"%d threads\", \"threads\": %d}",
                 latent, seed, threads, commit, threads, threads));
-        Files.writeString(f.resolve("metrics.jsonl"), String.format(Locale.ROOT,
+        Files.writeString(f.resolve("run/metrics.jsonl"), String.format(Locale.ROOT,
                 "{\"step\":0,\"epoch\":0,\"test_loss\":9.0,\"test_last\":9.0}%n"
                         + "{\"step\":1,\"epoch\":0,\"train_loss\":8.0,\"train_last\":8.0,\"seconds\":0.1}%n"
                         + "{\"step\":2,\"test_loss\":%s,\"test_last\":%s}%n", loss, last));
@@ -81,7 +87,7 @@ class SummaryTest {
         Path plain = dir.resolve("plain");
         Files.createDirectories(plain);
         Files.writeString(plain.resolve("metrics.jsonl"), "{\"step\":7,\"test_loss\":1.0,\"test_last\":1.0}\n{\"step\":8,\"tr");
-        Files.writeString(running.resolve("checkpoint.npz"), "w");
+        Files.writeString(running.resolve("run/checkpoint.npz"), "w");
         Summary s = Summary.of("mixed", List.of(finished("s1", 1, 1.0, 0.1), running, failed, queued, finished("s2", 2, 3.0, 0.3), plain));
         String out = print(s);
         assertTrue(out.contains("over 2 seeds: test_loss 2.000000 ± 1.414214  test_last 0.200000 ± 0.141421"), out);
@@ -100,7 +106,7 @@ class SummaryTest {
         Path a = finished("a", 1, 1.0, 0.1);
         Path b = run("b", 2, RunStatus.FINISHED, 16, 2, "abc", 2.0, 0.2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(a, b)));
-        assertTrue(e.getMessage().contains("config.model.latent (16, not 8)") && e.getMessage().contains(b.resolve("run.json").toString())
+        assertTrue(e.getMessage().contains("config.model.latent (16, not 8)") && e.getMessage().contains(b.resolve("run/run.json").toString())
                 && e.getMessage().contains("only the seed may differ"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
@@ -127,7 +133,7 @@ class SummaryTest {
     void aFinishedRunWithoutTestMetricsIsListedAsAProblem() throws Exception {
         Path a = finished("a", 1, 1.0, 0.1);
         Path b = finished("b", 2, 2.0, 0.2);
-        Files.writeString(b.resolve("metrics.jsonl"), "{\"step\":1,\"train_loss\":8.0}\n");
+        Files.writeString(b.resolve("run/metrics.jsonl"), "{\"step\":1,\"train_loss\":8.0}\n");
         String out = print(Summary.of("x", List.of(a, b)));
         assertTrue(out.contains("over 1 seed: test_loss 1.000000  test_last 0.100000"), out);
         assertFalse(out.contains("±"), "one seed has no spread");
@@ -164,5 +170,14 @@ class SummaryTest {
         assertTrue(lines[1].contains("mnist dspn (" + dir.resolve("g1") + ")") && lines[1].contains("2 of 2")
                 && lines[1].contains("2.000000 ± 1.414214") && lines[1].endsWith("0.200000 ± 0.141421"), lines[1]);
         assertTrue(lines[2].contains("1 of 1") && lines[2].endsWith("0.500000"), lines[2]);
+    }
+
+    @Test
+    void aGridsRunFolderGivenByItselfIsReadWithItsSeedsStatus() throws Exception {
+        Path a = finished("g/seed-1", 1, 1.0, 0.1);
+        run("g/seed-2", 2, RunStatus.FAILED, 8, 2, "abc", 2.0, 0.2);
+        String out = print(Summary.of("x", List.of(a.resolve("run"), dir.resolve("g/seed-2/run"))));
+        assertTrue(out.contains("x: 1 of 2 runs finished") && out.contains("seed 1: test_loss 1.000000"), out);
+        assertTrue(out.contains("failed with exit code 3"), out);
     }
 }
