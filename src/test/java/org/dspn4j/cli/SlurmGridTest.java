@@ -139,12 +139,13 @@ class SlurmGridTest {
                 && !state(runs.get(1)).matches("queued|running"), runs);
         for (Path r : runs) {
             assertEquals("finished", state(r), r.toString());
-            assertTrue(Files.isRegularFile(r.resolve("checkpoint.npz")));
+            assertTrue(Files.isRegularFile(r.resolve("run/checkpoint.npz")));
+            assertEquals("", Files.readString(r.resolve("run/.lock")), "train's lock released on a clean end");
             String seed = r.getFileName().toString().substring("seed-".length());
-            assertTrue(Files.readString(r.resolve("run.json")).contains("\"seed\" : " + seed));
+            assertTrue(Files.readString(r.resolve("run/run.json")).contains("\"seed\" : " + seed));
             assertTrue(Files.readString(r.resolve("status.json")).contains("\"job\" : \"" + job + "_" + seed + "\""));
             String log = Files.readString(r.resolve("slurm-" + job + "_" + seed + ".out"));
-            assertTrue(log.contains("seed " + seed + ": starting in " + r) && log.contains("final   test_loss"), log);
+            assertTrue(log.contains("seed " + seed + ": starting in " + r.resolve("run")) && log.contains("final   test_loss"), log);
         }
         CliRun sum = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
         assertEquals(0, sum.code(), sum.out());
@@ -168,7 +169,7 @@ class SlurmGridTest {
         CliRun ref = CliRun.of(repeat(dir.resolve("whole"), "3", List.of(), "train", "mnist", "--steps", "200", "--eval-every", "50"));
         assertEquals(0, ref.code(), ref.out());
         String refJob = jobOf(ref);
-        await("the first checkpoint", () -> Files.isRegularFile(run.resolve("checkpoint.npz")), List.of(run));
+        await("the first checkpoint", () -> Files.isRegularFile(run.resolve("run/checkpoint.npz")), List.of(run));
         Result cancel = cmd("scancel", job);
         assertEquals(0, cancel.code, cancel.out);
         await("the cancelled task to leave the queue", () -> !queued(job), List.of(run));
@@ -186,11 +187,14 @@ class SlurmGridTest {
         await("the resumed task to end", () -> !queued(job2) && !state(run).matches("queued|running"), List.of(run));
         assertEquals("finished", state(run));
         String log = Files.readString(run.resolve("slurm-" + job2 + "_3.out"));
-        assertTrue(log.contains("seed 3: resuming from " + run.resolve("checkpoint.npz")) && log.contains("resuming at epoch 0"), log);
+        assertTrue(log.contains("seed 3: resuming from " + run.resolve("run/checkpoint.npz")) && log.contains("resuming at epoch 0"), log);
+        // the killed task's lock line named a process that no longer holds it: taken over, as train does
+        assertTrue(log.contains("(a run that ended without cleaning up); taking the folder over"), log);
+        assertTrue(Files.readString(run.resolve("run/run.json")).contains("\"resumes\""), "train recorded the resume");
         String status = Files.readString(run.resolve("status.json"));
         assertTrue(status.contains("\"job\" : \"" + job + "_3\"") && status.contains("\"job\" : \"" + job2 + "_3\"")
                 && status.contains("\"resumed\" : true"), status);
-        List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
+        List<String> metrics = Files.readAllLines(run.resolve("run/metrics.jsonl"));
         assertTrue(metrics.get(metrics.size() - 1).matches("\\{\"step\":200,\"test_loss\":.*"), metrics.get(metrics.size() - 1));
         CliRun sum = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
         assertEquals(0, sum.code(), sum.out());
@@ -198,9 +202,10 @@ class SlurmGridTest {
 
         await("the uninterrupted run to end", () -> !queued(refJob) && !state(whole).matches("queued|running"), List.of(whole));
         assertEquals("finished", state(whole));
-        List<String> wholeMetrics = Files.readAllLines(whole.resolve("metrics.jsonl"));
+        List<String> wholeMetrics = Files.readAllLines(whole.resolve("run/metrics.jsonl"));
         assertEquals(wholeMetrics.get(wholeMetrics.size() - 1), metrics.get(metrics.size() - 1));
-        assertTrue(Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint.npz")), Files.readAllBytes(run.resolve("checkpoint.npz"))),
+        assertEquals(wholeMetrics.size(), metrics.size(), "the lines the cancelled task logged after its checkpoint were cut");
+        assertTrue(Arrays.equals(Files.readAllBytes(whole.resolve("run/checkpoint.npz")), Files.readAllBytes(run.resolve("run/checkpoint.npz"))),
                 "the cancelled and resumed run's final checkpoint equals the uninterrupted run's");
     }
 
@@ -212,5 +217,42 @@ class SlurmGridTest {
         assertTrue(r.out().startsWith("dspn4j: --slurm: sbatch refused " + out.resolve("array-1.sh") + ": ")
                 && r.out().strip().lines().count() == 1, r.out());
         assertFalse(Files.exists(out), "grid.json, the jar, the run folders and the script are taken back");
+    }
+
+    /**
+     * A task whose run folder another live process has locked (here this JVM, with train's own lock) ends
+     * at once with exit code 2 and one line naming that process; it does not wait, and leaves status.json
+     * to the lock's holder. Submitted again once the lock is released, the seed runs.
+     */
+    @Test
+    void aTaskThatFindsItsRunFolderLockedFailsAtOnce() throws Exception {
+        Path out = dir.resolve("locked");
+        List<String> train = new ArrayList<>(List.of("train", "mnist", "--steps", "1"));
+        train.addAll(RepeatGridTest.TINY);
+        org.dspn4j.experiment.grid.Grid.open(out, train, List.of(1L), Path.of("").toAbsolutePath()).save();
+        Path seed = out.resolve("seed-1");
+        Files.createDirectories(seed.resolve("run"));
+        String[] cmd = repeat(out, "1", List.of(), "train", "mnist", "--steps", "1");
+        String job;
+        try (org.dspn4j.experiment.RunLock held = org.dspn4j.experiment.RunLock.acquire(seed.resolve("run"), null)) {
+            CliRun sub = CliRun.of(cmd);
+            assertEquals(0, sub.code(), sub.out());
+            job = jobOf(sub);
+            String j = job;
+            await("the locked task to end", () -> !queued(j), List.of(seed));
+            String log = Files.readString(seed.resolve("slurm-" + job + "_1.out"));
+            assertTrue(log.strip().lines().anyMatch(l -> l.startsWith("dspn4j: seed 1: " + seed.resolve("run") + " is in use by "
+                    + "another run (process " + ProcessHandle.current().pid() + "@") && l.contains("this task did not run it")), log);
+            assertFalse(Files.exists(seed.resolve("run/run.json")), "nothing trained");
+            Result acct = cmd("sacct", "--noheader", "--parsable2", "--format=State,ExitCode", "--jobs=" + job + "_1");
+            assertTrue(acct.code != 0 || acct.out.isBlank() || acct.out.lines().findFirst().orElse("").equals("FAILED|2:0"),
+                    acct.out); // where accounting is kept, Slurm records the task failed with exit code 2
+        }
+        assertEquals("queued", state(seed), "status.json is the lock holder's, not the refused task's");
+        CliRun again = CliRun.of(cmd);
+        assertEquals(0, again.code(), again.out());
+        String job2 = jobOf(again);
+        await("the resubmitted task to end", () -> !queued(job2) && !state(seed).matches("queued|running"), List.of(seed));
+        assertEquals("finished", state(seed));
     }
 }
