@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = {"Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
                 "Errors are one line (exit code 2: bad input, 1: an internal error; --debug adds the stack trace)."},
-        subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class, SummariseCommand.class,
                 TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class,
                 DevicesCommand.class, ImportTorchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,36 +1,42 @@
 package org.dspn4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.dspn4j.experiment.grid.Repeat;
+import org.dspn4j.experiment.grid.Seeds;
+import org.dspn4j.experiment.grid.SlurmSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code dspn4j repeat --seeds 1,2,3 -- train mnist …}: one experiment over seeds, mean ± std. */
+/**
+ * {@code dspn4j repeat --seeds 1-6 [--slurm …] -- train mnist …}: one experiment over seeds, here or as a
+ * Slurm job array, mean ± std ({@link Repeat}).
+ */
 @Command(name = "repeat", mixinStandardHelpOptions = true,
-        description = {"Run a train command once per seed (each in <out>/seed-<s>) and print the final test metrics",
-                "as mean ± sample standard deviation, the way the paper reports its tables."})
+        description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
+                "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
+                "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others."})
 public final class RepeatCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--seeds", required = true, split = ",", description = "e.g. 1,2,3,4,5,6")
-    long[] seeds;
+    @Option(names = "--seeds", required = true, description = "ranges and lists: 1-6, 1,3,5, 1-3,7")
+    String seeds;
 
     @Option(names = "--out", defaultValue = "runs/repeat", description = "parent folder (default: ${DEFAULT-VALUE})")
     Path out;
 
     @Mixin
     BackendOptions compute = new BackendOptions();
+
+    @Mixin
+    SlurmOptions slurm = new SlurmOptions();
 
     @Parameters(paramLabel = "COMMAND", description = "train … (after --)")
     List<String> command = new ArrayList<>();
@@ -39,13 +45,6 @@ public final class RepeatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
             throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1,2 -- train mnist");
-        }
-        java.util.Set<Long> distinct = new java.util.HashSet<>();
-        for (long s : seeds) {
-            if (!distinct.add(s)) {
-                throw new IllegalArgumentException("--seeds gives seed " + s + " twice; the runs of one seed are the same "
-                        + "run, so each seed must be given once");
-            }
         }
         // the backend options of repeat go to every run; given after train, they must not be given here too
         List<String> backendArgs = spec.commandLine().getParseResult().hasMatchedOption("--backend")
@@ -56,31 +55,15 @@ public final class RepeatCommand implements Callable<Integer> {
             if (!backendArgs.isEmpty() && (a.startsWith("--backend") || a.startsWith("--device") || a.startsWith("--arena-mb"))) {
                 throw new IllegalArgumentException("repeat: give " + a + " either before -- or after train, not both");
             }
-            if (a.equals("--seed") || a.equals("--out") || a.startsWith("--seed=") || a.startsWith("--out=")) {
-                throw new IllegalArgumentException("repeat sets --seed and --out itself; remove " + a);
-            }
         }
-        SummaryStatistics last = new SummaryStatistics();
-        SummaryStatistics loss = new SummaryStatistics();
-        for (long s : seeds) {
-            Path dir = out.resolve("seed-" + s);
-            List<String> args = new ArrayList<>(command.subList(1, command.size()));
-            args.addAll(Arrays.asList("--seed", Long.toString(s), "--out", dir.toString()));
-            args.addAll(backendArgs);
-            int rc = spec.commandLine().getParent() == null ? new CommandLine(new TrainCommand()).execute(args.toArray(new String[0]))
-                    : trainCommandLine().execute(args.toArray(new String[0]));
-            if (rc != 0) {
-                System.err.println("repeat: seed " + s + " ended with exit code " + rc);
-                return rc;
-            }
-            double[] m = finalTestMetrics(dir.resolve("metrics.jsonl"));
-            loss.addValue(m[0]);
-            last.addValue(m[1]);
-            System.out.printf(Locale.ROOT, "seed %d: test_loss %.6f  test_last %.6f%n", s, m[0], m[1]);
-        }
-        System.out.printf(Locale.ROOT, "over %d seeds: test_loss %.6f ± %.6f  test_last %.6f ± %.6f%n", seeds.length,
-                loss.getMean(), loss.getStandardDeviation(), last.getMean(), last.getStandardDeviation());
-        return 0;
+        List<String> train = new ArrayList<>(command);
+        train.addAll(backendArgs);
+        List<Long> seedList = Seeds.parse("--seeds", seeds);
+        SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
+        return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(), onSlurm, System.out)
+                : Repeat.here(out, seedList, train, new GridTrainCheck(), args -> (spec.commandLine().getParent() == null
+                        ? new CommandLine(new TrainCommand()) : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])),
+                        System.out);
     }
 
     /** A train command line with the parent's error handling (bad input: one line, exit code 2). */
@@ -91,20 +74,5 @@ public final class RepeatCommand implements Callable<Integer> {
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
         return cl;
-    }
-
-    /** The last logged {test_loss, test_last} of a run. */
-    static double[] finalTestMetrics(Path metrics) throws java.io.IOException {
-        double[] out = null;
-        for (String line : Files.readAllLines(metrics)) {
-            java.util.Map<String, Double> f = org.dspn4j.experiment.RunRecord.numbers(line);
-            if (f.containsKey("test_last")) {
-                out = new double[] {f.getOrDefault("test_loss", Double.NaN), f.get("test_last")};
-            }
-        }
-        if (out == null) {
-            throw new IllegalStateException(metrics + " has no test metrics");
-        }
-        return out;
     }
 }

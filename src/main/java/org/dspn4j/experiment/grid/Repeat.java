@@ -1,0 +1,204 @@
+package org.dspn4j.experiment.grid;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code repeat}: a grid of one train command over seeds, run here one seed after another, or
+ * submitted to Slurm as a job array. Either way, running it again resumes: finished seeds are
+ * skipped, the others continue from their checkpoint ({@link GridTask}), and the final metrics are
+ * collected by {@link Summary}.
+ */
+public final class Repeat {
+    private Repeat() {
+    }
+
+    /**
+     * Checks the train command repeat is given: the seed, run folder, resumption and fresh start are the grid's, and
+     * the rest must be a train command that runs ({@code check}), since a grid of it is written before it
+     * runs (on Slurm, perhaps hours before).
+     */
+    static void checkCommand(List<String> command, GridTask.TrainCheck check) {
+        if (command.isEmpty() || !"train".equals(command.get(0))) {
+            throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1-6 -- train mnist");
+        }
+        for (String a : command) {
+            for (String own : List.of("--seed", "--out", "--resume", "--force")) {
+                if (a.equals(own) || a.startsWith(own + "=")) {
+                    throw new IllegalArgumentException("repeat sets " + own + " itself (each seed runs in <out>/seed-<seed>/run, "
+                            + "and resumes when run again); remove " + a);
+                }
+            }
+        }
+        check.check(command);
+    }
+
+    /** Runs the grid's seeds in this process, one after another, then prints the summary. */
+    public static int here(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check,
+                           GridTask.TrainRunner train, PrintStream o) throws Exception {
+        checkCommand(command, check);
+        Path cwd = Path.of("").toAbsolutePath();
+        Grid grid = Grid.open(out, command, seeds, cwd);
+        if (grid.stored() && !grid.cwd().equals(cwd)) {
+            throw new IllegalArgumentException("--out: " + grid.file() + " was made in " + grid.cwd()
+                    + "; run repeat there (the command's relative paths are relative to it)");
+        }
+        Map<String, Object> sub = new LinkedHashMap<>();
+        sub.put("local", GridTask.host());
+        sub.put("seeds", new ArrayList<>(seeds));
+        sub.put("started", RunStatus.now());
+        grid.addSubmission(sub);
+        grid.save();
+        for (long s : seeds) {
+            int rc = GridTask.run(grid, s, train, o, "local");
+            if (rc != 0) {
+                o.println("repeat: seed " + s + " ended with exit code " + rc + " (" + grid.folder(s).resolve(RunStatus.FILE)
+                        + "); repeat it to retry the seeds that did not finish");
+                return rc;
+            }
+        }
+        Summary.of(grid).print(o);
+        return 0;
+    }
+
+    /** Submits the seeds that did not finish as a Slurm job array (or, with --dry-run, prints its script). */
+    public static int slurm(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check, SlurmSettings s,
+                            PrintStream o) throws IOException {
+        checkCommand(command, check);
+        s.validate();
+        Grid grid = Grid.open(out, command, seeds, Path.of("").toAbsolutePath());
+        SlurmScript.checkCarriable(grid, seeds);
+        List<Long> todo = new ArrayList<>();
+        for (long seed : seeds) {
+            Path f = grid.folder(seed);
+            RunStatus st = Files.isDirectory(f) ? RunStatus.read(f) : null;
+            if (st == null || !st.finished()) {
+                todo.add(seed);
+            }
+        }
+        if (todo.isEmpty()) {
+            o.println("all " + seeds.size() + " seeds of " + grid.dir() + " finished; nothing to submit");
+            o.println("results: dspn4j summarise --grid " + grid.file());
+            return 0;
+        }
+        if (!s.dryRun()) {
+            List<String> busy = Slurm.queued(grid.slurmJobs());
+            if (!busy.isEmpty()) {
+                throw new IllegalArgumentException("--slurm: tasks " + String.join(", ", busy) + " of this grid are still queued or "
+                        + "running (squeue -j " + String.join(",", grid.slurmJobs()) + "); wait for them, or scancel them, then submit again");
+            }
+        }
+        TaskRuntime rt = TaskRuntime.choose(s, grid.dir());
+        int number = grid.submissions().size() + 1;
+        String script = SlurmScript.render(grid, todo, s, rt);
+        if (s.dryRun()) {
+            o.print(script);
+            o.println("# dry run: nothing written or submitted; this would run seeds " + Seeds.ranges(todo) + " of "
+                    + seeds.size() + (rt.copyFrom() != null ? ", with " + rt.copyFrom() + " copied to " + rt.classpath() : ""));
+            return 0;
+        }
+        Rollback rb = new Rollback();
+        Path scriptFile = grid.dir().resolve("array-" + number + ".sh");
+        String job;
+        try {
+            rb.dir(grid.dir());
+            rb.file(grid.file());
+            grid.save();
+            if (rt.copyFrom() != null) {
+                Path jar = Path.of(rt.classpath());
+                rb.file(jar);
+                Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
+                Files.copy(rt.copyFrom(), tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, jar, StandardCopyOption.ATOMIC_MOVE);
+            }
+            for (long seed : todo) {
+                Path f = grid.folder(seed);
+                rb.dir(f);
+                rb.file(f.resolve(RunStatus.FILE));
+                RunStatus st = RunStatus.read(f);
+                if (st == null) {
+                    st = RunStatus.fresh(f, seed);
+                }
+                st.queued(number);
+                st.write();
+            }
+            rb.file(scriptFile);
+            Files.writeString(scriptFile, script);
+            Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
+            job = Slurm.submit(scriptFile);
+        } catch (IOException | RuntimeException e) {
+            rb.undo();
+            throw e;
+        }
+        Map<String, Object> sub = new LinkedHashMap<>();
+        sub.put("slurm_job", job);
+        sub.put("array", Seeds.ranges(todo));
+        sub.put("seeds", new ArrayList<>(todo));
+        sub.put("submitted", RunStatus.now());
+        sub.put("script", scriptFile.getFileName().toString());
+        sub.put("java", rt.java());
+        sub.put("classpath", rt.classpath());
+        grid.addSubmission(sub);
+        grid.save();
+        o.println("submitted Slurm job " + job + ": array " + Seeds.ranges(todo) + ", one task per seed (array index = seed)"
+                + (todo.size() < seeds.size() ? "; " + (seeds.size() - todo.size()) + " of " + seeds.size() + " seeds finished earlier" : ""));
+        o.println("run folders: " + grid.dir().resolve("seed-<seed>").resolve(GridTask.RUN) + " (status.json and log slurm-" + job
+                + "_<seed>.out beside it); grid: " + grid.file());
+        o.println("follow it:   squeue -j " + job + "   sacct -j " + job + " --format=JobID,State,Elapsed,ExitCode");
+        o.println("results:     dspn4j summarise --grid " + grid.file());
+        o.println("resume:      give the same repeat command again (finished seeds are skipped, the others resume)");
+        return 0;
+    }
+
+    /** Puts files and folders back as they were when a submission fails half-way. */
+    private static final class Rollback {
+        private final List<Path> files = new ArrayList<>();
+        private final List<byte[]> before = new ArrayList<>();
+        private final List<Path> dirs = new ArrayList<>();
+
+        /** Remembers a file's content (or absence) before it is written. */
+        void file(Path f) throws IOException {
+            files.add(f);
+            before.add(Files.isRegularFile(f) ? Files.readAllBytes(f) : null);
+        }
+
+        /** Creates a folder, remembering it and each parent that is new. */
+        void dir(Path d) throws IOException {
+            List<Path> fresh = new ArrayList<>();
+            for (Path p = d.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+                fresh.add(0, p);
+            }
+            Files.createDirectories(d);
+            dirs.addAll(fresh);
+        }
+
+        void undo() {
+            for (int i = files.size() - 1; i >= 0; i--) {
+                try {
+                    if (before.get(i) == null) {
+                        Files.deleteIfExists(files.get(i));
+                    } else {
+                        Files.write(files.get(i), before.get(i));
+                    }
+                } catch (IOException e) {
+                    // best effort: the error being reported matters more
+                }
+            }
+            for (int i = dirs.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(dirs.get(i));
+                } catch (IOException e) {
+                    // not empty: keep it
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+package org.dspn4j.experiment.grid;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+
+/**
+ * The final test metrics of finished runs over seeds, as the paper reports its tables: mean ± sample
+ * standard deviation. A run counts when its status.json says finished ({@link RunStatus}); its metrics
+ * are the last line of its metrics.jsonl that holds {@code test_*} values (the evaluation after the last
+ * step). Runs that did not finish are listed with what their status.json says, not averaged. Runs whose
+ * run.json settings differ in anything but the seed are refused: their average would mean nothing.
+ * The thread count is not a setting here (results are the same bits on any thread count), nor are the
+ * host's facts (git commit, JDK, OS, device), which are printed when they differ.
+ */
+public final class Summary {
+    /** run.json config fields that may differ between runs that are averaged. */
+    private static final List<String> FREE = List.of("config.seed", "config.threads");
+    /** run.json facts of the machine and build, reported when runs differ in them. */
+    private static final List<String> FACTS = List.of("git_commit", "jdk", "os", "device", "graph");
+
+    /**
+     * One run as read: {@code folder} is the seed's folder of a grid (status.json, and the run folder
+     * {@code run} in it) or a run folder given by itself ({@code run} is then the same folder).
+     */
+    public record Run(Path folder, Path run, long seed, boolean finished, String note, Map<String, Double> metrics,
+                      Map<String, Object> settings, Map<String, Object> facts) {
+    }
+
+    private final String label;
+    private final List<Run> finished;
+    private final List<Run> other;
+    private final List<String> metricNames;
+
+    private Summary(String label, List<Run> finished, List<Run> other, List<String> metricNames) {
+        this.label = label;
+        this.finished = finished;
+        this.other = other;
+        this.metricNames = metricNames;
+    }
+
+    /** The runs of the grid's seeds. */
+    public static Summary of(Grid grid) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        for (long seed : grid.seeds()) {
+            Path f = grid.folder(seed);
+            runs.add(Files.isDirectory(f) ? read(f)
+                    : new Run(f, GridTask.runFolder(f), seed, false, "not started (no run folder yet)", Map.of(), Map.of(),
+                    Map.of()));
+        }
+        return ofRuns(grid.dir() + " (" + String.join(" ", grid.command()) + ", seeds " + Seeds.ranges(grid.seeds()) + ")", runs);
+    }
+
+    /**
+     * Reads runs: seeds' folders of a grid, or run folders ({@link #read}).
+     *
+     * @throws IllegalArgumentException when finished runs differ in a setting other than the seed, or share a seed
+     */
+    public static Summary of(String label, List<Path> folders) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        for (Path f : folders) {
+            runs.add(read(f));
+        }
+        return ofRuns(label, runs);
+    }
+
+    private static Summary ofRuns(String label, List<Run> runs) {
+        List<Run> done = new ArrayList<>();
+        List<Run> other = new ArrayList<>();
+        for (Run r : runs) {
+            (r.finished() ? done : other).add(r);
+        }
+        Map<Long, Run> bySeed = new LinkedHashMap<>();
+        for (Run r : done) {
+            Run twin = bySeed.put(r.seed(), r);
+            if (twin != null) {
+                throw new IllegalArgumentException("summarise: " + twin.folder() + " and " + r.folder() + " both ran seed "
+                        + r.seed() + "; each seed may be averaged once");
+            }
+        }
+        List<String> names = new ArrayList<>();
+        if (!done.isEmpty()) {
+            Run first = done.get(0);
+            names.addAll(first.metrics().keySet());
+            for (Run r : done.subList(1, done.size())) {
+                String diff = firstDifference(first.settings(), r.settings());
+                if (diff != null) {
+                    throw new IllegalArgumentException("summarise: " + r.run().resolve("run.json") + " differs from "
+                            + first.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
+                }
+                if (!r.metrics().keySet().containsAll(names)) {
+                    throw new IllegalArgumentException("summarise: " + r.run().resolve("metrics.jsonl") + " lacks "
+                            + names + " of " + first.folder());
+                }
+            }
+        }
+        return new Summary(label, done, other, names);
+    }
+
+    /** Whether every run finished. */
+    public boolean complete() {
+        return other.isEmpty();
+    }
+
+    public List<Run> finished() {
+        return finished;
+    }
+
+    public List<Run> unfinished() {
+        return other;
+    }
+
+    /** Mean and sample standard deviation of a metric over the finished runs. */
+    public SummaryStatistics statistics(String metric) {
+        SummaryStatistics s = new SummaryStatistics();
+        for (Run r : finished) {
+            s.addValue(r.metrics().get(metric));
+        }
+        return s;
+    }
+
+    /** Prints the runs, the mean ± std line, the facts that differ and the runs that did not finish. */
+    public void print(PrintStream out) {
+        out.printf(Locale.ROOT, "%s: %d of %d runs finished%n", label, finished.size(), finished.size() + other.size());
+        for (Run r : finished) {
+            StringBuilder sb = new StringBuilder("seed " + r.seed() + ":");
+            for (String m : metricNames) {
+                sb.append(String.format(Locale.ROOT, " %s %.6f ", m, r.metrics().get(m)));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+        if (!finished.isEmpty()) {
+            out.println(meanLine());
+            for (String fact : FACTS) {
+                List<Object> values = new ArrayList<>();
+                for (Run r : finished) {
+                    Object v = r.facts().get(fact);
+                    if (!values.contains(v)) {
+                        values.add(v);
+                    }
+                }
+                if (values.size() > 1) {
+                    out.println("note: the runs differ in " + fact + ": " + values);
+                }
+            }
+        }
+        if (!other.isEmpty()) {
+            out.println("not finished, not averaged:");
+            for (Run r : other) {
+                out.println("  seed " + r.seed() + " (" + r.folder() + "): " + r.note());
+            }
+        }
+    }
+
+    /** {@code over N seeds: m1 mean ± std  m2 mean ± std} (one seed: no ±). */
+    public String meanLine() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "over %d seed%s:", finished.size(),
+                finished.size() == 1 ? "" : "s"));
+        for (String m : metricNames) {
+            SummaryStatistics s = statistics(m);
+            sb.append(finished.size() == 1 ? String.format(Locale.ROOT, " %s %.6f ", m, s.getMean())
+                    : String.format(Locale.ROOT, " %s %.6f ± %.6f ", m, s.getMean(), s.getStandardDeviation()));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    /** Several experiments side by side, one row each, the paper's layout (rows: models; columns: metrics). */
+    public static void printTable(PrintStream out, List<Summary> groups) {
+        List<String> metrics = new ArrayList<>();
+        for (Summary g : groups) {
+            for (String m : g.metricNames) {
+                if (!metrics.contains(m)) {
+                    metrics.add(m);
+                }
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        String[] head = new String[metrics.size() + 2];
+        head[0] = "experiment";
+        head[1] = "seeds";
+        for (int i = 0; i < metrics.size(); i++) {
+            head[i + 2] = metrics.get(i);
+        }
+        rows.add(head);
+        for (Summary g : groups) {
+            String[] row = new String[metrics.size() + 2];
+            row[0] = g.model();
+            row[1] = g.finished.size() + " of " + (g.finished.size() + g.other.size());
+            for (int i = 0; i < metrics.size(); i++) {
+                String m = metrics.get(i);
+                if (g.finished.isEmpty() || !g.metricNames.contains(m)) {
+                    row[i + 2] = "-";
+                } else {
+                    SummaryStatistics s = g.statistics(m);
+                    row[i + 2] = g.finished.size() == 1 ? String.format(Locale.ROOT, "%.6f", s.getMean())
+                            : String.format(Locale.ROOT, "%.6f ± %.6f", s.getMean(), s.getStandardDeviation());
+                }
+            }
+            rows.add(row);
+        }
+        int[] w = new int[head.length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(i == 0 ? String.format("%-" + w[i] + "s", r[i]) : "  " + String.format("%" + w[i] + "s", r[i]));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    /** task, decoder and the grid's folder: the row name in {@link #printTable}. */
+    private String model() {
+        Run r = !finished.isEmpty() ? finished.get(0) : null;
+        if (r == null) {
+            return label;
+        }
+        Object task = r.settings().get("config.model.task");
+        Object dec = r.settings().get("config.model.decoder");
+        Path parent = r.folder().getParent();
+        return task + " " + dec + (parent == null ? "" : " (" + parent + ")");
+    }
+
+    // ------------------------------------------------------------------ reading one run folder
+
+    /**
+     * Reads a seed's folder of a grid ({@code seed-<s>}, or its {@code run} folder) or a run folder that
+     * no grid made.
+     */
+    static Run read(Path given) throws IOException {
+        if (!Files.isDirectory(given)) {
+            throw new IllegalArgumentException("summarise: " + given + ": no such run folder");
+        }
+        Path folder = given;
+        Path parent = given.toAbsolutePath().getParent();
+        if (!Files.isRegularFile(given.resolve(RunStatus.FILE)) && given.getFileName() != null
+                && given.getFileName().toString().equals(GridTask.RUN) && parent != null
+                && Files.isRegularFile(parent.resolve(RunStatus.FILE))) {
+            folder = given.toAbsolutePath().getParent(); // the run folder of a grid's seed: its status.json is one up
+        }
+        Path run = Files.isRegularFile(folder.resolve(RunStatus.FILE)) || Files.isDirectory(GridTask.runFolder(folder))
+                ? GridTask.runFolder(folder) : folder;
+        RunStatus status = RunStatus.read(folder);
+        Map<String, Object> settings = Map.of();
+        Map<String, Object> facts = Map.of();
+        Long configSeed = null;
+        Path runJson = run.resolve("run.json");
+        if (Files.isRegularFile(runJson)) {
+            Map<String, Object> record = Json.readObject(runJson);
+            Map<String, Object> flat = new TreeMap<>();
+            flatten("", record, flat);
+            if (flat.get("config.seed") instanceof Long) {
+                configSeed = (Long) flat.get("config.seed");
+            }
+            facts = new LinkedHashMap<>();
+            for (String f : FACTS) {
+                facts.put(f, flat.remove(f));
+            }
+            flat.keySet().removeAll(FREE);
+            flat.keySet().removeIf(k -> !k.startsWith("config.") && !k.equals("backend"));
+            settings = flat;
+        }
+        long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
+        Path metrics = run.resolve("metrics.jsonl");
+        Map<String, Double> last = new LinkedHashMap<>();
+        long lastStep = -1;
+        if (Files.isRegularFile(metrics)) {
+            List<String> lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                Map<String, Object> m;
+                try {
+                    m = Json.parseObject(lines.get(i));
+                } catch (IOException e) {
+                    if (i == lines.size() - 1) {
+                        break; // a line cut short by a killed process
+                    }
+                    throw new IOException(metrics + " line " + (i + 1) + ": " + e.getMessage());
+                }
+                if (m.get("step") instanceof Long) {
+                    lastStep = (Long) m.get("step");
+                }
+                Map<String, Double> tests = new LinkedHashMap<>();
+                for (Map.Entry<String, Object> e : m.entrySet()) {
+                    if (e.getKey().startsWith("test_") && e.getValue() instanceof Number) {
+                        tests.put(e.getKey(), ((Number) e.getValue()).doubleValue());
+                    }
+                }
+                if (!tests.isEmpty()) {
+                    last = tests;
+                }
+            }
+        }
+        String steps = lastStep < 0 ? "nothing logged" : "last logged step " + lastStep;
+        if (status == null) {
+            return new Run(folder, run, seed, false, "no " + RunStatus.FILE + ": not run by dspn4j repeat, so whether it finished "
+                    + "is unknown (" + steps + ")", last, settings, facts);
+        }
+        Map<String, Object> a = status.lastAttempt();
+        switch (status.state()) {
+            case RunStatus.QUEUED:
+                return new Run(folder, run, seed, false, "queued (submission " + status.field("queued_by_submission") + " at "
+                        + status.field("queued_at") + "), not started" + (a == null ? "" : "; " + steps), last, settings, facts);
+            case RunStatus.RUNNING:
+                return new Run(folder, run, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
+                        + "), no end recorded: still running, or killed (scancel, time limit, lost node); " + steps
+                        + (Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : ""),
+                        last, settings, facts);
+            case RunStatus.FAILED:
+                return new Run(folder, run, seed, false, "failed with exit code " + a.get("exit_code") + " at " + a.get("ended")
+                        + " (job " + a.get("job") + ")" + (a.get("error") != null ? ": " + a.get("error") : "") + "; " + steps,
+                        last, settings, facts);
+            default:
+                break;
+        }
+        String problem = null;
+        if (settings.isEmpty()) {
+            problem = "finished, but has no run.json";
+        } else if (configSeed == null || configSeed != seed) {
+            problem = "finished, but run.json records seed " + configSeed + " and status.json seed " + seed;
+        } else if (last.isEmpty()) {
+            problem = "finished, but metrics.jsonl holds no test metrics";
+        }
+        if (problem != null) {
+            return new Run(folder, run, seed, false, problem, last, settings, facts);
+        }
+        return new Run(folder, run, seed, true, "finished", last, settings, facts);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void flatten(String prefix, Map<String, Object> m, Map<String, Object> out) {
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            String k = prefix + e.getKey();
+            if (e.getValue() instanceof Map) {
+                flatten(k + ".", (Map<String, Object>) e.getValue(), out);
+            } else {
+                out.put(k, e.getValue());
+            }
+        }
+    }
+
+    /** The first setting (sorted by name) whose value differs, described, or null. */
+    private static String firstDifference(Map<String, Object> a, Map<String, Object> b) {
+        TreeMap<String, Object> keys = new TreeMap<>(a);
+        keys.putAll(b);
+        for (String k : keys.keySet()) {
+            if (!Objects.equals(a.get(k), b.get(k))) {
+                return k + " (" + show(b.get(k)) + ", not " + show(a.get(k)) + ")";
+            }
+        }
+        return null;
+    }
+
+    private static String show(Object v) {
+        return v == null ? "absent" : v.toString();
+    }
+}
