@@ -67,7 +67,7 @@ open(path, "w").write(s)
 bench = root + "/src/main/java/org/dspn4j/cli/BenchCommand.java"
 b = open(bench).read()
 b = b.replace("                if (i > 0) {\n                    times[i - 1]",
-              "                if (i == 0) {\n                    CpuBackend.resetProfile();\n                }\n"
+              "                if (i == 0) {\n                    org.dspn4j.tensor.cpu.CpuBackend.resetProfile();\n                }\n"
               "                if (i > 0) {\n                    times[i - 1]", 1)
 open(bench, "w").write(b)
 rn = root + "/src/test/java/org/dspn4j/bench/ResNetBench.java"

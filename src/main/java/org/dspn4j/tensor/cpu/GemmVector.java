@@ -16,8 +16,11 @@ final class GemmVector {
 
     private static final VectorSpecies<Float> SF = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> SD = DoubleVector.SPECIES_PREFERRED;
-    private static final int LF = SF.length();
+    static final int LF = SF.length();
     private static final int LD = SD.length();
+
+    /** Rows of a micro-tile. */
+    static final int MR_F32 = Gemm.MR;
 
     /** Columns of a micro-tile: two vectors. */
     static final int NR_F32 = 2 * LF;
