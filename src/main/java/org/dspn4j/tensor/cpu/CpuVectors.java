@@ -20,6 +20,6 @@ public final class CpuVectors {
         if (!Gemm.VECTOR) {
             return "no Vector API (scalar kernels)";
         }
-        return bits() + "-bit vectors, F32 tile " + GemmVector.MR_F32 + " x " + GemmVector.NR_F32;
+        return bits() + "-bit vectors, F32 tile " + Gemm.PREFERRED.mr() + " x " + Gemm.PREFERRED.nr(true);
     }
 }
