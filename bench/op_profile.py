@@ -70,7 +70,7 @@ b = b.replace("                if (i > 0) {\n                    times[i - 1]",
               "                if (i == 0) {\n                    org.dspn4j.tensor.cpu.CpuBackend.resetProfile();\n                }\n"
               "                if (i > 0) {\n                    times[i - 1]", 1)
 open(bench, "w").write(b)
-rn = root + "/src/test/java/org/dspn4j/bench/ResNetBench.java"
+rn = root + "/bench/src/main/java/org/dspn4j/bench/ResNetBench.java"
 r = open(rn).read()
 r = r.replace("            step(enc, images, params); // warm-up (JIT)\n",
               "            step(enc, images, params); // warm-up (JIT)\n            CpuBackend.resetProfile();\n", 1)

@@ -22,7 +22,7 @@ import org.dspn4j.tensor.Tensor;
  * path it also lists the tensor data the backward rules keep, by op.
  *
  * <pre>
- *   mvn -B -q test-compile
+ *   mvn -B -q -Pbench test-compile
  *   mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *   java -XX:+UseG1GC --add-modules=jdk.incubator.vector \
  *        -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.GraphLiveSet [steps=2]
