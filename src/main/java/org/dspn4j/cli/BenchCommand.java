@@ -193,7 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
             TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4));
             Random r = new Random(0);
             for (int i = 0; i <= steps; i++) {
-                Tensor[] x = task == ModelConfig.Task.MNIST ? mnistBatch(be, dt, r) : clevrBatch(be, dt, r);
+                Tensor[] x = syntheticBatch(task, be, dt, batch, r);
                 long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 step.run(x[0], x[1], x[2]);
@@ -211,8 +211,16 @@ public final class BenchCommand implements Callable<Integer> {
         return new Measured(line, median, cpuMedian, rss);
     }
 
+    /**
+     * A synthetic batch of the benchmark's shapes: {images or null, target set, target mask}, drawn
+     * from {@code r} (the same sequence for the same seed).
+     */
+    public static Tensor[] syntheticBatch(ModelConfig.Task task, Backend be, DType dt, int batch, Random r) {
+        return task == ModelConfig.Task.MNIST ? mnistBatch(be, dt, batch, r) : clevrBatch(be, dt, batch, r);
+    }
+
     /** An MNIST batch: sets of 100 .. 249 points in [0, 1)², padded to N = 342. */
-    private Tensor[] mnistBatch(Backend be, DType dt, Random r) {
+    private static Tensor[] mnistBatch(Backend be, DType dt, int batch, Random r) {
         double[] s = new double[batch * 2 * 342];
         double[] m = new double[batch * 342];
         for (int b = 0; b < batch; b++) {
@@ -230,7 +238,7 @@ public final class BenchCommand implements Callable<Integer> {
      * A CLEVR-state batch: Gaussian 128 × 128 images; 3 .. 10 objects of 18 features (3 coordinates in
      * [−1, 1], one-hots of material, colour, shape and size), padded to N = 10.
      */
-    private Tensor[] clevrBatch(Backend be, DType dt, Random r) {
+    private static Tensor[] clevrBatch(Backend be, DType dt, int batch, Random r) {
         double[] img = new double[batch * 3 * 128 * 128];
         for (int i = 0; i < img.length; i++) {
             img[i] = r.nextGaussian();
