@@ -80,6 +80,24 @@ for m in pat.finditer(s):
 s = out + s[pos:]
 open(path, "w").write(s)
 
+# the fused batch norm's two passes (not backend ops: nn.BatchNorm2d calls them on the CPU in F32)
+fbn = root + "/src/main/java/org/dspn4j/tensor/cpu/FusedBatchNorm.java"
+try:
+    f = open(fbn).read()
+    for sig, name in (("    public static FusedBatchNorm forward(Tensor x, Tensor weight, Tensor bias, double eps) {", "batchNorm"),
+                      ("    public Tensor[] backward(Tensor g, boolean needX) {", "batchNormBackward")):
+        i = f.index(sig) + len(sig)
+        depth, j = 1, i
+        while depth:
+            depth += {"{": 1, "}": -1}.get(f[j], 0)
+            j += 1
+        f = (f[:i] + "\n        long cpu0$ = CpuBackend.MX.getCurrentThreadCpuTime(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
+             "\n        try {" + f[i:j - 1] + "        } finally {\n            CpuBackend.record(\"" + name
+             + "\", cpu0$, bytes0$);\n        }\n    }" + f[j:])
+    open(fbn, "w").write(f)
+except (OSError, ValueError):
+    pass
+
 # reset after the warm-up step of the two benchmarks
 bench = root + "/src/main/java/org/dspn4j/cli/BenchCommand.java"
 b = open(bench).read()
