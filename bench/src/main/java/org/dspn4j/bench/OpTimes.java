@@ -11,9 +11,11 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * CPU time of single backend ops at the MNIST DSPN step's sizes (F32, Gaussian inputs, batch 32,
- * 256 hidden channels, N = 342): the best of 7 calls after 5 warm-up calls, on the calling thread
- * (run with 1 thread, so that all the work is on it). Only ops that existed before the speed work,
- * so the same file runs on older checkouts. Not a JMH benchmark: a quick table.
+ * 256 hidden channels, N = 342) and of ResNet34's 3×3 convolutions at the CLEVR step's (batch 32,
+ * 128 × 128 images): the best of 7 calls after 5 warm-up calls, on the calling thread (run with 1
+ * thread, so that all the work is on it). Only ops that existed before the speed work, so the same
+ * file runs on older checkouts. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
+ * 256-bit kernels on an AVX-512 machine.
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
@@ -74,6 +76,25 @@ public final class OpTimes {
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
             time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
+            // ResNet34's 3×3 convolutions at the CLEVR step's sizes (batch 32, 128×128 images): layer1 and layer3
+            for (int[] c : new int[][] {{64, 32}, {256, 8}}) {
+                int ch = c[0];
+                int side = c[1];
+                double[] xi = new double[32 * ch * side * side];
+                double[] wi = new double[ch * ch * 9];
+                for (int i = 0; i < xi.length; i++) {
+                    xi[i] = r.nextGaussian();
+                }
+                for (int i = 0; i < wi.length; i++) {
+                    wi[i] = r.nextGaussian() * 0.05;
+                }
+                Tensor x = be.fromHost(xi, DType.F32, 32, ch, side, side);
+                Tensor wc = be.fromHost(wi, DType.F32, ch, ch, 3, 3);
+                String shape = "(32," + ch + "," + side + "," + side + ")·(" + ch + "," + ch + ",3,3)";
+                time("conv2d 3x3 " + shape, () -> be.conv2d(x, wc, null, 1, 1));
+                time("conv2dBackwardInput 3x3 " + shape, () -> be.conv2dBackwardInput(x, wc, x.shape(), 1, 1));
+                time("conv2dBackwardWeight 3x3 " + shape, () -> be.conv2dBackwardWeight(x, x, wc.shape(), 1, 1));
+            }
         }
     }
 }
