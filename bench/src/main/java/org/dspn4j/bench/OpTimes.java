@@ -67,6 +67,10 @@ public final class OpTimes {
             Tensor target = be.fromHost(v, DType.F32, 32, 2, 342);
             time("matmul (256,256)·(32,256,342)", () -> be.matmul(w, big));
             time("matmul (32,256,342)·(32,342,256) (permuted)", () -> be.matmul(big, be.permute(big2, 0, 2, 1)));
+            // the CLEVR relation encoder's hidden product: 100 pairs per set
+            Tensor w512 = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 256), 256, 256);
+            Tensor pairs = be.reshape(be.slice(big, 2, 0, 100), 32, 256, 100);
+            time("matmul (256,256)·(32,256,100)", () -> be.matmul(w512, pairs));
             time("permute (32,256,342) last two", () -> be.permute(big, 0, 2, 1));
             time("mul (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, big2));
             time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
