@@ -189,10 +189,7 @@ public final class Ops {
      * only y and not the 0/1 mask, which a recorded {@code mul} would save for the second derivative.
      */
     static Tensor reluBackward(Tensor g, Tensor y) {
-        Tensor out;
-        try (Autograd.Scope s = Autograd.noGrad()) {
-            out = mul(g, step(y));
-        }
+        Tensor out = g.backend().mulStep(g, y); // mul(g, step(y)), not recorded
         return record(out, "reluBackward", new Tensor[] {g}, (u, n) -> grads(reluBackward(u, y)));
     }
 

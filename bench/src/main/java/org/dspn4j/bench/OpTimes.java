@@ -13,8 +13,8 @@ import org.dspn4j.tensor.Tensor;
  * CPU time of single backend ops at the MNIST DSPN step's sizes (F32, Gaussian inputs, batch 32,
  * 256 hidden channels, N = 342) and of ResNet34's 3×3 convolutions at the CLEVR step's (batch 32,
  * 128 × 128 images): the best of 7 calls after 5 warm-up calls, on the calling thread (run with 1
- * thread, so that all the work is on it). Only ops that existed before the speed work, so the same
- * file runs on older checkouts. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
+ * thread, so that all the work is on it). Rows marked "the same by" time a backend's one-pass
+ * version of the row above. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
  * 256-bit kernels on an AVX-512 machine.
  *
  * <pre>
@@ -72,6 +72,11 @@ public final class OpTimes {
             Tensor pairs = be.reshape(be.slice(big, 2, 0, 100), 32, 256, 100);
             time("matmul (256,256)·(32,256,100)", () -> be.matmul(w512, pairs));
             time("permute (32,256,342) last two", () -> be.permute(big, 0, 2, 1));
+            // a broadcast weight's gradient: the batch of products, then their sum
+            time("sum over batch of (32,256,342)·(32,256,342)ᵀ", () -> be.sum(be.matmul(big, false, big2, true), new int[] {0}, false));
+            // ReLU's backward from its output: MUL(g, STEP(y)) (and, where the backend has it, in one pass)
+            time("mul(g, step(y)) (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, be.unary(Backend.Unary.STEP, big2)));
+            time("  the same by mulStep", () -> be.mulStep(big, big2));
             time("mul (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, big2));
             time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
             time("step (32,256,342)", () -> be.unary(Backend.Unary.STEP, big));
