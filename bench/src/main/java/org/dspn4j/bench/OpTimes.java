@@ -80,6 +80,7 @@ public final class OpTimes {
             time("mul (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, big2));
             time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
             time("step (32,256,342)", () -> be.unary(Backend.Unary.STEP, big));
+            time("affine (32,256,342)", () -> be.affine(big, 0.5, 0.25));
             time("sum (32,256,342) over 0, 2", () -> be.sum(big, new int[] {0, 2}, false));
             time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
