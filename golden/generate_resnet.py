@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Golden outputs for the CLEVR image encoder (ConvEncoder = ResNet34 trunk + head, spec §4.4),
-written with PyTorch in float64; and, with --bench, the PyTorch side of the speed comparison.
+"""Golden outputs for the CLEVR image encoder (ConvEncoder = ResNet34 trunk + head,
+docs/reference-behaviour.md §4), written with PyTorch in float64; and, with --bench, the PyTorch side
+of the speed comparison.
 
 Run by hand, never by the build:
 
@@ -269,7 +270,7 @@ def bench(batch, side, steps, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(7)
     enc = ConvEncoder(plain_trunk(), LATENT).float()
-    for m in enc.modules():  # the authors' re-initialisation (spec §4.4)
+    for m in enc.modules():  # the authors' re-initialisation (dspn/model.py:Net.__init__ at be3703b)
         if isinstance(m, nn.Conv2d):
             nn.init.xavier_uniform_(m.weight)
             if m.bias is not None:

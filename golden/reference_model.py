@@ -1,6 +1,7 @@
-"""An independent PyTorch implementation of DSPN and its baselines, written from the spec
-(shared spec dspn-reference.md) for golden outputs and speed comparisons. Parameter names follow the
-authors' state_dict so weights can move between this model, the authors' and dspn4j.
+"""An independent PyTorch implementation of DSPN and its baselines, following the behaviour described
+in docs/reference-behaviour.md (not taken from the authors' code), for golden outputs and speed
+comparisons. Parameter names follow the authors' state_dict so weights can move between this model,
+the authors' and dspn4j.
 
 Works on Debian's python3-torch 1.13 (CPU) and on recent PyTorch (CUDA too).
 """

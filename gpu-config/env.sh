@@ -37,4 +37,4 @@ unset _dspn4j_icd_lib
 
 # JVM flags for the OpenCL engine: G1 only (other collectors move the arena and Aparapi then loses
 # device data silently; the engine refuses to start without G1). G1 is the JDK default; be explicit.
-export DSPN4J_JVM_FLAGS="${DSPN4J_JVM_FLAGS:--XX:+UseG1GC}"
+export DSPN4J_JAVA_OPTS="${DSPN4J_JAVA_OPTS:--XX:+UseG1GC}"

@@ -64,8 +64,8 @@ fi
 if [ -f "$here/jre/lib/libjsig.so" ]; then
   export LD_PRELOAD="$here/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
-# shellcheck disable=SC2086  # DSPN4J_JVM_FLAGS holds several flags
-exec "$here/jre/bin/java" -XX:+UseG1GC ${DSPN4J_JVM_FLAGS:-} -jar "$here/dspn4j.jar" "$@"
+# shellcheck disable=SC2086  # DSPN4J_JAVA_OPTS holds several flags
+exec "$here/jre/bin/java" -XX:+UseG1GC ${DSPN4J_JAVA_OPTS:-} -jar "$here/dspn4j.jar" "$@"
 SH
 chmod +x "$out/dspn4j"
 

@@ -17,7 +17,8 @@ import org.dspn4j.tensor.Tensor;
  * <p>Recording is on by default and per thread; {@link #noGrad()} switches it off for a scope.
  * With {@code createGraph = true} the backward pass itself is recorded (every rule is written with
  * {@link Ops}), so the returned gradients can be differentiated again — DSPN's training step needs
- * exactly this: the outer loss differentiates through the inner gradient steps (spec §2.2).
+ * exactly this: the outer loss differentiates through the inner gradient steps ({@code create_graph=True}
+ * in the authors' {@code dspn.py:DSPN.forward} at be3703b; docs/reference-behaviour.md §2).
  */
 public final class Autograd {
     private static final ThreadLocal<boolean[]> RECORDING = ThreadLocal.withInitial(() -> new boolean[] {true});

@@ -21,11 +21,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dspn4j ap}: average precision of an exported prediction folder, as the authors'
- * {@code scripts/eval-box.sh} and {@code scripts/eval-state.sh} compute it (spec §7.2–§7.4).
+ * {@code scripts/eval-box.sh} and {@code scripts/eval-state.sh} compute it.
  * All thresholds are evaluated in one run; see {@link AveragePrecision} for how AP reduces.
  *
- * <p>Exit code 0 on success, 1 if the folders cannot be read or evaluated (the message names the
- * file and line), 2 for bad options.
+ * <p>Exit code 0 on success, 2 for bad input: folders that cannot be read or evaluated (the one-line
+ * message names the file and line) and bad options.
  */
 @Command(name = "ap",
         description = {
@@ -111,9 +111,9 @@ public final class ApCommand implements Callable<Integer> {
                 ap[i] = task == Task.BOX ? AveragePrecision.box(data, variant, ts[i]) : AveragePrecision.state(data, ts[i]);
             }
         } catch (IOException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
-            err.println("ap: " + e.getMessage());
+            err.println("ap: " + Main.oneLine(String.valueOf(e.getMessage())));
             err.flush();
-            return 1;
+            return Main.BAD_INPUT;
         }
 
         if (json) {

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
  * (a picocli mixin); {@link BackendChoice} holds the rules.
  */
 public final class BackendOptions {
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "cpu|opencl|auto",
-            description = "cpu, opencl (F32 only) or auto: the first OpenCL GPU if there is one, else cpu "
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "cpu|opencl|reference|auto",
+            description = "cpu, opencl (F32 only), reference (the op set's definition: plain loops, one thread, slow; "
+                    + "the same bits as cpu) or auto: the first OpenCL GPU if there is one, else cpu "
                     + "(default: ${DEFAULT-VALUE}; see dspn4j devices)")
     String backend = "auto";
 

@@ -4,19 +4,24 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.experiment.Checkpoint;
+import org.dspn4j.experiment.ClevrBatches;
+import org.dspn4j.experiment.ClevrEvaluation;
+import org.dspn4j.experiment.ClevrExperiment;
+import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.MnistExperiment;
-import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.RunInfo;
+import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
-import org.dspn4j.model.Weights;
 import org.dspn4j.set.DecoderOutput;
 import org.dspn4j.set.Dspn;
 import org.dspn4j.tensor.Backend;
@@ -27,82 +32,133 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code dspn4j eval mnist --checkpoint C}: the authors' test metrics, optionally their export files. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a checkpoint: test_last (Chamfer of the final set, mask as a feature) and test_loss",
-                "(the training objective), on the first tenth of the test split (the authors' default) or all of it."})
+/**
+ * {@code dspn4j eval mnist|clevr-box|clevr-state --checkpoint C}: the authors' test metrics; for CLEVR
+ * the AP tables in the paper's layout; optionally the predictions in the authors' text format. The data,
+ * batch size and seed are those of the run that wrote the checkpoint (its run.json), unless given.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Evaluate a checkpoint: test_last (the set loss of the final set, mask as a feature) and test_loss",
+                "(the training objective), on the first tenth of the test split or of CLEVR's val (the authors' default)",
+                "or all of it; generated val is evaluated whole.",
+                "clevr-box: AP50/90/95/98/99 with the paper-era +1 IoU, and AP50..90 with the corrected IoU.",
+                "clevr-state: AP at 3D distance inf/1/0.5/0.25/0.125 (attributes must match)."})
 public final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state")
     String model;
 
-    @Option(names = "--checkpoint", required = true, description = "checkpoint.npz of a run")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions input = new CheckpointOptions();
 
-    @Option(names = "--iters", description = "inner steps T at evaluation (default: the trained T)")
-    Integer iters;
+    @Option(names = "--iters", split = ",", description = "DSPN inner steps T to decode with (default: the trained T for "
+            + "mnist, one value; 10,20,30 for clevr-box and clevr-state, the paper's)")
+    List<Integer> iters;
 
-    @Option(names = "--full", description = "the whole test split")
+    @Option(names = "--full", description = "the whole test split (mnist) or all of val (CLEVR v1.0; the authors' --full-eval)")
     boolean full;
 
-    @Option(names = "--data-dir", description = "full MNIST folder (default: the bundled subset)")
-    Path dataDir;
-
-    @Option(names = "--export", description = "write predictions in the authors' text format to this folder")
+    @Option(names = "--export", description = "write detections/ and groundtruths/ in the authors' text format under this "
+            + "folder (CLEVR: one folder per T)")
     Path export;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the point order (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--threads", description = "CPU threads (default: all processors)")
-    Integer threads;
+    @Mixin
+    ThreadOptions threads = new ThreadOptions();
 
     @Mixin
     BackendOptions compute = new BackendOptions();
 
-    /** Loads a checkpoint's model (configuration and weights). */
-    static Net load(Backend be, Path checkpoint) throws IOException {
-        ModelConfig cfg = ModelConfigJson.parse(Checkpoint.configJson(checkpoint));
-        Net net = new Net(be, cfg, new MersenneTwister(0), null);
-        Weights.load(net, checkpoint);
-        return net;
+    /** Loads a checkpoint's MNIST model (configuration and weights, every entry checked). */
+    static Net load(Backend be, Path checkpoint, boolean allowNonFinite) throws IOException {
+        return Checkpoint.loadModel(be, checkpoint, (b, c, r) -> new Net(b, c, r, null), allowNonFinite);
+    }
+
+    /**
+     * Opens the chosen backend for a checkpoint's dtype and prints which one it is (the line names
+     * the backend and the device).
+     */
+    static Compute open(BackendOptions options, Path checkpoint, int threads) throws IOException {
+        DType dt = Checkpoint.config(checkpoint).dtype();
+        return options.choice().open(dt, threads, System.out);
     }
 
     @Override
     public Integer call() throws Exception {
-        if (ModelConfig.Task.parse(model) != ModelConfig.Task.MNIST) {
-            return ClevrEvalCommand.run(this);
-        }
-        try (Compute c = open(compute, checkpoint, threads)) {
-            Backend be = c.backend();
-            Net net = load(be, checkpoint);
-            if (iters != null && net.decoder() instanceof Dspn) {
-                ((Dspn) net.decoder()).setIters(iters);
+        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        RunInfo run = input.run();
+        int b = input.batch(run);
+        int th = threads.threads();
+        if (iters != null) {
+            for (int t : iters) {
+                Checks.atLeast("--iters", t, 0);
             }
-            MnistBatcher test = MnistExperiment.testBatches(dataDir, full, 32, seed);
-            MnistExperiment.Metrics m = MnistExperiment.evaluate(be, net, test);
+        }
+        if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
+            throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
+        }
+        return task == ModelConfig.Task.MNIST ? mnist(run, b, th) : clevr(task, run, b, th);
+    }
+
+    private int mnist(RunInfo run, int b, int th) throws IOException {
+        if (iters != null && iters.size() != 1) {
+            throw new IllegalArgumentException("--iters: mnist is evaluated at one T at a time, got " + iters);
+        }
+        Path dataDir = input.mnistData(run);
+        long seed = input.seed(run);
+        try (Compute c = open(compute, input.checkpoint, th)) {
+            Backend be = c.backend();
+            Net net = load(be, input.checkpoint, input.allowNonFinite);
+            requireTask(net, ModelConfig.Task.MNIST);
+            if (iters != null && net.decoder() instanceof Dspn) {
+                ((Dspn) net.decoder()).setIters(iters.get(0));
+            }
+            MnistBatcher test = MnistExperiment.testBatches(dataDir, full, b, seed);
+            TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
-                exportPredictions(be, net, test, export);
+                IoErrors.naming(export, () -> exportPredictions(be, net, test, export));
                 System.out.println("wrote " + export.resolve("detections") + " and " + export.resolve("groundtruths"));
             }
         }
         return 0;
     }
 
-    /**
-     * The authors' MNIST export (spec §7.1): detections/&lt;i&gt;.txt one line per slot "box mask y x";
-     * groundtruths/&lt;i&gt;.txt "box y x 1.0" for real points; DSPN also &lt;i&gt;-step&lt;t&gt;.txt.
-     */
-    /**
-     * Opens the chosen backend for a checkpoint's dtype and prints which one it is (the line names
-     * the backend and the device).
-     */
-    static Compute open(BackendOptions options, Path checkpoint, Integer threads) throws IOException {
-        DType dt = ModelConfigJson.parse(Checkpoint.configJson(checkpoint)).dtype();
-        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return options.choice().open(dt, th, System.out);
+    private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
+        ClevrSource src = input.clevrData(run);
+        try (Compute c = open(compute, input.checkpoint, th)) {
+            Backend be = c.backend();
+            Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
+            requireTask(net, task);
+            src.prepare(System.out, th);
+            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
+            int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
+            boolean dspn = net.config().decoder() == ModelConfig.DecoderKind.DSPN;
+            System.out.printf("%s %s%s on %d val images of %s, batch %d%n", task.cliName(),
+                    net.config().decoder().name().toLowerCase(Locale.ROOT), dspn ? " (trained T=" + net.config().iters() + ")" : "",
+                    test.samples(), src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(), b);
+            ClevrEvaluation.Result r = ClevrEvaluation.run(be, net, test, ts);
+            System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());
+            ClevrEvaluation.print(System.out, ClevrEvaluation.tables(r));
+            if (export != null) {
+                for (Path p : IoErrors.naming(export, () -> ClevrEvaluation.export(r, export))) {
+                    System.out.println("wrote " + p.resolve("detections") + " and " + p.resolve("groundtruths"));
+                }
+            }
+        }
+        return 0;
     }
 
+    /** Refuses a checkpoint of another task than the one named on the command line. */
+    static void requireTask(Net net, ModelConfig.Task task) {
+        if (net.config().task() != task) {
+            throw new IllegalArgumentException("the checkpoint holds a " + net.config().task().cliName() + " model, not "
+                    + task.cliName());
+        }
+    }
+
+    /**
+     * The authors' MNIST export: detections/&lt;i&gt;.txt one line per slot "box mask y x";
+     * groundtruths/&lt;i&gt;.txt "box y x 1.0" for real points; DSPN also &lt;i&gt;-step&lt;t&gt;.txt.
+     */
     static void exportPredictions(Backend be, Net net, MnistBatcher test, Path dir) throws IOException {
         Path det = Files.createDirectories(dir.resolve("detections"));
         Path gt = Files.createDirectories(dir.resolve("groundtruths"));
@@ -131,23 +187,30 @@ public final class EvalCommand implements Callable<Integer> {
                         writeSlots(det.resolve(index + "-step" + t + ".txt"), sets[t], masks[t], k, n);
                     }
                 }
-                try (BufferedWriter w = Files.newBufferedWriter(gt.resolve(index + ".txt"))) {
-                    for (int j = 0; j < n; j++) {
-                        if (b.mask()[k * n + j] > 0) {
-                            w.write(String.format(Locale.ROOT, "box %s %s 1.0%n", b.features()[(k * 2) * n + j],
-                                    b.features()[(k * 2 + 1) * n + j]));
+                Path g = gt.resolve(index + ".txt");
+                int kk = k;
+                IoErrors.naming(g, () -> {
+                    try (BufferedWriter w = Files.newBufferedWriter(g)) {
+                        for (int j = 0; j < n; j++) {
+                            if (b.mask()[kk * n + j] > 0) {
+                                w.write(String.format(Locale.ROOT, "box %s %s 1.0%n", b.features()[(kk * 2) * n + j],
+                                        b.features()[(kk * 2 + 1) * n + j]));
+                            }
                         }
                     }
-                }
+                });
             }
         }
     }
 
     private static void writeSlots(Path file, double[] set, double[] mask, int k, int n) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(file)) {
-            for (int j = 0; j < n; j++) {
-                w.write(String.format(Locale.ROOT, "box %s %s %s%n", mask[k * n + j], set[(k * 2) * n + j], set[(k * 2 + 1) * n + j]));
+        IoErrors.naming(file, () -> {
+            try (BufferedWriter w = Files.newBufferedWriter(file)) {
+                for (int j = 0; j < n; j++) {
+                    w.write(String.format(Locale.ROOT, "box %s %s %s%n", mask[k * n + j], set[(k * 2) * n + j],
+                            set[(k * 2 + 1) * n + j]));
+                }
             }
-        }
+        });
     }
 }

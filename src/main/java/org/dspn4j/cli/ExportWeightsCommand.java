@@ -5,12 +5,13 @@ import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.Checkpoint;
-import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.io.Npz;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
 import org.dspn4j.tensor.cpu.CpuBackend;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,6 +20,9 @@ import picocli.CommandLine.Option;
         description = {"Write model weights under the authors' PyTorch state_dict names (.npz), from a checkpoint or",
                 "a seeded initialisation; load them in PyTorch with {k: torch.from_numpy(v) for k, v in np.load(f).items()}."})
 public final class ExportWeightsCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--checkpoint", description = "a training checkpoint (its model configuration is used)")
     Path checkpoint;
 
@@ -31,38 +35,55 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "without --checkpoint: initialisation seed")
     long seed;
 
-    @Option(names = "--latent", description = "latent size D")
+    @Option(names = "--latent", description = "without --checkpoint: latent size D (default: the task's)")
     Integer latent;
 
-    @Option(names = "--hidden", description = "hidden width H")
+    @Option(names = "--hidden", description = "without --checkpoint: hidden width H (default: the task's)")
     Integer hidden;
 
-    @Option(names = "--set-size", description = "N")
+    @Option(names = "--set-size", description = "without --checkpoint: N (default: the task's)")
     Integer setSize;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "f32", description = "without --checkpoint: f32 or f64 (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--out", required = true, description = "output .npz")
+    @Option(names = "--allow-nonfinite", description = "export a checkpoint's NaN or infinite weights instead of refusing them")
+    boolean allowNonFinite;
+
+    @Option(names = "--out", required = true, description = "output .npz (not the checkpoint)")
     Path out;
 
     @Override
     public Integer call() throws Exception {
+        Checks.outputFile("--out", out, checkpoint);
         ModelConfig cfg;
         if (checkpoint != null) {
-            cfg = ModelConfigJson.parse(Checkpoint.configJson(checkpoint));
+            Checks.inputFile("--checkpoint", checkpoint);
+            for (String o : new String[] {"--model", "--decoder", "--seed", "--latent", "--hidden", "--set-size", "--dtype"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                    throw new IllegalArgumentException(o + " applies without --checkpoint (the checkpoint holds its model)");
+                }
+            }
+            cfg = null;
         } else {
             cfg = ModelConfig.paper(ModelConfig.Task.parse(model), ModelConfig.DecoderKind.parse(decoder))
                     .withDtype(TrainCommand.parseDtype(dtype));
+            if (latent != null) {
+                Checks.atLeast("--latent", latent, 1);
+            }
+            if (hidden != null) {
+                Checks.atLeast("--hidden", hidden, 1);
+            }
+            if (setSize != null) {
+                Checks.atLeast("--set-size", setSize, 1);
+            }
             cfg = cfg.withSizes(latent == null ? cfg.latent() : latent, hidden == null ? cfg.hidden() : hidden)
                     .withSetSize(setSize == null ? cfg.setSize() : setSize);
         }
         try (CpuBackend be = new CpuBackend(1)) {
-            Net net = Net.create(be, cfg, new MersenneTwister(seed));
-            if (checkpoint != null) {
-                Weights.load(net, checkpoint);
-            }
-            Npz.writeAtomic(out, Weights.toArrays(net));
+            Net net = checkpoint != null ? Checkpoint.loadModel(be, checkpoint, Net::create, allowNonFinite)
+                    : Net.create(be, cfg, new MersenneTwister(seed));
+            IoErrors.naming(out, () -> Npz.writeAtomic(out, Weights.toArrays(net)));
         }
         System.out.println("wrote " + out);
         return 0;

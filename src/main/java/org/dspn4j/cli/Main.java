@@ -1,19 +1,48 @@
 package org.dspn4j.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.dspn4j.data.clevr.ClevrFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code dspn4j} command line. Each experiment step is a sub-command. */
+/**
+ * The {@code dspn4j} command line. Each experiment step is a sub-command.
+ *
+ * <p>Every error ends the command with one line on standard error, {@code dspn4j: <what and where>}:
+ * bad input (an option, a file, a field of a file) exits with 2, an internal error with 1, and
+ * {@code --debug} (given anywhere on the command line) adds the stack trace.
+ */
 @Command(name = "dspn4j",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
+        description = {"Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
+                "Errors are one line (exit code 2: bad input, 1: an internal error; --debug adds the stack trace)."},
         subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class,
-                ClevrCommand.class, TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+                TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class,
+                DevicesCommand.class, ImportTorchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** Exit code of bad input: an option, a file or a field of a file that cannot be used. */
+    public static final int BAD_INPUT = 2;
+    /** Exit code of an internal error (a bug). */
+    public static final int INTERNAL = 1;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "on an error, print its stack trace after the one-line message")
+    boolean debug;
 
     @Override
     public void run() {
@@ -26,17 +55,128 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
+        CommandLine cl = commandLine();
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) { // an Error (out of memory, stack overflow) escapes picocli's handler
+            return report(t, cl.getErr(), debugRequested(args));
+        }
+    }
+
+    /** The command line with the one-line error handlers (also used by {@code repeat} for its runs). */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        // bad input: one clear line, not a stack trace
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                    || e instanceof UnsupportedOperationException) {
-                cmd.getErr().println("dspn4j: " + e.getMessage());
-                return 2;
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugRequested(parsed)));
+        cl.setParameterExceptionHandler(Main::badParameter);
+        return cl;
+    }
+
+    /** Unknown options, missing values, values of the wrong type: one line and where to look. */
+    static int badParameter(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("dspn4j: " + oneLine(e.getMessage()) + " (" + cmd.getCommandSpec().qualifiedName() + " --help lists "
+                + "the options)");
+        if (debugRequested(args)) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return BAD_INPUT;
+    }
+
+    /** Prints the one line for {@code t} (and its stack trace with --debug); returns the exit code. */
+    static int report(Throwable t, PrintWriter err, boolean debug) {
+        Throwable e = t instanceof UncheckedIOException && t.getCause() != null ? t.getCause() : t;
+        boolean bad = badInput(e);
+        String line = summary(e);
+        if (!bad) {
+            line += " (an internal error; --debug prints where)";
+        }
+        err.println("dspn4j: " + line);
+        if (debug) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return bad ? BAD_INPUT : INTERNAL;
+    }
+
+    /**
+     * Whether an exception means bad input (a refused option or file) rather than a bug: the
+     * refusals of this program ({@link IllegalArgumentException}), unreadable or unwritable files
+     * ({@link IOException}), malformed CLEVR scene files, and requests the backend does not support.
+     */
+    static boolean badInput(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof ClevrFormatException
+                || e instanceof UnsupportedOperationException || e instanceof OutOfMemoryError;
+    }
+
+    /**
+     * One line for an exception and its causes: its message (a file-system error as "file: reason"),
+     * followed by each cause's message that is not already part of it; an exception without a message
+     * is named by its class and the place it was thrown.
+     */
+    static String summary(Throwable e) {
+        List<String> parts = new ArrayList<>();
+        String joined = "";
+        for (Throwable c = e; c != null && parts.size() < 6; c = c.getCause() == c ? null : c.getCause()) {
+            String m = message(c);
+            if (m == null || joined.contains(m)) {
+                continue;
             }
-            throw e;
-        });
-        return cl.execute(args);
+            parts.add(m);
+            joined = String.join(": ", parts);
+        }
+        if (parts.isEmpty()) {
+            StackTraceElement[] st = e.getStackTrace();
+            String where = st.length == 0 ? "" : " at " + st[0].getClassName() + "." + st[0].getMethodName() + ":" + st[0].getLineNumber();
+            return e.getClass().getName() + where;
+        }
+        return oneLine(joined);
+    }
+
+    private static String message(Throwable t) {
+        if (t instanceof OutOfMemoryError) {
+            return String.format(java.util.Locale.ROOT, "out of memory (%s) with a %.1f GiB heap; a smaller --batch or a "
+                    + "larger heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx12g", t.getMessage(),
+                    Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+        }
+        if (t instanceof FileSystemException f && f.getFile() != null) {
+            String reason = t instanceof NoSuchFileException ? "no such file or folder"
+                    : t instanceof AccessDeniedException ? "permission denied"
+                    : t instanceof FileAlreadyExistsException ? "already exists"
+                    : t instanceof NotDirectoryException ? "not a folder"
+                    : t instanceof DirectoryNotEmptyException ? "folder not empty"
+                    : f.getReason() != null ? f.getReason() : t.getClass().getSimpleName();
+            return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + reason;
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? null : m;
+    }
+
+    /** Newlines and the indentation after them become "; " (messages that list several problems). */
+    static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    private static boolean debugRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean debugRequested(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return false;
+            }
+            if (a.equals("--debug")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reports the version written into the jar's manifest, or the development version. */

@@ -40,6 +40,13 @@ public final class RepeatCommand implements Callable<Integer> {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
             throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1,2 -- train mnist");
         }
+        java.util.Set<Long> distinct = new java.util.HashSet<>();
+        for (long s : seeds) {
+            if (!distinct.add(s)) {
+                throw new IllegalArgumentException("--seeds gives seed " + s + " twice; the runs of one seed are the same "
+                        + "run, so each seed must be given once");
+            }
+        }
         // the backend options of repeat go to every run; given after train, they must not be given here too
         List<String> backendArgs = spec.commandLine().getParseResult().hasMatchedOption("--backend")
                 || spec.commandLine().getParseResult().hasMatchedOption("--device")
@@ -80,6 +87,7 @@ public final class RepeatCommand implements Callable<Integer> {
     private CommandLine trainCommandLine() {
         CommandLine cl = new CommandLine(new TrainCommand());
         cl.setExecutionExceptionHandler(spec.commandLine().getParent().getExecutionExceptionHandler());
+        cl.setParameterExceptionHandler(spec.commandLine().getParent().getParameterExceptionHandler());
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
         return cl;

@@ -40,7 +40,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output root: DIR/scenes/, DIR/images/<split>/.")
     Path out;
 
-    @Option(names = "--threads", paramLabel = "T", description = "Rendering threads (default: all processors). Output does not depend on it.")
+    @Option(names = "--threads", paramLabel = "T", description = "Rendering threads, 1 to 4 per processor (default: all processors). Output does not depend on it.")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Override
@@ -48,13 +48,14 @@ public final class SynthCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         if (!split.equals("train") && !split.equals("val")) {
-            err.println("--split must be train or val, got '" + split + "'");
-            return 2;
+            err.println("dspn4j: --split must be train or val, got '" + split + "'");
+            return Main.BAD_INPUT;
         }
-        if (scenes < 0 || threads < 1) {
-            err.println("--scenes must be >= 0 and --threads >= 1");
-            return 2;
+        if (scenes < 0) {
+            err.println("dspn4j: --scenes must be at least 0, got " + scenes);
+            return Main.BAD_INPUT;
         }
+        Checks.threads(threads);
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
         ClevrSynth.generate(out, split, scenes, seed, threads, done -> {

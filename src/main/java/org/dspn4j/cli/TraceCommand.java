@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
@@ -52,6 +54,9 @@ public final class TraceCommand implements Callable<Integer> {
     @Mixin
     BackendOptions compute = new BackendOptions();
 
+    @Mixin
+    ThreadOptions threads = new ThreadOptions();
+
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
     long seed;
 
@@ -64,11 +69,26 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--hungarian", defaultValue = "final", description = "final or all (default: ${DEFAULT-VALUE})")
     String hungarian;
 
+    @Option(names = "--allow-nonfinite", description = "trace inputs or weights with NaN or infinite values (an audit of how "
+            + "they propagate) instead of refusing them")
+    boolean allowNonFinite;
+
     @Override
     public Integer call() throws Exception {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         DType dt = TrainCommand.parseDtype(dtype);
-        Map<String, NdArray> in = Npz.read(input);
+        ModelConfig.DecoderKind kind = ModelConfig.DecoderKind.parse(decoder);
+        Checks.atLeast("--iters", iters, 0);
+        Checks.finite("--inner-lr", innerLr);
+        if (!hungarian.equals("final") && !hungarian.equals("all")) {
+            throw new IllegalArgumentException("--hungarian must be final or all, got '" + hungarian + "'");
+        }
+        Checks.inputFile("--input", input);
+        if (weights != null) {
+            Checks.inputFile("--weights", weights);
+        }
+        Checks.outputFile("--out", out, input, weights);
+        Map<String, NdArray> in = IoErrors.naming(input, () -> Npz.read(input));
         NdArray ts = require(in, "target_set", input);
         NdArray tm = require(in, "target_mask", input);
         if (ts.ndim() != 3 || ts.shape()[1] != task.setChannels || tm.ndim() != 2 || tm.shape()[0] != ts.shape()[0]
@@ -76,22 +96,40 @@ public final class TraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": target_set " + java.util.Arrays.toString(ts.shape()) + " and target_mask "
                     + java.util.Arrays.toString(tm.shape()) + " must be (B," + task.setChannels + ",N) and (B,N)");
         }
+        if (ts.shape()[0] == 0 || ts.shape()[2] == 0) {
+            throw new IllegalArgumentException(input + ": target_set " + java.util.Arrays.toString(ts.shape())
+                    + " holds no set: B (" + ts.shape()[0] + ") and N (" + ts.shape()[2] + ") must be at least 1");
+        }
         NdArray im = null;
         if (task.supervised()) {
             im = require(in, "images", input);
-            if (im.ndim() != 4 || im.shape()[0] != ts.shape()[0] || im.shape()[1] != 3) {
+            if (im.ndim() != 4 || im.shape()[0] != ts.shape()[0] || im.shape()[1] != 3 || im.shape()[2] < 1 || im.shape()[3] < 1) {
                 throw new IllegalArgumentException(input + ": images " + java.util.Arrays.toString(im.shape())
                         + " must be (B,3,H,W) with the batch of target_set");
             }
         }
-        ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder)).withDtype(dt)
+        if (!allowNonFinite) {
+            requireFinite(input, "target_set", ts);
+            requireFinite(input, "target_mask", tm);
+            if (im != null) {
+                requireFinite(input, "images", im);
+            }
+        }
+        ModelConfig cfg = ModelConfig.paper(task, kind).withDtype(dt)
                 .withInner(iters, innerLr).withSetSize(ts.shape()[2])
                 .withOptions("all".equals(hungarian), maskPlusOne, float32Ratios);
-        Map<String, NdArray> w = weights == null ? null : Npz.read(weights);
+        Map<String, NdArray> w = weights == null ? null : IoErrors.naming(weights, () -> Npz.read(weights));
         if (w != null) {
-            cfg = Trace.sizesFromWeights(cfg, w);
+            if (!allowNonFinite) {
+                Checkpoint.requireFinite(weights, w);
+            }
+            try {
+                cfg = Trace.sizesFromWeights(cfg, w);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+            }
         }
-        try (Compute c = compute.choice().open(dt, Runtime.getRuntime().availableProcessors(), System.out)) {
+        try (Compute c = compute.choice().open(dt, threads.threads(), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
         }
         System.out.println("wrote " + out);
@@ -111,7 +149,19 @@ public final class TraceCommand implements Callable<Integer> {
         Tensor set = be.fromHost(ts.toDoubles(), dt, ts.shape());
         Tensor mask = be.fromHost(tm.toDoubles(), dt, tm.shape());
         Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
-        Npz.writeAtomic(out, Trace.run(net, images, set, mask));
+        Map<String, NdArray> result = Trace.run(net, images, set, mask);
+        IoErrors.naming(out, () -> Npz.writeAtomic(out, result));
+    }
+
+    /** Refuses an input array with a NaN or infinite value, naming the file, the array and the element. */
+    private static void requireFinite(Path file, String key, NdArray a) {
+        double[] d = a.toDoubles();
+        for (int i = 0; i < d.length; i++) {
+            if (!Double.isFinite(d[i])) {
+                throw new IllegalArgumentException(file + ": " + key + " holds " + d[i] + " (element " + i + " of " + d.length
+                        + "); --allow-nonfinite traces it anyway");
+            }
+        }
     }
 
     private static NdArray require(Map<String, NdArray> m, String key, Path file) {

@@ -3,131 +3,116 @@ package org.dspn4j.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.experiment.ClevrExperiment;
+import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.TrainConfig;
+import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.tensor.DType;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code dspn4j train mnist …}: trains, evaluates and draws the result. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a model with the paper's hyperparameters (spec section 6).",
-                "By default a small budget on the bundled data (a few minutes on 2 cores); --preset paper for the full run."})
+/**
+ * {@code dspn4j train mnist|clevr-box|clevr-state …}: trains with the one training loop, evaluates,
+ * draws the result and writes the run folder (docs/run-folder.md).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model with the paper's hyperparameters, evaluate it and write the run folder (docs/run-folder.md).",
+                "mnist: Adam 0.01, batch 32, T=10, eta=800, D=64, H=256, FSPool with 20 pieces, Chamfer loss.",
+                "clevr-box, clevr-state: Adam 0.0003, batch 32, T=10, eta=800, lambda=0.1, D=H=512, ResNet34 image "
+                        + "encoder, Hungarian loss of the final set.",
+                "By default a small budget (" + RunOptions.DEFAULT_STEPS + " steps) on the bundled MNIST subset or on "
+                        + "generated scenes; --preset paper for the full run."})
 public final class TrainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state (CLEVR's own options: dspn4j clevr train)")
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state")
     String model;
 
-    @Option(names = "--decoder", defaultValue = "dspn", description = "dspn, mlp or rnn (default: ${DEFAULT-VALUE})")
-    String decoder;
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--preset", description = "paper: the full 100-epoch run (no step limit)")
-    String preset;
+    @Mixin
+    RunOptions run = new RunOptions();
 
-    @Option(names = "--epochs", description = "passes over the training data (default: 1; paper: 100)")
-    Integer epochs;
+    @Mixin
+    ClevrDataOptions clevr = new ClevrDataOptions();
 
-    @Option(names = "--steps", description = "stop after this many optimisation steps (default: 10; 0 = no limit)")
-    Integer steps;
-
-    @Option(names = "--batch", defaultValue = "32", description = "batch size B (default: ${DEFAULT-VALUE}); the inner step is eta/(B*D)")
-    int batch;
-
-    @Option(names = "--lr", description = "Adam learning rate (default: 0.01 mnist, 0.0003 clevr)")
-    Double lr;
-
-    @Option(names = "--iters", defaultValue = "10", description = "inner steps T (default: ${DEFAULT-VALUE})")
-    int iters;
-
-    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size eta (default: ${DEFAULT-VALUE})")
-    double innerLr;
-
-    @Option(names = "--latent", description = "latent size D (default: 64 mnist, 512 clevr)")
-    Integer latent;
-
-    @Option(names = "--hidden", description = "hidden width H (default: 256 mnist, 512 clevr)")
-    Integer hidden;
-
-    @Option(names = "--mask-plus1", description = "baselines output mask + 1 (the authors' MNIST testing branch)")
-    boolean maskPlusOne;
-
-    @Option(names = "--float32-ratios", description = "FSPool ratios rounded in float32, as the authors' code")
-    boolean float32Ratios;
-
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
-    String dtype;
-
-    @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation and data order (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--data-dir", description = "folder with full MNIST (IDX files); default: the bundled 10k subset")
-    Path dataDir;
-
-    @Option(names = "--out", description = "run folder (default: runs/<model>-<decoder>-seed<seed>)")
-    Path out;
-
-    @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
-    boolean resume;
-
-    @Option(names = "--graph", description = "replay: record the training step once as an OpenCL task graph and replay it "
-            + "every step (the default with --backend opencl); eager: run every op as it comes (the CPU backend always does)")
-    String graph;
-
-    @Option(names = "--eval-every", defaultValue = "0", description = "evaluate and checkpoint every N steps (default: each epoch)")
-    int evalEvery;
-
-    @Option(names = "--full-eval", description = "evaluate on the whole test split, not its first tenth")
-    boolean fullEval;
-
-    @Option(names = "--threads", description = "CPU threads (default: all processors)")
-    Integer threads;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
-    boolean quiet;
+    @Mixin
+    ThreadOptions threads = new ThreadOptions();
 
     @Mixin
     BackendOptions compute = new BackendOptions();
 
-    /** The run configuration these options describe. */
+    /** The run configuration these options describe, every value checked. */
     TrainConfig config() {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
-        ModelConfig m = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder));
-        m = m.withDtype(parseDtype(dtype)).withInner(iters, innerLr)
-                .withSizes(latent == null ? m.latent() : latent, hidden == null ? m.hidden() : hidden)
-                .withOptions(false, maskPlusOne, float32Ratios);
-        boolean paper = "paper".equals(preset);
-        if (preset != null && !paper) {
-            throw new IllegalArgumentException("unknown preset '" + preset + "' (paper)");
+        ModelConfig m = modelOptions.model(task);
+        boolean paper = "paper".equals(run.preset);
+        if (run.preset != null && !paper) {
+            throw new IllegalArgumentException("--preset must be paper, got '" + run.preset + "'");
         }
-        int ep = epochs != null ? epochs : paper ? 100 : 1;
-        int st = steps != null ? steps : paper ? 0 : 10;
-        double rate = lr != null ? lr : task == ModelConfig.Task.MNIST ? 0.01 : 3e-4;
-        Path dir = out != null ? out : Path.of("runs", model + "-" + decoder + "-seed" + seed);
-        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new TrainConfig(m, dataDir, ep, st, batch, rate, seed, dir, evalEvery, fullEval, th, quiet, graph);
+        if (run.steps != null) {
+            Checks.atLeast("--steps", run.steps, 0);
+        }
+        int ep = run.epochs != null ? run.epochs : RunOptions.PAPER_EPOCHS;
+        int st = run.steps != null ? run.steps : paper ? 0 : RunOptions.DEFAULT_STEPS;
+        double rate = run.lr != null ? run.lr : task == ModelConfig.Task.MNIST ? 0.01 : 3e-4;
+        Path dir = run.out != null ? run.out : Path.of("runs", model + "-" + modelOptions.decoder + "-seed" + run.seed);
+        return new TrainConfig(m, run.dataDir, ep, st, run.batch, rate, run.seed, dir, run.evalEvery, run.fullEval,
+                threads.threads(), run.quiet, run.graph);
+    }
+
+    /** The CLEVR data of the run (generated scenes unless --data-dir). */
+    ClevrSource source() {
+        return clevr.source(run.dataDir);
     }
 
     static DType parseDtype(String s) {
-        switch (s.toLowerCase()) {
+        switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "f32": return DType.F32;
             case "f64": return DType.F64;
-            default: throw new IllegalArgumentException("unknown dtype '" + s + "' (f32, f64)");
+            default: throw new IllegalArgumentException("--dtype must be f32 or f64, got '" + s + "'");
         }
     }
 
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = config();
-        if (cfg.model().task() != ModelConfig.Task.MNIST) {
-            return ClevrTrainCommand.run(this);
+        boolean mnist = cfg.model().task() == ModelConfig.Task.MNIST;
+        ClevrSource src = null;
+        if (mnist) {
+            refuseClevrOptions(spec, model);
+        } else {
+            src = source();
         }
+        if (run.allowNonFinite && !run.resume) {
+            throw new IllegalArgumentException("--allow-nonfinite applies with --resume (a new run starts from finite weights)");
+        }
+        TrainingLoop.Start start = new TrainingLoop.Start(run.resume, run.force, run.allowNonFinite);
         try (Compute c = compute.choice().open(cfg.model().dtype(), cfg.threads(), System.out)) {
-            MnistExperiment.Outcome o = new MnistExperiment(System.out).train(cfg, c, resume);
+            TrainingLoop.Outcome o = mnist ? new MnistExperiment(System.out).train(cfg, c, start)
+                    : new ClevrExperiment(System.out).train(cfg, src, c, start);
             return o.stoppedOnNaN() ? 3 : 0;
+        }
+    }
+
+    /** Refuses the CLEVR data options given for mnist (they would be silently ignored). */
+    static void refuseClevrOptions(CommandLine.Model.CommandSpec spec, String model) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed == null) {
+            return;
+        }
+        for (String name : ClevrDataOptions.NAMES) {
+            if (parsed.hasMatchedOption(name)) {
+                throw new IllegalArgumentException(name + " applies to clevr-box and clevr-state, not " + model);
+            }
         }
     }
 }

@@ -7,7 +7,9 @@ import java.util.Objects;
 
 /**
  * Average precision of predicted sets, computed exactly as the authors' two evaluators do
- * (spec §7.3 for boxes, §7.4 for object states, tie rules in §12).
+ * ({@code dspn/Object-Detection-Metrics/lib/Evaluator.py:Evaluator.GetPascalVOCMetrics} for boxes,
+ * the same method in {@code dspn/Object-Detection-Metrics-State/} for object states, at be3703b;
+ * docs/reference-behaviour.md §8, with the tie rules).
  *
  * <p>One class, so AP = mAP. How a value is reduced:
  * <ol>
@@ -51,10 +53,10 @@ import java.util.Objects;
  */
 public final class AveragePrecision {
 
-    /** Box features per element: x1, y1, x2, y2 in normalised image coordinates (spec §5.2). */
+    /** Box features per element: x1, y1, x2, y2 in normalised image coordinates (docs/reference-behaviour.md §6). */
     public static final int BOX_FEATURES = 4;
 
-    /** State features per element: 3 coordinates, then one-hot material, colour, shape, size (spec §5.2). */
+    /** State features per element: 3 coordinates, then one-hot material, colour, shape, size (docs/reference-behaviour.md §6). */
     public static final int STATE_FEATURES = 18;
 
     /** Sizes of the one-hot groups after the 3 coordinates: material, colour, shape, size. */
@@ -74,7 +76,7 @@ public final class AveragePrecision {
     }
 
     /**
-     * Box AP at one IoU threshold (spec §7.3).
+     * Box AP at one IoU threshold (docs/reference-behaviour.md §8, "Box AP").
      *
      * @param images       predicted and true boxes per image, in any order
      * @param variant      which IoU the evaluator uses; the paper's numbers need
@@ -99,7 +101,7 @@ public final class AveragePrecision {
             double[] det = img.features()[rankSlot[k]];
             double[][] gts = img.groundTruths();
             // NOTE: Python's sys.float_info.min, the smallest positive *normal* double, and a
-            // strict '>': IoU 0 never matches, the first ground truth wins ties (spec §12).
+            // strict '>': IoU 0 never matches, the first ground truth wins ties (Evaluator.GetPascalVOCMetrics).
             double best = Double.MIN_NORMAL;
             int bestGt = -1;
             for (int g = 0; g < gts.length; g++) {
@@ -118,7 +120,7 @@ public final class AveragePrecision {
     }
 
     /**
-     * State AP at one distance threshold (spec §7.4).
+     * State AP at one distance threshold (docs/reference-behaviour.md §8, "State AP").
      *
      * @param images            predicted and true 18-d state vectors per image, in any order
      * @param distanceThreshold a detection needs distance ≤ this, in world units; ≥ 0, and
@@ -149,7 +151,7 @@ public final class AveragePrecision {
             double[] det = ordered.get(im).features()[rankSlot[k]];
             int key = detKeys[im][rankSlot[k]];
             double[][] gts = ordered.get(im).groundTruths();
-            // Strict '<' from +Infinity: the first nearest ground truth in file order wins (spec §12).
+            // Strict '<' from +Infinity: the first nearest ground truth in file order wins (the state Evaluator.GetPascalVOCMetrics).
             double best = Double.POSITIVE_INFINITY;
             int bestGt = -1;
             for (int g = 0; g < gts.length; g++) {
@@ -330,7 +332,7 @@ public final class AveragePrecision {
         return keys;
     }
 
-    /** ‖3·(gt − det)‖₂ over the 3 coordinates: undoes the /3 normalisation (spec §5.2). */
+    /** ‖3·(gt − det)‖₂ over the 3 coordinates: undoes the /3 normalisation of {@code dspn/data.py:CLEVR.object_to_fv}. */
     private static double worldDistance(double[] gt, double[] det) {
         double dx = 3 * (gt[0] - det[0]);
         double dy = 3 * (gt[1] - det[1]);

@@ -1,6 +1,12 @@
 package org.dspn4j.eval;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,8 +18,9 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Reads predictions and ground truths in the authors' export format (spec §7.2) into
- * {@link ImageDetections}, for {@link AveragePrecision}.
+ * Reads predictions and ground truths in the authors' export format ({@code dspn/train.py:main} at
+ * be3703b; docs/reference-behaviour.md §8) into {@link ImageDetections}, for
+ * {@link AveragePrecision}.
  *
  * <p>Layout: a detections folder and a ground-truths folder, one {@code <name>.txt} per image
  * in each. Detection lines are {@code box <confidence> <f1> … <fF>} (one per predicted slot);
@@ -25,11 +32,26 @@ import java.util.TreeSet;
  * skipped, and values after the first F (or 1 + F) numbers are ignored. Stricter than them:
  * both folders must hold the same file names, tokens may be separated by any run of whitespace,
  * the class label must be {@code box}, and features must be finite; each violation is an
- * {@link IOException} naming the file and, for content errors, the line number.
+ * {@link ExportFormatException} naming the file and, for content errors, the line number.
+ *
+ * <p>Numbers are parsed as Python's {@code float()} parses a string (the authors'
+ * {@code Object-Detection-Metrics/pascalvoc.py:getBoundingBoxes at be3703b} calls it on each
+ * token): {@code 1e5}, {@code .5}, {@code 5.}, {@code 1_000} (underscores between digits),
+ * {@code inf}, {@code infinity} and {@code nan} in any case and with a sign, non-ASCII decimal
+ * digits, and surrounding whitespace; not Java's extras {@code 0.5d}, {@code 1f} or hexadecimal
+ * {@code 0x1p-1}. Files are decoded as strict UTF-8 (as Python 3's {@code open} does on a UTF-8
+ * system), with {@code \n}, {@code \r\n} and {@code \r} ending lines; a file over
+ * {@link #MAX_FILE_BYTES} is refused before it is read.
  */
 public final class ExportReader {
 
     private static final String LABEL = "box";
+
+    /**
+     * The largest export file read: 16 MiB. One image's file holds a line per predicted slot or
+     * object (at most a few kB for CLEVR's 10 slots of 18 numbers).
+     */
+    public static final long MAX_FILE_BYTES = 16L << 20;
 
     private ExportReader() {
     }
@@ -63,14 +85,14 @@ public final class ExportReader {
         TreeSet<String> gtNames = listNames(groundTruthsDir, "ground-truths");
         for (String name : detNames) {
             if (!gtNames.contains(name)) {
-                throw new IOException(detectionsDir.resolve(name + ".txt") + " has no matching ground-truth file "
-                        + groundTruthsDir.resolve(name + ".txt"));
+                throw new ExportFormatException(detectionsDir.resolve(name + ".txt"), 0, detectionsDir.resolve(name + ".txt")
+                        + " has no matching ground-truth file " + groundTruthsDir.resolve(name + ".txt"));
             }
         }
         for (String name : gtNames) {
             if (!detNames.contains(name)) {
-                throw new IOException(groundTruthsDir.resolve(name + ".txt") + " has no matching detections file "
-                        + detectionsDir.resolve(name + ".txt"));
+                throw new ExportFormatException(groundTruthsDir.resolve(name + ".txt"), 0, groundTruthsDir.resolve(name + ".txt")
+                        + " has no matching detections file " + detectionsDir.resolve(name + ".txt"));
             }
         }
         List<ImageDetections> images = new ArrayList<>();
@@ -94,7 +116,7 @@ public final class ExportReader {
 
     private static TreeSet<String> listNames(Path dir, String what) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new IOException(what + " folder does not exist or is not a folder: " + dir);
+            throw new ExportFormatException(dir, 0, what + " folder does not exist or is not a folder: " + dir);
         }
         TreeSet<String> names = new TreeSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.txt")) {
@@ -116,7 +138,7 @@ public final class ExportReader {
      * are unbounded) but not NaN; every other number is a feature and must be finite.
      */
     private static List<double[]> readLines(Path file, int count, boolean detections) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = readUtf8Lines(file);
         List<double[]> rows = new ArrayList<>(lines.size());
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();
@@ -126,22 +148,27 @@ public final class ExportReader {
             String where = file + " line " + (n + 1) + ": ";
             String[] tokens = line.split("\\s+");
             if (!tokens[0].equals(LABEL)) {
-                throw new IOException(where + "expected the class label '" + LABEL + "' first, found '" + tokens[0] + "'");
+                throw error(file, n + 1, where + "expected the class label '" + LABEL + "' first, found '"
+                        + quote(tokens[0]) + "'");
             }
             if (tokens.length - 1 < count) {
-                throw new IOException(where + "expected at least " + count + " numbers after '" + LABEL
+                throw error(file, n + 1, where + "expected at least " + count + " numbers after '" + LABEL
                         + "'" + (detections ? " (a confidence, then the features)" : "") + ", found " + (tokens.length - 1));
             }
             double[] row = new double[count];
             for (int i = 0; i < count; i++) {
-                row[i] = parse(tokens[i + 1], where);
+                try {
+                    row[i] = PythonFloat.parse(tokens[i + 1]);
+                } catch (NumberFormatException e) {
+                    throw error(file, n + 1, where + "'" + quote(tokens[i + 1]) + "' is not a number");
+                }
                 if (detections && i == 0) {
                     if (Double.isNaN(row[i])) {
-                        throw new IOException(where + "confidence is NaN");
+                        throw error(file, n + 1, where + "confidence is NaN");
                     }
                 } else if (!Double.isFinite(row[i])) {
                     int feature = detections ? i - 1 : i;
-                    throw new IOException(where + "feature " + feature + " is " + row[i] + "; features must be finite");
+                    throw error(file, n + 1, where + "feature " + feature + " is " + row[i] + "; features must be finite");
                 }
             }
             rows.add(row);
@@ -149,22 +176,65 @@ public final class ExportReader {
         return rows;
     }
 
-    /** Python's float() spellings of the special values, then Java's decimal syntax. */
-    private static double parse(String token, String where) throws IOException {
-        switch (token.toLowerCase(Locale.ROOT)) {
-            case "inf", "+inf", "infinity", "+infinity":
-                return Double.POSITIVE_INFINITY;
-            case "-inf", "-infinity":
-                return Double.NEGATIVE_INFINITY;
-            case "nan", "+nan", "-nan":
-                return Double.NaN;
-            default:
-                break;
+    private static ExportFormatException error(Path file, int line, String message) {
+        return new ExportFormatException(file, line, message);
+    }
+
+    /**
+     * The file's lines, decoded as strict UTF-8; {@code \n}, {@code \r\n} and {@code \r} end a
+     * line, as {@link Files#readAllLines} and Python's universal newlines have it.
+     */
+    private static List<String> readUtf8Lines(Path file) throws IOException {
+        long size = Files.size(file);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = size > MAX_FILE_BYTES ? null : in.readNBytes((int) MAX_FILE_BYTES + 1);
         }
-        try {
-            return Double.parseDouble(token);
-        } catch (NumberFormatException e) {
-            throw new IOException(where + "'" + token + "' is not a number");
+        if (bytes == null || bytes.length > MAX_FILE_BYTES) {
+            throw error(file, 0, file + ": " + Math.max(size, bytes == null ? 0 : bytes.length)
+                    + " bytes is more than the limit of " + MAX_FILE_BYTES + " bytes for an export file"
+                    + " (ExportReader.MAX_FILE_BYTES)");
         }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            boolean end = i == bytes.length;
+            if (end || bytes[i] == '\n' || bytes[i] == '\r') {
+                if (end && start == i) {
+                    break;
+                }
+                ByteBuffer in = ByteBuffer.wrap(bytes, start, i - start);
+                CharBuffer out = CharBuffer.allocate(i - start);
+                decoder.reset();
+                CoderResult r = decoder.decode(in, out, true);
+                if (!r.isError()) {
+                    r = decoder.flush(out);
+                }
+                if (r.isError()) {
+                    int at = in.position();
+                    throw error(file, lines.size() + 1, file + " line " + (lines.size() + 1) + ": invalid UTF-8 at byte offset "
+                            + at + String.format(Locale.ROOT, " (byte 0x%02x)", bytes[at] & 0xFF));
+                }
+                lines.add(out.flip().toString());
+                if (!end && bytes[i] == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
+                    i++;
+                }
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+
+    /** A token quoted in a message: control characters escaped, at most 40 characters. */
+    private static String quote(String token) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < token.length() && sb.length() < 40; i++) {
+            char c = token.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029
+                    ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return sb.length() < 40 ? sb.toString() : sb + "...";
     }
 }

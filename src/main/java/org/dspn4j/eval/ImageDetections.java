@@ -4,19 +4,20 @@ import java.util.Objects;
 
 /**
  * One image's predicted set and ground-truth set, in the layout of the authors' export
- * (spec §7.2): the in-memory equivalent of {@code detections/<name>.txt} and
- * {@code groundtruths/<name>.txt}.
+ * (docs/reference-behaviour.md §8, "CLEVR export"): the in-memory equivalent of
+ * {@code detections/<name>.txt} and {@code groundtruths/<name>.txt}.
  *
  * <p>Rows are elements, columns are features: (x1, y1, x2, y2) for boxes, the 18-dimensional
  * state vector for the state task. Columns beyond those the task needs are ignored, so rows that
  * still carry the mask feature are fine. Every predicted slot is a detection, none is thresholded;
- * its confidence is the predicted mask (spec §7.2).
+ * its confidence is the predicted mask.
  *
  * <p>The arrays are not copied; do not change them while an evaluation runs.
  *
  * @param name         the image's file name without {@code .txt}; it fixes the evaluator's order
- *                     (names compared as strings, spec §7.3), so pass the loader index as a string
- *                     ({@code "0"}, {@code "1"}, …) to reproduce the exported files' result
+ *                     (names compared as strings, docs/reference-behaviour.md §8), so pass the
+ *                     loader index as a string ({@code "0"}, {@code "1"}, …) to reproduce the
+ *                     exported files' result
  * @param confidences  (S) one confidence per predicted slot
  * @param features     (S, F) predicted slots
  * @param groundTruths (G, F) ground-truth objects, padding removed

@@ -2,7 +2,8 @@ package org.dspn4j.eval;
 
 /**
  * Intersection over union of two axis-aligned boxes, in the two forms the authors' box evaluator
- * has had (spec §7.3 item 5).
+ * has had ({@code dspn/Object-Detection-Metrics/lib/Evaluator.py:Evaluator.iou}, {@code _getArea};
+ * docs/reference-behaviour.md §8).
  *
  * <p>Boxes are {@code (x1, y1, x2, y2)} — the first four entries of the array; later entries are
  * ignored. Both forms first test whether the boxes intersect, with non-strict comparisons, so
@@ -70,7 +71,7 @@ public enum IouVariant {
         double areaB;
         if (this == PAPER_PLUS_ONE) {
             // NOTE: the +1 is the pixel-grid convention of the original toolkit, kept on purpose:
-            // the paper's box AP numbers were computed with it (spec §7.3).
+            // the paper's box AP numbers were computed with it (docs/reference-behaviour.md §8).
             inter = (xB - xA + 1) * (yB - yA + 1);
             areaA = (a[2] - a[0] + 1) * (a[3] - a[1] + 1);
             areaB = (b[2] - b[0] + 1) * (b[3] - b[1] + 1);

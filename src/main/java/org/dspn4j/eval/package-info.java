@@ -1,5 +1,5 @@
 /**
- * Average precision of predicted sets, as the authors' evaluators compute it (spec §7.2–§7.4, §12).
+ * Average precision of predicted sets, as the authors' evaluators compute it (docs/reference-behaviour.md §8).
  *
  * <p>Plain Java on {@code double} arrays; no tensors. Elements are rows: {@code (S, F)} predicted
  * slots and {@code (G, F)} ground-truth objects per image, F = 4 (box: x1, y1, x2, y2) or

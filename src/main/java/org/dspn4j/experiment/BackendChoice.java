@@ -10,11 +10,13 @@ import org.dspn4j.gpu.DeviceSelector;
 import org.dspn4j.tensor.DType;
 
 /**
- * Which backend a command computes on: the one place that turns {@code --backend cpu|opencl|auto},
- * {@code --device} and {@code --arena-mb} into a {@link Compute}.
+ * Which backend a command computes on: the one place that turns {@code --backend
+ * cpu|opencl|reference|auto}, {@code --device} and {@code --arena-mb} into a {@link Compute}.
  *
  * <ul>
  *   <li>{@code cpu}: the CPU backend.</li>
+ *   <li>{@code reference}: {@code ReferenceBackend}, the op set's definition (plain loops, one
+ *       thread, F32 and F64): slow, for audits — the CPU backend gives the same bits.</li>
  *   <li>{@code opencl}: {@code ClBackend} on the device {@code --device} names (index or name
  *       fragment as {@code dspn4j devices} lists them; default: the first GPU, else the first
  *       accelerator, else the first device, e.g. PoCL's CPU device). F32 only: F64 is refused.</li>
@@ -26,7 +28,7 @@ import org.dspn4j.tensor.DType;
  */
 public final class BackendChoice {
     /** {@code --backend} values. */
-    public enum Kind { CPU, OPENCL, AUTO }
+    public enum Kind { CPU, OPENCL, REFERENCE, AUTO }
 
     /** Arena size when none is given: {@link ClEngine#DEFAULT_ARENA_FLOATS} (256 MB). */
     public static final int DEFAULT_ARENA_MB = ClEngine.DEFAULT_ARENA_FLOATS / (1 << 18);
@@ -56,13 +58,14 @@ public final class BackendChoice {
         return new BackendChoice(Kind.CPU, null, DEFAULT_ARENA_MB);
     }
 
-    /** Parses {@code --backend}: cpu, opencl or auto (any case). */
+    /** Parses {@code --backend}: cpu, opencl, reference or auto (any case). */
     public static Kind parseKind(String s) {
         return switch (s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT)) {
             case "cpu" -> Kind.CPU;
             case "opencl", "gpu" -> Kind.OPENCL;
+            case "reference" -> Kind.REFERENCE;
             case "auto" -> Kind.AUTO;
-            default -> throw new IllegalArgumentException("--backend must be cpu, opencl or auto, got '" + s + "'");
+            default -> throw new IllegalArgumentException("--backend must be cpu, opencl, reference or auto, got '" + s + "'");
         };
     }
 
@@ -96,9 +99,10 @@ public final class BackendChoice {
      */
     boolean usesOpenCl(DType dtype, java.util.function.Supplier<List<ClDeviceInfo>> devices) {
         switch (kind) {
-            case CPU -> {
+            case CPU, REFERENCE -> {
                 if (device != null) {
-                    throw new IllegalArgumentException("--device " + device + " needs --backend opencl (or auto), not cpu");
+                    throw new IllegalArgumentException("--device " + device + " needs --backend opencl (or auto), not "
+                            + kind.name().toLowerCase(Locale.ROOT));
                 }
                 return false;
             }
@@ -142,7 +146,7 @@ public final class BackendChoice {
     /**
      * Opens what this choice names for a run of this dtype.
      *
-     * @param threads CPU backend threads
+     * @param threads CPU backend threads (the reference backend runs on one)
      * @param log     where the choice is announced (null: silent)
      * @throws IllegalArgumentException for F64 on OpenCL, a device that does not exist, or no OpenCL at all
      *     when {@code opencl} was asked for
@@ -158,7 +162,7 @@ public final class BackendChoice {
         };
         Compute c;
         if (!usesOpenCl(dtype, lister)) {
-            c = Compute.cpu(threads);
+            c = kind == Kind.REFERENCE ? Compute.reference() : Compute.cpu(threads);
         } else {
             List<ClDeviceInfo> devices = lister.get();
             if (devices.isEmpty()) {

@@ -3,14 +3,17 @@ package org.dspn4j.experiment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
+import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
+import org.dspn4j.nn.Parameter;
 import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Tensor;
 
@@ -19,8 +22,19 @@ import org.dspn4j.tensor.Tensor;
  * under {@code optim/}, the position in the data stream under {@code rng/} and the format version
  * and configuration under {@code meta/}. Written to a temporary file and renamed, so a crash never
  * leaves a half-written checkpoint in place of the previous one.
+ *
+ * <p>Everything is checked when a checkpoint is read, before the model or Adam is touched, and a
+ * refusal is one line naming the file and the entry: the counters ({@code optim/step},
+ * {@code rng/epoch}, {@code rng/batch}, {@code rng/step}) are non-negative integer scalars with
+ * {@code optim/step = rng/step}; after the first step both Adam moments of every parameter are
+ * present, floating point and of the parameter's shape, and none names an unknown parameter; the
+ * weights fit the model ({@link Weights#load}); the configuration is well formed; and no weight or
+ * moment is NaN or infinite unless {@code allowNonFinite} (an auditor following a NaN).
  */
 public final class Checkpoint {
+    private static final String FIRST = "optim/exp_avg/";
+    private static final String SECOND = "optim/exp_avg_sq/";
+
     private Checkpoint() {
     }
 
@@ -34,8 +48,8 @@ public final class Checkpoint {
         List<String> names = adam.names();
         for (int i = 0; i < names.size(); i++) {
             if (adam.firstMoment(i) != null) {
-                a.put("optim/exp_avg/" + names.get(i), Weights.toNd(adam.firstMoment(i)));
-                a.put("optim/exp_avg_sq/" + names.get(i), Weights.toNd(adam.secondMoment(i)));
+                a.put(FIRST + names.get(i), Weights.toNd(adam.firstMoment(i)));
+                a.put(SECOND + names.get(i), Weights.toNd(adam.secondMoment(i)));
             }
         }
         a.put("rng/epoch", NdArray.of(new long[] {pos.epoch()}, 1));
@@ -43,44 +57,196 @@ public final class Checkpoint {
         a.put("rng/step", NdArray.of(new long[] {pos.step()}, 1));
         byte[] cfg = configJson.getBytes(StandardCharsets.UTF_8);
         a.put("meta/config_json", NdArray.ofUnsignedBytes(cfg, cfg.length));
-        Npz.writeAtomic(file, a);
+        IoErrors.naming(file, () -> Npz.writeAtomic(file, a));
+    }
+
+    /** The arrays of an {@code .npz}; a read error names the file. */
+    public static Map<String, NdArray> read(Path file) throws IOException {
+        return IoErrors.naming(file, () -> Npz.read(file));
     }
 
     /**
-     * Restores weights and optimiser state; returns where to continue. Nothing is changed if the
-     * file does not fit the model.
+     * Restores weights and optimiser state; returns where to continue. Everything is checked first
+     * (see the class comment): nothing is changed if the file does not fit the model.
      */
+    public static Position load(Path file, Net net, Adam adam, boolean allowNonFinite) throws IOException {
+        return load(file, read(file), net, adam, allowNonFinite);
+    }
+
+    /** As {@link #load(Path, Net, Adam, boolean)} with NaN and infinite values refused. */
     public static Position load(Path file, Net net, Adam adam) throws IOException {
-        Map<String, NdArray> a = Npz.read(file);
-        for (String k : new String[] {"optim/step", "rng/epoch", "rng/batch", "rng/step"}) {
-            if (!a.containsKey(k)) {
-                throw new IllegalArgumentException(file + ": not a training checkpoint (no " + k + ")");
-            }
+        return load(file, net, adam, false);
+    }
+
+    /** {@link #load(Path, Net, Adam, boolean)} on arrays already read from {@code file}. */
+    static Position load(Path file, Map<String, NdArray> a, Net net, Adam adam, boolean allowNonFinite) {
+        Position pos = position(file, a);
+        long steps = counter(file, a, "optim/step");
+        if (steps != pos.step()) {
+            throw new IllegalArgumentException(file + ": optim/step " + steps + " and rng/step " + pos.step()
+                    + " differ (one Adam step per training step)");
         }
         List<String> names = adam.names();
+        Map<String, Parameter> params = net.namedParameters();
+        for (String k : a.keySet()) {
+            String name = k.startsWith(FIRST) ? k.substring(FIRST.length()) : k.startsWith(SECOND) ? k.substring(SECOND.length()) : null;
+            if (name != null && !params.containsKey(name)) {
+                throw new IllegalArgumentException(file + ": " + k + " is the Adam moment of a parameter the model does not have");
+            }
+        }
         Tensor[] m = new Tensor[names.size()];
         Tensor[] v = new Tensor[names.size()];
-        Map<String, org.dspn4j.nn.Parameter> params = net.namedParameters();
         for (int i = 0; i < names.size(); i++) {
-            NdArray em = a.get("optim/exp_avg/" + names.get(i));
-            NdArray ev = a.get("optim/exp_avg_sq/" + names.get(i));
-            if (em != null && ev != null) {
-                Tensor p = params.get(names.get(i)).value();
+            Tensor p = params.get(names.get(i)).value();
+            NdArray em = moment(file, a, FIRST + names.get(i), p, steps);
+            NdArray ev = moment(file, a, SECOND + names.get(i), p, steps);
+            if (em != null) {
                 m[i] = Weights.toTensor(p.backend(), em, p.dtype());
                 v[i] = Weights.toTensor(p.backend(), ev, p.dtype());
             }
         }
-        Weights.load(net, file); // validates everything before assigning
-        adam.restore(a.get("optim/step").longs()[0], m, v);
-        return new Position(a.get("rng/epoch").longs()[0], (int) a.get("rng/batch").longs()[0], a.get("rng/step").longs()[0]);
+        if (!allowNonFinite) {
+            requireFinite(file, a);
+        }
+        loadWeights(file, a, net); // checks everything before assigning
+        adam.restore(steps, m, v);
+        return pos;
+    }
+
+    /** The data position stored in a checkpoint, checked. */
+    public static Position position(Path file, Map<String, NdArray> a) {
+        long epoch = counter(file, a, "rng/epoch");
+        long batch = counter(file, a, "rng/batch");
+        long step = counter(file, a, "rng/step");
+        if (batch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(file + ": rng/batch " + batch + " is not a batch index");
+        }
+        return new Position(epoch, (int) batch, step);
+    }
+
+    /** A non-negative integer scalar entry. */
+    private static long counter(Path file, Map<String, NdArray> a, String key) {
+        NdArray x = a.get(key);
+        if (x == null) {
+            throw new IllegalArgumentException(file + ": not a training checkpoint (no " + key + ")");
+        }
+        if (x.dtype() != NdArray.DType.I8 && x.dtype() != NdArray.DType.I4) {
+            throw new IllegalArgumentException(file + ": " + key + " must be an integer (int64), got " + x.dtype().descr());
+        }
+        if (x.size() != 1) {
+            throw new IllegalArgumentException(file + ": " + key + " must hold one value, got shape " + Arrays.toString(x.shape()));
+        }
+        long value = x.dtype() == NdArray.DType.I8 ? x.longs()[0] : x.ints()[0];
+        if (value < 0) {
+            throw new IllegalArgumentException(file + ": " + key + " must not be negative, got " + value);
+        }
+        return value;
+    }
+
+    /** An Adam moment of parameter {@code p}: required after the first step, floating point, of p's shape. */
+    private static NdArray moment(Path file, Map<String, NdArray> a, String key, Tensor p, long steps) {
+        NdArray x = a.get(key);
+        if (x == null) {
+            if (steps > 0) {
+                throw new IllegalArgumentException(file + ": " + key + " is missing (Adam's state after " + steps
+                        + " steps has both moments of every parameter)");
+            }
+            return null;
+        }
+        if (steps == 0) {
+            throw new IllegalArgumentException(file + ": " + key + " is present but optim/step is 0 (no step taken)");
+        }
+        if (x.dtype() != NdArray.DType.F4 && x.dtype() != NdArray.DType.F8) {
+            throw new IllegalArgumentException(file + ": " + key + " must be float32 or float64, got " + x.dtype().descr());
+        }
+        if (!Arrays.equals(x.shape(), p.shape())) {
+            throw new IllegalArgumentException(file + ": " + key + " has shape " + Arrays.toString(x.shape())
+                    + ", its parameter " + Arrays.toString(p.shape()));
+        }
+        return x;
+    }
+
+    /**
+     * Refuses the first floating-point entry (weight, buffer or Adam moment) with a NaN or infinite
+     * value, naming the file, the entry and the index. Records under {@code meta/} are not weights and
+     * are not checked: a recorded loss curve may hold NaN (the mean of an epoch with no batches, as in
+     * an imported file's empty {@code *_mae} lists, or a loss that diverged).
+     */
+    public static void requireFinite(Path file, Map<String, NdArray> a) {
+        for (Map.Entry<String, NdArray> e : a.entrySet()) {
+            NdArray x = e.getValue();
+            if (e.getKey().startsWith("meta/") || x.dtype() != NdArray.DType.F4 && x.dtype() != NdArray.DType.F8) {
+                continue;
+            }
+            double[] d = x.toDoubles();
+            for (int i = 0; i < d.length; i++) {
+                if (!Double.isFinite(d[i])) {
+                    throw new IllegalArgumentException(file + ": " + e.getKey() + " holds " + d[i] + " (element " + i
+                            + " of " + d.length + "); --allow-nonfinite loads it anyway");
+                }
+            }
+        }
+    }
+
+    /** Weights.load with the file named in its refusal. */
+    private static void loadWeights(Path file, Map<String, NdArray> a, Net net) {
+        try {
+            Weights.load(net, a);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A checkpoint's model (configuration and weights), built by {@code models}, every entry checked
+     * as for training; NaN and infinite weights are refused unless {@code allowNonFinite}.
+     */
+    public static Net loadModel(org.dspn4j.tensor.Backend be, Path file, ClevrExperiment.Models models,
+                                boolean allowNonFinite) throws IOException {
+        return loadModel(be, file, read(file), models, allowNonFinite);
+    }
+
+    /** {@link #loadModel(org.dspn4j.tensor.Backend, Path, ClevrExperiment.Models, boolean)} on arrays read from {@code file}. */
+    static Net loadModel(org.dspn4j.tensor.Backend be, Path file, Map<String, NdArray> a, ClevrExperiment.Models models,
+                         boolean allowNonFinite) {
+        ModelConfig cfg = config(file, a);
+        if (!allowNonFinite) {
+            requireFinite(file, a);
+        }
+        Net net = models.create(be, cfg, new org.apache.commons.math3.random.MersenneTwister(0));
+        loadWeights(file, a, net);
+        return net;
     }
 
     /** The configuration JSON stored in a checkpoint. */
     public static String configJson(Path file) throws IOException {
-        NdArray c = Npz.read(file).get("meta/config_json");
+        return configJson(file, read(file));
+    }
+
+    private static String configJson(Path file, Map<String, NdArray> a) {
+        NdArray c = a.get("meta/config_json");
         if (c == null) {
-            throw new IllegalArgumentException(file + ": no meta/config_json");
+            throw new IllegalArgumentException(file + ": no meta/config_json (not a checkpoint of dspn4j)");
+        }
+        if (c.dtype() != NdArray.DType.U1 || c.ndim() != 1) {
+            throw new IllegalArgumentException(file + ": meta/config_json must be a uint8 vector (UTF-8 JSON), got "
+                    + c.dtype().descr() + " " + Arrays.toString(c.shape()));
         }
         return new String(c.unsignedBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** The model configuration stored in a checkpoint, checked. */
+    public static ModelConfig config(Path file) throws IOException {
+        return config(file, read(file));
+    }
+
+    static ModelConfig config(Path file, Map<String, NdArray> a) {
+        try {
+            return ModelConfigJson.parse(configJson(file, a));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m != null && m.startsWith(file.toString()) ? m
+                    : file + ": meta/config_json: " + m, e);
+        }
     }
 }

@@ -18,7 +18,7 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * Batches of CLEVR samples, like the authors' {@code DataLoader(batch_size=32, shuffle=...,
- * drop_last=True)} (spec §5.2, §6): the first {@code count} scenes of a split, cut into
+ * drop_last=True)}: the first {@code count} scenes of a split, cut into
  * {@code count / B} full batches; the partial last batch is dropped.
  *
  * <p>Order: with {@code shuffle} (training), epoch {@code e} visits the scenes in the order

@@ -24,7 +24,7 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * CLEVR evaluation (spec §7.2–§7.4): the test losses, the predicted sets as detections, the AP
+ * CLEVR evaluation: the test losses, the predicted sets as detections, the AP
  * tables in the paper's layout, and the export in the authors' text format.
  *
  * <p>A DSPN model trained with T steps is decoded once per batch with max(T, the asked step counts)
@@ -38,11 +38,11 @@ import org.dspn4j.tensor.Tensor;
  * and the features are the predicted box (4) or state (18). Ground truths are the real objects of
  * the target (mask 1), rounded to the model's dtype like the targets the model was trained on.
  * Image i of the evaluation (scene i of the split, file order) is named {@code "i"}, so the
- * in-memory AP and the AP of the exported files rank ties identically (spec §7.3).
+ * in-memory AP and the AP of the exported files rank ties identically.
  */
 public final class ClevrEvaluation {
 
-    /** The step counts the authors evaluate DSPN with (spec §7.3 item 6). */
+    /** The step counts the authors evaluate DSPN with, as the paper's AP tables. */
     public static final int[] PAPER_ITERS = {10, 20, 30};
 
     private ClevrEvaluation() {
@@ -169,8 +169,8 @@ public final class ClevrEvaluation {
     // ================================================================================ tables
 
     /**
-     * The AP tables in the paper's layout (spec §8.1, §8.2). Boxes: the paper-era "+1" IoU at
-     * 0.5/0.9/0.95/0.98/0.99 (what the paper's Table 1 used), then the corrected IoU at 0.5…0.9.
+     * The AP tables in the paper's layout. Boxes: the paper-era "+1" IoU at
+     * 0.5/0.9/0.95/0.98/0.99 (what the paper's box-prediction table used), then the corrected IoU at 0.5…0.9.
      * States: distance thresholds ∞, 1, 0.5, 0.25, 0.125 in world units.
      */
     public static List<Table> tables(Result r) {
@@ -263,7 +263,7 @@ public final class ClevrEvaluation {
     // ================================================================================ export
 
     /**
-     * Writes the detections in the authors' format (spec §7.2) so that {@code dspn4j ap} scores them
+     * Writes the detections in the authors' format so that {@code dspn4j ap} scores them
      * exactly as the in-memory tables: {@code detections/<i>.txt} with all N slots
      * {@code box <conf> <f1> … <fC>}, {@code groundtruths/<i>.txt} with the real objects
      * {@code box <f1> … <fC> 1.0}. Numbers are written with {@link Double#toString}, which reads back

@@ -18,7 +18,7 @@ import org.dspn4j.viz.SetProgressionFigure;
 import org.dspn4j.viz.StateTable;
 
 /**
- * The paper's qualitative CLEVR outputs (spec §8.4) for a checkpoint: Figure 4 (box progressions
+ * The paper's qualitative CLEVR outputs for a checkpoint: Figure 4 (box progressions
  * Ŷ(0), Ŷ(5), Ŷ(10), Ŷ(20), truth, baseline) and Table 4 (object states at Ŷ(5), Ŷ(10), Ŷ(20),
  * truth, baseline). The scenes are the first ones of the evaluation split, in file order, decoded in
  * batches of the evaluation's batch size (the inner step depends on B, see {@link Dspn}). A DSPN

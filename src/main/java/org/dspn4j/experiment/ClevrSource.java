@@ -15,7 +15,7 @@ import org.dspn4j.data.mnist.SplitMix64;
 import org.dspn4j.data.synth.ClevrSynth;
 
 /**
- * Where the CLEVR scenes of a run come from, and how they are read (spec §5.2).
+ * Where the CLEVR scenes of a run come from, and how they are read.
  *
  * <ul>
  *   <li><b>Real CLEVR v1.0</b> ({@code dataDir} set): the train split for training, the val split
@@ -145,7 +145,16 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
 
     /** Opens a split (call {@link #prepare} first). */
     public ClevrDataset open(String split, ClevrDataset.Target target) throws IOException {
-        return ClevrDataset.open(root(), split, target, boxFormula);
+        Path scenes = ClevrDataset.scenesFile(root(), split);
+        try {
+            return IoErrors.naming(scenes, () -> ClevrDataset.open(root(), split, target, boxFormula));
+        } catch (IllegalArgumentException | IllegalStateException e) { // ClevrFormatException is an IllegalArgumentException
+            String m = e.getMessage();
+            if (m != null && (m.contains(scenes.toString()) || m.contains(root().toString()))) {
+                throw e;
+            }
+            throw new IllegalArgumentException(scenes + ": " + m, e);
+        }
     }
 
     /**
@@ -172,18 +181,45 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
         return m;
     }
 
-    /** Reads back what {@link #toMap} wrote. */
+    /** Reads back what {@link #toMap} wrote; a missing or mistyped field is refused naming it. */
     static ClevrSource fromMap(Map<String, Object> m) {
         Object kind = m.get("kind");
-        int side = ((Number) m.getOrDefault("image_size", 128)).intValue();
-        BoxFormula f = BoxFormula.valueOf(String.valueOf(m.getOrDefault("box_formula", "AUTHORS")));
+        int side = m.containsKey("image_size") ? (int) intField(m, "image_size", 1, Integer.MAX_VALUE) : 128;
+        BoxFormula f = BoxFormula.AUTHORS;
+        Object formula = m.get("box_formula");
+        if (formula != null) {
+            try {
+                f = BoxFormula.valueOf(String.valueOf(formula));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown box_formula " + RunRecord.describe(formula) + " ("
+                        + java.util.Arrays.toString(BoxFormula.values()) + ")");
+            }
+        }
         if ("clevr".equals(kind)) {
-            return new ClevrSource(Path.of(String.valueOf(m.get("root"))), null, 0, 0, 0, side, f);
+            return new ClevrSource(Path.of(stringField(m, "root")), null, 0, 0, 0, side, f);
         }
         if (!"generated".equals(kind)) {
-            throw new IllegalArgumentException("run.json: unknown data kind '" + kind + "'");
+            throw new IllegalArgumentException("kind must be \"generated\" or \"clevr\", got " + RunRecord.describe(kind));
         }
-        return new ClevrSource(null, Path.of(String.valueOf(m.get("synth_cache"))), ((Number) m.get("synth_train")).intValue(),
-                ((Number) m.get("synth_val")).intValue(), ((Number) m.get("synth_seed")).longValue(), side, f);
+        return new ClevrSource(null, Path.of(stringField(m, "synth_cache")), (int) intField(m, "synth_train", 1, Integer.MAX_VALUE),
+                (int) intField(m, "synth_val", 1, Integer.MAX_VALUE), intField(m, "synth_seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                side, f);
+    }
+
+    private static long intField(Map<String, Object> m, String key, long min, long max) {
+        Object v = m.get(key);
+        if (!(v instanceof Long l) || l < min || l > max) {
+            throw new IllegalArgumentException(key + " must be an integer" + (min > 0 ? " >= " + min : "") + ", got "
+                    + RunRecord.describe(v));
+        }
+        return l;
+    }
+
+    private static String stringField(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new IllegalArgumentException(key + " must be a non-empty string, got " + RunRecord.describe(v));
+        }
+        return s;
     }
 }

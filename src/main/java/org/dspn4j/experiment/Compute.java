@@ -7,6 +7,7 @@ import org.dspn4j.gpu.ClBackend;
 import org.dspn4j.gpu.ClDeviceInfo;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.cpu.CpuBackend;
 
 /**
@@ -34,6 +35,11 @@ public final class Compute implements AutoCloseable {
         return new Compute(new CpuBackend(threads), null, false, threads);
     }
 
+    /** {@link ReferenceBackend}: the op set's definition, plain loops on the caller's thread. */
+    public static Compute reference() {
+        return new Compute(new ReferenceBackend(), null, false, 1);
+    }
+
     /**
      * {@link ClBackend} on an open engine.
      *
@@ -47,9 +53,9 @@ public final class Compute implements AutoCloseable {
         return backend;
     }
 
-    /** {@code cpu} or {@code opencl}. */
+    /** {@code cpu}, {@code reference} or {@code opencl}. */
     public String kind() {
-        return engine == null ? "cpu" : "opencl";
+        return engine == null ? backend.name() : "opencl";
     }
 
     /** The OpenCL device, or null on the CPU. */

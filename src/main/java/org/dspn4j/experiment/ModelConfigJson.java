@@ -49,20 +49,62 @@ public final class ModelConfigJson {
                 f.put(name, p.getText());
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("model config: malformed JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
         try {
             ModelConfig base = ModelConfig.paper(ModelConfig.Task.parse(get(f, "task")),
                     ModelConfig.DecoderKind.parse(get(f, "decoder")));
-            return new ModelConfig(base.task(), base.decoder(), Integer.parseInt(get(f, "set_size")),
-                    Integer.parseInt(get(f, "latent")), Integer.parseInt(get(f, "hidden")),
-                    Integer.parseInt(get(f, "iters")), Double.parseDouble(get(f, "inner_lr")),
-                    Double.parseDouble(get(f, "lambda")), Boolean.parseBoolean(get(f, "hungarian_all_steps")),
-                    Boolean.parseBoolean(get(f, "mask_plus_one")), Boolean.parseBoolean(get(f, "float32_ratios")),
-                    DType.valueOf(get(f, "dtype")));
+            DType dtype;
+            try {
+                dtype = DType.valueOf(get(f, "dtype"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model config: dtype must be F32 or F64, got '" + f.get("dtype") + "'");
+            }
+            ModelConfig c = new ModelConfig(base.task(), base.decoder(), atLeast(f, "set_size", 1),
+                    atLeast(f, "latent", 1), atLeast(f, "hidden", 1), atLeast(f, "iters", 0),
+                    finite(f, "inner_lr"), finite(f, "lambda"), bool(f, "hungarian_all_steps"),
+                    bool(f, "mask_plus_one"), bool(f, "float32_ratios"), dtype);
+            if (c.dtype() != DType.F32 && c.dtype() != DType.F64) {
+                throw new IllegalArgumentException("model config: dtype must be F32 or F64, got " + c.dtype());
+            }
+            return c;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("model config: " + e.getMessage(), e);
         }
+    }
+
+    private static int atLeast(Map<String, String> f, String key, int min) {
+        int v;
+        try {
+            v = Integer.parseInt(get(f, key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("model config: " + key + " must be an integer, got '" + f.get(key) + "'");
+        }
+        if (v < min) {
+            throw new IllegalArgumentException("model config: " + key + " must be at least " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    private static double finite(Map<String, String> f, String key) {
+        double v;
+        try {
+            v = Double.parseDouble(get(f, key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("model config: " + key + " must be a number, got '" + f.get(key) + "'");
+        }
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException("model config: " + key + " must be finite, got " + v);
+        }
+        return v;
+    }
+
+    private static boolean bool(Map<String, String> f, String key) {
+        String v = get(f, key);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("model config: " + key + " must be true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static String get(Map<String, String> f, String key) {

@@ -7,12 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * What a run leaves in its folder for an auditor: {@code run.json} (the resolved configuration,
@@ -21,12 +25,16 @@ import com.fasterxml.jackson.core.JsonGenerator;
  * {@code test_loss}, {@code test_last}).
  */
 public final class RunRecord {
+    /** The run's settings and environment. */
+    public static final String RUN = "run.json";
+    /** The metrics of every step and evaluation. */
+    public static final String METRICS = "metrics.jsonl";
     private static final JsonFactory JSON = new JsonFactory();
     private final Path dir;
 
-    public RunRecord(Path dir) throws IOException {
+    /** The record of the run folder {@code dir} (which must exist: {@link TrainingLoop} makes it). */
+    public RunRecord(Path dir) {
         this.dir = dir;
-        Files.createDirectories(dir);
     }
 
     public Path dir() {
@@ -48,23 +56,138 @@ public final class RunRecord {
     public void writeRun(Map<String, Object> config, Map<String, Object> compute) throws IOException {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("config", config);
-        run.put("git_commit", gitCommit());
-        run.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        run.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        run.putAll(environment());
         run.putAll(compute);
-        Path tmp = dir.resolve("run.json.tmp");
-        Files.writeString(tmp, toJson(run, true) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve("run.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        writeRunJson(run);
+    }
+
+    /** The code and machine a run (or a resumed part of it) ran with: git commit, JDK, OS. */
+    static Map<String, Object> environment() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("git_commit", gitCommit());
+        m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return m;
+    }
+
+    /**
+     * Appends one entry to run.json's {@code resumes} list (made on the first resume), leaving every
+     * other field as the run wrote it.
+     */
+    @SuppressWarnings("unchecked")
+    public void appendResume(Map<String, Object> entry) throws IOException {
+        Path file = dir.resolve(RUN);
+        Map<String, Object> run = readJsonObject(file);
+        Object list = run.get("resumes");
+        if (list != null && !(list instanceof List)) {
+            throw new IllegalArgumentException(file + ": resumes must be a JSON array, got " + describe(list));
+        }
+        List<Object> resumes = list == null ? new ArrayList<>() : (List<Object>) list;
+        resumes.add(entry);
+        run.put("resumes", resumes);
+        writeRunJson(run);
+    }
+
+    private void writeRunJson(Map<String, Object> run) throws IOException {
+        Path tmp = dir.resolve(RUN + ".tmp");
+        Path file = dir.resolve(RUN);
+        IoErrors.naming(tmp, () -> Files.writeString(tmp, toJson(run, true) + "\n", StandardCharsets.UTF_8));
+        IoErrors.naming(file, () -> Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE));
     }
 
     /** Appends one line to metrics.jsonl. */
     public void log(Map<String, Object> metrics) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(toJson(metrics, false));
-            w.write('\n');
+        Path file = dir.resolve(METRICS);
+        IoErrors.naming(file, () -> {
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                w.write(toJson(metrics, false));
+                w.write('\n');
+            }
+        });
+    }
+
+    /**
+     * How metrics.jsonl is cut back to a checkpoint's step when a run is resumed: it keeps its lines up
+     * to and including the last one of that step; what a run that stopped without a later checkpoint
+     * wrote after it (whole lines of later steps, and a last line cut off mid-write) is dropped, so the
+     * resumed file is what an uninterrupted run writes.
+     *
+     * @param file    the metrics.jsonl
+     * @param keep    bytes kept
+     * @param dropped lines dropped (a partial last line counts as one)
+     */
+    public record MetricsCut(Path file, long keep, int dropped) {
+        /** Cuts the file (nothing to do when nothing is dropped). */
+        public void apply() throws IOException {
+            if (dropped == 0) {
+                return;
+            }
+            IoErrors.naming(file, () -> {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(keep);
+                    ch.force(true);
+                }
+            });
         }
+    }
+
+    /**
+     * Plans the cut of {@code metrics.jsonl} back to {@code step} (nothing is written). Refused, naming
+     * the file and the line, when a line before the cut is not a metrics line or the file has no line of
+     * the checkpoint's step (the record does not belong to the checkpoint).
+     */
+    public static MetricsCut planCut(Path file, long step) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": missing; a run's checkpoint at step " + step
+                    + " comes with the metrics of its steps");
+        }
+        byte[] bytes = IoErrors.naming(file, () -> Files.readAllBytes(file));
+        long keep = 0;
+        int lineNo = 0;
+        boolean sawStep = false;
+        int dropped = 0;
+        int start = 0;
+        boolean cut = false;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            lineNo++;
+            if (cut) {
+                dropped++;
+            } else if (end == bytes.length) {
+                dropped++; // a last line without its newline: cut off mid-write
+                cut = true;
+            } else {
+                String line = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+                Double s;
+                try {
+                    s = numbers(line).get("step");
+                } catch (IOException | RuntimeException e) {
+                    s = null;
+                }
+                if (s == null) {
+                    throw new IllegalArgumentException(file + ": line " + lineNo + " is not a metrics line (a JSON object "
+                            + "with a step); the record cannot be matched to the checkpoint");
+                }
+                if (s > step) {
+                    dropped++;
+                    cut = true;
+                } else {
+                    sawStep |= s == step;
+                    keep = end + 1;
+                }
+            }
+            start = end + 1;
+        }
+        if (!sawStep) {
+            throw new IllegalArgumentException(file + ": has no line of step " + step + ", the checkpoint's; the record "
+                    + "does not belong to the checkpoint");
+        }
+        return new MetricsCut(file, keep, dropped);
     }
 
     /** Serialises maps, lists, numbers, strings and booleans. */
@@ -127,6 +250,108 @@ public final class RunRecord {
             }
         }
         return out;
+    }
+
+    /**
+     * A JSON file whose top level is an object, as maps, lists, numbers (long or double), strings,
+     * booleans and null. Malformed JSON is refused naming the file, the line and the column.
+     */
+    public static Map<String, Object> readJsonObject(Path file) throws IOException {
+        Object v;
+        try (JsonParser p = JSON.createParser(file.toFile())) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException(file + ": expected a JSON object" + (t == null ? ", the file is empty" : ""));
+            }
+            v = value(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException(file + ": text after the JSON object at line " + p.currentLocation().getLineNr());
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": malformed JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) v;
+        return m;
+    }
+
+    /** The JSON object at the parser's current token (START_OBJECT). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> readObject(JsonParser p) throws IOException {
+        return (Map<String, Object>) value(p);
+    }
+
+    /** A JSON value as maps, lists, numbers (long or double), strings, booleans and null. */
+    private static Object value(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    m.put(k, value(p));
+                }
+                return m;
+            }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    l.add(value(p));
+                }
+                return l;
+            }
+            case VALUE_NUMBER_INT:
+                return p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return p.getBooleanValue();
+            case VALUE_NULL:
+                return null;
+            default:
+                return p.getText();
+        }
+    }
+
+    /** {@code m.key} as an object, else refused naming the file and the field ({@code prefix} + key). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(Map<String, Object> m, String key, Path file, String prefix) {
+        Object v = m.get(key);
+        if (!(v instanceof Map)) {
+            throw new IllegalArgumentException(file + ": " + prefix + key + " must be a JSON object, got " + describe(v));
+        }
+        return (Map<String, Object>) v;
+    }
+
+    static Map<String, Object> object(Map<String, Object> m, String key, Path file) {
+        return object(m, key, file, "");
+    }
+
+    /** {@code m.key} as an integer, else refused naming the file and the field. */
+    static long integer(Map<String, Object> m, String key, Path file, String prefix) {
+        Object v = m.get(key);
+        if (!(v instanceof Long l)) {
+            throw new IllegalArgumentException(file + ": " + prefix + key + " must be an integer, got " + describe(v));
+        }
+        return l;
+    }
+
+    /** A JSON value in a message: "missing" for null, else its text and kind. */
+    static String describe(Object v) {
+        if (v == null) {
+            return "nothing (missing or null)";
+        }
+        if (v instanceof Map) {
+            return "an object";
+        }
+        if (v instanceof List) {
+            return "an array";
+        }
+        return (v instanceof String ? "\"" + v + "\"" : String.valueOf(v)) + " (" + (v instanceof String ? "a string"
+                : v instanceof Boolean ? "a boolean" : v instanceof Long ? "an integer" : "a number") + ")";
     }
 
     /** The checked-out commit ("+uncommitted" when tracked files changed), or "unknown" outside a git work tree. */

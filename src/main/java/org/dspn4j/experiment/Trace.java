@@ -79,9 +79,9 @@ public final class Trace {
         int hidden = base.hidden();
         int latent = base.latent();
         int n = base.setSize();
-        NdArray c0 = w.get("set_encoder.conv.0.weight"); // FSEncoder (H, C+1, 1) or RNFSEncoder (H, 2C+2, 1, 1)
-        NdArray pool = w.get("set_encoder.pool.weight");
-        NdArray start = w.get("set_decoder.starting_set");
+        NdArray c0 = dims(w, "set_encoder.conv.0.weight", 3, 4); // FSEncoder (H, C+1, 1) or RNFSEncoder (H, 2C+2, 1, 1)
+        NdArray pool = dims(w, "set_encoder.pool.weight", 1, 8);
+        NdArray start = dims(w, "set_decoder.starting_set", 3, 3);
         if (c0 != null) {
             hidden = c0.shape()[0];
         }
@@ -91,14 +91,28 @@ public final class Trace {
         if (start != null) {
             n = start.shape()[2];
         }
-        NdArray head = w.get("input_encoder.end.2.weight"); // (D, 512, 2, 2)
+        NdArray head = dims(w, "input_encoder.end.2.weight", 4, 4); // (D, 512, 2, 2)
         if (head != null) {
             latent = head.shape()[0];
         }
-        NdArray mlpOut = w.get("set_decoder.model.4.weight");
+        NdArray mlpOut = dims(w, "set_decoder.model.4.weight", 1, 2);
         if (mlpOut != null) {
             n = mlpOut.shape()[0] / (base.task().setChannels + 1);
         }
+        if (hidden < 1 || latent < 1 || n < 1) {
+            throw new IllegalArgumentException("the weights imply H = " + hidden + ", D = " + latent + ", N = " + n
+                    + "; each must be at least 1");
+        }
         return base.withSizes(latent, hidden).withSetSize(n);
+    }
+
+    /** An entry that must have between {@code min} and {@code max} dimensions, or null if absent. */
+    private static NdArray dims(Map<String, NdArray> w, String key, int min, int max) {
+        NdArray a = w.get(key);
+        if (a != null && (a.ndim() < min || a.ndim() > max)) {
+            throw new IllegalArgumentException(key + " has shape " + java.util.Arrays.toString(a.shape()) + ", "
+                    + (min == max ? min : min + " to " + max) + " dimensions expected");
+        }
+        return a;
     }
 }

@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * takes them back, merges neighbouring free blocks, and counts what is live.
  *
  * <p>The arena is one to {@link #MAX_ARRAYS} arrays (each a separate {@code float[]} of the kernel,
- * docs/gpu.md "Several arena arrays"). An <b>address</b> is an int {@code (array << ARRAY_SHIFT) |
+ * docs/gpu.md "Arena"). An <b>address</b> is an int {@code (array << ARRAY_SHIFT) |
  * offset}: array 0's addresses are plain offsets, so a one-array arena is addressed exactly as
  * before. Each array has its own free list; a block is placed in the first array with a free
  * block large enough (first fit within it) and never straddles two arrays, so {@code address + i}

@@ -9,27 +9,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.dspn4j.match.Hungarian;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.OpChecks;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
 /**
  * The {@link Backend} seam on an OpenCL device: tensors live in the {@link ClEngine}'s resident
  * arena and ops run there without host round trips (only {@link #fromHost}, {@link #toHost},
- * {@code item()} and {@link #hostStep} move data). A tensor's arena range is freed when the tensor (and every reshape or
- * cast sharing its storage) becomes unreachable.
+ * {@code item()}, {@link #hostStep} and an eager {@link #assign}'s status read move data). A tensor's
+ * arena range is freed when the tensor (and every reshape or cast sharing its storage) becomes
+ * unreachable.
  *
  * <p>Storage: F32 tensors hold floats. <b>Index tensors (I32, I64) are held as floats too</b>,
  * which represent every integer of magnitude ≤ 2^24 = 16,777,216 exactly; {@link #fromHost}
  * refuses larger ones. Every index this project produces (sort positions, set slots, pixel
  * positions) is far below that. F64 is not supported on the device.
  *
- * <p>Precision: elementwise ops, sums and index ops compute in double on the device and round
- * once, as {@code CpuBackend} does, so their F32 results equal the CPU's bit for bit (exp, log,
- * tanh, pow and sigmoid may differ where OpenCL's double builtins differ from Java's by an ulp of
- * double; that almost never changes the float). The matrix product is a float {@code fma} chain
- * and differs from the CPU's float loop by rounding (docs/gpu.md gives the bounds the tests use).
+ * <p>Precision, against the definition ({@code ReferenceBackend}, which {@code CpuBackend} equals bit
+ * for bit): elementwise ops, index ops and scatter-add compute in double on the device and round
+ * once, as the definition does, so their F32 results are the same bits (exp, log, tanh, pow and
+ * sigmoid may differ by a float ulp where OpenCL's double builtins differ from Java's in the last
+ * bits of the double). The matrix product and conv2d are the definition's float {@code fma} chains:
+ * the same bits. Sums and the two convolution gradients add in another order (sums in plain
+ * row-major order in double; a pixel's taps in double; one chain per image): within the bounds
+ * {@code ClBackendReferenceProperties} states.
+ *
+ * <p>Argument errors are {@link OpChecks}': the same exception and message as every backend. An
+ * out-of-range gather or scatter index surfaces at the next host read ({@link #checkIndices}).
  *
  * <p>Every op of {@link Backend} runs on the device; shapes beyond six dimensions that cannot be
  * merged throw {@link UnsupportedOperationException}.
@@ -89,6 +98,19 @@ public final class ClBackend implements Backend {
         final Thread thread = Thread.currentThread();
         final List<Integer> owned = new ArrayList<>();
         final Map<Buffer, Boolean> externals = new IdentityHashMap<>();
+        /**
+         * Device checks of the recorded ops: the status range of each {@link #assign}, {offset,
+         * problems, size}. A replay cannot read them (that would be a host read in the middle of the
+         * graph); it sets {@link #unchecked}, and the next host read of a range the graph owns reads
+         * them first ({@link #verify}).
+         */
+        final List<int[]> checks = new ArrayList<>();
+        /** Set by a replay of a graph with checks; cleared when they were read and passed. */
+        volatile boolean unchecked;
+        /** Set when the checks of the last replay were read and failed (a bad assignment was reported). */
+        volatile boolean assignFailed;
+        /** The gathers and scatters the recording issued, in order: noted again at each replay. */
+        final List<IndexUse> indexUses = new ArrayList<>();
         volatile boolean closed;
     }
 
@@ -183,20 +205,8 @@ public final class ClBackend implements Backend {
         return new UnsupportedOperationException("the OpenCL backend does not run '" + op + "' yet");
     }
 
-    private static DType same(String op, Tensor a, Tensor b) {
-        if (a.dtype() != b.dtype()) {
-            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype() + " and " + b.dtype());
-        }
-        return a.dtype();
-    }
 
-    private static void requireIndex(String op, Tensor index) {
-        if (index.dtype() != DType.I32 && index.dtype() != DType.I64) {
-            throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
-        }
-    }
-
-    /** Integer dtypes store truncated values (as CpuBackend's rounding on store): truncates in place. */
+    /** Integer dtypes store truncated values (as the definition rounds on store): truncates in place. */
     private Tensor rounded(Tensor t) {
         if (!t.dtype().isFloating() && t.numel() > 0) {
             engine.trunc(off(t), off(t), t.numel());
@@ -295,9 +305,7 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor fromHost(double[] data, DType dtype, int... shape) {
-        if (data.length != Shape.numel(shape)) {
-            throw new IllegalArgumentException("fromHost: " + data.length + " values do not fill shape " + Shape.str(shape));
-        }
+        OpChecks.fromHost(data, shape);
         Tensor t = allocate(dtype, shape);
         float[] f = deviceFloats("fromHost", data, dtype);
         if (f.length > 0) {
@@ -316,6 +324,9 @@ public final class ClBackend implements Backend {
      */
     @Override
     public Tensor hostStep(Tensor in, HostFunction f, DType outDtype, int... outShape) {
+        if (recording == null) {
+            checkIndices();
+        }
         Buffer src = buf(in);
         int[] os = outShape.clone();
         Tensor out = allocate(outDtype, os);
@@ -326,10 +337,7 @@ public final class ClBackend implements Backend {
                 d[i] = values[i];
             }
             double[] r = f.apply(d);
-            if (r == null || r.length != m) {
-                throw new IllegalArgumentException("hostStep: the host function returned " + (r == null ? "null" : r.length
-                        + " values") + " for output shape " + Shape.str(os));
-            }
+            OpChecks.hostStepOutput(r, os);
             return deviceFloats("hostStep", r, outDtype);
         };
         engine.hostStep(src.offset, src.length, call, off(out), m);
@@ -354,11 +362,15 @@ public final class ClBackend implements Backend {
 
     @Override
     public double[] toHost(Tensor t) {
+        if (recording == null && t.storage() instanceof Buffer && ((Buffer) t.storage()).owner != null) {
+            verify(((Buffer) t.storage()).owner);
+        }
         if (recording != null) {
             throw new IllegalStateException("toHost of a tensor " + Shape.str(t.shape()) + " (toDoubles(), toFloats(), item()) "
                     + "while recording a task graph: a host read of device data cannot be recorded, since a replay "
                     + "re-issues only the device launches; read the graph's outputs after replay instead");
         }
+        checkIndices();
         Buffer b = buf(t);
         double[] out = new double[b.length];
         if (b.length == 0) {
@@ -402,10 +414,8 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor binary(Binary op, Tensor a, Tensor b) {
-        String name = op.name().toLowerCase();
-        DType dt = same(name, a, b);
-        int[] os = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor out = allocate(dt, os);
+        int[] os = OpChecks.binary(op, a, b);
+        Tensor out = allocate(a.dtype(), os);
         engine.binary(op, off(a), Geometry.broadcastStrides(a.shape(), os), off(b),
                 Geometry.broadcastStrides(b.shape(), os), off(out), os);
         keep(a);
@@ -431,10 +441,7 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor affine(Tensor a, Tensor coefficients, int pair) {
-        if (coefficients.dtype() != DType.F32 || coefficients.numel() < 6 * (pair + 1)) {
-            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
-                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
-        }
+        OpChecks.affineCoefficients(coefficients, pair);
         Tensor out = allocate(a.dtype(), a.shape());
         engine.affineAt(off(a), off(coefficients) + 6 * pair, off(out), a.numel());
         keep(a);
@@ -471,14 +478,7 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor sum(Tensor a, int[] dims, boolean keepDim) {
         int[] s = a.shape();
-        boolean[] reduce = new boolean[s.length];
-        for (int dim : dims) {
-            int k = Shape.dim("sum", dim, s.length);
-            if (reduce[k]) {
-                throw new IllegalArgumentException("sum: dimension " + dim + " repeated");
-            }
-            reduce[k] = true;
-        }
+        boolean[] reduce = OpChecks.sum(s, dims);
         int[] st = Shape.strides(s);
         int kept = 0;
         for (boolean r : reduce) {
@@ -515,11 +515,8 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor argmax(Tensor a, int dim) {
         int[] s = a.shape();
-        int k = Shape.dim("argmax", dim, s.length);
+        int k = OpChecks.argmax(s, dim);
         int[] oli = aroundDim(s, k);
-        if (s[k] == 0 && oli[0] * oli[2] > 0) {
-            throw new IllegalArgumentException("argmax: dimension " + dim + " of " + Shape.str(s) + " is empty");
-        }
         Tensor out = allocate(DType.I64, Shape.with(s, k, 1));
         engine.argmax(off(a), oli[0], oli[1], oli[2], off(out));
         keep(a);
@@ -529,7 +526,7 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor argsort(Tensor a, int dim, boolean descending) {
         int[] s = a.shape();
-        int k = Shape.dim("argsort", dim, s.length);
+        int k = OpChecks.argsort(s, dim);
         int[] oli = aroundDim(s, k);
         Tensor out = allocate(DType.I64, s);
         engine.argsort(off(a), oli[0], oli[1], oli[2], descending, off(out));
@@ -539,21 +536,14 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor chamferArgmin(Tensor pred, Tensor target) {
-        same("chamferArgmin", pred, target);
+        OpChecks.chamferArgmin(pred, target);
         int[] ps = pred.shape();
         int[] ts = target.shape();
         int r = ps.length;
-        if (r < 2 || ts.length < 2 || ps[r - 2] != ts[ts.length - 2] || ps[r - 1] != ts[ts.length - 1]) {
-            throw new IllegalArgumentException("chamferArgmin: pred " + Shape.str(ps) + " and target " + Shape.str(ts)
-                    + " need the same (C, N) in their last two dimensions");
-        }
         int c = ps[r - 2];
         int n = ps[r - 1];
         int[] lead = Arrays.copyOf(ps, r - 2);
         int[] tlead = Arrays.copyOf(ts, ts.length - 2);
-        if (!Shape.same(Shape.broadcast("chamferArgmin", lead, tlead), lead)) {
-            throw new IllegalArgumentException("chamferArgmin: target " + Shape.str(ts) + " must broadcast to pred " + Shape.str(ps));
-        }
         int[] tst = Geometry.broadcastStrides(tlead, lead);
         for (int i = 0; i < tst.length; i++) {
             tst[i] *= c * n;
@@ -568,34 +558,104 @@ public final class ClBackend implements Backend {
         return out;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: one ASSIGN launch ({@link ClEngine#assign}: one work-item per problem, Hungarian's
+     * procedure in double over arena scratch, no host step) that also writes a status per problem.
+     * Eagerly the status (two floats per problem) is read right after the launch, and a bad cost throws
+     * here. While a task graph is recorded nothing may be read: the status range belongs to the graph
+     * and is registered with it; after each replay the first host read of a range the graph owns (its
+     * outputs: a loss's {@code item()}) reads the statuses first and throws the same message
+     * ({@link ClTaskGraph#check}). A problem with a bad cost gets NaN indices, so what is gathered
+     * with them is NaN too, not a plausible number.
+     */
+    @Override
+    public Tensor assign(Tensor costs) {
+        OpChecks.assign(costs);
+        int[] s = costs.shape();
+        int b = s[0];
+        int n = s[1];
+        ClEngine.checkAssignSize(n);
+        Tensor out = allocate(DType.I64, new int[] {b, n});
+        Tensor status = allocate(DType.F32, new int[] {b, 2});
+        Tensor scratch = allocate(DType.F32, new int[] {ClEngine.assignScratch(b, n)});
+        engine.assign(off(costs), b, n, Hungarian.MAX_ASSIGN_COST, off(scratch), off(status), off(out));
+        Recording rec = recording;
+        if (rec != null) {
+            rec.checks.add(new int[] {off(status), b, n});
+        } else {
+            checkAssign(off(status), b, n);
+        }
+        keep(costs);
+        keep(scratch);
+        keep(status);
+        return out;
+    }
+
+    /** Reads an ASSIGN status range and throws for the first problem with a bad cost. */
+    private void checkAssign(int status, int problems, int size) {
+        if (problems == 0) {
+            return;
+        }
+        float[] st = engine.download(status, 2 * problems);
+        for (int p = 0; p < problems; p++) {
+            int code = (int) st[2 * p];
+            if (code > 0) {
+                int e = code - 1;
+                throw new IllegalArgumentException(Hungarian.badCost(p, e / size, e % size, st[2 * p + 1]));
+            }
+            if (code != 0) {
+                throw new IllegalStateException("assign: the device solver found no augmenting column for costs[" + p
+                        + "] (status " + st[2 * p] + "); the costs were within the bound, so this is a bug");
+            }
+        }
+    }
+
+    /** The device checks of a replayed graph, once per replay (see {@link Recording#checks}). */
+    void verify(Recording rec) {
+        if (!rec.unchecked || rec.closed) {
+            return;
+        }
+        try {
+            for (int[] c : rec.checks) {
+                checkAssign(c[0], c[1], c[2]);
+            }
+        } catch (IllegalArgumentException e) {
+            rec.assignFailed = true;
+            throw e;
+        }
+        rec.unchecked = false;
+    }
+
+    /**
+     * Clears the index-error flag and the noted gathers and scatters without reporting them: for a
+     * replay whose bad assignment was reported already, whose NaN indices then raised the flag.
+     */
+    void discardIndexError() {
+        engine.takeIndexError();
+    }
+
     // ---------------------------------------------------------------- linear algebra
 
     @Override
     public Tensor matmul(Tensor a, Tensor b) {
-        DType dt = same("matmul", a, b);
+        int[] os = OpChecks.matmul(a, false, b, false);
+        DType dt = a.dtype();
         int[] as = a.shape();
         int[] bs = b.shape();
-        if (as.length < 2 || bs.length < 2) {
-            throw new IllegalArgumentException("matmul: needs rank >= 2, got " + Shape.str(as) + " and " + Shape.str(bs));
-        }
         int m = as[as.length - 2];
         int k = as[as.length - 1];
         int n = bs[bs.length - 1];
-        if (bs[bs.length - 2] != k) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as) + " and " + Shape.str(bs));
-        }
         int[] batchA = Arrays.copyOf(as, as.length - 2);
         int[] batchB = Arrays.copyOf(bs, bs.length - 2);
-        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] batch = Arrays.copyOf(os, os.length - 2);
         int[] sa = Geometry.broadcastStrides(batchA, batch);
         int[] sb = Geometry.broadcastStrides(batchB, batch);
         for (int i = 0; i < batch.length; i++) {
             sa[i] *= m * k;
             sb[i] *= k * n;
         }
-        int[] os = Arrays.copyOf(batch, batch.length + 2);
-        os[batch.length] = m;
-        os[batch.length + 1] = n;
         Tensor out = allocate(dt, os);
         engine.matmul(off(a), sa, off(b), sb, batch, off(out), m, k, n);
         keep(a);
@@ -606,6 +666,7 @@ public final class ClBackend implements Backend {
     /** Transposed operands are copied once on the device by the strided-copy kernel, then multiplied. */
     @Override
     public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        OpChecks.matmul(a, transposeA, b, transposeB);
         return matmul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b);
     }
 
@@ -624,46 +685,18 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor reshape(Tensor a, int... shape) {
-        int[] s = shape.clone();
-        int infer = -1;
-        int known = 1;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == -1) {
-                if (infer >= 0) {
-                    throw new IllegalArgumentException("reshape: more than one -1 in " + Shape.str(shape));
-                }
-                infer = i;
-            } else {
-                known *= s[i];
-            }
-        }
-        if (infer >= 0) {
-            s[infer] = known == 0 ? 0 : a.numel() / known;
-        }
-        if (Shape.numel(s) != a.numel()) {
-            throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
-        }
+        int[] s = OpChecks.reshape(a.shape(), shape);
         return new Tensor(this, a.dtype(), s, buf(a)); // shares the arena range (tensors are immutable)
     }
 
     @Override
     public Tensor permute(Tensor a, int... perm) {
         int[] s = a.shape();
-        if (perm.length != s.length) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " does not fit shape " + Shape.str(s));
-        }
-        boolean[] seen = new boolean[s.length];
-        int[] os = new int[s.length];
+        int[] os = OpChecks.permute(s, perm);
         int[] st = Shape.strides(s);
         int[] src = new int[s.length];
         for (int i = 0; i < perm.length; i++) {
-            int p = Shape.dim("permute", perm[i], s.length);
-            if (seen[p]) {
-                throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " repeats a dimension");
-            }
-            seen[p] = true;
-            os[i] = s[p];
-            src[i] = st[p];
+            src[i] = st[Math.floorMod(perm[i], s.length)];
         }
         Tensor out = allocate(a.dtype(), os);
         engine.stridedCopy(off(a), src, off(out), Shape.strides(os), os);
@@ -674,15 +707,7 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor expand(Tensor a, int... shape) {
         int[] s = a.shape();
-        if (shape.length < s.length) {
-            throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
-        }
-        int lead = shape.length - s.length;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] != 1 && s[i] != shape[i + lead]) {
-                throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
-            }
-        }
+        OpChecks.expand(s, shape);
         Tensor out = allocate(a.dtype(), shape);
         engine.stridedCopy(off(a), Geometry.broadcastStrides(s, shape), off(out), Shape.strides(shape), shape);
         keep(a);
@@ -691,23 +716,11 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor concat(int dim, Tensor... parts) {
-        if (parts.length == 0) {
-            throw new IllegalArgumentException("concat: no tensors");
-        }
+        int k = OpChecks.concat(dim, parts);
         int[] s0 = parts[0].shape();
-        int k = Shape.dim("concat", dim, s0.length);
         int total = 0;
         for (Tensor p : parts) {
-            int[] s = p.shape();
-            boolean ok = s.length == s0.length && p.dtype() == parts[0].dtype();
-            for (int i = 0; ok && i < s.length; i++) {
-                ok = i == k || s[i] == s0[i];
-            }
-            if (!ok) {
-                throw new IllegalArgumentException("concat: " + Shape.str(s0) + " " + parts[0].dtype() + " and "
-                        + Shape.str(s) + " " + p.dtype() + " do not fit along dimension " + dim);
-            }
-            total += s[k];
+            total += p.size(k);
         }
         int[] os = Shape.with(s0, k, total);
         int[] ost = Shape.strides(os);
@@ -725,11 +738,7 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor slice(Tensor a, int dim, int start, int end) {
         int[] s = a.shape();
-        int k = Shape.dim("slice", dim, s.length);
-        if (start < 0 || end > s[k] || start > end) {
-            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") out of range for dimension "
-                    + dim + " of " + Shape.str(s));
-        }
+        int k = OpChecks.slice(s, dim, start, end);
         int[] os = Shape.with(s, k, end - start);
         int[] st = Shape.strides(s);
         Tensor out = allocate(a.dtype(), os);
@@ -743,10 +752,7 @@ public final class ClBackend implements Backend {
     @Override
     public Tensor padSlice(Tensor a, int dim, int start, int fullSize) {
         int[] s = a.shape();
-        int k = Shape.dim("padSlice", dim, s.length);
-        if (start < 0 || start + s[k] > fullSize) {
-            throw new IllegalArgumentException("padSlice: " + s[k] + " elements at " + start + " exceed size " + fullSize);
-        }
+        int k = OpChecks.padSlice(s, dim, start, fullSize);
         int[] os = Shape.with(s, k, fullSize);
         int[] ost = Shape.strides(os);
         Tensor out = full(0.0, a.dtype(), os);
@@ -757,36 +763,24 @@ public final class ClBackend implements Backend {
         return out;
     }
 
-    /** Checks gather/scatter index shapes: same rank, every non-{@code dim} size ≤ the data's. */
-    private static void checkIndex(String op, int[] data, int[] index, int k) {
-        boolean ok = data.length == index.length;
-        for (int i = 0; ok && i < data.length; i++) {
-            ok = i == k || index[i] <= data[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException(op + ": index shape " + Shape.str(index) + " does not fit data shape "
-                    + Shape.str(data) + " along dimension " + k);
-        }
-    }
-
     /**
      * {@inheritDoc}
      *
-     * <p>NOTE: an index outside the dimension gives NaN here (CpuBackend throws): a kernel cannot
-     * throw, and the indices this project gathers with come from argsort/argmax/chamferArgmin.
+     * <p>An index outside the dimension is the same {@link IndexOutOfBoundsException} as on every
+     * backend ({@link OpChecks#indexValues}), raised at the next host read rather than here: the kernel
+     * writes NaN there and raises the engine's index-error flag, which {@link #checkIndices} reads.
      */
     @Override
     public Tensor gather(Tensor a, int dim, Tensor index) {
-        requireIndex("gather", index);
+        int k = OpChecks.gather(a, dim, index);
         int[] s = a.shape();
         int[] is = index.shape();
-        int k = Shape.dim("gather", dim, s.length);
-        checkIndex("gather", s, is, k);
         int[] st = Shape.strides(s);
         int[] dataStrides = st.clone();
         dataStrides[k] = 0;
         Tensor out = allocate(a.dtype(), is);
         engine.gather(off(a), dataStrides, st[k], s[k], off(index), is, off(out));
+        noteIndexUse(new IndexUse("gather", dim, s[k], index));
         keep(a);
         keep(index);
         return out;
@@ -796,25 +790,21 @@ public final class ClBackend implements Backend {
      * {@inheritDoc}
      *
      * <p>Deterministic without atomics: one work-item per output element collects its
-     * contributions in index order (the CPU's order) in double. When the index is smaller than
+     * contributions in index order (the definition's order) in double. When the index is smaller than
      * {@code base} off the scattered dimension, or src differs from the index's shape, index and src
-     * are first copied into blocks of base's extent (index padded with −1, which never matches).
-     * NOTE: an index outside the dimension is ignored here (CpuBackend throws).
+     * are first copied into blocks of base's extent (index padded with NaN, which never matches).
+     * An index outside the dimension is reported as by {@link #gather}.
      */
     @Override
     public Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
-        requireIndex("scatterAdd", index);
+        int k = OpChecks.scatterAdd(base, dim, index, src);
         int[] s = base.shape();
         int[] is = index.shape();
-        int k = Shape.dim("scatterAdd", dim, s.length);
-        checkIndex("scatterAdd", s, is, k);
-        checkIndex("scatterAdd", src.shape(), is, k);
-        same("scatterAdd", base, src);
         int[] padded = Shape.with(s, k, is[k]);
         Tensor idx = index;
         Tensor vals = src;
         if (!Shape.same(is, padded)) {
-            idx = full(-1.0, DType.F32, padded);
+            idx = full(Double.NaN, DType.F32, padded);
             engine.stridedCopy(off(index), Shape.strides(is), off(idx), Shape.strides(padded), is);
         }
         if (!Shape.same(src.shape(), padded)) {
@@ -824,6 +814,7 @@ public final class ClBackend implements Backend {
         int[] oli = aroundDim(s, k);
         Tensor out = allocate(base.dtype(), s);
         engine.scatterAdd(off(base), oli[0], oli[1], oli[2], off(idx), is[k], off(vals), off(out));
+        noteIndexUse(new IndexUse("scatterAdd", dim, s[k], index));
         keep(base);
         keep(index);
         keep(src);
@@ -832,27 +823,62 @@ public final class ClBackend implements Backend {
         return out;
     }
 
+    // ---------------------------------------------------------------- index checks
+
+    /** A gather or scatter issued on the engine: its op, dimension and size, and the index it read. */
+    record IndexUse(String op, int dim, int size, Tensor index) {
+    }
+
+    /** Most index uses noted before an eager op checks them (each holds its index tensor's range). */
+    private static final int MAX_PENDING_INDEX_USES = 4096;
+
+    private void noteIndexUse(IndexUse use) {
+        engine.noteIndexUse(use);
+        Recording rec = recording;
+        if (rec != null) {
+            rec.indexUses.add(use);
+        } else if (engine.pendingIndexUses() >= MAX_PENDING_INDEX_USES) {
+            checkIndices();
+        }
+    }
+
+    /**
+     * Out-of-range gather and scatter indices, reported where the host next reads the device: the
+     * GATHER and SCATTER_ADD kernels cannot throw, so they raise the engine's index-error flag. This
+     * reads it (one download of one float, only when a gather or scatter ran since the last read) at
+     * every host read ({@link #toHost}, {@code item()}, a {@link #hostStep} outside a recording), before
+     * a task graph replays again, and every {@value #MAX_PENDING_INDEX_USES} eager gathers and scatters;
+     * never inside a recording, where a read could not be replayed. When the flag is up, the index
+     * tensors of the uses since the last read are downloaded in launch order and the first out-of-range
+     * value throws {@link OpChecks#indexValues}' exception — the one every backend throws.
+     */
+    void checkIndices() {
+        List<Object> uses = engine.takeIndexError();
+        if (uses == null) {
+            return;
+        }
+        for (Object u : uses) {
+            IndexUse use = (IndexUse) u;
+            Buffer b = (Buffer) use.index().storage();
+            if (b.owner != null && b.owner.closed) {
+                continue; // its task graph was closed: its indices are gone
+            }
+            float[] f = engine.download(b.offset, b.length);
+            double[] values = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                values[i] = f[i];
+            }
+            OpChecks.indexValues(use.op(), values, use.dim(), use.size());
+        }
+        throw new IndexOutOfBoundsException("gather/scatterAdd: an index was out of range in a task graph that has been "
+                + "closed since");
+    }
+
     // ---------------------------------------------------------------- images
     // conv2d as im2col + a batched matmul with the weight broadcast over the batch; its gradients
     // as the adjoint pieces (matmul with the transposed weight + col2im; im2col + matmul + a sum
-    // over the batch). Products are float fma chains, so results differ from the CPU's double
-    // accumulation by float rounding (ClBackendImageOpsTest states the bound).
-
-    private static int outSize(String op, int in, int kernel, int stride, int pad) {
-        int o = (in + 2 * pad - kernel) / stride + 1;
-        if (o <= 0) {
-            throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel
-                    + " with padding " + pad);
-        }
-        return o;
-    }
-
-    private static void checkConv(String op, int[] xs, int[] ws) {
-        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) {
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " and weight " + Shape.str(ws)
-                    + " do not fit (need (B, Cin, H, W) and (Cout, Cin, kh, kw))");
-        }
-    }
+    // over the batch). Products are the definition's float fma chains, so conv2d gives its bits; the
+    // gradients add their pieces in another order (ClBackendImageOpsTest states the bound).
 
     /** cols (B, Cin·kh·kw, Ho·Wo) of x (B, Cin, H, W). */
     private Tensor im2col(Tensor x, int kh, int kw, int stride, int pad, int ho, int wo) {
@@ -865,16 +891,12 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
-        DType dt = same("conv2d", x, w);
+        int[] os = OpChecks.conv2d(x, w, bias, stride, pad);
         int[] xs = x.shape();
         int[] ws = w.shape();
-        checkConv("conv2d", xs, ws);
         int cout = ws[0];
-        if (bias != null && (bias.rank() != 1 || bias.size(0) != cout)) {
-            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not fit weight " + Shape.str(ws));
-        }
-        int ho = outSize("conv2d", xs[2], ws[2], stride, pad);
-        int wo = outSize("conv2d", xs[3], ws[3], stride, pad);
+        int ho = os[2];
+        int wo = os[3];
         Tensor cols = im2col(x, ws[2], ws[3], stride, pad, ho, wo);                  // (B, kk, P)
         Tensor y = matmul(reshape(w, cout, ws[1] * ws[2] * ws[3]), cols);             // (B, Cout, P)
         if (bias != null) {
@@ -885,17 +907,12 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
-        same("conv2dBackwardInput", gy, w);
+        OpChecks.conv2dBackwardInput(gy, w, xShape, stride, pad);
         int[] ws = w.shape();
-        checkConv("conv2dBackwardInput", xShape, ws);
         int b = xShape[0], cin = xShape[1], h = xShape[2], wd = xShape[3];
         int cout = ws[0], kh = ws[2], kw = ws[3];
-        int ho = outSize("conv2dBackwardInput", h, kh, stride, pad);
-        int wo = outSize("conv2dBackwardInput", wd, kw, stride, pad);
-        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
-            throw new IllegalArgumentException("conv2dBackwardInput: gradient " + Shape.str(gy.shape()) + " does not fit output "
-                    + Shape.str(new int[] {b, cout, ho, wo}));
-        }
+        int ho = gy.size(2);
+        int wo = gy.size(3);
         int kk = cin * kh * kw;
         Tensor wt = permute(reshape(w, cout, kk), 1, 0);                              // (kk, Cout)
         Tensor cols = matmul(wt, reshape(gy, b, cout, ho * wo));                      // (B, kk, P)
@@ -907,17 +924,12 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
-        same("conv2dBackwardWeight", x, gy);
+        OpChecks.conv2dBackwardWeight(x, gy, wShape, stride, pad);
         int[] xs = x.shape();
-        checkConv("conv2dBackwardWeight", xs, wShape);
         int b = xs[0], cin = xs[1];
         int cout = wShape[0], kh = wShape[2], kw = wShape[3];
-        int ho = outSize("conv2dBackwardWeight", xs[2], kh, stride, pad);
-        int wo = outSize("conv2dBackwardWeight", xs[3], kw, stride, pad);
-        if (!Shape.same(gy.shape(), new int[] {b, cout, ho, wo})) {
-            throw new IllegalArgumentException("conv2dBackwardWeight: gradient " + Shape.str(gy.shape()) + " does not fit output "
-                    + Shape.str(new int[] {b, cout, ho, wo}));
-        }
+        int ho = gy.size(2);
+        int wo = gy.size(3);
         Tensor colsT = permute(im2col(x, kh, kw, stride, pad, ho, wo), 0, 2, 1);     // (B, P, kk)
         Tensor perImage = matmul(reshape(gy, b, cout, ho * wo), colsT);               // (B, Cout, kk)
         return reshape(sum(perImage, new int[] {0}, false), wShape);
@@ -925,16 +937,11 @@ public final class ClBackend implements Backend {
 
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
+        int[] os = OpChecks.maxPool2d(x.shape(), k, stride, pad);
         int[] xs = x.shape();
-        if (xs.length != 4) {
-            throw new IllegalArgumentException("maxPool2d: input must be (B, C, H, W), got " + Shape.str(xs));
-        }
-        if (pad * 2 > k) {
-            throw new IllegalArgumentException("maxPool2d: padding " + pad + " must be at most half the kernel " + k);
-        }
-        int ho = outSize("maxPool2d", xs[2], k, stride, pad);
-        int wo = outSize("maxPool2d", xs[3], k, stride, pad);
-        Tensor out = allocate(DType.I64, new int[] {xs[0], xs[1], ho, wo});
+        int ho = os[2];
+        int wo = os[3];
+        Tensor out = allocate(DType.I64, os);
         engine.maxPoolIndices(off(x), xs[0] * xs[1], xs[2], xs[3], k, stride, pad, ho, wo, off(out));
         keep(x);
         return out;

@@ -35,7 +35,7 @@ import org.dspn4j.tensor.Shape;
  *
  * <p>Ops take their inputs first and their output last; an elementwise output may be identical to
  * an input (in place) but must not partly overlap it; a matmul or sum output must not overlap its
- * inputs. Offsets in {@code [0, RESERVED)} belong to the engine (reduction scratch) and are refused.
+ * inputs. Offsets in {@code [0, RESERVED)} belong to the engine (the index-error flag) and are refused.
  * Each launch is synchronous (Aparapi has no asynchronous launch); see docs/gpu.md for its cost.
  *
  * <p>One dispatcher at a time: every method is synchronized. Aparapi keys device preferences by
@@ -61,10 +61,16 @@ public final class ClEngine implements AutoCloseable {
     public static final int DEFAULT_STAGING_FLOATS = 1 << 20;
     /** Transfers of at most this many floats use the small staging array (one 4 KB put/get). */
     public static final int SMALL_STAGING_FLOATS = 1024;
-    /** Most groups of SUM's first stage. */
-    static final int MAX_SUM_GROUPS = 1024;
-    /** Arena floats [0, RESERVED) are the engine's own: SUM's partial sums. */
-    public static final int RESERVED = MAX_SUM_GROUPS;
+    /**
+     * Arena floats [0, RESERVED) of array 0 are the engine's own: the index-error flag at
+     * {@link #INDEX_ERROR} (the rest unused).
+     */
+    public static final int RESERVED = 1024;
+    /**
+     * Address of the index-error flag: GATHER and SCATTER_ADD set it to 1 when an index lies outside
+     * its dimension ({@link #takeIndexError}).
+     */
+    static final int INDEX_ERROR = EngineKernel.INDEX_ERROR;
 
     // Engines open in this JVM, and their device: Aparapi keeps one device preference per kernel class.
     private static final Object OPEN_LOCK = new Object();
@@ -86,8 +92,8 @@ public final class ClEngine implements AutoCloseable {
     private final long[] opNanos = new long[OP_NAMES.length];
     /** Names of the op codes, for {@link #profile()}. */
     private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
-        "FILL", "ADD", "MUL", "RELU", "SUM", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
-        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED"};
+        "FILL", "", "", "", "", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED", "ASSIGN"};
     /** Launches captured since {@link #beginRecording()}, or null when not recording. */
     private List<Launch> recording;
     /**
@@ -149,7 +155,7 @@ public final class ClEngine implements AutoCloseable {
      * and read back what it wrote, in every arena array.
      *
      * <p>The arena is split into k = ⌈arenaFloats / maxArrayFloats⌉ arrays of equal size (within one
-     * float); a tensor must fit one array (docs/gpu.md, "Several arena arrays").
+     * float); a tensor must fit one array (docs/gpu.md, "Arena").
      *
      * @param arenaFloats resident arena size in all, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARENA_FLOATS}
      * @param stagingFloats bulk staging size, {@link #SMALL_STAGING_FLOATS} .. arenaFloats
@@ -583,64 +589,20 @@ public final class ClEngine implements AutoCloseable {
         launch(n);
     }
 
-    /** ADD: {@code out[i] = a[i] + b[i]}, i < n. */
-    public synchronized void add(int a, int b, int out, int n) {
-        elementwise(EngineKernel.OP_ADD, "add", a, b, out, n);
-    }
-
-    /** MUL: {@code out[i] = a[i] * b[i]}, i < n. */
-    public synchronized void mul(int a, int b, int out, int n) {
-        elementwise(EngineKernel.OP_MUL, "mul", a, b, out, n);
-    }
-
-    /** RELU: {@code out[i] = a[i] > 0 ? a[i] : 0} (NaN and -0 give +0), i < n. */
-    public synchronized void relu(int a, int out, int n) {
-        elementwise(EngineKernel.OP_RELU, "relu", a, a, out, n);
-    }
-
-    /**
-     * SUM: {@code arena[out] = } the float sum of arena {@code [a, a+n)}, in a fixed two-stage order
-     * (see {@link EngineKernel#sumReference}): bit-identical run to run on one device with one
-     * {@link #localSize()}. n = 0 gives +0.
-     */
-    public synchronized void sum(int a, int n, int out) {
-        checkRange("sum input", a, n);
-        checkRange("sum output", out, 1);
-        checkDisjoint("sum", a, n, out, 1);
-        int groups = EngineKernel.sumGroups(n, local, MAX_SUM_GROUPS);
-        setSum(a, n, 0);
-        launch(groups * local);
-        setSum(0, groups, out);
-        launch(local);
-    }
-
-    /** MATMUL: {@code out (m, n) = a (m, k) . b (k, n)}, all row-major and contiguous. */
-    public void matmul(int a, int b, int out, int m, int k, int n) {
-        matmul(a, false, b, false, out, m, k, n);
-    }
-
-    /**
-     * MATMUL with optional transposed reads: {@code out (m, n) = op(A) (m, k) . op(B) (k, n)}, where
-     * A is stored row-major as (k, m) when transA, else (m, k), and B as (n, k) when transB, else
-     * (k, n). Each out element is the fma chain over k, exactly as {@link EngineKernel#matmulReference}.
-     */
-    public synchronized void matmul(int a, boolean transA, int b, boolean transB, int out, int m, int k, int n) {
-        matmulBatched(a, transA, new int[0], b, transB, new int[0], new int[0], out, m, k, n);
-    }
-
     /**
      * Batched MATMUL: for every index p of {@code batch}, {@code out_p (m, n) = A_p (m, k) · B_p (k, n)}
      * with {@code A_p} at {@code a + Σ p_d·aBatchStrides[d]} (0 broadcasts), B likewise, and
      * {@code out_p} contiguous at {@code out + p·m·n} (out is (batch…, m, n) row-major). One launch;
-     * each element is the fma chain of {@link EngineKernel#matmulReference}.
+     * each element is the chain {@code acc = fma(A(r, p), B(p, c), acc)}, p = 0 … k−1, from +0: the
+     * definition of {@code ReferenceBackend.matmul} (OpenCL's {@code fma} is correctly rounded, like {@code Math.fma}).
      */
     public synchronized void matmul(int a, int[] aBatchStrides, int b, int[] bBatchStrides, int[] batch, int out,
                                     int m, int k, int n) {
-        matmulBatched(a, false, aBatchStrides, b, false, bBatchStrides, batch, out, m, k, n);
+        matmulBatched(a, aBatchStrides, b, bBatchStrides, batch, out, m, k, n);
     }
 
-    private void matmulBatched(int a, boolean transA, int[] aBatchStrides, int b, boolean transB, int[] bBatchStrides,
-                               int[] batch, int out, int m, int k, int n) {
+    private void matmulBatched(int a, int[] aBatchStrides, int b, int[] bBatchStrides, int[] batch, int out,
+                               int m, int k, int n) {
         if (m < 0 || k < 0 || n < 0) {
             throw new IllegalArgumentException("matmul sizes must be >= 0, got m=" + m + " k=" + k + " n=" + n);
         }
@@ -669,10 +631,10 @@ public final class ClEngine implements AutoCloseable {
         kernel.rows = m;
         kernel.inner = k;
         kernel.cols = n;
-        kernel.strideAr = transA ? 1 : k;
-        kernel.strideAp = transA ? m : 1;
-        kernel.strideBp = transB ? 1 : n;
-        kernel.strideBc = transB ? k : 1;
+        kernel.strideAr = k;
+        kernel.strideAp = 1;
+        kernel.strideBp = n;
+        kernel.strideBc = 1;
         setSizes(g.sizes);
         setStridesA(g.strides[0]);
         setStridesB(g.strides[1]);
@@ -693,7 +655,7 @@ public final class ClEngine implements AutoCloseable {
     /**
      * BINARY with broadcasting: {@code out[i] = A(i) op B(i)} over the index space {@code shape}
      * (out contiguous), A(i) = {@code arena[a + Σ i_d·aStrides[d]]}, B likewise. Computed in double
-     * and rounded once: F32 results equal {@code CpuBackend.binary}'s bit for bit.
+     * and rounded once: F32 results equal {@code ReferenceBackend.binary}'s bit for bit.
      */
     public synchronized void binary(Backend.Binary op, int a, int[] aStrides, int b, int[] bStrides, int out, int[] shape) {
         int n = Shape.numel(shape);
@@ -773,7 +735,7 @@ public final class ClEngine implements AutoCloseable {
         checkStrided("strided copy source", src, shape, srcStrides);
         checkStrided("strided copy output", out, shape, outStrides);
         for (int d = 0; d < shape.length; d++) {
-            if (shape[d] > 1 && outStrides[d] == 0) {
+            if (n > 0 && shape[d] > 1 && outStrides[d] == 0) {
                 throw new IllegalArgumentException("strided copy: output stride 0 on dimension " + d + " of "
                         + Shape.str(shape) + " writes one float several times");
             }
@@ -798,7 +760,9 @@ public final class ClEngine implements AutoCloseable {
      * SUM over some dimensions: {@code out[o]} (contiguous over the kept index space
      * {@code keptShape}) = the double sum, in row-major order of {@code reducedShape}, of
      * {@code arena[a + Σ o_d·keptStrides[d] + Σ r_d·reducedStrides[d]]}, rounded once. An empty
-     * reduction gives +0. F32 results equal {@code CpuBackend.sum}'s bit for bit.
+     * reduction gives +0. The definition ({@code ReferenceBackend.sum}) adds runs of four chains: both
+     * are within n·2^-53·Σ|x| of the exact sum, so F32 results agree to a float ulp plus that (and
+     * are mostly the same bits: sums of floats in double are often exact).
      */
     public synchronized void sumDims(int a, int[] keptShape, int[] keptStrides, int[] reducedShape, int[] reducedStrides,
                                      int out) {
@@ -870,7 +834,8 @@ public final class ClEngine implements AutoCloseable {
      * GATHER: for every index i of {@code indexShape} (the index at {@code index} and the output at
      * {@code out}, both contiguous), {@code out[i] = arena[a + Σ i_d·dataStrides[d] + idx·strideK]}
      * with {@code idx = index[i]}; dataStrides is 0 on the gathered dimension, strideK its stride and
-     * lenK its size. An index outside [0, lenK) gives NaN.
+     * lenK its size. An index outside [0, lenK) gives NaN and raises the index-error flag
+     * ({@link #takeIndexError}).
      */
     public synchronized void gather(int a, int[] dataStrides, int strideK, int lenK, int index, int[] indexShape, int out) {
         int n = Shape.numel(indexShape);
@@ -904,7 +869,8 @@ public final class ClEngine implements AutoCloseable {
      * SCATTER_ADD without atomics: out (outer, len, inner) = base plus, for each (o, j, i) of the
      * (outer, jLen, inner) index and src, {@code src[o, j, i]} added at {@code (o, index[o, j, i], i)};
      * one work-item per output element adds its contributions in increasing j, in double, and rounds
-     * once. Indices outside [0, len) are ignored (CpuBackend throws).
+     * once. NaN indices are padding (never match); any other index outside [0, len) matches nothing
+     * and raises the index-error flag ({@link #takeIndexError}).
      */
     public synchronized void scatterAdd(int base, int outer, int len, int inner, int index, int jLen, int src, int out) {
         int n = checkedProduct(checkedProduct(outer, len), inner);
@@ -1069,21 +1035,51 @@ public final class ClEngine implements AutoCloseable {
     }
 
     // =============================================================================================
-    // Launching and checks
+    // The index-error flag
 
-    private void elementwise(int op, String name, int a, int b, int out, int n) {
-        checkRange(name + " input", a, n);
-        checkRange(name + " input", b, n);
-        checkRange(name + " output", out, n);
-        checkSameOrDisjoint(name, a, out, n);
-        checkSameOrDisjoint(name, b, out, n);
-        kernel.op = op;
-        kernel.srcA = a;
-        kernel.srcB = b;
-        kernel.dst = out;
-        kernel.n = n;
-        launch(n);
+    /** Opaque records of the launches that may raise the index-error flag, for whoever traces it ({@code ClBackend}). */
+    private final List<Object> indexUses = new ArrayList<>();
+
+    /** Notes a GATHER or SCATTER_ADD just issued (or replayed), in launch order. */
+    synchronized void noteIndexUse(Object use) {
+        indexUses.add(use);
     }
+
+    /** How many index uses have been noted since the flag was last read. */
+    synchronized int pendingIndexUses() {
+        return indexUses.size();
+    }
+
+    /**
+     * Reads and clears the index-error flag: whether a GATHER or SCATTER_ADD met an index outside its
+     * dimension since the last call; returns (and forgets) the uses noted since then, in launch order,
+     * or null when the flag was not raised. One download of one float (none when nothing was noted);
+     * refused while recording, since a replay could not repeat the read.
+     */
+    synchronized List<Object> takeIndexError() {
+        if (indexUses.isEmpty()) {
+            return null;
+        }
+        if (recording != null) {
+            throw new IllegalStateException("the index-error flag cannot be read while recording a task graph");
+        }
+        List<Object> uses = new ArrayList<>(indexUses);
+        indexUses.clear();
+        float[] flag = new float[1];
+        downloadStaged(INDEX_ERROR, flag, 0, 1);
+        if (flag[0] == 0f) {
+            return null;
+        }
+        kernel.op = EngineKernel.OP_FILL;
+        kernel.dst = INDEX_ERROR;
+        kernel.n = 1;
+        kernel.value = 0f;
+        launch(1);
+        return uses;
+    }
+
+    // =============================================================================================
+    // Launching and checks
 
     private void map(int code, String name, int a, int out, int n, double p0, double p1) {
         checkRange(name + " input", a, n);
@@ -1198,13 +1194,6 @@ public final class ClEngine implements AutoCloseable {
         kernel.n = n;
     }
 
-    private void setSum(int src, int n, int dst) {
-        kernel.op = EngineKernel.OP_SUM;
-        kernel.srcA = src;
-        kernel.n = n;
-        kernel.dst = dst;
-    }
-
     /** Runs the kernel over {@code items} work-items (rounded up to whole groups) and proves where it ran. */
     private void launch(int items) {
         if (closed) {
@@ -1236,6 +1225,62 @@ public final class ClEngine implements AutoCloseable {
         if (recording != null && !inUpload) {
             recording.add(Launch.capture(kernel, items));
         }
+    }
+
+    /** Largest problem size {@link #assign} takes: one work-item solves an n×n problem serially, in O(n³). */
+    public static final int MAX_ASSIGN_SIZE = 1024;
+
+    /** Refuses a problem size the device solver does not take. */
+    static void checkAssignSize(int size) {
+        if (size < 1 || size > MAX_ASSIGN_SIZE) {
+            throw new IllegalArgumentException("assign: problems of size " + size + "; the OpenCL solver takes 1 to "
+                    + MAX_ASSIGN_SIZE + " (one work-item solves each problem serially, in O(n^3)); use --backend cpu");
+        }
+    }
+
+    /** Scratch floats {@link #assign} needs for {@code problems} problems of size {@code size}. */
+    static int assignScratch(int problems, int size) {
+        return checkedProduct(checkedProduct(EngineKernel.AS_SLOTS, size + 1), problems);
+    }
+
+    /**
+     * ASSIGN: exact minimum-cost assignment of {@code problems} row-major {@code size}×{@code size}
+     * cost matrices at {@code costs}, one work-item per problem, by {@code match.Hungarian}'s procedure
+     * in double (the same assignment bit for bit). Writes out (problems, size) column indices and
+     * status (problems, 2): (0, 0) when solved; (e + 1, value) when the row-major entry e is NaN or of
+     * magnitude above {@code maxCost} (then the problem's indices are NaN); (−1, 0) if the solver found
+     * no column (excluded by the magnitude bound). Reads nothing back: the caller reads the status.
+     * {@code scratch} holds {@link #assignScratch} floats.
+     */
+    public synchronized void assign(int costs, int problems, int size, double maxCost, int scratch, int status, int out) {
+        checkAssignSize(size);
+        int in = checkedProduct(problems, checkedProduct(size, size));
+        int outN = checkedProduct(problems, size);
+        int scr = assignScratch(problems, size);
+        checkRange("assign costs", costs, in);
+        checkRange("assign scratch", scratch, scr);
+        checkRange("assign status", status, 2 * problems);
+        checkRange("assign output", out, outN);
+        checkDisjoint("assign (costs, output)", costs, in, out, outN);
+        checkDisjoint("assign (costs, scratch)", costs, in, scratch, scr);
+        checkDisjoint("assign (costs, status)", costs, in, status, 2 * problems);
+        checkDisjoint("assign (scratch, output)", scratch, scr, out, outN);
+        checkDisjoint("assign (status, output)", status, 2 * problems, out, outN);
+        checkDisjoint("assign (scratch, status)", scratch, scr, status, 2 * problems);
+        if (problems == 0) {
+            return;
+        }
+        kernel.op = EngineKernel.OP_ASSIGN;
+        kernel.srcA = costs;
+        kernel.srcB = scratch;
+        kernel.srcC = status;
+        kernel.dst = out;
+        kernel.n = problems;
+        kernel.dimLen = size;
+        kernel.p0 = Double.POSITIVE_INFINITY;
+        kernel.p1 = maxCost;
+        kernel.nanValue = Float.NaN;
+        launch(problems);
     }
 
     // =============================================================================================

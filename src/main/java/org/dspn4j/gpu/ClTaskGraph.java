@@ -35,12 +35,18 @@ import org.dspn4j.tensor.Tensor;
  * replay must be inputs: {@link org.dspn4j.tensor.ExactScalars} tensors read by
  * {@code Backend.affine(a, coefficients, pair)}, as {@code Adam.step(grads, coefficients)} does.
  *
- * <p><b>Host steps</b> ({@link ClBackend#hostStep}, e.g. the Hungarian assignment) are the one
+ * <p><b>Device checks</b> ({@link #deviceChecks}): an op whose argument errors only the device can see
+ * ({@link ClBackend#assign}'s bad costs) writes a status into a range the graph owns; a replay never
+ * reads it in its middle, and the first host read of a range the graph owns after the replay (or
+ * {@link #check}) reads it and throws as the eager op would.
+ *
+ * <p><b>Host steps</b> ({@link ClBackend#hostStep}) are the one
  * exception to "only device launches": each is an explicit entry of the program (source range, host
  * function, destination range owned by the graph); a replay performs it at its place in the sequence
  * — downloads the source range as the launches before it left it, calls the function again, uploads
  * its result into the same destination range — so its output follows the new inputs. Fusion never
- * crosses a host step. What a recording refuses: any other host read of device data during the body
+ * crosses a host step. An index out of range in a replayed gather or scatter is reported as in eager
+ * mode, at the next host read or before the next replay ({@link ClBackend#checkIndices}). What a recording refuses: any other host read of device data during the body
  * ({@code toHost}, {@code item()}, ...), whose value a replay could not repeat. (The op set has no op
  * whose output shape depends on data.) Inputs are F32.
  */
@@ -139,6 +145,16 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
                         + ", the graph was recorded with F32");
             }
         }
+        if (!rec.indexUses.isEmpty()) {
+            // the previous replay's gathers and scatters, if still unchecked: before their indices are
+            // overwritten; unless that replay's assignment was reported bad, which made its indices NaN
+            if (rec.assignFailed) {
+                backend.discardIndexError();
+            } else {
+                backend.checkIndices();
+            }
+        }
+        rec.assignFailed = false;
         // Inputs that are outputs of this graph (state fed back) are copied by one cached fused
         // program; any other input by one COPY launch (or an upload from another backend).
         int[] pairs = new int[inputs.length];
@@ -171,6 +187,12 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
             engine.replay(feedback(pairs));
         }
         engine.replay(program);
+        if (!rec.checks.isEmpty()) {
+            rec.unchecked = true; // read by the first host read of a range the graph owns, or by check()
+        }
+        for (ClBackend.IndexUse use : rec.indexUses) {
+            engine.noteIndexUse(use); // checked at the next host read (ClBackend.checkIndices)
+        }
         Tensor[] out = new Tensor[outputs.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = new Tensor(backend, outputDtypes[i], outputShapes[i], outputs[i]);
@@ -238,6 +260,31 @@ public final class ClTaskGraph implements TaskGraph, AutoCloseable {
      */
     public int hostSteps() {
         return hostSteps;
+    }
+
+    /**
+     * Device checks in the program: ops whose argument errors the device detects and records in a
+     * status range the graph owns (today {@link ClBackend#assign}'s bad costs), since a replay never
+     * reads the device in its middle. After a replay, the first host read of a range the graph owns
+     * (an output's {@code item()} or {@code toHost}) reads them and throws as the eager op would.
+     */
+    public int deviceChecks() {
+        return rec.checks.size();
+    }
+
+    /**
+     * Reads the device checks of the last replay (or of the recording) now — the assignments' statuses
+     * and the index-error flag of its gathers and scatters, one small download each, once — and throws
+     * as the eager op would, e.g. {@link IllegalArgumentException} naming a NaN cost of an assignment or
+     * {@link IndexOutOfBoundsException} naming an index; a no-op when they were read already or the
+     * graph has none.
+     */
+    public synchronized void check() {
+        if (rec.closed) {
+            throw new IllegalStateException("task graph is closed");
+        }
+        backend.verify(rec);
+        backend.checkIndices();
     }
 
     /** Fused launches in the program, and the recorded launches they replace. */

@@ -13,12 +13,13 @@ import com.aparapi.Kernel;
  * {@code new}; never write a scalar field; each op body in its own method (inline loops in a long
  * if/else chain crash Aparapi's decompiler); {@code static final int} constants only.
  *
- * <p>Next to the transfer, FILL, ADD/MUL/RELU, SUM and MATMUL methods sits a plain-Java reference
- * ({@code static ...Reference} over {@code float[]}), normative for those ops: {@code EngineKernelTest}
- * ties each to it, bit for bit. The tensor ops added for {@code ClBackend} (BINARY … CHAMFER_ARGMIN)
- * have {@code CpuBackend}'s op of the same name as their reference: they compute what it computes
- * (in double, rounded once to float, in the same order), and {@code ClBackendOpsTest} ties each to
- * it, bit for bit except where its Javadoc says otherwise.
+ * <p>Next to the transfer and FILL methods sits a plain-Java reference ({@code static ...Reference}
+ * over {@code float[]}), normative for those engine-internal ops: {@code EngineKernelTest} ties each
+ * to it. The tensor ops (MATMUL, BINARY … MAXPOOL_INDICES) have {@code ReferenceBackend}'s op of the
+ * same name as their definition: they compute what it computes (elementwise ops, sums and index ops in
+ * double, rounded once to float; the matrix product as its fma chain), and {@code ClBackendOpsTest}
+ * and {@code ClBackendReferenceProperties} tie each to it, bit for bit except where their Javadoc
+ * states a bound.
  *
  * <p>Addresses: {@code (array << ClArena.ARRAY_SHIFT) | offset} into the arena arrays; comments write
  * {@code arena[x]} for the float at address x. A block never straddles arrays, so an op may add
@@ -41,10 +42,7 @@ final class EngineKernel extends Kernel {
     static final int OP_COPY_OUT_SMALL = 4;
     static final int OP_COPY = 5;
     static final int OP_FILL = 6;
-    static final int OP_ADD = 7;
-    static final int OP_MUL = 8;
-    static final int OP_RELU = 9;
-    static final int OP_SUM = 10;
+    // 7 - 10 (ADD, MUL, RELU, SUM) are retired: BINARY, MAP and SUM_DIMS compute them.
     static final int OP_MATMUL = 11;
     static final int OP_BINARY = 12;
     static final int OP_MAP = 13;
@@ -65,6 +63,11 @@ final class EngineKernel extends Kernel {
      * compute element i. Built by a recorded task graph ({@code ClTaskGraph}), never by the tensor ops.
      */
     static final int OP_FUSED = 24;
+    /**
+     * ASSIGN: exact linear assignment of a batch of square cost matrices, one work-item per problem,
+     * the procedure of {@code match.Hungarian} in double over arena scratch ({@link #assign()}).
+     */
+    static final int OP_ASSIGN = 25;
 
     /** Floats per instruction of a fused program (see {@code Fusion} for the layout). */
     static final int PROG_STRIDE = 64;
@@ -112,7 +115,10 @@ final class EngineKernel extends Kernel {
      */
     static final int MAP_AFFINE_AT = 16;
 
-    /** Largest local (work-group) size used, and the length of the {@link #partial} local buffer. */
+    /** Address (array 0) of the index-error flag GATHER and SCATTER_ADD set: ClEngine.INDEX_ERROR. */
+    static final int INDEX_ERROR = 0;
+
+    /** Largest local (work-group) size used. */
     static final int MAX_LOCAL = 256;
 
     /** Side of the square tile of C that one matmul work-item computes. */
@@ -143,12 +149,14 @@ final class EngineKernel extends Kernel {
     final float[] arena1;
     final float[] arena2;
     final float[] arena3;
-    /** Bulk staging for uploads/downloads; re-put before every upload. */
+    /**
+     * Bulk staging for uploads/downloads; re-put before every upload (the collector may have moved it).
+     * A download needs no put: the kernel writes the range that {@code get} reads back, into whatever
+     * buffer Aparapi holds at that moment.
+     */
     final float[] io;
     /** Small staging (transfers of at most its length), so that a scalar does not move megabytes. */
     final float[] ioSmall;
-    /** Work-group scratch of the reduction. */
-    @Local final float[] partial = new float[MAX_LOCAL];
 
     // ---------------------------------------------------------------------------------------------
     // Launch arguments: set by the host before each execute, only read here.
@@ -247,14 +255,6 @@ final class EngineKernel extends Kernel {
             copy();
         } else if (op == OP_FILL) {
             fill();
-        } else if (op == OP_ADD) {
-            add();
-        } else if (op == OP_MUL) {
-            mul();
-        } else if (op == OP_RELU) {
-            relu();
-        } else if (op == OP_SUM) {
-            sum();
         } else if (op == OP_MATMUL) {
             matmul();
         } else if (op == OP_BINARY) {
@@ -283,6 +283,8 @@ final class EngineKernel extends Kernel {
             maxPoolIndices();
         } else if (op == OP_FUSED) {
             fused();
+        } else if (op == OP_ASSIGN) {
+            assign();
         }
     }
 
@@ -334,6 +336,14 @@ final class EngineKernel extends Kernel {
 
     private void stD(int addr, float v) {
         stIn(dst >> ARRAY_SHIFT, addr, v);
+    }
+
+    private void stB(int addr, float v) {
+        stIn(srcB >> ARRAY_SHIFT, addr, v);
+    }
+
+    private void stC(int addr, float v) {
+        stIn(srcC >> ARRAY_SHIFT, addr, v);
     }
 
     /** Stores v at an arena address. */
@@ -420,133 +430,13 @@ final class EngineKernel extends Kernel {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // ADD / MUL: arena[dst + i] = arena[srcA + i] (+ or *) arena[srcB + i], i < n.
-
-    private void add() {
-        int i = getGlobalId();
-        if (i < n) {
-            stD(dst + i, ldA(srcA + i) + ldB(srcB + i));
-        }
-    }
-
-    /** Reference of ADD: {@code z[zo+i] = x[xo+i] + y[yo+i]}. z modified. */
-    static void addReference(float[] x, int xo, float[] y, int yo, float[] z, int zo, int n) {
-        for (int i = 0; i < n; i++) {
-            z[zo + i] = x[xo + i] + y[yo + i];
-        }
-    }
-
-    private void mul() {
-        int i = getGlobalId();
-        if (i < n) {
-            stD(dst + i, ldA(srcA + i) * ldB(srcB + i));
-        }
-    }
-
-    /** Reference of MUL: {@code z[zo+i] = x[xo+i] * y[yo+i]}. z modified. */
-    static void mulReference(float[] x, int xo, float[] y, int yo, float[] z, int zo, int n) {
-        for (int i = 0; i < n; i++) {
-            z[zo + i] = x[xo + i] * y[yo + i];
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // RELU: arena[dst + i] = x > 0 ? x : 0, x = arena[srcA + i].
-    // NOTE: NaN and -0.0 map to +0.0 (the comparison is false for both).
-
-    private void relu() {
-        int i = getGlobalId();
-        if (i < n) {
-            float x = ldA(srcA + i);
-            stD(dst + i, x > 0f ? x : 0f);
-        }
-    }
-
-    /** Reference of RELU. y modified. */
-    static void reluReference(float[] x, int xo, float[] y, int yo, int n) {
-        for (int i = 0; i < n; i++) {
-            float v = x[xo + i];
-            y[yo + i] = v > 0f ? v : 0f;
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // SUM, one stage: with G groups of L = local items, item g*L + l sums arena[srcA + j] for
-    // j = g*L + l, j + G*L, ... < n (in that order, from 0f), then each group halves its L partial
-    // sums in a tree (partial[l] += partial[l + s], s = L/2, L/4, ..., 1) and writes
-    // arena[dst + g]. ClEngine runs it twice: n inputs -> G partials, then G partials -> 1 with
-    // G = 1. The order depends only on (n, L, G), so a result is bit-identical run to run.
-
-    private void sum() {
-        int l = getLocalId();
-        int stride = getGlobalSize();
-        float acc = 0f;
-        for (int j = getGlobalId(); j < n; j += stride) {
-            acc += ldA(srcA + j);
-        }
-        partial[l] = acc;
-        localBarrier();
-        for (int s = groupSize / 2; s > 0; s = s / 2) {
-            if (l < s) {
-                partial[l] = partial[l] + partial[l + s];
-            }
-            localBarrier();
-        }
-        if (l == 0) {
-            stD(dst + getGroupId(), partial[0]);
-        }
-    }
-
-    /**
-     * Reference of one SUM stage, in the kernel's exact order: writes the {@code groups} group
-     * sums of {@code x[xo .. xo+n)} to {@code y[yo .. yo+groups)}. y modified.
-     *
-     * @param local the work-group size L (a power of two)
-     */
-    static void sumStageReference(float[] x, int xo, int n, int local, int groups, float[] y, int yo) {
-        int stride = local * groups;
-        float[] part = new float[local];
-        for (int g = 0; g < groups; g++) {
-            for (int l = 0; l < local; l++) {
-                float acc = 0f;
-                for (int j = g * local + l; j < n; j += stride) {
-                    acc += x[xo + j];
-                }
-                part[l] = acc;
-            }
-            for (int s = local / 2; s > 0; s /= 2) {
-                for (int l = 0; l < s; l++) {
-                    part[l] = part[l] + part[l + s];
-                }
-            }
-            y[yo + g] = part[0];
-        }
-    }
-
-    /** Reference of the whole SUM as ClEngine launches it (groups as {@link #sumGroups}). */
-    static float sumReference(float[] x, int xo, int n, int local, int maxGroups) {
-        int groups = sumGroups(n, local, maxGroups);
-        float[] partials = new float[groups];
-        sumStageReference(x, xo, n, local, groups, partials, 0);
-        float[] out = new float[1];
-        sumStageReference(partials, 0, groups, local, 1, out, 0);
-        return out[0];
-    }
-
-    /** Number of groups of SUM's first stage: one per L inputs, at least 1, at most maxGroups. */
-    static int sumGroups(int n, int local, int maxGroups) {
-        int groups = (int) ((n + (long) local - 1) / local);
-        return Math.max(1, Math.min(maxGroups, groups));
-    }
-
-    // ---------------------------------------------------------------------------------------------
     // MATMUL, batched: for each batch index b over sizes sz (broadcast batch strides sa for A, sb for
     // B), C_b (rows, cols) = A_b (rows, inner) . B_b (inner, cols), C_b row-major contiguous at
     // dst + b*rows*cols, A and B addressed through strides (so A or B may be read transposed). n =
     // batches * tiles work-items; each owns a 4x4 tile of one C_b in 16 registers: tile t -> tile
     // row t / tilesC, tile column t % tilesC.
     // Each C element is the fma chain acc = fma(A(r,p), B(p,c), acc), p = 0..inner-1, from 0f:
-    // bit-identical to matmulReference (OpenCL's fma is correctly rounded, like Math.fma).
+    // bit-identical to ReferenceBackend.matmul in F32 (OpenCL's fma is correctly rounded, like Math.fma).
     // Rows/columns past the edge are clamped on load and skipped on store.
 
     private void matmul() {
@@ -629,23 +519,6 @@ final class EngineKernel extends Kernel {
         }
     }
 
-    /**
-     * Reference of MATMUL: {@code C[co + r*cols + c] = fma-chain over p of A(r,p) * B(p,c)} with
-     * {@code A(r,p) = a[ao + r*sAr + p*sAp]}, {@code B(p,c) = b[bo + p*sBp + c*sBc]}. C modified.
-     */
-    static void matmulReference(float[] a, int ao, int sAr, int sAp, float[] b, int bo, int sBp, int sBc,
-                                float[] c, int co, int rows, int inner, int cols) {
-        for (int r = 0; r < rows; r++) {
-            for (int col = 0; col < cols; col++) {
-                float acc = 0f;
-                for (int p = 0; p < inner; p++) {
-                    acc = Math.fma(a[ao + r * sAr + p * sAp], b[bo + p * sBp + col * sBc], acc);
-                }
-                c[co + r * cols + col] = acc;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------
     // Index decomposition shared by the strided ops: flat index i over sizes sz0..sz5 (row-major,
     // sz5 innermost) -> sum of i_d * t_d. Plain-Java twin: Geometry.offsetOf.
@@ -685,7 +558,7 @@ final class EngineKernel extends Kernel {
     // BINARY with numpy broadcasting: out[dst + i] = A[srcA + off_a(i)] (op) B[srcB + off_b(i)], i < n,
     // out contiguous. Computed in double and rounded once to float: for + - * / of floats this is
     // the correctly rounded float result (double has more than 2·24 + 2 bits), exactly what
-    // CpuBackend stores for F32. Reference: CpuBackend.binary.
+    // ReferenceBackend stores for F32. Definition: ReferenceBackend.binary.
 
     private void binary() {
         int i = getGlobalId();
@@ -714,7 +587,7 @@ final class EngineKernel extends Kernel {
     // ---------------------------------------------------------------------------------------------
     // MAP: out[dst + i] = f(arena[srcA + i]), i < n, contiguous; f chosen by #code, computed in
     // double (Aparapi's double exp/log/tanh/pow are OpenCL's double builtins) and rounded once to
-    // float. Reference: CpuBackend.unary / affine / pow / clamp / inRange / cast.
+    // float. Definition: ReferenceBackend.unary / affine / pow / clamp / inRange / cast.
 
     private void map() {
         int i = getGlobalId();
@@ -773,7 +646,7 @@ final class EngineKernel extends Kernel {
         return r;
     }
 
-    /** Logistic function, split at 0 so that exp never overflows (as CpuBackend). */
+    /** Logistic function, split at 0 so that exp never overflows (as ReferenceBackend). */
     private double sigmoid(double v) {
         double r = 0.0;
         if (v >= 0.0) {
@@ -964,8 +837,9 @@ final class EngineKernel extends Kernel {
     // ---------------------------------------------------------------------------------------------
     // SUM_DIMS: one work-item per output o < n (outputs contiguous, kept dimensions sz/sa): the
     // double sum, from 0 and in row-major order of the reduced dimensions (rz/sb), of
-    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. That is CpuBackend.sum's
-    // order and precision, so F32 results are identical.
+    // arena[srcA + off_a(o) + off_r(r)], r < inner, rounded once to float. ReferenceBackend.sum adds
+    // in runs of four chains instead; in double both are within n·2^-53·Σ|x| of the exact sum, so
+    // F32 results agree to a float ulp plus that (and are mostly the same bits).
 
     private void sumDims() {
         int o = getGlobalId();
@@ -985,7 +859,7 @@ final class EngineKernel extends Kernel {
 
     /**
      * ARGMAX: one item per (o, in), t < n: the first j maximising arena[srcA + (o, j, in)], where a
-     * NaN beats every number (as CpuBackend.argmax). Writes the index as a float at dst + t.
+     * NaN beats every number (as ReferenceBackend.argmax). Writes the index as a float at dst + t.
      */
     private void argmax() {
         int t = getGlobalId();
@@ -1011,7 +885,7 @@ final class EngineKernel extends Kernel {
      * is the number of elements of its row that come before it, i.e. compare earlier (descending
      * when code = 1: later), or compare equal and sit at a smaller index; the item writes j there.
      * O(len²) per row, fine for set sizes (N ≤ 342). The order is Double.compare's (−0 before +0,
-     * NaN after everything), so the permutation equals CpuBackend's stable merge sort exactly.
+     * NaN after everything), so the permutation equals ReferenceBackend's stable sort exactly.
      */
     private void argsort() {
         int t = getGlobalId();
@@ -1062,7 +936,8 @@ final class EngineKernel extends Kernel {
      * GATHER: out[dst + i] = A[srcA + off_a(i) + idx*dimStride] with idx = arena[srcB + i], i &lt; n
      * over the index's shape (sz; sa = the data's strides with the gathered dimension zeroed,
      * dimStride its stride, dimLen its size). An index that is not an integer in [0, dimLen) gives
-     * NaN (CpuBackend throws; a kernel cannot).
+     * NaN and sets the index-error flag arena[INDEX_ERROR] (array 0) to 1: a kernel cannot throw,
+     * the host reads the flag later (ClEngine.takeIndexError).
      */
     private void gather() {
         int i = getGlobalId();
@@ -1071,6 +946,8 @@ final class EngineKernel extends Kernel {
             float r = nanValue;
             if (fv >= 0f && fv < dimLen && fv == floor(fv)) {
                 r = ldA(srcA + offsetOf(i, sa0, sa1, sa2, sa3, sa4, sa5) + ((int) fv) * dimStride);
+            } else {
+                arena[INDEX_ERROR] = 1f;
             }
             stD(dst + i, r);
         }
@@ -1081,7 +958,8 @@ final class EngineKernel extends Kernel {
      * of the (outer, dimLen, dimStride) base at srcA. It starts from the base value (in double) and
      * adds, in increasing j &lt; jLen, src[(o, j, in)] wherever index[(o, j, in)] == m (index at srcB
      * and src at srcC, both (outer, jLen, dimStride) contiguous), then rounds once: the same order
-     * and precision as CpuBackend.scatterAdd. Indices outside [0, dimLen) never match.
+     * and precision as ReferenceBackend.scatterAdd. NaN indices (ClBackend's padding) never match;
+     * any other index outside [0, dimLen) never matches and sets the index-error flag, as GATHER.
      */
     private void scatterAdd() {
         int t = getGlobalId();
@@ -1092,8 +970,11 @@ final class EngineKernel extends Kernel {
             double acc = ldA(srcA + t);
             for (int j = 0; j < jLen; j++) {
                 int p = row + j * dimStride;
-                if (ldB(srcB + p) == m) {
+                float fv = ldB(srcB + p);
+                if (fv == m) {
                     acc = acc + ldC(srcC + p);
+                } else if (fv == fv && !(fv >= 0f && fv < dimLen && fv == floor(fv))) {
+                    arena[INDEX_ERROR] = 1f;
                 }
             }
             stD(dst + t, (float) acc);
@@ -1105,7 +986,7 @@ final class EngineKernel extends Kernel {
      * strides sb over sizes sz), out (lead, 2, N) at dst. One item per output, t &lt; n = lead*2*N:
      * row 0, column q: argmin over i of d(i, q); row 1: argmin over j of d(q, j), with
      * d(i, j) = (Σ_c Huber(pred[c, i] − target[c, j])) · p1 (p1 = 1/C) in double, strict
-     * "&lt;" from p0 = +inf so the first minimum wins and NaN never does: CpuBackend's rule.
+     * "&lt;" from p0 = +inf so the first minimum wins and NaN never does: ReferenceBackend's rule.
      */
     private void chamferArgmin() {
         int t = getGlobalId();
@@ -1203,7 +1084,7 @@ final class EngineKernel extends Kernel {
      * MAXPOOL_INDICES: one item per output t &lt; n of (planes, outH, outW): the index iy·W + ix in
      * its (H, W) plane of the window maximum (window kerH x kerH at oy·stride − pad; padding never
      * wins; the first maximum in row-major window order wins ties, a NaN wins and a later NaN wins
-     * over it), as CpuBackend.maxPool2dIndices. -1 for a window entirely in the padding.
+     * over it), as ReferenceBackend.maxPool2dIndices. -1 for a window entirely in the padding.
      */
     private void maxPoolIndices() {
         int t = getGlobalId();
@@ -1229,5 +1110,187 @@ final class EngineKernel extends Kernel {
             }
             stD(dst + t, best);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ASSIGN: exact linear assignment (docs/gpu.md §"ASSIGN"). Launch arguments: n problems of
+    // dimLen x dimLen costs at srcA (contiguous, row-major), out (n, dimLen) column indices at dst,
+    // status (n, 2) at srcC, scratch of 12 (dimLen + 1) slots of n floats at srcB, p0 = +inf,
+    // p1 = the largest cost magnitude accepted (2^100), nanValue = NaN.
+    //
+    // Scratch slot k of problem b is the float at srcB + k*n + b (problems side by side, so the
+    // work-items of a warp touch neighbouring floats). With w = dimLen + 1: u[r] (row potentials),
+    // v[j] (column potentials) and minSlack[j] as doubles, each in three slots (3r .. 3r+2 from
+    // their base, see stTriple); rowOf[j], prev[j] and visited[j] as exact integer floats.
+
+    /** Slot bases, in units of w = dimLen + 1 slots. */
+    static final int AS_U = 0;
+    static final int AS_V = 3;
+    static final int AS_SLACK = 6;
+    static final int AS_ROW_OF = 9;
+    static final int AS_PREV = 10;
+    static final int AS_VISITED = 11;
+    /** Scratch slots per unit of w: ASSIGN needs 12 (dimLen + 1) slots of n floats. */
+    static final int AS_SLOTS = 12;
+
+    /**
+     * ASSIGN: work-item b &lt; n solves problem b. It first scans the costs in row-major order: at the
+     * first entry that is NaN or of magnitude above p1 it writes status (index + 1, value) and NaN to
+     * every output index of the problem (a gather with them gives NaN), and solves nothing. Otherwise
+     * it runs {@code Hungarian.solveValid}'s procedure operation for operation — the same double
+     * arithmetic in the same order, so the same assignment bit for bit — with the potentials and
+     * slacks kept as exact float triples in the scratch, and writes status (0, 0). A status of −1
+     * means the procedure found no column (only possible if potentials overflowed, which the
+     * magnitude bound excludes).
+     */
+    private void assign() {
+        int b = getGlobalId();
+        if (b < n) {
+            assignOne(b);
+        }
+    }
+
+    /** Problem b of an ASSIGN launch (package access: {@code AssignKernelTest} runs it as plain Java). */
+    void assignOne(int b) {
+        int m = dimLen;
+        int costs = srcA + b * m * m;
+        int bad = -1;
+        float badValue = 0f;
+        for (int e = 0; e < m * m; e++) {
+            float c = ldA(costs + e);
+            double cd = c;
+            if (bad < 0) {
+                if (cd != cd || cd > p1 || cd < -p1) {
+                    bad = e;
+                    badValue = c;
+                }
+            }
+        }
+        int status = 0;
+        if (bad >= 0) {
+            status = bad + 1;
+        } else {
+            status = assignSolve(b, m, costs);
+        }
+        stC(srcC + 2 * b, status);
+        stC(srcC + 2 * b + 1, badValue);
+        if (status != 0) {
+            for (int i = 0; i < m; i++) {
+                stD(dst + b * m + i, nanValue);
+            }
+        }
+    }
+
+    /** The shortest-augmenting-path procedure (see match.Hungarian); 0, or −1 when no column was found. */
+    private int assignSolve(int b, int m, int costs) {
+        int w = m + 1;
+        int failed = 0;
+        for (int j = 0; j < w; j++) {
+            stTriple(AS_U * w + 3 * j, b, 0.0);
+            stTriple(AS_V * w + 3 * j, b, 0.0);
+            stSlot(AS_ROW_OF * w + j, b, 0f);
+        }
+        for (int i = 1; i <= m; i++) {
+            int j0 = 0;
+            if (failed == 0) {
+                stSlot(AS_ROW_OF * w, b, i);
+                for (int j = 0; j < w; j++) {
+                    stTriple(AS_SLACK * w + 3 * j, b, p0);
+                    stSlot(AS_VISITED * w + j, b, 0f);
+                }
+                int searching = 1;
+                while (searching == 1) {
+                    stSlot(AS_VISITED * w + j0, b, 1f);
+                    int i0 = ldSlot(AS_ROW_OF * w + j0, b);
+                    double delta = p0;
+                    int j1 = -1;
+                    double ui0 = ldTriple(AS_U * w + 3 * i0, b);
+                    int row = costs + (i0 - 1) * m;
+                    for (int j = 1; j < w; j++) {
+                        if (ldSlot(AS_VISITED * w + j, b) == 0) {
+                            double reduced = (double) ldA(row + j - 1) - ui0 - ldTriple(AS_V * w + 3 * j, b);
+                            double slack = ldTriple(AS_SLACK * w + 3 * j, b);
+                            if (reduced < slack) {
+                                slack = reduced;
+                                stTriple(AS_SLACK * w + 3 * j, b, reduced);
+                                stSlot(AS_PREV * w + j, b, j0);
+                            }
+                            if (slack < delta) {
+                                delta = slack;
+                                j1 = j;
+                            }
+                        }
+                    }
+                    if (j1 < 0) {
+                        failed = 1;
+                        searching = 0;
+                    } else {
+                        // move along the tree: visited pairs stay tight, the other slacks drop by delta
+                        for (int j = 0; j < w; j++) {
+                            if (ldSlot(AS_VISITED * w + j, b) == 1) {
+                                int r = ldSlot(AS_ROW_OF * w + j, b);
+                                stTriple(AS_U * w + 3 * r, b, ldTriple(AS_U * w + 3 * r, b) + delta);
+                                stTriple(AS_V * w + 3 * j, b, ldTriple(AS_V * w + 3 * j, b) - delta);
+                            } else {
+                                stTriple(AS_SLACK * w + 3 * j, b, ldTriple(AS_SLACK * w + 3 * j, b) - delta);
+                            }
+                        }
+                        j0 = j1;
+                        if (ldSlot(AS_ROW_OF * w + j0, b) == 0) {
+                            searching = 0;
+                        }
+                    }
+                }
+                // flip the augmenting path back to the virtual column 0
+                int flipping = 1 - failed;
+                while (flipping == 1) {
+                    int jp = ldSlot(AS_PREV * w + j0, b);
+                    stSlot(AS_ROW_OF * w + j0, b, ldSlot(AS_ROW_OF * w + jp, b));
+                    j0 = jp;
+                    if (j0 == 0) {
+                        flipping = 0;
+                    }
+                }
+            }
+        }
+        if (failed == 0) {
+            for (int j = 1; j < w; j++) {
+                stD(dst + b * m + ldSlot(AS_ROW_OF * w + j, b) - 1, j - 1);
+            }
+        }
+        return -failed;
+    }
+
+    /** The integer in scratch slot k of problem b. */
+    private int ldSlot(int k, int b) {
+        return (int) ldB(srcB + k * n + b);
+    }
+
+    private void stSlot(int k, int b, float v) {
+        stB(srcB + k * n + b, v);
+    }
+
+    /** The double in scratch slots k, k+1, k+2 of problem b: exactly (hi + mid) + lo. */
+    double ldTriple(int k, int b) {
+        return ((double) ldB(srcB + k * n + b) + (double) ldB(srcB + (k + 1) * n + b)) + (double) ldB(srcB + (k + 2) * n + b);
+    }
+
+    /**
+     * Stores d as hi = (float) d, mid = (float) (d − hi), lo = (float) (d − hi − mid). Exact for every
+     * double the solver stores: they are sums and differences of float costs, hence multiples of 2^-149
+     * (as floats' subnormals), and the magnitude bound keeps them below 2^128; ±inf is stored as
+     * (±inf, 0, 0). The sign of a zero may be lost, which changes no comparison and no nonzero result.
+     */
+    void stTriple(int k, int b, double d) {
+        float hi = (float) d;
+        double r = d - hi;
+        if (r != r) {
+            r = 0.0;
+        }
+        float mid = (float) r;
+        float lo = (float) (r - mid);
+        stB(srcB + k * n + b, hi);
+        stB(srcB + (k + 1) * n + b, mid);
+        stB(srcB + (k + 2) * n + b, lo);
     }
 }

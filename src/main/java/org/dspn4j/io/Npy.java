@@ -32,8 +32,11 @@ import java.util.Map;
  * Read: versions 1.0, 2.0 and 3.0 (3.0 only differs by a UTF-8 header); dtypes {@code <f4 <f8
  * <i4 <i8 |u1 |b1} ({@code <u1} and {@code <b1} too). Write: version 1.0, or 2.0 when the header
  * exceeds 65,535 bytes. Everything else — big-endian or complex dtypes, structured dtypes,
- * {@code fortran_order: True}, a short file, bytes after the data — is an
- * {@link NpyFormatException} naming the source.
+ * {@code fortran_order: True}, a short file, bytes after the data, a header over
+ * {@link #MAX_HEADER_BYTES} or data over {@link #MAX_DATA_BYTES} — is an
+ * {@link NpyFormatException} naming the source. Reading allocates the array the header declares
+ * (after checking it against the limit and, for a file, against the file's size) plus a 64 KiB
+ * buffer; see docs/input-limits.md.
  *
  * <p>Note: a header longer than 65,535 bytes needs thousands of dimensions; numpy itself allows
  * at most 32 (numpy 1.x) or 64 (2.x) and by default refuses headers over 10,000 bytes, so every
@@ -50,19 +53,55 @@ public final class Npy {
 
     // ================================================================ read
 
-    /** Reads a {@code .npy} file. */
+    /**
+     * The most data bytes (shape × item size) one array may declare: 256 MiB. The largest array
+     * this project writes is a ResNet34 convolution weight, 512 × 512 × 3 × 3 elements (18.9 MB in
+     * {@code <f8}); a batch of 128 CLEVR images at 3 × 128 × 128 in {@code <f8} is 50 MB. A header
+     * that declares more is refused before anything is allocated.
+     */
+    public static final long MAX_DATA_BYTES = 256L << 20;
+
+    /**
+     * The longest header read: 1 MiB. numpy writes a few hundred bytes at most (and by default
+     * refuses to read headers over 10,000 bytes).
+     */
+    public static final long MAX_HEADER_BYTES = 1L << 20;
+
+    /** The data is streamed through a buffer of this many bytes. */
+    private static final int CHUNK_BYTES = 1 << 16;
+
+    /**
+     * Reads a {@code .npy} file. The header's shape and dtype must account for exactly the bytes
+     * after it, and declare at most {@link #MAX_DATA_BYTES}; both are checked against the file's
+     * size before the array is allocated.
+     */
     public static NdArray read(Path file) throws IOException {
+        long length = Files.size(file);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            return read(in, file.toString());
+            return read(in, file.toString(), length);
         }
+    }
+
+    /**
+     * Reads one array from a stream of unknown length and checks that the stream ends right after
+     * it. The array is allocated from the header's shape (at most {@link #MAX_DATA_BYTES}) and
+     * filled as the stream is read.
+     *
+     * @param source what to call the stream in error messages (a file name)
+     */
+    public static NdArray read(InputStream in, String source) throws IOException {
+        return read(in, source, -1);
     }
 
     /**
      * Reads one array from a stream and checks that the stream ends right after it.
      *
      * @param source what to call the stream in error messages (a file name)
+     * @param length the stream's length in bytes when known (a file's size, an archive entry's
+     *               declared size), or -1: a header whose shape does not account for exactly this
+     *               many bytes is refused before the array is allocated
      */
-    public static NdArray read(InputStream in, String source) throws IOException {
+    static NdArray read(InputStream in, String source, long length) throws IOException {
         long offset = 0;
         byte[] magic = readExactly(in, 8, source, offset, "magic and version");
         for (int i = 0; i < MAGIC.length; i++) {
@@ -87,83 +126,114 @@ public final class Npy {
             throw new NpyFormatException(source, "unsupported .npy format version " + major + "." + minor
                     + " (supported: 1.0, 2.0, 3.0)");
         }
-        if (headerLength > Integer.MAX_VALUE - 8) {
-            throw new NpyFormatException(source, "header length " + headerLength + " is not plausible");
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new NpyFormatException(source, "header length " + headerLength + " at byte offset " + (offset - 4)
+                    + " is more than the limit of " + MAX_HEADER_BYTES + " bytes");
+        }
+        if (length >= 0 && offset + headerLength > length) {
+            throw truncated(source, "header", headerLength, offset, length);
         }
         byte[] headerBytes = readExactly(in, (int) headerLength, source, offset, "header");
         offset += headerLength;
         String header = new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Header h = Header.parse(header, source);
 
-        int size;
-        try {
-            size = NdArray.checkedSize(h.shape);
-        } catch (IllegalArgumentException e) {
-            throw new NpyFormatException(source, e.getMessage(), e);
+        long elements = 1;
+        for (int d : h.shape) {
+            elements *= d; // each d < 2^31, and the product is checked before it can overflow
+            if (elements * h.dtype.itemSize() > MAX_DATA_BYTES) {
+                throw new NpyFormatException(source, "shape " + shapeRepr(h.shape) + " of " + h.dtype.descr()
+                        + " declares more than the limit of " + MAX_DATA_BYTES + " data bytes (Npy.MAX_DATA_BYTES)");
+            }
         }
-        long dataBytes = (long) size * h.dtype.itemSize();
-        if (dataBytes > Integer.MAX_VALUE - 8) {
-            throw new NpyFormatException(source, "data of " + dataBytes + " bytes is too large for one Java array");
+        int size = (int) elements;
+        long dataBytes = elements * h.dtype.itemSize();
+        String what = "data (" + size + " elements of " + h.dtype.descr() + ", shape " + shapeRepr(h.shape) + ")";
+        if (length >= 0 && offset + dataBytes > length) {
+            throw truncated(source, what, dataBytes, offset, length);
         }
-        byte[] raw = readExactly(in, (int) dataBytes, source, offset,
-                "data (" + size + " elements of " + h.dtype.descr() + ", shape " + shapeRepr(h.shape) + ")");
+        if (length >= 0 && offset + dataBytes < length) {
+            throw new NpyFormatException(source, "unexpected bytes after the data at byte offset " + (offset + dataBytes)
+                    + " (the " + what + " ends there but the file has " + length + " bytes)");
+        }
+        NdArray out = readData(in, h.dtype, h.shape, size, source, offset, what);
         offset += dataBytes;
         if (in.read() != -1) {
             throw new NpyFormatException(source, "unexpected bytes after the data at byte offset " + offset);
         }
-        return decode(raw, h.dtype, h.shape);
+        return out;
     }
 
     /** Parses a whole {@code .npy} held in memory (one archive entry). */
     static NdArray read(byte[] bytes, String source) throws IOException {
-        return read(new ByteArrayInputStream(bytes), source);
+        return read(new ByteArrayInputStream(bytes), source, bytes.length);
+    }
+
+    private static NpyFormatException truncated(String source, String what, long n, long offset, long end) {
+        return new NpyFormatException(source, "truncated: the " + what + " needs " + n
+                + " bytes from byte offset " + offset + " but the file ends at byte offset " + end);
     }
 
     private static byte[] readExactly(InputStream in, int n, String source, long offset, String what)
             throws IOException {
-        byte[] b = in.readNBytes(n);
+        byte[] b = in.readNBytes(n); // grows as it reads: a lying length cannot force a large allocation
         if (b.length < n) {
-            throw new NpyFormatException(source, "truncated: the " + what + " needs " + n
-                    + " bytes from byte offset " + offset + " but the file ends at byte offset " + (offset + b.length));
+            throw truncated(source, what, n, offset, offset + b.length);
         }
         return b;
     }
 
-    private static NdArray decode(byte[] raw, NdArray.DType dtype, int[] shape) {
-        ByteBuffer buf = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        int n = raw.length / dtype.itemSize();
+    /**
+     * Allocates the array and fills it from the stream through a {@link #CHUNK_BYTES} buffer,
+     * little-endian, in C order.
+     */
+    private static NdArray readData(InputStream in, NdArray.DType dtype, int[] shape, int size, String source,
+                                    long offset, String what) throws IOException {
+        int item = dtype.itemSize();
+        Object data;
         switch (dtype) {
-            case F4: {
-                float[] a = new float[n];
-                buf.asFloatBuffer().get(a);
-                return NdArray.of(a, shape);
+            case F4: data = new float[size]; break;
+            case F8: data = new double[size]; break;
+            case I4: data = new int[size]; break;
+            case I8: data = new long[size]; break;
+            case U1: data = new byte[size]; break;
+            case B1: data = new boolean[size]; break;
+            default: throw new AssertionError(dtype);
+        }
+        byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, Math.max(item, (long) size * item))];
+        ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = chunk.length / item;
+        for (int start = 0; start < size; start += perChunk) {
+            int n = Math.min(perChunk, size - start);
+            int got = in.readNBytes(chunk, 0, n * item);
+            if (got < n * item) {
+                throw truncated(source, what, (long) size * item, offset, offset + (long) start * item + got);
             }
-            case F8: {
-                double[] a = new double[n];
-                buf.asDoubleBuffer().get(a);
-                return NdArray.of(a, shape);
-            }
-            case I4: {
-                int[] a = new int[n];
-                buf.asIntBuffer().get(a);
-                return NdArray.of(a, shape);
-            }
-            case I8: {
-                long[] a = new long[n];
-                buf.asLongBuffer().get(a);
-                return NdArray.of(a, shape);
-            }
-            case U1:
-                return NdArray.ofUnsignedBytes(raw, shape);
-            case B1: {
-                boolean[] a = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    a[i] = raw[i] != 0;
+            buf.clear();
+            switch (dtype) {
+                case F4: buf.asFloatBuffer().get((float[]) data, start, n); break;
+                case F8: buf.asDoubleBuffer().get((double[]) data, start, n); break;
+                case I4: buf.asIntBuffer().get((int[]) data, start, n); break;
+                case I8: buf.asLongBuffer().get((long[]) data, start, n); break;
+                case U1: System.arraycopy(chunk, 0, data, start, n); break;
+                case B1: {
+                    boolean[] a = (boolean[]) data;
+                    for (int i = 0; i < n; i++) {
+                        a[start + i] = chunk[i] != 0;
+                    }
+                    break;
                 }
-                return NdArray.of(a, shape);
+                default: throw new AssertionError(dtype);
             }
-            default:
-                throw new AssertionError(dtype);
+        }
+        switch (dtype) {
+            case F4: return NdArray.of((float[]) data, shape);
+            case F8: return NdArray.of((double[]) data, shape);
+            case I4: return NdArray.of((int[]) data, shape);
+            case I8: return NdArray.of((long[]) data, shape);
+            case U1: return NdArray.ofUnsignedBytes((byte[]) data, shape);
+            case B1: return NdArray.of((boolean[]) data, shape);
+            default: throw new AssertionError(dtype);
         }
     }
 
@@ -395,7 +465,7 @@ public final class Npy {
             skipSpace();
             while (peek() != ')') {
                 int start = pos;
-                while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
+                while (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
                     pos++;
                 }
                 if (start == pos) {
@@ -469,8 +539,9 @@ public final class Npy {
         }
 
         private NpyFormatException fail(String problem) {
+            String text = s.strip();
             return new NpyFormatException(source, "malformed header (" + problem + " at character " + pos
-                    + "): " + s.strip());
+                    + "): " + (text.length() <= 200 ? text : text.substring(0, 197) + "..."));
         }
     }
 }

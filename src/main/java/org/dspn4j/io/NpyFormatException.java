@@ -17,17 +17,31 @@ public final class NpyFormatException extends IOException {
      * @param problem what is wrong, e.g. {@code "unsupported dtype '<c16'"}
      */
     public NpyFormatException(String source, String problem) {
-        super(source + ": " + problem);
+        super(oneLine(source + ": " + problem));
         this.source = source;
     }
 
     public NpyFormatException(String source, String problem, Throwable cause) {
-        super(source + ": " + problem, cause);
+        super(oneLine(source + ": " + problem), cause);
         this.source = source;
     }
 
     /** The file (and entry) that the problem is in. */
     public String source() {
         return source;
+    }
+
+    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
+    static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }

@@ -11,12 +11,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -27,8 +30,9 @@ import java.util.zip.ZipOutputStream;
  * array, as written by {@code numpy.savez} (entries stored) and {@code numpy.savez_compressed}
  * (entries deflated). Both are read. Keys are the entry names without {@code .npy}; maps keep the
  * archive's entry order. An entry whose name does not end in {@code .npy}, a duplicate key, a CRC
- * mismatch or a bad {@code .npy} inside is an {@link NpyFormatException} naming the file and the
- * entry.
+ * mismatch, a declared size that is impossible or over the limits ({@link #MAX_ARCHIVE_BYTES},
+ * {@link Npy#MAX_DATA_BYTES}) or a bad {@code .npy} inside is an {@link NpyFormatException} naming
+ * the file and the entry.
  *
  * <p>Written archives are byte-for-byte reproducible: entries in map order, each with the fixed
  * DOS time 1980-01-01 00:00.
@@ -43,46 +47,110 @@ public final class Npz {
 
     // ================================================================ read
 
-    /** All arrays of an archive, keyed by entry name without {@code .npy}, in archive order. */
+    /**
+     * The most bytes all entries of one archive may declare together, uncompressed: 1 GiB. The
+     * largest archive this project writes, a CLEVR checkpoint (ResNet34 encoder) with Adam's two
+     * moments, holds the model's 25.25 million parameters three times: 0.30 GB in {@code <f4},
+     * 0.61 GB in {@code <f8}. Each entry must also fit {@link Npy#MAX_DATA_BYTES} (plus its header).
+     */
+    public static final long MAX_ARCHIVE_BYTES = 1L << 30;
+
+    /**
+     * Deflate's largest expansion: a 258-byte match coded in 2 bits, 1032 bytes out per byte in.
+     * An entry that declares more uncompressed bytes than this times its compressed size is lying.
+     */
+    static final long MAX_DEFLATE_RATIO = 1032;
+
+    /**
+     * All arrays of an archive, keyed by entry name without {@code .npy}, in archive order.
+     *
+     * <p>Before anything is inflated, every entry's name and declared sizes (zip central directory)
+     * are checked: the compressed size must fit in the file, a stored entry's two sizes must agree, a
+     * deflated entry cannot declare more than {@link #MAX_DEFLATE_RATIO} times its compressed size,
+     * and all entries together at most {@link #MAX_ARCHIVE_BYTES}. Each entry is then streamed: its
+     * {@code .npy} header must account for exactly the declared size, the array is allocated from
+     * the header, and inflating stops one byte past the declared size (an entry that inflates to
+     * more is refused, whatever its local header or data descriptor says). Every violation is an
+     * {@link NpyFormatException} naming the file and the entry.
+     */
     public static Map<String, NdArray> read(Path file) throws IOException {
+        long fileSize = Files.size(file);
         Map<String, NdArray> out = new LinkedHashMap<>();
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e.getMessage()
-                    + "); the file may be truncated", e);
+        } catch (IOException | IllegalArgumentException e) {
+            // ZipException for most damage, EOFException when the end record is cut
+            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e + "); the file may be"
+                    + " truncated", e);
         }
         try (zip) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
+            // First every entry's name and declared sizes, so that nothing is inflated from an
+            // archive that is refused.
+            List<ZipEntry> entries = new ArrayList<>();
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            long total = 0;
+            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+                ZipEntry entry = e.nextElement();
                 String source = file + ", entry '" + entry.getName() + "'";
                 if (entry.isDirectory() || !entry.getName().endsWith(SUFFIX)) {
                     throw new NpyFormatException(source, "not a .npy entry");
                 }
                 String key = entry.getName().substring(0, entry.getName().length() - SUFFIX.length());
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(entry)) {
-                    bytes = in.readAllBytes();
+                if (!keys.add(key)) {
+                    throw new NpyFormatException(source, "duplicate key '" + key + "'");
+                }
+                total += checkDeclaredSizes(entry, source, fileSize);
+                if (total > MAX_ARCHIVE_BYTES) {
+                    throw new NpyFormatException(source, "the entries declare more than the limit of "
+                            + MAX_ARCHIVE_BYTES + " bytes in all (Npz.MAX_ARCHIVE_BYTES)");
+                }
+                entries.add(entry);
+            }
+            for (ZipEntry entry : entries) {
+                String source = file + ", entry '" + entry.getName() + "'";
+                NdArray array;
+                CRC32 crc = new CRC32();
+                try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
+                    array = Npy.read(in, source, entry.getSize());
                 } catch (ZipException | java.io.EOFException e) {
                     throw new NpyFormatException(source, "cannot be decompressed (" + e.getMessage() + ")", e);
                 }
-                if (entry.getSize() >= 0 && bytes.length != entry.getSize()) {
-                    throw new NpyFormatException(source, "truncated: " + bytes.length + " of " + entry.getSize()
-                            + " bytes");
-                }
-                CRC32 crc = new CRC32();
-                crc.update(bytes);
                 if (entry.getCrc() >= 0 && crc.getValue() != entry.getCrc()) {
                     throw new NpyFormatException(source, "CRC mismatch: the entry is corrupt");
                 }
-                if (out.put(key, Npy.read(bytes, source)) != null) {
-                    throw new NpyFormatException(source, "duplicate key '" + key + "'");
-                }
+                out.put(entry.getName().substring(0, entry.getName().length() - SUFFIX.length()), array);
             }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // java.util.zip's reaction to some malformed central-directory records
+            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e.getMessage() + ")", e);
         }
         return out;
+    }
+
+    /** @return the entry's declared uncompressed size, after checking it is possible */
+    private static long checkDeclaredSizes(ZipEntry entry, String source, long fileSize) throws NpyFormatException {
+        long size = entry.getSize();
+        long csize = entry.getCompressedSize();
+        if (size < 0 || csize < 0) {
+            throw new NpyFormatException(source, "the zip central directory does not declare the entry's sizes");
+        }
+        if (size > Npy.MAX_DATA_BYTES + Npy.MAX_HEADER_BYTES) {
+            throw new NpyFormatException(source, "declares " + size + " uncompressed bytes, more than the limit of "
+                    + (Npy.MAX_DATA_BYTES + Npy.MAX_HEADER_BYTES) + " for one array (Npy.MAX_DATA_BYTES plus its header)");
+        }
+        if (csize > fileSize) {
+            throw new NpyFormatException(source, "declares " + csize + " compressed bytes but the archive has only "
+                    + fileSize + " bytes");
+        }
+        if (entry.getMethod() == ZipEntry.STORED && size != csize) {
+            throw new NpyFormatException(source, "stored entry declares " + size + " bytes but occupies " + csize);
+        }
+        if (entry.getMethod() == ZipEntry.DEFLATED && size > MAX_DEFLATE_RATIO * csize + 1024) {
+            throw new NpyFormatException(source, "declares " + size + " uncompressed bytes, more than " + csize
+                    + " deflated bytes can hold");
+        }
+        return size;
     }
 
     // ================================================================ write

@@ -8,8 +8,9 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The Chamfer set loss as the authors compute it (spec §3.2): with d(i, j) the per-element Huber
- * cost ({@link Huber#pairwiseCost}),
+ * The Chamfer set loss as the authors compute it ({@code dspn/utils.py:chamfer_loss} at be3703b;
+ * docs/reference-behaviour.md §3): with d(i, j) the per-element Huber cost
+ * ({@link Huber#pairwiseCost}),
  * <pre>
  *   L_cha(Ŷ, Y) = (1/N) Σ_j min_i d(i, j) + (1/N) Σ_i min_j d(i, j)
  * </pre>
@@ -73,7 +74,10 @@ public final class ChamferLoss {
         return mean(perStep(pred, withMask(target, targetMask)));
     }
 
-    /** Appends the mask as one more channel (spec §3.2, "--mask-feature"): (B, C, N), (B, N) → (B, C+1, N). */
+    /**
+     * Appends the mask as one more channel (docs/reference-behaviour.md §3, "--mask-feature"):
+     * (B, C, N), (B, N) → (B, C+1, N).
+     */
     public static Tensor withMask(Tensor set, Tensor mask) {
         return concat(1, set, unsqueeze(mask, 1));
     }

@@ -6,7 +6,7 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * Huber loss with β = 1 (PyTorch's {@code smooth_l1_loss}): h(r) = ½r² for |r| &lt; 1, else
- * |r| − ½. The authors use it for every loss (spec §1, §10.1), not a squared error.
+ * |r| − ½. The authors use it for every loss, not a squared error (docs/reference-behaviour.md §1).
  */
 public final class Huber {
     private Huber() {
@@ -18,8 +18,9 @@ public final class Huber {
     }
 
     /**
-     * The element cost matrix d(i, j) = (1/C') Σ_c h(ŷ_{c,i} − y_{c,j}), the mean over channels of the
-     * elementwise Huber (spec §3.2).
+     * The element cost matrix d(i, j) = (1/C') Σ_c h(ŷ_{c,i} − y_{c,j}), the mean over channels of
+     * the elementwise Huber ({@code dspn/utils.py:chamfer_loss}, {@code hungarian_loss} at be3703b;
+     * docs/reference-behaviour.md §3).
      *
      * @param pred   (…, C', N) predictions (mask appended as a channel by the caller)
      * @param target (…, C', M) targets

@@ -6,24 +6,32 @@ import java.util.stream.IntStream;
 /**
  * Exact minimum-cost linear assignment on a square cost matrix, in O(n³).
  *
- * <p>This is the matching step of the DSPN Hungarian set loss (spec §3.2): the authors build an
- * N×N cost matrix per sample (predicted slots × target slots, padding included) and call
- * {@code scipy.optimize.linear_sum_assignment}; the loss is then the mean of the matched costs.
- * Any exact solver gives the same optimum, so this one is a plain shortest-augmenting-path
- * algorithm with row and column potentials (the Jonker–Volgenant family, as scipy's is): rows
- * are added one at a time and each is joined to the matching along a shortest path in reduced
- * costs found Dijkstra-style.
+ * <p>This is the matching step of the DSPN Hungarian set loss: the authors build an N×N cost matrix
+ * per sample (predicted slots × target slots, padding included) and call
+ * {@code scipy.optimize.linear_sum_assignment} ({@code dspn/utils.py:hungarian_loss_per_sample at
+ * be3703b}); the loss is then the mean of the matched costs. Any exact solver gives the same optimum,
+ * so this one is a plain shortest-augmenting-path algorithm with row and column potentials (the
+ * Jonker–Volgenant family, as scipy's is): rows are added one at a time and each is joined to the
+ * matching along a shortest path in reduced costs found Dijkstra-style.
  *
- * <p><b>Ties.</b> When several assignments reach the optimum, <em>one</em> of them is returned.
- * Which one is deterministic for a given matrix, but is not specified and need not be scipy's
- * choice. The loss value only needs the optimum (spec §12, "Hungarian on padded targets is
- * ambiguous"): the optimal cost, and hence the Hungarian loss, is the same for every optimal
- * assignment; only gradients with respect to the targets could depend on the choice.
+ * <p><b>Tie rule.</b> When several assignments reach the optimum, the one returned is defined by the
+ * procedure itself, step for step, in double arithmetic on the given values: rows are inserted in
+ * increasing index order; each insertion grows a shortest-path tree over the columns in reduced costs
+ * c[i][j] − u[i] − v[j], computed as {@code (c − u) − v}; a column's slack and its predecessor change
+ * only on a <em>strictly</em> smaller reduced cost (the earliest tree row that reached it keeps it);
+ * each step takes the unvisited column of smallest slack, the <em>lowest column index</em> among equal
+ * slacks; the path to the first free column taken is flipped. For example, a matrix of equal entries
+ * gives the identity. It need not be scipy's choice; the optimal cost, and so the Hungarian loss, is
+ * the same for every optimal assignment. {@code Backend.assign} is this procedure on every backend
+ * (on OpenCL the kernel performs the same double operations in the same order), so all backends
+ * return the same assignment, bit for bit.
  *
  * <p><b>Input.</b> The matrix is validated before any work: it must be non-null, non-empty,
  * rectangular, square, and every entry must be finite (NaN and ±Infinity are rejected, naming the
  * row and column). The caller's arrays are never modified. Entries are used as given, so their
  * magnitude should stay far below {@code Double.MAX_VALUE / n} for the potentials not to overflow.
+ * The batched op {@link #assign} accepts a narrower domain, the same on every backend: magnitudes of
+ * at most {@link #MAX_ASSIGN_COST}.
  */
 public final class Hungarian {
 
@@ -33,6 +41,13 @@ public final class Hungarian {
      * threads.
      */
     private static final long PARALLEL_WORK = 1L << 21;
+
+    /**
+     * Largest cost magnitude {@link #assign} accepts: 2^100 (about 1.27e30). With |c| ≤ C the potentials
+     * stay within (2n + 1)·C and the slacks within (4n + 3)·C, so below 2^128 for every n the device
+     * solver takes; it stores them as three floats, which needs them inside float range (docs/gpu.md).
+     */
+    public static final double MAX_ASSIGN_COST = 0x1p100;
 
     private Hungarian() {
     }
@@ -66,10 +81,16 @@ public final class Hungarian {
         if (costs == null) {
             throw new IllegalArgumentException("batch of cost matrices is null");
         }
-        long work = 0;
         for (int b = 0; b < costs.length; b++) {
             validate(costs[b], "costs[" + b + "]: ");
-            long n = costs[b].length;
+        }
+        return solveAllValid(costs);
+    }
+
+    private static Assignment[] solveAllValid(double[][][] costs) {
+        long work = 0;
+        for (double[][] c : costs) {
+            long n = c.length;
             work += n * n * n;
         }
         Assignment[] out = new Assignment[costs.length];
@@ -80,6 +101,55 @@ public final class Hungarian {
         // Each task writes its own slot, so no synchronisation is needed beyond the stream's join.
         batch.forEach(b -> out[b] = solveValid(costs[b]));
         return out;
+    }
+
+    /**
+     * The batched assignment op ({@code Backend.assign}): {@code b} problems of n×n costs, row-major in
+     * one array (problem s, row i, column j at {@code (s·n + i)·n + j}), each solved by {@link #solve}'s
+     * procedure (see the tie rule). All problems are validated before any is solved.
+     *
+     * @return the column matched to each row, {@code b·n} values (problem s, row i at {@code s·n + i})
+     * @throws IllegalArgumentException when n &lt; 1, b &lt; 0, the array does not hold b·n·n values, or
+     *     an entry is NaN, infinite or of magnitude above {@link #MAX_ASSIGN_COST} (the message is
+     *     {@link #badCost}'s for the first such entry, problems in order, each row-major)
+     */
+    public static int[] assign(double[] costs, int b, int n) {
+        if (n < 1 || b < 0 || costs == null || (long) b * n * n != costs.length) {
+            throw new IllegalArgumentException("assign: needs " + b + " problems of " + n + "x" + n + " costs (n >= 1), got "
+                    + (costs == null ? "null" : costs.length + " values"));
+        }
+        for (int s = 0; s < b; s++) {
+            for (int e = 0; e < n * n; e++) {
+                double c = costs[s * n * n + e];
+                if (!(Math.abs(c) <= MAX_ASSIGN_COST)) {
+                    throw new IllegalArgumentException(badCost(s, e / n, e % n, c));
+                }
+            }
+        }
+        double[][][] m = new double[b][n][n];
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(costs, (s * n + i) * n, m[s][i], 0, n);
+            }
+        }
+        Assignment[] as = solveAllValid(m);
+        int[] cols = new int[b * n];
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i < n; i++) {
+                cols[s * n + i] = as[s].col(i);
+            }
+        }
+        return cols;
+    }
+
+    /**
+     * The message every backend's {@code assign} gives for a cost outside its domain (the first one,
+     * problems in order, each row-major), e.g. {@code assign: costs[1] has NaN at row 0, column 2;
+     * Hungarian needs finite costs of magnitude at most 2^100}.
+     */
+    public static String badCost(int problem, int row, int col, double value) {
+        return "assign: costs[" + problem + "] has " + value + " at row " + row + ", column " + col
+                + "; Hungarian needs finite costs of magnitude at most 2^100";
     }
 
     // ============================================================================= validation

@@ -17,9 +17,9 @@ import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The CLEVR image encoder ({@code ConvEncoder} in the authors' code; spec §4.4): a ResNet34 trunk
- * (not pretrained) followed by a small head that reduces the 4×4 map of a 128×128 image to one
- * D-vector.
+ * The CLEVR image encoder (the authors' {@code dspn/model.py:ConvEncoder} at be3703b;
+ * docs/reference-behaviour.md §4): a ResNet34 trunk (not pretrained) followed by a small head that
+ * reduces the 4×4 map of a 128×128 image to one D-vector.
  *
  * <pre>
  *   layers  ResNet34 up to layer4        (B, 3, 128, 128) → (B, 512, 4, 4)
@@ -27,14 +27,14 @@ import org.dspn4j.tensor.Tensor;
  *   end.1   batch norm (512)                                → (B, 512, 2, 2)
  *   end.2   conv 512→D, 2×2, bias                           → (B, D, 1, 1) → reshaped to (B, D)
  * </pre>
- * NOTE: there is no ReLU in the head, as in the authors' code (spec §10.8). The input images are
+ * NOTE: there is no ReLU in the head, as in the authors' code. The input images are
  * RGB in [0, 1] without mean/std normalisation. Any side from 97 to 128 pixels gives the 4×4 map,
  * and any side from 65 to 96 gives 3×3; both reach 1×1 (other sizes are rejected, since the authors'
  * flattening would then not give D features).
  *
  * <p>In training mode the batch norms use batch statistics, so {@code end.0.bias} — a constant
  * shift right before a training-mode batch norm — has a gradient that is mathematically zero
- * (spec §12).
+ * (docs/reference-behaviour.md §9).
  *
  * <p>State names (the authors' state_dict under {@code input_encoder.}): {@code layers.*} as in
  * {@link ResNet34}, {@code end.0.weight} (512, 512, 3, 3), {@code end.0.bias} (512), {@code end.1.*}
@@ -49,7 +49,8 @@ public final class ConvEncoder extends Module implements ImageEncoder {
 
     /**
      * Builds the encoder, drawing every convolution weight from {@code rng} in state_dict order
-     * (Xavier-uniform, spec §4.4).
+     * (Xavier-uniform, as the authors' {@code dspn/model.py:Net.__init__};
+     * docs/reference-behaviour.md §4).
      *
      * @param latent D (512 in the authors' CLEVR scripts)
      */

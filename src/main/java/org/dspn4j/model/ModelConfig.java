@@ -4,7 +4,7 @@ import org.dspn4j.tensor.DType;
 
 /**
  * Everything that fixes a model's shape and its loss, with the authors' values as defaults
- * (spec §6).
+ * (docs/reference-behaviour.md §7).
  *
  * @param task          which experiment
  * @param decoder       DSPN or a baseline

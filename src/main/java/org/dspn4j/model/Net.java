@@ -22,8 +22,9 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The whole model as the authors assemble it ({@code Net} in their code; spec §2.3, §3): a set
- * encoder g, an optional input encoder (the CLEVR image CNN), and a set decoder (DSPN or a baseline).
+ * The whole model as the authors assemble it ({@code dspn/model.py:Net} at be3703b;
+ * docs/reference-behaviour.md §2, §3): a set encoder g, an optional input encoder (the CLEVR image
+ * CNN), and a set decoder (DSPN or a baseline).
  *
  * <ul>
  *   <li>Auto-encoding (MNIST): z = g(Y, m_Y); the same g is the one DSPN differentiates.</li>
@@ -125,7 +126,8 @@ public final class Net extends Module {
     }
 
     /**
-     * The outer loss, as the authors' training loop (spec §3.2–3.3).
+     * The outer loss, as the authors' training loop ({@code dspn/train.py:main}, inside {@code run}, at
+     * be3703b; docs/reference-behaviour.md §3).
      *
      * @param total    set loss (mean over its steps) + representation term
      * @param setLoss  one value per step the set loss covers: T+1 for Chamfer, 1 (Ŷ(T)) or T+1 for Hungarian
@@ -144,7 +146,8 @@ public final class Net extends Module {
                 perStep.add(ChamferLoss.perStep(ChamferLoss.withMask(d.sets().get(k), d.masks().get(k)), target));
             }
         } else {
-            // NOTE: Hungarian on the final set only by default — the paper's results (spec §3.2, issue #3)
+            // NOTE: Hungarian on the final set only by default, as for the paper's results
+            // (docs/reference-behaviour.md §3)
             int from = config.hungarianAllSteps() ? 0 : d.sets().size() - 1;
             for (int k = from; k < d.sets().size(); k++) {
                 perStep.add(HungarianLoss.of(ChamferLoss.withMask(d.sets().get(k), d.masks().get(k)), target));

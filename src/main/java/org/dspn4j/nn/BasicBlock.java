@@ -9,7 +9,8 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * torchvision's ResNet {@code BasicBlock} (He et al. 2016, expansion 1), spec §4.4:
+ * torchvision's ResNet {@code BasicBlock} (He et al. 2016, expansion 1; docs/reference-behaviour.md
+ * §4):
  * y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), where conv1 is 3×3 with the block's
  * stride, conv2 is 3×3 with stride 1 (both padding 1, no bias), and the shortcut is the identity,
  * or {@code downsample} = 1×1 convolution with the block's stride (no bias) + batch norm when the

@@ -19,8 +19,9 @@ import org.dspn4j.tensor.Tensor;
 import org.dspn4j.tensor.cpu.FusedBatchNorm;
 
 /**
- * Batch normalisation over (B, H, W) per channel, with PyTorch's {@code nn.BatchNorm2d(C)} semantics
- * (eps 1e-5, momentum 0.1, affine, tracking running statistics); spec §4.4 and §11.
+ * Batch normalisation over (B, H, W) per channel, with PyTorch's {@code nn.BatchNorm2d(C)}
+ * semantics (eps 1e-5, momentum 0.1, affine, tracking running statistics);
+ * docs/reference-behaviour.md §4.
  *
  * <ul>
  *   <li><b>Training</b> ({@link #isTraining()}): with n = B·H·W, μ = mean of x over (B, H, W),
@@ -37,8 +38,8 @@ import org.dspn4j.tensor.cpu.FusedBatchNorm;
  *
  * <p>State (the authors' state_dict names): parameters {@code weight} = γ (C), initialised to 1,
  * and {@code bias} = β (C), initialised to 0 (the authors' re-initialisation leaves batch norm
- * alone, spec §4.4); buffers {@code running_mean} (C) = 0, {@code running_var} (C) = 1,
- * {@code num_batches_tracked} () = 0 in I64.
+ * alone, {@code dspn/model.py:Net.__init__}); buffers {@code running_mean} (C) = 0,
+ * {@code running_var} (C) = 1, {@code num_batches_tracked} () = 0 in I64.
  */
 public final class BatchNorm2d extends Module {
     /** PyTorch's default ε. */

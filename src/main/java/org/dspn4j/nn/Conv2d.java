@@ -13,9 +13,10 @@ import org.dspn4j.tensor.Tensor;
  *
  * <p>Parameters: {@code weight} (out, in, k, k) and, if present, {@code bias} (out).
  *
- * <p>Initialisation as the authors' {@code Net.__init__} (spec §4.4, §10.6): Xavier-uniform with
- * fan_in = in·k·k and fan_out = out·k·k, bias 0. NOTE: the authors apply this to every convolution,
- * including torchvision's ResNet34 ones, which overrides torchvision's Kaiming initialisation.
+ * <p>Initialisation as the authors' {@code dspn/model.py:Net.__init__} (docs/reference-behaviour.md
+ * §4): Xavier-uniform with fan_in = in·k·k and fan_out = out·k·k, bias 0. NOTE: the authors apply
+ * this to every convolution, including torchvision's ResNet34 ones, which overrides torchvision's
+ * Kaiming initialisation.
  */
 public final class Conv2d extends Module {
     private final Parameter weight;

@@ -7,9 +7,10 @@ import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * Initialisers as the authors use them (spec §4.4, §10.6): Xavier-uniform for every Linear and
- * Conv weight with zero bias, N(0, 1) for FSPool, U[0, 1) for DSPN's starting set, PyTorch's
- * default U(−1/√H, 1/√H) for the LSTM. All draws come from one seeded generator in a fixed order.
+ * Initialisers as the authors use them ({@code dspn/model.py:Net.__init__} at be3703b;
+ * docs/reference-behaviour.md §2, §4): Xavier-uniform for every Linear and Conv weight with zero
+ * bias, N(0, 1) for FSPool, U[0, 1) for DSPN's starting set, PyTorch's default U(−1/√H, 1/√H) for
+ * the LSTM. All draws come from one seeded generator in a fixed order.
  */
 public final class Init {
     private Init() {

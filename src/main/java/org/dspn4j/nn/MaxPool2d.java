@@ -8,7 +8,7 @@ import org.dspn4j.tensor.Tensor;
  * (B, C, Ho, Wo), Ho = ⌊(H + 2·pad − k) / stride⌋ + 1. Padding never wins a window; the gradient
  * goes to the first maximum of each window in row-major order. No parameters.
  *
- * <p>The ResNet34 stem uses 3×3, stride 2, padding 1 (spec §4.4).
+ * <p>The ResNet34 stem uses 3×3, stride 2, padding 1 (docs/reference-behaviour.md §4).
  */
 public final class MaxPool2d extends Module {
     private final int k;

@@ -13,7 +13,8 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * The ResNet34 trunk as the authors take it from torchvision: {@code resnet34()} without
- * {@code avgpool} and {@code fc}, wrapped in an {@code nn.Sequential} (spec §4.4). Not pretrained.
+ * {@code avgpool} and {@code fc}, wrapped in an {@code nn.Sequential}
+ * ({@code dspn/model.py:ConvEncoder} at be3703b; docs/reference-behaviour.md §4). Not pretrained.
  *
  * <pre>
  *   index  module                                  output for a (B, 3, 128, 128) input
@@ -28,7 +29,7 @@ import org.dspn4j.tensor.Tensor;
  * </pre>
  * Each stride-2 stage maps a side of n to ⌈n/2⌉, so the output side is ⌈H/32⌉. Convolutions have no
  * bias; initialisation is Xavier-uniform for every convolution (the authors' re-initialisation,
- * spec §10.6) and 1/0 for batch norm.
+ * {@code dspn/model.py:Net.__init__}) and 1/0 for batch norm.
  *
  * <p>State names (relative to this module): {@code 0.weight}, {@code 1.*}, {@code 4.0.conv1.weight},
  * …, {@code 5.0.downsample.0.weight}, {@code 5.0.downsample.1.*}, … — torchvision's names with

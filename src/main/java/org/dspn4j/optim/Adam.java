@@ -12,8 +12,9 @@ import org.dspn4j.tensor.Backend.Unary;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * Adam with PyTorch's semantics (spec §6, §11): β = (0.9, 0.999), ε = 1e-8 added after the square
- * root of the bias-corrected second moment, no weight decay:
+ * Adam with PyTorch's semantics (docs/reference-behaviour.md §7; appendix B: "Adam with the default
+ * momentum values"): β = (0.9, 0.999), ε = 1e-8 added after the square root of the bias-corrected
+ * second moment, no weight decay:
  * <pre>
  *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²
  *   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε)

@@ -16,8 +16,9 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * Deep Set Prediction Network decoder — the paper's Algorithm 1 (§3), exactly as the authors run it
- * (spec §2.2). Starting from a learned set Ŷ(0) and mask m(0), take T steps of plain gradient
- * descent on the representation loss:
+ * ({@code dspn.py:DSPN.forward} at be3703b; docs/reference-behaviour.md §2). Starting from a
+ * learned set Ŷ(0) and mask m(0), take T steps of plain gradient descent on the representation
+ * loss:
  * <pre>
  *   L_repr(Ŷ, m) = (1/(B·D)) Σ_b Σ_d Huber(g(Ŷ_b, m_b)_d − z_{b,d})
  *   Ŷ ← Ŷ − η ∂L_repr/∂Ŷ;   m ← clamp(m − η ∂L_repr/∂m, 0, 1)

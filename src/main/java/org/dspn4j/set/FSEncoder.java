@@ -11,9 +11,10 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The MNIST set encoder (spec §4.2): the mask is concatenated as one more channel, a per-element
- * MLP (1×1 convolutions) (C+1) → H → H → D with ReLU between, every feature divided by the padded
- * size N, then {@link FSPool} with 20 pieces over all N slots.
+ * The MNIST set encoder (the authors' {@code dspn/model.py:FSEncoder.forward} at be3703b;
+ * docs/reference-behaviour.md §4): the mask is concatenated as one more channel, a per-element MLP
+ * (1×1 convolutions) (C+1) → H → H → D with ReLU between, every feature divided by the padded size
+ * N, then {@link FSPool} with 20 pieces over all N slots.
  *
  * <p>Parameter names as the authors' state_dict: {@code conv.0.*}, {@code conv.2.*},
  * {@code conv.4.*} (Conv1d weights (out, in, 1)), {@code pool.weight} (D, 21).
@@ -41,7 +42,7 @@ public final class FSEncoder extends Module implements SetEncoder {
     public Tensor encode(Tensor set, Tensor mask) {
         Tensor x = concat(1, set, unsqueeze(mask, 1)); // (B, C+1, N)
         x = c4.forward(relu(c2.forward(relu(c0.forward(x)))));
-        // NOTE: divide by the padded N, not the set size, as the authors do (spec §10.5)
+        // NOTE: divide by the padded N, not the set size, as the authors do (docs/reference-behaviour.md §4)
         x = scale(x, 1.0 / x.size(2));
         return pool.forward(x);
     }

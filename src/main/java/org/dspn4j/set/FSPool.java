@@ -11,9 +11,11 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * Featurewise sort pooling (Zhang et al., FSPool; DSPN spec §4.1). Each channel is sorted
- * independently in descending order along the set axis, and the sorted values are summed with
- * weights w_c(r) that are piecewise linear in the relative position r_j = j / max(n − 1, 1):
+ * Featurewise sort pooling (Zhang et al., FSPool; the authors'
+ * {@code dspn/fspool.py:FSPool.forward} and {@code determine_weight} at be3703b;
+ * docs/reference-behaviour.md §4). Each channel is sorted independently in descending order along
+ * the set axis, and the sorted values are summed with weights w_c(r) that are piecewise linear in
+ * the relative position r_j = j / max(n − 1, 1):
  * <pre>
  *   w_c(r) = Σ_{i=0..k} max(0, 1 − |k·r − i|) · W[c, i]      (k pieces, k + 1 knots)
  *   y_c    = Σ_j sort↓(x_c)_j · w_c(r_j) · [j ≤ n − 1]
@@ -26,8 +28,9 @@ import org.dspn4j.tensor.Tensor;
  * the stable sort: equal values keep slot order). Second derivatives in x are zero almost
  * everywhere; the mixed (x, W) terms are not, and flow through {@code mul(sort(x), w(W))}.
  *
- * <p>NOTE: the authors compute the ratios in float32 even in a float64 run (spec §12). By default we
- * compute them in double; {@link #float32Ratios(boolean)} switches to the authors' rounding.
+ * <p>NOTE: the authors compute the ratios in float32 even in a float64 run
+ * (docs/reference-behaviour.md §4, §9). By default we compute them in double;
+ * {@link #float32Ratios(boolean)} switches to the authors' rounding.
  */
 public final class FSPool extends Module {
     private final Parameter weight;

@@ -13,7 +13,8 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The MLP baseline (spec §4.5): Linear(D → H), ReLU, Linear(H → H), ReLU, Linear(H → (C+1)·N),
+ * The MLP baseline (the authors' {@code dspn/model.py:MLPDecoder} at be3703b;
+ * docs/reference-behaviour.md §5): Linear(D → H), ReLU, Linear(H → H), ReLU, Linear(H → (C+1)·N),
  * reshaped so that output index c·N + i is channel c of slot i; the last channel is the mask, raw
  * and unbounded. Parameter names {@code model.0.*}, {@code model.2.*}, {@code model.4.*}.
  *

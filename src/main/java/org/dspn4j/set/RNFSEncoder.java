@@ -12,7 +12,8 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The CLEVR set encoder (spec §4.3): a relation network with FSPool. The mask is concatenated as
+ * The CLEVR set encoder (the authors' {@code dspn/model.py:RNFSEncoder.forward} at be3703b;
+ * docs/reference-behaviour.md §4): a relation network with FSPool. The mask is concatenated as
  * a channel; every ordered pair (i, j) — i = j and padding slots included — gets the feature
  * [x_i ; x_j] (2(C+1) channels); a pair MLP (1×1) 2(C+1) → H → D with a ReLU between; the N² pair
  * features (pair index i·N + j) are divided by N twice (by N²); FSPool with 20 pieces over them.

@@ -12,7 +12,8 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * The LSTM baseline (spec §4.5): Linear(D → H) gives the initial cell state, the initial hidden
+ * The LSTM baseline (the authors' {@code dspn/model.py:RNNDecoder} at be3703b;
+ * docs/reference-behaviour.md §5): Linear(D → H) gives the initial cell state, the initial hidden
  * state is zero, a one-layer LSTM reads N zero inputs of size 1, and a shared 1×1 map H → C+1
  * turns each hidden output into one slot; the last channel is the raw mask. Parameter names
  * {@code lin.*}, {@code model.{weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0}}, {@code out.*}.

@@ -5,9 +5,14 @@ package org.dspn4j.tensor;
  * Ops are pure: they never modify their arguments and always return a new tensor. Gradients are not
  * this layer's business — {@code org.dspn4j.autodiff.Ops} wraps each op with its backward rule.
  *
+ * <p>{@link ReferenceBackend} is the definition of every op (the plainest loop that computes it, with
+ * the exact order of roundings and the tie rules); the other backends are tied to it by tests.
+ *
  * <p>All floating ops take and return tensors of one floating dtype; mixing F32 and F64 is an
- * error. Index arguments (gather, scatter) are I32 or I64. Shape mismatches throw
- * {@link IllegalArgumentException} naming the op and both shapes.
+ * error. Index arguments (gather, scatter) are I32 or I64. Bad arguments throw the same exception
+ * with the same message on every backend ({@link OpChecks}): shape mismatches an
+ * {@link IllegalArgumentException} naming the op and both shapes, an index outside its dimension an
+ * {@link IndexOutOfBoundsException}.
  */
 public interface Backend {
 
@@ -46,8 +51,8 @@ public interface Backend {
      * {@code f} again, upload into the same output range). Every other host read refuses to be recorded.
      *
      * <p>The output is a <b>constant to autodiff</b>: no gradient flows through a host step (its result
-     * is data, such as an assignment's indices). The Hungarian assignment ({@code HungarianLoss}) is
-     * the use it exists for: the (B, N, N) cost matrices go down, the (B, N, 1) indices come up.
+     * is data, such as indices). No op of the models uses it: the Hungarian assignment is {@link #assign},
+     * which runs on the device.
      *
      * @throws IllegalArgumentException when {@code f} returns a number of values other than the output shape's
      */
@@ -94,11 +99,8 @@ public interface Backend {
      * live, so they can be an input of a recorded task graph.
      */
     default Tensor affine(Tensor a, Tensor coefficients, int pair) {
+        OpChecks.affineCoefficients(coefficients, pair);
         float[] w = coefficients.toFloats();
-        if (coefficients.dtype() != DType.F32 || w.length < 6 * (pair + 1)) {
-            throw new IllegalArgumentException("affine: coefficients must be F32 with at least " + 6 * (pair + 1)
-                    + " floats, got " + coefficients.dtype() + " " + Shape.str(coefficients.shape()));
-        }
         return affine(a, ExactScalars.decode(w, 2 * pair), ExactScalars.decode(w, 2 * pair + 1));
     }
 
@@ -137,6 +139,26 @@ public interface Backend {
      * @param target (…, C, N)
      */
     Tensor chamferArgmin(Tensor pred, Tensor target);
+
+    /**
+     * Exact minimum-cost assignment of each of B square cost matrices: I64 (B, n), entry (s, i) the
+     * column matched to row i of problem s (a permutation of 0…n−1 per problem). The result is a
+     * constant to autodiff (the Hungarian loss gathers the matched costs with it).
+     *
+     * <p>Tie rule, so that every backend returns the <b>same assignment</b>, bit for bit: the one
+     * {@code org.dspn4j.match.Hungarian}'s shortest-augmenting-path procedure returns, in double on the
+     * costs' values (rows inserted in index order; the unvisited column of smallest slack, the lowest
+     * index among equal slacks; slacks and predecessors replaced only on a strictly smaller reduced
+     * cost). A device backend runs the same double operations in the same order.
+     *
+     * @param costs (B, n, n) floating, n ≥ 1; every entry finite with magnitude at most 2^100
+     *              ({@code Hungarian.MAX_ASSIGN_COST})
+     * @throws IllegalArgumentException for another shape or dtype, or a cost outside the domain (the
+     *     message names the problem, row, column and value and says "Hungarian needs finite costs"); a
+     *     device backend may report the bad cost when the result is read rather than at the call (while
+     *     a task graph is recorded it cannot read the device)
+     */
+    Tensor assign(Tensor costs);
 
     // ---------------------------------------------------------------- linear algebra
 

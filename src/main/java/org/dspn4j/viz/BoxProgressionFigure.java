@@ -12,15 +12,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Bounding-box progressions over CLEVR images like the paper's appendix Figure 4 (spec §8.4): one
+ * Bounding-box progressions over CLEVR images like Figure 4 of the paper's appendix C: one
  * row per scene, one column per set — typically Ŷ(0), Ŷ(5), Ŷ(10), Ŷ(20), the truth and optionally
  * a baseline's prediction. Each cell shows the scene image with the boxes of that set drawn on it.
  *
- * <p>A box is (x1, y1, x2, y2) in coordinates normalised by the image width and height (the
- * CLEVR box targets, spec §5.2), drawn with opacity {@code clamp(mask, 0, 1)}: a slot whose mask is
- * 0 is invisible, as the mask is the element's presence. Slot j has the same colour in every column,
- * so one can follow a slot through the steps. Boxes are not clipped to the image (neither are the
- * targets); the part outside the cell is cut off. Non-finite boxes or masks are skipped.
+ * <p>A box is (x1, y1, x2, y2) in coordinates normalised by the image width and height (the CLEVR
+ * box targets, docs/reference-behaviour.md §6), drawn with opacity {@code clamp(mask, 0, 1)}: a
+ * slot whose mask is 0 is invisible, as the mask is the element's presence. Slot j has the same
+ * colour in every column, so one can follow a slot through the steps. Boxes are not clipped to the
+ * image (neither are the targets); the part outside the cell is cut off. Non-finite boxes or masks
+ * are skipped.
  */
 public final class BoxProgressionFigure {
 

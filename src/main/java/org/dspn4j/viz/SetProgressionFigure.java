@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A grid of 2-D point sets like the paper's appendix Figure 3 (spec §7.1, §8.3): one row per
+ * A grid of 2-D point sets like Figure 3 of the paper's appendix C: one row per
  * example, one column per set — typically Ŷ(0), …, Ŷ(T), the target and optionally a baseline's
  * prediction ({@link #progressionHeaders}). Each element is a dot at (row, column) ∈ [0, 1]²,
  * drawn at image {@code (y, x)} inside its cell, black with opacity {@code clamp(mask, 0, 1)}: a

@@ -16,17 +16,17 @@ import org.dspn4j.data.clevr.Shape;
 import org.dspn4j.data.clevr.Size;
 
 /**
- * Predicted object states next to the truth, like the paper's appendix Table 4 (spec §8.4): for
- * each scene, one column per set — typically Ŷ(5), Ŷ(10), Ŷ(20), the truth and a baseline — and one
- * line per object with its 3D position in world units and its attributes
+ * Predicted object states next to the truth, like Table 4 of the paper's appendix C: for each
+ * scene, one column per set — typically Ŷ(5), Ŷ(10), Ŷ(20), the truth and a baseline — and one line
+ * per object with its 3D position in world units and its attributes
  * ({@code x y z size colour material shape}). Objects are sorted by x within each column.
  *
- * <p>How a state vector (spec §5.2, 18 values) is read: coordinates × 3 (undoing the /3 of the
- * targets), each attribute the argmax of its one-hot group, first index on ties — as the state
- * evaluator reads it (spec §7.4). A predicted slot is listed when its mask exceeds 0.5 (the truth
- * lists its real objects). An attribute is <em>wrong</em> when it differs from that attribute of the
- * nearest true object in 3D; wrong attributes are red in the PNG and followed by {@code *} in the
- * text and Markdown forms.
+ * <p>How a state vector (docs/reference-behaviour.md §6, 18 values) is read: coordinates × 3
+ * (undoing the /3 of the targets), each attribute the argmax of its one-hot group, first index on
+ * ties — as the state evaluator reads it (docs/reference-behaviour.md §8). A predicted slot is
+ * listed when its mask exceeds 0.5 (the truth lists its real objects). An attribute is
+ * <em>wrong</em> when it differs from that attribute of the nearest true object in 3D; wrong
+ * attributes are red in the PNG and followed by {@code *} in the text and Markdown forms.
  */
 public final class StateTable {
 

@@ -8,37 +8,33 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import org.dspn4j.io.NdArray;
-import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;
-import org.junit.jupiter.api.AfterAll;
+import org.dspn4j.testing.GoldenBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every op against golden/ops.npz (PyTorch, float64): values, first derivatives of
- * f = Σ 0.3·y³ + w·y, and second derivatives d/dx⟨∇f, v⟩, all at ≤ 1e-9 relative.
+ * f = Σ 0.3·y³ + w·y, and second derivatives d/dx⟨∇f, v⟩, all at ≤ 1e-9 relative — on the CPU backend
+ * and on the op set's definition ({@link GoldenBackends}).
  */
 class GoldenOpsTest {
-    private static final CpuBackend BE = new CpuBackend(2);
     private static final Golden G = Golden.load("ops.npz");
     private static final double TOL = 1e-9;
 
-    @AfterAll
-    static void close() {
-        BE.close();
-    }
-
-    private static Tensor idx(int[] shape, long... v) {
+    private static Tensor idx(Backend be, int[] shape, long... v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             d[i] = v[i];
         }
-        return BE.fromHost(d, DType.I64, shape);
+        return be.fromHost(d, DType.I64, shape);
     }
 
     static final Map<String, Function<Tensor[], Tensor>> OPS = new LinkedHashMap<>();
@@ -75,8 +71,8 @@ class GoldenOpsTest {
         OPS.put("concat", x -> concat(1, x[0], x[1]));
         OPS.put("slice", x -> slice(x[0], 1, 1, 4));
         OPS.put("pad_slice", x -> padSlice(x[0], 0, 1, 4));
-        OPS.put("gather", x -> gather(x[0], 1, idx(new int[] {2, 3}, 0, 0, 3, 2, 1, 2)));
-        OPS.put("scatter_add", x -> scatterAdd(x[0], 1, idx(new int[] {2, 2}, 0, 0, 2, 1), x[1]));
+        OPS.put("gather", x -> gather(x[0], 1, idx(x[0].backend(), new int[] {2, 3}, 0, 0, 3, 2, 1, 2)));
+        OPS.put("scatter_add", x -> scatterAdd(x[0], 1, idx(x[0].backend(), new int[] {2, 2}, 0, 0, 2, 1), x[1]));
         OPS.put("sort_weights", x -> mul(sort(x[0], 1, true), x[1]));
         OPS.put("conv2d_s2p1", x -> conv2d(x[0], x[1], x[2], 2, 1));
         OPS.put("conv2d_2x2", x -> conv2d(x[0], x[1], null, 1, 0));
@@ -84,8 +80,8 @@ class GoldenOpsTest {
         OPS.put("max_pool", x -> maxPool2d(x[0], 3, 2, 1));
     }
 
-    static Stream<String> cases() {
-        return OPS.keySet().stream();
+    static Stream<Arguments> cases() {
+        return OPS.keySet().stream().flatMap(op -> GoldenBackends.names().map(be -> Arguments.of(op, be)));
     }
 
     @Test
@@ -99,23 +95,24 @@ class GoldenOpsTest {
         assertEquals(golden, new java.util.TreeSet<>(OPS.keySet()));
     }
 
-    private static Tensor t(NdArray a, boolean grad) {
-        Tensor x = BE.fromHost(a.toDoubles(), DType.F64, a.shape());
+    private static Tensor t(Backend be, NdArray a, boolean grad) {
+        Tensor x = be.fromHost(a.toDoubles(), DType.F64, a.shape());
         return grad ? x.requiresGrad(true) : x;
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
-    void valuesGradientsAndSecondOrderMatchPyTorch(String name) {
+    void valuesGradientsAndSecondOrderMatchPyTorch(String name, String backend) {
+        Backend be = GoldenBackends.get(backend);
         Function<Tensor[], Tensor> op = OPS.get(name);
         int n = G.keys(name + "/x").size();
         Tensor[] x = new Tensor[n];
         Tensor[] v = new Tensor[n];
         for (int i = 0; i < n; i++) {
-            x[i] = t(G.get(name + "/x" + i), true);
-            v[i] = t(G.get(name + "/v" + i), false);
+            x[i] = t(be, G.get(name + "/x" + i), true);
+            v[i] = t(be, G.get(name + "/v" + i), false);
         }
-        Tensor w = t(G.get(name + "/w"), false);
+        Tensor w = t(be, G.get(name + "/w"), false);
         Tensor y = op.apply(x);
         Golden.assertClose(name + " value", y, G.get(name + "/out"), TOL);
         Tensor f = add(scale(sum(pow(y, 3.0)), 0.3), sum(mul(w, y)));

@@ -15,7 +15,7 @@ import picocli.CommandLine;
 
 /**
  * Every computing command takes {@code --backend}, {@code --device} and {@code --arena-mb}, refuses
- * F64 on OpenCL before computing anything, and {@code dspn4j clevr} reaches the CLEVR options. Needs
+ * F64 on OpenCL before computing anything, and {@code train|eval clevr-…} reach the CLEVR options. Needs
  * no OpenCL.
  */
 class BackendOptionsTest {
@@ -47,8 +47,7 @@ class BackendOptionsTest {
     @Test
     void everyComputingCommandHasTheBackendOptions() {
         CommandLine main = new CommandLine(new Main());
-        String[][] commands = {{"train"}, {"eval"}, {"show"}, {"repeat"}, {"bench"}, {"trace"},
-            {"clevr", "train"}, {"clevr", "eval"}, {"clevr", "show"}};
+        String[][] commands = {{"train"}, {"eval"}, {"show"}, {"repeat"}, {"bench"}, {"trace"}};
         for (String[] c : commands) {
             CommandLine cl = main;
             for (String name : c) {
@@ -68,12 +67,12 @@ class BackendOptionsTest {
                 + "or use --backend cpu for F64";
         assertRefused(f64, "train", "mnist", "--backend", "opencl", "--dtype", "f64", "--out", dir.resolve("a").toString());
         assertRefused(f64, "train", "clevr-box", "--backend", "opencl", "--dtype", "f64", "--out", dir.resolve("b").toString());
-        assertRefused(f64, "clevr", "train", "clevr-state", "--backend", "opencl", "--dtype", "f64", "--out",
+        assertRefused(f64, "train", "clevr-state", "--backend", "opencl", "--dtype", "f64", "--out",
                 dir.resolve("c").toString(), "--synth-cache", dir.resolve("synth").toString());
         assertRefused(f64, "bench", "mnist-step", "--backend", "opencl", "--dtype", "f64");
         assertRefused("--device 0 runs F32 only", "repeat", "--seeds", "1", "--device", "0", "--out", dir.resolve("r").toString(),
                 "--", "train", "mnist", "--dtype", "f64");
-        assertRefused("--backend must be cpu, opencl or auto, got 'cuda'", "train", "mnist", "--backend", "cuda");
+        assertRefused("--backend must be cpu, opencl, reference or auto, got 'cuda'", "train", "mnist", "--backend", "cuda");
         assertRefused("--device 1 needs --backend opencl (or auto), not cpu", "train", "mnist", "--backend", "cpu",
                 "--device", "1", "--out", dir.resolve("d").toString());
         assertRefused("repeat: give --backend either before -- or after train, not both", "repeat", "--seeds", "1",
@@ -82,15 +81,33 @@ class BackendOptionsTest {
         assertTrue(!Files.exists(dir.resolve("a").resolve("run.json")) && !Files.exists(dir.resolve("synth")));
     }
 
+    /** {@code --backend reference} reaches the backend choice of every computing command (refused here with a --device). */
+    @Test
+    void everyComputingCommandTakesTheReferenceBackend(@TempDir Path dir) {
+        String msg = "--device 1 needs --backend opencl (or auto), not reference";
+        assertRefused(msg, "train", "mnist", "--backend", "reference", "--device", "1", "--out", dir.resolve("a").toString());
+        assertRefused(msg, "train", "clevr-box", "--backend", "reference", "--device", "1", "--out", dir.resolve("b").toString());
+        assertRefused(msg, "train", "clevr-state", "--backend", "reference", "--device", "1", "--out",
+                dir.resolve("c").toString(), "--synth-cache", dir.resolve("synth").toString());
+        assertRefused(msg, "bench", "mnist-step", "--backend", "reference", "--device", "1");
+        assertRefused(msg, "trace", "--model", "mnist", "--backend", "reference", "--device", "1", "--input",
+                Path.of("golden", "roundtrip", "mnist_dspn_input.npz").toString(), "--out", dir.resolve("t.npz").toString());
+        assertRefused(msg, "repeat", "--seeds", "1", "--backend", "reference", "--device", "1", "--out",
+                dir.resolve("r").toString(), "--", "train", "mnist");
+        assertTrue(!Files.exists(dir.resolve("a").resolve("run.json")) && !Files.exists(dir.resolve("t.npz")));
+    }
+
     @Test
     void theClevrCommandsAndTheirOwnOptionsAreReachable() {
-        assertRefused("--hungarian must be final or all, got 'some'", "clevr", "train", "clevr-box", "--hungarian", "some",
+        assertRefused("--hungarian must be final or all, got 'some'", "train", "clevr-box", "--hungarian", "some",
                 "--backend", "cpu");
-        Object[] help = run("clevr", "eval", "--help");
+        Object[] help = run("eval", "--help");
         assertEquals(0, help[0]);
         assertTrue(((String) help[1]).contains("--iters") && ((String) help[1]).contains("--batch")
                 && ((String) help[1]).contains("--backend"), (String) help[1]);
-        Object[] top = run("--help");
-        assertTrue(((String) top[1]).contains("clevr"), (String) top[1]);
+        Object[] train = run("train", "--help");
+        for (String o : new String[] {"--hungarian", "--synth-train", "--image-size", "--backend"}) {
+            assertTrue(((String) train[1]).contains(o), o + "\n" + train[1]);
+        }
     }
 }

@@ -6,19 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code --graph replay|eager} reaches the CLEVR training run from both commands that start one. */
+/** {@code --graph replay|eager} reaches the training run of every task. */
 class GraphOptionTest {
 
-    @Test
-    void trainClevrAndClevrTrainPassGraphOn() {
+    private static TrainCommand parse(String... args) {
         TrainCommand t = new TrainCommand();
-        new CommandLine(t).parseArgs("clevr-box", "--graph", "eager");
-        assertEquals("eager", ClevrTrainCommand.from(t).config().graph());
-        ClevrTrainCommand c = new ClevrTrainCommand();
-        new CommandLine(c).parseArgs("clevr-state", "--graph", "replay");
-        assertEquals("replay", c.config().graph());
-        ClevrTrainCommand d = new ClevrTrainCommand();
-        new CommandLine(d).parseArgs("clevr-state");
-        assertNull(d.config().graph(), "no --graph: the backend's default (replay on OpenCL, eager on the CPU)");
+        new CommandLine(t).parseArgs(args);
+        return t;
+    }
+
+    @Test
+    void trainPassesGraphOnForEveryTask() {
+        assertEquals("eager", parse("clevr-box", "--graph", "eager").config().graph());
+        assertEquals("replay", parse("clevr-state", "--graph", "replay").config().graph());
+        assertEquals("replay", parse("mnist", "--graph", "replay").config().graph());
+        assertNull(parse("clevr-state").config().graph(), "no --graph: the backend's default (replay on OpenCL, eager on the CPU)");
     }
 }

@@ -50,7 +50,14 @@ class MnistCommandsTest {
 
         Path export = dir.resolve("export");
         String eval = run("eval", "mnist", "--checkpoint", ckpt.toString(), "--export", export.toString());
-        assertTrue(eval.contains("test_last") && eval.contains("images 96"), eval);
+        // the run's batch (4), seed and data, from its run.json: the 100 digits of the test tenth, and the final
+        // evaluation of the run, to the printed digits
+        assertTrue(eval.contains("images 100"), eval);
+        java.util.Map<String, Double> fin = org.dspn4j.experiment.RunRecord.numbers(
+                Files.readAllLines(runDir.resolve("metrics.jsonl")).get(3));
+        assertEquals(2.0, fin.get("step"));
+        assertTrue(eval.contains(String.format(java.util.Locale.ROOT, "test_loss %.6f%ntest_last %.6f%n",
+                fin.get("test_loss"), fin.get("test_last"))), eval + "\nvs the run's final evaluation " + fin);
         // the authors' layout: all 342 slots per detection file, one step file per inner step, real points as truth
         List<String> det = Files.readAllLines(export.resolve("detections").resolve("0.txt"));
         assertEquals(342, det.size());
@@ -58,7 +65,7 @@ class MnistCommandsTest {
         assertTrue(Files.exists(export.resolve("detections").resolve("0-step2.txt")));
         List<String> gt = Files.readAllLines(export.resolve("groundtruths").resolve("0.txt"));
         assertTrue(gt.size() > 10 && gt.get(0).endsWith(" 1.0"), gt.get(0));
-        assertEquals(96, ExportReader.read(export.resolve("detections"), export.resolve("groundtruths"), 2).size());
+        assertEquals(100, ExportReader.read(export.resolve("detections"), export.resolve("groundtruths"), 2).size());
 
         Path fig = dir.resolve("fig.png");
         run("show", "mnist", "--checkpoint", ckpt.toString(), "--out", fig.toString(), "--rows", "3");

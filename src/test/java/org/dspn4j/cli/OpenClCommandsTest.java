@@ -15,6 +15,7 @@ import java.util.Map;
 import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.RunRecord;
 import org.dspn4j.gpu.ClDeviceInfo;
+import org.dspn4j.gpu.ArenaLive;
 import org.dspn4j.gpu.SharedEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +46,11 @@ class OpenClCommandsTest {
     }
 
     @AfterAll
-    static void endLoan() {
+    static void endLoan() throws InterruptedException {
         BackendChoice.lendEngine(null);
+        if (SharedEngine.available()) {
+            ArenaLive.settled(SharedEngine.get()); // this class's garbage freed before the next class allocates in the shared arena
+        }
     }
 
     static String run(String... args) {

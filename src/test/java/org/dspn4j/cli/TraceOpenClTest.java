@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.dspn4j.experiment.BackendChoice;
+import org.dspn4j.gpu.ArenaLive;
 import org.dspn4j.gpu.SharedEngine;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
@@ -22,6 +23,7 @@ class TraceOpenClTest {
             compare(dir);
         } finally {
             BackendChoice.lendEngine(null);
+            ArenaLive.settled(SharedEngine.get()); // this test's garbage freed before the next class allocates in the shared arena
         }
     }
 

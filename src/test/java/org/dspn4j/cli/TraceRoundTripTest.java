@@ -51,7 +51,7 @@ class TraceRoundTripTest {
             NdArray a = ours.get(k);
             assertTrue(a != null, "trace lacks " + k);
             assertArrayEquals(golden.get(k).shape(), a.shape(), k);
-            double abs = k.equals("grad/set_encoder.conv.4.bias") ? 1e-12 : 0.0; // mathematically zero (spec §12)
+            double abs = k.equals("grad/set_encoder.conv.4.bias") ? 1e-12 : 0.0; // mathematically zero
             Golden.assertClose(k, a.toDoubles(), golden.get(k).toDoubles(), abs > 0 ? 0.0 : 1e-9, abs);
         }
     }

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.gpu.ArenaLive;
 import org.dspn4j.gpu.SharedEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,8 +39,11 @@ class TrainReplayOpenClTest {
     }
 
     @AfterAll
-    static void endLoan() {
+    static void endLoan() throws InterruptedException {
         BackendChoice.lendEngine(null);
+        if (SharedEngine.available()) {
+            ArenaLive.settled(SharedEngine.get()); // this class's garbage freed before the next class allocates in the shared arena
+        }
     }
 
     private static String train(Path out, int steps, String graph, boolean resume) {

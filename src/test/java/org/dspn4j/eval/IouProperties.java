@@ -7,7 +7,10 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
-/** IoU facts from spec §9 item 10, for both variants. */
+/**
+ * IoU properties for both variants (docs/reference-behaviour.md §8): symmetric, 1 for a box with
+ * itself, 0 for disjoint boxes, and the "+1" form at least the fixed one on small normalised boxes.
+ */
 class IouProperties {
 
     /**

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class IouVariantTest {
 
     @Test
-    void specSection73Example() {
-        // Two 0.1 x 0.1 boxes, the second shifted right by 0.05.
+    void plusOneInflatesTheIouOfSmallNormalisedBoxes() {
+        // Two 0.1 x 0.1 boxes, the second shifted right by 0.05 (docs/reference-behaviour.md §8).
         double[] a = {0.10, 0.10, 0.20, 0.20};
         double[] b = {0.15, 0.10, 0.25, 0.20};
         // Fixed: I = 0.05 * 0.1 = 0.005, U = 0.01 + 0.01 - 0.005 = 0.015, IoU = 1/3.

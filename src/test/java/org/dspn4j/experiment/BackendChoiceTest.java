@@ -12,10 +12,11 @@ import org.dspn4j.gpu.ClDeviceInfo;
 import org.dspn4j.gpu.SharedEngine;
 import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** The rules of {@code --backend cpu|opencl|auto} and {@code --device}, on made-up device listings. */
+/** The rules of {@code --backend cpu|opencl|reference|auto} and {@code --device}, on made-up device listings. */
 class BackendChoiceTest {
     private static final ClDeviceInfo POCL = device(0, "pthread-cpu", "CPU");
     private static final ClDeviceInfo GPU = device(1, "NVIDIA H100", "GPU");
@@ -73,7 +74,7 @@ class BackendChoiceTest {
         e = assertThrows(IllegalArgumentException.class, () -> uses(choice("cpu", "1"), DType.F32, List.of(GPU)));
         assertTrue(e.getMessage().contains("needs --backend opencl"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> BackendChoice.parseKind("cuda"));
-        assertEquals("--backend must be cpu, opencl or auto, got 'cuda'", e.getMessage());
+        assertEquals("--backend must be cpu, opencl, reference or auto, got 'cuda'", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BackendChoice(BackendChoice.Kind.OPENCL, null, 8));
         assertTrue(e.getMessage().startsWith("--arena-mb must be between 64 and"), e.getMessage());
     }
@@ -98,6 +99,26 @@ class BackendChoiceTest {
         }
         assertEquals(List.of("--backend", "opencl", "--device", "1", "--arena-mb", "512"),
                 new BackendChoice(BackendChoice.Kind.OPENCL, "1", 512).toArgs());
+    }
+
+    @Test
+    void theReferenceChoiceOpensTheDefinitionInF32AndF64NeverOpenCl() {
+        BackendChoice ref = choice("Reference", null);
+        assertEquals(BackendChoice.Kind.REFERENCE, ref.kind());
+        assertFalse(uses(ref, DType.F32, List.of(POCL, GPU)), "never OpenCL, even with a GPU listed");
+        assertFalse(uses(ref, DType.F64, List.of(GPU)));
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            try (Compute c = ref.open(dt, 4, null)) {
+                assertTrue(c.backend() instanceof ReferenceBackend);
+                assertEquals("reference", c.kind());
+                assertEquals("reference", c.record().get("backend"));
+                assertEquals(1, c.record().get("threads"));
+            }
+        }
+        assertEquals(List.of("--backend", "reference"), ref.toArgs());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> uses(choice("reference", "1"), DType.F32, List.of(GPU)));
+        assertEquals("--device 1 needs --backend opencl (or auto), not reference", e.getMessage());
     }
 
     /** Ops given tensors of two backends throw, naming both, instead of copying silently. */

@@ -55,7 +55,7 @@ class ClevrExperimentTest {
     @Test
     void aShortBoxRunLowersTheLossAndWritesItsRecords(@TempDir Path dir) throws IOException {
         ModelConfig m = tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
-        ClevrExperiment.Outcome o = experiment().train(tiny(m, dir, 12, 3e-3, 0), data, false);
+        TrainingLoop.Outcome o = experiment().train(tiny(m, dir, 12, 3e-3, 0), data, false);
         assertFalse(o.stoppedOnNaN());
         assertEquals(12, o.steps());
         assertTrue(o.last().last() < o.initial().last(),
@@ -69,15 +69,15 @@ class ClevrExperimentTest {
         for (String k : new String[] {"train_loss", "train_last", "test_loss", "test_last"}) {
             assertTrue(metrics.contains("\"" + k + "\""), k);
         }
-        ClevrRunInfo info = ClevrRunInfo.besideCheckpoint(dir.resolve(ClevrExperiment.CHECKPOINT));
+        RunInfo info = RunInfo.besideCheckpoint(dir.resolve(ClevrExperiment.CHECKPOINT));
         assertEquals(2, info.batch());
-        assertEquals(data, info.source());
+        assertEquals(data, info.clevrSource());
     }
 
     @Test
     void aStateRunWithTheMeanOverAllStepsWritesTheStateTable(@TempDir Path dir) throws IOException {
         ModelConfig m = tinyModel(ModelConfig.Task.CLEVR_STATE, ModelConfig.DecoderKind.DSPN).withOptions(true, false, false);
-        ClevrExperiment.Outcome o = experiment().train(tiny(m, dir, 3, 3e-4, 0), data, false);
+        TrainingLoop.Outcome o = experiment().train(tiny(m, dir, 3, 3e-4, 0), data, false);
         assertFalse(o.stoppedOnNaN());
         String md = Files.readString(dir.resolve("states.md"));
         assertTrue(md.contains("| truth |"), md);
@@ -93,7 +93,7 @@ class ClevrExperimentTest {
         // 5 steps over 2 batches per epoch: the interruption falls inside an epoch
         experiment().train(tiny(m, full, 5, 3e-4, 0), data, false);
         experiment().train(tiny(m, part, 3, 3e-4, 0), data, false); // "killed" after 3 steps
-        ClevrExperiment.Outcome o = experiment().train(tiny(m, part, 5, 3e-4, 0), data, true);
+        TrainingLoop.Outcome o = experiment().train(tiny(m, part, 5, 3e-4, 0), data, true);
         assertEquals(2, o.trainLoss().size());
         Map<String, NdArray> a = weights(full);
         Map<String, NdArray> b = weights(part);
@@ -112,13 +112,13 @@ class ClevrExperimentTest {
         experiment().train(tiny(m, dir, 1, 3e-4, 0), data, false);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> experiment().train(tiny(m.withInner(4, 8), dir, 2, 3e-4, 0), data, true));
-        assertTrue(e.getMessage().contains("differs"), e.getMessage());
+        assertTrue(e.getMessage().contains("--iters 4 (the run has 3)"), e.getMessage());
     }
 
     @Test
     void aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
         ModelConfig m = tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
-        ClevrExperiment.Outcome o = experiment().train(tiny(m, dir, 40, 1e30, 1), data, false);
+        TrainingLoop.Outcome o = experiment().train(tiny(m, dir, 40, 1e30, 1), data, false);
         assertTrue(o.stoppedOnNaN());
         Path ckpt = dir.resolve(ClevrExperiment.CHECKPOINT);
         if (Files.exists(ckpt)) {

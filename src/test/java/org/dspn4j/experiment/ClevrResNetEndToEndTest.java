@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.dspn4j.cli.ClevrCommand;
 import org.dspn4j.cli.Main;
 import org.dspn4j.io.Npz;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class ClevrResNetEndToEndTest {
         Path cache = ClevrTestData.cache();
         Path run = dir.resolve("run");
         int[] rc = new int[2];
-        String train = capture(() -> rc[0] = ClevrCommand.run("train", "clevr-box", "--image-size", "65", "--batch", "2",
+        String train = capture(() -> rc[0] = Main.run("train", "clevr-box", "--image-size", "65", "--batch", "2",
                 "--steps", "1", "--hidden", "8", "--latent", "8", "--iters", "2", "--inner-lr", "8", "--synth-cache", cache.toString(),
                 "--synth-train", "4", "--synth-val", "2", "--synth-seed", "3", "--out", run.toString(), "--threads", "2", "-q"));
         assertEquals(0, rc[0], train);

@@ -42,7 +42,7 @@ class MnistExperimentTest {
 
     @Test
     void aShortRunLowersTheTestLossAndWritesItsRecords(@TempDir Path dir) throws IOException {
-        MnistExperiment.Outcome o = new MnistExperiment(QUIET).train(tiny(dir, 12, 0.01, 800, 0), false);
+        TrainingLoop.Outcome o = new MnistExperiment(QUIET).train(tiny(dir, 12, 0.01, 800, 0), false);
         assertFalse(o.stoppedOnNaN());
         assertTrue(o.last().last() < o.initial().last(),
                 "test_last " + o.last().last() + " not below its initial " + o.initial().last());
@@ -86,7 +86,7 @@ class MnistExperimentTest {
     @Test
     void aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
         // an absurd outer learning rate drives the parameters, then the loss, to infinity
-        MnistExperiment.Outcome o = new MnistExperiment(QUIET).train(tiny(dir, 40, 1e30, 800, 1), false);
+        TrainingLoop.Outcome o = new MnistExperiment(QUIET).train(tiny(dir, 40, 1e30, 800, 1), false);
         assertTrue(o.stoppedOnNaN());
         Path ckpt = dir.resolve(MnistExperiment.CHECKPOINT);
         if (Files.exists(ckpt)) {

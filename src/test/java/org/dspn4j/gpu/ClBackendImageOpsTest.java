@@ -10,37 +10,33 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Backend.Unary;
-import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * conv2d, its two gradients and max-pool indices on {@link ClBackend} against {@link CpuBackend}
- * (F32). Max-pool indices are exact. The convolutions are float fma chains over K terms on the
- * device and double sums rounded once on the CPU; both are within K·2^-24·Σ|terms| of the exact
- * value, so they may differ by 2K·2^-24·Σ|terms| per element, Σ|terms| being the same op applied
- * to |inputs| (computed on the CPU in F64).
+ * conv2d, its two gradients and max-pool indices on {@link ClBackend} against their definition,
+ * {@link ReferenceBackend} (F32). Max-pool indices and conv2d are exact: the device runs the
+ * definition's fma chain over (c, ky, kx) (im2col, then the matrix product) and adds the bias in
+ * double, rounded once. The gradients add their pieces in another order: conv2dBackwardInput adds a
+ * pixel's taps in double and rounds once (the definition rounds each float addition), and
+ * conv2dBackwardWeight runs one chain per image and adds the images in double (the definition runs
+ * one chain over every image); each result is within K·2^-24·Σ|terms| of the exact value (K terms
+ * added in float), so the two may differ by 2K·2^-24·Σ|terms| per element, Σ|terms| being the same op
+ * applied to |inputs| (computed by the reference in F64).
  */
 class ClBackendImageOpsTest {
     private static ClBackend cl;
-    private static CpuBackend cpu;
+    private static ReferenceBackend ref;
     private final Random rnd = new Random(9);
 
     @BeforeAll
     static void open() {
         cl = new ClBackend(SharedEngine.get());
-        cpu = new CpuBackend(1);
-    }
-
-    @AfterAll
-    static void close() {
-        if (cpu != null) {
-            cpu.close();
-        }
+        ref = new ReferenceBackend();
     }
 
     /** (B, Cin, H, W, Cout, k, stride, pad) */
@@ -66,15 +62,15 @@ class ClBackendImageOpsTest {
             double[] bias = gaussians(cout);
             double[] gy = gaussians(Shape.numel(gs));
             String what = java.util.Arrays.toString(c);
-            int kk = cin * k * k;
-            close("conv2d " + what, kk + 1,
+            ClBackendOpsTest.check(ref, cl, "conv2d " + what, 0,
                     be -> be.conv2d(be.fromHost(x, DType.F32, xs), be.fromHost(wt, DType.F32, ws),
-                            be.fromHost(bias, DType.F32, cout), stride, pad),
-                    be -> be.conv2d(abs(be, x, xs), abs(be, wt, ws), abs(be, bias, new int[] {cout}), stride, pad));
-            close("conv2dBackwardInput " + what, cout + k * k,
+                            be.fromHost(bias, DType.F32, cout), stride, pad));
+            ClBackendOpsTest.check(ref, cl, "conv2d without bias " + what, 0,
+                    be -> be.conv2d(be.fromHost(x, DType.F32, xs), be.fromHost(wt, DType.F32, ws), null, stride, pad));
+            close("conv2dBackwardInput " + what, k * k,
                     be -> be.conv2dBackwardInput(be.fromHost(gy, DType.F32, gs), be.fromHost(wt, DType.F32, ws), xs, stride, pad),
                     be -> be.conv2dBackwardInput(abs(be, gy, gs), abs(be, wt, ws), xs, stride, pad));
-            close("conv2dBackwardWeight " + what, ho * wo + b,
+            close("conv2dBackwardWeight " + what, b * ho * wo,
                     be -> be.conv2dBackwardWeight(be.fromHost(x, DType.F32, xs), be.fromHost(gy, DType.F32, gs), ws, stride, pad),
                     be -> be.conv2dBackwardWeight(abs(be, x, xs), abs(be, gy, gs), ws, stride, pad));
         }
@@ -89,20 +85,20 @@ class ClBackendImageOpsTest {
         }
         x[7] = Double.NaN;
         for (int[] kp : new int[][] {{3, 2, 1}, {2, 2, 0}, {3, 1, 1}, {1, 1, 0}}) {
-            ClBackendOpsTest.check(cpu, cl, "maxPool2dIndices " + java.util.Arrays.toString(kp), 0,
+            ClBackendOpsTest.check(ref, cl, "maxPool2dIndices " + java.util.Arrays.toString(kp), 0,
                     be -> be.maxPool2dIndices(be.fromHost(x, DType.F32, xs), kp[0], kp[1], kp[2]));
         }
     }
 
     @Test
-    void aConvolutionChainDifferentiatesTwiceLikeTheCpu() {
+    void aConvolutionChainDifferentiatesTwiceLikeTheDefinition() {
         // sum(maxpool(relu(conv(x, w)))^2): first-order gradients in x and w, then the gradient of
         // |dL/dx|^2 in w (second order through conv2dBackwardInput)
         int[] xs = {2, 2, 6, 6};
         int[] ws = {3, 2, 3, 3};
         double[] x = gaussians(Shape.numel(xs));
         double[] wt = gaussians(Shape.numel(ws));
-        double[][] e = chain(cpu, x, xs, wt, ws);
+        double[][] e = chain(ref, x, xs, wt, ws);
         double[][] g = chain(cl, x, xs, wt, ws);
         for (int i = 0; i < e.length; i++) {
             double scale = 0;
@@ -111,7 +107,7 @@ class ClBackendImageOpsTest {
             }
             for (int j = 0; j < e[i].length; j++) {
                 if (Math.abs(e[i][j] - g[i][j]) > 1e-5 * scale) {
-                    fail("output " + i + " [" + j + "]: cpu " + e[i][j] + " opencl " + g[i][j] + " (scale " + scale + ")");
+                    fail("output " + i + " [" + j + "]: reference " + e[i][j] + " opencl " + g[i][j] + " (scale " + scale + ")");
                 }
             }
         }
@@ -130,21 +126,21 @@ class ClBackendImageOpsTest {
     // ---------------------------------------------------------------- helpers
 
     private static Tensor abs(Backend be, double[] v, int[] shape) {
-        return cpu.unary(Unary.ABS, cpu.fromHost(v, DType.F64, shape));
+        return ref.unary(Unary.ABS, ref.fromHost(v, DType.F64, shape));
     }
 
-    /** Values within 2·terms·2^-24 × (the op on absolute values) of the CPU's, element by element. */
+    /** Values within 2·terms·2^-24 × (the op on absolute values) of the definition's, element by element. */
     private static void close(String what, int terms, Function<Backend, Tensor> op, Function<Backend, Tensor> absOp) {
-        Tensor e = op.apply(cpu);
+        Tensor e = op.apply(ref);
         Tensor g = op.apply(cl);
         assertArrayEquals(e.shape(), g.shape(), what + ": shape");
         double[] ev = e.toDoubles();
         double[] gv = g.toDoubles();
-        double[] bound = absOp.apply(cpu).toDoubles();
+        double[] bound = absOp.apply(ref).toDoubles();
         for (int i = 0; i < ev.length; i++) {
             double tol = 2.0 * terms * Math.pow(2, -24) * bound[i];
             if (!(Math.abs(ev[i] - gv[i]) <= tol)) {
-                fail(what + ": [" + i + "] cpu " + ev[i] + " opencl " + gv[i] + " beyond " + tol);
+                fail(what + ": [" + i + "] reference " + ev[i] + " opencl " + gv[i] + " beyond " + tol);
             }
         }
     }

@@ -21,8 +21,8 @@ class ClEngineCyclesTest {
             int out = arena.alloc(1);
             engine.fill(a, n, 0.5f);
             engine.fill(b, n, i);
-            engine.add(a, b, a, n);
-            engine.sum(a, n, out);
+            EngineOps.add(engine, a, b, a, n);
+            EngineOps.sum(engine, a, n, out);
             if (i == 999) {
                 last = engine.download(out, 1)[0];
             }

@@ -42,22 +42,22 @@ class DeviceDataGcTest {
             engine.upload(b, y);
             float[] sum = new float[n];
             float[] prod = new float[n];
-            EngineKernel.addReference(x, 0, y, 0, sum, 0, n);
-            EngineKernel.mulReference(x, 0, y, 0, prod, 0, n);
+            EngineOps.addReference(x, 0, y, 0, sum, 0, n);
+            EngineOps.mulReference(x, 0, y, 0, prod, 0, n);
             for (int round = 0; round < 3; round++) {
                 float[] z = randoms(small);
                 churnAndCollect();
                 engine.upload(s, z);          // through the small staging array, which G1 does move
                 churnAndCollect();
-                engine.add(a, b, c, n);
+                EngineOps.add(engine, a, b, c, n);
                 churnAndCollect();
                 assertBits(sum, engine.download(c, n), "round " + round + ": a + b");
-                engine.mul(a, b, c, n);
-                engine.relu(s, t, small);
+                EngineOps.mul(engine, a, b, c, n);
+                EngineOps.relu(engine, s, t, small);
                 churnAndCollect();
                 assertBits(prod, engine.download(c, n), "round " + round + ": a * b");
                 float[] reluZ = new float[small];
-                EngineKernel.reluReference(z, 0, reluZ, 0, small);
+                EngineOps.reluReference(z, 0, reluZ, 0, small);
                 assertBits(reluZ, engine.download(t, small), "round " + round + ": relu of a fresh small upload");
                 assertBits(z, engine.download(s, small), "round " + round + ": small upload reads back");
                 assertBits(x, engine.download(a, n), "round " + round + ": resident a reads back");
@@ -92,9 +92,9 @@ class DeviceDataGcTest {
             ballast.clear();
             for (int round = 0; round < 3; round++) {
                 churnAndCollect();
-                engine.relu(a, c, n);
+                EngineOps.relu(engine, a, c, n);
                 float[] expected = new float[n];
-                EngineKernel.reluReference(x, 0, expected, 0, n);
+                EngineOps.reluReference(x, 0, expected, 0, n);
                 assertBits(expected, engine.download(c, n), "round " + round + ": relu of resident data");
                 assertBits(x, engine.download(a, n), "round " + round + ": resident data reads back");
             }
@@ -123,14 +123,14 @@ class DeviceDataGcTest {
             engine.upload(b, y);
             float[] sum = new float[n];
             float[] prod = new float[n];
-            EngineKernel.addReference(x, 0, y, 0, sum, 0, n);
-            EngineKernel.mulReference(x, 0, y, 0, prod, 0, n);
+            EngineOps.addReference(x, 0, y, 0, sum, 0, n);
+            EngineOps.mulReference(x, 0, y, 0, prod, 0, n);
             for (int round = 0; round < 3; round++) {
                 churnAndCollect();
-                engine.add(a, b, c, n);
-                engine.mul(c, c, d, n);
+                EngineOps.add(engine, a, b, c, n);
+                EngineOps.mul(engine, c, c, d, n);
                 churnAndCollect();
-                engine.mul(a, b, d, n);
+                EngineOps.mul(engine, a, b, d, n);
                 churnAndCollect();
                 assertBits(sum, engine.download(c, n), "round " + round + ": a + b (arrays 1, 2 -> 0)");
                 assertBits(prod, engine.download(d, n), "round " + round + ": a * b (arrays 1, 2 -> 2)");

@@ -8,15 +8,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
+import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every engine op on the OpenCL device against its plain-Java reference in {@link EngineKernel}.
- * All comparisons are bit-exact ({@link Float#floatToIntBits}: -0 differs from +0), including
- * MATMUL, whose reference is the {@code Math.fma} chain, and SUM, whose reference replays the
- * kernel's two-stage order.
+ * The engine's transfers, COPY and FILL against their plain-Java references in {@link EngineKernel},
+ * MATMUL against its definition ({@link ReferenceBackend#matmul}, the {@code Math.fma} chain), and
+ * the range checks before launch. All comparisons are bit-exact ({@link Float#floatToIntBits}: -0
+ * differs from +0).
  */
 class EngineKernelTest {
 
@@ -90,62 +93,19 @@ class EngineKernelTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Elementwise
+    // In place
 
     @Test
-    void addMulReluMatchReferences() {
-        for (int n : new int[] {1, 255, 256, 257, 100_000}) {
-            float[] x = randoms(n);
-            float[] y = randoms(n);
-            x[0] = Float.POSITIVE_INFINITY;
-            if (n > 1) {
-                y[1] = -0f;
-                x[1] = -0f;
-            }
-            int a = alloc(n);
-            int b = alloc(n);
-            int c = alloc(n);
-            engine.upload(a, x);
-            engine.upload(b, y);
-            float[] expected = new float[n];
-
-            engine.add(a, b, c, n);
-            EngineKernel.addReference(x, 0, y, 0, expected, 0, n);
-            assertBits(expected, engine.download(c, n), "add n=" + n);
-
-            engine.mul(a, b, c, n);
-            EngineKernel.mulReference(x, 0, y, 0, expected, 0, n);
-            assertBits(expected, engine.download(c, n), "mul n=" + n);
-
-            engine.relu(a, c, n);
-            EngineKernel.reluReference(x, 0, expected, 0, n);
-            assertBits(expected, engine.download(c, n), "relu n=" + n);
-        }
-    }
-
-    @Test
-    void reluMapsNanAndNegativeZeroToPositiveZero() {
-        float[] x = {Float.NaN, -0f, 0f, -1f, 2f, Float.NEGATIVE_INFINITY, Float.MIN_VALUE};
-        int a = alloc(x.length);
-        engine.upload(a, x);
-        engine.relu(a, a, x.length);  // in place
-        float[] expected = new float[x.length];
-        EngineKernel.reluReference(x, 0, expected, 0, x.length);
-        assertBits(new float[] {0f, 0f, 0f, 0f, 2f, 0f, Float.MIN_VALUE}, expected, "reference");
-        assertBits(expected, engine.download(a, x.length), "relu in place");
-    }
-
-    @Test
-    void inPlaceAddIsAllowedButPartialOverlapIsRejected() {
+    void inPlaceBinaryIsAllowedButPartialOverlapIsRejected() {
         int n = 1000;
         float[] x = randoms(n);
         int a = alloc(n + 1);
         engine.upload(a, x);
-        engine.add(a, a, a, n);
+        EngineOps.add(engine, a, a, a, n);
         float[] expected = new float[n];
-        EngineKernel.addReference(x, 0, x, 0, expected, 0, n);
+        EngineOps.addReference(x, 0, x, 0, expected, 0, n);
         assertBits(expected, engine.download(a, n), "a += a");
-        assertThrows(IllegalArgumentException.class, () -> engine.add(a, a, a + 1, n));
+        assertThrows(IllegalArgumentException.class, () -> EngineOps.add(engine, a, a, a + 1, n));
     }
 
     @Test
@@ -153,10 +113,10 @@ class EngineKernelTest {
         long before = engine.launches();
         assertThrows(IllegalArgumentException.class, () -> engine.fill(0, 1, 1f), "reserved scratch");
         assertThrows(IllegalArgumentException.class, () -> engine.fill(engine.arenaFloats() - 1, 2, 1f));
-        assertThrows(IllegalArgumentException.class, () -> engine.add(ClEngine.RESERVED, ClEngine.RESERVED, -5, 1));
+        assertThrows(IllegalArgumentException.class, () -> engine.copy(ClEngine.RESERVED, -5, 1));
         assertThrows(IllegalArgumentException.class, () -> engine.download(ClEngine.RESERVED, new float[2], 1, 2));
         assertThrows(IllegalArgumentException.class,
-                () -> engine.matmul(ClEngine.RESERVED, ClEngine.RESERVED + 100, ClEngine.RESERVED + 50, 10, 10, 10));
+                () -> EngineOps.matmul(engine, ClEngine.RESERVED, ClEngine.RESERVED + 100, ClEngine.RESERVED + 50, 10, 10, 10));
         assertEquals(before, engine.launches(), "nothing launched");
     }
 
@@ -184,77 +144,42 @@ class EngineKernelTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // SUM
-
-    @Test
-    void sumMatchesItsOrderReplayingReferenceAndIsCloseToTheExactSum() {
-        int local = engine.localSize();
-        for (int n : new int[] {0, 1, 7, local, local + 1, 100_000, 1_000_003}) {
-            float[] x = randoms(n);
-            int a = alloc(n);
-            int out = alloc(1);
-            engine.upload(a, x);
-            engine.sum(a, n, out);
-            float got = engine.download(out, 1)[0];
-            float expected = EngineKernel.sumReference(x, 0, n, local, ClEngine.MAX_SUM_GROUPS);
-            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
-                    "sum of " + n + ": device " + got + ", reference " + expected);
-            double exact = 0;
-            double abs = 0;
-            for (float v : x) {
-                exact += v;
-                abs += Math.abs(v);
-            }
-            // Error bound of pairwise-ish float summation: generous 1e-6 relative to sum |x|.
-            assertTrue(Math.abs(got - exact) <= 1e-6 * abs + 1e-30, "sum of " + n + ": " + got + " vs " + exact);
-        }
-    }
-
-    @Test
-    void sumIsBitIdenticalRunToRun() {
-        int n = 777_777;
-        float[] x = randoms(n);
-        int a = alloc(n);
-        int out = alloc(1);
-        engine.upload(a, x);
-        engine.sum(a, n, out);
-        int first = Float.floatToIntBits(engine.download(out, 1)[0]);
-        for (int run = 0; run < 10; run++) {
-            engine.fill(out, 1, Float.NaN);
-            engine.sum(a, n, out);
-            assertEquals(first, Float.floatToIntBits(engine.download(out, 1)[0]), "run " + run);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
     // MATMUL
 
+    /** MATMUL, plain and batched with a broadcast operand, equals ReferenceBackend.matmul in F32 bit for bit. */
     @Test
-    void matmulIsBitExactAgainstTheFmaChainReference() {
+    void matmulIsBitExactAgainstTheDefinition() {
         int[][] sizes = {{1, 1, 1}, {1, 5, 1}, {3, 5, 7}, {4, 4, 4}, {5, 3, 9}, {17, 33, 9}, {64, 64, 64},
                 {33, 100, 65}, {2, 0, 3}, {130, 7, 2}};
+        ReferenceBackend ref = new ReferenceBackend();
         for (int[] s : sizes) {
-            for (int t = 0; t < 4; t++) {
-                checkMatmul(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0);
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            for (int batch : new int[] {1, 3}) {
+                float[] x = randoms(batch * m * k);
+                float[] y = randoms(k * n);
+                int a = alloc(Math.max(1, batch * m * k));
+                int b = alloc(Math.max(1, k * n));
+                int c = alloc(Math.max(1, batch * m * n));
+                engine.upload(a, x);
+                engine.upload(b, y);
+                engine.fill(c, batch * m * n, Float.NaN);
+                engine.matmul(a, new int[] {m * k}, b, new int[] {0}, new int[] {batch}, c, m, k, n);
+                Tensor expected = ref.matmul(ref.fromHost(doubles(x), DType.F32, batch, m, k),
+                        ref.fromHost(doubles(y), DType.F32, k, n));
+                assertBits(expected.toFloats(), engine.download(c, batch * m * n),
+                        "matmul " + batch + " x " + m + "x" + k + "x" + n + " (B broadcast)");
             }
         }
     }
 
-    private void checkMatmul(int m, int k, int n, boolean transA, boolean transB) {
-        float[] x = randoms(m * k);
-        float[] y = randoms(k * n);
-        int a = alloc(m * k);
-        int b = alloc(k * n);
-        int c = alloc(m * n);
-        engine.upload(a, x);
-        engine.upload(b, y);
-        engine.fill(c, m * n, Float.NaN);
-        engine.matmul(a, transA, b, transB, c, m, k, n);
-        float[] expected = new float[m * n];
-        EngineKernel.matmulReference(x, 0, transA ? 1 : k, transA ? m : 1, y, 0, transB ? 1 : n, transB ? k : 1,
-                expected, 0, m, k, n);
-        assertBits(expected, engine.download(c, m * n),
-                "matmul " + m + "x" + k + "x" + n + " transA=" + transA + " transB=" + transB);
+    private static double[] doubles(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
     }
 
     // ---------------------------------------------------------------------------------------------

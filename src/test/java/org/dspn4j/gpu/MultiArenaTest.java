@@ -113,11 +113,8 @@ class MultiArenaTest {
         float[] big = randoms(r, 150_000); // chunked through the bulk staging array (64 K floats)
         check("upload/download, chunked", new float[][] {big}, big.length, (e, in, out) -> e.copy(in[0], out, big.length));
         check("fill", new float[0][], n, (e, in, out) -> e.fill(out, n, 3.25f));
-        check("add", new float[][] {x, y}, n, (e, in, out) -> e.add(in[0], in[1], out, n));
-        check("mul", new float[][] {x, y}, n, (e, in, out) -> e.mul(in[0], in[1], out, n));
-        check("relu", new float[][] {x}, n, (e, in, out) -> e.relu(in[0], out, n));
         check("add in place", new float[][] {x, y}, n, (e, in, out) -> {
-            e.add(in[0], in[1], in[0], n);
+            EngineOps.add(e, in[0], in[1], in[0], n);
             e.copy(in[0], out, n);
         });
         for (Unary u : Unary.values()) {
@@ -148,15 +145,13 @@ class MultiArenaTest {
         check("strided copy (into a slice)", new float[][] {b}, 20, (e, in, out) -> e.stridedCopy(in[0],
                 new int[] {1}, out + 3, new int[] {3}, new int[] {5}));
         float[] long1 = randoms(r, 100_000);
-        check("sum (two stages, partials in array 0)", new float[][] {long1}, 1,
-                (e, in, out) -> e.sum(in[0], long1.length, out));
+        check("sum of 100,000", new float[][] {long1}, 1,
+                (e, in, out) -> EngineOps.sum(e, in[0], long1.length, out));
         check("sumDims", new float[][] {a}, 24, (e, in, out) -> e.sumDims(in[0], new int[] {4, 6}, new int[] {30, 1},
                 new int[] {5}, new int[] {6}, out));
         float[] ma = randoms(r, 3 * 13 * 7);
         float[] mb = randoms(r, 7 * 9);
-        check("matmul", new float[][] {ma, mb}, 13 * 9, (e, in, out) -> e.matmul(in[0], in[1], out, 13, 7, 9));
-        check("matmul transposed", new float[][] {ma, mb}, 13 * 9,
-                (e, in, out) -> e.matmul(in[0], true, in[1], true, out, 13, 7, 9));
+        check("matmul", new float[][] {ma, mb}, 13 * 9, (e, in, out) -> EngineOps.matmul(e, in[0], in[1], out, 13, 7, 9));
         check("matmul batched, B broadcast", new float[][] {ma, mb}, 3 * 13 * 9, (e, in, out) -> e.matmul(in[0],
                 new int[] {91}, in[1], new int[] {0}, new int[] {3}, out, 13, 7, 9));
     }
@@ -196,7 +191,7 @@ class MultiArenaTest {
         assertThrows(IllegalArgumentException.class, () -> e.fill(ClArena.address(3, 0), 1, 1f), "no array 3");
         assertThrows(IllegalArgumentException.class, () -> e.fill(ClArena.address(0, 16), 1, 1f), "reserved floats");
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
-                () -> e.add(ClArena.address(2, e.arrayFloats(2) - 4), A1, A1, 8));
+                () -> EngineOps.add(e, ClArena.address(2, e.arrayFloats(2) - 4), A1, A1, 8));
         assertTrue(m.getMessage().contains("array 2") && m.getMessage().contains("a range lies in one array"), m.getMessage());
         assertEquals(before, e.launches(), "nothing launched");
         ClBackend be = new ClBackend(e);

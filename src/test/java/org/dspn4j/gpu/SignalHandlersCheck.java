@@ -12,7 +12,7 @@ public final class SignalHandlersCheck {
     public static void main(String[] args) throws InterruptedException {
         try (ClEngine engine = ClEngine.open(DeviceSelector.auto(), ClEngine.MIN_ARENA_FLOATS, 1 << 16)) {
             engine.fill(1024, 16, 2f);
-            engine.add(1024, 1024, 1040, 16);
+            EngineOps.add(engine, 1024, 1024, 1040, 16);
             float[] back = engine.download(1040, 16);
             System.out.println("platform: " + engine.device().platform());
             System.out.println("result: " + back[0]);

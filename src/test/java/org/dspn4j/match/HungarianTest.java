@@ -135,6 +135,64 @@ class HungarianTest {
         }
     }
 
+    @Test
+    void theTieRuleGivesTheIdentityForEqualCostsAndTheLowestColumnFirst() {
+        double[][] c = new double[6][6];
+        for (double[] row : c) {
+            java.util.Arrays.fill(row, -3.0);
+        }
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, Hungarian.solve(c).rowToCol());
+        // row 0 ties between columns 1 and 2 (cost 0): the lower index wins; row 1 then takes column 0
+        // at cost 0 (its 0s are in columns 0 and 2), leaving column 2 to row 2
+        double[][] d = {{5, 0, 0}, {0, 5, 0}, {5, 5, 0}};
+        assertArrayEquals(new int[] {1, 0, 2}, Hungarian.solve(d).rowToCol());
+    }
+
+    @Test
+    void assignIsSolveProblemByProblemOnRowMajorCosts() {
+        Random rnd = new Random(3);
+        int b = 5;
+        int n = 7;
+        double[] flat = new double[b * n * n];
+        for (int e = 0; e < flat.length; e++) {
+            flat[e] = rnd.nextInt(4) - 1.5;
+        }
+        int[] cols = Hungarian.assign(flat, b, n);
+        for (int s = 0; s < b; s++) {
+            double[][] m = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(flat, (s * n + i) * n, m[i], 0, n);
+            }
+            assertArrayEquals(Hungarian.solve(m).rowToCol(), java.util.Arrays.copyOfRange(cols, s * n, (s + 1) * n), "problem " + s);
+        }
+        assertEquals(0, Hungarian.assign(new double[0], 0, 3).length);
+    }
+
+    @Test
+    void assignRefusesTheFirstCostOutsideItsDomain() {
+        double[] c = new double[3 * 4];
+        c[4 + 3] = Hungarian.MAX_ASSIGN_COST;        // exactly the bound: accepted
+        c[8 + 2] = -Math.nextUp(Hungarian.MAX_ASSIGN_COST);
+        c[8 + 3] = Double.NaN;                        // later in the same problem
+        assertMessage("assign: costs[2] has -1.2676506002282297E30 at row 1, column 0; Hungarian needs finite costs of "
+                + "magnitude at most 2^100", () -> Hungarian.assign(c, 3, 2));
+        c[8 + 2] = 0;
+        assertMessage("assign: costs[2] has NaN at row 1, column 1; Hungarian needs finite costs of magnitude at most 2^100",
+                () -> Hungarian.assign(c, 3, 2));
+        c[8 + 3] = Double.NEGATIVE_INFINITY;
+        assertMessage("assign: costs[2] has -Infinity at row 1, column 1; Hungarian needs finite costs of magnitude at most 2^100",
+                () -> Hungarian.assign(c, 3, 2));
+        c[8 + 3] = 1;
+        assertEquals(6, Hungarian.assign(c, 3, 2).length);
+    }
+
+    @Test
+    void assignRefusesBadSizes() {
+        assertMessage("assign: needs 2 problems of 0x0 costs (n >= 1), got 0 values", () -> Hungarian.assign(new double[0], 2, 0));
+        assertMessage("assign: needs 2 problems of 2x2 costs (n >= 1), got 7 values", () -> Hungarian.assign(new double[7], 2, 2));
+        assertMessage("assign: needs 1 problems of 2x2 costs (n >= 1), got null", () -> Hungarian.assign(null, 1, 2));
+    }
+
     // ------------------------------------------------------------------------------ rejection
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,65 +15,77 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.nn.SeededWeights;
-import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;
+import org.dspn4j.testing.GoldenBackends;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CLEVR image encoder (ResNet34 + head, spec §4.4) against golden/resnet.npz, written by an
- * independent PyTorch model in float64 (golden/generate_resnet.py; its trunk checked identical to
- * torchvision's {@code resnet34()}). Both sides build the weights, the images (B = 2, 3×128×128) and
- * the loss weights w from the same seeded generator ({@link SeededWeights}); L = Σ w ⊙ encode(images).
+ * The CLEVR image encoder (ResNet34 + head, docs/reference-behaviour.md §4) against
+ * golden/resnet.npz, written by an independent PyTorch model in float64 (golden/generate_resnet.py;
+ * its trunk checked identical to torchvision's {@code resnet34()}). Both sides build the weights,
+ * the images (B = 2, 3×128×128) and the loss weights w from the same seeded generator
+ * ({@link SeededWeights}); L = Σ w ⊙ encode(images).
  *
- * <p>Two runs, as in the generator: training mode (batch statistics, one running-statistics update),
- * then evaluation mode with the running statistics that step left. Compared in each: the output of
- * every Sequential entry (layers.0–7, end.0–2), the (B, D) output and loss, dL/d(images), the gradient
- * of every batch-norm parameter and convolution bias in full, every convolution weight's gradient as a
- * digest (sum, Euclidean norm, max |·|, 64 fixed entries); and the batch-norm buffers after the
- * training step. Tolerance: 1e-9 relative to the golden tensor's largest magnitude (F64 against F64;
- * this is a well-conditioned case, spec §12). NOTE: {@code end.0.bias} feeds a training-mode batch
- * norm, so its gradient is mathematically zero and holds rounding noise (~1e-15) on both sides: it is
- * checked with an absolute tolerance of 1e-12.
+ * <p>Two runs, as in the generator: training mode (batch statistics, one running-statistics
+ * update), then evaluation mode with the running statistics that step left. Compared in each: the
+ * output of every Sequential entry (layers.0–7, end.0–2), the (B, D) output and loss, dL/d(images),
+ * the gradient of every batch-norm parameter and convolution bias in full, every convolution
+ * weight's gradient as a digest (sum, Euclidean norm, max |·|, 64 fixed entries); and the
+ * batch-norm buffers after the training step. Tolerance: 1e-9 relative to the golden tensor's
+ * largest magnitude (F64 against F64; this is a well-conditioned case, docs/reference-behaviour.md
+ * §9). NOTE: {@code end.0.bias} feeds a training-mode batch norm, so its gradient is mathematically
+ * zero and holds rounding noise (~1e-15) on both sides: it is checked with an absolute tolerance of
+ * 1e-12.
+ *
+ * <p>Every test runs on the CPU backend and on the op set's definition ({@link GoldenBackends}); each
+ * backend's two steps run once, on first use (on the definition, about half a minute of one core).
  */
 class ConvEncoderGoldenTest {
     private static final double TOL = 1e-9;
     private static final double ZERO_TOL = 1e-12;
-    private static final CpuBackend BE = new CpuBackend(2);
     private static final Golden G = Golden.load("resnet.npz");
 
-    private static ConvEncoder enc;
-    private static final Map<String, Tensor> OURS = new LinkedHashMap<>();
+    /** One backend's encoder and everything its two steps produced (keys as in the golden file). */
+    private record Run(ConvEncoder enc, Map<String, Tensor> ours) {
+    }
+
+    private static final Map<String, Run> RUNS = new HashMap<>();
 
     @AfterAll
-    static void close() {
-        BE.close();
+    static void forget() {
+        RUNS.clear();
     }
 
-    @BeforeAll
-    static void run() {
-        long[] cfg = G.get("meta/config").longs(); // B, side, D
-        int b = (int) cfg[0];
-        int side = (int) cfg[1];
-        int latent = (int) cfg[2];
-        enc = new ConvEncoder(BE, DType.F64, new MersenneTwister(1), latent);
-        SeededWeights.apply(enc);
-        Tensor images = BE.fromHost(SeededWeights.uniform(SeededWeights.IMAGE_STREAM, b * 3 * side * side, 0, 1),
-                DType.F64, b, 3, side, side);
-        Tensor w = BE.fromHost(SeededWeights.uniform(SeededWeights.LOSS_STREAM, b * latent, -1, 1), DType.F64, b, latent);
-        OURS.put("gen/image", images);
-        OURS.put("gen/w", w);
-        enc.train(true);
-        step("train/", images, w);
-        enc.namedBuffers().forEach((n, buf) -> OURS.put("state/" + n, buf.value()));
-        enc.train(false);
-        step("eval/", images, w);
+    private static synchronized Run run(String backend) {
+        return RUNS.computeIfAbsent(backend, name -> {
+            Backend be = GoldenBackends.get(name);
+            long[] cfg = G.get("meta/config").longs(); // B, side, D
+            int b = (int) cfg[0];
+            int side = (int) cfg[1];
+            int latent = (int) cfg[2];
+            ConvEncoder enc = new ConvEncoder(be, DType.F64, new MersenneTwister(1), latent);
+            SeededWeights.apply(enc);
+            Tensor images = be.fromHost(SeededWeights.uniform(SeededWeights.IMAGE_STREAM, b * 3 * side * side, 0, 1),
+                    DType.F64, b, 3, side, side);
+            Tensor w = be.fromHost(SeededWeights.uniform(SeededWeights.LOSS_STREAM, b * latent, -1, 1), DType.F64, b, latent);
+            Map<String, Tensor> ours = new LinkedHashMap<>();
+            ours.put("gen/image", images);
+            ours.put("gen/w", w);
+            enc.train(true);
+            step(enc, ours, "train/", images, w);
+            enc.namedBuffers().forEach((n, buf) -> ours.put("state/" + n, buf.value()));
+            enc.train(false);
+            step(enc, ours, "eval/", images, w);
+            return new Run(enc, ours);
+        });
     }
 
-    private static void step(String prefix, Tensor images, Tensor w) {
+    private static void step(ConvEncoder enc, Map<String, Tensor> ours, String prefix, Tensor images, Tensor w) {
         Tensor x = images.detach().requiresGrad(true);
         List<Tensor> acts = enc.activations(x);
         Tensor out = Ops.reshape(acts.get(acts.size() - 1), x.size(0), enc.latent());
@@ -82,22 +95,24 @@ class ConvEncoderGoldenTest {
         wrt.addAll(enc.parameterValues());
         Tensor[] g = Autograd.grad(loss, wrt.toArray(new Tensor[0]), false);
         for (int i = 0; i < acts.size(); i++) {
-            OURS.put(String.format("%sact/%02d", prefix, i), acts.get(i));
+            ours.put(String.format("%sact/%02d", prefix, i), acts.get(i));
         }
-        OURS.put(prefix + "out", out);
-        OURS.put(prefix + "loss", Ops.reshape(loss, 1));
-        OURS.put(prefix + "grad/image", g[0]);
+        ours.put(prefix + "out", out);
+        ours.put(prefix + "loss", Ops.reshape(loss, 1));
+        ours.put(prefix + "grad/image", g[0]);
         int k = 1;
         for (String name : enc.namedParameters().keySet()) {
-            OURS.put(prefix + "grad/" + name, g[k++]);
+            ours.put(prefix + "grad/" + name, g[k++]);
         }
     }
 
-    @Test
-    void theGeneratorsAgreeBitForBit() {
-        Map<String, Parameter> params = enc.namedParameters();
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.dspn4j.testing.GoldenBackends#names")
+    void theGeneratorsAgreeBitForBit(String backend) {
+        Run run = run(backend);
+        Map<String, Parameter> params = run.enc().namedParameters();
         for (String key : G.keys("gen/")) {
-            Tensor t = key.equals("image") || key.equals("w") ? OURS.get("gen/" + key) : params.get(key).value();
+            Tensor t = key.equals("image") || key.equals("w") ? run.ours().get("gen/" + key) : params.get(key).value();
             double[] expected = G.get("gen/" + key).toDoubles();
             double[] actual = t.toDoubles();
             for (int i = 0; i < expected.length; i++) {
@@ -107,21 +122,25 @@ class ConvEncoderGoldenTest {
         }
     }
 
-    @Test
-    void trainingModeMatchesPyTorch() {
-        compareMode("train/");
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.dspn4j.testing.GoldenBackends#names")
+    void trainingModeMatchesPyTorch(String backend) {
+        compareMode(run(backend), "train/");
     }
 
-    @Test
-    void evaluationModeWithUpdatedRunningStatisticsMatchesPyTorch() {
-        compareMode("eval/");
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.dspn4j.testing.GoldenBackends#names")
+    void evaluationModeWithUpdatedRunningStatisticsMatchesPyTorch(String backend) {
+        compareMode(run(backend), "eval/");
     }
 
-    @Test
-    void runningStatisticsAfterOneTrainingStepMatchPyTorch() {
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.dspn4j.testing.GoldenBackends#names")
+    void runningStatisticsAfterOneTrainingStepMatchPyTorch(String backend) {
+        Run run = run(backend);
         int n = 0;
         for (String key : G.keys("state/")) {
-            Tensor ours = OURS.get("state/" + key);
+            Tensor ours = run.ours().get("state/" + key);
             if (key.endsWith("num_batches_tracked")) {
                 assertEquals(DType.I64, ours.dtype(), key);
                 assertEquals(1L, G.get("state/" + key).longs()[0], key);
@@ -131,16 +150,16 @@ class ConvEncoderGoldenTest {
             }
             n++;
         }
-        assertEquals(enc.namedBuffers().size(), n, "every buffer is in the golden file");
+        assertEquals(run.enc().namedBuffers().size(), n, "every buffer is in the golden file");
     }
 
-    private void compareMode(String prefix) {
+    private void compareMode(Run run, String prefix) {
         List<String> checked = new ArrayList<>();
-        for (String key : OURS.keySet()) {
+        for (String key : run.ours().keySet()) {
             if (!key.startsWith(prefix)) {
                 continue;
             }
-            Tensor ours = OURS.get(key);
+            Tensor ours = run.ours().get(key);
             if (key.equals("train/grad/end.0.bias")) {
                 Golden.assertAbsClose(key, ours, G.get(key), ZERO_TOL);
             } else if (G.has(key)) {
@@ -151,7 +170,7 @@ class ConvEncoderGoldenTest {
             checked.add(key);
         }
         // 11 activations, out, loss, image gradient, one gradient per parameter
-        assertEquals(14 + enc.namedParameters().size(), checked.size());
+        assertEquals(14 + run.enc().namedParameters().size(), checked.size());
     }
 
     /** Compares a tensor stored as a digest: sum, Euclidean norm, max |x| and the values at 64 fixed indices. */

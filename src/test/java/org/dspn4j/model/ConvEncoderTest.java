@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The image encoder's structure (spec §4.4): the authors' state_dict names and shapes (checked against
- * the list that golden/generate_resnet.py took from torchvision's {@code resnet34()}), the parameter
- * count, the initialisation, the shapes it accepts, and its names inside {@link Net}.
+ * The image encoder's structure (docs/reference-behaviour.md §4): the authors' state_dict names and
+ * shapes (checked against the list that golden/generate_resnet.py took from torchvision's
+ * {@code resnet34()}), the parameter count, the initialisation, the shapes it accepts, and its
+ * names inside {@link Net}.
  */
 class ConvEncoderTest {
     private static final CpuBackend BE = new CpuBackend(2);

@@ -15,43 +15,39 @@ import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.nn.Module;
 import org.dspn4j.nn.Parameter;
-import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.testing.Golden;
-import org.junit.jupiter.api.AfterAll;
+import org.dspn4j.testing.GoldenBackends;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Whole models against golden/models.npz, written by an independent PyTorch implementation in
  * float64 (golden/reference_model.py): every inner set and mask, the inner losses, the set loss per
- * step, the outer loss, and the gradient of every parameter, at ≤ 1e-9 relative per tensor.
+ * step, the outer loss, and the gradient of every parameter, at ≤ 1e-9 relative per tensor — on the
+ * CPU backend and on the op set's definition ({@link GoldenBackends}).
  *
- * <p>Regime (spec §12): small models with moderate effective inner steps, where float64 runs agree
- * far below 1e-9. Two gradients are mathematically zero and hold only rounding noise in the golden:
- * the last encoder bias of the auto-encoder (a constant shift cancels between g(Ŷ) and z) and the
- * unused {@code lin} layer of the relation-network encoder; they are checked with an absolute
- * tolerance of 1e-12.
+ * <p>Regime (docs/reference-behaviour.md §9): small models with moderate effective inner steps,
+ * where float64 runs agree far below 1e-9. Two gradients are mathematically zero and hold only
+ * rounding noise in the golden: the last encoder bias of the auto-encoder (a constant shift cancels
+ * between g(Ŷ) and z) and the unused {@code lin} layer of the relation-network encoder; they are
+ * checked with an absolute tolerance of 1e-12.
  */
 class GoldenModelsTest {
-    private static final CpuBackend BE = new CpuBackend(2);
     private static final Golden G = Golden.load("models.npz");
     private static final double TOL = 1e-9;
     private static final Set<String> ZERO_GRADS = Set.of("set_encoder.conv.4.bias", "set_encoder.lin.weight",
             "set_encoder.lin.bias");
 
-    @AfterAll
-    static void close() {
-        BE.close();
-    }
-
     /** A stand-in image encoder whose output z is a parameter (the golden's input_encoder.z). */
     static final class DirectLatent extends Module implements ImageEncoder {
         private final Parameter z;
 
-        DirectLatent(int b, int d) {
-            z = param("z", BE.full(0.0, DType.F64, b, d));
+        DirectLatent(Backend be, int b, int d) {
+            z = param("z", be.full(0.0, DType.F64, b, d));
         }
 
         @Override
@@ -88,29 +84,34 @@ class GoldenModelsTest {
                 new Case("clevr_state_rnn", state, rnn, false, false, false, false));
     }
 
-    private static Tensor tensor(String key) {
+    private static Tensor tensor(Backend be, String key) {
         NdArray a = G.get(key);
-        return BE.fromHost(a.toDoubles(), DType.F64, a.shape());
+        return be.fromHost(a.toDoubles(), DType.F64, a.shape());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void matchesThePyTorchReference(Case c) {
+    static Stream<Arguments> casesOnBackends() {
+        return cases().flatMap(c -> GoldenBackends.names().map(be -> Arguments.of(c, be)));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("casesOnBackends")
+    void matchesThePyTorchReference(Case c, String backend) {
+        Backend be = GoldenBackends.get(backend);
         String p = c.name + "/";
         long[] h = G.get(p + "config").longs(); // B, N, latent, hidden, T
         double eta = G.get(p + "eta").doubles()[0];
         ModelConfig cfg = ModelConfig.paper(c.task, c.decoder).withDtype(DType.F64).withSetSize((int) h[1])
                 .withSizes((int) h[2], (int) h[3]).withInner((int) h[4], eta)
                 .withOptions(c.allSteps, c.plus1, c.f32Ratios);
-        DirectLatent latent = c.task.supervised() ? new DirectLatent((int) h[0], (int) h[2]) : null;
-        Net net = new Net(BE, cfg, new MersenneTwister(1), latent);
+        DirectLatent latent = c.task.supervised() ? new DirectLatent(be, (int) h[0], (int) h[2]) : null;
+        Net net = new Net(be, cfg, new MersenneTwister(1), latent);
         Map<String, NdArray> weights = new LinkedHashMap<>();
         for (String k : G.keys(p + "param/")) {
             weights.put(k, G.get(p + "param/" + k));
         }
         Weights.load(net, weights);
-        Tensor targetSet = tensor(p + "input/target_set");
-        Tensor targetMask = tensor(p + "input/target_mask");
+        Tensor targetSet = tensor(be, p + "input/target_set");
+        Tensor targetMask = tensor(be, p + "input/target_mask");
         if (c.eval) {
             net.train(false);
             Net.Output out;

@@ -12,7 +12,11 @@ import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.DType;
 import org.junit.jupiter.api.Test;
 
-/** Initialisation as the authors' (spec §10.6): Xavier-uniform weights, zero biases, FSPool N(0,1), Ŷ(0) ~ U[0,1), m(0) = 0.5. */
+/**
+ * Initialisation as the authors' ({@code dspn/model.py:Net.__init__} at be3703b;
+ * docs/reference-behaviour.md §4): Xavier-uniform weights, zero biases, FSPool N(0,1),
+ * Ŷ(0) ~ U[0,1), m(0) = 0.5.
+ */
 class InitTest {
     @Test
     void mnistDspnIsInitialisedAsTheAuthors() {

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.autodiff.Ops;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.cpu.FusedBatchNorm;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CPU backend's fused training-mode batch norm against its definition (the composition of
- * primitive ops in {@link BatchNorm2d#definition}) bit for bit: the output, the running statistics,
+ * primitive ops in {@link BatchNorm2d#definition}, on the CPU backend and on {@link ReferenceBackend}) bit
+ * for bit: the output, the running statistics,
  * the gradients of x, γ and β from a backward that does not record, and second derivatives through a
  * createGraph backward — at several shapes (odd sizes, planes not a multiple of four), at 1 and 3
  * threads.
@@ -35,13 +37,17 @@ class FusedBatchNormTest {
 
     private static void assertSameBits(Tensor want, Tensor got, String what) {
         assertArrayEquals(want.shape(), got.shape(), what);
-        float[] w = (float[]) want.storage();
-        float[] g = (float[]) got.storage();
+        float[] w = want.toFloats();
+        float[] g = got.toFloats();
         for (int i = 0; i < w.length; i++) {
             if (Float.floatToRawIntBits(w[i]) != Float.floatToRawIntBits(g[i])) {
                 throw new AssertionError(what + ": element " + i + " differs: " + w[i] + " (definition) vs " + g[i] + " (fused)");
             }
         }
+    }
+
+    private static Tensor onto(ReferenceBackend ref, Tensor t) {
+        return ref.fromHost(t.toDoubles(), t.dtype(), t.shape());
     }
 
     private static BatchNorm2d module(CpuBackend be, Tensor w, Tensor b) {
@@ -90,6 +96,18 @@ class FusedBatchNormTest {
         assertSameBits(gd[0], gf[0], at + " gradient of x");
         assertSameBits(gd[1], gf[1], at + " gradient of weight");
         assertSameBits(gd[2], gf[2], at + " gradient of bias");
+
+        // the same definition on the reference backend (the op set's plain definitions), value and gradients
+        ReferenceBackend ref = new ReferenceBackend();
+        Tensor xr = onto(ref, x0).requiresGrad(true);
+        Tensor wr = onto(ref, w).requiresGrad(true);
+        Tensor br = onto(ref, b).requiresGrad(true);
+        Tensor[] defRef = BatchNorm2d.definition(xr, Ops.reshape(wr, 1, c, 1, 1), Ops.reshape(br, 1, c, 1, 1));
+        Tensor[] gr = Autograd.grad(Ops.sum(Ops.mul(defRef[0], onto(ref, q))), new Tensor[] {xr, wr, br}, false);
+        assertSameBits(defRef[0], y, at + " y against the reference backend");
+        assertSameBits(gr[0], gf[0], at + " gradient of x against the reference backend");
+        assertSameBits(gr[1], gf[1], at + " gradient of weight against the reference backend");
+        assertSameBits(gr[2], gf[2], at + " gradient of bias against the reference backend");
 
         // running statistics: the module's update from the fused statistics against the definition's μ and σ²
         FusedBatchNorm f = FusedBatchNorm.forward(x0, w, b, BatchNorm2d.EPS);

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ResNet34 trunk's layout (spec §4.4): Sequential indices 0, 1, 3 (ReLU at 2 has no state),
- * [3, 4, 6, 3] blocks at indices 4–7, projection shortcuts exactly at the first block of stages
- * 5–7. The full name and shape list is checked against torchvision in {@code ConvEncoderTest}.
+ * The ResNet34 trunk's layout (docs/reference-behaviour.md §4): Sequential indices 0, 1, 3 (ReLU at
+ * 2 has no state), [3, 4, 6, 3] blocks at indices 4–7, projection shortcuts exactly at the first
+ * block of stages 5–7. The full name and shape list is checked against torchvision in
+ * {@code ConvEncoderTest}.
  */
 class ResNet34Test {
     private static final CpuBackend BE = new CpuBackend(1);

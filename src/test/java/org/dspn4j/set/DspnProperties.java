@@ -15,8 +15,9 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * The DSPN decoder is equivariant in its initial state: decoding from (Ŷ(0)·Π, m(0)·Π) gives
- * Ŷ(t)·Π and m(t)·Π at every step (spec §9 item 6; one inner step is the T = 1 case), and the mask
- * stays in [0, 1] (item 7).
+ * Ŷ(t)·Π and m(t)·Π at every step (appendix A, Theorem 1: each inner step is equivariant, so their
+ * composition is; one inner step is the T = 1 case), and the mask stays in [0, 1]
+ * (docs/reference-behaviour.md §2).
  */
 class DspnProperties {
     static final CpuBackend BE = new CpuBackend(1);

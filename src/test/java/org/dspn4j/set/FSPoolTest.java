@@ -12,7 +12,10 @@ import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** FSPool's piecewise-linear weight function (spec §9 item 2) and its pooling on hand-worked cases. */
+/**
+ * FSPool's piecewise-linear weight function (docs/reference-behaviour.md §4) and its pooling on
+ * hand-worked cases.
+ */
 class FSPoolTest {
     private static final CpuBackend BE = new CpuBackend(1);
 

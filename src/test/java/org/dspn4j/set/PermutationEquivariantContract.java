@@ -7,8 +7,10 @@ import net.jqwik.api.Property;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * Contract: every output with a slot axis is permuted like the input, f(x·Π) = f(x)·Π (spec §9,
- * items 5, 6; appendix Theorem 1). Inputs must have distinct elements (spec §9.11).
+ * Contract: every output with a slot axis is permuted like the input, f(x·Π) = f(x)·Π (appendix A,
+ * Definition 2 and Theorem 1). Inputs must have distinct elements: FSPool gives equal elements
+ * different sorted positions, hence different weights, so at exact ties the result depends on the
+ * sort's tie rule (docs/reference-behaviour.md §9).
  */
 interface PermutationEquivariantContract {
     /** The function under test; every returned tensor has the slot axis last. */

@@ -7,8 +7,8 @@ import net.jqwik.api.Property;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * Contract: f(set·Π, mask·Π) = f(set, mask) for every permutation Π of the N slots (spec §9,
- * items 1, 3). Implemented once per invariant function; jqwik reports the seed of a failure.
+ * Contract: f(set·Π, mask·Π) = f(set, mask) for every permutation Π of the N slots (appendix A,
+ * Definition 1). Implemented once per invariant function; jqwik reports the seed of a failure.
  */
 interface PermutationInvariantContract {
     /** The function under test; set (B, C, N), mask (B, N). */

@@ -14,7 +14,12 @@ import org.dspn4j.loss.HungarianLoss;
 import org.dspn4j.tensor.cpu.CpuBackend;
 import org.dspn4j.tensor.Tensor;
 
-/** Spec §9 item 4: invariances and bounds of the Chamfer and Hungarian set losses. */
+/**
+ * Invariances and bounds of the Chamfer and Hungarian set losses as the authors define them
+ * (docs/reference-behaviour.md §3): both ignore separate permutations of prediction and target,
+ * Hungarian(Y, Y·Π) = 0, Hungarian ≥ ½·Chamfer (each matched cost is at least its row's and its
+ * column's minimum), and the fused Chamfer equals the all-pairs form.
+ */
 class SetLossProperties {
     static final CpuBackend BE = new CpuBackend(1);
 

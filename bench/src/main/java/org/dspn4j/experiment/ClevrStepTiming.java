@@ -17,9 +17,9 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * A CLEVR training step on {@link ClBackend}, eagerly ({@link TrainStep}) and recorded once and
- * replayed ({@link RecordedTrainStep}, the Hungarian assignment as the graph's host step): ms per step,
+ * replayed ({@link RecordedTrainStep}, the Hungarian assignment an ASSIGN launch of the graph): ms per step,
  * launches per step (everything the engine launched during the step: batch uploads, the program, the
- * host step's transfers, the loss reads), the recording's size. Not a test; docs/gpu.md quotes it.
+ * loss reads and the assignment's status read), the recording's size. Not a test; docs/gpu.md quotes it.
  *
  * <pre>
  * java -XX:+UseG1GC -Xmx3g -cp target/test-classes:target/classes:$(cat cp.txt) org.dspn4j.experiment.ClevrStepTiming \

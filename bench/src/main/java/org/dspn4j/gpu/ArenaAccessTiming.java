@@ -5,8 +5,8 @@ import org.dspn4j.tensor.Backend;
 
 /**
  * Per-launch times of bandwidth-bound ops on 4M floats, a matmul and a launch-bound ADD, in a 256 MB
- * one-array arena (not a unit test; docs/gpu.md "Several arena arrays" records its output against
- * the build before the arena accessors): the best of several launches of each. Usage:
+ * one-array arena (not a unit test; docs/gpu.md, "Measurements", quotes its launch-bound ADD): the
+ * best of several launches of each. Usage:
  * {@code ArenaAccessTiming} (automatic device).
  * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
@@ -26,15 +26,15 @@ public final class ArenaAccessTiming {
             e.fill(ma, m * m, 0.5f);
             e.fill(mb, m * m, 0.25f);
             int[] shape = {1024, 4096};
-            report("ADD 4M", 20, () -> e.add(a, b, c, n));
+            report("BINARY ADD 4M", 20, () -> EngineOps.add(e, a, b, c, n));
             report("BINARY MUL 4M (1024,4096)*(1,4096)", 20,
                     () -> e.binary(Backend.Binary.MUL, a, new int[] {4096, 1}, b, new int[] {0, 1}, c, shape));
             report("MAP EXP 4M", 20, () -> e.unary(Backend.Unary.EXP, a, c, n));
             report("STRIDED_COPY transpose 4M", 10,
                     () -> e.stridedCopy(a, new int[] {1, 1024}, c, new int[] {4096, 1}, new int[] {1024, 4096}));
-            report("SUM 4M", 20, () -> e.sum(a, n, s));
-            report("MATMUL 384^3", 5, () -> e.matmul(ma, mb, mc, m, m, m));
-            report("ADD 1024 (launch-bound)", 2000, () -> e.add(a, b, c, 1024));
+            report("SUM_DIMS 4M (one work-item)", 20, () -> EngineOps.sum(e, a, n, s));
+            report("MATMUL 384^3", 5, () -> EngineOps.matmul(e, ma, mb, mc, m, m, m));
+            report("BINARY ADD 1024 (launch-bound)", 2000, () -> EngineOps.add(e, a, b, c, 1024));
         }
     }
 

@@ -17,7 +17,7 @@ import org.dspn4j.tensor.Tensor;
  * The CLEVR image encoder (ResNet34 trunk + head, batch norm in training mode) on ClBackend against
  * CpuBackend: forward, sum of squares of the latent, gradients of every parameter; prints the time
  * of each backend, the device's per-op profile and the largest differences (not a unit test: the
- * 22 M parameters do not fit the tests' 64 MB arena; docs/gpu.md records its output). Usage:
+ * 22 M parameters do not fit the tests' 64 MB arena). Usage:
  * {@code ConvEncoderTiming [B=2] [H=W=65] [device]}; opens a 1 GB arena (run with -Xmx5g).
  * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */

@@ -3,10 +3,10 @@ package org.dspn4j.gpu;
 import java.util.Locale;
 
 /**
- * Measures the engine's fixed costs on the automatically chosen OpenCL device (not a unit test;
- * docs/gpu.md records its output and how to run it): open (compile + self-test), per-launch
- * overhead of a chain of small ops in the resident arena, small and bulk transfers, and for scale a
- * matmul and a large sum. Usage: {@code LaunchOverhead [ops=2000] [device]}.
+ * Measures the engine's fixed costs on the automatically chosen OpenCL device (not a unit test):
+ * open (compile + self-test), per-launch overhead of a chain of small ops in the resident arena,
+ * small and bulk transfers, and for scale a matmul and a large sum. Usage:
+ * {@code LaunchOverhead [ops=2000] [device]}.
  * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class LaunchOverhead {
@@ -30,11 +30,11 @@ public final class LaunchOverhead {
             e.fill(a, n, 1f);
             e.fill(b, n, 1e-3f);
             for (int i = 0; i < 200; i++) {  // warm-up
-                e.add(a, b, a, n);
+                EngineOps.add(e, a, b, a, n);
             }
-            report("chain of " + ops + " ADDs on 1024 floats", ops, () -> e.add(a, b, a, n));
+            report("chain of " + ops + " BINARY ADDs on 1024 floats", ops, () -> EngineOps.add(e, a, b, a, n));
             report("chain of " + ops + " FILLs of 16 floats", ops, () -> e.fill(a, 16, 2f));
-            report(ops / 2 + " SUMs of 1024 floats (2 launches each)", ops / 2, () -> e.sum(a, n, s));
+            report(ops / 2 + " SUM_DIMS of 1024 floats", ops / 2, () -> EngineOps.sum(e, a, n, s));
             float[] host = new float[n];
             report(ops / 2 + " uploads of 1024 floats (small staging)", ops / 2, () -> e.upload(a, host));
             report(ops / 2 + " downloads of 1 float (small staging)", ops / 2, () -> e.download(s, 1));
@@ -43,18 +43,18 @@ public final class LaunchOverhead {
             float[] bigHost = new float[big];
             report("10 uploads of 16 MB (bulk staging, 4 chunks)", 10, () -> e.upload(c, bigHost));
             report("10 downloads of 16 MB", 10, () -> e.download(c, bigHost, 0, big));
-            report("10 SUMs of 4M floats", 10, () -> e.sum(c, big, s));
+            report("10 SUM_DIMS of 4M floats (one work-item)", 10, () -> EngineOps.sum(e, c, big, s));
             int m = 512;
             int ma = e.arena().alloc(m * m);
             int mb = e.arena().alloc(m * m);
             int mc = e.arena().alloc(m * m);
             e.fill(ma, m * m, 0.5f);
             e.fill(mb, m * m, 0.25f);
-            e.matmul(ma, mb, mc, m, m, m);
+            EngineOps.matmul(e, ma, mb, mc, m, m, m);
             long t = System.nanoTime();
             int reps = 5;
             for (int i = 0; i < reps; i++) {
-                e.matmul(ma, mb, mc, m, m, m);
+                EngineOps.matmul(e, ma, mb, mc, m, m, m);
             }
             double sec = (System.nanoTime() - t) / 1e9 / reps;
             System.out.printf(Locale.ROOT, "matmul 512^3: %.2f ms, %.2f GFLOP/s%n", sec * 1e3, 2.0 * m * m * m / sec / 1e9);

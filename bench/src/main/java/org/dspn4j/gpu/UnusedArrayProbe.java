@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Shows what happens to the arena fields an engine does not use (not a unit test; docs/gpu.md
- * "Several arena arrays"): opens an engine with two 64 MB arrays, so that {@code arena2} and
+ * Shows what happens to the arena fields an engine does not use (not a unit test; see
+ * {@code EngineKernel.UNUSED_FLOATS}): opens an engine with two 64 MB arrays, so that {@code arena2} and
  * {@code arena3} are one-float arrays, churns the heap and forces collections between launches,
  * and checks a result kept in array 1. Run it with Aparapi's native log on to see which arrays the
  * collector moved and Aparapi re-created:
@@ -37,7 +37,7 @@ public final class UnusedArrayProbe {
                 keep.clear();
                 System.gc();
                 System.gc();
-                e.add(x, x, x, 1000);
+                EngineOps.add(e, x, x, x, 1000);
             }
             float v = e.download(x, 1)[0];
             System.err.println("value " + v + (v == 16f ? " (as expected: 1 doubled 4 times)" : " WRONG, expected 16"));

@@ -1,8 +1,8 @@
 package org.dspn4j.data.clevr;
 
 /**
- * Which depth coordinate the CLEVR box heuristic uses (spec §5.2, clevr-scene-facts §4,
- * {@code docs/deviations-clevr-boxes.md}).
+ * Which depth coordinate the CLEVR box heuristic uses (the authors' {@code dspn/data.py:CLEVR.extract_bounding_boxes}
+ * at be3703b; {@code docs/deviations-clevr-boxes.md}, docs/reference-behaviour.md §6).
  */
 public enum BoxFormula {
     /**

@@ -1,8 +1,9 @@
 package org.dspn4j.data.clevr;
 
 /**
- * Heuristic 2-D bounding boxes from the scene JSON (spec §5.2), the formula the authors took from
- * larchen/clevr-vqa {@code bounding_box.py}. The box is built around the projected object origin
+ * Heuristic 2-D bounding boxes from the scene JSON ({@code dspn/data.py:CLEVR.extract_bounding_boxes} at
+ * be3703b; docs/reference-behaviour.md §6), the formula the authors took from larchen/clevr-vqa
+ * {@code bounding_box.py}. The box is built around the projected object origin
  * {@code pixel_coords} with extents from the object's size and a rough depth coordinate; it is not
  * clipped to the image. Arithmetic follows the Python expression order so that values match the
  * authors' float64 computation bit for bit (they then store float32).
@@ -35,7 +36,7 @@ public final class BoxHeuristic {
 
         double x1r = x1 * cos + y1 * sin;
         // NOTE: the authors' code overwrites x1 before computing y1', so the "depth" uses the rotated
-        // x1' (spec §5.2); BoxFormula.CORRECTED uses the original x1.
+        // x1' (docs/deviations-clevr-boxes.md); BoxFormula.CORRECTED uses the original x1.
         double y1r = formula == BoxFormula.AUTHORS ? x1r * -sin + y1 * cos : x1 * -sin + y1 * cos;
 
         double down = 6.9 * z1 * (15 - y1r) / 2.0;

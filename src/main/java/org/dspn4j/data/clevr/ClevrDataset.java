@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * CLEVR v1.0 (or the synthetic look-alike) as (image, target set, mask) samples in scene-file order
- * (spec §5.2, authors' {@code data.py} class {@code CLEVR}).
+ * (the authors' {@code dspn/data.py:CLEVR} at be3703b; docs/reference-behaviour.md §6).
  *
  * <p>Expected layout under {@code root}, identical to the CLEVR v1.0 download:
  * <pre>
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * pairing as the authors' HDF5 lookup by {@code image_index}.
  *
  * <p>Not reproduced here: the authors evaluate on the first 1/10 of val during training and use
- * {@code drop_last} batching (spec §5.2); both belong to the experiment layer.
+ * {@code drop_last} batching ({@code CLEVR.__len__}, {@code dspn/data.py:get_loader}); both belong to the experiment layer.
  */
 public final class ClevrDataset {
 
@@ -48,12 +48,14 @@ public final class ClevrDataset {
     }
 
     private final Path imageDir;
+    private final Path scenesFile;
     private final Target target;
     private final BoxFormula boxFormula;
     private final List<Scene> scenes;
 
-    private ClevrDataset(Path imageDir, Target target, BoxFormula boxFormula, List<Scene> scenes) {
+    private ClevrDataset(Path imageDir, Path scenesFile, Target target, BoxFormula boxFormula, List<Scene> scenes) {
         this.imageDir = imageDir;
+        this.scenesFile = scenesFile;
         this.target = target;
         this.boxFormula = boxFormula;
         this.scenes = scenes;
@@ -64,6 +66,11 @@ public final class ClevrDataset {
      *
      * @param split      {@code train} or {@code val} (any name with a scene file works; {@code test} has none)
      * @param boxFormula the box heuristic variant; ignored for {@link Target#STATES}
+     * <p>The whole scene file is read and checked here (see {@link SceneReader}: schema, at most
+     * {@link Slots#MAX_OBJECTS} objects a scene, image file names confined to
+     * {@code images/<split>/}); the images are not opened. Call {@link #checkImages()} to check
+     * them too before a long run.
+     *
      * @throws NoSuchFileException  naming the first missing path of the expected layout
      * @throws ClevrFormatException if the scene file breaks the schema
      */
@@ -79,7 +86,7 @@ public final class ClevrDataset {
         if (!Files.isDirectory(imageDir)) {
             throw missing(imageDir, "image folder (expected root/images/" + split + "/)");
         }
-        return new ClevrDataset(imageDir, target, boxFormula, SceneReader.readAll(scenesFile));
+        return new ClevrDataset(imageDir, scenesFile, target, boxFormula, SceneReader.readAll(scenesFile));
     }
 
     /** @return {@code root/scenes/CLEVR_<split>_scenes.json} */
@@ -120,11 +127,59 @@ public final class ClevrDataset {
 
     /** @return the scene's image as (3, 128, 128) floats in [0, 1] (Pillow bilinear resize, then /255) */
     public float[] image(Scene s) throws IOException {
-        Path file = imageDir.resolve(s.imageFilename());
+        Path file = imagePath(s);
         if (!Files.isRegularFile(file)) {
             throw missing(file, "image of scene image_index " + s.imageIndex());
         }
         return RgbImage.read(file).resizeBilinear(RgbImage.NETWORK_SIZE, RgbImage.NETWORK_SIZE).toUnitFloats();
+    }
+
+    /** @return the split's image folder, {@code root/images/<split>/} */
+    public Path imageDir() {
+        return imageDir;
+    }
+
+    /**
+     * @return the scene's image file, {@code root/images/<split>/<image_filename>}
+     * @throws IllegalArgumentException if the name leads outside the image folder (a scene read by
+     *     {@link SceneReader} never does; this guards scenes built in code)
+     */
+    public Path imagePath(Scene s) {
+        Path file = imageDir.resolve(s.imageFilename()).normalize();
+        if (!file.startsWith(imageDir.normalize()) || file.equals(imageDir.normalize())) {
+            throw new IllegalArgumentException(scenesFile + ": image_filename '" + s.imageFilename() + "' of image_index "
+                    + s.imageIndex() + " leads outside " + imageDir);
+        }
+        return file;
+    }
+
+    /**
+     * Checks every scene's image without decoding it ({@link RgbImage#checkHeader}): present, a PNG
+     * of at most {@link RgbImage#MAX_PIXELS} pixels and a supported sample format, whose chunks lie
+     * inside the file up to its end. Meant to run once before training, so that a missing,
+     * truncated or oversized image is reported at once rather than epochs later; it reads a few
+     * dozen bytes per PNG chunk, not the pixel data, so corrupt
+     * compressed data still only shows when the image is decoded.
+     *
+     * @return the number of images checked (one per scene)
+     * @throws NoSuchFileException   naming a missing image, and its scene
+     * @throws ImageFormatException  naming the first bad image, and its scene
+     */
+    public int checkImages() throws IOException {
+        for (int i = 0; i < scenes.size(); i++) {
+            Scene s = scenes.get(i);
+            String scene = "image of scene " + i + " (image_index " + s.imageIndex() + ") of " + scenesFile;
+            Path file = imagePath(s);
+            if (!Files.isRegularFile(file)) {
+                throw missing(file, scene);
+            }
+            try {
+                RgbImage.checkHeader(file);
+            } catch (ImageFormatException e) {
+                throw new ImageFormatException(file, e.problem() + "; " + scene, e);
+            }
+        }
+        return scenes.size();
     }
 
     private static NoSuchFileException missing(Path p, String what) {

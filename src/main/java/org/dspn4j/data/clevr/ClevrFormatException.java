@@ -3,11 +3,14 @@ package org.dspn4j.data.clevr;
 import java.nio.file.Path;
 
 /**
- * A scene file that does not follow the CLEVR v1.0 schema. The message names the file, the
- * scene's position in the {@code scenes} array (0-based), its {@code image_index} when it was
- * already read, the offending field (e.g. {@code objects[2].3d_coords}) and the JSON line/column.
+ * A scene file that cannot be read as CLEVR v1.0 scenes: invalid or truncated JSON, a schema
+ * violation, or a read error. The message is one line naming the file, the scene's position in the
+ * {@code scenes} array (0-based), its {@code image_index} when it was already read, the offending
+ * field (e.g. {@code objects[2].3d_coords}) and the JSON line/column.
+ *
+ * <p>An {@link IllegalArgumentException}: bad input, which the command line reports as one line.
  */
-public final class ClevrFormatException extends RuntimeException {
+public final class ClevrFormatException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
@@ -16,11 +19,25 @@ public final class ClevrFormatException extends RuntimeException {
     private final String field;
 
     ClevrFormatException(Path file, int sceneIndex, String field, String message, Throwable cause) {
-        super(file + (sceneIndex >= 0 ? ": scene " + sceneIndex : "")
-                + (field != null ? ": field '" + field + "'" : "") + ": " + message, cause);
+        super(oneLine(file + (sceneIndex >= 0 ? ": scene " + sceneIndex : "")
+                + (field != null ? ": field '" + field + "'" : "") + ": " + message), cause);
         this.file = file;
         this.sceneIndex = sceneIndex;
         this.field = field;
+    }
+
+    /** Control characters (a quoted value's line break, say) escaped, so that the message is one line. */
+    private static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** @return the scene file */

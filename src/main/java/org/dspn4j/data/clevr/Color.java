@@ -1,9 +1,10 @@
 package org.dspn4j.data.clevr;
 
 /**
- * CLEVR colours with their 0–255 RGB values from the generator's {@code properties.json}
- * (clevr-scene-facts §2.2). The declaration order is the one-hot order of the state vector
- * (spec §5.2: cyan, blue, yellow, purple, red, green, gray, brown).
+ * CLEVR colours with their 0–255 RGB values from the generator's
+ * {@code image_generation/data/properties.json}. The declaration order is the one-hot order of the
+ * state vector (cyan, blue, yellow, purple, red, green, gray, brown: {@code CLASSES} in the authors'
+ * {@code dspn/data.py}, used by {@code CLEVR.object_to_fv} at be3703b).
  */
 public enum Color {
     CYAN(41, 208, 208), BLUE(42, 75, 215), YELLOW(255, 238, 51), PURPLE(129, 38, 192),
@@ -20,8 +21,9 @@ public enum Color {
     }
 
     /**
-     * @return the generator's colour divided by 255, which Blender used as a <em>linear</em> albedo
-     *     (clevr-scene-facts §2.2); a new array {r, g, b}
+     * @return the generator's colour divided by 255, which the generator
+     *     ({@code render_images.py:add_random_objects}) hands unchanged to the material's colour input,
+     *     i.e. as a <em>linear</em> albedo; a new array {r, g, b}
      */
     public double[] linearAlbedo() {
         return new double[] {r / 255.0, g / 255.0, b / 255.0};

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One CLEVR scene as stored in {@code scenes/CLEVR_<split>_scenes.json} (clevr-scene-facts §1).
+ * One CLEVR scene as stored in {@code scenes/CLEVR_<split>_scenes.json} (schema: see {@link org.dspn4j.data.clevr}).
  * {@code relationships} is not kept: it follows from the coordinates and the directions.
  *
  * @param split          the scene's {@code split} field, or {@code null} when the file has none

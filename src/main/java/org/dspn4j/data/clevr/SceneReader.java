@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import java.io.CharConversionException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,14 +20,18 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}, clevr-scene-facts §1)
+ * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}; schema in {@link org.dspn4j.data.clevr})
  * one scene at a time with Jackson's streaming parser, so the 100 MB train file is never held as a
  * JSON tree. Scenes come out in file order.
  *
  * <p>Top-level keys other than {@code scenes} ({@code info}) and scene/object keys this layer does
  * not use ({@code relationships}, unknown extensions) are skipped. Every field listed in
  * {@link Scene} and {@link ClevrObject} is required except the scene's {@code split}; a missing or
- * malformed one raises {@link ClevrFormatException} naming the file, the scene and the field.
+ * malformed one raises {@link ClevrFormatException} naming the file, the scene and the field. So do
+ * invalid or truncated JSON, numbers that overflow a double, a scene with more than
+ * {@link Slots#MAX_OBJECTS} objects, and an {@code image_filename} that is absolute or leaves
+ * {@code images/<split>/} ({@code ../x.png}). {@link ClevrFormatException} is the only exception the
+ * iterator and the stream throw.
  */
 public final class SceneReader implements Iterator<Scene>, Closeable {
 
@@ -56,10 +60,18 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
      * @throws ClevrFormatException if the file has no top-level {@code scenes} array
      */
     public static SceneReader open(Path file) throws IOException {
-        JsonParser p = FACTORY.createParser(file.toFile());
+        JsonParser p;
+        try {
+            p = FACTORY.createParser(file.toFile());
+        } catch (JsonProcessingException | CharConversionException e) {
+            throw new ClevrFormatException(file, -1, null, "invalid JSON: " + jsonMessage(e), e);
+        }
         SceneReader r = new SceneReader(file, p);
         try {
             r.seekScenes();
+        } catch (JsonProcessingException | CharConversionException e) {
+            p.close();
+            throw r.fail(null, "invalid JSON: " + jsonMessage(e), e);
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
@@ -78,7 +90,8 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
 
     /**
      * Streams the scenes of {@code file} in file order; close the stream to close the file.
-     * I/O errors while streaming surface as {@link UncheckedIOException}.
+     * Every problem while streaming, a read error included, surfaces as a
+     * {@link ClevrFormatException}.
      */
     public static Stream<Scene> stream(Path file) throws IOException {
         SceneReader r = open(file);
@@ -91,8 +104,10 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         if (lookahead == null && !finished) {
             try {
                 lookahead = readNext();
+            } catch (JsonProcessingException | CharConversionException e) {
+                throw fail(null, "invalid JSON: " + jsonMessage(e), e);
             } catch (IOException e) {
-                throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+                throw fail(null, "cannot read the file: " + e.getMessage(), e);
             }
         }
         return lookahead != null;
@@ -118,7 +133,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         try {
             close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw fail(null, "cannot close the file: " + e.getMessage(), e);
         }
     }
 
@@ -176,7 +191,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
                     imageIndex = integer(v, "image_index");
                     hasIndex = true;
                 }
-                case "image_filename" -> filename = string(v, "image_filename");
+                case "image_filename" -> filename = imageFilename(string(v, "image_filename"));
                 case "objects" -> objects = readObjects(v);
                 case "directions" -> directions = readDirections(v);
                 default -> p.skipChildren();
@@ -205,6 +220,10 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         List<ClevrObject> out = new ArrayList<>();
         JsonToken t;
         while ((t = token()) != JsonToken.END_ARRAY) {
+            if (out.size() == Slots.MAX_OBJECTS) {
+                throw fail("objects", "more than " + Slots.MAX_OBJECTS + " objects; a CLEVR scene has at most "
+                        + Slots.MAX_OBJECTS + " (the set size N)");
+            }
             String where = "objects[" + out.size() + "]";
             if (t != JsonToken.START_OBJECT) {
                 throw fail(where, "expected an object, got " + describe(t));
@@ -289,7 +308,36 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
             throw fail(field, "expected a number, got " + describe(v));
         }
-        return p.getDoubleValue();
+        double d = p.getDoubleValue();
+        if (!Double.isFinite(d)) {
+            throw fail(field, "number out of range: " + shorten(p.getText()));
+        }
+        return d;
+    }
+
+    /**
+     * An {@code image_filename} must name a file inside {@code images/<split>/}: relative, and
+     * still inside after {@code ..} and {@code .} are resolved (CLEVR's are plain names such as
+     * {@code CLEVR_val_000000.png}).
+     */
+    private String imageFilename(String name) {
+        String problem = null;
+        try {
+            Path path = Path.of(name);
+            Path normal = path.normalize();
+            if (path.isAbsolute() || path.getRoot() != null) {
+                problem = "an absolute path";
+            } else if (normal.toString().isEmpty() || normal.startsWith("..")) {
+                problem = "a path that leaves the image folder";
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            problem = "not a valid file name (" + e.getReason() + ")";
+        }
+        if (problem != null) {
+            throw fail("image_filename", "'" + shorten(name) + "' is " + problem
+                    + "; it must name a file inside images/<split>/");
+        }
+        return name;
     }
 
     private int integer(JsonToken v, String field) throws IOException {
@@ -297,7 +345,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
             throw fail(field, "expected an integer, got " + describe(v));
         }
         if (p.getNumberType() != JsonParser.NumberType.INT) {
-            throw fail(field, "integer out of range: " + p.getText());
+            throw fail(field, "integer out of range: " + shorten(p.getText()));
         }
         return p.getIntValue();
     }
@@ -311,7 +359,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
 
     private <T> T vocabulary(T value, String field) throws IOException {
         if (value == null) {
-            throw fail(field, "unknown value '" + p.getText() + "'");
+            throw fail(field, "unknown value '" + shorten(p.getText()) + "'");
         }
         return value;
     }
@@ -336,7 +384,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         try {
             t = p.nextToken();
         } catch (JsonProcessingException e) {
-            throw fail(null, "invalid JSON: " + e.getOriginalMessage(), e);
+            throw fail(null, "invalid JSON: " + jsonMessage(e), e);
         }
         if (t == null) {
             throw fail(null, "unexpected end of file");
@@ -353,9 +401,19 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
             case START_ARRAY -> "an array";
             case END_OBJECT, END_ARRAY -> "the end of the enclosing value";
             case VALUE_NULL -> "null";
-            case VALUE_STRING -> "the string '" + p.getText() + "'";
-            default -> p.getText();
+            case VALUE_STRING -> "the string '" + shorten(p.getText()) + "'";
+            default -> shorten(p.getText());
         };
+    }
+
+    /** Jackson's message without its source excerpt. */
+    private static String jsonMessage(IOException e) {
+        return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    }
+
+    /** A value quoted in a message: at most 80 characters. */
+    private static String shorten(String text) {
+        return text == null || text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 
     private ClevrFormatException fail(String field, String message) {

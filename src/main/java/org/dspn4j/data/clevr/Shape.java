@@ -2,7 +2,7 @@ package org.dspn4j.data.clevr;
 
 /**
  * CLEVR shapes. The declaration order is the one-hot order of the state vector
- * (spec §5.2: sphere, cube, cylinder), so {@link #ordinal()} is the one-hot index.
+ * (sphere, cube, cylinder: the authors' {@code dspn/data.py:CLEVR.object_to_fv} at be3703b), so {@link #ordinal()} is the one-hot index.
  */
 public enum Shape {
     SPHERE, CUBE, CYLINDER;

@@ -1,8 +1,9 @@
 package org.dspn4j.data.clevr;
 
 /**
- * CLEVR sizes with their scale factor r (clevr-scene-facts §2.2: large 0.7, small 0.35). The
- * declaration order is the one-hot order of the state vector (spec §5.2: large, small).
+ * CLEVR sizes with their scale factor r (large 0.7, small 0.35: the generator's
+ * {@code image_generation/data/properties.json}). The declaration order is the one-hot order of the
+ * state vector (large, small: the authors' {@code dspn/data.py:CLEVR.object_to_fv} at be3703b).
  */
 public enum Size {
     LARGE(0.7), SMALL(0.35);

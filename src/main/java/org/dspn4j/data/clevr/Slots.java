@@ -1,12 +1,14 @@
 package org.dspn4j.data.clevr;
 
 /**
- * Fixed-size set padding for CLEVR (spec §5.2): at most {@link #MAX_OBJECTS} objects, kept in JSON
+ * Fixed-size set padding for CLEVR (the authors' {@code dspn/data.py:CLEVR.prepare_scenes} at be3703b;
+ * docs/reference-behaviour.md §6): at most {@link #MAX_OBJECTS} objects, kept in JSON
  * order, zero-padded at the end, with a mask that is 1 for real objects.
  *
  * <p>A scene with more than 10 objects is rejected with {@link IllegalArgumentException}: the
  * authors' loader has no branch for it (its padding step is skipped and the oversized set breaks
- * batching), and CLEVR v1.0 never has more than 10 (clevr-scene-facts §1).
+ * batching), and CLEVR v1.0 never has more than 10 (its generator places 3 to 10 objects: the
+ * {@code --min_objects}/{@code --max_objects} defaults of {@code image_generation/render_images.py}).
  */
 public final class Slots {
 

@@ -1,8 +1,8 @@
 package org.dspn4j.data.clevr;
 
 /**
- * The 18-dimensional object state used for CLEVR state prediction (spec §5.2, authors'
- * {@code CLEVR.object_to_fv}). Channels, in this order:
+ * The 18-dimensional object state used for CLEVR state prediction (the authors'
+ * {@code dspn/data.py:CLEVR.object_to_fv} at be3703b; docs/reference-behaviour.md §6). Channels, in this order:
  * <pre>
  *   0..2    3d_coords x, y, z, each divided by 3
  *   3..4    material one-hot  [rubber, metal]

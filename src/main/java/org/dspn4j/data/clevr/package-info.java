@@ -1,6 +1,19 @@
 /**
- * CLEVR v1.0 data layer for the set-prediction experiments (spec {@code dspn-reference.md} §5.2,
- * {@code clevr-scene-facts.md} §1).
+ * CLEVR v1.0 data layer for the set-prediction experiments, read as the authors'
+ * {@code dspn/data.py:CLEVR} at be3703b reads it (docs/reference-behaviour.md §6).
+ *
+ * <p><b>Scene files.</b> CLEVR's scene JSON is written by its generator,
+ * github.com/facebookresearch/clevr-dataset-gen (paths below are in that repository).
+ * {@code image_generation/render_images.py:render_scene} writes per scene {@code split},
+ * {@code image_index}, {@code image_filename}, {@code objects}, {@code relationships} and
+ * {@code directions}; {@code add_random_objects} writes per object {@code shape}, {@code color},
+ * {@code material}, {@code size}, {@code rotation}, {@code 3d_coords} and {@code pixel_coords}.
+ * Sizes and colours come from {@code image_generation/data/properties.json}. An object's
+ * {@code 3d_coords} z is its size scale r, since {@code image_generation/utils.py:add_object} lifts
+ * it by r; its {@code rotation}, drawn in [0, 360), is applied by Blender as radians.
+ * {@code directions} are the camera's axes flattened onto the ground (the same in every v1.0
+ * scene), and {@code relationships[d][i]} lists the objects j with
+ * (coords_j − coords_i)·directions[d] > 0.2 ({@code compute_all_relationships}).
  *
  * <p>Reads the scene JSON with a streaming parser ({@link org.dspn4j.data.clevr.SceneReader}),
  * turns each scene into a padded set of object descriptors — the 18-dimensional state vector

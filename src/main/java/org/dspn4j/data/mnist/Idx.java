@@ -19,7 +19,9 @@ import java.util.zip.ZipException;
  * </pre>
  * All integers big-endian; pixels row-major per image. A wrong magic, a short file, bytes after
  * the data or a corrupt gzip stream is an {@link IdxFormatException} naming the file and the
- * byte offset (in the decompressed data for a {@code .gz}).
+ * byte offset (in the decompressed data for a {@code .gz}). Dimensions that declare more than
+ * {@link #MAX_DATA_BYTES} are refused before the data is read, and the data is read as it comes
+ * (a short file never causes the declared size to be allocated).
  */
 public final class Idx {
 
@@ -27,6 +29,14 @@ public final class Idx {
     public static final int IMAGES_MAGIC = 0x00000803;
     /** Magic of a label file: unsigned bytes ({@code 0x08}), 1 dimension. */
     public static final int LABELS_MAGIC = 0x00000801;
+
+    /**
+     * The most data bytes an IDX header may declare (count × rows × cols for images, count for
+     * labels): 256 MiB, five times MNIST's training images (60,000 × 28 × 28 = 47,040,000 bytes).
+     * A header that declares more is refused before its data is read; a raw file must also hold
+     * exactly the declared bytes, checked against its size first.
+     */
+    public static final long MAX_DATA_BYTES = 256L << 20;
 
     private Idx() {
     }
@@ -46,12 +56,15 @@ public final class Idx {
             int count = r.readDim("image count");
             int rows = r.readDim("row count");
             int cols = r.readDim("column count");
-            long n = (long) count * rows * cols;
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IdxFormatException(file, r.offset, count + " images of " + rows + "x" + cols
-                        + " do not fit one Java array");
+            long n;
+            try {
+                n = Math.multiplyExact(Math.multiplyExact((long) count, rows), cols);
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE; // three dimensions up to 2^31 - 1 can overflow a long
             }
-            byte[] pixels = r.readBytes((int) n, count + " images of " + rows + "x" + cols + " pixels");
+            String what = count + " images of " + rows + "x" + cols + " pixels";
+            r.expectData(n, what, 3);
+            byte[] pixels = r.readBytes((int) n, what);
             r.expectEnd();
             return new Images(count, rows, cols, pixels);
         }
@@ -62,6 +75,7 @@ public final class Idx {
         try (Reader r = new Reader(file)) {
             r.expectMagic(LABELS_MAGIC, "labels");
             int count = r.readDim("label count");
+            r.expectData(count, count + " labels", 1);
             byte[] labels = r.readBytes(count, count + " labels");
             r.expectEnd();
             return labels;
@@ -73,10 +87,13 @@ public final class Idx {
         private final Path file;
         private final InputStream in;
         private final boolean gzip;
+        /** The file's size; for a raw file, the IDX data's length. */
+        private final long fileSize;
         long offset;
 
         Reader(Path file) throws IOException {
             this.file = file;
+            this.fileSize = Files.size(file);
             BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             raw.mark(2);
             boolean gz = raw.read() == 0x1f && raw.read() == 0x8b;
@@ -99,6 +116,28 @@ public final class Idx {
             if (magic != expected) {
                 throw new IdxFormatException(file, 0, String.format("wrong magic 0x%08x for an IDX %s file"
                         + " (expected 0x%08x)", magic, kind, expected));
+            }
+        }
+
+        /**
+         * Refuses a header that declares {@code n} data bytes over {@link #MAX_DATA_BYTES} or, for
+         * a raw file, other than the bytes the file holds after the header: before any is read.
+         *
+         * @param dims the header's dimension fields, to point at the first of them
+         */
+        void expectData(long n, String what, int dims) throws IOException {
+            if (n > MAX_DATA_BYTES) {
+                throw new IdxFormatException(file, offset - 4L * dims, "the header declares " + what + " = "
+                        + (n == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(n)) + " bytes, more than the limit of "
+                        + MAX_DATA_BYTES + " (Idx.MAX_DATA_BYTES)");
+            }
+            if (!gzip && offset + n > fileSize) {
+                throw new IdxFormatException(file, fileSize, "truncated: " + what + " need " + n
+                        + " bytes from byte offset " + offset + " but the file ends");
+            }
+            if (!gzip && offset + n < fileSize) {
+                throw new IdxFormatException(file, offset + n, "unexpected bytes after the data (the header declares "
+                        + what + " but the file has " + fileSize + " bytes)");
             }
         }
 

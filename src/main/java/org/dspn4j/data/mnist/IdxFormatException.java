@@ -19,7 +19,7 @@ public final class IdxFormatException extends IOException {
     }
 
     public IdxFormatException(Path file, long offset, String problem, Throwable cause) {
-        super(file + ": " + problem + " (at byte offset " + offset + ")", cause);
+        super(oneLine(file + ": " + problem + " (at byte offset " + offset + ")"), cause);
         this.file = file;
         this.offset = offset;
     }
@@ -32,5 +32,19 @@ public final class IdxFormatException extends IOException {
     /** Byte offset in the (decompressed) IDX data where the problem was found. */
     public long offset() {
         return offset;
+    }
+
+    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
+    static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }

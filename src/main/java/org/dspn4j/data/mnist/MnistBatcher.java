@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * Batches of MNIST point sets, like the authors' {@code DataLoader(batch_size=32, shuffle=...,
- * drop_last=True)} (spec §5.1, §6): every epoch visits the digits in one order, cut into
+ * drop_last=True)} ({@code dspn/data.py:get_loader} at be3703b; docs/reference-behaviour.md §6, §7): every epoch visits the digits in one order, cut into
  * {@code size / B} batches; the partial last batch is dropped.
  *
  * <p>Order: with {@code shuffle}, epoch {@code e} visits the digits in the order

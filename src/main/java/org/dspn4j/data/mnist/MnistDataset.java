@@ -165,7 +165,7 @@ public final class MnistDataset {
 
     /**
      * The first {@code n} digits, e.g. the authors' evaluation subset: the first tenth of the
-     * test split (spec §5.1, §7.1).
+     * test split ({@code dspn/data.py:MNISTSet.__len__} at be3703b; docs/reference-behaviour.md §6).
      */
     public MnistDataset head(int n) {
         if (n < 0 || n > count) {

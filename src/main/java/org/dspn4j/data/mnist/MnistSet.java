@@ -3,8 +3,8 @@ package org.dspn4j.data.mnist;
 import java.util.Objects;
 
 /**
- * MNIST digits as point sets, as the authors' {@code MNISTSet} ({@code dspn/data.py}) builds them
- * (spec §5.1):
+ * MNIST digits as point sets, as the authors' {@code MNISTSet} ({@code dspn/data.py:MNISTSet.image_to_set},
+ * {@code MNISTSet.__getitem__} at be3703b) builds them (docs/reference-behaviour.md §6):
  * <ul>
  *   <li>a pixel is a point when its byte is &ge; {@value #THRESHOLD_BYTE}. The authors test
  *       {@code (v/255 - 0.1307)/0.3081 > 0} after torchvision's {@code ToTensor} and

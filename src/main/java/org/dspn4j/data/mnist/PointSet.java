@@ -1,7 +1,7 @@
 package org.dspn4j.data.mnist;
 
 /**
- * One MNIST digit as a padded point set (spec §5.1).
+ * One MNIST digit as a padded point set (docs/reference-behaviour.md §6).
  *
  * @param features (C=2, N=342) channels-first, row-major: {@code features[c*N + j]} is channel
  *                 {@code c} of slot {@code j}; channel 0 = row / 27 (y, pointing down), channel 1 =

@@ -1,6 +1,7 @@
 /**
- * MNIST digits as point sets, built exactly as the authors' {@code MNISTSet} builds them
- * (spec §5.1): IDX reading ({@link org.dspn4j.data.mnist.Idx}), the digits of one split
+ * MNIST digits as point sets, built exactly as the authors' {@code dspn/data.py:MNISTSet} at be3703b
+ * builds them (docs/reference-behaviour.md §6): IDX reading ({@link org.dspn4j.data.mnist.Idx}), the
+ * digits of one split
  * ({@link org.dspn4j.data.mnist.MnistDataset}), the point-set view
  * ({@link org.dspn4j.data.mnist.MnistSet}, {@link org.dspn4j.data.mnist.PointSet}) and batches
  * ({@link org.dspn4j.data.mnist.MnistBatcher}).

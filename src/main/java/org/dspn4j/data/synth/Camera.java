@@ -6,10 +6,11 @@ import java.util.SplittableRandom;
 import org.dspn4j.data.clevr.Vec3;
 
 /**
- * CLEVR's pinhole camera (facts §3): 35 mm lens on a 32 mm-wide sensor, 480×320 pixels, so the
- * focal length is 525 px with the principal point at the image centre (240, 160) and square pixels.
- * The camera sits at the base scene's location (plus the generator's jitter, facts §2.1) and is
- * aimed at the world origin with world z up (the base scene's Track-To constraint).
+ * CLEVR's pinhole camera (its base scene's camera; see {@link org.dspn4j.data.synth}): 35 mm lens on
+ * a 32 mm-wide sensor, 480×320 pixels, so the focal length is 525 px with the principal point at the
+ * image centre (240, 160) and square pixels. The camera sits at the base scene's location (plus the
+ * generator's jitter, {@code render_images.py:render_scene}) and is aimed at the world origin with
+ * world z up (the base scene's Track-To constraint).
  *
  * <p>Continuous image coordinates: u to the right, v down, origin at the top-left corner of the
  * image, so pixel (x, y) covers [x, x+1) × [y, y+1). A point at camera-frame coordinates
@@ -23,7 +24,7 @@ final class Camera {
     static final double FOCAL_PX = 35.0 / 32.0 * WIDTH;
     static final double CX = WIDTH / 2.0;
     static final double CY = HEIGHT / 2.0;
-    /** The base scene's camera location (facts §3, read from {@code base_scene.blend}). */
+    /** The base scene's camera location (read from the generator's {@code base_scene.blend}). */
     static final double[] NOMINAL_LOCATION = {7.481132, -6.507640, 5.343665};
 
     final double[] location;
@@ -47,7 +48,10 @@ final class Camera {
         return new Camera(NOMINAL_LOCATION[0], NOMINAL_LOCATION[1], NOMINAL_LOCATION[2]);
     }
 
-    /** @return the nominal camera moved by U(−jitter, +jitter) on each axis, still aimed at the origin (facts §2.1) */
+    /**
+     * @return the nominal camera moved by U(−jitter, +jitter) on each axis, still aimed at the origin
+     *     ({@code render_images.py:render_scene})
+     */
     static Camera jittered(SplittableRandom rng, double jitter) {
         double[] l = NOMINAL_LOCATION.clone();
         for (int i = 0; i < 3; i++) {
@@ -68,9 +72,9 @@ final class Camera {
     }
 
     /**
-     * CLEVR's {@code pixel_coords} of a world point (facts §2.4): Blender's {@code world_to_camera_view}
-     * frame coordinates times the image size, rounded half-to-even (Python 3's {@code round}); the
-     * depth is stored as float32, as Blender computes it.
+     * CLEVR's {@code pixel_coords} of a world point ({@code utils.py:get_camera_coords}): Blender's
+     * {@code world_to_camera_view} frame coordinates times the image size, rounded half-to-even
+     * (Python 3's {@code round}); the depth is stored as float32, as Blender computes it.
      */
     Vec3 pixelCoords(Vec3 p) {
         double[] uvd = project(p.x(), p.y(), p.z());
@@ -88,9 +92,9 @@ final class Camera {
     }
 
     /**
-     * The scene JSON's {@code directions} (facts §1, §2.4): the camera axes flattened onto the ground,
-     * float32-rounded as Blender's vectors are. behind = view direction, right = camera +X,
-     * above = world +z; front, left, below are the negations.
+     * The scene JSON's {@code directions} ({@code render_images.py:render_scene}): the camera axes
+     * flattened onto the ground, float32-rounded as Blender's vectors are. behind = view direction,
+     * right = camera +X, above = world +z; front, left, below are the negations.
      */
     Map<String, Vec3> directions() {
         double[] behind = Vectors.normalize(new double[] {forward[0], forward[1], 0});

@@ -3,8 +3,9 @@ package org.dspn4j.data.synth;
 import java.util.SplittableRandom;
 
 /**
- * CLEVR's lights (facts §3): three square area lamps aimed at the origin, jittered by the generator
- * (facts §2.1), and a fixed sun. There is no environment light (world strength 0).
+ * CLEVR's lights (its base scene's lamps; see {@link org.dspn4j.data.synth}): three square area
+ * lamps aimed at the origin, jittered by the generator ({@code render_images.py:render_scene}), and
+ * a fixed sun. There is no environment light (world strength 0).
  *
  * <p>Radiometry follows Cycles: an area lamp of strength P watts and area A emits radiance
  * P/(π·A) from its front face, so its radiant intensity along its axis is P/π; the sun's strength
@@ -43,7 +44,7 @@ final class Lights {
     static final double[] KEY_LOCATION = {6.44671, -2.905175, 4.258398};
     static final double[] FILL_LOCATION = {-4.671124, -4.013597, 3.011225};
     static final double[] BACK_LOCATION = {-1.168501, 2.646024, 5.815737};
-    /** Unit vector towards the sun (facts §3). */
+    /** Unit vector towards the sun (read from the generator's {@code base_scene.blend}). */
     static final double[] SUN_DIRECTION = Vectors.normalize(new double[] {0.41450, -0.19458, 0.88901});
     static final double SUN_IRRADIANCE = 0.45;
 

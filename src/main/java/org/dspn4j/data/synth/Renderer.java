@@ -5,14 +5,15 @@ import org.dspn4j.data.clevr.ClevrObject;
 import org.dspn4j.data.clevr.Material;
 
 /**
- * A small deterministic ray-caster for CLEVR-like images (facts §2.2, §3). Not a path tracer: it
- * approximates Blender Cycles' look with direct lighting and one mirror bounce.
+ * A small deterministic ray-caster for CLEVR-like images (CLEVR's meshes, colours and base scene:
+ * see {@link org.dspn4j.data.synth}). Not a path tracer: it approximates Blender Cycles' look with
+ * direct lighting and one mirror bounce.
  *
  * <ul>
  *   <li>Geometry: an infinite ground plane z = 0 (CLEVR's backdrop is a curved sweep that only rises
- *       far behind the objects, facts §3; here it stays flat); spheres of radius r, cubes of
- *       half-side r, cylinders of radius r and height 2r, each centred at its {@code 3d_coords},
- *       rotated about z by its {@code rotation} read as radians (facts §1). Edges are sharp, not
+ *       far from the objects; here it stays flat); spheres of radius r, cubes of half-side r,
+ *       cylinders of radius r and height 2r, each centred at its {@code 3d_coords}, rotated about z
+ *       by its {@code rotation} read as radians, as Blender applied it. Edges are sharp, not
  *       bevelled as CLEVR's meshes are.</li>
  *   <li>Lights: the three jittered area lamps, whose irradiance is taken from the lamp centre and
  *       whose visibility is the fraction of a fixed k×k grid of lamp points not blocked (soft
@@ -92,7 +93,7 @@ final class Renderer {
             cx[j] = o.coords().x();
             cy[j] = o.coords().y();
             cz[j] = o.coords().z();
-            cos[j] = Math.cos(o.rotation()); // NOTE: degrees applied as radians, as Blender did (facts §1)
+            cos[j] = Math.cos(o.rotation()); // NOTE: degrees used as radians, as Blender did (utils.py:add_object)
             sin[j] = Math.sin(o.rotation());
             scale[j] = o.size().scale();
             kind[j] = switch (o.shape()) {
@@ -201,7 +202,7 @@ final class Renderer {
     /** Linear RGB radiance arriving at o from direction −d (d unit), written into {@code out}. */
     private void radiance(double ox, double oy, double oz, double dx, double dy, double dz, int depth, double[] out) {
         if (!trace(ox, oy, oz, dx, dy, dz, Double.POSITIVE_INFINITY)) {
-            out[0] = out[1] = out[2] = 0; // world strength 0 (facts §3)
+            out[0] = out[1] = out[2] = 0; // world strength 0 (the base scene's)
             if (depth > 0) {
                 lampEmission(ox, oy, oz, dx, dy, dz, out); // lamps are seen only in reflections
             }

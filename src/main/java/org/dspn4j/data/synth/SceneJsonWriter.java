@@ -12,11 +12,12 @@ import org.dspn4j.data.clevr.Scene;
 import org.dspn4j.data.clevr.Vec3;
 
 /**
- * Writes scenes in CLEVR v1.0's scene-file schema (facts §1), streaming:
+ * Writes scenes in CLEVR v1.0's scene-file schema (see {@link org.dspn4j.data.clevr}), streaming:
  * {@code {"info": {...}, "scenes": [...]}} with the generator's key order. Each scene also carries
- * {@code relationships} (facts §1: j is in {@code relationships[d][i]} when
- * (coords_j − coords_i)·directions[d] &gt; 0.2) and one extension, {@code synth_render}, with the
- * jittered camera and lamp positions used to render it; CLEVR readers skip unknown keys.
+ * {@code relationships} ({@code render_images.py:compute_all_relationships}: j is in
+ * {@code relationships[d][i]} when (coords_j − coords_i)·directions[d] &gt; 0.2) and one extension,
+ * {@code synth_render}, with the jittered camera and lamp positions used to render it; CLEVR
+ * readers skip unknown keys.
  */
 final class SceneJsonWriter implements Closeable {
 

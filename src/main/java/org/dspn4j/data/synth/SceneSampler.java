@@ -13,9 +13,10 @@ import org.dspn4j.data.clevr.Size;
 import org.dspn4j.data.clevr.Vec3;
 
 /**
- * Samples a scene with the CLEVR generator's rules and defaults (facts §2.1, §2.3;
- * {@code render_images.py}), in the generator's order of random draws but with Java's
- * {@link SplittableRandom} instead of Python's generator:
+ * Samples a scene with the CLEVR generator's rules and defaults ({@code render_images.py}:
+ * {@code render_scene}, {@code add_random_objects}; see {@link org.dspn4j.data.synth}), in the
+ * generator's order of random draws but with Java's {@link SplittableRandom} instead of Python's
+ * generator:
  * <ol>
  *   <li>camera jitter U(±0.5) per axis, then the key, back and fill lamps U(±1.0) per axis;</li>
  *   <li>an object count uniform in 3..10;</li>
@@ -27,9 +28,9 @@ import org.dspn4j.data.clevr.Vec3;
  *   <li>finally each object must cover at least 200 pixels of the object-id image, else everything
  *       is placed again (the generator's flat-colour visibility render).</li>
  * </ol>
- * Cubes keep r (the generator's r/√2 branch never runs in v1.0, facts §2.3). Coordinates are
- * rounded to float32 as Blender stores them; {@code pixel_coords} are the projection of the rounded
- * {@code 3d_coords} through the jittered camera.
+ * Cubes keep r (the generator's r/√2 branch never runs in v1.0; see {@link org.dspn4j.data.synth}).
+ * Coordinates are rounded to float32 as Blender stores them; {@code pixel_coords} are the
+ * projection of the rounded {@code 3d_coords} through the jittered camera.
  */
 final class SceneSampler {
 

@@ -1,7 +1,9 @@
 package org.dspn4j.tensor.cpu;
 
+import org.dspn4j.match.Hungarian;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.OpChecks;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
@@ -13,14 +15,18 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 
 /**
- * The reference backend: plain Java loops over row-major arrays — {@code float[]} for F32 tensors,
- * {@code double[]} for F64 and for the integer types (which hold exact integers).
+ * The fast CPU backend: Java loops over row-major arrays — {@code float[]} for F32 tensors,
+ * {@code double[]} for F64 and for the integer types (which hold exact integers) — with threads,
+ * blocked and vectorised matrix products ({@link Gemm}), im2col convolutions and radix sorts.
  *
- * <p>Precision: elementwise ops, sums and the other reductions compute in double and round an F32
- * result to float when they store it (for +, −, ×, ÷ that is the same as float arithmetic, which the
- * F32 paths use); sums accumulate in double, at least as accurately as a float32 library. Matrix
+ * <p>What it computes is {@link org.dspn4j.tensor.ReferenceBackend}'s definition of each op, bit for
+ * bit, on any number of threads ({@code CpuBackendReferenceProperties} ties every op to it):
+ * elementwise ops, sums and the other reductions compute in double and round an F32 result to float
+ * when they store it (for +, −, ×, ÷ that is the same as float arithmetic, which the F32 paths use);
+ * sums add in the definition's order (runs of four chains, {@code ReferenceBackend.sum}). Matrix
  * products and convolutions compute as a float32 library does: each output is one fused
- * multiply-add chain in the tensor's own precision ({@link Gemm}).
+ * multiply-add chain in the tensor's own precision ({@link Gemm}). Argument errors are
+ * {@link OpChecks}' (the same on every backend).
  *
  * <p>Determinism: the same inputs give the same bits whatever the thread count. Work is split only
  * over independent output elements (tiles of a matrix product, planes of an image), never inside
@@ -124,20 +130,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(data, dtype, shape);
     }
 
-    private static DType floating(String op, Tensor a, Tensor b) {
-        if (a.dtype() != b.dtype()) {
-            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype() + " and " + b.dtype());
-        }
-        return a.dtype();
-    }
-
-    private static DType requireIndex(String op, Tensor index) {
-        if (index.dtype() != DType.I32 && index.dtype() != DType.I64) {
-            throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
-        }
-        return index.dtype();
-    }
-
     /** Runs body(from, to) over [0, n) in chunks of fixed size; chunk boundaries never depend on timing. */
     void parallelFor(int n, int grain, RangeBody body) {
         if (pool == null || n <= grain) {
@@ -191,9 +183,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor fromHost(double[] data, DType dtype, int... shape) {
-        if (data.length != Shape.numel(shape)) {
-            throw new IllegalArgumentException("fromHost: " + data.length + " values do not fill shape " + Shape.str(shape));
-        }
+        OpChecks.fromHost(data, shape);
         return make(data.clone(), dtype, shape);
     }
 
@@ -207,10 +197,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor hostStep(Tensor in, HostFunction f, DType outDtype, int... outShape) {
         double[] out = f.apply(toHost(in));
-        if (out == null || out.length != Shape.numel(outShape)) {
-            throw new IllegalArgumentException("hostStep: the host function returned " + (out == null ? "null" : out.length + " values")
-                    + " for output shape " + Shape.str(outShape));
-        }
+        OpChecks.hostStepOutput(out, outShape);
         return fromHost(out, outDtype, outShape);
     }
 
@@ -279,8 +266,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor binary(Binary op, Tensor a, Tensor b) {
-        DType dt = floating(op.name().toLowerCase(), a, b);
-        int[] os = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        int[] os = OpChecks.binary(op, a, b);
+        DType dt = a.dtype();
         int n = Shape.numel(os);
         Object out = alloc(dt, n);
         if (n == 0) {
@@ -772,14 +759,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor sum(Tensor a, int[] dims, boolean keepDim) {
         int[] s = a.shape();
-        boolean[] reduce = new boolean[s.length];
-        for (int dim : dims) {
-            int k = Shape.dim("sum", dim, s.length);
-            if (reduce[k]) {
-                throw new IllegalArgumentException("sum: dimension " + dim + " repeated");
-            }
-            reduce[k] = true;
-        }
+        boolean[] reduce = OpChecks.sum(s, dims);
         int[] keep = s.clone();
         for (int i = 0; i < s.length; i++) {
             if (reduce[i]) {
@@ -787,6 +767,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
             }
         }
         int[] shape = reducedShape(s, reduce, keep, keepDim);
+        if (a.numel() == 0) { // no inputs: every output there is adds nothing, +0
+            return make(new double[Shape.numel(keep)], a.dtype(), shape);
+        }
         Object x = raw(a);
         double[] out = new double[Shape.numel(keep)];
         int first = -1;
@@ -944,7 +927,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor argmax(Tensor a, int dim) {
         int[] s = a.shape();
-        int k = Shape.dim("argmax", dim, s.length);
+        int k = OpChecks.argmax(s, dim);
         int len = s[k];
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
@@ -971,7 +954,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor argsort(Tensor a, int dim, boolean descending) {
         int[] s = a.shape();
-        int k = Shape.dim("argsort", dim, s.length);
+        int k = OpChecks.argsort(s, dim);
         int len = s[k];
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
@@ -998,24 +981,29 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(out, DType.I64, s);
     }
 
+    /** {@link Hungarian#assign}: the op's definition, solved in double on the costs' values. */
+    @Override
+    public Tensor assign(Tensor costs) {
+        OpChecks.assign(costs);
+        int[] s = costs.shape();
+        int[] cols = Hungarian.assign(values(costs), s[0], s[1]);
+        double[] out = new double[cols.length];
+        for (int i = 0; i < cols.length; i++) {
+            out[i] = cols[i];
+        }
+        return wrap(out, DType.I64, new int[] {s[0], s[1]});
+    }
+
     @Override
     public Tensor chamferArgmin(Tensor pred, Tensor target) {
-        floating("chamferArgmin", pred, target);
+        OpChecks.chamferArgmin(pred, target);
         int[] ps = pred.shape();
         int[] ts = target.shape();
         int r = ps.length;
-        if (r < 2 || ts.length < 2 || ps[r - 2] != ts[ts.length - 2] || ps[r - 1] != ts[ts.length - 1]) {
-            throw new IllegalArgumentException("chamferArgmin: pred " + Shape.str(ps) + " and target " + Shape.str(ts)
-                    + " need the same (C, N) in their last two dimensions");
-        }
         int c = ps[r - 2];
         int n = ps[r - 1];
         int[] lead = Arrays.copyOf(ps, r - 2);
         int[] tlead = Arrays.copyOf(ts, ts.length - 2);
-        int[] bl = Shape.broadcast("chamferArgmin", lead, tlead);
-        if (!Shape.same(bl, lead)) {
-            throw new IllegalArgumentException("chamferArgmin: target " + Shape.str(ts) + " must broadcast to pred " + Shape.str(ps));
-        }
         int m = Shape.numel(lead);
         int[] tst = broadcastStrides(tlead, lead);
         int[] lst = Shape.strides(lead);
@@ -1084,12 +1072,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
-        DType dt = floating("matmul", a, b);
+        int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
+        DType dt = a.dtype();
         int[] as = a.shape();
         int[] bs = b.shape();
-        if (as.length < 2 || bs.length < 2) {
-            throw new IllegalArgumentException("matmul: needs rank >= 2, got " + Shape.str(as) + " and " + Shape.str(bs));
-        }
         int ra = as[as.length - 2]; // stored rows and columns
         int ca = as[as.length - 1];
         int rb = bs[bs.length - 2];
@@ -1097,13 +1083,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int m = transposeA ? ca : ra;
         int k = transposeA ? ra : ca;
         int n = transposeB ? rb : cb;
-        if ((transposeB ? cb : rb) != k) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as)
-                    + (transposeA ? " transposed" : "") + " and " + Shape.str(bs) + (transposeB ? " transposed" : ""));
-        }
         int[] batchA = Arrays.copyOf(as, as.length - 2);
         int[] batchB = Arrays.copyOf(bs, bs.length - 2);
-        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] batch = Arrays.copyOf(os, os.length - 2);
         int nb = Shape.numel(batch);
         int[] sa = broadcastStrides(batchA, batch);
         int[] sb = broadcastStrides(batchB, batch);
@@ -1125,9 +1107,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
             offB[p] = ob * k * n;
             offC[p] = p * m * n;
         }
-        int[] os = Arrays.copyOf(batch, batch.length + 2);
-        os[batch.length] = m;
-        os[batch.length + 1] = n;
         Object out = alloc(dt, nb * m * n);
         Gemm.multiply(this, m, n, k, Gemm.Operand.of(raw(a), offA, ra, ca, transposeA),
                 Gemm.Operand.of(raw(b), offB, rb, cb, transposeB), out, offC, false);
@@ -1138,25 +1117,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor reshape(Tensor a, int... shape) {
-        int[] s = shape.clone();
-        int infer = -1;
-        int known = 1;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == -1) {
-                if (infer >= 0) {
-                    throw new IllegalArgumentException("reshape: more than one -1 in " + Shape.str(shape));
-                }
-                infer = i;
-            } else {
-                known *= s[i];
-            }
-        }
-        if (infer >= 0) {
-            s[infer] = known == 0 ? 0 : a.numel() / known;
-        }
-        if (Shape.numel(s) != a.numel()) {
-            throw new IllegalArgumentException("reshape: cannot view " + Shape.str(a.shape()) + " as " + Shape.str(shape));
-        }
+        int[] s = OpChecks.reshape(a.shape(), shape);
         // Storage is never written after creation, so sharing it is safe.
         return wrap(raw(a), a.dtype(), s);
     }
@@ -1164,21 +1125,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor permute(Tensor a, int... perm) {
         int[] s = a.shape();
-        if (perm.length != s.length) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " does not fit shape " + Shape.str(s));
-        }
-        boolean[] seen = new boolean[s.length];
-        int[] os = new int[s.length];
+        int[] os = OpChecks.permute(s, perm);
         int[] st = Shape.strides(s);
         int[] src = new int[s.length];
         for (int i = 0; i < perm.length; i++) {
-            int p = Shape.dim("permute", perm[i], s.length);
-            if (seen[p]) {
-                throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " repeats a dimension");
-            }
-            seen[p] = true;
-            os[i] = s[p];
-            src[i] = st[p];
+            src[i] = st[Math.floorMod(perm[i], s.length)];
         }
         return wrap(gatherStrided(raw(a), os, src, 0), a.dtype(), os);
     }
@@ -1236,37 +1187,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor expand(Tensor a, int... shape) {
         int[] s = a.shape();
-        if (shape.length < s.length) {
-            throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
-        }
-        int off = shape.length - s.length;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] != 1 && s[i] != shape[i + off]) {
-                throw new IllegalArgumentException("expand: cannot expand " + Shape.str(s) + " to " + Shape.str(shape));
-            }
-        }
+        OpChecks.expand(s, shape);
         return wrap(gatherStrided(raw(a), shape, broadcastStrides(s, shape), 0), a.dtype(), shape.clone());
     }
 
     @Override
     public Tensor concat(int dim, Tensor... parts) {
-        if (parts.length == 0) {
-            throw new IllegalArgumentException("concat: no tensors");
-        }
+        int k = OpChecks.concat(dim, parts);
         int[] s0 = parts[0].shape();
-        int k = Shape.dim("concat", dim, s0.length);
         int total = 0;
         for (Tensor p : parts) {
-            int[] s = p.shape();
-            boolean ok = s.length == s0.length && p.dtype() == parts[0].dtype();
-            for (int i = 0; ok && i < s.length; i++) {
-                ok = i == k || s[i] == s0[i];
-            }
-            if (!ok) {
-                throw new IllegalArgumentException("concat: " + Shape.str(s0) + " " + parts[0].dtype() + " and "
-                        + Shape.str(s) + " " + p.dtype() + " do not fit along dimension " + dim);
-            }
-            total += s[k];
+            total += p.size(k);
         }
         int[] os = Shape.with(s0, k, total);
         int outer = Shape.numel(Arrays.copyOfRange(s0, 0, k));
@@ -1287,11 +1218,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor slice(Tensor a, int dim, int start, int end) {
         int[] s = a.shape();
-        int k = Shape.dim("slice", dim, s.length);
-        if (start < 0 || end > s[k] || start > end) {
-            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") out of range for dimension "
-                    + dim + " of " + Shape.str(s));
-        }
+        int k = OpChecks.slice(s, dim, start, end);
         int[] os = Shape.with(s, k, end - start);
         return wrap(gatherStrided(raw(a), os, Shape.strides(s), start * Shape.strides(s)[k]), a.dtype(), os);
     }
@@ -1299,10 +1226,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor padSlice(Tensor a, int dim, int start, int fullSize) {
         int[] s = a.shape();
-        int k = Shape.dim("padSlice", dim, s.length);
-        if (start < 0 || start + s[k] > fullSize) {
-            throw new IllegalArgumentException("padSlice: " + s[k] + " elements at " + start + " exceed size " + fullSize);
-        }
+        int k = OpChecks.padSlice(s, dim, start, fullSize);
         int[] os = Shape.with(s, k, fullSize);
         int outer = Shape.numel(Arrays.copyOfRange(s, 0, k));
         int inner = Shape.numel(Arrays.copyOfRange(s, k + 1, s.length));
@@ -1313,18 +1237,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
             System.arraycopy(x, o * len, out, o * fullSize * inner + start * inner, len);
         }
         return wrap(out, a.dtype(), os);
-    }
-
-    /** Checks gather/scatter index shapes: same rank, every non-{@code dim} size ≤ the data's. */
-    private static void checkIndex(String op, int[] data, int[] index, int k) {
-        boolean ok = data.length == index.length;
-        for (int i = 0; ok && i < data.length; i++) {
-            ok = i == k || index[i] <= data[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException(op + ": index shape " + Shape.str(index) + " does not fit data shape "
-                    + Shape.str(data) + " along dimension " + k);
-        }
     }
 
     /**
@@ -1355,23 +1267,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return out;
     }
 
-    private static int checkedIndex(String op, double v, int dim, int size) {
-        int i = (int) v;
-        if (i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException(op + ": index " + i + " out of range for dimension " + dim + " of size " + size);
-        }
-        return i;
-    }
-
     @Override
     public Tensor gather(Tensor a, int dim, Tensor index) {
-        requireIndex("gather", index);
+        int k = OpChecks.gather(a, dim, index);
         int[] s = a.shape();
         int[] is = index.shape();
-        int k = Shape.dim("gather", dim, s.length);
-        checkIndex("gather", s, is, k);
         Object x = raw(a);
         double[] ix = d(index);
+        OpChecks.indexValues("gather", ix, dim, s[k]);
         Object out = alloc(a.dtype(), ix.length);
         int[] st = Shape.strides(s);
         int[] ist = Shape.strides(is);
@@ -1385,13 +1288,13 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 float[] xf = (float[]) x;
                 float[] of = (float[]) out;
                 for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                    of[i] = xf[base[r] + checkedIndex("gather", ix[i], dim, s[k]) * sk];
+                    of[i] = xf[base[r] + (int) ix[i] * sk];
                 }
             } else {
                 double[] xd = (double[]) x;
                 double[] od = (double[]) out;
                 for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                    od[i] = xd[base[r] + checkedIndex("gather", ix[i], dim, s[k]) * sk];
+                    od[i] = xd[base[r] + (int) ix[i] * sk];
                 }
             }
         }
@@ -1400,20 +1303,15 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) {
-        requireIndex("scatterAdd", index);
+        int k = OpChecks.scatterAdd(base, dim, index, src);
         int[] s = base.shape();
         int[] is = index.shape();
-        int k = Shape.dim("scatterAdd", dim, s.length);
-        checkIndex("scatterAdd", s, is, k);
-        checkIndex("scatterAdd", src.shape(), is, k);
-        if (src.dtype() != base.dtype()) {
-            throw new IllegalArgumentException("scatterAdd: dtypes differ: " + base.dtype() + " and " + src.dtype());
-        }
         // Each index row adds into its own row of the output (the positions that share all other
         // coordinates), so rows are independent: each is accumulated in double, in index order, and
         // rounded once.
         Object out = base.dtype() == DType.F32 ? f(base).clone() : d(base).clone();
         double[] ix = d(index);
+        OpChecks.indexValues("scatterAdd", ix, dim, s[k]);
         Object y = raw(src);
         int[] st = Shape.strides(s);
         int[] ss = Shape.strides(src.shape());
@@ -1430,7 +1328,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 read(out, rowBase[r], st[k], acc, size);
                 read(y, rowSrc[r], ss[k], row, len);
                 for (int j = 0; j < len; j++) {
-                    acc[checkedIndex("scatterAdd", ix[rowIdx[r] + j * ist[k]], dim, size)] += row[j];
+                    acc[(int) ix[rowIdx[r] + j * ist[k]]] += row[j];
                 }
                 if (out instanceof float[]) {
                     float[] of = (float[]) out;
@@ -1450,20 +1348,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     // ================================================================ images
 
+    /** Output size of a window op along one side (the geometry was checked by {@link OpChecks}). */
     private static int outSize(String op, int in, int kernel, int stride, int pad) {
-        int o = (in + 2 * pad - kernel) / stride + 1;
-        if (o <= 0) {
-            throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel
-                    + " with padding " + pad);
-        }
-        return o;
-    }
-
-    private static void checkConv(String op, int[] xs, int[] ws) {
-        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) {
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " and weight " + Shape.str(ws)
-                    + " do not fit (need (B, Cin, H, W) and (Cout, Cin, kh, kw))");
-        }
+        return (in + 2 * pad - kernel) / stride + 1;
     }
 
     /**
@@ -1584,13 +1471,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
-        DType dt = floating("conv2d", x, w);
+        OpChecks.conv2d(x, w, bias, stride, pad);
+        DType dt = x.dtype();
         int[] xs = x.shape();
         int[] ws = w.shape();
-        checkConv("conv2d", xs, ws);
-        if (bias != null && (bias.rank() != 1 || bias.size(0) != ws[0])) {
-            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not fit weight " + Shape.str(ws));
-        }
         Conv cv = new Conv(xs, ws, stride, pad, "conv2d");
         Object xd = raw(x);
         Object out = alloc(dt, cv.b * cv.cout * cv.p);
@@ -1633,20 +1517,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(out, dt, new int[] {cv.b, cv.cout, cv.ho, cv.wo});
     }
 
-    private static void checkGradient(String op, int[] gs, Conv cv) {
-        int[] want = {cv.b, cv.cout, cv.ho, cv.wo};
-        if (!Shape.same(gs, want)) {
-            throw new IllegalArgumentException(op + ": gradient " + Shape.str(gs) + " does not fit output " + Shape.str(want));
-        }
-    }
-
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
-        DType dt = floating("conv2dBackwardInput", gy, w);
+        OpChecks.conv2dBackwardInput(gy, w, xShape, stride, pad);
+        DType dt = gy.dtype();
         int[] ws = w.shape();
-        checkConv("conv2dBackwardInput", xShape, ws);
         Conv cv = new Conv(xShape, ws, stride, pad, "conv2dBackwardInput");
-        checkGradient("conv2dBackwardInput", gy.shape(), cv);
         Object g = raw(gy);
         Object out = alloc(dt, Shape.numel(xShape));
         Object cols = alloc(dt, cv.kk * cv.group * cv.p);
@@ -1715,11 +1591,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
-        DType dt = floating("conv2dBackwardWeight", x, gy);
+        OpChecks.conv2dBackwardWeight(x, gy, wShape, stride, pad);
+        DType dt = x.dtype();
         int[] xs = x.shape();
-        checkConv("conv2dBackwardWeight", xs, wShape);
         Conv cv = new Conv(xs, wShape, stride, pad, "conv2dBackwardWeight");
-        checkGradient("conv2dBackwardWeight", gy.shape(), cv);
         Object xd = raw(x);
         Object g = raw(gy);
         Object out = alloc(dt, cv.cout * cv.kk);
@@ -1746,16 +1621,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
+        int[] os = OpChecks.maxPool2d(x.shape(), k, stride, pad);
         int[] xs = x.shape();
-        if (xs.length != 4) {
-            throw new IllegalArgumentException("maxPool2d: input must be (B, C, H, W), got " + Shape.str(xs));
-        }
-        if (pad * 2 > k) {
-            throw new IllegalArgumentException("maxPool2d: padding " + pad + " must be at most half the kernel " + k);
-        }
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
-        int ho = outSize("maxPool2d", h, k, stride, pad);
-        int wo = outSize("maxPool2d", w, k, stride, pad);
+        int ho = os[2];
+        int wo = os[3];
         Object xr = raw(x);
         double[] out = new double[planes * ho * wo];
         parallelFor(planes, Math.max(1, grainFor(planes)), (from, to) -> {

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 class BoxHeuristicTest {
 
     /**
-     * Real CLEVR_val_000000: the expected pixel boxes (x_min, y_min, x_max, y_max) quoted to three
-     * decimals by a third-party test of the same heuristic, recomputed in clevr-scene-facts §4.
+     * Real CLEVR_val_000000: the expected pixel boxes (x_min, y_min, x_max, y_max) that a third-party
+     * test of the same larchen/clevr-vqa heuristic quotes to three decimals; evaluating the authors'
+     * formula ({@code dspn/data.py:CLEVR.extract_bounding_boxes} at be3703b, rotation quirk included)
+     * independently of this code gives the same values.
      */
     @Test
     void reproducesThePublishedBoxesOfValImageZero() throws IOException {
@@ -29,7 +31,7 @@ class BoxHeuristicTest {
                     5e-4, "object " + j);
         }
         double[][] boxes = BoxHeuristic.encode(s, BoxFormula.AUTHORS);
-        // the facts' normalised example for the first object
+        // the first object's box divided by 480 and 320, to five decimals
         assertArrayEquals(new double[] {0.17231, 0.25594, 0.32352, 0.57652}, StateVectorTest.column(boxes, 0), 5e-6);
     }
 

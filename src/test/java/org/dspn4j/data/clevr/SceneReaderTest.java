@@ -26,7 +26,7 @@ class SceneReaderTest {
         assertEquals(3, scenes.size());
         assertEquals(List.of(0, 1, 15), scenes.stream().map(Scene::imageIndex).toList());
 
-        Scene s = scenes.get(0); // the real CLEVR_val_000000 (clevr-scene-facts §1)
+        Scene s = scenes.get(0); // the real CLEVR_val_000000 (src/test/resources/clevr/README.md)
         assertEquals("val", s.split());
         assertEquals("CLEVR_val_000000.png", s.imageFilename());
         assertEquals(5, s.objects().size());

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The authors' point test is {@code Normalize(0.1307, 0.3081)(ToTensor(byte)) > 0}, computed by
- * torchvision in float32 (spec §5.1). {@link MnistSet#isPoint(int)} says {@code byte >= 34}. This
+ * torchvision in float32 ({@code dspn/data.py:MNISTSet.__init__} and {@code image_to_set} at be3703b;
+ * docs/reference-behaviour.md §6). {@link MnistSet#isPoint(int)} says {@code byte >= 34}. This
  * checks that the two agree on all 256 byte values, under each way PyTorch may evaluate it.
  */
 class ThresholdTest {

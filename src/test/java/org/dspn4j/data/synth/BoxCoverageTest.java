@@ -12,7 +12,8 @@ import org.dspn4j.data.clevr.Shape;
 import org.junit.jupiter.api.Test;
 
 /**
- * Do the heuristic boxes (spec §5.2) of generated scenes enclose the rendered objects? For each
+ * Do the heuristic boxes ({@link org.dspn4j.data.clevr.BoxHeuristic};
+ * docs/deviations-clevr-boxes.md) of generated scenes enclose the rendered objects? For each
  * object, coverage = the fraction of its visible pixels (object-id buffer, pixel centres) that lie
  * inside its box. The box constants were tuned by their authors on real CLEVR renders; our camera
  * matches CLEVR's (CameraTest), so this also measures how loose or tight the heuristic is.

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class CameraTest {
 
     /**
-     * Real CLEVR_val_000000 (clevr-scene-facts §1, §3): with the jitter fitted there, the camera
-     * reproduces all five objects' pixel_coords within 0.31 px and their depth within 0.01.
+     * Real CLEVR_val_000000 (src/test/resources/clevr/README.md): with the jitter fitted to it, the
+     * camera reproduces all five objects' pixel_coords within 0.31 px and their depth within 0.01.
      */
     @Test
     void reproducesRealClevrPixelCoordinates() {

@@ -21,7 +21,7 @@ import org.dspn4j.data.clevr.SceneReader;
 public final class FixtureImages {
 
     static final Path MINI = Path.of("src/test/resources/clevr/mini");
-    /** Camera jitter fitted to CLEVR_val_000000 (clevr-scene-facts §3). */
+    /** Camera jitter fitted to the pixel_coords of CLEVR_val_000000 (see CameraTest). */
     static final double[] VAL0_JITTER = {0.373, 0.297, -0.392};
     static final long GENERATED_SEED = 2024;
     static final int GENERATED_INDEX = 15;

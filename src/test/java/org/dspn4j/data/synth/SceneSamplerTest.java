@@ -10,7 +10,10 @@ import org.dspn4j.data.clevr.Scene;
 import org.dspn4j.data.clevr.Vec3;
 import org.junit.jupiter.api.Test;
 
-/** Generated scenes obey CLEVR's placement rules (clevr-scene-facts §2.1, §2.3, §2.4). */
+/**
+ * Generated scenes obey the placement rules of CLEVR's generator
+ * ({@code render_images.py:add_random_objects}; see {@link org.dspn4j.data.synth}).
+ */
 class SceneSamplerTest {
 
     static final int SCENES = 30;

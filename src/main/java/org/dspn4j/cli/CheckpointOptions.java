@@ -1,0 +1,75 @@
+package org.dspn4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.dspn4j.experiment.ClevrSource;
+import org.dspn4j.experiment.RunInfo;
+import picocli.CommandLine.Option;
+
+/**
+ * What {@code eval} and {@code show} read (a picocli mixin): the checkpoint, and the data, batch size
+ * and seed to decode it with — by default those of the run that wrote it, from the run.json beside it.
+ */
+public final class CheckpointOptions {
+    @Option(names = "--checkpoint", required = true, description = "checkpoint.npz of a run")
+    Path checkpoint;
+
+    @Option(names = "--data-dir", description = "mnist: a full MNIST folder; clevr-box, clevr-state: a CLEVR v1.0 root "
+            + "(default: the run's data, from the run.json beside the checkpoint; without one the bundled MNIST subset "
+            + "or the default generated scenes)")
+    Path dataDir;
+
+    @Option(names = "--batch", description = "batch size B to decode with (default: the run's, from its run.json; 32 "
+            + "without one): DSPN's inner step is eta/(B*D), so a model behaves as trained at its own B")
+    Integer batch;
+
+    @Option(names = "--seed", description = "mnist: seed of the point order (default: the run's; 1 without run.json)")
+    Long seed;
+
+    @Option(names = "--allow-nonfinite", description = "load a checkpoint with NaN or infinite values (an audit of how they "
+            + "propagate) instead of refusing it")
+    boolean allowNonFinite;
+
+    /** The run.json beside the checkpoint, or null. */
+    RunInfo run() throws IOException {
+        Checks.inputFile("--checkpoint", checkpoint);
+        return RunInfo.besideCheckpoint(checkpoint);
+    }
+
+    /** B: the option, else the run's, else 32. */
+    int batch(RunInfo run) {
+        if (batch != null) {
+            Checks.atLeast("--batch", batch, 1);
+            return batch;
+        }
+        return run != null ? run.batch() : 32;
+    }
+
+    /** MNIST's point-order seed: the option, else the run's, else 1. */
+    long seed(RunInfo run) {
+        return seed != null ? seed : run != null ? run.seed() : 1;
+    }
+
+    /** MNIST's folder: the option, else the run's, else null (the bundled subset). */
+    Path mnistData(RunInfo run) {
+        return dataDir != null ? dataDir : run != null ? run.mnistDataDir() : null;
+    }
+
+    /**
+     * CLEVR's data: CLEVR v1.0 at --data-dir, else the run's, else the default generated scenes; the
+     * image size is always the run's (128 without run.json).
+     */
+    ClevrSource clevrData(RunInfo run) {
+        if (seed != null) {
+            throw new IllegalArgumentException("--seed applies to mnist (CLEVR is evaluated in file order)");
+        }
+        ClevrSource runs = run != null ? run.clevrSource() : null;
+        int side = runs == null ? 128 : runs.imageSize();
+        if (dataDir != null) {
+            return ClevrSource.clevr(dataDir).withImageSize(side);
+        }
+        return runs != null ? runs
+                : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);
+    }
+}

@@ -1,0 +1,94 @@
+package org.dspn4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Checks of option values: each refusal is one line naming the option, what it must be, and what it got. */
+final class Checks {
+    /**
+     * The most CPU worker threads a command accepts: four per processor the JVM sees. More only add
+     * switching (results are the same bits on any thread count), and each is a platform thread with its
+     * own stack, so a typo like 40000 would exhaust memory instead of running.
+     */
+    static int maxThreads() {
+        return 4 * Runtime.getRuntime().availableProcessors();
+    }
+
+    private Checks() {
+    }
+
+    static void atLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    static void finite(String option, double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException(option + " must be a finite number, got " + value);
+        }
+    }
+
+    static void positive(String option, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(option + " must be a positive finite number, got " + value);
+        }
+    }
+
+    /** {@code --threads}: null gives all processors; else 1 .. {@link #maxThreads()}. */
+    static int threads(Integer threads) {
+        int n = Runtime.getRuntime().availableProcessors();
+        if (threads == null) {
+            return n;
+        }
+        if (threads < 1 || threads > maxThreads()) {
+            throw new IllegalArgumentException("--threads must be between 1 and " + maxThreads() + " (four per processor; "
+                    + "this machine has " + n + "; more threads only add switching, the results are the same), got "
+                    + threads);
+        }
+        return threads;
+    }
+
+    /** An input file that must exist and be a regular file. */
+    static Path inputFile(String option, Path file) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": not a regular file");
+        }
+        return file;
+    }
+
+    /**
+     * An output file: not a folder, its folder exists, and it is none of the inputs (a command never
+     * writes over what it reads).
+     */
+    static Path outputFile(String option, Path out, Path... inputs) {
+        if (Files.isDirectory(out)) {
+            throw new IllegalArgumentException(option + " " + out + " is a folder; give a file name");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException(option + " " + out + ": the folder " + parent + " does not exist");
+        }
+        for (Path in : inputs) {
+            if (in != null && sameFile(out, in)) {
+                throw new IllegalArgumentException(option + " " + out + " is an input of this command; write to another file");
+            }
+        }
+        return out;
+    }
+
+    /** Whether two paths name the same file (the same real file if both exist, else the same normalised path). */
+    static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (java.io.IOException e) {
+            // fall through to the path comparison
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+}

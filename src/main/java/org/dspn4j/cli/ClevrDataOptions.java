@@ -1,0 +1,48 @@
+package org.dspn4j.cli;
+
+import java.nio.file.Path;
+
+import org.dspn4j.experiment.ClevrSource;
+import picocli.CommandLine.Option;
+
+/**
+ * The generated CLEVR scenes of {@code train clevr-box|clevr-state} and the network's image size (a
+ * picocli mixin); refused for mnist.
+ */
+public final class ClevrDataOptions {
+    /** The options of this mixin, for refusing them where they do not apply. */
+    static final String[] NAMES = {"--synth-train", "--synth-val", "--synth-seed", "--synth-cache", "--image-size"};
+
+    @Option(names = "--synth-train", defaultValue = "" + ClevrSource.DEFAULT_TRAIN,
+            description = "clevr-box, clevr-state: generated training scenes (default: ${DEFAULT-VALUE})")
+    int synthTrain = ClevrSource.DEFAULT_TRAIN;
+
+    @Option(names = "--synth-val", defaultValue = "" + ClevrSource.DEFAULT_VAL,
+            description = "clevr-box, clevr-state: generated validation scenes, all evaluated (default: ${DEFAULT-VALUE})")
+    int synthVal = ClevrSource.DEFAULT_VAL;
+
+    @Option(names = "--synth-seed", defaultValue = "1",
+            description = "clevr-box, clevr-state: seed of the generated scenes (default: ${DEFAULT-VALUE})")
+    long synthSeed = 1;
+
+    @Option(names = "--synth-cache", description = "clevr-box, clevr-state: folder for generated data sets (default: runs/clevr-synth)")
+    Path synthCache;
+
+    @Option(names = "--image-size", defaultValue = "128",
+            description = "clevr-box, clevr-state: side of the network input, 65..128 (default: ${DEFAULT-VALUE}, the authors')")
+    int imageSize = 128;
+
+    /** The scenes these options describe, or CLEVR v1.0 at {@code dataDir}. */
+    ClevrSource source(Path dataDir) {
+        if (imageSize < 65 || imageSize > 128) {
+            throw new IllegalArgumentException("--image-size must be between 65 and 128 (the image encoder's range), got " + imageSize);
+        }
+        if (dataDir == null) {
+            Checks.atLeast("--synth-train", synthTrain, 1);
+            Checks.atLeast("--synth-val", synthVal, 1);
+        }
+        ClevrSource s = dataDir != null ? ClevrSource.clevr(dataDir)
+                : ClevrSource.generated(synthCache != null ? synthCache : ClevrSource.DEFAULT_CACHE, synthTrain, synthVal, synthSeed);
+        return s.withImageSize(imageSize);
+    }
+}

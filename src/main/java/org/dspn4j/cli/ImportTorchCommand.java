@@ -1,0 +1,153 @@
+package org.dspn4j.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.Trace;
+import org.dspn4j.io.NdArray;
+import org.dspn4j.io.Npz;
+import org.dspn4j.io.torch.TorchCheckpoint;
+import org.dspn4j.io.torch.TorchTensor;
+import org.dspn4j.model.AuthorsArgs;
+import org.dspn4j.model.ModelConfig;
+import org.dspn4j.model.WeightShapes;
+import org.dspn4j.model.Weights;
+import org.dspn4j.tensor.cpu.CpuBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dspn4j import-torch}: a torch.save checkpoint (the authors' logs/NAME, or a state_dict) to a weights .npz. */
+@Command(name = "import-torch", mixinStandardHelpOptions = true,
+        description = {"Read a file written by torch.save -- the authors' logs/NAME ({name, tracker, weights, args, hash}) or a",
+                "bare state_dict, legacy or zip layout, saved on a GPU or not -- without running any code from it, check the",
+                "weights against the model its args describe, and write them under the authors' names to an .npz (the format",
+                "trace --weights and --checkpoint read), with the model settings (meta/config_json) and the log (meta/torch/)."})
+public final class ImportTorchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "the torch.save file (recognised by content, not by name)")
+    Path file;
+
+    @Option(names = "--out", required = true, description = "the .npz to write")
+    Path out;
+
+    @Option(names = "--force", description = "write over --out if it exists (even if it is FILE)")
+    boolean force;
+
+    @Option(names = "--model", description = "for a file without the authors' args: mnist, clevr-box or clevr-state "
+            + "(sizes are read from the weights; T, eta and lambda are the paper's)")
+    String model;
+
+    @Option(names = "--decoder", description = "with --model: dspn (default), mlp or rnn")
+    String decoder;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such file");
+        }
+        TorchCheckpoint.Kind kind = TorchCheckpoint.kind(file);
+        if (kind == TorchCheckpoint.Kind.NPZ) {
+            throw new IllegalArgumentException(file + ": an .npz already (dspn4j's format), nothing to import; see dspn4j inspect");
+        }
+        if (Files.exists(out) && !force) {
+            boolean same = Files.isSameFile(file, out);
+            throw new IllegalArgumentException("--out " + out + (same ? " is the input file" : " exists") + "; give --force to write over it");
+        }
+        Path folder = out.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("--out " + out + ": folder " + folder + " does not exist");
+        }
+        if (decoder != null && model == null) {
+            throw new IllegalArgumentException("--decoder needs --model");
+        }
+        TorchCheckpoint ck = TorchCheckpoint.read(file); // a precise error if it is not a torch.save file
+        Map<String, TorchTensor> tensors = ck.tensors();
+        Map<String, NdArray> weights = ck.weights();
+        Imported imp = settings(ck, weights);
+
+        PrintStream o = System.out;
+        describe(o, ck, tensors);
+        if (imp.config() != null) {
+            TorchReport.line(o, "model", TorchReport.model(imp.config()) + " (" + imp.source() + "; shapes checked)");
+        }
+        for (String n : imp.notes()) {
+            TorchReport.line(o, "note", n);
+        }
+
+        Map<String, NdArray> npz = new LinkedHashMap<>(weights);
+        npz.put("meta/format_version", NdArray.of(new long[] {Weights.FORMAT_VERSION}, 1));
+        if (imp.config() != null) {
+            npz.put("meta/config_json", TorchReport.text(ModelConfigJson.toJson(imp.config())));
+        }
+        npz.putAll(TorchReport.meta(ck));
+        Npz.writeAtomic(out, npz);
+        o.println("wrote " + out);
+        return 0;
+    }
+
+    /** The model settings of a file and what dspn4j does differently; config null when unknown. */
+    record Imported(ModelConfig config, List<String> notes, String source) {
+    }
+
+    private Imported settings(TorchCheckpoint ck, Map<String, NdArray> weights) throws Exception {
+        Optional<Map<String, Object>> args = ck.args();
+        ModelConfig cfg;
+        List<String> notes;
+        String source;
+        if (args.isPresent()) {
+            if (model != null) {
+                throw new IllegalArgumentException("--model: " + file + " has the authors' args (dataset=" + args.get().get("dataset")
+                        + "), which decide the model");
+            }
+            AuthorsArgs.Settings s;
+            try {
+                s = AuthorsArgs.settings(args.get());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+            cfg = s.config();
+            notes = s.notes();
+            source = "from the file's args";
+        } else if (model != null) {
+            cfg = Trace.sizesFromWeights(ModelConfig.paper(ModelConfig.Task.parse(model),
+                    ModelConfig.DecoderKind.parse(decoder == null ? "dspn" : decoder)), weights);
+            notes = List.of();
+            source = "from --model and the weights' shapes";
+        } else {
+            return new Imported(null, List.of("no args in the file: no model settings recorded and shapes not checked "
+                    + "(give --model to check them)"), null);
+        }
+        try (CpuBackend be = new CpuBackend(1)) {
+            WeightShapes.check(be, cfg, weights);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        return new Imported(cfg, notes, source);
+    }
+
+    /** File, format, name, commit, args, tracker and weights lines. */
+    static void describe(PrintStream o, TorchCheckpoint ck, Map<String, TorchTensor> tensors) throws Exception {
+        TorchReport.line(o, "file", ck.file().toString());
+        TorchReport.line(o, "format", ck.formatDetail());
+        if (ck.name().isPresent()) {
+            TorchReport.line(o, "name", ck.name().get());
+        }
+        if (ck.hash().isPresent()) {
+            TorchReport.line(o, "commit", ck.hash().get());
+        }
+        if (ck.args().isPresent()) {
+            TorchReport.line(o, "args", TorchReport.args(ck.args().get()));
+        }
+        if (ck.tracker().isPresent()) {
+            TorchReport.line(o, "tracker", TorchReport.tracker(ck.tracker().get()));
+        }
+        TorchReport.line(o, "weights", TorchReport.torchWeights(tensors));
+    }
+}

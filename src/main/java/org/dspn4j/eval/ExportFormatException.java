@@ -1,0 +1,53 @@
+package org.dspn4j.eval;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * An export folder or file that {@link ExportReader} cannot read: a missing folder, unmatched
+ * file names, a file over {@link ExportReader#MAX_FILE_BYTES}, invalid UTF-8, or a line that is
+ * not {@code box} followed by enough numbers. The message is one line naming the file and, for a
+ * line's content, the line number.
+ */
+public final class ExportFormatException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final int line;
+
+    /**
+     * @param file    the file or folder
+     * @param line    1-based line number, or 0 when the problem is not on one line
+     * @param message the whole message
+     */
+    ExportFormatException(Path file, int line, String message) {
+        super(oneLine(message));
+        this.file = file;
+        this.line = line;
+    }
+
+    /** @return the file or folder the problem is in */
+    public Path file() {
+        return file;
+    }
+
+    /** @return the 1-based line number, or 0 when the problem is not on one line */
+    public int line() {
+        return line;
+    }
+
+    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
+    static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,60 @@
+package org.dspn4j.experiment;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+
+/**
+ * Input/output errors that name their file. The JDK's {@link IOException}s from reads and writes on an
+ * open stream ("No space left on device", "Stream closed", a parser's complaint) do not say which file
+ * they concern; every read and write of a run's files goes through {@link #naming}, so the one-line
+ * error a user sees names it.
+ */
+public final class IoErrors {
+    private IoErrors() {
+    }
+
+    /** Work on one file that may fail with an {@link IOException}. */
+    @FunctionalInterface
+    public interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    /** Work on one file without a result. */
+    @FunctionalInterface
+    public interface IoVoid {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code action}; an {@link IOException} that does not name {@code file} is rethrown naming it. */
+    public static <T> T naming(Path file, IoAction<T> action) throws IOException {
+        try {
+            return action.run();
+        } catch (UncheckedIOException e) {
+            throw wrap(file, e.getCause());
+        } catch (IOException e) {
+            throw wrap(file, e);
+        }
+    }
+
+    /** {@link #naming(Path, IoAction)} without a result. */
+    public static void naming(Path file, IoVoid action) throws IOException {
+        naming(file, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /** {@code e} if its message names {@code file} (or it is a file-system error naming a file), else a wrapper naming it. */
+    public static IOException wrap(Path file, IOException e) {
+        String m = e.getMessage();
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return e;
+        }
+        if (m != null && (m.contains(file.toString()) || m.contains(file.toAbsolutePath().toString()))) {
+            return e;
+        }
+        return new IOException(file + ": " + (m == null ? e.getClass().getSimpleName() : m), e);
+    }
+}

@@ -1,0 +1,68 @@
+package org.dspn4j.experiment;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What evaluation needs to know about the run that wrote a checkpoint, read from the
+ * {@code run.json} beside it: the batch size (DSPN's inner step is η/(B·D), so a model must be
+ * decoded with the B it was trained with to behave as trained), the seed (MNIST's point order) and
+ * the data it was trained on (the MNIST folder; which generated scenes or which CLEVR folder, and the
+ * image size). Every field is checked when read: a missing or mistyped one is refused naming the file
+ * and the field.
+ *
+ * @param file   the run.json
+ * @param config its {@code config} object
+ */
+public record RunInfo(Path file, Map<String, Object> config) {
+
+    /** The run.json in the checkpoint's folder, or null if there is none. */
+    public static RunInfo besideCheckpoint(Path checkpoint) throws IOException {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        Path run = parent == null ? null : parent.resolve(RunRecord.RUN);
+        return run != null && Files.isRegularFile(run) ? read(run) : null;
+    }
+
+    /** Reads a run.json. */
+    public static RunInfo read(Path runJson) throws IOException {
+        Map<String, Object> root = RunRecord.readJsonObject(runJson);
+        return new RunInfo(runJson, RunRecord.object(root, "config", runJson));
+    }
+
+    /** B of the training run ({@code config.batch}). */
+    public int batch() {
+        long b = RunRecord.integer(config, "batch", file, "config.");
+        if (b < 1 || b > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(file + ": config.batch must be a positive integer, got " + b);
+        }
+        return (int) b;
+    }
+
+    /** The seed of the run ({@code config.seed}). */
+    public long seed() {
+        return RunRecord.integer(config, "seed", file, "config.");
+    }
+
+    /** The run's CLEVR data ({@code config.data}). */
+    @SuppressWarnings("unchecked")
+    public ClevrSource clevrSource() {
+        Map<String, Object> data = RunRecord.object(config, "data", file, "config.");
+        try {
+            return ClevrSource.fromMap(data);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": config.data: " + e.getMessage(), e);
+        }
+    }
+
+    /** The run's MNIST folder ({@code config.data_dir}), or null for the bundled subset. */
+    public Path mnistDataDir() {
+        Object d = config.get("data_dir");
+        if (!(d instanceof String s)) {
+            throw new IllegalArgumentException(file + ": config.data_dir must be a string (a folder or \"bundled\"), got "
+                    + RunRecord.describe(d));
+        }
+        return s.equals("bundled") ? null : Path.of(s);
+    }
+}

@@ -1,0 +1,87 @@
+package org.dspn4j.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.io.NdArray;
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Checks weights under the authors' state_dict names against the model a configuration builds:
+ * every parameter and buffer present with its shape, no unknown names, and DSPN's two names of its
+ * encoder ({@code set_encoder.*}, {@code set_decoder.encoder.*}) equal where both are given. Keys
+ * under {@code meta/}, {@code optim/} and {@code rng/} are skipped, as {@link Weights#load} does.
+ */
+public final class WeightShapes {
+    private static final String ENCODER = "set_encoder.";
+    private static final String DECODER_ENCODER = "set_decoder.encoder.";
+
+    private WeightShapes() {
+    }
+
+    /**
+     * @param be builds the reference model (its values are not used)
+     * @throws IllegalArgumentException one line naming every mismatching key with the expected and
+     *                                  found shapes, every missing and unknown key
+     */
+    public static void check(Backend be, ModelConfig config, Map<String, NdArray> weights) {
+        Net net = Net.create(be, config, new MersenneTwister(0));
+        Map<String, Tensor> expected = Weights.state(net);
+        boolean dspn = config.decoder() == ModelConfig.DecoderKind.DSPN;
+        List<String> wrong = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        List<String> inconsistent = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Map.Entry<String, NdArray> e : weights.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("meta/") || k.startsWith("optim/") || k.startsWith("rng/")) {
+                continue;
+            }
+            String name = dspn && k.startsWith(DECODER_ENCODER) ? ENCODER + k.substring(DECODER_ENCODER.length()) : k;
+            Tensor t = expected.get(name);
+            if (t == null) {
+                unknown.add(k);
+                continue;
+            }
+            seen.add(name);
+            if (!Shape.same(t.shape(), e.getValue().shape())) {
+                wrong.add(k + " expected " + Shape.str(t.shape()) + ", found " + Shape.str(e.getValue().shape()));
+            } else if (!name.equals(k) && weights.containsKey(name) && !weights.get(name).equals(e.getValue())) {
+                inconsistent.add(k + " differs from " + name);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (String k : expected.keySet()) {
+            if (!seen.contains(k)) {
+                missing.add(k);
+            }
+        }
+        if (wrong.isEmpty() && unknown.isEmpty() && missing.isEmpty() && inconsistent.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder("weights do not fit the ").append(describe(config)).append(':');
+        part(b, "wrong shape", wrong);
+        part(b, "missing", missing);
+        part(b, "unknown", unknown);
+        part(b, "inconsistent", inconsistent);
+        throw new IllegalArgumentException(b.toString());
+    }
+
+    /** E.g. {@code mnist dspn model (hidden 16, latent 8, N 342)}. */
+    public static String describe(ModelConfig c) {
+        return c.task().cliName() + " " + c.decoder().name().toLowerCase() + " model (hidden " + c.hidden() + ", latent " + c.latent()
+                + ", N " + c.setSize() + ")";
+    }
+
+    private static void part(StringBuilder b, String what, List<String> items) {
+        if (!items.isEmpty()) {
+            b.append(b.charAt(b.length() - 1) == ':' ? " " : "; ").append(what).append(' ').append(String.join(", ", items));
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.dspn4j.io.NdArray;
+import org.dspn4j.io.Npz;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every bad input is refused with one line on standard error that names the option, the file or the
+ * field (exit code 2), before anything is written; an internal error is one line too (exit code 1);
+ * {@code --debug} adds the stack trace. Each case here used to run, to print a stack trace, or to
+ * print a line that named nothing.
+ */
+class CliErrorsTest {
+    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
+        "--threads", "2", "--backend", "cpu"};
+
+    @TempDir
+    static Path shared;
+    /** A finished 2-step MNIST run (checkpoint at step 2). */
+    static Path fixture;
+
+    record Result(int rc, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = System.out;
+        PrintStream e = System.err;
+        int rc;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            rc = Main.run(args);
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+        return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String[] with(String[] base, String... more) {
+        String[] a = new String[more.length + base.length];
+        System.arraycopy(more, 0, a, 0, more.length);
+        System.arraycopy(base, 0, a, more.length, base.length);
+        return a;
+    }
+
+    /** Exit code 2 and one line on standard error, naming each of {@code named}; no stack trace anywhere. */
+    static Result refused(String[] args, String... named) {
+        Result r = run(args);
+        String all = String.join(" ", args) + "\nstdout:\n" + r.out + "stderr:\n" + r.err;
+        assertEquals(2, r.rc, all);
+        assertTrue(r.err.startsWith("dspn4j: ") && r.err.endsWith("\n") && r.err.indexOf('\n') == r.err.length() - 1, all);
+        for (String n : named) {
+            assertTrue(r.err.contains(n), "'" + n + "' not named: " + all);
+        }
+        assertFalse(r.out.contains("\tat ") || r.err.contains("\tat ") || r.err.contains("Exception"), all);
+        return r;
+    }
+
+    @BeforeAll
+    static void train() {
+        fixture = shared.resolve("fixture");
+        Result r = run(with(TINY, "train", "mnist", "--steps", "2", "--out", fixture.toString()));
+        assertEquals(0, r.rc, r.out + r.err);
+    }
+
+    /** A copy of the fixture run folder. */
+    static Path copy(Path dir, String name) throws IOException {
+        Path to = dir.resolve(name);
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(fixture)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
+        return to;
+    }
+
+    /** Replaces entries of a run folder's checkpoint. */
+    static Path edit(Path run, Map<String, NdArray> put, String... remove) throws IOException {
+        Path ckpt = run.resolve("checkpoint.npz");
+        Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(ckpt));
+        for (String k : remove) {
+            a.remove(k);
+        }
+        a.putAll(put);
+        Npz.write(ckpt, a);
+        return ckpt;
+    }
+
+    private static String[] resume(Path run) {
+        return with(TINY, "train", "mnist", "--steps", "3", "--resume", "--out", run.toString());
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheOptionAndLeaveNoFolder(@TempDir Path dir) {
+        String ck = fixture.resolve("checkpoint.npz").toString();
+        Object[][] cases = {
+            {"--steps", new String[] {"--steps", "-5"}},
+            {"--iters", new String[] {"--iters", "-2"}},
+            {"--hidden", new String[] {"--hidden", "0"}},
+            {"--epochs", new String[] {"--epochs", "0"}},
+            {"--batch", new String[] {"--batch", "0"}},
+            {"--lr", new String[] {"--lr", "-1"}},
+            {"--eval-every", new String[] {"--eval-every", "-1"}},
+            {"--threads must be between 1 and", new String[] {"--threads", "40000"}},
+            {"--resume: there is no run folder", new String[] {"--resume"}},
+            {"--allow-nonfinite applies with --resume", new String[] {"--allow-nonfinite"}},
+        };
+        for (Object[] c : cases) {
+            String[] given = (String[]) c[1];
+            Path out = dir.resolve("out" + given[0]);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "mnist", "--out", out.toString()));
+            for (int i = 0; i < TINY.length; i++) { // TINY without the option under test
+                boolean flag = TINY[i].equals("-q");
+                if (TINY[i].equals(given[0])) {
+                    i += flag ? 0 : 1;
+                    continue;
+                }
+                args.add(TINY[i]);
+            }
+            args.addAll(java.util.List.of(given));
+            refused(args.toArray(new String[0]), (String) c[0]);
+            assertFalse(Files.exists(out), "a refused start created " + out);
+        }
+        refused(new String[] {"eval", "mnist", "--checkpoint", ck, "--iters", "-3"}, "--iters");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck, "--out", dir.resolve("a.png").toString(), "--rows", "-2"},
+                "--rows");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck, "--out", dir.resolve("a.png").toString(), "--rows", "0"},
+                "--rows");
+        refused(new String[] {"export-weights", "--set-size", "0", "--out", dir.resolve("w.npz").toString()}, "--set-size");
+        refused(new String[] {"export-weights", "--hidden", "0", "--out", dir.resolve("w.npz").toString()}, "--hidden");
+        refused(new String[] {"repeat", "--seeds", "5,5", "--out", dir.resolve("rep").toString(), "--", "train", "mnist"},
+                "--seeds", "seed 5 twice");
+        assertFalse(Files.exists(dir.resolve("rep")));
+        refused(new String[] {"train", "mnist", "--no-such-option"}, "--no-such-option", "dspn4j train --help");
+    }
+
+    @Test
+    void noCommandWritesOverItsInput(@TempDir Path dir) throws IOException {
+        Path run = copy(dir, "run");
+        Path ck = run.resolve("checkpoint.npz");
+        byte[] before = Files.readAllBytes(ck);
+        refused(new String[] {"export-weights", "--checkpoint", ck.toString(), "--out", ck.toString()}, "--out " + ck,
+                "an input");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck.toString(), "--out", ck.toString()}, "--out " + ck);
+        assertArrayEquals(before, Files.readAllBytes(ck));
+        Path in = dir.resolve("in.npz");
+        Npz.write(in, Map.of("target_set", NdArray.of(new double[20], 2, 2, 5), "target_mask", NdArray.of(new double[10], 2, 5)));
+        byte[] input = Files.readAllBytes(in);
+        refused(new String[] {"trace", "--model", "mnist", "--input", in.toString(), "--out", in.toString()}, "--out " + in);
+        assertArrayEquals(input, Files.readAllBytes(in));
+        refused(new String[] {"show", "mnist", "--checkpoint", ck.toString(), "--out", dir.toString()}, "--out " + dir,
+                "is a folder");
+    }
+
+    @Test
+    void traceRefusesEmptyAndNonFiniteInputsAndMalformedWeights(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("o.npz");
+        Path b0 = dir.resolve("b0.npz");
+        Npz.write(b0, Map.of("target_set", NdArray.of(new double[0], 0, 2, 5), "target_mask", NdArray.of(new double[0], 0, 5)));
+        refused(new String[] {"trace", "--model", "mnist", "--input", b0.toString(), "--out", out.toString()}, b0.toString(),
+                "B (0)");
+        Path n0 = dir.resolve("n0.npz");
+        Npz.write(n0, Map.of("target_set", NdArray.of(new double[0], 2, 2, 0), "target_mask", NdArray.of(new double[0], 2, 0)));
+        refused(new String[] {"trace", "--model", "mnist", "--input", n0.toString(), "--out", out.toString()}, n0.toString(),
+                "N (0)");
+        double[] set = new double[20];
+        set[7] = Double.POSITIVE_INFINITY;
+        Path inf = dir.resolve("inf.npz");
+        Npz.write(inf, Map.of("target_set", NdArray.of(set, 2, 2, 5), "target_mask", NdArray.of(new double[10], 2, 5)));
+        refused(new String[] {"trace", "--model", "mnist", "--input", inf.toString(), "--out", out.toString()},
+                inf + ": target_set holds Infinity (element 7", "--allow-nonfinite");
+        Path good = dir.resolve("good.npz");
+        Npz.write(good, Map.of("target_set", NdArray.of(new double[20], 2, 2, 5), "target_mask", NdArray.of(new double[10], 2, 5)));
+        Path w = dir.resolve("w.npz");
+        assertEquals(0, run("export-weights", "--latent", "4", "--hidden", "8", "--set-size", "5", "--out", w.toString()).rc);
+        Map<String, NdArray> weights = new LinkedHashMap<>(Npz.read(w));
+        Map<String, NdArray> zeroD = new LinkedHashMap<>(weights);
+        zeroD.put("set_encoder.conv.0.weight", NdArray.of(new float[] {1f}));
+        Path w0 = dir.resolve("w0.npz");
+        Npz.write(w0, zeroD);
+        refused(new String[] {"trace", "--model", "mnist", "--weights", w0.toString(), "--input", good.toString(), "--out",
+            out.toString()}, w0.toString(), "set_encoder.conv.0.weight has shape []");
+        NdArray pool = weights.get("set_encoder.pool.weight");
+        float[] p = pool.floats().clone();
+        p[0] = Float.NaN;
+        weights.put("set_encoder.pool.weight", NdArray.of(p, pool.shape()));
+        weights.put("set_decoder.encoder.pool.weight", NdArray.of(p, pool.shape()));
+        Path wn = dir.resolve("wn.npz");
+        Npz.write(wn, weights);
+        refused(new String[] {"trace", "--model", "mnist", "--weights", wn.toString(), "--input", good.toString(), "--out",
+            out.toString()}, wn + ": set_encoder.pool.weight holds NaN");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void checkpointContentsAreCheckedWhenLoaded(@TempDir Path dir) throws IOException {
+        Path a = copy(dir, "step-f64");
+        Path ck = edit(a, Map.of("optim/step", NdArray.of(new double[] {2}, 1)));
+        refused(resume(a), ck + ": optim/step must be an integer");
+
+        Path b = copy(dir, "step-i32"); // an int32 counter is a counter: accepted
+        edit(b, Map.of("optim/step", NdArray.of(new int[] {2}, 1), "rng/step", NdArray.of(new int[] {2}, 1)));
+        Result ok = run(resume(b));
+        assertEquals(0, ok.rc, ok.out + ok.err);
+
+        Path c = copy(dir, "moment-shape");
+        ck = edit(c, Map.of("optim/exp_avg/set_encoder.pool.weight", NdArray.of(new float[3], 3)));
+        refused(resume(c), ck + ": optim/exp_avg/set_encoder.pool.weight has shape [3]");
+
+        Path d = copy(dir, "moment-missing");
+        ck = edit(d, Map.of(), "optim/exp_avg_sq/set_encoder.pool.weight");
+        refused(resume(d), ck + ": optim/exp_avg_sq/set_encoder.pool.weight is missing");
+
+        Path e = copy(dir, "negative");
+        ck = edit(e, Map.of("rng/batch", NdArray.of(new long[] {-1}, 1)));
+        refused(resume(e), ck + ": rng/batch must not be negative");
+
+        Path f = copy(dir, "config");
+        byte[] bad = "{\"task\": \"mnist\", ".getBytes(StandardCharsets.UTF_8);
+        ck = edit(f, Map.of("meta/config_json", NdArray.ofUnsignedBytes(bad, bad.length)));
+        refused(new String[] {"eval", "mnist", "--checkpoint", ck.toString()}, ck + ": meta/config_json: model config: malformed JSON");
+
+        Path g = copy(dir, "nan");
+        Map<String, NdArray> arrays = Npz.read(g.resolve("checkpoint.npz"));
+        float[] w = arrays.get("set_decoder.starting_set").floats().clone();
+        w[0] = Float.NaN;
+        ck = edit(g, Map.of("set_decoder.starting_set", NdArray.of(w, arrays.get("set_decoder.starting_set").shape())));
+        refused(new String[] {"eval", "mnist", "--checkpoint", ck.toString()}, ck + ": set_decoder.starting_set holds NaN");
+        Result allowed = run("eval", "mnist", "--checkpoint", ck.toString(), "--allow-nonfinite", "--threads", "2");
+        assertEquals(0, allowed.rc, allowed.err);
+        assertTrue(allowed.out.contains("test_last NaN"), "an auditor sees the NaN propagate: " + allowed.out);
+        Path missing = dir.resolve("nope.npz");
+        refused(new String[] {"eval", "mnist", "--checkpoint", missing.toString()}, "--checkpoint " + missing, "no such file");
+    }
+
+    @Test
+    void aMalformedRunJsonBesideACheckpointIsNamedWithItsField(@TempDir Path dir) throws IOException {
+        String[][] bad = {
+            {"{\"config\": {\"batch\": \"two\", \"data\": {}}}", "config.batch must be an integer, got \"two\""},
+            {"{\"config\": {\"batch\": 2, \"data\": {\"kind\": \"generated\"}}}", "config.data: synth_cache must be a non-empty string"},
+            {"{\"config\": {\"batch\": 2, \"data\": {\"kind\": \"clevr\", \"root\": \"/x\", \"image_size\": \"big\"}}}",
+                "config.data: image_size must be an integer"},
+            {"{\"config\": [1, 2]}", "config must be a JSON object"},
+            {"{\"config\": {\"batch\": 2,", "malformed JSON at line 1"},
+        };
+        for (int i = 0; i < bad.length; i++) {
+            Path run = copy(dir, "run" + i);
+            Path json = run.resolve("run.json");
+            Files.writeString(json, bad[i][0]);
+            refused(new String[] {"eval", "clevr-box", "--checkpoint", run.resolve("checkpoint.npz").toString()},
+                    json.toString(), bad[i][1]);
+        }
+    }
+
+    @Test
+    void clevrSceneFileErrorsAndEmptySplitsAreOneLineNamingTheFile(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("clevr");
+        for (String split : new String[] {"train", "val"}) {
+            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
+                    data.toString()).rc);
+        }
+        Path scenes = data.resolve("scenes").resolve("CLEVR_train_scenes.json");
+        String json = Files.readString(scenes);
+        String[] train = {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
+            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--out"};
+        Files.writeString(scenes, json.substring(0, json.length() / 2)); // truncated
+        refused(with(new String[] {dir.resolve("r1").toString()}, train), scenes.toString());
+        Files.writeString(scenes, json.replace("\"3d_coords\"", "\"3d_coordinates\""));
+        refused(with(new String[] {dir.resolve("r2").toString()}, train), scenes.toString());
+        Files.writeString(scenes, json);
+        String[] batch3 = with(new String[] {dir.resolve("r3").toString()}, train);
+        batch3[java.util.Arrays.asList(batch3).indexOf("--batch") + 1] = "3";
+        Result ok = run(batch3);
+        assertEquals(2, ok.rc, ok.err);
+        assertTrue(ok.err.contains("the train split has 2 scenes, fewer than one batch of 3"), ok.err);
+        assertFalse(Files.exists(dir.resolve("r1")) || Files.exists(dir.resolve("r2")) || Files.exists(dir.resolve("r3")));
+
+        // a missing or corrupt image is found before training starts, and nothing is written
+        Path image;
+        try (var images = Files.list(data.resolve("images").resolve("train"))) {
+            image = images.sorted().findFirst().orElseThrow();
+        }
+        byte[] png = Files.readAllBytes(image);
+        Files.delete(image);
+        // (--full-eval: the default evaluates the first tenth of val, no batch of these two scenes)
+        String[] full = with(new String[] {"--full-eval", "--out"}, java.util.Arrays.copyOf(train, train.length - 1));
+        refused(with(new String[] {dir.resolve("r4").toString()}, full), image.toString(), "no such file");
+        byte[] corrupt = png.clone();
+        corrupt[20] ^= 0x40; // inside IHDR: its checksum no longer matches
+        Files.write(image, corrupt);
+        refused(with(new String[] {dir.resolve("r5").toString()}, full), image.toString(), "scene 0");
+        assertFalse(Files.exists(dir.resolve("r4")) || Files.exists(dir.resolve("r5")));
+    }
+
+    @Test
+    void anMnistTrainingSplitWithoutImagesIsRefused(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("mnist");
+        Files.createDirectories(data);
+        for (String split : new String[] {"train", "t10k"}) {
+            Files.write(data.resolve(split + "-images-idx3-ubyte"), ByteBuffer.allocate(16).putInt(2051).putInt(0).putInt(28)
+                    .putInt(28).array());
+            Files.write(data.resolve(split + "-labels-idx1-ubyte"), ByteBuffer.allocate(8).putInt(2049).putInt(0).array());
+        }
+        Path out = dir.resolve("run");
+        refused(with(TINY, "train", "mnist", "--data-dir", data.toString(), "--out", out.toString()), "--data-dir " + data,
+                "the training split has 0 digits");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aFullDiskIsNamedWithTheFile(@TempDir Path dir) throws IOException {
+        assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full on this system");
+        Path export = dir.resolve("export");
+        Files.createDirectories(export.resolve("detections"));
+        Path full = export.resolve("detections").resolve("0.txt");
+        Files.createSymbolicLink(full, Path.of("/dev/full"));
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.resolve("checkpoint.npz").toString(), "--export",
+            export.toString(), "--threads", "2"}, full + ": No space left on device");
+    }
+
+    @Test
+    void debugAddsTheStackTraceAndAnInternalErrorIsOneLineWithExitCode1() {
+        Result r = run("--debug", "eval", "mnist", "--checkpoint", "/no/such.npz");
+        assertEquals(2, r.rc);
+        assertTrue(r.err.startsWith("dspn4j: --checkpoint /no/such.npz: no such file\n") && r.err.contains("\tat "), r.err);
+        Result late = run("eval", "mnist", "--checkpoint", "/no/such.npz", "--debug");
+        assertTrue(late.err.contains("\tat "), "--debug after the command too: " + late.err);
+
+        StringWriter w = new StringWriter();
+        int rc = Main.report(new NullPointerException(), new PrintWriter(w), false);
+        assertEquals(1, rc);
+        String line = w.toString();
+        assertTrue(line.startsWith("dspn4j: java.lang.NullPointerException at ") && line.contains("an internal error")
+                && line.indexOf('\n') == line.length() - 1, line);
+        StringWriter w2 = new StringWriter();
+        assertEquals(2, Main.report(new java.nio.file.NoSuchFileException("/a/b.npz"), new PrintWriter(w2), false));
+        assertEquals("dspn4j: /a/b.npz: no such file or folder\n", w2.toString().replace("\r", ""));
+        StringWriter w3 = new StringWriter();
+        Main.report(new IllegalArgumentException("weights do not fit the model:\n  missing (1): x\n  unknown (1): y"),
+                new PrintWriter(w3), false);
+        assertEquals("dspn4j: weights do not fit the model:; missing (1): x; unknown (1): y\n", w3.toString().replace("\r", ""));
+    }
+}
