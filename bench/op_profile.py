@@ -17,6 +17,7 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     static final java.util.Map<String, long[]> PROF = new java.util.concurrent.ConcurrentHashMap<>();
+    static final boolean SHAPES = "1".equals(System.getenv("OP_PROFILE_SHAPES"));
 
     /** Forgets what was recorded so far (called after a warm-up step). */
     public static void resetProfile() {
@@ -42,6 +43,16 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
 '''
 s = s.replace("public final class CpuBackend implements Backend, AutoCloseable {", header, 1)
 
+SHAPED = {
+    "matmul": '"matmul " + org.dspn4j.tensor.Shape.str(a.shape()) + (transposeA ? "T" : "") + " " + '
+              'org.dspn4j.tensor.Shape.str(b.shape()) + (transposeB ? "T" : "")',
+    "conv2d": '"conv2d " + org.dspn4j.tensor.Shape.str(x.shape()) + " " + org.dspn4j.tensor.Shape.str(w.shape()) + " s" + stride',
+    "conv2dBackwardInput": '"conv2dBackwardInput " + org.dspn4j.tensor.Shape.str(gy.shape()) + " " '
+                           '+ org.dspn4j.tensor.Shape.str(w.shape()) + " s" + stride',
+    "conv2dBackwardWeight": '"conv2dBackwardWeight " + org.dspn4j.tensor.Shape.str(x.shape()) + " " '
+                            '+ org.dspn4j.tensor.Shape.str(gy.shape()) + " s" + stride',
+}
+
 # wrap the body of every public op (the two-argument matmul delegates, so it is left alone)
 pat = re.compile(r'\n    @Override\n    public Tensor (\w+)\(([^)]*)\) \{')
 out, pos = "", 0
@@ -56,6 +67,12 @@ for m in pat.finditer(s):
     out += s[pos:start]
     if name == "matmul" and args.count(",") == 1:
         out += body + "}"
+    elif name in SHAPED:
+        # with OP_PROFILE_SHAPES=1 in the environment, matrix products and convolutions by operand shapes
+        key = SHAPED[name]
+        out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+                "\n        try {" + body + "        } finally {\n            record(SHAPES ? " + key + " : \"" + name
+                + "\", cpu0$, bytes0$);\n        }\n    }")
     else:
         out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$);\n        }\n    }")
@@ -63,14 +80,32 @@ for m in pat.finditer(s):
 s = out + s[pos:]
 open(path, "w").write(s)
 
+# the fused batch norm's two passes (not backend ops: nn.BatchNorm2d calls them on the CPU in F32)
+fbn = root + "/src/main/java/org/dspn4j/tensor/cpu/FusedBatchNorm.java"
+try:
+    f = open(fbn).read()
+    for sig, name in (("    public static FusedBatchNorm forward(Tensor x, Tensor weight, Tensor bias, double eps) {", "batchNorm"),
+                      ("    public Tensor[] backward(Tensor g, boolean needX) {", "batchNormBackward")):
+        i = f.index(sig) + len(sig)
+        depth, j = 1, i
+        while depth:
+            depth += {"{": 1, "}": -1}.get(f[j], 0)
+            j += 1
+        f = (f[:i] + "\n        long cpu0$ = CpuBackend.MX.getCurrentThreadCpuTime(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
+             "\n        try {" + f[i:j - 1] + "        } finally {\n            CpuBackend.record(\"" + name
+             + "\", cpu0$, bytes0$);\n        }\n    }" + f[j:])
+    open(fbn, "w").write(f)
+except (OSError, ValueError):
+    pass
+
 # reset after the warm-up step of the two benchmarks
 bench = root + "/src/main/java/org/dspn4j/cli/BenchCommand.java"
 b = open(bench).read()
 b = b.replace("                if (i > 0) {\n                    times[i - 1]",
-              "                if (i == 0) {\n                    CpuBackend.resetProfile();\n                }\n"
+              "                if (i == 0) {\n                    org.dspn4j.tensor.cpu.CpuBackend.resetProfile();\n                }\n"
               "                if (i > 0) {\n                    times[i - 1]", 1)
 open(bench, "w").write(b)
-rn = root + "/src/test/java/org/dspn4j/bench/ResNetBench.java"
+rn = root + "/bench/src/main/java/org/dspn4j/bench/ResNetBench.java"
 r = open(rn).read()
 r = r.replace("            step(enc, images, params); // warm-up (JIT)\n",
               "            step(enc, images, params); // warm-up (JIT)\n            CpuBackend.resetProfile();\n", 1)

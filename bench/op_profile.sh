@@ -2,7 +2,10 @@
 # Per-op CPU time of the CPU backend, on one thread, after a warm-up step. Copies the working tree to
 # a scratch directory, instruments CpuBackend there (bench/op_profile.py) and runs:
 #   bench/op_profile.sh mnist  [extra JVM options]   # dspn4j bench mnist-step --steps 2 --threads 1
-#   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1
+#   bench/op_profile.sh clevr  [extra JVM options]   # dspn4j bench clevr-step --steps 1 --threads 1
+#   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1 (the image encoder alone)
+# e.g. bench/op_profile.sh mnist -XX:UseAVX=2. The launcher's heap flags are used, as ./dspn4j does.
+# OP_PROFILE_SHAPES=1 in the environment lists matrix products and convolutions by operand shapes.
 # JFR is not used: on JDK 17 a flight recording keeps the Vector API kernels from being compiled to
 # vector instructions, which makes the matrix products look several times slower than they are.
 set -euo pipefail
@@ -14,11 +17,11 @@ trap 'rm -rf "$scratch"' EXIT
 (cd "$here" && tar --exclude=./target --exclude=./.git -cf - .) | tar -xf - -C "$scratch"
 python3 "$here/bench/op_profile.py" "$scratch"
 cd "$scratch"
-mvn -B -q -DskipTests package test-compile >/dev/null
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
-jvm=(java -XX:+UseG1GC --add-modules=jdk.incubator.vector "$@")
-if [ "$what" = resnet ]; then
-  "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1
-else
-  "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads 1
-fi
+mvn -B -q -o -Pbench -DskipTests package test-compile >/dev/null
+mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
+jvm=(java -XX:+UseG1GC -XX:+UseTransparentHugePages -XX:GCTimeRatio=2 --add-modules=jdk.incubator.vector "$@")
+case "$what" in
+  resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;
+  clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --steps 1 --threads 1 --backend cpu ;;
+  *)      "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads 1 --backend cpu ;;
+esac

@@ -65,6 +65,18 @@ public final class Autograd {
      *         require gradients (a constant to the graph), gets zeros
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph) {
+        return grad(outputs, inputs, gradOutputs, createGraph, true);
+    }
+
+    /**
+     * As {@link #grad(Tensor[], Tensor[], Tensor[], boolean)}; with {@code retainGraph} false each node's
+     * backward rule — and the tensors it saved — is let go as soon as the pass has used it, as
+     * PyTorch's {@code retain_graph=False}: the recorded graph's memory is freed while the gradients
+     * are being computed instead of after, and the graph cannot be differentiated again. The
+     * gradients are the same either way.
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph,
+                                boolean retainGraph) {
         if (gradOutputs != null && gradOutputs.length != outputs.length) {
             throw new IllegalArgumentException("grad: " + outputs.length + " outputs but " + gradOutputs.length + " gradOutputs");
         }
@@ -119,6 +131,9 @@ public final class Autograd {
                     continue;
                 }
                 Tensor[] gi = n.rule.apply(g, needed);
+                if (!retainGraph) {
+                    n.release();
+                }
                 for (int k = 0; k < needed.length; k++) {
                     if (needed[k] && (gi.length <= k || gi[k] == null)) {
                         throw new UnsupportedOperationException("no backward rule of '" + n.op + "' for its input " + k);
@@ -147,6 +162,11 @@ public final class Autograd {
     /** Gradient of one scalar output with respect to the inputs. */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, boolean createGraph) {
         return grad(new Tensor[] {output}, inputs, null, createGraph);
+    }
+
+    /** Gradient of one scalar output; {@code retainGraph} false frees the graph as it goes (see above). */
+    public static Tensor[] grad(Tensor output, Tensor[] inputs, boolean createGraph, boolean retainGraph) {
+        return grad(new Tensor[] {output}, inputs, null, createGraph, retainGraph);
     }
 
     /**

@@ -26,8 +26,8 @@ final class Node implements GraphNode {
     final int[] shape;
     /** One per op input: that input's node, or null where the input was a constant (did not require gradients). */
     final Node[] inputs;
-    /** The backward rule; null for a leaf. */
-    final Rule rule;
+    /** The backward rule; null for a leaf; {@link #RELEASED} once a backward that does not retain the graph has used it. */
+    Rule rule;
     /** The leaf tensor itself; null for an op. */
     final Tensor leaf;
 
@@ -45,6 +45,22 @@ final class Node implements GraphNode {
 
     boolean isLeaf() {
         return rule == null;
+    }
+
+    /**
+     * The rule of a node whose saved tensors a backward without {@code retainGraph} has let go (as
+     * PyTorch frees its graph): differentiating through it again is an error, not a wrong gradient.
+     */
+    static final Rule RELEASED = (g, needed) -> {
+        throw new IllegalStateException("the graph was freed by an earlier backward that did not retain it "
+                + "(Autograd.grad with retainGraph false): record the forward again to differentiate it again");
+    };
+
+    /** Drops the rule, and with it the tensors it saved (they are garbage once nothing else holds them). */
+    void release() {
+        if (rule != null) {
+            rule = RELEASED;
+        }
     }
 
     /**

@@ -46,6 +46,22 @@ public final class Ops {
         return out;
     }
 
+    /** A backward rule given from outside this class (see {@link #recordFused}). */
+    public interface Backward {
+        /** The gradients of the op's inputs for the gradient {@code grad} of its output (null where {@code needed[i]} is false). */
+        Tensor[] apply(Tensor grad, boolean[] needed);
+    }
+
+    /**
+     * Records an op whose value {@code out} a backend computed in one fused kernel, with its backward
+     * {@code rule}: a fast path of a composition of these ops, which must give that composition's bits
+     * (its value and its gradients). The rule must itself be differentiable when
+     * {@link Autograd#isRecording()} (a createGraph backward), e.g. by falling back to the composition.
+     */
+    public static Tensor recordFused(Tensor out, String op, Tensor[] inputs, Backward rule) {
+        return record(out, op, inputs, rule::apply);
+    }
+
     /**
      * {@code t} when {@code gradOf} requires gradients, else null: what a rule saves for the gradient
      * of {@code gradOf} (e.g. mul keeps b for a's gradient only if a requires one), so a rule never
@@ -173,10 +189,7 @@ public final class Ops {
      * only y and not the 0/1 mask, which a recorded {@code mul} would save for the second derivative.
      */
     static Tensor reluBackward(Tensor g, Tensor y) {
-        Tensor out;
-        try (Autograd.Scope s = Autograd.noGrad()) {
-            out = mul(g, step(y));
-        }
+        Tensor out = g.backend().mulStep(g, y); // mul(g, step(y)), not recorded
         return record(out, "reluBackward", new Tensor[] {g}, (u, n) -> grads(reluBackward(u, y)));
     }
 

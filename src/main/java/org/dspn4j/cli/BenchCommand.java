@@ -1,13 +1,20 @@
 package org.dspn4j.cli;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.Compute;
@@ -18,23 +25,32 @@ import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
+import org.dspn4j.tensor.cpu.CpuVectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code dspn4j bench mnist-step}: the time and peak memory of one MNIST DSPN training step
- * (decode with createGraph, Chamfer over T+1 steps, outer backward, Adam) at the paper's size, and,
- * with {@code --pytorch}, bench/mnist_step.py in a separate process on the same machine.
+ * {@code dspn4j bench mnist-step|clevr-step}: the time and peak memory of one DSPN training step at the
+ * paper's size (decode with createGraph over T = 10 inner steps, the outer loss, the outer backward,
+ * Adam) on synthetic batches of the dataset's shapes; data loading is not timed.
+ *
+ * <p>With {@code --authors-code DIR} the same step of the authors' own code (bench/authors_step.py
+ * imports their modules from DIR) runs too: ours and theirs in separate processes, alternating, for
+ * {@code --rounds} rounds, each round printing both lines and the ratios. {@code --isa avx2} restricts
+ * both sides to 256-bit vectors (the JVM with {@code -XX:UseAVX=2}, PyTorch through ATen's, OpenBLAS's
+ * and oneDNN's own switches), which on an AVX-512 machine imitates an AVX2 one.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time one MNIST DSPN training step (batch 32, N = 342, T = 10) here, and PyTorch's with --pytorch.")
+        description = {"Time one DSPN training step at the paper's size (batch 32, T = 10): mnist-step (N = 342) or "
+                + "clevr-step (CLEVR state, ResNet34, 128 x 128 images); with --authors-code, next to the authors' own step.",
+            "Prints, for ours, 'dspn4j ... median <s> s/step ... peak RSS <MB> MB', then the authors' line and the ratios."})
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "WHAT", description = "mnist-step")
+    @Parameters(index = "0", paramLabel = "WHAT", description = "mnist-step or clevr-step")
     String what;
 
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--steps", defaultValue = "3", description = "timed steps after one warm-up (default: ${DEFAULT-VALUE})")
@@ -43,77 +59,338 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f32")
     String dtype;
 
-    @Option(names = "--threads", description = "CPU threads (default: all processors)")
+    @Option(names = "--threads", description = "CPU threads, both sides (default: all processors)")
     Integer threads;
 
     @Mixin
     BackendOptions compute = new BackendOptions();
 
-    @Option(names = "--pytorch", description = "also run bench/mnist_step.py with this python (e.g. /usr/bin/python3)")
+    @Option(names = "--authors-code", paramLabel = "DIR",
+            description = "a checkout of github.com/Cyanogenoid/dspn (be3703b): also time their step (bench/authors_step.py)")
+    Path authorsCode;
+
+    @Option(names = "--python", description = "the python with PyTorch for --authors-code (default: /usr/bin/python3 if present)")
     String python;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "ours and theirs this many times, alternating (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--isa", defaultValue = "native", paramLabel = "native|avx2",
+            description = "avx2: restrict both sides to AVX2 (-XX:UseAVX=2; ATEN_CPU_CAPABILITY=avx2, OPENBLAS_CORETYPE=Haswell, "
+                    + "DNNL_MAX_CPU_ISA=AVX2, ONEDNN_MAX_CPU_ISA=AVX2) (default: ${DEFAULT-VALUE})")
+    String isa;
+
+    @Option(names = "--pool", defaultValue = "0",
+            description = "clevr-step, authors' side: the Hungarian assignment in a process pool of this size, as their train.py "
+                    + "(mp.Pool(10)); 0: serially (default: ${DEFAULT-VALUE})")
+    int pool;
+
+    /** Runs our step alone and prints its line: how a comparison runs our side in a process of its own. */
+    @Option(names = "--child", hidden = true)
+    boolean child;
+
+    /** The environment that keeps PyTorch's kernels to AVX2 (ATen, OpenBLAS, oneDNN 2.x under both names). */
+    static final Map<String, String> TORCH_AVX2 = Map.of("ATEN_CPU_CAPABILITY", "avx2", "OPENBLAS_CORETYPE", "Haswell",
+            "DNNL_MAX_CPU_ISA", "AVX2", "ONEDNN_MAX_CPU_ISA", "AVX2");
+
+    private static final Pattern OURS = Pattern.compile("^dspn4j .* median ([0-9.]+) s/step .*cpu ([0-9.]+) s/step, peak RSS ([0-9]+) MB");
 
     @Override
     public Integer call() throws Exception {
-        if (!"mnist-step".equals(what)) {
-            throw new IllegalArgumentException("bench: unknown benchmark '" + what + "' (mnist-step)");
+        ModelConfig.Task task = task(what);
+        if (batch < 1) {
+            throw new IllegalArgumentException("bench: --batch must be at least 1, got " + batch);
         }
-        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (steps < 1) {
+            throw new IllegalArgumentException("bench: --steps must be at least 1, got " + steps);
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("bench: --rounds must be at least 1, got " + rounds);
+        }
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("bench: --threads must be at least 1, got " + threads);
+        }
+        if (pool < 0) {
+            throw new IllegalArgumentException("bench: --pool must be 0 (serial) or more, got " + pool);
+        }
+        if (!isa.equals("native") && !isa.equals("avx2")) {
+            throw new IllegalArgumentException("bench: --isa must be native or avx2, got '" + isa + "'");
+        }
         DType dt = TrainCommand.parseDtype(dtype);
+        compute.choice(); // validates the backend options before anything runs
+        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (child || (authorsCode == null && isa.equals("native") && rounds == 1)) {
+            Measured m = runOurs(task, dt, th);
+            System.out.println(m.line);
+            return 0;
+        }
+        Path script = null;
+        String py = python != null ? python : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        if (authorsCode != null) {
+            if (!Files.isRegularFile(authorsCode.resolve("model.py")) || !Files.isRegularFile(authorsCode.resolve("dspn.py"))) {
+                throw new IllegalArgumentException("bench: --authors-code " + authorsCode
+                        + ": no model.py and dspn.py there (a checkout of github.com/Cyanogenoid/dspn at be3703b)");
+            }
+            script = authorsScript();
+        }
+        System.out.println("machine: " + machine());
+        double[] timeRatio = new double[rounds];
+        double[] memRatio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            if (rounds > 1) {
+                System.out.printf(Locale.ROOT, "round %d of %d%n", r + 1, rounds);
+            }
+            Measured ours = null;
+            Measured theirs = null;
+            // alternate who goes first, so that a drift in the machine's load favours neither side
+            for (int side = 0; side < 2; side++) {
+                boolean oursNow = (side == 0) == (r % 2 == 0) || script == null;
+                if (oursNow && ours == null) {
+                    ours = runOursInChild(th);
+                    System.out.println(ours.line);
+                } else if (!oursNow && theirs == null) {
+                    theirs = runTheirs(py, script, th);
+                    System.out.println(theirs.line);
+                }
+            }
+            if (theirs != null) {
+                timeRatio[r] = ours.medianS / theirs.medianS;
+                memRatio[r] = ours.peakMb / theirs.peakMb;
+                System.out.printf(Locale.ROOT, "ratio dspn4j/authors: time %.2f (cpu %.2f), memory %.2f%n", timeRatio[r],
+                        ours.cpuS / theirs.cpuS, memRatio[r]);
+            }
+        }
+        if (script != null && rounds > 1) {
+            System.out.printf(Locale.ROOT, "over %d rounds: time ratio median %.2f (%.2f .. %.2f), memory ratio median %.2f "
+                            + "(%.2f .. %.2f)%n", rounds, median(timeRatio), min(timeRatio), max(timeRatio), median(memRatio),
+                    min(memRatio), max(memRatio));
+        }
+        return 0;
+    }
+
+    private static ModelConfig.Task task(String what) {
+        switch (what) {
+            case "mnist-step": return ModelConfig.Task.MNIST;
+            case "clevr-step": return ModelConfig.Task.CLEVR_STATE;
+            default: throw new IllegalArgumentException("bench: unknown benchmark '" + what + "' (mnist-step, clevr-step)");
+        }
+    }
+
+    /** One side's result: its printed line and the numbers in it. */
+    private record Measured(String line, double medianS, double cpuS, double peakMb) {
+    }
+
+    /** Our step in this process: one warm-up step, then {@code steps} timed ones. */
+    private Measured runOurs(ModelConfig.Task task, DType dt, int th) {
         double[] times = new double[steps];
+        double[] cpu = new double[steps];
         String where;
         try (Compute c = compute.choice().open(dt, th, System.out)) {
             Backend be = c.backend();
-            where = c.kind().equals("cpu") ? th + " threads" : c.deviceLine();
-            ModelConfig cfg = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withDtype(dt);
-            Net net = new Net(be, cfg, new MersenneTwister(0), null);
-            TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), 0.01));
+            where = c.kind().equals("cpu") ? th + " threads, " + CpuVectors.describe() : c.deviceLine();
+            ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);
+            Net net = Net.create(be, cfg, new MersenneTwister(0));
+            TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4));
             Random r = new Random(0);
             for (int i = 0; i <= steps; i++) {
-                double[] s = new double[batch * 2 * 342];
-                double[] m = new double[batch * 342];
-                for (int b = 0; b < batch; b++) {
-                    int n = 100 + r.nextInt(150);
-                    for (int j = 0; j < n; j++) {
-                        s[(b * 2) * 342 + j] = r.nextDouble();
-                        s[(b * 2 + 1) * 342 + j] = r.nextDouble();
-                        m[b * 342 + j] = 1;
-                    }
-                }
-                Tensor ts = be.fromHost(s, dt, batch, 2, 342);
-                Tensor tm = be.fromHost(m, dt, batch, 342);
+                Tensor[] x = syntheticBatch(task, be, dt, batch, r);
+                long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
-                step.run(null, ts, tm);
+                step.run(x[0], x[1], x[2]);
                 if (i > 0) {
                     times[i - 1] = (System.nanoTime() - t0) / 1e9;
+                    cpu[i - 1] = (processCpuNanos() - c0) / 1e9;
                 }
             }
         }
         double median = median(times);
+        double cpuMedian = median(cpu);
         double rss = peakRssMb();
-        System.out.printf(Locale.ROOT, "dspn4j  %s batch %d, %s: median %.2f s/step %s, peak RSS %.0f MB%n",
-                dtype, batch, where, median, Arrays.toString(times), rss);
-        if (python != null) {
-            Process p = new ProcessBuilder(python, "bench/mnist_step.py", "--batch", Integer.toString(batch), "--steps",
-                    Integer.toString(steps), "--threads", Integer.toString(th)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            int rc = p.waitFor();
-            if (rc != 0) {
-                throw new IOException("bench/mnist_step.py failed (" + rc + "):\n" + out);
+        String line = String.format(Locale.ROOT, "dspn4j  %s %s batch %d, %s: median %.2f s/step %s, cpu %.2f s/step, peak RSS %.0f MB",
+                what, dtype, batch, where, median, rounded(times), cpuMedian, rss);
+        return new Measured(line, median, cpuMedian, rss);
+    }
+
+    /**
+     * A synthetic batch of the benchmark's shapes: {images or null, target set, target mask}, drawn
+     * from {@code r} (the same sequence for the same seed).
+     */
+    public static Tensor[] syntheticBatch(ModelConfig.Task task, Backend be, DType dt, int batch, Random r) {
+        return task == ModelConfig.Task.MNIST ? mnistBatch(be, dt, batch, r) : clevrBatch(be, dt, batch, r);
+    }
+
+    /** An MNIST batch: sets of 100 .. 249 points in [0, 1)², padded to N = 342. */
+    private static Tensor[] mnistBatch(Backend be, DType dt, int batch, Random r) {
+        double[] s = new double[batch * 2 * 342];
+        double[] m = new double[batch * 342];
+        for (int b = 0; b < batch; b++) {
+            int n = 100 + r.nextInt(150);
+            for (int j = 0; j < n; j++) {
+                s[(b * 2) * 342 + j] = r.nextDouble();
+                s[(b * 2 + 1) * 342 + j] = r.nextDouble();
+                m[b * 342 + j] = 1;
             }
-            String json = out.substring(out.lastIndexOf('{'));
-            double pt = field(json, "median_s");
-            double prss = field(json, "peak_rss_mb");
-            System.out.printf(Locale.ROOT, "pytorch float32 batch %d, %d threads: median %.2f s/step, peak RSS %.0f MB%n",
-                    batch, th, pt, prss);
-            System.out.printf(Locale.ROOT, "ratio dspn4j/pytorch: time %.2f, memory %.2f%n", median / pt, rss / prss);
         }
-        return 0;
+        return new Tensor[] {null, be.fromHost(s, dt, batch, 2, 342), be.fromHost(m, dt, batch, 342)};
+    }
+
+    /**
+     * A CLEVR-state batch: Gaussian 128 × 128 images; 3 .. 10 objects of 18 features (3 coordinates in
+     * [−1, 1], one-hots of material, colour, shape and size), padded to N = 10.
+     */
+    private static Tensor[] clevrBatch(Backend be, DType dt, int batch, Random r) {
+        double[] img = new double[batch * 3 * 128 * 128];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = r.nextGaussian();
+        }
+        double[] s = new double[batch * 18 * 10];
+        double[] m = new double[batch * 10];
+        int[][] groups = {{3, 2}, {5, 8}, {13, 3}, {16, 2}};
+        for (int b = 0; b < batch; b++) {
+            int n = 3 + r.nextInt(8);
+            for (int j = 0; j < n; j++) {
+                for (int c = 0; c < 3; c++) {
+                    s[(b * 18 + c) * 10 + j] = 2 * r.nextDouble() - 1;
+                }
+                for (int[] g : groups) {
+                    s[(b * 18 + g[0] + r.nextInt(g[1])) * 10 + j] = 1;
+                }
+                m[b * 10 + j] = 1;
+            }
+        }
+        return new Tensor[] {be.fromHost(img, dt, batch, 3, 128, 128), be.fromHost(s, dt, batch, 18, 10), be.fromHost(m, dt, batch, 10)};
+    }
+
+    /** Our step in a JVM of its own, started with this JVM's options (and -XX:UseAVX=2 under --isa avx2). */
+    private Measured runOursInChild(int th) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-XX:UseAVX=")) {
+                cmd.add(a);
+            }
+        }
+        if (isa.equals("avx2")) {
+            cmd.add("-XX:UseAVX=2");
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, "--child",
+                "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--threads", Integer.toString(th),
+                "--dtype", dtype, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
+        if (compute.device != null) {
+            cmd.addAll(List.of("--device", compute.device));
+        }
+        String out = run(new ProcessBuilder(cmd), "our step (a child JVM)");
+        for (String line : out.split("\n")) {
+            Matcher m = OURS.matcher(line);
+            if (m.find()) {
+                return new Measured(line, Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
+            }
+        }
+        throw new IOException("bench: our step (a child JVM) printed no result line: " + lastLine(out));
+    }
+
+    /** The authors' step: bench/authors_step.py in its own process. */
+    private Measured runTheirs(String py, Path script, int th) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(py, script.toString(), "--authors-code", authorsCode.toAbsolutePath().toString(),
+                "--task", what.equals("mnist-step") ? "mnist" : "clevr-state", "--batch", Integer.toString(batch), "--steps",
+                Integer.toString(steps), "--threads", Integer.toString(th), "--pool", Integer.toString(pool));
+        if (isa.equals("avx2")) {
+            pb.environment().putAll(TORCH_AVX2);
+        }
+        String out = run(pb, "the authors' step (" + script + ")");
+        String[] lines = out.split("\n");
+        String json = lines[lines.length - 1];
+        String human = lines.length > 1 ? lines[lines.length - 2] : json;
+        return new Measured(human, field(json, "median_s"), field(json, "cpu_s"), field(json, "peak_rss_mb"));
+    }
+
+    /** Runs a process to its end and returns its output (stdout and stderr); a failure is one line. */
+    private static String run(ProcessBuilder pb, String what) throws IOException, InterruptedException {
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        int rc = p.waitFor();
+        if (rc != 0) {
+            throw new IOException("bench: " + what + " failed with exit code " + rc + ": " + lastLine(out));
+        }
+        return out;
+    }
+
+    private static String lastLine(String out) {
+        String[] lines = out.split("\n");
+        return lines[lines.length - 1];
+    }
+
+    /** bench/authors_step.py of this checkout (next to target/ holding this jar), or of the working directory. */
+    private static Path authorsScript() throws IOException {
+        List<Path> tried = new ArrayList<>();
+        try {
+            Path code = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (code.getParent() != null && code.getParent().getParent() != null) {
+                tried.add(code.getParent().getParent().resolve("bench").resolve("authors_step.py"));
+            }
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            // fall back to the working directory
+        }
+        tried.add(Path.of("bench", "authors_step.py").toAbsolutePath());
+        for (Path p : tried) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IOException("bench: bench/authors_step.py not found (looked at " + tried + ")");
+    }
+
+    /** CPU model, vector ISA of the CPU and of our kernels here, and the restriction in force. */
+    private String machine() {
+        String model = "unknown CPU";
+        String flags = "";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name") && model.equals("unknown CPU")) {
+                    model = line.substring(line.indexOf(':') + 1).trim();
+                } else if (line.startsWith("flags") && flags.isEmpty()) {
+                    flags = " " + line.substring(line.indexOf(':') + 1).trim() + " ";
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: the model stays unknown
+        }
+        String cpuIsa = flags.contains(" avx512f ") ? "AVX-512" : flags.contains(" avx2 ") ? "AVX2" : flags.isEmpty() ? "unknown ISA" : "no AVX2";
+        String s = model + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpuIsa;
+        if (isa.equals("avx2")) {
+            s = (cpuIsa.equals("AVX-512") ? "AVX-512 machine restricted to AVX2" : s + " restricted to AVX2") + " (JVM -XX:UseAVX=2; PyTorch "
+                    + "ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2): " + model
+                    + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs";
+        }
+        return s;
     }
 
     private static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+
+    private static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(Double.NaN);
+    }
+
+    private static String rounded(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            b.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.2f", v[i]));
+        }
+        return b.append(']').toString();
+    }
+
+    /** CPU time of this process (all threads, the collector's included), in ns; -1 where unknown. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     /** Peak resident memory of this process (Linux VmHWM), in MB; NaN elsewhere. */
@@ -130,8 +407,11 @@ public final class BenchCommand implements Callable<Integer> {
         return Double.NaN;
     }
 
-    private static double field(String json, String key) {
+    private static double field(String json, String key) throws IOException {
         int i = json.indexOf("\"" + key + "\"");
+        if (i < 0) {
+            throw new IOException("bench: the authors' step printed no " + key + ": " + json);
+        }
         int c = json.indexOf(':', i);
         int e = c + 1;
         while (e < json.length() && "0123456789.eE+- ".indexOf(json.charAt(e)) >= 0) {

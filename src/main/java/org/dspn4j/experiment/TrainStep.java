@@ -35,7 +35,8 @@ public final class TrainStep {
         Net.Output out = net.forward(images, targetSet, targetMask);
         Net.Loss loss = net.loss(out, targetSet, targetMask);
         List<Tensor> params = net.parameterValues();
-        Tensor[] grads = Autograd.grad(loss.total(), params.toArray(new Tensor[0]), false);
+        // the graph is not differentiated again: free each rule's saved tensors as the backward passes it
+        Tensor[] grads = Autograd.grad(loss.total(), params.toArray(new Tensor[0]), false, false);
         adam.step(grads);
         return new Result(loss.total().item(), loss.last().item(), values(loss.setLoss()));
     }

@@ -11,10 +11,12 @@ import static org.dspn4j.autodiff.Ops.sqrt;
 import static org.dspn4j.autodiff.Ops.sub;
 
 import org.dspn4j.autodiff.Autograd;
+import org.dspn4j.autodiff.Ops;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
+import org.dspn4j.tensor.cpu.FusedBatchNorm;
 
 /**
  * Batch normalisation over (B, H, W) per channel, with PyTorch's {@code nn.BatchNorm2d(C)}
@@ -31,7 +33,8 @@ import org.dspn4j.tensor.Tensor;
  *       are constants to autodiff.</li>
  * </ul>
  * Both are compositions of differentiable {@code Ops}, so gradients and gradients of gradients flow
- * through the batch statistics in training mode.
+ * through the batch statistics in training mode. On the CPU backend in F32 the training mode runs as
+ * one fused op ({@code FusedBatchNorm}) with the same bits as the composition, value and gradients.
  *
  * <p>State (the authors' state_dict names): parameters {@code weight} = γ (C), initialised to 1,
  * and {@code bias} = β (C), initialised to 0 (the authors' re-initialisation leaves batch norm
@@ -91,13 +94,49 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException("BatchNorm2d: expected more than 1 value per channel when training, got input "
                     + Shape.str(s));
         }
+        FusedBatchNorm fused = FusedBatchNorm.forward(x, weight.value(), bias.value(), EPS);
+        if (fused != null) {
+            Tensor y = recordFused(x, weight.value(), bias.value(), fused);
+            updateRunningStats(fused.mean(), fused.var(), n);
+            return y;
+        }
+        Tensor[] r = definition(x, gamma, beta);
+        updateRunningStats(r[1], r[2], n);
+        return r[0];
+    }
+
+    /**
+     * The training-mode definition, composed of differentiable ops: {y, μ, σ²} with μ and the biased
+     * σ² of shape (1, C, 1, 1).
+     *
+     * @param gamma γ as (1, C, 1, 1)
+     * @param beta  β as (1, C, 1, 1)
+     */
+    static Tensor[] definition(Tensor x, Tensor gamma, Tensor beta) {
         Tensor mu = mean(x, REDUCE, true); // (1, C, 1, 1)
         Tensor xc = sub(x, mu);
         Tensor var = mean(mul(xc, xc), REDUCE, true); // biased, (1, C, 1, 1)
         Tensor invStd = div(scalar(1.0, var), sqrt(affine(var, 1.0, EPS)));
         Tensor y = add(mul(xc, mul(gamma, invStd)), beta);
-        updateRunningStats(mu, var, n);
-        return y;
+        return new Tensor[] {y, mu, var};
+    }
+
+    /**
+     * The CPU backend's fused kernel ({@link FusedBatchNorm}: the definition's bits in a few passes, its
+     * rule keeping x where the definition keeps x − μ) as one recorded op. A createGraph backward
+     * differentiates the definition instead, so that the gradient is itself differentiable.
+     */
+    private static Tensor recordFused(Tensor x, Tensor w, Tensor b, FusedBatchNorm fused) {
+        int c = w.numel();
+        return Ops.recordFused(fused.y(), "batchNorm2d", new Tensor[] {x, w, b}, (g, needed) -> {
+            if (Autograd.isRecording()) {
+                Tensor y = definition(x, reshape(w, 1, c, 1, 1), reshape(b, 1, c, 1, 1))[0];
+                Tensor[] gr = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, w, b}, new Tensor[] {g}, true);
+                return new Tensor[] {needed[0] ? gr[0] : null, needed[1] ? gr[1] : null, needed[2] ? gr[2] : null};
+            }
+            Tensor[] gr = fused.backward(g, needed[0]);
+            return new Tensor[] {gr[0], needed[1] ? gr[1] : null, needed[2] ? gr[2] : null};
+        });
     }
 
     /** The running-statistics update of one training batch; never recorded by autodiff. */

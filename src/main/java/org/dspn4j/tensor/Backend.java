@@ -80,6 +80,15 @@ public interface Backend {
 
     Tensor unary(Unary op, Tensor a);
 
+    /**
+     * {@code binary(MUL, g, unary(STEP, y))}: g where y &gt; 0, times 0 elsewhere (ReLU's backward from
+     * its output). By default exactly that composition; a backend may make it one pass with the same
+     * bits.
+     */
+    default Tensor mulStep(Tensor g, Tensor y) {
+        return binary(Binary.MUL, g, unary(Unary.STEP, y));
+    }
+
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 

@@ -3,6 +3,8 @@ package org.dspn4j.autodiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.ref.WeakReference;
 
@@ -98,5 +100,22 @@ class GraphMemoryTest {
         // by hand: a = [[2, -1], [5, 4]], W·a = [[-8, -9], [8.5, -1]], relu passes only (1, 0);
         // Σ dL/dW = 2 (W·a)_10 (a_00 + a_10), whose derivative wrt a_k0 is 2 (W_1k · 7 + 8.5), × 2 for p
         assertArrayEquals(new double[] {2 * 2 * (3 * 7 + 8.5), 0, 2 * 2 * (0.5 * 7 + 8.5), 0}, got, 1e-12);
+    }
+
+    @Test
+    void aBackwardThatDoesNotRetainTheGraphLetsGoOfWhatItSaved() throws InterruptedException {
+        Tensor p = leaf(1, 2, 3);
+        WeakReference<Tensor> cRef = new WeakReference<>(constant(4, 5, 6));
+        Tensor y = Ops.sum(Ops.mul(Ops.affine(p, 2.0, 1.0), cRef.get())); // mul saves c for p's gradient
+        // retained (the default): c stays, and the graph can be differentiated twice
+        double[] first = Autograd.grad(y, new Tensor[] {p}, false)[0].toDoubles();
+        System.gc();
+        assertNotNull(cRef.get(), "a retained graph dropped a saved tensor");
+        // not retained: the same gradient, then the saved c is garbage although y (and its graph) is still held
+        assertArrayEquals(first, Autograd.grad(y, new Tensor[] {p}, false, false)[0].toDoubles(), 0.0);
+        assertArrayEquals(new double[] {8, 10, 12}, first, 0.0);
+        assertNull(collected(cRef) ? null : cRef.get(), "the freed graph still holds mul's saved factor");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Autograd.grad(y, new Tensor[] {p}, false));
+        assertTrue(e.getMessage().startsWith("the graph was freed by an earlier backward"), e.getMessage());
     }
 }

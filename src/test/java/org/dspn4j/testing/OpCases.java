@@ -33,7 +33,7 @@ public final class OpCases {
 
     /** The op a case applies (every op of {@code Backend} that computes). */
     public enum Kind {
-        FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
+        FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, MUL_STEP, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
         ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
         SCATTER_ADD, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D_INDICES
     }
@@ -279,6 +279,15 @@ public final class OpCases {
                     boolean transcendental = op == Unary.EXP || op == Unary.LOG || op == Unary.SIGMOID || op == Unary.TANH;
                     return new Case("unary " + op + " " + Shape.str(s), be -> be.unary(op, a.apply(be)),
                             transcendental ? 1 : 0, null);
+                }
+                case MUL_STEP: {
+                    // mulStep(g, y) is MUL(g, STEP(y)) by definition; same shapes take the CPU backend's one
+                    // pass, a broadcast operand the composition
+                    int[] s = shape(0, 4, 0);
+                    int[] ys = r.nextInt(4) == 0 ? broadcastSource(s) : s;
+                    Function<Backend, Tensor> g = input(s, dt, true);
+                    Function<Backend, Tensor> y = input(ys, dt, true);
+                    return exact("mulStep " + Shape.str(s) + " " + Shape.str(ys), be -> be.mulStep(g.apply(be), y.apply(be)));
                 }
                 case AFFINE: {
                     int[] s = shape(0, 4, 0);

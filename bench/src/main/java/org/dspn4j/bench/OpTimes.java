@@ -11,9 +11,11 @@ import org.dspn4j.tensor.Tensor;
 
 /**
  * CPU time of single backend ops at the MNIST DSPN step's sizes (F32, Gaussian inputs, batch 32,
- * 256 hidden channels, N = 342): the best of 7 calls after 5 warm-up calls, on the calling thread
- * (run with 1 thread, so that all the work is on it). Only ops that existed before the speed work,
- * so the same file runs on older checkouts. Not a JMH benchmark: a quick table.
+ * 256 hidden channels, N = 342) and of ResNet34's 3×3 convolutions at the CLEVR step's (batch 32,
+ * 128 × 128 images): the best of 7 calls after 5 warm-up calls, on the calling thread (run with 1
+ * thread, so that all the work is on it). Rows marked "the same by" time a backend's one-pass
+ * version of the row above. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
+ * 256-bit kernels on an AVX-512 machine.
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
@@ -65,15 +67,44 @@ public final class OpTimes {
             Tensor target = be.fromHost(v, DType.F32, 32, 2, 342);
             time("matmul (256,256)·(32,256,342)", () -> be.matmul(w, big));
             time("matmul (32,256,342)·(32,342,256) (permuted)", () -> be.matmul(big, be.permute(big2, 0, 2, 1)));
+            // the CLEVR relation encoder's hidden product: 100 pairs per set
+            Tensor w512 = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 256), 256, 256);
+            Tensor pairs = be.reshape(be.slice(big, 2, 0, 100), 32, 256, 100);
+            time("matmul (256,256)·(32,256,100)", () -> be.matmul(w512, pairs));
             time("permute (32,256,342) last two", () -> be.permute(big, 0, 2, 1));
+            // a broadcast weight's gradient: the batch of products, then their sum
+            time("sum over batch of (32,256,342)·(32,256,342)ᵀ", () -> be.sum(be.matmul(big, false, big2, true), new int[] {0}, false));
+            // ReLU's backward from its output: MUL(g, STEP(y)) (and, where the backend has it, in one pass)
+            time("mul(g, step(y)) (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, be.unary(Backend.Unary.STEP, big2)));
+            time("  the same by mulStep", () -> be.mulStep(big, big2));
             time("mul (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, big2));
             time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
             time("step (32,256,342)", () -> be.unary(Backend.Unary.STEP, big));
+            time("affine (32,256,342)", () -> be.affine(big, 0.5, 0.25));
             time("sum (32,256,342) over 0, 2", () -> be.sum(big, new int[] {0, 2}, false));
             time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
             time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
+            // ResNet34's 3×3 convolutions at the CLEVR step's sizes (batch 32, 128×128 images): layer1 and layer3
+            for (int[] c : new int[][] {{64, 32}, {256, 8}}) {
+                int ch = c[0];
+                int side = c[1];
+                double[] xi = new double[32 * ch * side * side];
+                double[] wi = new double[ch * ch * 9];
+                for (int i = 0; i < xi.length; i++) {
+                    xi[i] = r.nextGaussian();
+                }
+                for (int i = 0; i < wi.length; i++) {
+                    wi[i] = r.nextGaussian() * 0.05;
+                }
+                Tensor x = be.fromHost(xi, DType.F32, 32, ch, side, side);
+                Tensor wc = be.fromHost(wi, DType.F32, ch, ch, 3, 3);
+                String shape = "(32," + ch + "," + side + "," + side + ")·(" + ch + "," + ch + ",3,3)";
+                time("conv2d 3x3 " + shape, () -> be.conv2d(x, wc, null, 1, 1));
+                time("conv2dBackwardInput 3x3 " + shape, () -> be.conv2dBackwardInput(x, wc, x.shape(), 1, 1));
+                time("conv2dBackwardWeight 3x3 " + shape, () -> be.conv2dBackwardWeight(x, x, wc.shape(), 1, 1));
+            }
         }
     }
 }

@@ -550,6 +550,38 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return map(a, a.dtype(), unaryKernel(op));
     }
 
+    /**
+     * g·step(y) in one pass: each element g times the 1 or +0 that STEP gives for y (the same float or
+     * double multiplication as the composition, so the same bits, ±0 and NaN included).
+     */
+    @Override
+    public Tensor mulStep(Tensor g, Tensor y) {
+        if (!Shape.same(g.shape(), y.shape()) || g.dtype() != y.dtype() || !g.dtype().isFloating()) {
+            return Backend.super.mulStep(g, y);
+        }
+        int n = g.numel();
+        if (g.dtype() == DType.F32) {
+            float[] gf = f(g);
+            float[] yf = f(y);
+            float[] out = new float[n];
+            elementwise(n, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = gf[i] * Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(yf[i])));
+                }
+            });
+            return wrap(out, DType.F32, g.shape());
+        }
+        double[] gd = d(g);
+        double[] yd = d(y);
+        double[] out = new double[n];
+        elementwise(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] * Double.longBitsToDouble(ONE_BITS & positiveMask(Double.doubleToRawLongBits(yd[i])));
+            }
+        });
+        return wrap(out, g.dtype(), g.shape());
+    }
+
     /** RELU, STEP and NEG of floats, whose results are exact in float (the same bits as via double). */
     private float[] exactF32(Unary op, float[] x) {
         float[] out = new float[x.length];

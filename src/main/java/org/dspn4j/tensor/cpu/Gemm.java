@@ -15,18 +15,41 @@ import java.util.Map;
  * kernels run at all change nothing in the bits: the vector kernel ({@link GemmVector}), the scalar
  * micro-kernel and the plain loop ({@link #reference}) all compute that chain.
  *
- * <p>Layout (as in BLIS/GotoBLAS): A is packed into panels of {@link #MR} rows (zero-padded),
- * {@code panel[t * MR + ii] = A(i0 + ii, t)}; B into panels of {@code nr} columns,
- * {@code panel[t * nr + jj] = B(t, j0 + jj)}; the micro-kernel keeps an MR × nr tile of C in
+ * <p>Layout (as in BLIS/GotoBLAS): A is packed into panels of {@code mr} rows (zero-padded),
+ * {@code panel[t * mr + ii] = A(i0 + ii, t)}; B into panels of {@code nr} columns,
+ * {@code panel[t * nr + jj] = B(t, j0 + jj)}; the micro-kernel keeps an mr × nr tile of C in
  * registers over the whole k loop. Padding rows and columns only produce tile elements that are
- * never stored.
+ * never stored. The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
+ * vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an 8 × 16 tile would spill).
  */
 final class Gemm {
     private Gemm() {
     }
 
-    /** Rows of a micro-tile. */
+    /** Rows of the scalar kernel's micro-tile. */
     static final int MR = 8;
+
+    /** A micro-kernel and its tile: rows (mr) and columns (nr) of C it keeps in registers. */
+    enum Kernel {
+        /** Math.fma loops, 8 × 32 (F32) or 8 × 16 (F64): without the Vector API. */
+        SCALAR,
+        /** 6 rows × 2 vectors of 256 bits or less ({@link GemmVector#f32x6}): machines with 16 vector registers. */
+        NARROW,
+        /** 8 rows × 2 vectors of 512 bits ({@link GemmVector#f32x8}): AVX-512, 32 vector registers. */
+        WIDE;
+
+        int mr() {
+            return this == NARROW ? 6 : 8;
+        }
+
+        int nr(boolean f32) {
+            switch (this) {
+                case NARROW: return f32 ? GemmVector.NR_NARROW_F32 : GemmVector.NR_NARROW_F64;
+                case WIDE: return f32 ? GemmVector.NR_WIDE_F32 : GemmVector.NR_WIDE_F64;
+                default: return f32 ? 32 : 16;
+            }
+        }
+    }
 
     /** Row panels per task when a product has few column panels: a task packs one B panel and sweeps these A panels. */
     private static final int ROW_PANELS_PER_TASK = 16;
@@ -36,6 +59,9 @@ final class Gemm {
 
     /** Whether the jdk.incubator.vector module is present (the JVM was started with --add-modules). */
     static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /** The kernel products use: the vector kernel that fits the preferred vector length, else the scalar one. */
+    static final Kernel PREFERRED = VECTOR ? GemmVector.preferred() : Kernel.SCALAR;
 
     /**
      * A matrix operand read through strides: element (r, c) of problem p is
@@ -70,15 +96,22 @@ final class Gemm {
         multiply(be, m, n, k, a, b, c, cOff, accumulate, VECTOR);
     }
 
-    /** As above, always packed, choosing the kernel (tests compare both with the definition). */
+    /** As above, always packed, with the preferred vector kernel or the scalar one. */
     static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
                          boolean accumulate, boolean vector) {
+        multiply(be, m, n, k, a, b, c, cOff, accumulate, vector ? PREFERRED : Kernel.SCALAR);
+    }
+
+    /** As above, always packed, choosing the kernel (tests compare each with the definition). */
+    static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                         boolean accumulate, Kernel kern) {
         int batch = cOff.length;
         if (m == 0 || n == 0 || batch == 0) {
             return;
         }
         boolean f32 = c instanceof float[];
-        int nr = f32 ? (vector ? GemmVector.NR_F32 : 32) : (vector ? GemmVector.NR_F64 : 16);
+        int nr = kern.nr(f32);
+        int mr = kern.mr();
         if (n < nr / 2 && m > n) {
             // few columns would leave most of every tile empty: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead.
             // Each element is the same chain (fma is symmetric in its two factors).
@@ -90,16 +123,16 @@ final class Gemm {
                     transpose(c, cOff[p], m, n, ct, tOff[p]);
                 }
             }
-            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, vector);
+            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, kern);
             for (int p = 0; p < batch; p++) {
                 transpose(ct, tOff[p], n, m, c, cOff[p]);
             }
             return;
         }
-        int pm = (m + MR - 1) / MR;
+        int pm = (m + mr - 1) / mr;
         int pn = (n + nr - 1) / nr;
-        int panelA = MR * k;
-        Tiles tiles = new Tiles(m, n, k, nr, c, cOff, accumulate, f32, vector);
+        int panelA = mr * k;
+        Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern);
 
         // distinct A operands (a broadcast batch shares one)
         Map<Integer, Integer> slot = new HashMap<>();
@@ -123,8 +156,8 @@ final class Gemm {
                 Object tile = tiles.edgeTile();
                 for (int p = from; p < to; p++) {
                     for (int rp = 0; rp < pm; rp++) {
-                        int i0 = rp * MR;
-                        packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, rp * panelA, f32);
+                        int i0 = rp * mr;
+                        packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(mr, m - i0), mr, k, packedA, rp * panelA, f32);
                     }
                     for (int cp = 0; cp < pn; cp++) {
                         packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
@@ -142,8 +175,8 @@ final class Gemm {
         be.parallelFor(na * pm, Math.max(1, na * pm / (be.threads() * 4)), (from, to) -> {
             for (int q = from; q < to; q++) {
                 int s = q / pm;
-                int i0 = (q % pm) * MR;
-                packA(a, aOffDistinct[s] + i0 * a.rowStride(), Math.min(MR, m - i0), k, packedA, q * panelA, f32);
+                int i0 = (q % pm) * mr;
+                packA(a, aOffDistinct[s] + i0 * a.rowStride(), Math.min(mr, m - i0), mr, k, packedA, q * panelA, f32);
             }
         });
         // tasks: (problem, column panel, group of row panels); each packs its B panel and sweeps the group.
@@ -169,43 +202,45 @@ final class Gemm {
 
     /** Stores the micro-tiles of one product into C. */
     private static final class Tiles {
-        private final int m, n, k, nr;
+        private final int m, n, k, mr, nr;
         private final Object c;
         private final int[] cOff;
-        private final boolean accumulate, f32, vector;
+        private final boolean accumulate, f32;
+        private final Kernel kern;
 
-        Tiles(int m, int n, int k, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, boolean vector) {
+        Tiles(int m, int n, int k, int mr, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, Kernel kern) {
             this.m = m;
             this.n = n;
             this.k = k;
+            this.mr = mr;
             this.nr = nr;
             this.c = c;
             this.cOff = cOff;
             this.accumulate = accumulate;
             this.f32 = f32;
-            this.vector = vector;
+            this.kern = kern;
         }
 
         /** Scratch for one edge tile (one per task). */
         Object edgeTile() {
-            return f32 ? new float[MR * nr] : new double[MR * nr];
+            return f32 ? new float[mr * nr] : new double[mr * nr];
         }
 
         /** The tile (row panel rp, column panel cp) of problem p from the packed panels. */
         void compute(int p, int rp, int cp, Object packedA, int ao, Object panelB, Object tile) {
-            int i0 = rp * MR;
+            int i0 = rp * mr;
             int j0 = cp * nr;
-            int rows = Math.min(MR, m - i0);
+            int rows = Math.min(mr, m - i0);
             int cols = Math.min(nr, n - j0);
             int co = cOff[p] + i0 * n + j0;
-            if (rows == MR && cols == nr) {
-                kernel(packedA, ao, panelB, k, nr, c, co, n, accumulate, f32, vector);
+            if (rows == mr && cols == nr) {
+                kernel(kern, packedA, ao, panelB, k, nr, c, co, n, accumulate, f32);
             } else {
                 // edge tile: compute the padded tile aside and store its valid part
                 if (accumulate) {
                     copyTile(c, co, n, tile, 0, nr, rows, cols);
                 }
-                kernel(packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32, vector);
+                kernel(kern, packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32);
                 copyTile(tile, 0, nr, c, co, n, rows, cols);
             }
         }
@@ -270,8 +305,8 @@ final class Gemm {
 
     // ================================================================ packing
 
-    /** panel[t * MR + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
-    private static void packA(Operand a, int base, int rows, int k, Object dst, int d0, boolean f32) {
+    /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
+    private static void packA(Operand a, int base, int rows, int mr, int k, Object dst, int d0, boolean f32) {
         int rs = a.rowStride();
         int cs = a.colStride();
         if (f32) {
@@ -281,14 +316,14 @@ final class Gemm {
                 for (int ii = 0; ii < rows; ii++) {
                     int si = base + ii * rs;
                     for (int t = 0; t < k; t++) {
-                        d[d0 + t * MR + ii] = s[si + t];
+                        d[d0 + t * mr + ii] = s[si + t];
                     }
                 }
             } else {
                 for (int t = 0; t < k; t++) {
                     int st = base + t * cs;
                     for (int ii = 0; ii < rows; ii++) {
-                        d[d0 + t * MR + ii] = s[st + ii * rs];
+                        d[d0 + t * mr + ii] = s[st + ii * rs];
                     }
                 }
             }
@@ -299,14 +334,14 @@ final class Gemm {
                 for (int ii = 0; ii < rows; ii++) {
                     int si = base + ii * rs;
                     for (int t = 0; t < k; t++) {
-                        d[d0 + t * MR + ii] = s[si + t];
+                        d[d0 + t * mr + ii] = s[si + t];
                     }
                 }
             } else {
                 for (int t = 0; t < k; t++) {
                     int st = base + t * cs;
                     for (int ii = 0; ii < rows; ii++) {
-                        d[d0 + t * MR + ii] = s[st + ii * rs];
+                        d[d0 + t * mr + ii] = s[st + ii * rs];
                     }
                 }
             }
@@ -369,18 +404,29 @@ final class Gemm {
 
     // ================================================================ micro-kernels
 
-    private static void kernel(Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
-                               boolean accumulate, boolean f32, boolean vector) {
-        if (vector) {
-            if (f32) {
-                GemmVector.f32((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
-            } else {
-                GemmVector.f64((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
-            }
-        } else if (f32) {
-            scalarF32((float[]) pa, ao, (float[]) pb, k, nr, (float[]) c, co, ldc, accumulate);
-        } else {
-            scalarF64((double[]) pa, ao, (double[]) pb, k, nr, (double[]) c, co, ldc, accumulate);
+    private static void kernel(Kernel kern, Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
+                               boolean accumulate, boolean f32) {
+        switch (kern) {
+            case WIDE:
+                if (f32) {
+                    GemmVector.f32x8((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
+                } else {
+                    GemmVector.f64x8((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
+                }
+                break;
+            case NARROW:
+                if (f32) {
+                    GemmVector.f32x6((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
+                } else {
+                    GemmVector.f64x6((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
+                }
+                break;
+            default:
+                if (f32) {
+                    scalarF32((float[]) pa, ao, (float[]) pb, k, nr, (float[]) c, co, ldc, accumulate);
+                } else {
+                    scalarF64((double[]) pa, ao, (double[]) pb, k, nr, (double[]) c, co, ldc, accumulate);
+                }
         }
     }
 

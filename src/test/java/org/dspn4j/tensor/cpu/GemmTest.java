@@ -2,6 +2,7 @@ package org.dspn4j.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -11,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packed matrix-product kernels against their definition ({@link Gemm#reference}, one fma chain
- * per element): bit for bit, for both kernels, both precisions, all four transpose cases, shapes with
- * and without edge tiles, batches with a broadcast operand, and accumulation.
+ * per element): bit for bit, for every kernel (scalar; the vector kernels with 6-row tiles of 256-bit
+ * vectors and 8-row tiles of 512-bit vectors, whichever this machine prefers), both precisions, all
+ * four transpose cases, shapes with and without edge tiles, batches with a broadcast operand, and
+ * accumulation.
  */
 class GemmTest {
     private static final CpuBackend BE = new CpuBackend(3); // 7 problems with their own A: packed per task
@@ -32,28 +35,49 @@ class GemmTest {
     void scalarKernelIsTheDefinition() {
         for (int[] s : SHAPES) {
             for (int cse = 0; cse < 8; cse++) {
-                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, false);
+                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, Gemm.Kernel.SCALAR);
             }
         }
     }
 
     @Test
-    void vectorKernelIsTheDefinition() {
+    void narrowVectorKernelIsTheDefinition() {
         assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
         for (int[] s : SHAPES) {
             for (int cse = 0; cse < 8; cse++) {
-                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, true);
+                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, Gemm.Kernel.NARROW);
             }
         }
     }
 
-    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector) {
-        check(m, n, k, ta, tb, accumulate, vector, 3, true);
-        check(m, n, k, ta, tb, accumulate, vector, 7, false);
+    /** On a machine without 512-bit vectors the JDK runs these in Java: slow, the same bits. */
+    @Test
+    void wideVectorKernelIsTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
+        for (int[] s : SHAPES) {
+            for (int cse = 0; cse < 8; cse++) {
+                check(s[0], s[1], s[2], (cse & 1) != 0, (cse & 2) != 0, (cse & 4) != 0, Gemm.Kernel.WIDE);
+            }
+        }
+    }
+
+    @Test
+    void thePreferredKernelFitsTheVectorLength() {
+        assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
+        int bits = CpuVectors.bits();
+        assertEquals(bits >= 512 ? Gemm.Kernel.WIDE : Gemm.Kernel.NARROW, Gemm.PREFERRED, bits + "-bit vectors");
+        // every tile keeps C, the two B vectors and the broadcast A value within the registers: 16 below 512 bits, 32 with
+        int registers = 2 * Gemm.PREFERRED.mr() + 3;
+        assertTrue(registers <= (bits >= 512 ? 32 : 16), registers + " vector registers");
+    }
+
+    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern) {
+        check(m, n, k, ta, tb, accumulate, kern, 3, true);
+        check(m, n, k, ta, tb, accumulate, kern, 7, false);
     }
 
     /** {@code batch} problems; with {@code broadcast} the first two share one A, else every A is its own. */
-    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, boolean vector, int batch,
+    private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern, int batch,
                               boolean broadcast) {
         Random r = new Random(m * 1000003L + n * 1009L + k);
         int[] offA = new int[batch];
@@ -77,9 +101,9 @@ class GemmTest {
             for (int p = 0; p < batch; p++) {
                 Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
             }
-            Gemm.multiply(BE, m, n, k, oa, ob, got, offC, accumulate, vector);
+            Gemm.multiply(BE, m, n, k, oa, ob, got, offC, accumulate, kern);
             String what = batch + "x" + m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "") + (accumulate ? " acc" : "")
-                    + (f32 ? " f32" : " f64") + (vector ? " vector" : " scalar");
+                    + (f32 ? " f32" : " f64") + " " + kern;
             if (f32) {
                 assertArrayEquals((float[]) want, (float[]) got, 0f, what);
             } else {

@@ -21,7 +21,7 @@ import org.dspn4j.tensor.Tensor;
  * per step and the peak heap (sum of the heap pools' peaks, reset after the warm-up step).
  *
  * <pre>
- *   mvn -B -q test-compile
+ *   mvn -B -q -Pbench test-compile
  *   mvn -B -q dependency:build-classpath -Dmdep.outputFile=cp.txt
  *   java -Xmx12g -cp "target/classes:target/test-classes:$(cat cp.txt)" org.dspn4j.bench.ResNetBench \
  *        [batch=32] [side=128] [dtype=F32] [steps=3] [threads=all cores]

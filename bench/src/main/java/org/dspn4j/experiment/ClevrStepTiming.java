@@ -28,6 +28,7 @@ import org.dspn4j.tensor.Tensor;
  * The image encoder is the tests' stand-in with batch norm (64×64 images), so the step is the DSPN
  * decoder, the Hungarian loss and Adam around a small convolution; or ResNet34 at 65×65 ({@code resnet}).
  * Same seed and batches for both modes; a recording that does not fit the arena is reported as such.
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class ClevrStepTiming {
     private ClevrStepTiming() {

@@ -17,6 +17,7 @@ import org.dspn4j.tensor.Tensor;
  * ClBackend: run eagerly, replayed from an unfused recording, and replayed from a recorded and fused
  * graph, with the state fed back (not a unit test; docs/gpu.md records its output). Usage:
  * {@code TaskGraphTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device] [arenaMB=256]}.
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class TaskGraphTiming {
 

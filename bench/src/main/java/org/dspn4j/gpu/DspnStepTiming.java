@@ -18,6 +18,7 @@ import org.dspn4j.tensor.Tensor;
  * gradients, Adam) on ClBackend and on CpuBackend, and counts the engine's launches and transfers
  * per step (not a unit test). Usage:
  * {@code DspnStepTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device]}.
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class DspnStepTiming {
 

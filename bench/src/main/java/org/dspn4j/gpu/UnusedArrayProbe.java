@@ -10,6 +10,7 @@ import java.util.List;
  * and checks a result kept in array 1. Run it with Aparapi's native log on to see which arrays the
  * collector moved and Aparapi re-created:
  * {@code java -XX:+UseG1GC -Dcom.aparapi.enableVerboseJNI=true ... UnusedArrayProbe 2>&1 | grep -E "clCreateBuffer|oldAddr"}.
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class UnusedArrayProbe {
 

@@ -19,6 +19,7 @@ import org.dspn4j.tensor.Tensor;
  * of each backend, the device's per-op profile and the largest differences (not a unit test: the
  * 22 M parameters do not fit the tests' 64 MB arena). Usage:
  * {@code ConvEncoderTiming [B=2] [H=W=65] [device]}; opens a 1 GB arena (run with -Xmx5g).
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class ConvEncoderTiming {
 

@@ -8,6 +8,7 @@ import org.dspn4j.tensor.Backend;
  * one-array arena (not a unit test; docs/gpu.md, "Measurements", quotes its launch-bound ADD): the
  * best of several launches of each. Usage:
  * {@code ArenaAccessTiming} (automatic device).
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class ArenaAccessTiming {
 

@@ -7,6 +7,7 @@ import java.util.Locale;
  * open (compile + self-test), per-launch overhead of a chain of small ops in the resident arena,
  * small and bulk transfers, and for scale a matmul and a large sum. Usage:
  * {@code LaunchOverhead [ops=2000] [device]}.
+ * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class LaunchOverhead {
 
