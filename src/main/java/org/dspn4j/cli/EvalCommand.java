@@ -73,18 +73,18 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * Opens the chosen backend for a checkpoint's dtype and prints which one it is (the line names
-     * the backend and the device).
+     * Opens the chosen backend for a model's dtype and prints which one it is (the line names the
+     * backend and the device).
      */
-    static Compute open(BackendOptions options, Path checkpoint, int threads) throws IOException {
-        DType dt = Checkpoint.config(checkpoint).dtype();
-        return options.choice().open(dt, threads, System.out);
+    static Compute open(BackendOptions options, ModelConfig model, int threads) throws IOException {
+        return options.choice().open(model.dtype(), threads, System.out);
     }
 
     @Override
     public Integer call() throws Exception {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         RunInfo run = input.run();
+        ModelConfig cfg = input.model(task);
         int b = input.batch(run);
         int th = threads.threads();
         if (iters != null) {
@@ -95,19 +95,18 @@ public final class EvalCommand implements Callable<Integer> {
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
             throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
         }
-        return task == ModelConfig.Task.MNIST ? mnist(run, b, th) : clevr(task, run, b, th);
+        return task == ModelConfig.Task.MNIST ? mnist(cfg, run, b, th) : clevr(task, cfg, run, b, th);
     }
 
-    private int mnist(RunInfo run, int b, int th) throws IOException {
+    private int mnist(ModelConfig cfg, RunInfo run, int b, int th) throws IOException {
         if (iters != null && iters.size() != 1) {
             throw new IllegalArgumentException("--iters: mnist is evaluated at one T at a time, got " + iters);
         }
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
-        try (Compute c = open(compute, input.checkpoint, th)) {
+        try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = load(be, input.checkpoint, input.allowNonFinite);
-            requireTask(net, ModelConfig.Task.MNIST);
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
             }
@@ -122,12 +121,11 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
+    private int clevr(ModelConfig.Task task, ModelConfig cfg, RunInfo run, int b, int th) throws IOException {
         ClevrSource src = input.clevrData(run);
-        try (Compute c = open(compute, input.checkpoint, th)) {
+        try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
-            requireTask(net, task);
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
@@ -145,14 +143,6 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Refuses a checkpoint of another task than the one named on the command line. */
-    static void requireTask(Net net, ModelConfig.Task task) {
-        if (net.config().task() != task) {
-            throw new IllegalArgumentException("the checkpoint holds a " + net.config().task().cliName() + " model, not "
-                    + task.cliName());
-        }
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
@@ -81,13 +81,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
             TorchReport.line(o, "note", n);
         }
 
-        Map<String, NdArray> npz = new LinkedHashMap<>(weights);
-        npz.put("meta/format_version", NdArray.of(new long[] {Weights.FORMAT_VERSION}, 1));
-        if (imp.config() != null) {
-            npz.put("meta/config_json", TorchReport.text(ModelConfigJson.toJson(imp.config())));
-        }
-        npz.putAll(TorchReport.meta(ck));
-        Npz.writeAtomic(out, npz);
+        Npz.writeAtomic(out, AuthorsFile.arrays(ck, imp.config())); // what --checkpoint and --weights read from FILE too
         o.println("wrote " + out);
         return 0;
     }
@@ -106,12 +100,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--model: " + file + " has the authors' args (dataset=" + args.get().get("dataset")
                         + "), which decide the model");
             }
-            AuthorsArgs.Settings s;
-            try {
-                s = AuthorsArgs.settings(args.get());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
+            AuthorsArgs.Settings s = AuthorsFile.settings(ck).orElseThrow();
             cfg = s.config();
             notes = s.notes();
             source = "from the file's args";
@@ -124,11 +113,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
             return new Imported(null, List.of("no args in the file: no model settings recorded and shapes not checked "
                     + "(give --model to check them)"), null);
         }
-        try (CpuBackend be = new CpuBackend(1)) {
-            WeightShapes.check(be, cfg, weights);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        AuthorsFile.checkShapes(file, cfg, weights);
         return new Imported(cfg, notes, source);
     }
 
