@@ -156,7 +156,7 @@ public final class ShowCommand implements Callable<Integer> {
             }
             runs.add(TrainingCurves.ours(metrics, authors != null ? "ours" : "compared"));
             Path name = compare.toAbsolutePath().normalize().getFileName();
-            title += " vs " + (authors != null ? "ours, " : "") + (name == null ? compare : name);
+            title += " vs " + (authors != null ? "our run " : "run ") + (name == null ? compare : name);
         }
         return TrainingCurves.figure(title, runs);
     }

@@ -113,7 +113,7 @@ public final class TrainingCurves {
     /** The runs on one plot: "label train" and "label test" for each, in order. */
     public static LossCurveFigure figure(String title, List<Run> runs) {
         LossCurveFigure fig = new LossCurveFigure(title, "epoch (test_loss: after the epoch's training; 0: before training)",
-                "train_loss, test_loss: mean of each epoch");
+                "train_loss, test_loss: mean of each epoch").markers(true);
         for (Run r : runs) {
             if (r.train().length > 0) {
                 fig.addSeries(r.label() + " train", r.trainX(), r.train());

@@ -124,6 +124,23 @@ class AuthorsFileCommandsTest {
     }
 
     @Test
+    void evalDecodesWithTheBatchSizeOfTheAuthorsArgs(@TempDir Path dir) throws Exception {
+        // the import with args.batch_size = 8 in place of 32 (DSPN's inner step is eta/(B*D): B changes the numbers)
+        Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(IMPORTED.get("authors_mnist_dspn_zip")));
+        String args = TorchReport.text(a.get("meta/torch/args_json"));
+        assertTrue(args.contains("\"batch_size\":32"), args);
+        a.put("meta/torch/args_json", TorchReport.text(args.replace("\"batch_size\":32", "\"batch_size\":8")));
+        Path b8 = dir.resolve("b8.npz");
+        Npz.write(b8, a);
+        String recorded = ok(with(CPU, "eval", "mnist", "--checkpoint", b8.toString())).out();
+        assertEquals(ok(with(CPU, "eval", "mnist", "--checkpoint", b8.toString(), "--batch", "8")).out(), recorded);
+        String at32 = ok(with(CPU, "eval", "mnist", "--checkpoint", b8.toString(), "--batch", "32")).out();
+        assertFalse(at32.equals(recorded), "B = 8 and B = 32 decode differently:\n" + recorded + at32);
+        assertEquals(ok(with(CPU, "eval", "mnist", "--checkpoint", torch("authors_mnist_dspn_zip"))).out(), at32,
+                "the file's own args.batch_size is 32");
+    }
+
+    @Test
     void traceOnTheAuthorsFileTakesItsArgsAndGivesTheBitsOfTraceOnItsImport(@TempDir Path dir) throws Exception {
         Random rng = new Random(5);
         double[] set = new double[2 * 2 * 342];
