@@ -84,7 +84,6 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         RunInfo run = input.run();
-        ModelConfig cfg = input.model(task);
         int b = input.batch(run);
         int th = threads.threads();
         if (iters != null) {
@@ -95,15 +94,16 @@ public final class EvalCommand implements Callable<Integer> {
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
             throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
         }
-        return task == ModelConfig.Task.MNIST ? mnist(cfg, run, b, th) : clevr(task, cfg, run, b, th);
+        return task == ModelConfig.Task.MNIST ? mnist(run, b, th) : clevr(task, run, b, th);
     }
 
-    private int mnist(ModelConfig cfg, RunInfo run, int b, int th) throws IOException {
+    private int mnist(RunInfo run, int b, int th) throws IOException {
         if (iters != null && iters.size() != 1) {
             throw new IllegalArgumentException("--iters: mnist is evaluated at one T at a time, got " + iters);
         }
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
+        ModelConfig cfg = input.model(ModelConfig.Task.MNIST); // after run.json's fields, each named if wrong
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = load(be, input.checkpoint, input.allowNonFinite);
@@ -121,8 +121,9 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int clevr(ModelConfig.Task task, ModelConfig cfg, RunInfo run, int b, int th) throws IOException {
+    private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
         ClevrSource src = input.clevrData(run);
+        ModelConfig cfg = input.model(task); // after run.json's fields, each named if wrong
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);

@@ -80,7 +80,8 @@ public final class Checkpoint {
      * checkpoints, whose run.json records it.
      */
     public static OptionalInt recordedBatch(Path file) throws IOException {
-        return AuthorsFile.batchSize(file, read(file));
+        Map<String, NdArray> a = TorchCheckpoint.isTorchFile(file) ? AuthorsFile.meta(TorchCheckpoint.read(file)) : read(file);
+        return AuthorsFile.batchSize(file, a);
     }
 
     /**
