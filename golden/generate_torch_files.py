@@ -4,6 +4,7 @@
 Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate_torch_files.py     # Debian's python3-torch 1.13; writes src/test/resources/torch/
+    /usr/bin/python3 golden/generate_torch_files.py NAME...   # only the files named (legacy files' bytes change per run)
 
 Every file is written by torch.save itself, in the zip format (PyTorch >= 1.6, the default) and in the
 legacy format (_use_new_zipfile_serialization=False: magic number, protocol, sys info, the pickle, the
@@ -42,6 +43,13 @@ Files (all small):
   views_legacy.pt / _zip.pt    tensors that are views: offsets, transposed and step strides, stride 0
                                (expand), overlapping as_strided windows, a Parameter, and a nested
                                structure of plain values (the Java test states those values by hand)
+  authors_mnist_dspn_args_mismatch_zip
+                               the authors' dict of authors_mnist_dspn_zip with args.dim = 32: args that
+                               disagree with the weights' shapes (hidden 16), which must be refused
+  authors_clevr_state_args_zip the same weights with args of a clevr-state run (dataset, encoder RNFSEncoder):
+                               a file that claims another task, refused by the MNIST commands before
+                               its weights are looked at (a real CLEVR state_dict, ResNet34 included,
+                               would be 85 MB)
   mnist_mlp_state_dict.pt      a bare state_dict (zip, CPU) of a small MNIST MLP baseline (hidden 4, latent 8, N 342)
                                built by reference_model.py, as torch.save(net.state_dict(), f) writes it
   hostile_os_system_legacy.pt / _zip.pt
@@ -240,24 +248,42 @@ def hostile(name, legacy):
     print(f"{name}: {os.path.getsize(path)} bytes (torch.load ran its payload)")
 
 
-def main():
+def with_args(checkpoint, **changes):
+    """The authors' dict with some args changed (the weights, tracker, name and hash as they are)."""
+    out = dict(checkpoint)
+    out["args"] = dict(checkpoint["args"], **changes)
+    return out
+
+
+def main(only):
     os.makedirs(OUT, exist_ok=True)
     authors = authors_checkpoint()
-    write("authors_mnist_dspn_2019", authors, legacy=True, location="cuda:0", cuda_class=True)
-    write("authors_mnist_dspn_zip", authors, legacy=False, location="cuda:0")
     sd = state_dict()
-    write("state_dict_legacy.pt", sd, legacy=True)
-    write("state_dict_zip.pt", sd, legacy=False)
-    write("state_dict_protocol4_legacy.pt", sd, legacy=True, protocol=4)
-    write("state_dict_protocol5_zip.pt", sd, legacy=False, protocol=5)
-    torch.manual_seed(5)
-    write("mnist_mlp_state_dict.pt", rm.SetNet("mnist", "mlp", 342, 8, 4, 10, 800.0).state_dict(), legacy=False)
     v = views()
-    write("views_legacy.pt", v, legacy=True)
-    write("views_zip.pt", v, legacy=False)
-    hostile("hostile_os_system_legacy.pt", legacy=True)
-    hostile("hostile_os_system_zip.pt", legacy=False)
+    files = [
+        ("authors_mnist_dspn_2019", lambda n: write(n, authors, legacy=True, location="cuda:0", cuda_class=True)),
+        ("authors_mnist_dspn_zip", lambda n: write(n, authors, legacy=False, location="cuda:0")),
+        ("authors_mnist_dspn_args_mismatch_zip", lambda n: write(n, with_args(authors, dim=32), legacy=False, location="cuda:0")),
+        ("authors_clevr_state_args_zip", lambda n: write(n, with_args(authors, dataset="clevr-state", encoder="RNFSEncoder",
+                                                                      loss="hungarian", supervised=True, name="dspn-state"),
+                                                           legacy=False, location="cuda:0")),
+        ("state_dict_legacy.pt", lambda n: write(n, sd, legacy=True)),
+        ("state_dict_zip.pt", lambda n: write(n, sd, legacy=False)),
+        ("state_dict_protocol4_legacy.pt", lambda n: write(n, sd, legacy=True, protocol=4)),
+        ("state_dict_protocol5_zip.pt", lambda n: write(n, sd, legacy=False, protocol=5)),
+        ("mnist_mlp_state_dict.pt", lambda n: (torch.manual_seed(5), write(n, rm.SetNet("mnist", "mlp", 342, 8, 4, 10, 800.0)
+                                                                           .state_dict(), legacy=False))),
+        ("views_legacy.pt", lambda n: write(n, v, legacy=True)),
+        ("views_zip.pt", lambda n: write(n, v, legacy=False)),
+        ("hostile_os_system_legacy.pt", lambda n: hostile(n, legacy=True)),
+        ("hostile_os_system_zip.pt", lambda n: hostile(n, legacy=False)),
+    ]
+    unknown = set(only) - {n for n, _ in files}
+    assert not unknown, f"no such file: {sorted(unknown)}"
+    for name, make in files:
+        if not only or name in only:
+            make(name)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

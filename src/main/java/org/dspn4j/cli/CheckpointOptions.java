@@ -3,16 +3,21 @@ package org.dspn4j.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.RunInfo;
+import org.dspn4j.model.ModelConfig;
 import picocli.CommandLine.Option;
 
 /**
  * What {@code eval} and {@code show} read (a picocli mixin): the checkpoint, and the data, batch size
  * and seed to decode it with — by default those of the run that wrote it, from the run.json beside it.
+ * The checkpoint is dspn4j's {@code .npz} or the authors' {@code torch.save} log, told apart by
+ * content ({@link Checkpoint#read}); the latter's args give the model and the batch size.
  */
 public final class CheckpointOptions {
-    @Option(names = "--checkpoint", required = true, description = "checkpoint.npz of a run")
+    @Option(names = "--checkpoint", required = true, description = "checkpoint.npz of a run, an imported .npz, or the "
+            + "authors' torch.save log (logs/NAME; recognised by content; its args give the model)")
     Path checkpoint;
 
     @Option(names = "--data-dir", description = "mnist: a full MNIST folder; clevr-box, clevr-state: a CLEVR v1.0 root "
@@ -37,13 +42,29 @@ public final class CheckpointOptions {
         return RunInfo.besideCheckpoint(checkpoint);
     }
 
-    /** B: the option, else the run's, else 32. */
-    int batch(RunInfo run) {
+    /** B: the option, else the run's (run.json), else the authors' run's (args.batch_size), else 32. */
+    int batch(RunInfo run) throws IOException {
         if (batch != null) {
             Checks.atLeast("--batch", batch, 1);
             return batch;
         }
-        return run != null ? run.batch() : 32;
+        return run != null ? run.batch() : Checkpoint.recordedBatch(checkpoint).orElse(32);
+    }
+
+    /** The checkpoint's model, refused (one line naming the file) if it is not of {@code task}. */
+    ModelConfig model(ModelConfig.Task task) throws IOException {
+        return model("--checkpoint", checkpoint, task);
+    }
+
+    /** The model of a checkpoint given to {@code option}, refused (one line naming the file) if not of {@code task}. */
+    static ModelConfig model(String option, Path file, ModelConfig.Task task) throws IOException {
+        Checks.inputFile(option, file);
+        ModelConfig c = Checkpoint.config(file);
+        if (c.task() != task) {
+            throw new IllegalArgumentException(option + " " + file + " holds a " + c.task().cliName() + " model, not "
+                    + task.cliName());
+        }
+        return c;
     }
 
     /** MNIST's point-order seed: the option, else the run's, else 1. */

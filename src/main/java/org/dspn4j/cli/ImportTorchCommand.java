@@ -3,13 +3,12 @@ package org.dspn4j.cli;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import org.dspn4j.experiment.ModelConfigJson;
+import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
@@ -17,9 +16,6 @@ import org.dspn4j.io.torch.TorchCheckpoint;
 import org.dspn4j.io.torch.TorchTensor;
 import org.dspn4j.model.AuthorsArgs;
 import org.dspn4j.model.ModelConfig;
-import org.dspn4j.model.WeightShapes;
-import org.dspn4j.model.Weights;
-import org.dspn4j.tensor.cpu.CpuBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,13 +77,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
             TorchReport.line(o, "note", n);
         }
 
-        Map<String, NdArray> npz = new LinkedHashMap<>(weights);
-        npz.put("meta/format_version", NdArray.of(new long[] {Weights.FORMAT_VERSION}, 1));
-        if (imp.config() != null) {
-            npz.put("meta/config_json", TorchReport.text(ModelConfigJson.toJson(imp.config())));
-        }
-        npz.putAll(TorchReport.meta(ck));
-        Npz.writeAtomic(out, npz);
+        Npz.writeAtomic(out, AuthorsFile.arrays(ck, imp.config())); // what --checkpoint and --weights read from FILE too
         o.println("wrote " + out);
         return 0;
     }
@@ -106,12 +96,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--model: " + file + " has the authors' args (dataset=" + args.get().get("dataset")
                         + "), which decide the model");
             }
-            AuthorsArgs.Settings s;
-            try {
-                s = AuthorsArgs.settings(args.get());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
+            AuthorsArgs.Settings s = AuthorsFile.settings(ck).orElseThrow();
             cfg = s.config();
             notes = s.notes();
             source = "from the file's args";
@@ -124,11 +109,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
             return new Imported(null, List.of("no args in the file: no model settings recorded and shapes not checked "
                     + "(give --model to check them)"), null);
         }
-        try (CpuBackend be = new CpuBackend(1)) {
-            WeightShapes.check(be, cfg, weights);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        AuthorsFile.checkShapes(file, cfg, weights);
         return new Imported(cfg, notes, source);
     }
 

@@ -1,9 +1,15 @@
 package org.dspn4j.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.experiment.AuthorsFile;
+import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrBatches;
 import org.dspn4j.experiment.ClevrEvaluation;
 import org.dspn4j.experiment.ClevrExperiment;
@@ -13,9 +19,13 @@ import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.RunInfo;
+import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.experiment.TrainingCurves;
+import org.dspn4j.io.NdArray;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.tensor.Backend;
+import org.dspn4j.viz.LossCurveFigure;
 import org.dspn4j.viz.StateTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,14 +35,18 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code dspn4j show mnist|clevr-box|clevr-state --checkpoint C --out fig.png}: the paper's Figure 3
  * (MNIST progressions), Figure 4 (box progressions over the image) or Table 4 (object states, wrong
- * attributes marked) for the first samples of the evaluation split.
+ * attributes marked) for the first samples of the evaluation split; {@code --curves curves.png}: the
+ * training curves the checkpoint's run recorded (the authors' tracker, or our metrics.jsonl), with
+ * {@code --compare RUN} another run's beside them ({@link TrainingCurves}).
  */
 @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw a checkpoint's predictions as the paper does (PNG):",
                 "mnist: Figure 3, rows of test digits, columns Y(0)..Y(T), target [, baseline];",
                 "clevr-box: Figure 4, boxes at Y(0), Y(5), Y(10), Y(20), truth [, baseline] drawn over the images;",
                 "clevr-state: Table 4, objects at Y(5), Y(10), Y(20), truth [, baseline] sorted by x, wrong attributes",
-                "red (PNG) or marked * (the .md written beside it, and the text printed)."})
+                "red (PNG) or marked * (the .md written beside it, and the text printed).",
+                "--curves: the training curves the checkpoint's run recorded, per epoch (the authors' log: its tracker;",
+                "our checkpoint: the metrics.jsonl beside it), with --compare RUN a run folder's on the same axes."})
 public final class ShowCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state")
     String model;
@@ -40,11 +54,22 @@ public final class ShowCommand implements Callable<Integer> {
     @Mixin
     CheckpointOptions input = new CheckpointOptions();
 
-    @Option(names = "--baseline", description = "checkpoint of a baseline run (mlp or rnn), drawn as the last column")
+    @Option(names = "--baseline", description = "checkpoint of a baseline run (mlp or rnn), drawn as the last column; "
+            + "as --checkpoint, the authors' torch.save log too")
     Path baseline;
 
-    @Option(names = "--out", required = true, description = "PNG file (clevr-state also writes <out>.md)")
+    @Option(names = "--out", description = "PNG file of the paper's figure (clevr-state also writes <out>.md); "
+            + "--out, --curves or both")
     Path out;
+
+    @Option(names = "--curves", description = "PNG file of the training curves the checkpoint's run recorded: train_loss "
+            + "and test_loss, the mean of each epoch (the authors' log: its tracker; our checkpoint: the metrics.jsonl "
+            + "beside it)")
+    Path curves;
+
+    @Option(names = "--compare", paramLabel = "RUN", description = "with --curves: a run folder of dspn4j (train --out; "
+            + "its metrics.jsonl) whose curves are drawn on the same axes")
+    Path compare;
 
     @Option(names = "--rows", description = "digits or scenes (default: 8 for mnist, 4 for clevr-box and clevr-state)")
     Integer rows;
@@ -60,43 +85,104 @@ public final class ShowCommand implements Callable<Integer> {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         int k = rows != null ? rows : task == ModelConfig.Task.MNIST ? 8 : 4;
         Checks.atLeast("--rows", k, 1);
+        if (out == null && curves == null) {
+            throw new IllegalArgumentException("give --out (the paper's figure), --curves (the training curves) or both");
+        }
+        if (compare != null && curves == null) {
+            throw new IllegalArgumentException("--compare draws a run's curves beside the checkpoint's: it needs --curves");
+        }
         RunInfo run = input.run();
+        ModelConfig cfg = input.model(task);
         if (baseline != null) {
-            Checks.inputFile("--baseline", baseline);
+            CheckpointOptions.model("--baseline", baseline, task);
         }
-        Checks.outputFile("--out", out, input.checkpoint, baseline);
-        Path md = out.resolveSibling(out.getFileName() + ".md");
-        if (task == ModelConfig.Task.CLEVR_STATE) {
-            Checks.outputFile("--out (its .md)", md, input.checkpoint, baseline);
+        Path md = out == null ? null : out.resolveSibling(out.getFileName() + ".md");
+        if (out != null) {
+            Checks.outputFile("--out", out, input.checkpoint, baseline);
+            if (task == ModelConfig.Task.CLEVR_STATE) {
+                Checks.outputFile("--out (its .md)", md, input.checkpoint, baseline);
+            }
         }
+        LossCurveFigure curveFigure = null;
+        if (curves != null) {
+            Checks.outputFile("--curves", curves, input.checkpoint, baseline,
+                    compare == null ? null : compare.resolve(RunRecord.METRICS));
+            for (Path other : new Path[] {out, md}) {
+                if (other != null && Checks.sameFile(curves, other)) {
+                    throw new IllegalArgumentException("--curves " + curves + " is also written by --out; give another file");
+                }
+            }
+            curveFigure = curves();
+        }
+        if (out != null) {
+            figure(task, cfg, run, md, k);
+        }
+        if (curveFigure != null) {
+            LossCurveFigure f = curveFigure;
+            IoErrors.naming(curves, () -> f.writePng(curves));
+            System.out.println("wrote " + curves);
+        }
+        return 0;
+    }
+
+    /** The curves of --checkpoint's run and of --compare's, read and checked before anything is written. */
+    private LossCurveFigure curves() throws IOException {
+        List<TrainingCurves.Run> runs = new ArrayList<>();
+        Map<String, NdArray> a = Checkpoint.read(input.checkpoint);
+        TrainingCurves.Run authors = TrainingCurves.authors(a, "authors");
+        String title;
+        if (authors != null) {
+            runs.add(authors);
+            String name = AuthorsFile.name(a);
+            title = "the authors' run" + (name == null ? "" : " " + name);
+        } else {
+            Path parent = input.checkpoint.toAbsolutePath().getParent();
+            Path metrics = parent == null ? null : parent.resolve(RunRecord.METRICS);
+            if (metrics == null || !Files.isRegularFile(metrics)) {
+                throw new IllegalArgumentException("--curves: " + input.checkpoint + " records no training curves (neither the "
+                        + "authors' tracker nor a " + RunRecord.METRICS + " beside it)");
+            }
+            runs.add(TrainingCurves.ours(metrics, "this run"));
+            title = "run " + parent.getFileName();
+        }
+        if (compare != null) {
+            if (!Files.isDirectory(compare)) {
+                throw new IllegalArgumentException("--compare " + compare + ": " + (Files.exists(compare) ? "not a folder" : "no such folder")
+                        + "; give a run folder of dspn4j (train --out)");
+            }
+            Path metrics = compare.resolve(RunRecord.METRICS);
+            if (!Files.isRegularFile(metrics)) {
+                throw new IllegalArgumentException("--compare " + compare + ": not a run folder (no " + RunRecord.METRICS + ")");
+            }
+            runs.add(TrainingCurves.ours(metrics, authors != null ? "ours" : "compared"));
+            Path name = compare.toAbsolutePath().normalize().getFileName();
+            title += " vs " + (authors != null ? "our run " : "run ") + (name == null ? compare : name);
+        }
+        return TrainingCurves.figure(title, runs);
+    }
+
+    /** The paper's figure (or table) for the checkpoint, written to --out. */
+    private void figure(ModelConfig.Task task, ModelConfig cfg, RunInfo run, Path md, int k) throws IOException {
         int b = input.batch(run);
         int th = threads.threads();
         if (task == ModelConfig.Task.MNIST) {
             Path dataDir = input.mnistData(run);
             long seed = input.seed(run);
-            try (Compute c = EvalCommand.open(compute, input.checkpoint, th)) {
+            try (Compute c = EvalCommand.open(compute, cfg, th)) {
                 Backend be = c.backend();
                 Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
-                EvalCommand.requireTask(net, task);
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
-                if (base != null) {
-                    EvalCommand.requireTask(base, task);
-                }
                 var fig = MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(dataDir, false, b, seed), k);
                 IoErrors.naming(out, () -> fig.writePng(out));
             }
             System.out.println("wrote " + out);
-            return 0;
+            return;
         }
         ClevrSource src = input.clevrData(run);
-        try (Compute c = EvalCommand.open(compute, input.checkpoint, th)) {
+        try (Compute c = EvalCommand.open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
-            EvalCommand.requireTask(net, task);
             Net base = baseline == null ? null : ClevrExperiment.load(be, baseline, Net::create, input.allowNonFinite);
-            if (base != null) {
-                EvalCommand.requireTask(base, task);
-            }
             src.prepare(System.out, th);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, b);
             if (task == ModelConfig.Task.CLEVR_BOX) {
@@ -111,6 +197,5 @@ public final class ShowCommand implements Callable<Integer> {
                 System.out.println("wrote " + out + " and " + md);
             }
         }
-        return 0;
     }
 }

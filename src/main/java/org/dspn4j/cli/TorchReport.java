@@ -2,7 +2,6 @@ package org.dspn4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.torch.Py;
 import org.dspn4j.io.torch.TorchCheckpoint;
@@ -33,7 +32,7 @@ import org.dspn4j.model.WeightShapes;
  * </pre>
  */
 final class TorchReport {
-    static final String META = "meta/torch/";
+    static final String META = AuthorsFile.META;
 
     private TorchReport() {
     }
@@ -149,53 +148,15 @@ final class TorchReport {
     // ================================================================ meta/torch entries
 
     static Map<String, NdArray> meta(TorchCheckpoint ck) throws IOException {
-        Map<String, NdArray> m = new LinkedHashMap<>();
-        if (ck.name().isPresent()) {
-            m.put(META + "name", text(ck.name().get()));
-        }
-        if (ck.hash().isPresent()) {
-            m.put(META + "hash", text(ck.hash().get()));
-        }
-        if (ck.args().isPresent()) {
-            Map<String, Object> plain = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : ck.args().get().entrySet()) {
-                Object v = e.getValue();
-                boolean json = v == null || v instanceof String || v instanceof Long || v instanceof Double || v instanceof Boolean;
-                plain.put(e.getKey(), json ? v : Py.repr(v, 200));
-            }
-            m.put(META + "args_json", text(RunRecord.toJson(plain, false)));
-        }
-        if (ck.tracker().isPresent()) {
-            TorchTracker t = ck.tracker().get();
-            for (String k : t.keys()) {
-                List<double[]> epochs = t.values(k);
-                long[] counts = new long[epochs.size()];
-                int total = 0;
-                for (int i = 0; i < counts.length; i++) {
-                    counts[i] = epochs.get(i).length;
-                    total += epochs.get(i).length;
-                }
-                double[] all = new double[total];
-                int at = 0;
-                for (double[] v : epochs) {
-                    System.arraycopy(v, 0, all, at, v.length);
-                    at += v.length;
-                }
-                m.put(META + "tracker/" + k + "/values", NdArray.of(all, total));
-                m.put(META + "tracker/" + k + "/counts", NdArray.of(counts, counts.length));
-                m.put(META + "tracker/" + k + "/epoch_mean", NdArray.of(t.epochMeans(k), counts.length));
-            }
-        }
-        return m;
+        return AuthorsFile.meta(ck);
     }
 
     static NdArray text(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return NdArray.ofUnsignedBytes(b, b.length);
+        return AuthorsFile.text(s);
     }
 
     static String text(NdArray a) {
-        return new String(a.unsignedBytes(), StandardCharsets.UTF_8);
+        return AuthorsFile.text(a);
     }
 
     /** Prints the meta/torch entries of an imported .npz, if any. */

@@ -5,12 +5,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
+import org.dspn4j.io.torch.TorchCheckpoint;
+import org.dspn4j.model.AuthorsArgs;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
@@ -18,10 +21,17 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code dspn4j trace}: one training step on given weights and inputs, every intermediate written out. */
+/**
+ * {@code dspn4j trace}: one training step on given weights and inputs, every intermediate written out.
+ * {@code --weights} is an {@code .npz} or a {@code torch.save} file, told apart by content; the
+ * authors' log brings its args, which then set the model (decoder, T, eta, lambda, float32 FSPool
+ * ratios, float32) where the command line does not.
+ */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = {"Run one training step and write every intermediate value (for audits against the authors' code).",
                 "Input .npz: target_set (B,C,N), target_mask (B,N) [, images (B,3,128,128) for CLEVR].",
@@ -33,7 +43,10 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--decoder", defaultValue = "dspn", description = "dspn, mlp or rnn (default: ${DEFAULT-VALUE})")
     String decoder;
 
-    @Option(names = "--weights", description = "weights .npz under the authors' state_dict names (default: seeded initialisation)")
+    @Option(names = "--weights", description = "weights .npz under the authors' state_dict names, or a torch.save file "
+            + "(recognised by content): the authors' log logs/NAME, whose args set the model where no option here does "
+            + "(--decoder, --iters, --inner-lr, --dtype, --hungarian, --mask-plus1, --float32-ratios), or a state_dict "
+            + "(default: seeded initialisation)")
     Path weights;
 
     @Option(names = "--input", required = true, description = "input .npz")
@@ -50,6 +63,9 @@ public final class TraceCommand implements Callable<Integer> {
 
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
     String dtype;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     BackendOptions compute = new BackendOptions();
@@ -118,22 +134,56 @@ public final class TraceCommand implements Callable<Integer> {
         ModelConfig cfg = ModelConfig.paper(task, kind).withDtype(dt)
                 .withInner(iters, innerLr).withSetSize(ts.shape()[2])
                 .withOptions("all".equals(hungarian), maskPlusOne, float32Ratios);
-        Map<String, NdArray> w = weights == null ? null : IoErrors.naming(weights, () -> Npz.read(weights));
-        if (w != null) {
-            if (!allowNonFinite) {
-                Checkpoint.requireFinite(weights, w);
+        Map<String, NdArray> w = null;
+        ModelConfig authors = null;
+        if (weights != null && TorchCheckpoint.isTorchFile(weights)) {
+            TorchCheckpoint ck = TorchCheckpoint.read(weights);
+            w = ck.weights();
+            authors = AuthorsFile.settings(ck).map(AuthorsArgs.Settings::config).orElse(null);
+        } else if (weights != null) {
+            w = IoErrors.naming(weights, () -> Npz.read(weights));
+        }
+        if (w != null && !allowNonFinite) {
+            Checkpoint.requireFinite(weights, w);
+        }
+        if (authors != null) {
+            if (authors.task() != task) {
+                throw new IllegalArgumentException("--weights " + weights + " holds a " + authors.task().cliName()
+                        + " model (its args), not " + task.cliName());
             }
+            cfg = fromArgs(authors, ts.shape()[2]);
+            AuthorsFile.checkShapes(weights, cfg, w);
+        } else if (w != null) {
             try {
                 cfg = Trace.sizesFromWeights(cfg, w);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
             }
         }
+        dt = cfg.dtype();
         try (Compute c = compute.choice().open(dt, threads.threads(), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /** The model of the authors' args, each setting given on the command line instead where it is. */
+    private ModelConfig fromArgs(ModelConfig args, int setSize) {
+        ModelConfig c = args.withSetSize(setSize);
+        if (given("--decoder")) {
+            c = c.withDecoder(ModelConfig.DecoderKind.parse(decoder));
+        }
+        if (given("--dtype")) {
+            c = c.withDtype(TrainCommand.parseDtype(dtype));
+        }
+        c = c.withInner(given("--iters") ? iters : c.iters(), given("--inner-lr") ? innerLr : c.innerLr());
+        return c.withOptions(given("--hungarian") ? "all".equals(hungarian) : c.hungarianAllSteps(),
+                maskPlusOne || c.maskPlusOne(), float32Ratios || c.float32Ratios());
+    }
+
+    private boolean given(String option) {
+        return spec != null && spec.commandLine() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     private void trace(Backend be, ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm, NdArray im, DType dt)

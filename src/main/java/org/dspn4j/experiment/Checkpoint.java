@@ -7,9 +7,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
+import org.dspn4j.io.torch.TorchCheckpoint;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
@@ -60,9 +62,26 @@ public final class Checkpoint {
         IoErrors.naming(file, () -> Npz.writeAtomic(file, a));
     }
 
-    /** The arrays of an {@code .npz}; a read error names the file. */
+    /**
+     * The arrays of a checkpoint or weights file, told apart by content: an {@code .npz}, or the authors'
+     * {@code torch.save} log read as the arrays {@code import-torch} writes from it (its args decide the
+     * model, its weights checked against it: {@link AuthorsFile#asCheckpoint}). A read error names the file.
+     */
     public static Map<String, NdArray> read(Path file) throws IOException {
+        if (TorchCheckpoint.isTorchFile(file)) {
+            return AuthorsFile.asCheckpoint(file);
+        }
         return IoErrors.naming(file, () -> Npz.read(file));
+    }
+
+    /**
+     * The batch size of the run that made a file, when the file records it: the authors' args
+     * ({@code batch_size}) of their {@code torch.save} log or of its import. Empty for dspn4j's own
+     * checkpoints, whose run.json records it.
+     */
+    public static OptionalInt recordedBatch(Path file) throws IOException {
+        Map<String, NdArray> a = TorchCheckpoint.isTorchFile(file) ? AuthorsFile.meta(TorchCheckpoint.read(file)) : read(file);
+        return AuthorsFile.batchSize(file, a);
     }
 
     /**
@@ -235,8 +254,11 @@ public final class Checkpoint {
         return new String(c.unsignedBytes(), StandardCharsets.UTF_8);
     }
 
-    /** The model configuration stored in a checkpoint, checked. */
+    /** The model configuration stored in a checkpoint (of the authors' log: its args), checked. */
     public static ModelConfig config(Path file) throws IOException {
+        if (TorchCheckpoint.isTorchFile(file)) {
+            return AuthorsFile.config(file);
+        }
         return config(file, read(file));
     }
 

@@ -47,6 +47,7 @@ public final class LossCurveFigure {
     private final String yLabel;
     private final List<Series> series = new ArrayList<>();
     private boolean logY;
+    private boolean markers;
     private int width = 720;
     private int height = 440;
 
@@ -76,6 +77,18 @@ public final class LossCurveFigure {
         this.logY = on;
         return this;
     }
+
+    /**
+     * A dot of {@value #MARKER_RADIUS} pixels' radius at every point, for curves of few points (e.g. one
+     * per epoch), where a lone point would otherwise be a speck. Default: off.
+     */
+    public LossCurveFigure markers(boolean on) {
+        this.markers = on;
+        return this;
+    }
+
+    /** The radius of a marker, in pixels. */
+    public static final double MARKER_RADIUS = 3;
 
     /** Image size in pixels. Default 720 × 440. */
     public LossCurveFigure size(int width, int height) {
@@ -264,6 +277,16 @@ public final class LossCurveFigure {
                     }
                 }
                 plot.draw(path);
+                if (markers) {
+                    for (int i = 0; i < s.x.length; i++) {
+                        double yv = yValue(s.y[i]);
+                        if (Double.isFinite(s.x[i]) && Double.isFinite(yv)) {
+                            double[] p = pixelOf(r, s.x[i], yv);
+                            plot.fill(new java.awt.geom.Ellipse2D.Double(p[0] - MARKER_RADIUS, p[1] - MARKER_RADIUS,
+                                    2 * MARKER_RADIUS, 2 * MARKER_RADIUS));
+                        }
+                    }
+                }
             }
             plot.dispose();
 

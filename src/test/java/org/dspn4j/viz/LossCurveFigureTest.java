@@ -49,6 +49,30 @@ class LossCurveFigureTest {
     }
 
     @Test
+    void markersMakeALonePointADotOfTheirRadius() {
+        double[] x = {0, 2};
+        double[] y = {0.9, 0.9};
+        double[] y0 = {0.1, 0.1}; // the axes' extent: two flat lines far from the lone point
+        LossCurveFigure plain = new LossCurveFigure("t", "epoch", "loss").addSeries("lone", new double[] {1}, new double[] {0.5})
+                .addSeries("top", x, y).addSeries("bottom", x, y0);
+        LossCurveFigure dots = new LossCurveFigure("t", "epoch", "loss").addSeries("lone", new double[] {1}, new double[] {0.5})
+                .addSeries("top", x, y).addSeries("bottom", x, y0).markers(true);
+        double[] p = dots.pixelOf(1, 0.5);
+        int[] ring = {0, 0};
+        BufferedImage[] imgs = {plain.render(), dots.render()};
+        for (int k = 0; k < 2; k++) {
+            // the 4 pixels next to the one holding the point: wholly inside a radius-3 dot (their far edges lie
+            // within 2 pixels of the point), never wholly inside a speck of radius 0.9 (their centres lie 0.5 or more from it)
+            for (int[] d : new int[][] {{-1, 0}, {1, 0}, {0, -1}, {0, 1}}) {
+                int rgb = imgs[k].getRGB((int) Math.floor(p[0]) + d[0], (int) Math.floor(p[1]) + d[1]) & 0xFFFFFF;
+                ring[k] += rgb == 0x1f77b4 ? 1 : 0;
+            }
+        }
+        assertEquals(0, ring[0], "without markers a lone point is a speck of the stroke's width");
+        assertEquals(4, ring[1], "with markers, a dot of radius " + LossCurveFigure.MARKER_RADIUS);
+    }
+
+    @Test
     void logAxisMapsDecadesEvenly() {
         LossCurveFigure fig = new LossCurveFigure("t", "epoch", "loss").logY(true)
                 .addSeries("a", new double[] {0, 1, 2}, new double[] {1e-3, 1e-2, 1e-1});
