@@ -118,9 +118,6 @@ class ReaderFuzzProperties {
                     ExportFormatException.class),
             Target.file("checkpoint", "checkpoint.npz", List.of(checkpoint()), ReaderFuzzProperties::readCheckpoint,
                     NpyFormatException.class, IllegalArgumentException.class).withFields(FormatFuzz::zipFields),
-            Target.folder("checkpoint-config", List.of(ModelConfigJson.toJson(small()).getBytes(StandardCharsets.UTF_8)),
-                    ReaderFuzzProperties::checkpointWithConfig, root -> readCheckpoint(root.resolve("checkpoint.npz")),
-                    IllegalArgumentException.class),
             Target.file("run-json", "run.json", List.of(runJson().getBytes(StandardCharsets.UTF_8)),
                     RunRecord::readJsonObject, IllegalArgumentException.class),
             Target.file("metrics-jsonl", "metrics.jsonl", List.of(metrics().getBytes(StandardCharsets.UTF_8)),
@@ -206,19 +203,6 @@ class ReaderFuzzProperties {
         return ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8).withSetSize(6);
     }
 
-    /** The small checkpoint with its {@code meta/config_json} replaced by the (mutated) bytes. */
-    private static Map<String, byte[]> checkpointWithConfig(byte[] config) throws IOException {
-        Path f = Files.createTempFile("seed", ".npz");
-        try {
-            Files.write(f, checkpoint());
-            Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(f));
-            a.put("meta/config_json", NdArray.ofUnsignedBytes(config, config.length));
-            Npz.write(f, a, false);
-            return Map.of("checkpoint.npz", Files.readAllBytes(f));
-        } finally {
-            Files.delete(f);
-        }
-    }
 
     private static String runJson() {
         return "{\n  \"config\" : {\n    \"model\" : {\"task\" : \"mnist\", \"decoder\" : \"dspn\", "
