@@ -285,8 +285,11 @@ public final class RunRecord {
         return (Map<String, Object>) value(p);
     }
 
-    /** A JSON value as maps, lists, numbers (long or double), strings, booleans and null. */
-    private static Object value(JsonParser p) throws IOException {
+    /**
+     * The JSON value at the parser's current token as maps, lists, numbers (long or double), strings,
+     * booleans and null (run.json, metrics.jsonl, and the grid's grid.json and status.json).
+     */
+    public static Object value(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         switch (t) {
             case START_OBJECT: {
