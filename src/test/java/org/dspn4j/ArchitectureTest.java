@@ -85,6 +85,12 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule LOWER_PACKAGES_NEVER_IMPORT_HIGHER_ONES = layering();
 
+    /** {@code text} (one-line messages) is below every package: any may import it, it imports nothing of the project. */
+    @ArchTest
+    static final ArchRule TEXT_IMPORTS_NOTHING_OF_THE_PROJECT = noClasses().that().resideInAPackage(pkg("text"))
+            .should().dependOnClassesThat().resideInAnyPackage(PACKAGES.stream().map(ArchitectureTest::pkg).toArray(String[]::new))
+            .because("text is the bottom of the layering");
+
     @ArchTest
     static final ArchRule NO_CYCLES = slices().matching("org.dspn4j.(*)..").should().beFreeOfCycles();
 

@@ -2,6 +2,7 @@ package org.dspn4j.eval;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.dspn4j.text.OneLine;
 
 /**
  * An export folder or file that {@link ExportReader} cannot read: a missing folder, unmatched
@@ -22,7 +23,7 @@ public final class ExportFormatException extends IOException {
      * @param message the whole message
      */
     ExportFormatException(Path file, int line, String message) {
-        super(oneLine(message));
+        super(OneLine.escape(message));
         this.file = file;
         this.line = line;
     }
@@ -37,17 +38,4 @@ public final class ExportFormatException extends IOException {
         return line;
     }
 
-    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
-    static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -1,6 +1,7 @@
 package org.dspn4j.io;
 
 import java.io.IOException;
+import org.dspn4j.text.OneLine;
 
 /**
  * A {@code .npy} or {@code .npz} file that this package cannot read: truncated, wrong magic,
@@ -17,12 +18,12 @@ public final class NpyFormatException extends IOException {
      * @param problem what is wrong, e.g. {@code "unsupported dtype '<c16'"}
      */
     public NpyFormatException(String source, String problem) {
-        super(oneLine(source + ": " + problem));
+        super(OneLine.escape(source + ": " + problem));
         this.source = source;
     }
 
     public NpyFormatException(String source, String problem, Throwable cause) {
-        super(oneLine(source + ": " + problem), cause);
+        super(OneLine.escape(source + ": " + problem), cause);
         this.source = source;
     }
 
@@ -31,17 +32,4 @@ public final class NpyFormatException extends IOException {
         return source;
     }
 
-    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
-    static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -1,6 +1,7 @@
 package org.dspn4j.data.clevr;
 
 import java.nio.file.Path;
+import org.dspn4j.text.OneLine;
 
 /**
  * A scene file that cannot be read as CLEVR v1.0 scenes: invalid or truncated JSON, a schema
@@ -19,25 +20,11 @@ public final class ClevrFormatException extends IllegalArgumentException {
     private final String field;
 
     ClevrFormatException(Path file, int sceneIndex, String field, String message, Throwable cause) {
-        super(oneLine(file + (sceneIndex >= 0 ? ": scene " + sceneIndex : "")
+        super(OneLine.escape(file + (sceneIndex >= 0 ? ": scene " + sceneIndex : "")
                 + (field != null ? ": field '" + field + "'" : "") + ": " + message), cause);
         this.file = file;
         this.sceneIndex = sceneIndex;
         this.field = field;
-    }
-
-    /** Control characters (a quoted value's line break, say) escaped, so that the message is one line. */
-    private static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 
     /** @return the scene file */

@@ -2,6 +2,7 @@ package org.dspn4j.data.clevr;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.dspn4j.text.OneLine;
 
 /**
  * An image file that cannot be read as a CLEVR image: not a PNG, a malformed or corrupt PNG, a
@@ -24,7 +25,7 @@ public final class ImageFormatException extends IOException {
     }
 
     public ImageFormatException(Path file, String problem, Throwable cause) {
-        super(oneLine(file + ": " + problem), cause);
+        super(OneLine.escape(file + ": " + problem), cause);
         this.file = file;
         this.problem = problem;
     }
@@ -39,17 +40,4 @@ public final class ImageFormatException extends IOException {
         return problem;
     }
 
-    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
-    static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -2,6 +2,7 @@ package org.dspn4j.data.mnist;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.dspn4j.text.OneLine;
 
 /**
  * An IDX file that cannot be read: wrong magic, truncated, trailing bytes, a corrupt gzip
@@ -19,7 +20,7 @@ public final class IdxFormatException extends IOException {
     }
 
     public IdxFormatException(Path file, long offset, String problem, Throwable cause) {
-        super(oneLine(file + ": " + problem + " (at byte offset " + offset + ")"), cause);
+        super(OneLine.escape(file + ": " + problem + " (at byte offset " + offset + ")"), cause);
         this.file = file;
         this.offset = offset;
     }
@@ -34,17 +35,4 @@ public final class IdxFormatException extends IOException {
         return offset;
     }
 
-    /** Control characters (a quoted header's line break, say) escaped, so that the message is one line. */
-    static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 }
