@@ -30,7 +30,7 @@ public final class Ops {
      * gradients. The node links to the inputs' nodes, not to the input tensors (see {@link Node}), so
      * an input's data stays alive only if the rule captured it.
      */
-    private static Tensor record(Tensor out, String op, Tensor[] inputs, Node.Rule rule) {
+    static Tensor record(Tensor out, String op, Tensor[] inputs, Node.Rule rule) {
         if (!Autograd.isRecording()) {
             return out;
         }

@@ -22,6 +22,7 @@ import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.optim.Adam;
+import org.dspn4j.set.Dspn;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
@@ -80,6 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "DNNL_MAX_CPU_ISA=AVX2, ONEDNN_MAX_CPU_ISA=AVX2) (default: ${DEFAULT-VALUE})")
     String isa;
 
+    @Option(names = "--inner-steps", defaultValue = "recompute", paramLabel = "recompute|keep",
+            description = "our side: DSPN's inner steps recomputed in the backward or kept, as train's option "
+                    + "(default: ${DEFAULT-VALUE})")
+    String innerSteps;
+
     @Option(names = "--pool", defaultValue = "0",
             description = "clevr-step, authors' side: the Hungarian assignment in a process pool of this size, as their train.py "
                     + "(mp.Pool(10)); 0: serially (default: ${DEFAULT-VALUE})")
@@ -112,6 +118,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (pool < 0) {
             throw new IllegalArgumentException("bench: --pool must be 0 (serial) or more, got " + pool);
+        }
+        if (!innerSteps.equals("recompute") && !innerSteps.equals("keep")) {
+            throw new IllegalArgumentException("bench: --inner-steps must be recompute or keep, got '" + innerSteps + "'");
         }
         if (!isa.equals("native") && !isa.equals("avx2")) {
             throw new IllegalArgumentException("bench: --isa must be native or avx2, got '" + isa + "'");
@@ -190,6 +199,8 @@ public final class BenchCommand implements Callable<Integer> {
             where = c.kind().equals("cpu") ? th + " threads, " + CpuVectors.describe() : c.deviceLine();
             ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);
             Net net = Net.create(be, cfg, new MersenneTwister(0));
+            ((Dspn) net.decoder()).setRecomputeSteps(innerSteps.equals("recompute"));
+            where += ", inner steps " + (innerSteps.equals("recompute") ? "recomputed" : "kept");
             TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4));
             Random r = new Random(0);
             for (int i = 0; i <= steps; i++) {
@@ -275,7 +286,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, "--child",
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--threads", Integer.toString(th),
-                "--dtype", dtype, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
+                "--dtype", dtype, "--inner-steps", innerSteps, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
         if (compute.device != null) {
             cmd.addAll(List.of("--device", compute.device));
         }

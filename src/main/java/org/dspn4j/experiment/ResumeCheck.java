@@ -17,7 +17,8 @@ import java.util.Map;
  *       the Hungarian option, mask + 1, the float32 FSPool ratios, dtype), the batch size, Adam's
  *       learning rate, the seed, the data (the MNIST folder; for CLEVR the kind, the generated
  *       scenes' count and seed or the CLEVR folder, the image size, the box formula) and full
- *       evaluation (which test images the test metrics average).</li>
+ *       evaluation (which test images the test metrics average), and DSPN's {@code --inner-steps}
+ *       (recomputed and kept steps give gradients that differ in the last bits).</li>
  *   <li><b>Free</b> (they change how long, how often or where, not the numbers): {@code --steps},
  *       {@code --epochs}, {@code --eval-every}, {@code --threads} (the CPU backend gives the same bits
  *       on any thread count), the folder of generated scenes, the progress output, {@code --graph}
@@ -53,6 +54,7 @@ final class ResumeCheck {
         FIXED.put("lr", "--lr");
         FIXED.put("seed", "--seed");
         FIXED.put("full_eval", "--full-eval");
+        FIXED.put("inner_steps", "--inner-steps");
         FIXED.put("data_dir", "--data-dir");
         FIXED.put("data.kind", "--data-dir");
         FIXED.put("data.synth_train", "--synth-train");
@@ -77,6 +79,9 @@ final class ResumeCheck {
     static void requireSame(Path runJson, Map<String, Object> recorded, Map<String, Object> requested) {
         Map<String, Object> was = flatten(normalised(recorded));
         Map<String, Object> now = flatten(normalised(requested));
+        if (now.containsKey("inner_steps") && !was.containsKey("inner_steps")) {
+            was.put("inner_steps", "keep"); // recorded before --inner-steps existed: every step's graph was kept
+        }
         List<String> diffs = new ArrayList<>();
         for (Map.Entry<String, String> e : FIXED.entrySet()) {
             String k = e.getKey();

@@ -22,9 +22,13 @@ import org.dspn4j.model.ModelConfig;
  * @param graph       how an OpenCL run executes the training step (MNIST and CLEVR): "replay" (record it
  *                    once as a task graph and replay it), "eager", or null for the default (replay on OpenCL; the CPU
  *                    backend always runs eagerly)
+ * @param innerSteps  DSPN training: "recompute" (each inner step recorded as one node and run again in the outer
+ *                    backward, {@code Dspn#setRecomputeSteps}), "keep" (every step's graph kept, as the authors' code),
+ *                    or null for the default, recompute
  */
 public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,
-                          Path out, int evalEvery, boolean fullEval, int threads, boolean quiet, String graph) {
+                          Path out, int evalEvery, boolean fullEval, int threads, boolean quiet, String graph,
+                          String innerSteps) {
 
     /** Every value is checked when the configuration is made; a refusal names the command-line option. */
     public TrainConfig {
@@ -43,6 +47,8 @@ public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSt
         check(threads >= 1, "--threads must be at least 1, got " + threads);
         check(graph == null || graph.equals("replay") || graph.equals("eager"),
                 "--graph must be replay or eager, got '" + graph + "'");
+        check(innerSteps == null || innerSteps.equals("recompute") || innerSteps.equals("keep"),
+                "--inner-steps must be recompute or keep, got '" + innerSteps + "'");
     }
 
     private static void check(boolean ok, String message) {
@@ -54,11 +60,23 @@ public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSt
     /** A run with the default graph mode. */
     public TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,
                        Path out, int evalEvery, boolean fullEval, int threads, boolean quiet) {
-        this(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, null);
+        this(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, null, null);
     }
 
     /** The same run with another graph mode. */
     public TrainConfig withGraph(String mode) {
-        return new TrainConfig(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, mode);
+        return new TrainConfig(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, mode,
+                innerSteps);
+    }
+
+    /** The same run with the inner steps recomputed ("recompute") or kept ("keep"). */
+    public TrainConfig withInnerSteps(String mode) {
+        return new TrainConfig(model, dataDir, epochs, maxSteps, batch, lr, seed, out, evalEvery, fullEval, threads, quiet, graph,
+                mode);
+    }
+
+    /** Whether DSPN's inner steps are recomputed in the outer backward (the default) rather than kept. */
+    public boolean recomputeSteps() {
+        return !"keep".equals(innerSteps);
     }
 }

@@ -19,6 +19,7 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
+import org.dspn4j.set.Dspn;
 import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
@@ -188,6 +189,9 @@ public final class TrainingLoop {
             }
             Backend be = compute.backend();
             Net net = task.createModel(be, m, new MersenneTwister(cfg.seed()));
+            if (net.decoder() instanceof Dspn dspn) {
+                dspn.setRecomputeSteps(cfg.recomputeSteps());
+            }
             Adam adam = new Adam(net.namedParameters(), cfg.lr());
             if (start.resume()) {
                 Checkpoint.load(ckpt, stored, net, adam, start.allowNonFinite());
@@ -484,6 +488,9 @@ public final class TrainingLoop {
         m.put("eval_every", c.evalEvery());
         m.put("full_eval", c.fullEval());
         m.put("threads", c.threads());
+        if (c.model().decoder() == ModelConfig.DecoderKind.DSPN) {
+            m.put("inner_steps", c.recomputeSteps() ? "recompute" : "keep");
+        }
         return m;
     }
 

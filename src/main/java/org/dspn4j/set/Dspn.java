@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.apache.commons.math3.random.RandomGenerator;
 import org.dspn4j.autodiff.Autograd;
+import org.dspn4j.autodiff.Recompute;
 import org.dspn4j.nn.Init;
 import org.dspn4j.nn.Module;
 import org.dspn4j.nn.Parameter;
@@ -38,10 +39,12 @@ import org.dspn4j.tensor.Tensor;
  */
 public final class Dspn extends Module implements SetDecoder {
     private final SetEncoder encoder;
+    private final Module encoderModule;
     private final Parameter startingSet;
     private final Parameter startingMask;
     private int iters;
     private double innerLr;
+    private boolean recomputeSteps = true;
 
     /**
      * @param encoder     g, a module shared with the rest of the model
@@ -53,6 +56,7 @@ public final class Dspn extends Module implements SetDecoder {
     public <E extends Module & SetEncoder> Dspn(Backend be, DType dt, RandomGenerator rng, E encoder,
                                                int setChannels, int maxSetSize, int iters, double innerLr) {
         this.encoder = encoder;
+        this.encoderModule = encoder;
         this.startingSet = param("starting_set", Init.uniform(be, dt, rng, 0.0, 1.0, 1, setChannels, maxSetSize));
         this.startingMask = param("starting_mask", be.full(0.5, dt, 1, maxSetSize));
         child("encoder", encoder);
@@ -105,15 +109,17 @@ public final class Dspn extends Module implements SetDecoder {
                     set = set.detach().requiresGrad(true);
                     mask = mask.detach().requiresGrad(true);
                 }
-                Tensor repr = encoder.encode(set, mask);
-                Tensor loss = mean(smoothL1(sub(repr, training ? z : z.detach())));
-                Tensor[] g = Autograd.grad(loss, new Tensor[] {set, mask}, training);
-                set = sub(set, scale(g[0], innerLr));
-                mask = clamp(sub(mask, scale(g[1], innerLr)), 0.0, 1.0);
-                Tensor norm;
-                try (Autograd.Scope ng = Autograd.noGrad()) {
-                    norm = sqrt(sum(mul(g[0], g[0])));
+                Tensor[] next;
+                if (training && recomputeSteps) {
+                    // the same step, recorded as one node that keeps only its inputs (see recomputeSteps)
+                    next = Recompute.call(in -> step(in[0], in[1], in[2], true), new Tensor[] {set, mask, z},
+                            encoderModule.parameterValues());
+                } else {
+                    next = step(set, mask, training ? z : z.detach(), training);
                 }
+                set = next[0];
+                mask = next[1];
+                Tensor loss = next[2];
                 if (!training) {
                     set = set.detach();
                     mask = mask.detach();
@@ -122,10 +128,44 @@ public final class Dspn extends Module implements SetDecoder {
                 sets.add(set);
                 masks.add(mask);
                 losses.add(loss);
-                norms.add(norm);
+                norms.add(next[3].detach());
             }
         }
         return new DecoderOutput(sets, masks, losses, norms);
+    }
+
+    /**
+     * One step of the loop: {Ŷ − η ∂L/∂Ŷ, clamp(m − η ∂L/∂m, 0, 1), L_repr(Ŷ, m), ‖∂L/∂Ŷ‖} for
+     * L = L_repr(Ŷ, m) = mean Huber(g(Ŷ, m) − z). With {@code createGraph} the inner gradient is
+     * recorded, so the outer loss can differentiate through it (second order through g).
+     */
+    private Tensor[] step(Tensor set, Tensor mask, Tensor z, boolean createGraph) {
+        Tensor repr = encoder.encode(set, mask);
+        Tensor loss = mean(smoothL1(sub(repr, z)));
+        Tensor[] g = Autograd.grad(loss, new Tensor[] {set, mask}, createGraph);
+        Tensor nextSet = sub(set, scale(g[0], innerLr));
+        Tensor nextMask = clamp(sub(mask, scale(g[1], innerLr)), 0.0, 1.0);
+        Tensor norm;
+        try (Autograd.Scope ng = Autograd.noGrad()) {
+            norm = sqrt(sum(mul(g[0], g[0])));
+        }
+        return new Tensor[] {nextSet, nextMask, loss, norm};
+    }
+
+    /**
+     * Whether training records each inner step through {@link Recompute} (default): the outer graph
+     * then keeps only the sets and masks between the steps, and the outer backward runs each step
+     * again to differentiate it — a fraction of the memory for one more forward and inner backward
+     * per step (docs/measurements.md). False keeps every step's graph, as the authors' code does.
+     * The values are the same bits either way; the parameter gradients agree to rounding (each
+     * step's terms are summed before they are added up across steps).
+     */
+    public void setRecomputeSteps(boolean on) {
+        this.recomputeSteps = on;
+    }
+
+    public boolean recomputeSteps() {
+        return recomputeSteps;
     }
 
     public Parameter startingSet() {

@@ -126,7 +126,7 @@ class TrainReplayOpenClTest {
                         new org.dspn4j.experiment.TrainConfig(org.dspn4j.model.ModelConfig.paper(
                                 org.dspn4j.model.ModelConfig.Task.MNIST, org.dspn4j.model.ModelConfig.DecoderKind.DSPN)
                                 .withSizes(4, 8).withInner(1, 800.0), null, 1, 1, 4, 0.01, 1, dir.resolve("x"), 0, false,
-                                1, true, "replay"), false));
+                                1, true, "replay", null), false));
         assertTrue(e.getMessage().contains("--graph replay needs the OpenCL backend"), e.getMessage());
     }
 }

@@ -140,6 +140,43 @@ class RunFolderTest {
         assertSameFiles(before, files(out));
     }
 
+    /**
+     * --inner-steps changes the gradients in the last bits, so it is recorded and a resume must keep
+     * it; a run.json written before the option existed recorded none, and its steps were kept.
+     */
+    @Test
+    void theInnerStepsChoiceIsRecordedAndAResumeMustKeepIt(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        train(cfg(out, 1, 0, 2).withInnerSteps("keep"), TrainingLoop.Start.NEW);
+        assertEquals("keep", ((Map<?, ?>) RunRecord.readJsonObject(out.resolve("run.json")).get("config")).get("inner_steps"));
+        Map<String, byte[]> before = files(out);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(cfg(out, 2, 0, 2), TrainingLoop.Start.RESUME));
+        assertTrue(e.getMessage().contains("--inner-steps recompute (the run has keep)"), e.getMessage());
+        assertSameFiles(before, files(out));
+        train(cfg(out, 2, 0, 2).withInnerSteps("keep"), TrainingLoop.Start.RESUME);
+
+        // a run recorded before the option: no inner_steps in run.json, read as keep
+        Path legacy = dir.resolve("legacy");
+        train(cfg(legacy, 1, 0, 2).withInnerSteps("keep"), TrainingLoop.Start.NEW);
+        Path runJson = legacy.resolve("run.json");
+        String json = Files.readString(runJson);
+        String without = json.replaceAll(",\\s*\"inner_steps\"\\s*:\\s*\"keep\"", "");
+        assertTrue(!without.equals(json) && !without.contains("inner_steps"), without);
+        Files.writeString(runJson, without);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> train(cfg(legacy, 2, 0, 2), TrainingLoop.Start.RESUME))
+                .getMessage().contains("--inner-steps recompute (the run has keep)"));
+        train(cfg(legacy, 2, 0, 2).withInnerSteps("keep"), TrainingLoop.Start.RESUME);
+        assertEquals(1L, ((Map<?, ?>) ((List<?>) RunRecord.readJsonObject(runJson).get("resumes")).get(0)).get("from_step"));
+    }
+
+    @Test
+    void theInnerStepsOptionTakesRecomputeOrKeep(@TempDir Path dir) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cfg(dir.resolve("run"), 1, 0, 2).withInnerSteps("fast"));
+        assertEquals("--inner-steps must be recompute or keep, got 'fast'", e.getMessage());
+    }
+
     @Test
     void aResumeMayChangeTheBudgetCadenceAndThreadsAndRecordsTheChangeWithoutRewritingTheRun(@TempDir Path dir)
             throws IOException {

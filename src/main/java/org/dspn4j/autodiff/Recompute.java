@@ -1,0 +1,147 @@
+package org.dspn4j.autodiff;
+
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.Shape;
+import org.dspn4j.tensor.Tensor;
+
+/**
+ * Recomputation instead of storage (PyTorch's {@code torch.utils.checkpoint}): a function whose
+ * recorded graph would keep many tensors alive is recorded as <em>one</em> node that keeps only the
+ * function's inputs. Its backward rule runs the function again, recording, and differentiates that
+ * fresh graph; the graph is garbage again as soon as the rule returns. Memory: one call's graph at a
+ * time instead of every call's graph at once. Time: the function runs twice.
+ *
+ * <p>DSPN's training step is the case in point: the outer loss differentiates through all T inner
+ * gradient steps, and each step's recorded graph (the encoder's forward and its createGraph backward)
+ * holds the encoder's activations and their gradients — most of the step's memory. With each inner
+ * step recorded through {@link #call}, only the sets and masks between the steps are kept
+ * ({@code org.dspn4j.set.Dspn}).
+ *
+ * <p>The values are those of calling {@code f} directly, bit for bit. The gradients are the same
+ * sums with the terms grouped per call (a parameter's gradient adds up each call's total instead of
+ * every term in one sequence), so they agree with the directly recorded graph to rounding, not
+ * always to the bit. A rule run while recording (a createGraph backward) records the recomputation
+ * too, linked to the real inputs, so higher derivatives are right.
+ *
+ * <p>Contract: {@code f} is deterministic and has no side effects (it runs twice), and every tensor
+ * it reads that requires gradients is among {@code inputs} or {@code captured} (the parameters it
+ * uses). A recomputation that reaches any other such tensor is refused rather than giving it no
+ * gradient.
+ */
+public final class Recompute {
+    private Recompute() {
+    }
+
+    /**
+     * {@code f(inputs)}, recorded as one node that recomputes {@code f} in its backward.
+     *
+     * @param f        floating outputs of any shapes; called with tensors that hold the inputs' values
+     * @param inputs   the tensors {@code f} is a function of (kept by the node)
+     * @param captured leaves that {@code f} reads without taking them as arguments, such as the
+     *                 parameters of the modules it runs; they get their gradients through the node
+     * @return f's outputs (the values of a direct call); differentiable while recording
+     */
+    public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured) {
+        if (!Autograd.isRecording()) {
+            return f.apply(inputs);
+        }
+        // the values: f on copies without history, recorded as it would be (so the same kernels run), then let go
+        Tensor[] detached = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
+        }
+        Tensor[] values = f.apply(detached);
+        int[][] shapes = new int[values.length][];
+        Tensor[] flat = new Tensor[values.length];
+        Backend be = inputs[0].backend();
+        for (int i = 0; i < values.length; i++) {
+            shapes[i] = values[i].shape();
+            flat[i] = be.reshape(values[i].detach(), values[i].numel());
+        }
+        // one node stands for all outputs: their values side by side in one vector, each output a slice of it
+        Tensor packed = be.concat(0, flat);
+        Tensor[] nodeInputs = new Tensor[inputs.length + captured.size()];
+        System.arraycopy(inputs, 0, nodeInputs, 0, inputs.length);
+        for (int i = 0; i < captured.size(); i++) {
+            nodeInputs[inputs.length + i] = captured.get(i);
+        }
+        Tensor[] keptInputs = inputs.clone();
+        Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
+        packed = Ops.record(packed, "recompute", nodeInputs, (g, needed) -> backward(f, keptInputs, keptCaptured, shapes, g));
+        Tensor[] out = new Tensor[values.length];
+        int at = 0;
+        for (int i = 0; i < values.length; i++) {
+            int n = Shape.numel(shapes[i]);
+            out[i] = Ops.reshape(Ops.slice(packed, 0, at, at + n), shapes[i]);
+            at += n;
+        }
+        return out;
+    }
+
+    /** The rule: f again, recording, and the gradient of its outputs against g's slices. */
+    private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, int[][] shapes, Tensor g) {
+        boolean createGraph = Autograd.isRecording();
+        Tensor[] gradOutputs = new Tensor[shapes.length];
+        int at = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            int n = Shape.numel(shapes[i]);
+            gradOutputs[i] = Ops.reshape(Ops.slice(g, 0, at, at + n), shapes[i]);
+            at += n;
+        }
+        Tensor[] wrt = new Tensor[inputs.length + captured.length];
+        Tensor[] outputs;
+        try (Autograd.Scope s = Autograd.enableGrad()) {
+            for (int i = 0; i < inputs.length; i++) {
+                // a fresh node per input: the gradient stops there (the inputs themselves may depend on each other);
+                // when this backward is recorded it links to the real input, so the result can be differentiated again
+                wrt[i] = !inputs[i].requiresGrad() ? inputs[i]
+                        : createGraph ? Ops.reshape(inputs[i], inputs[i].shape()) : inputs[i].detach().requiresGrad(true);
+            }
+            outputs = f.apply(wrt.clone());
+        }
+        System.arraycopy(captured, 0, wrt, inputs.length, captured.length);
+        requireDeclared(outputs, wrt);
+        return Autograd.grad(outputs, wrt, gradOutputs, createGraph, createGraph);
+    }
+
+    /** Refuses a recomputed graph that reaches a tensor requiring gradients other than {@code declared}. */
+    private static void requireDeclared(Tensor[] outputs, Tensor[] declared) {
+        Set<Node> stop = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : declared) {
+            Node n = Node.of(t);
+            if (n != null) {
+                stop.add(n);
+            }
+        }
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Node> todo = new ArrayDeque<>();
+        for (Tensor o : outputs) {
+            Node n = Node.of(o);
+            if (n != null && seen.add(n)) {
+                todo.push(n);
+            }
+        }
+        while (!todo.isEmpty()) {
+            Node n = todo.pop();
+            if (stop.contains(n)) {
+                continue;
+            }
+            if (n.isLeaf()) {
+                throw new IllegalStateException("Recompute: the function reads a tensor of shape " + Shape.str(n.shape)
+                        + " that requires gradients but is neither an input nor captured: it would get no gradient");
+            }
+            for (Node p : n.inputs) {
+                if (p != null && seen.add(p)) {
+                    todo.push(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package org.dspn4j.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.List;
+import java.util.function.Function;
+
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.Tensor;
+import org.dspn4j.tensor.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Recompute}: the values of the direct call, bit for bit; the gradients of the direct call
+ * with respect to the inputs and the captured leaves (to rounding), and their gradients again when
+ * the backward is recorded; only the inputs are kept; an undeclared leaf is refused.
+ */
+class RecomputeTest {
+    private final CpuBackend be = new CpuBackend(1);
+
+    private Tensor leaf(int[] shape, double... v) {
+        return be.fromHost(v, DType.F64, shape).requiresGrad(true);
+    }
+
+    /** W (2, 3), b (2): a small layer the function reads without taking it as an argument. */
+    private final Tensor w = leaf(new int[] {2, 3}, 0.3, -0.7, 1.1, 0.5, 0.2, -0.4);
+    private final Tensor b = leaf(new int[] {2, 1}, 0.1, -0.2);
+
+    /**
+     * {x − 0.5·∂L/∂x, L} for L = sum(tanh(W·x + b)²) · y, x (3, 4), y () — an inner gradient step, as
+     * DSPN's: the function itself takes a gradient, recorded so that it can be differentiated.
+     */
+    private Tensor[] step(Tensor[] in) {
+        Tensor x = in[0];
+        Tensor y = in[1];
+        Tensor h = Ops.tanh(Ops.add(Ops.matmul(w, x), b));
+        Tensor loss = Ops.mul(Ops.sum(Ops.mul(h, h)), y);
+        Tensor gx = Autograd.grad(loss, new Tensor[] {x}, true)[0];
+        return new Tensor[] {Ops.sub(x, Ops.scale(gx, 0.5)), loss};
+    }
+
+    private Tensor[] inputs() {
+        Tensor x = leaf(new int[] {3, 4}, 0.2, -0.1, 0.4, 0.9, -0.3, 0.6, 0.05, -0.8, 0.7, 0.1, -0.5, 0.3);
+        Tensor y = leaf(new int[] {}, 1.3);
+        return new Tensor[] {x, y};
+    }
+
+    /** Two steps, then an outer loss of both outputs: the shape of DSPN's training step. */
+    private Tensor outerLoss(Function<Tensor[], Tensor[]> stepper, Tensor x, Tensor y) {
+        Tensor[] s1 = stepper.apply(new Tensor[] {x, y});
+        Tensor[] s2 = stepper.apply(new Tensor[] {s1[0], y});
+        Tensor l = Ops.add(Ops.sum(Ops.mul(s2[0], s2[0])), Ops.mul(s1[1], s2[1]));
+        return Ops.add(l, Ops.sum(Ops.mul(s1[0], s2[0])));
+    }
+
+    private Function<Tensor[], Tensor[]> recomputed() {
+        return in -> Recompute.call(this::step, in, List.of(w, b));
+    }
+
+    @Test
+    void valuesAreTheDirectCallsBitForBit() {
+        Tensor[] in = inputs();
+        Tensor[] direct = step(in);
+        Tensor[] viaNode = Recompute.call(this::step, in, List.of(w, b));
+        for (int i = 0; i < direct.length; i++) {
+            assertArrayEquals(direct[i].shape(), viaNode[i].shape());
+            assertArrayEquals(direct[i].toDoubles(), viaNode[i].toDoubles(), 0.0, "output " + i);
+        }
+    }
+
+    @Test
+    void gradientsOfInputsAndCapturedLeavesAreTheDirectGraphs() {
+        Tensor[] in = inputs();
+        Tensor[] wrt = {in[0], in[1], w, b};
+        Tensor direct = outerLoss(this::step, in[0], in[1]);
+        Tensor viaNode = outerLoss(recomputed(), in[0], in[1]);
+        assertEquals(direct.item(), viaNode.item(), 0.0);
+        Tensor[] gd = Autograd.grad(direct, wrt, false);
+        Tensor[] gr = Autograd.grad(viaNode, wrt, false, false);
+        String[] names = {"x", "y", "W", "b"};
+        for (int i = 0; i < wrt.length; i++) {
+            close("d/d" + names[i], gr[i].toDoubles(), gd[i].toDoubles(), 1e-13);
+            assertTrue(maxAbs(gd[i]) > 1e-3, names[i] + "'s gradient is not trivially zero");
+        }
+    }
+
+    @Test
+    void aRecordedBackwardCanBeDifferentiatedAgain() {
+        Tensor[] in = inputs();
+        Tensor[] wrt = {in[0], w};
+        // d/dW of sum((dL/dx)²): second order through the recomputed node
+        Tensor gd = Autograd.grad(outerLoss(this::step, in[0], in[1]), wrt, true)[0];
+        Tensor gr = Autograd.grad(outerLoss(recomputed(), in[0], in[1]), wrt, true)[0];
+        close("dL/dx", gr.toDoubles(), gd.toDoubles(), 1e-13);
+        Tensor hd = Autograd.grad(Ops.sum(Ops.mul(gd, gd)), new Tensor[] {w}, false)[0];
+        Tensor hr = Autograd.grad(Ops.sum(Ops.mul(gr, gr)), new Tensor[] {w}, false)[0];
+        close("d/dW |dL/dx|²", hr.toDoubles(), hd.toDoubles(), 1e-12);
+        assertTrue(maxAbs(hd) > 1e-3);
+    }
+
+    @Test
+    void theNodeKeepsItsInputsNotTheFunctionsIntermediates() throws InterruptedException {
+        Tensor[] in = inputs();
+        WeakReference<?>[] hidden = new WeakReference<?>[1];
+        Function<Tensor[], Tensor[]> f = a -> {
+            Tensor[] out = step(a);
+            hidden[0] = new WeakReference<>(out[1]); // an output of the call that ran for the values
+            return out;
+        };
+        Tensor[] out = Recompute.call(f, in, List.of(w, b));
+        for (int i = 0; i < 50 && hidden[0].get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(hidden[0].get(), "the forward call's graph is still reachable from the recorded node");
+        Tensor g = Autograd.grad(Ops.sum(out[0]), new Tensor[] {w}, false)[0];
+        assertTrue(maxAbs(g) > 1e-3);
+    }
+
+    @Test
+    void anUndeclaredLeafIsRefusedNotSilentlyGivenNoGradient() {
+        Tensor[] in = inputs();
+        Tensor[] out = Recompute.call(this::step, in, List.of(w)); // b is read but not declared
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Autograd.grad(Ops.sum(out[0]), new Tensor[] {in[0], w, b}, false));
+        assertTrue(e.getMessage().contains("neither an input nor captured"), e.getMessage());
+    }
+
+    @Test
+    void withoutRecordingItIsTheDirectCall() {
+        Tensor[] in = inputs();
+        Tensor[] out;
+        try (Autograd.Scope s = Autograd.noGrad()) {
+            out = Recompute.call(a -> {
+                try (Autograd.Scope on = Autograd.enableGrad()) {
+                    return step(a);
+                }
+            }, in, List.of(w, b));
+        }
+        assertArrayEquals(step(in)[0].toDoubles(), out[0].toDoubles(), 0.0);
+    }
+
+    /** |actual − expected| ≤ tol · max(1, max |expected|) elementwise. */
+    private static void close(String what, double[] actual, double[] expected, double tol) {
+        assertEquals(expected.length, actual.length, what);
+        double floor = 1.0;
+        for (double e : expected) {
+            floor = Math.max(floor, Math.abs(e));
+        }
+        for (int k = 0; k < actual.length; k++) {
+            assertEquals(expected[k], actual[k], tol * floor, what + ": element " + k + " recomputed vs direct graph");
+        }
+    }
+
+    private static double maxAbs(Tensor t) {
+        double m = 0;
+        for (double v : t.toDoubles()) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+}
