@@ -31,7 +31,9 @@ import org.dspn4j.tensor.Tensor;
  * <p>Ŷ(0) (1, C, N) ~ U[0, 1) and m(0) (1, N) = 0.5 are parameters shared by the batch; the mask is
  * clamped to [0, 1] before the loop and after each step; the set features are never clamped. The
  * target z is not detached. In training the inner gradients are taken with createGraph, so the outer
- * loss differentiates through all T steps (second order through g). In evaluation, gradients are
+ * loss differentiates through all T steps (second order through g); by default each step is recorded
+ * through {@link Recompute}, which keeps only the step's inputs and runs the step again when the
+ * outer backward reaches it ({@link #setRecomputeSteps}). In evaluation, gradients are
  * enabled locally, each step starts from a detached set and mask, and nothing is kept.
  *
  * <p>Parameter names: {@code starting_set} (1, C, N), {@code starting_mask} (1, N), and the
