@@ -19,7 +19,8 @@ python3 "$here/bench/op_profile.py" "$scratch"
 cd "$scratch"
 mvn -B -q -o -Pbench -DskipTests package test-compile >/dev/null
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
-jvm=(java -XX:+UseG1GC -XX:+UseTransparentHugePages -XX:GCTimeRatio=2 --add-modules=jdk.incubator.vector "$@")
+jvm=(java -XX:+UseG1GC -XX:GCTimeRatio=2 --add-modules=jdk.incubator.vector "$@")
+case "$what" in clevr|resnet) jvm+=(-XX:G1HeapRegionSize=32m) ;; esac   # as the launcher
 case "$what" in
   resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;
   clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --steps 1 --threads 1 --backend cpu ;;

@@ -14,11 +14,15 @@ final class SlurmScript {
     /** The class a task runs ({@code org.dspn4j.cli.SlurmTask}: grid.json and the seed in, GridTask, exit code out). */
     static final String TASK_MAIN = "org.dspn4j.cli.SlurmTask";
     /**
-     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it),
-     * transparent huge pages and GCTimeRatio=2 (heap growth), then {@link #VECTOR}. None changes a result.
-     * DSPN4J_JAVA_OPTS comes after them, as in the launcher.
+     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it) and
+     * GCTimeRatio=2 (heap growth), {@link #CLEVR_REGIONS} for a CLEVR grid, then {@link #VECTOR}. None
+     * changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:+UseTransparentHugePages", "-XX:GCTimeRatio=2");
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:GCTimeRatio=2");
+    /** The launcher's G1 region size for the CLEVR commands (batch-32 activations are then not humongous). */
+    static final String CLEVR_REGIONS = "-XX:G1HeapRegionSize=32m";
+    /** The arguments that make the launcher take {@link #CLEVR_REGIONS}. */
+    static final List<String> CLEVR_WORDS = List.of("clevr", "clevr-box", "clevr-state", "clevr-step");
     /**
      * The Vector API module (faster CPU matrix products, the same bits without it), added when the task's Java
      * has it: the runtime gpu-config/make-portable.sh builds for nodes without Java does not.
@@ -69,10 +73,19 @@ final class SlurmScript {
         b.append("vector=\"\"\n");
         b.append("case \"$(\"$java\" --list-modules 2>/dev/null || true)\" in *jdk.incubator.vector@*) vector=")
                 .append(VECTOR).append(" ;; esac\n");
-        b.append("exec \"$java\" ").append(String.join(" ", JVM_FLAGS)).append(" $vector ${DSPN4J_JAVA_OPTS:-} \\\n");
+        b.append("exec \"$java\" ").append(String.join(" ", jvmFlags(grid.command()))).append(" $vector ${DSPN4J_JAVA_OPTS:-} \\\n");
         b.append("  -cp ").append(quote(rt.classpath())).append(' ').append(TASK_MAIN).append(" \\\n");
         b.append("  ").append(quote(grid.file().toString())).append(" \"$SLURM_ARRAY_TASK_ID\"\n");
         return b.toString();
+    }
+
+    /** The launcher's flags for this command: {@link #JVM_FLAGS}, and {@link #CLEVR_REGIONS} where it names a CLEVR task. */
+    static List<String> jvmFlags(List<String> command) {
+        List<String> flags = new java.util.ArrayList<>(JVM_FLAGS);
+        if (command.stream().anyMatch(CLEVR_WORDS::contains)) {
+            flags.add(CLEVR_REGIONS);
+        }
+        return flags;
     }
 
     private static void line(StringBuilder b, String option, String value) {

@@ -117,7 +117,10 @@ class SlurmScriptTest {
         assertTrue(p.exitValue() != 0 && out.contains("SLURM_ARRAY_TASK_ID"), out);
     }
 
-    /** The script must start the JVM as ./dspn4j does; this reads the launcher's exec line. */
+    /**
+     * The script must start the JVM as ./dspn4j does; this reads the launcher's exec line, and the line
+     * that gives the CLEVR commands their region size.
+     */
     @Test
     void theJvmFlagsAreTheLaunchers() throws Exception {
         String launcher = Files.readString(Path.of("dspn4j")).replace("\\\n", " ");
@@ -127,11 +130,26 @@ class SlurmScriptTest {
             if (t.startsWith("${DSPN4J_JAVA_OPTS")) {
                 break;
             }
-            flags.add(t);
+            if (!t.equals("\"${heap[@]}\"")) {
+                flags.add(t);
+            }
         }
         List<String> ours = new ArrayList<>(SlurmScript.JVM_FLAGS);
         ours.add(SlurmScript.VECTOR);
-        assertEquals(flags, ours);
+        assertEquals(ours, flags);
+        String clevr = "case \"$a\" in " + String.join("|", SlurmScript.CLEVR_WORDS) + ") heap=(" + SlurmScript.CLEVR_REGIONS + ")";
+        assertTrue(launcher.contains(clevr), "the launcher has no line " + clevr);
+    }
+
+    @Test
+    void aClevrGridTakesTheLaunchersRegionSizeAndAnMnistGridDoesNot() throws Exception {
+        assertEquals(SlurmScript.JVM_FLAGS, SlurmScript.jvmFlags(TRAIN));
+        List<String> clevr = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        clevr.add(SlurmScript.CLEVR_REGIONS);
+        assertEquals(clevr, SlurmScript.jvmFlags(List.of("train", "clevr-state", "--steps", "3")));
+        String script = SlurmScript.render(Grid.open(dir.resolve("c"), List.of("train", "clevr-box"), List.of(1L), dir),
+                List.of(1L), settings(null, null, null, null, List.of()), new TaskRuntime("/bin/true", "x.jar", null));
+        assertTrue(script.contains(String.join(" ", clevr) + " $vector"), script);
     }
 
     @Test
