@@ -81,28 +81,35 @@ public final class ClevrExperiment {
         return new TrainingLoop.Metrics(r.loss(), r.last(), r.images());
     }
 
-    // NOTE: measured with the CPU backend, F32, D = H = 512, 128×128 images, T = 10 (docs/reproduction-clevr.md):
-    // the live heap after a full GC during a training step was 3.4 GiB at B = 8 and 8.2 GiB at B = 32.
-    static final double LIVE_GIB_FIXED = 1.8;
-    static final double LIVE_GIB_PER_SAMPLE = 0.2;
+    // NOTE: measured with the CPU backend, F32, D = H = 512, 128×128 images, T = 10, B = 32
+    // (bench/src/main/java/org/dspn4j/bench/GraphLiveSet.java clevr, docs/measurements.md): the live heap peaked at
+    // 1.6 GiB with the inner steps recomputed and 2.2 GiB with them kept, 0.45 GiB of it the parameters and Adam's
+    // moments; 1.0 GiB + 0.05 GiB per sample covers both.
+    static final double LIVE_GIB_FIXED = 1.0;
+    static final double LIVE_GIB_PER_SAMPLE = 0.05;
 
     /**
      * A warning when the heap is likely too small for a training step of the paper-size model, or
-     * null. The estimate is the measured live heap, 1.8 GiB + 0.2 GiB per sample, plus a third for
+     * null. The estimate is the measured live heap, 1.0 GiB + 0.05 GiB per sample, plus a third for
      * the garbage between collections.
      */
     static String heapWarning(ModelConfig m, ClevrSource src, int batch, long maxHeapBytes) {
         if (m.latent() != 512 || m.hidden() != 512 || src.imageSize() != 128) {
             return null; // only the paper's sizes were measured
         }
-        double need = 4.0 / 3.0 * (LIVE_GIB_FIXED + LIVE_GIB_PER_SAMPLE * batch);
+        double need = heapGib(batch);
         double have = maxHeapBytes / (double) (1L << 30);
         if (have >= need) {
             return null;
         }
         return String.format(java.util.Locale.ROOT, "a training step at batch %d needs about %.0f GiB of heap on the CPU backend, "
-                + "this JVM may use %.1f GiB; expect an OutOfMemoryError. Use a smaller --batch (8 needs about 4.5 GiB) "
-                + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, need, have, (int) Math.ceil(need) + 1);
+                + "this JVM may use %.1f GiB; expect an OutOfMemoryError. Use a smaller --batch (32 needs about %.1f GiB) "
+                + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, need, have, heapGib(32), (int) Math.ceil(need) + 1);
+    }
+
+    /** The heap a training step of the paper-size model needs at this batch: the live heap plus a third. */
+    static double heapGib(int batch) {
+        return 4.0 / 3.0 * (LIVE_GIB_FIXED + LIVE_GIB_PER_SAMPLE * batch);
     }
 
     /** The evaluation batches of a source: val, first tenth or all (see {@link ClevrSource#evalCount}), file order. */
