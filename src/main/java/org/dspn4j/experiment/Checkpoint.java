@@ -14,6 +14,7 @@ import org.dspn4j.io.Npz;
 import org.dspn4j.io.torch.TorchCheckpoint;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
+import org.dspn4j.model.WeightShapes;
 import org.dspn4j.model.Weights;
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.optim.Adam;
@@ -264,7 +265,9 @@ public final class Checkpoint {
 
     static ModelConfig config(Path file, Map<String, NdArray> a) {
         try {
-            return ModelConfigJson.parse(configJson(file, a));
+            ModelConfig c = ModelConfigJson.parse(configJson(file, a));
+            WeightShapes.requireRoom(c, a); // before anyone builds the model it describes
+            return c;
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             throw new IllegalArgumentException(m != null && m.startsWith(file.toString()) ? m

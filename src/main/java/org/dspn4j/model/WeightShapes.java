@@ -31,6 +31,7 @@ public final class WeightShapes {
      *                                  found shapes, every missing and unknown key
      */
     public static void check(Backend be, ModelConfig config, Map<String, NdArray> weights) {
+        requireRoom(config, weights);
         Net net = Net.create(be, config, new MersenneTwister(0));
         Map<String, Tensor> expected = Weights.state(net);
         boolean dspn = config.decoder() == ModelConfig.DecoderKind.DSPN;
@@ -77,6 +78,35 @@ public final class WeightShapes {
     public static String describe(ModelConfig c) {
         return c.task().cliName() + " " + c.decoder().name().toLowerCase() + " model (hidden " + c.hidden() + ", latent " + c.latent()
                 + ", N " + c.setSize() + ")";
+    }
+
+    /**
+     * Refuses, before any model is built, a configuration whose model cannot be the one these weights
+     * belong to because its largest weights alone hold more elements than all the weights given: the
+     * set encoder's (H, H) and (D, H) convolutions, which every model has, and the decoder's largest —
+     * DSPN's starting set (C, N), the MLP baseline's last layer (C·N, H). A file claiming sizes far
+     * beyond its weights (a damaged or hand-edited {@code meta/config_json}) is then one line, not a
+     * model of gigabytes allocated to be compared.
+     *
+     * @throws IllegalArgumentException one line with the sizes and the number of elements found
+     */
+    public static void requireRoom(ModelConfig config, Map<String, NdArray> weights) {
+        long stored = 0;
+        for (Map.Entry<String, NdArray> e : weights.entrySet()) {
+            String k = e.getKey();
+            if (!(k.startsWith("meta/") || k.startsWith("optim/") || k.startsWith("rng/"))) {
+                stored += Shape.numel(e.getValue().shape());
+            }
+        }
+        long h = config.hidden();
+        long d = config.latent();
+        long cn = (long) config.task().setChannels * config.setSize();
+        long decoder = config.decoder() == ModelConfig.DecoderKind.MLP ? cn * h : cn;
+        long largest = Math.max(Math.max(h * h, d * h), decoder);
+        if (largest > stored) {
+            throw new IllegalArgumentException("the " + describe(config) + " needs weights of at least " + largest
+                    + " elements, but there are " + stored + " in all: the sizes do not belong to these weights");
+        }
     }
 
     private static void part(StringBuilder b, String what, List<String> items) {

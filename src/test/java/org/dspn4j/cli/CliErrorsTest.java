@@ -245,6 +245,17 @@ class CliErrorsTest {
         ck = edit(f, Map.of("meta/config_json", NdArray.ofUnsignedBytes(bad, bad.length)));
         refused(new String[] {"eval", "mnist", "--checkpoint", ck.toString()}, ck + ": meta/config_json: model config: malformed JSON");
 
+        // sizes far beyond the file's weights: refused before a model of them is built (hidden 10^6: 10^12 elements)
+        Path h = copy(dir, "huge");
+        String json = new String(Npz.read(h.resolve("checkpoint.npz")).get("meta/config_json").unsignedBytes(),
+                StandardCharsets.UTF_8).replaceFirst("\"hidden\"\\s*:\\s*[0-9]+", "\"hidden\" : 1000000");
+        assertTrue(json.contains("1000000"), json);
+        byte[] huge = json.getBytes(StandardCharsets.UTF_8);
+        ck = edit(h, Map.of("meta/config_json", NdArray.ofUnsignedBytes(huge, huge.length)));
+        refused(new String[] {"eval", "mnist", "--checkpoint", ck.toString()}, ck + ": meta/config_json: the mnist dspn model "
+                + "(hidden 1000000", "needs weights of at least 1000000000000 elements");
+        refused(resume(h), ck + ": meta/config_json", "1000000000000 elements");
+
         Path g = copy(dir, "nan");
         Map<String, NdArray> arrays = Npz.read(g.resolve("checkpoint.npz"));
         float[] w = arrays.get("set_decoder.starting_set").floats().clone();

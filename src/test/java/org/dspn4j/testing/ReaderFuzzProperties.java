@@ -118,6 +118,9 @@ class ReaderFuzzProperties {
                     ExportFormatException.class),
             Target.file("checkpoint", "checkpoint.npz", List.of(checkpoint()), ReaderFuzzProperties::readCheckpoint,
                     NpyFormatException.class, IllegalArgumentException.class).withFields(FormatFuzz::zipFields),
+            Target.folder("checkpoint-config", List.of(ModelConfigJson.toJson(small()).getBytes(StandardCharsets.UTF_8)),
+                    ReaderFuzzProperties::checkpointWithConfig, root -> readCheckpoint(root.resolve("checkpoint.npz")),
+                    IllegalArgumentException.class),
             Target.file("run-json", "run.json", List.of(runJson().getBytes(StandardCharsets.UTF_8)),
                     RunRecord::readJsonObject, IllegalArgumentException.class),
             Target.file("metrics-jsonl", "metrics.jsonl", List.of(metrics().getBytes(StandardCharsets.UTF_8)),
@@ -216,6 +219,20 @@ class ReaderFuzzProperties {
             + "{\"step\":2,\"epoch\":0,\"train_loss\":0.0865,\"train_last\":0.0861,\"seconds\":1.9}\n"
             + "{\"step\":2,\"epoch\":0,\"test_loss\":0.08,\"test_last\":0.079}\n"
             + "{\"step\":3,\"epoch\":0,\"train_loss\":1e-3";
+    }
+
+    /** The small checkpoint with its {@code meta/config_json} replaced by the (mutated) bytes. */
+    private static Map<String, byte[]> checkpointWithConfig(byte[] config) throws IOException {
+        Path f = Files.createTempFile("seed", ".npz");
+        try {
+            Files.write(f, checkpoint());
+            Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(f));
+            a.put("meta/config_json", NdArray.ofUnsignedBytes(config, config.length));
+            Npz.write(f, a, false);
+            return Map.of("checkpoint.npz", Files.readAllBytes(f));
+        } finally {
+            Files.delete(f);
+        }
     }
 
     /** A small MNIST DSPN checkpoint after one Adam step (both moments present). */
