@@ -75,11 +75,16 @@ public final class Recompute {
         Tensor[] keptInputs = inputs.clone();
         Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
         packed = Ops.record(packed, "recompute", nodeInputs, (g, needed) -> backward(f, keptInputs, keptCaptured, shapes, g));
-        Tensor[] out = new Tensor[values.length];
+        return unpack(packed, shapes);
+    }
+
+    /** The tensors of these shapes that lie side by side in the vector {@code flat}, each a (recorded) slice of it. */
+    private static Tensor[] unpack(Tensor flat, int[][] shapes) {
+        Tensor[] out = new Tensor[shapes.length];
         int at = 0;
-        for (int i = 0; i < values.length; i++) {
+        for (int i = 0; i < shapes.length; i++) {
             int n = Shape.numel(shapes[i]);
-            out[i] = Ops.reshape(Ops.slice(packed, 0, at, at + n), shapes[i]);
+            out[i] = Ops.reshape(Ops.slice(flat, 0, at, at + n), shapes[i]);
             at += n;
         }
         return out;
@@ -88,13 +93,7 @@ public final class Recompute {
     /** The rule: f again, recording, and the gradient of its outputs against g's slices. */
     private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, int[][] shapes, Tensor g) {
         boolean createGraph = Autograd.isRecording();
-        Tensor[] gradOutputs = new Tensor[shapes.length];
-        int at = 0;
-        for (int i = 0; i < shapes.length; i++) {
-            int n = Shape.numel(shapes[i]);
-            gradOutputs[i] = Ops.reshape(Ops.slice(g, 0, at, at + n), shapes[i]);
-            at += n;
-        }
+        Tensor[] gradOutputs = unpack(g, shapes);
         Tensor[] wrt = new Tensor[inputs.length + captured.length];
         Tensor[] outputs;
         try (Autograd.Scope s = Autograd.enableGrad()) {
