@@ -55,7 +55,7 @@ public final class Adam {
         checkCount(grads);
         step++;
         double[] c = coefficients(step);
-        update(grads, (be, sqrtV) -> be.affine(sqrtV, c[0], c[1]), (be, ratio) -> be.affine(ratio, c[2], c[3]));
+        update(grads, c, (be, sqrtV) -> be.affine(sqrtV, c[0], c[1]), (be, ratio) -> be.affine(ratio, c[2], c[3]));
     }
 
     /**
@@ -69,7 +69,7 @@ public final class Adam {
     public void step(Tensor[] grads, Tensor coefficients) {
         checkCount(grads);
         step++;
-        update(grads, (be, sqrtV) -> be.affine(sqrtV, coefficients, 0), (be, ratio) -> be.affine(ratio, coefficients, 1));
+        update(grads, null, (be, sqrtV) -> be.affine(sqrtV, coefficients, 0), (be, ratio) -> be.affine(ratio, coefficients, 1));
     }
 
     /**
@@ -89,7 +89,12 @@ public final class Adam {
         }
     }
 
-    private void update(Tensor[] grads, BiFunction<Backend, Tensor, Tensor> denominator,
+    /**
+     * The update of every parameter with a gradient: the composition below is the definition; where the
+     * coefficients are host numbers ({@code c}, else null) a backend's one-pass
+     * {@link Backend#adamUpdate} gives the same bits without the intermediate tensors.
+     */
+    private void update(Tensor[] grads, double[] c, BiFunction<Backend, Tensor, Tensor> denominator,
                         BiFunction<Backend, Tensor, Tensor> scaled) {
         for (int i = 0; i < grads.length; i++) {
             Tensor g = grads[i];
@@ -102,6 +107,13 @@ public final class Adam {
             if (m[i] == null) {
                 m[i] = be.full(0.0, p.dtype(), p.shape());
                 v[i] = be.full(0.0, p.dtype(), p.shape());
+            }
+            Tensor[] fused = c == null ? null : be.adamUpdate(p, g, m[i], v[i], beta1, beta2, c);
+            if (fused != null) {
+                params.get(i).set(fused[0]);
+                m[i] = fused[1];
+                v[i] = fused[2];
+                continue;
             }
             m[i] = be.binary(Binary.ADD, be.affine(m[i], beta1, 0.0), be.affine(g, 1.0 - beta1, 0.0));
             v[i] = be.binary(Binary.ADD, be.affine(v[i], beta2, 0.0),

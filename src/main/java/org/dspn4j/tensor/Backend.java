@@ -93,6 +93,21 @@ public interface Backend {
     Tensor affine(Tensor a, double scale, double shift);
 
     /**
+     * Adam's update of one parameter in one pass, or null where this backend has none (the default).
+     * {@code optim.Adam}'s composition of elementwise ops is the definition, and a backend that answers
+     * must give its bits: {p', m', v'} with
+     * <pre>
+     *   m' = add(affine(m, β1, 0), affine(g, 1 − β1, 0))
+     *   v' = add(affine(v, β2, 0), affine(mul(g, g), 1 − β2, 0))
+     *   p' = sub(p, affine(div(m', affine(sqrt(v'), c[0], c[1])), c[2], c[3]))
+     * </pre>
+     * each op rounded to the dtype as that op rounds.
+     */
+    default Tensor[] adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double[] c) {
+        return null;
+    }
+
+    /**
      * {@code a * scale + shift} with the scale and shift taken from an F32 tensor of {@link ExactScalars}
      * (pair {@code pair}: values 2·pair and 2·pair + 1), giving exactly {@link #affine(Tensor, double, double)}'s
      * result. The default reads the coefficients on the host; a device backend reads them where they

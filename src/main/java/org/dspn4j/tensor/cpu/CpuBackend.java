@@ -582,6 +582,63 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(out, g.dtype(), g.shape());
     }
 
+    /**
+     * Adam's update in one pass per element, each op of {@link Backend#adamUpdate}'s composition
+     * computed as this backend computes it: affine in double, rounded to float for F32; add, mul, div
+     * in the dtype; sqrt in double, rounded. Same-shape, same-dtype floating tensors only (else null:
+     * the composition runs).
+     */
+    @Override
+    public Tensor[] adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double[] c) {
+        DType dt = p.dtype();
+        if (!dt.isFloating() || g.dtype() != dt || m.dtype() != dt || v.dtype() != dt || !Shape.same(p.shape(), g.shape())
+                || !Shape.same(p.shape(), m.shape()) || !Shape.same(p.shape(), v.shape())) {
+            return null;
+        }
+        int n = p.numel();
+        double a1 = 1.0 - beta1;
+        double a2 = 1.0 - beta2;
+        if (dt == DType.F32) {
+            float[] pf = f(p);
+            float[] gf = f(g);
+            float[] mf = f(m);
+            float[] vf = f(v);
+            float[] po = new float[n];
+            float[] mo = new float[n];
+            float[] vo = new float[n];
+            elementwise(n, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    float gi = gf[i];
+                    float m1 = (float) (mf[i] * beta1 + 0.0) + (float) (gi * a1 + 0.0);
+                    float v1 = (float) (vf[i] * beta2 + 0.0) + (float) ((gi * gi) * a2 + 0.0);
+                    float denom = (float) ((float) Math.sqrt(v1) * c[0] + c[1]);
+                    po[i] = pf[i] - (float) ((m1 / denom) * c[2] + c[3]);
+                    mo[i] = m1;
+                    vo[i] = v1;
+                }
+            });
+            return new Tensor[] {wrap(po, dt, p.shape()), wrap(mo, dt, p.shape()), wrap(vo, dt, p.shape())};
+        }
+        double[] pd = d(p);
+        double[] gd = d(g);
+        double[] md = d(m);
+        double[] vd = d(v);
+        double[] po = new double[n];
+        double[] mo = new double[n];
+        double[] vo = new double[n];
+        elementwise(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double gi = gd[i];
+                double m1 = (md[i] * beta1 + 0.0) + (gi * a1 + 0.0);
+                double v1 = (vd[i] * beta2 + 0.0) + ((gi * gi) * a2 + 0.0);
+                po[i] = pd[i] - ((m1 / (Math.sqrt(v1) * c[0] + c[1])) * c[2] + c[3]);
+                mo[i] = m1;
+                vo[i] = v1;
+            }
+        });
+        return new Tensor[] {wrap(po, dt, p.shape()), wrap(mo, dt, p.shape()), wrap(vo, dt, p.shape())};
+    }
+
     /** RELU, STEP and NEG of floats, whose results are exact in float (the same bits as via double). */
     private float[] exactF32(Unary op, float[] x) {
         float[] out = new float[x.length];
