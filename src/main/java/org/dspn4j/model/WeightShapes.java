@@ -80,13 +80,18 @@ public final class WeightShapes {
                 + ", N " + c.setSize() + ")";
     }
 
+    /** The largest weight, in elements, of a model built to be compared even where the file holds fewer (2^20). */
+    static final long SMALL_MODEL = 1L << 20;
+
     /**
      * Refuses, before any model is built, a configuration whose model cannot be the one these weights
      * belong to because its largest weights alone hold more elements than all the weights given: the
      * set encoder's (H, H) and (D, H) convolutions, which every model has, and the decoder's largest —
      * DSPN's starting set (C, N), the MLP baseline's last layer (C·N, H). A file claiming sizes far
      * beyond its weights (a damaged or hand-edited {@code meta/config_json}) is then one line, not a
-     * model of gigabytes allocated to be compared.
+     * model of gigabytes allocated to be compared. A model whose largest weight has at most
+     * {@link #SMALL_MODEL} elements is built and compared weight by weight instead, which names each
+     * weight that differs.
      *
      * @throws IllegalArgumentException one line with the sizes and the number of elements found
      */
@@ -103,7 +108,7 @@ public final class WeightShapes {
         long cn = (long) config.task().setChannels * config.setSize();
         long decoder = config.decoder() == ModelConfig.DecoderKind.MLP ? cn * h : cn;
         long largest = Math.max(Math.max(h * h, d * h), decoder);
-        if (largest > stored) {
+        if (largest > stored && largest > SMALL_MODEL) {
             throw new IllegalArgumentException("the " + describe(config) + " needs weights of at least " + largest
                     + " elements, but there are " + stored + " in all: the sizes do not belong to these weights");
         }
