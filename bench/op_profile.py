@@ -54,7 +54,7 @@ SHAPED = {
 }
 
 # wrap the body of every public op (the two-argument matmul delegates, so it is left alone)
-pat = re.compile(r'\n    @Override\n    public Tensor (\w+)\(([^)]*)\) \{')
+pat = re.compile(r'\n    @Override\n    public Tensor(?:\[\])? (\w+)\(([^)]*)\) \{')
 out, pos = "", 0
 for m in pat.finditer(s):
     name, args = m.group(1), m.group(2)
