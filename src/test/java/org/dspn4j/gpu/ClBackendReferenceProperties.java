@@ -2,6 +2,7 @@ package org.dspn4j.gpu;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -52,7 +53,10 @@ import org.dspn4j.testing.OpCases.Kind;
  *       in double, the definition one chain over all K; each is within K·2⁻²⁴·Σ|gy·x| of the exact
  *       sum.</li>
  * </ul>
- * A NaN or ±∞ in the definition's result must be the same on the device, whatever the bound.
+ * A NaN or ±∞ in the definition's result must be the same on the device, whatever the bound —
+ * except where the bound is itself infinite: there the magnitudes of the terms overflow float, and
+ * whether their sum comes out +∞, −∞, NaN or finite depends on the order of the additions, which the
+ * device and the definition choose differently (as above). Such an element is not compared.
  */
 @AddLifecycleHook(ClBackendReferenceProperties.NeedsOpenCl.class)
 class ClBackendReferenceProperties {
@@ -86,6 +90,15 @@ class ClBackendReferenceProperties {
         check(OpCases.of(kind, seed, DType.F32, true));
     }
 
+    /**
+     * A case a property once drew: a conv2dBackwardWeight whose products overflow, where the definition's
+     * one chain ends at +∞ and the device's per-image chains at +∞ and −∞, whose sum is NaN.
+     */
+    @Example
+    void anOverflowingSumIsNotHeldToTheDefinitionsOrder() {
+        check(OpCases.of(Kind.CONV2D_BACKWARD_WEIGHT, -11478541410242L, DType.F32, true));
+    }
+
     @Provide
     Arbitrary<Kind> ordered() {
         return Arbitraries.of(Kind.SUM, Kind.MATMUL, Kind.CONV2D, Kind.CONV2D_BACKWARD_INPUT, Kind.CONV2D_BACKWARD_WEIGHT,
@@ -110,7 +123,9 @@ class ClBackendReferenceProperties {
         int bad = 0;
         for (int i = 0; i < e.length; i++) {
             boolean ok;
-            if (Double.isNaN(e[i]) || Double.isInfinite(e[i])) {
+            if (Double.isInfinite(bound[i])) {
+                ok = true; // the terms overflow float: the result depends on the order of the additions
+            } else if (Double.isNaN(e[i]) || Double.isInfinite(e[i])) {
                 ok = Double.compare(e[i], a[i]) == 0;
             } else {
                 ok = !Double.isNaN(a[i]) && Math.abs(e[i] - a[i]) <= c.ulps() * Math.ulp((float) e[i]) + bound[i];
