@@ -141,9 +141,10 @@ final class ClevrTask implements TrainingTask {
     @Override
     public String outOfMemory(int batch) {
         return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %.1f GiB heap. "
-                + "The paper-size model needs about 1.0 GiB + 0.05 GiB per sample of live heap on the CPU backend "
+                + "The paper-size model needs about %.1f GiB + %.2f GiB per sample of live heap on the CPU backend "
                 + "(measured at batch 32: 1.6 GiB, 2.2 GiB with --inner-steps keep). Use a smaller --batch or a larger "
                 + "heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, Runtime.getRuntime().maxMemory() / (double) (1L << 30),
+                ClevrExperiment.LIVE_GIB_FIXED, ClevrExperiment.LIVE_GIB_PER_SAMPLE,
                 (int) Math.ceil(ClevrExperiment.heapGib(batch)) + 1);
     }
 }

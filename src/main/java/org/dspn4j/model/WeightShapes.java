@@ -41,7 +41,7 @@ public final class WeightShapes {
         Set<String> seen = new LinkedHashSet<>();
         for (Map.Entry<String, NdArray> e : weights.entrySet()) {
             String k = e.getKey();
-            if (k.startsWith("meta/") || k.startsWith("optim/") || k.startsWith("rng/")) {
+            if (Weights.isExtra(k)) {
                 continue;
             }
             String name = dspn && k.startsWith(DECODER_ENCODER) ? ENCODER + k.substring(DECODER_ENCODER.length()) : k;
@@ -99,7 +99,7 @@ public final class WeightShapes {
         long stored = 0;
         for (Map.Entry<String, NdArray> e : weights.entrySet()) {
             String k = e.getKey();
-            if (!(k.startsWith("meta/") || k.startsWith("optim/") || k.startsWith("rng/"))) {
+            if (!Weights.isExtra(k)) {
                 stored += Shape.numel(e.getValue().shape());
             }
         }

@@ -138,7 +138,8 @@ public final class Weights {
         }
     }
 
-    private static boolean isExtra(String key) {
+    /** A checkpoint extra ({@code optim/}, {@code rng/}, {@code meta/}), not a weight. */
+    static boolean isExtra(String key) {
         for (String p : EXTRA_PREFIXES) {
             if (key.startsWith(p)) {
                 return true;
