@@ -30,7 +30,8 @@ import org.dspn4j.tensor.cpu.CpuBackend;
  * collection during the whole step (the live set's high-water mark as the collector saw it). With
  * {@code org.dspn4j.autodiff.SavedTensors} on the class path it also lists the tensor data the
  * backward rules keep, by op. The outer backward frees the graph as it goes, as {@code TrainStep}
- * does; {@code -Dretain=true} keeps it to the end.
+ * does; {@code -Dretain=true} keeps it to the end. {@code -DinnerSteps=keep} keeps every DSPN inner step's
+ * graph (train's {@code --inner-steps keep}) instead of recomputing each step in the outer backward.
  *
  * <pre>
  *   mvn -B -q -Pbench test-compile
@@ -80,6 +81,7 @@ public final class GraphLiveSet {
         try (CpuBackend be = new CpuBackend(Runtime.getRuntime().availableProcessors())) {
             ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);
             Net net = Net.create(be, cfg, new MersenneTwister(0));
+            ((org.dspn4j.set.Dspn) net.decoder()).setRecomputeSteps(!"keep".equals(System.getProperty("innerSteps")));
             Adam adam = new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4);
             Random r = new Random(0);
             for (int i = 0; i < steps; i++) {
