@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Instruments a scratch copy of the sources for bench/op_profile.sh: every public op of
 CpuBackend adds its CPU time (of the calling thread: run with --threads 1), its call count and the
-bytes it allocated to a table printed at exit; the benchmark entry points reset the table after
-their warm-up step. Never applied to the repository itself.
+bytes it allocated to a table printed at exit, and the matrix products and convolutions their
+floating-point operations (2 per multiply-add) and rate; the benchmark entry points reset the table
+after their warm-up step. Never applied to the repository itself.
 
     python3 bench/op_profile.py SCRATCH_COPY_ROOT
 """
@@ -25,23 +26,62 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     static void record(String op, long cpu0, long bytes0) {
-        long[] v = PROF.computeIfAbsent(op, k -> new long[3]);
+        record(op, cpu0, bytes0, 0);
+    }
+
+    static void record(String op, long cpu0, long bytes0, long flop) {
+        long[] v = PROF.computeIfAbsent(op, k -> new long[4]);
         v[0] += MX.getCurrentThreadCpuTime() - cpu0;
         v[1]++;
         v[2] += MX.getCurrentThreadAllocatedBytes() - bytes0;
+        v[3] += flop;
+    }
+
+    static long numel(int[] s) {
+        long n = 1;
+        for (int d : s) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** 2·M·N·K per problem, the problems of the broadcast batch (the larger operand's leading dimensions). */
+    static long matmulFlop(int[] as, boolean ta, int[] bs, boolean tb) {
+        int ra = as.length, rb = bs.length;
+        long m = ta ? as[ra - 1] : as[ra - 2];
+        long k = ta ? as[ra - 2] : as[ra - 1];
+        long n = tb ? bs[rb - 2] : bs[rb - 1];
+        long batch = Math.max(numel(as) / ((long) as[ra - 1] * as[ra - 2]), numel(bs) / ((long) bs[rb - 1] * bs[rb - 2]));
+        return 2 * batch * m * n * k;
     }
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long total = PROF.values().stream().mapToLong(v -> v[0]).sum();
-            System.err.printf("op                      CPU s   share  calls  allocated MB   (total %.2f s)%n", total / 1e9);
+            System.err.printf("op                      CPU s   share  calls  allocated MB    GFLOP  GFLOP/s   (total %.2f s)%n", total / 1e9);
             PROF.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
-                    .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%n", e.getKey(), e.getValue()[0] / 1e9,
-                            100.0 * e.getValue()[0] / total, e.getValue()[1], e.getValue()[2] / 1e6));
+                    .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%s%n", e.getKey(), e.getValue()[0] / 1e9,
+                            100.0 * e.getValue()[0] / total, e.getValue()[1], e.getValue()[2] / 1e6,
+                            e.getValue()[3] == 0 ? "" : String.format(" %8.1f %8.0f", e.getValue()[3] / 1e9,
+                                    e.getValue()[3] / (double) e.getValue()[0])));
+            long flopTotal = PROF.values().stream().mapToLong(v -> v[3]).sum();
+            long flopCpu = PROF.values().stream().filter(v -> v[3] > 0).mapToLong(v -> v[0]).sum();
+            System.err.printf("matrix products and convolutions: %.1f GFLOP in %.2f s (%.0f GFLOP/s); everything else %.2f s%n",
+                    flopTotal / 1e9, flopCpu / 1e9, flopTotal / (double) flopCpu, (total - flopCpu) / 1e9);
         }));
     }
 '''
 s = s.replace("public final class CpuBackend implements Backend, AutoCloseable {", header, 1)
+
+# floating-point operations of the ops that multiply and add (2 per multiply-add)
+FLOP = {
+    "matmul": "matmulFlop(a.shape(), transposeA, b.shape(), transposeB)",
+    "conv2d": "2 * numel(x.shape()) / x.shape()[1] / x.shape()[2] / x.shape()[3] * w.shape()[0]"
+              " * ((x.shape()[2] + 2 * pad - w.shape()[2]) / stride + 1) * ((x.shape()[3] + 2 * pad - w.shape()[3]) / stride + 1)"
+              " * numel(w.shape()) / w.shape()[0]",
+    "conv2dBackwardInput": "2 * numel(gy.shape()) * (numel(w.shape()) / w.shape()[0])",
+    "conv2dBackwardWeight": "2 * numel(gy.shape()) * (numel(wShape) / wShape[0])",
+}
 
 SHAPED = {
     "matmul": '"matmul " + org.dspn4j.tensor.Shape.str(a.shape()) + (transposeA ? "T" : "") + " " + '
@@ -72,7 +112,7 @@ for m in pat.finditer(s):
         key = SHAPED[name]
         out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(SHAPES ? " + key + " : \"" + name
-                + "\", cpu0$, bytes0$);\n        }\n    }")
+                + "\", cpu0$, bytes0$, " + FLOP[name] + ");\n        }\n    }")
     else:
         out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$);\n        }\n    }")

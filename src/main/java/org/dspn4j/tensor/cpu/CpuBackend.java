@@ -1676,6 +1676,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(out, dt, wShape.clone());
     }
 
+    /**
+     * The definition's scan (rows then columns of each window, the first maximum kept, a NaN always
+     * taken) over the part of each window inside the image, read in place: float values compare as
+     * their doubles do.
+     */
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
         int[] os = OpChecks.maxPool2d(x.shape(), k, stride, pad);
@@ -1686,35 +1691,55 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xr = raw(x);
         double[] out = new double[planes * ho * wo];
         parallelFor(planes, Math.max(1, grainFor(planes)), (from, to) -> {
-            double[] xd = new double[h * w];
             for (int pl = from; pl < to; pl++) {
-                read(xr, pl * h * w, 1, xd, h * w);
+                int base = pl * h * w;
                 for (int oy = 0; oy < ho; oy++) {
+                    int iy0 = oy * stride - pad;
+                    int kyLo = Math.max(0, -iy0);
+                    int kyHi = Math.min(k, h - iy0);
                     for (int ox = 0; ox < wo; ox++) {
-                        int best = -1;
-                        double bv = Double.NEGATIVE_INFINITY;
-                        for (int ky = 0; ky < k; ky++) {
-                            int iy = oy * stride + ky - pad;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int kx = 0; kx < k; kx++) {
-                                int ix = ox * stride + kx - pad;
-                                if (ix < 0 || ix >= w) {
-                                    continue;
-                                }
-                                double v = xd[iy * w + ix];
-                                if (best < 0 || v > bv || Double.isNaN(v)) {
-                                    bv = v;
-                                    best = iy * w + ix;
-                                }
-                            }
-                        }
+                        int ix0 = ox * stride - pad;
+                        int kxLo = Math.max(0, -ix0);
+                        int kxHi = Math.min(k, w - ix0);
+                        int best = xr instanceof float[]
+                                ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
+                                : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
                         out[(pl * ho + oy) * wo + ox] = best;
                     }
                 }
             }
         });
         return wrap(out, DType.I64, new int[] {xs[0], xs[1], ho, wo});
+    }
+
+    /** The index within its plane of the window's first maximum (or last NaN); rows [kyLo, kyHi), columns [kxLo, kxHi). */
+    private static int windowMax(float[] x, int base, int w, int iy0, int ix0, int kyLo, int kyHi, int kxLo, int kxHi) {
+        int best = (iy0 + kyLo) * w + ix0 + kxLo; // the first element is taken whatever its value
+        float bv = x[base + best];
+        for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = (iy0 + ky) * w + ix0;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+                float v = x[base + row + kx];
+                boolean take = v > bv | v != v; // no short circuit: a conditional move, not a branch
+                bv = take ? v : bv;
+                best = take ? row + kx : best;
+            }
+        }
+        return best;
+    }
+
+    private static int windowMax(double[] x, int base, int w, int iy0, int ix0, int kyLo, int kyHi, int kxLo, int kxHi) {
+        int best = (iy0 + kyLo) * w + ix0 + kxLo; // the first element is taken whatever its value
+        double bv = x[base + best];
+        for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = (iy0 + ky) * w + ix0;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+                double v = x[base + row + kx];
+                boolean take = v > bv | v != v; // no short circuit: a conditional move, not a branch
+                bv = take ? v : bv;
+                best = take ? row + kx : best;
+            }
+        }
+        return best;
     }
 }
