@@ -353,6 +353,24 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** CPU model, vector ISA of the CPU and of our kernels here, and the restriction in force. */
     private String machine() {
+        String[] cpu = cpu();
+        String s = cpu[0] + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpu[1];
+        if (isa.equals("avx2")) {
+            s = (cpu[1].equals("AVX-512") ? "AVX-512 machine restricted to AVX2" : s + " restricted to AVX2") + " (JVM -XX:UseAVX=2; PyTorch "
+                    + "ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2): " + cpu[0]
+                    + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs";
+        }
+        return s;
+    }
+
+    /** "model, N logical CPUs, ISA" of this machine (the benchmarks under bench/ print it too). */
+    public static String cpuLine() {
+        String[] cpu = cpu();
+        return cpu[0] + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpu[1];
+    }
+
+    /** The CPU's model name and its widest vector ISA (AVX-512, AVX2, no AVX2), from /proc/cpuinfo. */
+    private static String[] cpu() {
         String model = "unknown CPU";
         String flags = "";
         try {
@@ -367,13 +385,7 @@ public final class BenchCommand implements Callable<Integer> {
             // not Linux: the model stays unknown
         }
         String cpuIsa = flags.contains(" avx512f ") ? "AVX-512" : flags.contains(" avx2 ") ? "AVX2" : flags.isEmpty() ? "unknown ISA" : "no AVX2";
-        String s = model + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpuIsa;
-        if (isa.equals("avx2")) {
-            s = (cpuIsa.equals("AVX-512") ? "AVX-512 machine restricted to AVX2" : s + " restricted to AVX2") + " (JVM -XX:UseAVX=2; PyTorch "
-                    + "ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2): " + model
-                    + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs";
-        }
-        return s;
+        return new String[] {model, cpuIsa};
     }
 
     private static double median(double[] v) {
