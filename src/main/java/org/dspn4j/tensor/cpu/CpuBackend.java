@@ -1416,7 +1416,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * small enough to stay in cache-friendly bounds, and each convolution becomes one matrix product.
      * The group size depends only on the shapes.
      */
-    private static final class Conv {
+    static final class Conv {
         final int b, cin, h, w, cout, kh, kw, stride, pad, ho, wo, p, kk, group;
 
         Conv(int[] xs, int[] ws, int stride, int pad, String op) {
@@ -1535,6 +1535,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Conv cv = new Conv(xs, ws, stride, pad, "conv2d");
         Object xd = raw(x);
         Object out = alloc(dt, cv.b * cv.cout * cv.p);
+        if (dt == DType.F32) {
+            ConvPanels.forward(this, (float[]) xd, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
+            return conv2dBias(out, bias, cv, dt);
+        }
         Object cols = alloc(dt, cv.kk * cv.group * cv.p);
         Object prod = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wa = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, false);
@@ -1551,6 +1555,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 regroup(out, n0, g, cv.cout, cv.p, prod, false);
             }
         }
+        return conv2dBias(out, bias, cv, dt);
+    }
+
+    /** y += bias per output channel (rounded to the dtype), then the (B, Cout, Ho, Wo) tensor. */
+    private Tensor conv2dBias(Object out, Tensor bias, Conv cv, DType dt) {
         if (bias != null) {
             double[] bv = values(bias);
             for (int n = 0; n < cv.b; n++) {

@@ -306,7 +306,7 @@ final class Gemm {
     // ================================================================ packing
 
     /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
-    private static void packA(Operand a, int base, int rows, int mr, int k, Object dst, int d0, boolean f32) {
+    static void packA(Operand a, int base, int rows, int mr, int k, Object dst, int d0, boolean f32) {
         int rs = a.rowStride();
         int cs = a.colStride();
         if (f32) {
@@ -404,7 +404,7 @@ final class Gemm {
 
     // ================================================================ micro-kernels
 
-    private static void kernel(Kernel kern, Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
+    static void kernel(Kernel kern, Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
                                boolean accumulate, boolean f32) {
         switch (kern) {
             case WIDE:

@@ -1,0 +1,114 @@
+package org.dspn4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+
+import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
+import org.dspn4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The F32 convolution packed straight from the images ({@link ConvPanels}) against the definition
+ * ({@link ReferenceBackend#conv2d}), bit for bit, with every micro-kernel and on 1 and 3 threads, at
+ * shapes whose panels end inside an image, hold the end of one image and the start of the next, or
+ * fill whole output rows (stored straight into y), with strides, padding and 1 × 1 kernels.
+ */
+class ConvPanelsTest {
+    private static final CpuBackend ONE = new CpuBackend(1);
+    private static final CpuBackend THREE = new CpuBackend(3);
+    private static final ReferenceBackend REF = new ReferenceBackend();
+
+    @AfterAll
+    static void close() {
+        ONE.close();
+        THREE.close();
+    }
+
+    /** {B, Cin, H, W, Cout, k, stride, pad}. */
+    private static final int[][] CASES = {
+        {3, 8, 9, 7, 5, 3, 1, 1},      // P = 63: panels across images, 5 rows (an edge row panel)
+        {2, 16, 32, 32, 16, 3, 1, 1},  // P = 1024: whole output rows per panel, stored straight into y
+        {5, 4, 4, 4, 9, 3, 1, 1},      // P = 16: every panel spans images
+        {2, 3, 17, 17, 6, 7, 2, 3},    // ResNet34's first layer in small: 7 × 7, stride 2
+        {2, 8, 8, 8, 16, 1, 2, 0},     // a 1 × 1 shortcut, stride 2
+        {1, 2, 5, 40, 3, 3, 1, 0},     // no padding, output rows longer than a panel
+        {4, 6, 6, 6, 8, 3, 3, 1},      // stride 3: columns read through a stride
+        {33, 1, 1, 1, 2, 1, 1, 0},     // one pixel per image
+    };
+
+    @Test
+    void everyKernelGivesTheDefinitionsBits() {
+        Random r = new Random(7);
+        for (int[] c : CASES) {
+            int[] xs = {c[0], c[1], c[2], c[3]};
+            int[] ws = {c[4], c[1], c[5], c[5]};
+            double[] x = values(r, xs[0] * xs[1] * xs[2] * xs[3]);
+            double[] w = values(r, ws[0] * ws[1] * ws[2] * ws[3]);
+            double[] want = REF.conv2d(REF.fromHost(x, DType.F32, xs), REF.fromHost(w, DType.F32, ws), null, c[6], c[7])
+                    .toDoubles();
+            CpuBackend.Conv cv = new CpuBackend.Conv(xs, ws, c[6], c[7], "conv2d");
+            for (Gemm.Kernel kern : Gemm.Kernel.values()) {
+                if (kern != Gemm.Kernel.SCALAR && !Gemm.VECTOR) {
+                    continue;
+                }
+                for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                    float[] out = new float[cv.b * cv.cout * cv.p];
+                    ConvPanels.forward(be, floats(x), floats(w), cv, out, kern);
+                    same(want, out, java.util.Arrays.toString(c) + " " + kern + " " + be.threads() + " threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theBackendsConvolutionWithBiasIsTheDefinition() {
+        Random r = new Random(11);
+        int[] xs = {3, 5, 10, 12};
+        int[] ws = {7, 5, 3, 3};
+        double[] x = values(r, 3 * 5 * 10 * 12);
+        double[] w = values(r, 7 * 5 * 9);
+        double[] b = values(r, 7);
+        for (int stride = 1; stride <= 2; stride++) {
+            double[] want = REF.conv2d(REF.fromHost(x, DType.F32, xs), REF.fromHost(w, DType.F32, ws),
+                    REF.fromHost(b, DType.F32, 7), stride, 1).toDoubles();
+            Tensor got = THREE.conv2d(THREE.fromHost(x, DType.F32, xs), THREE.fromHost(w, DType.F32, ws),
+                    THREE.fromHost(b, DType.F32, 7), stride, 1);
+            double[] g = got.toDoubles();
+            assertEquals(want.length, g.length);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(g[i]), "stride " + stride + " element " + i);
+            }
+        }
+    }
+
+    /** Gaussian values with a few exact zeros of both signs, infinities and large magnitudes mixed in. */
+    private static double[] values(Random r, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            int pick = r.nextInt(200);
+            v[i] = pick == 0 ? -0.0 : pick == 1 ? 0.0 : pick == 2 ? 1e30 : pick == 3 ? -1e30 : r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    private static void same(double[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            float wf = (float) want[i];
+            if (Float.floatToIntBits(wf) != Float.floatToIntBits(got[i])) {
+                throw new AssertionError(what + ": element " + i + " expected " + wf + " got " + got[i]);
+            }
+        }
+    }
+}
