@@ -21,6 +21,11 @@ import java.util.Map;
  * registers over the whole k loop. Padding rows and columns only produce tile elements that are
  * never stored. The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
  * vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an 8 × 16 tile would spill).
+ *
+ * <p>Products with at most {@link #FEW} rows, and those with few columns computed as Cᵀ when that has
+ * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is
+ * the large operand, and is read through a stride when read transposed), and an 8-row tile would be
+ * mostly padding.
  */
 final class Gemm {
     private Gemm() {
@@ -49,10 +54,25 @@ final class Gemm {
                 default: return f32 ? 32 : 16;
             }
         }
+
+        /** Columns of the blocks of C that {@link #fewRows} computes: four 512-bit vectors, two narrow ones, or as the scalar tile. */
+        int fewColumns(boolean f32) {
+            switch (this) {
+                case NARROW: return f32 ? GemmVector.FEW_NARROW_F32 : GemmVector.FEW_NARROW_F64;
+                case WIDE: return f32 ? GemmVector.FEW_WIDE_F32 : GemmVector.FEW_WIDE_F64;
+                default: return f32 ? 32 : 16;
+            }
+        }
     }
 
     /** Row panels per task when a product has few column panels: a task packs one B panel and sweeps these A panels. */
     private static final int ROW_PANELS_PER_TASK = 16;
+
+    /** Rows of C up to which a product runs as {@link #fewRows}: the height of its blocks. */
+    static final int FEW = 4;
+
+    /** Rows of B per panel when {@link #fewRows} packs B (the last, narrower block): a panel stays in L1. */
+    private static final int FEW_KC = 64;
 
     /** Products smaller than this many multiply-adds run as the plain loop (packing would dominate). */
     private static final long SMALL = 1 << 14;
@@ -110,11 +130,15 @@ final class Gemm {
             return;
         }
         boolean f32 = c instanceof float[];
+        if (m <= FEW) {
+            fewRows(be, m, n, k, a, b, c, cOff, accumulate, kern);
+            return;
+        }
         int nr = kern.nr(f32);
         int mr = kern.mr();
         if (n < nr / 2 && m > n) {
-            // few columns would leave most of every tile empty: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead.
-            // Each element is the same chain (fma is symmetric in its two factors).
+            // few columns would leave most of every tile empty: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead
+            // (with n ≤ FEW, by fewRows). Each element is the same chain (fma is symmetric in its two factors).
             int[] tOff = new int[batch];
             Object ct = f32 ? new float[batch * n * m] : new double[batch * n * m];
             for (int p = 0; p < batch; p++) {
@@ -198,6 +222,75 @@ final class Gemm {
                 }
             }
         });
+    }
+
+    /**
+     * C of at most {@link #FEW} rows. The packed path would copy all of B into panels (one more write
+     * and read of the large operand; a strided copy when B is read transposed) and leave most rows of
+     * every tile empty; here B is read once, where it lies. A task takes blocks of {@code w} columns
+     * ({@link Kernel#fewColumns}) of a problem; the kernel keeps the block of C (4 × w, of which the
+     * first m rows are stored) in registers over the whole k loop and, for each t, loads B's row of the
+     * block: with vector loads when B's columns are contiguous, else gathered through an index map of
+     * the column stride (B read transposed, as in Cᵀ of a product with few columns). A is packed once
+     * per task and distinct A into a panel of 4 rows, zero-padded. The last block, when narrower than
+     * w, is computed aside from B packed into zero-padded panels of {@link #FEW_KC} rows; C is stored
+     * after each panel and reloaded for the next, and a chain goes on from the value it stored, so the
+     * bits are the same.
+     */
+    private static void fewRows(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                                boolean accumulate, Kernel kern) {
+        int batch = cOff.length;
+        boolean f32 = c instanceof float[];
+        int w = kern.fewColumns(f32);
+        int blocks = (n + w - 1) / w;
+        int units = batch * blocks;
+        int cs = b.colStride();
+        int[] gather = cs == 1 ? null : multiples(w, cs); // B(t, j0 + jj) at B(t, j0) + gather[jj]
+        be.parallelFor(units, Math.max(1, units / (be.threads() * 4)), (from, to) -> {
+            Object panelA = f32 ? new float[FEW * k] : new double[FEW * k];
+            Object panelB = null;
+            Object tile = null;
+            int packed = -1; // the problem whose A is in panelA
+            for (int u = from; u < to; u++) {
+                int p = u / blocks;
+                int j0 = (u % blocks) * w;
+                int cols = Math.min(w, n - j0);
+                if (packed < 0 || a.off()[p] != a.off()[packed]) {
+                    packA(a, a.off()[p], m, FEW, k, panelA, 0, f32); // rows m … FEW-1 stay zero
+                    packed = p;
+                }
+                int bo = b.off()[p] + j0 * cs;
+                int co = cOff[p] + j0;
+                if (cols == w) {
+                    few(kern, panelA, 0, b.data(), bo, b.rowStride(), gather, k, c, co, n, m, accumulate, f32);
+                    continue;
+                }
+                if (tile == null) {
+                    panelB = f32 ? new float[FEW_KC * w] : new double[FEW_KC * w];
+                    tile = f32 ? new float[FEW * w] : new double[FEW * w];
+                }
+                if (accumulate) {
+                    copyTile(c, co, n, tile, 0, w, m, cols);
+                }
+                int t0 = 0;
+                do {
+                    int kc = Math.min(FEW_KC, k - t0);
+                    packB(b, bo + t0 * b.rowStride(), cols, w, kc, panelB, f32);
+                    few(kern, panelA, t0 * FEW, panelB, 0, w, null, kc, tile, 0, w, m, accumulate || t0 > 0, f32);
+                    t0 += kc;
+                } while (t0 < k);
+                copyTile(tile, 0, w, c, co, n, m, cols);
+            }
+        });
+    }
+
+    /** {0, step, 2·step, …}: w of them. */
+    private static int[] multiples(int w, int step) {
+        int[] r = new int[w];
+        for (int i = 0; i < w; i++) {
+            r[i] = i * step;
+        }
+        return r;
     }
 
     /** Stores the micro-tiles of one product into C. */
@@ -428,6 +521,80 @@ final class Gemm {
                     scalarF64((double[]) pa, ao, (double[]) pb, k, nr, (double[]) c, co, ldc, accumulate);
                 }
         }
+    }
+
+    /**
+     * The first {@code rows} rows of the {@link #FEW} × {@link Kernel#fewColumns} block at c[co] (row
+     * stride ldc) from the A panel at pa[ao] ({@code pa[ao + t * FEW + i] = A(i, t)}) and B as it lies:
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} with an index map.
+     */
+    private static void few(Kernel kern, Object pa, int ao, Object b, int bo, int ldb, int[] idx, int k, Object c, int co,
+                            int ldc, int rows, boolean accumulate, boolean f32) {
+        switch (kern) {
+            case WIDE:
+                if (f32) {
+                    GemmVector.f32x4((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, (float[]) c, co, ldc, rows, accumulate);
+                } else {
+                    GemmVector.f64x4((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, (double[]) c, co, ldc, rows, accumulate);
+                }
+                break;
+            case NARROW:
+                if (f32) {
+                    GemmVector.f32x4Narrow((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, (float[]) c, co, ldc, rows,
+                            accumulate);
+                } else {
+                    GemmVector.f64x4Narrow((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, (double[]) c, co, ldc, rows,
+                            accumulate);
+                }
+                break;
+            default:
+                if (f32) {
+                    fewF32((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, kern.fewColumns(true), (float[]) c, co, ldc, rows,
+                            accumulate);
+                } else {
+                    fewF64((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, kern.fewColumns(false), (double[]) c, co, ldc,
+                            rows, accumulate);
+                }
+        }
+    }
+
+    /** {@link #few} with Math.fma: the first {@code rows} rows of the block, {@code w} columns. */
+    private static void fewF32(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, int w, float[] c, int co,
+                               int ldc, int rows, boolean accumulate) {
+        float[] acc = new float[rows * w];
+        if (accumulate) {
+            copyTile(c, co, ldc, acc, 0, w, rows, w);
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            for (int ii = 0; ii < rows; ii++) {
+                float x = pa[ao + t * FEW + ii];
+                int r = ii * w;
+                for (int jj = 0; jj < w; jj++) {
+                    acc[r + jj] = Math.fma(x, b[bt + (idx == null ? jj : idx[jj])], acc[r + jj]);
+                }
+            }
+        }
+        copyTile(acc, 0, w, c, co, ldc, rows, w);
+    }
+
+    private static void fewF64(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, int w, double[] c, int co,
+                               int ldc, int rows, boolean accumulate) {
+        double[] acc = new double[rows * w];
+        if (accumulate) {
+            copyTile(c, co, ldc, acc, 0, w, rows, w);
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            for (int ii = 0; ii < rows; ii++) {
+                double x = pa[ao + t * FEW + ii];
+                int r = ii * w;
+                for (int jj = 0; jj < w; jj++) {
+                    acc[r + jj] = Math.fma(x, b[bt + (idx == null ? jj : idx[jj])], acc[r + jj]);
+                }
+            }
+        }
+        copyTile(acc, 0, w, c, co, ldc, rows, w);
     }
 
     /** The MR × nr tile at c[co] (row stride ldc) from packed panels, with Math.fma. */

@@ -41,6 +41,12 @@ final class GemmVector {
     static final int NR_NARROW_F32 = 2 * LN;
     static final int NR_NARROW_F64 = 2 * LDN;
 
+    /** Columns of the few-row kernels' blocks: four vectors of 512 bits, or two narrow ones. */
+    static final int FEW_WIDE_F32 = 4 * LW;
+    static final int FEW_WIDE_F64 = 4 * LDW;
+    static final int FEW_NARROW_F32 = 2 * LN;
+    static final int FEW_NARROW_F64 = 2 * LDN;
+
     /** The kernel for the preferred vector: wide with 512-bit vectors, else narrow. */
     static Gemm.Kernel preferred() {
         return PREFERRED_F.vectorBitSize() >= 512 ? Gemm.Kernel.WIDE : Gemm.Kernel.NARROW;
@@ -215,5 +221,248 @@ final class GemmVector {
         c30.intoArray(c, r); c31.intoArray(c, r + LDN); r += ldc;
         c40.intoArray(c, r); c41.intoArray(c, r + LDN); r += ldc;
         c50.intoArray(c, r); c51.intoArray(c, r + LDN);
+    }
+
+    /**
+     * The first {@code rows} (1 … 4) rows of the 4 × FEW_WIDE_F32 block at c[co] (row stride ldc,
+     * modified) = their old value (when accumulating) or 0, plus pa (A panel of 4 rows at ao,
+     * {@code pa[ao + t * 4 + i] = A(i, t)}, zero-padded) · B, read where it lies:
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} when B's columns
+     * are at a stride (gathered). The block takes 16 of the 32 vector registers, B's row 4 more; the
+     * rows from {@code rows} on are computed from A's padding and not stored.
+     */
+    static void f32x4(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, float[] c, int co, int ldc,
+                      int rows, boolean accumulate) {
+        FloatVector z = FloatVector.zero(SW);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        if (accumulate) {
+            int r = co;
+            c00 = FloatVector.fromArray(SW, c, r); c01 = FloatVector.fromArray(SW, c, r + LW);
+            c02 = FloatVector.fromArray(SW, c, r + 2 * LW); c03 = FloatVector.fromArray(SW, c, r + 3 * LW);
+            if (rows > 1) {
+                r += ldc;
+                c10 = FloatVector.fromArray(SW, c, r); c11 = FloatVector.fromArray(SW, c, r + LW);
+                c12 = FloatVector.fromArray(SW, c, r + 2 * LW); c13 = FloatVector.fromArray(SW, c, r + 3 * LW);
+            }
+            if (rows > 2) {
+                r += ldc;
+                c20 = FloatVector.fromArray(SW, c, r); c21 = FloatVector.fromArray(SW, c, r + LW);
+                c22 = FloatVector.fromArray(SW, c, r + 2 * LW); c23 = FloatVector.fromArray(SW, c, r + 3 * LW);
+            }
+            if (rows > 3) {
+                r += ldc;
+                c30 = FloatVector.fromArray(SW, c, r); c31 = FloatVector.fromArray(SW, c, r + LW);
+                c32 = FloatVector.fromArray(SW, c, r + 2 * LW); c33 = FloatVector.fromArray(SW, c, r + 3 * LW);
+            }
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            FloatVector b0, b1, b2, b3;
+            if (idx == null) {
+                b0 = FloatVector.fromArray(SW, b, bt);
+                b1 = FloatVector.fromArray(SW, b, bt + LW);
+                b2 = FloatVector.fromArray(SW, b, bt + 2 * LW);
+                b3 = FloatVector.fromArray(SW, b, bt + 3 * LW);
+            } else {
+                b0 = FloatVector.fromArray(SW, b, bt, idx, 0);
+                b1 = FloatVector.fromArray(SW, b, bt, idx, LW);
+                b2 = FloatVector.fromArray(SW, b, bt, idx, 2 * LW);
+                b3 = FloatVector.fromArray(SW, b, bt, idx, 3 * LW);
+            }
+            int at = ao + t * 4;
+            FloatVector x;
+            x = FloatVector.broadcast(SW, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(SW, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(SW, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(SW, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LW); c02.intoArray(c, r + 2 * LW); c03.intoArray(c, r + 3 * LW);
+        if (rows > 1) {
+            r += ldc;
+            c10.intoArray(c, r); c11.intoArray(c, r + LW); c12.intoArray(c, r + 2 * LW); c13.intoArray(c, r + 3 * LW);
+        }
+        if (rows > 2) {
+            r += ldc;
+            c20.intoArray(c, r); c21.intoArray(c, r + LW); c22.intoArray(c, r + 2 * LW); c23.intoArray(c, r + 3 * LW);
+        }
+        if (rows > 3) {
+            r += ldc;
+            c30.intoArray(c, r); c31.intoArray(c, r + LW); c32.intoArray(c, r + 2 * LW); c33.intoArray(c, r + 3 * LW);
+        }
+    }
+
+    /** As {@link #f32x4} in double precision, the block 4 × FEW_WIDE_F64. */
+    static void f64x4(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, double[] c, int co, int ldc,
+                      int rows, boolean accumulate) {
+        DoubleVector z = DoubleVector.zero(DW);
+        DoubleVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        DoubleVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        if (accumulate) {
+            int r = co;
+            c00 = DoubleVector.fromArray(DW, c, r); c01 = DoubleVector.fromArray(DW, c, r + LDW);
+            c02 = DoubleVector.fromArray(DW, c, r + 2 * LDW); c03 = DoubleVector.fromArray(DW, c, r + 3 * LDW);
+            if (rows > 1) {
+                r += ldc;
+                c10 = DoubleVector.fromArray(DW, c, r); c11 = DoubleVector.fromArray(DW, c, r + LDW);
+                c12 = DoubleVector.fromArray(DW, c, r + 2 * LDW); c13 = DoubleVector.fromArray(DW, c, r + 3 * LDW);
+            }
+            if (rows > 2) {
+                r += ldc;
+                c20 = DoubleVector.fromArray(DW, c, r); c21 = DoubleVector.fromArray(DW, c, r + LDW);
+                c22 = DoubleVector.fromArray(DW, c, r + 2 * LDW); c23 = DoubleVector.fromArray(DW, c, r + 3 * LDW);
+            }
+            if (rows > 3) {
+                r += ldc;
+                c30 = DoubleVector.fromArray(DW, c, r); c31 = DoubleVector.fromArray(DW, c, r + LDW);
+                c32 = DoubleVector.fromArray(DW, c, r + 2 * LDW); c33 = DoubleVector.fromArray(DW, c, r + 3 * LDW);
+            }
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            DoubleVector b0, b1, b2, b3;
+            if (idx == null) {
+                b0 = DoubleVector.fromArray(DW, b, bt);
+                b1 = DoubleVector.fromArray(DW, b, bt + LDW);
+                b2 = DoubleVector.fromArray(DW, b, bt + 2 * LDW);
+                b3 = DoubleVector.fromArray(DW, b, bt + 3 * LDW);
+            } else {
+                b0 = DoubleVector.fromArray(DW, b, bt, idx, 0);
+                b1 = DoubleVector.fromArray(DW, b, bt, idx, LDW);
+                b2 = DoubleVector.fromArray(DW, b, bt, idx, 2 * LDW);
+                b3 = DoubleVector.fromArray(DW, b, bt, idx, 3 * LDW);
+            }
+            int at = ao + t * 4;
+            DoubleVector x;
+            x = DoubleVector.broadcast(DW, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = DoubleVector.broadcast(DW, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = DoubleVector.broadcast(DW, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = DoubleVector.broadcast(DW, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LDW); c02.intoArray(c, r + 2 * LDW); c03.intoArray(c, r + 3 * LDW);
+        if (rows > 1) {
+            r += ldc;
+            c10.intoArray(c, r); c11.intoArray(c, r + LDW); c12.intoArray(c, r + 2 * LDW); c13.intoArray(c, r + 3 * LDW);
+        }
+        if (rows > 2) {
+            r += ldc;
+            c20.intoArray(c, r); c21.intoArray(c, r + LDW); c22.intoArray(c, r + 2 * LDW); c23.intoArray(c, r + 3 * LDW);
+        }
+        if (rows > 3) {
+            r += ldc;
+            c30.intoArray(c, r); c31.intoArray(c, r + LDW); c32.intoArray(c, r + 2 * LDW); c33.intoArray(c, r + 3 * LDW);
+        }
+    }
+
+    /** As {@link #f32x4} with two narrow vectors a row, the block 4 × FEW_NARROW_F32 (8 of 16 registers). */
+    static void f32x4Narrow(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, float[] c, int co, int ldc,
+                            int rows, boolean accumulate) {
+        FloatVector z = FloatVector.zero(SN);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z, c30 = z, c31 = z;
+        if (accumulate) {
+            int r = co;
+            c00 = FloatVector.fromArray(SN, c, r); c01 = FloatVector.fromArray(SN, c, r + LN);
+            if (rows > 1) {
+                r += ldc;
+                c10 = FloatVector.fromArray(SN, c, r); c11 = FloatVector.fromArray(SN, c, r + LN);
+            }
+            if (rows > 2) {
+                r += ldc;
+                c20 = FloatVector.fromArray(SN, c, r); c21 = FloatVector.fromArray(SN, c, r + LN);
+            }
+            if (rows > 3) {
+                r += ldc;
+                c30 = FloatVector.fromArray(SN, c, r); c31 = FloatVector.fromArray(SN, c, r + LN);
+            }
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            FloatVector b0, b1;
+            if (idx == null) {
+                b0 = FloatVector.fromArray(SN, b, bt);
+                b1 = FloatVector.fromArray(SN, b, bt + LN);
+            } else {
+                b0 = FloatVector.fromArray(SN, b, bt, idx, 0);
+                b1 = FloatVector.fromArray(SN, b, bt, idx, LN);
+            }
+            int at = ao + t * 4;
+            FloatVector x;
+            x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LN);
+        if (rows > 1) {
+            r += ldc;
+            c10.intoArray(c, r); c11.intoArray(c, r + LN);
+        }
+        if (rows > 2) {
+            r += ldc;
+            c20.intoArray(c, r); c21.intoArray(c, r + LN);
+        }
+        if (rows > 3) {
+            r += ldc;
+            c30.intoArray(c, r); c31.intoArray(c, r + LN);
+        }
+    }
+
+    /** As {@link #f32x4Narrow} in double precision, the block 4 × FEW_NARROW_F64. */
+    static void f64x4Narrow(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, double[] c, int co, int ldc,
+                            int rows, boolean accumulate) {
+        DoubleVector z = DoubleVector.zero(DN);
+        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z;
+        DoubleVector c20 = z, c21 = z, c30 = z, c31 = z;
+        if (accumulate) {
+            int r = co;
+            c00 = DoubleVector.fromArray(DN, c, r); c01 = DoubleVector.fromArray(DN, c, r + LDN);
+            if (rows > 1) {
+                r += ldc;
+                c10 = DoubleVector.fromArray(DN, c, r); c11 = DoubleVector.fromArray(DN, c, r + LDN);
+            }
+            if (rows > 2) {
+                r += ldc;
+                c20 = DoubleVector.fromArray(DN, c, r); c21 = DoubleVector.fromArray(DN, c, r + LDN);
+            }
+            if (rows > 3) {
+                r += ldc;
+                c30 = DoubleVector.fromArray(DN, c, r); c31 = DoubleVector.fromArray(DN, c, r + LDN);
+            }
+        }
+        for (int t = 0; t < k; t++) {
+            int bt = bo + t * ldb;
+            DoubleVector b0, b1;
+            if (idx == null) {
+                b0 = DoubleVector.fromArray(DN, b, bt);
+                b1 = DoubleVector.fromArray(DN, b, bt + LDN);
+            } else {
+                b0 = DoubleVector.fromArray(DN, b, bt, idx, 0);
+                b1 = DoubleVector.fromArray(DN, b, bt, idx, LDN);
+            }
+            int at = ao + t * 4;
+            DoubleVector x;
+            x = DoubleVector.broadcast(DN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(DN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(DN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(DN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LDN);
+        if (rows > 1) {
+            r += ldc;
+            c10.intoArray(c, r); c11.intoArray(c, r + LDN);
+        }
+        if (rows > 2) {
+            r += ldc;
+            c20.intoArray(c, r); c21.intoArray(c, r + LDN);
+        }
+        if (rows > 3) {
+            r += ldc;
+            c30.intoArray(c, r); c31.intoArray(c, r + LDN);
+        }
     }
 }

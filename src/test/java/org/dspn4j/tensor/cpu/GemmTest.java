@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  * per element): bit for bit, for every kernel (scalar; the vector kernels with 6-row tiles of 256-bit
  * vectors and 8-row tiles of 512-bit vectors, whichever this machine prefers), both precisions, all
  * four transpose cases, shapes with and without edge tiles, batches with a broadcast operand, and
- * accumulation.
+ * accumulation. Likewise the unpacked path for products with at most {@link Gemm#FEW} rows, or as
+ * few columns (computed as Cᵀ): B read in place, gathered through its column stride, or packed a
+ * panel of rows at a time for the last, narrower block of columns.
  */
 class GemmTest {
     private static final CpuBackend BE = new CpuBackend(3); // 7 problems with their own A: packed per task
@@ -61,6 +63,58 @@ class GemmTest {
         }
     }
 
+    /** Around every kernel's block width (16 … 64 columns) and vector length, and k across B's panels of 64 rows. */
+    private static final int[] EDGES = {1, 15, 16, 17, 31, 33, 64, 65, 342};
+
+    private static final int[] DEPTHS = {0, 1, 15, 16, 17, 31, 33, 64, 65, 342};
+
+    @Test
+    void scalarFewRowsAreTheDefinition() {
+        fewRowsAndColumns(Gemm.Kernel.SCALAR);
+    }
+
+    @Test
+    void narrowVectorFewRowsAreTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
+        fewRowsAndColumns(Gemm.Kernel.NARROW);
+    }
+
+    @Test
+    void wideVectorFewRowsAreTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
+        fewRowsAndColumns(Gemm.Kernel.WIDE);
+    }
+
+    /**
+     * m = 1 … 4 (B in place when its columns are contiguous, gathered when B is read transposed), and
+     * n = 1 … 4 with many rows (Cᵀ, whose B is A: gathered when A is not read transposed); one problem
+     * for every width and depth, then batches of 32 with one A for all and with an A each.
+     */
+    private static void fewRowsAndColumns(Gemm.Kernel kern) {
+        for (int few = 1; few <= Gemm.FEW; few++) {
+            for (int many : EDGES) {
+                for (int k : DEPTHS) {
+                    for (int cse = 0; cse < 8; cse++) {
+                        boolean ta = (cse & 1) != 0, tb = (cse & 2) != 0, accumulate = (cse & 4) != 0;
+                        check(few, many, k, ta, tb, accumulate, kern, 1, false);
+                        check(many, few, k, ta, tb, accumulate, kern, 1, false);
+                    }
+                }
+            }
+            for (int many : new int[] {17, 342}) {
+                for (int k : new int[] {0, 33}) {
+                    for (int cse = 0; cse < 8; cse++) {
+                        boolean ta = (cse & 1) != 0, tb = (cse & 2) != 0, accumulate = (cse & 4) != 0;
+                        for (boolean broadcast : new boolean[] {true, false}) {
+                            check(few, many, k, ta, tb, accumulate, kern, 32, broadcast);
+                            check(many, few, k, ta, tb, accumulate, kern, 32, broadcast);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void thePreferredKernelFitsTheVectorLength() {
         assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
@@ -76,7 +130,10 @@ class GemmTest {
         check(m, n, k, ta, tb, accumulate, kern, 7, false);
     }
 
-    /** {@code batch} problems; with {@code broadcast} the first two share one A, else every A is its own. */
+    /**
+     * {@code batch} problems; with {@code broadcast} the first two share one A (all of them in batches
+     * over 8), else every A is its own.
+     */
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern, int batch,
                               boolean broadcast) {
         Random r = new Random(m * 1000003L + n * 1009L + k);
@@ -84,7 +141,7 @@ class GemmTest {
         int[] offB = new int[batch];
         int[] offC = new int[batch];
         for (int p = 0; p < batch; p++) {
-            offA[p] = (broadcast ? Math.max(p - 1, 0) : p) * m * k;
+            offA[p] = (broadcast ? (batch > 8 ? 0 : Math.max(p - 1, 0)) : p) * m * k;
             offB[p] = p * k * n;
             offC[p] = p * m * n;
         }
