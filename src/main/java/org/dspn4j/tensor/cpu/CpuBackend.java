@@ -1051,8 +1051,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(out, DType.I64, new int[] {s[0], s[1]});
     }
 
+    /**
+     * The costs of each sample in double, both argmins taken as they are computed: with the vector
+     * loop ({@link ChamferVector}) when the JVM has the Vector API, else with the scalar loop below.
+     * Both give the definition's indices.
+     */
     @Override
     public Tensor chamferArgmin(Tensor pred, Tensor target) {
+        return chamferArgmin(pred, target, Gemm.VECTOR);
+    }
+
+    /**
+     * As above, with the vector loop or the scalar one (tests compare each with the definition). The
+     * vector loop needs the jdk.incubator.vector module.
+     */
+    Tensor chamferArgmin(Tensor pred, Tensor target, boolean vector) {
+        if (vector && !Gemm.VECTOR) {
+            throw new IllegalStateException("chamferArgmin: the vector loop needs --add-modules=jdk.incubator.vector");
+        }
         OpChecks.chamferArgmin(pred, target);
         int[] ps = pred.shape();
         int[] ts = target.shape();
@@ -1082,6 +1098,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 int po = s * c * n;
                 int yo = to0 * c * n;
                 int oo = s * 2 * n;
+                if (vector) { // only then is ChamferVector loaded
+                    ChamferVector.sample(p, po, y, yo, c, n, invC, colMin, out, oo);
+                    continue;
+                }
                 Arrays.fill(colMin, Double.POSITIVE_INFINITY);
                 for (int i = 0; i < n; i++) {
                     // dist[j] = Σ_k Huber(pred[k, i] − target[k, j]), k in increasing order. Huber as
