@@ -19,6 +19,12 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     static final java.util.Map<String, long[]> PROF = new java.util.concurrent.ConcurrentHashMap<>();
     static final boolean SHAPES = "1".equals(System.getenv("OP_PROFILE_SHAPES"));
+    static final boolean WALL = "1".equals(System.getenv("OP_PROFILE_WALL"));
+
+    /** CPU time of the calling thread, or with OP_PROFILE_WALL=1 wall time (for runs on several threads). */
+    static long now() {
+        return WALL ? System.nanoTime() : MX.getCurrentThreadCpuTime();
+    }
 
     /** Forgets what was recorded so far (called after a warm-up step). */
     public static void resetProfile() {
@@ -31,7 +37,7 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
 
     static void record(String op, long cpu0, long bytes0, long flop) {
         long[] v = PROF.computeIfAbsent(op, k -> new long[4]);
-        v[0] += MX.getCurrentThreadCpuTime() - cpu0;
+        v[0] += now() - cpu0;
         v[1]++;
         v[2] += MX.getCurrentThreadAllocatedBytes() - bytes0;
         v[3] += flop;
@@ -58,7 +64,7 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long total = PROF.values().stream().mapToLong(v -> v[0]).sum();
-            System.err.printf("op                      CPU s   share  calls  allocated MB    GFLOP  GFLOP/s   (total %.2f s)%n", total / 1e9);
+            System.err.printf((WALL ? "op                     wall s" : "op                      CPU s") + "   share  calls  allocated MB    GFLOP  GFLOP/s   (total %.2f s)%n", total / 1e9);
             PROF.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
                     .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%s%n", e.getKey(), e.getValue()[0] / 1e9,
                             100.0 * e.getValue()[0] / total, e.getValue()[1], e.getValue()[2] / 1e6,
@@ -110,11 +116,11 @@ for m in pat.finditer(s):
     elif name in SHAPED:
         # with OP_PROFILE_SHAPES=1 in the environment, matrix products and convolutions by operand shapes
         key = SHAPED[name]
-        out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+        out += ("\n        long cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(SHAPES ? " + key + " : \"" + name
                 + "\", cpu0$, bytes0$, " + FLOP[name] + ");\n        }\n    }")
     else:
-        out += ("\n        long cpu0$ = MX.getCurrentThreadCpuTime(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+        out += ("\n        long cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$);\n        }\n    }")
     pos = j
 s = out + s[pos:]
@@ -131,7 +137,7 @@ try:
         while depth:
             depth += {"{": 1, "}": -1}.get(f[j], 0)
             j += 1
-        f = (f[:i] + "\n        long cpu0$ = CpuBackend.MX.getCurrentThreadCpuTime(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
+        f = (f[:i] + "\n        long cpu0$ = CpuBackend.now(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
              "\n        try {" + f[i:j - 1] + "        } finally {\n            CpuBackend.record(\"" + name
              + "\", cpu0$, bytes0$);\n        }\n    }" + f[j:])
     open(fbn, "w").write(f)

@@ -5,7 +5,8 @@
 #   bench/op_profile.sh clevr  [extra JVM options]   # dspn4j bench clevr-step --steps 1 --threads 1
 #   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1 (the image encoder alone)
 # e.g. bench/op_profile.sh mnist -XX:UseAVX=2. The launcher's heap flags are used, as ./dspn4j does.
-# OP_PROFILE_SHAPES=1 in the environment lists matrix products and convolutions by operand shapes.
+# OP_PROFILE_SHAPES=1 in the environment lists matrix products and convolutions by operand shapes;
+# OP_PROFILE_THREADS=2 OP_PROFILE_WALL=1 times each op by the wall clock on 2 threads (which ops scale).
 # JFR is not used: on JDK 17 a flight recording keeps the Vector API kernels from being compiled to
 # vector instructions, which makes the matrix products look several times slower than they are.
 set -euo pipefail
@@ -23,6 +24,6 @@ jvm=(java -XX:+UseG1GC -XX:GCTimeRatio=2 --add-modules=jdk.incubator.vector "$@"
 case "$what" in clevr|resnet) jvm+=(-XX:G1HeapRegionSize=32m) ;; esac   # as the launcher
 case "$what" in
   resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;
-  clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --steps 1 --threads 1 --backend cpu ;;
-  *)      "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads 1 --backend cpu ;;
+  clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --steps 1 --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;
+  *)      "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;
 esac
