@@ -18,8 +18,9 @@ import org.dspn4j.tensor.cpu.CpuVectors;
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
+ *   mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *   java -XX:+UseG1GC -XX:G1HeapRegionSize=32m --add-modules=jdk.incubator.vector \
- *       -cp target/test-classes:target/classes org.dspn4j.bench.ProductRate [threads ...]
+ *       -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ProductRate [threads ...]
  * </pre>
  */
 public final class ProductRate {
