@@ -354,7 +354,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** CPU model, vector ISA of the CPU and of our kernels here, and the restriction in force. */
     private String machine() {
         String[] cpu = cpu();
-        String s = cpu[0] + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpu[1];
+        String s = cpuLine();
         if (isa.equals("avx2")) {
             s = (cpu[1].equals("AVX-512") ? "AVX-512 machine restricted to AVX2" : s + " restricted to AVX2") + " (JVM -XX:UseAVX=2; PyTorch "
                     + "ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2): " + cpu[0]

@@ -43,9 +43,9 @@ final class ConvPanels {
                 int j0 = cp * nr;
                 int cols = Math.min(nr, columns - j0);
                 runs.of(cv, j0, cols);
-                pack(x, cv, runs, nr, panel);
+                pack(x, cv, runs, cols, nr, panel);
                 // one image and a full tile: straight into y, whose rows for image n are (n·Cout + co)·P
-                boolean direct = cols == nr && runs.count > 0 && runs.n[0] == runs.n[runs.count - 1];
+                boolean direct = cols == nr && runs.n[0] == runs.n[runs.count - 1];
                 int n0 = j0 / cv.p;
                 int pix0 = j0 - n0 * cv.p;
                 for (int rp = 0; rp < pm; rp++) {
@@ -110,11 +110,10 @@ final class ConvPanels {
 
     /**
      * panel[t·nr + jj] = cols(t, j0 + jj) — the input pixel (oy·stride + ky − pad, ox·stride + kx − pad)
-     * of channel c, or 0 outside the image — and 0 for the padding columns.
+     * of channel c, or 0 outside the image — for the runs' {@code cols} columns, and 0 for the padding columns.
      */
-    private static void pack(float[] x, CpuBackend.Conv cv, Runs runs, int nr, float[] panel) {
+    private static void pack(float[] x, CpuBackend.Conv cv, Runs runs, int cols, int nr, float[] panel) {
         int hw = cv.h * cv.w;
-        int used = runs.count == 0 ? 0 : runs.jj[runs.count - 1] + runs.len[runs.count - 1];
         for (int t = 0; t < cv.kk; t++) {
             int c = t / (cv.kh * cv.kw);
             int ky = t / cv.kw % cv.kh;
@@ -145,8 +144,8 @@ final class ConvPanels {
                     }
                 }
             }
-            if (used < nr) {
-                Arrays.fill(panel, row + used, row + nr, 0f);
+            if (cols < nr) {
+                Arrays.fill(panel, row + cols, row + nr, 0f);
             }
         }
     }
