@@ -345,6 +345,28 @@ public final class Ops {
         });
     }
 
+    /**
+     * A layer of 1×1 convolutions over a set: {@code relu(add(matmul(w, x), reshape(bias, M, 1)))}
+     * (without the relu when {@code relu} is false) for w (M, K), x (…, K, N), bias (M), recorded as one
+     * node ({@link Backend#linear}: the same values, one pass). Its rule is that composition's, term
+     * for term: with gp = reluBackward(g, out) (or g), dw = Σ gp·xᵀ over the leading dimensions,
+     * dx = wᵀ·gp, dbias = Σ gp over every dimension but M.
+     */
+    public static Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu) {
+        Tensor out = x.backend().linear(w, x, bias, relu);
+        int[] ws = w.shape();
+        int[] xs = x.shape();
+        int[] bs = {ws[0], 1};
+        Tensor xForW = savedFor(w, x);
+        Tensor wForX = savedFor(x, w);
+        return record(out, relu ? "linearRelu" : "linear", new Tensor[] {w, x, bias}, (g, n) -> {
+            Tensor gp = relu ? reluBackward(g, out) : g;
+            return grads(n[0] ? sumToShape(matmul(gp, false, xForW, true), ws) : null,
+                    n[1] ? sumToShape(matmul(wForX, true, gp, false), xs) : null,
+                    n[2] ? reshape(sumToShape(gp, bs), ws[0]) : null);
+        });
+    }
+
     // ================================================================ shape
 
     public static Tensor reshape(Tensor a, int... shape) {

@@ -1,7 +1,6 @@
 package org.dspn4j.nn;
 
-import static org.dspn4j.autodiff.Ops.add;
-import static org.dspn4j.autodiff.Ops.matmul;
+import static org.dspn4j.autodiff.Ops.linear;
 import static org.dspn4j.autodiff.Ops.reshape;
 
 import org.apache.commons.math3.random.RandomGenerator;
@@ -35,7 +34,11 @@ public final class PointwiseConv extends Module {
 
     /** @param x (B, in, N) @return (B, out, N) */
     public Tensor forward(Tensor x) {
-        Tensor w = reshape(weight.value(), out, in);
-        return add(matmul(w, x), reshape(bias.value(), out, 1));
+        return linear(reshape(weight.value(), out, in), x, bias.value(), false);
+    }
+
+    /** {@code relu(forward(x))}, computed and recorded as one op ({@code Ops.linear}). */
+    public Tensor forwardRelu(Tensor x) {
+        return linear(reshape(weight.value(), out, in), x, bias.value(), true);
     }
 }

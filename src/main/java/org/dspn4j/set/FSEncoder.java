@@ -41,7 +41,7 @@ public final class FSEncoder extends Module implements SetEncoder {
     @Override
     public Tensor encode(Tensor set, Tensor mask) {
         Tensor x = concat(1, set, unsqueeze(mask, 1)); // (B, C+1, N)
-        x = c4.forward(relu(c2.forward(relu(c0.forward(x)))));
+        x = c4.forward(c2.forwardRelu(c0.forwardRelu(x))); // forwardRelu: relu(forward(x)) as one op
         // NOTE: divide by the padded N, not the set size, as the authors do (docs/reference-behaviour.md §4)
         x = scale(x, 1.0 / x.size(2));
         return pool.forward(x);

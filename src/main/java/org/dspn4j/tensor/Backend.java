@@ -89,6 +89,18 @@ public interface Backend {
         return binary(Binary.MUL, g, unary(Unary.STEP, y));
     }
 
+    /**
+     * A layer of 1×1 convolutions over a set, {@code relu(w·x + bias)} (without the ReLU when
+     * {@code relu} is false): w (M, K), x (…, K, N), bias (M) added along each row of M → (…, M, N).
+     * By definition exactly the composition {@code unary(RELU, binary(ADD, matmul(w, x), bias as
+     * (M, 1)))}; a backend may compute it in one pass with the same bits.
+     */
+    default Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu) {
+        OpChecks.linear(w, x, bias);
+        Tensor y = binary(Binary.ADD, matmul(w, x), reshape(bias, bias.shape()[0], 1));
+        return relu ? unary(Unary.RELU, y) : y;
+    }
+
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 

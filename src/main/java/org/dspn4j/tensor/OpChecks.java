@@ -145,6 +145,20 @@ public final class OpChecks {
         return os;
     }
 
+    /**
+     * {@link Backend#linear}: w (M, K), x (…, K, N) with at least one leading dimension or none, bias
+     * (M), one floating dtype; returns the shape of w·x, (…, M, N).
+     */
+    public static int[] linear(Tensor w, Tensor x, Tensor bias) {
+        sameDType("linear", w, x);
+        sameDType("linear", w, bias);
+        if (w.rank() != 2 || bias.rank() != 1 || bias.shape()[0] != w.shape()[0]) {
+            throw new IllegalArgumentException("linear: needs a weight (M, K) and a bias (M), got "
+                    + Shape.str(w.shape()) + " and " + Shape.str(bias.shape()));
+        }
+        return matmul(w, false, x, false);
+    }
+
     // ---------------------------------------------------------------- shape
 
     /** {@link Backend#reshape}: at most one −1, the same element count; returns the shape with −1 resolved. */

@@ -99,6 +99,10 @@ class OpsGradTest {
                         x -> matmul(x[0], true, x[1], false)),
                 new Case("matmul Aᵀ·Bᵀ batched", new int[][] {s(2, 4, 3), s(2, 5, 4)}, NORMAL,
                         x -> matmul(x[0], true, x[1], true)),
+                new Case("linear (a layer of 1x1 convolutions)", new int[][] {s(3, 4), s(2, 4, 5), s(3)}, NORMAL,
+                        x -> linear(x[0], x[1], x[2], false)),
+                new Case("linear with ReLU", new int[][] {s(3, 4), s(2, 4, 5), s(3)}, NORMAL,
+                        x -> linear(x[0], x[1], x[2], true)),
                 new Case("reshape", new int[][] {s(2, 6)}, NORMAL, x -> mul(reshape(x[0], 3, 4), reshape(x[0], 3, 4))),
                 new Case("permute", new int[][] {s(2, 3, 4)}, NORMAL, x -> permute(x[0], 2, 0, 1)),
                 new Case("transpose", new int[][] {s(3, 4), s(4, 3)}, NORMAL, x -> mul(transpose(x[0], 0, 1), x[1])),
@@ -168,5 +172,60 @@ class OpsGradTest {
             return sum(mul(y, BE.fromHost(w, DType.F64, y.shape())));
         };
         GradCheck.second(c.name, bare, inputs(c, 14), 1e-6, 15);
+    }
+
+    /**
+     * {@code linear} is one node standing for {@code relu(add(matmul(w, x), bias))}: its values, its
+     * gradients and the gradients of those gradients are the composition's, bit for bit.
+     */
+    @org.junit.jupiter.api.Test
+    void linearIsItsCompositionToTheSecondDerivative() {
+        int[][] shapes = {s(6, 5), s(3, 5, 7), s(6)};
+        for (boolean relu : new boolean[] {false, true}) {
+            GradCheck.Fn fused = x -> linear(x[0], x[1], x[2], relu);
+            GradCheck.Fn composed = x -> {
+                Tensor y = add(matmul(x[0], x[1]), reshape(x[2], 6, 1));
+                return relu ? relu(y) : y;
+            };
+            Case cf = new Case("fused", shapes, NORMAL, fused);
+            Case cc = new Case("composed", shapes, NORMAL, composed);
+            Tensor[] xf = inputs(cf, 21);
+            Tensor[] xc = inputs(cc, 21);
+            Tensor[] gf = GradCheck.gradient(wrapped(cf), xf, true);
+            Tensor[] gc = GradCheck.gradient(wrapped(cc), xc, true);
+            // second derivatives: the gradient of Σ v·g for a fixed v, through the recorded first gradient
+            Tensor[] hf = Autograd.grad(secondOrder(gf), xf, false);
+            Tensor[] hc = Autograd.grad(secondOrder(gc), xc, false);
+            for (int i = 0; i < xf.length; i++) {
+                sameBits("relu=" + relu + " gradient " + i, gc[i], gf[i]);
+                sameBits("relu=" + relu + " second derivative " + i, hc[i], hf[i]);
+            }
+            sameBits("relu=" + relu + " value", composed.apply(xc), fused.apply(xf));
+        }
+    }
+
+    private static Tensor secondOrder(Tensor[] g) {
+        Random r = new Random(3);
+        Tensor total = null;
+        for (Tensor gi : g) {
+            double[] v = new double[gi.numel()];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = r.nextGaussian();
+            }
+            Tensor t = sum(mul(gi, BE.fromHost(v, DType.F64, gi.shape())));
+            total = total == null ? t : add(total, t);
+        }
+        return total;
+    }
+
+    private static void sameBits(String what, Tensor want, Tensor got) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want.shape(), got.shape(), what);
+        double[] w = want.toDoubles();
+        double[] h = got.toDoubles();
+        for (int i = 0; i < w.length; i++) {
+            if (Double.doubleToLongBits(w[i]) != Double.doubleToLongBits(h[i])) {
+                throw new AssertionError(what + ": element " + i + ": " + h[i] + ", composition " + w[i]);
+            }
+        }
     }
 }

@@ -34,7 +34,7 @@ public final class OpCases {
     /** The op a case applies (every op of {@code Backend} that computes). */
     public enum Kind {
         FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, MUL_STEP, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
-        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
+        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
         SCATTER_ADD, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D_INDICES
     }
 
@@ -413,6 +413,24 @@ public final class OpCases {
                     return exact((plain ? "matmul " : "matmul transposeA=" + ta + " transposeB=" + tb + " ") + Shape.str(as)
                                     + " " + Shape.str(bs),
                             plain ? be -> be.matmul(a.apply(be), b.apply(be)) : be -> be.matmul(a.apply(be), ta, b.apply(be), tb));
+                }
+                case LINEAR: {
+                    // relu?(w·x + bias); large cases reach the CPU product's few-row (m <= 4), few-column (n small,
+                    // computed as its transpose) and packed paths, each adding the bias to its finished tiles
+                    int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
+                    int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
+                    int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);
+                    int[] batch = new int[r.nextInt(3)];
+                    for (int i = 0; i < batch.length; i++) {
+                        batch[i] = 1 + r.nextInt(3);
+                    }
+                    boolean relu = r.nextBoolean();
+                    boolean specials = r.nextInt(6) == 0;
+                    Function<Backend, Tensor> w = input(new int[] {m, k}, dt, specials);
+                    Function<Backend, Tensor> x = input(concat(batch, k, n), dt, specials);
+                    Function<Backend, Tensor> bias = input(new int[] {m}, dt, true);
+                    return exact("linear relu=" + relu + " (" + m + ", " + k + ") " + Shape.str(concat(batch, k, n)),
+                            be -> be.linear(w.apply(be), x.apply(be), bias.apply(be), relu));
                 }
                 case RESHAPE: {
                     int[] s = shape(0, 4, 0);

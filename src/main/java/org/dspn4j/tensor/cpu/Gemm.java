@@ -101,19 +101,38 @@ final class Gemm {
     }
 
     /**
+     * Work on a finished block of C: rows i0 … i0 + rows − 1 and columns j0 … j0 + cols − 1 of problem
+     * p, whose chains are complete. It runs while the block is still in cache, on the thread that
+     * computed it, once for every element of C: the elementwise tail of a fused op
+     * ({@link CpuBackend#linear}).
+     */
+    interface Epilogue {
+        void apply(int p, int i0, int rows, int j0, int cols);
+    }
+
+    /**
      * Computes every problem of the batch; C[p] is the row-major (m, n) block at {@code c[cOff[p]]}
      * (modified). With {@code accumulate} the chains start from C's values, else from +0. C must not
      * alias A or B.
      */
     static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
                          boolean accumulate) {
+        multiply(be, m, n, k, a, b, c, cOff, accumulate, (Epilogue) null);
+    }
+
+    /** As above, then {@code epilogue} (when not null) over every block of C once it is complete. */
+    static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                         boolean accumulate, Epilogue epilogue) {
         if ((long) m * n * Math.max(k, 1) * cOff.length < SMALL) {
             for (int p = 0; p < cOff.length; p++) {
                 reference(m, n, k, a, b, p, c, cOff[p], accumulate);
+                if (epilogue != null) {
+                    epilogue.apply(p, 0, m, 0, n);
+                }
             }
             return;
         }
-        multiply(be, m, n, k, a, b, c, cOff, accumulate, VECTOR);
+        multiply(be, m, n, k, a, b, c, cOff, accumulate, VECTOR ? PREFERRED : Kernel.SCALAR, epilogue);
     }
 
     /** As above, always packed, with the preferred vector kernel or the scalar one. */
@@ -125,13 +144,19 @@ final class Gemm {
     /** As above, always packed, choosing the kernel (tests compare each with the definition). */
     static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
                          boolean accumulate, Kernel kern) {
+        multiply(be, m, n, k, a, b, c, cOff, accumulate, kern, null);
+    }
+
+    /** As above, with an epilogue (or null). */
+    static void multiply(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
+                         boolean accumulate, Kernel kern, Epilogue epilogue) {
         int batch = cOff.length;
         if (m == 0 || n == 0 || batch == 0) {
             return;
         }
         boolean f32 = c instanceof float[];
         if (m <= FEW) {
-            fewRows(be, m, n, k, a, b, c, cOff, accumulate, kern);
+            fewRows(be, m, n, k, a, b, c, cOff, accumulate, kern, epilogue);
             return;
         }
         int nr = kern.nr(f32);
@@ -147,16 +172,19 @@ final class Gemm {
                     transpose(c, cOff[p], m, n, ct, tOff[p]);
                 }
             }
-            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, kern);
+            multiply(be, n, m, k, b.transposed(), a.transposed(), ct, tOff, accumulate, kern, null);
             for (int p = 0; p < batch; p++) {
                 transpose(ct, tOff[p], n, m, c, cOff[p]);
+                if (epilogue != null) {
+                    epilogue.apply(p, 0, m, 0, n);
+                }
             }
             return;
         }
         int pm = (m + mr - 1) / mr;
         int pn = (n + nr - 1) / nr;
         int panelA = mr * k;
-        Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern);
+        Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern, epilogue);
 
         // distinct A operands (a broadcast batch shares one)
         Map<Integer, Integer> slot = new HashMap<>();
@@ -238,7 +266,7 @@ final class Gemm {
      * bits are the same.
      */
     private static void fewRows(CpuBackend be, int m, int n, int k, Operand a, Operand b, Object c, int[] cOff,
-                                boolean accumulate, Kernel kern) {
+                                boolean accumulate, Kernel kern, Epilogue epilogue) {
         int batch = cOff.length;
         boolean f32 = c instanceof float[];
         int w = kern.fewColumns(f32);
@@ -263,6 +291,9 @@ final class Gemm {
                 int co = cOff[p] + j0;
                 if (cols == w) {
                     few(kern, panelA, 0, b.data(), bo, b.rowStride(), gather, k, c, co, n, m, accumulate, f32);
+                    if (epilogue != null) {
+                        epilogue.apply(p, 0, m, j0, cols);
+                    }
                     continue;
                 }
                 if (tile == null) {
@@ -280,6 +311,9 @@ final class Gemm {
                     t0 += kc;
                 } while (t0 < k);
                 copyTile(tile, 0, w, c, co, n, m, cols);
+                if (epilogue != null) {
+                    epilogue.apply(p, 0, m, j0, cols);
+                }
             }
         });
     }
@@ -300,8 +334,10 @@ final class Gemm {
         private final int[] cOff;
         private final boolean accumulate, f32;
         private final Kernel kern;
+        private final Epilogue epilogue;
 
-        Tiles(int m, int n, int k, int mr, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, Kernel kern) {
+        Tiles(int m, int n, int k, int mr, int nr, Object c, int[] cOff, boolean accumulate, boolean f32, Kernel kern,
+              Epilogue epilogue) {
             this.m = m;
             this.n = n;
             this.k = k;
@@ -312,6 +348,7 @@ final class Gemm {
             this.accumulate = accumulate;
             this.f32 = f32;
             this.kern = kern;
+            this.epilogue = epilogue;
         }
 
         /** Scratch for one edge tile (one per task). */
@@ -335,6 +372,9 @@ final class Gemm {
                 }
                 kernel(kern, packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32);
                 copyTile(tile, 0, nr, c, co, n, rows, cols);
+            }
+            if (epilogue != null) {
+                epilogue.apply(p, i0, rows, j0, cols);
             }
         }
     }

@@ -2,17 +2,22 @@ package org.dspn4j.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.ReferenceBackend;
+import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
  * The CPU backend's one-pass versions of compositions against the compositions, bit for bit:
  * {@link CpuBackend#mulStep} (ReLU's backward) against MUL(g, STEP(y)), with signed zeros,
- * infinities, NaN and subnormals on both sides, F32 and F64, 1 and 3 threads.
+ * infinities, NaN and subnormals on both sides, F32 and F64, 1 and 3 threads; and
+ * {@link CpuBackend#linear} (bias and ReLU applied to each finished tile of the product) against
+ * RELU(ADD(matmul(w, x), bias)) on every path of the product.
  */
 class FusedOpsTest {
     private static void assertSameBits(Tensor want, Tensor got, String what) {
@@ -54,5 +59,51 @@ class FusedOpsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void linearIsTheCompositionOnEveryPathOfTheProduct() {
+        ReferenceBackend ref = new ReferenceBackend();
+        // {batch…, m, k, n}: the plain loop (under Gemm.SMALL multiply-adds), few rows (m <= 4), few columns
+        // computed as C transposed (n small), the packed tiles with edge tiles, no batch, two batch dimensions
+        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33}};
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-40, 3e38};
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                for (int[] spec : shapes) {
+                    int r = spec.length;
+                    int m = spec[r - 3];
+                    int k = spec[r - 2];
+                    int n = spec[r - 1];
+                    int[] xs = Arrays.copyOf(spec, r - 1); // {batch…, k, n}
+                    xs[r - 3] = k;
+                    xs[r - 2] = n;
+                    for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                        Random rnd = new Random(31L * r + m);
+                        double[] w = values(rnd, m * k, special, 2000);
+                        double[] x = values(rnd, Shape.numel(xs), special, 2000);
+                        double[] b = values(rnd, m, special, 8);
+                        for (boolean relu : new boolean[] {false, true}) {
+                            String what = dt + " " + Shape.str(xs) + " m=" + m + " relu=" + relu + ", " + threads + " threads";
+                            Tensor got = be.linear(be.fromHost(w, dt, m, k), be.fromHost(x, dt, xs), be.fromHost(b, dt, m), relu);
+                            Tensor want = ref.linear(ref.fromHost(w, dt, m, k), ref.fromHost(x, dt, xs), ref.fromHost(b, dt, m), relu);
+                            assertSameBits(want, got, what);
+                            Tensor sum = be.binary(Backend.Binary.ADD, be.matmul(be.fromHost(w, dt, m, k), be.fromHost(x, dt, xs)),
+                                    be.fromHost(b, dt, m, 1));
+                            assertSameBits(relu ? be.unary(Backend.Unary.RELU, sum) : sum, got, what + " (CPU composition)");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Gaussians (about half the sums negative) with about one value in {@code every} special. */
+    private static double[] values(Random r, int n, double[] special, int every) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextInt(every) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian();
+        }
+        return v;
     }
 }
