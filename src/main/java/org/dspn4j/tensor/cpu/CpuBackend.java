@@ -1149,7 +1149,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
-        return product(a, transposeA, b, transposeB, null, false);
+        return product(a, transposeA, b, transposeB, null, false, false);
     }
 
     /**
@@ -1160,12 +1160,21 @@ public final class CpuBackend implements Backend, AutoCloseable {
      */
     @Override
     public Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu) {
+        return linear(w, x, bias, relu, Gemm.VECTOR);
+    }
+
+    /** As above, the tail on vectors ({@link GemmVector#addBias}) or by the scalar loop (tests run both). */
+    Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu, boolean vector) {
         OpChecks.linear(w, x, bias);
-        return product(w, false, x, false, bias, relu);
+        if (vector && !Gemm.VECTOR) {
+            throw new IllegalStateException("jdk.incubator.vector is not present");
+        }
+        return product(w, false, x, false, bias, relu, vector);
     }
 
     /** op(a)·op(b), with {@code relu?(· + bias)} applied to each finished tile when {@code bias} is not null. */
-    private Tensor product(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor bias, boolean relu) {
+    private Tensor product(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor bias, boolean relu,
+                           boolean vector) {
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
         DType dt = a.dtype();
         int[] as = a.shape();
@@ -1204,12 +1213,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object out = alloc(dt, nb * m * n);
         Gemm.multiply(this, m, n, k, Gemm.Operand.of(raw(a), offA, ra, ca, transposeA),
                 Gemm.Operand.of(raw(b), offB, rb, cb, transposeB), out, offC, false,
-                bias == null ? null : biasEpilogue(out, offC, n, raw(bias), relu));
+                bias == null ? null : biasEpilogue(out, offC, n, raw(bias), relu, vector));
         return wrap(out, dt, os);
     }
 
     /** Adds bias[i] to row i of a finished block of C (rounded in C's dtype), then ReLU when {@code relu}. */
-    private static Gemm.Epilogue biasEpilogue(Object out, int[] offC, int n, Object bias, boolean relu) {
+    private static Gemm.Epilogue biasEpilogue(Object out, int[] offC, int n, Object bias, boolean relu, boolean vector) {
         if (out instanceof float[]) {
             float[] c = (float[]) out;
             float[] bv = (float[]) bias;
@@ -1217,9 +1226,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 for (int i = i0; i < i0 + rows; i++) {
                     float b = bv[i];
                     int o = offC[p] + i * n + j0;
-                    for (int j = o; j < o + cols; j++) {
-                        float v = c[j] + b;
-                        c[j] = relu && !(v > 0) ? 0f : v;
+                    if (vector) {
+                        GemmVector.addBias(c, o, cols, b, relu);
+                    } else if (relu) {
+                        for (int j = o; j < o + cols; j++) { // v > 0 ? v : +0, without a branch on the sign
+                            int bits = Float.floatToRawIntBits(c[j] + b);
+                            c[j] = Float.intBitsToFloat(bits & positiveMask(bits));
+                        }
+                    } else {
+                        for (int j = o; j < o + cols; j++) {
+                            c[j] += b;
+                        }
                     }
                 }
             };
@@ -1230,9 +1247,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
             for (int i = i0; i < i0 + rows; i++) {
                 double b = bv[i];
                 int o = offC[p] + i * n + j0;
-                for (int j = o; j < o + cols; j++) {
-                    double v = c[j] + b;
-                    c[j] = relu && !(v > 0) ? 0.0 : v;
+                if (vector) {
+                    GemmVector.addBias(c, o, cols, b, relu);
+                } else if (relu) {
+                    for (int j = o; j < o + cols; j++) {
+                        long bits = Double.doubleToRawLongBits(c[j] + b);
+                        c[j] = Double.longBitsToDouble(bits & positiveMask(bits));
+                    }
+                } else {
+                    for (int j = o; j < o + cols; j++) {
+                        c[j] += b;
+                    }
                 }
             }
         };

@@ -2,6 +2,7 @@ package org.dspn4j.tensor.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,6 +47,65 @@ final class GemmVector {
     static final int FEW_WIDE_F64 = 4 * LDW;
     static final int FEW_NARROW_F32 = 2 * LN;
     static final int FEW_NARROW_F64 = 2 * LDN;
+
+    private static final VectorSpecies<Double> PREFERRED_D = DoubleVector.SPECIES_PREFERRED;
+
+    /**
+     * {@link CpuBackend#linear}'s tail on {@code len} elements of a finished tile's row at c[o]:
+     * {@code c + b}, then, with {@code relu}, {@code v > 0 ? v : +0}. The lanewise add rounds as the
+     * scalar add does, and the ReLU is a compare (false for NaN and both zeros) and a blend with +0, so
+     * the bits are the scalar loop's; the tail past the last whole vector runs that loop.
+     */
+    static void addBias(float[] c, int o, int len, float b, boolean relu) {
+        int l = PREFERRED_F.length();
+        int end = o + len - len % l;
+        FloatVector bv = FloatVector.broadcast(PREFERRED_F, b);
+        FloatVector zero = FloatVector.zero(PREFERRED_F);
+        int j = o;
+        if (relu) {
+            for (; j < end; j += l) {
+                FloatVector v = FloatVector.fromArray(PREFERRED_F, c, j).add(bv);
+                zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, j);
+            }
+            for (; j < o + len; j++) {
+                float v = c[j] + b;
+                c[j] = v > 0 ? v : 0f;
+            }
+        } else {
+            for (; j < end; j += l) {
+                FloatVector.fromArray(PREFERRED_F, c, j).add(bv).intoArray(c, j);
+            }
+            for (; j < o + len; j++) {
+                c[j] += b;
+            }
+        }
+    }
+
+    /** As above, in double. */
+    static void addBias(double[] c, int o, int len, double b, boolean relu) {
+        int l = PREFERRED_D.length();
+        int end = o + len - len % l;
+        DoubleVector bv = DoubleVector.broadcast(PREFERRED_D, b);
+        DoubleVector zero = DoubleVector.zero(PREFERRED_D);
+        int j = o;
+        if (relu) {
+            for (; j < end; j += l) {
+                DoubleVector v = DoubleVector.fromArray(PREFERRED_D, c, j).add(bv);
+                zero.blend(v, v.compare(VectorOperators.GT, 0.0)).intoArray(c, j);
+            }
+            for (; j < o + len; j++) {
+                double v = c[j] + b;
+                c[j] = v > 0 ? v : 0.0;
+            }
+        } else {
+            for (; j < end; j += l) {
+                DoubleVector.fromArray(PREFERRED_D, c, j).add(bv).intoArray(c, j);
+            }
+            for (; j < o + len; j++) {
+                c[j] += b;
+            }
+        }
+    }
 
     /** The kernel for the preferred vector: wide with 512-bit vectors, else narrow. */
     static Gemm.Kernel preferred() {
