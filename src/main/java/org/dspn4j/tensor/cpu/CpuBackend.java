@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fast CPU backend: Java loops over row-major arrays — {@code float[]} for F32 tensors,
@@ -917,6 +918,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int inner = dimsM[rank - 1];
         boolean innerReduced = red[rank - 1];
         int rows = a.numel() / inner;
+        if (rank == 3 && red[0] && innerReduced) {
+            // (B, C, N) summed over B and N (a bias's gradient): each output c adds its B runs of N in
+            // order, as the walk below does, and outputs are independent, so channels split between threads
+            int nb = dimsM[0];
+            int nc = dimsM[1];
+            parallelFor(nc, a.numel() < PARALLEL_ELEMENTS ? nc : Math.max(1, grainFor(nc)), (from, to) -> {
+                double[] run = new double[inner];
+                for (int c = from; c < to; c++) {
+                    double acc = 0.0;
+                    for (int b = 0; b < nb; b++) {
+                        read(x, (b * nc + c) * inner, 1, run, inner);
+                        acc = sumOf(run, inner, acc);
+                    }
+                    out[c] = acc;
+                }
+            });
+            return make(out, a.dtype(), shape);
+        }
         double[] row = new double[inner];
         int[] idx = new int[rank];
         int o = 0;
@@ -1424,29 +1443,51 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] is = index.shape();
         Object x = raw(a);
         double[] ix = d(index);
-        OpChecks.indexValues("gather", ix, dim, s[k]);
         Object out = alloc(a.dtype(), ix.length);
         int[] st = Shape.strides(s);
         int[] ist = Shape.strides(is);
         int[] base = rowOffsets(is, k, st);
         int[] at = rowOffsets(is, k, ist);
         int len = is[k];
+        int size = s[k];
         int sk = st[k];
         int ik = ist[k];
-        for (int r = 0; r < base.length; r++) {
-            if (x instanceof float[]) {
-                float[] xf = (float[]) x;
-                float[] of = (float[]) out;
-                for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                    of[i] = xf[base[r] + (int) ix[i] * sk];
-                }
-            } else {
-                double[] xd = (double[]) x;
-                double[] od = (double[]) out;
-                for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                    od[i] = xd[base[r] + (int) ix[i] * sk];
+        AtomicBoolean bad = new AtomicBoolean();
+        // rows split between threads; each index is checked where it is read (a bad one reads position 0
+        // and is reported below, by the serial check, which names the first bad index)
+        parallelFor(base.length, ix.length < PARALLEL_ELEMENTS ? base.length : grainFor(base.length), (from, to) -> {
+            boolean ok = true;
+            for (int r = from; r < to; r++) {
+                if (x instanceof float[]) {
+                    float[] xf = (float[]) x;
+                    float[] of = (float[]) out;
+                    for (int j = 0, i = at[r]; j < len; j++, i += ik) {
+                        int iv = (int) ix[i];
+                        if (iv != ix[i] || iv < 0 || iv >= size) {
+                            ok = false;
+                            iv = 0;
+                        }
+                        of[i] = xf[base[r] + iv * sk];
+                    }
+                } else {
+                    double[] xd = (double[]) x;
+                    double[] od = (double[]) out;
+                    for (int j = 0, i = at[r]; j < len; j++, i += ik) {
+                        int iv = (int) ix[i];
+                        if (iv != ix[i] || iv < 0 || iv >= size) {
+                            ok = false;
+                            iv = 0;
+                        }
+                        od[i] = xd[base[r] + iv * sk];
+                    }
                 }
             }
+            if (!ok) {
+                bad.set(true);
+            }
+        });
+        if (bad.get()) {
+            OpChecks.indexValues("gather", ix, dim, size);
         }
         return wrap(out, a.dtype(), is);
     }
@@ -1461,7 +1502,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // rounded once.
         Object out = base.dtype() == DType.F32 ? f(base).clone() : d(base).clone();
         double[] ix = d(index);
-        OpChecks.indexValues("scatterAdd", ix, dim, s[k]);
         Object y = raw(src);
         int[] st = Shape.strides(s);
         int[] ss = Shape.strides(src.shape());
@@ -1471,28 +1511,60 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int[] rowIdx = rowOffsets(is, k, ist);
         int len = is[k];
         int size = s[k];
+        int sk = st[k];
+        int srk = ss[k];
+        int ik = ist[k];
+        AtomicBoolean bad = new AtomicBoolean();
         parallelFor(rowBase.length, Math.max(1, grainFor(rowBase.length)), (from, to) -> {
             double[] acc = new double[size];
-            double[] row = new double[len];
+            boolean ok = true;
             for (int r = from; r < to; r++) {
-                read(out, rowBase[r], st[k], acc, size);
-                read(y, rowSrc[r], ss[k], row, len);
-                for (int j = 0; j < len; j++) {
-                    acc[(int) ix[rowIdx[r] + j * ist[k]]] += row[j];
+                read(out, rowBase[r], sk, acc, size);
+                int io = rowIdx[r];
+                int so = rowSrc[r];
+                // as gather: an index is checked where it is read, a bad one skipped and reported below
+                if (y instanceof float[]) {
+                    float[] yf = (float[]) y;
+                    for (int j = 0; j < len; j++) {
+                        double v = ix[io + j * ik];
+                        int iv = (int) v;
+                        if (iv != v || iv < 0 || iv >= size) {
+                            ok = false;
+                            continue;
+                        }
+                        acc[iv] += yf[so + j * srk];
+                    }
+                } else {
+                    double[] yd = (double[]) y;
+                    for (int j = 0; j < len; j++) {
+                        double v = ix[io + j * ik];
+                        int iv = (int) v;
+                        if (iv != v || iv < 0 || iv >= size) {
+                            ok = false;
+                            continue;
+                        }
+                        acc[iv] += yd[so + j * srk];
+                    }
                 }
                 if (out instanceof float[]) {
                     float[] of = (float[]) out;
                     for (int v = 0; v < size; v++) {
-                        of[rowBase[r] + v * st[k]] = (float) acc[v];
+                        of[rowBase[r] + v * sk] = (float) acc[v];
                     }
                 } else {
                     double[] od = (double[]) out;
                     for (int v = 0; v < size; v++) {
-                        od[rowBase[r] + v * st[k]] = acc[v];
+                        od[rowBase[r] + v * sk] = acc[v];
                     }
                 }
             }
+            if (!ok) {
+                bad.set(true);
+            }
         });
+        if (bad.get()) {
+            OpChecks.indexValues("scatterAdd", ix, dim, size);
+        }
         return out instanceof float[] ? wrap(out, base.dtype(), s) : make((double[]) out, base.dtype(), s);
     }
 
