@@ -325,24 +325,45 @@ public final class Ops {
         // dA reads only B and dB only A: each factor is kept only for the other's gradient
         Tensor bForA = savedFor(a, b);
         Tensor aForB = savedFor(b, a);
-        return record(out, "matmul", new Tensor[] {a, b}, (g, n) -> {
-            Tensor ga = null;
-            Tensor gb = null;
-            if (!transposeA && !transposeB) { // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
-                ga = n[0] ? matmul(g, false, bForA, true) : null;
-                gb = n[1] ? matmul(aForB, true, g, false) : null;
-            } else if (!transposeA) { // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
-                ga = n[0] ? matmul(g, false, bForA, false) : null;
-                gb = n[1] ? matmul(g, true, aForB, false) : null;
-            } else if (!transposeB) { // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
-                ga = n[0] ? matmul(bForA, false, g, true) : null;
-                gb = n[1] ? matmul(aForB, false, g, false) : null;
-            } else { // C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
-                ga = n[0] ? matmul(bForA, true, g, true) : null;
-                gb = n[1] ? matmul(g, true, aForB, true) : null;
-            }
-            return grads(ga == null ? null : sumToShape(ga, as), gb == null ? null : sumToShape(gb, bs));
-        });
+        return record(out, "matmul", new Tensor[] {a, b},
+                (g, n) -> matmulGrads(g, n, transposeA, transposeB, bForA, aForB, as, bs));
+    }
+
+    /** The gradients of op(A)·op(B) given G (bForA and aForB: the factors each gradient reads). */
+    private static Tensor[] matmulGrads(Tensor g, boolean[] n, boolean transposeA, boolean transposeB, Tensor bForA,
+                                        Tensor aForB, int[] as, int[] bs) {
+        Tensor ga = null;
+        Tensor gb = null;
+        if (!transposeA && !transposeB) { // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
+            ga = n[0] ? matmul(g, false, bForA, true) : null;
+            gb = n[1] ? matmul(aForB, true, g, false) : null;
+        } else if (!transposeA) { // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
+            ga = n[0] ? matmul(g, false, bForA, false) : null;
+            gb = n[1] ? matmul(g, true, aForB, false) : null;
+        } else if (!transposeB) { // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
+            ga = n[0] ? matmul(bForA, false, g, true) : null;
+            gb = n[1] ? matmul(aForB, false, g, false) : null;
+        } else { // C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
+            ga = n[0] ? matmul(bForA, true, g, true) : null;
+            gb = n[1] ? matmul(g, true, aForB, true) : null;
+        }
+        return grads(ga == null ? null : sumToShape(ga, as), gb == null ? null : sumToShape(gb, bs));
+    }
+
+    /**
+     * {@code reluBackward(matmul(a, transposeA, b, transposeB), y)}: the product's elements where
+     * y &gt; 0, times 0 elsewhere ({@link Backend#matmulStep}: the same values, the mask applied to
+     * each finished tile). Recorded as one node: its rule is the composition's, the mask applied to
+     * G first. y is a constant to it, as to reluBackward.
+     */
+    public static Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
+        Tensor out = a.backend().matmulStep(a, transposeA, b, transposeB, y);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        Tensor bForA = savedFor(a, b);
+        Tensor aForB = savedFor(b, a);
+        return record(out, "matmulStep", new Tensor[] {a, b},
+                (g, n) -> matmulGrads(reluBackward(g, y), n, transposeA, transposeB, bForA, aForB, as, bs));
     }
 
     /**
@@ -353,16 +374,67 @@ public final class Ops {
      * dx = wᵀ·gp, dbias = Σ gp over every dimension but M.
      */
     public static Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu) {
-        Tensor out = x.backend().linear(w, x, bias, relu);
+        return linear(w, x, bias, relu, null, null);
+    }
+
+    /**
+     * A per-element MLP over a set: {@code linear(w[l], h, bias[l], relu)} for each layer l, with the
+     * ReLU after every layer but the last — the values and the gradients of those calls, bit for bit.
+     * The hidden ReLU outputs are this op's own, which lets two rules share one pass: the rule of the
+     * layer after a hidden output h returns h's gradient already masked,
+     * {@code matmulStep(wᵀ, gp, h)} (the product's tiles masked as they are finished), and the rule of
+     * the layer that made h takes it as its masked gradient instead of applying reluBackward again.
+     * That changes no bit — reluBackward(reluBackward(g, h), h) is reluBackward(g, h) — as long as that
+     * gradient is h's whole gradient. It is unless a recorded backward (createGraph) computed the next
+     * layer's weight gradient, g·hᵀ, which makes h an input of that product; from then on both rules
+     * are the composition's ({@link Hidden}).
+     *
+     * @param x    (…, K, N)
+     * @param w    per layer (M_l, K_l), K_0 = K, K_{l+1} = M_l
+     * @param bias per layer (M_l)
+     */
+    public static Tensor mlp(Tensor x, Tensor[] w, Tensor[] bias) {
+        if (w.length == 0 || w.length != bias.length) {
+            throw new IllegalArgumentException("mlp: " + w.length + " weights and " + bias.length + " biases");
+        }
+        Tensor h = x;
+        Hidden in = null;
+        for (int l = 0; l < w.length; l++) {
+            Hidden out = l < w.length - 1 ? new Hidden() : null;
+            h = linear(w[l], h, bias[l], out != null, out, in);
+            in = out;
+        }
+        return h;
+    }
+
+    /** A hidden ReLU output of {@link #mlp}, shared by the layer that makes it and the layer that reads it. */
+    private static final class Hidden {
+        /** Set once a recorded product reads the output as a differentiable input (see mlp). */
+        boolean exposed;
+    }
+
+    /**
+     * @param out the output is a hidden ReLU output (or null): its gradient arrives masked
+     * @param in  x is one (or null): x's gradient is returned masked by step(x)
+     */
+    private static Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu, Hidden out, Hidden in) {
+        Tensor y = x.backend().linear(w, x, bias, relu);
         int[] ws = w.shape();
         int[] xs = x.shape();
         int[] bs = {ws[0], 1};
-        Tensor xForW = savedFor(w, x);
+        Tensor xForW = in != null ? x : savedFor(w, x);
         Tensor wForX = savedFor(x, w);
-        return record(out, relu ? "linearRelu" : "linear", new Tensor[] {w, x, bias}, (g, n) -> {
-            Tensor gp = relu ? reluBackward(g, out) : g;
+        return record(y, relu ? "linearRelu" : "linear", new Tensor[] {w, x, bias}, (g, n) -> {
+            Tensor gp = relu && (out == null || out.exposed) ? reluBackward(g, y) : g;
+            if (in != null && n[0] && Autograd.isRecording()) {
+                in.exposed = true; // the weight gradient below is recorded with x as an input
+            }
+            Tensor gx = null;
+            if (n[1]) {
+                gx = in != null && !in.exposed ? matmulStep(wForX, true, gp, false, xForW) : matmul(wForX, true, gp, false);
+            }
             return grads(n[0] ? sumToShape(matmul(gp, false, xForW, true), ws) : null,
-                    n[1] ? sumToShape(matmul(wForX, true, gp, false), xs) : null,
+                    gx == null ? null : sumToShape(gx, xs),
                     n[2] ? reshape(sumToShape(gp, bs), ws[0]) : null);
         });
     }

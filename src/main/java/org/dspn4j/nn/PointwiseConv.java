@@ -1,6 +1,7 @@
 package org.dspn4j.nn;
 
 import static org.dspn4j.autodiff.Ops.linear;
+import static org.dspn4j.autodiff.Ops.mlp;
 import static org.dspn4j.autodiff.Ops.reshape;
 
 import org.apache.commons.math3.random.RandomGenerator;
@@ -37,8 +38,18 @@ public final class PointwiseConv extends Module {
         return linear(reshape(weight.value(), out, in), x, bias.value(), false);
     }
 
-    /** {@code relu(forward(x))}, computed and recorded as one op ({@code Ops.linear}). */
-    public Tensor forwardRelu(Tensor x) {
-        return linear(reshape(weight.value(), out, in), x, bias.value(), true);
+    /**
+     * {@code layers[last].forward(relu(… relu(layers[0].forward(x))))}: the layers in sequence with a
+     * ReLU between each two, as one {@code Ops.mlp} (each layer one op; the hidden ReLUs' backward
+     * folded into the products).
+     */
+    public static Tensor chain(Tensor x, PointwiseConv... layers) {
+        Tensor[] w = new Tensor[layers.length];
+        Tensor[] b = new Tensor[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            w[l] = reshape(layers[l].weight.value(), layers[l].out, layers[l].in);
+            b[l] = layers[l].bias.value();
+        }
+        return mlp(x, w, b);
     }
 }

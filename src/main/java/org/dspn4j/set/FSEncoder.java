@@ -41,7 +41,7 @@ public final class FSEncoder extends Module implements SetEncoder {
     @Override
     public Tensor encode(Tensor set, Tensor mask) {
         Tensor x = concat(1, set, unsqueeze(mask, 1)); // (B, C+1, N)
-        x = c4.forward(c2.forwardRelu(c0.forwardRelu(x))); // forwardRelu: relu(forward(x)) as one op
+        x = PointwiseConv.chain(x, c0, c2, c4); // c4(relu(c2(relu(c0(x)))))
         // NOTE: divide by the padded N, not the set size, as the authors do (docs/reference-behaviour.md §4)
         x = scale(x, 1.0 / x.size(2));
         return pool.forward(x);

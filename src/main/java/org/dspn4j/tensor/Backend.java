@@ -101,6 +101,17 @@ public interface Backend {
         return relu ? unary(Unary.RELU, y) : y;
     }
 
+    /**
+     * {@code mulStep(matmul(a, transposeA, b, transposeB), y)}: the product where y &gt; 0, times 0
+     * elsewhere (the next layer's gradient through a ReLU whose output is y, which has the product's
+     * shape). By default exactly that composition; a backend may compute it in one pass with the same
+     * bits.
+     */
+    default Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
+        OpChecks.matmulStep(a, transposeA, b, transposeB, y);
+        return mulStep(matmul(a, transposeA, b, transposeB), y);
+    }
+
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 

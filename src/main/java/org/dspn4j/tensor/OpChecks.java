@@ -159,6 +159,17 @@ public final class OpChecks {
         return matmul(w, false, x, false);
     }
 
+    /** {@link Backend#matmulStep}: y of the product's shape and dtype; returns that shape. */
+    public static int[] matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
+        int[] os = matmul(a, transposeA, b, transposeB);
+        sameDType("matmulStep", a, y);
+        if (!Shape.same(os, y.shape())) {
+            throw new IllegalArgumentException("matmulStep: the mask " + Shape.str(y.shape()) + " is not of the product's shape "
+                    + Shape.str(os));
+        }
+        return os;
+    }
+
     // ---------------------------------------------------------------- shape
 
     /** {@link Backend#reshape}: at most one −1, the same element count; returns the shape with −1 resolved. */

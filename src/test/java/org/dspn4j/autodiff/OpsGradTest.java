@@ -103,6 +103,10 @@ class OpsGradTest {
                         x -> linear(x[0], x[1], x[2], false)),
                 new Case("linear with ReLU", new int[][] {s(3, 4), s(2, 4, 5), s(3)}, NORMAL,
                         x -> linear(x[0], x[1], x[2], true)),
+                new Case("mlp of three layers (ReLU between)", new int[][] {s(4, 3), s(2, 3, 5), s(4), s(4, 4), s(4), s(2, 4), s(2)},
+                        NORMAL, x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]})),
+                new Case("matmulStep Aᵀ·B, A broadcast", new int[][] {s(4, 3), s(2, 4, 5), s(2, 3, 5)}, NORMAL,
+                        x -> matmulStep(x[0], true, x[1], false, relu(x[2]))),
                 new Case("reshape", new int[][] {s(2, 6)}, NORMAL, x -> mul(reshape(x[0], 3, 4), reshape(x[0], 3, 4))),
                 new Case("permute", new int[][] {s(2, 3, 4)}, NORMAL, x -> permute(x[0], 2, 0, 1)),
                 new Case("transpose", new int[][] {s(3, 4), s(4, 3)}, NORMAL, x -> mul(transpose(x[0], 0, 1), x[1])),
@@ -201,6 +205,91 @@ class OpsGradTest {
                 sameBits("relu=" + relu + " second derivative " + i, hc[i], hf[i]);
             }
             sameBits("relu=" + relu + " value", composed.apply(xc), fused.apply(xf));
+        }
+    }
+
+    /**
+     * {@code mlp} records one linear node per layer, each hidden ReLU's mask applied inside the next
+     * layer's input-gradient product instead of by a reluBackward of its own: its values, gradients and
+     * second derivatives are those of the composition of linear, add and relu, bit for bit.
+     */
+    @org.junit.jupiter.api.Test
+    void mlpIsItsCompositionToTheSecondDerivative() {
+        int[][] shapes = {s(6, 5), s(3, 5, 7), s(6), s(6, 6), s(6), s(4, 6), s(4)};
+        GradCheck.Fn fused = x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]});
+        GradCheck.Fn composed = x -> {
+            Tensor h = x[1];
+            for (int l = 0; l < 3; l++) {
+                Tensor w = x[3 * l == 0 ? 0 : 2 * l + 1];
+                Tensor b = x[2 * l + 2];
+                h = add(matmul(w, h), reshape(b, b.numel(), 1));
+                h = l < 2 ? relu(h) : h;
+            }
+            return h;
+        };
+        Case cf = new Case("fused", shapes, NORMAL, fused);
+        Case cc = new Case("composed", shapes, NORMAL, composed);
+        Tensor[] xf = inputs(cf, 23);
+        Tensor[] xc = inputs(cc, 23);
+        Tensor[] gf = GradCheck.gradient(wrapped(cf), xf, true);
+        Tensor[] gc = GradCheck.gradient(wrapped(cc), xc, true);
+        Tensor[] hf = Autograd.grad(secondOrder(gf), xf, false);
+        Tensor[] hc = Autograd.grad(secondOrder(gc), xc, false);
+        for (int i = 0; i < xf.length; i++) {
+            sameBits("gradient " + i, gc[i], gf[i]);
+            sameBits("second derivative " + i, hc[i], hf[i]);
+        }
+        sameBits("value", composed.apply(xc), fused.apply(xf));
+    }
+
+    /**
+     * DSPN's use: the gradient with respect to the set alone, recorded, then the gradient of a function
+     * of it with respect to everything. There the hidden ReLU outputs feed only the next layer, so the
+     * recorded inner gradient masks inside its products (matmulStep nodes, no reluBackward), and both
+     * derivatives are still the composition's, bit for bit.
+     */
+    @org.junit.jupiter.api.Test
+    void mlpInDspnsDoubleBackwardMasksInsideTheProductsWithTheCompositionsBits() {
+        int[][] shapes = {s(6, 5), s(3, 5, 7), s(6), s(6, 6), s(6), s(4, 6), s(4)};
+        GradCheck.Fn fused = x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]});
+        GradCheck.Fn composed = x -> {
+            Tensor h = x[1];
+            Tensor[] w = {x[0], x[3], x[5]};
+            Tensor[] b = {x[2], x[4], x[6]};
+            for (int l = 0; l < 3; l++) {
+                h = add(matmul(w[l], h), reshape(b[l], b[l].numel(), 1));
+                h = l < 2 ? relu(h) : h;
+            }
+            return h;
+        };
+        Tensor[][] results = new Tensor[2][];
+        for (int v = 0; v < 2; v++) {
+            Case c = new Case(v == 0 ? "fused" : "composed", shapes, NORMAL, v == 0 ? fused : composed);
+            Tensor[] x = inputs(c, 29);
+            Tensor inner = Autograd.grad(wrapped(c).apply(x), new Tensor[] {x[1]}, true)[0];
+            if (v == 0) {
+                java.util.List<String> ops = new java.util.ArrayList<>();
+                collectOps(Node.of(inner), ops, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+                org.junit.jupiter.api.Assertions.assertEquals(2, java.util.Collections.frequency(ops, "matmulStep"), ops.toString());
+                org.junit.jupiter.api.Assertions.assertFalse(ops.contains("reluBackward"), ops.toString());
+            }
+            Tensor outer = sum(mul(inner, inner));
+            Tensor[] g = Autograd.grad(outer, x, false);
+            results[v] = java.util.Arrays.copyOf(g, g.length + 1);
+            results[v][g.length] = inner;
+        }
+        for (int i = 0; i < results[0].length; i++) {
+            sameBits(i < shapes.length ? "outer gradient " + i : "inner gradient", results[1][i], results[0][i]);
+        }
+    }
+
+    private static void collectOps(Node n, java.util.List<String> ops, java.util.Set<Node> seen) {
+        if (n == null || !seen.add(n)) {
+            return;
+        }
+        ops.add(n.op);
+        for (Node in : n.inputs) {
+            collectOps(in, ops, seen);
         }
     }
 

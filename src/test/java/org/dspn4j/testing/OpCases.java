@@ -34,7 +34,7 @@ public final class OpCases {
     /** The op a case applies (every op of {@code Backend} that computes). */
     public enum Kind {
         FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, MUL_STEP, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
-        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
+        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, MATMUL_STEP, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
         SCATTER_ADD, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D_INDICES
     }
 
@@ -431,6 +431,26 @@ public final class OpCases {
                     Function<Backend, Tensor> bias = input(new int[] {m}, dt, true);
                     return exact("linear relu=" + relu + " (" + m + ", " + k + ") " + Shape.str(concat(batch, k, n)),
                             be -> be.linear(w.apply(be), x.apply(be), bias.apply(be), relu));
+                }
+                case MATMUL_STEP: {
+                    // mulStep(matmul(op(a), op(b)), y): the CPU backend masks each finished tile of the product
+                    int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
+                    int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
+                    int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);
+                    int[] batch = new int[r.nextInt(3)];
+                    for (int i = 0; i < batch.length; i++) {
+                        batch[i] = 1 + r.nextInt(3);
+                    }
+                    boolean ta = r.nextBoolean();
+                    boolean tb = r.nextBoolean();
+                    int[] as = concat(broadcastSource(batch), ta ? k : m, ta ? m : k);
+                    int[] bs = concat(batch, tb ? n : k, tb ? k : n);
+                    boolean specials = r.nextInt(6) == 0;
+                    Function<Backend, Tensor> a = input(as, dt, specials);
+                    Function<Backend, Tensor> b = input(bs, dt, specials);
+                    Function<Backend, Tensor> y = input(concat(batch, m, n), dt, true);
+                    return exact("matmulStep transposeA=" + ta + " transposeB=" + tb + " " + Shape.str(as) + " " + Shape.str(bs),
+                            be -> be.matmulStep(a.apply(be), ta, b.apply(be), tb, y.apply(be)));
                 }
                 case RESHAPE: {
                     int[] s = shape(0, 4, 0);

@@ -1168,7 +1168,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
-        return product(a, transposeA, b, transposeB, null, false, false);
+        return product(a, transposeA, b, transposeB, null);
     }
 
     /**
@@ -1188,12 +1188,36 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (vector && !Gemm.VECTOR) {
             throw new IllegalStateException("jdk.incubator.vector is not present");
         }
-        return product(w, false, x, false, bias, relu, vector);
+        Object bv = raw(bias);
+        return product(w, false, x, false, (out, offC, n) -> biasEpilogue(out, offC, n, bv, relu, vector));
     }
 
-    /** op(a)·op(b), with {@code relu?(· + bias)} applied to each finished tile when {@code bias} is not null. */
-    private Tensor product(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor bias, boolean relu,
-                           boolean vector) {
+    /**
+     * {@link Backend#matmulStep}'s composition in one pass over the result: each finished tile of the
+     * product is multiplied by STEP of y where it lies (mulStep's arithmetic: times 1 or +0).
+     */
+    @Override
+    public Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
+        return matmulStep(a, transposeA, b, transposeB, y, Gemm.VECTOR);
+    }
+
+    /** As above, the mask on vectors ({@link GemmVector#mulStep}) or by the scalar loop (tests run both). */
+    Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y, boolean vector) {
+        OpChecks.matmulStep(a, transposeA, b, transposeB, y);
+        if (vector && !Gemm.VECTOR) {
+            throw new IllegalStateException("jdk.incubator.vector is not present");
+        }
+        Object yv = raw(y);
+        return product(a, transposeA, b, transposeB, (out, offC, n) -> stepEpilogue(out, offC, n, yv, vector));
+    }
+
+    /** The tail of a fused product: its epilogue over the result array and C's offsets and row length. */
+    private interface Tail {
+        Gemm.Epilogue over(Object out, int[] offC, int n);
+    }
+
+    /** op(a)·op(b), with the tail's epilogue applied to each finished tile when {@code tail} is not null. */
+    private Tensor product(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tail tail) {
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
         DType dt = a.dtype();
         int[] as = a.shape();
@@ -1232,8 +1256,42 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object out = alloc(dt, nb * m * n);
         Gemm.multiply(this, m, n, k, Gemm.Operand.of(raw(a), offA, ra, ca, transposeA),
                 Gemm.Operand.of(raw(b), offB, rb, cb, transposeB), out, offC, false,
-                bias == null ? null : biasEpilogue(out, offC, n, raw(bias), relu, vector));
+                tail == null ? null : tail.over(out, offC, n));
         return wrap(out, dt, os);
+    }
+
+    /** Multiplies a finished block of C by STEP of y at the same positions (y has C's layout). */
+    private static Gemm.Epilogue stepEpilogue(Object out, int[] offC, int n, Object y, boolean vector) {
+        if (out instanceof float[]) {
+            float[] c = (float[]) out;
+            float[] yv = (float[]) y;
+            return (p, i0, rows, j0, cols) -> {
+                for (int i = i0; i < i0 + rows; i++) {
+                    int o = offC[p] + i * n + j0;
+                    if (vector) {
+                        GemmVector.mulStep(c, yv, o, cols);
+                    } else {
+                        for (int j = o; j < o + cols; j++) {
+                            c[j] *= Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(yv[j])));
+                        }
+                    }
+                }
+            };
+        }
+        double[] c = (double[]) out;
+        double[] yv = (double[]) y;
+        return (p, i0, rows, j0, cols) -> {
+            for (int i = i0; i < i0 + rows; i++) {
+                int o = offC[p] + i * n + j0;
+                if (vector) {
+                    GemmVector.mulStep(c, yv, o, cols);
+                } else {
+                    for (int j = o; j < o + cols; j++) {
+                        c[j] *= Double.longBitsToDouble(ONE_BITS & positiveMask(Double.doubleToRawLongBits(yv[j])));
+                    }
+                }
+            }
+        };
     }
 
     /** Adds bias[i] to row i of a finished block of C (rounded in C's dtype), then ReLU when {@code relu}. */

@@ -107,6 +107,42 @@ final class GemmVector {
         }
     }
 
+    /**
+     * {@link CpuBackend#matmulStep}'s tail on {@code len} elements at c[o]: c times STEP(y) at the same
+     * positions, STEP being 1 where y &gt; 0 and +0 elsewhere (NaN included) — a compare, a blend and
+     * a lanewise multiply, which rounds as the scalar one; the tail runs the scalar loop.
+     */
+    static void mulStep(float[] c, float[] y, int o, int len) {
+        int l = PREFERRED_F.length();
+        int end = o + len - len % l;
+        FloatVector one = FloatVector.broadcast(PREFERRED_F, 1f);
+        FloatVector zero = FloatVector.zero(PREFERRED_F);
+        int j = o;
+        for (; j < end; j += l) {
+            FloatVector step = zero.blend(one, FloatVector.fromArray(PREFERRED_F, y, j).compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(PREFERRED_F, c, j).mul(step).intoArray(c, j);
+        }
+        for (; j < o + len; j++) {
+            c[j] *= y[j] > 0 ? 1f : 0f;
+        }
+    }
+
+    /** As above, in double. */
+    static void mulStep(double[] c, double[] y, int o, int len) {
+        int l = PREFERRED_D.length();
+        int end = o + len - len % l;
+        DoubleVector one = DoubleVector.broadcast(PREFERRED_D, 1.0);
+        DoubleVector zero = DoubleVector.zero(PREFERRED_D);
+        int j = o;
+        for (; j < end; j += l) {
+            DoubleVector step = zero.blend(one, DoubleVector.fromArray(PREFERRED_D, y, j).compare(VectorOperators.GT, 0.0));
+            DoubleVector.fromArray(PREFERRED_D, c, j).mul(step).intoArray(c, j);
+        }
+        for (; j < o + len; j++) {
+            c[j] *= y[j] > 0 ? 1.0 : 0.0;
+        }
+    }
+
     /** The kernel for the preferred vector: wide with 512-bit vectors, else narrow. */
     static Gemm.Kernel preferred() {
         return PREFERRED_F.vectorBitSize() >= 512 ? Gemm.Kernel.WIDE : Gemm.Kernel.NARROW;

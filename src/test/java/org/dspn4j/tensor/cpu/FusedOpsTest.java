@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * {@link CpuBackend#mulStep} (ReLU's backward) against MUL(g, STEP(y)), with signed zeros,
  * infinities, NaN and subnormals on both sides, F32 and F64, 1 and 3 threads; and
  * {@link CpuBackend#linear} (bias and ReLU applied to each finished tile of the product) against
- * RELU(ADD(matmul(w, x), bias)) on every path of the product.
+ * RELU(ADD(matmul(w, x), bias)) on every path of the product; {@link CpuBackend#matmulStep} (the
+ * product's tiles multiplied by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
+ * or not.
  */
 class FusedOpsTest {
     private static void assertSameBits(Tensor want, Tensor got, String what) {
@@ -110,5 +112,56 @@ class FusedOpsTest {
             v[i] = r.nextInt(every) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian();
         }
         return v;
+    }
+
+    @Test
+    void matmulStepIsTheCompositionOnEveryPathOfTheProduct() {
+        ReferenceBackend ref = new ReferenceBackend();
+        // {batch…, m, k, n} as for linear, and the weight shared by the batch (a 1x1 convolution's input gradient)
+        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33}};
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-40, 3e38};
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                for (int[] spec : shapes) {
+                    int r = spec.length;
+                    int m = spec[r - 3];
+                    int k = spec[r - 2];
+                    int n = spec[r - 1];
+                    int[] batch = Arrays.copyOf(spec, r - 3);
+                    for (boolean ta : new boolean[] {false, true}) {
+                        for (boolean tb : new boolean[] {false, true}) {
+                            boolean sharedA = r > 3 && ta && !tb;
+                            int[] as = sharedA ? new int[] {k, m} : concat(batch, ta ? k : m, ta ? m : k);
+                            int[] bs = concat(batch, tb ? n : k, tb ? k : n);
+                            int[] ys = concat(batch, m, n);
+                            for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                                Random rnd = new Random(17L * r + m + (ta ? 1 : 0) + (tb ? 2 : 0));
+                                double[] a = values(rnd, Shape.numel(as), special, 2000);
+                                double[] b = values(rnd, Shape.numel(bs), special, 2000);
+                                double[] y = values(rnd, Shape.numel(ys), special, 8);
+                                String what = dt + " " + Shape.str(as) + (ta ? "T" : "") + " " + Shape.str(bs) + (tb ? "T" : "")
+                                        + ", " + threads + " threads";
+                                Tensor want = ref.matmulStep(ref.fromHost(a, dt, as), ta, ref.fromHost(b, dt, bs), tb,
+                                        ref.fromHost(y, dt, ys));
+                                Tensor composed = be.mulStep(be.matmul(be.fromHost(a, dt, as), ta, be.fromHost(b, dt, bs), tb),
+                                        be.fromHost(y, dt, ys));
+                                for (boolean vector : Gemm.VECTOR ? new boolean[] {false, true} : new boolean[] {false}) {
+                                    Tensor got = be.matmulStep(be.fromHost(a, dt, as), ta, be.fromHost(b, dt, bs), tb,
+                                            be.fromHost(y, dt, ys), vector);
+                                    assertSameBits(want, got, what + " vector=" + vector);
+                                    assertSameBits(composed, got, what + " vector=" + vector + " (CPU composition)");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] concat(int[] lead, int... tail) {
+        int[] out = Arrays.copyOf(lead, lead.length + tail.length);
+        System.arraycopy(tail, 0, out, lead.length, tail.length);
+        return out;
     }
 }
