@@ -352,8 +352,8 @@ public final class Ops {
 
     /**
      * {@code reluBackward(matmul(a, transposeA, b, transposeB), y)}: the product's elements where
-     * y &gt; 0, times 0 elsewhere ({@link Backend#matmulStep}: the same values, the mask applied to
-     * each finished tile). Recorded as one node: its rule is the composition's, the mask applied to
+     * y &gt; 0, times 0 elsewhere ({@link Backend#matmulStep}: the same values, without a second
+     * array). Recorded as one node: its rule is the composition's, the mask applied to
      * G first. y is a constant to it, as to reluBackward.
      */
     public static Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
@@ -382,7 +382,7 @@ public final class Ops {
      * ReLU after every layer but the last — the values and the gradients of those calls, bit for bit.
      * The hidden ReLU outputs are this op's own, which lets two rules share one pass: the rule of the
      * layer after a hidden output h returns h's gradient already masked,
-     * {@code matmulStep(wᵀ, gp, h)} (the product's tiles masked as they are finished), and the rule of
+     * {@code matmulStep(wᵀ, gp, h)} (masked in place, no second array), and the rule of
      * the layer that made h takes it as its masked gradient instead of applying reluBackward again.
      * That changes no bit — reluBackward(reluBackward(g, h), h) is reluBackward(g, h) — as long as that
      * gradient is h's whole gradient. It is unless a recorded backward (createGraph) computed the next

@@ -433,7 +433,7 @@ public final class OpCases {
                             be -> be.linear(w.apply(be), x.apply(be), bias.apply(be), relu));
                 }
                 case MATMUL_STEP: {
-                    // mulStep(matmul(op(a), op(b)), y): the CPU backend masks each finished tile of the product
+                    // mulStep(matmul(op(a), op(b)), y): the CPU backend masks the product in place
                     int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
                     int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
                     int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);

@@ -1193,8 +1193,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link Backend#matmulStep}'s composition in one pass over the result: each finished tile of the
-     * product is multiplied by STEP of y where it lies (mulStep's arithmetic: times 1 or +0).
+     * {@link Backend#matmulStep}'s composition without its second array: the product, then each of its
+     * elements multiplied in place by STEP of y (mulStep's arithmetic: times 1 or +0), in one pass split
+     * between threads. (Masking each tile as it is finished, as linear adds its bias, was slower: the
+     * tiles read y row by row across the whole array instead of in one sequential sweep.)
      */
     @Override
     public Tensor matmulStep(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor y) {
@@ -1207,8 +1209,36 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (vector && !Gemm.VECTOR) {
             throw new IllegalStateException("jdk.incubator.vector is not present");
         }
+        Tensor product = product(a, transposeA, b, transposeB, null);
+        Object c = raw(product); // fresh: this op's own, so it may be written in place
         Object yv = raw(y);
-        return product(a, transposeA, b, transposeB, (out, offC, n) -> stepEpilogue(out, offC, n, yv, vector));
+        elementwise(product.numel(), (from, to) -> mulStepInPlace(c, yv, from, to - from, vector));
+        return product;
+    }
+
+    /** c[o …] *= STEP(y[o …]) for {@code len} elements, mulStep's arithmetic (times 1 or +0). */
+    private static void mulStepInPlace(Object c, Object y, int o, int len, boolean vector) {
+        if (c instanceof float[]) {
+            float[] cf = (float[]) c;
+            float[] yf = (float[]) y;
+            if (vector) {
+                GemmVector.mulStep(cf, yf, o, len);
+                return;
+            }
+            for (int j = o; j < o + len; j++) {
+                cf[j] *= Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(yf[j])));
+            }
+            return;
+        }
+        double[] cd = (double[]) c;
+        double[] yd = (double[]) y;
+        if (vector) {
+            GemmVector.mulStep(cd, yd, o, len);
+            return;
+        }
+        for (int j = o; j < o + len; j++) {
+            cd[j] *= Double.longBitsToDouble(ONE_BITS & positiveMask(Double.doubleToRawLongBits(yd[j])));
+        }
     }
 
     /** The tail of a fused product: its epilogue over the result array and C's offsets and row length. */
@@ -1258,40 +1288,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 Gemm.Operand.of(raw(b), offB, rb, cb, transposeB), out, offC, false,
                 tail == null ? null : tail.over(out, offC, n));
         return wrap(out, dt, os);
-    }
-
-    /** Multiplies a finished block of C by STEP of y at the same positions (y has C's layout). */
-    private static Gemm.Epilogue stepEpilogue(Object out, int[] offC, int n, Object y, boolean vector) {
-        if (out instanceof float[]) {
-            float[] c = (float[]) out;
-            float[] yv = (float[]) y;
-            return (p, i0, rows, j0, cols) -> {
-                for (int i = i0; i < i0 + rows; i++) {
-                    int o = offC[p] + i * n + j0;
-                    if (vector) {
-                        GemmVector.mulStep(c, yv, o, cols);
-                    } else {
-                        for (int j = o; j < o + cols; j++) {
-                            c[j] *= Float.intBitsToFloat(ONE_BITS_F32 & positiveMask(Float.floatToRawIntBits(yv[j])));
-                        }
-                    }
-                }
-            };
-        }
-        double[] c = (double[]) out;
-        double[] yv = (double[]) y;
-        return (p, i0, rows, j0, cols) -> {
-            for (int i = i0; i < i0 + rows; i++) {
-                int o = offC[p] + i * n + j0;
-                if (vector) {
-                    GemmVector.mulStep(c, yv, o, cols);
-                } else {
-                    for (int j = o; j < o + cols; j++) {
-                        c[j] *= Double.longBitsToDouble(ONE_BITS & positiveMask(Double.doubleToRawLongBits(yv[j])));
-                    }
-                }
-            }
-        };
     }
 
     /** Adds bias[i] to row i of a finished block of C (rounded in C's dtype), then ReLU when {@code relu}. */

@@ -108,7 +108,7 @@ final class GemmVector {
     }
 
     /**
-     * {@link CpuBackend#matmulStep}'s tail on {@code len} elements at c[o]: c times STEP(y) at the same
+     * {@link CpuBackend#matmulStep}'s pass over {@code len} elements at c[o]: c times STEP(y) at the same
      * positions, STEP being 1 where y &gt; 0 and +0 elsewhere (NaN included) — a compare, a blend and
      * a lanewise multiply, which rounds as the scalar one; the tail runs the scalar loop.
      */

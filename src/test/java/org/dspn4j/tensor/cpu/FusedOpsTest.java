@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * infinities, NaN and subnormals on both sides, F32 and F64, 1 and 3 threads; and
  * {@link CpuBackend#linear} (bias and ReLU applied to each finished tile of the product) against
  * RELU(ADD(matmul(w, x), bias)) on every path of the product; {@link CpuBackend#matmulStep} (the
- * product's tiles multiplied by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
+ * product multiplied in place by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
  * or not.
  */
 class FusedOpsTest {
