@@ -22,6 +22,12 @@ import java.util.Map;
  * never stored. The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
  * vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an 8 × 16 tile would spill).
  *
+ * <p>When C has at most {@link #DIRECT_ROW_PANELS} row panels and B's rows are contiguous, the
+ * kernels read each full column panel of B where it lies (row t of the tile's columns at
+ * {@code B(t, j0)}, a row stride apart) instead of from a packed copy: with few row panels to share it,
+ * packing a panel cost about as much as its tiles (the (64, 256)·(32, 256, 342) product of the MNIST
+ * encoder's last layer took 2.9–3.5 ms instead of 4.2–4.9 ms on one thread).
+ *
  * <p>Products with at most {@link #FEW} rows, and those with few columns computed as Cᵀ when that has
  * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is
  * the large operand, and is read through a stride when read transposed), and an 8-row tile would be
@@ -67,6 +73,12 @@ final class Gemm {
 
     /** Row panels per task when a product has few column panels: a task packs one B panel and sweeps these A panels. */
     private static final int ROW_PANELS_PER_TASK = 16;
+
+    /**
+     * Row panels of C up to which full column panels of a B whose rows are contiguous are read where
+     * they lie instead of packed: packing a panel costs about as much as a few of its tiles.
+     */
+    static final int DIRECT_ROW_PANELS = 8;
 
     /** Rows of C up to which a product runs as {@link #fewRows}: the height of its blocks. */
     static final int FEW = 4;
@@ -184,6 +196,9 @@ final class Gemm {
         int pm = (m + mr - 1) / mr;
         int pn = (n + nr - 1) / nr;
         int panelA = mr * k;
+        // B read where it lies (no packed panel) for full column panels when its rows are contiguous and
+        // C has few row panels to share each packed panel's cost
+        boolean direct = b.colStride() == 1 && pm <= DIRECT_ROW_PANELS;
         Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern, epilogue);
 
         // distinct A operands (a broadcast batch shares one)
@@ -212,9 +227,15 @@ final class Gemm {
                         packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(mr, m - i0), mr, k, packedA, rp * panelA, f32);
                     }
                     for (int cp = 0; cp < pn; cp++) {
-                        packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                        int bo = b.off()[p] + cp * nr * b.colStride();
+                        int cols = Math.min(nr, n - cp * nr);
+                        boolean inPlace = direct && cols == nr;
+                        if (!inPlace) {
+                            packB(b, bo, cols, nr, k, panelB, f32);
+                        }
                         for (int rp = 0; rp < pm; rp++) {
-                            tiles.compute(p, rp, cp, packedA, rp * panelA, panelB, tile);
+                            tiles.compute(p, rp, cp, packedA, rp * panelA, inPlace ? b.data() : panelB, inPlace ? bo : 0,
+                                    inPlace ? b.rowStride() : nr, tile);
                         }
                     }
                 }
@@ -243,10 +264,16 @@ final class Gemm {
                 int p = u / (pn * groups);
                 int cp = (u / groups) % pn;
                 int g = u % groups;
-                packB(b, b.off()[p] + cp * nr * b.colStride(), Math.min(nr, n - cp * nr), nr, k, panelB, f32);
+                int bo = b.off()[p] + cp * nr * b.colStride();
+                int cols = Math.min(nr, n - cp * nr);
+                boolean inPlace = direct && cols == nr;
+                if (!inPlace) {
+                    packB(b, bo, cols, nr, k, panelB, f32);
+                }
                 int rpEnd = Math.min(pm, (g + 1) * panelsPerGroup);
                 for (int rp = g * panelsPerGroup; rp < rpEnd; rp++) {
-                    tiles.compute(p, rp, cp, packedA, (aSlot[p] * pm + rp) * panelA, panelB, tile);
+                    tiles.compute(p, rp, cp, packedA, (aSlot[p] * pm + rp) * panelA, inPlace ? b.data() : panelB,
+                            inPlace ? bo : 0, inPlace ? b.rowStride() : nr, tile);
                 }
             }
         });
@@ -356,21 +383,24 @@ final class Gemm {
             return f32 ? new float[mr * nr] : new double[mr * nr];
         }
 
-        /** The tile (row panel rp, column panel cp) of problem p from the packed panels. */
-        void compute(int p, int rp, int cp, Object packedA, int ao, Object panelB, Object tile) {
+        /**
+         * The tile (row panel rp, column panel cp) of problem p from the packed A panel and B at
+         * {@code pb[bo + t * ldb …]} (the packed B panel, or B where it lies when the panel is full).
+         */
+        void compute(int p, int rp, int cp, Object packedA, int ao, Object pb, int bo, int ldb, Object tile) {
             int i0 = rp * mr;
             int j0 = cp * nr;
             int rows = Math.min(mr, m - i0);
             int cols = Math.min(nr, n - j0);
             int co = cOff[p] + i0 * n + j0;
             if (rows == mr && cols == nr) {
-                kernel(kern, packedA, ao, panelB, k, nr, c, co, n, accumulate, f32);
+                kernel(kern, packedA, ao, pb, bo, ldb, k, nr, c, co, n, accumulate, f32);
             } else {
                 // edge tile: compute the padded tile aside and store its valid part
                 if (accumulate) {
                     copyTile(c, co, n, tile, 0, nr, rows, cols);
                 }
-                kernel(kern, packedA, ao, panelB, k, nr, tile, 0, nr, accumulate, f32);
+                kernel(kern, packedA, ao, pb, bo, ldb, k, nr, tile, 0, nr, accumulate, f32);
                 copyTile(tile, 0, nr, c, co, n, rows, cols);
             }
             if (epilogue != null) {
@@ -539,26 +569,32 @@ final class Gemm {
 
     static void kernel(Kernel kern, Object pa, int ao, Object pb, int k, int nr, Object c, int co, int ldc,
                                boolean accumulate, boolean f32) {
+        kernel(kern, pa, ao, pb, 0, nr, k, nr, c, co, ldc, accumulate, f32);
+    }
+
+    /** As above, B's row t of the tile at {@code pb[bo + t * ldb …]} (a packed panel, or B where it lies). */
+    static void kernel(Kernel kern, Object pa, int ao, Object pb, int bo, int ldb, int k, int nr, Object c, int co,
+                       int ldc, boolean accumulate, boolean f32) {
         switch (kern) {
             case WIDE:
                 if (f32) {
-                    GemmVector.f32x8((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
+                    GemmVector.f32x8((float[]) pa, ao, (float[]) pb, bo, ldb, k, (float[]) c, co, ldc, accumulate);
                 } else {
-                    GemmVector.f64x8((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
+                    GemmVector.f64x8((double[]) pa, ao, (double[]) pb, bo, ldb, k, (double[]) c, co, ldc, accumulate);
                 }
                 break;
             case NARROW:
                 if (f32) {
-                    GemmVector.f32x6((float[]) pa, ao, (float[]) pb, k, (float[]) c, co, ldc, accumulate);
+                    GemmVector.f32x6((float[]) pa, ao, (float[]) pb, bo, ldb, k, (float[]) c, co, ldc, accumulate);
                 } else {
-                    GemmVector.f64x6((double[]) pa, ao, (double[]) pb, k, (double[]) c, co, ldc, accumulate);
+                    GemmVector.f64x6((double[]) pa, ao, (double[]) pb, bo, ldb, k, (double[]) c, co, ldc, accumulate);
                 }
                 break;
             default:
                 if (f32) {
-                    scalarF32((float[]) pa, ao, (float[]) pb, k, nr, (float[]) c, co, ldc, accumulate);
+                    scalarF32((float[]) pa, ao, (float[]) pb, bo, ldb, k, nr, (float[]) c, co, ldc, accumulate);
                 } else {
-                    scalarF64((double[]) pa, ao, (double[]) pb, k, nr, (double[]) c, co, ldc, accumulate);
+                    scalarF64((double[]) pa, ao, (double[]) pb, bo, ldb, k, nr, (double[]) c, co, ldc, accumulate);
                 }
         }
     }
@@ -638,7 +674,7 @@ final class Gemm {
     }
 
     /** The MR × nr tile at c[co] (row stride ldc) from packed panels, with Math.fma. */
-    private static void scalarF32(float[] pa, int ao, float[] pb, int k, int nr, float[] c, int co, int ldc,
+    private static void scalarF32(float[] pa, int ao, float[] pb, int bo, int ldb, int k, int nr, float[] c, int co, int ldc,
                                   boolean accumulate) {
         float[] acc = new float[MR * nr];
         if (accumulate) {
@@ -649,14 +685,14 @@ final class Gemm {
                 float x = pa[ao + t * MR + ii];
                 int r = ii * nr;
                 for (int jj = 0; jj < nr; jj++) {
-                    acc[r + jj] = Math.fma(x, pb[t * nr + jj], acc[r + jj]);
+                    acc[r + jj] = Math.fma(x, pb[bo + t * ldb + jj], acc[r + jj]);
                 }
             }
         }
         copyTile(acc, 0, nr, c, co, ldc, MR, nr);
     }
 
-    private static void scalarF64(double[] pa, int ao, double[] pb, int k, int nr, double[] c, int co, int ldc,
+    private static void scalarF64(double[] pa, int ao, double[] pb, int bo, int ldb, int k, int nr, double[] c, int co, int ldc,
                                   boolean accumulate) {
         double[] acc = new double[MR * nr];
         if (accumulate) {
@@ -667,7 +703,7 @@ final class Gemm {
                 double x = pa[ao + t * MR + ii];
                 int r = ii * nr;
                 for (int jj = 0; jj < nr; jj++) {
-                    acc[r + jj] = Math.fma(x, pb[t * nr + jj], acc[r + jj]);
+                    acc[r + jj] = Math.fma(x, pb[bo + t * ldb + jj], acc[r + jj]);
                 }
             }
         }

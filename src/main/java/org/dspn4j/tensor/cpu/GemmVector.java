@@ -151,9 +151,10 @@ final class GemmVector {
 
     /**
      * The 8 × NR_WIDE_F32 tile at c[co] (row stride ldc, modified) = its old value (when accumulating)
-     * or 0, plus pa (packed A panel of 8 rows at ao) · pb (packed B panel).
+     * or 0, plus pa (packed A panel of 8 rows at ao) · B, whose row t of the tile's columns is
+     * {@code pb[bo + t * ldb …]}: a packed B panel (bo = 0, ldb = the tile's width) or B where it lies.
      */
-    static void f32x8(float[] pa, int ao, float[] pb, int k, float[] c, int co, int ldc, boolean accumulate) {
+    static void f32x8(float[] pa, int ao, float[] pb, int bo, int ldb, int k, float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (accumulate) {
             int r = co;
@@ -170,7 +171,7 @@ final class GemmVector {
             c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
         }
         for (int t = 0; t < k; t++) {
-            int bt = t * NR_WIDE_F32;
+            int bt = bo + t * ldb;
             FloatVector b0 = FloatVector.fromArray(SW, pb, bt);
             FloatVector b1 = FloatVector.fromArray(SW, pb, bt + LW);
             int at = ao + t * 8;
@@ -198,7 +199,7 @@ final class GemmVector {
     /**
      * As {@link #f32x8} in double precision, the tile 8 × NR_WIDE_F64.
      */
-    static void f64x8(double[] pa, int ao, double[] pb, int k, double[] c, int co, int ldc, boolean accumulate) {
+    static void f64x8(double[] pa, int ao, double[] pb, int bo, int ldb, int k, double[] c, int co, int ldc, boolean accumulate) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (accumulate) {
             int r = co;
@@ -215,7 +216,7 @@ final class GemmVector {
             c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
         }
         for (int t = 0; t < k; t++) {
-            int bt = t * NR_WIDE_F64;
+            int bt = bo + t * ldb;
             DoubleVector b0 = DoubleVector.fromArray(DW, pb, bt);
             DoubleVector b1 = DoubleVector.fromArray(DW, pb, bt + LDW);
             int at = ao + t * 8;
@@ -242,9 +243,9 @@ final class GemmVector {
 
     /**
      * The 6 × NR_NARROW_F32 tile at c[co] (row stride ldc, modified) = its old value (when accumulating)
-     * or 0, plus pa (packed A panel of 6 rows at ao) · pb (packed B panel).
+     * or 0, plus pa (packed A panel of 6 rows at ao) · B at pb[bo + t * ldb …], as in {@link #f32x8}.
      */
-    static void f32x6(float[] pa, int ao, float[] pb, int k, float[] c, int co, int ldc, boolean accumulate) {
+    static void f32x6(float[] pa, int ao, float[] pb, int bo, int ldb, int k, float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (accumulate) {
             int r = co;
@@ -259,7 +260,7 @@ final class GemmVector {
             c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
         }
         for (int t = 0; t < k; t++) {
-            int bt = t * NR_NARROW_F32;
+            int bt = bo + t * ldb;
             FloatVector b0 = FloatVector.fromArray(SN, pb, bt);
             FloatVector b1 = FloatVector.fromArray(SN, pb, bt + LN);
             int at = ao + t * 6;
@@ -283,7 +284,7 @@ final class GemmVector {
     /**
      * As {@link #f32x6} in double precision, the tile 6 × NR_NARROW_F64.
      */
-    static void f64x6(double[] pa, int ao, double[] pb, int k, double[] c, int co, int ldc, boolean accumulate) {
+    static void f64x6(double[] pa, int ao, double[] pb, int bo, int ldb, int k, double[] c, int co, int ldc, boolean accumulate) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (accumulate) {
             int r = co;
@@ -298,7 +299,7 @@ final class GemmVector {
             c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
         }
         for (int t = 0; t < k; t++) {
-            int bt = t * NR_NARROW_F64;
+            int bt = bo + t * ldb;
             DoubleVector b0 = DoubleVector.fromArray(DN, pb, bt);
             DoubleVector b1 = DoubleVector.fromArray(DN, pb, bt + LDN);
             int at = ao + t * 6;

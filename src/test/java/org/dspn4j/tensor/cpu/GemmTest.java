@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * per element): bit for bit, for every kernel (scalar; the vector kernels with 6-row tiles of 256-bit
  * vectors and 8-row tiles of 512-bit vectors, whichever this machine prefers), both precisions, all
  * four transpose cases, shapes with and without edge tiles, batches with a broadcast operand, and
- * accumulation. Likewise the unpacked path for products with at most {@link Gemm#FEW} rows, or as
+ * accumulation, B packed or read where it lies (few row panels). Likewise the unpacked path for products with at most {@link Gemm#FEW} rows, or as
  * few columns (computed as Cᵀ): B read in place, gathered through its column stride, or packed a
  * panel of rows at a time for the last, narrower block of columns.
  */
