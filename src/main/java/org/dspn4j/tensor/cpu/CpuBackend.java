@@ -1668,6 +1668,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
     }
 
+    /**
+     * Pixels per block of the weight gradient's product: its k, so that a packed B panel (k × 32
+     * floats) stays within L1 and the A panels within L2.
+     */
+    private static final int WEIGHT_KC = 256;
+
     /** Target columns (image pixels) of one im2col matrix. */
     private static final int COLUMNS_PER_GROUP = 4096;
 
@@ -1896,10 +1902,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 regroup(g, n0, gn, cv.cout, cv.p, gm, true);
                 ga = new Gemm.Operand(gm, new int[] {0}, np, 1);
             }
-            // gW (Cout, K) += gy (Cout, G·P) · colsᵀ (G·P, K): each element's chain runs on over the
-            // groups in image order, so the grouping does not change the bits
-            Gemm.multiply(this, cv.cout, cv.kk, np, ga, Gemm.Operand.of(cols, new int[] {0}, cv.kk, np, true), out,
-                    new int[] {0}, n0 > 0);
+            // gW (Cout, K) += gy (Cout, G·P) · colsᵀ (G·P, K), a block of WEIGHT_KC columns of gy at a
+            // time (the packed panels of a block stay in cache): each element's chain runs on over the
+            // blocks and the groups in image order, so neither changes the bits
+            for (int t0 = 0; t0 < np; t0 += WEIGHT_KC) {
+                Gemm.Operand a = new Gemm.Operand(ga.data(), new int[] {ga.off()[0] + t0}, ga.rowStride(), 1);
+                Gemm.Operand b = Gemm.Operand.of(cols, new int[] {t0}, cv.kk, np, true);
+                Gemm.multiply(this, cv.cout, cv.kk, Math.min(WEIGHT_KC, np - t0), a, b, out, new int[] {0}, n0 > 0 || t0 > 0);
+            }
         }
         return wrap(out, dt, wShape.clone());
     }
