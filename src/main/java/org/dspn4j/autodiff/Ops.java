@@ -6,6 +6,7 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Backend.Binary;
 import org.dspn4j.tensor.Backend.Unary;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.OpChecks;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
@@ -335,19 +336,47 @@ public final class Ops {
         Tensor ga = null;
         Tensor gb = null;
         if (!transposeA && !transposeB) { // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
-            ga = n[0] ? matmul(g, false, bForA, true) : null;
-            gb = n[1] ? matmul(aForB, true, g, false) : null;
+            ga = n[0] ? productTo(as, g, false, bForA, true) : null;
+            gb = n[1] ? productTo(bs, aForB, true, g, false) : null;
         } else if (!transposeA) { // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
-            ga = n[0] ? matmul(g, false, bForA, false) : null;
-            gb = n[1] ? matmul(g, true, aForB, false) : null;
+            ga = n[0] ? productTo(as, g, false, bForA, false) : null;
+            gb = n[1] ? productTo(bs, g, true, aForB, false) : null;
         } else if (!transposeB) { // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
-            ga = n[0] ? matmul(bForA, false, g, true) : null;
-            gb = n[1] ? matmul(aForB, false, g, false) : null;
+            ga = n[0] ? productTo(as, bForA, false, g, true) : null;
+            gb = n[1] ? productTo(bs, aForB, false, g, false) : null;
         } else { // C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
-            ga = n[0] ? matmul(bForA, true, g, true) : null;
-            gb = n[1] ? matmul(g, true, aForB, true) : null;
+            ga = n[0] ? productTo(as, bForA, true, g, true) : null;
+            gb = n[1] ? productTo(bs, g, true, aForB, true) : null;
         }
-        return grads(ga == null ? null : sumToShape(ga, as), gb == null ? null : sumToShape(gb, bs));
+        return grads(ga, gb);
+    }
+
+    /**
+     * {@code sumToShape(matmul(x, tx, y, ty), shape)}: a factor's gradient summed back to its shape;
+     * a matrix that multiplied every problem of a batch gets {@link #matmulBatchSum}, the same value
+     * without the batched product.
+     */
+    private static Tensor productTo(int[] shape, Tensor x, boolean tx, Tensor y, boolean ty) {
+        if (shape.length == 2 && Math.max(x.rank(), y.rank()) > 2) {
+            return matmulBatchSum(x, tx, y, ty);
+        }
+        return sumToShape(matmul(x, tx, y, ty), shape);
+    }
+
+    /**
+     * {@code sum(matmul(a, transposeA, b, transposeB))} over the product's batch dimensions
+     * ({@link Backend#matmulBatchSum}: the same value, without the batched product on the CPU). Its
+     * rule is the composition's: G expanded over the batch, then the product's rule.
+     */
+    public static Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        Tensor out = a.backend().matmulBatchSum(a, transposeA, b, transposeB);
+        int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        Tensor bForA = savedFor(a, b);
+        Tensor aForB = savedFor(b, a);
+        return record(out, "matmulBatchSum", new Tensor[] {a, b},
+                (g, n) -> matmulGrads(expand(g, os), n, transposeA, transposeB, bForA, aForB, as, bs));
     }
 
     /**
@@ -433,7 +462,7 @@ public final class Ops {
             if (n[1]) {
                 gx = in != null && !in.exposed ? matmulStep(wForX, true, gp, false, xForW) : matmul(wForX, true, gp, false);
             }
-            return grads(n[0] ? sumToShape(matmul(gp, false, xForW, true), ws) : null,
+            return grads(n[0] ? productTo(ws, gp, false, xForW, true) : null,
                     gx == null ? null : sumToShape(gx, xs),
                     n[2] ? reshape(sumToShape(gp, bs), ws[0]) : null);
         });

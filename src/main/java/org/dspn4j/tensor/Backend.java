@@ -112,6 +112,21 @@ public interface Backend {
         return mulStep(matmul(a, transposeA, b, transposeB), y);
     }
 
+    /**
+     * {@code sum(matmul(a, transposeA, b, transposeB))} over the product's batch dimensions, (M, N):
+     * the gradient of a weight that multiplies every problem of a batch. By definition exactly that
+     * composition: each problem's fma chains, then their sum over the batch in problem order, in double,
+     * rounded once; a backend may compute it without the batched product.
+     */
+    default Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
+        int[] batchDims = new int[os.length - 2];
+        for (int d = 0; d < batchDims.length; d++) {
+            batchDims[d] = d;
+        }
+        return sum(matmul(a, transposeA, b, transposeB), batchDims, false);
+    }
+
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 

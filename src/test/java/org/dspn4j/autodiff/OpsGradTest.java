@@ -107,6 +107,8 @@ class OpsGradTest {
                         NORMAL, x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]})),
                 new Case("matmulStep Aᵀ·B, A broadcast", new int[][] {s(4, 3), s(2, 4, 5), s(2, 3, 5)}, NORMAL,
                         x -> matmulStep(x[0], true, x[1], false, relu(x[2]))),
+                new Case("matmulBatchSum A·Bᵀ (a weight's gradient)", new int[][] {s(2, 3, 4), s(2, 5, 4)}, NORMAL,
+                        x -> matmulBatchSum(x[0], false, x[1], true)),
                 new Case("reshape", new int[][] {s(2, 6)}, NORMAL, x -> mul(reshape(x[0], 3, 4), reshape(x[0], 3, 4))),
                 new Case("permute", new int[][] {s(2, 3, 4)}, NORMAL, x -> permute(x[0], 2, 0, 1)),
                 new Case("transpose", new int[][] {s(3, 4), s(4, 3)}, NORMAL, x -> mul(transpose(x[0], 0, 1), x[1])),

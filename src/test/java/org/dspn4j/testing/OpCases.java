@@ -34,7 +34,7 @@ public final class OpCases {
     /** The op a case applies (every op of {@code Backend} that computes). */
     public enum Kind {
         FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, MUL_STEP, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
-        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, MATMUL_STEP, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
+        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, MATMUL_STEP, MATMUL_BATCH_SUM, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
         SCATTER_ADD, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D_INDICES
     }
 
@@ -451,6 +451,26 @@ public final class OpCases {
                     Function<Backend, Tensor> y = input(concat(batch, m, n), dt, true);
                     return exact("matmulStep transposeA=" + ta + " transposeB=" + tb + " " + Shape.str(as) + " " + Shape.str(bs),
                             be -> be.matmulStep(a.apply(be), ta, b.apply(be), tb, y.apply(be)));
+                }
+                case MATMUL_BATCH_SUM: {
+                    // sum(matmul(op(a), op(b))) over the batch: the CPU backend adds each problem's product in turn
+                    int m = large ? 5 + r.nextInt(70) : r.nextInt(7);
+                    int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
+                    int n = large ? 5 + r.nextInt(70) : r.nextInt(7);
+                    int[] batch = new int[1 + r.nextInt(2)];
+                    for (int i = 0; i < batch.length; i++) {
+                        batch[i] = r.nextInt(4);
+                    }
+                    boolean ta = r.nextBoolean();
+                    boolean tb = r.nextBoolean();
+                    int[] as = concat(broadcastSource(batch), ta ? k : m, ta ? m : k);
+                    int[] bs = concat(batch, tb ? n : k, tb ? k : n);
+                    boolean specials = r.nextInt(6) == 0;
+                    Function<Backend, Tensor> a = input(as, dt, specials);
+                    Function<Backend, Tensor> b = input(bs, dt, specials);
+                    // OpenCL adds the problems in double as the definition does, in the same order
+                    return exact("matmulBatchSum transposeA=" + ta + " transposeB=" + tb + " " + Shape.str(as) + " " + Shape.str(bs),
+                            be -> be.matmulBatchSum(a.apply(be), ta, b.apply(be), tb));
                 }
                 case RESHAPE: {
                     int[] s = shape(0, 4, 0);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * {@link CpuBackend#linear} (bias and ReLU applied to each finished tile of the product) against
  * RELU(ADD(matmul(w, x), bias)) on every path of the product; {@link CpuBackend#matmulStep} (the
  * product multiplied in place by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
- * or not.
+ * or not; {@link CpuBackend#matmulBatchSum} (problem by problem into a double accumulator) against the
+ * sum of the batched product over its batch dimensions.
  */
 class FusedOpsTest {
     private static void assertSameBits(Tensor want, Tensor got, String what) {
@@ -163,5 +164,58 @@ class FusedOpsTest {
         int[] out = Arrays.copyOf(lead, lead.length + tail.length);
         System.arraycopy(tail, 0, out, lead.length, tail.length);
         return out;
+    }
+
+    @Test
+    void matmulBatchSumIsTheSumOfTheBatchedProduct() {
+        ReferenceBackend ref = new ReferenceBackend();
+        // {a shape, b shape}: a weight's gradient over one or two batch dimensions, an operand broadcast
+        int[][][] cases = {
+            {{4, 6, 9}, {4, 7, 9}}, {{3, 40, 50}, {3, 33, 50}}, {{2, 3, 5, 8}, {2, 3, 6, 8}}, {{5, 12, 70}, {12, 70}},
+            {{32, 3, 20}, {32, 17, 20}},
+        };
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, 1e-40, 3e38};
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                for (int[][] c : cases) {
+                    for (boolean transposed : new boolean[] {false, true}) {
+                        // as written: a·bᵀ (the weight gradient G·Xᵀ); transposed: the same operands stored transposed, read as op(a)·op(b)
+                        int[] as = c[0];
+                        int[] bs = c[1];
+                        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                            Random rnd = new Random(Arrays.hashCode(as) + Arrays.hashCode(bs));
+                            double[] a = values(rnd, Shape.numel(as), special, 3000);
+                            double[] b = values(rnd, Shape.numel(bs), special, 3000);
+                            String what = dt + " " + Shape.str(as) + " " + Shape.str(bs) + (transposed ? " stored transposed" : "") + ", "
+                                    + threads + " threads";
+                            Tensor ta = transposed ? be.permute(be.fromHost(a, dt, as), swapLast(as.length)) : be.fromHost(a, dt, as);
+                            Tensor tb = transposed ? be.permute(be.fromHost(b, dt, bs), swapLast(bs.length)) : be.fromHost(b, dt, bs);
+                            Tensor ra = transposed ? ref.permute(ref.fromHost(a, dt, as), swapLast(as.length)) : ref.fromHost(a, dt, as);
+                            Tensor rb = transposed ? ref.permute(ref.fromHost(b, dt, bs), swapLast(bs.length)) : ref.fromHost(b, dt, bs);
+                            Tensor want = transposed ? ref.matmulBatchSum(ra, true, rb, false) : ref.matmulBatchSum(ra, false, rb, true);
+                            Tensor got = transposed ? be.matmulBatchSum(ta, true, tb, false) : be.matmulBatchSum(ta, false, tb, true);
+                            assertSameBits(want, got, what);
+                            Tensor product = transposed ? be.matmul(ta, true, tb, false) : be.matmul(ta, false, tb, true);
+                            int[] dims = new int[product.rank() - 2];
+                            for (int d = 0; d < dims.length; d++) {
+                                dims[d] = d;
+                            }
+                            assertSameBits(be.sum(product, dims, false), got, what + " (CPU composition)");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The permutation that swaps the last two of {@code rank} dimensions. */
+    private static int[] swapLast(int rank) {
+        int[] p = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            p[i] = i;
+        }
+        p[rank - 2] = rank - 1;
+        p[rank - 1] = rank - 2;
+        return p;
     }
 }
