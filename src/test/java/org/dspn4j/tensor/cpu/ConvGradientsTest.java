@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The convolution's weight gradient at sizes where {@link CpuBackend#conv2dBackwardWeight} splits its
- * product over blocks of pixels (images of 480 pixels and several images per im2col matrix, so more pixels than a block, so the
- * chains run on over blocks and images) against the definition, bit for bit, F32 and F64, strides 1
+ * product over blocks of pixels (images of 480 pixels, three to an im2col matrix: more pixels than
+ * a block, so the chains run on over blocks and images) against the definition, bit for bit, F32 and F64, strides 1
  * and 2, on 1 and 3 threads. The random property tests rarely reach these sizes.
  */
 class ConvGradientsTest {
