@@ -84,6 +84,10 @@ FLOP = {
     "matmul": "matmulFlop(a.shape(), transposeA, b.shape(), transposeB)",
     "linear": "matmulFlop(w.shape(), false, x.shape(), false)",
     "matmulStep": "matmulFlop(a.shape(), transposeA, b.shape(), transposeB)",
+    "matmulBatchSum": "matmulFlop(a.shape(), transposeA, b.shape(), transposeB)",
+    "affine": "0",
+    "binary": "0",
+    "sum": "0",
     "conv2d": "2 * numel(x.shape()) / x.shape()[1] / x.shape()[2] / x.shape()[3] * w.shape()[0]"
               " * ((x.shape()[2] + 2 * pad - w.shape()[2]) / stride + 1) * ((x.shape()[3] + 2 * pad - w.shape()[3]) / stride + 1)"
               " * numel(w.shape()) / w.shape()[0]",
@@ -97,6 +101,11 @@ SHAPED = {
     "linear": '"linear " + org.dspn4j.tensor.Shape.str(w.shape()) + " " + org.dspn4j.tensor.Shape.str(x.shape()) + (relu ? " relu" : "")',
     "matmulStep": '"matmulStep " + org.dspn4j.tensor.Shape.str(a.shape()) + (transposeA ? "T" : "") + " " + '
                   'org.dspn4j.tensor.Shape.str(b.shape()) + (transposeB ? "T" : "")',
+    "matmulBatchSum": '"matmulBatchSum " + org.dspn4j.tensor.Shape.str(a.shape()) + (transposeA ? "T" : "") + " " + '
+                      'org.dspn4j.tensor.Shape.str(b.shape()) + (transposeB ? "T" : "")',
+    "affine": '"affine " + org.dspn4j.tensor.Shape.str(a.shape())',
+    "binary": '"binary " + op + " " + org.dspn4j.tensor.Shape.str(a.shape()) + " " + org.dspn4j.tensor.Shape.str(b.shape())',
+    "sum": '"sum " + org.dspn4j.tensor.Shape.str(a.shape()) + " " + java.util.Arrays.toString(dims)',
     "conv2d": '"conv2d " + org.dspn4j.tensor.Shape.str(x.shape()) + " " + org.dspn4j.tensor.Shape.str(w.shape()) + " s" + stride',
     "conv2dBackwardInput": '"conv2dBackwardInput " + org.dspn4j.tensor.Shape.str(gy.shape()) + " " '
                            '+ org.dspn4j.tensor.Shape.str(w.shape()) + " s" + stride',
