@@ -1242,10 +1242,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link Backend#matmulBatchSum}'s composition without the batched product: each problem's product
-     * in turn into one (M, N) scratch block, added to a double accumulator in problem order (the sum's
-     * order), rounded once at the end. The scratch stays in cache; the batched product of the
-     * relation encoder's weight gradient, (32, 512, 512), would not.
+     * {@link Backend#matmulBatchSum}'s composition without the whole batched product: the products of a
+     * chunk of problems into a scratch of at most 4 MB, added to a double accumulator in problem order
+     * (the sum's order), rounded once at the end. The relation encoder's weight gradient would otherwise
+     * write and read a (32, 512, 512) product, 33.5 MB.
      */
     @Override
     public Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
@@ -1256,29 +1256,46 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
         Problems pr = problems(a, transposeA, b, transposeB, os);
         int mn = pr.m * pr.n;
+        int nb = pr.offA.length;
         double[] acc = new double[mn];
-        Object c = alloc(dt, mn);
+        // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at
+        // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
+        int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / Math.max(1, mn)));
+        Object c = alloc(dt, chunk * mn);
         Gemm.Operand oa = Gemm.Operand.of(raw(a), pr.offA, pr.ra, pr.ca, transposeA);
         Gemm.Operand ob = Gemm.Operand.of(raw(b), pr.offB, pr.rb, pr.cb, transposeB);
-        for (int p = 0; p < pr.offA.length; p++) {
-            Gemm.multiply(this, pr.m, pr.n, pr.k, new Gemm.Operand(oa.data(), new int[] {pr.offA[p]}, oa.rowStride(), oa.colStride()),
-                    new Gemm.Operand(ob.data(), new int[] {pr.offB[p]}, ob.rowStride(), ob.colStride()), c, new int[] {0}, false);
+        for (int p0 = 0; p0 < nb; p0 += chunk) {
+            int g = Math.min(chunk, nb - p0);
+            int[] offC = new int[g];
+            for (int q = 0; q < g; q++) {
+                offC[q] = q * mn;
+            }
+            Gemm.multiply(this, pr.m, pr.n, pr.k,
+                    new Gemm.Operand(oa.data(), Arrays.copyOfRange(pr.offA, p0, p0 + g), oa.rowStride(), oa.colStride()),
+                    new Gemm.Operand(ob.data(), Arrays.copyOfRange(pr.offB, p0, p0 + g), ob.rowStride(), ob.colStride()),
+                    c, offC, false);
             elementwise(mn, (from, to) -> {
-                if (c instanceof float[]) {
-                    float[] cf = (float[]) c;
-                    for (int i = from; i < to; i++) {
-                        acc[i] += cf[i];
-                    }
-                } else {
-                    double[] cd = (double[]) c;
-                    for (int i = from; i < to; i++) {
-                        acc[i] += cd[i];
+                for (int q = 0; q < g; q++) {
+                    int o = q * mn;
+                    if (c instanceof float[]) {
+                        float[] cf = (float[]) c;
+                        for (int i = from; i < to; i++) {
+                            acc[i] += cf[o + i];
+                        }
+                    } else {
+                        double[] cd = (double[]) c;
+                        for (int i = from; i < to; i++) {
+                            acc[i] += cd[o + i];
+                        }
                     }
                 }
             });
         }
         return make(acc, dt, new int[] {pr.m, pr.n});
     }
+
+    /** Elements of {@link #matmulBatchSum}'s scratch: a chunk of problems' products (4 MB of floats). */
+    private static final int BATCH_SUM_SCRATCH = 1 << 20;
 
     /** The tail of a fused product: its epilogue over the result array and C's offsets and row length. */
     private interface Tail {
