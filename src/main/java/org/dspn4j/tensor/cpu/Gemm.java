@@ -286,7 +286,9 @@ final class Gemm {
      * ({@link Kernel#fewColumns}) of a problem; the kernel keeps the block of C (4 × w, of which the
      * first m rows are stored) in registers over the whole k loop and, for each t, loads B's row of the
      * block: with vector loads when B's columns are contiguous, else gathered through an index map of
-     * the column stride (B read transposed, as in Cᵀ of a product with few columns). A is packed once
+     * the column stride (B read transposed, as in Cᵀ of a product with few columns) — but for the narrow
+     * kernels, which take B's columns contiguous only: there such a block is computed as the last,
+     * narrower one is ({@link GemmVector#f32x4Narrow}). A is packed once
      * per task and distinct A into a panel of 4 rows, zero-padded. The last block, when narrower than
      * w, is computed aside from B packed into zero-padded panels of {@link #FEW_KC} rows; C is stored
      * after each panel and reloaded for the next, and a chain goes on from the value it stored, so the
@@ -300,7 +302,7 @@ final class Gemm {
         int blocks = (n + w - 1) / w;
         int units = batch * blocks;
         int cs = b.colStride();
-        int[] gather = cs == 1 ? null : multiples(w, cs); // B(t, j0 + jj) at B(t, j0) + gather[jj]
+        int[] gather = cs == 1 || kern == Kernel.NARROW ? null : multiples(w, cs); // B(t, j0 + jj) at B(t, j0) + gather[jj]
         be.parallelFor(units, Math.max(1, units / (be.threads() * 4)), (from, to) -> {
             Object panelA = f32 ? new float[FEW * k] : new double[FEW * k];
             Object panelB = null;
@@ -316,7 +318,7 @@ final class Gemm {
                 }
                 int bo = b.off()[p] + j0 * cs;
                 int co = cOff[p] + j0;
-                if (cols == w) {
+                if (cols == w && (cs == 1 || gather != null)) {
                     few(kern, panelA, 0, b.data(), bo, b.rowStride(), gather, k, c, co, n, m, accumulate, f32);
                     if (epilogue != null) {
                         epilogue.apply(p, 0, m, j0, cols);
@@ -602,7 +604,8 @@ final class Gemm {
     /**
      * The first {@code rows} rows of the {@link #FEW} × {@link Kernel#fewColumns} block at c[co] (row
      * stride ldc) from the A panel at pa[ao] ({@code pa[ao + t * FEW + i] = A(i, t)}) and B as it lies:
-     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} with an index map.
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} with an index map (wide and
+     * scalar kernels only).
      */
     private static void few(Kernel kern, Object pa, int ao, Object b, int bo, int ldb, int[] idx, int k, Object c, int co,
                             int ldc, int rows, boolean accumulate, boolean f32) {
@@ -616,10 +619,10 @@ final class Gemm {
                 break;
             case NARROW:
                 if (f32) {
-                    GemmVector.f32x4Narrow((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, (float[]) c, co, ldc, rows,
+                    GemmVector.f32x4Narrow((float[]) pa, ao, (float[]) b, bo, ldb, k, (float[]) c, co, ldc, rows,
                             accumulate);
                 } else {
-                    GemmVector.f64x4Narrow((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, (double[]) c, co, ldc, rows,
+                    GemmVector.f64x4Narrow((double[]) pa, ao, (double[]) b, bo, ldb, k, (double[]) c, co, ldc, rows,
                             accumulate);
                 }
                 break;

@@ -453,8 +453,13 @@ final class GemmVector {
         }
     }
 
-    /** As {@link #f32x4} with two narrow vectors a row, the block 4 × FEW_NARROW_F32 (8 of 16 registers). */
-    static void f32x4Narrow(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, float[] c, int co, int ldc,
+    /**
+     * As {@link #f32x4} with two narrow vectors a row, the block 4 × FEW_NARROW_F32 (8 of 16 registers),
+     * B's columns contiguous: with a gathered load beside the plain one in the loop, C2 boxed these
+     * kernels' vectors on 256-bit machines (tens of megabytes allocated per product), so B read
+     * transposed is packed first ({@link Gemm}'s few-row path).
+     */
+    static void f32x4Narrow(float[] pa, int ao, float[] b, int bo, int ldb, int k, float[] c, int co, int ldc,
                             int rows, boolean accumulate) {
         FloatVector z = FloatVector.zero(SN);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z;
@@ -478,13 +483,8 @@ final class GemmVector {
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
             FloatVector b0, b1;
-            if (idx == null) {
-                b0 = FloatVector.fromArray(SN, b, bt);
-                b1 = FloatVector.fromArray(SN, b, bt + LN);
-            } else {
-                b0 = FloatVector.fromArray(SN, b, bt, idx, 0);
-                b1 = FloatVector.fromArray(SN, b, bt, idx, LN);
-            }
+            b0 = FloatVector.fromArray(SN, b, bt);
+            b1 = FloatVector.fromArray(SN, b, bt + LN);
             int at = ao + t * 4;
             FloatVector x;
             x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
@@ -509,7 +509,7 @@ final class GemmVector {
     }
 
     /** As {@link #f32x4Narrow} in double precision, the block 4 × FEW_NARROW_F64. */
-    static void f64x4Narrow(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, double[] c, int co, int ldc,
+    static void f64x4Narrow(double[] pa, int ao, double[] b, int bo, int ldb, int k, double[] c, int co, int ldc,
                             int rows, boolean accumulate) {
         DoubleVector z = DoubleVector.zero(DN);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z;
@@ -533,13 +533,8 @@ final class GemmVector {
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
             DoubleVector b0, b1;
-            if (idx == null) {
-                b0 = DoubleVector.fromArray(DN, b, bt);
-                b1 = DoubleVector.fromArray(DN, b, bt + LDN);
-            } else {
-                b0 = DoubleVector.fromArray(DN, b, bt, idx, 0);
-                b1 = DoubleVector.fromArray(DN, b, bt, idx, LDN);
-            }
+            b0 = DoubleVector.fromArray(DN, b, bt);
+            b1 = DoubleVector.fromArray(DN, b, bt + LDN);
             int at = ao + t * 4;
             DoubleVector x;
             x = DoubleVector.broadcast(DN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);

@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Test;
  * per element): bit for bit, for every kernel (scalar; the vector kernels with 6-row tiles of 256-bit
  * vectors and 8-row tiles of 512-bit vectors, whichever this machine prefers), both precisions, all
  * four transpose cases, shapes with and without edge tiles, batches with a broadcast operand, and
- * accumulation, B packed or read where it lies (few row panels). Likewise the unpacked path for products with at most {@link Gemm#FEW} rows, or as
- * few columns (computed as Cᵀ): B read in place, gathered through its column stride, or packed a
- * panel of rows at a time for the last, narrower block of columns.
+ * accumulation, B packed or read where it lies (few row panels). Likewise the unpacked path for
+ * products with at most {@link Gemm#FEW} rows, or as few columns (computed as Cᵀ): B read in place,
+ * gathered through its column stride (packed for the narrow kernels), or packed a panel of rows at a
+ * time for the last, narrower block of columns.
  */
 class GemmTest {
     private static final CpuBackend BE = new CpuBackend(3); // 7 problems with their own A: packed per task
@@ -86,9 +87,9 @@ class GemmTest {
     }
 
     /**
-     * m = 1 … 4 (B in place when its columns are contiguous, gathered when B is read transposed), and
-     * n = 1 … 4 with many rows (Cᵀ, whose B is A: gathered when A is not read transposed); one problem
-     * for every width and depth, then batches of 32 with one A for all and with an A each.
+     * m = 1 … 4 (B in place when its columns are contiguous, else gathered, or packed for the narrow
+     * kernels) and n = 1 … 4 with many rows (Cᵀ, whose B is A, read likewise); one problem for every
+     * width and depth, then batches of 32 with one A for all and with an A each.
      */
     private static void fewRowsAndColumns(Gemm.Kernel kern) {
         for (int few = 1; few <= Gemm.FEW; few++) {
