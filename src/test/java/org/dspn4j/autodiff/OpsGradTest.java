@@ -193,21 +193,42 @@ class OpsGradTest {
                 Tensor y = add(matmul(x[0], x[1]), reshape(x[2], 6, 1));
                 return relu ? relu(y) : y;
             };
-            Case cf = new Case("fused", shapes, NORMAL, fused);
-            Case cc = new Case("composed", shapes, NORMAL, composed);
-            Tensor[] xf = inputs(cf, 21);
-            Tensor[] xc = inputs(cc, 21);
-            Tensor[] gf = GradCheck.gradient(wrapped(cf), xf, true);
-            Tensor[] gc = GradCheck.gradient(wrapped(cc), xc, true);
-            // second derivatives: the gradient of Σ v·g for a fixed v, through the recorded first gradient
-            Tensor[] hf = Autograd.grad(secondOrder(gf), xf, false);
-            Tensor[] hc = Autograd.grad(secondOrder(gc), xc, false);
-            for (int i = 0; i < xf.length; i++) {
-                sameBits("relu=" + relu + " gradient " + i, gc[i], gf[i]);
-                sameBits("relu=" + relu + " second derivative " + i, hc[i], hf[i]);
-            }
-            sameBits("relu=" + relu + " value", composed.apply(xc), fused.apply(xf));
+            sameToTheSecondDerivative("relu=" + relu, shapes, fused, composed, 21);
         }
+    }
+
+    /**
+     * The values, gradients and second derivatives (the gradient of Σ v·g for a fixed v, through the
+     * recorded first gradient) of {@code fused} and {@code composed}, wrapped as f = Σ 0.3·op³ + Σ op:
+     * the same bits.
+     */
+    private static void sameToTheSecondDerivative(String what, int[][] shapes, GradCheck.Fn fused, GradCheck.Fn composed,
+                                                  long seed) {
+        Case cf = new Case("fused", shapes, NORMAL, fused);
+        Case cc = new Case("composed", shapes, NORMAL, composed);
+        Tensor[] xf = inputs(cf, seed);
+        Tensor[] xc = inputs(cc, seed);
+        Tensor[] gf = GradCheck.gradient(wrapped(cf), xf, true);
+        Tensor[] gc = GradCheck.gradient(wrapped(cc), xc, true);
+        Tensor[] hf = Autograd.grad(secondOrder(gf), xf, false);
+        Tensor[] hc = Autograd.grad(secondOrder(gc), xc, false);
+        for (int i = 0; i < xf.length; i++) {
+            sameBits(what + " gradient " + i, gc[i], gf[i]);
+            sameBits(what + " second derivative " + i, hc[i], hf[i]);
+        }
+        sameBits(what + " value", composed.apply(xc), fused.apply(xf));
+    }
+
+    /** The three-layer MLP of the tests below as the composition of matmul, add and relu. */
+    private static Tensor composedMlp(Tensor[] x) {
+        Tensor h = x[1];
+        Tensor[] w = {x[0], x[3], x[5]};
+        Tensor[] b = {x[2], x[4], x[6]};
+        for (int l = 0; l < 3; l++) {
+            h = add(matmul(w[l], h), reshape(b[l], b[l].numel(), 1));
+            h = l < 2 ? relu(h) : h;
+        }
+        return h;
     }
 
     /**
@@ -219,29 +240,7 @@ class OpsGradTest {
     void mlpIsItsCompositionToTheSecondDerivative() {
         int[][] shapes = {s(6, 5), s(3, 5, 7), s(6), s(6, 6), s(6), s(4, 6), s(4)};
         GradCheck.Fn fused = x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]});
-        GradCheck.Fn composed = x -> {
-            Tensor h = x[1];
-            for (int l = 0; l < 3; l++) {
-                Tensor w = x[3 * l == 0 ? 0 : 2 * l + 1];
-                Tensor b = x[2 * l + 2];
-                h = add(matmul(w, h), reshape(b, b.numel(), 1));
-                h = l < 2 ? relu(h) : h;
-            }
-            return h;
-        };
-        Case cf = new Case("fused", shapes, NORMAL, fused);
-        Case cc = new Case("composed", shapes, NORMAL, composed);
-        Tensor[] xf = inputs(cf, 23);
-        Tensor[] xc = inputs(cc, 23);
-        Tensor[] gf = GradCheck.gradient(wrapped(cf), xf, true);
-        Tensor[] gc = GradCheck.gradient(wrapped(cc), xc, true);
-        Tensor[] hf = Autograd.grad(secondOrder(gf), xf, false);
-        Tensor[] hc = Autograd.grad(secondOrder(gc), xc, false);
-        for (int i = 0; i < xf.length; i++) {
-            sameBits("gradient " + i, gc[i], gf[i]);
-            sameBits("second derivative " + i, hc[i], hf[i]);
-        }
-        sameBits("value", composed.apply(xc), fused.apply(xf));
+        sameToTheSecondDerivative("mlp", shapes, fused, OpsGradTest::composedMlp, 23);
     }
 
     /**
@@ -254,16 +253,7 @@ class OpsGradTest {
     void mlpInDspnsDoubleBackwardMasksInsideTheProductsWithTheCompositionsBits() {
         int[][] shapes = {s(6, 5), s(3, 5, 7), s(6), s(6, 6), s(6), s(4, 6), s(4)};
         GradCheck.Fn fused = x -> mlp(x[1], new Tensor[] {x[0], x[3], x[5]}, new Tensor[] {x[2], x[4], x[6]});
-        GradCheck.Fn composed = x -> {
-            Tensor h = x[1];
-            Tensor[] w = {x[0], x[3], x[5]};
-            Tensor[] b = {x[2], x[4], x[6]};
-            for (int l = 0; l < 3; l++) {
-                h = add(matmul(w[l], h), reshape(b[l], b[l].numel(), 1));
-                h = l < 2 ? relu(h) : h;
-            }
-            return h;
-        };
+        GradCheck.Fn composed = OpsGradTest::composedMlp;
         Tensor[][] results = new Tensor[2][];
         for (int v = 0; v < 2; v++) {
             Case c = new Case(v == 0 ? "fused" : "composed", shapes, NORMAL, v == 0 ? fused : composed);

@@ -188,6 +188,26 @@ public final class OpCases {
             return be -> be.fromHost(v, type, s);
         }
 
+        /**
+         * m, k, n of a product: in a large case reaching the CPU product's few-row (m <= 4), few-column
+         * (n small, computed as its transpose) and packed paths.
+         */
+        int[] productSizes() {
+            int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
+            int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
+            int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);
+            return new int[] {m, k, n};
+        }
+
+        /** Zero to two batch dimensions of 1 … 3. */
+        int[] smallBatch() {
+            int[] batch = new int[r.nextInt(3)];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = 1 + r.nextInt(3);
+            }
+            return batch;
+        }
+
         int[] permutation(int n) {
             List<Integer> p = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -417,13 +437,11 @@ public final class OpCases {
                 case LINEAR: {
                     // relu?(w·x + bias); large cases reach the CPU product's few-row (m <= 4), few-column (n small,
                     // computed as its transpose) and packed paths, each adding the bias to its finished tiles
-                    int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
-                    int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
-                    int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);
-                    int[] batch = new int[r.nextInt(3)];
-                    for (int i = 0; i < batch.length; i++) {
-                        batch[i] = 1 + r.nextInt(3);
-                    }
+                    int[] sizes = productSizes(); // m, k, n
+                    int m = sizes[0];
+                    int k = sizes[1];
+                    int n = sizes[2];
+                    int[] batch = smallBatch();
                     boolean relu = r.nextBoolean();
                     boolean specials = r.nextInt(6) == 0;
                     Function<Backend, Tensor> w = input(new int[] {m, k}, dt, specials);
@@ -434,13 +452,11 @@ public final class OpCases {
                 }
                 case MATMUL_STEP: {
                     // mulStep(matmul(op(a), op(b)), y): the CPU backend masks the product in place
-                    int m = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 5 + r.nextInt(70)) : r.nextInt(7);
-                    int k = large ? 1 + r.nextInt(60) : r.nextInt(7);
-                    int n = large ? (r.nextInt(3) == 0 ? 1 + r.nextInt(12) : 20 + r.nextInt(60)) : r.nextInt(7);
-                    int[] batch = new int[r.nextInt(3)];
-                    for (int i = 0; i < batch.length; i++) {
-                        batch[i] = 1 + r.nextInt(3);
-                    }
+                    int[] sizes = productSizes(); // m, k, n
+                    int m = sizes[0];
+                    int k = sizes[1];
+                    int n = sizes[2];
+                    int[] batch = smallBatch();
                     boolean ta = r.nextBoolean();
                     boolean tb = r.nextBoolean();
                     int[] as = concat(broadcastSource(batch), ta ? k : m, ta ? m : k);
