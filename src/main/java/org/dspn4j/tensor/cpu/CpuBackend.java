@@ -1574,8 +1574,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int sk = st[k];
         int ik = ist[k];
         AtomicBoolean bad = new AtomicBoolean();
-        // rows split between threads; each index is checked where it is read (a bad one reads position 0
-        // and is reported below, by the serial check, which names the first bad index)
+        // rows split between threads; each index is checked where it is read (a bad one is skipped and
+        // reported below, by the serial check, which names the first bad index)
         parallelFor(base.length, ix.length < PARALLEL_ELEMENTS ? base.length : grainFor(base.length), (from, to) -> {
             boolean ok = true;
             for (int r = from; r < to; r++) {
@@ -1583,10 +1583,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     float[] xf = (float[]) x;
                     float[] of = (float[]) out;
                     for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                        int iv = (int) ix[i];
-                        if (iv != ix[i] || iv < 0 || iv >= size) {
+                        int iv = index(ix[i], size);
+                        if (iv < 0) {
                             ok = false;
-                            iv = 0;
+                            continue;
                         }
                         of[i] = xf[base[r] + iv * sk];
                     }
@@ -1594,10 +1594,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     double[] xd = (double[]) x;
                     double[] od = (double[]) out;
                     for (int j = 0, i = at[r]; j < len; j++, i += ik) {
-                        int iv = (int) ix[i];
-                        if (iv != ix[i] || iv < 0 || iv >= size) {
+                        int iv = index(ix[i], size);
+                        if (iv < 0) {
                             ok = false;
-                            iv = 0;
+                            continue;
                         }
                         od[i] = xd[base[r] + iv * sk];
                     }
@@ -1611,6 +1611,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
             OpChecks.indexValues("gather", ix, dim, size);
         }
         return wrap(out, a.dtype(), is);
+    }
+
+    /** The index value v as an int when it is a whole number in [0, size), else −1 (NaN included). */
+    private static int index(double v, int size) {
+        int iv = (int) v;
+        return iv == v && iv >= 0 && iv < size ? iv : -1;
     }
 
     @Override
@@ -1647,9 +1653,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 if (y instanceof float[]) {
                     float[] yf = (float[]) y;
                     for (int j = 0; j < len; j++) {
-                        double v = ix[io + j * ik];
-                        int iv = (int) v;
-                        if (iv != v || iv < 0 || iv >= size) {
+                        int iv = index(ix[io + j * ik], size);
+                        if (iv < 0) {
                             ok = false;
                             continue;
                         }
@@ -1658,9 +1663,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 } else {
                     double[] yd = (double[]) y;
                     for (int j = 0; j < len; j++) {
-                        double v = ix[io + j * ik];
-                        int iv = (int) v;
-                        if (iv != v || iv < 0 || iv >= size) {
+                        int iv = index(ix[io + j * ik], size);
+                        if (iv < 0) {
                             ok = false;
                             continue;
                         }
@@ -1737,8 +1741,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     /**
      * Pixels per block of the weight gradient's product (its k): a packed B panel (k × 32 floats, 128 KB)
-     * stays in L2. On one thread (AMD EPYC, AVX-512) blocks of 512, 1024 and 2048 were all faster than
-     * the whole im2col matrix at once (4096 pixels), by about as much as the machine's noise between them.
+     * stays in L2 instead of streaming a 4096-pixel panel through it.
      */
     private static final int WEIGHT_KC = 1024;
 

@@ -25,8 +25,8 @@ import java.util.Map;
  * <p>When C has at most {@link #DIRECT_ROW_PANELS} row panels and B's rows are contiguous, the
  * kernels read each full column panel of B where it lies (row t of the tile's columns at
  * {@code B(t, j0)}, a row stride apart) instead of from a packed copy: with few row panels to share it,
- * packing a panel cost about as much as its tiles (the (64, 256)·(32, 256, 342) product of the MNIST
- * encoder's last layer took 2.9–3.5 ms instead of 4.2–4.9 ms on one thread).
+ * packing a panel costs about as much as its tiles (as for the (64, 256)·(32, 256, 342) product of
+ * the MNIST encoder's last layer).
  *
  * <p>Products with at most {@link #FEW} rows, and those with few columns computed as Cᵀ when that has
  * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is

@@ -105,6 +105,11 @@ class SetOpsThreadsTest {
                 String g = assertThrows(IndexOutOfBoundsException.class, () -> be.gather(x, 2, ix)).getMessage();
                 String sa = assertThrows(IndexOutOfBoundsException.class, () -> be.scatterAdd(x, 2, ix, x)).getMessage();
                 assertEquals("gather: index -1 out of range for dimension 2 of size 342", g);
+                // a dimension of size 0 has no position to read for a bad index
+                Tensor empty = be.full(1.0, DType.F32, 2, 3, 0);
+                Tensor zeros = be.full(0.0, DType.I64, 2, 3, 1);
+                assertEquals("gather: index 0 out of range for dimension 2 of size 0",
+                        assertThrows(IndexOutOfBoundsException.class, () -> be.gather(empty, 2, zeros)).getMessage());
                 assertEquals("scatterAdd: index -1 out of range for dimension 2 of size 342", sa);
             }
         }
