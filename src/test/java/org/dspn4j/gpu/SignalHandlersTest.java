@@ -37,7 +37,7 @@ class SignalHandlersTest {
         assumeTrue(SharedEngine.available(), "no OpenCL platform with a device");
         assumeTrue(Files.exists(JSIG), "this JDK has no " + JSIG);
         String out = runChild(JSIG.toString());
-        assertTrue(out.contains("result: 4.0"), out);
+        assertTrue(compiledTheKernel(out), out);
         assertFalse(out.contains("handler modified"), out);
         assertFalse(out.contains("warning: started without libjsig"), out);
     }
@@ -47,10 +47,18 @@ class SignalHandlersTest {
     void withoutLibjsigPoclReplacesTheHandlers() throws Exception {
         assumeTrue(SharedEngine.available(), "no OpenCL platform with a device");
         String out = runChild(null);
-        assertTrue(out.contains("result: 4.0"), out);
-        assumeTrue(out.contains("platform: Portable Computing Language"), "only PoCL's behaviour is known");
+        assertTrue(compiledTheKernel(out), out);
+        assumeTrue(out.contains("Portable Computing Language"), "only PoCL's behaviour is known");
         assertTrue(out.contains("SIGSEGV handler modified"), out);
         assertTrue(out.contains("warning: started without libjsig"), out);
+    }
+
+    /**
+     * The child got as far as compiling the engine kernel: it computed 2 + 2, or its self-test, which
+     * runs after the compile, read stale data back (see {@link SignalHandlersCheck} on {@code -Xcheck:jni}).
+     */
+    private static boolean compiledTheKernel(String out) {
+        return out.contains("result: 4.0") || out.contains("engine failed: self-test on OpenCL device");
     }
 
     private static String runChild(String preload) throws IOException, InterruptedException {
