@@ -8,8 +8,8 @@ package org.dspn4j.gpu;
  * <p>Under {@code -Xcheck:jni} the JVM hands native code a fresh copy of every array it pins
  * ({@code GetPrimitiveArrayCritical}). When a copy lands at another address than the last one, Aparapi
  * takes the array as moved by the collector and rebuilds its device buffer from the host array, losing
- * what the device wrote; the engine's self-test then reads stale data and says so. That happens now and
- * then; the launcher and the other tests run without {@code -Xcheck:jni}. The kernel was compiled by then, which is all the handler
+ * what the device wrote, and the engine's self-test can read stale data and say so (the launcher and the
+ * other tests run without {@code -Xcheck:jni}). The kernel was compiled by then, which is all the handler
  * check needs, so a failed engine is reported as a line and the wait still runs.
  */
 public final class SignalHandlersCheck {
