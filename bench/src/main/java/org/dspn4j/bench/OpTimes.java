@@ -74,6 +74,12 @@ public final class OpTimes {
             time("permute (32,256,342) last two", () -> be.permute(big, 0, 2, 1));
             // a broadcast weight's gradient: the batch of products, then their sum
             time("sum over batch of (32,256,342)·(32,256,342)ᵀ", () -> be.sum(be.matmul(big, false, big2, true), new int[] {0}, false));
+            // the weights' gradients as the steps take them (A·Bᵀ summed over the batch: both operands packed
+            // through a transposing copy): MNIST's hidden and last layers, the CLEVR relation encoder's
+            time("matmulBatchSum (32,256,342)·(32,256,342)ᵀ", () -> be.matmulBatchSum(big, false, big2, true));
+            time("matmulBatchSum (32,64,342)·(32,256,342)ᵀ", () -> be.matmulBatchSum(small, false, big2, true));
+            Tensor pairs512 = be.reshape(be.slice(big, 2, 0, 200), 32, 512, 100);
+            time("matmulBatchSum (32,512,100)·(32,512,100)ᵀ", () -> be.matmulBatchSum(pairs512, false, pairs512, true));
             // ReLU's backward from its output: MUL(g, STEP(y)) (and, where the backend has it, in one pass)
             time("mul(g, step(y)) (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, be.unary(Backend.Unary.STEP, big2)));
             time("  the same by mulStep", () -> be.mulStep(big, big2));
