@@ -20,8 +20,9 @@ python3 "$here/bench/op_profile.py" "$scratch"
 cd "$scratch"
 mvn -B -q -o -Pbench -DskipTests package test-compile >/dev/null
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
-jvm=(java -XX:+UseG1GC -XX:GCTimeRatio=2 --add-modules=jdk.incubator.vector "$@")
-case "$what" in clevr|resnet) jvm+=(-XX:G1HeapRegionSize=32m) ;; esac   # as the launcher
+jvm=(java -XX:+UseG1GC)
+case "$what" in clevr|resnet) jvm+=(-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=32m) ;; *) jvm+=(-XX:GCTimeRatio=1) ;; esac   # as the launcher
+jvm+=(--add-modules=jdk.incubator.vector "$@")
 case "$what" in
   resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;
   clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --steps 1 --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;

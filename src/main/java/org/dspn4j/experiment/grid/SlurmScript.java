@@ -14,14 +14,19 @@ final class SlurmScript {
     /** The class a task runs ({@code org.dspn4j.cli.SlurmTask}: grid.json and the seed in, GridTask, exit code out). */
     static final String TASK_MAIN = "org.dspn4j.cli.SlurmTask";
     /**
-     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it) and
-     * GCTimeRatio=2 (heap growth), {@link #CLEVR_REGIONS} for a CLEVR grid, then {@link #VECTOR}. None
+     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it), then
+     * the heap's flags, {@link #HEAP} or for a CLEVR grid {@link #CLEVR_HEAP}, then {@link #VECTOR}. None
      * changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:GCTimeRatio=2");
-    /** The launcher's G1 region size for the CLEVR commands (batch-32 activations are then not humongous). */
-    static final String CLEVR_REGIONS = "-XX:G1HeapRegionSize=32m";
-    /** The arguments that make the launcher take {@link #CLEVR_REGIONS}. */
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC");
+    /** The launcher's heap growth for the MNIST commands. */
+    static final List<String> HEAP = List.of("-XX:GCTimeRatio=1");
+    /**
+     * The launcher's heap growth and G1 region size for the CLEVR commands (batch-32 activations are then
+     * not humongous).
+     */
+    static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=32m");
+    /** The arguments that make the launcher take {@link #CLEVR_HEAP}. */
     static final List<String> CLEVR_WORDS = List.of("clevr", "clevr-box", "clevr-state", "clevr-step");
     /**
      * The Vector API module (faster CPU matrix products, the same bits without it), added when the task's Java
@@ -79,12 +84,10 @@ final class SlurmScript {
         return b.toString();
     }
 
-    /** The launcher's flags for this command: {@link #JVM_FLAGS}, and {@link #CLEVR_REGIONS} where it names a CLEVR task. */
+    /** The launcher's flags for this command: {@link #JVM_FLAGS}, then {@link #CLEVR_HEAP} where it names a CLEVR task, else {@link #HEAP}. */
     static List<String> jvmFlags(List<String> command) {
         List<String> flags = new java.util.ArrayList<>(JVM_FLAGS);
-        if (command.stream().anyMatch(CLEVR_WORDS::contains)) {
-            flags.add(CLEVR_REGIONS);
-        }
+        flags.addAll(command.stream().anyMatch(CLEVR_WORDS::contains) ? CLEVR_HEAP : HEAP);
         return flags;
     }
 

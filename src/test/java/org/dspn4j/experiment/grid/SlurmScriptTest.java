@@ -98,9 +98,11 @@ class SlurmScriptTest {
     @Test
     void theTaskRunsTheLaunchersJvmFlagsOnTheGivenClassPathWithTheSeedOfItsArrayIndex() throws Exception {
         List<String> flags = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        flags.addAll(SlurmScript.HEAP);
+        List<String> withoutVector = new ArrayList<>(flags);
         flags.add(SlurmScript.VECTOR);
         assertEquals(flags, argsOfJava(true));
-        assertEquals(SlurmScript.JVM_FLAGS, argsOfJava(false), "a Java without the Vector API module runs without it");
+        assertEquals(withoutVector, argsOfJava(false), "a Java without the Vector API module runs without it");
     }
 
     @Test
@@ -118,8 +120,8 @@ class SlurmScriptTest {
     }
 
     /**
-     * The script must start the JVM as ./dspn4j does; this reads the launcher's exec line, and the line
-     * that gives the CLEVR commands their region size.
+     * The script must start the JVM as ./dspn4j does; this reads the launcher's exec line, the heap flags
+     * it starts from, and the line that gives the CLEVR commands theirs.
      */
     @Test
     void theJvmFlagsAreTheLaunchers() throws Exception {
@@ -137,15 +139,20 @@ class SlurmScriptTest {
         List<String> ours = new ArrayList<>(SlurmScript.JVM_FLAGS);
         ours.add(SlurmScript.VECTOR);
         assertEquals(ours, flags);
-        String clevr = "case \"$a\" in " + String.join("|", SlurmScript.CLEVR_WORDS) + ") heap=(" + SlurmScript.CLEVR_REGIONS + ")";
+        String heap = "\nheap=(" + String.join(" ", SlurmScript.HEAP) + ")\n";
+        assertTrue(launcher.contains(heap), "the launcher has no line " + heap.trim());
+        String clevr = "case \"$a\" in " + String.join("|", SlurmScript.CLEVR_WORDS) + ") heap=("
+                + String.join(" ", SlurmScript.CLEVR_HEAP) + ")";
         assertTrue(launcher.contains(clevr), "the launcher has no line " + clevr);
     }
 
     @Test
-    void aClevrGridTakesTheLaunchersRegionSizeAndAnMnistGridDoesNot() throws Exception {
-        assertEquals(SlurmScript.JVM_FLAGS, SlurmScript.jvmFlags(TRAIN));
+    void aClevrGridTakesTheLaunchersClevrHeapAndAnMnistGridTheOther() throws Exception {
+        List<String> mnist = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        mnist.addAll(SlurmScript.HEAP);
+        assertEquals(mnist, SlurmScript.jvmFlags(TRAIN));
         List<String> clevr = new ArrayList<>(SlurmScript.JVM_FLAGS);
-        clevr.add(SlurmScript.CLEVR_REGIONS);
+        clevr.addAll(SlurmScript.CLEVR_HEAP);
         assertEquals(clevr, SlurmScript.jvmFlags(List.of("train", "clevr-state", "--steps", "3")));
         String script = SlurmScript.render(Grid.open(dir.resolve("c"), List.of("train", "clevr-box"), List.of(1L), dir),
                 List.of(1L), settings(null, null, null, null, List.of()), new TaskRuntime("/bin/true", "x.jar", null));
