@@ -1262,8 +1262,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
         int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / Math.max(1, mn)));
         Object c = alloc(dt, chunk * mn);
-        Gemm.Operand oa = Gemm.Operand.of(raw(a), pr.offA, pr.ra, pr.ca, transposeA);
-        Gemm.Operand ob = Gemm.Operand.of(raw(b), pr.offB, pr.rb, pr.cb, transposeB);
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
             int[] offC = new int[g];
@@ -1271,20 +1269,21 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 offC[q] = q * mn;
             }
             Gemm.multiply(this, pr.m, pr.n, pr.k,
-                    new Gemm.Operand(oa.data(), Arrays.copyOfRange(pr.offA, p0, p0 + g), oa.rowStride(), oa.colStride()),
-                    new Gemm.Operand(ob.data(), Arrays.copyOfRange(pr.offB, p0, p0 + g), ob.rowStride(), ob.colStride()),
+                    Gemm.Operand.of(raw(a), Arrays.copyOfRange(pr.offA, p0, p0 + g), pr.ra, pr.ca, transposeA),
+                    Gemm.Operand.of(raw(b), Arrays.copyOfRange(pr.offB, p0, p0 + g), pr.rb, pr.cb, transposeB),
                     c, offC, false);
             elementwise(mn, (from, to) -> {
-                for (int q = 0; q < g; q++) {
-                    int o = q * mn;
-                    if (c instanceof float[]) {
-                        float[] cf = (float[]) c;
-                        for (int i = from; i < to; i++) {
+                if (c instanceof float[]) {
+                    float[] cf = (float[]) c;
+                    for (int q = 0; q < g; q++) {
+                        for (int i = from, o = q * mn; i < to; i++) {
                             acc[i] += cf[o + i];
                         }
-                    } else {
-                        double[] cd = (double[]) c;
-                        for (int i = from; i < to; i++) {
+                    }
+                } else {
+                    double[] cd = (double[]) c;
+                    for (int q = 0; q < g; q++) {
+                        for (int i = from, o = q * mn; i < to; i++) {
                             acc[i] += cd[o + i];
                         }
                     }

@@ -227,16 +227,7 @@ final class Gemm {
                         packA(a, a.off()[p] + i0 * a.rowStride(), Math.min(mr, m - i0), mr, k, packedA, rp * panelA, f32);
                     }
                     for (int cp = 0; cp < pn; cp++) {
-                        int bo = b.off()[p] + cp * nr * b.colStride();
-                        int cols = Math.min(nr, n - cp * nr);
-                        boolean inPlace = direct && cols == nr;
-                        if (!inPlace) {
-                            packB(b, bo, cols, nr, k, panelB, f32);
-                        }
-                        for (int rp = 0; rp < pm; rp++) {
-                            tiles.compute(p, rp, cp, packedA, rp * panelA, inPlace ? b.data() : panelB, inPlace ? bo : 0,
-                                    inPlace ? b.rowStride() : nr, tile);
-                        }
+                        tiles.column(b, direct, p, cp, 0, pm, packedA, 0, panelB, tile);
                     }
                 }
             });
@@ -264,17 +255,8 @@ final class Gemm {
                 int p = u / (pn * groups);
                 int cp = (u / groups) % pn;
                 int g = u % groups;
-                int bo = b.off()[p] + cp * nr * b.colStride();
-                int cols = Math.min(nr, n - cp * nr);
-                boolean inPlace = direct && cols == nr;
-                if (!inPlace) {
-                    packB(b, bo, cols, nr, k, panelB, f32);
-                }
-                int rpEnd = Math.min(pm, (g + 1) * panelsPerGroup);
-                for (int rp = g * panelsPerGroup; rp < rpEnd; rp++) {
-                    tiles.compute(p, rp, cp, packedA, (aSlot[p] * pm + rp) * panelA, inPlace ? b.data() : panelB,
-                            inPlace ? bo : 0, inPlace ? b.rowStride() : nr, tile);
-                }
+                tiles.column(b, direct, p, cp, g * panelsPerGroup, Math.min(pm, (g + 1) * panelsPerGroup), packedA,
+                        aSlot[p] * pm * panelA, panelB, tile);
             }
         });
     }
@@ -383,6 +365,25 @@ final class Gemm {
         /** Scratch for one edge tile (one per task). */
         Object edgeTile() {
             return f32 ? new float[mr * nr] : new double[mr * nr];
+        }
+
+        /**
+         * The tiles of row panels rpFrom … rpTo−1 in column panel cp of problem p: B's panel packed into
+         * {@code panelB}, or with {@code direct} read where it lies when the panel is full; row panel rp's
+         * packed A at {@code packedA[aBase + rp · mr · k]}.
+         */
+        void column(Operand b, boolean direct, int p, int cp, int rpFrom, int rpTo, Object packedA, int aBase,
+                    Object panelB, Object tile) {
+            int bo = b.off()[p] + cp * nr * b.colStride();
+            int cols = Math.min(nr, n - cp * nr);
+            boolean inPlace = direct && cols == nr;
+            if (!inPlace) {
+                packB(b, bo, cols, nr, k, panelB, f32);
+            }
+            for (int rp = rpFrom; rp < rpTo; rp++) {
+                compute(p, rp, cp, packedA, aBase + rp * mr * k, inPlace ? b.data() : panelB, inPlace ? bo : 0,
+                        inPlace ? b.rowStride() : nr, tile);
+            }
         }
 
         /**
