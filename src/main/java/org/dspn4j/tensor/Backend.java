@@ -115,8 +115,9 @@ public interface Backend {
     /**
      * {@code sum(matmul(a, transposeA, b, transposeB))} over the product's batch dimensions, (M, N):
      * the gradient of a weight that multiplies every problem of a batch. By definition exactly that
-     * composition: each problem's fma chains, then their sum over the batch in problem order, in double,
-     * rounded once; a backend may compute it without the batched product.
+     * composition: each problem's fma chains, then {@link #sum} over the batch dimensions (in problem
+     * order, or as four chains when the product is one element and the batch one contiguous run), in
+     * double, rounded once; a backend may compute it without the batched product.
      */
     default Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);

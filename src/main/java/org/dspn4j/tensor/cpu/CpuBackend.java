@@ -1244,18 +1244,20 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /**
      * {@link Backend#matmulBatchSum}'s composition without the whole batched product: the products of a
      * chunk of problems into a scratch of at most 4 MB, added to a double accumulator in problem order
-     * (the sum's order), rounded once at the end. The relation encoder's weight gradient would otherwise
-     * write and read a (32, 512, 512) product, 33.5 MB.
+     * (the sum's order where the product has more than one element), rounded once at the end. The
+     * relation encoder's weight gradient would otherwise write and read a (32, 512, 512) product, 33.5 MB.
      */
     @Override
     public Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
         DType dt = a.dtype();
-        if (os.length < 3 || !dt.isFloating()) {
+        Problems pr = os.length < 3 || !dt.isFloating() ? null : problems(a, transposeA, b, transposeB, os);
+        int mn = pr == null ? 0 : pr.m * pr.n;
+        if (mn <= 1) {
+            // one output element (M = N = 1): sum reads the whole batch as one contiguous run and adds it
+            // as four chains, not in problem order, so the composition itself is the definition here
             return Backend.super.matmulBatchSum(a, transposeA, b, transposeB);
         }
-        Problems pr = problems(a, transposeA, b, transposeB, os);
-        int mn = pr.m * pr.n;
         int nb = pr.offA.length;
         double[] acc = new double[mn];
         // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at

@@ -173,6 +173,8 @@ class FusedOpsTest {
         int[][][] cases = {
             {{4, 6, 9}, {4, 7, 9}}, {{3, 40, 50}, {3, 33, 50}}, {{2, 3, 5, 8}, {2, 3, 6, 8}}, {{5, 12, 70}, {12, 70}},
             {{32, 3, 20}, {32, 17, 20}}, {{5, 300, 20}, {5, 700, 20}}, // the last in chunks of 4 problems and 1
+            // one output element: the batch is the sum's single contiguous run, added as four chains
+            {{9, 1, 13}, {9, 1, 13}}, {{2, 1, 5}, {3, 2, 1, 5}}, {{64, 1, 3}, {64, 1, 3}},
         };
         double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, 1e-40, 3e38};
         for (int threads : new int[] {1, 3}) {
