@@ -170,6 +170,43 @@ class GemmTest {
         }
     }
 
+    /**
+     * The blocked transposing copy that packs an operand stored transposed: every element where the
+     * plain loop puts it, nothing else of the panel touched, for line counts and depths around its
+     * 4 × 4 blocks, a panel offset and a panel wider than the lines.
+     */
+    @Test
+    void transposingPackIsThePlainCopy() {
+        for (int lines = 0; lines <= 9; lines++) {
+            for (int k : new int[] {0, 1, 3, 4, 5, 8, 11, 342}) {
+                int ls = k + 3; // source rows longer than the k elements copied
+                int ld = Math.max(lines, 1) + 2;
+                int base = 5;
+                int d0 = 7;
+                double[] src = new double[base + lines * ls + 1];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = i + 0.5;
+                }
+                double[] want = new double[d0 + k * ld + 3];
+                java.util.Arrays.fill(want, -1.0);
+                for (int j = 0; j < lines; j++) {
+                    for (int t = 0; t < k; t++) {
+                        want[d0 + t * ld + j] = src[base + j * ls + t];
+                    }
+                }
+                double[] got = new double[want.length];
+                java.util.Arrays.fill(got, -1.0);
+                Gemm.transpose(src, base, ls, lines, k, got, d0, ld);
+                String what = lines + " lines, k " + k;
+                assertArrayEquals(want, got, 0.0, what + " f64");
+                float[] gotF = new float[want.length];
+                java.util.Arrays.fill(gotF, -1f);
+                Gemm.transpose(floats(src), base, ls, lines, k, gotF, d0, ld);
+                assertArrayEquals(floats(want), gotF, 0f, what + " f32");
+            }
+        }
+    }
+
     @Test
     void referenceIsAMatrixProduct() {
         Random r = new Random(5);
