@@ -415,21 +415,9 @@ final class Gemm {
     /** dst[d0 + j·rows + i] = src[s0 + i·cols + j]: a row-major (rows, cols) block transposed. */
     private static void transpose(Object src, int s0, int rows, int cols, Object dst, int d0) {
         if (src instanceof float[]) {
-            float[] s = (float[]) src;
-            float[] d = (float[]) dst;
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
-                }
-            }
+            transpose((float[]) src, s0, cols, rows, cols, (float[]) dst, d0, rows);
         } else {
-            double[] s = (double[]) src;
-            double[] d = (double[]) dst;
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    d[d0 + j * rows + i] = s[s0 + i * cols + j];
-                }
-            }
+            transpose((double[]) src, s0, cols, rows, cols, (double[]) dst, d0, rows);
         }
     }
 
