@@ -129,11 +129,12 @@ final class ConvPanels {
                 int a = Math.max(ox0, lo);
                 int b = Math.min(ox1, hi);
                 if (iy < 0 || iy >= cv.h || a >= b) {
-                    Arrays.fill(panel, d, d + runs.len[r], 0f);
+                    zero(panel, d, d + runs.len[r]);
                     continue;
                 }
-                Arrays.fill(panel, d, d + a - ox0, 0f);
-                Arrays.fill(panel, d + b - ox0, d + runs.len[r], 0f);
+                // the pixels left and right of the image (none, or as many as the padding, in most runs)
+                zero(panel, d, d + a - ox0);
+                zero(panel, d + b - ox0, d + runs.len[r]);
                 int xs = (runs.n[r] * cv.cin + c) * hw + iy * cv.w + a * cv.stride + kx - cv.pad;
                 int dd = d + a - ox0;
                 if (cv.stride == 1) {
@@ -147,6 +148,13 @@ final class ConvPanels {
             if (cols < nr) {
                 Arrays.fill(panel, row + cols, row + nr, 0f);
             }
+        }
+    }
+
+    /** panel[from … to) = 0, inline: most of these ranges are empty or one element long. */
+    private static void zero(float[] panel, int from, int to) {
+        for (int i = from; i < to; i++) {
+            panel[i] = 0f;
         }
     }
 }
