@@ -591,14 +591,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
      */
     @Override
     public Tensor[] adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double[] c) {
-        return adamUpdate(p, g, m, v, beta1, beta2, c, Gemm.VECTOR);
-    }
-
-    /** As above, F32 on vectors ({@link AdamVector}) or by the scalar loop (tests run both). */
-    Tensor[] adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double[] c, boolean vector) {
-        if (vector && !Gemm.VECTOR) {
-            throw new IllegalStateException("jdk.incubator.vector is not present");
-        }
         DType dt = p.dtype();
         if (!dt.isFloating() || g.dtype() != dt || m.dtype() != dt || v.dtype() != dt || !Shape.same(p.shape(), g.shape())
                 || !Shape.same(p.shape(), m.shape()) || !Shape.same(p.shape(), v.shape())) {
@@ -616,10 +608,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
             float[] mo = new float[n];
             float[] vo = new float[n];
             elementwise(n, (from, to) -> {
-                if (vector) {
-                    AdamVector.update(pf, gf, mf, vf, po, mo, vo, beta1, beta2, c, from, to);
-                } else {
-                    adamF32(pf, gf, mf, vf, po, mo, vo, beta1, beta2, c, from, to);
+                for (int i = from; i < to; i++) {
+                    float gi = gf[i];
+                    float m1 = (float) (mf[i] * beta1 + 0.0) + (float) (gi * a1 + 0.0);
+                    float v1 = (float) (vf[i] * beta2 + 0.0) + (float) ((gi * gi) * a2 + 0.0);
+                    float denom = (float) ((float) Math.sqrt(v1) * c[0] + c[1]);
+                    po[i] = pf[i] - (float) ((m1 / denom) * c[2] + c[3]);
+                    mo[i] = m1;
+                    vo[i] = v1;
                 }
             });
             return new Tensor[] {wrap(po, dt, p.shape()), wrap(mo, dt, p.shape()), wrap(vo, dt, p.shape())};
@@ -642,27 +638,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
             }
         });
         return new Tensor[] {wrap(po, dt, p.shape()), wrap(mo, dt, p.shape()), wrap(vo, dt, p.shape())};
-    }
-
-    /**
-     * Adam's F32 update of elements from … to−1: m1 = β1·m + (1−β1)·g and v1 = β2·v + (1−β2)·g², each
-     * product in double plus +0 (affine) rounded to float, summed in float (g² in float);
-     * p − ((m1 / (sqrt(v1)·c0 + c1))·c2 + c3), sqrt and affine in double rounded to float, the division
-     * and the subtraction in float.
-     */
-    static void adamF32(float[] pf, float[] gf, float[] mf, float[] vf, float[] po, float[] mo, float[] vo,
-                        double beta1, double beta2, double[] c, int from, int to) {
-        double a1 = 1.0 - beta1;
-        double a2 = 1.0 - beta2;
-        for (int i = from; i < to; i++) {
-            float gi = gf[i];
-            float m1 = (float) (mf[i] * beta1 + 0.0) + (float) (gi * a1 + 0.0);
-            float v1 = (float) (vf[i] * beta2 + 0.0) + (float) ((gi * gi) * a2 + 0.0);
-            float denom = (float) ((float) Math.sqrt(v1) * c[0] + c[1]);
-            po[i] = pf[i] - (float) ((m1 / denom) * c[2] + c[3]);
-            mo[i] = m1;
-            vo[i] = v1;
-        }
     }
 
     /** RELU, STEP and NEG of floats, whose results are exact in float (the same bits as via double). */
