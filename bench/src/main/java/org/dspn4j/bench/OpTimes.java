@@ -92,6 +92,22 @@ public final class OpTimes {
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
             time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
+            // Adam's update of ResNet34's largest weight, (512, 512, 3, 3): parameters, gradient and both moments
+            int np = 512 * 512 * 9;
+            double[] pv = new double[np];
+            double[] gv = new double[np];
+            double[] vv = new double[np];
+            for (int i = 0; i < np; i++) {
+                pv[i] = r.nextGaussian() * 0.05;
+                gv[i] = r.nextGaussian() * 1e-3;
+                vv[i] = Math.abs(r.nextGaussian()) * 1e-6;
+            }
+            Tensor param = be.fromHost(pv, DType.F32, np);
+            Tensor grad = be.fromHost(gv, DType.F32, np);
+            Tensor m1 = be.fromHost(gv, DType.F32, np);
+            Tensor m2 = be.fromHost(vv, DType.F32, np);
+            double[] coef = {31.6, 1e-8, -3e-4, 0.0};
+            time("adamUpdate (512,512,3,3)", () -> be.adamUpdate(param, grad, m1, m2, 0.9, 0.999, coef)[0]);
             // ResNet34's 3×3 convolutions at the CLEVR step's sizes (batch 32, 128×128 images): layer1 and layer3
             for (int[] c : new int[][] {{64, 32}, {256, 8}}) {
                 int ch = c[0];
