@@ -19,7 +19,9 @@ import java.util.Map;
  * {@code panel[t * mr + ii] = A(i0 + ii, t)}; B into panels of {@code nr} columns,
  * {@code panel[t * nr + jj] = B(t, j0 + jj)}; the micro-kernel keeps an mr × nr tile of C in
  * registers over the whole k loop. Padding rows and columns only produce tile elements that are
- * never stored. The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
+ * never stored. An operand stored across the panel's order (A's rows contiguous, or B's columns, as
+ * both are in a weight gradient's A·Bᵀ) is packed by 4 × 4 blocks ({@link #transpose(float[], int,
+ * int, int, int, float[], int, int)}). The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
  * vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an 8 × 16 tile would spill).
  *
  * <p>When C has at most {@link #DIRECT_ROW_PANELS} row panels and B's rows are contiguous, the
