@@ -269,10 +269,11 @@ final class Gemm {
      * every tile empty; here B is read once, where it lies. A task takes blocks of {@code w} columns
      * ({@link Kernel#fewColumns}) of a problem; the kernel keeps the block of C (4 × w, of which the
      * first m rows are stored) in registers over the whole k loop and, for each t, loads B's row of the
-     * block: with vector loads when B's columns are contiguous, else gathered through an index map of
-     * the column stride (B read transposed, as in Cᵀ of a product with few columns) — but for the narrow
-     * kernels, which take B's columns contiguous only: there such a block is computed as the last,
-     * narrower one is ({@link GemmVector#f32x4Narrow}). A is packed once
+     * block with vector loads where B's columns are contiguous. Where they are a stride apart (B read
+     * transposed, as in Cᵀ of a product with few columns) the block is computed as the last, narrower
+     * one is, from packed panels: gathered loads through an index map would save that copy, but C2
+     * does not always compile them as gathers, and a kernel compiled with them boxed its vectors
+     * (gigabytes allocated per step, the product several times slower). A is packed once
      * per task and distinct A into a panel of 4 rows, zero-padded. The last block, when narrower than
      * w, is computed aside from B packed into zero-padded panels of {@link #FEW_KC} rows; C is stored
      * after each panel and reloaded for the next, and a chain goes on from the value it stored, so the
@@ -286,7 +287,6 @@ final class Gemm {
         int blocks = (n + w - 1) / w;
         int units = batch * blocks;
         int cs = b.colStride();
-        int[] gather = cs == 1 || kern == Kernel.NARROW ? null : multiples(w, cs); // B(t, j0 + jj) at B(t, j0) + gather[jj]
         be.parallelFor(units, Math.max(1, units / (be.threads() * 4)), (from, to) -> {
             Object panelA = f32 ? new float[FEW * k] : new double[FEW * k];
             Object panelB = null;
@@ -302,8 +302,8 @@ final class Gemm {
                 }
                 int bo = b.off()[p] + j0 * cs;
                 int co = cOff[p] + j0;
-                if (cols == w && (cs == 1 || gather != null)) {
-                    few(kern, panelA, 0, b.data(), bo, b.rowStride(), gather, k, c, co, n, m, accumulate, f32);
+                if (cols == w && cs == 1) {
+                    few(kern, panelA, 0, b.data(), bo, b.rowStride(), k, c, co, n, m, accumulate, f32);
                     if (epilogue != null) {
                         epilogue.apply(p, 0, m, j0, cols);
                     }
@@ -320,7 +320,7 @@ final class Gemm {
                 do {
                     int kc = Math.min(FEW_KC, k - t0);
                     packB(b, bo + t0 * b.rowStride(), cols, w, kc, panelB, f32);
-                    few(kern, panelA, t0 * FEW, panelB, 0, w, null, kc, tile, 0, w, m, accumulate || t0 > 0, f32);
+                    few(kern, panelA, t0 * FEW, panelB, 0, w, kc, tile, 0, w, m, accumulate || t0 > 0, f32);
                     t0 += kc;
                 } while (t0 < k);
                 copyTile(tile, 0, w, c, co, n, m, cols);
@@ -329,15 +329,6 @@ final class Gemm {
                 }
             }
         });
-    }
-
-    /** {0, step, 2·step, …}: w of them. */
-    private static int[] multiples(int w, int step) {
-        int[] r = new int[w];
-        for (int i = 0; i < w; i++) {
-            r[i] = i * step;
-        }
-        return r;
     }
 
     /** Stores the micro-tiles of one product into C. */
@@ -697,17 +688,16 @@ final class Gemm {
     /**
      * The first {@code rows} rows of the {@link #FEW} × {@link Kernel#fewColumns} block at c[co] (row
      * stride ldc) from the A panel at pa[ao] ({@code pa[ao + t * FEW + i] = A(i, t)}) and B as it lies:
-     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} with an index map (wide and
-     * scalar kernels only).
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}.
      */
-    private static void few(Kernel kern, Object pa, int ao, Object b, int bo, int ldb, int[] idx, int k, Object c, int co,
+    private static void few(Kernel kern, Object pa, int ao, Object b, int bo, int ldb, int k, Object c, int co,
                             int ldc, int rows, boolean accumulate, boolean f32) {
         switch (kern) {
             case WIDE:
                 if (f32) {
-                    GemmVector.f32x4((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, (float[]) c, co, ldc, rows, accumulate);
+                    GemmVector.f32x4((float[]) pa, ao, (float[]) b, bo, ldb, k, (float[]) c, co, ldc, rows, accumulate);
                 } else {
-                    GemmVector.f64x4((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, (double[]) c, co, ldc, rows, accumulate);
+                    GemmVector.f64x4((double[]) pa, ao, (double[]) b, bo, ldb, k, (double[]) c, co, ldc, rows, accumulate);
                 }
                 break;
             case NARROW:
@@ -721,17 +711,17 @@ final class Gemm {
                 break;
             default:
                 if (f32) {
-                    fewF32((float[]) pa, ao, (float[]) b, bo, ldb, idx, k, kern.fewColumns(true), (float[]) c, co, ldc, rows,
+                    fewF32((float[]) pa, ao, (float[]) b, bo, ldb, k, kern.fewColumns(true), (float[]) c, co, ldc, rows,
                             accumulate);
                 } else {
-                    fewF64((double[]) pa, ao, (double[]) b, bo, ldb, idx, k, kern.fewColumns(false), (double[]) c, co, ldc,
+                    fewF64((double[]) pa, ao, (double[]) b, bo, ldb, k, kern.fewColumns(false), (double[]) c, co, ldc,
                             rows, accumulate);
                 }
         }
     }
 
     /** {@link #few} with Math.fma: the first {@code rows} rows of the block, {@code w} columns. */
-    private static void fewF32(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, int w, float[] c, int co,
+    private static void fewF32(float[] pa, int ao, float[] b, int bo, int ldb, int k, int w, float[] c, int co,
                                int ldc, int rows, boolean accumulate) {
         float[] acc = new float[rows * w];
         if (accumulate) {
@@ -743,14 +733,14 @@ final class Gemm {
                 float x = pa[ao + t * FEW + ii];
                 int r = ii * w;
                 for (int jj = 0; jj < w; jj++) {
-                    acc[r + jj] = Math.fma(x, b[bt + (idx == null ? jj : idx[jj])], acc[r + jj]);
+                    acc[r + jj] = Math.fma(x, b[bt + jj], acc[r + jj]);
                 }
             }
         }
         copyTile(acc, 0, w, c, co, ldc, rows, w);
     }
 
-    private static void fewF64(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, int w, double[] c, int co,
+    private static void fewF64(double[] pa, int ao, double[] b, int bo, int ldb, int k, int w, double[] c, int co,
                                int ldc, int rows, boolean accumulate) {
         double[] acc = new double[rows * w];
         if (accumulate) {
@@ -762,7 +752,7 @@ final class Gemm {
                 double x = pa[ao + t * FEW + ii];
                 int r = ii * w;
                 for (int jj = 0; jj < w; jj++) {
-                    acc[r + jj] = Math.fma(x, b[bt + (idx == null ? jj : idx[jj])], acc[r + jj]);
+                    acc[r + jj] = Math.fma(x, b[bt + jj], acc[r + jj]);
                 }
             }
         }

@@ -324,11 +324,10 @@ final class GemmVector {
      * The first {@code rows} (1 … 4) rows of the 4 × FEW_WIDE_F32 block at c[co] (row stride ldc,
      * modified) = their old value (when accumulating) or 0, plus pa (A panel of 4 rows at ao,
      * {@code pa[ao + t * 4 + i] = A(i, t)}, zero-padded) · B, read where it lies:
-     * {@code B(t, jj) = b[bo + t * ldb + jj]}, or {@code b[bo + t * ldb + idx[jj]]} when B's columns
-     * are at a stride (gathered). The block takes 16 of the 32 vector registers, B's row 4 more; the
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}. The block takes 16 of the 32 vector registers, B's row 4 more; the
      * rows from {@code rows} on are computed from A's padding and not stored.
      */
-    static void f32x4(float[] pa, int ao, float[] b, int bo, int ldb, int[] idx, int k, float[] c, int co, int ldc,
+    static void f32x4(float[] pa, int ao, float[] b, int bo, int ldb, int k, float[] c, int co, int ldc,
                       int rows, boolean accumulate) {
         FloatVector z = FloatVector.zero(SW);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
@@ -355,18 +354,10 @@ final class GemmVector {
         }
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
-            FloatVector b0, b1, b2, b3;
-            if (idx == null) {
-                b0 = FloatVector.fromArray(SW, b, bt);
-                b1 = FloatVector.fromArray(SW, b, bt + LW);
-                b2 = FloatVector.fromArray(SW, b, bt + 2 * LW);
-                b3 = FloatVector.fromArray(SW, b, bt + 3 * LW);
-            } else {
-                b0 = FloatVector.fromArray(SW, b, bt, idx, 0);
-                b1 = FloatVector.fromArray(SW, b, bt, idx, LW);
-                b2 = FloatVector.fromArray(SW, b, bt, idx, 2 * LW);
-                b3 = FloatVector.fromArray(SW, b, bt, idx, 3 * LW);
-            }
+            FloatVector b0 = FloatVector.fromArray(SW, b, bt);
+            FloatVector b1 = FloatVector.fromArray(SW, b, bt + LW);
+            FloatVector b2 = FloatVector.fromArray(SW, b, bt + 2 * LW);
+            FloatVector b3 = FloatVector.fromArray(SW, b, bt + 3 * LW);
             int at = ao + t * 4;
             FloatVector x;
             x = FloatVector.broadcast(SW, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
@@ -391,7 +382,7 @@ final class GemmVector {
     }
 
     /** As {@link #f32x4} in double precision, the block 4 × FEW_WIDE_F64. */
-    static void f64x4(double[] pa, int ao, double[] b, int bo, int ldb, int[] idx, int k, double[] c, int co, int ldc,
+    static void f64x4(double[] pa, int ao, double[] b, int bo, int ldb, int k, double[] c, int co, int ldc,
                       int rows, boolean accumulate) {
         DoubleVector z = DoubleVector.zero(DW);
         DoubleVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
@@ -418,18 +409,10 @@ final class GemmVector {
         }
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
-            DoubleVector b0, b1, b2, b3;
-            if (idx == null) {
-                b0 = DoubleVector.fromArray(DW, b, bt);
-                b1 = DoubleVector.fromArray(DW, b, bt + LDW);
-                b2 = DoubleVector.fromArray(DW, b, bt + 2 * LDW);
-                b3 = DoubleVector.fromArray(DW, b, bt + 3 * LDW);
-            } else {
-                b0 = DoubleVector.fromArray(DW, b, bt, idx, 0);
-                b1 = DoubleVector.fromArray(DW, b, bt, idx, LDW);
-                b2 = DoubleVector.fromArray(DW, b, bt, idx, 2 * LDW);
-                b3 = DoubleVector.fromArray(DW, b, bt, idx, 3 * LDW);
-            }
+            DoubleVector b0 = DoubleVector.fromArray(DW, b, bt);
+            DoubleVector b1 = DoubleVector.fromArray(DW, b, bt + LDW);
+            DoubleVector b2 = DoubleVector.fromArray(DW, b, bt + 2 * LDW);
+            DoubleVector b3 = DoubleVector.fromArray(DW, b, bt + 3 * LDW);
             int at = ao + t * 4;
             DoubleVector x;
             x = DoubleVector.broadcast(DW, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);

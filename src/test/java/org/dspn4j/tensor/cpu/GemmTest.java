@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * four transpose cases, shapes with and without edge tiles, batches with a broadcast operand, and
  * accumulation, B packed or read where it lies (few row panels). Likewise the unpacked path for
  * products with at most {@link Gemm#FEW} rows, or as few columns (computed as Cᵀ): B read in place,
- * gathered through its column stride (packed for the narrow kernels), or packed a panel of rows at a
+ * packed when its columns are a stride apart, or packed a panel of rows at a
  * time for the last, narrower block of columns.
  */
 class GemmTest {
@@ -87,8 +87,7 @@ class GemmTest {
     }
 
     /**
-     * m = 1 … 4 (B in place when its columns are contiguous, else gathered, or packed for the narrow
-     * kernels) and n = 1 … 4 with many rows (Cᵀ, whose B is A, read likewise); one problem for every
+     * m = 1 … 4 (B in place when its columns are contiguous, else packed) and n = 1 … 4 with many rows (Cᵀ, whose B is A, read likewise); one problem for every
      * width and depth, then batches of 32 with one A for all and with an A each.
      */
     private static void fewRowsAndColumns(Gemm.Kernel kern) {
