@@ -542,7 +542,8 @@ final class Gemm {
      * rows of length k written as the columns of a panel (the packing of an operand stored transposed
      * to how the kernels read it, as a weight gradient's A·Bᵀ has both). Blocks of 4 × 4, each read as
      * four short runs and written as four short runs, instead of one element at a time down a column
-     * of the panel: about twice the speed where the panel outgrows the first-level cache.
+     * of the panel, which writes to a new cache line at every element (the weight gradients' products
+     * in {@code OpTimes}: docs/measurements.md).
      */
     static void transpose(float[] src, int base, int ls, int lines, int k, float[] dst, int d0, int ld) {
         int j = 0;
