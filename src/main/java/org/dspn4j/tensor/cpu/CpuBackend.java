@@ -1251,18 +1251,18 @@ public final class CpuBackend implements Backend, AutoCloseable {
     public Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
         DType dt = a.dtype();
-        Problems pr = os.length < 3 || !dt.isFloating() ? null : problems(a, transposeA, b, transposeB, os);
-        int mn = pr == null ? 0 : pr.m * pr.n;
-        if (mn <= 1) {
-            // one output element (M = N = 1): sum reads the whole batch as one contiguous run and adds it
-            // as four chains, not in problem order, so the composition itself is the definition here
+        // one output element or none (M·N ≤ 1): sum reads the whole batch as one contiguous run and adds it
+        // as four chains, not in problem order, so the composition itself is the definition there
+        if (os.length < 3 || !dt.isFloating() || os[os.length - 2] * os[os.length - 1] <= 1) {
             return Backend.super.matmulBatchSum(a, transposeA, b, transposeB);
         }
+        Problems pr = problems(a, transposeA, b, transposeB, os);
+        int mn = pr.m * pr.n;
         int nb = pr.offA.length;
         double[] acc = new double[mn];
         // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
-        int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / Math.max(1, mn)));
+        int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / mn));
         Object c = alloc(dt, chunk * mn);
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
@@ -1932,30 +1932,17 @@ public final class CpuBackend implements Backend, AutoCloseable {
                             }
                             int ro = row + oy * cv.wo;
                             int xs = xo + iy * cv.w + lo * cv.stride + kx - cv.pad;
-                            // stride 1 apart: a loop the JIT vectorizes (each element still gets its one addition)
                             if (f32) {
                                 float[] of = (float[]) out;
                                 float[] cf = (float[]) cols;
-                                if (cv.stride == 1) {
-                                    for (int ox = lo, d = xs - lo; ox < hi; ox++) {
-                                        of[d + ox] += cf[ro + ox];
-                                    }
-                                } else {
-                                    for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
-                                        of[xs] += cf[ro + ox];
-                                    }
+                                for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                    of[xs] += cf[ro + ox];
                                 }
                             } else {
                                 double[] od = (double[]) out;
                                 double[] cd = (double[]) cols;
-                                if (cv.stride == 1) {
-                                    for (int ox = lo, d = xs - lo; ox < hi; ox++) {
-                                        od[d + ox] += cd[ro + ox];
-                                    }
-                                } else {
-                                    for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
-                                        od[xs] += cd[ro + ox];
-                                    }
+                                for (int ox = lo; ox < hi; ox++, xs += cv.stride) {
+                                    od[xs] += cd[ro + ox];
                                 }
                             }
                         }
