@@ -21,8 +21,9 @@ import java.util.Map;
  * registers over the whole k loop. Padding rows and columns only produce tile elements that are
  * never stored. An operand stored across the panel's order (A's rows contiguous, or B's columns, as
  * both are in a weight gradient's A·Bᵀ) is packed by 4 × 4 blocks ({@link #transpose(float[], int,
- * int, int, int, float[], int, int)}). The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit vectors (16 of the 32
- * vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an 8 × 16 tile would spill).
+ * int, int, int, float[], int, int)}). The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit
+ * vectors (16 of the 32 vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an
+ * 8 × 16 tile would spill).
  *
  * <p>When C has at most {@link #DIRECT_ROW_PANELS} row panels and B's rows are contiguous, the
  * kernels read each full column panel of B where it lies (row t of the tile's columns at

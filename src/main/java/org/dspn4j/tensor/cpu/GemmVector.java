@@ -324,8 +324,8 @@ final class GemmVector {
      * The first {@code rows} (1 … 4) rows of the 4 × FEW_WIDE_F32 block at c[co] (row stride ldc,
      * modified) = their old value (when accumulating) or 0, plus pa (A panel of 4 rows at ao,
      * {@code pa[ao + t * 4 + i] = A(i, t)}, zero-padded) · B, read where it lies:
-     * {@code B(t, jj) = b[bo + t * ldb + jj]}. The block takes 16 of the 32 vector registers, B's row 4 more; the
-     * rows from {@code rows} on are computed from A's padding and not stored.
+     * {@code B(t, jj) = b[bo + t * ldb + jj]}. The block takes 16 of the 32 vector registers, B's row 4
+     * more; the rows from {@code rows} on are computed from A's padding and not stored.
      */
     static void f32x4(float[] pa, int ao, float[] b, int bo, int ldb, int k, float[] c, int co, int ldc,
                       int rows, boolean accumulate) {
