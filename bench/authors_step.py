@@ -16,6 +16,11 @@ with the hyperparameters of their scripts/mnist.sh (FSEncoder, dim 256, latent 6
 800, Adam lr 0.01) and scripts/clevr.sh (RNFSEncoder, ResNet34 ConvEncoder, dim 512, latent 512,
 T = 10, Adam lr 0.0003, huber-repr 0.1), at batch 32 (128 x 128 images for CLEVR).
 
+--device cuda runs it where train.py does: the net and every batch on the GPU (net.cuda(),
+input.cuda(), torch.backends.cudnn.benchmark = True), the timer read after
+torch.cuda.synchronize(); peak_gpu_mb is then torch.cuda.max_memory_allocated (the most the step's
+tensors held at once), gpu_reserved_mb what PyTorch's caching allocator took from the card.
+
 Data loading is excluded (as in `dspn4j bench`): every batch is drawn before its timer starts.
 The Hungarian assignment (scipy.optimize.linear_sum_assignment per sample) runs serially in this
 process by default; --pool N runs it in a multiprocessing pool of N workers as train.py does
@@ -27,7 +32,7 @@ Prints one human line and one JSON line:
 cpu_s is the median process CPU time (all threads) of the timed steps.
 
     /usr/bin/python3 bench/authors_step.py --authors-code DIR [--task mnist|clevr-state] \
-        [--batch 32] [--steps 3] [--threads 2] [--pool 0]
+        [--batch 32] [--steps 3] [--threads 2] [--pool 0] [--device cpu|cuda]
 """
 import argparse
 import ctypes
@@ -169,6 +174,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pool", type=int, default=0, help="Hungarian in a process pool of this size (0: serially)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cpu, or cuda as their train.py (net and batches on the GPU)")
     a = ap.parse_args()
     if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0:
         ap.error("--batch, --steps and --threads must be at least 1, --pool at least 0")
@@ -186,10 +193,16 @@ def main():
     import model  # noqa: E402  (the authors' model.py)
     import utils  # noqa: E402  (the authors' utils.py)
 
+    cuda = a.device == "cuda"
+    if cuda and not torch.cuda.is_available():
+        ap.error("--device cuda: PyTorch sees no CUDA device here (torch " + torch.__version__ + ")")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     args = paper_args(a.task)
     net = model.build_net(args)
+    if cuda:
+        net = net.cuda()
+        torch.backends.cudnn.benchmark = True  # as train.py does before training
     optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=args.lr)
     net.train()
     torch.set_grad_enabled(True)
@@ -200,8 +213,13 @@ def main():
     try:
         for _ in range(a.steps + 1):  # the first step warms up
             sample = batch(torch, np, rng, a.task, a.batch)
+            if cuda:
+                sample = [t.cuda() for t in sample]
+                torch.cuda.synchronize()
             c0, t0 = time.process_time(), time.perf_counter()
             loss = train_step(torch, F, utils, net, optimizer, args, sample, pool)
+            if cuda:
+                torch.cuda.synchronize()
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
     finally:
@@ -214,8 +232,18 @@ def main():
            "batch": a.batch, "threads": a.threads, "hungarian": f"pool of {a.pool}" if a.pool else "serial",
            "torch": torch.__version__, "isa": isa_info(torch), "last_loss": loss}
     isa = ", ".join(f"{k} {v}" for k, v in out["isa"].items())
-    print(f"authors {a.task} batch {a.batch}, {a.threads} threads: median {out['median_s']:.2f} s/step "
-          f"{[round(t, 2) for t in timed]}, cpu {out['cpu_s']:.2f} s/step, peak RSS {out['peak_rss_mb']:.0f} MB (torch {torch.__version__}: {isa})")
+    where = f"{a.threads} threads"
+    gpu = ""
+    if cuda:
+        out["gpu"] = torch.cuda.get_device_name()
+        out["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
+        out["gpu_reserved_mb"] = torch.cuda.max_memory_reserved() / 2**20
+        where = f"CUDA {out['gpu']}"
+        gpu = f", device reserved {out['gpu_reserved_mb']:.0f} MB (allocated at most {out['peak_gpu_mb']:.0f} MB)"
+    digits = 3 if cuda else 2
+    print(f"authors {a.task} batch {a.batch}, {where}: median {out['median_s']:.{digits}f} s/step "
+          f"{[round(t, digits + 1) for t in timed]}, cpu {out['cpu_s']:.2f} s/step, peak RSS {out['peak_rss_mb']:.0f} MB{gpu} "
+          f"(torch {torch.__version__}: {isa})")
     print(json.dumps(out))
 
 

@@ -20,8 +20,9 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # 1. Java runtime: only the modules the project uses (java.desktop: ImageIO for figures;
-#    java.management: the engine's G1 check; jdk.unsupported: Aparapi's Unsafe).
-jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.desktop \
+#    java.management: the engine's G1 check; jdk.management: process CPU time in bench; jdk.unsupported:
+#    Aparapi's Unsafe; jdk.incubator.vector: the CPU backend's kernels).
+jlink --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.desktop,jdk.incubator.vector \
       --strip-debug --no-man-pages --no-header-files --compress=2 --output "$out/jre"
 
 # 2. The shaded jar minus aparapi-jni's natives for other platforms (Windows, macOS, 32-bit and
@@ -64,8 +65,14 @@ fi
 if [ -f "$here/jre/lib/libjsig.so" ]; then
   export LD_PRELOAD="$here/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
-# shellcheck disable=SC2086  # DSPN4J_JAVA_OPTS holds several flags
-exec "$here/jre/bin/java" -XX:+UseG1GC ${DSPN4J_JAVA_OPTS:-} -jar "$here/dspn4j.jar" "$@"
+# the collector settings of the repository's ./dspn4j launcher (it says why)
+heap="-XX:GCTimeRatio=1"
+for a in "$@"; do
+  case "$a" in clevr|clevr-box|clevr-state|clevr-step) heap="-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=32m"; break ;; esac
+done
+# shellcheck disable=SC2086  # heap and DSPN4J_JAVA_OPTS hold several flags
+exec "$here/jre/bin/java" -XX:+UseG1GC $heap --add-modules=jdk.incubator.vector ${DSPN4J_JAVA_OPTS:-} \
+  -jar "$here/dspn4j.jar" "$@"
 SH
 chmod +x "$out/dspn4j"
 

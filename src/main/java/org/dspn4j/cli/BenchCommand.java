@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
@@ -91,15 +92,25 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(mp.Pool(10)); 0: serially (default: ${DEFAULT-VALUE})")
     int pool;
 
+    @Option(names = "--authors-device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
+            description = "where the authors' step runs: cpu, cuda (their train.py's choice) or auto: cuda when ours "
+                    + "runs on an OpenCL GPU, else cpu (default: ${DEFAULT-VALUE})")
+    String authorsDevice;
+
     /** Runs our step alone and prints its line: how a comparison runs our side in a process of its own. */
     @Option(names = "--child", hidden = true)
     boolean child;
+
+    /** Prints whether our side would open an OpenCL GPU, and nothing else (--authors-device auto). */
+    @Option(names = "--probe-gpu", hidden = true)
+    boolean probeGpu;
 
     /** The environment that keeps PyTorch's kernels to AVX2 (ATen, OpenBLAS, oneDNN 2.x under both names). */
     static final Map<String, String> TORCH_AVX2 = Map.of("ATEN_CPU_CAPABILITY", "avx2", "OPENBLAS_CORETYPE", "Haswell",
             "DNNL_MAX_CPU_ISA", "AVX2", "ONEDNN_MAX_CPU_ISA", "AVX2");
 
-    private static final Pattern OURS = Pattern.compile("^dspn4j .* median ([0-9.]+) s/step .*cpu ([0-9.]+) s/step, peak RSS ([0-9]+) MB");
+    private static final Pattern OURS = Pattern.compile(
+            "^dspn4j .* median ([0-9.]+) s/step .*cpu ([0-9.]+) s/step, peak RSS ([0-9]+) MB(?:, device arena ([0-9]+) MB)?");
 
     @Override
     public Integer call() throws Exception {
@@ -125,9 +136,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (!isa.equals("native") && !isa.equals("avx2")) {
             throw new IllegalArgumentException("bench: --isa must be native or avx2, got '" + isa + "'");
         }
+        if (!authorsDevice.equals("auto") && !authorsDevice.equals("cpu") && !authorsDevice.equals("cuda")) {
+            throw new IllegalArgumentException("bench: --authors-device must be auto, cpu or cuda, got '" + authorsDevice + "'");
+        }
         DType dt = TrainCommand.parseDtype(dtype);
         compute.choice(); // validates the backend options before anything runs
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (probeGpu) {
+            System.out.println("opens an OpenCL GPU: " + compute.choice().opensGpu(dt));
+            return 0;
+        }
         if (child || (authorsCode == null && isa.equals("native") && rounds == 1)) {
             Measured m = runOurs(task, dt, th);
             System.out.println(m.line);
@@ -141,6 +159,9 @@ public final class BenchCommand implements Callable<Integer> {
                         + ": no model.py and dspn.py there (a checkout of github.com/Cyanogenoid/dspn at be3703b)");
             }
             script = authorsScript();
+            if (authorsDevice.equals("auto")) {
+                authorsDevice = oursOnGpu(dt, th) ? "cuda" : "cpu";
+            }
         }
         System.out.println("machine: " + machine());
         double[] timeRatio = new double[rounds];
@@ -164,9 +185,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (theirs != null) {
                 timeRatio[r] = ours.medianS / theirs.medianS;
-                memRatio[r] = ours.peakMb / theirs.peakMb;
-                System.out.printf(Locale.ROOT, "ratio dspn4j/authors: time %.2f (cpu %.2f), memory %.2f%n", timeRatio[r],
-                        ours.cpuS / theirs.cpuS, memRatio[r]);
+                boolean device = !Double.isNaN(ours.deviceMb) && !Double.isNaN(theirs.deviceMb);
+                // on a GPU the memory that counts is what each side takes from the card: our arena against
+                // the most PyTorch's caching allocator reserved
+                memRatio[r] = device ? ours.deviceMb / theirs.deviceMb : ours.peakMb / theirs.peakMb;
+                System.out.printf(Locale.ROOT, "ratio dspn4j/authors: time %.2f (cpu %.2f), %s %.2f%s%n", timeRatio[r],
+                        ours.cpuS / theirs.cpuS, device ? "device memory" : "memory", memRatio[r],
+                        device ? String.format(Locale.ROOT, " (host RSS %.2f)", ours.peakMb / theirs.peakMb) : "");
             }
         }
         if (script != null && rounds > 1) {
@@ -185,8 +210,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** One side's result: its printed line and the numbers in it. */
-    private record Measured(String line, double medianS, double cpuS, double peakMb) {
+    /** One side's result: its printed line and the numbers in it (deviceMb: memory taken from a GPU; NaN off one). */
+    private record Measured(String line, double medianS, double cpuS, double peakMb, double deviceMb) {
     }
 
     /** Our step in this process: one warm-up step, then {@code steps} timed ones. */
@@ -194,6 +219,8 @@ public final class BenchCommand implements Callable<Integer> {
         double[] times = new double[steps];
         double[] cpu = new double[steps];
         String where;
+        double arena = Double.NaN;
+        double highWater = Double.NaN;
         try (Compute c = compute.choice().open(dt, th, System.out)) {
             Backend be = c.backend();
             where = c.kind().equals("cpu") ? th + " threads, " + CpuVectors.describe() : c.deviceLine();
@@ -213,13 +240,23 @@ public final class BenchCommand implements Callable<Integer> {
                     cpu[i - 1] = (processCpuNanos() - c0) / 1e9;
                 }
             }
+            if (c.device() != null) {
+                arena = c.arenaMb();
+                highWater = c.devicePeakMb();
+            }
         }
         double median = median(times);
         double cpuMedian = median(cpu);
         double rss = peakRssMb();
-        String line = String.format(Locale.ROOT, "dspn4j  %s %s batch %d, %s: median %.2f s/step %s, cpu %.2f s/step, peak RSS %.0f MB",
-                what, dtype, batch, where, median, rounded(times), cpuMedian, rss);
-        return new Measured(line, median, cpuMedian, rss);
+        int digits = Double.isNaN(arena) ? 2 : 3; // a GPU step can take a few hundredths of a second
+        String line = String.format(Locale.ROOT, "dspn4j  %s %s batch %d, %s: median %." + digits + "f s/step %s, cpu %.2f s/step, "
+                + "peak RSS %.0f MB", what, dtype, batch, where, median, rounded(times, digits), cpuMedian, rss);
+        if (!Double.isNaN(arena)) {
+            // tensors are freed when collected, so the high-water mark reaches the arena's size whenever
+            // the collector ran late: the arena is what the step takes from the device
+            line += String.format(Locale.ROOT, ", device arena %.0f MB (high-water %.0f MB)", arena, highWater);
+        }
+        return new Measured(line, median, cpuMedian, rss, arena);
     }
 
     /**
@@ -272,8 +309,36 @@ public final class BenchCommand implements Callable<Integer> {
         return new Tensor[] {be.fromHost(img, dt, batch, 3, 128, 128), be.fromHost(s, dt, batch, 18, 10), be.fromHost(m, dt, batch, 10)};
     }
 
+    /**
+     * Whether our side computes on an OpenCL GPU, asked in a JVM of its own: this process never loads
+     * OpenCL. (Measured on an H200 with PoCL installed beside NVIDIA's driver: after the parent JVM had
+     * listed the OpenCL devices, the child's listing lacked the GPU and the automatic choice fell to
+     * PoCL's CPU device.)
+     */
+    private boolean oursOnGpu(DType dt, int th) throws IOException, InterruptedException {
+        if (compute.choice().kind() == BackendChoice.Kind.CPU || compute.choice().kind() == BackendChoice.Kind.REFERENCE
+                || dt != DType.F32) {
+            return false;
+        }
+        String out = run(new ProcessBuilder(childCommand(th, "--probe-gpu")), "the OpenCL probe (a child JVM)");
+        return out.contains("opens an OpenCL GPU: true");
+    }
+
     /** Our step in a JVM of its own, started with this JVM's options (and -XX:UseAVX=2 under --isa avx2). */
     private Measured runOursInChild(int th) throws IOException, InterruptedException {
+        String out = run(new ProcessBuilder(childCommand(th, "--child")), "our step (a child JVM)");
+        for (String line : out.split("\n")) {
+            Matcher m = OURS.matcher(line);
+            if (m.find()) {
+                return new Measured(line, Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+                        m.group(4) == null ? Double.NaN : Double.parseDouble(m.group(4)));
+            }
+        }
+        throw new IOException("bench: our step (a child JVM) printed no result line: " + lastLine(out));
+    }
+
+    /** This command in a JVM of its own with this JVM's options, our side's settings and {@code mode}. */
+    private List<String> childCommand(int th, String mode) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -284,27 +349,21 @@ public final class BenchCommand implements Callable<Integer> {
         if (isa.equals("avx2")) {
             cmd.add("-XX:UseAVX=2");
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, "--child",
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, mode,
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--threads", Integer.toString(th),
                 "--dtype", dtype, "--inner-steps", innerSteps, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
         if (compute.device != null) {
             cmd.addAll(List.of("--device", compute.device));
         }
-        String out = run(new ProcessBuilder(cmd), "our step (a child JVM)");
-        for (String line : out.split("\n")) {
-            Matcher m = OURS.matcher(line);
-            if (m.find()) {
-                return new Measured(line, Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
-            }
-        }
-        throw new IOException("bench: our step (a child JVM) printed no result line: " + lastLine(out));
+        return cmd;
     }
 
     /** The authors' step: bench/authors_step.py in its own process. */
     private Measured runTheirs(String py, Path script, int th) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(py, script.toString(), "--authors-code", authorsCode.toAbsolutePath().toString(),
                 "--task", what.equals("mnist-step") ? "mnist" : "clevr-state", "--batch", Integer.toString(batch), "--steps",
-                Integer.toString(steps), "--threads", Integer.toString(th), "--pool", Integer.toString(pool));
+                Integer.toString(steps), "--threads", Integer.toString(th), "--pool", Integer.toString(pool),
+                "--device", authorsDevice);
         if (isa.equals("avx2")) {
             pb.environment().putAll(TORCH_AVX2);
         }
@@ -312,7 +371,8 @@ public final class BenchCommand implements Callable<Integer> {
         String[] lines = out.split("\n");
         String json = lines[lines.length - 1];
         String human = lines.length > 1 ? lines[lines.length - 2] : json;
-        return new Measured(human, field(json, "median_s"), field(json, "cpu_s"), field(json, "peak_rss_mb"));
+        return new Measured(human, field(json, "median_s"), field(json, "cpu_s"), field(json, "peak_rss_mb"),
+                authorsDevice.equals("cuda") ? field(json, "gpu_reserved_mb") : Double.NaN);
     }
 
     /** Runs a process to its end and returns its output (stdout and stderr); a failure is one line. */
@@ -402,10 +462,10 @@ public final class BenchCommand implements Callable<Integer> {
         return Arrays.stream(v).max().orElse(Double.NaN);
     }
 
-    private static String rounded(double[] v) {
+    private static String rounded(double[] v, int digits) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < v.length; i++) {
-            b.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.2f", v[i]));
+            b.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%." + digits + "f", v[i]));
         }
         return b.append(']').toString();
     }

@@ -151,15 +151,8 @@ public final class BackendChoice {
      * @throws IllegalArgumentException for F64 on OpenCL, a device that does not exist, or no OpenCL at all
      *     when {@code opencl} was asked for
      */
-    @SuppressWarnings("unchecked")
     public Compute open(DType dtype, int threads, PrintStream log) {
-        List<ClDeviceInfo>[] listed = new List[1];
-        java.util.function.Supplier<List<ClDeviceInfo>> lister = () -> {
-            if (listed[0] == null) {
-                listed[0] = listDevices(kind == Kind.OPENCL || device != null);
-            }
-            return listed[0];
-        };
+        java.util.function.Supplier<List<ClDeviceInfo>> lister = lister();
         Compute c;
         if (!usesOpenCl(dtype, lister)) {
             c = kind == Kind.REFERENCE ? Compute.reference() : Compute.cpu(threads);
@@ -186,6 +179,30 @@ public final class BackendChoice {
             log.println(c.describe());
         }
         return c;
+    }
+
+    /**
+     * Whether {@link #open} would compute on an OpenCL device of type GPU for this dtype (lists the
+     * devices; opens nothing).
+     */
+    public boolean opensGpu(DType dtype) {
+        java.util.function.Supplier<List<ClDeviceInfo>> lister = lister();
+        if (!usesOpenCl(dtype, lister) || lister.get().isEmpty()) {
+            return false;
+        }
+        return "GPU".equals(resolve(lister.get()).type());
+    }
+
+    /** The devices, listed once on first use (OpenCL is required only when it was asked for). */
+    @SuppressWarnings("unchecked")
+    private java.util.function.Supplier<List<ClDeviceInfo>> lister() {
+        List<ClDeviceInfo>[] listed = new List[1];
+        return () -> {
+            if (listed[0] == null) {
+                listed[0] = listDevices(kind == Kind.OPENCL || device != null);
+            }
+            return listed[0];
+        };
     }
 
     /** The OpenCL devices; empty when there is no OpenCL (an error only when it was asked for). */

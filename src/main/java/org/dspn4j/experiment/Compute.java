@@ -72,6 +72,19 @@ public final class Compute implements AutoCloseable {
         return d.name() + " (" + d.type() + ", platform " + d.platform() + ")";
     }
 
+    /**
+     * OpenCL: the most device memory the engine's tensors held at once so far, in MB (the arena's
+     * high-water mark); -1 on the CPU.
+     */
+    public double devicePeakMb() {
+        return engine == null ? -1 : engine.arena().peakLiveFloats() * 4.0 / (1 << 20);
+    }
+
+    /** OpenCL: the arena's size in MB (device memory taken when the engine opened); -1 on the CPU. */
+    public double arenaMb() {
+        return engine == null ? -1 : engine.arenaFloats() * 4.0 / (1 << 20);
+    }
+
     /** One line for the console: {@code backend: opencl, device: …}. */
     public String describe() {
         return "backend: " + kind() + ", device: " + deviceLine();

@@ -41,6 +41,7 @@ public final class ClArena {
     private final Map<Integer, Integer> live = new HashMap<>();
     private final long[] liveInArray;
     private long liveFloats;
+    private long peakLiveFloats;
 
     /**
      * One array.
@@ -179,6 +180,7 @@ public final class ClArena {
                 int address = address(a, offset);
                 live.put(address, size);
                 liveFloats += size;
+                peakLiveFloats = Math.max(peakLiveFloats, liveFloats);
                 liveInArray[a] += size;
                 return address;
             }
@@ -244,6 +246,14 @@ public final class ClArena {
     /** Floats reserved by live blocks (alignment padding included), all arrays together. */
     public synchronized long liveFloats() {
         return liveFloats;
+    }
+
+    /**
+     * The most floats live blocks ever reserved at once (alignment padding included): the arena a
+     * workload needs at least, fragmentation aside.
+     */
+    public synchronized long peakLiveFloats() {
+        return peakLiveFloats;
     }
 
     /** Floats reserved by live blocks of one array. */

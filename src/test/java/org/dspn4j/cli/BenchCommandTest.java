@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -53,8 +55,36 @@ class BenchCommandTest {
     void unknownBenchmarkIsaOrAuthorsDirectoryIsRefused(@TempDir Path empty) {
         assertRefusedWithOneLine("bench: unknown benchmark 'resnet' (mnist-step, clevr-step)", "bench", "resnet");
         assertRefusedWithOneLine("bench: --isa must be native or avx2, got 'sse'", "bench", "mnist-step", "--isa", "sse");
+        assertRefusedWithOneLine("bench: --authors-device must be auto, cpu or cuda, got 'gpu'", "bench", "mnist-step",
+                "--authors-device", "gpu");
         assertRefusedWithOneLine("bench: --authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
                 + "github.com/Cyanogenoid/dspn at be3703b)", "bench", "mnist-step", "--authors-code", empty.toString());
+    }
+
+    /**
+     * The authors' side is a separate process given our side's device: with {@code --authors-device
+     * auto} and no OpenCL GPU (none here: PoCL is a CPU device, or there is no OpenCL at all) it runs
+     * on the CPU. A stand-in python records its arguments and prints what bench/authors_step.py prints.
+     */
+    @Test
+    void authorsDeviceAutoIsTheCpuWithoutAnOpenClGpu(@TempDir Path dir) throws IOException {
+        Path code = Files.createDirectories(dir.resolve("dspn"));
+        Files.writeString(code.resolve("model.py"), "");
+        Files.writeString(code.resolve("dspn.py"), "");
+        Path argsFile = dir.resolve("args.txt");
+        Path py = dir.resolve("python");
+        Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
+                + "echo 'authors mnist batch 1, 1 threads: median 0.50 s/step'\n"
+                + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
+        assertTrue(py.toFile().setExecutable(true));
+        Object[] r = run("bench", "mnist-step", "--batch", "1", "--steps", "1", "--threads", "1", "--authors-code",
+                code.toString(), "--python", py.toString());
+        String out = (String) r[1];
+        assertEquals(0, r[0], out);
+        String args = Files.readString(argsFile);
+        assertTrue(args.contains("--device cpu") && args.contains("--task mnist") && args.contains("--batch 1"), args);
+        assertTrue(out.contains("authors mnist batch 1") && out.matches("(?s).*ratio dspn4j/authors: time [0-9.]+ \\(cpu "
+                + "[0-9.]+\\), memory [0-9.]+\n.*"), out);
     }
 
     @Test

@@ -28,6 +28,23 @@ class ClArenaTest {
     }
 
     @Test
+    void peakLiveFloatsIsTheHighWaterMark() {
+        ClArena arena = new ClArena(0, 1 << 12, 16);
+        assertEquals(0, arena.peakLiveFloats());
+        int a = arena.alloc(100);   // 112 reserved
+        int b = arena.alloc(40);    // 48
+        assertEquals(160, arena.peakLiveFloats());
+        arena.free(a);
+        arena.free(b);
+        assertEquals(0, arena.liveFloats());
+        assertEquals(160, arena.peakLiveFloats(), "freeing leaves the high-water mark");
+        arena.alloc(16);
+        assertEquals(160, arena.peakLiveFloats(), "less than the mark: unchanged");
+        arena.alloc(200);           // 208, with 16 live: 224
+        assertEquals(224, arena.peakLiveFloats());
+    }
+
+    @Test
     void freedBlocksAreReusedFirstFit() {
         ClArena arena = new ClArena(0, 1 << 12, 16);
         int a = arena.alloc(100);
