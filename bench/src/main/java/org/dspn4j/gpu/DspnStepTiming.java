@@ -17,7 +17,7 @@ import org.dspn4j.tensor.Tensor;
  * Times one MNIST DSPN training step (forward with the inner loop, Chamfer loss, second-order
  * gradients, Adam) on ClBackend and on CpuBackend, and counts the engine's launches and transfers
  * per step (not a unit test). Usage:
- * {@code DspnStepTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device]}.
+ * {@code DspnStepTiming [latent=8] [hidden=16] [N=20] [T=3] [B=4] [steps=10] [device] [arenaMB=256]}.
  * <p>Built by the {@code bench} Maven profile: {@code mvn -B -q -Pbench test-compile} (classes in target/test-classes).
  */
 public final class DspnStepTiming {
@@ -33,10 +33,11 @@ public final class DspnStepTiming {
         int b = arg(args, 4, 4);
         int steps = arg(args, 5, 10);
         DeviceSelector selector = DeviceSelector.parse(args.length > 6 ? args[6] : null);
+        long arenaFloats = args.length > 7 ? (long) Integer.parseInt(args[7]) << 18 : ClEngine.DEFAULT_ARENA_FLOATS;
         ModelConfig cfg = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN)
                 .withSizes(latent, hidden).withSetSize(n).withInner(iters, 800.0).withDtype(DType.F32);
         System.out.printf(Locale.ROOT, "MNIST DSPN F32: D=%d H=%d N=%d T=%d B=%d%n", latent, hidden, n, iters, b);
-        try (ClEngine e = ClEngine.open(selector, ClEngine.DEFAULT_ARENA_FLOATS, ClEngine.DEFAULT_STAGING_FLOATS);
+        try (ClEngine e = ClEngine.open(selector, arenaFloats, ClEngine.DEFAULT_STAGING_FLOATS);
              CpuBackend cpu = new CpuBackend()) {
             System.out.println("device: " + e.device().describe());
             time("cpu (" + cpu.threads() + " threads)", cpu, cfg, b, steps, null);
