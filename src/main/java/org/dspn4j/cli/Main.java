@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.dspn4j.data.clevr.ClevrFormatException;
+import org.dspn4j.gpu.ArenaExhaustedException;
+import org.dspn4j.gpu.ClEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -107,7 +109,8 @@ public final class Main implements Runnable {
      */
     static boolean badInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof ClevrFormatException
-                || e instanceof UnsupportedOperationException || e instanceof OutOfMemoryError;
+                || e instanceof UnsupportedOperationException || e instanceof OutOfMemoryError
+                || e instanceof ArenaExhaustedException;
     }
 
     /**
@@ -139,6 +142,10 @@ public final class Main implements Runnable {
             return String.format(java.util.Locale.ROOT, "out of memory (%s) with a %.1f GiB heap; a smaller --batch or a "
                     + "larger heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx12g", t.getMessage(),
                     Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+        }
+        if (t instanceof ArenaExhaustedException) {
+            return t.getMessage() + " A larger --arena-mb (at most " + (ClEngine.MAX_ARENA_FLOATS >> 18) + ") or a smaller "
+                    + "--batch helps; the arena is held on the Java heap too (DSPN4J_JAVA_OPTS=-Xmx…).";
         }
         if (t instanceof FileSystemException f && f.getFile() != null) {
             String reason = t instanceof NoSuchFileException ? "no such file or folder"

@@ -161,7 +161,7 @@ public final class ClArena {
         }
         int address = takeFrom(array, (int) reserved(n));
         if (address < 0) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
+            throw new ArenaExhaustedException(String.format(Locale.ROOT,
                     "OpenCL arena exhausted: no free block of %,d floats in array %d", reserved(n), array));
         }
         return address;
@@ -188,11 +188,11 @@ public final class ClArena {
         return -1;
     }
 
-    private IllegalStateException exhausted(int n, long size) {
-        return new IllegalStateException(String.format(Locale.ROOT,
+    private ArenaExhaustedException exhausted(int n, long size) {
+        return new ArenaExhaustedException(String.format(Locale.ROOT,
                 "OpenCL arena exhausted: asked for %,d floats (%s, %,d after %d-float alignment); the arena "
                         + "holds %,d floats (%s%s) of which %,d are live in %,d blocks and the largest free block "
-                        + "is %,d floats. Open the engine with a larger arena.",
+                        + "is %,d floats: the arena is too small for this workload.",
                 n, mb(n), size, alignment, capacity(), mb(capacity()),
                 ends.length == 1 ? "" : String.format(Locale.ROOT, " in %d arrays", ends.length),
                 liveFloats, live.size(), largestFreeBlock()));

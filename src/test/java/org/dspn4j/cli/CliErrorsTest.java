@@ -376,4 +376,17 @@ class CliErrorsTest {
                 new PrintWriter(w3), false);
         assertEquals("dspn4j: weights do not fit the model:; missing (1): x; unknown (1): y\n", w3.toString().replace("\r", ""));
     }
+
+    /** An OpenCL arena too small for the workload is the user's setting to change, not a bug: one line naming --arena-mb. */
+    @Test
+    void anExhaustedArenaNamesTheOptionThatSizesIt() {
+        org.dspn4j.gpu.ClArena arena = new org.dspn4j.gpu.ClArena(0, 1024, 16);
+        arena.alloc(1000);
+        RuntimeException full = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> arena.alloc(100));
+        StringWriter w = new StringWriter();
+        assertEquals(2, Main.report(full, new PrintWriter(w), false));
+        String line = w.toString().replace("\r", "");
+        assertTrue(line.startsWith("dspn4j: OpenCL arena exhausted: asked for 100 floats") && line.contains("--arena-mb (at most 8176)")
+                && !line.contains("internal error") && line.indexOf('\n') == line.length() - 1, line);
+    }
 }
