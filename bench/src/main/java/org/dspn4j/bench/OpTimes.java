@@ -67,6 +67,10 @@ public final class OpTimes {
             Tensor target = be.fromHost(v, DType.F32, 32, 2, 342);
             time("matmul (256,256)·(32,256,342)", () -> be.matmul(w, big));
             time("matmul (32,256,342)·(32,342,256) (permuted)", () -> be.matmul(big, be.permute(big2, 0, 2, 1)));
+            // the same product inside the step: the forward's layer (bias, ReLU) and the inner step's transposed one
+            Tensor bias256 = be.reshape(be.slice(be.slice(be.slice(big, 0, 0, 1), 1, 0, 1), 2, 0, 256), 256);
+            time("linear (256,256)·(32,256,342) + bias, relu", () -> be.linear(w, big, bias256, true));
+            time("matmulStep (256,256)ᵀ·(32,256,342), step of (32,256,342)", () -> be.matmulStep(w, true, big, false, big2));
             // the CLEVR relation encoder's hidden product: 100 pairs per set
             Tensor w512 = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 256), 256, 256);
             Tensor pairs = be.reshape(be.slice(big, 2, 0, 100), 32, 256, 100);
