@@ -93,7 +93,8 @@ public final class ClEngine implements AutoCloseable {
     /** Names of the op codes, for {@link #profile()}. */
     private static final String[] OP_NAMES = {"", "COPY_IN", "COPY_OUT", "COPY_IN_SMALL", "COPY_OUT_SMALL", "COPY",
         "FILL", "", "", "", "", "MATMUL", "BINARY", "MAP", "STRIDED_COPY", "SUM_DIMS", "ARGMAX",
-        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED", "ASSIGN"};
+        "ARGSORT", "GATHER", "SCATTER_ADD", "CHAMFER_ARGMIN", "IM2COL", "COL2IM", "MAXPOOL_INDICES", "FUSED", "ASSIGN",
+        "SUM_GROUPS"};
     /** Launches captured since {@link #beginRecording()}, or null when not recording. */
     private List<Launch> recording;
     /**
@@ -430,6 +431,11 @@ public final class ClEngine implements AutoCloseable {
         return b.toString();
     }
 
+    /** Launches of one op code since the engine opened or {@link #resetProfile()} (tests: which kernel ran). */
+    synchronized long launchesOf(int op) {
+        return opLaunches[op];
+    }
+
     /** Clears the counters of {@link #profile()}. */
     public synchronized void resetProfile() {
         java.util.Arrays.fill(opLaunches, 0);
@@ -759,7 +765,10 @@ public final class ClEngine implements AutoCloseable {
     /**
      * SUM over some dimensions: {@code out[o]} (contiguous over the kept index space
      * {@code keptShape}) = the double sum, in row-major order of {@code reducedShape}, of
-     * {@code arena[a + Σ o_d·keptStrides[d] + Σ r_d·reducedStrides[d]]}, rounded once. An empty
+     * {@code arena[a + Σ o_d·keptStrides[d] + Σ r_d·reducedStrides[d]]}, rounded once; with at least
+     * {@link #SUM_GROUPS_MIN_TERMS_PER_ITEM} terms per item of a work-group, each output's work-group
+     * adds them (SUM_GROUPS: item l the terms r ≡ l modulo the group's size, then item 0 the group's
+     * partial sums in order), still in double and in a fixed order. An empty
      * reduction gives +0. The definition ({@code ReferenceBackend.sum}) adds runs of four chains: both
      * are within n·2^-53·Σ|x| of the exact sum, so F32 results agree to a float ulp plus that (and
      * are mostly the same bits: sums of floats in double are often exact).
@@ -778,7 +787,8 @@ public final class ClEngine implements AutoCloseable {
         }
         Geometry kept = Geometry.of(keptShape, keptStrides);
         Geometry red = Geometry.of(reducedShape, reducedStrides);
-        kernel.op = EngineKernel.OP_SUM_DIMS;
+        boolean groups = r >= SUM_GROUPS_MIN_TERMS_PER_ITEM * local && (long) n * local <= Integer.MAX_VALUE;
+        kernel.op = groups ? EngineKernel.OP_SUM_GROUPS : EngineKernel.OP_SUM_DIMS;
         kernel.srcA = a;
         kernel.dst = out;
         kernel.n = n;
@@ -793,8 +803,14 @@ public final class ClEngine implements AutoCloseable {
         kernel.rz4 = rs[4];
         kernel.rz5 = rs[5];
         setStridesB(red.strides[0]);
-        launch(n);
+        launch(groups ? n * local : n);
     }
+
+    /**
+     * {@link #sumDims} gives each output a work-group of {@link #localSize()} items (SUM_GROUPS) when
+     * its terms number at least this many per item; else one item per output (SUM_DIMS).
+     */
+    static final int SUM_GROUPS_MIN_TERMS_PER_ITEM = 8;
 
     // =============================================================================================
     // Index ops. Index tensors hold integers as floats (exact below 2^24). Along the op's dimension

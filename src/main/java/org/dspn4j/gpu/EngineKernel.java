@@ -68,6 +68,11 @@ final class EngineKernel extends Kernel {
      * the procedure of {@code match.Hungarian} in double over arena scratch ({@link #assign()}).
      */
     static final int OP_ASSIGN = 25;
+    /**
+     * SUM_GROUPS: SUM_DIMS with one work-group per output, for reductions with few outputs and many
+     * terms ({@link #sumGroups()}).
+     */
+    static final int OP_SUM_GROUPS = 26;
 
     /** Floats per instruction of a fused program (see {@code Fusion} for the layout). */
     static final int PROG_STRIDE = 64;
@@ -145,6 +150,9 @@ final class EngineKernel extends Kernel {
      * {@code float[][]}: Aparapi re-uploads a {@code float[][]} at every launch.)
      */
     final float[] arena;
+    /** SUM_GROUPS: the partial sums of one work-group (local memory; a launch uses groupSize of them). */
+    @Local
+    final double[] sumPartials = new double[MAX_LOCAL];
     /** Arena arrays 1..3: as large as array 0 when the engine uses them, else {@link #UNUSED_FLOATS} floats never read or written. */
     final float[] arena1;
     final float[] arena2;
@@ -285,6 +293,8 @@ final class EngineKernel extends Kernel {
             fused();
         } else if (op == OP_ASSIGN) {
             assign();
+        } else if (op == OP_SUM_GROUPS) {
+            sumGroups();
         }
     }
 
@@ -850,6 +860,33 @@ final class EngineKernel extends Kernel {
                 acc = acc + ldA(base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5));
             }
             stD(dst + o, (float) acc);
+        }
+    }
+
+    // SUM_GROUPS: the sum of SUM_DIMS, one work-group of groupSize items per output o = the group's
+    // id (the launch has n·groupSize items): item l adds, in double from 0, the terms of the reduced
+    // indices r = l, l + groupSize, l + 2·groupSize, … < inner (neighbouring items read neighbouring
+    // terms); then item 0 adds the groupSize partial sums in order of l and rounds once to float. A
+    // fixed order: the same bits on every run; like SUM_DIMS's, within inner·2^-53·Σ|x| of the exact
+    // sum before the rounding. SUM_DIMS gives one item all of an output's terms, which leaves a GPU
+    // idle when the outputs are few (a bias gradient: hundreds of outputs of 10^4 terms).
+
+    private void sumGroups() {
+        int o = getGroupId();
+        int l = getLocalId();
+        int base = srcA + offsetOf(o, sa0, sa1, sa2, sa3, sa4, sa5);
+        double acc = 0.0;
+        for (int r = l; r < inner; r += groupSize) {
+            acc = acc + ldA(base + offsetOfReduced(r, sb0, sb1, sb2, sb3, sb4, sb5));
+        }
+        sumPartials[l] = acc;
+        localBarrier();
+        if (l == 0) {
+            double total = 0.0;
+            for (int i = 0; i < groupSize; i++) {
+                total = total + sumPartials[i];
+            }
+            stD(dst + o, (float) total);
         }
     }
 

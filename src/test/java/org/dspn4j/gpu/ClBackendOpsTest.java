@@ -3,6 +3,7 @@ package org.dspn4j.gpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
@@ -115,6 +116,55 @@ class ClBackendOpsTest {
         check("sum of 70000", EXACT, be -> be.sum(be.fromHost(big, DType.F32, 70_000), new int[] {0}, false));
         check("sum of a scalar", EXACT, be -> be.sum(be.fromHost(new double[] {2.5}, DType.F32), new int[0], false));
         check("sum of nothing", EXACT, be -> be.sum(be.fromHost(new double[0], DType.F32, 3, 0), new int[] {1}, false));
+    }
+
+    /**
+     * Few outputs of many terms (a bias gradient: (B, C, N) summed over B and N) take SUM_GROUPS, a
+     * work-group per output: within the sum's bound of the definition (one float ulp plus
+     * 2n·2⁻⁵³·Σ|x|, as {@code ClBackendReferenceProperties}), the same bits on a second run, through a
+     * permuted view too, and NaN and infinities as the definition gives them.
+     */
+    @Test
+    void sumsOfFewOutputsOfManyTermsTakeAWorkGroupEachWithinTheSumsBound() {
+        ClEngine engine = SharedEngine.get();
+        int[] s = {32, 5, 300};
+        double[] x = gaussians(Shape.numel(s));
+        for (int i = 0; i < x.length; i += 7) {
+            x[i] *= 1000; // terms of very different sizes: the order of the additions shows
+        }
+        long before = engine.launchesOf(EngineKernel.OP_SUM_GROUPS);
+        double[] once = cl.sum(cl.fromHost(x, DType.F32, s), new int[] {0, 2}, false).toDoubles();
+        assertTrue(engine.launchesOf(EngineKernel.OP_SUM_GROUPS) > before, "9,600 terms per output: SUM_GROUPS");
+        assertArrayEquals(once, cl.sum(cl.fromHost(x, DType.F32, s), new int[] {0, 2}, false).toDoubles(), "second run");
+        withinSumBound("(32,5,300) over 0, 2", x, s, new int[] {0, 2}, once);
+        Tensor permuted = cl.permute(cl.fromHost(x, DType.F32, s), 2, 0, 1); // (300, 32, 5): outputs along the last
+        double[] viaView = cl.sum(permuted, new int[] {0, 1}, false).toDoubles();
+        withinSumBound("the permuted view over 0, 1", x, s, new int[] {0, 2}, viaView);
+        double[] y = gaussians(4 * 3000);
+        y[5] = Double.NaN;                                    // output 0
+        y[3000 + 10] = Double.POSITIVE_INFINITY;              // output 1
+        y[6000 + 1] = Double.POSITIVE_INFINITY;               // output 2: +inf and -inf
+        y[6000 + 2999] = Double.NEGATIVE_INFINITY;
+        java.util.Arrays.fill(y, 9000, 12000, 0.0);           // output 3: beyond float range in double, then back
+        y[9000 + 77] = -3e38;
+        y[9000 + 78] = -3e38;
+        y[9000 + 2000] = 3e38;
+        y[9000 + 2001] = 3e38;
+        check("sum of rows of 3000 with NaN, infinities and float-overflowing terms", EXACT,
+                be -> be.sum(be.fromHost(y, DType.F32, 4, 3000), new int[] {1}, false));
+    }
+
+    /** Each output within one float ulp plus 2n·2⁻⁵³·Σ|x| of the definition's sum (n terms per output). */
+    private static void withinSumBound(String what, double[] x, int[] s, int[] dims, double[] got) {
+        double[] want = ref.sum(ref.fromHost(x, DType.F32, s), dims, false).toDoubles();
+        double[] abs = ref.sum(ref.unary(Unary.ABS, ref.fromHost(x, DType.F32, s)), dims, false).toDoubles();
+        int n = x.length / want.length;
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            double bound = Math.ulp((float) want[i]) + 2.0 * n * Math.scalb(1.0, -53) * abs[i];
+            assertTrue(Math.abs(got[i] - want[i]) <= bound, what + " output " + i + ": " + got[i] + " against " + want[i]
+                    + " (bound " + bound + ")");
+        }
     }
 
     @Test
