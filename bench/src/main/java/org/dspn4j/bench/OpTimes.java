@@ -12,7 +12,7 @@ import org.dspn4j.tensor.Tensor;
 /**
  * CPU time of single backend ops at the MNIST DSPN step's sizes (F32, Gaussian inputs, batch 32,
  * 256 hidden channels, N = 342) and of ResNet34's 3×3 convolutions at the CLEVR step's (batch 32,
- * 128 × 128 images): the best of 7 calls after 5 warm-up calls, on the calling thread (run with 1
+ * 128 × 128 images): the best of 7 calls after warm-up calls (at least 5, for at least half a second), on the calling thread (run with 1
  * thread, so that all the work is on it). Rows marked "the same by" time a backend's one-pass
  * version of the row above. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
  * 256-bit kernels on an AVX-512 machine.
@@ -33,7 +33,11 @@ public final class OpTimes {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
     private static void time(String name, Op op) {
-        for (int w = 0; w < 5; w++) {
+        // warm up for at least 5 calls and half a second: C2 compiles a vector loop called a few thousand
+        // times per op (ChamferVector's rows) only after several calls, and the first calls time the
+        // interpreter's or C1's code (chamferArgmin: 11 ms after 5 calls, 3 ms after 40)
+        long until = System.nanoTime() + 500_000_000L;
+        for (int w = 0; w < 5 || System.nanoTime() < until; w++) {
             op.run();
         }
         long best = Long.MAX_VALUE;
