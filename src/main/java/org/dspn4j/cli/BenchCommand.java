@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.RecordedTrainStep;
 import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -97,6 +98,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "runs on an OpenCL GPU, else cpu (default: ${DEFAULT-VALUE})")
     String authorsDevice;
 
+    @Option(names = "--graph", paramLabel = "replay|eager",
+            description = "our side on OpenCL: the training step recorded once as a task graph and replayed, or run eagerly, "
+                    + "as train's option (default: replay on OpenCL, falling back to eager when the recording does not fit "
+                    + "--arena-mb; eager on the CPU)")
+    String graph;
+
     /** Runs our step alone and prints its line: how a comparison runs our side in a process of its own. */
     @Option(names = "--child", hidden = true)
     boolean child;
@@ -135,6 +142,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!isa.equals("native") && !isa.equals("avx2")) {
             throw new IllegalArgumentException("bench: --isa must be native or avx2, got '" + isa + "'");
+        }
+        if (graph != null && !graph.equals("replay") && !graph.equals("eager")) {
+            throw new IllegalArgumentException("bench: --graph must be replay or eager, got '" + graph + "'");
+        }
+        BackendChoice.Kind kind = compute.choice().kind();
+        if ("replay".equals(graph) && (kind == BackendChoice.Kind.CPU || kind == BackendChoice.Kind.REFERENCE)) {
+            throw new IllegalArgumentException("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
         }
         if (!authorsDevice.equals("auto") && !authorsDevice.equals("cpu") && !authorsDevice.equals("cuda")) {
             throw new IllegalArgumentException("bench: --authors-device must be auto, cpu or cuda, got '" + authorsDevice + "'");
@@ -228,17 +242,32 @@ public final class BenchCommand implements Callable<Integer> {
             Net net = Net.create(be, cfg, new MersenneTwister(0));
             ((Dspn) net.decoder()).setRecomputeSteps(innerSteps.equals("recompute"));
             where += ", inner steps " + (innerSteps.equals("recompute") ? "recomputed" : "kept");
-            TrainStep step = new TrainStep(net, new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4));
+            Adam adam = new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4);
+            TrainStep step = new TrainStep(net, adam);
+            boolean mnist = task == ModelConfig.Task.MNIST;
+            RecordedTrainStep recorded = RecordedTrainStep.start(graph, be, net, adam, mnist ? null : new int[] {batch, 3, 128, 128},
+                    mnist ? new int[] {batch, 2, 342} : new int[] {batch, 18, 10}, mnist ? new int[] {batch, 342} : new int[] {batch, 10},
+                    System.out).step();
+            if (c.device() != null) {
+                where += ", graph " + (recorded != null ? "replay" : "eager");
+            }
             Random r = new Random(0);
             for (int i = 0; i <= steps; i++) {
                 Tensor[] x = syntheticBatch(task, be, dt, batch, r);
                 long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
-                step.run(x[0], x[1], x[2]);
+                if (recorded != null) {
+                    recorded.run(x[0], x[1], x[2]);
+                } else {
+                    step.run(x[0], x[1], x[2]);
+                }
                 if (i > 0) {
                     times[i - 1] = (System.nanoTime() - t0) / 1e9;
                     cpu[i - 1] = (processCpuNanos() - c0) / 1e9;
                 }
+            }
+            if (recorded != null) {
+                recorded.close();
             }
             if (c.device() != null) {
                 arena = c.arenaMb();
@@ -352,6 +381,9 @@ public final class BenchCommand implements Callable<Integer> {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, mode,
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--threads", Integer.toString(th),
                 "--dtype", dtype, "--inner-steps", innerSteps, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
+        if (graph != null) {
+            cmd.addAll(List.of("--graph", graph));
+        }
         if (compute.device != null) {
             cmd.addAll(List.of("--device", compute.device));
         }

@@ -178,8 +178,8 @@ public final class RecordedTrainStep implements AutoCloseable {
      * free theirs as they go) the run falls back to eager steps and says so; an explicit
      * {@code --graph replay} that does not fit is refused naming {@code --arena-mb}.
      */
-    static Started start(String requested, Backend be, Net net, Adam adam, int[] imageShape, int[] setShape, int[] maskShape,
-                         PrintStream out) {
+    public static Started start(String requested, Backend be, Net net, Adam adam, int[] imageShape, int[] setShape,
+                                int[] maskShape, PrintStream out) {
         String mode = graphMode(requested, be);
         if (!mode.equals("replay")) {
             if (be instanceof ClBackend) {
@@ -209,7 +209,7 @@ public final class RecordedTrainStep implements AutoCloseable {
     }
 
     /** What {@link #start} chose: the recorded step (null when eager) and the mode run.json records. */
-    record Started(RecordedTrainStep step, String mode) {
+    public record Started(RecordedTrainStep step, String mode) {
     }
 
     private static boolean arenaExhausted(Throwable e) {

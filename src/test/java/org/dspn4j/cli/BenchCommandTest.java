@@ -57,6 +57,9 @@ class BenchCommandTest {
         assertRefusedWithOneLine("bench: --isa must be native or avx2, got 'sse'", "bench", "mnist-step", "--isa", "sse");
         assertRefusedWithOneLine("bench: --authors-device must be auto, cpu or cuda, got 'gpu'", "bench", "mnist-step",
                 "--authors-device", "gpu");
+        assertRefusedWithOneLine("bench: --graph must be replay or eager, got 'fused'", "bench", "mnist-step", "--graph", "fused");
+        assertRefusedWithOneLine("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)", "bench", "mnist-step",
+                "--graph", "replay", "--backend", "cpu", "--batch", "1", "--steps", "1");
         assertRefusedWithOneLine("bench: --authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
                 + "github.com/Cyanogenoid/dspn at be3703b)", "bench", "mnist-step", "--authors-code", empty.toString());
     }
@@ -85,6 +88,17 @@ class BenchCommandTest {
         assertTrue(args.contains("--device cpu") && args.contains("--task mnist") && args.contains("--batch 1"), args);
         assertTrue(out.contains("authors mnist batch 1") && out.matches("(?s).*ratio dspn4j/authors: time [0-9.]+ \\(cpu "
                 + "[0-9.]+\\), memory [0-9.]+\n.*"), out);
+    }
+
+    /** On OpenCL our step is recorded once and replayed by default, as train runs it; the line says which. */
+    @Test
+    void onOpenClTheStepIsReplayedAsTrainRunsIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.dspn4j.gpu.ClEngine.available(), "no OpenCL device");
+        Object[] r = run("bench", "mnist-step", "--backend", "opencl", "--batch", "1", "--steps", "1", "--arena-mb", "512");
+        String out = (String) r[1];
+        assertEquals(0, r[0], out);
+        assertTrue(out.contains("graph: replay (training step recorded in") && out.matches("(?s).*\\ndspn4j  mnist-step f32 batch 1, "
+                + "[^\\n]*, graph replay: median [0-9.]+ s/step[^\\n]*, device arena 512 MB \\(high-water [0-9]+ MB\\)\\n.*"), out);
     }
 
     @Test
