@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.dspn4j.autodiff.Autograd;
+import org.dspn4j.gpu.ArenaExhaustedException;
 import org.dspn4j.gpu.ClBackend;
 import org.dspn4j.gpu.ClTaskGraph;
 import org.dspn4j.model.Net;
@@ -214,7 +215,7 @@ public final class RecordedTrainStep implements AutoCloseable {
 
     private static boolean arenaExhausted(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("arena exhausted")) {
+            if (t instanceof ArenaExhaustedException) {
                 return true;
             }
         }
