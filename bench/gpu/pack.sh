@@ -16,7 +16,7 @@ gpu-config/make-portable.sh >/dev/null
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 cp -r .gpu/. "$stage/"
-strip --strip-unneeded "$stage/jre/lib/server/libjvm.so" 2>/dev/null || true   # the carried tree is capped at 64 MiB
+strip --strip-unneeded "$stage/jre/lib/server/libjvm.so" 2>/dev/null || true   # a smaller bundle to copy
 cp -r target/test-classes "$stage/"
 m2="${HOME}/.m2/repository"
 junit="$m2/org/junit/platform/junit-platform-console-standalone/1.14.1/junit-platform-console-standalone-1.14.1.jar"
