@@ -15,7 +15,8 @@ import org.dspn4j.tensor.Tensor;
  * 128 × 128 images): the best of 7 calls after warm-up calls (at least 5, for at least half a second), on the calling thread (run with 1
  * thread, so that all the work is on it). Rows marked "the same by" time a backend's one-pass
  * version of the row above. Not a JMH benchmark: a quick table. {@code -XX:UseAVX=2} times the
- * 256-bit kernels on an AVX-512 machine.
+ * 256-bit kernels on an AVX-512 machine; {@code -Dops=REGEX} times only the rows whose name matches
+ * (the others are not run at all, so they do not shape what the JIT compiles).
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
@@ -32,10 +33,16 @@ public final class OpTimes {
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
+    /** {@code -Dops=REGEX}: time only the rows whose name matches (all by default). */
+    private static final String ROWS = System.getProperty("ops", ".*");
+
     private static void time(String name, Op op) {
-        // warm up for at least 5 calls and half a second: C2 compiles a vector loop called a few thousand
-        // times per op (ChamferVector's rows) only after several calls, and the first calls time the
-        // interpreter's or C1's code (chamferArgmin: 11 ms after 5 calls, 3 ms after 40)
+        if (!name.matches(ROWS)) {
+            return;
+        }
+        // warm up for at least 5 calls and half a second, so that C2 has compiled the op's loops: a
+        // vector loop called a few thousand times per op (ChamferVector's rows) is compiled only after
+        // several calls
         long until = System.nanoTime() + 500_000_000L;
         for (int w = 0; w < 5 || System.nanoTime() < until; w++) {
             op.run();
