@@ -146,8 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (graph != null && !graph.equals("replay") && !graph.equals("eager")) {
             throw new IllegalArgumentException("bench: --graph must be replay or eager, got '" + graph + "'");
         }
-        BackendChoice.Kind kind = compute.choice().kind();
-        if ("replay".equals(graph) && (kind == BackendChoice.Kind.CPU || kind == BackendChoice.Kind.REFERENCE)) {
+        if ("replay".equals(graph) && !mayUseOpenCl()) {
             throw new IllegalArgumentException("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
         }
         if (!authorsDevice.equals("auto") && !authorsDevice.equals("cpu") && !authorsDevice.equals("cuda")) {
@@ -244,16 +243,15 @@ public final class BenchCommand implements Callable<Integer> {
             where += ", inner steps " + (innerSteps.equals("recompute") ? "recomputed" : "kept");
             Adam adam = new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4);
             TrainStep step = new TrainStep(net, adam);
-            boolean mnist = task == ModelConfig.Task.MNIST;
-            RecordedTrainStep recorded = RecordedTrainStep.start(graph, be, net, adam, mnist ? null : new int[] {batch, 3, 128, 128},
-                    mnist ? new int[] {batch, 2, 342} : new int[] {batch, 18, 10}, mnist ? new int[] {batch, 342} : new int[] {batch, 10},
-                    System.out).step();
+            Random r = new Random(0);
+            Tensor[] first = syntheticBatch(task, be, dt, batch, r); // the warm-up step's; its shapes are every batch's
+            RecordedTrainStep recorded = RecordedTrainStep.start(graph, be, net, adam, first[0] == null ? null : first[0].shape(),
+                    first[1].shape(), first[2].shape(), System.out).step();
             if (c.device() != null) {
                 where += ", graph " + (recorded != null ? "replay" : "eager");
             }
-            Random r = new Random(0);
             for (int i = 0; i <= steps; i++) {
-                Tensor[] x = syntheticBatch(task, be, dt, batch, r);
+                Tensor[] x = i == 0 ? first : syntheticBatch(task, be, dt, batch, r);
                 long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 if (recorded != null) {
@@ -345,12 +343,17 @@ public final class BenchCommand implements Callable<Integer> {
      * PoCL's CPU device.)
      */
     private boolean oursOnGpu(DType dt, int th) throws IOException, InterruptedException {
-        if (compute.choice().kind() == BackendChoice.Kind.CPU || compute.choice().kind() == BackendChoice.Kind.REFERENCE
-                || dt != DType.F32) {
+        if (!mayUseOpenCl() || dt != DType.F32) {
             return false;
         }
         String out = run(new ProcessBuilder(childCommand(th, "--probe-gpu")), "the OpenCL probe (a child JVM)");
         return out.contains("opens an OpenCL GPU: true");
+    }
+
+    /** Whether the backend options leave OpenCL possible (not --backend cpu or reference). */
+    private boolean mayUseOpenCl() {
+        BackendChoice.Kind kind = compute.choice().kind();
+        return kind != BackendChoice.Kind.CPU && kind != BackendChoice.Kind.REFERENCE;
     }
 
     /** Our step in a JVM of its own, started with this JVM's options (and -XX:UseAVX=2 under --isa avx2). */

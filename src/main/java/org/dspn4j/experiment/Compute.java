@@ -107,7 +107,7 @@ public final class Compute implements AutoCloseable {
             m.put("device_type", d.type());
             m.put("platform", d.platform());
             m.put("platform_version", d.platformVersion());
-            m.put("arena_mb", (long) engine.arenaFloats() * 4 / (1 << 20));
+            m.put("arena_mb", (long) arenaMb());
             m.put("arena_arrays", engine.arenaArrays());
         }
         return m;
