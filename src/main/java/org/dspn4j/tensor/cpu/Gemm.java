@@ -25,11 +25,14 @@ import java.util.Map;
  * vectors (16 of the 32 vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an
  * 8 × 16 tile would spill).
  *
- * <p>When C has at most {@link #DIRECT_ROW_PANELS} row panels and B's rows are contiguous, the
- * kernels read each full column panel of B where it lies (row t of the tile's columns at
- * {@code B(t, j0)}, a row stride apart) instead of from a packed copy: with few row panels to share it,
- * packing a panel costs about as much as its tiles (as for the (64, 256)·(32, 256, 342) product of
- * the MNIST encoder's last layer).
+ * <p>When B's rows are contiguous, the kernels read each full column panel of B where it lies (row t
+ * of the tile's columns at {@code B(t, j0)}, a row stride apart) instead of from a packed copy: the
+ * copy is one more pass over B, read from memory, for every panel (in {@code OpTimes} the MNIST
+ * encoder's (256, 256)·(32, 256, 342) product took 7.0–7.5 ms read in place against 8.5–11.7 ms
+ * packed). The exception is a row stride that is a multiple of {@link #ALIASING_STRIDE_BYTES} when C
+ * has more than {@link #DIRECT_ROW_PANELS} row panels to sweep over the panel: its rows share a few
+ * L1 sets (the convolutions' input gradients, rows of 8 × 8 or 32 × 32 pixels, ran 10–50 % slower in
+ * place), so it is packed.
  *
  * <p>Products with at most {@link #FEW} rows, and those with few columns computed as Cᵀ when that has
  * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is
@@ -79,9 +82,16 @@ final class Gemm {
 
     /**
      * Row panels of C up to which full column panels of a B whose rows are contiguous are read where
-     * they lie instead of packed: packing a panel costs about as much as a few of its tiles.
+     * they lie whatever their stride: packing a panel costs about as much as a few of its tiles.
      */
     static final int DIRECT_ROW_PANELS = 8;
+
+    /**
+     * Bytes that a row stride of B may not be a multiple of for B to be read where it lies past
+     * {@link #DIRECT_ROW_PANELS}: rows a multiple of 256 bytes apart fall into a few of the L1 cache's
+     * sets (64 sets of 64-byte lines), so a panel read down such rows evicts itself, and packing it wins.
+     */
+    static final int ALIASING_STRIDE_BYTES = 256;
 
     /** Rows of C up to which a product runs as {@link #fewRows}: the height of its blocks. */
     static final int FEW = 4;
@@ -201,7 +211,8 @@ final class Gemm {
         int panelA = mr * k;
         // B read where it lies (no packed panel) for full column panels when its rows are contiguous and
         // C has few row panels to share each packed panel's cost
-        boolean direct = b.colStride() == 1 && pm <= DIRECT_ROW_PANELS;
+        boolean direct = b.colStride() == 1
+                && (pm <= DIRECT_ROW_PANELS || (long) b.rowStride() * (f32 ? 4 : 8) % ALIASING_STRIDE_BYTES != 0);
         Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern, epilogue);
 
         // distinct A operands (a broadcast batch shares one)
