@@ -32,7 +32,7 @@ Prints one human line and one JSON line:
 cpu_s is the median process CPU time (all threads) of the timed steps.
 
     /usr/bin/python3 bench/authors_step.py --authors-code DIR [--task mnist|clevr-state] \
-        [--batch 32] [--steps 3] [--threads 2] [--pool 0] [--device cpu|cuda]
+        [--batch 32] [--warmup 1] [--steps 3] [--threads 2] [--pool 0] [--device cpu|cuda]
 """
 import argparse
 import ctypes
@@ -170,15 +170,16 @@ def main():
     ap.add_argument("--authors-code", required=True, help="a checkout of github.com/Cyanogenoid/dspn at be3703b")
     ap.add_argument("--task", choices=["mnist", "clevr-state"], default="mnist")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--steps", type=int, default=3, help="timed steps after one warm-up step")
+    ap.add_argument("--steps", type=int, default=3, help="timed steps after the warm-up steps")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed steps first (default 1)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pool", type=int, default=0, help="Hungarian in a process pool of this size (0: serially)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                     help="cpu, or cuda as their train.py (net and batches on the GPU)")
     a = ap.parse_args()
-    if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0:
-        ap.error("--batch, --steps and --threads must be at least 1, --pool at least 0")
+    if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0 or a.warmup < 1:
+        ap.error("--batch, --steps, --warmup and --threads must be at least 1, --pool at least 0")
     code = os.path.abspath(a.authors_code)
     if not os.path.isfile(os.path.join(code, "model.py")) or not os.path.isfile(os.path.join(code, "dspn.py")):
         ap.error(f"--authors-code {a.authors_code}: no model.py and dspn.py there (a checkout of Cyanogenoid/dspn)")
@@ -211,7 +212,7 @@ def main():
     times, cpu = [], []
     loss = float("nan")
     try:
-        for _ in range(a.steps + 1):  # the first step warms up
+        for _ in range(a.warmup + a.steps):  # the first --warmup steps are not timed
             sample = batch(torch, np, rng, a.task, a.batch)
             if cuda:
                 sample = [t.cuda() for t in sample]
@@ -226,13 +227,15 @@ def main():
         if a.pool > 0:
             pool.close()
             pool.join()
-    timed = times[1:]
-    out = {"median_s": statistics.median(timed), "times_s": timed, "cpu_s": statistics.median(cpu[1:]),
+    timed = times[a.warmup:]
+    out = {"median_s": statistics.median(timed), "times_s": timed, "cpu_s": statistics.median(cpu[a.warmup:]),
+           "warmup": a.warmup,
            "peak_rss_mb": vm_hwm_mb(), "task": a.task,
            "batch": a.batch, "threads": a.threads, "hungarian": f"pool of {a.pool}" if a.pool else "serial",
            "torch": torch.__version__, "isa": isa_info(torch), "last_loss": loss}
     isa = ", ".join(f"{k} {v}" for k, v in out["isa"].items())
     where = f"{a.threads} threads"
+    warm = f"{a.warmup} warm-up step" + ("" if a.warmup == 1 else "s")
     gpu = ""
     if cuda:
         out["gpu"] = torch.cuda.get_device_name()
@@ -240,6 +243,7 @@ def main():
         out["gpu_reserved_mb"] = torch.cuda.max_memory_reserved() / 2**20
         where = f"CUDA {out['gpu']}"
         gpu = f", device reserved {out['gpu_reserved_mb']:.0f} MB (allocated at most {out['peak_gpu_mb']:.0f} MB)"
+    where += ", " + warm
     digits = 3 if cuda else 2
     print(f"authors {a.task} batch {a.batch}, {where}: median {out['median_s']:.{digits}f} s/step "
           f"{[round(t, digits + 1) for t in timed]}, cpu {out['cpu_s']:.2f} s/step, peak RSS {out['peak_rss_mb']:.0f} MB{gpu} "

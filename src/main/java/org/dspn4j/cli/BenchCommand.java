@@ -56,8 +56,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--steps", defaultValue = "3", description = "timed steps after one warm-up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "3", description = "timed steps after the warm-up (default: ${DEFAULT-VALUE})")
     int steps;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "untimed steps before the timed ones, both sides: our JVM "
+            + "compiles the step's code during the first few (default: ${DEFAULT-VALUE})")
+    int warmup;
 
     @Option(names = "--dtype", defaultValue = "f32")
     String dtype;
@@ -127,6 +131,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (steps < 1) {
             throw new IllegalArgumentException("bench: --steps must be at least 1, got " + steps);
+        }
+        if (warmup < 1) {
+            throw new IllegalArgumentException("bench: --warmup must be at least 1, got " + warmup);
         }
         if (rounds < 1) {
             throw new IllegalArgumentException("bench: --rounds must be at least 1, got " + rounds);
@@ -227,7 +234,7 @@ public final class BenchCommand implements Callable<Integer> {
     private record Measured(String line, double medianS, double cpuS, double peakMb, double deviceMb) {
     }
 
-    /** Our step in this process: one warm-up step, then {@code steps} timed ones. */
+    /** Our step in this process: {@code warmup} untimed steps, then {@code steps} timed ones. */
     private Measured runOurs(ModelConfig.Task task, DType dt, int th) {
         double[] times = new double[steps];
         double[] cpu = new double[steps];
@@ -240,17 +247,18 @@ public final class BenchCommand implements Callable<Integer> {
             ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);
             Net net = Net.create(be, cfg, new MersenneTwister(0));
             ((Dspn) net.decoder()).setRecomputeSteps(innerSteps.equals("recompute"));
-            where += ", inner steps " + (innerSteps.equals("recompute") ? "recomputed" : "kept");
+            where += ", inner steps " + (innerSteps.equals("recompute") ? "recomputed" : "kept") + ", " + warmup + " warm-up step"
+                    + (warmup == 1 ? "" : "s");
             Adam adam = new Adam(net.namedParameters(), task == ModelConfig.Task.MNIST ? 0.01 : 3e-4);
             TrainStep step = new TrainStep(net, adam);
             Random r = new Random(0);
-            Tensor[] first = syntheticBatch(task, be, dt, batch, r); // the warm-up step's; its shapes are every batch's
+            Tensor[] first = syntheticBatch(task, be, dt, batch, r); // the first warm-up step's; its shapes are every batch's
             RecordedTrainStep recorded = RecordedTrainStep.start(graph, be, net, adam, first[0] == null ? null : first[0].shape(),
                     first[1].shape(), first[2].shape(), System.out).step();
             if (c.device() != null) {
                 where += ", graph " + (recorded != null ? "replay" : "eager");
             }
-            for (int i = 0; i <= steps; i++) {
+            for (int i = 0; i < warmup + steps; i++) {
                 Tensor[] x = i == 0 ? first : syntheticBatch(task, be, dt, batch, r);
                 long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
@@ -259,9 +267,9 @@ public final class BenchCommand implements Callable<Integer> {
                 } else {
                     step.run(x[0], x[1], x[2]);
                 }
-                if (i > 0) {
-                    times[i - 1] = (System.nanoTime() - t0) / 1e9;
-                    cpu[i - 1] = (processCpuNanos() - c0) / 1e9;
+                if (i >= warmup) {
+                    times[i - warmup] = (System.nanoTime() - t0) / 1e9;
+                    cpu[i - warmup] = (processCpuNanos() - c0) / 1e9;
                 }
             }
             if (recorded != null) {
@@ -382,8 +390,8 @@ public final class BenchCommand implements Callable<Integer> {
             cmd.add("-XX:UseAVX=2");
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", what, mode,
-                "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--threads", Integer.toString(th),
-                "--dtype", dtype, "--inner-steps", innerSteps, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
+                "--batch", Integer.toString(batch), "--warmup", Integer.toString(warmup), "--steps", Integer.toString(steps),
+                "--threads", Integer.toString(th), "--dtype", dtype, "--inner-steps", innerSteps, "--backend", compute.backend, "--arena-mb", Integer.toString(compute.arenaMb)));
         if (graph != null) {
             cmd.addAll(List.of("--graph", graph));
         }
@@ -396,8 +404,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** The authors' step: bench/authors_step.py in its own process. */
     private Measured runTheirs(String py, Path script, int th) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(py, script.toString(), "--authors-code", authorsCode.toAbsolutePath().toString(),
-                "--task", what.equals("mnist-step") ? "mnist" : "clevr-state", "--batch", Integer.toString(batch), "--steps",
-                Integer.toString(steps), "--threads", Integer.toString(th), "--pool", Integer.toString(pool),
+                "--task", what.equals("mnist-step") ? "mnist" : "clevr-state", "--batch", Integer.toString(batch), "--warmup",
+                Integer.toString(warmup), "--steps", Integer.toString(steps), "--threads", Integer.toString(th), "--pool", Integer.toString(pool),
                 "--device", authorsDevice);
         if (isa.equals("avx2")) {
             pb.environment().putAll(TORCH_AVX2);

@@ -42,13 +42,14 @@ class BenchCommandTest {
     }
 
     @Test
-    void zeroBatchOrStepsIsRefused() {
+    void zeroBatchStepsOrWarmupIsRefused() {
         assertRefusedWithOneLine("bench: --batch must be at least 1, got 0", "bench", "mnist-step", "--batch", "0");
         assertRefusedWithOneLine("bench: --steps must be at least 1, got 0", "bench", "mnist-step", "--steps", "0");
         assertRefusedWithOneLine("bench: --batch must be at least 1, got -3", "bench", "clevr-step", "--batch", "-3");
         assertRefusedWithOneLine("bench: --steps must be at least 1, got 0", "bench", "clevr-step", "--steps", "0",
                 "--authors-code", "/nonexistent");
         assertRefusedWithOneLine("bench: --rounds must be at least 1, got 0", "bench", "mnist-step", "--rounds", "0");
+        assertRefusedWithOneLine("bench: --warmup must be at least 1, got 0", "bench", "mnist-step", "--warmup", "0");
     }
 
     @Test
@@ -59,7 +60,7 @@ class BenchCommandTest {
                 "--authors-device", "gpu");
         assertRefusedWithOneLine("bench: --graph must be replay or eager, got 'fused'", "bench", "mnist-step", "--graph", "fused");
         assertRefusedWithOneLine("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)", "bench", "mnist-step",
-                "--graph", "replay", "--backend", "cpu", "--batch", "1", "--steps", "1");
+                "--graph", "replay", "--backend", "cpu", "--batch", "1", "--warmup", "1", "--steps", "1");
         assertRefusedWithOneLine("bench: --authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
                 + "github.com/Cyanogenoid/dspn at be3703b)", "bench", "mnist-step", "--authors-code", empty.toString());
     }
@@ -80,12 +81,15 @@ class BenchCommandTest {
                 + "echo 'authors mnist batch 1, 1 threads: median 0.50 s/step'\n"
                 + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
         assertTrue(py.toFile().setExecutable(true));
-        Object[] r = run("bench", "mnist-step", "--batch", "1", "--steps", "1", "--threads", "1", "--authors-code",
+        Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "2", "--steps", "1", "--threads", "1", "--authors-code",
                 code.toString(), "--python", py.toString());
         String out = (String) r[1];
         assertEquals(0, r[0], out);
         String args = Files.readString(argsFile);
-        assertTrue(args.contains("--device cpu") && args.contains("--task mnist") && args.contains("--batch 1"), args);
+        assertTrue(args.contains("--device cpu") && args.contains("--task mnist") && args.contains("--batch 1")
+                && args.contains("--warmup 2 --steps 1"), args);
+        assertTrue(out.matches("(?s).*\ndspn4j  mnist-step f32 batch 1, [^\n]*, 2 warm-up steps: median [0-9.]+ s/step \\[[0-9.]+\\],.*"),
+                out);
         assertTrue(out.contains("authors mnist batch 1") && out.matches("(?s).*ratio dspn4j/authors: time [0-9.]+ \\(cpu "
                 + "[0-9.]+\\), memory [0-9.]+\n.*"), out);
     }
@@ -94,7 +98,8 @@ class BenchCommandTest {
     @Test
     void onOpenClTheStepIsReplayedAsTrainRunsIt() {
         org.junit.jupiter.api.Assumptions.assumeTrue(org.dspn4j.gpu.ClEngine.available(), "no OpenCL device");
-        Object[] r = run("bench", "mnist-step", "--backend", "opencl", "--batch", "1", "--steps", "1", "--arena-mb", "512");
+        Object[] r = run("bench", "mnist-step", "--backend", "opencl", "--batch", "1", "--warmup", "1", "--steps", "1", "--arena-mb",
+                "512");
         String out = (String) r[1];
         assertEquals(0, r[0], out);
         assertTrue(out.contains("graph: replay (training step recorded in") && out.matches("(?s).*\\ndspn4j  mnist-step f32 batch 1, "
