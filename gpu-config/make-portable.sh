@@ -71,7 +71,7 @@ for a in "$@"; do
   case "$a" in clevr|clevr-box|clevr-state|clevr-step) heap="-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=32m"; break ;; esac
 done
 # shellcheck disable=SC2086  # heap and DSPN4J_JAVA_OPTS hold several flags
-exec "$here/jre/bin/java" -XX:+UseG1GC -XX:MaxHeapFreeRatio=100 $heap --add-modules=jdk.incubator.vector ${DSPN4J_JAVA_OPTS:-} \
+exec "$here/jre/bin/java" -XX:+UseG1GC $heap --add-modules=jdk.incubator.vector ${DSPN4J_JAVA_OPTS:-} \
   -jar "$here/dspn4j.jar" "$@"
 SH
 chmod +x "$out/dspn4j"

@@ -14,12 +14,11 @@ final class SlurmScript {
     /** The class a task runs ({@code org.dspn4j.cli.SlurmTask}: grid.json and the seed in, GridTask, exit code out). */
     static final String TASK_MAIN = "org.dspn4j.cli.SlurmTask";
     /**
-     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it) and its
-     * heap never shrunk, then
+     * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it), then
      * the heap's flags, {@link #HEAP} or for a CLEVR grid {@link #CLEVR_HEAP}, then {@link #VECTOR}. None
      * changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:MaxHeapFreeRatio=100");
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC");
     /** The launcher's heap growth for the MNIST commands. */
     static final List<String> HEAP = List.of("-XX:GCTimeRatio=1");
     /**
