@@ -158,12 +158,14 @@ try:
 except (OSError, ValueError):
     pass
 
-# reset after the warm-up step of the two benchmarks
+# reset after the warm-up steps of the two benchmarks
 bench = root + "/src/main/java/org/dspn4j/cli/BenchCommand.java"
 b = open(bench).read()
-b = b.replace("                if (i > 0) {\n                    times[i - 1]",
-              "                if (i == 0) {\n                    org.dspn4j.tensor.cpu.CpuBackend.resetProfile();\n                }\n"
-              "                if (i > 0) {\n                    times[i - 1]", 1)
+hook = "                if (i >= warmup) {\n                    times[i - warmup]"
+if hook not in b:
+    sys.exit("op_profile.py: BenchCommand's timing loop changed; update the hook")
+b = b.replace(hook, "                if (i == warmup - 1) {\n                    org.dspn4j.tensor.cpu.CpuBackend.resetProfile();\n"
+              "                }\n" + hook, 1)
 open(bench, "w").write(b)
 rn = root + "/bench/src/main/java/org/dspn4j/bench/ResNetBench.java"
 r = open(rn).read()
