@@ -7,13 +7,12 @@ import org.dspn4j.tensor.OpChecks;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The fast CPU backend: Java loops over row-major arrays — {@code float[]} for F32 tensors,
@@ -42,13 +41,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** A backend using {@code threads} worker threads (1 = run on the caller's thread). */
+    /**
+     * A backend computing on {@code threads} threads: the caller's and {@code threads − 1} workers (1 = run
+     * on the caller's thread alone).
+     */
     public CpuBackend(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        this.pool = threads > 1 ? new ForkJoinPool(threads - 1) : null;
     }
 
     @Override
@@ -56,7 +58,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return "cpu";
     }
 
-    /** Worker threads. */
+    /** Threads that compute: the caller and the workers. */
     public int threads() {
         return threads;
     }
@@ -131,30 +133,76 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return wrap(data, dtype, shape);
     }
 
-    /** Runs body(from, to) over [0, n) in chunks of fixed size; chunk boundaries never depend on timing. */
+    /**
+     * Runs body(from, to) over [0, n) in chunks of fixed size; chunk boundaries never depend on timing.
+     * The caller takes chunks too, beside the workers, so a call starts at once and the caller's thread
+     * computes instead of waiting; which thread runs a chunk changes nothing in its result. A body may
+     * call parallelFor again: the inner caller can always take every chunk itself.
+     */
     void parallelFor(int n, int grain, RangeBody body) {
         if (pool == null || n <= grain) {
             body.run(0, n);
             return;
         }
-        List<Future<?>> fs = new ArrayList<>();
-        for (int from = 0; from < n; from += grain) {
-            int lo = from;
-            int hi = Math.min(n, from + grain);
-            fs.add(pool.submit(() -> body.run(lo, hi)));
+        Chunks chunks = new Chunks(n, grain, body);
+        int helpers = Math.min(threads - 1, chunks.count - 1);
+        for (int h = 0; h < helpers; h++) {
+            pool.execute(chunks::work);
         }
-        for (Future<?> f : fs) {
+        chunks.work();
+        chunks.await();
+    }
+
+    /** The chunks of one {@link #parallelFor}: taken in order by whichever thread asks next. */
+    private static final class Chunks {
+        final int n;
+        final int grain;
+        final int count;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final CountDownLatch done;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Chunks(int n, int grain, RangeBody body) {
+            this.n = n;
+            this.grain = grain;
+            this.count = (n + grain - 1) / grain;
+            this.body = body;
+            this.done = new CountDownLatch(count);
+        }
+
+        /** Runs chunks until none is left (a chunk after a failure is skipped, not run). */
+        void work() {
+            for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) {
+                        body.run(c * grain, Math.min(n, (c + 1) * grain));
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        }
+
+        /** Waits for the chunks other threads took, then rethrows the first failure. */
+        void await() {
             try {
-                f.get();
+                done.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException) {
-                    throw (RuntimeException) c;
-                }
-                throw new IllegalStateException(c);
+            }
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
             }
         }
     }
