@@ -66,7 +66,7 @@ if [ -f "$here/jre/lib/libjsig.so" ]; then
   export LD_PRELOAD="$here/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
 # the collector settings of the repository's ./dspn4j launcher (it says why)
-heap="-XX:GCTimeRatio=1"
+heap="-XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=90"
 for a in "$@"; do
   case "$a" in clevr|clevr-box|clevr-state|clevr-step) heap="-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=32m"; break ;; esac
 done

@@ -19,8 +19,8 @@ final class SlurmScript {
      * changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
     static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC");
-    /** The launcher's heap growth for the MNIST commands. */
-    static final List<String> HEAP = List.of("-XX:GCTimeRatio=1");
+    /** The launcher's heap growth and marking threshold for the MNIST commands. */
+    static final List<String> HEAP = List.of("-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=90");
     /**
      * The launcher's heap growth and G1 region size for the CLEVR commands (batch-32 activations are then
      * not humongous).
