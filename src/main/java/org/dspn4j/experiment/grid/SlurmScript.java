@@ -22,10 +22,11 @@ final class SlurmScript {
     /** The launcher's heap growth and marking threshold for the MNIST commands. */
     static final List<String> HEAP = List.of("-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=90");
     /**
-     * The launcher's heap growth and G1 region size for the CLEVR commands (batch-32 activations are then
-     * not humongous).
+     * The launcher's heap growth, G1 region size (batch-32 activations are then not humongous) and young
+     * generation's largest share of the heap for the CLEVR commands.
      */
-    static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=32m");
+    static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=32m", "-XX:+UnlockExperimentalVMOptions",
+            "-XX:G1MaxNewSizePercent=30");
     /** The arguments that make the launcher take {@link #CLEVR_HEAP}. */
     static final List<String> CLEVR_WORDS = List.of("clevr", "clevr-box", "clevr-state", "clevr-step");
     /**
