@@ -59,8 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3", description = "timed steps after the warm-up (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "untimed steps before the timed ones, both sides: our JVM "
-            + "compiles the step's code during the first few (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20", description = "untimed steps before the timed ones, both sides: our JVM "
+            + "compiles the step's code during the first few, and its heap grows for about fifteen, so a shorter warm-up "
+            + "flatters our peak memory (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--dtype", defaultValue = "f32")
