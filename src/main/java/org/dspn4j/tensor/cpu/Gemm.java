@@ -27,9 +27,8 @@ import java.util.Map;
  *
  * <p>When B's rows are contiguous, the kernels read each full column panel of B where it lies (row t
  * of the tile's columns at {@code B(t, j0)}, a row stride apart) instead of from a packed copy: the
- * copy is one more pass over B, read from memory, for every panel (in {@code OpTimes} the MNIST
- * encoder's (256, 256)·(32, 256, 342) product took 7.0–7.5 ms read in place against 8.5–11.7 ms
- * packed). The exception is a row stride that is a multiple of {@link #ALIASING_STRIDE_BYTES} when C
+ * copy is one more pass over B, read from memory, for every panel (the MNIST encoder's products
+ * about 10 % faster in {@code OpTimes}: docs/measurements.md). The exception is a row stride that is a multiple of {@link #ALIASING_STRIDE_BYTES} when C
  * has more than {@link #DIRECT_ROW_PANELS} row panels to sweep over the panel: its rows share a few
  * L1 sets (the convolutions' input gradients, rows of 8 × 8 or 32 × 32 pixels, ran 10–50 % slower in
  * place), so it is packed.
@@ -209,8 +208,8 @@ final class Gemm {
         int pm = (m + mr - 1) / mr;
         int pn = (n + nr - 1) / nr;
         int panelA = mr * k;
-        // B read where it lies (no packed panel) for full column panels when its rows are contiguous and
-        // C has few row panels to share each packed panel's cost
+        // B read where it lies (no packed panel) for full column panels when its rows are contiguous, unless
+        // they alias in L1 and C has enough row panels to share each packed panel's cost
         boolean direct = b.colStride() == 1
                 && (pm <= DIRECT_ROW_PANELS || (long) b.rowStride() * (f32 ? 4 : 8) % ALIASING_STRIDE_BYTES != 0);
         Tiles tiles = new Tiles(m, n, k, mr, nr, c, cOff, accumulate, f32, kern, epilogue);
