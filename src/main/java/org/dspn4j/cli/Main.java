@@ -115,15 +115,16 @@ public final class Main implements Runnable {
 
     /**
      * One line for an exception and its causes: its message (a file-system error as "file: reason"),
-     * followed by each cause's message that is not already part of it; an exception without a message
-     * is named by its class and the place it was thrown.
+     * followed by each cause's message that is not already part of it (neither as reported nor as the
+     * cause's own text, which a wrapping message often quotes); an exception without a message is named
+     * by its class and the place it was thrown.
      */
     static String summary(Throwable e) {
         List<String> parts = new ArrayList<>();
         String joined = "";
         for (Throwable c = e; c != null && parts.size() < 6; c = c.getCause() == c ? null : c.getCause()) {
             String m = message(c);
-            if (m == null || joined.contains(m)) {
+            if (m == null || joined.contains(m) || (c.getMessage() != null && joined.contains(c.getMessage()))) {
                 continue;
             }
             parts.add(m);

@@ -389,4 +389,18 @@ class CliErrorsTest {
         assertTrue(line.startsWith("dspn4j: OpenCL arena exhausted: asked for 100 floats") && line.contains("--arena-mb (at most 8176)")
                 && !line.contains("internal error") && line.indexOf('\n') == line.length() - 1, line);
     }
+
+    /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
+    @Test
+    void aCauseQuotedByItsWrapperIsNotRepeated() {
+        org.dspn4j.gpu.ClArena arena = new org.dspn4j.gpu.ClArena(0, 1024, 16);
+        arena.alloc(1000);
+        RuntimeException full = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> arena.alloc(100));
+        IllegalArgumentException refused = new IllegalArgumentException("--graph replay: the recorded training step does not fit "
+                + "the device arena; raise --arena-mb or use --graph eager (" + full.getMessage() + ")", full);
+        StringWriter w = new StringWriter();
+        assertEquals(2, Main.report(refused, new PrintWriter(w), false));
+        String line = w.toString().replace("\r", "");
+        assertEquals("dspn4j: " + refused.getMessage() + "\n", line);
+    }
 }
