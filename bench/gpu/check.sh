@@ -3,7 +3,7 @@
 # loader at NVIDIA's driver, then, each under its own time limit: the devices; the OpenCL tests; the MNIST
 # and CLEVR-state steps, ours on the GPU (replayed, then eager) against the authors' on CUDA, one
 # invocation each, separate processes; the MNIST step's per-op profile. Logs go to $OUT (or ./gpu-check-out).
-# Run from the repository root:   bash bench/gpu/check.sh      (about 8 minutes on an H200)
+# Run from the repository root:   bash bench/gpu/check.sh      (3.5-4 minutes on an H200)
 # BATCH (default 32, the paper's) and SKIP_TESTS=1 are for a dry run on a CPU OpenCL device.
 set -u
 batch="${BATCH:-32}"
