@@ -305,6 +305,62 @@ public final class Ops {
         return gather(a, dim, argsort(a, dim, descending));
     }
 
+    /**
+     * FSPool's pooling, {@code sum(mul(sort(x, 2, descending), w), {2})} for x (B, C, N) and w (C, N)
+     * or (B, C, N) → (B, C), recorded as one node ({@link Backend#sortedPool}: the same values, one
+     * pass, no sorted copy). Its rule is the composition's, term for term, as two more such nodes:
+     * dx = {@link #sortedPoolGradX} (the sum's, the product's and the gather's rules: g·w scattered back
+     * to where each sorted value came from), dw = {@link #sortedPoolGradW} (g times the sorted values,
+     * summed over the batch when w is shared). Their rules are again these three ops, and where one
+     * recorded backward takes both dx and dw (so the composition's graph shares one expanded g between
+     * them) the rule records the composition's ops instead: every derivative, of every order, is the
+     * composition's, bit for bit.
+     */
+    public static Tensor sortPool(Tensor x, Tensor w, boolean descending) {
+        return sortedPool(x, argsort(x, 2, descending), w);
+    }
+
+    private static Tensor sortedPool(Tensor x, Tensor perm, Tensor w) {
+        Tensor out = x.backend().sortedPool(x, perm, w);
+        Tensor wForX = savedFor(x, w);
+        Tensor xForW = savedFor(w, x);
+        int[] xs = x.shape();
+        int[] ws = w.shape();
+        return record(out, "sortedPool", new Tensor[] {x, w}, (g, n) -> {
+            if (n[0] && n[1] && Autograd.isRecording()) {
+                // both recorded: the composition's own rules, one expanded g shared by both products, so that
+                // a later derivative adds g's two terms before summing over N, as the composition's graph does
+                Tensor ge = expand(reshape(g, xs[0], xs[1], 1), xs);
+                return grads(scatterAdd(g.backend().full(0.0, g.dtype(), xs), 2, perm, mul(ge, wForX)),
+                        sumToShape(mul(ge, gather(xForW, 2, perm)), ws));
+            }
+            return grads(n[0] ? sortedPoolGradX(g, wForX, perm) : null, n[1] ? sortedPoolGradW(g, xForW, perm, ws) : null);
+        });
+    }
+
+    /** {@link #sortPool}'s gradient with respect to x for g (B, C) ({@link Backend#sortedPoolGradX}), recorded. */
+    private static Tensor sortedPoolGradX(Tensor g, Tensor w, Tensor perm) {
+        Tensor out = g.backend().sortedPoolGradX(g, w, perm);
+        Tensor wForG = savedFor(g, w);
+        Tensor gForW = savedFor(w, g);
+        int[] ws = w.shape();
+        // the composition's rules: gather the incoming gradient back into sorted order, then the
+        // product's rule (times w, summed over N, for g; times g for w)
+        return record(out, "sortedPoolGradX", new Tensor[] {g, w}, (gg, n) -> grads(
+                n[0] ? sortedPool(gg, perm, wForG) : null,
+                n[1] ? sortedPoolGradW(gForW, gg, perm, ws) : null));
+    }
+
+    /** {@link #sortPool}'s gradient with respect to w for g (B, C) ({@link Backend#sortedPoolGradW}), recorded. */
+    private static Tensor sortedPoolGradW(Tensor g, Tensor x, Tensor perm, int[] wShape) {
+        Tensor out = g.backend().sortedPoolGradW(g, x, perm, wShape);
+        Tensor xForG = savedFor(g, x);
+        Tensor gForX = savedFor(x, g);
+        return record(out, "sortedPoolGradW", new Tensor[] {g, x}, (gg, n) -> grads(
+                n[0] ? sortedPool(xForG, perm, gg) : null,
+                n[1] ? sortedPoolGradX(gForX, gg, perm) : null));
+    }
+
     // ================================================================ linear algebra
 
     /** (…, M, K)·(…, K, N) → (…, M, N), leading dimensions broadcast. */

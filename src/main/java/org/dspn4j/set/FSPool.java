@@ -60,7 +60,7 @@ public final class FSPool extends Module {
         int n = x.size(2);
         Tensor coef = x.backend().fromHost(coefficients(n, n), x.dtype(), pieces + 1, n);
         Tensor w = matmul(weight.value(), coef); // (C, N)
-        return sum(mul(sort(x, 2, true), w), new int[] {2}, false);
+        return sortPool(x, w, true); // sum(mul(sort(x, 2, true), w), {2}) as one node
     }
 
     /**
@@ -90,7 +90,7 @@ public final class FSPool extends Module {
         Backend be = x.backend();
         Tensor shifted = add(x, be.fromHost(penalty, x.dtype(), b, 1, n));
         Tensor w = matmul(weight.value(), be.fromHost(coef, x.dtype(), b, pieces + 1, n)); // (B, C, N)
-        return sum(mul(sort(shifted, 2, true), w), new int[] {2}, false);
+        return sortPool(shifted, w, true); // sum(mul(sort(shifted, 2, true), w), {2}) as one node
     }
 
     /**

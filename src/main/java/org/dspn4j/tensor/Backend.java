@@ -128,6 +128,40 @@ public interface Backend {
         return sum(matmul(a, transposeA, b, transposeB), batchDims, false);
     }
 
+    /**
+     * FSPool's weighted sum over an order: {@code sum(binary(MUL, gather(x, 2, perm), w), {2})} for
+     * x and perm (B, C, N) and w (C, N) or (B, C, N), giving (B, C); perm is argsort(x) along N
+     * (FSPool's sort, taken apart: sort(x) = gather(x, argsort(x))). By definition exactly that
+     * composition; a backend may compute it in one pass with the same bits.
+     */
+    default Tensor sortedPool(Tensor x, Tensor perm, Tensor w) {
+        OpChecks.sortedPool(x, perm, w);
+        return sum(binary(Binary.MUL, gather(x, 2, perm), w), new int[] {2}, false);
+    }
+
+    /**
+     * {@link #sortedPool}'s gradient with respect to x for g (B, C): the composition's rules in turn,
+     * {@code scatterAdd(full(0, B, C, N), 2, perm, binary(MUL, expand(reshape(g, B, C, 1), B, C, N), w))}.
+     * By definition exactly that composition; a backend may compute it in one pass with the same bits.
+     */
+    default Tensor sortedPoolGradX(Tensor g, Tensor w, Tensor perm) {
+        int[] s = OpChecks.sortedPoolGrad(g, w, perm, w.shape());
+        Tensor ge = expand(reshape(g, s[0], s[1], 1), s);
+        return scatterAdd(full(0.0, g.dtype(), s), 2, perm, binary(Binary.MUL, ge, w));
+    }
+
+    /**
+     * {@link #sortedPool}'s gradient with respect to a w of shape {@code wShape} for g (B, C): the
+     * composition's rules in turn, {@code binary(MUL, expand(reshape(g, B, C, 1), B, C, N), gather(x, 2, perm))},
+     * summed over the batch ({@code sum(…, {0})}) when w is (C, N). By definition exactly that
+     * composition; a backend may compute it in one pass with the same bits.
+     */
+    default Tensor sortedPoolGradW(Tensor g, Tensor x, Tensor perm, int[] wShape) {
+        int[] s = OpChecks.sortedPoolGrad(g, x, perm, wShape);
+        Tensor prod = binary(Binary.MUL, expand(reshape(g, s[0], s[1], 1), s), gather(x, 2, perm));
+        return wShape.length == 3 ? prod : reshape(sum(prod, new int[] {0}, false), wShape);
+    }
+
     /** {@code a * scale + shift}, elementwise. */
     Tensor affine(Tensor a, double scale, double shift);
 

@@ -303,6 +303,46 @@ public final class OpChecks {
     }
 
     /**
+     * {@link Backend#sortedPool}: x (B, C, N) floating, perm an I32/I64 index of x's shape, w (C, N) or
+     * (B, C, N) of x's dtype. The index values are checked by {@link #indexValues}.
+     */
+    public static void sortedPool(Tensor x, Tensor perm, Tensor w) {
+        int[] xs = x.shape();
+        if (xs.length != 3 || !x.dtype().isFloating()) {
+            throw new IllegalArgumentException("sortedPool: x must be a floating (B, C, N) tensor, got " + Shape.str(xs) + " " + x.dtype());
+        }
+        sortedPoolOperands("sortedPool", xs, perm, w.shape());
+        sameDType("sortedPool", x, w);
+    }
+
+    /**
+     * {@link Backend#sortedPoolGradX} and {@link Backend#sortedPoolGradW}: g (B, C) floating, t (w or x)
+     * of g's dtype, perm (B, C, N), w's shape (C, N) or (B, C, N); returns (B, C, N).
+     */
+    public static int[] sortedPoolGrad(Tensor g, Tensor t, Tensor perm, int[] wShape) {
+        int[] gs = g.shape();
+        int[] ps = perm.shape();
+        if (gs.length != 2 || !g.dtype().isFloating() || ps.length != 3 || ps[0] != gs[0] || ps[1] != gs[1]) {
+            throw new IllegalArgumentException("sortedPool gradient: g " + Shape.str(gs) + " " + g.dtype()
+                    + " does not fit the order " + Shape.str(ps));
+        }
+        sortedPoolOperands("sortedPool gradient", ps, perm, wShape);
+        sameDType("sortedPool gradient", g, t);
+        return ps;
+    }
+
+    private static void sortedPoolOperands(String op, int[] xs, Tensor perm, int[] ws) {
+        indexDType(op, perm);
+        if (!Shape.same(perm.shape(), xs)) {
+            throw new IllegalArgumentException(op + ": the order " + Shape.str(perm.shape()) + " is not of x's shape " + Shape.str(xs));
+        }
+        boolean wOk = ws.length == 2 ? ws[0] == xs[1] && ws[1] == xs[2] : Shape.same(ws, xs);
+        if (!wOk) {
+            throw new IllegalArgumentException(op + ": weights " + Shape.str(ws) + " are neither (C, N) nor (B, C, N) for x " + Shape.str(xs));
+        }
+    }
+
+    /**
      * {@link Backend#scatterAdd}: an I32/I64 index fitting base and src, src of base's dtype; returns
      * dim normalised. The index values are checked by {@link #indexValues}.
      */

@@ -102,7 +102,7 @@ class ClBackendReferenceProperties {
     @Provide
     Arbitrary<Kind> ordered() {
         return Arbitraries.of(Kind.SUM, Kind.MATMUL, Kind.CONV2D, Kind.CONV2D_BACKWARD_INPUT, Kind.CONV2D_BACKWARD_WEIGHT,
-                Kind.SCATTER_ADD, Kind.ARGSORT, Kind.ARGMAX, Kind.CHAMFER_ARGMIN, Kind.MAX_POOL2D_INDICES);
+                Kind.SCATTER_ADD, Kind.ARGSORT, Kind.ARGMAX, Kind.CHAMFER_ARGMIN, Kind.MAX_POOL2D_INDICES, Kind.SORTED_POOL);
     }
 
     private static void check(Case c) {

@@ -34,7 +34,7 @@ public final class OpCases {
     /** The op a case applies (every op of {@code Backend} that computes). */
     public enum Kind {
         FROM_HOST, FULL, CAST, HOST_STEP, BINARY, UNARY, MUL_STEP, AFFINE, AFFINE_COEFFICIENTS, POW, CLAMP, IN_RANGE, SUM,
-        ARGMAX, ARGSORT, CHAMFER_ARGMIN, MATMUL, LINEAR, MATMUL_STEP, MATMUL_BATCH_SUM, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
+        ARGMAX, ARGSORT, SORTED_POOL, CHAMFER_ARGMIN, MATMUL, LINEAR, MATMUL_STEP, MATMUL_BATCH_SUM, RESHAPE, PERMUTE, EXPAND, CONCAT, SLICE, PAD_SLICE, GATHER,
         SCATTER_ADD, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D_INDICES
     }
 
@@ -467,6 +467,44 @@ public final class OpCases {
                     Function<Backend, Tensor> y = input(concat(batch, m, n), dt, true);
                     return exact("matmulStep transposeA=" + ta + " transposeB=" + tb + " " + Shape.str(as) + " " + Shape.str(bs),
                             be -> be.matmulStep(a.apply(be), ta, b.apply(be), tb, y.apply(be)));
+                }
+                case SORTED_POOL: {
+                    // FSPool's pooling and its two gradients, with any index in [0, N) (repeats too), shared
+                    // (C, N) or per-sample (B, C, N) weights
+                    int b = size(0);
+                    int c = size(0);
+                    int n = large ? 300 + r.nextInt(60) : size(0);
+                    int[] s = {b, c, n};
+                    int[] ws = r.nextBoolean() ? new int[] {c, n} : s;
+                    boolean specials = r.nextInt(4) == 0;
+                    Function<Backend, Tensor> x = input(s, dt, specials);
+                    Function<Backend, Tensor> w = input(ws, dt, specials);
+                    Function<Backend, Tensor> g = input(new int[] {b, c}, dt, specials);
+                    Function<Backend, Tensor> idx = indexInput(s, intType(), 0, Math.max(1, n));
+                    String shapes = Shape.str(s) + " w " + Shape.str(ws);
+                    switch (r.nextInt(3)) {
+                        case 0: {
+                            // OpenCL sums over N in its own order (as SUM): within n·2^-53·Σ|x·w| of the exact sum
+                            double rel = 2.0 * Math.max(1, n) * Math.pow(2, -53);
+                            return new Case("sortedPool " + shapes, be -> be.sortedPool(x.apply(be), idx.apply(be), w.apply(be)), 1,
+                                    be -> be.affine(be.sum(be.unary(Unary.ABS, be.binary(Binary.MUL, be.gather(x.apply(be), 2, idx.apply(be)),
+                                            w.apply(be))), new int[] {2}, false), rel, 0.0));
+                        }
+                        case 1:
+                            // scatterAdd onto zeros of products: the same adds in the same order everywhere
+                            return exact("sortedPoolGradX " + shapes, be -> be.sortedPoolGradX(g.apply(be), w.apply(be), idx.apply(be)));
+                        default: {
+                            // OpenCL sums a shared weight's gradient over B in its own order, as SUM
+                            double rel = 2.0 * Math.max(1, b) * Math.pow(2, -53);
+                            int[] batch = {0};
+                            return new Case("sortedPoolGradW " + shapes, be -> be.sortedPoolGradW(g.apply(be), x.apply(be), idx.apply(be), ws), 1,
+                                    be -> {
+                                        Tensor prod = be.unary(Unary.ABS, be.binary(Binary.MUL, be.expand(be.reshape(g.apply(be), b, c, 1), s),
+                                                be.gather(x.apply(be), 2, idx.apply(be))));
+                                        return be.affine(ws.length == 3 ? prod : be.reshape(be.sum(prod, batch, false), ws), rel, 0.0);
+                                    });
+                        }
+                    }
                 }
                 case MATMUL_BATCH_SUM: {
                     // sum(matmul(op(a), op(b))) over the batch: the CPU backend adds each problem's product in turn

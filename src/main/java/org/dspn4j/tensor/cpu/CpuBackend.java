@@ -1742,6 +1742,190 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return out instanceof float[] ? wrap(out, base.dtype(), s) : make((double[]) out, base.dtype(), s);
     }
 
+    /**
+     * One pass per row (b, c): the products x[perm[j]]·w[j], each rounded as binary MUL rounds it, added
+     * up as {@link #sum} adds a row ({@link #sumOf}, in double from 0, rounded once). N = 1 rows are
+     * copied by sum, not added, so they take the composition.
+     */
+    @Override
+    public Tensor sortedPool(Tensor x, Tensor perm, Tensor w) {
+        OpChecks.sortedPool(x, perm, w);
+        int[] s = x.shape();
+        int nb = s[0];
+        int nc = s[1];
+        int n = s[2];
+        if (n < 2 || nb * nc == 0) { // N = 1: sum copies, N = 0: sum of nothing
+            return Backend.super.sortedPool(x, perm, w);
+        }
+        boolean perSample = w.rank() == 3;
+        Object xs = raw(x);
+        Object ws = raw(w);
+        double[] ix = d(perm);
+        double[] out = new double[nb * nc];
+        AtomicBoolean bad = new AtomicBoolean();
+        int rows = nb * nc;
+        parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? rows : grainFor(rows), (from, to) -> {
+            double[] row = new double[n];
+            boolean ok = true;
+            for (int r = from; r < to; r++) {
+                int base = r * n;
+                int wo = (perSample ? r : r % nc) * n;
+                for (int j = 0; j < n; j++) {
+                    int iv = index(ix[base + j], n);
+                    if (iv < 0) {
+                        ok = false;
+                        continue;
+                    }
+                    row[j] = xs instanceof float[]
+                            ? ((float[]) xs)[base + iv] * ((float[]) ws)[wo + j]
+                            : ((double[]) xs)[base + iv] * ((double[]) ws)[wo + j];
+                }
+                out[r] = sumOf(row, n, 0.0);
+            }
+            if (!ok) {
+                bad.set(true);
+            }
+        });
+        if (bad.get()) {
+            OpChecks.indexValues("sortedPool", ix, 2, n);
+        }
+        return make(out, x.dtype(), new int[] {nb, nc});
+    }
+
+    /**
+     * One pass per row (b, c): position perm[j] gets 0 + g·w[j] (the product rounded as binary MUL
+     * rounds it, the sum in double as scatterAdd's, rounded once), in j order.
+     */
+    @Override
+    public Tensor sortedPoolGradX(Tensor g, Tensor w, Tensor perm) {
+        int[] s = OpChecks.sortedPoolGrad(g, w, perm, w.shape());
+        int nc = s[1];
+        int n = s[2];
+        if (s[0] * nc * n == 0) {
+            return Backend.super.sortedPoolGradX(g, w, perm);
+        }
+        boolean perSample = w.rank() == 3;
+        Object gs = raw(g);
+        Object ws = raw(w);
+        double[] ix = d(perm);
+        Object out = alloc(g.dtype(), ix.length);
+        AtomicBoolean bad = new AtomicBoolean();
+        int rows = s[0] * nc;
+        parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? Math.max(1, rows) : grainFor(rows), (from, to) -> {
+            double[] acc = new double[n];
+            boolean ok = true;
+            for (int r = from; r < to; r++) {
+                int base = r * n;
+                int wo = (perSample ? r : r % nc) * n;
+                Arrays.fill(acc, 0.0);
+                for (int j = 0; j < n; j++) {
+                    int iv = index(ix[base + j], n);
+                    if (iv < 0) {
+                        ok = false;
+                        continue;
+                    }
+                    acc[iv] += gs instanceof float[]
+                            ? ((float[]) gs)[r] * ((float[]) ws)[wo + j]
+                            : ((double[]) gs)[r] * ((double[]) ws)[wo + j];
+                }
+                if (out instanceof float[]) {
+                    float[] of = (float[]) out;
+                    for (int v = 0; v < n; v++) {
+                        of[base + v] = (float) acc[v];
+                    }
+                } else {
+                    System.arraycopy(acc, 0, out, base, n);
+                }
+            }
+            if (!ok) {
+                bad.set(true);
+            }
+        });
+        if (bad.get()) {
+            OpChecks.indexValues("sortedPool gradient", ix, 2, n);
+        }
+        return wrap(out, g.dtype(), s);
+    }
+
+    /**
+     * For w (C, N): per channel c, the B products g[b, c]·x[b, c, perm[j]] (rounded as binary MUL rounds
+     * them) added in b order in double from 0 and rounded once, as sum over the batch adds them; a
+     * batch of one is copied by sum, not added, so it takes the composition. For w (B, C, N): the
+     * products themselves.
+     */
+    @Override
+    public Tensor sortedPoolGradW(Tensor g, Tensor x, Tensor perm, int[] wShape) {
+        int[] s = OpChecks.sortedPoolGrad(g, x, perm, wShape);
+        int nb = s[0];
+        int nc = s[1];
+        int n = s[2];
+        boolean perSample = wShape.length == 3;
+        if ((!perSample && nb < 2) || nb * nc * n == 0) {
+            return Backend.super.sortedPoolGradW(g, x, perm, wShape);
+        }
+        Object gs = raw(g);
+        Object xs = raw(x);
+        double[] ix = d(perm);
+        boolean f32 = xs instanceof float[];
+        AtomicBoolean bad = new AtomicBoolean();
+        Object out;
+        if (perSample) {
+            out = alloc(g.dtype(), ix.length);
+            int rows = nb * nc;
+            parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? Math.max(1, rows) : grainFor(rows), (from, to) -> {
+                boolean ok = true;
+                for (int r = from; r < to; r++) {
+                    int base = r * n;
+                    for (int j = 0; j < n; j++) {
+                        int iv = index(ix[base + j], n);
+                        if (iv < 0) {
+                            ok = false;
+                        } else if (f32) {
+                            ((float[]) out)[base + j] = ((float[]) gs)[r] * ((float[]) xs)[base + iv];
+                        } else {
+                            ((double[]) out)[base + j] = ((double[]) gs)[r] * ((double[]) xs)[base + iv];
+                        }
+                    }
+                }
+                if (!ok) {
+                    bad.set(true);
+                }
+            });
+        } else {
+            double[] acc = new double[nc * n];
+            out = acc;
+            parallelFor(nc, ix.length < PARALLEL_ELEMENTS ? Math.max(1, nc) : grainFor(nc), (from, to) -> {
+                boolean ok = true;
+                for (int c = from; c < to; c++) {
+                    int co = c * n;
+                    for (int b = 0; b < nb; b++) {
+                        int r = b * nc + c;
+                        int base = r * n;
+                        for (int j = 0; j < n; j++) {
+                            int iv = index(ix[base + j], n);
+                            if (iv < 0) {
+                                ok = false;
+                                continue;
+                            }
+                            acc[co + j] += f32 ? ((float[]) gs)[r] * ((float[]) xs)[base + iv]
+                                    : ((double[]) gs)[r] * ((double[]) xs)[base + iv];
+                        }
+                    }
+                }
+                if (!ok) {
+                    bad.set(true);
+                }
+            });
+        }
+        if (bad.get()) {
+            OpChecks.indexValues("sortedPool gradient", ix, 2, n);
+        }
+        if (perSample) {
+            return wrap(out, g.dtype(), s);
+        }
+        return make((double[]) out, g.dtype(), wShape.clone());
+    }
+
     // ================================================================ images
 
     /** Output size of a window op along one side (the geometry was checked by {@link OpChecks}). */

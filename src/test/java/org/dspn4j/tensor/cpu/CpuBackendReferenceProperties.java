@@ -50,7 +50,8 @@ class CpuBackendReferenceProperties {
     @Provide
     Arbitrary<Kind> ordered() {
         return Arbitraries.of(Kind.SUM, Kind.MATMUL, Kind.CONV2D, Kind.CONV2D_BACKWARD_INPUT, Kind.CONV2D_BACKWARD_WEIGHT,
-                Kind.SCATTER_ADD, Kind.ARGSORT, Kind.ARGMAX, Kind.CHAMFER_ARGMIN, Kind.MAX_POOL2D_INDICES, Kind.LINEAR, Kind.MATMUL_STEP, Kind.MATMUL_BATCH_SUM);
+                Kind.SCATTER_ADD, Kind.ARGSORT, Kind.ARGMAX, Kind.CHAMFER_ARGMIN, Kind.MAX_POOL2D_INDICES, Kind.LINEAR, Kind.MATMUL_STEP, Kind.MATMUL_BATCH_SUM,
+                Kind.SORTED_POOL);
     }
 
     @Provide
