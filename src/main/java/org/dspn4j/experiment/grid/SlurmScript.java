@@ -15,12 +15,17 @@ final class SlurmScript {
     static final String TASK_MAIN = "org.dspn4j.cli.SlurmTask";
     /**
      * The launcher's JVM flags ({@code ./dspn4j}, which explains each): G1 (the OpenCL engine needs it), then
-     * the heap's flags, {@link #HEAP} or for a CLEVR grid {@link #CLEVR_HEAP}, then {@link #VECTOR}. None
+     * the heap's flags, {@link #CLEVR_HEAP} for a CLEVR grid, {@link #MNIST_HEAP} for an MNIST one, else {@link #HEAP}, then {@link #VECTOR}. None
      * changes a result. DSPN4J_JAVA_OPTS comes after them, as in the launcher.
      */
     static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC");
-    /** The launcher's heap growth and marking threshold for the MNIST commands. */
+    /** The launcher's heap growth and marking threshold for the commands that are neither MNIST nor CLEVR ones. */
     static final List<String> HEAP = List.of("-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=90");
+    /** The launcher's heap growth, marking threshold, young generation's largest share and heap size for the MNIST commands. */
+    static final List<String> MNIST_HEAP = List.of("-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=45",
+            "-XX:+UnlockExperimentalVMOptions", "-XX:G1MaxNewSizePercent=10", "-Xmx2g");
+    /** The arguments that make the launcher take {@link #MNIST_HEAP} (unless one of {@link #CLEVR_WORDS} is there too). */
+    static final List<String> MNIST_WORDS = List.of("mnist", "mnist-step");
     /**
      * The launcher's heap growth, G1 region size (batch-32 activations are then not humongous) and young
      * generation's largest share of the heap for the CLEVR commands.
@@ -88,7 +93,8 @@ final class SlurmScript {
     /** The launcher's flags for this command: {@link #JVM_FLAGS}, then {@link #CLEVR_HEAP} where it names a CLEVR task, else {@link #HEAP}. */
     static List<String> jvmFlags(List<String> command) {
         List<String> flags = new java.util.ArrayList<>(JVM_FLAGS);
-        flags.addAll(command.stream().anyMatch(CLEVR_WORDS::contains) ? CLEVR_HEAP : HEAP);
+        flags.addAll(command.stream().anyMatch(CLEVR_WORDS::contains) ? CLEVR_HEAP
+                : command.stream().anyMatch(MNIST_WORDS::contains) ? MNIST_HEAP : HEAP);
         return flags;
     }
 

@@ -98,7 +98,7 @@ class SlurmScriptTest {
     @Test
     void theTaskRunsTheLaunchersJvmFlagsOnTheGivenClassPathWithTheSeedOfItsArrayIndex() throws Exception {
         List<String> flags = new ArrayList<>(SlurmScript.JVM_FLAGS);
-        flags.addAll(SlurmScript.HEAP);
+        flags.addAll(SlurmScript.MNIST_HEAP);
         List<String> withoutVector = new ArrayList<>(flags);
         flags.add(SlurmScript.VECTOR);
         assertEquals(flags, argsOfJava(true));
@@ -144,13 +144,20 @@ class SlurmScriptTest {
         String clevr = "case \"$a\" in " + String.join("|", SlurmScript.CLEVR_WORDS) + ") heap=("
                 + String.join(" ", SlurmScript.CLEVR_HEAP) + ")";
         assertTrue(launcher.contains(clevr), "the launcher has no line " + clevr);
+        String mnist = "case \"$a\" in " + String.join("|", SlurmScript.MNIST_WORDS) + ") heap=("
+                + String.join(" ", SlurmScript.MNIST_HEAP) + ") ;; esac";
+        assertTrue(launcher.contains(mnist), "the launcher has no line " + mnist);
+        assertTrue(launcher.indexOf(clevr) < launcher.indexOf(mnist), "a CLEVR word must win over an MNIST one, as jvmFlags lets it");
     }
 
     @Test
     void aClevrGridTakesTheLaunchersClevrHeapAndAnMnistGridTheOther() throws Exception {
         List<String> mnist = new ArrayList<>(SlurmScript.JVM_FLAGS);
-        mnist.addAll(SlurmScript.HEAP);
+        mnist.addAll(SlurmScript.MNIST_HEAP);
         assertEquals(mnist, SlurmScript.jvmFlags(TRAIN));
+        List<String> other = new ArrayList<>(SlurmScript.JVM_FLAGS);
+        other.addAll(SlurmScript.HEAP);
+        assertEquals(other, SlurmScript.jvmFlags(List.of("summarise", "--grid", "g")));
         List<String> clevr = new ArrayList<>(SlurmScript.JVM_FLAGS);
         clevr.addAll(SlurmScript.CLEVR_HEAP);
         assertEquals(clevr, SlurmScript.jvmFlags(List.of("train", "clevr-state", "--steps", "3")));
