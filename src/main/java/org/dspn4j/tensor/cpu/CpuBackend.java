@@ -111,77 +111,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return dtype == DType.F32 ? new float[n] : new double[n];
     }
 
-    /**
-     * Arrays for an op's own temporaries — the im2col matrices of the convolutions' gradients, a
-     * chunk of products before they are summed — taken at the start of the op and given back at its
-     * end; they never hold a result. Fresh arrays of tens of megabytes on every call are garbage the
-     * collector must find room for (G1 gives each such "humongous" array whole regions of its own) and
-     * memory the JVM must zero; kept here, the few a step needs are allocated once. Contents are what
-     * the last op left: every user writes each element before it reads it. At most
-     * {@link #SCRATCH_KEPT} arrays are kept (the largest); an op on another thread takes its own.
-     */
-    private final java.util.ArrayList<Object> scratch = new java.util.ArrayList<>();
-
-    private static final int SCRATCH_KEPT = 4;
-
-    /** A scratch array of the dtype with at least n elements (not zeroed): the smallest kept one that fits, or a new one. */
-    private Object takeScratch(DType dtype, int n) {
-        synchronized (scratch) {
-            int best = -1;
-            for (int i = 0; i < scratch.size(); i++) {
-                Object a = scratch.get(i);
-                int len = java.lang.reflect.Array.getLength(a);
-                boolean fits = (dtype == DType.F32) == (a instanceof float[]) && len >= n;
-                if (fits && (best < 0 || len < java.lang.reflect.Array.getLength(scratch.get(best)))) {
-                    best = i;
-                }
-            }
-            if (best >= 0) {
-                return scratch.remove(best);
-            }
-        }
-        return alloc(dtype, n);
-    }
-
-    /** Gives a scratch array back (null is ignored); the smallest is let go when more than SCRATCH_KEPT are kept. */
-    private void giveScratch(Object a) {
-        if (a == null) {
-            return;
-        }
-        synchronized (scratch) {
-            scratch.add(a);
-            if (scratch.size() > SCRATCH_KEPT) {
-                int smallest = 0;
-                for (int i = 1; i < scratch.size(); i++) {
-                    if (java.lang.reflect.Array.getLength(scratch.get(i)) < java.lang.reflect.Array.getLength(scratch.get(smallest))) {
-                        smallest = i;
-                    }
-                }
-                scratch.remove(smallest);
-            }
-        }
-    }
-
-    /** Tests: fills every kept scratch array with NaN, so an op that read one before writing it would show. */
-    void poisonScratch() {
-        synchronized (scratch) {
-            for (Object a : scratch) {
-                if (a instanceof float[] f) {
-                    Arrays.fill(f, Float.NaN);
-                } else {
-                    Arrays.fill((double[]) a, Double.NaN);
-                }
-            }
-        }
-    }
-
-    /** Tests: how many scratch arrays are kept. */
-    int scratchKept() {
-        synchronized (scratch) {
-            return scratch.size();
-        }
-    }
-
     /** Wraps storage whose values already fit the dtype. */
     private Tensor wrap(Object data, DType dtype, int[] shape) {
         return new Tensor(this, dtype, shape, data);
@@ -1382,7 +1311,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
         int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / mn));
-        Object c = takeScratch(dt, chunk * mn);
+        Object c = alloc(dt, chunk * mn);
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
             int[] offC = new int[g];
@@ -1411,7 +1340,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 }
             });
         }
-        giveScratch(c);
         return make(acc, dt, new int[] {pr.m, pr.n});
     }
 
@@ -2140,8 +2068,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
             ConvPanels.forward(this, (float[]) xd, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
             return conv2dBias(out, bias, cv, dt);
         }
-        Object cols = takeScratch(dt, cv.kk * cv.group * cv.p);
-        Object prod = cv.group > 1 ? takeScratch(dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object prod = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wa = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, false);
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int g = Math.min(cv.group, cv.b - n0);
@@ -2156,8 +2084,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 regroup(out, n0, g, cv.cout, cv.p, prod, false);
             }
         }
-        giveScratch(cols);
-        giveScratch(prod);
         return conv2dBias(out, bias, cv, dt);
     }
 
@@ -2194,8 +2120,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Conv cv = new Conv(xShape, ws, stride, pad, "conv2dBackwardInput");
         Object g = raw(gy);
         Object out = alloc(dt, Shape.numel(xShape));
-        Object cols = takeScratch(dt, cv.kk * cv.group * cv.p);
-        Object gm = cv.group > 1 ? takeScratch(dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wt = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, true);
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int gn = Math.min(cv.group, cv.b - n0);
@@ -2211,8 +2137,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
             Gemm.multiply(this, cv.kk, np, cv.cout, wt, gb, cols, new int[] {0}, false);
             col2im(cols, cv, n0, gn, out);
         }
-        giveScratch(cols);
-        giveScratch(gm);
         return wrap(out, dt, xShape.clone());
     }
 
@@ -2269,8 +2193,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xd = raw(x);
         Object g = raw(gy);
         Object out = alloc(dt, cv.cout * cv.kk);
-        Object cols = takeScratch(dt, cv.kk * cv.group * cv.p);
-        Object gm = cv.group > 1 ? takeScratch(dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = alloc(dt, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int gn = Math.min(cv.group, cv.b - n0);
             int np = gn * cv.p;
@@ -2291,8 +2215,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 Gemm.multiply(this, cv.cout, cv.kk, Math.min(WEIGHT_KC, np - t0), a, b, out, new int[] {0}, n0 > 0 || t0 > 0);
             }
         }
-        giveScratch(cols);
-        giveScratch(gm);
         return wrap(out, dt, wShape.clone());
     }
 
