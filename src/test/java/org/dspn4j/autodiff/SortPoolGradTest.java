@@ -1,13 +1,12 @@
 package org.dspn4j.autodiff;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 import java.util.Random;
 import java.util.function.BinaryOperator;
 
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.testing.OpCases;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +16,6 @@ import org.junit.jupiter.api.Test;
  * tied values in x.
  */
 class SortPoolGradTest {
-    private static void assertSameBits(Tensor want, Tensor got, String what) {
-        assertArrayEquals(want.shape(), got.shape(), what);
-        double[] a = want.toDoubles();
-        double[] b = got.toDoubles();
-        for (int i = 0; i < a.length; i++) {
-            if (Double.doubleToLongBits(a[i]) != Double.doubleToLongBits(b[i])) {
-                throw new AssertionError(what + ": element " + i + " differs: " + a[i] + " vs " + b[i]);
-            }
-        }
-    }
-
     private static double[] values(Random r, int n, boolean ties) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
@@ -70,8 +58,8 @@ class SortPoolGradTest {
                             Tensor[] want = derivatives(be, dt, s, ws, 7, (x, w) -> Ops.sum(Ops.mul(Ops.sort(x, 2, true), w), new int[] {2}, false));
                             Tensor[] got = derivatives(be, dt, s, ws, 7, (x, w) -> Ops.sortPool(x, w, true));
                             for (int i = 0; i < want.length; i++) {
-                                assertSameBits(want[i], got[i], names[i] + " " + dt + " " + java.util.Arrays.toString(s)
-                                        + " w " + java.util.Arrays.toString(ws) + ", " + threads + " threads");
+                                OpCases.assertSameBits(names[i] + " " + dt + " " + java.util.Arrays.toString(s) + " w "
+                                        + java.util.Arrays.toString(ws) + ", " + threads + " threads", want[i], got[i]);
                             }
                         }
                     }

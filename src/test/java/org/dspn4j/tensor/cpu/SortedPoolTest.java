@@ -10,6 +10,7 @@ import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.Tensor;
+import org.dspn4j.testing.OpCases;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,19 +22,6 @@ import org.junit.jupiter.api.Test;
  * the compositions copy instead of adding (N = 1, a batch of one). All NaNs count as one value.
  */
 class SortedPoolTest {
-    private static void assertSameBits(Tensor want, Tensor got, String what) {
-        assertArrayEquals(want.shape(), got.shape(), what);
-        double[] w = want.toDoubles();
-        double[] g = got.toDoubles();
-        for (int i = 0; i < w.length; i++) {
-            // every NaN counts as one value: which operand's payload an add or a multiply passes on is
-            // the hardware's and the compiler's choice (Java leaves NaN bits unspecified)
-            if (Double.doubleToLongBits(w[i]) != Double.doubleToLongBits(g[i])) {
-                throw new AssertionError(what + ": element " + i + " differs: " + w[i] + " vs " + g[i]);
-            }
-        }
-    }
-
     /** Values with many ties (a few levels), some special values, and a random remainder. */
     private static double[] values(Random r, int n) {
         double[] special = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1e-40, -3e38, 3e38};
@@ -71,9 +59,9 @@ class SortedPoolTest {
                             Tensor cw = be.fromHost(w, dt, ws);
                             Tensor cg = be.fromHost(g, dt, b, c);
                             Tensor cperm = be.fromHost(perm.toDoubles(), DType.I64, s);
-                            assertSameBits(ref.sortedPool(rx, perm, rw), be.sortedPool(cx, cperm, cw), "sortedPool " + what);
-                            assertSameBits(ref.sortedPoolGradX(rg, rw, perm), be.sortedPoolGradX(cg, cw, cperm), "gradX " + what);
-                            assertSameBits(ref.sortedPoolGradW(rg, rx, perm, ws), be.sortedPoolGradW(cg, cx, cperm, ws), "gradW " + what);
+                            OpCases.assertSameBits("sortedPool " + what, ref.sortedPool(rx, perm, rw), be.sortedPool(cx, cperm, cw));
+                            OpCases.assertSameBits("gradX " + what, ref.sortedPoolGradX(rg, rw, perm), be.sortedPoolGradX(cg, cw, cperm));
+                            OpCases.assertSameBits("gradW " + what, ref.sortedPoolGradW(rg, rx, perm, ws), be.sortedPoolGradW(cg, cx, cperm, ws));
                         }
                     }
                 }
