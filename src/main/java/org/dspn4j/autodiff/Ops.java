@@ -313,8 +313,9 @@ public final class Ops {
      * to where each sorted value came from), dw = {@link #sortedPoolGradW} (g times the sorted values,
      * summed over the batch when w is shared). Their rules are again these three ops, and where one
      * recorded backward takes both dx and dw (so the composition's graph shares one expanded g between
-     * them) the rule records the composition's ops instead: every derivative, of every order, is the
-     * composition's, bit for bit.
+     * them) the rule records the composition's ops instead. The values and derivatives are the
+     * composition's bit for bit ({@code SortPoolGradTest}, to the third derivative); the order's scatters
+     * move each value to one slot, so adding two gradients before or after a scatter gives the same bits.
      */
     public static Tensor sortPool(Tensor x, Tensor w, boolean descending) {
         return sortedPool(x, argsort(x, 2, descending), w);
