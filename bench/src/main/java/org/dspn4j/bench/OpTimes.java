@@ -111,6 +111,13 @@ public final class OpTimes {
             time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
             time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
+            // FSPool's weighted sum in sorted order and its two gradients, by a given order (one pass each)
+            Tensor order = be.argsort(small, 2, true);
+            Tensor poolW = be.reshape(be.slice(be.slice(big, 0, 0, 1), 1, 0, 64), 64, 342);
+            Tensor poolG = be.reshape(be.slice(be.slice(small, 2, 0, 1), 0, 0, 32), 32, 64);
+            time("sortedPool (32,64,342) by its argsort", () -> be.sortedPool(small, order, poolW));
+            time("sortedPoolGradX (32,64,342)", () -> be.sortedPoolGradX(poolG, poolW, order));
+            time("sortedPoolGradW (32,64,342), shared weight", () -> be.sortedPoolGradW(poolG, small, order, new int[] {64, 342}));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
             // Adam's update of ResNet34's largest weight, (512, 512, 3, 3): parameters, gradient and both moments
             int np = 512 * 512 * 9;
