@@ -1760,6 +1760,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         boolean perSample = w.rank() == 3;
         Object xs = raw(x);
         Object ws = raw(w);
+        boolean f32 = xs instanceof float[];
         double[] ix = d(perm);
         double[] out = new double[nb * nc];
         AtomicBoolean bad = new AtomicBoolean();
@@ -1776,7 +1777,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                         ok = false;
                         continue;
                     }
-                    row[j] = xs instanceof float[]
+                    row[j] = f32
                             ? ((float[]) xs)[base + iv] * ((float[]) ws)[wo + j]
                             : ((double[]) xs)[base + iv] * ((double[]) ws)[wo + j];
                 }
@@ -1807,11 +1808,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
         boolean perSample = w.rank() == 3;
         Object gs = raw(g);
         Object ws = raw(w);
+        boolean f32 = gs instanceof float[];
         double[] ix = d(perm);
         Object out = alloc(g.dtype(), ix.length);
         AtomicBoolean bad = new AtomicBoolean();
         int rows = s[0] * nc;
-        parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? Math.max(1, rows) : grainFor(rows), (from, to) -> {
+        parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? rows : grainFor(rows), (from, to) -> {
             double[] acc = new double[n];
             boolean ok = true;
             for (int r = from; r < to; r++) {
@@ -1824,11 +1826,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
                         ok = false;
                         continue;
                     }
-                    acc[iv] += gs instanceof float[]
+                    acc[iv] += f32
                             ? ((float[]) gs)[r] * ((float[]) ws)[wo + j]
                             : ((double[]) gs)[r] * ((double[]) ws)[wo + j];
                 }
-                if (out instanceof float[]) {
+                if (f32) {
                     float[] of = (float[]) out;
                     for (int v = 0; v < n; v++) {
                         of[base + v] = (float) acc[v];
@@ -1872,7 +1874,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (perSample) {
             out = alloc(g.dtype(), ix.length);
             int rows = nb * nc;
-            parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? Math.max(1, rows) : grainFor(rows), (from, to) -> {
+            parallelFor(rows, ix.length < PARALLEL_ELEMENTS ? rows : grainFor(rows), (from, to) -> {
                 boolean ok = true;
                 for (int r = from; r < to; r++) {
                     int base = r * n;
@@ -1894,7 +1896,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         } else {
             double[] acc = new double[nc * n];
             out = acc;
-            parallelFor(nc, ix.length < PARALLEL_ELEMENTS ? Math.max(1, nc) : grainFor(nc), (from, to) -> {
+            parallelFor(nc, ix.length < PARALLEL_ELEMENTS ? nc : grainFor(nc), (from, to) -> {
                 boolean ok = true;
                 for (int c = from; c < to; c++) {
                     int co = c * n;
