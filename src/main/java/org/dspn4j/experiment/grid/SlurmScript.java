@@ -90,7 +90,10 @@ final class SlurmScript {
         return b.toString();
     }
 
-    /** The launcher's flags for this command: {@link #JVM_FLAGS}, then {@link #CLEVR_HEAP} where it names a CLEVR task, else {@link #HEAP}. */
+    /**
+     * The launcher's flags for this command: {@link #JVM_FLAGS}, then {@link #CLEVR_HEAP} where it names a
+     * CLEVR task, else {@link #MNIST_HEAP} where it names an MNIST one, else {@link #HEAP}.
+     */
     static List<String> jvmFlags(List<String> command) {
         List<String> flags = new java.util.ArrayList<>(JVM_FLAGS);
         flags.addAll(command.stream().anyMatch(CLEVR_WORDS::contains) ? CLEVR_HEAP
