@@ -79,6 +79,9 @@ final class ConvPanels {
         final int[] jj;
         final int[] len;
         int count;
+        /** Scratch for {@link #pack}: the first run and the length of each image's share of the panel. */
+        final int[] segFirst;
+        final int[] segLen;
 
         Runs(int nr) {
             n = new int[nr];
@@ -86,6 +89,8 @@ final class ConvPanels {
             ox = new int[nr];
             jj = new int[nr];
             len = new int[nr];
+            segFirst = new int[nr];
+            segLen = new int[nr];
         }
 
         void of(CpuBackend.Conv cv, int j0, int cols) {
@@ -114,6 +119,34 @@ final class ConvPanels {
      */
     private static void pack(float[] x, CpuBackend.Conv cv, Runs runs, int cols, int nr, float[] panel) {
         int hw = cv.h * cv.w;
+        if (cv.sameWidth()) {
+            // the runs of one image are consecutive output pixels: one shifted copy per image and tap
+            int segs = 0;
+            for (int r = 0, e; r < runs.count; r = e, segs++) {
+                int len = 0;
+                for (e = r; e < runs.count && runs.n[e] == runs.n[r]; e++) {
+                    len += runs.len[e];
+                }
+                runs.segFirst[segs] = r;
+                runs.segLen[segs] = len;
+            }
+            int row = 0;
+            for (int c = 0; c < cv.cin; c++) {
+                for (int ky = 0; ky < cv.kh; ky++) {
+                    for (int kx = 0; kx < cv.kw; kx++, row += nr) {
+                        for (int sg = 0; sg < segs; sg++) {
+                            int r = runs.segFirst[sg];
+                            cv.copyTaps(x, (runs.n[r] * cv.cin + c) * hw, ky, kx, runs.oy[r] * cv.wo + runs.ox[r],
+                                    runs.segLen[sg], panel, row + runs.jj[r], true);
+                        }
+                        if (cols < nr) {
+                            Arrays.fill(panel, row + cols, row + nr, 0f);
+                        }
+                    }
+                }
+            }
+            return;
+        }
         for (int t = 0; t < cv.kk; t++) {
             int c = t / (cv.kh * cv.kw);
             int ky = t / cv.kw % cv.kh;

@@ -1961,6 +1961,45 @@ public final class CpuBackend implements Backend, AutoCloseable {
             group = Math.max(1, Math.min(b, COLUMNS_PER_GROUP / p));
         }
 
+        /**
+         * Whether consecutive output pixels read consecutive input pixels under every tap: stride 1 and output
+         * rows as wide as the input's (2·pad = kw − 1, ResNet34's 3 × 3 convolutions with padding 1). Output
+         * pixel oy·wo + ox then reads, under tap (ky, kx), input pixel oy·w + ox + (ky − pad)·w + kx − pad.
+         */
+        boolean sameWidth() {
+            return stride == 1 && wo == w;
+        }
+
+        /**
+         * With {@link #sameWidth}: {@code dst[d + j]} = tap (ky, kx) of output pixel pix0 + j of the input
+         * plane at {@code x[plane]} for j &lt; len, the input pixel or 0 where the tap lies outside the image.
+         * One copy of the shifted run of pixels, then zeros where the run starts before the plane or ends past
+         * it (taps above or below the image) and in the columns whose tap lies left or right of the image
+         * (there the copy took the end of the row above or the start of the row below): the values im2col
+         * defines, row by row, in a few calls instead of one per output row.
+         */
+        void copyTaps(Object x, int plane, int ky, int kx, int pix0, int len, Object dst, int d, boolean f32) {
+            int s0 = pix0 + (ky - pad) * w + kx - pad;
+            int a = Math.max(0, -s0);
+            int b = Math.min(len, h * w - s0);
+            if (a >= b) {
+                fill(dst, d, d + len, f32);
+                return;
+            }
+            fill(dst, d, d + a, f32);
+            System.arraycopy(x, plane + s0 + a, dst, d + a, b - a);
+            fill(dst, d + b, d + len, f32);
+            int left = Math.min(w, pad - kx);      // output columns ox < left tap left of the image
+            int right = Math.max(0, w + pad - kx); // ox ≥ right tap right of it
+            if (left <= 0 && right >= w) {
+                return;
+            }
+            for (int row = pix0 / w * w; row < pix0 + len; row += w) {
+                fill(dst, d + Math.max(row, pix0) - pix0, d + Math.min(row + left, pix0 + len) - pix0, f32);
+                fill(dst, d + Math.max(row + right, pix0) - pix0, d + Math.min(row + w, pix0 + len) - pix0, f32);
+            }
+        }
+
         /** The first output column whose input column o·stride + k − pad is ≥ 0. */
         int validFrom(int k, int size) {
             int need = pad - k; // o·stride ≥ need
@@ -1998,6 +2037,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 for (int q = 0; q < g; q++) {
                     int xo = ((n0 + q) * cv.cin + c) * cv.h * cv.w;
                     int row = t * np + q * cv.p;
+                    if (cv.sameWidth()) {
+                        cv.copyTaps(x, xo, ky, kx, 0, cv.p, cols, row, f32);
+                        continue;
+                    }
                     for (int oy = 0; oy < cv.ho; oy++) {
                         int iy = oy * cv.stride + ky - cv.pad;
                         int ro = row + oy * cv.wo;

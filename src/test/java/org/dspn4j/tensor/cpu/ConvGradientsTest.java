@@ -54,4 +54,53 @@ class ConvGradientsTest {
             }
         }
     }
+
+    /**
+     * The stride-1 convolutions whose output rows are as wide as the input's, where im2col and the
+     * packed panels copy shifted runs of pixels and zero the taps outside the image
+     * ({@link CpuBackend.Conv#copyTaps}): the forward and the weight gradient against the definition,
+     * bit for bit, F32 and F64, 1 × 1, 3 × 3 and 5 × 5 kernels, on images narrower and shorter than
+     * the kernel's reach (every tap of some rows and columns outside), on 1 and 3 threads.
+     */
+    @Test
+    void sameWidthConvolutionsAreTheDefinition() {
+        Random r = new Random(23);
+        int[][] cases = {{1, 0, 6, 5}, {3, 1, 5, 7}, {3, 1, 1, 1}, {5, 2, 3, 4}, {5, 2, 2, 2}, {5, 2, 9, 1}};
+        for (int[] c : cases) {
+            int k = c[0];
+            int pad = c[1];
+            int[] xs = {3, 2, c[2], c[3]};
+            int[] ws = {4, 2, k, k};
+            int[] gs = {3, 4, c[2], c[3]};
+            double[] x = new double[3 * 2 * c[2] * c[3]];
+            double[] w = new double[4 * 2 * k * k];
+            double[] g = new double[3 * 4 * c[2] * c[3]];
+            for (double[] v : new double[][] {x, w, g}) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = r.nextInt(50) == 0 ? -0.0 : r.nextGaussian();
+                }
+            }
+            for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                double[] wantY = REF.conv2d(REF.fromHost(x, dt, xs), REF.fromHost(w, dt, ws), null, 1, pad).toDoubles();
+                double[] wantW = REF.conv2dBackwardWeight(REF.fromHost(x, dt, xs), REF.fromHost(g, dt, gs), ws, 1, pad)
+                        .toDoubles();
+                for (int threads : new int[] {1, 3}) {
+                    try (CpuBackend be = new CpuBackend(threads)) {
+                        String what = dt + " " + k + "x" + k + " on " + c[2] + "x" + c[3] + ", " + threads + " threads";
+                        sameBits(wantY, be.conv2d(be.fromHost(x, dt, xs), be.fromHost(w, dt, ws), null, 1, pad).toDoubles(),
+                                "forward " + what);
+                        sameBits(wantW, be.conv2dBackwardWeight(be.fromHost(x, dt, xs), be.fromHost(g, dt, gs), ws, 1, pad)
+                                .toDoubles(), "weight gradient " + what);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sameBits(double[] want, double[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(got[i]), what + ", element " + i);
+        }
+    }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * The F32 convolution packed straight from the images ({@link ConvPanels}) against the definition
  * ({@link ReferenceBackend#conv2d}), bit for bit, with every micro-kernel and on 1 and 3 threads, at
  * shapes whose panels end inside an image, hold the end of one image and the start of the next, or
- * fill whole output rows (stored straight into y), with strides, padding and 1 × 1 kernels.
+ * fill whole output rows (stored straight into y), with strides, padding and 1 × 1 kernels; the
+ * stride-1 "same" cases take the packing by shifted copies ({@link CpuBackend.Conv#copyTaps}).
  */
 class ConvPanelsTest {
     private static final CpuBackend ONE = new CpuBackend(1);
@@ -37,6 +38,9 @@ class ConvPanelsTest {
         {1, 2, 5, 40, 3, 3, 1, 0},     // no padding, output rows longer than a panel
         {4, 6, 6, 6, 8, 3, 3, 1},      // stride 3: columns read through a stride
         {33, 1, 1, 1, 2, 1, 1, 0},     // one pixel per image
+        {2, 5, 6, 6, 7, 1, 1, 0},      // 1 × 1, stride 1: every tap in place
+        {3, 3, 3, 3, 4, 5, 1, 2},      // 5 × 5 on 3 × 3 images: taps whose rows or columns all lie outside
+        {2, 2, 4, 9, 3, 5, 1, 2},      // 5 × 5, padding 2: two columns outside on either side
     };
 
     @Test
