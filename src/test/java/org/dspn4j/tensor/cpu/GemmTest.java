@@ -119,6 +119,90 @@ class GemmTest {
         }
     }
 
+    /**
+     * One A for every problem, B's rows contiguous and n not a multiple of the tile's width: the columns
+     * of all problems are cut into panels that run across the ends of problems (Gemm's acrossProblems),
+     * several problems to a panel where n is small; every kernel, with and without accumulation, F32 and
+     * F64, on 1 and 3 threads, and B read transposed (which takes the per-problem panels) for contrast.
+     */
+    @Test
+    void panelsAcrossProblemsAreTheDefinition() {
+        int[][] shapes = {{5, 5, 37}, {9, 17, 37}, {9, 100, 37}, {40, 31, 1}, {16, 33, 0}, {12, 342, 20}};
+        try (CpuBackend one = new CpuBackend(1)) {
+            for (Gemm.Kernel kern : Gemm.Kernel.values()) {
+                if (kern != Gemm.Kernel.SCALAR && !Gemm.VECTOR) {
+                    continue;
+                }
+                for (int[] s : shapes) {
+                    for (int batch : new int[] {2, 5, 33}) {
+                        for (int cse = 0; cse < 4; cse++) {
+                            boolean accumulate = (cse & 1) != 0;
+                            boolean tb = (cse & 2) != 0;
+                            for (CpuBackend be : new CpuBackend[] {one, BE}) {
+                                checkShared(be, s[0], s[1], s[2], batch, tb, accumulate, kern);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** As {@link #check}, every problem with the same A. */
+    private static void checkShared(CpuBackend be, int m, int n, int k, int batch, boolean tb, boolean accumulate,
+                                    Gemm.Kernel kern) {
+        Random r = new Random(m * 1000003L + n * 1009L + k * 31L + batch);
+        int[] offA = new int[batch];
+        int[] offB = new int[batch];
+        int[] offC = new int[batch];
+        for (int p = 0; p < batch; p++) {
+            offB[p] = p * k * n;
+            offC[p] = p * m * n;
+        }
+        double[] ad = gauss(r, m * k);
+        double[] bd = gauss(r, batch * k * n);
+        double[] cd = gauss(r, batch * m * n);
+        for (boolean f32 : new boolean[] {true, false}) {
+            Gemm.Operand oa = Gemm.Operand.of(f32 ? floats(ad) : ad, offA, m, k, false);
+            Gemm.Operand ob = Gemm.Operand.of(f32 ? floats(bd) : bd, offB, tb ? n : k, tb ? k : n, tb);
+            Object want = f32 ? floats(cd) : cd.clone();
+            Object got = f32 ? floats(cd) : cd.clone();
+            for (int p = 0; p < batch; p++) {
+                Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
+            }
+            Gemm.multiply(be, m, n, k, oa, ob, got, offC, accumulate, kern);
+            String what = "shared A, " + batch + "x" + m + "x" + k + "x" + n + (tb ? " tB" : "") + (accumulate ? " acc" : "")
+                    + (f32 ? " f32" : " f64") + " " + kern + ", " + be.threads() + " threads";
+            if (f32) {
+                assertArrayEquals((float[]) want, (float[]) got, 0f, what);
+            } else {
+                assertArrayEquals((double[]) want, (double[]) got, 0.0, what);
+            }
+        }
+    }
+
+    /**
+     * linear's bias and ReLU run on each finished block of C, here on the pieces of panels that run
+     * across the ends of problems: once per element, as the definition's product, add and ReLU.
+     */
+    @Test
+    void linearOnPanelsAcrossProblemsIsTheDefinition() {
+        Random r = new Random(5);
+        org.dspn4j.tensor.ReferenceBackend ref = new org.dspn4j.tensor.ReferenceBackend();
+        double[] w = gauss(r, 24 * 37);
+        double[] x = gauss(r, 5 * 37 * 100);
+        double[] b = gauss(r, 24);
+        for (org.dspn4j.tensor.DType dt : new org.dspn4j.tensor.DType[] {org.dspn4j.tensor.DType.F32, org.dspn4j.tensor.DType.F64}) {
+            for (boolean relu : new boolean[] {false, true}) {
+                double[] want = ref.linear(ref.fromHost(w, dt, 24, 37), ref.fromHost(x, dt, 5, 37, 100), ref.fromHost(b, dt, 24),
+                        relu).toDoubles();
+                double[] got = BE.linear(BE.fromHost(w, dt, 24, 37), BE.fromHost(x, dt, 5, 37, 100), BE.fromHost(b, dt, 24),
+                        relu).toDoubles();
+                assertArrayEquals(want, got, 0.0, dt + (relu ? " relu" : ""));
+            }
+        }
+    }
+
     @Test
     void thePreferredKernelFitsTheVectorLength() {
         assumeTrue(Gemm.VECTOR, "jdk.incubator.vector not present");
