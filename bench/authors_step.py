@@ -32,7 +32,7 @@ Prints one human line and one JSON line:
 cpu_s is the median process CPU time (all threads) of the timed steps.
 
     /usr/bin/python3 bench/authors_step.py --authors-code DIR [--task mnist|clevr-state] \
-        [--batch 32] [--warmup 1] [--steps 3] [--threads 2] [--pool 0] [--device cpu|cuda]
+        [--batch 32] [--warmup 1] [--steps 3] [--threads 2] [--pool 0] [--device cpu|cuda] [--profile N]
 """
 import argparse
 import ctypes
@@ -177,9 +177,12 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                     help="cpu, or cuda as their train.py (net and batches on the GPU)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="after the timed steps, run one more under torch.profiler and print the N ops with "
+                         "the most self CPU time, by name and by name and input shapes (0: no profile)")
     a = ap.parse_args()
-    if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0 or a.warmup < 1:
-        ap.error("--batch, --steps, --warmup and --threads must be at least 1, --pool at least 0")
+    if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0 or a.warmup < 1 or a.profile < 0:
+        ap.error("--batch, --steps, --warmup and --threads must be at least 1, --pool and --profile at least 0")
     code = os.path.abspath(a.authors_code)
     if not os.path.isfile(os.path.join(code, "model.py")) or not os.path.isfile(os.path.join(code, "dspn.py")):
         ap.error(f"--authors-code {a.authors_code}: no model.py and dspn.py there (a checkout of Cyanogenoid/dspn)")
@@ -227,6 +230,14 @@ def main():
         if a.pool > 0:
             pool.close()
             pool.join()
+    if a.profile > 0:
+        from torch.profiler import ProfilerActivity, profile
+        sample = batch(torch, np, rng, a.task, a.batch)
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+            train_step(torch, F, utils, net, optimizer, args, sample, pool)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=a.profile), file=sys.stderr)
+        print(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=a.profile),
+              file=sys.stderr)
     timed = times[a.warmup:]
     out = {"median_s": statistics.median(timed), "times_s": timed, "cpu_s": statistics.median(cpu[a.warmup:]),
            "warmup": a.warmup,

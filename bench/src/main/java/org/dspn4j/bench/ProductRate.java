@@ -10,11 +10,13 @@ import org.dspn4j.tensor.cpu.CpuVectors;
 
 /**
  * The rate, in GFLOP/s of wall time (2 floating-point operations per multiply-add), at which the CPU
- * backend runs the largest matrix products and convolutions of the two training steps, on 1 and on 2
+ * backend runs the largest matrix products and convolutions (forward and both gradients, with the
+ * gradient of the output taken as the input itself) of the two training steps, on 1 and on 2
  * threads (or the thread counts given): the best of 10 calls after 10 warm-up calls, F32, Gaussian
  * inputs. Divided into the GFLOP a step performs ({@code bench/op_profile.sh} prints them), it gives
  * the time the step's multiply-adds alone would take at the best rate these kernels reach on the
- * machine. Not a JMH benchmark: a quick table.
+ * machine. {@code bench/torch_rates.py} prints the same rows for PyTorch on the same machine (the
+ * library the authors' code runs on: oneDNN's convolutions). Not a JMH benchmark: a quick table.
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
@@ -87,6 +89,10 @@ public final class ProductRate {
                     double gflop = 2.0 * 32 * side * side * ch * ch * 9 / 1e9;
                     String shape = "(32," + ch + "," + side + "," + side + ")·(" + ch + "," + ch + ",3,3)";
                     row("CLEVR  conv2d 3x3 " + shape, threads, gflop, () -> be.conv2d(x, wc, null, 1, 1));
+                    row("CLEVR  conv2dBackwardInput 3x3 " + shape, threads, gflop,
+                            () -> be.conv2dBackwardInput(x, wc, x.shape(), 1, 1));
+                    row("CLEVR  conv2dBackwardWeight 3x3 " + shape, threads, gflop,
+                            () -> be.conv2dBackwardWeight(x, x, wc.shape(), 1, 1));
                 }
             }
         }
