@@ -42,19 +42,20 @@ class HeapFlagCopiesTest {
     @Test
     void theLauncherChoosesSlurmScriptsFlags() throws Exception {
         String launcher = Files.readString(Path.of("dspn4j"));
-        String block = cut(launcher, "heap=(", "done\n");
-        for (List<String> c : COMMANDS) {
-            assertEquals(heapOf(c), run("bash", block + "echo \"${heap[@]}\"\n", c), "./dspn4j " + c);
-        }
+        eachCommand("bash", cut(launcher, "heap=(", "done\n") + "echo \"${heap[@]}\"\n", "./dspn4j");
     }
 
     @Test
     void thePortableLauncherChoosesSlurmScriptsFlags() throws Exception {
         String maker = Files.readString(Path.of("gpu-config", "make-portable.sh"));
         String script = cut(maker, "cat > \"$out/dspn4j\" <<'SH'\n", "\nSH\n");
-        String block = cut(script, "heap=\"", "done\n");
+        eachCommand("sh", cut(script, "heap=\"", "done\n") + "echo $heap\n", "the portable launcher");
+    }
+
+    /** Runs {@code script} for every one of {@link #COMMANDS}: it must print SlurmScript's heap flags for it. */
+    private static void eachCommand(String shell, String script, String who) throws Exception {
         for (List<String> c : COMMANDS) {
-            assertEquals(heapOf(c), run("sh", block + "echo $heap\n", c), "the portable launcher " + c);
+            assertEquals(heapOf(c), run(shell, script, c), who + " " + c);
         }
     }
 

@@ -151,34 +151,7 @@ class GemmTest {
     /** As {@link #check}, every problem with the same A. */
     private static void checkShared(CpuBackend be, int m, int n, int k, int batch, boolean tb, boolean accumulate,
                                     Gemm.Kernel kern) {
-        Random r = new Random(m * 1000003L + n * 1009L + k * 31L + batch);
-        int[] offA = new int[batch];
-        int[] offB = new int[batch];
-        int[] offC = new int[batch];
-        for (int p = 0; p < batch; p++) {
-            offB[p] = p * k * n;
-            offC[p] = p * m * n;
-        }
-        double[] ad = gauss(r, m * k);
-        double[] bd = gauss(r, batch * k * n);
-        double[] cd = gauss(r, batch * m * n);
-        for (boolean f32 : new boolean[] {true, false}) {
-            Gemm.Operand oa = Gemm.Operand.of(f32 ? floats(ad) : ad, offA, m, k, false);
-            Gemm.Operand ob = Gemm.Operand.of(f32 ? floats(bd) : bd, offB, tb ? n : k, tb ? k : n, tb);
-            Object want = f32 ? floats(cd) : cd.clone();
-            Object got = f32 ? floats(cd) : cd.clone();
-            for (int p = 0; p < batch; p++) {
-                Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
-            }
-            Gemm.multiply(be, m, n, k, oa, ob, got, offC, accumulate, kern);
-            String what = "shared A, " + batch + "x" + m + "x" + k + "x" + n + (tb ? " tB" : "") + (accumulate ? " acc" : "")
-                    + (f32 ? " f32" : " f64") + " " + kern + ", " + be.threads() + " threads";
-            if (f32) {
-                assertArrayEquals((float[]) want, (float[]) got, 0f, what);
-            } else {
-                assertArrayEquals((double[]) want, (double[]) got, 0.0, what);
-            }
-        }
+        check(be, m, n, k, false, tb, accumulate, kern, new int[batch], "shared A, ");
     }
 
     /**
@@ -224,12 +197,26 @@ class GemmTest {
      */
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern, int batch,
                               boolean broadcast) {
-        Random r = new Random(m * 1000003L + n * 1009L + k);
+        int[] aOf = new int[batch];
+        for (int p = 0; p < batch; p++) {
+            aOf[p] = broadcast ? (batch > 8 ? 0 : Math.max(p - 1, 0)) : p;
+        }
+        check(BE, m, n, k, ta, tb, accumulate, kern, aOf, "");
+    }
+
+    /**
+     * {@code aOf.length} problems on {@code be}, problem p with A number {@code aOf[p]}: Gemm's product
+     * against the definition's chains, F32 and F64.
+     */
+    private static void check(CpuBackend be, int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern,
+                              int[] aOf, String label) {
+        int batch = aOf.length;
+        Random r = new Random(m * 1000003L + n * 1009L + k + 7919L * batch);
         int[] offA = new int[batch];
         int[] offB = new int[batch];
         int[] offC = new int[batch];
         for (int p = 0; p < batch; p++) {
-            offA[p] = (broadcast ? (batch > 8 ? 0 : Math.max(p - 1, 0)) : p) * m * k;
+            offA[p] = aOf[p] * m * k;
             offB[p] = p * k * n;
             offC[p] = p * m * n;
         }
@@ -246,9 +233,9 @@ class GemmTest {
             for (int p = 0; p < batch; p++) {
                 Gemm.reference(m, n, k, oa, ob, p, want, offC[p], accumulate);
             }
-            Gemm.multiply(BE, m, n, k, oa, ob, got, offC, accumulate, kern);
-            String what = batch + "x" + m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "") + (accumulate ? " acc" : "")
-                    + (f32 ? " f32" : " f64") + " " + kern;
+            Gemm.multiply(be, m, n, k, oa, ob, got, offC, accumulate, kern);
+            String what = label + batch + "x" + m + "x" + k + "x" + n + (ta ? " tA" : "") + (tb ? " tB" : "")
+                    + (accumulate ? " acc" : "") + (f32 ? " f32" : " f64") + " " + kern + ", " + be.threads() + " threads";
             if (f32) {
                 assertArrayEquals((float[]) want, (float[]) got, 0f, what);
             } else {
