@@ -13,7 +13,10 @@ import os
 import sys
 import time
 
-import torch
+try:
+    import torch
+except ImportError:
+    sys.exit("torch_rates.py: PyTorch is not installed for " + sys.executable + " (Debian: apt-get install python3-torch)")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authors_step import isa_info  # noqa: E402
@@ -48,7 +51,12 @@ def cpu_model():
 
 
 def main():
-    counts = [int(a) for a in sys.argv[1:]] or [1, 2]
+    try:
+        counts = [int(a) for a in sys.argv[1:]] or [1, 2]
+    except ValueError:
+        counts = [0]
+    if any(c < 1 for c in counts):
+        sys.exit("torch_rates.py: thread counts must be whole numbers of at least 1, got " + " ".join(sys.argv[1:]))
     isa = ", ".join(f"{k} {v}" for k, v in isa_info(torch).items())
     print(f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs; torch {torch.__version__}: {isa}")
     conv_backward = torch.ops.aten.convolution_backward

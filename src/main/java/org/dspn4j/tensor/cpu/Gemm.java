@@ -36,8 +36,9 @@ import java.util.Map;
  * <p>When every problem of a batch shares one A (a weight applied to each sample) and n is not a
  * multiple of the tile's width, the columns of all problems are cut into panels together, so that a
  * panel may end one problem and start the next: the relation encoder's products over 100 pairs would
- * otherwise compute a 32-column panel for the last 4 columns of every problem (4.9 against 4.1 ms for
- * (512, 512) · (32, 512, 100) on two threads, as fast per multiply-add as n = 96).
+ * otherwise compute a 32-column panel for the last 4 columns of every problem (`ProductRate` on two
+ * threads, AMD EPYC with AVX-512: 5.9 against 5.1 ms for (512, 512) · (32, 512, 100);
+ * docs/measurements.md).
  *
  * <p>Products with at most {@link #FEW} rows, and those with few columns computed as Cᵀ when that has
  * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is
