@@ -79,9 +79,10 @@ final class ConvPanels {
         final int[] jj;
         final int[] len;
         int count;
-        /** Scratch for {@link #pack}: the first run and the length of each image's share of the panel. */
+        /** Each image's share of the panel: its first run and its length (its runs are consecutive pixels). */
         final int[] segFirst;
         final int[] segLen;
+        int segments;
 
         Runs(int nr) {
             n = new int[nr];
@@ -95,6 +96,7 @@ final class ConvPanels {
 
         void of(CpuBackend.Conv cv, int j0, int cols) {
             count = 0;
+            segments = 0;
             for (int j = 0; j < cols; ) {
                 int q = j0 + j;
                 int img = q / cv.p;
@@ -102,6 +104,11 @@ final class ConvPanels {
                 int y = pix / cv.wo;
                 int x = pix - y * cv.wo;
                 int l = Math.min(cv.wo - x, cols - j);
+                if (count == 0 || img != n[count - 1]) {
+                    segFirst[segments] = count;
+                    segLen[segments++] = 0;
+                }
+                segLen[segments - 1] += l;
                 n[count] = img;
                 oy[count] = y;
                 ox[count] = x;
@@ -121,20 +128,11 @@ final class ConvPanels {
         int hw = cv.h * cv.w;
         if (cv.sameWidth()) {
             // the runs of one image are consecutive output pixels: one shifted copy per image and tap
-            int segs = 0;
-            for (int r = 0, e; r < runs.count; r = e, segs++) {
-                int len = 0;
-                for (e = r; e < runs.count && runs.n[e] == runs.n[r]; e++) {
-                    len += runs.len[e];
-                }
-                runs.segFirst[segs] = r;
-                runs.segLen[segs] = len;
-            }
             int row = 0;
             for (int c = 0; c < cv.cin; c++) {
                 for (int ky = 0; ky < cv.kh; ky++) {
                     for (int kx = 0; kx < cv.kw; kx++, row += nr) {
-                        for (int sg = 0; sg < segs; sg++) {
+                        for (int sg = 0; sg < runs.segments; sg++) {
                             int r = runs.segFirst[sg];
                             cv.copyTaps(x, (runs.n[r] * cv.cin + c) * hw, ky, kx, runs.oy[r] * cv.wo + runs.ox[r],
                                     runs.segLen[sg], panel, row + runs.jj[r], true);
