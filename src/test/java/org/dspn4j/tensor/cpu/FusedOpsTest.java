@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * RELU(ADD(matmul(w, x), bias)) on every path of the product; {@link CpuBackend#matmulStep} (the
  * product multiplied in place by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
  * or not; {@link CpuBackend#matmulBatchSum} (problem by problem into a double accumulator) against the
- * sum of the batched product over its batch dimensions.
+ * sum of the batched product over its batch dimensions, its F32 products added to the double
+ * accumulator by the scalar loop and on the Vector API ({@link DoubleLanes}).
  */
 class FusedOpsTest {
     private static void assertSameBits(Tensor want, Tensor got, String what) {
@@ -172,7 +173,7 @@ class FusedOpsTest {
         // {a shape, b shape}: a weight's gradient over one or two batch dimensions, an operand broadcast
         int[][][] cases = {
             {{4, 6, 9}, {4, 7, 9}}, {{3, 40, 50}, {3, 33, 50}}, {{2, 3, 5, 8}, {2, 3, 6, 8}}, {{5, 12, 70}, {12, 70}},
-            {{32, 3, 20}, {32, 17, 20}}, {{5, 300, 20}, {5, 700, 20}}, // the last in chunks of 4 problems and 1
+            {{32, 3, 20}, {32, 17, 20}}, {{5, 300, 20}, {5, 700, 20}}, // the last in chunks of 4 problems and 1, 103 blocks
             // one output element: the batch is the sum's single contiguous run, added as four chains
             {{9, 1, 13}, {9, 1, 13}}, {{2, 1, 5}, {3, 2, 1, 5}}, {{64, 1, 3}, {64, 1, 3}},
         };
@@ -197,6 +198,12 @@ class FusedOpsTest {
                             Tensor want = transposed ? ref.matmulBatchSum(ra, true, rb, false) : ref.matmulBatchSum(ra, false, rb, true);
                             Tensor got = transposed ? be.matmulBatchSum(ta, true, tb, false) : be.matmulBatchSum(ta, false, tb, true);
                             assertSameBits(want, got, what);
+                            // the products added by the scalar loop, and on vectors where the Vector API is present
+                            for (boolean vector : Gemm.VECTOR ? new boolean[] {false, true} : new boolean[] {false}) {
+                                Tensor path = transposed ? be.matmulBatchSum(ta, true, tb, false, vector)
+                                        : be.matmulBatchSum(ta, false, tb, true, vector);
+                                assertSameBits(want, path, what + " vector=" + vector);
+                            }
                             Tensor product = transposed ? be.matmul(ta, true, tb, false) : be.matmul(ta, false, tb, true);
                             int[] dims = new int[product.rank() - 2];
                             for (int d = 0; d < dims.length; d++) {
