@@ -14,6 +14,10 @@ import java.util.Arrays;
  * convolution at batch 32 and 128 × 128 images, 75 MB written and read back through a 16 KB stride —
  * and the copy of each group's product into y. Columns run across images (image-major, then output
  * pixel), so a panel may hold the end of one image and the start of the next.
+ *
+ * <p>{@link #backwardInput} does the same for the input gradient of the stride-1 convolutions whose
+ * output rows are as wide as the input's: the product Wᵀ · gy tile by tile, each tile added onto the
+ * image as col2im would add it, without the patch matrix.
  */
 final class ConvPanels {
     private ConvPanels() {
@@ -66,6 +70,180 @@ final class ConvPanels {
                 }
             }
         });
+    }
+
+    /**
+     * gx (B, Cin, H, W) = the input gradient of a convolution whose output rows are as wide as its
+     * input's ({@link CpuBackend.Conv#sameWidth}: stride 1, 2·pad = kw − 1), F32, with kernel
+     * {@code kern}, without the patch matrix: {@link CpuBackend#conv2dBackwardInput}'s product
+     * cols (K, B·P) = Wᵀ (K, Cout) · gy (Cout, B·P) is added onto gx tile by tile, as each tile leaves
+     * the micro-kernel, instead of being written out whole and read back by col2im (for a ResNet34
+     * stage-1 convolution at batch 32, 75 MB each way). {@code out} is fresh (zero) and fully written.
+     *
+     * <p>The bits are col2im's. Every cols element is the same fma chain over the output channels.
+     * col2im adds, into each input pixel from +0, its taps' elements in increasing tap order (ky, kx),
+     * and only those. Here a task owns a group of images (taps never cross images) and runs through
+     * the tiles row panel by row panel, rows increasing, and within a row panel column panel by column
+     * panel, columns decreasing. A pixel's tap t is in cols row (c·kh + ky)·kw + kx at column
+     * pixel − shift(t), with shift(t) = (ky − pad)·W + kx − pad increasing in t: a later tap of the
+     * pixel lies in a later row, so in a later row panel, or in the same row panel at an earlier (or
+     * the same) column, so in a later column panel, or in the same tile in a later row. Tile rows are
+     * added in increasing order. So every pixel's additions come in col2im's order.
+     */
+    static void backwardInput(CpuBackend be, float[] gy, float[] w, CpuBackend.Conv cv, float[] out, Gemm.Kernel kern) {
+        int mr = kern.mr();
+        int nr = kern.nr(true);
+        int k = cv.cout;
+        int pm = (cv.kk + mr - 1) / mr;
+        // Wᵀ (K, Cout), A(i, t) = w[t·K + i], packed once into row panels of mr
+        float[] packedA = new float[pm * mr * k];
+        Gemm.Operand wt = Gemm.Operand.of(w, new int[] {0}, cv.cout, cv.kk, true);
+        for (int rp = 0; rp < pm; rp++) {
+            Gemm.packA(wt, rp * mr, Math.min(mr, cv.kk - rp * mr), mr, k, packedA, rp * mr * k, true);
+        }
+        Taps taps = new Taps(cv, nr);
+        boolean vector = kern != Gemm.Kernel.SCALAR;
+        // tasks: groups of whole images, at least a panel's width of columns each
+        int perGroup = Math.max(1, Math.min(cv.b, (nr + cv.p - 1) / cv.p));
+        int groups = (cv.b + perGroup - 1) / perGroup;
+        be.parallelFor(groups, 1, (from, to) -> {
+            float[] tile = new float[mr * nr];
+            int[] segments = new int[5 * nr];
+            float[] panels = null;
+            for (int gi = from; gi < to; gi++) {
+                int q0 = gi * perGroup;
+                int images = Math.min(perGroup, cv.b - q0);
+                int columns = images * cv.p;
+                int pn = (columns + nr - 1) / nr;
+                if (panels == null || panels.length < pn * k * nr) {
+                    panels = new float[pn * k * nr];
+                }
+                packColumns(gy, cv, q0, columns, nr, pn, panels);
+                for (int rp = 0; rp < pm; rp++) {
+                    int rows = Math.min(mr, cv.kk - rp * mr);
+                    for (int cp = pn - 1; cp >= 0; cp--) {
+                        Gemm.kernel(kern, packedA, rp * mr * k, panels, cp * k * nr, nr, k, nr, tile, 0, nr, false, true);
+                        int j0 = cp * nr;
+                        taps.add(tile, nr, rows, rp * mr, q0, j0, Math.min(nr, columns - j0), out, vector, segments);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * panels[(cp·Cout + co)·nr + jj] = gy(image q0 + j / P, co, pixel j mod P) for j = cp·nr + jj &lt;
+     * columns, and 0 past them.
+     */
+    private static void packColumns(float[] gy, CpuBackend.Conv cv, int q0, int columns, int nr, int pn, float[] panels) {
+        for (int cp = 0; cp < pn; cp++) {
+            int j0 = cp * nr;
+            int cols = Math.min(nr, columns - j0);
+            int base = cp * cv.cout * nr;
+            for (int jj = 0; jj < cols; ) {
+                int q = (j0 + jj) / cv.p;
+                int pix = j0 + jj - q * cv.p;
+                int len = Math.min(cv.p - pix, cols - jj);
+                int src = (q0 + q) * cv.cout * cv.p + pix;
+                for (int co = 0; co < cv.cout; co++) {
+                    System.arraycopy(gy, src + co * cv.p, panels, base + co * nr + jj, len);
+                }
+                jj += len;
+            }
+            if (cols < nr) {
+                for (int co = 0; co < cv.cout; co++) {
+                    Arrays.fill(panels, base + co * nr + cols, base + (co + 1) * nr, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * Where each cols row's elements go in a same-width convolution's input gradient: output pixel v
+     * of an image adds onto input pixel v + shift of its channel's plane, shift = (ky − pad)·W + kx − pad,
+     * for v + shift inside the plane and output column v mod W whose tap column lies inside the image.
+     */
+    private static final class Taps {
+        private final CpuBackend.Conv cv;
+        /** Per cols row: the plane's offset in an image plus the shift, and the first and end output pixel inside the plane. */
+        private final int[] at;
+        private final int[] from;
+        private final int[] to;
+        /** Per cols row: the offset of its kx's row in {@link #keep}. */
+        private final int[] keepAt;
+        /** Per kx, W + nr values: 1 where output column u mod W reads inside the image, else 0. */
+        private final float[] keep;
+
+        Taps(CpuBackend.Conv cv, int nr) {
+            this.cv = cv;
+            int hw = cv.h * cv.w;
+            int keepLength = cv.w + nr;
+            keep = new float[cv.kw * keepLength];
+            for (int kx = 0; kx < cv.kw; kx++) {
+                for (int u = 0; u < keepLength; u++) {
+                    int ix = u % cv.w + kx - cv.pad;
+                    keep[kx * keepLength + u] = ix >= 0 && ix < cv.w ? 1f : 0f;
+                }
+            }
+            at = new int[cv.kk];
+            from = new int[cv.kk];
+            to = new int[cv.kk];
+            keepAt = new int[cv.kk];
+            int taps = cv.kh * cv.kw;
+            for (int r = 0; r < cv.kk; r++) {
+                int c = r / taps;
+                int ky = r / cv.kw % cv.kh;
+                int kx = r % cv.kw;
+                int shift = (ky - cv.pad) * cv.w + kx - cv.pad;
+                at[r] = c * hw + shift;
+                from[r] = -shift;
+                to[r] = hw - shift;
+                keepAt[r] = kx * keepLength;
+            }
+        }
+
+        /**
+         * Adds rows 0 … rows − 1 of the tile (cols rows r0 + ii, columns j0 … j0 + cols − 1 of the images
+         * from q0) onto their taps' input pixels in {@code out}, row after row (col2im's additions for
+         * these elements), on vectors when {@code vector}. {@code segments} is scratch.
+         */
+        void add(float[] tile, int nr, int rows, int r0, int q0, int j0, int cols, float[] out, boolean vector,
+                 int[] segments) {
+            int image = cv.cin * cv.h * cv.w;
+            // the panel's columns by image: (image offset, first pixel, length, first tile column, first pixel's column)
+            int ns = 0;
+            for (int jj = 0; jj < cols; ns += 5) {
+                int q = (j0 + jj) / cv.p;
+                int pix = j0 + jj - q * cv.p;
+                int len = Math.min(cv.p - pix, cols - jj);
+                segments[ns] = (q0 + q) * image;
+                segments[ns + 1] = pix;
+                segments[ns + 2] = len;
+                segments[ns + 3] = jj;
+                segments[ns + 4] = pix % cv.w;
+                jj += len;
+            }
+            for (int ii = 0; ii < rows; ii++) {
+                int r = r0 + ii;
+                for (int s = 0; s < ns; s += 5) {
+                    int pix = segments[s + 1];
+                    int base = segments[s] + at[r];
+                    int a = Math.max(pix, from[r]);
+                    int b = Math.min(pix + segments[s + 2], to[r]);
+                    int ts = ii * nr + segments[s + 3] - pix; // the tile element of output pixel v: ts + v
+                    int kept = keepAt[r] + segments[s + 4] - pix; // its column's keep: keep[kept + v]
+                    if (vector) { // only then is ConvVector loaded
+                        ConvVector.addKept(out, base, tile, ts, keep, kept, a, b);
+                    } else {
+                        for (int v = a; v < b; v++) {
+                            if (keep[kept + v] > 0) {
+                                out[base + v] += tile[ts + v];
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /**

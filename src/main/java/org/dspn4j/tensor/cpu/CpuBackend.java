@@ -2210,6 +2210,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Conv cv = new Conv(xShape, ws, stride, pad, "conv2dBackwardInput");
         Object g = raw(gy);
         Object out = alloc(dt, Shape.numel(xShape));
+        if (dt == DType.F32 && cv.sameWidth()) {
+            ConvPanels.backwardInput(this, (float[]) g, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
+            return wrap(out, dt, xShape.clone());
+        }
         Object cols = alloc(dt, cv.kk * cv.group * cv.p);
         Object gm = cv.group > 1 ? alloc(dt, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wt = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, true);

@@ -58,7 +58,8 @@ class ConvGradientsTest {
     /**
      * The stride-1 convolutions whose output rows are as wide as the input's, where im2col and the
      * packed panels copy shifted runs of pixels and zero the taps outside the image
-     * ({@link CpuBackend.Conv#copyTaps}): the forward and the weight gradient against the definition,
+     * ({@link CpuBackend.Conv#copyTaps}), and the input gradient is added tile by tile
+     * ({@link ConvPanels#backwardInput}): the forward and both gradients against the definition,
      * bit for bit, F32 and F64, 1 × 1, 3 × 3 and 5 × 5 kernels, on images narrower and shorter than
      * the kernel's reach (every tap of some rows and columns outside), on 1 and 3 threads.
      */
@@ -84,6 +85,8 @@ class ConvGradientsTest {
                 double[] wantY = REF.conv2d(REF.fromHost(x, dt, xs), REF.fromHost(w, dt, ws), null, 1, pad).toDoubles();
                 double[] wantW = REF.conv2dBackwardWeight(REF.fromHost(x, dt, xs), REF.fromHost(g, dt, gs), ws, 1, pad)
                         .toDoubles();
+                double[] wantX = REF.conv2dBackwardInput(REF.fromHost(g, dt, gs), REF.fromHost(w, dt, ws), xs, 1, pad)
+                        .toDoubles();
                 for (int threads : new int[] {1, 3}) {
                     try (CpuBackend be = new CpuBackend(threads)) {
                         String what = dt + " " + k + "x" + k + " on " + c[2] + "x" + c[3] + ", " + threads + " threads";
@@ -91,6 +94,8 @@ class ConvGradientsTest {
                                 "forward " + what);
                         sameBits(wantW, be.conv2dBackwardWeight(be.fromHost(x, dt, xs), be.fromHost(g, dt, gs), ws, 1, pad)
                                 .toDoubles(), "weight gradient " + what);
+                        sameBits(wantX, be.conv2dBackwardInput(be.fromHost(g, dt, gs), be.fromHost(w, dt, ws), xs, 1, pad)
+                                .toDoubles(), "input gradient " + what);
                     }
                 }
             }

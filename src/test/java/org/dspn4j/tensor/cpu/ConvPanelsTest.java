@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * ({@link ReferenceBackend#conv2d}), bit for bit, with every micro-kernel and on 1 and 3 threads, at
  * shapes whose panels end inside an image, hold the end of one image and the start of the next, or
  * fill whole output rows (stored straight into y), with strides, padding and 1 × 1 kernels; the
- * stride-1 "same" cases take the packing by shifted copies ({@link CpuBackend.Conv#copyTaps}).
+ * stride-1 "same" cases take the packing by shifted copies ({@link CpuBackend.Conv#copyTaps}); for
+ * those, the input gradient added onto the images tile by tile ({@link ConvPanels#backwardInput}).
  */
 class ConvPanelsTest {
     private static final CpuBackend ONE = new CpuBackend(1);
@@ -65,6 +66,49 @@ class ConvPanelsTest {
                 }
             }
         }
+    }
+
+    /**
+     * The input gradient added onto the images tile by tile ({@link ConvPanels#backwardInput}) for the
+     * cases above whose output rows are as wide as the input's, and for kernels taller or shorter than
+     * wide ({B, Cin, H, W, Cout, kh, kw, pad}: more or fewer output rows than input rows).
+     */
+    @Test
+    void theInputGradientTileByTileIsTheDefinition() {
+        Random r = new Random(13);
+        java.util.List<int[]> cases = new java.util.ArrayList<>();
+        for (int[] c : CASES) {
+            cases.add(new int[] {c[0], c[1], c[2], c[3], c[4], c[5], c[5], c[7], c[6]});
+        }
+        cases.add(new int[] {2, 3, 5, 6, 4, 1, 3, 1, 1});   // 1 × 3, padding 1: two more output rows than input rows
+        cases.add(new int[] {3, 2, 7, 5, 3, 5, 3, 1, 1});   // 5 × 3, padding 1: two fewer
+        cases.add(new int[] {2, 9, 3, 40, 5, 3, 3, 1, 1});  // rows longer than a panel, a panel across two rows
+        int tested = 0;
+        for (int[] c : cases) {
+            int[] xs = {c[0], c[1], c[2], c[3]};
+            int[] ws = {c[4], c[1], c[5], c[6]};
+            CpuBackend.Conv cv = new CpuBackend.Conv(xs, ws, c[8], c[7], "conv2dBackwardInput");
+            if (!cv.sameWidth()) {
+                continue;
+            }
+            tested++;
+            int[] gs = {c[0], c[4], cv.ho, cv.wo};
+            double[] g = values(r, gs[0] * gs[1] * gs[2] * gs[3]);
+            double[] w = values(r, ws[0] * ws[1] * ws[2] * ws[3]);
+            double[] want = REF.conv2dBackwardInput(REF.fromHost(g, DType.F32, gs), REF.fromHost(w, DType.F32, ws), xs, 1, c[7])
+                    .toDoubles();
+            for (Gemm.Kernel kern : Gemm.Kernel.values()) {
+                if (kern != Gemm.Kernel.SCALAR && !Gemm.VECTOR) {
+                    continue;
+                }
+                for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                    float[] out = new float[xs[0] * xs[1] * xs[2] * xs[3]];
+                    ConvPanels.backwardInput(be, floats(g), floats(w), cv, out, kern);
+                    same(want, out, java.util.Arrays.toString(c) + " " + kern + " " + be.threads() + " threads");
+                }
+            }
+        }
+        assertEquals(10, tested, "cases with output rows as wide as the input's");
     }
 
     @Test
