@@ -3,6 +3,7 @@ package org.dspn4j.tensor.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.function.Function;
@@ -88,6 +89,48 @@ class SetOpsThreadsTest {
                                 be.fromHost(x, dt, s)));
                 onEveryBackend("sum over B and N " + what, be -> be.sum(be.fromHost(x, dt, s), new int[] {0, 2}, false));
             }
+        }
+    }
+
+    /**
+     * A bias's gradient, the sum over B and N, on Gaussian values with a pair ±2^60·u at the start of
+     * every run of N (so in two of the four chains): the Gaussians that meet a large value first are
+     * absorbed into it (its ulp in double is 2^8), so another order of the additions or grouping of
+     * the chains gives another value even after rounding to float. (Gaussian floats alone add exactly
+     * in double in any order, and NaN ends most long sums.)
+     */
+    @Test
+    void theSumOverBatchAndSetKeepsTheDefinitionsOrder() {
+        int[][] shapes = {{32, 64, 342}, {4, 7, 13}, {3, 5, 4}};
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            int differing = 0;
+            for (int[] s : shapes) {
+                Random r = new Random(s[2]);
+                int n = s[0] * s[1] * s[2];
+                double[] x = new double[n];
+                for (int i = 0; i < n; i += s[2]) {
+                    for (int j = 2; j < s[2]; j++) {
+                        x[i + j] = r.nextGaussian();
+                    }
+                    double big = Math.scalb(1.0 + r.nextInt(1 << 20) / (double) (1 << 20), 60);
+                    x[i] = big;
+                    x[i + 1] = -big;
+                }
+                String what = dt + " " + java.util.Arrays.toString(s);
+                onEveryBackend("sum over B and N, absorbing values " + what, be -> be.sum(be.fromHost(x, dt, s), new int[] {0, 2}, false));
+                // the check above can tell orders apart: the values in reverse order sum to other bits
+                double[] reversed = new double[n];
+                for (int i = 0; i < n; i++) {
+                    reversed[i] = x[n - 1 - i];
+                }
+                double[] want = REF.sum(REF.fromHost(x, dt, s), new int[] {0, 2}, false).toDoubles();
+                double[] back = REF.sum(REF.fromHost(reversed, dt, s), new int[] {0, 2}, false).toDoubles();
+                for (int c = 0; c < s[1]; c++) {
+                    // reversed, channel C−1−c holds channel c's values in reverse order
+                    differing += Double.doubleToLongBits(back[s[1] - 1 - c]) != Double.doubleToLongBits(want[c]) ? 1 : 0;
+                }
+            }
+            assertTrue(differing > 32, dt + ": channels whose sum depends on the order: " + differing);
         }
     }
 
