@@ -217,6 +217,61 @@ class FusedOpsTest {
         }
     }
 
+    /**
+     * Problems whose products are +2^60·u, −2^60·u and then small, element by element: added in problem
+     * order the small products survive, in any other order they are absorbed into a large partial sum
+     * (its ulp in double is 2^8), so the bits show the order (sums of products of Gaussians would add
+     * exactly in double in any order). (300, 700) products, so that the problems are added in chunks of 4.
+     */
+    @Test
+    void matmulBatchSumAddsTheProblemsInOrder() {
+        ReferenceBackend ref = new ReferenceBackend();
+        int nb = 12; // ends with a small problem
+        int m = 300;
+        int n = 700;
+        int k = 3;
+        Random rnd = new Random(3);
+        double[] a = new double[nb * m * k];
+        double[] b = new double[nb * n * k];
+        for (int p = 0; p < nb; p++) {
+            double scale = p % 3 == 2 ? 1.0 : Math.scalb(1.0, 30); // products ±2^60 in two of every three problems
+            double sign = p % 3 == 1 ? -1.0 : 1.0;
+            for (int i = 0; i < m * k; i++) {
+                a[p * m * k + i] = p % 3 == 2 ? rnd.nextGaussian() : scale * sign * (i % k == 0 ? 1.0 : 0.0);
+            }
+            for (int i = 0; i < n * k; i++) {
+                b[p * n * k + i] = p % 3 == 2 ? rnd.nextGaussian() : scale * (i % k == 0 ? 1.0 : 0.0);
+            }
+        }
+        int[] as = {nb, m, k};
+        int[] bs = {nb, n, k};
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            Tensor want = ref.matmulBatchSum(ref.fromHost(a, dt, as), false, ref.fromHost(b, dt, bs), true);
+            // the same problems in reverse order sum to other values
+            double[] ra = new double[a.length];
+            double[] rb = new double[b.length];
+            for (int p = 0; p < nb; p++) {
+                System.arraycopy(a, p * m * k, ra, (nb - 1 - p) * m * k, m * k);
+                System.arraycopy(b, p * n * k, rb, (nb - 1 - p) * n * k, n * k);
+            }
+            double[] back = ref.matmulBatchSum(ref.fromHost(ra, dt, as), false, ref.fromHost(rb, dt, bs), true).toDoubles();
+            double[] w = want.toDoubles();
+            int differing = 0;
+            for (int i = 0; i < w.length; i++) {
+                differing += Double.doubleToLongBits(w[i]) != Double.doubleToLongBits(back[i]) ? 1 : 0;
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(differing > w.length / 2, dt + ": order-sensitive elements " + differing);
+            for (int threads : new int[] {1, 3}) {
+                try (CpuBackend be = new CpuBackend(threads)) {
+                    for (boolean vector : Gemm.VECTOR ? new boolean[] {false, true} : new boolean[] {false}) {
+                        Tensor got = be.matmulBatchSum(be.fromHost(a, dt, as), false, be.fromHost(b, dt, bs), true, vector);
+                        assertSameBits(want, got, dt + ", " + threads + " threads, vector=" + vector);
+                    }
+                }
+            }
+        }
+    }
+
     /** The permutation that swaps the last two of {@code rank} dimensions. */
     private static int[] swapLast(int rank) {
         int[] p = new int[rank];
