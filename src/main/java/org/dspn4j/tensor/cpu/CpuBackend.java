@@ -802,37 +802,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor affine(Tensor a, double scale, double shift) {
-        return affine(a, scale, shift, Gemm.VECTOR);
-    }
-
-    /**
-     * {@link #affine(Tensor, double, double)}; for F32 in one pass, each element widened to double,
-     * scaled and shifted there and rounded once, on the Vector API when {@code vector}
-     * ({@link DoubleLanes}: the same bits).
-     */
-    Tensor affine(Tensor a, double scale, double shift, boolean vector) {
-        if (vector && !Gemm.VECTOR) {
-            throw new IllegalStateException("the Vector API is not in this JVM (--add-modules jdk.incubator.vector)");
-        }
-        if (a.dtype() != DType.F32) {
-            return map(a, a.dtype(), (x, xo, o, oo, len) -> {
-                for (int j = 0; j < len; j++) {
-                    o[oo + j] = x[xo + j] * scale + shift;
-                }
-            });
-        }
-        float[] x = f(a);
-        float[] out = new float[x.length];
-        elementwise(x.length, (from, to) -> {
-            if (vector) { // only then is DoubleLanes loaded
-                DoubleLanes.affine(x, out, from, to, scale, shift);
-                return;
-            }
-            for (int i = from; i < to; i++) {
-                out[i] = (float) (x[i] * scale + shift);
+        return map(a, a.dtype(), (x, xo, o, oo, len) -> {
+            for (int j = 0; j < len; j++) {
+                o[oo + j] = x[xo + j] * scale + shift;
             }
         });
-        return wrap(out, DType.F32, a.shape());
     }
 
     @Override
@@ -1371,14 +1345,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
      */
     @Override
     public Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
-        return matmulBatchSum(a, transposeA, b, transposeB, Gemm.VECTOR);
-    }
-
-    /** {@link #matmulBatchSum(Tensor, boolean, Tensor, boolean)}, F32 products added on the Vector API when {@code vector}. */
-    Tensor matmulBatchSum(Tensor a, boolean transposeA, Tensor b, boolean transposeB, boolean vector) {
-        if (vector && !Gemm.VECTOR) {
-            throw new IllegalStateException("the Vector API is not in this JVM (--add-modules jdk.incubator.vector)");
-        }
         int[] os = OpChecks.matmul(a, transposeA, b, transposeB);
         DType dt = a.dtype();
         // one output element or none (M·N ≤ 1): sum reads the whole batch as one contiguous run and adds it
@@ -1404,27 +1370,19 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     Gemm.Operand.of(raw(a), Arrays.copyOfRange(pr.offA, p0, p0 + g), pr.ra, pr.ca, transposeA),
                     Gemm.Operand.of(raw(b), Arrays.copyOfRange(pr.offB, p0, p0 + g), pr.rb, pr.cb, transposeB),
                     c, offC, false);
-            // a block of the accumulator at a time, which stays in the L1 cache while the chunk's problems are added
             elementwise(mn, (from, to) -> {
-                for (int b0 = from; b0 < to; b0 += BATCH_SUM_BLOCK) {
-                    int b1 = Math.min(to, b0 + BATCH_SUM_BLOCK);
-                    if (c instanceof float[]) {
-                        float[] cf = (float[]) c;
-                        for (int q = 0; q < g; q++) {
-                            if (vector) { // only then is DoubleLanes loaded
-                                DoubleLanes.accumulate(acc, cf, q * mn, b0, b1);
-                                continue;
-                            }
-                            for (int i = b0, o = q * mn; i < b1; i++) {
-                                acc[i] += cf[o + i];
-                            }
+                if (c instanceof float[]) {
+                    float[] cf = (float[]) c;
+                    for (int q = 0; q < g; q++) {
+                        for (int i = from, o = q * mn; i < to; i++) {
+                            acc[i] += cf[o + i];
                         }
-                    } else {
-                        double[] cd = (double[]) c;
-                        for (int q = 0; q < g; q++) {
-                            for (int i = b0, o = q * mn; i < b1; i++) {
-                                acc[i] += cd[o + i];
-                            }
+                    }
+                } else {
+                    double[] cd = (double[]) c;
+                    for (int q = 0; q < g; q++) {
+                        for (int i = from, o = q * mn; i < to; i++) {
+                            acc[i] += cd[o + i];
                         }
                     }
                 }
@@ -1435,9 +1393,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     /** Elements of {@link #matmulBatchSum}'s scratch: a chunk of problems' products (4 MB of floats). */
     private static final int BATCH_SUM_SCRATCH = 1 << 20;
-
-    /** Elements of {@link #matmulBatchSum}'s accumulator added at a time: 16 KB of doubles. */
-    private static final int BATCH_SUM_BLOCK = 2048;
 
     /** The tail of a fused product: its epilogue over the result array and C's offsets and row length. */
     private interface Tail {

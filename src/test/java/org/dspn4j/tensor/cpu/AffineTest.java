@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CPU backend's F32 {@code affine} — each element widened to double, scaled and shifted there and
- * rounded once to float — against the reference backend's definition, bit for bit, by the scalar
- * loop and on the Vector API ({@link DoubleLanes}): signed zeros, infinities, NaN, subnormals, results
+ * rounded once to float — against the reference backend's definition, bit for bit: signed zeros,
+ * infinities, NaN, subnormals, results
  * that overflow or underflow the float range, results exactly halfway between two floats (rounded
  * to even) and results that a fused multiply-add would round otherwise, on lengths that end in a
  * partial vector, on 1 and 3 threads.
  */
-class DoubleLanesTest {
+class AffineTest {
     private static final double[] SPECIAL = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
         Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1.0, -1.0, 3.0};
 
@@ -40,13 +40,10 @@ class DoubleLanesTest {
                 for (int threads : new int[] {1, 3}) {
                     try (CpuBackend be = new CpuBackend(threads)) {
                         Tensor t = be.fromHost(x, DType.F32, len);
-                        for (boolean vector : Gemm.VECTOR ? new boolean[] {false, true} : new boolean[] {false}) {
-                            double[] got = be.affine(t, c[0], c[1], vector).toDoubles();
-                            for (int i = 0; i < len; i++) {
-                                assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
-                                        () -> "length " + len + ", x·" + c[0] + " + " + c[1] + ", vector=" + vector + ", " + threads
-                                                + " threads: element differs");
-                            }
+                        double[] got = be.affine(t, c[0], c[1]).toDoubles();
+                        for (int i = 0; i < len; i++) {
+                            assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
+                                    () -> "length " + len + ", x·" + c[0] + " + " + c[1] + ", " + threads + " threads: element differs");
                         }
                     }
                 }
@@ -57,22 +54,19 @@ class DoubleLanesTest {
     @Test
     void theScaleAndTheShiftAreTwoRoundings() {
         // values where a fused multiply-add (one rounding in double) would give another float than the
-        // definition's product and sum (two), found by search: a lane that fused them would fail here
+        // definition's product and sum (two), found by search: a loop that fused them would fail here
         float[] x = {Float.intBitsToFloat(1088844879), Float.intBitsToFloat(1085504209)};
         double[] shift = {Double.longBitsToDouble(-4625805288010678272L), Double.longBitsToDouble(-4630644550606520320L)};
         ReferenceBackend ref = new ReferenceBackend();
         try (CpuBackend be = new CpuBackend(1)) {
             for (int w = 0; w < x.length; w++) {
-                // a whole vector of the witness, so that the vector loop computes it
                 double[] v = new double[64];
                 java.util.Arrays.fill(v, x[w]);
                 double want = ref.affine(ref.fromHost(v, DType.F32, v.length), 0.1, shift[w]).toDoubles()[0];
                 assertNotEquals((float) want, (float) Math.fma(x[w], 0.1, shift[w]), "not a witness");
-                for (boolean vector : Gemm.VECTOR ? new boolean[] {false, true} : new boolean[] {false}) {
-                    double[] got = be.affine(be.fromHost(v, DType.F32, v.length), 0.1, shift[w], vector).toDoubles();
-                    for (double g : got) {
-                        assertEquals(want, g, "witness " + w + ", vector=" + vector);
-                    }
+                double[] got = be.affine(be.fromHost(v, DType.F32, v.length), 0.1, shift[w]).toDoubles();
+                for (double g : got) {
+                    assertEquals(want, g, "witness " + w);
                 }
             }
         }
