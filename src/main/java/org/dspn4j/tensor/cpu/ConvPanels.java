@@ -108,8 +108,8 @@ final class ConvPanels {
         int groups = (cv.b + perGroup - 1) / perGroup;
         be.parallelFor(groups, 1, (from, to) -> {
             float[] tile = new float[mr * nr];
-            int[] segments = new int[5 * nr];
             float[] panels = null;
+            Segments segments = null;
             for (int gi = from; gi < to; gi++) {
                 int q0 = gi * perGroup;
                 int images = Math.min(perGroup, cv.b - q0);
@@ -117,14 +117,15 @@ final class ConvPanels {
                 int pn = (columns + nr - 1) / nr;
                 if (panels == null || panels.length < pn * k * nr) {
                     panels = new float[pn * k * nr];
+                    segments = new Segments(pn, nr);
                 }
-                packColumns(gy, cv, q0, columns, nr, pn, panels);
+                segments.of(cv, q0, columns, nr, pn);
+                packColumns(gy, cv, segments, columns, nr, pn, panels);
                 for (int rp = 0; rp < pm; rp++) {
                     int rows = Math.min(mr, cv.kk - rp * mr);
                     for (int cp = pn - 1; cp >= 0; cp--) {
                         Gemm.kernel(kern, packedA, rp * mr * k, panels, cp * k * nr, nr, k, nr, tile, 0, nr, false, true);
-                        int j0 = cp * nr;
-                        taps.add(tile, nr, rows, rp * mr, q0, j0, Math.min(nr, columns - j0), out, vector, segments);
+                        taps.add(tile, nr, rows, rp * mr, segments, cp, out, vector);
                     }
                 }
             }
@@ -132,24 +133,63 @@ final class ConvPanels {
     }
 
     /**
-     * panels[(cp·Cout + co)·nr + jj] = gy(image q0 + j / P, co, pixel j mod P) for j = cp·nr + jj &lt;
-     * columns, and 0 past them.
+     * A group's column panels cut by image, once per group for its packing and its additions: panel cp
+     * has pieces first[cp] … first[cp + 1] − 1, piece s covering tile columns jj[s] … jj[s] + len[s] − 1,
+     * which are output pixels pix[s] … of image image[s] (an absolute index into the batch); column[s]
+     * is pix[s]'s output column.
      */
-    private static void packColumns(float[] gy, CpuBackend.Conv cv, int q0, int columns, int nr, int pn, float[] panels) {
-        for (int cp = 0; cp < pn; cp++) {
-            int j0 = cp * nr;
-            int cols = Math.min(nr, columns - j0);
-            int base = cp * cv.cout * nr;
-            for (int jj = 0; jj < cols; ) {
-                int q = (j0 + jj) / cv.p;
-                int pix = j0 + jj - q * cv.p;
-                int len = Math.min(cv.p - pix, cols - jj);
-                int src = (q0 + q) * cv.cout * cv.p + pix;
-                for (int co = 0; co < cv.cout; co++) {
-                    System.arraycopy(gy, src + co * cv.p, panels, base + co * nr + jj, len);
+    private static final class Segments {
+        final int[] first;
+        final int[] image;
+        final int[] pix;
+        final int[] len;
+        final int[] jj;
+        final int[] column;
+
+        Segments(int pn, int nr) {
+            first = new int[pn + 1];
+            // a panel of nr columns holds at most nr pieces
+            image = new int[pn * nr];
+            pix = new int[pn * nr];
+            len = new int[pn * nr];
+            jj = new int[pn * nr];
+            column = new int[pn * nr];
+        }
+
+        void of(CpuBackend.Conv cv, int q0, int columns, int nr, int pn) {
+            int s = 0;
+            for (int cp = 0; cp < pn; cp++) {
+                first[cp] = s;
+                int j0 = cp * nr;
+                int cols = Math.min(nr, columns - j0);
+                for (int c = 0; c < cols; s++) {
+                    int q = (j0 + c) / cv.p;
+                    image[s] = q0 + q;
+                    pix[s] = j0 + c - q * cv.p;
+                    len[s] = Math.min(cv.p - pix[s], cols - c);
+                    jj[s] = c;
+                    column[s] = pix[s] % cv.w;
+                    c += len[s];
                 }
-                jj += len;
             }
+            first[pn] = s;
+        }
+    }
+
+    /**
+     * panels[(cp·Cout + co)·nr + jj] = gy(image, co, pixel) of the panel's pieces, and 0 past the
+     * {@code columns} columns.
+     */
+    private static void packColumns(float[] gy, CpuBackend.Conv cv, Segments sg, int columns, int nr, int pn, float[] panels) {
+        for (int cp = 0; cp < pn; cp++) {
+            int base = cp * cv.cout * nr;
+            for (int s = sg.first[cp]; s < sg.first[cp + 1]; s++) {
+                int src = sg.image[s] * cv.cout * cv.p + sg.pix[s];
+                for (int co = 0; co < cv.cout; co++) {
+                    System.arraycopy(gy, src + co * cv.p, panels, base + co * nr + sg.jj[s], sg.len[s]);
+                }
+            }
+            int cols = Math.min(nr, columns - cp * nr);
             if (cols < nr) {
                 for (int co = 0; co < cv.cout; co++) {
                     Arrays.fill(panels, base + co * nr + cols, base + (co + 1) * nr, 0f);
@@ -203,35 +243,21 @@ final class ConvPanels {
         }
 
         /**
-         * Adds rows 0 … rows − 1 of the tile (cols rows r0 + ii, columns j0 … j0 + cols − 1 of the images
-         * from q0) onto their taps' input pixels in {@code out}, row after row (col2im's additions for
-         * these elements), on vectors when {@code vector}. {@code segments} is scratch.
+         * Adds rows 0 … rows − 1 of the tile (cols rows r0 + ii, the columns of column panel cp) onto
+         * their taps' input pixels in {@code out}, row after row (col2im's additions for these elements),
+         * on vectors when {@code vector}.
          */
-        void add(float[] tile, int nr, int rows, int r0, int q0, int j0, int cols, float[] out, boolean vector,
-                 int[] segments) {
+        void add(float[] tile, int nr, int rows, int r0, Segments sg, int cp, float[] out, boolean vector) {
             int image = cv.cin * cv.h * cv.w;
-            // the panel's columns by image: (image offset, first pixel, length, first tile column, first pixel's column)
-            int ns = 0;
-            for (int jj = 0; jj < cols; ns += 5) {
-                int q = (j0 + jj) / cv.p;
-                int pix = j0 + jj - q * cv.p;
-                int len = Math.min(cv.p - pix, cols - jj);
-                segments[ns] = (q0 + q) * image;
-                segments[ns + 1] = pix;
-                segments[ns + 2] = len;
-                segments[ns + 3] = jj;
-                segments[ns + 4] = pix % cv.w;
-                jj += len;
-            }
             for (int ii = 0; ii < rows; ii++) {
                 int r = r0 + ii;
-                for (int s = 0; s < ns; s += 5) {
-                    int pix = segments[s + 1];
-                    int base = segments[s] + at[r];
+                for (int s = sg.first[cp]; s < sg.first[cp + 1]; s++) {
+                    int pix = sg.pix[s];
+                    int base = sg.image[s] * image + at[r];
                     int a = Math.max(pix, from[r]);
-                    int b = Math.min(pix + segments[s + 2], to[r]);
-                    int ts = ii * nr + segments[s + 3] - pix; // the tile element of output pixel v: ts + v
-                    int kept = keepAt[r] + segments[s + 4] - pix; // its column's keep: keep[kept + v]
+                    int b = Math.min(pix + sg.len[s], to[r]);
+                    int ts = ii * nr + sg.jj[s] - pix; // the tile element of output pixel v: ts + v
+                    int kept = keepAt[r] + sg.column[s] - pix; // its column's keep: keep[kept + v]
                     if (vector) { // only then is ConvVector loaded
                         ConvVector.addKept(out, base, tile, ts, keep, kept, a, b);
                     } else {
