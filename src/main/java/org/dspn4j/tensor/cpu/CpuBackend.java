@@ -2120,7 +2120,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         });
     }
 
-    private static void fill(Object a, int from, int to, boolean f32) {
+    /** a[from … to) = 0, a float[] when {@code f32}, else a double[]. */
+    static void fill(Object a, int from, int to, boolean f32) {
         if (from < to) {
             if (f32) {
                 Arrays.fill((float[]) a, from, to, 0f);

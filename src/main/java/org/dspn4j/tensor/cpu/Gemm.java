@@ -464,7 +464,7 @@ final class Gemm {
             }
             if (cols < nr) {
                 for (int t = 0; t < k; t++) {
-                    zero(panelB, t * nr + cols, t * nr + nr);
+                    CpuBackend.fill(panelB, t * nr + cols, t * nr + nr, f32);
                 }
             }
             for (int rp = rpFrom; rp < rpTo; rp++) {
@@ -763,15 +763,6 @@ final class Gemm {
             for (int t = 0; t < k; t++) {
                 dst[d0 + t * ld + j] = src[sj + t];
             }
-        }
-    }
-
-    /** a[from … to) = 0, float or double. */
-    private static void zero(Object a, int from, int to) {
-        if (a instanceof float[]) {
-            java.util.Arrays.fill((float[]) a, from, to, 0f);
-        } else {
-            java.util.Arrays.fill((double[]) a, from, to, 0.0);
         }
     }
 
