@@ -81,6 +81,9 @@ public final class ProductRate {
                 Tensor h512 = gauss(be, r, 32, 512, 100);
                 row("CLEVR  matmul (512,512)·(32,512,100)", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
                         () -> be.matmul(w512, h512));
+                // the same multiply-adds as a weight gradient: each problem's product, summed over the batch
+                row("CLEVR  matmulBatchSum (32,512,100)·(32,512,100)ᵀ", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
+                        () -> be.matmulBatchSum(h512, false, h512, true));
                 for (int[] c : new int[][] {{64, 32}, {128, 16}, {256, 8}, {512, 4}}) {
                     int ch = c[0];
                     int side = c[1];
