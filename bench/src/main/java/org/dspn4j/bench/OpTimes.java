@@ -110,6 +110,9 @@ public final class OpTimes {
             time("sum (32,256,342) over 0, 2", () -> be.sum(big, new int[] {0, 2}, false));
             time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));
+            // the CLEVR relation encoder's FSPool sorts 100 pair features per channel
+            Tensor pairFeatures = be.reshape(be.slice(big, 2, 0, 100), 32, 256, 100);
+            time("argsort (32,256,100) along 2", () -> be.argsort(pairFeatures, 2, true));
             time("gather (32,64,342) by its argsort", () -> be.gather(small, 2, be.argsort(small, 2, true)));
             // FSPool's weighted sum in sorted order and its two gradients, by a given order (one pass each)
             Tensor order = be.argsort(small, 2, true);

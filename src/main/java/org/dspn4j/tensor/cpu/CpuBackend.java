@@ -1137,14 +1137,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
         parallelFor(outer * inner, grainFor(outer * inner), (from, to) -> {
             double[] vals = new double[len];
             StableSort sorter = new StableSort(len);
+            boolean byRank = f32 && StableSort.byRank(len);
             for (int r = from; r < to; r++) {
                 int base = (r / inner) * len * inner + r % inner;
                 read(x, base, inner, vals, len);
-                for (int j = 0; j < len; j++) {
-                    long key = f32 ? StableSort.orderedBits((float) vals[j]) : StableSort.orderedBits(vals[j]);
-                    sorter.keys[j] = descending ? ~key : key;
+                int[] order;
+                if (byRank) {
+                    for (int j = 0; j < len; j++) {
+                        int key = (int) StableSort.orderedBits((float) vals[j]);
+                        sorter.ints[j] = descending ? ~key : key;
+                    }
+                    order = sorter.sortByRank(len);
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        long key = f32 ? StableSort.orderedBits((float) vals[j]) : StableSort.orderedBits(vals[j]);
+                        sorter.keys[j] = descending ? ~key : key;
+                    }
+                    order = sorter.sort(len, f32 ? 4 : 8);
                 }
-                int[] order = sorter.sort(len, f32 ? 4 : 8);
                 for (int j = 0; j < len; j++) {
                     out[base + j * inner] = order[j];
                 }

@@ -4,17 +4,33 @@ import java.util.Arrays;
 
 /**
  * A stable sort of indices by 64-bit keys, for {@link CpuBackend#argsort}: a least-significant-digit
- * radix sort, one pass per key byte (passes where all keys share the byte are skipped). It never
- * boxes and never branches on comparisons of the data, and equal keys keep their index order, which
- * is argsort's tie rule in both directions.
+ * radix sort, one pass per key byte (passes where all keys share the byte are skipped), or for short
+ * rows of 32-bit keys, each index placed by its count of smaller keys ({@link #sortByRank}). Neither
+ * boxes nor branches on comparisons of the data, and equal keys keep their index order, which is
+ * argsort's tie rule in both directions.
  */
 final class StableSort {
+    /**
+     * Rows of float keys up to this length are sorted by {@link #sortByRank} when the Vector API is
+     * present. Its work grows with the square of the row, the radix sort's with the row plus 256
+     * buckets a pass: at 100 keys (the CLEVR relation encoder's pairs) the buckets are most of the
+     * radix sort's time, and counting took half as long; at about 200 keys the two were even, and at
+     * 342 (MNIST's points) the radix sort is twice as fast (docs/measurements.md).
+     */
+    static final int RANK_MAX = 160;
+
     /** The keys to sort by (set by the caller, then reordered along with the indices). */
     final long[] keys;
+    /**
+     * The 32-bit keys {@link #sortByRank} sorts by (set by the caller): room for the row and for
+     * padding up to a multiple of any vector's lane count.
+     */
+    final int[] ints;
     private final long[] keys2;
     private int[] order;
     private int[] order2;
     private final int[] count = new int[257];
+    private final int[] less;
 
     /** A sorter for up to {@code capacity} keys, reusable. */
     StableSort(int capacity) {
@@ -22,6 +38,40 @@ final class StableSort {
         keys2 = new long[capacity];
         order = new int[capacity];
         order2 = new int[capacity];
+        boolean rank = capacity <= RANK_MAX;
+        ints = new int[rank ? (capacity + 63) / 64 * 64 : 0];
+        less = new int[rank ? capacity : 0];
+    }
+
+    /** Whether a row of {@code len} float keys is sorted by {@link #sortByRank}. */
+    static boolean byRank(int len) {
+        return Gemm.VECTOR && len <= RANK_MAX;
+    }
+
+    /**
+     * The indices 0 … len−1 ordered by ascending {@link #ints} (signed order), ties in index order: the
+     * same order as {@link #sort} of the same keys with 4 bytes. Index i goes to position
+     * {@code less(i) + (the number of j < i with the same key)}, where less(i) counts the smaller keys
+     * ({@link RankVector#countLess}): equal keys share less(i), and a larger key's count exceeds it
+     * by at least the number of keys equal to it, so the positions are a permutation, in key order,
+     * with equal keys in index order. The returned array is internal: read it before the next call.
+     * Only when the Vector API is present ({@link #byRank}).
+     */
+    int[] sortByRank(int len) {
+        int[] k = ints;
+        int[] o = order;
+        int[] counted = less;
+        for (int i = len; i < k.length; i++) {
+            k[i] = Integer.MAX_VALUE;
+        }
+        RankVector.countLess(k, len, counted);
+        int[] seen = order2;
+        Arrays.fill(seen, 0, len, 0);
+        for (int i = 0; i < len; i++) {
+            int r = counted[i];
+            o[r + seen[r]++] = i;
+        }
+        return o;
     }
 
     /**

@@ -98,27 +98,79 @@ class CpuBackendTest {
         eq(BE.argsort(cols, 0, true), s(3, 2), 1, 0, 2, 1, 0, 2);
     }
 
-    /** The primitive merge sort against a boxed stable sort with Double.compare, ties, ±0 and NaN included. */
+    /**
+     * The radix sort (F64, and F32 rows longer than {@link StableSort#RANK_MAX}) and the count of smaller
+     * keys (F32 rows up to it, with the Vector API) against a boxed stable sort with Double.compare, ties,
+     * ±0, NaN and both infinities included: the infinities' keys are the farthest apart, where a lane's
+     * difference overflows.
+     */
     @Test
     void argsortMatchesABoxedStableSort() {
         Random r = new Random(9);
-        double[] pool = {-1.5, -0.0, 0.0, 2.0, Double.NaN, Double.NEGATIVE_INFINITY, 3.25};
-        for (int len : new int[] {1, 2, 15, 16, 17, 33, 100, 342}) {
-            double[] v = new double[len];
-            for (int i = 0; i < len; i++) {
-                v[i] = r.nextInt(3) == 0 ? r.nextGaussian() : pool[r.nextInt(pool.length)];
+        double[] pool = {-1.5, -0.0, 0.0, 2.0, Double.NaN, Double.NEGATIVE_INFINITY, 3.25, Double.POSITIVE_INFINITY};
+        for (DType dt : new DType[] {DType.F64, DType.F32}) {
+            for (int len : new int[] {1, 2, 3, 4, 5, 7, 15, 16, 17, 33, 63, 100, 159, 160, 161, 342}) {
+                double[] v = new double[len];
+                for (int i = 0; i < len; i++) {
+                    v[i] = r.nextInt(3) == 0 ? r.nextGaussian() : pool[r.nextInt(pool.length)];
+                    if (dt == DType.F32) {
+                        v[i] = (float) v[i];
+                    }
+                }
+                for (boolean desc : new boolean[] {false, true}) {
+                    Integer[] order = new Integer[len];
+                    for (int i = 0; i < len; i++) {
+                        order[i] = i;
+                    }
+                    java.util.Arrays.sort(order, (p, q) -> desc ? Double.compare(v[q], v[p]) : Double.compare(v[p], v[q]));
+                    double[] want = new double[len];
+                    for (int i = 0; i < len; i++) {
+                        want[i] = order[i];
+                    }
+                    assertArrayEquals(want, BE.argsort(BE.fromHost(v, dt, 1, len), 1, desc).toDoubles(), 0.0,
+                            dt + " len " + len + " desc " + desc);
+                }
             }
-            for (boolean desc : new boolean[] {false, true}) {
+        }
+    }
+
+    /** The count of smaller keys on its own, over the whole int range: extremes, all equal, every length up to its limit. */
+    @Test
+    void sortByRankIsTheStableOrderOfTheKeys() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR, "the count runs on the Vector API");
+        Random r = new Random(11);
+        int[] pool = {Integer.MIN_VALUE, Integer.MIN_VALUE + 1, -1, 0, 1, Integer.MAX_VALUE - 1, Integer.MAX_VALUE};
+        StableSort sorter = new StableSort(StableSort.RANK_MAX);
+        for (int len = 0; len <= StableSort.RANK_MAX; len++) {
+            for (int kind = 0; kind < 3; kind++) {
+                int[] keys = new int[len];
+                for (int i = 0; i < len; i++) {
+                    keys[i] = kind == 0 ? pool[r.nextInt(pool.length)] : kind == 1 ? r.nextInt() : 42;
+                }
                 Integer[] order = new Integer[len];
                 for (int i = 0; i < len; i++) {
                     order[i] = i;
                 }
-                java.util.Arrays.sort(order, (p, q) -> desc ? Double.compare(v[q], v[p]) : Double.compare(v[p], v[q]));
-                double[] want = new double[len];
+                java.util.Arrays.sort(order, (p, q) -> Integer.compare(keys[p], keys[q]));
+                System.arraycopy(keys, 0, sorter.ints, 0, len);
+                int[] got = java.util.Arrays.copyOf(sorter.sortByRank(len), len);
                 for (int i = 0; i < len; i++) {
-                    want[i] = order[i];
+                    assertEquals(order[i], got[i], "len " + len + " kind " + kind + " position " + i);
                 }
-                assertArrayEquals(want, BE.argsort(t(s(1, len), v), 1, desc).toDoubles(), 0.0, "len " + len + " desc " + desc);
+                // both tests of a < b, whichever this machine's vectors use: each key's count of smaller keys
+                int[] padded = java.util.Arrays.copyOf(keys, (len + 63) / 64 * 64);
+                java.util.Arrays.fill(padded, len, padded.length, Integer.MAX_VALUE);
+                for (boolean bySign : new boolean[] {true, false}) {
+                    int[] less = new int[len];
+                    RankVector.count(padded, len, less, bySign);
+                    for (int i = 0; i < len; i++) {
+                        int smaller = 0;
+                        for (int key : keys) {
+                            smaller += key < keys[i] ? 1 : 0;
+                        }
+                        assertEquals(smaller, less[i], "len " + len + " kind " + kind + " key " + i + " bySign " + bySign);
+                    }
+                }
             }
         }
     }
