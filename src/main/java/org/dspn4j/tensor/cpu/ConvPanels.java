@@ -39,6 +39,8 @@ final class ConvPanels {
         for (int rp = 0; rp < pm; rp++) {
             Gemm.packA(wa, rp * mr * k, Math.min(mr, cv.cout - rp * mr), mr, k, packedA, rp * mr * k, true);
         }
+        // whole rows of an image per panel: copied a vector at a time (ConvVector.packRows)
+        boolean wholeRows = kern != Gemm.Kernel.SCALAR && ConvVector.packsRows(cv, nr);
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
             float[] panel = new float[k * nr];
             float[] tile = new float[mr * nr];
@@ -47,7 +49,11 @@ final class ConvPanels {
                 int j0 = cp * nr;
                 int cols = Math.min(nr, columns - j0);
                 runs.of(cv, j0, cols);
-                pack(x, cv, runs, cols, nr, panel);
+                if (wholeRows) {
+                    ConvVector.packRows(x, cv, j0, nr, panel);
+                } else {
+                    pack(x, cv, runs, cols, nr, panel);
+                }
                 // one image and a full tile: straight into y, whose rows for image n are (n·Cout + co)·P
                 boolean direct = cols == nr && runs.n[0] == runs.n[runs.count - 1];
                 int n0 = j0 / cv.p;

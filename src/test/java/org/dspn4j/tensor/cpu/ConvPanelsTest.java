@@ -42,6 +42,11 @@ class ConvPanelsTest {
         {2, 5, 6, 6, 7, 1, 1, 0},      // 1 × 1, stride 1: every tap in place
         {3, 3, 3, 3, 4, 5, 1, 2},      // 5 × 5 on 3 × 3 images: taps whose rows or columns all lie outside
         {2, 2, 4, 9, 3, 5, 1, 2},      // 5 × 5, padding 2: two columns outside on either side
+        // whole rows per panel, copied a vector at a time (ConvVector.packRows) where the vectors fit the rows
+        {2, 3, 16, 16, 9, 3, 1, 1},    // 16-pixel rows: two per 32-column panel, one per 16-column panel
+        {1, 2, 6, 64, 3, 3, 1, 1},     // 64-pixel rows: each cut into panels
+        {2, 2, 8, 32, 4, 5, 1, 2},     // 5 × 5: taps two columns left and right of the image
+        {3, 2, 8, 8, 5, 3, 1, 1},      // 8-pixel rows: whole vectors only where vectors are 8 floats or fewer
     };
 
     @Test
@@ -108,7 +113,7 @@ class ConvPanelsTest {
                 }
             }
         }
-        assertEquals(10, tested, "cases with output rows as wide as the input's");
+        assertEquals(14, tested, "cases with output rows as wide as the input's");
     }
 
     @Test
