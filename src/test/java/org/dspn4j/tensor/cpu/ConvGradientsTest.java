@@ -61,12 +61,16 @@ class ConvGradientsTest {
      * ({@link CpuBackend.Conv#copyTaps}), and the input gradient is added tile by tile
      * ({@link ConvPanels#backwardInput}): the forward and both gradients against the definition,
      * bit for bit, F32 and F64, 1 × 1, 3 × 3 and 5 × 5 kernels, on images narrower and shorter than
-     * the kernel's reach (every tap of some rows and columns outside), on 1 and 3 threads.
+     * the kernel's reach (every tap of some rows and columns outside) and on rows of whole vectors, on
+     * 1 and 3 threads.
      */
     @Test
     void sameWidthConvolutionsAreTheDefinition() {
         Random r = new Random(23);
-        int[][] cases = {{1, 0, 6, 5}, {3, 1, 5, 7}, {3, 1, 1, 1}, {5, 2, 3, 4}, {5, 2, 2, 2}, {5, 2, 9, 1}};
+        // {k, pad, H, W}; the forward's panels of rows of 8, 16 and 32 pixels are copied a vector at a time where
+        // they hold whole vectors (ConvVector.packRows), the first and the last row of x from a shifted copy at either end
+        int[][] cases = {{1, 0, 6, 5}, {3, 1, 5, 7}, {3, 1, 1, 1}, {5, 2, 3, 4}, {5, 2, 2, 2}, {5, 2, 9, 1},
+            {3, 1, 4, 16}, {3, 1, 3, 32}, {5, 2, 5, 16}, {1, 0, 2, 16}, {3, 1, 6, 8}};
         for (int[] c : cases) {
             int k = c[0];
             int pad = c[1];
