@@ -11,13 +11,14 @@ import java.util.Arrays;
  */
 final class StableSort {
     /**
-     * Rows of float keys up to this length are sorted by {@link #sortByRank} when the Vector API is
-     * present. Its work grows with the square of the row, the radix sort's with the row plus 256
-     * buckets a pass: at 100 keys (the CLEVR relation encoder's pairs) the buckets are most of the
-     * radix sort's time, and counting took half as long; at about 200 keys the two were even, and at
-     * 342 (MNIST's points) the radix sort is twice as fast (docs/measurements.md).
+     * Rows of float keys up to this length are sorted by {@link #sortByRank}: ten vectors of keys (160
+     * with 512-bit vectors, 80 with 256-bit ones), none without the Vector API. Counting grows with the
+     * square of the row, the radix sort with the row plus 256 buckets a pass. At 100 keys (the CLEVR
+     * relation encoder's pairs) the buckets are most of the radix sort's time, and counting on 512-bit
+     * vectors took about 0.6 µs a row against 0.9–1.1; with 256-bit vectors the two were even there
+     * (docs/measurements.md). MNIST's rows of 342 keep the radix sort.
      */
-    static final int RANK_MAX = 160;
+    static final int RANK_MAX = Gemm.VECTOR ? 10 * RankVector.LANES : 0;
 
     /** The keys to sort by (set by the caller, then reordered along with the indices). */
     final long[] keys;
