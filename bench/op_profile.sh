@@ -3,6 +3,8 @@
 # a scratch directory, instruments CpuBackend there (bench/op_profile.py) and runs:
 #   bench/op_profile.sh mnist  [extra JVM options]   # dspn4j bench mnist-step --steps 2 --threads 1
 #   bench/op_profile.sh clevr  [extra JVM options]   # dspn4j bench clevr-step --warmup 2 --steps 1 --threads 1
+#     (OP_PROFILE_WARMUP=12 OP_PROFILE_STEPS=2 for more: after two warm-up steps some Vector API loops may still run
+#     as C1 compiled them, with their vectors on the heap, which the profile then charges to their op)
 #   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1 (the image encoder alone)
 # e.g. bench/op_profile.sh mnist -XX:UseAVX=2. The launcher's heap flags are used, as ./dspn4j does.
 # OP_PROFILE_SHAPES=1 in the environment lists matrix products, convolutions, sums, affine and binary ops by operand shapes;
@@ -25,6 +27,6 @@ case "$what" in clevr|resnet) jvm+=(-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=32m -
 jvm+=(--add-modules=jdk.incubator.vector "$@")
 case "$what" in
   resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;
-  clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --warmup 2 --steps 1 --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;
+  clevr)  "${jvm[@]}" -jar target/dspn4j.jar bench clevr-step --warmup "${OP_PROFILE_WARMUP:-2}" --steps "${OP_PROFILE_STEPS:-1}" --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;
   *)      "${jvm[@]}" -jar target/dspn4j.jar bench mnist-step --steps 2 --threads "${OP_PROFILE_THREADS:-1}" --backend cpu ;;
 esac
