@@ -393,7 +393,7 @@ final class ConvPanels {
     }
 
     /** panel[from … to) = 0, inline: most of these ranges are empty or one element long. */
-    private static void zero(float[] panel, int from, int to) {
+    static void zero(float[] panel, int from, int to) {
         for (int i = from; i < to; i++) {
             panel[i] = 0f;
         }

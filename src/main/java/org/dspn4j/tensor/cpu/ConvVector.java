@@ -35,7 +35,7 @@ final class ConvVector {
      * each row of the panel is copied a vector at a time from there, and the pixels whose tap lies left
      * or right of the image (which the shifted copy took from the neighbouring row) are then set to +0,
      * as are whole rows whose tap lies above or below it. The values are those of
-     * {@link CpuBackend.Conv#copyTaps}, which packs every other panel, without its calls per row.
+     * {@link CpuBackend.Conv#copyTaps}, which packs the other same-width panels, without its calls per row.
      */
     static void packRows(float[] x, CpuBackend.Conv cv, int j0, int nr, float[] panel) {
         int n = j0 / cv.p;
@@ -56,9 +56,7 @@ final class ConvVector {
                         int d = row + g * seg;
                         int iy = y0 + g + ky - cv.pad;
                         if (iy < 0 || iy >= cv.h) {
-                            for (int j = d; j < d + seg; j++) {
-                                panel[j] = 0f;
-                            }
+                            ConvPanels.zero(panel, d, d + seg);
                             continue;
                         }
                         int src = plane + iy * w + x0 + shift;
@@ -73,13 +71,9 @@ final class ConvVector {
                             }
                         }
                         if (shift < 0 && x0 == 0) {
-                            for (int j = d; j < d - shift; j++) {
-                                panel[j] = 0f;
-                            }
+                            ConvPanels.zero(panel, d, d - shift);
                         } else if (shift > 0 && x0 + seg == w) {
-                            for (int j = d + seg - shift; j < d + seg; j++) {
-                                panel[j] = 0f;
-                            }
+                            ConvPanels.zero(panel, d + seg - shift, d + seg);
                         }
                     }
                 }
