@@ -17,6 +17,7 @@ import org.dspn4j.tensor.cpu.CpuVectors;
  * the time the step's multiply-adds alone would take at the best rate these kernels reach on the
  * machine. {@code bench/torch_rates.py} prints the same rows for PyTorch on the same machine (the
  * library the authors' code runs on: oneDNN's convolutions). Not a JMH benchmark: a quick table.
+ * {@code -Drows=REGEX} times only the rows whose label it finds in.
  *
  * <pre>
  *   mvn -B -q -Pbench -DskipTests test-compile
@@ -58,7 +59,13 @@ public final class ProductRate {
         return be.fromHost(v, DType.F32, shape);
     }
 
+    /** {@code -Drows=REGEX} times only the rows whose label contains a match. */
+    private static final java.util.regex.Pattern ROWS = java.util.regex.Pattern.compile(System.getProperty("rows", ""));
+
     private static void row(String what, int threads, double gflop, Op op) {
+        if (!ROWS.matcher(what).find()) {
+            return;
+        }
         double s = bestSeconds(op);
         System.out.printf("%-58s %d thread%s %8.2f ms %6.0f GFLOP/s%n", what, threads, threads == 1 ? " " : "s", s * 1e3,
                 gflop / s);
@@ -77,6 +84,9 @@ public final class ProductRate {
                 Tensor h256 = gauss(be, r, 32, 256, 342);
                 row("MNIST  matmul (256,256)·(32,256,342)", threads, 2.0 * 256 * 256 * 342 * 32 / 1e9,
                         () -> be.matmul(w256, h256));
+                // the MNIST encoder's weight gradient: each sample's product, summed over the batch
+                row("MNIST  matmulBatchSum (32,256,342)·(32,256,342)ᵀ", threads, 2.0 * 256 * 256 * 342 * 32 / 1e9,
+                        () -> be.matmulBatchSum(h256, false, h256, true));
                 Tensor w512 = gauss(be, r, 512, 512);
                 Tensor h512 = gauss(be, r, 32, 512, 100);
                 row("CLEVR  matmul (512,512)·(32,512,100)", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
