@@ -1384,12 +1384,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 if (c instanceof float[]) {
                     float[] cf = (float[]) c;
                     for (int q = 0; q < g; q++) {
-                        if (Gemm.VECTOR) {
-                            GemmVector.addWidened(acc, cf, q * mn, from, to);
-                        } else {
-                            for (int i = from, o = q * mn; i < to; i++) {
-                                acc[i] += cf[o + i];
-                            }
+                        for (int i = from, o = q * mn; i < to; i++) {
+                            acc[i] += cf[o + i];
                         }
                     }
                 } else {

@@ -3,7 +3,6 @@ package org.dspn4j.tensor.cpu;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -50,27 +49,6 @@ final class GemmVector {
     static final int FEW_NARROW_F64 = 2 * LDN;
 
     private static final VectorSpecies<Double> PREFERRED_D = DoubleVector.SPECIES_PREFERRED;
-
-    /** Floats that widen into one preferred double vector: half its bits. */
-    private static final VectorSpecies<Float> HALF_F = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(PREFERRED_D.vectorBitSize() / 2));
-
-    /**
-     * {@code acc[i] += c[co + i]} for i in from … to − 1, each float widened to double exactly and added
-     * with one rounding, as the scalar loop does: {@link CpuBackend#matmulBatchSum}'s sum in problem order.
-     */
-    static void addWidened(double[] acc, float[] c, int co, int from, int to) {
-        int l = PREFERRED_D.length();
-        int i = from;
-        for (int end = to - (to - from) % l; i < end; i += l) {
-            DoubleVector w = (DoubleVector) FloatVector.fromArray(HALF_F, c, co + i)
-                    .convertShape(VectorOperators.F2D, PREFERRED_D, 0);
-            DoubleVector.fromArray(PREFERRED_D, acc, i).add(w).intoArray(acc, i);
-        }
-        for (; i < to; i++) {
-            acc[i] += c[co + i];
-        }
-    }
 
     /**
      * {@link CpuBackend#linear}'s tail on {@code len} elements of a finished tile's row at c[o]:
