@@ -292,9 +292,12 @@ public final class Ops {
         return a.backend().argmax(a, dim);
     }
 
-    /** Sort permutation along {@code dim} (I64, a constant); stable: ties keep index order. */
+    /**
+     * Sort permutation along {@code dim} (I64, a constant); stable: ties keep index order. Inside a
+     * {@link Recompute}d function's second run, the one its first run computed at the same call.
+     */
     public static Tensor argsort(Tensor a, int dim, boolean descending) {
-        return a.backend().argsort(a, dim, descending);
+        return Recompute.indices(a.shape(), () -> a.backend().argsort(a, dim, descending));
     }
 
     /**

@@ -1,11 +1,14 @@
 package org.dspn4j.autodiff;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Shape;
@@ -30,6 +33,11 @@ import org.dspn4j.tensor.Tensor;
  * always to the bit. A rule run while recording (a createGraph backward) records the recomputation
  * too, linked to the real inputs, so higher derivatives are right.
  *
+ * <p>Sort orders are not computed twice: each {@link Ops#argsort} of f's first run is kept by the node
+ * and handed back, in the same order, to the same call of the second run ({@link #indices}), whose
+ * input is the same tensor bit for bit, so the result would be too (FSPool sorts in every inner step
+ * of DSPN; the kept orders cost the memory of one index tensor per sort).
+ *
  * <p>Contract: {@code f} is deterministic and has no side effects (it runs twice), and every tensor
  * it reads that requires gradients is among {@code inputs} or {@code captured} (the parameters it
  * uses). A recomputation that reaches any other such tensor is refused rather than giving it no
@@ -37,6 +45,60 @@ import org.dspn4j.tensor.Tensor;
  */
 public final class Recompute {
     private Recompute() {
+    }
+
+    /** The index results of one run of a recomputed function: being kept (its first run) or handed back (its second). */
+    private static final class Indices {
+        final List<Tensor> kept;
+        final boolean replay;
+        int next;
+
+        Indices(List<Tensor> kept, boolean replay) {
+            this.kept = kept;
+            this.replay = replay;
+        }
+    }
+
+    /** The innermost recomputed function running on this thread, or null. */
+    private static final ThreadLocal<Indices> RUNNING = new ThreadLocal<>();
+
+    /**
+     * An index result of shape {@code shape} that no gradient flows through (a sort order): {@code
+     * compute}'s, kept when a recomputed function runs for its values, and the kept one when it runs
+     * again in the backward. A second run that asks for a result its first did not compute, or for
+     * one of another shape, is refused: the function was not deterministic.
+     */
+    static Tensor indices(int[] shape, Supplier<Tensor> compute) {
+        Indices run = RUNNING.get();
+        if (run == null) {
+            return compute.get();
+        }
+        if (!run.replay) {
+            Tensor t = compute.get();
+            run.kept.add(t);
+            return t;
+        }
+        if (run.next >= run.kept.size()) {
+            throw new IllegalStateException("Recompute: the function's second run computes more sort orders than its first ("
+                    + run.kept.size() + "): it is not deterministic");
+        }
+        Tensor t = run.kept.get(run.next++);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalStateException("Recompute: the function's second run sorts a tensor of shape " + Shape.str(shape)
+                    + " where its first sorted one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
+        }
+        return t;
+    }
+
+    /** {@code f(in)} with {@code run} as the running function's index results. */
+    private static Tensor[] running(Indices run, Function<Tensor[], Tensor[]> f, Tensor[] in) {
+        Indices outer = RUNNING.get();
+        RUNNING.set(run);
+        try {
+            return f.apply(in);
+        } finally {
+            RUNNING.set(outer);
+        }
     }
 
     /**
@@ -57,7 +119,8 @@ public final class Recompute {
         for (int i = 0; i < inputs.length; i++) {
             detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
         }
-        Tensor[] values = f.apply(detached);
+        List<Tensor> kept = new ArrayList<>();
+        Tensor[] values = running(new Indices(kept, false), f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -74,7 +137,8 @@ public final class Recompute {
         }
         Tensor[] keptInputs = inputs.clone();
         Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
-        packed = Ops.record(packed, "recompute", nodeInputs, (g, needed) -> backward(f, keptInputs, keptCaptured, shapes, g));
+        packed = Ops.record(packed, "recompute", nodeInputs,
+                (g, needed) -> backward(f, keptInputs, keptCaptured, kept, shapes, g));
         return unpack(packed, shapes);
     }
 
@@ -90,8 +154,9 @@ public final class Recompute {
         return out;
     }
 
-    /** The rule: f again, recording, and the gradient of its outputs against g's slices. */
-    private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, int[][] shapes, Tensor g) {
+    /** The rule: f again, recording, with its first run's sort orders, and the gradient of its outputs against g's slices. */
+    private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, List<Tensor> kept,
+                                     int[][] shapes, Tensor g) {
         boolean createGraph = Autograd.isRecording();
         Tensor[] gradOutputs = unpack(g, shapes);
         Tensor[] wrt = new Tensor[inputs.length + captured.length];
@@ -103,7 +168,12 @@ public final class Recompute {
                 wrt[i] = !inputs[i].requiresGrad() ? inputs[i]
                         : createGraph ? Ops.reshape(inputs[i], inputs[i].shape()) : inputs[i].detach().requiresGrad(true);
             }
-            outputs = f.apply(wrt.clone());
+            Indices again = new Indices(kept, true);
+            outputs = running(again, f, wrt.clone());
+            if (again.next != kept.size()) {
+                throw new IllegalStateException("Recompute: the function's second run computes " + again.next
+                        + " sort orders where its first computed " + kept.size() + ": it is not deterministic");
+            }
         }
         System.arraycopy(captured, 0, wrt, inputs.length, captured.length);
         requireDeclared(outputs, wrt);

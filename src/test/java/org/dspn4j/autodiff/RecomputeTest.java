@@ -3,10 +3,12 @@ package org.dspn4j.autodiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Recompute}: the values of the direct call, bit for bit; the gradients of the direct call
  * with respect to the inputs and the captured leaves (to rounding), and their gradients again when
- * the backward is recorded; only the inputs are kept; an undeclared leaf is refused.
+ * the backward is recorded; only the inputs are kept; an undeclared leaf is refused; the second run
+ * gets the first run's sort orders, and a function whose second run sorts otherwise is refused.
  */
 class RecomputeTest {
     private final CpuBackend be = new CpuBackend(1);
@@ -143,6 +146,67 @@ class RecomputeTest {
             }, in, List.of(w, b));
         }
         assertArrayEquals(step(in)[0].toDoubles(), out[0].toDoubles(), 0.0);
+    }
+
+    /** sum(sort(W·x along its rows) · v) for x (3, 4): a function that sorts, as FSPool does. */
+    private Tensor[] sorting(Tensor[] in, List<Tensor> orders) {
+        Tensor h = Ops.matmul(w, in[0]);
+        Tensor perm = Ops.argsort(h, 1, true);
+        orders.add(perm);
+        Tensor v = be.fromHost(new double[] {1.0, -2.0, 0.5, 3.0}, DType.F64, 1, 4);
+        return new Tensor[] {Ops.sum(Ops.mul(Ops.gather(h, 1, perm), v))};
+    }
+
+    @Test
+    void theSecondRunGetsTheFirstRunsSortOrdersAndTheSameGradients() {
+        Tensor[] in = inputs();
+        List<Tensor> orders = new ArrayList<>();
+        Tensor out = Recompute.call(a -> sorting(a, orders), in, List.of(w))[0];
+        assertEquals(1, orders.size());
+        Tensor[] viaNode = Autograd.grad(out, new Tensor[] {in[0], w}, false);
+        assertEquals(2, orders.size(), "the function ran again in the backward");
+        assertSame(orders.get(0), orders.get(1), "the second run sorted again instead of taking the first run's order");
+        List<Tensor> direct = new ArrayList<>();
+        Tensor d = sorting(in, direct)[0];
+        assertEquals(d.item(), out.item(), 0.0);
+        assertArrayEquals(direct.get(0).toDoubles(), orders.get(0).toDoubles(), 0.0);
+        Tensor[] gd = Autograd.grad(d, new Tensor[] {in[0], w}, false);
+        for (int i = 0; i < gd.length; i++) {
+            assertArrayEquals(gd[i].toDoubles(), viaNode[i].toDoubles(), 0.0, "gradient " + i);
+            assertTrue(maxAbs(gd[i]) > 1e-3);
+        }
+    }
+
+    @Test
+    void outsideARecomputationEverySortIsComputed() {
+        Tensor[] in = inputs();
+        List<Tensor> orders = new ArrayList<>();
+        sorting(in, orders);
+        sorting(in, orders);
+        assertTrue(orders.get(0) != orders.get(1));
+    }
+
+    @Test
+    void aSecondRunThatSortsMoreFewerOrOtherTensorsIsRefused() {
+        for (int extra : new int[] {1, -1, 0}) {
+            Tensor[] in = inputs();
+            int[] runs = {0};
+            Tensor out = Recompute.call(a -> {
+                boolean second = runs[0]++ > 0;
+                Tensor h = Ops.matmul(w, a[0]);
+                if (!second || extra >= 0) {
+                    // the second run sorts h's transpose when extra is 0: another shape at the same call
+                    Ops.argsort(second && extra == 0 ? Ops.transpose(h, 0, 1) : h, 1, false);
+                }
+                if (second && extra > 0) {
+                    Ops.argsort(h, 0, false);
+                }
+                return new Tensor[] {Ops.sum(Ops.mul(h, h))};
+            }, in, List.of(w))[0];
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Autograd.grad(out, new Tensor[] {in[0]}, false), "extra " + extra);
+            assertTrue(e.getMessage().contains("not deterministic"), e.getMessage());
+        }
     }
 
     /** |actual − expected| ≤ tol · max(1, max |expected|) elementwise. */
