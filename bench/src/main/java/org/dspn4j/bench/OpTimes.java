@@ -122,6 +122,13 @@ public final class OpTimes {
             time("sortedPoolGradX (32,64,342)", () -> be.sortedPoolGradX(poolG, poolW, order));
             time("sortedPoolGradW (32,64,342), shared weight", () -> be.sortedPoolGradW(poolG, small, order, new int[] {64, 342}));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
+            // ResNet34's stem pooling at CLEVR's 128 × 128 images: 3 × 3 windows, stride 2, padding 1
+            double[] stem = new double[32 * 64 * 64 * 64];
+            for (int i = 0; i < stem.length; i++) {
+                stem[i] = r.nextGaussian();
+            }
+            Tensor stemOut = be.fromHost(stem, DType.F32, 32, 64, 64, 64);
+            time("maxPool2dIndices 3x3 stride 2 pad 1 (32,64,64,64)", () -> be.maxPool2dIndices(stemOut, 3, 2, 1));
             // Adam's update of ResNet34's largest weight, (512, 512, 3, 3): parameters, gradient and both moments
             int np = 512 * 512 * 9;
             double[] pv = new double[np];

@@ -2351,9 +2351,15 @@ public final class CpuBackend implements Backend, AutoCloseable {
                         int ix0 = ox * stride - pad;
                         int kxLo = Math.max(0, -ix0);
                         int kxHi = Math.min(k, w - ix0);
-                        int best = xr instanceof float[]
-                                ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
-                                : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
+                        int best;
+                        if (k == 3 && kyLo == 0 && kyHi == 3 && kxLo == 0 && kxHi == 3 && xr instanceof float[]) {
+                            int corner = iy0 * w + ix0;
+                            best = corner + windowMax3((float[]) xr, base + corner, w);
+                        } else {
+                            best = xr instanceof float[]
+                                    ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
+                                    : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
+                        }
                         out[(pl * ho + oy) * wo + ox] = best;
                     }
                 }
@@ -2375,6 +2381,47 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 best = take ? row + kx : best;
             }
         }
+        return best;
+    }
+
+    /**
+     * {@link #windowMax} of a 3 × 3 window inside the image (ResNet34's stem), without its chain of
+     * dependent compares (each a branch or a conditional move on the one before): the window's
+     * maximum by {@code Math.max}, then the first element equal to it (+0 and −0 are equal, and the
+     * chain keeps the first of equal values), or, when the maximum is NaN, the last NaN, as the chain
+     * takes every NaN it meets. The offset from the window's first element x[o]. {@code OpTimes}
+     * {@code maxPool2dIndices 3x3 stride 2 pad 1 (32,64,64,64)}, one thread: 65–69 ms with the chain,
+     * 43–44 ms (docs/measurements.md).
+     */
+    private static int windowMax3(float[] x, int o, int w) {
+        int r1 = o + w;
+        int r2 = r1 + w;
+        float a0 = x[o], a1 = x[o + 1], a2 = x[o + 2];
+        float b0 = x[r1], b1 = x[r1 + 1], b2 = x[r1 + 2];
+        float c0 = x[r2], c1 = x[r2 + 1], c2 = x[r2 + 2];
+        float m = Math.max(Math.max(Math.max(a0, a1), Math.max(a2, b0)), Math.max(Math.max(b1, b2), Math.max(c0, Math.max(c1, c2))));
+        if (m != m) { // a NaN: the last one
+            int best = 0;
+            best = a1 != a1 ? 1 : best;
+            best = a2 != a2 ? 2 : best;
+            best = b0 != b0 ? w : best;
+            best = b1 != b1 ? w + 1 : best;
+            best = b2 != b2 ? w + 2 : best;
+            best = c0 != c0 ? 2 * w : best;
+            best = c1 != c1 ? 2 * w + 1 : best;
+            best = c2 != c2 ? 2 * w + 2 : best;
+            return best;
+        }
+        // the first element equal to the maximum (+0 and -0 are equal, as the compare chain takes the first of them)
+        int best = 2 * w + 2;
+        best = c1 == m ? 2 * w + 1 : best;
+        best = c0 == m ? 2 * w : best;
+        best = b2 == m ? w + 2 : best;
+        best = b1 == m ? w + 1 : best;
+        best = b0 == m ? w : best;
+        best = a2 == m ? 2 : best;
+        best = a1 == m ? 1 : best;
+        best = a0 == m ? 0 : best;
         return best;
     }
 

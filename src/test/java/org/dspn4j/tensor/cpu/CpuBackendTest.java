@@ -252,6 +252,28 @@ class CpuBackendTest {
     }
 
     @Test
+    void maxPoolOfWholeThreeByThreeWindowsIsTheDefinitions() {
+        // F32 windows inside the image take the written-out compare chain: ties, NaNs, infinities and
+        // signed zeros against the reference backend's loop over each window
+        Random r = new Random(7);
+        double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0, 1.0, 1.0};
+        org.dspn4j.tensor.ReferenceBackend ref = new org.dspn4j.tensor.ReferenceBackend();
+        for (int[] c : new int[][] {{2, 1}, {2, 0}, {1, 1}, {1, 0}, {3, 1}}) {
+            for (int side : new int[] {7, 8, 12}) {
+                double[] v = new double[2 * 3 * side * side];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = r.nextInt(5) == 0 ? specials[r.nextInt(specials.length)] : r.nextInt(4);
+                }
+                int[] shape = {2, 3, side, side};
+                Tensor expected = ref.maxPool2dIndices(ref.fromHost(v, DType.F32, shape), 3, c[0], c[1]);
+                Tensor actual = BE.maxPool2dIndices(BE.fromHost(v, DType.F32, shape), 3, c[0], c[1]);
+                assertArrayEquals(expected.shape(), actual.shape());
+                assertArrayEquals(expected.toDoubles(), actual.toDoubles(), 0.0, "stride " + c[0] + " pad " + c[1] + " side " + side);
+            }
+        }
+    }
+
+    @Test
     void f32ResultsAreRoundedToFloat() {
         Tensor a = BE.fromHost(new double[] {0.1}, DType.F32, 1);
         assertEquals((double) 0.1f, a.toDoubles()[0]);
