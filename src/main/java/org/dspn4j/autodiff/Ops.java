@@ -150,6 +150,16 @@ public final class Ops {
         return affine(a, s, 0.0);
     }
 
+    /**
+     * {@code scale(scale(a, s1), s2)}, recorded as one node ({@link Backend#scaleTwice}: the same values
+     * in one pass, without the intermediate tensor). Its rule is the composition's rules in turn,
+     * g scaled by s2 and then by s1: {@code scaleTwice(g, s2, s1)}, the same bits.
+     */
+    public static Tensor scaleTwice(Tensor a, double s1, double s2) {
+        return record(a.backend().scaleTwice(a, s1, s2), "scaleTwice", new Tensor[] {a},
+                (g, n) -> grads(scaleTwice(g, s2, s1)));
+    }
+
     public static Tensor exp(Tensor a) {
         Tensor out = a.backend().unary(Unary.EXP, a);
         return record(out, "exp", new Tensor[] {a}, (g, n) -> grads(mul(g, out)));

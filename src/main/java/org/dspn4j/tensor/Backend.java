@@ -166,6 +166,15 @@ public interface Backend {
     Tensor affine(Tensor a, double scale, double shift);
 
     /**
+     * Two scalings in turn, {@code affine(affine(a, s1, 0), s2, 0)}, each rounded to the dtype (the
+     * relation encoder's {@code x / n / n}). By definition exactly that composition; a backend may
+     * compute it in one pass with the same bits.
+     */
+    default Tensor scaleTwice(Tensor a, double s1, double s2) {
+        return affine(affine(a, s1, 0.0), s2, 0.0);
+    }
+
+    /**
      * Adam's update of one parameter in one pass, or null where this backend has none (the default).
      * {@code optim.Adam}'s composition of elementwise ops is the definition, and a backend that answers
      * must give its bits: {p', m', v'} with

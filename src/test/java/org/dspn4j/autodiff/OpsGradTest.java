@@ -197,6 +197,14 @@ class OpsGradTest {
         }
     }
 
+    /** {@code scaleTwice}, one node, against its two scalings: the rule scales by s2 and then by s1, as theirs do. */
+    @org.junit.jupiter.api.Test
+    void scaleTwiceIsItsCompositionToTheSecondDerivative() {
+        int[][] shapes = {s(3, 5, 7)};
+        sameToTheSecondDerivative("scaleTwice", shapes, x -> scaleTwice(x[0], 0.1, 1.0 / 3),
+                x -> scale(scale(x[0], 0.1), 1.0 / 3), 23);
+    }
+
     /**
      * The values, gradients and second derivatives (the gradient of Σ v·g for a fixed v, through the
      * recorded first gradient) of {@code fused} and {@code composed}, wrapped as f = Σ 0.3·op³ + Σ op:

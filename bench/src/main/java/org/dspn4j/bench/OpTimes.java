@@ -107,6 +107,10 @@ public final class OpTimes {
             time("add bias (32,256,342) + (256,1)", () -> be.binary(Backend.Binary.ADD, big, bias));
             time("step (32,256,342)", () -> be.unary(Backend.Unary.STEP, big));
             time("affine (32,256,342)", () -> be.affine(big, 0.5, 0.25));
+            // the CLEVR relation encoder's x / n / n over its pairs: two scalings, or both in one pass
+            Tensor hidden = be.reshape(be.slice(big, 2, 0, 200), 32, 512, 100);
+            time("affine twice (32,512,100)", () -> be.affine(be.affine(hidden, 0.1, 0.0), 0.1, 0.0));
+            time("  the same by scaleTwice", () -> be.scaleTwice(hidden, 0.1, 0.1));
             time("sum (32,256,342) over 0, 2", () -> be.sum(big, new int[] {0, 2}, false));
             time("sum (32,256,342) over 0", () -> be.sum(big, new int[] {0}, false));
             time("argsort (32,64,342) along 2", () -> be.argsort(small, 2, true));

@@ -809,6 +809,52 @@ public final class CpuBackend implements Backend, AutoCloseable {
         });
     }
 
+    /**
+     * Both scalings in one pass over {@code a}: for F32, block by block, widened, scaled, rounded to
+     * float as the first {@link #affine} rounds, widened again, scaled and rounded; each block loop
+     * simple enough for C2 to vectorize (a loop converting both ways is not).
+     */
+    @Override
+    public Tensor scaleTwice(Tensor a, double s1, double s2) {
+        Object x = raw(a);
+        if (!(x instanceof float[])) {
+            return map(a, a.dtype(), (xs, xo, o, oo, len) -> {
+                for (int j = 0; j < len; j++) {
+                    o[oo + j] = (xs[xo + j] * s1 + 0.0) * s2 + 0.0;
+                }
+            });
+        }
+        float[] xf = (float[]) x;
+        int n = a.numel();
+        float[] out = new float[n];
+        elementwise(n, (from, to) -> {
+            double[] d = new double[BLOCK];
+            float[] f = new float[BLOCK];
+            for (int b = from; b < to; b += BLOCK) {
+                int len = Math.min(BLOCK, to - b);
+                for (int j = 0; j < len; j++) {
+                    d[j] = xf[b + j];
+                }
+                for (int j = 0; j < len; j++) {
+                    d[j] = d[j] * s1 + 0.0;
+                }
+                for (int j = 0; j < len; j++) {
+                    f[j] = (float) d[j];
+                }
+                for (int j = 0; j < len; j++) {
+                    d[j] = f[j];
+                }
+                for (int j = 0; j < len; j++) {
+                    d[j] = d[j] * s2 + 0.0;
+                }
+                for (int j = 0; j < len; j++) {
+                    out[b + j] = (float) d[j];
+                }
+            }
+        });
+        return wrap(out, DType.F32, a.shape());
+    }
+
     @Override
     public Tensor pow(Tensor a, double p) {
         return map(a, a.dtype(), (x, xo, o, oo, len) -> {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * RELU(ADD(matmul(w, x), bias)) on every path of the product; {@link CpuBackend#matmulStep} (the
  * product multiplied in place by STEP(y)) against mulStep(matmul(a, b), y), both operands transposed
  * or not; {@link CpuBackend#matmulBatchSum} (problem by problem into a double accumulator) against the
- * sum of the batched product over its batch dimensions, in problem order.
+ * sum of the batched product over its batch dimensions, in problem order; {@link CpuBackend#scaleTwice}
+ * against two affine scalings.
  */
 class FusedOpsTest {
     private static void assertSameBits(Tensor want, Tensor got, String what) {
@@ -30,6 +31,30 @@ class FusedOpsTest {
         for (int i = 0; i < w.length; i++) {
             if (Double.doubleToRawLongBits(w[i]) != Double.doubleToRawLongBits(g[i])) {
                 throw new AssertionError(what + ": element " + i + " differs: " + w[i] + " vs " + g[i]);
+            }
+        }
+    }
+
+    @Test
+    void scaleTwiceIsTwoScalings() {
+        double[] special = {0.0, -0.0, 1.5, -2.25, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
+            Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40, -3e38, 3.4e38, 7.0, 0.3};
+        double[][] scales = {{0.1, 0.1}, {1.0 / 3, 1.0 / 7}, {-2.5, 1e-30}, {1e30, 1e10}, {0.0, -1.0}, {-0.0, 2.0}};
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                    Random r = new Random(5);
+                    int len = special.length + 3 * 1024 + 517; // whole blocks, a partial one, split between threads
+                    double[] x = new double[len];
+                    for (int i = 0; i < len; i++) {
+                        x[i] = i < special.length ? special[i] : r.nextGaussian() * Math.pow(10, r.nextInt(20) - 10);
+                    }
+                    Tensor t = be.fromHost(x, dt, len);
+                    for (double[] s : scales) {
+                        assertSameBits(be.affine(be.affine(t, s[0], 0.0), s[1], 0.0), be.scaleTwice(t, s[0], s[1]),
+                                dt + " scales " + s[0] + ", " + s[1] + ", " + threads + " threads");
+                    }
+                }
             }
         }
     }
