@@ -2393,20 +2393,27 @@ public final class CpuBackend implements Backend, AutoCloseable {
                     int iy0 = oy * stride - pad;
                     int kyLo = Math.max(0, -iy0);
                     int kyHi = Math.min(k, h - iy0);
+                    // 3 × 3 F32 windows inside the image: ox in [inFrom, inTo) (none when the rows are not)
+                    int inFrom = wo;
+                    int inTo = wo;
+                    if (k == 3 && kyLo == 0 && kyHi == 3 && xr instanceof float[]) {
+                        inFrom = Math.min(wo, (pad + stride - 1) / stride);
+                        inTo = Math.max(inFrom, Math.min(wo, Math.floorDiv(w - 3 + pad, stride) + 1));
+                        windowsMax3((float[]) xr, base, w, iy0, inFrom, inTo, stride, pad, out, (pl * ho + oy) * wo);
+                    }
                     for (int ox = 0; ox < wo; ox++) {
+                        if (ox == inFrom) {
+                            ox = inTo;
+                            if (ox == wo) {
+                                break;
+                            }
+                        }
                         int ix0 = ox * stride - pad;
                         int kxLo = Math.max(0, -ix0);
                         int kxHi = Math.min(k, w - ix0);
-                        int best;
-                        if (k == 3 && kyLo == 0 && kyHi == 3 && kxLo == 0 && kxHi == 3 && xr instanceof float[]) {
-                            int corner = iy0 * w + ix0;
-                            best = corner + windowMax3((float[]) xr, base + corner, w);
-                        } else {
-                            best = xr instanceof float[]
-                                    ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
-                                    : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
-                        }
-                        out[(pl * ho + oy) * wo + ox] = best;
+                        out[(pl * ho + oy) * wo + ox] = xr instanceof float[]
+                                ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
+                                : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
                     }
                 }
             }
@@ -2431,44 +2438,52 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link #windowMax} of a 3 × 3 window inside the image (ResNet34's stem), without its chain of
-     * dependent compares (each a branch or a conditional move on the one before): the window's
-     * maximum by {@code Math.max}, then the first element equal to it (+0 and −0 are equal, and the
-     * chain keeps the first of equal values), or, when the maximum is NaN, the last NaN, as the chain
-     * takes every NaN it meets. The offset from the window's first element x[o]. {@code OpTimes}
-     * {@code maxPool2dIndices 3x3 stride 2 pad 1 (32,64,64,64)}, one thread: 65–69 ms with the chain,
-     * 43–44 ms (docs/measurements.md).
+     * {@link #windowMax} of the 3 × 3 windows of output row {@code out[oo + ox]}, ox in [from, to),
+     * that lie inside the image (ResNet34's stem), each without the chain of compares, whose branches
+     * the processor mispredicts on most windows. Without a NaN in the window (their sum is not NaN),
+     * the chain's answer is the first element of the largest value, +0 and −0 being equal: here each
+     * element's order-preserving int key (of v + 0, which makes −0 +0), their largest by {@code
+     * Math.max} on ints (conditional moves), and the first element with that key. A window whose sum is
+     * NaN (a NaN, or infinities of both signs) takes the chain. {@code OpTimes} {@code maxPool2dIndices
+     * 3x3 stride 2 pad 1 (32,64,64,64)}, one thread: 65 ms with the chain (docs/measurements.md).
      */
-    private static int windowMax3(float[] x, int o, int w) {
-        int r1 = o + w;
-        int r2 = r1 + w;
-        float a0 = x[o], a1 = x[o + 1], a2 = x[o + 2];
-        float b0 = x[r1], b1 = x[r1 + 1], b2 = x[r1 + 2];
-        float c0 = x[r2], c1 = x[r2 + 1], c2 = x[r2 + 2];
-        float m = Math.max(Math.max(Math.max(a0, a1), Math.max(a2, b0)), Math.max(Math.max(b1, b2), Math.max(c0, Math.max(c1, c2))));
-        if (m != m) { // a NaN: the last one
-            int best = 0;
-            best = a1 != a1 ? 1 : best;
-            best = a2 != a2 ? 2 : best;
-            best = b0 != b0 ? w : best;
-            best = b1 != b1 ? w + 1 : best;
-            best = b2 != b2 ? w + 2 : best;
-            best = c0 != c0 ? 2 * w : best;
-            best = c1 != c1 ? 2 * w + 1 : best;
-            best = c2 != c2 ? 2 * w + 2 : best;
-            return best;
+    private static void windowsMax3(float[] x, int base, int w, int iy0, int from, int to, int stride, int pad,
+                                    double[] out, int oo) {
+        for (int ox = from; ox < to; ox++) {
+            int ix0 = ox * stride - pad;
+            int o = base + iy0 * w + ix0;
+            int r1 = o + w;
+            int r2 = r1 + w;
+            float a0 = x[o], a1 = x[o + 1], a2 = x[o + 2];
+            float b0 = x[r1], b1 = x[r1 + 1], b2 = x[r1 + 2];
+            float c0 = x[r2], c1 = x[r2 + 1], c2 = x[r2 + 2];
+            float sum = ((a0 + a1) + (a2 + b0)) + ((b1 + b2) + (c0 + (c1 + c2)));
+            if (sum != sum) {
+                out[oo + ox] = windowMax(x, base, w, iy0, ix0, 0, 3, 0, 3);
+                continue;
+            }
+            int ka0 = key(a0), ka1 = key(a1), ka2 = key(a2);
+            int kb0 = key(b0), kb1 = key(b1), kb2 = key(b2);
+            int kc0 = key(c0), kc1 = key(c1), kc2 = key(c2);
+            int mk = Math.max(Math.max(Math.max(ka0, ka1), Math.max(ka2, kb0)),
+                    Math.max(Math.max(kb1, kb2), Math.max(kc0, Math.max(kc1, kc2))));
+            int best = 2 * w + 2;
+            best = kc1 == mk ? 2 * w + 1 : best;
+            best = kc0 == mk ? 2 * w : best;
+            best = kb2 == mk ? w + 2 : best;
+            best = kb1 == mk ? w + 1 : best;
+            best = kb0 == mk ? w : best;
+            best = ka2 == mk ? 2 : best;
+            best = ka1 == mk ? 1 : best;
+            best = ka0 == mk ? 0 : best;
+            out[oo + ox] = (iy0 * w + ix0) + best;
         }
-        // the first element equal to the maximum (+0 and -0 are equal, as the compare chain takes the first of them)
-        int best = 2 * w + 2;
-        best = c1 == m ? 2 * w + 1 : best;
-        best = c0 == m ? 2 * w : best;
-        best = b2 == m ? w + 2 : best;
-        best = b1 == m ? w + 1 : best;
-        best = b0 == m ? w : best;
-        best = a2 == m ? 2 : best;
-        best = a1 == m ? 1 : best;
-        best = a0 == m ? 0 : best;
-        return best;
+    }
+
+    /** An int ordered as the float v is (v not NaN), the same for +0 and −0. */
+    private static int key(float v) {
+        int bits = Float.floatToRawIntBits(v + 0.0f);
+        return bits ^ ((bits >> 31) >>> 1);
     }
 
     private static int windowMax(double[] x, int base, int w, int iy0, int ix0, int kyLo, int kyHi, int kxLo, int kxHi) {

@@ -262,7 +262,8 @@ class CpuBackendTest {
             for (int side : new int[] {7, 8, 12}) {
                 double[] v = new double[2 * 3 * side * side];
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = r.nextInt(5) == 0 ? specials[r.nextInt(specials.length)] : r.nextInt(4);
+                    // small non-positive integers: many windows whose largest value is a zero of either sign
+                    v[i] = r.nextInt(5) == 0 ? specials[r.nextInt(specials.length)] : -r.nextInt(4);
                 }
                 int[] shape = {2, 3, side, side};
                 Tensor expected = ref.maxPool2dIndices(ref.fromHost(v, DType.F32, shape), 3, c[0], c[1]);
@@ -271,6 +272,13 @@ class CpuBackendTest {
                 assertArrayEquals(expected.toDoubles(), actual.toDoubles(), 0.0, "stride " + c[0] + " pad " + c[1] + " side " + side);
             }
         }
+        // −0 before +0 as the largest value: the first of the two, as the compare chain keeps it
+        double[] zeros = new double[25];
+        java.util.Arrays.fill(zeros, -1.0);
+        zeros[6] = -0.0;
+        zeros[7] = 0.0;
+        Tensor x = BE.fromHost(zeros, DType.F32, 1, 1, 5, 5);
+        assertArrayEquals(new double[] {6, 6, 7, 6, 6, 7, 10, 11, 12}, BE.maxPool2dIndices(x, 3, 1, 0).toDoubles(), 0.0);
     }
 
     @Test
