@@ -33,10 +33,11 @@ import org.dspn4j.tensor.Tensor;
  * always to the bit. A rule run while recording (a createGraph backward) records the recomputation
  * too, linked to the real inputs, so higher derivatives are right.
  *
- * <p>Sort orders are not computed twice: each {@link Ops#argsort} of f's first run is kept by the node
- * and handed back, in the same order, to the same call of the second run ({@link #indices}), whose
- * input is the same tensor bit for bit, so the result would be too (FSPool sorts in every inner step
- * of DSPN; the kept orders cost the memory of one index tensor per sort).
+ * <p>Sort orders need not be computed twice: with {@code keepSortOrders}, each {@link Ops#argsort} of
+ * f's first run is kept by the node and handed back, in the same order, to the same call of the
+ * second run ({@link #indices}), whose input is the same tensor bit for bit, so the result would be
+ * too (FSPool sorts in every inner step of DSPN). The kept orders cost the memory of one index tensor
+ * per sort until the backward.
  *
  * <p>Contract: {@code f} is deterministic and has no side effects (it runs twice), and every tensor
  * it reads that requires gradients is among {@code inputs} or {@code captured} (the parameters it
@@ -90,7 +91,7 @@ public final class Recompute {
         return t;
     }
 
-    /** {@code f(in)} with {@code run} as the running function's index results. */
+    /** {@code f(in)} with {@code run} as the running function's index results (null: none kept or handed back). */
     private static Tensor[] running(Indices run, Function<Tensor[], Tensor[]> f, Tensor[] in) {
         Indices outer = RUNNING.get();
         RUNNING.set(run);
@@ -111,6 +112,15 @@ public final class Recompute {
      * @return f's outputs (the values of a direct call); differentiable while recording
      */
     public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured) {
+        return call(f, inputs, captured, false);
+    }
+
+    /**
+     * As {@link #call(Function, Tensor[], List)}, and with {@code keepSortOrders} the node keeps the
+     * sort orders of f's first run for its second, which then sorts nothing.
+     */
+    public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
+                                boolean keepSortOrders) {
         if (!Autograd.isRecording()) {
             return f.apply(inputs);
         }
@@ -119,8 +129,8 @@ public final class Recompute {
         for (int i = 0; i < inputs.length; i++) {
             detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
         }
-        List<Tensor> kept = new ArrayList<>();
-        Tensor[] values = running(new Indices(kept, false), f, detached);
+        List<Tensor> kept = keepSortOrders ? new ArrayList<>() : null;
+        Tensor[] values = running(keepSortOrders ? new Indices(kept, false) : null, f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -168,9 +178,9 @@ public final class Recompute {
                 wrt[i] = !inputs[i].requiresGrad() ? inputs[i]
                         : createGraph ? Ops.reshape(inputs[i], inputs[i].shape()) : inputs[i].detach().requiresGrad(true);
             }
-            Indices again = new Indices(kept, true);
+            Indices again = kept == null ? null : new Indices(kept, true);
             outputs = running(again, f, wrt.clone());
-            if (again.next != kept.size()) {
+            if (again != null && again.next != kept.size()) {
                 throw new IllegalStateException("Recompute: the function's second run computes " + again.next
                         + " sort orders where its first computed " + kept.size() + ": it is not deterministic");
             }

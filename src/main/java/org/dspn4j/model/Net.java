@@ -64,8 +64,13 @@ public final class Net extends Module {
         this.inputEncoder = imageEncoder == null ? null : child("input_encoder", imageEncoder);
         switch (config.decoder()) {
             case DSPN:
-                this.setDecoder = child("set_decoder", new Dspn(be, config.dtype(), rng, (Module & SetEncoder) setEncoderModule(),
-                        c, n, config.iters(), config.innerLr()));
+                Dspn dspn = new Dspn(be, config.dtype(), rng, (Module & SetEncoder) setEncoderModule(), c, n, config.iters(),
+                        config.innerLr());
+                // CLEVR's step keeps no sort orders: its memory is ResNet34's activations, at the authors' peak, and the
+                // relation encoder's orders would add 10 x (32, 512, 100) indices (131 MB); MNIST's (56 MB) save half of
+                // its step's sorting, with memory to spare (docs/measurements.md)
+                dspn.setKeepSortOrders(!config.task().supervised());
+                this.setDecoder = child("set_decoder", dspn);
                 break;
             case MLP:
                 this.setDecoder = child("set_decoder", new MlpDecoder(be, config.dtype(), rng, config.latent(), c, n,

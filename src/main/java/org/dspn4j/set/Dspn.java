@@ -47,6 +47,7 @@ public final class Dspn extends Module implements SetDecoder {
     private int iters;
     private double innerLr;
     private boolean recomputeSteps = true;
+    private boolean keepSortOrders = true;
 
     /**
      * @param encoder     g, a module shared with the rest of the model
@@ -115,7 +116,7 @@ public final class Dspn extends Module implements SetDecoder {
                 if (training && recomputeSteps) {
                     // the same step, recorded as one node that keeps only its inputs (see recomputeSteps)
                     next = Recompute.call(in -> step(in[0], in[1], in[2], true), new Tensor[] {set, mask, z},
-                            encoderModule.parameterValues());
+                            encoderModule.parameterValues(), keepSortOrders);
                 } else {
                     next = step(set, mask, training ? z : z.detach(), training);
                 }
@@ -168,6 +169,20 @@ public final class Dspn extends Module implements SetDecoder {
 
     public boolean recomputeSteps() {
         return recomputeSteps;
+    }
+
+    /**
+     * Whether each recomputed step keeps its first run's sort orders (FSPool's) for the run in the
+     * outer backward, which then sorts nothing (default; {@link Recompute}): T index tensors of the
+     * pooled activations' shape kept until the outer backward, for T fewer sorts per training step.
+     * The values and gradients are the same bits either way.
+     */
+    public void setKeepSortOrders(boolean on) {
+        this.keepSortOrders = on;
+    }
+
+    public boolean keepSortOrders() {
+        return keepSortOrders;
     }
 
     public Parameter startingSet() {

@@ -161,7 +161,7 @@ class RecomputeTest {
     void theSecondRunGetsTheFirstRunsSortOrdersAndTheSameGradients() {
         Tensor[] in = inputs();
         List<Tensor> orders = new ArrayList<>();
-        Tensor out = Recompute.call(a -> sorting(a, orders), in, List.of(w))[0];
+        Tensor out = Recompute.call(a -> sorting(a, orders), in, List.of(w), true)[0];
         assertEquals(1, orders.size());
         Tensor[] viaNode = Autograd.grad(out, new Tensor[] {in[0], w}, false);
         assertEquals(2, orders.size(), "the function ran again in the backward");
@@ -178,12 +178,19 @@ class RecomputeTest {
     }
 
     @Test
-    void outsideARecomputationEverySortIsComputed() {
+    void withoutKeepingOrOutsideARecomputationEverySortIsComputed() {
         Tensor[] in = inputs();
         List<Tensor> orders = new ArrayList<>();
         sorting(in, orders);
         sorting(in, orders);
         assertTrue(orders.get(0) != orders.get(1));
+        List<Tensor> again = new ArrayList<>();
+        Tensor out = Recompute.call(a -> sorting(a, again), in, List.of(w))[0];
+        Tensor[] g = Autograd.grad(out, new Tensor[] {in[0], w}, false);
+        assertEquals(2, again.size());
+        assertTrue(again.get(0) != again.get(1), "the second run took the first run's order without being asked to");
+        assertArrayEquals(again.get(0).toDoubles(), again.get(1).toDoubles(), 0.0);
+        assertTrue(maxAbs(g[1]) > 1e-3);
     }
 
     @Test
@@ -202,7 +209,7 @@ class RecomputeTest {
                     Ops.argsort(h, 0, false);
                 }
                 return new Tensor[] {Ops.sum(Ops.mul(h, h))};
-            }, in, List.of(w))[0];
+            }, in, List.of(w), true)[0];
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Autograd.grad(out, new Tensor[] {in[0]}, false), "extra " + extra);
             assertTrue(e.getMessage().contains("not deterministic"), e.getMessage());

@@ -1,0 +1,28 @@
+package org.dspn4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.commons.math3.random.MersenneTwister;
+import org.dspn4j.set.Dspn;
+import org.dspn4j.tensor.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which models' DSPN keeps its recomputed steps' sort orders (a trade of memory for time,
+ * docs/measurements.md): MNIST's, whose step has memory to spare, and not CLEVR's, whose step's memory
+ * is the binding target.
+ */
+class NetSortOrdersTest {
+    @Test
+    void mnistKeepsTheSortOrdersAndClevrDoesNot() {
+        try (CpuBackend be = new CpuBackend(1)) {
+            Net mnist = Net.create(be, ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN), new MersenneTwister(1));
+            assertTrue(((Dspn) mnist.decoder()).keepSortOrders());
+            for (ModelConfig.Task task : new ModelConfig.Task[] {ModelConfig.Task.CLEVR_STATE, ModelConfig.Task.CLEVR_BOX}) {
+                Net clevr = Net.create(be, ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN), new MersenneTwister(1));
+                assertFalse(((Dspn) clevr.decoder()).keepSortOrders(), task.toString());
+            }
+        }
+    }
+}
