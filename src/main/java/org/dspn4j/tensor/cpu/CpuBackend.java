@@ -2402,11 +2402,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                         windowsMax3((float[]) xr, base, w, iy0, inFrom, inTo, stride, pad, out, (pl * ho + oy) * wo);
                     }
                     for (int ox = 0; ox < wo; ox++) {
-                        if (ox == inFrom) {
-                            ox = inTo;
-                            if (ox == wo) {
-                                break;
-                            }
+                        if (ox >= inFrom && ox < inTo) {
+                            continue; // done by windowsMax3
                         }
                         int ix0 = ox * stride - pad;
                         int kxLo = Math.max(0, -ix0);
