@@ -81,35 +81,42 @@ public final class ClevrExperiment {
         return new TrainingLoop.Metrics(r.loss(), r.last(), r.images());
     }
 
-    // NOTE: measured with the CPU backend, F32, D = H = 512, 128×128 images, T = 10, B = 32
-    // (bench/src/main/java/org/dspn4j/bench/GraphLiveSet.java clevr, docs/measurements.md): the live heap peaked at
-    // 1.6 GiB with the inner steps recomputed and 2.2 GiB with them kept, 0.45 GiB of it the parameters and Adam's
-    // moments; 1.0 GiB + 0.05 GiB per sample covers both.
-    static final double LIVE_GIB_FIXED = 1.0;
-    static final double LIVE_GIB_PER_SAMPLE = 0.05;
+    // NOTE: measured with the CPU backend, F32, D = H = 512, 128×128 images, T = 10
+    // (bench/src/main/java/org/dspn4j/bench/GraphLiveSet.java clevr with -Dbatch=16|32|64, docs/measurements.md "JVM
+    // flags"): the largest heap left after a collection in a training step was 0.90 GiB at batch 32 and 1.45 GiB at
+    // batch 64 with the inner steps recomputed (0.33 GiB of it the parameters and Adam's moments), 1.30 GiB at batch 32
+    // with them kept: 0.017 and 0.030 GiB per sample. Training adds up to 0.19 GiB of decoded images for a small data
+    // set (ClevrBatches.MEMO_LIMIT). Both ran at batch 32 in the launcher's 2 GiB heap, and batch 64 (recomputed) too.
+    static final double LIVE_GIB_FIXED = 0.7;
+    static final double LIVE_GIB_PER_SAMPLE = 0.02;
+    static final double LIVE_GIB_PER_SAMPLE_KEPT = 0.035;
 
     /**
      * A warning when the heap is likely too small for a training step of the paper-size model, or
-     * null. The estimate is the measured live heap, 1.0 GiB + 0.05 GiB per sample, plus a third for
-     * the garbage between collections.
+     * null: when {@link #heapGib} is more than the heap may grow to.
      */
-    static String heapWarning(ModelConfig m, ClevrSource src, int batch, long maxHeapBytes) {
+    static String heapWarning(ModelConfig m, ClevrSource src, int batch, boolean keepInnerSteps, long maxHeapBytes) {
         if (m.latent() != 512 || m.hidden() != 512 || src.imageSize() != 128) {
             return null; // only the paper's sizes were measured
         }
-        double need = heapGib(batch);
+        double need = heapGib(batch, keepInnerSteps);
         double have = maxHeapBytes / (double) (1L << 30);
         if (have >= need) {
             return null;
         }
-        return String.format(java.util.Locale.ROOT, "a training step at batch %d needs about %.0f GiB of heap on the CPU backend, "
-                + "this JVM may use %.1f GiB; expect an OutOfMemoryError. Use a smaller --batch (32 needs about %.1f GiB) "
-                + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, need, have, heapGib(32), (int) Math.ceil(need) + 1);
+        return String.format(java.util.Locale.ROOT, "a training step at batch %d%s needs about %.1f GiB of heap on the CPU "
+                + "backend, this JVM may use %.1f GiB; expect an OutOfMemoryError. Use a smaller --batch (32 needs about "
+                + "%.1f GiB) or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch,
+                keepInnerSteps ? " with --inner-steps keep" : "", need, have, heapGib(32, keepInnerSteps),
+                (int) Math.ceil(need) + 1);
     }
 
-    /** The heap a training step of the paper-size model needs at this batch: the live heap plus a third. */
-    static double heapGib(int batch) {
-        return 4.0 / 3.0 * (LIVE_GIB_FIXED + LIVE_GIB_PER_SAMPLE * batch);
+    /**
+     * The heap a training step of the paper-size model needs at this batch: the largest live heap measured in a
+     * step, the decoded images a small data set keeps, and a little room for the collector.
+     */
+    static double heapGib(int batch, boolean keepInnerSteps) {
+        return LIVE_GIB_FIXED + (keepInnerSteps ? LIVE_GIB_PER_SAMPLE_KEPT : LIVE_GIB_PER_SAMPLE) * batch;
     }
 
     /** The evaluation batches of a source: val, first tenth or all (see {@link ClevrSource#evalCount}), file order. */

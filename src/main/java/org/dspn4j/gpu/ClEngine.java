@@ -199,7 +199,8 @@ public final class ClEngine implements AutoCloseable {
         if (heapNeed > Runtime.getRuntime().maxMemory()) {
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "arena + staging need %,d bytes of Java heap (the arena is mirrored there), the JVM allows "
-                            + "%,d: raise -Xmx or open a smaller arena", heapNeed, Runtime.getRuntime().maxMemory()));
+                            + "%,d: a smaller --arena-mb or a larger heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg",
+                    heapNeed, Runtime.getRuntime().maxMemory(), (heapNeed + (1L << 30) - 1) / (1L << 30) + 1));
         }
         synchronized (OPEN_LOCK) {
             if (openEngines > 0 && openDevice.getDeviceId() != device.getDeviceId()) {

@@ -156,16 +156,21 @@ class ClevrExperimentTest {
     void thePaperSizeModelWarnsWhenTheHeapIsTooSmallForItsBatch() {
         ModelConfig paper = ModelConfig.paper(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
         ClevrSource src = ClevrSource.generated(Path.of("x"), 1, 1, 1);
-        long sixGiB = 6L << 30;
-        // the paper's batch ran in a 5.9 GiB heap (docs/reproduction-clevr.md); a quarter of 8 GiB of RAM does not hold it
-        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 32, sixGiB));
-        String w = ClevrExperiment.heapWarning(paper, src, 32, 2L << 30);
-        assertTrue(w != null && w.contains("--batch") && w.contains("-Xmx"), w);
-        String big = ClevrExperiment.heapWarning(paper, src, 128, sixGiB);
-        assertTrue(big != null && big.contains("batch 128 needs about 10 GiB") && big.contains("-Xmx11g"), big); // 4/3 · (1.0 + 0.05 · 128) = 9.9
-        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 128, 16L << 30));
+        long twoGiB = 2L << 30; // the launcher's heap for the CLEVR commands
+        // 0.7 GiB + 0.02 GiB per sample (0.035 with the inner steps kept), hand-worked:
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 32, false, twoGiB)); // 1.34
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 32, true, twoGiB)); // 1.82
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 64, false, twoGiB)); // 1.98
+        String w = ClevrExperiment.heapWarning(paper, src, 32, false, 1L << 30);
+        assertTrue(w != null && w.contains("--batch") && w.contains("needs about 1.3 GiB") && w.contains("-Xmx3g"), w);
+        String kept = ClevrExperiment.heapWarning(paper, src, 64, true, twoGiB); // 2.94
+        assertTrue(kept != null && kept.contains("batch 64 with --inner-steps keep needs about 2.9 GiB")
+                && kept.contains("32 needs about 1.8 GiB") && kept.contains("-Xmx4g"), kept);
+        String big = ClevrExperiment.heapWarning(paper, src, 128, false, twoGiB); // 3.26
+        assertTrue(big != null && big.contains("batch 128 needs about 3.3 GiB") && big.contains("-Xmx5g"), big);
+        assertEquals(null, ClevrExperiment.heapWarning(paper, src, 128, false, 4L << 30));
         assertEquals(null, ClevrExperiment.heapWarning(tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN),
-                src, 32, 1L << 30));
+                src, 32, false, 1L << 20));
     }
 
     @Test

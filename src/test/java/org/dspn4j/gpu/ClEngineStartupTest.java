@@ -40,6 +40,17 @@ class ClEngineStartupTest {
     }
 
     @Test
+    void anArenaLargerThanTheHeapIsRefusedWithTheHeapThatHoldsIt() {
+        Assumptions.assumeTrue(SharedEngine.available(), "no OpenCL device");
+        long arenaFloats = ClEngine.MAX_ARENA_FLOATS; // 8176 MB
+        Assumptions.assumeTrue(4 * arenaFloats > Runtime.getRuntime().maxMemory(), "the test JVM's heap holds the largest arena");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ClEngine.open(DeviceSelector.auto(), arenaFloats, 4096));
+        // 8176 MB of arena and 16 KB of staging round up to 8 GiB, one more for the rest of the heap
+        assertTrue(e.getMessage().contains("--arena-mb") && e.getMessage().contains("DSPN4J_JAVA_OPTS=-Xmx9g"), e.getMessage());
+    }
+
+    @Test
     void selectorsParseCommandLineChoices() {
         List<ClDeviceInfo> devs = List.of(
                 new ClDeviceInfo(0, "PoCL", "3.0", "pocl", "pthread-cpu", "CPU", 2, 1L << 30, 1L << 28, 1 << 19, 4096),

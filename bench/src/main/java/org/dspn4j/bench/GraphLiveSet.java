@@ -31,13 +31,15 @@ import org.dspn4j.tensor.cpu.CpuBackend;
  * {@code org.dspn4j.autodiff.SavedTensors} on the class path it also lists the tensor data the
  * backward rules keep, by op. The outer backward frees the graph as it goes, as {@code TrainStep}
  * does; {@code -Dretain=true} keeps it to the end. {@code -DinnerSteps=keep} keeps every DSPN inner step's
- * graph (train's {@code --inner-steps keep}) instead of recomputing each step in the outer backward.
+ * graph (train's {@code --inner-steps keep}) instead of recomputing each step in the outer backward;
+ * {@code -Dbatch=N} sets the batch (default 32).
  *
  * <pre>
  *   mvn -B -q -Pbench test-compile
  *   mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *   java -XX:+UseG1GC --add-modules=jdk.incubator.vector \
  *        -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.GraphLiveSet [mnist|clevr] [steps=2]
+ *        (-Dbatch=N, -DinnerSteps=keep, -Dretain=true before the class name)
  * </pre>
  */
 public final class GraphLiveSet {
@@ -75,7 +77,7 @@ public final class GraphLiveSet {
     public static void main(String[] args) throws Exception {
         ModelConfig.Task task = args.length > 0 && args[0].equals("clevr") ? ModelConfig.Task.CLEVR_STATE : ModelConfig.Task.MNIST;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        int batch = 32;
+        int batch = Integer.getInteger("batch", 32);
         DType dt = DType.F32;
         watchCollections();
         try (CpuBackend be = new CpuBackend(Runtime.getRuntime().availableProcessors())) {

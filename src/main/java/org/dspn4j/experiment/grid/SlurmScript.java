@@ -27,11 +27,11 @@ final class SlurmScript {
     /** The arguments that make the launcher take {@link #MNIST_HEAP} (unless one of {@link #CLEVR_WORDS} is there too). */
     static final List<String> MNIST_WORDS = List.of("mnist", "mnist-step");
     /**
-     * The launcher's heap growth, G1 region size (batch-32 activations are then not humongous) and young
-     * generation's largest share of the heap for the CLEVR commands.
+     * The launcher's heap growth, G1 region size (batch-32 activations are then not humongous), young
+     * generation's largest share of the heap and heap size for the CLEVR commands.
      */
     static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=32m", "-XX:+UnlockExperimentalVMOptions",
-            "-XX:G1MaxNewSizePercent=30");
+            "-XX:G1MaxNewSizePercent=30", "-Xmx2g");
     /** The arguments that make the launcher take {@link #CLEVR_HEAP}. */
     static final List<String> CLEVR_WORDS = List.of("clevr", "clevr-box", "clevr-state", "clevr-step");
     /**
