@@ -66,9 +66,9 @@ public final class Net extends Module {
             case DSPN:
                 Dspn dspn = new Dspn(be, config.dtype(), rng, (Module & SetEncoder) setEncoderModule(), c, n, config.iters(),
                         config.innerLr());
-                // CLEVR's step keeps no sort orders: its memory is ResNet34's activations, at the authors' peak, and the
-                // relation encoder's orders would add 10 x (32, 512, 100) indices (131 MB); MNIST's (56 MB) save half of
-                // its step's sorting, with memory to spare (docs/measurements.md)
+                // CLEVR's step keeps no sort orders: the relation encoder's would add 10 x (32, 512, 100) indices
+                // (131 MB) to a live heap of about 0.9 GiB in the launcher's 2 GiB, for no step time measurable on a
+                // 2-vCPU machine; MNIST's (56 MB) save half of its step's sorting (docs/measurements.md)
                 dspn.setKeepSortOrders(!config.task().supervised());
                 this.setDecoder = child("set_decoder", dspn);
                 break;

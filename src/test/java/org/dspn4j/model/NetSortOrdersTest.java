@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which models' DSPN keeps its recomputed steps' sort orders (a trade of memory for time,
- * docs/measurements.md): MNIST's, whose step has memory to spare, and not CLEVR's, whose step's memory
- * is the binding target.
+ * docs/measurements.md): MNIST's, whose step saves half its sorting, and not CLEVR's, whose step gained
+ * no measurable time from it.
  */
 class NetSortOrdersTest {
     @Test
