@@ -239,7 +239,7 @@ final class Gemm {
             // one A per problem, and enough problems for every thread: each task packs its own As
             be.parallelFor(batch, Math.max(1, batch / (be.threads() * 4)), (from, to) -> {
                 Object packedA = f32 ? new float[pm * panelA] : new double[pm * panelA];
-                Object panelB = f32 ? new float[k * nr] : new double[k * nr];
+                Object panelB = panelB(f32, k * nr);
                 Object tile = tiles.edgeTile();
                 for (int p = from; p < to; p++) {
                     for (int rp = 0; rp < pm; rp++) {
@@ -273,7 +273,7 @@ final class Gemm {
         int panelsPerGroup = (pm + groups - 1) / groups;
         int units = batch * pn * groups;
         be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
-            Object panelB = f32 ? new float[k * nr] : new double[k * nr];
+            Object panelB = panelB(f32, k * nr);
             Object tile = tiles.edgeTile();
             for (int u = from; u < to; u++) {
                 int p = u / (pn * groups);
@@ -304,7 +304,7 @@ final class Gemm {
         int panelsPerGroup = (pm + groups - 1) / groups;
         int units = pq * groups;
         be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
-            Object panelB = tiles.f32 ? new float[tiles.k * nr] : new double[tiles.k * nr];
+            Object panelB = panelB(tiles.f32, tiles.k * nr);
             Object tile = tiles.edgeTile();
             for (int u = from; u < to; u++) {
                 int q0 = (u / groups) * nr;
@@ -573,6 +573,26 @@ final class Gemm {
     // ================================================================ packing
 
     /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
+    /** Each thread's B panel, kept between products (see {@link #panelB}). */
+    private static final ThreadLocal<Object[]> PANEL_B = ThreadLocal.withInitial(() -> new Object[1]);
+
+    /**
+     * The calling thread's B panel of at least {@code length} elements, reused from its last product when
+     * large enough: not zeroed, as every panel is packed whole (padding columns set to zero, {@link #packB},
+     * {@link Tiles#columnAcross}) before it is read, and a tile's column j reads only the panel's column j.
+     * A task holds it only while it computes its own tiles; no tile computation starts another product.
+     */
+    static Object panelB(boolean f32, int length) {
+        Object[] held = PANEL_B.get();
+        Object a = held[0];
+        boolean fits = f32 ? a instanceof float[] f && f.length >= length : a instanceof double[] d && d.length >= length;
+        if (!fits) {
+            a = f32 ? new float[length] : new double[length];
+            held[0] = a;
+        }
+        return a;
+    }
+
     static void packA(Operand a, int base, int rows, int mr, int k, Object dst, int d0, boolean f32) {
         int rs = a.rowStride();
         int cs = a.colStride();
