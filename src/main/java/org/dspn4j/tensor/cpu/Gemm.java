@@ -238,7 +238,7 @@ final class Gemm {
         if (na == batch && batch >= 2 * be.threads()) {
             // one A per problem, and enough problems for every thread: each task packs its own As
             be.parallelFor(batch, Math.max(1, batch / (be.threads() * 4)), (from, to) -> {
-                Object packedA = f32 ? new float[pm * panelA] : new double[pm * panelA];
+                Object packedA = scratch(1, f32, pm * panelA);
                 Object panelB = panelB(f32, k * nr);
                 Object tile = tiles.edgeTile();
                 for (int p = from; p < to; p++) {
@@ -255,7 +255,7 @@ final class Gemm {
         }
 
         // otherwise pack each distinct A once, up front
-        Object packedA = f32 ? new float[na * pm * panelA] : new double[na * pm * panelA];
+        Object packedA = scratch(1, f32, na * pm * panelA);
         be.parallelFor(na * pm, Math.max(1, na * pm / (be.threads() * 4)), (from, to) -> {
             for (int q = from; q < to; q++) {
                 int s = q / pm;
@@ -573,22 +573,29 @@ final class Gemm {
     // ================================================================ packing
 
     /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
-    /** Each thread's B panel, kept between products (see {@link #panelB}). */
-    private static final ThreadLocal<Object[]> PANEL_B = ThreadLocal.withInitial(() -> new Object[1]);
+    /** Each thread's packed operands, kept between products: slot 0 a B panel, slot 1 packed A panels. */
+    private static final ThreadLocal<Object[]> SCRATCH = ThreadLocal.withInitial(() -> new Object[2]);
+
+    /** The calling thread's B panel of at least {@code length} elements (see {@link #scratch}). */
+    static Object panelB(boolean f32, int length) {
+        return scratch(0, f32, length);
+    }
 
     /**
-     * The calling thread's B panel of at least {@code length} elements, reused from its last product when
-     * large enough: not zeroed, as every panel is packed whole (padding columns set to zero, {@link #packB},
-     * {@link Tiles#columnAcross}) before it is read, and a tile's column j reads only the panel's column j.
-     * A task holds it only while it computes its own tiles; no tile computation starts another product.
+     * The calling thread's scratch array in this slot, of at least {@code length} elements, reused from its
+     * last product when large enough. Not zeroed: every panel is packed whole before it is read (a B panel's
+     * padding columns set to zero, {@link #packB}, {@link Tiles#columnAcross}), and the padding rows of a
+     * packed A panel, left as they are, reach only the rows of an edge tile that are not stored (a tile's
+     * row i reads only A's row i, its column j only B's column j). A task holds a slot only while it
+     * computes its own tiles, and no tile computation starts another product.
      */
-    static Object panelB(boolean f32, int length) {
-        Object[] held = PANEL_B.get();
-        Object a = held[0];
+    private static Object scratch(int slot, boolean f32, int length) {
+        Object[] held = SCRATCH.get();
+        Object a = held[slot];
         boolean fits = f32 ? a instanceof float[] f && f.length >= length : a instanceof double[] d && d.length >= length;
         if (!fits) {
             a = f32 ? new float[length] : new double[length];
-            held[0] = a;
+            held[slot] = a;
         }
         return a;
     }
@@ -623,7 +630,7 @@ final class Gemm {
                 }
             }
         }
-        // padding rows stay zero: the packed buffer is fresh
+        // padding rows (rows … mr − 1) are left as they are: they reach only tile rows that are not stored
     }
 
     /** panel[t * nr + jj] = B(t, jj) for jj &lt; cols (B's column 0 at {@code base}), zero for the padding columns. */

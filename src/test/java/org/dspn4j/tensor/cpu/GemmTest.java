@@ -186,6 +186,43 @@ class GemmTest {
         assertTrue(registers <= (bits >= 512 ? 32 : 16), registers + " vector registers");
     }
 
+    /**
+     * The packed panels are each thread's scratch, kept between products and not zeroed: after a product
+     * of NaNs has filled them (and their padding), products with edge tiles, fewer rows and columns and a
+     * shorter depth are still the definition (a stale padding row or column would reach only tile parts
+     * that are not stored, and a stale element of the panels themselves would show as NaN).
+     */
+    @Test
+    void productsAfterAProductOfNaNsAreTheDefinition() {
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                for (boolean f32 : new boolean[] {true, false}) {
+                    int m = 41;
+                    int n = 70;
+                    int k = 90;
+                    double[] nan = new double[Math.max(m, n) * k * 7];
+                    java.util.Arrays.fill(nan, Double.NaN);
+                    Object a = f32 ? floats(nan) : nan;
+                    Object c = f32 ? new float[7 * m * n] : new double[7 * m * n];
+                    int[] offs = new int[7];
+                    int[] offC = new int[7];
+                    for (int p = 0; p < 7; p++) {
+                        offs[p] = p * Math.max(m, n) * k;
+                        offC[p] = p * m * n;
+                    }
+                    for (boolean shared : new boolean[] {true, false}) {
+                        Gemm.multiply(be, m, n, k, Gemm.Operand.of(a, shared ? new int[7] : offs, m, k, false),
+                                Gemm.Operand.of(a, offs, k, n, false), c, offC, false, Gemm.PREFERRED);
+                    }
+                }
+                for (int[] s : new int[][] {{9, 17, 5}, {13, 40, 33}, {3, 100, 7}, {17, 33, 64}}) {
+                    check(be, s[0], s[1], s[2], false, false, false, Gemm.PREFERRED, new int[] {0, 1, 2, 3, 4, 5, 6}, "after NaNs ");
+                    check(be, s[0], s[1], s[2], false, true, false, Gemm.PREFERRED, new int[] {0, 0, 0, 0}, "after NaNs ");
+                }
+            }
+        }
+    }
+
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, Gemm.Kernel kern) {
         check(m, n, k, ta, tb, accumulate, kern, 3, true);
         check(m, n, k, ta, tb, accumulate, kern, 7, false);
