@@ -573,7 +573,10 @@ final class Gemm {
     // ================================================================ packing
 
     /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
-    /** Each thread's packed operands, kept between products: slot 0 a B panel, slot 1 packed A panels. */
+    /**
+     * Each thread's packed operands, kept between products and convolutions ({@link ConvPanels}): slot 0
+     * B panels, slot 1 packed A panels.
+     */
     private static final ThreadLocal<Object[]> SCRATCH = ThreadLocal.withInitial(() -> new Object[2]);
 
     /** The calling thread's B panel of at least {@code length} elements (see {@link #scratch}). */
@@ -589,7 +592,7 @@ final class Gemm {
      * row i reads only A's row i, its column j only B's column j). A task holds a slot only while it
      * computes its own tiles, and no tile computation starts another product.
      */
-    private static Object scratch(int slot, boolean f32, int length) {
+    static Object scratch(int slot, boolean f32, int length) {
         Object[] held = SCRATCH.get();
         Object a = held[slot];
         boolean fits = f32 ? a instanceof float[] f && f.length >= length : a instanceof double[] d && d.length >= length;
