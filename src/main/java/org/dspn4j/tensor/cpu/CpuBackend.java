@@ -1416,7 +1416,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
         int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / mn));
-        Object c = alloc(dt, chunk * mn);
+        Object c = scratch(0, dt, chunk * mn); // each chunk's products written whole before they are added
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
             int[] offC = new int[g];
@@ -2339,7 +2339,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
         });
     }
 
-    /** Scratch arrays of each calling thread, by slot, kept between calls (see {@link #scratch}). */
+    /**
+     * Scratch arrays of each calling thread, by slot, kept between calls (see {@link #scratch}): the
+     * convolutions' im2col matrices (slot 0) and regrouped images (slot 1), {@link #matmulBatchSum}'s
+     * chunk of products (slot 0).
+     */
     private final ThreadLocal<Object[]> scratch = ThreadLocal.withInitial(() -> new Object[2]);
 
     /**
