@@ -572,7 +572,6 @@ final class Gemm {
 
     // ================================================================ packing
 
-    /** panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}), zero for the padding rows. */
     /**
      * Each thread's packed operands, kept between products and convolutions ({@link ConvPanels}): slot 0
      * B panels, slot 1 packed A panels.
@@ -603,6 +602,10 @@ final class Gemm {
         return a;
     }
 
+    /**
+     * panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}); the padding rows are left as
+     * they are (zero in a fresh panel).
+     */
     static void packA(Operand a, int base, int rows, int mr, int k, Object dst, int d0, boolean f32) {
         int rs = a.rowStride();
         int cs = a.colStride();
