@@ -74,7 +74,7 @@ final class ClevrTask implements TrainingTask {
 
     @Override
     public String warning() {
-        return ClevrExperiment.heapWarning(cfg.model(), src, cfg.batch(), "keep".equals(cfg.innerSteps()),
+        return ClevrExperiment.heapWarning(cfg.model(), src, cfg.batch(), !cfg.recomputeSteps(),
                 Runtime.getRuntime().maxMemory());
     }
 
@@ -141,12 +141,11 @@ final class ClevrTask implements TrainingTask {
 
     @Override
     public String outOfMemory(int batch) {
-        boolean keep = "keep".equals(cfg.innerSteps());
         return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %.1f GiB heap. "
                 + "The paper-size model needs about %.1f GiB + %.3f GiB per sample of heap on the CPU backend "
                 + "(%.3f with --inner-steps keep; measured at batch 32: 0.9 GiB live, 1.3 GiB kept). Use a smaller --batch "
                 + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, Runtime.getRuntime().maxMemory() / (double) (1L << 30),
                 ClevrExperiment.LIVE_GIB_FIXED, ClevrExperiment.LIVE_GIB_PER_SAMPLE, ClevrExperiment.LIVE_GIB_PER_SAMPLE_KEPT,
-                (int) Math.ceil(ClevrExperiment.heapGib(batch, keep)) + 1);
+                (int) Math.ceil(ClevrExperiment.heapGib(batch, !cfg.recomputeSteps())) + 1);
     }
 }

@@ -34,7 +34,7 @@ final class ConvPanels {
         int pm = (cv.cout + mr - 1) / mr;
         int columns = cv.b * cv.p;
         int pn = (columns + nr - 1) / nr;
-        float[] packedA = (float[]) Gemm.scratch(1, true, pm * mr * k); // padding rows reach no stored row
+        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no stored row
         Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
         for (int rp = 0; rp < pm; rp++) {
             Gemm.packA(wa, rp * mr * k, Math.min(mr, cv.cout - rp * mr), mr, k, packedA, rp * mr * k, true);
@@ -42,7 +42,7 @@ final class ConvPanels {
         // whole rows of an image per panel: copied a vector at a time (ConvVector.packRows)
         boolean wholeRows = kern != Gemm.Kernel.SCALAR && ConvVector.packsRows(cv, nr);
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
-            float[] panel = (float[]) Gemm.scratch(0, true, k * nr); // packed whole, padding zeroed
+            float[] panel = (float[]) Scratch.of(Scratch.B_PANEL, true, k * nr); // packed whole, padding zeroed
             float[] tile = new float[mr * nr];
             Runs runs = new Runs(nr);
             for (int cp = from; cp < to; cp++) {
@@ -102,7 +102,7 @@ final class ConvPanels {
         int k = cv.cout;
         int pm = (cv.kk + mr - 1) / mr;
         // Wᵀ (K, Cout), A(i, t) = w[t·K + i], packed once into row panels of mr
-        float[] packedA = (float[]) Gemm.scratch(1, true, pm * mr * k); // padding rows reach no added row
+        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no added row
         Gemm.Operand wt = Gemm.Operand.of(w, new int[] {0}, cv.cout, cv.kk, true);
         for (int rp = 0; rp < pm; rp++) {
             Gemm.packA(wt, rp * mr, Math.min(mr, cv.kk - rp * mr), mr, k, packedA, rp * mr * k, true);
@@ -122,7 +122,7 @@ final class ConvPanels {
                 int columns = images * cv.p;
                 int pn = (columns + nr - 1) / nr;
                 if (panels == null || panels.length < pn * k * nr) {
-                    panels = (float[]) Gemm.scratch(0, true, pn * k * nr); // packed whole, padding zeroed
+                    panels = (float[]) Scratch.of(Scratch.B_PANEL, true, pn * k * nr); // packed whole, padding zeroed
                     segments = new Segments(pn, nr);
                 }
                 segments.of(cv, q0, columns, nr, pn);

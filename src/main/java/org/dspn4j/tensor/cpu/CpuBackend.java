@@ -68,7 +68,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (pool != null) {
             pool.shutdown();
         }
-        scratch.remove(); // the closing thread's convolution scratch; other threads' go with this backend
+        Scratch.release(); // the closing thread's scratch arrays; the pool's threads end with it
     }
 
     // ================================================================ storage helpers
@@ -1416,7 +1416,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // a chunk of problems at a time, batched (threads split the chunk's tiles), into a scratch of at
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
         int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / mn));
-        Object c = scratch(0, dt, chunk * mn); // each chunk's products written whole before they are added
+        Object c = Scratch.of(Scratch.MATRIX, dt == DType.F32, chunk * mn); // each chunk's products written whole before they are added
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
             int[] offC = new int[g];
@@ -2219,8 +2219,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
             ConvPanels.forward(this, (float[]) xd, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
             return conv2dBias(out, bias, cv, dt);
         }
-        Object cols = scratch(0, dt, cv.kk * cv.group * cv.p);
-        Object prod = cv.group > 1 ? scratch(1, dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);
+        Object prod = cv.group > 1 ? Scratch.of(Scratch.REGROUPED, dt == DType.F32, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wa = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, false);
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int g = Math.min(cv.group, cv.b - n0);
@@ -2275,8 +2275,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
             ConvPanels.backwardInput(this, (float[]) g, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
             return wrap(out, dt, xShape.clone());
         }
-        Object cols = scratch(0, dt, cv.kk * cv.group * cv.p);
-        Object gm = cv.group > 1 ? scratch(1, dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? Scratch.of(Scratch.REGROUPED, dt == DType.F32, cv.cout * cv.group * cv.p) : null;
         Gemm.Operand wt = Gemm.Operand.of(raw(w), new int[] {0}, cv.cout, cv.kk, true);
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int gn = Math.min(cv.group, cv.b - n0);
@@ -2339,29 +2339,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
         });
     }
 
-    /**
-     * Scratch arrays of each calling thread, by slot, kept between calls (see {@link #scratch}): the
-     * convolutions' im2col matrices (slot 0) and regrouped images (slot 1), {@link #matmulBatchSum}'s
-     * chunk of products (slot 0).
-     */
-    private final ThreadLocal<Object[]> scratch = ThreadLocal.withInitial(() -> new Object[2]);
-
-    /**
-     * The calling thread's scratch array in this slot, of this type and at least this length, reused from
-     * the thread's last call where it is large enough: not zeroed, so its user writes every element it reads.
-     */
-    private Object scratch(int slot, DType dt, int length) {
-        Object[] held = scratch.get();
-        Object a = held[slot];
-        boolean fits = dt == DType.F32 ? a instanceof float[] f && f.length >= length
-                : a instanceof double[] d && d.length >= length;
-        if (!fits) {
-            a = alloc(dt, length);
-            held[slot] = a;
-        }
-        return a;
-    }
-
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
         OpChecks.conv2dBackwardWeight(x, gy, wShape, stride, pad);
@@ -2371,8 +2348,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xd = raw(x);
         Object g = raw(gy);
         Object out = alloc(dt, cv.cout * cv.kk);
-        Object cols = scratch(0, dt, cv.kk * cv.group * cv.p);
-        Object gm = cv.group > 1 ? scratch(1, dt, cv.cout * cv.group * cv.p) : null;
+        Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);
+        Object gm = cv.group > 1 ? Scratch.of(Scratch.REGROUPED, dt == DType.F32, cv.cout * cv.group * cv.p) : null;
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {
             int gn = Math.min(cv.group, cv.b - n0);
             int np = gn * cv.p;

@@ -238,8 +238,8 @@ final class Gemm {
         if (na == batch && batch >= 2 * be.threads()) {
             // one A per problem, and enough problems for every thread: each task packs its own As
             be.parallelFor(batch, Math.max(1, batch / (be.threads() * 4)), (from, to) -> {
-                Object packedA = scratch(1, f32, pm * panelA);
-                Object panelB = panelB(f32, k * nr);
+                Object packedA = Scratch.of(Scratch.A_PANELS, f32, pm * panelA);
+                Object panelB = Scratch.of(Scratch.B_PANEL, f32, k * nr);
                 Object tile = tiles.edgeTile();
                 for (int p = from; p < to; p++) {
                     for (int rp = 0; rp < pm; rp++) {
@@ -255,7 +255,7 @@ final class Gemm {
         }
 
         // otherwise pack each distinct A once, up front
-        Object packedA = scratch(1, f32, na * pm * panelA);
+        Object packedA = Scratch.of(Scratch.A_PANELS, f32, na * pm * panelA);
         be.parallelFor(na * pm, Math.max(1, na * pm / (be.threads() * 4)), (from, to) -> {
             for (int q = from; q < to; q++) {
                 int s = q / pm;
@@ -273,7 +273,7 @@ final class Gemm {
         int panelsPerGroup = (pm + groups - 1) / groups;
         int units = batch * pn * groups;
         be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
-            Object panelB = panelB(f32, k * nr);
+            Object panelB = Scratch.of(Scratch.B_PANEL, f32, k * nr);
             Object tile = tiles.edgeTile();
             for (int u = from; u < to; u++) {
                 int p = u / (pn * groups);
@@ -304,7 +304,7 @@ final class Gemm {
         int panelsPerGroup = (pm + groups - 1) / groups;
         int units = pq * groups;
         be.parallelFor(units, Math.max(1, units / (be.threads() * 8)), (from, to) -> {
-            Object panelB = panelB(tiles.f32, tiles.k * nr);
+            Object panelB = Scratch.of(Scratch.B_PANEL, tiles.f32, tiles.k * nr);
             Object tile = tiles.edgeTile();
             for (int u = from; u < to; u++) {
                 int q0 = (u / groups) * nr;
@@ -571,36 +571,6 @@ final class Gemm {
     }
 
     // ================================================================ packing
-
-    /**
-     * Each thread's packed operands, kept between products and convolutions ({@link ConvPanels}): slot 0
-     * B panels, slot 1 packed A panels.
-     */
-    private static final ThreadLocal<Object[]> SCRATCH = ThreadLocal.withInitial(() -> new Object[2]);
-
-    /** The calling thread's B panel of at least {@code length} elements (see {@link #scratch}). */
-    static Object panelB(boolean f32, int length) {
-        return scratch(0, f32, length);
-    }
-
-    /**
-     * The calling thread's scratch array in this slot, of at least {@code length} elements, reused from its
-     * last product when large enough. Not zeroed: every panel is packed whole before it is read (a B panel's
-     * padding columns set to zero, {@link #packB}, {@link Tiles#columnAcross}), and the padding rows of a
-     * packed A panel, left as they are, reach only the rows of an edge tile that are not stored (a tile's
-     * row i reads only A's row i, its column j only B's column j). A task holds a slot only while it
-     * computes its own tiles, and no tile computation starts another product.
-     */
-    static Object scratch(int slot, boolean f32, int length) {
-        Object[] held = SCRATCH.get();
-        Object a = held[slot];
-        boolean fits = f32 ? a instanceof float[] f && f.length >= length : a instanceof double[] d && d.length >= length;
-        if (!fits) {
-            a = f32 ? new float[length] : new double[length];
-            held[slot] = a;
-        }
-        return a;
-    }
 
     /**
      * panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}); the padding rows are left as
