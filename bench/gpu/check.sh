@@ -42,7 +42,7 @@ for graph in replay eager; do
     | grep -v '^WARNING' | tee -a "$out/bench.log"
 done
 log "clevr, --graph eager" | tee -a "$out/bench.log"
-timeout 120 $G/dspn4j bench clevr-step --backend opencl --graph eager --arena-mb 8176 --steps 3 --batch $batch "${A[@]}" 2>&1 \
+timeout 120 $G/dspn4j bench clevr-step --backend opencl --graph eager --inner-steps recompute --arena-mb 8176 --steps 3 --batch $batch "${A[@]}" 2>&1 \
   | grep -v '^WARNING' | tee -a "$out/bench.log"
 log "mnist op profile" | tee "$out/profile.log"
 LD_PRELOAD=$G/jre/lib/server/libjsig.so timeout 60 $G/jre/bin/java -XX:+UseG1GC -Xmx48g --add-modules=jdk.incubator.vector \

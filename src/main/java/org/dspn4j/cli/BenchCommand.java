@@ -20,6 +20,7 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.RecordedTrainStep;
+import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -88,9 +89,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "DNNL_MAX_CPU_ISA=AVX2, ONEDNN_MAX_CPU_ISA=AVX2) (default: ${DEFAULT-VALUE})")
     String isa;
 
-    @Option(names = "--inner-steps", defaultValue = "recompute", paramLabel = "recompute|keep",
+    @Option(names = "--inner-steps", paramLabel = "recompute|keep",
             description = "our side: DSPN's inner steps recomputed in the backward or kept, as train's option "
-                    + "(default: ${DEFAULT-VALUE})")
+                    + "(default: train's, recompute for mnist-step, keep for clevr-step)")
     String innerSteps;
 
     @Option(names = "--pool", defaultValue = "0",
@@ -144,6 +145,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (pool < 0) {
             throw new IllegalArgumentException("bench: --pool must be 0 (serial) or more, got " + pool);
+        }
+        if (innerSteps == null) {
+            innerSteps = TrainConfig.recomputesByDefault(task) ? "recompute" : "keep";
         }
         if (!innerSteps.equals("recompute") && !innerSteps.equals("keep")) {
             throw new IllegalArgumentException("bench: --inner-steps must be recompute or keep, got '" + innerSteps + "'");

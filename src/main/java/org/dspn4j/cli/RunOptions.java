@@ -63,10 +63,11 @@ public final class RunOptions {
             + "every op as it comes (the CPU backend always does)")
     String graph;
 
-    @Option(names = "--inner-steps", paramLabel = "recompute|keep", description = "DSPN training: recompute (default) keeps "
-            + "only the sets between the T inner steps and runs each step again in the backward pass (a fraction of the "
-            + "memory for about a third more time); keep holds every step's graph, as the authors' code does. The values "
-            + "are the same; the gradients agree to rounding, so --resume needs the recorded choice")
+    @Option(names = "--inner-steps", paramLabel = "recompute|keep", description = "DSPN training: recompute (MNIST's "
+            + "default) keeps only the sets between the T inner steps and runs each step again in the backward pass (a "
+            + "fraction of MNIST's memory for about a fifth more time); keep (CLEVR's default) holds every step's graph, as "
+            + "the authors' code does. The values are the same; the gradients agree to rounding, so --resume needs the "
+            + "recorded choice")
     String innerSteps;
 
     @Option(names = "--allow-nonfinite", description = "--resume from a checkpoint with NaN or infinite values (an audit "

@@ -65,6 +65,7 @@ class ClevrExperimentTest {
         }
         String run = Files.readString(dir.resolve("run.json"));
         assertTrue(run.contains("\"generated\"") && run.contains("\"synth_seed\"") && run.contains("\"git_commit\""), run);
+        assertTrue(run.contains("\"inner_steps\" : \"keep\""), run); // CLEVR's default
         String metrics = Files.readString(dir.resolve("metrics.jsonl"));
         for (String k : new String[] {"train_loss", "train_last", "test_loss", "test_last"}) {
             assertTrue(metrics.contains("\"" + k + "\""), k);
@@ -72,6 +73,18 @@ class ClevrExperimentTest {
         RunInfo info = RunInfo.besideCheckpoint(dir.resolve(ClevrExperiment.CHECKPOINT));
         assertEquals(2, info.batch());
         assertEquals(data, info.clevrSource());
+    }
+
+    @Test
+    void clevrKeepsItsInnerStepsByDefaultAndMnistRecomputesThem(@TempDir Path dir) {
+        for (ModelConfig.Task t : new ModelConfig.Task[] {ModelConfig.Task.CLEVR_BOX, ModelConfig.Task.CLEVR_STATE}) {
+            TrainConfig c = tiny(tinyModel(t, ModelConfig.DecoderKind.DSPN), dir, 1, 1e-3, 0);
+            assertFalse(c.recomputeSteps(), t.toString());
+            assertTrue(c.withInnerSteps("recompute").recomputeSteps(), t.toString());
+        }
+        TrainConfig mnist = tiny(ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN), dir, 1, 1e-3, 0);
+        assertTrue(mnist.recomputeSteps());
+        assertFalse(mnist.withInnerSteps("keep").recomputeSteps());
     }
 
     @Test
@@ -164,10 +177,13 @@ class ClevrExperimentTest {
         String w = ClevrExperiment.heapWarning(paper, src, 32, false, 1L << 30);
         assertTrue(w != null && w.contains("--batch") && w.contains("needs about 1.3 GiB") && w.contains("-Xmx3g"), w);
         String kept = ClevrExperiment.heapWarning(paper, src, 64, true, twoGiB); // 2.94
-        assertTrue(kept != null && kept.contains("batch 64 with --inner-steps keep needs about 2.9 GiB")
-                && kept.contains("32 needs about 1.8 GiB") && kept.contains("-Xmx4g"), kept);
+        assertTrue(kept != null && kept.contains("batch 64 with the inner steps kept needs about 2.9 GiB")
+                && kept.contains("32 needs about 1.8 GiB") && kept.contains("--inner-steps recompute (about 2.0 GiB at this batch)")
+                && kept.contains("-Xmx4g"), kept);
+        String keptTooLarge = ClevrExperiment.heapWarning(paper, src, 128, true, twoGiB); // 5.18; recomputed 3.26
+        assertTrue(keptTooLarge != null && !keptTooLarge.contains("--inner-steps recompute"), keptTooLarge);
         String big = ClevrExperiment.heapWarning(paper, src, 128, false, twoGiB); // 3.26
-        assertTrue(big != null && big.contains("batch 128 needs about 3.3 GiB") && big.contains("-Xmx5g"), big);
+        assertTrue(big != null && big.contains("batch 128 with the inner steps recomputed needs about 3.3 GiB") && big.contains("-Xmx5g"), big);
         assertEquals(null, ClevrExperiment.heapWarning(paper, src, 128, false, 4L << 30));
         assertEquals(null, ClevrExperiment.heapWarning(tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN),
                 src, 32, false, 1L << 20));
