@@ -84,7 +84,7 @@ public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSt
      * The default of {@code --inner-steps}: MNIST recomputes its inner steps (they hold most of its step's
      * memory: a live heap of about 0.8 GB kept against 0.15 GB recomputed, for about a fifth more time); CLEVR
      * keeps them, as the authors' code does (ResNet34 holds most of its memory: about 1.4 GiB live kept against
-     * 0.9 GiB, both within its 2 GiB heap at the paper's batch of 32, and the step about 7 % faster kept;
+     * 0.9 GiB, both within its 2 GiB heap at the paper's batch of 32, and the step about 5 % faster kept;
      * docs/measurements.md).
      */
     public static boolean recomputesByDefault(ModelConfig.Task task) {
