@@ -123,6 +123,9 @@ public final class Main implements Runnable {
         List<String> parts = new ArrayList<>();
         String joined = "";
         for (Throwable c = e; c != null && parts.size() < 6; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OutOfMemoryError && joined.startsWith("out of memory")) {
+                continue; // a training task's own message for it already says what helps, and which -Xmx
+            }
             String m = message(c);
             if (m == null || joined.contains(m) || (c.getMessage() != null && joined.contains(c.getMessage()))) {
                 continue;

@@ -403,4 +403,19 @@ class CliErrorsTest {
         String line = w.toString().replace("\r", "");
         assertEquals("dspn4j: " + refused.getMessage() + "\n", line);
     }
+
+    /**
+     * An out-of-memory error gets one line: a training task's own message where it wrapped one (naming its
+     * batch, the heap it needs and one -Xmx), the generic one where nothing did.
+     */
+    @Test
+    void anOutOfMemoryErrorIsOneLineWithOneSuggestedHeap() {
+        String task = "out of memory in a training step at batch 64 with a 2.0 GiB heap. Use a smaller --batch, "
+                + "--inner-steps recompute or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx4g";
+        assertEquals(task, Main.summary(new IllegalArgumentException(task, new OutOfMemoryError("Java heap space"))));
+        String bare = Main.summary(new OutOfMemoryError("Java heap space"));
+        assertTrue(bare.startsWith("out of memory (Java heap space) with a ") && bare.contains("-Xmx"), bare);
+        String wrapped = Main.summary(new IllegalStateException("reading a batch", new OutOfMemoryError("Java heap space")));
+        assertTrue(wrapped.startsWith("reading a batch: out of memory (Java heap space)"), wrapped);
+    }
 }
