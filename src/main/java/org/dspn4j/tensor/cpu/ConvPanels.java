@@ -36,11 +36,7 @@ final class ConvPanels {
         int pn = (columns + nr - 1) / nr;
         float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no stored row
         Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
-        be.parallelFor(pm, Math.max(1, pm / (be.threads() * 4)), (from, to) -> {
-            for (int rp = from; rp < to; rp++) {
-                Gemm.packA(wa, rp * mr * k, Math.min(mr, cv.cout - rp * mr), mr, k, packedA, rp * mr * k, true);
-            }
-        });
+        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
         // whole rows of an image per panel: copied a vector at a time (ConvVector.packRows)
         boolean wholeRows = kern != Gemm.Kernel.SCALAR && ConvVector.packsRows(cv, nr);
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
@@ -106,11 +102,7 @@ final class ConvPanels {
         // Wᵀ (K, Cout), A(i, t) = w[t·K + i], packed once into row panels of mr
         float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no added row
         Gemm.Operand wt = Gemm.Operand.of(w, new int[] {0}, cv.cout, cv.kk, true);
-        be.parallelFor(pm, Math.max(1, pm / (be.threads() * 4)), (from, to) -> {
-            for (int rp = from; rp < to; rp++) {
-                Gemm.packA(wt, rp * mr, Math.min(mr, cv.kk - rp * mr), mr, k, packedA, rp * mr * k, true);
-            }
-        });
+        Gemm.packRowPanels(be, wt, 0, cv.kk, mr, k, packedA, true);
         Taps taps = new Taps(cv, nr);
         boolean vector = kern != Gemm.Kernel.SCALAR;
         // tasks: groups of whole images, at least a panel's width of columns each

@@ -573,6 +573,19 @@ final class Gemm {
     // ================================================================ packing
 
     /**
+     * All m rows of A (row 0 at {@code base}) packed as {@link #packA} row panels of mr, panel rp at
+     * {@code dst[rp · mr · k]}, the panels split between the backend's threads.
+     */
+    static void packRowPanels(CpuBackend be, Operand a, int base, int m, int mr, int k, Object dst, boolean f32) {
+        int pm = (m + mr - 1) / mr;
+        be.parallelFor(pm, Math.max(1, pm / (be.threads() * 4)), (from, to) -> {
+            for (int rp = from; rp < to; rp++) {
+                packA(a, base + rp * mr * a.rowStride(), Math.min(mr, m - rp * mr), mr, k, dst, rp * mr * k, f32);
+            }
+        });
+    }
+
+    /**
      * panel[t * mr + ii] = A(ii, t) for ii &lt; rows (A's row 0 at {@code base}); the padding rows are left as
      * they are (zero in a fresh panel).
      */
