@@ -20,7 +20,6 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.RecordedTrainStep;
-import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.experiment.TrainStep;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -147,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench: --pool must be 0 (serial) or more, got " + pool);
         }
         if (innerSteps == null) {
-            innerSteps = TrainConfig.recomputesByDefault(task) ? "recompute" : "keep";
+            innerSteps = Net.recomputesInnerSteps(task) ? "recompute" : "keep";
         }
         if (!innerSteps.equals("recompute") && !innerSteps.equals("keep")) {
             throw new IllegalArgumentException("bench: --inner-steps must be recompute or keep, got '" + innerSteps + "'");

@@ -10,7 +10,6 @@ import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.Trace;
-import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
 import org.dspn4j.io.torch.TorchCheckpoint;
@@ -18,7 +17,6 @@ import org.dspn4j.model.AuthorsArgs;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
 import org.dspn4j.model.Weights;
-import org.dspn4j.set.Dspn;
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
@@ -191,9 +189,6 @@ public final class TraceCommand implements Callable<Integer> {
     private void trace(Backend be, ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm, NdArray im, DType dt)
             throws java.io.IOException {
         Net net = Net.create(be, cfg, new MersenneTwister(seed));
-        if (net.decoder() instanceof Dspn dspn) {
-            dspn.setRecomputeSteps(TrainConfig.recomputesByDefault(cfg.task())); // the step as train runs it by default
-        }
         if (w != null) {
             try {
                 Weights.load(net, w);

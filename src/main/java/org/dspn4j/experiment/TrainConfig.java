@@ -3,6 +3,7 @@ package org.dspn4j.experiment;
 import java.nio.file.Path;
 
 import org.dspn4j.model.ModelConfig;
+import org.dspn4j.model.Net;
 
 /**
  * A training run: the model and the loop around it.
@@ -24,7 +25,7 @@ import org.dspn4j.model.ModelConfig;
  *                    backend always runs eagerly)
  * @param innerSteps  DSPN training: "recompute" (each inner step recorded as one node and run again in the outer
  *                    backward, {@code Dspn#setRecomputeSteps}), "keep" (every step's graph kept, as the authors' code),
- *                    or null for the task's default ({@link #recomputesByDefault})
+ *                    or null for the task's default ({@link Net#recomputesInnerSteps})
  */
 public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSteps, int batch, double lr, long seed,
                           Path out, int evalEvery, boolean fullEval, int threads, boolean quiet, String graph,
@@ -77,17 +78,6 @@ public record TrainConfig(ModelConfig model, Path dataDir, int epochs, int maxSt
 
     /** Whether DSPN's inner steps are recomputed in the outer backward rather than kept. */
     public boolean recomputeSteps() {
-        return innerSteps == null ? recomputesByDefault(model.task()) : innerSteps.equals("recompute");
-    }
-
-    /**
-     * The default of {@code --inner-steps}: MNIST recomputes its inner steps (they hold most of its step's
-     * memory: a live heap of about 0.8 GB kept against 0.15 GB recomputed, for about a fifth more time); CLEVR
-     * keeps them, as the authors' code does (ResNet34 holds most of its memory: about 1.4 GiB live kept against
-     * 0.9 GiB, both within its 2 GiB heap at the paper's batch of 32, and the step about 5 % faster kept;
-     * docs/measurements.md).
-     */
-    public static boolean recomputesByDefault(ModelConfig.Task task) {
-        return task == ModelConfig.Task.MNIST;
+        return innerSteps == null ? Net.recomputesInnerSteps(model.task()) : innerSteps.equals("recompute");
     }
 }

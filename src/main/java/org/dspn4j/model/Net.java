@@ -66,9 +66,11 @@ public final class Net extends Module {
             case DSPN:
                 Dspn dspn = new Dspn(be, config.dtype(), rng, (Module & SetEncoder) setEncoderModule(), c, n, config.iters(),
                         config.innerLr());
-                // CLEVR's step keeps no sort orders: the relation encoder's would add 10 x (32, 512, 100) indices
-                // (131 MB) to a live heap of about 0.9 GiB in the launcher's 2 GiB, for no step time measurable on a
-                // 2-vCPU machine; MNIST's (56 MB) save half of its step's sorting (docs/measurements.md)
+                dspn.setRecomputeSteps(recomputesInnerSteps(config.task()));
+                // with its inner steps recomputed (--inner-steps recompute) CLEVR's step keeps no sort orders: the
+                // relation encoder's would add 10 x (32, 512, 100) indices (131 MB) to a live heap of about 0.9 GiB in
+                // the launcher's 2 GiB, for no step time measurable on a 2-vCPU machine; MNIST's (56 MB) save half of
+                // its step's sorting (docs/measurements.md)
                 dspn.setKeepSortOrders(!config.task().supervised());
                 this.setDecoder = child("set_decoder", dspn);
                 break;
@@ -80,6 +82,17 @@ public final class Net extends Module {
                 this.setDecoder = child("set_decoder", new RnnDecoder(be, config.dtype(), rng, config.latent(), c, n,
                         config.hidden(), config.maskPlusOne()));
         }
+    }
+
+    /**
+     * Whether a task's DSPN recomputes its inner steps in the outer backward by default ({@code --inner-steps}),
+     * rather than keeping their graphs: MNIST recomputes them (they hold most of its step's memory: a live heap of
+     * about 0.8 GB kept against 0.15 GB recomputed, for about a fifth more time); CLEVR keeps them, as the authors'
+     * code does (ResNet34 holds most of its memory: about 1.4 GiB live kept against 0.9 GiB, both within its 2 GiB
+     * heap at the paper's batch of 32, and the step about 5 % faster kept; docs/measurements.md).
+     */
+    public static boolean recomputesInnerSteps(ModelConfig.Task task) {
+        return task == ModelConfig.Task.MNIST;
     }
 
     /**

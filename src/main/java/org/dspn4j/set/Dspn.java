@@ -33,7 +33,8 @@ import org.dspn4j.tensor.Tensor;
  * target z is not detached. In training the inner gradients are taken with createGraph, so the outer
  * loss differentiates through all T steps (second order through g); by default each step is recorded
  * through {@link Recompute}, which keeps only the step's inputs and runs the step again when the
- * outer backward reaches it ({@link #setRecomputeSteps}). In evaluation, gradients are
+ * outer backward reaches it ({@link #setRecomputeSteps}; a model's DSPN takes its task's default,
+ * {@code Net.recomputesInnerSteps}). In evaluation, gradients are
  * enabled locally, each step starts from a detached set and mask, and nothing is kept.
  *
  * <p>Parameter names: {@code starting_set} (1, C, N), {@code starting_mask} (1, N), and the
