@@ -40,14 +40,21 @@ def row(what, threads, gflop, op):
 
 
 def cpu_model():
+    """The model name with its family and model numbers, as `./dspn4j bench` prints it."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "cpu family", "model") and key not in fields:
+                    fields[key] = value.strip()
     except OSError:
         pass
-    return "unknown CPU"
+    model = fields.get("model name", "unknown CPU")
+    if "cpu family" in fields and "model" in fields:
+        model += f" (family {fields['cpu family']}, model {fields['model']})"
+    return model
 
 
 def main():

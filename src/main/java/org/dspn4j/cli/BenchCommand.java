@@ -476,20 +476,40 @@ public final class BenchCommand implements Callable<Integer> {
         return cpu[0] + ", " + Runtime.getRuntime().availableProcessors() + " logical CPUs, " + cpu[1];
     }
 
-    /** The CPU's model name and its widest vector ISA (AVX-512, AVX2, no AVX2), from /proc/cpuinfo. */
+    /**
+     * The CPU's model name with its family and model numbers, and its widest vector ISA (AVX-512, AVX2,
+     * no AVX2), from /proc/cpuinfo. The numbers tell apart CPUs that a virtual machine names alike: an
+     * "AMD EPYC" of family 25 runs AVX-512 in two 256-bit halves, one of family 26 at full width, and
+     * our product kernel's rate differs twofold between them (docs/measurements.md).
+     */
     private static String[] cpu() {
-        String model = "unknown CPU";
-        String flags = "";
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name") && model.equals("unknown CPU")) {
-                    model = line.substring(line.indexOf(':') + 1).trim();
-                } else if (line.startsWith("flags") && flags.isEmpty()) {
-                    flags = " " + line.substring(line.indexOf(':') + 1).trim() + " ";
-                }
-            }
+            return cpu(Files.readAllLines(Path.of("/proc/cpuinfo")));
         } catch (IOException e) {
-            // not Linux: the model stays unknown
+            return cpu(List.of()); // not Linux: the model stays unknown
+        }
+    }
+
+    /** {@link #cpu()} from the lines of a /proc/cpuinfo (its first processor's lines are read). */
+    static String[] cpu(List<String> cpuinfo) {
+        String model = "unknown CPU";
+        String family = null;
+        String number = null;
+        String flags = "";
+        for (String line : cpuinfo) {
+            String value = line.substring(line.indexOf(':') + 1).trim();
+            if (line.startsWith("model name") && model.equals("unknown CPU")) {
+                model = value;
+            } else if (line.startsWith("cpu family") && family == null) {
+                family = value;
+            } else if (line.matches("model\\s*:.*") && number == null) {
+                number = value;
+            } else if (line.startsWith("flags") && flags.isEmpty()) {
+                flags = " " + value + " ";
+            }
+        }
+        if (family != null && number != null) {
+            model += " (family " + family + ", model " + number + ")";
         }
         String cpuIsa = flags.contains(" avx512f ") ? "AVX-512" : flags.contains(" avx2 ") ? "AVX2" : flags.isEmpty() ? "unknown ISA" : "no AVX2";
         return new String[] {model, cpuIsa};

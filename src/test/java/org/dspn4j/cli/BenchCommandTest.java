@@ -1,5 +1,6 @@
 package org.dspn4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,20 @@ class BenchCommandTest {
         String out = (String) r[1];
         assertEquals(2, r[0], String.join(" ", args) + "\n" + out);
         assertEquals("dspn4j: " + message, out.strip(), String.join(" ", args));
+    }
+
+    @Test
+    void theMachineLineNamesTheCpusFamilyAndModelBesideItsVectorIsa() {
+        // the first lines of /proc/cpuinfo on two virtual machines that both call their CPU "AMD EPYC"
+        List<String> zen4 = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25", "model\t\t: 17",
+                "model name\t: AMD EPYC", "flags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw avx512_bf16",
+                "processor\t: 1", "cpu family\t: 99", "model\t\t: 99", "model name\t: other");
+        assertArrayEquals(new String[] {"AMD EPYC (family 25, model 17)", "AVX-512"}, BenchCommand.cpu(zen4));
+        List<String> avx2 = List.of("cpu family\t: 6", "model\t\t: 85", "model name\t: Intel(R) Xeon(R) CPU",
+                "flags\t\t: fpu sse2 avx avx2 fma");
+        assertArrayEquals(new String[] {"Intel(R) Xeon(R) CPU (family 6, model 85)", "AVX2"}, BenchCommand.cpu(avx2));
+        assertArrayEquals(new String[] {"unknown CPU", "unknown ISA"}, BenchCommand.cpu(List.of()));
+        assertArrayEquals(new String[] {"Some CPU", "no AVX2"}, BenchCommand.cpu(List.of("model name : Some CPU", "flags : sse2")));
     }
 
     @Test
