@@ -171,6 +171,9 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (child || (authorsCode == null && isa.equals("native") && rounds == 1)) {
+            if (!child) {
+                System.out.println("machine: " + machine()); // beside every figure, ours alone too
+            }
             Measured m = runOurs(task, dt, th);
             System.out.println(m.line);
             return 0;
