@@ -500,14 +500,19 @@ public final class BenchCommand implements Callable<Integer> {
         String number = null;
         String flags = "";
         for (String line : cpuinfo) {
-            String value = line.substring(line.indexOf(':') + 1).trim();
-            if (line.startsWith("model name") && model.equals("unknown CPU")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            if (key.equals("model name") && model.equals("unknown CPU")) {
                 model = value;
-            } else if (line.startsWith("cpu family") && family == null) {
+            } else if (key.equals("cpu family") && family == null) {
                 family = value;
-            } else if (line.matches("model\\s*:.*") && number == null) {
+            } else if (key.equals("model") && number == null) {
                 number = value;
-            } else if (line.startsWith("flags") && flags.isEmpty()) {
+            } else if (key.equals("flags") && flags.isEmpty()) {
                 flags = " " + value + " ";
             }
         }
