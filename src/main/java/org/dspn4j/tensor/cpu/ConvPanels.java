@@ -16,8 +16,8 @@ import java.util.Arrays;
  * pixel), so a panel may hold the end of one image and the start of the next.
  *
  * <p>{@link #backwardInput} does the same for the input gradient of the stride-1 convolutions whose
- * output rows are as wide as the input's: the product Wᵀ · gy tile by tile, each tile added onto the
- * image as col2im would add it, without the patch matrix.
+ * output rows are as wide as the input's: the product Wᵀ · gy a strip of mr rows at a time, each strip
+ * added onto the images as col2im would add it, without the patch matrix.
  */
 final class ConvPanels {
     private ConvPanels() {
@@ -80,19 +80,19 @@ final class ConvPanels {
      * gx (B, Cin, H, W) = the input gradient of a convolution whose output rows are as wide as its
      * input's ({@link CpuBackend.Conv#sameWidth}: stride 1, 2·pad = kw − 1), F32, with kernel
      * {@code kern}, without the patch matrix: {@link CpuBackend#conv2dBackwardInput}'s product
-     * cols (K, B·P) = Wᵀ (K, Cout) · gy (Cout, B·P) is added onto gx tile by tile, as each tile leaves
-     * the micro-kernel, instead of being written out whole and read back by col2im (for a ResNet34
-     * stage-1 convolution at batch 32, 75 MB each way). {@code out} is fresh (zero) and fully written.
+     * cols (K, B·P) = Wᵀ (K, Cout) · gy (Cout, B·P) is added onto gx a strip of rows at a time, as the
+     * micro-kernel leaves it, instead of being written out whole and read back by col2im (for a
+     * ResNet34 stage-1 convolution at batch 32, 75 MB each way). {@code out} is fresh (zero) and fully
+     * written.
+     *
+     * <p>A task owns a group of images (taps never cross images). For each row panel of mr cols rows
+     * it computes the strip of those rows over all the group's columns, tile by tile, then adds the
+     * strip's rows onto the images in increasing order, each row over a whole image at a time.
      *
      * <p>The bits are col2im's. Every cols element is the same fma chain over the output channels.
      * col2im adds, into each input pixel from +0, its taps' elements in increasing tap order (ky, kx),
-     * and only those. Here a task owns a group of images (taps never cross images) and runs through
-     * the tiles row panel by row panel, rows increasing, and within a row panel column panel by column
-     * panel, columns decreasing. A pixel's tap t is in cols row (c·kh + ky)·kw + kx at column
-     * pixel − shift(t), with shift(t) = (ky − pad)·W + kx − pad increasing in t: a later tap of the
-     * pixel lies in a later row, so in a later row panel, or in the same row panel at an earlier (or
-     * the same) column, so in a later column panel, or in the same tile in a later row. Tile rows are
-     * added in increasing order. So every pixel's additions come in col2im's order.
+     * and only those; a pixel's tap t is cols row t = (c·kh + ky)·kw + kx, so its additions here come
+     * row panel by row panel, and within a strip row by row, in the same order.
      */
     static void backwardInput(CpuBackend be, float[] gy, float[] w, CpuBackend.Conv cv, float[] out, Gemm.Kernel kern) {
         int mr = kern.mr();
@@ -103,19 +103,20 @@ final class ConvPanels {
         float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no added row
         Gemm.Operand wt = Gemm.Operand.of(w, new int[] {0}, cv.cout, cv.kk, true);
         Gemm.packRowPanels(be, wt, 0, cv.kk, mr, k, packedA, true);
-        Taps taps = new Taps(cv, nr);
+        Taps taps = new Taps(cv);
         boolean vector = kern != Gemm.Kernel.SCALAR;
         // tasks: groups of whole images, at least a panel's width of columns each
         int perGroup = Math.max(1, Math.min(cv.b, (nr + cv.p - 1) / cv.p));
         int groups = (cv.b + perGroup - 1) / perGroup;
+        int stride = (perGroup * cv.p + nr - 1) / nr * nr; // a strip row: a full group's column panels
         be.parallelFor(groups, 1, (from, to) -> {
-            float[] tile = new float[mr * nr];
+            float[] strip = new float[mr * stride];
             float[] panels = null;
             Segments segments = null;
+            Segments images = new Segments(1, perGroup * cv.p);
             for (int gi = from; gi < to; gi++) {
                 int q0 = gi * perGroup;
-                int images = Math.min(perGroup, cv.b - q0);
-                int columns = images * cv.p;
+                int columns = Math.min(perGroup, cv.b - q0) * cv.p;
                 int pn = (columns + nr - 1) / nr;
                 if (panels == null || panels.length < pn * k * nr) {
                     panels = (float[]) Scratch.of(Scratch.B_PANEL, true, pn * k * nr); // packed whole, padding zeroed
@@ -123,12 +124,13 @@ final class ConvPanels {
                 }
                 segments.of(cv, q0, columns, nr, pn);
                 packColumns(gy, cv, segments, columns, nr, pn, panels);
+                images.of(cv, q0, columns, stride, 1); // one piece per image: its P columns
                 for (int rp = 0; rp < pm; rp++) {
                     int rows = Math.min(mr, cv.kk - rp * mr);
-                    for (int cp = pn - 1; cp >= 0; cp--) {
-                        Gemm.kernel(kern, packedA, rp * mr * k, panels, cp * k * nr, nr, k, nr, tile, 0, nr, false, true);
-                        taps.add(tile, nr, rows, rp * mr, segments, cp, out, vector);
+                    for (int cp = 0; cp < pn; cp++) {
+                        Gemm.kernel(kern, packedA, rp * mr * k, panels, cp * k * nr, nr, k, nr, strip, cp * nr, stride, false, true);
                     }
+                    taps.add(strip, stride, rows, rp * mr, images, out, vector);
                 }
             }
         });
@@ -213,13 +215,13 @@ final class ConvPanels {
         private final int[] to;
         /** Per cols row: the offset of its kx's row in {@link #keep}. */
         private final int[] keepAt;
-        /** Per kx, W + nr values: 1 where output column u mod W reads inside the image, else 0. */
+        /** Per kx, W + P values: 1 where output column u mod W reads inside the image, else 0. */
         private final float[] keep;
 
-        Taps(CpuBackend.Conv cv, int nr) {
+        Taps(CpuBackend.Conv cv) {
             this.cv = cv;
             int hw = cv.h * cv.w;
-            int keepLength = cv.w + nr;
+            int keepLength = cv.w + cv.p; // from a piece's first output column across an image's P pixels
             keep = new float[cv.kw * keepLength];
             for (int kx = 0; kx < cv.kw; kx++) {
                 for (int u = 0; u < keepLength; u++) {
@@ -245,27 +247,27 @@ final class ConvPanels {
         }
 
         /**
-         * Adds rows 0 … rows − 1 of the tile (cols rows r0 + ii, the columns of column panel cp) onto
-         * their taps' input pixels in {@code out}, row after row (col2im's additions for these elements),
-         * on vectors when {@code vector}.
+         * Adds rows 0 … rows − 1 of the strip (cols rows r0 + ii, row ii at strip[ii·stride …], the
+         * columns of the pieces of panel 0 of {@code sg}) onto their taps' input pixels in {@code out},
+         * row after row (col2im's additions for these elements), on vectors when {@code vector}.
          */
-        void add(float[] tile, int nr, int rows, int r0, Segments sg, int cp, float[] out, boolean vector) {
+        void add(float[] strip, int stride, int rows, int r0, Segments sg, float[] out, boolean vector) {
             int image = cv.cin * cv.h * cv.w;
             for (int ii = 0; ii < rows; ii++) {
                 int r = r0 + ii;
-                for (int s = sg.first[cp]; s < sg.first[cp + 1]; s++) {
+                for (int s = sg.first[0]; s < sg.first[1]; s++) {
                     int pix = sg.pix[s];
                     int base = sg.image[s] * image + at[r];
                     int a = Math.max(pix, from[r]);
                     int b = Math.min(pix + sg.len[s], to[r]);
-                    int ts = ii * nr + sg.jj[s] - pix; // the tile element of output pixel v: ts + v
+                    int ts = ii * stride + sg.jj[s] - pix; // the strip element of output pixel v: ts + v
                     int kept = keepAt[r] + sg.column[s] - pix; // its column's keep: keep[kept + v]
                     if (vector) { // only then is ConvVector loaded
-                        ConvVector.addKept(out, base, tile, ts, keep, kept, a, b);
+                        ConvVector.addKept(out, base, strip, ts, keep, kept, a, b);
                     } else {
                         for (int v = a; v < b; v++) {
                             if (keep[kept + v] > 0) {
-                                out[base + v] += tile[ts + v];
+                                out[base + v] += strip[ts + v];
                             }
                         }
                     }
