@@ -2348,6 +2348,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xd = raw(x);
         Object g = raw(gy);
         Object out = alloc(dt, cv.cout * cv.kk);
+        if (dt == DType.F32 && cv.sameWidth() && Gemm.PREFERRED == Gemm.Kernel.WIDE && ConvVector.weightsOnVectors()) {
+            ConvPanels.backwardWeight(this, (float[]) xd, (float[]) g, cv, (float[]) out);
+            return wrap(out, dt, wShape.clone());
+        }
         Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);
         Object gm = cv.group > 1 ? Scratch.of(Scratch.REGROUPED, dt == DType.F32, cv.cout * cv.group * cv.p) : null;
         for (int n0 = 0; n0 < cv.b; n0 += cv.group) {

@@ -1,6 +1,7 @@
 package org.dspn4j.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 
@@ -114,6 +115,49 @@ class ConvPanelsTest {
             }
         }
         assertEquals(14, tested, "cases with output rows as wide as the input's");
+    }
+
+    /**
+     * The weight gradient of the same-width convolutions on vectors ({@link ConvPanels#backwardWeight}:
+     * the channels a vector at a time, the taps read from zero-padded images) for the cases above, for
+     * more output channels than a tile holds (the last tile part padding), more taps than tiles of 6
+     * hold, and images so small that a block holds many of them, over one block and over several.
+     */
+    @Test
+    void theWeightGradientOnVectorsIsTheDefinition() {
+        assumeTrue(Gemm.VECTOR && ConvVector.weightsOnVectors(), "runs on 512-bit vectors only");
+        Random r = new Random(17);
+        java.util.List<int[]> cases = new java.util.ArrayList<>();
+        for (int[] c : CASES) {
+            cases.add(new int[] {c[0], c[1], c[2], c[3], c[4], c[5], c[5], c[7], c[6]});
+        }
+        cases.add(new int[] {2, 3, 5, 6, 4, 1, 3, 1, 1});    // 1 × 3, padding 1: two more output rows than input rows
+        cases.add(new int[] {3, 2, 7, 5, 3, 5, 3, 1, 1});    // 5 × 3, padding 1: two fewer
+        cases.add(new int[] {2, 3, 6, 6, 70, 3, 3, 1, 1});   // 70 output channels: two tiles, the second mostly padding
+        cases.add(new int[] {2, 5, 4, 4, 130, 3, 3, 1, 1});  // 45 taps: 7 tiles of 6 and 3 taps alone; three channel tiles
+        cases.add(new int[] {40, 2, 2, 2, 5, 3, 3, 1, 1});   // 4 pixels an image: one block of 40 images
+        cases.add(new int[] {70, 2, 2, 2, 5, 3, 3, 1, 1});   // two blocks, the second of 6 images
+        int tested = 0;
+        for (int[] c : cases) {
+            int[] xs = {c[0], c[1], c[2], c[3]};
+            int[] ws = {c[4], c[1], c[5], c[6]};
+            CpuBackend.Conv cv = new CpuBackend.Conv(xs, ws, c[8], c[7], "conv2dBackwardWeight");
+            if (!cv.sameWidth()) {
+                continue;
+            }
+            tested++;
+            int[] gs = {c[0], c[4], cv.ho, cv.wo};
+            double[] x = values(r, xs[0] * xs[1] * xs[2] * xs[3]);
+            double[] g = values(r, gs[0] * gs[1] * gs[2] * gs[3]);
+            double[] want = REF.conv2dBackwardWeight(REF.fromHost(x, DType.F32, xs), REF.fromHost(g, DType.F32, gs), ws, 1, c[7])
+                    .toDoubles();
+            for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                float[] out = new float[ws[0] * ws[1] * ws[2] * ws[3]];
+                ConvPanels.backwardWeight(be, floats(x), floats(g), cv, out);
+                same(want, out, java.util.Arrays.toString(c) + " " + be.threads() + " threads");
+            }
+        }
+        assertEquals(17, tested, "cases with output rows as wide as the input's");
     }
 
     @Test
