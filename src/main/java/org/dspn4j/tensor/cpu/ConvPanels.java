@@ -18,8 +18,8 @@ import java.util.Arrays;
  * <p>{@link #backwardInput} does the same for the input gradient of the stride-1 convolutions whose
  * output rows are as wide as the input's: the product Wᵀ · gy a strip of mr rows at a time, each strip
  * added onto the images as col2im would add it, without the patch matrix. {@link #backwardWeight}
- * computes their weight gradient gy · colsᵀ on 512-bit vectors, reading cols where it lies in a
- * zero-padded copy of the images.
+ * computes the weight gradient gy · colsᵀ of every convolution on 512-bit vectors, reading cols where
+ * it lies in a zero-padded copy of the images.
  */
 final class ConvPanels {
     private ConvPanels() {
@@ -139,15 +139,15 @@ final class ConvPanels {
     }
 
     /**
-     * gW (Cout, K) = the weight gradient of a convolution whose output rows are as wide as its
-     * input's ({@link CpuBackend.Conv#sameWidth}), F32, on vectors, without the patch matrix:
+     * gW (Cout, K) = the weight gradient of a convolution, F32, on vectors, without the patch matrix:
      * gW(co, t) is the fma chain, from +0, over the images and their output pixels in order, of
      * gy(n, co, pixel) · cols(t, (n, pixel)) — {@link CpuBackend#conv2dBackwardWeight}'s product
      * gy · colsᵀ element for element, so the bits are the same. {@code out} is fully written.
      *
      * <p>Here the vectors run along the output channels and cols is never formed: its element under
      * tap t = (c·kh + ky)·kw + kx for output pixel (oy, ox) is read where it lies, in a copy of x with
-     * {@code pad} zeros around each plane (pixel (oy + ky, ox + kx) of plane (n, c)), and broadcast.
+     * {@code pad} zeros around each plane (pixel (oy·stride + ky, ox·stride + kx) of plane (n, c)), and
+     * broadcast.
      * The product's other operand, gy, is read as gyᵀ (pixel, channel), a copy with the channels
      * padded with zeros to whole tiles. {@link ConvVector#weightTaps} accumulates a tile of 2 vectors
      * of channels × 6 taps in registers over a block of images' output pixels; a task owns a range of tiles
@@ -194,7 +194,7 @@ final class ConvPanels {
         for (int q = 0; q < at.length; q++) {
             int m = q / cv.p;
             int oy = q % cv.p / cv.wo;
-            at[q] = m * cv.cin * plane + oy * wp + q % cv.wo;
+            at[q] = m * cv.cin * plane + (oy * wp + q % cv.wo) * cv.stride;
         }
         // a task per thread: each passes over all of xp and gyᵀ
         be.parallelFor(tiles, (tiles + be.threads() - 1) / be.threads(), (from, to) -> {
