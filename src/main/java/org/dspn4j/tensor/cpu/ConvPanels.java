@@ -147,11 +147,11 @@ final class ConvPanels {
      * <p>Here the vectors run along the output channels and cols is never formed: its element under
      * tap t = (c·kh + ky)·kw + kx for output pixel (oy, ox) is read where it lies, in a copy of x with
      * {@code pad} zeros around each plane (pixel (oy·stride + ky, ox·stride + kx) of plane (n, c)), and
-     * broadcast.
-     * The product's other operand, gy, is read as gyᵀ (pixel, channel), a copy with the channels
-     * padded with zeros to whole tiles. {@link ConvVector#weightTaps} accumulates a tile of 2 vectors
-     * of channels × 6 taps in registers over a block of images' output pixels; a task owns a range of tiles
-     * and passes the images block by block, so each element's chain runs over them in order.
+     * broadcast. The product's other operand, gy, is read as gyᵀ (pixel, channel), a copy with the
+     * channels padded with zeros to whole tiles. {@link ConvVector#weightTaps} accumulates a tile of 4
+     * vectors of channels × 6 taps in registers over a block of images' output pixels; a task owns a
+     * range of tiles and passes the images block by block, so each element's chain runs over them in
+     * order.
      * The im2col route instead writes the K × B·P patch matrix and then packs it into the product's
      * panels by a transposing copy (for a ResNet34 stage-1 convolution at batch 32, 75 MB each).
      */
