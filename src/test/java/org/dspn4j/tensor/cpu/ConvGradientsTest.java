@@ -58,7 +58,7 @@ class ConvGradientsTest {
     /**
      * The stride-1 convolutions whose output rows are as wide as the input's, where im2col and the
      * packed panels copy shifted runs of pixels and zero the taps outside the image
-     * ({@link CpuBackend.Conv#copyTaps}), and the input gradient is added tile by tile
+     * ({@link CpuBackend.Conv#copyTaps}), and the input gradient is added a strip of rows at a time
      * ({@link ConvPanels#backwardInput}): the forward and both gradients against the definition,
      * bit for bit, F32 and F64, 1 × 1, 3 × 3 and 5 × 5 kernels, on images narrower and shorter than
      * the kernel's reach (every tap of some rows and columns outside) and on rows of whole vectors, on

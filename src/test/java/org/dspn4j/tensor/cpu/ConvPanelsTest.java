@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * shapes whose panels end inside an image, hold the end of one image and the start of the next, or
  * fill whole output rows (stored straight into y), with strides, padding and 1 × 1 kernels; the
  * stride-1 "same" cases take the packing by shifted copies ({@link CpuBackend.Conv#copyTaps}); for
- * those, the input gradient added onto the images tile by tile ({@link ConvPanels#backwardInput}).
+ * those, the input gradient added onto the images a strip of rows at a time ({@link ConvPanels#backwardInput}),
+ * and for all, the weight gradient on vectors ({@link ConvPanels#backwardWeight}).
  */
 class ConvPanelsTest {
     private static final CpuBackend ONE = new CpuBackend(1);
@@ -75,20 +76,15 @@ class ConvPanelsTest {
     }
 
     /**
-     * The input gradient added onto the images tile by tile ({@link ConvPanels#backwardInput}) for the
+     * The input gradient added onto the images a strip of rows at a time ({@link ConvPanels#backwardInput}) for the
      * cases above whose output rows are as wide as the input's, and for kernels taller or shorter than
      * wide ({B, Cin, H, W, Cout, kh, kw, pad}: more or fewer output rows than input rows).
      */
     @Test
-    void theInputGradientTileByTileIsTheDefinition() {
+    void theInputGradientByStripsIsTheDefinition() {
         Random r = new Random(13);
-        java.util.List<int[]> cases = new java.util.ArrayList<>();
-        for (int[] c : CASES) {
-            cases.add(new int[] {c[0], c[1], c[2], c[3], c[4], c[5], c[5], c[7], c[6]});
-        }
-        cases.add(new int[] {2, 3, 5, 6, 4, 1, 3, 1, 1});   // 1 × 3, padding 1: two more output rows than input rows
-        cases.add(new int[] {3, 2, 7, 5, 3, 5, 3, 1, 1});   // 5 × 3, padding 1: two fewer
-        cases.add(new int[] {2, 9, 3, 40, 5, 3, 3, 1, 1});  // rows longer than a panel, a panel across two rows
+        java.util.List<int[]> cases = withRectangularKernels(
+                new int[] {2, 9, 3, 40, 5, 3, 3, 1, 1});  // rows longer than a panel, a panel across two rows
         int tested = 0;
         for (int[] c : cases) {
             int[] xs = {c[0], c[1], c[2], c[3]};
@@ -128,16 +124,11 @@ class ConvPanelsTest {
     void theWeightGradientOnVectorsIsTheDefinition() {
         assumeTrue(Gemm.VECTOR && ConvVector.weightsOnVectors(), "runs on 512-bit vectors only");
         Random r = new Random(17);
-        java.util.List<int[]> cases = new java.util.ArrayList<>();
-        for (int[] c : CASES) {
-            cases.add(new int[] {c[0], c[1], c[2], c[3], c[4], c[5], c[5], c[7], c[6]});
-        }
-        cases.add(new int[] {2, 3, 5, 6, 4, 1, 3, 1, 1});    // 1 × 3, padding 1: two more output rows than input rows
-        cases.add(new int[] {3, 2, 7, 5, 3, 5, 3, 1, 1});    // 5 × 3, padding 1: two fewer
-        cases.add(new int[] {2, 3, 6, 6, 70, 3, 3, 1, 1});   // 70 output channels: two tiles, the second mostly padding
-        cases.add(new int[] {2, 5, 4, 4, 130, 3, 3, 1, 1});  // 45 taps: 7 tiles of 6 and 3 taps alone; three channel tiles
-        cases.add(new int[] {40, 2, 2, 2, 5, 3, 3, 1, 1});   // 4 pixels an image: one block of 40 images
-        cases.add(new int[] {70, 2, 2, 2, 5, 3, 3, 1, 1});   // two blocks, the second of 6 images
+        java.util.List<int[]> cases = withRectangularKernels(
+                new int[] {2, 3, 6, 6, 70, 3, 3, 1, 1},   // 70 output channels: two tiles, the second mostly padding
+                new int[] {2, 5, 4, 4, 130, 3, 3, 1, 1},  // 45 taps: 7 tiles of 6 and 3 taps alone; three channel tiles
+                new int[] {40, 2, 2, 2, 5, 3, 3, 1, 1},   // 4 pixels an image: one block of 40 images
+                new int[] {70, 2, 2, 2, 5, 3, 3, 1, 1});  // two blocks, the second of 6 images
         int tested = 0;
         for (int[] c : cases) {
             int[] xs = {c[0], c[1], c[2], c[3]};
@@ -156,6 +147,21 @@ class ConvPanelsTest {
             }
         }
         assertEquals(21, tested, "cases");
+    }
+
+    /**
+     * {@link #CASES} as {B, Cin, H, W, Cout, kh, kw, pad, stride}, then two kernels taller or shorter than
+     * wide (more or fewer output rows than input rows), then {@code more}.
+     */
+    private static java.util.List<int[]> withRectangularKernels(int[]... more) {
+        java.util.List<int[]> cases = new java.util.ArrayList<>();
+        for (int[] c : CASES) {
+            cases.add(new int[] {c[0], c[1], c[2], c[3], c[4], c[5], c[5], c[7], c[6]});
+        }
+        cases.add(new int[] {2, 3, 5, 6, 4, 1, 3, 1, 1});   // 1 × 3, padding 1: two more output rows than input rows
+        cases.add(new int[] {3, 2, 7, 5, 3, 5, 3, 1, 1});   // 5 × 3, padding 1: two fewer
+        cases.addAll(java.util.Arrays.asList(more));
+        return cases;
     }
 
     @Test
