@@ -12,13 +12,13 @@ package org.dspn4j.tensor.cpu;
  * {@link #REGROUPED} around them; no tile computation starts another product.
  */
 final class Scratch {
-    /** A product task's packed B panel (panels, for the convolution's input gradient). */
+    /** A product task's packed B panel (panels, for the convolution's input gradient; a task's tile sums, for its weight gradient on vectors). */
     static final int B_PANEL = 0;
     /** A product's packed A panels (a convolution's packed weights). */
     static final int A_PANELS = 1;
-    /** An op's matrix around its products: an im2col matrix, matmulBatchSum's chunk of products. */
+    /** An op's matrix around its products: an im2col matrix, matmulBatchSum's chunk of products, the convolution's gyᵀ. */
     static final int MATRIX = 2;
-    /** A convolution's images regrouped as one matrix (its output's or its gradient's). */
+    /** A convolution's images regrouped as one matrix (its output's or its gradient's), or its input with zeros around each plane. */
     static final int REGROUPED = 3;
 
     private static final ThreadLocal<Object[]> HELD = ThreadLocal.withInitial(() -> new Object[4]);
