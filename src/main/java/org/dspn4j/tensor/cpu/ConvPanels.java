@@ -180,7 +180,11 @@ final class ConvPanels {
         float[] gt = (float[]) Scratch.of(Scratch.MATRIX, true, cv.b * cv.p * cp);
         be.parallelFor(cv.b, 1, (from, to) -> {
             for (int n = from; n < to; n++) {
-                transpose(gy, n * cv.cout * cv.p, cv.cout, cv.p, gt, n * cv.p * cp, cp);
+                int d = n * cv.p * cp;
+                Gemm.transpose(gy, n * cv.cout * cv.p, cv.p, cv.cout, cv.p, gt, d, cp);
+                for (int q = 0; q < cv.p; q++) {
+                    Arrays.fill(gt, d + q * cp + cv.cout, d + (q + 1) * cp, 0f); // the padding channels
+                }
             }
         });
         int tapTiles = (cv.kk + ConvVector.WEIGHT_TAPS - 1) / ConvVector.WEIGHT_TAPS;
@@ -229,27 +233,6 @@ final class ConvPanels {
                 }
             }
         });
-    }
-
-    /**
-     * dst[d + p·ld + r] = src[s + r·cols + p] for r &lt; rows, p &lt; cols, and 0 for rows ≤ r &lt; ld:
-     * a (rows, cols) matrix transposed into rows of ld, by blocks of 16 × 16.
-     */
-    static void transpose(float[] src, int s, int rows, int cols, float[] dst, int d, int ld) {
-        for (int p0 = 0; p0 < cols; p0 += 16) {
-            int p1 = Math.min(cols, p0 + 16);
-            for (int r0 = 0; r0 < rows; r0 += 16) {
-                int r1 = Math.min(rows, r0 + 16);
-                for (int p = p0; p < p1; p++) {
-                    for (int r = r0; r < r1; r++) {
-                        dst[d + p * ld + r] = src[s + r * cols + p];
-                    }
-                }
-            }
-            for (int p = p0; p < p1; p++) {
-                Arrays.fill(dst, d + p * ld + rows, d + (p + 1) * ld, 0f);
-            }
-        }
     }
 
     /**
