@@ -79,6 +79,208 @@ final class ConvPanels {
     }
 
     /**
+     * Output pixels per image up to which {@link CpuBackend#conv2d} leaves out the padding's taps
+     * ({@link #forwardInside}): ResNet34's stages 3 and 4 at CLEVR's 128 × 128 images (8 × 8 and 4 × 4
+     * outputs, of whose 3 × 3 tap positions 16 % and 31 % lie in the padding).
+     */
+    static final int INSIDE_PIXELS = 64;
+
+    /** Whether {@link #forwardInside} can compute this convolution with this kernel (a vector kernel, padding, small images). */
+    static boolean insideOnly(CpuBackend.Conv cv, Gemm.Kernel kern) {
+        return kern != Gemm.Kernel.SCALAR && cv.pad > 0 && cv.p <= INSIDE_PIXELS;
+    }
+
+    /**
+     * Whether leaving out the multiply-adds of the taps in the zero padding leaves every output's bits:
+     * no weight is infinite or NaN (their product with the padding's 0 is NaN), and the product of
+     * every nonzero weight with every finite nonzero input is a multiple of the smallest subnormal,
+     * 2⁻¹⁴⁹ (true when the least ulp of the nonzero weights times the least ulp of those inputs is at least
+     * that: biased exponents, subnormals counted as 1, summing to at least 151). Then every partial sum
+     * of a chain from +0 is +0 or at least 2⁻¹⁴⁹ in magnitude (a float plus such a product is a multiple
+     * of 2⁻¹⁴⁹, which rounds to 0 only when it is 0 exactly, and an exact 0 rounds to +0), never −0,
+     * and fma(w, 0, s) = s + (±0) = s for every such s, and for infinite and NaN s. Otherwise a product
+     * too small for a float can round a sum to −0, which a padding tap's +0 would turn into +0. On the
+     * Vector API ({@link ConvVector#leastExponent}), as {@link #forwardInside} is.
+     */
+    static boolean paddingSkippable(float[] x, int xn, float[] w, int wn) {
+        int lw = ConvVector.leastExponent(w, wn);
+        if (lw > 255) {
+            return false; // an infinite or NaN weight
+        }
+        if (lw == 255) {
+            return true; // every weight ±0: every product ±0, every sum +0
+        }
+        int lx = ConvVector.leastExponent(x, xn) & 255; // x's infinities and NaNs do not count
+        return lx == 255 || lw + lx >= 151;
+    }
+
+    /**
+     * {@link #forward} without the multiply-adds of the taps in the zero padding, for a convolution that
+     * {@link #insideOnly} admits and whose operands {@link #paddingSkippable} admits: the same bits.
+     * The output pixels fall into classes by the taps that lie inside the image (for 3 × 3 and padding 1:
+     * the four corners, the four edges, the inside); a class's pixels of all images are cut into panels
+     * of nr columns, each packed with only the class's taps (K·4/9 rows at a corner), and the kernel
+     * ({@link GemmVector#f32x8Taps}) reads the packed weights' columns of those taps. Each output is the
+     * definition's chain over its inside taps in increasing order, which under that condition is the
+     * chain over all taps. {@code out} is fresh (zero) and fully written.
+     */
+    static void forwardInside(CpuBackend be, float[] x, float[] w, CpuBackend.Conv cv, float[] out, Gemm.Kernel kern) {
+        int mr = kern.mr();
+        int nr = kern.nr(true);
+        int k = cv.kk;
+        int pm = (cv.cout + mr - 1) / mr;
+        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k);
+        Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
+        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
+        Inside in = new Inside(cv, mr, nr);
+        int hw = cv.h * cv.w;
+        be.parallelFor(in.panels, 1, (from, to) -> {
+            float[] panel = (float[]) Scratch.of(Scratch.B_PANEL, true, k * nr);
+            float[] tile = new float[mr * nr];
+            int[] src = new int[nr];
+            int[] dst = new int[nr];
+            for (int u = from; u < to; u++) {
+                int cl = in.panelClass[u];
+                int first = in.panelFirst[u];
+                int[] pixels = in.pixels[cl];
+                int cols = Math.min(nr, cv.b * pixels.length - first);
+                for (int jj = 0; jj < cols; jj++) {
+                    int n = (first + jj) / pixels.length;
+                    int pix = pixels[first + jj - n * pixels.length];
+                    int oy = pix / cv.wo;
+                    int ox = pix - oy * cv.wo;
+                    src[jj] = n * cv.cin * hw + (oy * cv.stride - cv.pad) * cv.w + ox * cv.stride - cv.pad;
+                    dst[jj] = n * cv.cout * cv.p + pix;
+                }
+                int[] taps = in.taps[cl];
+                int[] offsets = in.offsets[cl];
+                int kc = taps.length;
+                for (int t = 0; t < kc; t++) {
+                    int o = offsets[t];
+                    int row = t * nr;
+                    for (int jj = 0; jj < cols; jj++) {
+                        panel[row + jj] = x[src[jj] + o];
+                    }
+                    for (int jj = cols; jj < nr; jj++) {
+                        panel[row + jj] = 0f;
+                    }
+                }
+                for (int rp = 0; rp < pm; rp++) {
+                    int i0 = rp * mr;
+                    int rows = Math.min(mr, cv.cout - i0);
+                    if (kern == Gemm.Kernel.WIDE) {
+                        GemmVector.f32x8Taps(packedA, rp * mr * k, taps, panel, kc, tile);
+                    } else {
+                        GemmVector.f32x6Taps(packedA, rp * mr * k, taps, panel, kc, tile);
+                    }
+                    for (int ii = 0; ii < rows; ii++) {
+                        int yo = (i0 + ii) * cv.p;
+                        for (int jj = 0; jj < cols; jj++) {
+                            out[dst[jj] + yo] = tile[ii * nr + jj];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #forwardInside}'s classes of output pixels: pixels whose taps inside the image are the same
+     * (by the range of ky and of kx that stays inside), each with its pixels in increasing order, its
+     * taps' columns in the packed weights ({@code t · mr} for t = (c·kh + ky)·kw + kx, increasing) and
+     * their offsets in an image from the pixel's top-left input position ({@code c·H·W + ky·W + kx}); and
+     * the panels: each class's columns (image-major, then pixel) cut into runs of nr, the classes with the
+     * most taps first.
+     */
+    private static final class Inside {
+        final int[][] pixels;
+        final int[][] taps;
+        final int[][] offsets;
+        final int[] panelClass;
+        final int[] panelFirst;
+        final int panels;
+
+        Inside(CpuBackend.Conv cv, int mr, int nr) {
+            int[] rowClass = new int[cv.ho];
+            java.util.List<int[]> rowRanges = ranges(cv.ho, cv.h, cv.kh, cv, rowClass);
+            int[] colClass = new int[cv.wo];
+            java.util.List<int[]> colRanges = ranges(cv.wo, cv.w, cv.kw, cv, colClass);
+            int classes = rowRanges.size() * colRanges.size();
+            int[] count = new int[classes];
+            for (int pix = 0; pix < cv.p; pix++) {
+                count[rowClass[pix / cv.wo] * colRanges.size() + colClass[pix % cv.wo]]++;
+            }
+            pixels = new int[classes][];
+            taps = new int[classes][];
+            offsets = new int[classes][];
+            int total = 0;
+            for (int cl = 0; cl < classes; cl++) {
+                pixels[cl] = new int[count[cl]];
+                int[] ry = rowRanges.get(cl / colRanges.size());
+                int[] rx = colRanges.get(cl % colRanges.size());
+                int kc = cv.cin * Math.max(0, ry[1] - ry[0]) * Math.max(0, rx[1] - rx[0]);
+                taps[cl] = new int[kc];
+                offsets[cl] = new int[kc];
+                int t = 0;
+                for (int c = 0; c < cv.cin; c++) {
+                    for (int ky = ry[0]; ky < ry[1]; ky++) {
+                        for (int kx = rx[0]; kx < rx[1]; kx++, t++) {
+                            taps[cl][t] = ((c * cv.kh + ky) * cv.kw + kx) * mr;
+                            offsets[cl][t] = c * cv.h * cv.w + ky * cv.w + kx;
+                        }
+                    }
+                }
+                total += (cv.b * count[cl] + nr - 1) / nr;
+            }
+            int[] filled = new int[classes];
+            for (int pix = 0; pix < cv.p; pix++) {
+                int cl = rowClass[pix / cv.wo] * colRanges.size() + colClass[pix % cv.wo];
+                pixels[cl][filled[cl]++] = pix;
+            }
+            panels = total;
+            panelClass = new int[total];
+            panelFirst = new int[total];
+            // the classes with the most taps first, so that the threads, taking panels in order, end together
+            Integer[] order = new Integer[classes];
+            for (int cl = 0; cl < classes; cl++) {
+                order[cl] = cl;
+            }
+            java.util.Arrays.sort(order, (p, q) -> Integer.compare(taps[q].length, taps[p].length));
+            int u = 0;
+            for (int cl : order) {
+                for (int first = 0; first < cv.b * count[cl]; first += nr, u++) {
+                    panelClass[u] = cl;
+                    panelFirst[u] = first;
+                }
+            }
+        }
+
+        /**
+         * The distinct ranges [lo, hi) of kernel offsets whose input position o·stride + k − pad lies inside
+         * [0, size), over the outputs o &lt; outSize; {@code classOf[o]} = the index of o's range.
+         */
+        private static java.util.List<int[]> ranges(int outSize, int size, int kernel, CpuBackend.Conv cv, int[] classOf) {
+            java.util.List<int[]> ranges = new java.util.ArrayList<>();
+            for (int o = 0; o < outSize; o++) {
+                int lo = Math.max(0, cv.pad - o * cv.stride);
+                int hi = Math.min(kernel, size + cv.pad - o * cv.stride);
+                int found = -1;
+                for (int r = 0; r < ranges.size(); r++) {
+                    if (ranges.get(r)[0] == lo && ranges.get(r)[1] == hi) {
+                        found = r;
+                    }
+                }
+                if (found < 0) {
+                    found = ranges.size();
+                    ranges.add(new int[] {lo, hi});
+                }
+                classOf[o] = found;
+            }
+            return ranges;
+        }
+    }
+
+    /**
      * gx (B, Cin, H, W) = the input gradient of a convolution whose output rows are as wide as its
      * input's ({@link CpuBackend.Conv#sameWidth}: stride 1, 2·pad = kw − 1), F32, with kernel
      * {@code kern}, without the patch matrix: {@link CpuBackend#conv2dBackwardInput}'s product

@@ -2216,7 +2216,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xd = raw(x);
         Object out = alloc(dt, cv.b * cv.cout * cv.p);
         if (dt == DType.F32) {
-            ConvPanels.forward(this, (float[]) xd, (float[]) raw(w), cv, (float[]) out, Gemm.PREFERRED);
+            float[] xf = (float[]) xd;
+            float[] wf = (float[]) raw(w);
+            if (ConvPanels.insideOnly(cv, Gemm.PREFERRED)
+                    && ConvPanels.paddingSkippable(xf, x.numel(), wf, w.numel())) {
+                ConvPanels.forwardInside(this, xf, wf, cv, (float[]) out, Gemm.PREFERRED);
+            } else {
+                ConvPanels.forward(this, xf, wf, cv, (float[]) out, Gemm.PREFERRED);
+            }
             return conv2dBias(out, bias, cv, dt);
         }
         Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);

@@ -150,6 +150,125 @@ class ConvPanelsTest {
     }
 
     /**
+     * The forward without the padding's taps ({@link ConvPanels#forwardInside}) for every case with padding
+     * (rectangular kernels, strides 2 and 3, 5 × 5 kernels whose taps' rows or columns all lie outside,
+     * panels that end inside a class), and the shapes of ResNet34's stages 3 and 4 in small (a class's
+     * columns a multiple of the tile's width), bit for bit against the definition, with both vector kernels
+     * on 1 and 3 threads. The values (zeros of both signs, ±1e30 whose products overflow) pass
+     * {@link ConvPanels#paddingSkippable}.
+     */
+    @Test
+    void theForwardWithoutThePaddingsTapsIsTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "the vector kernels only");
+        Random r = new Random(23);
+        java.util.List<int[]> cases = withRectangularKernels(
+                new int[] {32, 16, 4, 4, 24, 3, 3, 1, 1},  // stage 4 in small: 32 columns per corner
+                new int[] {32, 8, 8, 8, 9, 3, 3, 1, 1},    // stage 3 in small; 9 output channels (an edge row panel)
+                new int[] {5, 6, 8, 8, 7, 3, 3, 1, 2});    // stride 2 from 8 × 8
+        int tested = 0;
+        for (int[] c : cases) {
+            if (c[7] == 0) {
+                continue;
+            }
+            int[] xs = {c[0], c[1], c[2], c[3]};
+            int[] ws = {c[4], c[1], c[5], c[6]};
+            double[] x = values(r, xs[0] * xs[1] * xs[2] * xs[3]);
+            double[] w = values(r, ws[0] * ws[1] * ws[2] * ws[3]);
+            double[] want = REF.conv2d(REF.fromHost(x, DType.F32, xs), REF.fromHost(w, DType.F32, ws), null, c[8], c[7])
+                    .toDoubles();
+            CpuBackend.Conv cv = new CpuBackend.Conv(xs, ws, c[8], c[7], "conv2d");
+            float[] xf = floats(x);
+            float[] wf = floats(w);
+            org.junit.jupiter.api.Assertions.assertTrue(ConvPanels.paddingSkippable(xf, xf.length, wf, wf.length),
+                    java.util.Arrays.toString(c));
+            tested++;
+            for (Gemm.Kernel kern : new Gemm.Kernel[] {Gemm.Kernel.WIDE, Gemm.Kernel.NARROW}) {
+                for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                    float[] out = new float[cv.b * cv.cout * cv.p];
+                    ConvPanels.forwardInside(be, xf, wf, cv, out, kern);
+                    same(want, out, java.util.Arrays.toString(c) + " " + kern + " " + be.threads() + " threads");
+                }
+            }
+        }
+        assertEquals(16, tested, "cases");
+    }
+
+    /**
+     * Where {@link ConvPanels#paddingSkippable} refuses, leaving out the padding's taps would change the
+     * bits, and the backend's conv2d keeps them. A 3 × 3 kernel on one pixel: the chain's only tap inside is
+     * t = 4, whose product −2⁻¹⁶⁰ rounds the sum to −0, and tap 5, in the padding, adds 1 · (+0), which
+     * makes it +0; without it the output stays −0. And an infinite weight on a padding tap: its product with
+     * the padding's 0 is NaN, which the output must be.
+     */
+    @Test
+    void theBackendKeepsThePaddingsTapsWhereLeavingThemOutWouldChangeTheBits() {
+        assumeTrue(Gemm.VECTOR, "the vector kernels only");
+        int[] xs = {1, 1, 1, 1};
+        int[] ws = {1, 1, 3, 3};
+        double tiny = Math.scalb(1.0, -80);
+        double[][] weights = {
+            {0, 0, 0, 0, -tiny, 1, 0, 0, 0},
+            {0, 0, 0, 0, 2, Double.POSITIVE_INFINITY, 0, 0, 0},
+        };
+        long[] wantBits = {Double.doubleToLongBits(0.0), Double.doubleToLongBits(Double.NaN)};
+        double[] x = {tiny};
+        for (int i = 0; i < weights.length; i++) {
+            double[] w = weights[i];
+            float[] xf = floats(x);
+            float[] wf = floats(w);
+            org.junit.jupiter.api.Assertions.assertFalse(ConvPanels.paddingSkippable(xf, 1, wf, 9), "weights " + i);
+            double[] want = REF.conv2d(REF.fromHost(x, DType.F32, xs), REF.fromHost(w, DType.F32, ws), null, 1, 1).toDoubles();
+            assertEquals(wantBits[i], Double.doubleToLongBits(want[0]), "the definition, weights " + i);
+            float[] skipped = new float[1];
+            ConvPanels.forwardInside(ONE, xf, wf, new CpuBackend.Conv(xs, ws, 1, 1, "conv2d"), skipped, Gemm.PREFERRED);
+            org.junit.jupiter.api.Assertions.assertNotEquals(Double.doubleToLongBits(want[0]),
+                    Double.doubleToLongBits(skipped[0]), "without the padding's taps, weights " + i);
+            double[] got = THREE.conv2d(THREE.fromHost(x, DType.F32, xs), THREE.fromHost(w, DType.F32, ws), null, 1, 1).toDoubles();
+            assertEquals(wantBits[i], Double.doubleToLongBits(got[0]), "the backend, weights " + i);
+        }
+    }
+
+    /**
+     * {@link ConvVector#leastExponent} against its definition by {@link Math#getExponent} (the least of
+     * max(exponent + 127, 1) over the nonzero finite values, 255 if none, plus 256 for any infinity or NaN), on
+     * arrays of every length up to three vectors and more, with the extreme value at every position.
+     */
+    @Test
+    void theLeastExponentIsTheDefinitions() {
+        assumeTrue(Gemm.VECTOR, "the vector scan only");
+        float[] extremes = {0f, -0f, Float.MIN_VALUE, -Float.MIN_NORMAL, 3e-39f, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fc12345), 1e-20f, -2.5f};
+        Random r = new Random(5);
+        int checked = 0;
+        for (int n = 0; n <= 50; n++) {
+            for (float extreme : extremes) {
+                for (int at = 0; at < Math.max(1, n); at += 7) {
+                    float[] a = new float[n + 3];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = r.nextInt(4) == 0 ? 0f : (float) (r.nextGaussian() * 100);
+                    }
+                    a[n] = Float.MIN_VALUE; // past n: never read
+                    if (n > 0) {
+                        a[at] = extreme;
+                    }
+                    int least = 255;
+                    boolean nonFinite = false;
+                    for (int i = 0; i < n; i++) {
+                        if (!Float.isFinite(a[i])) {
+                            nonFinite = true;
+                        } else if (a[i] != 0f) {
+                            least = Math.min(least, Math.max(Math.getExponent(a[i]) + 127, 1));
+                        }
+                    }
+                    assertEquals(least + (nonFinite ? 256 : 0), ConvVector.leastExponent(a, n), "n " + n + ", " + extreme + " at " + at);
+                    checked++;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(checked > 1000, "arrays checked: " + checked);
+    }
+
+    /**
      * {@link #CASES} as {B, Cin, H, W, Cout, kh, kw, pad, stride}, then two kernels taller or shorter than
      * wide (more or fewer output rows than input rows), then {@code more}.
      */
