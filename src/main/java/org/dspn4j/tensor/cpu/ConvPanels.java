@@ -353,11 +353,14 @@ final class ConvPanels {
      * channels padded with zeros to whole tiles. {@link ConvVector#weightTaps} accumulates a tile of 4
      * vectors of channels × 6 taps in registers over a block of images' output pixels; a task owns a
      * range of tiles and passes the images block by block, so each element's chain runs over them in
-     * order.
+     * order. With {@code leaveOutPadding}, on images of at most {@link #INSIDE_PIXELS} output pixels where
+     * {@link #paddingSkippable} allows it for gy and x, the products of gy with the padding's zeros are left
+     * out: a tile then holds one tap (ky, kx) of 6 input channels and runs over the output pixels whose
+     * input pixel under it lies inside the image, in order (the same bits, as for {@link #forwardInside}).
      * The im2col route instead writes the K × B·P patch matrix and then packs it into the product's
      * panels by a transposing copy (for a ResNet34 stage-1 convolution at batch 32, 75 MB each).
      */
-    static void backwardWeight(CpuBackend be, float[] x, float[] gy, CpuBackend.Conv cv, float[] out) {
+    static void backwardWeight(CpuBackend be, float[] x, float[] gy, CpuBackend.Conv cv, float[] out, boolean leaveOutPadding) {
         int pad = cv.pad;
         int hp = cv.h + 2 * pad;
         int wp = cv.w + 2 * pad;
@@ -389,18 +392,43 @@ final class ConvPanels {
                 }
             }
         });
-        int tapTiles = (cv.kk + ConvVector.WEIGHT_TAPS - 1) / ConvVector.WEIGHT_TAPS;
         int coTiles = cp / cw;
-        int tiles = coTiles * tapTiles;
         int tileSums = ConvVector.WEIGHT_TAPS * cw;
         // blocks of images with at least 256 output pixels between the loads and stores of each tile's sums
         int perBlock = Math.max(1, Math.min(cv.b, (256 + cv.p - 1) / cv.p));
         int taps = cv.kh * cv.kw;
-        int[] at = new int[perBlock * cv.p]; // output pixel q of a block: its place in the padded planes from the block's first
-        for (int q = 0; q < at.length; q++) {
-            int m = q / cv.p;
-            int oy = q % cv.p / cv.wo;
-            at[q] = m * cv.cin * plane + (oy * wp + q % cv.wo) * cv.stride;
+        // Without the padding's taps (small images, where the check allows): a tile's taps are one tap (ky, kx) of
+        // 6 consecutive input channels, and its pixels only those whose input pixel under it lies inside the
+        // image; otherwise 6 consecutive taps t over all pixels.
+        boolean inside = leaveOutPadding && skipsPadding(cv) && paddingSkippable(x, cv.b * cv.cin * cv.h * cv.w, gy, cv.b * cv.cout * cv.p);
+        int groups = (cv.cin + ConvVector.WEIGHT_TAPS - 1) / ConvVector.WEIGHT_TAPS; // with inside: channel groups per tap
+        int tapTiles = inside ? taps * groups : (cv.kk + ConvVector.WEIGHT_TAPS - 1) / ConvVector.WEIGHT_TAPS;
+        int tiles = coTiles * tapTiles;
+        // per pixel list (all the block's pixels; with inside, one per tap): each output pixel q of a block, its place
+        // in the padded planes from the block's first and its row of gyᵀ
+        int lists = inside ? taps : 1;
+        int[][] at = new int[lists][];
+        int[][] go = new int[lists][];
+        int[] perImage = new int[lists];
+        for (int l = 0; l < lists; l++) {
+            int ky = l / cv.kw;
+            int kx = l % cv.kw;
+            int[] a = new int[perBlock * cv.p];
+            int[] o = new int[perBlock * cv.p];
+            int n = 0;
+            for (int q = 0; q < perBlock * cv.p; q++) {
+                int oy = q % cv.p / cv.wo;
+                int ox = q % cv.wo;
+                int iy = oy * cv.stride + ky - pad;
+                int ix = ox * cv.stride + kx - pad;
+                if (!inside || iy >= 0 && iy < cv.h && ix >= 0 && ix < cv.w) {
+                    a[n] = q / cv.p * cv.cin * plane + (oy * wp + ox) * cv.stride;
+                    o[n++] = q * cp;
+                }
+            }
+            at[l] = Arrays.copyOf(a, n);
+            go[l] = Arrays.copyOf(o, n);
+            perImage[l] = n / perBlock;
         }
         // a task per thread: each passes over all of xp and gyᵀ
         be.parallelFor(tiles, (tiles + be.threads() - 1) / be.threads(), (from, to) -> {
@@ -412,29 +440,49 @@ final class ConvPanels {
                 for (int i = from; i < to; i++) {
                     // tap tile by tap tile, its channel tiles together: the taps' pixels are read once from L2
                     int co0 = i % coTiles * cw;
-                    int t0 = i / coTiles * ConvVector.WEIGHT_TAPS;
-                    int count = Math.min(ConvVector.WEIGHT_TAPS, cv.kk - t0);
+                    int tile = i / coTiles;
+                    int l = inside ? tile / groups : 0;
+                    int count = inside ? Math.min(ConvVector.WEIGHT_TAPS, cv.cin - tile % groups * ConvVector.WEIGHT_TAPS)
+                            : Math.min(ConvVector.WEIGHT_TAPS, cv.kk - tile * ConvVector.WEIGHT_TAPS);
                     for (int j = 0; j < count; j++) {
-                        int t = t0 + j;
+                        int t = weightTap(cv, inside, groups, tile, j);
                         int ky = t / cv.kw % cv.kh;
                         int kx = t % cv.kw;
                         xo[j] = (n0 * cv.cin + t / taps) * plane + ky * wp + kx;
                     }
-                    ConvVector.weightTaps(xp, xo, count, at, images * cv.p, gt, n0 * cv.p * cp + co0, cp, sums,
+                    ConvVector.weightTaps(xp, xo, count, at[l], go[l], images * perImage[l], gt, n0 * cv.p * cp + co0, sums,
                             (i - from) * tileSums, cw, n0 > 0);
                 }
             }
             for (int i = from; i < to; i++) {
                 int co0 = i % coTiles * cw;
-                int t0 = i / coTiles * ConvVector.WEIGHT_TAPS;
-                int count = Math.min(ConvVector.WEIGHT_TAPS, cv.kk - t0);
+                int tile = i / coTiles;
+                int count = inside ? Math.min(ConvVector.WEIGHT_TAPS, cv.cin - tile % groups * ConvVector.WEIGHT_TAPS)
+                        : Math.min(ConvVector.WEIGHT_TAPS, cv.kk - tile * ConvVector.WEIGHT_TAPS);
                 for (int c = 0; c < Math.min(cw, cv.cout - co0); c++) {
                     for (int j = 0; j < count; j++) {
-                        out[(co0 + c) * cv.kk + t0 + j] = sums[(i - from) * tileSums + j * cw + c];
+                        out[(co0 + c) * cv.kk + weightTap(cv, inside, groups, tile, j)] = sums[(i - from) * tileSums + j * cw + c];
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Tap t = (c·kh + ky)·kw + kx of {@link #backwardWeight}'s tile of taps {@code tile}, its j-th: 6 consecutive
+     * taps, or with {@code inside} tap (ky, kx) = tile / groups of input channel (tile mod groups)·6 + j.
+     */
+    private static int weightTap(CpuBackend.Conv cv, boolean inside, int groups, int tile, int j) {
+        int taps = cv.kh * cv.kw;
+        return inside ? (tile % groups * ConvVector.WEIGHT_TAPS + j) * taps + tile / groups : tile * ConvVector.WEIGHT_TAPS + j;
+    }
+
+    /**
+     * Whether {@link #backwardWeight} may leave out the padding's taps (when {@link #paddingSkippable} also
+     * allows it for x and gy): padding and images of at most {@link #INSIDE_PIXELS} output pixels.
+     */
+    static boolean skipsPadding(CpuBackend.Conv cv) {
+        return cv.pad > 0 && cv.p <= INSIDE_PIXELS;
     }
 
     /**

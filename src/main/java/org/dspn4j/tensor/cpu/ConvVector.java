@@ -152,26 +152,27 @@ final class ConvVector {
     /**
      * {@link ConvPanels#backwardWeight}'s tile: for taps j &lt; {@code count} (at most {@link #WEIGHT_TAPS})
      * and the {@link #weightChannels} channels from the tile's first, over {@code pixels} output pixels q
-     * in order, acc[a + j·lda + c] = fma(xp[xo[j] + at[q]], gt[g + q·ld + c], acc[a + j·lda + c]), from
+     * in order, acc[a + j·lda + c] = fma(xp[xo[j] + at[q]], gt[g + go[q] + c], acc[a + j·lda + c]), from
      * the sums there ({@code accumulate}) or from +0; at[q] is pixel q's place in the padded planes
-     * relative to the block's first. The sums stay in registers over the pixels (one loop: C2 keeps
+     * relative to the block's first, go[q] its row of gyᵀ relative to g (all the block's pixels, or only
+     * those whose taps lie inside the image). The sums stay in registers over the pixels (one loop: C2 keeps
      * vectors in registers across a single loop, and boxes them across nested ones); a tile of fewer
      * taps goes tap by tap.
      */
-    static void weightTaps(float[] xp, int[] xo, int count, int[] at, int pixels, float[] gt, int g, int ld, float[] acc, int a,
+    static void weightTaps(float[] xp, int[] xo, int count, int[] at, int[] go, int pixels, float[] gt, int g, float[] acc, int a,
                            int lda, boolean accumulate) {
         if (count < WEIGHT_TAPS) {
             for (int j = 0; j < count; j++) {
-                weightTap(xp, xo[j], at, pixels, gt, g, ld, acc, a + j * lda, accumulate);
+                weightTap(xp, xo[j], at, go, pixels, gt, g, acc, a + j * lda, accumulate);
             }
         } else {
-            weight4x6(xp, xo, at, pixels, gt, g, ld, acc, a, lda, accumulate);
+            weight4x6(xp, xo, at, go, pixels, gt, g, acc, a, lda, accumulate);
         }
     }
 
     /** {@link #weightTaps}'s tile of 4 vectors of channels × 6 taps. */
-    private static void weight4x6(float[] xp, int[] xo, int[] at, int pixels, float[] gt, int g, int ld, float[] acc, int a, int lda,
-            boolean accumulate) {
+    private static void weight4x6(float[] xp, int[] xo, int[] at, int[] go, int pixels, float[] gt, int g0, float[] acc, int a,
+            int lda, boolean accumulate) {
         int r = a;
         FloatVector s00 = sum(acc, r, accumulate), s01 = sum(acc, r + L, accumulate), s02 = sum(acc, r + 2 * L, accumulate),
                 s03 = sum(acc, r + 3 * L, accumulate);
@@ -191,8 +192,9 @@ final class ConvVector {
         FloatVector s50 = sum(acc, r, accumulate), s51 = sum(acc, r + L, accumulate), s52 = sum(acc, r + 2 * L, accumulate),
                 s53 = sum(acc, r + 3 * L, accumulate);
         int x0 = xo[0], x1 = xo[1], x2 = xo[2], x3 = xo[3], x4 = xo[4], x5 = xo[5];
-        for (int q = 0; q < pixels; q++, g += ld) {
+        for (int q = 0; q < pixels; q++) {
             int p = at[q];
+            int g = g0 + go[q];
             FloatVector y0 = FloatVector.fromArray(F, gt, g);
             FloatVector y1 = FloatVector.fromArray(F, gt, g + L);
             FloatVector y2 = FloatVector.fromArray(F, gt, g + 2 * L);
@@ -220,13 +222,14 @@ final class ConvVector {
     }
 
     /** {@link #weightTaps} for one tap. */
-    private static void weightTap(float[] xp, int x0, int[] at, int pixels, float[] gt, int g, int ld, float[] acc, int a,
+    private static void weightTap(float[] xp, int x0, int[] at, int[] go, int pixels, float[] gt, int g0, float[] acc, int a,
             boolean accumulate) {
         FloatVector s0 = sum(acc, a, accumulate);
         FloatVector s1 = sum(acc, a + L, accumulate);
         FloatVector s2 = sum(acc, a + 2 * L, accumulate);
         FloatVector s3 = sum(acc, a + 3 * L, accumulate);
-        for (int q = 0; q < pixels; q++, g += ld) {
+        for (int q = 0; q < pixels; q++) {
+            int g = g0 + go[q];
             FloatVector v = FloatVector.broadcast(F, xp[x0 + at[q]]);
             s0 = v.fma(FloatVector.fromArray(F, gt, g), s0);
             s1 = v.fma(FloatVector.fromArray(F, gt, g + L), s1);

@@ -2358,7 +2358,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // on vectors where images have at least 16 output pixels: at ResNet34's last stride-2 convolution (2 × 2
         // outputs) the vector path took 7.5 ms a call against 5 ms through the patch matrix (op profile, two threads)
         if (dt == DType.F32 && cv.p >= 16 && Gemm.PREFERRED == Gemm.Kernel.WIDE && ConvVector.weightsOnVectors()) {
-            ConvPanels.backwardWeight(this, (float[]) xd, (float[]) g, cv, (float[]) out);
+            ConvPanels.backwardWeight(this, (float[]) xd, (float[]) g, cv, (float[]) out, true);
             return wrap(out, dt, wShape.clone());
         }
         Object cols = Scratch.of(Scratch.MATRIX, dt == DType.F32, cv.kk * cv.group * cv.p);

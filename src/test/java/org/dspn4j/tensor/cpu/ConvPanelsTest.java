@@ -130,6 +130,7 @@ class ConvPanelsTest {
                 new int[] {40, 2, 2, 2, 5, 3, 3, 1, 1},   // 4 pixels an image: one block of 40 images
                 new int[] {70, 2, 2, 2, 5, 3, 3, 1, 1});  // two blocks, the second of 6 images
         int tested = 0;
+        int leftOut = 0;
         for (int[] c : cases) {
             int[] xs = {c[0], c[1], c[2], c[3]};
             int[] ws = {c[4], c[1], c[5], c[6]};
@@ -140,13 +141,22 @@ class ConvPanelsTest {
             double[] g = values(r, gs[0] * gs[1] * gs[2] * gs[3]);
             double[] want = REF.conv2dBackwardWeight(REF.fromHost(x, DType.F32, xs), REF.fromHost(g, DType.F32, gs), ws, c[8], c[7])
                     .toDoubles();
-            for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
-                float[] out = new float[ws[0] * ws[1] * ws[2] * ws[3]];
-                ConvPanels.backwardWeight(be, floats(x), floats(g), cv, out);
-                same(want, out, java.util.Arrays.toString(c) + " " + be.threads() + " threads");
+            for (boolean leaveOut : new boolean[] {false, true}) {
+                for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                    float[] out = new float[ws[0] * ws[1] * ws[2] * ws[3]];
+                    ConvPanels.backwardWeight(be, floats(x), floats(g), cv, out, leaveOut);
+                    same(want, out, java.util.Arrays.toString(c) + (leaveOut ? " without the padding's taps " : " ") + be.threads()
+                            + " threads");
+                }
+            }
+            if (ConvPanels.skipsPadding(cv)) {
+                org.junit.jupiter.api.Assertions.assertTrue(ConvPanels.paddingSkippable(floats(x), x.length, floats(g), g.length),
+                        java.util.Arrays.toString(c));
+                leftOut++;
             }
         }
         assertEquals(21, tested, "cases");
+        assertEquals(12, leftOut, "cases without the padding's taps");
     }
 
     /**
