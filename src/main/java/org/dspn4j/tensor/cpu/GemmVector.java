@@ -318,33 +318,6 @@ final class GemmVector {
         c50.intoArray(c, r); c51.intoArray(c, r + LN);
     }
 
-    /** As {@link #f32x8Taps} for the 6 × NR_NARROW_F32 tile, from packed A panels of 6 rows. */
-    static void f32x6Taps(float[] pa, int ao, int[] taps, float[] pb, int k, float[] c) {
-        int nr = NR_NARROW_F32;
-        FloatVector z = FloatVector.zero(SN);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int t = 0; t < k; t++) {
-            int bt = t * nr;
-            FloatVector b0 = FloatVector.fromArray(SN, pb, bt);
-            FloatVector b1 = FloatVector.fromArray(SN, pb, bt + LN);
-            int at = ao + taps[t];
-            FloatVector x;
-            x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SN, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SN, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-        }
-        int r = 0;
-        c00.intoArray(c, r); c01.intoArray(c, r + LN); r += nr;
-        c10.intoArray(c, r); c11.intoArray(c, r + LN); r += nr;
-        c20.intoArray(c, r); c21.intoArray(c, r + LN); r += nr;
-        c30.intoArray(c, r); c31.intoArray(c, r + LN); r += nr;
-        c40.intoArray(c, r); c41.intoArray(c, r + LN); r += nr;
-        c50.intoArray(c, r); c51.intoArray(c, r + LN);
-    }
-
     /**
      * As {@link #f32x6} in double precision, the tile 6 × NR_NARROW_F64.
      */
