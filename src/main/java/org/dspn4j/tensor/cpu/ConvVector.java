@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link ConvPanels#forward}'s packing of whole image rows, {@link ConvPanels#backwardInput}'s
- * additions and {@link ConvPanels#paddingSkippable}'s scan on the JDK Vector API (the preferred float vector, as {@link GemmVector}'s kernels use).
- * Only loaded when the module is present.
+ * additions, {@link ConvPanels#backwardWeight}'s tiles and {@link ConvPanels#paddingSkippable}'s scan on
+ * the JDK Vector API (the preferred float vector, as {@link GemmVector}'s kernels use). Only loaded when
+ * the module is present.
  */
 final class ConvVector {
     private ConvVector() {
