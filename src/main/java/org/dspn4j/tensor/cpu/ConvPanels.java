@@ -84,9 +84,9 @@ final class ConvPanels {
     }
 
     /**
-     * Output pixels per image up to which {@link CpuBackend#conv2d} leaves out the padding's taps
-     * ({@link #forwardInside}): ResNet34's stages 3 and 4 at CLEVR's 128 × 128 images (8 × 8 and 4 × 4
-     * outputs, of whose 3 × 3 tap positions 16 % and 31 % lie in the padding).
+     * Output pixels per image up to which the forward ({@link #forwardInside}) and the weight gradient leave
+     * out the padding's taps ({@link #skipsPadding}): ResNet34's stages 3 and 4 at CLEVR's 128 × 128 images
+     * (8 × 8 and 4 × 4 outputs, of whose 3 × 3 tap positions 16 % and 31 % lie in the padding).
      */
     static final int INSIDE_PIXELS = 64;
 
@@ -96,7 +96,7 @@ final class ConvPanels {
      * against 33 ms at stages 3 and 4 on one thread), padding, small images.
      */
     static boolean insideOnly(CpuBackend.Conv cv, Gemm.Kernel kern) {
-        return kern == Gemm.Kernel.WIDE && cv.pad > 0 && cv.p <= INSIDE_PIXELS;
+        return kern == Gemm.Kernel.WIDE && skipsPadding(cv);
     }
 
     /**
@@ -488,8 +488,9 @@ final class ConvPanels {
     }
 
     /**
-     * Whether {@link #backwardWeight} may leave out the padding's taps (when {@link #paddingSkippable} also
-     * allows it for x and gy): padding and images of at most {@link #INSIDE_PIXELS} output pixels.
+     * Whether a convolution's padding's taps are worth leaving out (where {@link #paddingSkippable} also
+     * allows it), in the forward ({@link #insideOnly}) and in {@link #backwardWeight}: padding and images of
+     * at most {@link #INSIDE_PIXELS} output pixels.
      */
     static boolean skipsPadding(CpuBackend.Conv cv) {
         return cv.pad > 0 && cv.p <= INSIDE_PIXELS;
