@@ -84,6 +84,80 @@ final class ConvPanels {
     }
 
     /**
+     * Whether {@link #forwardShifted} computes this convolution with this kernel: stride 1, and each of the
+     * tile's two vectors of output pixels within one output row, at the same distance apart in every panel
+     * (rows a multiple of the tile's width, or as wide as one vector with a panel of two rows), whole panels
+     * per image. ResNet34's 3 × 3 stride-1 convolutions on 32 × 32 and 16 × 16 images (CLEVR's stages 1 and 2).
+     */
+    static boolean shifted(CpuBackend.Conv cv, Gemm.Kernel kern) {
+        if (kern == Gemm.Kernel.SCALAR || cv.stride != 1) {
+            return false;
+        }
+        int nr = kern.nr(true);
+        int lanes = nr / 2;
+        return cv.p % nr == 0 && (cv.wo % nr == 0 || cv.wo == lanes);
+    }
+
+    /**
+     * {@link #forward} with no packed B panel, for a convolution that {@link #shifted} admits: the kernel
+     * ({@link GemmVector#f32x8Shifted}) reads row t of a panel of output pixels where it lies in the images
+     * padded with zeros ({@link #padded}), tap t = (c·kh + ky)·kw + kx of a pixel (oy, ox) being padded
+     * pixel (oy + ky, ox + kx) of plane c, so each of the tile's vectors is one load at that tap's offset.
+     * The same chains over every tap, the padding's zeros included: the definition's bits. {@code out} is
+     * fresh and fully written.
+     */
+    static void forwardShifted(CpuBackend be, float[] x, float[] w, CpuBackend.Conv cv, float[] out, Gemm.Kernel kern) {
+        int mr = kern.mr();
+        int nr = kern.nr(true);
+        int k = cv.kk;
+        int pm = (cv.cout + mr - 1) / mr;
+        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k);
+        Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
+        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
+        float[] xp = padded(be, x, cv);
+        int wp = cv.w + 2 * cv.pad;
+        int plane = (cv.h + 2 * cv.pad) * wp;
+        int[] off = new int[k];
+        for (int t = 0; t < k; t++) {
+            off[t] = t / (cv.kh * cv.kw) * plane + t / cv.kw % cv.kh * wp + t % cv.kw;
+        }
+        int second = cv.wo % nr == 0 ? nr / 2 : wp; // the second vector: the same row's next pixels, or the next row
+        int pn = cv.b * cv.p / nr;
+        be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
+            float[] tile = new float[mr * nr];
+            for (int cp = from; cp < to; cp++) {
+                int j0 = cp * nr;
+                int n = j0 / cv.p;
+                int pix0 = j0 - n * cv.p;
+                int oy = pix0 / cv.wo;
+                int base = n * cv.cin * plane + oy * wp + pix0 - oy * cv.wo;
+                for (int rp = 0; rp < pm; rp++) {
+                    int i0 = rp * mr;
+                    int rows = Math.min(mr, cv.cout - i0);
+                    int yo = (n * cv.cout + i0) * cv.p + pix0;
+                    if (rows == mr) {
+                        shiftedKernel(kern, packedA, rp * mr * k, xp, base, off, second, k, out, yo, cv.p);
+                        continue;
+                    }
+                    shiftedKernel(kern, packedA, rp * mr * k, xp, base, off, second, k, tile, 0, nr);
+                    for (int ii = 0; ii < rows; ii++) {
+                        System.arraycopy(tile, ii * nr, out, yo + ii * cv.p, nr);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void shiftedKernel(Gemm.Kernel kern, float[] pa, int ao, float[] b, int base, int[] off, int second, int k,
+                                      float[] c, int co, int ldc) {
+        if (kern == Gemm.Kernel.WIDE) {
+            GemmVector.f32x8Shifted(pa, ao, b, base, off, second, k, c, co, ldc);
+        } else {
+            GemmVector.f32x6Shifted(pa, ao, b, base, off, second, k, c, co, ldc);
+        }
+    }
+
+    /**
      * Output pixels per image up to which the forward ({@link #forwardInside}) and the weight gradient leave
      * out the padding's taps ({@link #skipsPadding}): ResNet34's stages 3 and 4 at CLEVR's 128 × 128 images
      * (8 × 8 and 4 × 4 outputs, of whose 3 × 3 tap positions 16 % and 31 % lie in the padding).
@@ -367,24 +441,9 @@ final class ConvPanels {
      */
     static void backwardWeight(CpuBackend be, float[] x, float[] gy, CpuBackend.Conv cv, float[] out, boolean leaveOutPadding) {
         int pad = cv.pad;
-        int hp = cv.h + 2 * pad;
         int wp = cv.w + 2 * pad;
-        int planes = cv.b * cv.cin;
-        int plane = hp * wp;
-        float[] xp = (float[]) Scratch.of(Scratch.REGROUPED, true, planes * plane);
-        be.parallelFor(planes, Math.max(1, planes / (be.threads() * 4)), (from, to) -> {
-            for (int pl = from; pl < to; pl++) {
-                int d = pl * plane;
-                Arrays.fill(xp, d, d + pad * wp, 0f);
-                for (int iy = 0; iy < cv.h; iy++) {
-                    int r = d + (iy + pad) * wp;
-                    Arrays.fill(xp, r, r + pad, 0f);
-                    System.arraycopy(x, (pl * cv.h + iy) * cv.w, xp, r + pad, cv.w);
-                    Arrays.fill(xp, r + pad + cv.w, r + wp, 0f);
-                }
-                Arrays.fill(xp, d + (pad + cv.h) * wp, d + plane, 0f);
-            }
-        });
+        int plane = (cv.h + 2 * pad) * wp;
+        float[] xp = padded(be, x, cv);
         int cw = ConvVector.weightChannels();
         int cp = (cv.cout + cw - 1) / cw * cw; // channels padded to whole tiles
         float[] gt = (float[]) Scratch.of(Scratch.MATRIX, true, cv.b * cv.p * cp);
@@ -470,6 +529,32 @@ final class ConvPanels {
                 }
             }
         });
+    }
+
+    /**
+     * The images x (B, Cin, H, W) with {@code pad} zeros around each plane, (B, Cin, H + 2·pad, W + 2·pad), in the
+     * calling thread's {@link Scratch#REGROUPED} array: where a convolution's patches lie, read without im2col.
+     */
+    static float[] padded(CpuBackend be, float[] x, CpuBackend.Conv cv) {
+        int pad = cv.pad;
+        int wp = cv.w + 2 * pad;
+        int plane = (cv.h + 2 * pad) * wp;
+        int planes = cv.b * cv.cin;
+        float[] xp = (float[]) Scratch.of(Scratch.REGROUPED, true, planes * plane);
+        be.parallelFor(planes, Math.max(1, planes / (be.threads() * 4)), (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int d = pl * plane;
+                Arrays.fill(xp, d, d + pad * wp, 0f);
+                for (int iy = 0; iy < cv.h; iy++) {
+                    int r = d + (iy + pad) * wp;
+                    Arrays.fill(xp, r, r + pad, 0f);
+                    System.arraycopy(x, (pl * cv.h + iy) * cv.w, xp, r + pad, cv.w);
+                    Arrays.fill(xp, r + pad + cv.w, r + wp, 0f);
+                }
+                Arrays.fill(xp, d + (pad + cv.h) * wp, d + plane, 0f);
+            }
+        });
+        return xp;
     }
 
     /**

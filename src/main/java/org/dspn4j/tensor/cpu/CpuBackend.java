@@ -2221,6 +2221,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
             if (ConvPanels.insideOnly(cv, Gemm.PREFERRED)
                     && ConvPanels.paddingSkippable(xf, x.numel(), wf, w.numel())) {
                 ConvPanels.forwardInside(this, xf, wf, cv, (float[]) out, Gemm.PREFERRED);
+            } else if (ConvPanels.shifted(cv, Gemm.PREFERRED)) {
+                ConvPanels.forwardShifted(this, xf, wf, cv, (float[]) out, Gemm.PREFERRED);
             } else {
                 ConvPanels.forward(this, xf, wf, cv, (float[]) out, Gemm.PREFERRED);
             }

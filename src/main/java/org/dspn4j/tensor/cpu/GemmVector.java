@@ -234,6 +234,68 @@ final class GemmVector {
     }
 
     /**
+     * The 8 × NR_WIDE_F32 tile at c[co] (row stride ldc, modified) = pa (packed A panel of 8 rows at ao) · B,
+     * whose row t is two vectors of an array where they lie: {@code b[base + off[t] …]} and
+     * {@code b[base + off[t] + second …]}. {@link ConvPanels#forwardShifted}'s kernel: B is the padded images,
+     * and each offset the place of a tap's input pixels (t = (c·kh + ky)·kw + kx), so that no panel is packed.
+     */
+    static void f32x8Shifted(float[] pa, int ao, float[] b, int base, int[] off, int second, int k, float[] c, int co, int ldc) {
+        FloatVector z = FloatVector.zero(SW);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z,
+                c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int t = 0; t < k; t++) {
+            int bt = base + off[t];
+            FloatVector b0 = FloatVector.fromArray(SW, b, bt);
+            FloatVector b1 = FloatVector.fromArray(SW, b, bt + second);
+            int at = ao + t * 8;
+            FloatVector x;
+            x = FloatVector.broadcast(SW, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SW, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SW, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SW, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SW, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SW, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SW, pa[at + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SW, pa[at + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LW); r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + LW); r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + LW); r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + LW); r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + LW); r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + LW); r += ldc;
+        c60.intoArray(c, r); c61.intoArray(c, r + LW); r += ldc;
+        c70.intoArray(c, r); c71.intoArray(c, r + LW);
+    }
+
+    /** As {@link #f32x8Shifted} with the narrow kernel's 6 × NR_NARROW_F32 tile. */
+    static void f32x6Shifted(float[] pa, int ao, float[] b, int base, int[] off, int second, int k, float[] c, int co, int ldc) {
+        FloatVector z = FloatVector.zero(SN);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int t = 0; t < k; t++) {
+            int bt = base + off[t];
+            FloatVector b0 = FloatVector.fromArray(SN, b, bt);
+            FloatVector b1 = FloatVector.fromArray(SN, b, bt + second);
+            int at = ao + t * 6;
+            FloatVector x;
+            x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SN, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SN, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        int r = co;
+        c00.intoArray(c, r); c01.intoArray(c, r + LN); r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + LN); r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + LN); r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + LN); r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + LN); r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + LN);
+    }
+
+    /**
      * As {@link #f32x8} in double precision, the tile 8 × NR_WIDE_F64.
      */
     static void f64x8(double[] pa, int ao, double[] pb, int bo, int ldb, int k, double[] c, int co, int ldc, boolean accumulate) {

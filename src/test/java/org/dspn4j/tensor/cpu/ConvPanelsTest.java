@@ -202,6 +202,61 @@ class ConvPanelsTest {
     }
 
     /**
+     * The forward that reads its panels where they lie in the padded images ({@link ConvPanels#forwardShifted})
+     * for every case above that {@link ConvPanels#shifted} admits and for shapes made for it ({B, Cin, H, W, Cout,
+     * kh, kw, pad, stride}): rows of 32 and 64 pixels (the tile's two vectors in one row), of 16 (two rows per
+     * panel of the 512-bit tile) and of 8 (two rows per panel of the 256-bit one), no padding, rectangular,
+     * 1 × 1 and 5 × 5 kernels, output channels that leave an edge row panel; bit for bit against the definition
+     * with both vector kernels (the 512-bit one emulated where vectors are narrower), on 1 and 3 threads, and
+     * through the backend's conv2d.
+     */
+    @Test
+    void theForwardReadingThePaddedImagesIsTheDefinition() {
+        assumeTrue(Gemm.VECTOR, "the vector kernels only");
+        Random r = new Random(29);
+        java.util.List<int[]> cases = withRectangularKernels(
+                new int[] {2, 3, 6, 32, 9, 3, 3, 1, 1},   // 32-pixel rows; 9 output channels (an edge row panel)
+                new int[] {3, 4, 4, 16, 13, 3, 3, 1, 1},  // 16-pixel rows: two per 32-column panel
+                new int[] {2, 5, 6, 8, 7, 3, 3, 1, 1},    // 8-pixel rows: two per 16-column panel
+                new int[] {1, 2, 4, 64, 8, 5, 5, 2, 1},   // 5 × 5 on 64-pixel rows
+                new int[] {2, 3, 4, 34, 8, 3, 3, 0, 1},   // no padding: output rows narrower than the input's
+                new int[] {2, 6, 5, 34, 16, 3, 5, 1, 1},  // 3 × 5, padding 1
+                new int[] {2, 3, 8, 16, 8, 5, 3, 1, 1},   // 5 × 3, padding 1
+                new int[] {2, 4, 8, 16, 8, 1, 1, 0, 1},   // 1 × 1
+                new int[] {2, 4, 8, 32, 8, 3, 3, 1, 2},   // stride 2: not admitted
+                new int[] {2, 4, 3, 24, 8, 3, 3, 1, 1});  // 24-pixel rows: not admitted
+        java.util.Map<Gemm.Kernel, Integer> tested = new java.util.EnumMap<>(Gemm.Kernel.class);
+        for (int[] c : cases) {
+            int[] xs = {c[0], c[1], c[2], c[3]};
+            int[] ws = {c[4], c[1], c[5], c[6]};
+            CpuBackend.Conv cv = new CpuBackend.Conv(xs, ws, c[8], c[7], "conv2d");
+            double[] x = values(r, xs[0] * xs[1] * xs[2] * xs[3]);
+            double[] w = values(r, ws[0] * ws[1] * ws[2] * ws[3]);
+            double[] want = REF.conv2d(REF.fromHost(x, DType.F32, xs), REF.fromHost(w, DType.F32, ws), null, c[8], c[7])
+                    .toDoubles();
+            for (Gemm.Kernel kern : new Gemm.Kernel[] {Gemm.Kernel.WIDE, Gemm.Kernel.NARROW}) {
+                if (!ConvPanels.shifted(cv, kern)) {
+                    continue;
+                }
+                tested.merge(kern, 1, Integer::sum);
+                for (CpuBackend be : new CpuBackend[] {ONE, THREE}) {
+                    float[] out = new float[cv.b * cv.cout * cv.p];
+                    ConvPanels.forwardShifted(be, floats(x), floats(w), cv, out, kern);
+                    same(want, out, java.util.Arrays.toString(c) + " " + kern + " " + be.threads() + " threads");
+                }
+            }
+            double[] got = THREE.conv2d(THREE.fromHost(x, DType.F32, xs), THREE.fromHost(w, DType.F32, ws), null, c[8], c[7])
+                    .toDoubles();
+            same(want, floats(got), java.util.Arrays.toString(c) + " backend");
+        }
+        // the 512-bit tile of 32 columns: rows of 32 or 64 pixels (7 cases), two rows of 16 (4); the narrow tile
+        // (16 columns where vectors have 256 bits) those and two rows of 8 (2)
+        assertEquals(11, tested.get(Gemm.Kernel.WIDE), "cases for the 512-bit tile");
+        org.junit.jupiter.api.Assertions.assertTrue(tested.getOrDefault(Gemm.Kernel.NARROW, 0) >= 13,
+                "cases for the narrow tile: " + tested);
+    }
+
+    /**
      * Where {@link ConvPanels#paddingSkippable} refuses, leaving out the padding's taps would change the
      * bits, and the backend's conv2d keeps them. A 3 × 3 kernel on one pixel: the chain's only tap inside is
      * t = 4, whose product −2⁻¹⁶⁰ rounds the sum to −0, and tap 5, in the padding, adds 1 · (+0), which
