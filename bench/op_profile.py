@@ -31,16 +31,59 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
         PROF.clear();
     }
 
-    static void record(String op, long cpu0, long bytes0) {
-        record(op, cpu0, bytes0, 0);
+    static void record(String op, long cpu0, long bytes0, long pc0) {
+        record(op, cpu0, bytes0, 0, pc0);
     }
 
-    static void record(String op, long cpu0, long bytes0, long flop) {
-        long[] v = PROF.computeIfAbsent(op, k -> new long[4]);
+    static void record(String op, long cpu0, long bytes0, long flop, long pc0) {
+        long[] v = PROF.computeIfAbsent(op, k -> new long[6]);
         v[0] += now() - cpu0;
         v[1]++;
         v[2] += MX.getCurrentThreadAllocatedBytes() - bytes0;
         v[3] += flop;
+        if (WALL) {
+            v[4] += computeCpu() - pc0;
+            v[5] += gcMillis() - GC0.get()[0];
+        }
+    }
+
+    static volatile long[] workerIds = new long[0];
+    static int sinceRefresh;
+
+    /** With OP_PROFILE_WALL=1, the CPU time of the calling thread and the pools' workers together, else 0. */
+    static long processCpu() {
+        if (WALL) {
+            GC0.get()[0] = gcMillis();
+        }
+        return WALL ? computeCpu() : 0;
+    }
+
+    /** The collectors' pause time so far at the start of the calling thread's op (no op runs inside another's timing here: nested ops' pauses count in both). */
+    static final ThreadLocal<long[]> GC0 = ThreadLocal.withInitial(() -> new long[1]);
+
+    static long gcMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, b.getCollectionTime());
+        }
+        return ms;
+    }
+
+    /** CPU time of the calling thread plus every ForkJoinPool worker (refreshed every 500 calls). */
+    static long computeCpu() {
+        if (++sinceRefresh >= 500 || workerIds.length == 0) {
+            sinceRefresh = 0;
+            workerIds = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ForkJoinPool-"))
+                    .mapToLong(Thread::getId).toArray();
+        }
+        long sum = MX.getCurrentThreadCpuTime();
+        for (long id : workerIds) {
+            long c = MX.getThreadCpuTime(id);
+            if (c > 0) {
+                sum += c;
+            }
+        }
+        return sum;
     }
 
     static long numel(int[] s) {
@@ -64,12 +107,20 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long total = PROF.values().stream().mapToLong(v -> v[0]).sum();
-            System.err.printf((WALL ? "op                     wall s" : "op                      CPU s") + "   share  calls  allocated MB    GFLOP  GFLOP/s   (total %.2f s)%n", total / 1e9);
+            System.err.printf((WALL ? "op                     wall s" : "op                      CPU s") + "   share  calls  allocated MB    GFLOP  GFLOP/s"
+                    + (WALL ? "  threads busy  GC pause s" : "") + "   (total %.2f s)%n", total / 1e9);
             PROF.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
-                    .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%s%n", e.getKey(), e.getValue()[0] / 1e9,
+                    .forEach(e -> System.err.printf("%-20s %8.3f  %5.1f%% %6d %12.0f%s%s%n", e.getKey(), e.getValue()[0] / 1e9,
                             100.0 * e.getValue()[0] / total, e.getValue()[1], e.getValue()[2] / 1e6,
-                            e.getValue()[3] == 0 ? "" : String.format(" %8.1f %8.0f", e.getValue()[3] / 1e9,
-                                    e.getValue()[3] / (double) e.getValue()[0])));
+                            e.getValue()[3] == 0 ? (WALL ? "                  " : "") : String.format(" %8.1f %8.0f", e.getValue()[3] / 1e9,
+                                    e.getValue()[3] / (double) e.getValue()[0]),
+                            WALL ? String.format("  %5.2f  %6.3f", e.getValue()[4] / (double) Math.max(1, e.getValue()[0]), e.getValue()[5] / 1e3) : ""));
+            if (WALL) {
+                long cpu = PROF.values().stream().mapToLong(v -> v[4]).sum();
+                int threads = Integer.parseInt(System.getenv().getOrDefault("OP_PROFILE_THREADS", "1"));
+                System.err.printf("threads busy in the ops (their CPU time over the wall time): %.2f of %d; idle thread time %.2f s%n",
+                        cpu / (double) total, threads, ((double) threads * total - cpu) / 1e9);
+            }
             long flopTotal = PROF.values().stream().mapToLong(v -> v[3]).sum();
             long flopCpu = PROF.values().stream().filter(v -> v[3] > 0).mapToLong(v -> v[0]).sum();
             System.err.printf("matrix products and convolutions: %.1f GFLOP in %.2f s (%.0f GFLOP/s); everything else %.2f s%n",
@@ -130,12 +181,12 @@ for m in pat.finditer(s):
     elif name in SHAPED:
         # with OP_PROFILE_SHAPES=1 in the environment, matrix products and convolutions by operand shapes
         key = SHAPED[name]
-        out += ("\n        long cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+        out += ("\n        long pc0$ = processCpu(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(SHAPES ? " + key + " : \"" + name
-                + "\", cpu0$, bytes0$, " + FLOP[name] + ");\n        }\n    }")
+                + "\", cpu0$, bytes0$, " + FLOP[name] + ", pc0$);\n        }\n    }")
     else:
-        out += ("\n        long cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
-                "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$);\n        }\n    }")
+        out += ("\n        long pc0$ = processCpu(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+                "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$, pc0$);\n        }\n    }")
     pos = j
 s = out + s[pos:]
 open(path, "w").write(s)
@@ -151,9 +202,9 @@ try:
         while depth:
             depth += {"{": 1, "}": -1}.get(f[j], 0)
             j += 1
-        f = (f[:i] + "\n        long cpu0$ = CpuBackend.now(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
+        f = (f[:i] + "\n        long pc0$ = CpuBackend.processCpu(), cpu0$ = CpuBackend.now(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
              "\n        try {" + f[i:j - 1] + "        } finally {\n            CpuBackend.record(\"" + name
-             + "\", cpu0$, bytes0$);\n        }\n    }" + f[j:])
+             + "\", cpu0$, bytes0$, pc0$);\n        }\n    }" + f[j:])
     open(fbn, "w").write(f)
 except (OSError, ValueError):
     pass
