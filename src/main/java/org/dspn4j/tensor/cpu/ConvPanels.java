@@ -15,6 +15,10 @@ import java.util.Arrays;
  * and the copy of each group's product into y. Columns run across images (image-major, then output
  * pixel), so a panel may hold the end of one image and the start of the next.
  *
+ * <p>Where the output rows are whole vectors of the kernel's and the stride is 1 ({@link #shifted}: ResNet34's
+ * stages 1 and 2 at CLEVR's size), {@link #forwardShifted} packs no B panel at all: under each tap, a vector
+ * of one output row's pixels is one run of a padded input row, which the kernel loads where it lies.
+ *
  * <p>{@link #backwardInput} does the same for the input gradient of the stride-1 convolutions whose
  * output rows are as wide as the input's: the product Wᵀ · gy a strip of mr rows at a time, each strip
  * added onto the images as col2im would add it, without the patch matrix. {@link #backwardWeight}
@@ -44,8 +48,6 @@ final class ConvPanels {
         float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no stored row
         Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
         Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
-        // whole rows of an image per panel: copied a vector at a time (ConvVector.packRows)
-        boolean wholeRows = kern != Gemm.Kernel.SCALAR && ConvVector.packsRows(cv, nr);
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
             float[] panel = (float[]) Scratch.of(Scratch.B_PANEL, true, k * nr); // packed whole, padding zeroed
             float[] tile = new float[mr * nr];
@@ -54,11 +56,7 @@ final class ConvPanels {
                 int j0 = cp * nr;
                 int cols = Math.min(nr, columns - j0);
                 runs.of(cv, j0, cols);
-                if (wholeRows) {
-                    ConvVector.packRows(x, cv, j0, nr, panel);
-                } else {
-                    pack(x, cv, runs, cols, nr, panel);
-                }
+                pack(x, cv, runs, cols, nr, panel);
                 // one image and a full tile: straight into y, whose rows for image n are (n·Cout + co)·P
                 boolean direct = cols == nr && runs.n[0] == runs.n[runs.count - 1];
                 int n0 = j0 / cv.p;
@@ -84,31 +82,28 @@ final class ConvPanels {
     }
 
     /**
-     * Whether {@link #forwardShifted} computes this convolution with this kernel: stride 1, and each of the
-     * tile's two vectors of output pixels within one output row, at the same distance apart in every panel
-     * (rows a multiple of the tile's width, or as wide as one vector with a panel of two rows), whole panels
-     * per image. ResNet34's 3 × 3 stride-1 convolutions on 32 × 32 and 16 × 16 images (CLEVR's stages 1 and 2).
+     * Whether {@link #forwardShifted} computes this convolution with this kernel: a vector kernel, stride 1,
+     * and output rows a whole number of the tile's vectors, so that each vector of a panel's pixels is a run
+     * of one padded input row under every tap. ResNet34's 3 × 3 stride-1 convolutions on 32 × 32 and
+     * 16 × 16 images (CLEVR's stages 1 and 2; with 256-bit vectors 8 × 8 too).
      */
     static boolean shifted(CpuBackend.Conv cv, Gemm.Kernel kern) {
-        if (kern == Gemm.Kernel.SCALAR || cv.stride != 1) {
-            return false;
-        }
-        int nr = kern.nr(true);
-        int lanes = nr / 2;
-        return cv.p % nr == 0 && (cv.wo % nr == 0 || cv.wo == lanes);
+        return kern != Gemm.Kernel.SCALAR && cv.stride == 1 && cv.wo % (kern.nr(true) / 2) == 0;
     }
 
     /**
      * {@link #forward} with no packed B panel, for a convolution that {@link #shifted} admits: the kernel
-     * ({@link GemmVector#f32x8Shifted}) reads row t of a panel of output pixels where it lies in the images
-     * padded with zeros ({@link #padded}), tap t = (c·kh + ky)·kw + kx of a pixel (oy, ox) being padded
-     * pixel (oy + ky, ox + kx) of plane c, so each of the tile's vectors is one load at that tap's offset.
-     * The same chains over every tap, the padding's zeros included: the definition's bits. {@code out} is
-     * fresh and fully written.
+     * ({@link GemmVector#f32x8Shifted}) reads each row t of a panel where it lies in the images padded with
+     * zeros ({@link #padded}). Tap t = (c·kh + ky)·kw + kx of output pixel (oy, ox) is padded pixel
+     * (oy + ky, ox + kx) of plane c, so under each tap a vector of pixels of one output row is one load, at
+     * that tap's offset from the vector's first pixel; the tile's second vector lies a fixed distance from its
+     * first (the same row's next pixels, the next row, or the next image's first). The same chains over every
+     * tap, the padding's zeros included: the definition's bits. {@code out} is fresh and fully written.
      */
     static void forwardShifted(CpuBackend be, float[] x, float[] w, CpuBackend.Conv cv, float[] out, Gemm.Kernel kern) {
         int mr = kern.mr();
         int nr = kern.nr(true);
+        int lanes = nr / 2;
         int k = cv.kk;
         int pm = (cv.cout + mr - 1) / mr;
         float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k);
@@ -121,31 +116,45 @@ final class ConvPanels {
         for (int t = 0; t < k; t++) {
             off[t] = t / (cv.kh * cv.kw) * plane + t / cv.kw % cv.kh * wp + t % cv.kw;
         }
-        int second = cv.wo % nr == 0 ? nr / 2 : wp; // the second vector: the same row's next pixels, or the next row
-        int pn = cv.b * cv.p / nr;
+        int columns = cv.b * cv.p;
+        int pn = (columns + nr - 1) / nr;
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
             float[] tile = new float[mr * nr];
             for (int cp = from; cp < to; cp++) {
                 int j0 = cp * nr;
-                int n = j0 / cv.p;
-                int pix0 = j0 - n * cv.p;
-                int oy = pix0 / cv.wo;
-                int base = n * cv.cin * plane + oy * wp + pix0 - oy * cv.wo;
+                int cols = Math.min(nr, columns - j0); // nr or, at the end, one vector
+                int n0 = j0 / cv.p;
+                int base = paddedPlace(cv, j0, plane, wp);
+                int second = cols > lanes ? paddedPlace(cv, j0 + lanes, plane, wp) - base : 0;
+                // a full panel of one image: straight into y, whose rows for image n are (n·Cout + co)·P
+                boolean direct = cols == nr && (j0 + nr - 1) / cv.p == n0;
                 for (int rp = 0; rp < pm; rp++) {
                     int i0 = rp * mr;
                     int rows = Math.min(mr, cv.cout - i0);
-                    int yo = (n * cv.cout + i0) * cv.p + pix0;
-                    if (rows == mr) {
-                        shiftedKernel(kern, packedA, rp * mr * k, xp, base, off, second, k, out, yo, cv.p);
+                    if (direct && rows == mr) {
+                        shiftedKernel(kern, packedA, rp * mr * k, xp, base, off, second, k, out,
+                                (n0 * cv.cout + i0) * cv.p + j0 - n0 * cv.p, cv.p);
                         continue;
                     }
                     shiftedKernel(kern, packedA, rp * mr * k, xp, base, off, second, k, tile, 0, nr);
-                    for (int ii = 0; ii < rows; ii++) {
-                        System.arraycopy(tile, ii * nr, out, yo + ii * cv.p, nr);
+                    for (int v = 0; v < cols; v += lanes) { // each vector's pixels lie in one image
+                        int n = (j0 + v) / cv.p;
+                        int yo = (n * cv.cout + i0) * cv.p + j0 + v - n * cv.p;
+                        for (int ii = 0; ii < rows; ii++) {
+                            System.arraycopy(tile, ii * nr + v, out, yo + ii * cv.p, lanes);
+                        }
                     }
                 }
             }
         });
+    }
+
+    /** Where output column j (image n, pixel (oy, ox)) reads its first tap in {@link #padded}'s images: (n, 0, oy, ox). */
+    private static int paddedPlace(CpuBackend.Conv cv, int j, int plane, int wp) {
+        int n = j / cv.p;
+        int pix = j - n * cv.p;
+        int oy = pix / cv.wo;
+        return n * cv.cin * plane + oy * wp + pix - oy * cv.wo;
     }
 
     private static void shiftedKernel(Gemm.Kernel kern, float[] pa, int ao, float[] b, int base, int[] off, int second, int k,

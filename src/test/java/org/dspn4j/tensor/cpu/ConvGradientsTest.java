@@ -67,8 +67,8 @@ class ConvGradientsTest {
     @Test
     void sameWidthConvolutionsAreTheDefinition() {
         Random r = new Random(23);
-        // {k, pad, H, W}; the forward's panels of rows of 8, 16 and 32 pixels are copied a vector at a time where
-        // they hold whole vectors (ConvVector.packRows), the first and the last row of x from a shifted copy at either end
+        // {k, pad, H, W}; rows of 8, 16 and 32 pixels: the backend's forward reads whole vectors of them where they lie
+        // in the padded images (ConvPanels.forwardShifted)
         int[][] cases = {{1, 0, 6, 5}, {3, 1, 5, 7}, {3, 1, 1, 1}, {5, 2, 3, 4}, {5, 2, 2, 2}, {5, 2, 9, 1},
             {3, 1, 4, 16}, {3, 1, 3, 32}, {5, 2, 5, 16}, {1, 0, 2, 16}, {3, 1, 6, 8}};
         for (int[] c : cases) {

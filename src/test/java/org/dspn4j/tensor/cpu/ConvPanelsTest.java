@@ -44,7 +44,7 @@ class ConvPanelsTest {
         {2, 5, 6, 6, 7, 1, 1, 0},      // 1 × 1, stride 1: every tap in place
         {3, 3, 3, 3, 4, 5, 1, 2},      // 5 × 5 on 3 × 3 images: taps whose rows or columns all lie outside
         {2, 2, 4, 9, 3, 5, 1, 2},      // 5 × 5, padding 2: two columns outside on either side
-        // whole rows per panel, copied a vector at a time (ConvVector.packRows) where the vectors fit the rows
+        // whole rows per panel (the backend's forward reads them where they lie: theForwardReadingThePaddedImagesIsTheDefinition)
         {2, 3, 16, 16, 9, 3, 1, 1},    // 16-pixel rows: two per 32-column panel, one per 16-column panel
         {1, 2, 6, 64, 3, 3, 1, 1},     // 64-pixel rows: each cut into panels
         {2, 2, 8, 32, 4, 5, 1, 2},     // 5 × 5: taps two columns left and right of the image
@@ -205,8 +205,9 @@ class ConvPanelsTest {
      * The forward that reads its panels where they lie in the padded images ({@link ConvPanels#forwardShifted})
      * for every case above that {@link ConvPanels#shifted} admits and for shapes made for it ({B, Cin, H, W, Cout,
      * kh, kw, pad, stride}): rows of 32 and 64 pixels (the tile's two vectors in one row), of 16 (two rows per
-     * panel of the 512-bit tile) and of 8 (two rows per panel of the 256-bit one), no padding, rectangular,
-     * 1 × 1 and 5 × 5 kernels, output channels that leave an edge row panel; bit for bit against the definition
+     * panel of the 512-bit tile) and of 8 (two rows per panel of the 256-bit one), of 48 (a panel across rows),
+     * panels across images and a last panel of one vector, no padding, rectangular, 1 × 1 and 5 × 5 kernels,
+     * output channels that leave an edge row panel; bit for bit against the definition
      * with both vector kernels (the 512-bit one emulated where vectors are narrower), on 1 and 3 threads, and
      * through the backend's conv2d.
      */
@@ -223,8 +224,11 @@ class ConvPanelsTest {
                 new int[] {2, 6, 5, 34, 16, 3, 5, 1, 1},  // 3 × 5, padding 1
                 new int[] {2, 3, 8, 16, 8, 5, 3, 1, 1},   // 5 × 3, padding 1
                 new int[] {2, 4, 8, 16, 8, 1, 1, 0, 1},   // 1 × 1
+                new int[] {3, 4, 3, 16, 13, 3, 3, 1, 1},  // P = 48: panels across images, a last panel of one vector
+                new int[] {3, 5, 3, 8, 7, 3, 3, 1, 1},    // P = 24: the same for the narrow tile
+                new int[] {2, 3, 3, 48, 8, 3, 3, 1, 1},   // 48-pixel rows: a panel across rows and images
                 new int[] {2, 4, 8, 32, 8, 3, 3, 1, 2},   // stride 2: not admitted
-                new int[] {2, 4, 3, 24, 8, 3, 3, 1, 1});  // 24-pixel rows: not admitted
+                new int[] {2, 4, 3, 20, 8, 3, 3, 1, 1});  // 20-pixel rows: not admitted
         java.util.Map<Gemm.Kernel, Integer> tested = new java.util.EnumMap<>(Gemm.Kernel.class);
         for (int[] c : cases) {
             int[] xs = {c[0], c[1], c[2], c[3]};
@@ -249,10 +253,10 @@ class ConvPanelsTest {
                     .toDoubles();
             same(want, floats(got), java.util.Arrays.toString(c) + " backend");
         }
-        // the 512-bit tile of 32 columns: rows of 32 or 64 pixels (7 cases), two rows of 16 (4); the narrow tile
-        // (16 columns where vectors have 256 bits) those and two rows of 8 (2)
-        assertEquals(11, tested.get(Gemm.Kernel.WIDE), "cases for the 512-bit tile");
-        org.junit.jupiter.api.Assertions.assertTrue(tested.getOrDefault(Gemm.Kernel.NARROW, 0) >= 13,
+        // the 512-bit tile (vectors of 16): rows of 16, 32, 48 or 64 pixels (13 cases); the narrow tile (vectors of 8
+        // where they have 256 bits) those and rows of 8 (3)
+        assertEquals(13, tested.get(Gemm.Kernel.WIDE), "cases for the 512-bit tile");
+        org.junit.jupiter.api.Assertions.assertTrue(tested.getOrDefault(Gemm.Kernel.NARROW, 0) >= 16,
                 "cases for the narrow tile: " + tested);
     }
 
