@@ -2,8 +2,10 @@
 """Instruments a scratch copy of the sources for bench/op_profile.sh: every public op of
 CpuBackend adds its CPU time (of the calling thread: run with --threads 1), its call count and the
 bytes it allocated to a table printed at exit, and the matrix products and convolutions their
-floating-point operations (2 per multiply-add) and rate; the benchmark entry points reset the table
-after their warm-up step. Never applied to the repository itself.
+floating-point operations (2 per multiply-add) and rate; with OP_PROFILE_WALL=1 the wall time instead,
+with the threads busy (the calling thread's and the backend's workers' CPU time over the wall time) and
+the collectors' pauses inside the op (an op called inside another counts in both); the benchmark entry
+points reset the table after their warm-up step. Never applied to the repository itself.
 
     python3 bench/op_profile.py SCRATCH_COPY_ROOT
 """
@@ -31,11 +33,11 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
         PROF.clear();
     }
 
-    static void record(String op, long cpu0, long bytes0, long pc0) {
-        record(op, cpu0, bytes0, 0, pc0);
+    static void record(String op, long cpu0, long bytes0, long pc0, long gc0) {
+        record(op, cpu0, bytes0, 0, pc0, gc0);
     }
 
-    static void record(String op, long cpu0, long bytes0, long flop, long pc0) {
+    static void record(String op, long cpu0, long bytes0, long flop, long pc0, long gc0) {
         long[] v = PROF.computeIfAbsent(op, k -> new long[6]);
         v[0] += now() - cpu0;
         v[1]++;
@@ -43,7 +45,7 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
         v[3] += flop;
         if (WALL) {
             v[4] += computeCpu() - pc0;
-            v[5] += gcMillis() - GC0.get()[0];
+            v[5] += gcMillis() - gc0;
         }
     }
 
@@ -52,16 +54,14 @@ header = '''public final class CpuBackend implements Backend, AutoCloseable {
 
     /** With OP_PROFILE_WALL=1, the CPU time of the calling thread and the pools' workers together, else 0. */
     static long processCpu() {
-        if (WALL) {
-            GC0.get()[0] = gcMillis();
-        }
         return WALL ? computeCpu() : 0;
     }
 
-    /** The collectors' pause time so far at the start of the calling thread's op (no op runs inside another's timing here: nested ops' pauses count in both). */
-    static final ThreadLocal<long[]> GC0 = ThreadLocal.withInitial(() -> new long[1]);
-
+    /** With OP_PROFILE_WALL=1, the collectors' pause time so far (ms), else 0. */
     static long gcMillis() {
+        if (!WALL) {
+            return 0;
+        }
         long ms = 0;
         for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
             ms += Math.max(0, b.getCollectionTime());
@@ -181,12 +181,12 @@ for m in pat.finditer(s):
     elif name in SHAPED:
         # with OP_PROFILE_SHAPES=1 in the environment, matrix products and convolutions by operand shapes
         key = SHAPED[name]
-        out += ("\n        long pc0$ = processCpu(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+        out += ("\n        long pc0$ = processCpu(), gc0$ = gcMillis(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
                 "\n        try {" + body + "        } finally {\n            record(SHAPES ? " + key + " : \"" + name
-                + "\", cpu0$, bytes0$, " + FLOP[name] + ", pc0$);\n        }\n    }")
+                + "\", cpu0$, bytes0$, " + FLOP[name] + ", pc0$, gc0$);\n        }\n    }")
     else:
-        out += ("\n        long pc0$ = processCpu(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
-                "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$, pc0$);\n        }\n    }")
+        out += ("\n        long pc0$ = processCpu(), gc0$ = gcMillis(), cpu0$ = now(), bytes0$ = MX.getCurrentThreadAllocatedBytes();"
+                "\n        try {" + body + "        } finally {\n            record(\"" + name + "\", cpu0$, bytes0$, pc0$, gc0$);\n        }\n    }")
     pos = j
 s = out + s[pos:]
 open(path, "w").write(s)
@@ -202,9 +202,9 @@ try:
         while depth:
             depth += {"{": 1, "}": -1}.get(f[j], 0)
             j += 1
-        f = (f[:i] + "\n        long pc0$ = CpuBackend.processCpu(), cpu0$ = CpuBackend.now(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
+        f = (f[:i] + "\n        long pc0$ = CpuBackend.processCpu(), gc0$ = CpuBackend.gcMillis(), cpu0$ = CpuBackend.now(), bytes0$ = CpuBackend.MX.getCurrentThreadAllocatedBytes();"
              "\n        try {" + f[i:j - 1] + "        } finally {\n            CpuBackend.record(\"" + name
-             + "\", cpu0$, bytes0$, pc0$);\n        }\n    }" + f[j:])
+             + "\", cpu0$, bytes0$, pc0$, gc0$);\n        }\n    }" + f[j:])
     open(fbn, "w").write(f)
 except (OSError, ValueError):
     pass

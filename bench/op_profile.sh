@@ -8,7 +8,8 @@
 #   bench/op_profile.sh resnet [extra JVM options]   # ResNetBench 32 128 F32 1 1 (the image encoder alone)
 # e.g. bench/op_profile.sh mnist -XX:UseAVX=2. The launcher's heap flags are used, as ./dspn4j does.
 # OP_PROFILE_SHAPES=1 in the environment lists matrix products, convolutions, sums, affine and binary ops by operand shapes;
-# OP_PROFILE_THREADS=2 OP_PROFILE_WALL=1 times each op by the wall clock on 2 threads (which ops scale).
+# OP_PROFILE_THREADS=2 OP_PROFILE_WALL=1 times each op by the wall clock on 2 threads (which ops scale), with its threads
+#   busy (the calling thread's and the backend's workers' CPU time over the op's wall time) and the collectors' pauses in it.
 # JFR is not used: on JDK 17 a flight recording keeps the Vector API kernels from being compiled to
 # vector instructions, which makes the matrix products look several times slower than they are.
 set -euo pipefail
