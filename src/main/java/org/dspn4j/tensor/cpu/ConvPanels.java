@@ -45,9 +45,7 @@ final class ConvPanels {
         int pm = (cv.cout + mr - 1) / mr;
         int columns = cv.b * cv.p;
         int pn = (columns + nr - 1) / nr;
-        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k); // padding rows reach no stored row
-        Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
-        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
+        float[] packedA = packedWeights(be, w, cv, mr);
         be.parallelFor(pn, Math.max(1, pn / (be.threads() * 8)), (from, to) -> {
             float[] panel = (float[]) Scratch.of(Scratch.B_PANEL, true, k * nr); // packed whole, padding zeroed
             float[] tile = new float[mr * nr];
@@ -82,6 +80,18 @@ final class ConvPanels {
     }
 
     /**
+     * The weights W (Cout, K) packed into the kernel's row panels of mr ({@link Gemm#packRowPanels}), in the
+     * calling thread's {@link Scratch#A_PANELS} array: the A operand of every forward here (the padding rows of
+     * the last panel reach no stored row).
+     */
+    private static float[] packedWeights(CpuBackend be, float[] w, CpuBackend.Conv cv, int mr) {
+        int pm = (cv.cout + mr - 1) / mr;
+        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * cv.kk);
+        Gemm.packRowPanels(be, Gemm.Operand.of(w, new int[] {0}, cv.cout, cv.kk, false), 0, cv.cout, mr, cv.kk, packedA, true);
+        return packedA;
+    }
+
+    /**
      * Whether {@link #forwardShifted} computes this convolution with this kernel: a vector kernel, stride 1,
      * and output rows a whole number of the tile's vectors, so that each vector of a panel's pixels is a run
      * of one padded input row under every tap. ResNet34's 3 × 3 stride-1 convolutions on 32 × 32 and
@@ -106,15 +116,13 @@ final class ConvPanels {
         int lanes = nr / 2;
         int k = cv.kk;
         int pm = (cv.cout + mr - 1) / mr;
-        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k);
-        Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
-        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
+        float[] packedA = packedWeights(be, w, cv, mr);
         float[] xp = padded(be, x, cv);
         int wp = cv.w + 2 * cv.pad;
         int plane = (cv.h + 2 * cv.pad) * wp;
         int[] off = new int[k];
         for (int t = 0; t < k; t++) {
-            off[t] = t / (cv.kh * cv.kw) * plane + t / cv.kw % cv.kh * wp + t % cv.kw;
+            off[t] = tapOffset(cv, t, plane, wp);
         }
         int columns = cv.b * cv.p;
         int pn = (columns + nr - 1) / nr;
@@ -149,12 +157,20 @@ final class ConvPanels {
         });
     }
 
-    /** Where output column j (image n, pixel (oy, ox)) reads its first tap in {@link #padded}'s images: (n, 0, oy, ox). */
+    /**
+     * Where output column j (image n, pixel (oy, ox)) reads its first tap in {@link #padded}'s images (planes of
+     * {@code plane} floats, rows of {@code wp}): (n, 0, oy·stride, ox·stride).
+     */
     private static int paddedPlace(CpuBackend.Conv cv, int j, int plane, int wp) {
         int n = j / cv.p;
         int pix = j - n * cv.p;
         int oy = pix / cv.wo;
-        return n * cv.cin * plane + oy * wp + pix - oy * cv.wo;
+        return n * cv.cin * plane + (oy * wp + pix - oy * cv.wo) * cv.stride;
+    }
+
+    /** Tap t = (c·kh + ky)·kw + kx's offset in {@link #padded}'s images from a pixel's first tap: (c, ky, kx). */
+    private static int tapOffset(CpuBackend.Conv cv, int t, int plane, int wp) {
+        return t / (cv.kh * cv.kw) * plane + t / cv.kw % cv.kh * wp + t % cv.kw;
     }
 
     private static void shiftedKernel(Gemm.Kernel kern, float[] pa, int ao, float[] b, int base, int[] off, int second, int k,
@@ -221,9 +237,7 @@ final class ConvPanels {
         int nr = kern.nr(true);
         int k = cv.kk;
         int pm = (cv.cout + mr - 1) / mr;
-        float[] packedA = (float[]) Scratch.of(Scratch.A_PANELS, true, pm * mr * k);
-        Gemm.Operand wa = Gemm.Operand.of(w, new int[] {0}, cv.cout, k, false);
-        Gemm.packRowPanels(be, wa, 0, cv.cout, mr, k, packedA, true);
+        float[] packedA = packedWeights(be, w, cv, mr);
         Inside in = new Inside(cv, mr, nr);
         int hw = cv.h * cv.w;
         be.parallelFor(in.panels, 1, (from, to) -> {
@@ -496,7 +510,7 @@ final class ConvPanels {
                 int iy = oy * cv.stride + ky - pad;
                 int ix = ox * cv.stride + kx - pad;
                 if (!inside || iy >= 0 && iy < cv.h && ix >= 0 && ix < cv.w) {
-                    a[n] = q / cv.p * cv.cin * plane + (oy * wp + ox) * cv.stride;
+                    a[n] = paddedPlace(cv, q, plane, wp);
                     o[n++] = q * cp;
                 }
             }
@@ -518,10 +532,7 @@ final class ConvPanels {
                     int l = inside ? tile / groups : 0;
                     int count = weightTaps(cv, inside, groups, tile);
                     for (int j = 0; j < count; j++) {
-                        int t = weightTap(cv, inside, groups, tile, j);
-                        int ky = t / cv.kw % cv.kh;
-                        int kx = t % cv.kw;
-                        xo[j] = (n0 * cv.cin + t / taps) * plane + ky * wp + kx;
+                        xo[j] = n0 * cv.cin * plane + tapOffset(cv, weightTap(cv, inside, groups, tile, j), plane, wp);
                     }
                     ConvVector.weightTaps(xp, xo, count, at[l], go[l], images * perImage[l], gt, n0 * cv.p * cp + co0, sums,
                             (i - from) * tileSums, cw, n0 > 0);
