@@ -2391,7 +2391,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /**
      * The definition's scan (rows then columns of each window, the first maximum kept, a NaN always
      * taken) over the part of each window inside the image, read in place: float values compare as
-     * their doubles do.
+     * their doubles do. An F32 plane without a NaN takes {@link #planeMax}, which finds the same
+     * element in two passes.
      */
     @Override
     public Tensor maxPool2dIndices(Tensor x, int k, int stride, int pad) {
@@ -2403,24 +2404,27 @@ public final class CpuBackend implements Backend, AutoCloseable {
         Object xr = raw(x);
         double[] out = new double[planes * ho * wo];
         parallelFor(planes, Math.max(1, grainFor(planes)), (from, to) -> {
+            int[] keys = null;
+            int[] rowKey = null;
+            int[] rowCol = null;
             for (int pl = from; pl < to; pl++) {
                 int base = pl * h * w;
+                if (xr instanceof float[]) {
+                    if (keys == null) {
+                        keys = new int[h * w];
+                        rowKey = new int[h * wo];
+                        rowCol = new int[h * wo];
+                    }
+                    if (planeMax((float[]) xr, base, h, w, k, stride, pad, ho, wo, keys, rowKey, rowCol, out,
+                            pl * ho * wo)) {
+                        continue;
+                    }
+                }
                 for (int oy = 0; oy < ho; oy++) {
                     int iy0 = oy * stride - pad;
                     int kyLo = Math.max(0, -iy0);
                     int kyHi = Math.min(k, h - iy0);
-                    // 3 × 3 F32 windows inside the image: ox in [inFrom, inTo) (none when the rows are not)
-                    int inFrom = wo;
-                    int inTo = wo;
-                    if (k == 3 && kyLo == 0 && kyHi == 3 && xr instanceof float[]) {
-                        inFrom = Math.min(wo, (pad + stride - 1) / stride);
-                        inTo = Math.max(inFrom, Math.min(wo, Math.floorDiv(w - 3 + pad, stride) + 1));
-                        windowsMax3((float[]) xr, base, w, iy0, inFrom, inTo, stride, pad, out, (pl * ho + oy) * wo);
-                    }
                     for (int ox = 0; ox < wo; ox++) {
-                        if (ox >= inFrom && ox < inTo) {
-                            continue; // done by windowsMax3
-                        }
                         int ix0 = ox * stride - pad;
                         int kxLo = Math.max(0, -ix0);
                         int kxHi = Math.min(k, w - ix0);
@@ -2451,46 +2455,67 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link #windowMax} of the 3 × 3 windows of output row {@code out[oo + ox]}, ox in [from, to),
-     * that lie inside the image (ResNet34's stem), each without the chain of compares, whose branches
-     * the processor mispredicts on most windows. Without a NaN in the window (their sum is not NaN),
-     * the chain's answer is the first element of the largest value, +0 and −0 being equal: here each
-     * element's order-preserving int key (of v + 0, which makes −0 +0), their largest by {@code
-     * Math.max} on ints (conditional moves), and the first element with that key. A window whose sum is
-     * NaN (a NaN, or infinities of both signs) takes the chain. {@code OpTimes} {@code maxPool2dIndices
-     * 3x3 stride 2 pad 1 (32,64,64,64)}, one thread: 65 ms with the chain (docs/measurements.md).
+     * {@link #windowMax} of every window of one F32 plane without a NaN (false, nothing written, if it
+     * has one), each element compared once per row instead of once per window it falls in. Without a
+     * NaN the scan's answer is the first element of the largest value, +0 and −0 being equal, and the
+     * first in the scan's order (rows, then columns) is the first column of the first row that holds
+     * it. So: each element's order-preserving int key (of v + 0, which makes −0 +0); for every image row
+     * and output column, the largest key over the window's columns and its first column ({@code
+     * rowKey}, {@code rowCol}); for every window, the first row whose largest key is the window's
+     * largest. ResNet34's stem pooling (3 × 3, stride 2, on 64 × 64 planes) reads each element's key
+     * about twice instead of computing it in up to four windows.
      */
-    private static void windowsMax3(float[] x, int base, int w, int iy0, int from, int to, int stride, int pad,
-                                    double[] out, int oo) {
-        for (int ox = from; ox < to; ox++) {
-            int ix0 = ox * stride - pad;
-            int o = base + iy0 * w + ix0;
-            int r1 = o + w;
-            int r2 = r1 + w;
-            float a0 = x[o], a1 = x[o + 1], a2 = x[o + 2];
-            float b0 = x[r1], b1 = x[r1 + 1], b2 = x[r1 + 2];
-            float c0 = x[r2], c1 = x[r2 + 1], c2 = x[r2 + 2];
-            float sum = ((a0 + a1) + (a2 + b0)) + ((b1 + b2) + (c0 + (c1 + c2)));
-            if (sum != sum) {
-                out[oo + ox] = windowMax(x, base, w, iy0, ix0, 0, 3, 0, 3);
-                continue;
-            }
-            int ka0 = key(a0), ka1 = key(a1), ka2 = key(a2);
-            int kb0 = key(b0), kb1 = key(b1), kb2 = key(b2);
-            int kc0 = key(c0), kc1 = key(c1), kc2 = key(c2);
-            int mk = Math.max(Math.max(Math.max(ka0, ka1), Math.max(ka2, kb0)),
-                    Math.max(Math.max(kb1, kb2), Math.max(kc0, Math.max(kc1, kc2))));
-            int best = 2 * w + 2;
-            best = kc1 == mk ? 2 * w + 1 : best;
-            best = kc0 == mk ? 2 * w : best;
-            best = kb2 == mk ? w + 2 : best;
-            best = kb1 == mk ? w + 1 : best;
-            best = kb0 == mk ? w : best;
-            best = ka2 == mk ? 2 : best;
-            best = ka1 == mk ? 1 : best;
-            best = ka0 == mk ? 0 : best;
-            out[oo + ox] = (iy0 * w + ix0) + best;
+    private static boolean planeMax(float[] x, int base, int h, int w, int k, int stride, int pad, int ho, int wo,
+                                    int[] keys, int[] rowKey, int[] rowCol, double[] out, int oo) {
+        boolean nan = false;
+        for (int i = 0; i < h * w; i++) {
+            float v = x[base + i];
+            nan |= v != v;
+            keys[i] = key(v);
         }
+        if (nan) {
+            return false;
+        }
+        for (int y = 0; y < h; y++) {
+            int r = y * w;
+            for (int ox = 0; ox < wo; ox++) {
+                int ix0 = ox * stride - pad;
+                int lo = Math.max(0, ix0);
+                int col = lo + firstLargest(keys, r + lo, 1, Math.min(w, ix0 + k) - lo);
+                rowKey[y * wo + ox] = keys[r + col];
+                rowCol[y * wo + ox] = col;
+            }
+        }
+        for (int oy = 0; oy < ho; oy++) {
+            int iy0 = oy * stride - pad;
+            int lo = Math.max(0, iy0);
+            int hi = Math.min(h, iy0 + k);
+            for (int ox = 0; ox < wo; ox++) {
+                int row = lo + firstLargest(rowKey, lo * wo + ox, wo, hi - lo);
+                out[oo + oy * wo + ox] = row * w + rowCol[row * wo + ox];
+            }
+        }
+        return true;
+    }
+
+    /** j in [0, n) of the first largest of keys[at], keys[at + step], …, keys[at + (n − 1)·step]. */
+    private static int firstLargest(int[] keys, int at, int step, int n) {
+        if (n == 3) { // a whole window of ResNet34's stem pooling: no loops, conditional moves
+            int a = keys[at];
+            int b = keys[at + step];
+            int m = Math.max(Math.max(a, b), keys[at + 2 * step]);
+            int j = b == m ? 1 : 2;
+            return a == m ? 0 : j;
+        }
+        int m = keys[at];
+        for (int j = 1; j < n; j++) {
+            m = Math.max(m, keys[at + j * step]);
+        }
+        int first = n - 1;
+        for (int j = n - 2; j >= 0; j--) {
+            first = keys[at + j * step] == m ? j : first;
+        }
+        return first;
     }
 
     /** An int ordered as the float v is (v not NaN), the same for +0 and −0. */
