@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class FusedBatchNormTest {
     /** (B, C, H, W) taking the fused path. */
-    private static final int[][] SHAPES = {{2, 2, 1, 2}, {2, 3, 4, 5}, {4, 8, 7, 7}, {3, 5, 2, 3}, {5, 2, 3, 3}, {2, 16, 4, 4}};
+    private static final int[][] SHAPES = {{2, 2, 1, 2}, {2, 3, 4, 5}, {4, 8, 7, 7}, {3, 5, 2, 3}, {5, 2, 3, 3}, {2, 16, 4, 4}, {2, 3, 1, 7}};
 
     private static Tensor gauss(CpuBackend be, Random r, double scale, double shift, int... shape) {
         double[] d = new double[org.dspn4j.tensor.Shape.numel(shape)];
@@ -68,8 +68,37 @@ class FusedBatchNormTest {
         }
     }
 
+    @Test
+    void valuesThatCancelInTheSumsGiveTheDefinitions() {
+        // values with pairs ±2^40 among them, whose sums in double are not exact, so that adding in another
+        // order than the definition's (CpuBackend.sum's four interleaved partial sums per row) changes bits
+        try (CpuBackend be = new CpuBackend(2)) {
+            for (int[] s : new int[][] {{3, 2, 5, 7}, {2, 2, 16, 16}, {2, 3, 6, 6}}) {
+                check(be, s, 2, true);
+            }
+        }
+    }
+
     private static void check(CpuBackend be, int[] s, int threads) {
-        String at = java.util.Arrays.toString(s) + ", " + threads + " threads";
+        check(be, s, threads, false);
+    }
+
+    /** t with pairs of ±2^40 in a quarter of its places (for {@code wide}: x and the downstream weight q). */
+    private static Tensor spread(CpuBackend be, Random r, Tensor t) {
+        double[] d = t.toDoubles();
+        for (int i = 0; i + 1 < d.length; i++) {
+            if (r.nextInt(4) == 0) {
+                // a pair that cancels, in neighbouring partial sums: what is left of the small values around
+                // it depends on which partial sums held them
+                d[i] = Math.scalb(1.0, 40);
+                d[++i] = -Math.scalb(1.0, 40);
+            }
+        }
+        return be.fromHost(d, DType.F32, t.shape());
+    }
+
+    private static void check(CpuBackend be, int[] s, int threads, boolean wide) {
+        String at = java.util.Arrays.toString(s) + ", " + threads + " threads" + (wide ? ", with pairs of ±2^40" : "");
         Random r = new Random(s[0] * 1000 + s[1] * 100 + s[2] * 10 + s[3]);
         int c = s[1];
         // an input with a non-zero mean, so that x − μ rounds; a downstream weight for a non-uniform gradient
@@ -77,6 +106,10 @@ class FusedBatchNormTest {
         Tensor w = gauss(be, r, 0.5, 1.0, c).requiresGrad(true);
         Tensor b = gauss(be, r, 0.5, 0.0, c).requiresGrad(true);
         Tensor q = gauss(be, r, 1.0, 0.0, s);
+        if (wide) {
+            x0 = spread(be, r, x0);
+            q = spread(be, r, q);
+        }
         Tensor p = gauss(be, r, 1.0, 0.0, s);
 
         // definition

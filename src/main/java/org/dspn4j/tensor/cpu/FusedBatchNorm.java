@@ -114,6 +114,93 @@ public final class FusedBatchNorm {
         return start + ((s0 + s1) + (s2 + s3));
     }
 
+    /**
+     * start + Σ (x[j] − μ)² over x[off, off + len), each square rounded to float: {@link #sumRow} of the row of
+     * squares, without storing it.
+     */
+    private static double sumSquaresRow(float[] x, int off, int len, float mu, double start) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            float d0 = x[off + j] - mu;
+            float d1 = x[off + j + 1] - mu;
+            float d2 = x[off + j + 2] - mu;
+            float d3 = x[off + j + 3] - mu;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; j < len; j++) {
+            float d = x[off + j] - mu;
+            s0 += d * d;
+        }
+        return start + ((s0 + s1) + (s2 + s3));
+    }
+
+    /**
+     * start + Σ g[j]·(x[j] − μ) over [off, off + len), each product rounded to float: {@link #sumRow} of the row
+     * of products, without storing it.
+     */
+    private static double sumProductsRow(float[] g, float[] x, int off, int len, float mu, double start) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            s0 += g[off + j] * (x[off + j] - mu);
+            s1 += g[off + j + 1] * (x[off + j + 1] - mu);
+            s2 += g[off + j + 2] * (x[off + j + 2] - mu);
+            s3 += g[off + j + 3] * (x[off + j + 3] - mu);
+        }
+        for (; j < len; j++) {
+            s0 += g[off + j] * (x[off + j] - mu);
+        }
+        return start + ((s0 + s1) + (s2 + s3));
+    }
+
+    /**
+     * gx[j] = (g[j]·s + v) + v with v = gS2·(x[j] − μ) over [off, off + len); returns start + Σ −gx[j] as
+     * {@link #sumRow} of the row of −gx would.
+     */
+    private static double centredGradientRow(float[] g, float[] x, float[] gx, int off, int len, float mu, float s,
+                                             float gs2, double start) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            float v0 = gs2 * (x[off + j] - mu);
+            float v1 = gs2 * (x[off + j + 1] - mu);
+            float v2 = gs2 * (x[off + j + 2] - mu);
+            float v3 = gs2 * (x[off + j + 3] - mu);
+            float e0 = (g[off + j] * s + v0) + v0;
+            float e1 = (g[off + j + 1] * s + v1) + v1;
+            float e2 = (g[off + j + 2] * s + v2) + v2;
+            float e3 = (g[off + j + 3] * s + v3) + v3;
+            gx[off + j] = e0;
+            gx[off + j + 1] = e1;
+            gx[off + j + 2] = e2;
+            gx[off + j + 3] = e3;
+            s0 += -e0;
+            s1 += -e1;
+            s2 += -e2;
+            s3 += -e3;
+        }
+        for (; j < len; j++) {
+            float v = gs2 * (x[off + j] - mu);
+            float e = (g[off + j] * s + v) + v;
+            gx[off + j] = e;
+            s0 += -e;
+        }
+        return start + ((s0 + s1) + (s2 + s3));
+    }
+
     /** The result of the forward pass: y, and what the backward reads, per channel. */
     static final class State {
         final int b, c, p;
@@ -142,7 +229,6 @@ public final class FusedBatchNorm {
         int p = shape[2] * shape[3];
         State st = new State(bn, cn, p);
         be.parallelFor(cn, 1, (from, to) -> {
-            float[] sq = new float[p];
             for (int c = from; c < to; c++) {
                 double s1 = 0.0;
                 for (int b = 0; b < bn; b++) {
@@ -151,12 +237,7 @@ public final class FusedBatchNorm {
                 float mu = (float) ((double) (float) s1 * st.invN + 0.0);
                 double s2 = 0.0;
                 for (int b = 0; b < bn; b++) {
-                    int o = (b * cn + c) * p;
-                    for (int j = 0; j < p; j++) {
-                        float d = x[o + j] - mu;
-                        sq[j] = d * d;
-                    }
-                    s2 = sumRow(sq, 0, p, s2);
+                    s2 = sumSquaresRow(x, (b * cn + c) * p, p, mu, s2);
                 }
                 float var = (float) ((double) (float) s2 * st.invN + 0.0);
                 float sd = (float) Math.sqrt((float) ((double) var * 1.0 + eps));
@@ -190,18 +271,14 @@ public final class FusedBatchNorm {
         int cn = st.c;
         int p = st.p;
         be.parallelFor(cn, 1, (from, to) -> {
-            float[] row = new float[p];
             for (int c = from; c < to; c++) {
                 float mu = st.mu[c];
                 double sg = 0.0;
                 double sgx = 0.0;
                 for (int b = 0; b < bn; b++) {
                     int o = (b * cn + c) * p;
-                    for (int j = 0; j < p; j++) {
-                        row[j] = g[o + j] * (x[o + j] - mu);
-                    }
                     sg = sumRow(g, o, p, sg);
-                    sgx = sumRow(row, 0, p, sgx);
+                    sgx = sumProductsRow(g, x, o, p, mu, sgx);
                 }
                 float gs = (float) sgx;
                 gBeta[c] = (float) sg;
@@ -217,14 +294,7 @@ public final class FusedBatchNorm {
                 float s = st.scale[c];
                 double sm = 0.0;
                 for (int b = 0; b < bn; b++) {
-                    int o = (b * cn + c) * p;
-                    for (int j = 0; j < p; j++) {
-                        float v = gs2 * (x[o + j] - mu);
-                        float gxc = (g[o + j] * s + v) + v;
-                        gx[o + j] = gxc;
-                        row[j] = -gxc;
-                    }
-                    sm = sumRow(row, 0, p, sm);
+                    sm = centredGradientRow(g, x, gx, (b * cn + c) * p, p, mu, s, gs2, sm);
                 }
                 float gs1 = (float) ((double) (float) sm * st.invN + 0.0);
                 for (int b = 0; b < bn; b++) {
