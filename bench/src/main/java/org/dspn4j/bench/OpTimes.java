@@ -6,6 +6,7 @@ import java.util.Random;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.tensor.cpu.FusedBatchNorm;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
@@ -54,6 +55,14 @@ public final class OpTimes {
             best = Math.min(best, MX.getCurrentThreadCpuTime() - t0);
         }
         System.out.printf("%-44s %8.2f ms%n", name, best / 1e6);
+    }
+
+    private static double[] gauss(Random r, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextGaussian();
+        }
+        return v;
     }
 
     public static void main(String[] args) {
@@ -133,6 +142,18 @@ public final class OpTimes {
             }
             Tensor stemOut = be.fromHost(stem, DType.F32, 32, 64, 64, 64);
             time("maxPool2dIndices 3x3 stride 2 pad 1 (32,64,64,64)", () -> be.maxPool2dIndices(stemOut, 3, 2, 1));
+            // ResNet34's batch norm (training mode) at stages 1 and 3: forward, and backward with the input's gradient
+            for (int[] bs : new int[][] {{32, 64, 32, 32}, {32, 256, 8, 8}}) {
+                int nb = bs[0] * bs[1] * bs[2] * bs[3];
+                Tensor bx = be.fromHost(gauss(r, nb), DType.F32, bs);
+                Tensor bg = be.fromHost(gauss(r, nb), DType.F32, bs);
+                Tensor gamma = be.full(1.0, DType.F32, bs[1]);
+                Tensor beta = be.full(0.0, DType.F32, bs[1]);
+                String shape = "(" + bs[0] + "," + bs[1] + "," + bs[2] + "," + bs[3] + ")";
+                time("batchNorm " + shape, () -> FusedBatchNorm.forward(bx, gamma, beta, 1e-5));
+                FusedBatchNorm fb = FusedBatchNorm.forward(bx, gamma, beta, 1e-5);
+                time("batchNormBackward " + shape, () -> fb.backward(bg, true));
+            }
             // Adam's update of ResNet34's largest weight, (512, 512, 3, 3): parameters, gradient and both moments
             int np = 512 * 512 * 9;
             double[] pv = new double[np];
