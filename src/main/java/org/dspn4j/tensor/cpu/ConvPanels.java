@@ -856,7 +856,7 @@ final class ConvPanels {
     }
 
     /** panel[from … to) = 0, inline: most of these ranges are empty or one element long. */
-    static void zero(float[] panel, int from, int to) {
+    private static void zero(float[] panel, int from, int to) {
         for (int i = from; i < to; i++) {
             panel[i] = 0f;
         }

@@ -2403,22 +2403,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int wo = os[3];
         Object xr = raw(x);
         double[] out = new double[planes * ho * wo];
+        boolean f32 = xr instanceof float[];
         parallelFor(planes, Math.max(1, grainFor(planes)), (from, to) -> {
-            int[] keys = null;
-            int[] rowKey = null;
-            int[] rowCol = null;
+            int[] keys = f32 ? new int[h * w] : null;
+            int[] rowKey = f32 ? new int[h * wo] : null;
+            int[] rowCol = f32 ? new int[h * wo] : null;
             for (int pl = from; pl < to; pl++) {
                 int base = pl * h * w;
-                if (xr instanceof float[]) {
-                    if (keys == null) {
-                        keys = new int[h * w];
-                        rowKey = new int[h * wo];
-                        rowCol = new int[h * wo];
-                    }
-                    if (planeMax((float[]) xr, base, h, w, k, stride, pad, ho, wo, keys, rowKey, rowCol, out,
-                            pl * ho * wo)) {
-                        continue;
-                    }
+                if (f32 && planeMax((float[]) xr, base, h, w, k, stride, pad, ho, wo, keys, rowKey, rowCol, out,
+                        pl * ho * wo)) {
+                    continue;
                 }
                 for (int oy = 0; oy < ho; oy++) {
                     int iy0 = oy * stride - pad;
@@ -2428,7 +2422,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
                         int ix0 = ox * stride - pad;
                         int kxLo = Math.max(0, -ix0);
                         int kxHi = Math.min(k, w - ix0);
-                        out[(pl * ho + oy) * wo + ox] = xr instanceof float[]
+                        out[(pl * ho + oy) * wo + ox] = f32
                                 ? windowMax((float[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi)
                                 : windowMax((double[]) xr, base, w, iy0, ix0, kyLo, kyHi, kxLo, kxHi);
                     }
