@@ -91,6 +91,12 @@ public final class ProductRate {
                 Tensor h512 = gauss(be, r, 32, 512, 100);
                 row("CLEVR  matmul (512,512)·(32,512,100)", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
                         () -> be.matmul(w512, h512));
+                // the relation encoder's layer (bias, ReLU) and its inner step's transposed product, masked by ReLU's step
+                Tensor b512 = gauss(be, r, 512);
+                row("CLEVR  linear (512,512)·(32,512,100) + bias, relu", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
+                        () -> be.linear(w512, h512, b512, true));
+                row("CLEVR  matmulStep (512,512)ᵀ·(32,512,100)", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
+                        () -> be.matmulStep(w512, true, h512, false, h512));
                 // the same multiply-adds as a weight gradient: each problem's product, summed over the batch
                 row("CLEVR  matmulBatchSum (32,512,100)·(32,512,100)ᵀ", threads, 2.0 * 512 * 512 * 100 * 32 / 1e9,
                         () -> be.matmulBatchSum(h512, false, h512, true));
