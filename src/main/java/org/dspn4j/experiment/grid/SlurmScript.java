@@ -28,11 +28,12 @@ final class SlurmScript {
     /** The arguments that make the launcher take {@link #MNIST_HEAP} (unless one of {@link #CLEVR_WORDS} is there too). */
     static final List<String> MNIST_WORDS = List.of("mnist", "mnist-step");
     /**
-     * The launcher's heap growth, G1 region size (batch-32 activations are then not humongous), young
-     * generation's largest share of the heap and heap size for the CLEVR commands.
+     * The launcher's heap growth, G1 region size (the batch-32 activations of 4 MB and more are then humongous
+     * objects, never copied by young collections), marking threshold, young generation's largest share of the
+     * heap and heap size for the CLEVR commands.
      */
-    static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=32m", "-XX:+UnlockExperimentalVMOptions",
-            "-XX:G1MaxNewSizePercent=30", "-Xmx2g");
+    static final List<String> CLEVR_HEAP = List.of("-XX:GCTimeRatio=2", "-XX:G1HeapRegionSize=8m", "-XX:-G1UseAdaptiveIHOP",
+            "-XX:InitiatingHeapOccupancyPercent=80", "-XX:+UnlockExperimentalVMOptions", "-XX:G1MaxNewSizePercent=30", "-Xmx2g");
     /** The arguments that make the launcher take {@link #CLEVR_HEAP}. */
     static final List<String> CLEVR_WORDS = List.of("clevr", "clevr-box", "clevr-state", "clevr-step");
     /**
