@@ -21,19 +21,27 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The CPU backend's one-pass Adam update ({@code CpuBackend.adamUpdate}) against the definition,
  * Adam's composition of elementwise ops, run on the op set's definition ({@link ReferenceBackend},
  * which has no one-pass update): parameters and both moments bit for bit over several steps, with
- * gradients of every magnitude, zeros of both signs and parameters that get none.
+ * gradients of every magnitude (F32 subnormals, squares that overflow F32), zeros of both signs and
+ * parameters that get none.
  */
 class AdamOnePassTest {
-    private static final int[][] SHAPES = {{1000}, {7, 3}, {}, {5}};
+    /**
+     * 1000 and 131,075 elements: whole vectors and a tail on the vector path (the CPU backend's Adam
+     * update is a vector loop where the JVM has the Vector API), the larger one split between threads
+     * at ranges that need not start on a vector's boundary.
+     */
+    private static final int[][] SHAPES = {{1000}, {131_075}, {7, 3}, {}, {5}};
 
     private static double[] values(Random r, int n) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
-            switch (i % 7) {
+            switch (i % 9) {
                 case 0: v[i] = 0.0; break;
                 case 1: v[i] = -0.0; break;
                 case 2: v[i] = r.nextGaussian() * 1e-30; break;
                 case 3: v[i] = r.nextGaussian() * 1e6; break;
+                case 4: v[i] = r.nextGaussian() * 1e-41; break; // subnormal in F32
+                case 5: v[i] = r.nextGaussian() * 1e20; break; // its square overflows F32 (mostly)
                 default: v[i] = r.nextGaussian();
             }
         }
