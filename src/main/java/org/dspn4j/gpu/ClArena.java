@@ -6,15 +6,23 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * First-fit allocator over the engine's resident arena arrays: hands out aligned float addresses,
- * takes them back, merges neighbouring free blocks, and counts what is live.
+ * Allocator over the engine's resident arena arrays: hands out aligned float addresses, takes them
+ * back, merges neighbouring free blocks, and counts what is live.
  *
  * <p>The arena is one to {@link #MAX_ARRAYS} arrays (each a separate {@code float[]} of the kernel,
  * docs/gpu.md "Arena"). An <b>address</b> is an int {@code (array << ARRAY_SHIFT) |
  * offset}: array 0's addresses are plain offsets, so a one-array arena is addressed exactly as
  * before. Each array has its own free list; a block is placed in the first array with a free
- * block large enough (first fit within it) and never straddles two arrays, so {@code address + i}
- * stays inside the block's array for every i &lt; its length. Freeing returns a block to its array.
+ * block large enough and never straddles two arrays, so {@code address + i} stays inside the
+ * block's array for every i &lt; its length. Freeing returns a block to its array.
+ *
+ * <p>Within an array, blocks under {@link #LARGE_BLOCK} floats go first fit from the bottom (the
+ * start of the lowest free block that holds them), larger ones from the top (the end of the highest
+ * such block). Tensors are freed only when the collector finds them unreachable, so between
+ * collections the arena fills with dead tensors, and what survives a collection lies scattered
+ * through it: first fit alone left a CLEVR step's 36 MB weight gradient (batch 4) no room in a
+ * 1024 MB arena two thirds free, in blocks of 18 MB at most; with the large blocks from the top, the
+ * same run trains in that arena (docs/gpu.md "Arena").
  *
  * <p>It only does bookkeeping (plain Java, no OpenCL): the floats themselves live in the device
  * arrays of {@link ClEngine}. Every block starts at a multiple of {@link #alignment()} floats and
@@ -31,6 +39,8 @@ public final class ClArena {
     public static final int OFFSET_MASK = (1 << ARRAY_SHIFT) - 1;
     /** Most arena arrays: addresses of array 3 are still non-negative ints (below 2^31). */
     public static final int MAX_ARRAYS = 4;
+    /** Blocks of at least this many floats (1 MB) are placed from the top of an array, smaller ones from the bottom. */
+    public static final int LARGE_BLOCK = 1 << 18;
 
     private final int base;
     private final int[] ends;
@@ -150,7 +160,7 @@ public final class ClArena {
     }
 
     /**
-     * Reserves a block of at least n floats in one given array (first fit inside it), e.g. to place
+     * Reserves a block of at least n floats in one given array (placed inside it as {@link #alloc} places), e.g. to place
      * tensors in chosen arrays in tests.
      *
      * @throws IllegalStateException when that array has no free block large enough
@@ -167,15 +177,23 @@ public final class ClArena {
         return address;
     }
 
-    /** First fit of size floats in one array: its address, or -1. */
+    /**
+     * Placement of size floats in one array: its address, or -1. A small block takes the start of the
+     * lowest free block that holds it (first fit); a {@link #LARGE_BLOCK large} one the end of the
+     * highest such block, so that large blocks fill the array from its top down and small ones from
+     * its bottom up.
+     */
     private int takeFrom(int a, int size) {
-        for (Map.Entry<Integer, Integer> block : free[a].entrySet()) {
+        boolean large = size >= LARGE_BLOCK;
+        Iterable<Map.Entry<Integer, Integer>> blocks = large ? free[a].descendingMap().entrySet() : free[a].entrySet();
+        for (Map.Entry<Integer, Integer> block : blocks) {
             if (block.getValue() >= size) {
-                int offset = block.getKey();
+                int start = block.getKey();
                 int rest = block.getValue() - size;
-                free[a].remove(offset);
+                int offset = large ? start + rest : start;
+                free[a].remove(start);
                 if (rest > 0) {
-                    free[a].put(offset + size, rest);
+                    free[a].put(large ? start : start + size, rest);
                 }
                 int address = address(a, offset);
                 live.put(address, size);
@@ -192,10 +210,12 @@ public final class ClArena {
         return new ArenaExhaustedException(String.format(Locale.ROOT,
                 "OpenCL arena exhausted: asked for %,d floats (%s, %,d after %d-float alignment); the arena "
                         + "holds %,d floats (%s%s) of which %,d are live in %,d blocks and the largest free block "
-                        + "is %,d floats: the arena is too small for this workload.",
+                        + "is %,d floats: %s.",
                 n, mb(n), size, alignment, capacity(), mb(capacity()),
                 ends.length == 1 ? "" : String.format(Locale.ROOT, " in %d arrays", ends.length),
-                liveFloats, live.size(), largestFreeBlock()));
+                liveFloats, live.size(), largestFreeBlock(),
+                capacity() - liveFloats >= size ? "enough floats are free, but not in one block (the live blocks lie between them)"
+                        : "the arena is too small for this workload"));
     }
 
     /**

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The arena allocator alone (plain Java; runs without OpenCL). */
 class ClArenaTest {
@@ -57,6 +59,50 @@ class ClArenaTest {
     }
 
     @Test
+    void largeBlocksArePlacedFromTheTopAndSmallOnesFromTheBottom() {
+        int large = ClArena.LARGE_BLOCK;
+        ClArena arena = new ClArena(0, 4 * large, 16);
+        assertEquals(3 * large, arena.alloc(large), "the end of the only free block");
+        assertEquals(0, arena.alloc(large - 16), "one aligned step less is small: the start");
+        assertEquals(2 * large, arena.alloc(large), "the end of what is left between them");
+        arena.free(3 * large);
+        assertEquals(3 * large, arena.alloc(large), "the highest free block that holds it");
+        assertEquals(large - 16, arena.alloc(100), "small blocks take the lowest free block");
+    }
+
+    @Test
+    void smallBlocksThatOutliveLargeOnesLeaveTheRoomOfTheLargeOnesInOnePiece() {
+        // what a step leaves after a collection: large intermediates dead, small ones (biases,
+        // statistics) alive; allocated in turn, the small ones would split the room under first fit
+        int large = ClArena.LARGE_BLOCK;
+        ClArena arena = new ClArena(0, 8 * large, 16);
+        List<Integer> dead = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            dead.add(arena.alloc(large));
+            arena.alloc(64);
+        }
+        dead.forEach(arena::free);
+        assertTrue(arena.largestFreeBlock() >= 7 * large, "free: " + arena.largestFreeBlock());
+        arena.alloc(7 * large);
+    }
+
+    @Test
+    void exhaustionSaysWhenTheFreeFloatsAreSplit() {
+        int large = ClArena.LARGE_BLOCK;
+        ClArena arena = new ClArena(0, 3 * large, 16);
+        int top = arena.alloc(large);
+        arena.alloc(large);
+        int bottom = arena.alloc(large);
+        arena.free(top);
+        arena.free(bottom);
+        // 2 × large free, in two blocks of large with a live block between them
+        String split = assertThrows(IllegalStateException.class, () -> arena.alloc(large * 3 / 2)).getMessage();
+        assertTrue(split.contains("enough floats are free, but not in one block"), split);
+        String small = assertThrows(IllegalStateException.class, () -> arena.alloc(large * 5 / 2)).getMessage();
+        assertTrue(small.contains("the arena is too small for this workload"), small);
+    }
+
+    @Test
     void neighbouringFreeBlocksMerge() {
         ClArena arena = new ClArena(0, 64 * 16, 16);
         List<Integer> blocks = new ArrayList<>();
@@ -100,18 +146,19 @@ class ClArenaTest {
         assertThrows(IllegalArgumentException.class, () -> new ClArena(8, 100, 16));
     }
 
-    @Test
-    void randomAllocFreeKeepsBlocksDisjointAndReturnsToZero() {
+    @ParameterizedTest(name = "blocks up to {0} floats")
+    @ValueSource(ints = {2048, 3 * ClArena.LARGE_BLOCK})
+    void randomAllocFreeKeepsBlocksDisjointAndReturnsToZero(int largest) {
         Random rnd = new Random(20261127L);
-        int end = 1 << 16;
+        int end = 32 * largest;
         ClArena arena = new ClArena(64, end, 16);
         List<int[]> live = new ArrayList<>();
         for (int step = 0; step < 5000; step++) {
-            if (!live.isEmpty() && (rnd.nextInt(3) == 0 || arena.largestFreeBlock() < 2048)) {
+            if (!live.isEmpty() && (rnd.nextInt(3) == 0 || arena.largestFreeBlock() < largest)) {
                 int[] blk = live.remove(rnd.nextInt(live.size()));
                 arena.free(blk[0]);
             } else {
-                int n = rnd.nextInt(2048);
+                int n = rnd.nextInt(largest);
                 int off = arena.alloc(n);
                 int r = (int) arena.reserved(n);
                 assertEquals(0, off % 16);
