@@ -25,11 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * parameters that get none.
  */
 class AdamOnePassTest {
-    /**
-     * 1000 and 131,075 elements: whole vectors and a tail on the vector path (the CPU backend's Adam
-     * update is a vector loop where the JVM has the Vector API), the larger one split between threads
-     * at ranges that need not start on a vector's boundary.
-     */
+    /** 131,075 elements: an update split between the CPU backend's threads. */
     private static final int[][] SHAPES = {{1000}, {131_075}, {7, 3}, {}, {5}};
 
     private static double[] values(Random r, int n) {

@@ -636,8 +636,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * Adam's update in one pass per element, each op of {@link Backend#adamUpdate}'s composition
      * computed as this backend computes it: affine in double, rounded to float for F32; add, mul, div
      * in the dtype; sqrt in double, rounded. Same-shape, same-dtype floating tensors only (else null:
-     * the composition runs). F32 runs a vector at a time where the JVM has the Vector API
-     * ({@link AdamVector}, the same operations lane by lane), the scalar loop below for the rest.
+     * the composition runs).
      */
     @Override
     public Tensor[] adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double[] c) {
@@ -658,8 +657,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
             float[] mo = new float[n];
             float[] vo = new float[n];
             elementwise(n, (from, to) -> {
-                int start = Gemm.VECTOR ? AdamVector.f32(pf, gf, mf, vf, po, mo, vo, from, to, beta1, beta2, a1, a2, c) : from;
-                for (int i = start; i < to; i++) {
+                for (int i = from; i < to; i++) {
                     float gi = gf[i];
                     float m1 = (float) (mf[i] * beta1 + 0.0) + (float) (gi * a1 + 0.0);
                     float v1 = (float) (vf[i] * beta2 + 0.0) + (float) ((gi * gi) * a2 + 0.0);
