@@ -877,8 +877,9 @@ public final class ClBackend implements Backend {
     // ---------------------------------------------------------------- images
     // conv2d as im2col + a batched matmul with the weight broadcast over the batch; its gradients
     // as the adjoint pieces (matmul with the transposed weight + col2im; im2col + matmul + a sum
-    // over the batch). Products are the definition's float fma chains, so conv2d gives its bits; the
-    // gradients add their pieces in another order (ClBackendImageOpsTest states the bound).
+    // over the batch, or, with more output channels than pixels, one matmul over batch and pixels).
+    // Products are the definition's float fma chains, so conv2d gives its bits; the gradients add
+    // their pieces in another order (ClBackendImageOpsTest states the bound).
 
     /** cols (B, Cin·kh·kw, Ho·Wo) of x (B, Cin, H, W). */
     private Tensor im2col(Tensor x, int kh, int kw, int stride, int pad, int ho, int wo) {
@@ -930,9 +931,18 @@ public final class ClBackend implements Backend {
         int cout = wShape[0], kh = wShape[2], kw = wShape[3];
         int ho = gy.size(2);
         int wo = gy.size(3);
+        int p = ho * wo;
+        int kk = cin * kh * kw;
         Tensor colsT = permute(im2col(x, kh, kw, stride, pad, ho, wo), 0, 2, 1);     // (B, P, kk)
-        Tensor perImage = matmul(reshape(gy, b, cout, ho * wo), colsT);               // (B, Cout, kk)
-        return reshape(sum(perImage, new int[] {0}, false), wShape);
+        if (cout <= p) {
+            Tensor perImage = matmul(reshape(gy, b, cout, p), colsT);                 // (B, Cout, kk)
+            return reshape(sum(perImage, new int[] {0}, false), wShape);
+        }
+        // more output channels than pixels (ResNet34's last stages): the per-image products would
+        // be larger than the patches (B·Cout·kk floats, 302 MB at stage 4 for batch 32), so one
+        // product runs over the batch and the pixels together, gy's images side by side
+        Tensor gyT = permute(reshape(gy, b, cout, p), 1, 0, 2);                       // (Cout, B, P)
+        return reshape(matmul(reshape(gyT, cout, b * p), reshape(colsT, b * p, kk)), wShape);
     }
 
     @Override

@@ -46,6 +46,12 @@ class ClBackendImageOpsTest {
             {2, 3, 8, 8, 5, 7, 2, 3},  // ResNet's stem shape, small
             {3, 4, 5, 5, 2, 1, 2, 0},  // 1x1 stride-2 downsampling
             {1, 1, 4, 4, 1, 4, 1, 0},
+            // more output channels than pixels (ResNet34's last stages): the weight gradient is one
+            // product over batch and pixels
+            {3, 5, 3, 3, 16, 3, 1, 1},
+            {2, 4, 4, 4, 12, 3, 2, 1},
+            {2, 6, 4, 4, 10, 1, 2, 0},
+            {1, 3, 2, 2, 7, 3, 1, 1},
     };
 
     @Test
