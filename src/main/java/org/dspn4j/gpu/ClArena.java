@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * start of the lowest free block that holds them), larger ones from the top (the end of the highest
  * such block). Tensors are freed only when the collector finds them unreachable, so between
  * collections the arena fills with dead tensors, and what survives a collection lies scattered
- * through it: first fit alone left a CLEVR step's 36 MB weight gradient (batch 4) no room in a
- * 1024 MB arena two thirds free, in blocks of 18 MB at most; with the large blocks from the top, the
+ * through it: first fit alone left a CLEVR step at batch 8 no room for an 18 MB tensor in a 1024 MB
+ * arena more than half free, in blocks of 15.75 MB at most; with the large blocks from the top, the
  * same run trains in that arena (docs/gpu.md "Arena").
  *
  * <p>It only does bookkeeping (plain Java, no OpenCL): the floats themselves live in the device
