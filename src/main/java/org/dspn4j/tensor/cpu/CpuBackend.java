@@ -1957,8 +1957,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /**
      * For w (C, N): per channel c, the B products g[b, c]·x[b, c, perm[j]] (rounded as binary MUL rounds
      * them) added in b order in double from 0 and rounded once, as sum over the batch adds them; a
-     * batch of one is copied by sum, not added, so it takes the composition. For w (B, C, N): the
-     * products themselves.
+     * batch of one is copied by sum, not added, and with C = N = 1 sum reads the B products as one run
+     * and adds them in four chains, so those two take the composition. For w (B, C, N): the products
+     * themselves.
      */
     @Override
     public Tensor sortedPoolGradW(Tensor g, Tensor x, Tensor perm, int[] wShape) {
@@ -1967,7 +1968,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int nc = s[1];
         int n = s[2];
         boolean perSample = wShape.length == 3;
-        if ((!perSample && nb < 2) || nb * nc * n == 0) {
+        if ((!perSample && (nb < 2 || nc * n == 1)) || nb * nc * n == 0) {
             return Backend.super.sortedPoolGradW(g, x, perm, wShape);
         }
         Object gs = raw(g);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * backend), bit for bit: {@link CpuBackend#sortedPool}, {@link CpuBackend#sortedPoolGradX} and
  * {@link CpuBackend#sortedPoolGradW}, with shared (C, N) and per-sample (B, C, N) weights, F32 and
  * F64, 1 and 3 threads, ties, signed zeros, infinities and NaN among the values, and the shapes where
- * the compositions copy instead of adding (N = 1, a batch of one). All NaNs count as one value.
+ * the compositions copy instead of adding (N = 1, a batch of one) or add in four chains (C = N = 1). All NaNs
+ * count as one value.
  */
 class SortedPoolTest {
     /** Values with many ties (a few levels), some special values, and a random remainder. */
@@ -36,8 +37,9 @@ class SortedPoolTest {
     @Test
     void theOnePassOpsAreTheirCompositions() {
         ReferenceBackend ref = new ReferenceBackend();
-        // {B, C, N}: small, N = 1 (sum copies), a batch of one (the shared weight's sum over B copies), big enough to split between threads
-        int[][] shapes = {{3, 4, 7}, {2, 3, 1}, {1, 5, 9}, {4, 64, 342}, {2, 1, 2}};
+        // {B, C, N}: small, N = 1 (sum copies), a batch of one (the shared weight's sum over B copies), big enough to split
+        // between threads, and C = N = 1 (the shared weight's sum over B is one run of B added as four chains)
+        int[][] shapes = {{3, 4, 7}, {2, 3, 1}, {1, 5, 9}, {4, 64, 342}, {2, 1, 2}, {5, 1, 1}, {9, 1, 1}};
         for (int threads : new int[] {1, 3}) {
             try (CpuBackend be = new CpuBackend(threads)) {
                 for (DType dt : new DType[] {DType.F32, DType.F64}) {
