@@ -109,9 +109,6 @@ public final class OpTimes {
             time("matmul (256,3)ᵀ·(32,256,342)", () -> be.matmul(w3, true, big, false));
             Tensor pairs512 = be.reshape(be.slice(big, 2, 0, 200), 32, 512, 100);
             time("matmulBatchSum (32,512,100)·(32,512,100)ᵀ", () -> be.matmulBatchSum(pairs512, false, pairs512, true));
-            // the relation encoder's first layer (38 → 512): its weight gradient, 38 columns
-            Tensor pairs38 = be.fromHost(gauss(r, 32 * 38 * 100), DType.F32, 32, 38, 100);
-            time("matmulBatchSum (32,512,100)·(32,38,100)ᵀ", () -> be.matmulBatchSum(pairs512, false, pairs38, true));
             // ReLU's backward from its output: MUL(g, STEP(y)) (and, where the backend has it, in one pass)
             time("mul(g, step(y)) (32,256,342)", () -> be.binary(Backend.Binary.MUL, big, be.unary(Backend.Unary.STEP, big2)));
             time("  the same by mulStep", () -> be.mulStep(big, big2));

@@ -1417,23 +1417,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         // most BATCH_SUM_SCRATCH elements; then added to the accumulator in problem order
         int chunk = Math.max(1, Math.min(nb, BATCH_SUM_SCRATCH / mn));
         Object c = Scratch.of(Scratch.MATRIX, dt == DType.F32, chunk * mn); // each chunk's products written whole before they are added
-        boolean transposed = fewerTilesTransposed(pr.m, pr.n, dt == DType.F32);
         for (int p0 = 0; p0 < nb; p0 += chunk) {
             int g = Math.min(chunk, nb - p0);
             int[] offC = new int[g];
             for (int q = 0; q < g; q++) {
                 offC[q] = q * mn;
             }
-            Gemm.Operand opA = Gemm.Operand.of(raw(a), Arrays.copyOfRange(pr.offA, p0, p0 + g), pr.ra, pr.ca, transposeA);
-            Gemm.Operand opB = Gemm.Operand.of(raw(b), Arrays.copyOfRange(pr.offB, p0, p0 + g), pr.rb, pr.cb, transposeB);
-            if (transposed) {
-                // each problem's Cᵀ = op(B)ᵀ·op(A)ᵀ, (N, M): each element the same chain (fma is symmetric in its two
-                // factors), added to the accumulator in problem order as below
-                Gemm.multiply(this, pr.n, pr.m, pr.k, opB.transposed(), opA.transposed(), c, offC, false);
-                parallelFor(pr.m, mn < PARALLEL_ELEMENTS ? pr.m : grainFor(pr.m), (from, to) -> addTransposed(c, g, pr.m, pr.n, from, to, acc));
-                continue;
-            }
-            Gemm.multiply(this, pr.m, pr.n, pr.k, opA, opB, c, offC, false);
+            Gemm.multiply(this, pr.m, pr.n, pr.k,
+                    Gemm.Operand.of(raw(a), Arrays.copyOfRange(pr.offA, p0, p0 + g), pr.ra, pr.ca, transposeA),
+                    Gemm.Operand.of(raw(b), Arrays.copyOfRange(pr.offB, p0, p0 + g), pr.rb, pr.cb, transposeB),
+                    c, offC, false);
             elementwise(mn, (from, to) -> {
                 if (c instanceof float[]) {
                     float[] cf = (float[]) c;
@@ -1453,45 +1446,6 @@ public final class CpuBackend implements Backend, AutoCloseable {
             });
         }
         return make(acc, dt, new int[] {pr.m, pr.n});
-    }
-
-    /**
-     * Whether {@link #matmulBatchSum}'s products take at least a fifth fewer of the preferred kernel's tiles as
-     * Cᵀ (N, M) than as C (M, N): where N is a little more than a whole number of tile columns, as the relation
-     * encoder's first layer's weight gradient, (512, 38), whose second panel of 32 columns would hold 6.
-     */
-    static boolean fewerTilesTransposed(int m, int n, boolean f32) {
-        if (m <= Gemm.FEW || n <= Gemm.FEW || n < Gemm.PREFERRED.nr(f32) / 2) {
-            return false; // Gemm's own cases: few rows, and few columns (which it computes as Cᵀ itself)
-        }
-        int mr = Gemm.PREFERRED.mr();
-        int nr = Gemm.PREFERRED.nr(f32);
-        long tiles = (long) ((m + mr - 1) / mr) * ((n + nr - 1) / nr);
-        long tilesTransposed = (long) ((n + mr - 1) / mr) * ((m + nr - 1) / nr);
-        return 5 * tilesTransposed <= 4 * tiles;
-    }
-
-    /**
-     * acc (M, N) += the g products Cᵀ (N, M) of the scratch c, in problem order, for the rows i in [from, to)
-     * of C: each row of Cᵀ is read along that range.
-     */
-    private static void addTransposed(Object c, int g, int m, int n, int from, int to, double[] acc) {
-        for (int q = 0; q < g; q++) {
-            for (int j = 0; j < n; j++) {
-                int o = q * m * n + j * m;
-                if (c instanceof float[]) {
-                    float[] cf = (float[]) c;
-                    for (int i = from; i < to; i++) {
-                        acc[i * n + j] += cf[o + i];
-                    }
-                } else {
-                    double[] cd = (double[]) c;
-                    for (int i = from; i < to; i++) {
-                        acc[i * n + j] += cd[o + i];
-                    }
-                }
-            }
-        }
     }
 
     /** Elements of {@link #matmulBatchSum}'s scratch: a chunk of problems' products (4 MB of floats). */
