@@ -25,11 +25,14 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import org.dspn4j.text.OneLine;
+
 /**
  * Reads and writes numpy's {@code .npz}: a zip archive with one {@code <key>.npy} entry per
  * array, as written by {@code numpy.savez} (entries stored) and {@code numpy.savez_compressed}
  * (entries deflated). Both are read. Keys are the entry names without {@code .npy}; maps keep the
- * archive's entry order. An entry whose name does not end in {@code .npy}, a duplicate key, a CRC
+ * archive's entry order. An entry whose name does not end in {@code .npy} or holds a control character (a
+ * line break, say), a duplicate key, a CRC
  * mismatch, a declared size that is impossible or over the limits ({@link #MAX_ARCHIVE_BYTES},
  * {@link Npy#MAX_DATA_BYTES}) or a bad {@code .npy} inside is an {@link NpyFormatException} naming
  * the file and the entry.
@@ -95,6 +98,9 @@ public final class Npz {
                 String source = file + ", entry '" + entry.getName() + "'";
                 if (entry.isDirectory() || !entry.getName().endsWith(SUFFIX)) {
                     throw new NpyFormatException(source, "not a .npy entry");
+                }
+                if (OneLine.hasControl(entry.getName())) {
+                    throw new NpyFormatException(source, "the entry's name holds a control character (escaped here as \\uXXXX)");
                 }
                 String key = entry.getName().substring(0, entry.getName().length() - SUFFIX.length());
                 if (!keys.add(key)) {

@@ -15,6 +15,7 @@ import org.dspn4j.nn.Parameter;
 import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
+import org.dspn4j.text.OneLine;
 
 /**
  * Model weights in {@code .npz} under the authors' PyTorch {@code state_dict()} names and shapes
@@ -134,7 +135,8 @@ public final class Weights {
 
     private static void append(StringBuilder b, String what, List<String> keys) {
         if (!keys.isEmpty()) {
-            b.append(b.charAt(b.length() - 1) == ':' ? " " : "; ").append(what).append(" (").append(keys.size()).append("): ").append(String.join(", ", keys));
+            b.append(b.charAt(b.length() - 1) == ':' ? " " : "; ").append(what).append(" (").append(keys.size()).append("): ")
+                    .append(OneLine.escape(String.join(", ", keys)));
         }
     }
 

@@ -121,6 +121,23 @@ class NpzTest {
     }
 
     @Test
+    void anEntryNameWithALineBreakIsRefusedInOneLine() throws IOException {
+        // a damaged archive can name an array with control characters, which every later message quoting
+        // the key (a checkpoint's "unknown" weights, say) would carry onto another line
+        Path f = tmp.resolve("c.npz");
+        try (OutputStream out = Files.newOutputStream(f); ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.putNextEntry(new ZipEntry("ok.npy"));
+            zip.write(Npy.toBytes(NdArray.of(new double[] {1, 2}, 2)));
+            zip.putNextEntry(new ZipEntry("PK\u0003\u0004bad\nname.npy"));
+            zip.write(Npy.toBytes(NdArray.of(new double[] {1, 2}, 2)));
+        }
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npz.read(f));
+        assertTrue(e.getMessage().contains("entry 'PK\\u0003\\u0004bad\\u000aname.npy': the entry's name holds a control character"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void corruptStoredEntryFailsTheCrc() throws IOException {
         Path f = tmp.resolve("c.npz");
         Map<String, NdArray> one = Map.of("x", NdArray.of(new double[] {1, 2, 3, 4}, 4));
