@@ -31,11 +31,10 @@ import org.dspn4j.text.OneLine;
  * Reads and writes numpy's {@code .npz}: a zip archive with one {@code <key>.npy} entry per
  * array, as written by {@code numpy.savez} (entries stored) and {@code numpy.savez_compressed}
  * (entries deflated). Both are read. Keys are the entry names without {@code .npy}; maps keep the
- * archive's entry order. An entry whose name does not end in {@code .npy} or holds a control character (a
- * line break, say), a duplicate key, a CRC
- * mismatch, a declared size that is impossible or over the limits ({@link #MAX_ARCHIVE_BYTES},
- * {@link Npy#MAX_DATA_BYTES}) or a bad {@code .npy} inside is an {@link NpyFormatException} naming
- * the file and the entry.
+ * archive's entry order. An entry whose name does not end in {@code .npy} or holds a control
+ * character (a line break, say), a duplicate key, a CRC mismatch, a declared size that is impossible
+ * or over the limits ({@link #MAX_ARCHIVE_BYTES}, {@link Npy#MAX_DATA_BYTES}) or a bad {@code .npy}
+ * inside is an {@link NpyFormatException} naming the file and the entry.
  *
  * <p>Written archives are byte-for-byte reproducible: entries in map order, each with the fixed
  * DOS time 1980-01-01 00:00.
