@@ -2,6 +2,7 @@ package org.dspn4j.tensor.cpu;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -45,6 +46,15 @@ class CpuBackendReferenceProperties {
     void ordersOfRoundingsAndTiesEqualTheDefinition(@ForAll("ordered") Kind kind, @ForAll long seed,
                                                     @ForAll("floating") DType dtype) {
         everyOpEqualsTheDefinitionBitForBit(kind, seed, dtype);
+    }
+
+    /**
+     * A case a property once drew: a shared weight's gradient over one channel and one element, (5, 1, 1) w (1, 1),
+     * whose sum over the batch the definition adds as one run in four chains, not in batch order.
+     */
+    @Example
+    void aSharedWeightsGradientOfOneChannelAndOneElement() {
+        everyOpEqualsTheDefinitionBitForBit(Kind.SORTED_POOL, -14591329060477L, DType.F64);
     }
 
     @Provide
