@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -141,6 +142,17 @@ class ReaderFuzzProperties {
     @Property(tries = 2000)
     void damagedFilesAreReadOrRefusedWithTheReadersOwnOneLineError(@ForAll("cases") Case c) {
         FormatFuzz.check(c);
+    }
+
+    /**
+     * A case the property once drew: the archive's first 5 bytes copied over a checkpoint's central directory, which
+     * gave an array a name holding control characters that the refusal ("weights do not fit the model: unknown …")
+     * quoted onto a second line.
+     */
+    @Example
+    void aCheckpointEntryNamedWithControlCharacters() {
+        Target checkpoint = TARGETS.stream().filter(t -> t.name().equals("checkpoint")).findFirst().orElseThrow();
+        FormatFuzz.check(new Case(checkpoint, 0, List.of(new FormatFuzz.Splice(0, 12143, 5))));
     }
 
     @Provide
