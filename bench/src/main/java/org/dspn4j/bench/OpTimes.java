@@ -134,6 +134,10 @@ public final class OpTimes {
             time("sortedPool (32,64,342) by its argsort", () -> be.sortedPool(small, order, poolW));
             time("sortedPoolGradX (32,64,342)", () -> be.sortedPoolGradX(poolG, poolW, order));
             time("sortedPoolGradW (32,64,342), shared weight", () -> be.sortedPoolGradW(poolG, small, order, new int[] {64, 342}));
+            // the CLEVR relation encoder's: 512 channels of 100 pairs, each sample's channels 200 KB apart
+            Tensor pairOrder = be.argsort(hidden, 2, true);
+            Tensor pairG = be.reshape(be.slice(hidden, 2, 0, 1), 32, 512);
+            time("sortedPoolGradW (32,512,100), shared weight", () -> be.sortedPoolGradW(pairG, hidden, pairOrder, new int[] {512, 100}));
             time("chamferArgmin (32,2,342), points in [0,1)", () -> be.chamferArgmin(set, target));
             // ResNet34's stem pooling at CLEVR's 128 × 128 images: 3 × 3 windows, stride 2, padding 1
             double[] stem = new double[32 * 64 * 64 * 64];

@@ -2002,11 +2002,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
         } else {
             double[] acc = new double[nc * n];
             out = acc;
+            // a task owns a range of channels and passes the samples in order, each sample's rows of the range
+            // in turn: every acc element still adds its products in sample order, and the rows are read where
+            // they lie one after the other instead of a sample's stride apart
             parallelFor(nc, ix.length < PARALLEL_ELEMENTS ? nc : grainFor(nc), (from, to) -> {
                 boolean ok = true;
-                for (int c = from; c < to; c++) {
-                    int co = c * n;
-                    for (int b = 0; b < nb; b++) {
+                for (int b = 0; b < nb; b++) {
+                    for (int c = from; c < to; c++) {
+                        int co = c * n;
                         int r = b * nc + c;
                         int base = r * n;
                         for (int j = 0; j < n; j++) {
