@@ -178,7 +178,7 @@ final class ConvPanels {
         if (kern == Gemm.Kernel.WIDE) {
             GemmVector.f32x8Shifted(pa, ao, b, base, off, second, k, c, co, ldc);
         } else {
-            GemmVector.f32x6Shifted(pa, ao, b, base, off, second, k, c, co, ldc);
+            GemmVector.f32x5Shifted(pa, ao, b, base, off, second, k, c, co, ldc);
         }
     }
 

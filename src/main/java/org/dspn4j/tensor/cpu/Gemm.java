@@ -22,8 +22,8 @@ import java.util.Map;
  * never stored. An operand stored across the panel's order (A's rows contiguous, or B's columns, as
  * both are in a weight gradient's A·Bᵀ) is packed by 4 × 4 blocks ({@link #transpose(float[], int,
  * int, int, int, float[], int, int)}). The tile is the {@link Kernel}'s: 8 × 32 floats with 512-bit
- * vectors (16 of the 32 vector registers hold C), 6 × 16 with 256-bit vectors (12 of the 16 — an
- * 8 × 16 tile would spill).
+ * vectors (16 of the 32 vector registers hold C), 5 × 16 with 256-bit vectors (10 of the 16; see
+ * {@link GemmVector} for why not 6 × 16).
  *
  * <p>When B's rows are contiguous, the kernels read each full column panel of B where it lies (row t
  * of the tile's columns at {@code B(t, j0)}, a row stride apart) instead of from a packed copy: the
@@ -56,13 +56,13 @@ final class Gemm {
     enum Kernel {
         /** Math.fma loops, 8 × 32 (F32) or 8 × 16 (F64): without the Vector API. */
         SCALAR,
-        /** 6 rows × 2 vectors of 256 bits or less ({@link GemmVector#f32x6}): machines with 16 vector registers. */
+        /** 5 rows × 2 vectors of 256 bits or less ({@link GemmVector#f32x5}): machines with 16 vector registers. */
         NARROW,
         /** 8 rows × 2 vectors of 512 bits ({@link GemmVector#f32x8}): AVX-512, 32 vector registers. */
         WIDE;
 
         int mr() {
-            return this == NARROW ? 6 : 8;
+            return this == NARROW ? 5 : 8;
         }
 
         int nr(boolean f32) {
@@ -808,9 +808,9 @@ final class Gemm {
                 break;
             case NARROW:
                 if (f32) {
-                    GemmVector.f32x6((float[]) pa, ao, (float[]) pb, bo, ldb, k, (float[]) c, co, ldc, accumulate);
+                    GemmVector.f32x5((float[]) pa, ao, (float[]) pb, bo, ldb, k, (float[]) c, co, ldc, accumulate);
                 } else {
-                    GemmVector.f64x6((double[]) pa, ao, (double[]) pb, bo, ldb, k, (double[]) c, co, ldc, accumulate);
+                    GemmVector.f64x5((double[]) pa, ao, (double[]) pb, bo, ldb, k, (double[]) c, co, ldc, accumulate);
                 }
                 break;
             default:

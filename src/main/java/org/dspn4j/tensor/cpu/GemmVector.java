@@ -8,9 +8,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The micro-kernels of {@link Gemm} on the JDK Vector API (jdk.incubator.vector). Each holds a tile
  * of C in vector registers over the whole k loop, two vectors wide: 8 rows of 512-bit vectors (an
- * 8 × 32 float tile in 16 of AVX-512's 32 registers), or 6 rows of the preferred vector when it is
- * 256 bits or less (a 6 × 16 float tile in 12 of AVX2's 16 registers; 8 rows would need 16 for C
- * alone, and the two B vectors and the broadcast A value would spill). Each lane runs the fma chain
+ * 8 × 32 float tile in 16 of AVX-512's 32 registers), or 5 rows of the preferred vector when it is
+ * 256 bits or less (a 5 × 16 float tile in 10 of AVX2's 16 registers). With the two B vectors and the
+ * broadcast A value a 6-row tile needs 15 of the 16: JDK 17's C2 keeps them all in registers, but
+ * JDK 25's keeps one of the tile's vectors on the stack, loaded and stored at every step of k, and
+ * runs the 6-row kernel at half the rate (49 against 93–95 GFLOP/s per thread on panels in L1,
+ * {@code KernelRate} under {@code -XX:UseAVX=2}, AMD EPYC family 25); the 5-row tile runs at the
+ * same rate on both (89–90 on JDK 17, 95–105 on JDK 25) and its 10 accumulators still cover an fma
+ * latency of 5 cycles on two pipes (docs/measurements.md, "The kernel's peak"). Each lane runs the fma chain
  * that defines the product, so the result is bit for bit that of Gemm's scalar kernel whichever
  * kernel runs. Only loaded when the module is present.
  */
@@ -269,30 +274,28 @@ final class GemmVector {
         c70.intoArray(c, r); c71.intoArray(c, r + LW);
     }
 
-    /** As {@link #f32x8Shifted} with the narrow kernel's 6 × NR_NARROW_F32 tile. */
-    static void f32x6Shifted(float[] pa, int ao, float[] b, int base, int[] off, int second, int k, float[] c, int co, int ldc) {
+    /** As {@link #f32x8Shifted} with the narrow kernel's 5 × NR_NARROW_F32 tile. */
+    static void f32x5Shifted(float[] pa, int ao, float[] b, int base, int[] off, int second, int k, float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(SN);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
         for (int t = 0; t < k; t++) {
             int bt = base + off[t];
             FloatVector b0 = FloatVector.fromArray(SN, b, bt);
             FloatVector b1 = FloatVector.fromArray(SN, b, bt + second);
-            int at = ao + t * 6;
+            int at = ao + t * 5;
             FloatVector x;
             x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(SN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
             x = FloatVector.broadcast(SN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(SN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(SN, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SN, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         int r = co;
         c00.intoArray(c, r); c01.intoArray(c, r + LN); r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + LN); r += ldc;
         c20.intoArray(c, r); c21.intoArray(c, r + LN); r += ldc;
         c30.intoArray(c, r); c31.intoArray(c, r + LN); r += ldc;
-        c40.intoArray(c, r); c41.intoArray(c, r + LN); r += ldc;
-        c50.intoArray(c, r); c51.intoArray(c, r + LN);
+        c40.intoArray(c, r); c41.intoArray(c, r + LN);
     }
 
     /**
@@ -341,82 +344,76 @@ final class GemmVector {
     }
 
     /**
-     * The 6 × NR_NARROW_F32 tile at c[co] (row stride ldc, modified) = its old value (when accumulating)
-     * or 0, plus pa (packed A panel of 6 rows at ao) · B at pb[bo + t * ldb …], as in {@link #f32x8}.
+     * The 5 × NR_NARROW_F32 tile at c[co] (row stride ldc, modified) = its old value (when accumulating)
+     * or 0, plus pa (packed A panel of 5 rows at ao) · B at pb[bo + t * ldb …], as in {@link #f32x8}.
      */
-    static void f32x6(float[] pa, int ao, float[] pb, int bo, int ldb, int k, float[] c, int co, int ldc, boolean accumulate) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    static void f32x5(float[] pa, int ao, float[] pb, int bo, int ldb, int k, float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         if (accumulate) {
             int r = co;
             c00 = FloatVector.fromArray(SN, c, r); c01 = FloatVector.fromArray(SN, c, r + LN); r += ldc;
             c10 = FloatVector.fromArray(SN, c, r); c11 = FloatVector.fromArray(SN, c, r + LN); r += ldc;
             c20 = FloatVector.fromArray(SN, c, r); c21 = FloatVector.fromArray(SN, c, r + LN); r += ldc;
             c30 = FloatVector.fromArray(SN, c, r); c31 = FloatVector.fromArray(SN, c, r + LN); r += ldc;
-            c40 = FloatVector.fromArray(SN, c, r); c41 = FloatVector.fromArray(SN, c, r + LN); r += ldc;
-            c50 = FloatVector.fromArray(SN, c, r); c51 = FloatVector.fromArray(SN, c, r + LN);
+            c40 = FloatVector.fromArray(SN, c, r); c41 = FloatVector.fromArray(SN, c, r + LN);
         } else {
             FloatVector z = FloatVector.zero(SN);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z;
         }
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
             FloatVector b0 = FloatVector.fromArray(SN, pb, bt);
             FloatVector b1 = FloatVector.fromArray(SN, pb, bt + LN);
-            int at = ao + t * 6;
+            int at = ao + t * 5;
             FloatVector x;
             x = FloatVector.broadcast(SN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(SN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
             x = FloatVector.broadcast(SN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(SN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(SN, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SN, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         int r = co;
         c00.intoArray(c, r); c01.intoArray(c, r + LN); r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + LN); r += ldc;
         c20.intoArray(c, r); c21.intoArray(c, r + LN); r += ldc;
         c30.intoArray(c, r); c31.intoArray(c, r + LN); r += ldc;
-        c40.intoArray(c, r); c41.intoArray(c, r + LN); r += ldc;
-        c50.intoArray(c, r); c51.intoArray(c, r + LN);
+        c40.intoArray(c, r); c41.intoArray(c, r + LN);
     }
 
     /**
-     * As {@link #f32x6} in double precision, the tile 6 × NR_NARROW_F64.
+     * As {@link #f32x5} in double precision, the tile 5 × NR_NARROW_F64.
      */
-    static void f64x6(double[] pa, int ao, double[] pb, int bo, int ldb, int k, double[] c, int co, int ldc, boolean accumulate) {
-        DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    static void f64x5(double[] pa, int ao, double[] pb, int bo, int ldb, int k, double[] c, int co, int ldc, boolean accumulate) {
+        DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         if (accumulate) {
             int r = co;
             c00 = DoubleVector.fromArray(DN, c, r); c01 = DoubleVector.fromArray(DN, c, r + LDN); r += ldc;
             c10 = DoubleVector.fromArray(DN, c, r); c11 = DoubleVector.fromArray(DN, c, r + LDN); r += ldc;
             c20 = DoubleVector.fromArray(DN, c, r); c21 = DoubleVector.fromArray(DN, c, r + LDN); r += ldc;
             c30 = DoubleVector.fromArray(DN, c, r); c31 = DoubleVector.fromArray(DN, c, r + LDN); r += ldc;
-            c40 = DoubleVector.fromArray(DN, c, r); c41 = DoubleVector.fromArray(DN, c, r + LDN); r += ldc;
-            c50 = DoubleVector.fromArray(DN, c, r); c51 = DoubleVector.fromArray(DN, c, r + LDN);
+            c40 = DoubleVector.fromArray(DN, c, r); c41 = DoubleVector.fromArray(DN, c, r + LDN);
         } else {
             DoubleVector z = DoubleVector.zero(DN);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z;
         }
         for (int t = 0; t < k; t++) {
             int bt = bo + t * ldb;
             DoubleVector b0 = DoubleVector.fromArray(DN, pb, bt);
             DoubleVector b1 = DoubleVector.fromArray(DN, pb, bt + LDN);
-            int at = ao + t * 6;
+            int at = ao + t * 5;
             DoubleVector x;
             x = DoubleVector.broadcast(DN, pa[at]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
             x = DoubleVector.broadcast(DN, pa[at + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
             x = DoubleVector.broadcast(DN, pa[at + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = DoubleVector.broadcast(DN, pa[at + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = DoubleVector.broadcast(DN, pa[at + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(DN, pa[at + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         int r = co;
         c00.intoArray(c, r); c01.intoArray(c, r + LDN); r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + LDN); r += ldc;
         c20.intoArray(c, r); c21.intoArray(c, r + LDN); r += ldc;
         c30.intoArray(c, r); c31.intoArray(c, r + LDN); r += ldc;
-        c40.intoArray(c, r); c41.intoArray(c, r + LDN); r += ldc;
-        c50.intoArray(c, r); c51.intoArray(c, r + LDN);
+        c40.intoArray(c, r); c41.intoArray(c, r + LDN);
     }
 
     /**

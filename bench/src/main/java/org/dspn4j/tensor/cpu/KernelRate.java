@@ -1,7 +1,7 @@
 package org.dspn4j.tensor.cpu;
 
 /**
- * The F32 product micro-kernel alone ({@link GemmVector#f32x8} with 512-bit vectors, {@link GemmVector#f32x6}
+ * The F32 product micro-kernel alone ({@link GemmVector#f32x8} with 512-bit vectors, {@link GemmVector#f32x5}
  * with narrower ones), on packed panels of k = 128 that stay in L1, accumulating into one tile, on 1
  * and on 2 threads at once (each with its own panels): the rate the kernel reaches when nothing but
  * its own loads and fused multiply-adds limits it, in GFLOP/s of wall time per thread after a
@@ -26,7 +26,7 @@ public final class KernelRate {
             return;
         }
         boolean wide = GemmVector.preferred() == Gemm.Kernel.WIDE;
-        int mr = wide ? 8 : 6;
+        int mr = wide ? 8 : 5;
         int nr = wide ? GemmVector.NR_WIDE_F32 : GemmVector.NR_NARROW_F32;
         System.out.println(CpuVectors.describe());
         for (int threads = 1; threads <= 2; threads++) {
@@ -70,7 +70,7 @@ public final class KernelRate {
             if (wide) {
                 GemmVector.f32x8(pa, 0, pb, 0, nr, K, c, 0, nr, true);
             } else {
-                GemmVector.f32x6(pa, 0, pb, 0, nr, K, c, 0, nr, true);
+                GemmVector.f32x5(pa, 0, pb, 0, nr, K, c, 0, nr, true);
             }
         }
     }
