@@ -12,8 +12,8 @@ import org.dspn4j.tensor.cpu.CpuVectors;
  * The rate, in GFLOP/s of wall time (2 floating-point operations per multiply-add), at which the CPU
  * backend runs the largest matrix products and convolutions (forward and both gradients, with the
  * gradient of the output taken as the input itself) of the two training steps, on 1 and on 2
- * threads (or the thread counts given): the best of 10 calls after 10 warm-up calls, F32, Gaussian
- * inputs. Divided into the GFLOP a step performs ({@code bench/op_profile.sh} prints them), it gives
+ * threads (or the thread counts given): the best of 10 calls after at least 10 warm-up calls and a
+ * second of them, F32, Gaussian inputs. Divided into the GFLOP a step performs ({@code bench/op_profile.sh} prints them), it gives
  * the time the step's multiply-adds alone would take at the best rate these kernels reach on the
  * machine. {@code bench/torch_rates.py} prints the same rows for PyTorch on the same machine (the
  * library the authors' code runs on: oneDNN's convolutions). Not a JMH benchmark: a quick table.
@@ -35,7 +35,10 @@ public final class ProductRate {
     }
 
     private static double bestSeconds(Op op) {
-        for (int w = 0; w < 10; w++) {
+        // at least 10 warm-up calls and one second: on JDK 25 the first row's 10 calls (about 0.1 s) left it
+        // 60 % slower on two threads than once C2 had compiled it (13.5-13.9 against 8.4 ms)
+        long until = System.nanoTime() + 1_000_000_000L;
+        for (int w = 0; w < 10 || System.nanoTime() < until; w++) {
             op.run();
         }
         long best = Long.MAX_VALUE;
