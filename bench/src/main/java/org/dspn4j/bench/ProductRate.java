@@ -13,10 +13,11 @@ import org.dspn4j.tensor.cpu.CpuVectors;
  * backend runs the largest matrix products and convolutions (forward and both gradients, with the
  * gradient of the output taken as the input itself) of the two training steps, on 1 and on 2
  * threads (or the thread counts given): the best of 10 calls after at least 10 warm-up calls and a
- * second of them, F32, Gaussian inputs. Divided into the GFLOP a step performs ({@code bench/op_profile.sh} prints them), it gives
- * the time the step's multiply-adds alone would take at the best rate these kernels reach on the
- * machine. {@code bench/torch_rates.py} prints the same rows for PyTorch on the same machine (the
- * library the authors' code runs on: oneDNN's convolutions). Not a JMH benchmark: a quick table.
+ * second of them, F32, Gaussian inputs. Divided into the GFLOP a step performs ({@code
+ * bench/op_profile.sh} prints them), it gives the time the step's multiply-adds alone would take at
+ * the best rate these kernels reach on the machine. {@code bench/torch_rates.py} prints the same
+ * rows for PyTorch on the same machine (the library the authors' code runs on: oneDNN's
+ * convolutions). Not a JMH benchmark: a quick table.
  * {@code -Drows=REGEX} times only the rows whose label it finds in.
  *
  * <pre>
