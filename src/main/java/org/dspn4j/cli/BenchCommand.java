@@ -251,6 +251,8 @@ public final class BenchCommand implements Callable<Integer> {
         try (Compute c = compute.choice().open(dt, th, System.out)) {
             Backend be = c.backend();
             where = c.kind().equals("cpu") ? th + " threads, " + CpuVectors.describe() : c.deviceLine();
+            // the JDK's compiler decides how fast the vector kernels run (JDK 25's spilled the former 256-bit tile)
+            where += ", Java " + System.getProperty("java.version");
             ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);
             Net net = Net.create(be, cfg, new MersenneTwister(0));
             ((Dspn) net.decoder()).setRecomputeSteps(innerSteps.equals("recompute"));

@@ -110,7 +110,10 @@ class BenchCommandTest {
                 + "[0-9.]+\\), memory [0-9.]+\n.*"), out);
     }
 
-    /** Run alone, our step's line comes after the machine's: CPU model, family and model, processors, ISA. */
+    /**
+     * Run alone, our step's line comes after the machine's: CPU model, family and model, processors, ISA; the
+     * line itself names the JDK, whose compiler decides how fast the vector kernels run.
+     */
     @Test
     void oursAloneIsPrintedBesideTheMachine() {
         Object[] r = run("bench", "mnist-step", "--backend", "cpu", "--batch", "1", "--warmup", "1", "--steps", "1", "--threads", "1");
@@ -118,6 +121,7 @@ class BenchCommandTest {
         assertEquals(0, r[0], out);
         assertTrue(out.matches("(?s)(.*\\n)?machine: [^\\n]+, [0-9]+ logical CPUs, (AVX-512|AVX2|no AVX2|unknown ISA)\\n"
                 + "([^\\n]*\\n)?dspn4j  mnist-step f32 batch 1, 1 thread[^\\n]*: median [0-9.]+ s/step.*"), out);
+        assertTrue(out.contains(", Java " + System.getProperty("java.version") + ", inner steps"), out);
     }
 
     /** On OpenCL our step is recorded once and replayed by default, as train runs it; the line says which. */
