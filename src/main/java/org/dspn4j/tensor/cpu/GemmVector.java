@@ -14,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * JDK 25's keeps one of the tile's vectors on the stack, loaded and stored at every step of k, and
  * runs the 6-row kernel at half the rate (48–50 against 84–96 GFLOP/s per thread on panels in L1 in
  * most runs, {@code KernelRate} under {@code -XX:UseAVX=2}, AMD EPYC family 25). The 5-row tile runs
- * at 84–92 on JDK 17 and 98–103 on JDK 25, and its 10 accumulators still cover an fma latency of 5 cycles on
- * two pipes (docs/measurements.md, "A tile of C in registers"). Each lane runs the fma chain that
- * defines the product, so the result is bit for bit that of Gemm's scalar kernel whichever kernel
- * runs. Only loaded when the module is present.
+ * at 84–92 on JDK 17 and 98–103 on JDK 25, and its 10 accumulators still cover an fma latency of 5
+ * cycles on two pipes (docs/measurements.md, "A tile of C in registers"). Each lane runs the fma
+ * chain that defines the product, so the result is bit for bit that of Gemm's scalar kernel
+ * whichever kernel runs. Only loaded when the module is present.
  */
 final class GemmVector {
     private GemmVector() {

@@ -25,9 +25,10 @@ public final class KernelRate {
             System.out.println("KernelRate: run with --add-modules=jdk.incubator.vector");
             return;
         }
-        boolean wide = GemmVector.preferred() == Gemm.Kernel.WIDE;
-        int mr = wide ? 8 : 5;
-        int nr = wide ? GemmVector.NR_WIDE_F32 : GemmVector.NR_NARROW_F32;
+        Gemm.Kernel kern = GemmVector.preferred();
+        boolean wide = kern == Gemm.Kernel.WIDE;
+        int mr = kern.mr(); // the tile the kernel holds, as Gemm packs for it
+        int nr = kern.nr(true);
         System.out.println(CpuVectors.describe());
         for (int threads = 1; threads <= 2; threads++) {
             double[] rate = new double[threads];
