@@ -37,7 +37,11 @@ import org.dspn4j.tensor.Tensor;
  * f's first run is kept by the node and handed back, in the same order, to the same call of the
  * second run ({@link #indices}), whose input is the same tensor bit for bit, so the result would be
  * too (FSPool sorts in every inner step of DSPN). The kept orders cost the memory of one index tensor
- * per sort until the backward.
+ * per sort until the backward. With {@code keepProducts} the same holds for the results of the
+ * layers' products that take at least {@link #KEPT_PRODUCT_K} multiply-adds per element ({@link
+ * #product}; the set encoder's layers after the first, not the first, which reads a point's few coordinates):
+ * the second run records them without computing them again, for the memory of those results until
+ * the node's backward has run.
  *
  * <p>Contract: {@code f} is deterministic and has no side effects (it runs twice), and every tensor
  * it reads that requires gradients is among {@code inputs} or {@code captured} (the parameters it
@@ -48,20 +52,29 @@ public final class Recompute {
     private Recompute() {
     }
 
-    /** The index results of one run of a recomputed function: being kept (its first run) or handed back (its second). */
-    private static final class Indices {
-        final List<Tensor> kept;
+    /**
+     * What one run of a recomputed function keeps (its first run) or is handed back (its second): sort
+     * orders and product results, each list in the order of the calls, either list null when not kept.
+     */
+    private static final class Run {
+        final List<Tensor> orders;
+        final List<Tensor> products;
         final boolean replay;
-        int next;
+        int nextOrder;
+        int nextProduct;
 
-        Indices(List<Tensor> kept, boolean replay) {
-            this.kept = kept;
+        Run(List<Tensor> orders, List<Tensor> products, boolean replay) {
+            this.orders = orders;
+            this.products = products;
             this.replay = replay;
         }
     }
 
     /** The innermost recomputed function running on this thread, or null. */
-    private static final ThreadLocal<Indices> RUNNING = new ThreadLocal<>();
+    private static final ThreadLocal<Run> RUNNING = new ThreadLocal<>();
+
+    /** Multiply-adds per element from which {@link #product} keeps a product's result. */
+    static final int KEPT_PRODUCT_K = 32;
 
     /**
      * An index result of shape {@code shape} that no gradient flows through (a sort order): {@code
@@ -70,20 +83,20 @@ public final class Recompute {
      * one of another shape, is refused: the function was not deterministic.
      */
     static Tensor indices(int[] shape, Supplier<Tensor> compute) {
-        Indices run = RUNNING.get();
-        if (run == null) {
+        Run run = RUNNING.get();
+        if (run == null || run.orders == null) {
             return compute.get();
         }
         if (!run.replay) {
             Tensor t = compute.get();
-            run.kept.add(t);
+            run.orders.add(t);
             return t;
         }
-        if (run.next >= run.kept.size()) {
+        if (run.nextOrder >= run.orders.size()) {
             throw new IllegalStateException("Recompute: the function's second run computes more sort orders than its first ("
-                    + run.kept.size() + "): it is not deterministic");
+                    + run.orders.size() + "): it is not deterministic");
         }
-        Tensor t = run.kept.get(run.next++);
+        Tensor t = run.orders.get(run.nextOrder++);
         if (!Arrays.equals(t.shape(), shape)) {
             throw new IllegalStateException("Recompute: the function's second run sorts a tensor of shape " + Shape.str(shape)
                     + " where its first sorted one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
@@ -91,9 +104,37 @@ public final class Recompute {
         return t;
     }
 
-    /** {@code f(in)} with {@code run} as the running function's index results (null: none kept or handed back). */
-    private static Tensor[] running(Indices run, Function<Tensor[], Tensor[]> f, Tensor[] in) {
-        Indices outer = RUNNING.get();
+    /**
+     * A product's result of shape {@code shape}, each element k multiply-adds: {@code compute}'s, kept
+     * when a recomputed function that keeps products runs for its values and k ≥ {@link
+     * #KEPT_PRODUCT_K}, and the kept values (a fresh tensor, for the caller to record) when it runs
+     * again in the backward. Refused as in {@link #indices} when the second run differs from the first.
+     */
+    static Tensor product(int[] shape, int k, Supplier<Tensor> compute) {
+        Run run = RUNNING.get();
+        if (run == null || run.products == null || k < KEPT_PRODUCT_K) {
+            return compute.get();
+        }
+        if (!run.replay) {
+            Tensor t = compute.get();
+            run.products.add(t.detach());
+            return t;
+        }
+        if (run.nextProduct >= run.products.size()) {
+            throw new IllegalStateException("Recompute: the function's second run computes more products than its first ("
+                    + run.products.size() + "): it is not deterministic");
+        }
+        Tensor t = run.products.get(run.nextProduct++);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalStateException("Recompute: the function's second run computes a product of shape " + Shape.str(shape)
+                    + " where its first computed one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
+        }
+        return t.detach();
+    }
+
+    /** {@code f(in)} with {@code run} as what the running function keeps or is handed back (null: nothing). */
+    private static Tensor[] running(Run run, Function<Tensor[], Tensor[]> f, Tensor[] in) {
+        Run outer = RUNNING.get();
         RUNNING.set(run);
         try {
             return f.apply(in);
@@ -121,6 +162,16 @@ public final class Recompute {
      */
     public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
                                 boolean keepSortOrders) {
+        return call(f, inputs, captured, keepSortOrders, false);
+    }
+
+    /**
+     * As {@link #call(Function, Tensor[], List, boolean)}, and with {@code keepProducts} the node also
+     * keeps the results of f's costlier products ({@link #product}) for its second run, which then
+     * records them without computing them; they are let go once that run is over.
+     */
+    public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
+                                boolean keepSortOrders, boolean keepProducts) {
         if (!Autograd.isRecording()) {
             return f.apply(inputs);
         }
@@ -129,8 +180,9 @@ public final class Recompute {
         for (int i = 0; i < inputs.length; i++) {
             detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
         }
-        List<Tensor> kept = keepSortOrders ? new ArrayList<>() : null;
-        Tensor[] values = running(keepSortOrders ? new Indices(kept, false) : null, f, detached);
+        List<Tensor> orders = keepSortOrders ? new ArrayList<>() : null;
+        List<Tensor> products = keepProducts ? new ArrayList<>() : null;
+        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(orders, products, false) : null, f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -148,7 +200,7 @@ public final class Recompute {
         Tensor[] keptInputs = inputs.clone();
         Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
         packed = Ops.record(packed, "recompute", nodeInputs,
-                (g, needed) -> backward(f, keptInputs, keptCaptured, kept, shapes, g));
+                (g, needed) -> backward(f, keptInputs, keptCaptured, orders, products, shapes, g));
         return unpack(packed, shapes);
     }
 
@@ -164,9 +216,13 @@ public final class Recompute {
         return out;
     }
 
-    /** The rule: f again, recording, with its first run's sort orders, and the gradient of its outputs against g's slices. */
-    private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, List<Tensor> kept,
-                                     int[][] shapes, Tensor g) {
+    /**
+     * The rule: f again, recording, with its first run's sort orders and products, and the gradient of
+     * its outputs against g's slices. The products are let go after this run: a later run of the rule
+     * (a graph's backward taken twice) computes them again.
+     */
+    private static Tensor[] backward(Function<Tensor[], Tensor[]> f, Tensor[] inputs, Tensor[] captured, List<Tensor> orders,
+                                     List<Tensor> products, int[][] shapes, Tensor g) {
         boolean createGraph = Autograd.isRecording();
         Tensor[] gradOutputs = unpack(g, shapes);
         Tensor[] wrt = new Tensor[inputs.length + captured.length];
@@ -178,11 +234,19 @@ public final class Recompute {
                 wrt[i] = !inputs[i].requiresGrad() ? inputs[i]
                         : createGraph ? Ops.reshape(inputs[i], inputs[i].shape()) : inputs[i].detach().requiresGrad(true);
             }
-            Indices again = kept == null ? null : new Indices(kept, true);
+            List<Tensor> handed = products == null || products.isEmpty() ? null : products;
+            Run again = orders == null && handed == null ? null : new Run(orders, handed, true);
             outputs = running(again, f, wrt.clone());
-            if (again != null && again.next != kept.size()) {
-                throw new IllegalStateException("Recompute: the function's second run computes " + again.next
-                        + " sort orders where its first computed " + kept.size() + ": it is not deterministic");
+            if (again != null && orders != null && again.nextOrder != orders.size()) {
+                throw new IllegalStateException("Recompute: the function's second run computes " + again.nextOrder
+                        + " sort orders where its first computed " + orders.size() + ": it is not deterministic");
+            }
+            if (handed != null) {
+                if (again.nextProduct != handed.size()) {
+                    throw new IllegalStateException("Recompute: the function's second run computes " + again.nextProduct
+                            + " products where its first computed " + handed.size() + ": it is not deterministic");
+                }
+                handed.clear();
             }
         }
         System.arraycopy(captured, 0, wrt, inputs.length, captured.length);

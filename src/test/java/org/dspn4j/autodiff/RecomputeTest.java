@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * {@link Recompute}: the values of the direct call, bit for bit; the gradients of the direct call
  * with respect to the inputs and the captured leaves (to rounding), and their gradients again when
  * the backward is recorded; only the inputs are kept; an undeclared leaf is refused; the second run
- * gets the first run's sort orders, and a function whose second run sorts otherwise is refused.
+ * gets the first run's sort orders and, when asked, its costlier products' results (the same bits),
+ * and a function whose second run sorts or multiplies otherwise is refused.
  */
 class RecomputeTest {
     private final CpuBackend be = new CpuBackend(1);
@@ -210,6 +211,115 @@ class RecomputeTest {
                 }
                 return new Tensor[] {Ops.sum(Ops.mul(h, h))};
             }, in, List.of(w), true)[0];
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Autograd.grad(out, new Tensor[] {in[0]}, false), "extra " + extra);
+            assertTrue(e.getMessage().contains("not deterministic"), e.getMessage());
+        }
+    }
+
+    /** W1 (32, 2): a first layer of K = 2; W2 (3, 32): a layer of K = 32, whose results a recomputation may keep. */
+    private final Tensor w1 = leaf(new int[] {32, 2}, ramp(64, 0.37));
+    private final Tensor b1 = leaf(new int[] {32}, ramp(32, 0.11));
+    private final Tensor w2 = leaf(new int[] {3, 32}, ramp(96, 0.23));
+    private final Tensor b2 = leaf(new int[] {3}, 0.05, -0.1, 0.2);
+
+    private static double[] ramp(int n, double step) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = Math.sin(1.0 + i * step);
+        }
+        return v;
+    }
+
+    /**
+     * An inner gradient step through two layers, x (2, 5): h1 = relu(W1·x + b1), h2 = W2·h1 + b2, L =
+     * sum(h2²)·y, {x − 0.5·∂L/∂x, L}; each run's h1 and h2 are added to {@code layers}.
+     */
+    private Tensor[] layered(Tensor[] in, List<Tensor> layers) {
+        Tensor x = in[0];
+        Tensor h1 = Ops.linear(w1, x, b1, true);
+        Tensor h2 = Ops.linear(w2, h1, b2, false);
+        layers.add(h1);
+        layers.add(h2);
+        Tensor loss = Ops.mul(Ops.sum(Ops.mul(h2, h2)), in[1]);
+        Tensor gx = Autograd.grad(loss, new Tensor[] {x}, true)[0];
+        return new Tensor[] {Ops.sub(x, Ops.scale(gx, 0.5)), loss};
+    }
+
+    private Tensor[] layerInputs() {
+        Tensor x = leaf(new int[] {2, 5}, 0.2, -0.1, 0.4, 0.9, -0.3, 0.6, 0.05, -0.8, 0.7, 0.1);
+        Tensor y = leaf(new int[] {}, 1.3);
+        return new Tensor[] {x, y};
+    }
+
+    /** Two recomputed steps and an outer loss of both, the gradients of the inputs and all four leaves. */
+    private Tensor[] layeredGradients(boolean keepProducts, List<Tensor> layers) {
+        Tensor[] in = layerInputs();
+        List<Tensor> captured = List.of(w1, b1, w2, b2);
+        Function<Tensor[], Tensor[]> stepper = a -> Recompute.call(b -> layered(b, layers), a, captured, false, keepProducts);
+        Tensor loss = outerLoss(stepper, in[0], in[1]);
+        return Autograd.grad(loss, new Tensor[] {in[0], in[1], w1, b1, w2, b2}, false);
+    }
+
+    @Test
+    void theSecondRunRecordsTheFirstRunsCostlierProductsAndGivesTheSameBits() {
+        List<Tensor> kept = new ArrayList<>();
+        Tensor[] withKept = layeredGradients(true, kept);
+        List<Tensor> computed = new ArrayList<>();
+        Tensor[] without = layeredGradients(false, computed);
+        // each of the two steps ran twice (values, then the backward), two layers a run
+        assertEquals(8, kept.size());
+        assertEquals(8, computed.size());
+        for (int step = 0; step < 2; step++) {
+            int first = step * 2;
+            // the backward runs the second step first: its runs are at 4..5 for step 1 and 6..7 for step 0
+            int second = step == 1 ? 4 : 6;
+            assertTrue(kept.get(first).storage() != kept.get(second).storage(),
+                    "the first layer (K = 2) is computed again");
+            assertSame(kept.get(first + 1).storage(), kept.get(second + 1).storage(),
+                    "the second layer (K = 32) is the first run's result, recorded again");
+            assertTrue(computed.get(first + 1).storage() != computed.get(second + 1).storage(),
+                    "without keepProducts every product is computed");
+            assertArrayEquals(computed.get(first + 1).toDoubles(), kept.get(second + 1).toDoubles(), 0.0);
+        }
+        for (int i = 0; i < without.length; i++) {
+            assertArrayEquals(without[i].toDoubles(), withKept[i].toDoubles(), 0.0, "gradient " + i);
+            assertTrue(maxAbs(without[i]) > 1e-3, "gradient " + i + " is not zero");
+        }
+    }
+
+    @Test
+    void aSecondBackwardComputesTheLetGoProductsAgain() {
+        Tensor[] in = layerInputs();
+        List<Tensor> layers = new ArrayList<>();
+        Tensor out = Recompute.call(a -> layered(a, layers), in, List.of(w1, b1, w2, b2), false, true)[1];
+        Tensor[] g1 = Autograd.grad(out, new Tensor[] {in[0], w2}, false);
+        Tensor[] g2 = Autograd.grad(out, new Tensor[] {in[0], w2}, false);
+        assertEquals(6, layers.size());
+        assertSame(layers.get(1).storage(), layers.get(3).storage(), "the first backward records the kept result");
+        assertTrue(layers.get(1).storage() != layers.get(5).storage(), "the second backward computes it again");
+        for (int i = 0; i < g1.length; i++) {
+            assertArrayEquals(g1[i].toDoubles(), g2[i].toDoubles(), 0.0, "gradient " + i);
+        }
+    }
+
+    @Test
+    void aSecondRunWithMoreFewerOrOtherProductsIsRefused() {
+        for (int extra : new int[] {1, -1, 0}) {
+            Tensor[] in = layerInputs();
+            int[] runs = {0};
+            Tensor out = Recompute.call(a -> {
+                boolean second = runs[0]++ > 0;
+                Tensor h1 = Ops.linear(w1, a[0], b1, true);
+                if (!second || extra >= 0) {
+                    // the second run's product has another shape when extra is 0: W2 times h1's first 4 columns
+                    Ops.linear(w2, second && extra == 0 ? Ops.slice(h1, 1, 0, 4) : h1, b2, false);
+                }
+                if (second && extra > 0) {
+                    Ops.linear(w2, h1, b2, true);
+                }
+                return new Tensor[] {Ops.sum(Ops.mul(h1, h1))};
+            }, in, List.of(w1, b1, w2, b2), false, true)[0];
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Autograd.grad(out, new Tensor[] {in[0]}, false), "extra " + extra);
             assertTrue(e.getMessage().contains("not deterministic"), e.getMessage());

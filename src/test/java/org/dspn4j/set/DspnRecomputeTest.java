@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * DSPN training with each inner step recomputed in the outer backward (the default) against keeping
  * every step's graph (the authors' way): the same inner sets, masks and losses bit for bit, and the
  * same gradient of every parameter to rounding — for the MNIST auto-encoder (FSEncoder) and the
- * CLEVR-state model (relation-network encoder, Hungarian loss), in float64.
+ * CLEVR-state model (relation-network encoder, Hungarian loss), in float64; and the recomputation
+ * with the encoder's costlier products kept for it against computing them again: the same bits.
  */
 class DspnRecomputeTest {
     private static final Backend BE = new CpuBackend(2);
@@ -31,10 +32,18 @@ class DspnRecomputeTest {
     }
 
     private static Step step(ModelConfig.Task task, boolean recompute, Tensor[] batch) {
+        return step(task, recompute, 16, null, batch);
+    }
+
+    /** keepProducts: null leaves the model's choice. */
+    private static Step step(ModelConfig.Task task, boolean recompute, int hidden, Boolean keepProducts, Tensor[] batch) {
         ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(DType.F64)
-                .withSizes(8, 16).withSetSize(setSize(task)).withInner(4, task == ModelConfig.Task.MNIST ? 40.0 : 800.0);
+                .withSizes(8, hidden).withSetSize(setSize(task)).withInner(4, task == ModelConfig.Task.MNIST ? 40.0 : 800.0);
         Net net = Net.create(BE, cfg, new MersenneTwister(7));
         ((Dspn) net.decoder()).setRecomputeSteps(recompute);
+        if (keepProducts != null) {
+            ((Dspn) net.decoder()).setKeepProducts(keepProducts);
+        }
         net.train(true);
         Net.Output out = net.forward(batch[0], batch[1], batch[2]);
         Net.Loss loss = net.loss(out, batch[1], batch[2]);
@@ -71,6 +80,33 @@ class DspnRecomputeTest {
             images = BE.fromHost(px, DType.F64, b, 3, 72, 72);
         }
         return new Tensor[] {images, BE.fromHost(s, DType.F64, b, c, n), BE.fromHost(m, DType.F64, b, n)};
+    }
+
+    /**
+     * Keeping the encoder's costlier products for the recomputation (hidden layers of 64 channels, so
+     * that their K reaches Recompute's threshold) changes no bit: the same sets, losses and gradients.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ModelConfig.Task.class, names = {"MNIST", "CLEVR_STATE"})
+    void keptProductsGiveTheSameBits(ModelConfig.Task task) {
+        Tensor[] x = batch(task);
+        Step computed = step(task, true, 64, false, x);
+        Step kept = step(task, true, 64, true, x);
+        DecoderOutput a = computed.out().decoded();
+        DecoderOutput b = kept.out().decoded();
+        for (int t = 0; t < a.sets().size(); t++) {
+            assertArrayEquals(a.sets().get(t).toDoubles(), b.sets().get(t).toDoubles(), 0.0, "set at step " + t);
+        }
+        assertEquals(computed.loss().total().item(), kept.loss().total().item(), 0.0);
+        double largest = 0;
+        for (int p = 0; p < computed.grads().length; p++) {
+            double[] g = computed.grads()[p].toDoubles();
+            assertArrayEquals(g, kept.grads()[p].toDoubles(), 0.0, "parameter " + p);
+            for (double v : g) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+        }
+        assertTrue(largest > 1e-3, "the gradients are not all zero");
     }
 
     @ParameterizedTest
