@@ -53,21 +53,55 @@ public final class Recompute {
     }
 
     /**
-     * What one run of a recomputed function keeps (its first run) or is handed back (its second): sort
-     * orders and product results, each list in the order of the calls, either list null when not kept.
+     * Results of one kind that a run of a recomputed function keeps (its first run) or is handed back
+     * (its second), in the order of the calls.
      */
-    private static final class Run {
-        final List<Tensor> orders;
-        final List<Tensor> products;
-        final boolean replay;
-        int nextOrder;
-        int nextProduct;
+    private static final class Kept {
+        final List<Tensor> results;
+        /** How the messages name the kind: "sort orders", "sorts a tensor". */
+        final String plural;
+        final String computing;
+        /** Whether each result is handed out as a fresh tensor (for a caller that records it as an op's output). */
+        final boolean fresh;
+        int next;
 
-        Run(List<Tensor> orders, List<Tensor> products, boolean replay) {
-            this.orders = orders;
-            this.products = products;
-            this.replay = replay;
+        Kept(List<Tensor> results, String plural, String computing, boolean fresh) {
+            this.results = results;
+            this.plural = plural;
+            this.computing = computing;
+            this.fresh = fresh;
         }
+
+        /** compute's result, kept (a first run), or the next kept one (a second run), refused where the runs differ. */
+        Tensor take(boolean replay, int[] shape, Supplier<Tensor> compute) {
+            if (!replay) {
+                Tensor t = compute.get();
+                results.add(fresh ? t.detach() : t);
+                return t;
+            }
+            if (next >= results.size()) {
+                throw new IllegalStateException("Recompute: the function's second run computes more " + plural
+                        + " than its first (" + results.size() + "): it is not deterministic");
+            }
+            Tensor t = results.get(next++);
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new IllegalStateException("Recompute: the function's second run " + computing + " of shape "
+                        + Shape.str(shape) + " where its first did one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
+            }
+            return fresh ? t.detach() : t;
+        }
+
+        /** Refuses a second run that took fewer results than the first kept. */
+        void requireAllTaken() {
+            if (next != results.size()) {
+                throw new IllegalStateException("Recompute: the function's second run computes " + next + " " + plural
+                        + " where its first computed " + results.size() + ": it is not deterministic");
+            }
+        }
+    }
+
+    /** What one run of a recomputed function keeps or is handed back: sort orders, product results (null: not kept). */
+    private record Run(Kept orders, Kept products, boolean replay) {
     }
 
     /** The innermost recomputed function running on this thread, or null. */
@@ -78,30 +112,13 @@ public final class Recompute {
 
     /**
      * An index result of shape {@code shape} that no gradient flows through (a sort order): {@code
-     * compute}'s, kept when a recomputed function runs for its values, and the kept one when it runs
+     * compute}'s, kept when a recomputed function runs for its values, and the kept values when it runs
      * again in the backward. A second run that asks for a result its first did not compute, or for
      * one of another shape, is refused: the function was not deterministic.
      */
     static Tensor indices(int[] shape, Supplier<Tensor> compute) {
         Run run = RUNNING.get();
-        if (run == null || run.orders == null) {
-            return compute.get();
-        }
-        if (!run.replay) {
-            Tensor t = compute.get();
-            run.orders.add(t);
-            return t;
-        }
-        if (run.nextOrder >= run.orders.size()) {
-            throw new IllegalStateException("Recompute: the function's second run computes more sort orders than its first ("
-                    + run.orders.size() + "): it is not deterministic");
-        }
-        Tensor t = run.orders.get(run.nextOrder++);
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalStateException("Recompute: the function's second run sorts a tensor of shape " + Shape.str(shape)
-                    + " where its first sorted one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
-        }
-        return t;
+        return run == null || run.orders() == null ? compute.get() : run.orders().take(run.replay(), shape, compute);
     }
 
     /**
@@ -112,24 +129,14 @@ public final class Recompute {
      */
     static Tensor product(int[] shape, int k, Supplier<Tensor> compute) {
         Run run = RUNNING.get();
-        if (run == null || run.products == null || k < KEPT_PRODUCT_K) {
-            return compute.get();
-        }
-        if (!run.replay) {
-            Tensor t = compute.get();
-            run.products.add(t.detach());
-            return t;
-        }
-        if (run.nextProduct >= run.products.size()) {
-            throw new IllegalStateException("Recompute: the function's second run computes more products than its first ("
-                    + run.products.size() + "): it is not deterministic");
-        }
-        Tensor t = run.products.get(run.nextProduct++);
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalStateException("Recompute: the function's second run computes a product of shape " + Shape.str(shape)
-                    + " where its first computed one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
-        }
-        return t.detach();
+        return run == null || run.products() == null || k < KEPT_PRODUCT_K ? compute.get()
+                : run.products().take(run.replay(), shape, compute);
+    }
+
+    /** The keeping of sort orders or of products in {@code results}, or null where results is null. */
+    private static Kept kept(List<Tensor> results, boolean products) {
+        return results == null ? null : products ? new Kept(results, "products", "computes a product", true)
+                : new Kept(results, "sort orders", "sorts a tensor", false);
     }
 
     /** {@code f(in)} with {@code run} as what the running function keeps or is handed back (null: nothing). */
@@ -182,7 +189,8 @@ public final class Recompute {
         }
         List<Tensor> orders = keepSortOrders ? new ArrayList<>() : null;
         List<Tensor> products = keepProducts ? new ArrayList<>() : null;
-        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(orders, products, false) : null, f, detached);
+        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(kept(orders, false), kept(products, true), false) : null,
+                f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -234,18 +242,15 @@ public final class Recompute {
                 wrt[i] = !inputs[i].requiresGrad() ? inputs[i]
                         : createGraph ? Ops.reshape(inputs[i], inputs[i].shape()) : inputs[i].detach().requiresGrad(true);
             }
+            // products already let go by an earlier run of this rule are computed again
             List<Tensor> handed = products == null || products.isEmpty() ? null : products;
-            Run again = orders == null && handed == null ? null : new Run(orders, handed, true);
+            Run again = orders == null && handed == null ? null : new Run(kept(orders, false), kept(handed, true), true);
             outputs = running(again, f, wrt.clone());
-            if (again != null && orders != null && again.nextOrder != orders.size()) {
-                throw new IllegalStateException("Recompute: the function's second run computes " + again.nextOrder
-                        + " sort orders where its first computed " + orders.size() + ": it is not deterministic");
+            if (again != null && again.orders() != null) {
+                again.orders().requireAllTaken();
             }
             if (handed != null) {
-                if (again.nextProduct != handed.size()) {
-                    throw new IllegalStateException("Recompute: the function's second run computes " + again.nextProduct
-                            + " products where its first computed " + handed.size() + ": it is not deterministic");
-                }
+                again.products().requireAllTaken();
                 handed.clear();
             }
         }
