@@ -11,6 +11,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.dspn4j.tensor.Backend;
+import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Shape;
 import org.dspn4j.tensor.Tensor;
 
@@ -63,20 +64,27 @@ public final class Recompute {
         final String computing;
         /** Whether each result is handed out as a fresh tensor (for a caller that records it as an op's output). */
         final boolean fresh;
+        /** What may still be kept (null: no limit); a result that does not fit is an empty slot, computed again. */
+        final Budget budget;
         int next;
 
-        Kept(List<Tensor> results, String plural, String computing, boolean fresh) {
+        Kept(List<Tensor> results, String plural, String computing, boolean fresh, Budget budget) {
             this.results = results;
             this.plural = plural;
             this.computing = computing;
             this.fresh = fresh;
+            this.budget = budget;
         }
 
-        /** compute's result, kept (a first run), or the next kept one (a second run), refused where the runs differ. */
+        /**
+         * compute's result, kept when the budget allows (a first run), or the next kept one (a second run;
+         * computed again where its slot is empty), refused where the runs differ.
+         */
         Tensor take(boolean replay, int[] shape, Supplier<Tensor> compute) {
             if (!replay) {
                 Tensor t = compute.get();
-                results.add(fresh ? t.detach() : t);
+                boolean keep = budget == null || budget.spend((t.dtype() == DType.F32 ? 4L : 8L) * t.numel());
+                results.add(!keep ? null : fresh ? t.detach() : t);
                 return t;
             }
             if (next >= results.size()) {
@@ -84,6 +92,9 @@ public final class Recompute {
                         + " than its first (" + results.size() + "): it is not deterministic");
             }
             Tensor t = results.get(next++);
+            if (t == null) {
+                return compute.get();
+            }
             if (!Arrays.equals(t.shape(), shape)) {
                 throw new IllegalStateException("Recompute: the function's second run " + computing + " of shape "
                         + Shape.str(shape) + " where its first did one of shape " + Shape.str(t.shape()) + ": it is not deterministic");
@@ -97,6 +108,28 @@ public final class Recompute {
                 throw new IllegalStateException("Recompute: the function's second run computes " + next + " " + plural
                         + " where its first computed " + results.size() + ": it is not deterministic");
             }
+        }
+    }
+
+    /**
+     * The memory that the product results kept by recomputed calls may take, shared by the calls of one
+     * training step (DSPN's T inner steps): each result is kept only while the bytes it takes (4 an
+     * element in F32, 8 in the other dtypes) fit in what is left, first come first kept.
+     */
+    public static final class Budget {
+        private long left;
+
+        /** @param bytes the most the kept results may take */
+        public Budget(long bytes) {
+            this.left = bytes;
+        }
+
+        boolean spend(long bytes) {
+            if (bytes > left) {
+                return false;
+            }
+            left -= bytes;
+            return true;
         }
     }
 
@@ -133,10 +166,10 @@ public final class Recompute {
                 : run.products().take(run.replay(), shape, compute);
     }
 
-    /** The keeping of sort orders or of products in {@code results}, or null where results is null. */
-    private static Kept kept(List<Tensor> results, boolean products) {
-        return results == null ? null : products ? new Kept(results, "products", "computes a product", true)
-                : new Kept(results, "sort orders", "sorts a tensor", false);
+    /** The keeping of sort orders (budget null) or of products in {@code results}, or null where results is null. */
+    private static Kept kept(List<Tensor> results, boolean products, Budget budget) {
+        return results == null ? null : products ? new Kept(results, "products", "computes a product", true, budget)
+                : new Kept(results, "sort orders", "sorts a tensor", false, null);
     }
 
     /** {@code f(in)} with {@code run} as what the running function keeps or is handed back (null: nothing). */
@@ -169,16 +202,17 @@ public final class Recompute {
      */
     public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
                                 boolean keepSortOrders) {
-        return call(f, inputs, captured, keepSortOrders, false);
+        return call(f, inputs, captured, keepSortOrders, null);
     }
 
     /**
-     * As {@link #call(Function, Tensor[], List, boolean)}, and with {@code keepProducts} the node also
-     * keeps the results of f's costlier products ({@link #product}) for its second run, which then
-     * records them without computing them; they are let go once that run is over.
+     * As {@link #call(Function, Tensor[], List, boolean)}, and with a {@code products} budget (null: none)
+     * the node also keeps the results of f's costlier products ({@link #product}) that fit in it for its
+     * second run, which then records them without computing them; they are let go once that run is over.
      */
     public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
-                                boolean keepSortOrders, boolean keepProducts) {
+                                boolean keepSortOrders, Budget products) {
+        boolean keepProducts = products != null;
         if (!Autograd.isRecording()) {
             return f.apply(inputs);
         }
@@ -188,9 +222,9 @@ public final class Recompute {
             detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
         }
         List<Tensor> orders = keepSortOrders ? new ArrayList<>() : null;
-        List<Tensor> products = keepProducts ? new ArrayList<>() : null;
-        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(kept(orders, false), kept(products, true), false) : null,
-                f, detached);
+        List<Tensor> kept = keepProducts ? new ArrayList<>() : null;
+        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(kept(orders, false, null), kept(kept, true, products), false)
+                : null, f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -208,7 +242,7 @@ public final class Recompute {
         Tensor[] keptInputs = inputs.clone();
         Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
         packed = Ops.record(packed, "recompute", nodeInputs,
-                (g, needed) -> backward(f, keptInputs, keptCaptured, orders, products, shapes, g));
+                (g, needed) -> backward(f, keptInputs, keptCaptured, orders, kept, shapes, g));
         return unpack(packed, shapes);
     }
 
@@ -244,7 +278,7 @@ public final class Recompute {
             }
             // products already let go by an earlier run of this rule are computed again
             List<Tensor> handed = products == null || products.isEmpty() ? null : products;
-            Run again = orders == null && handed == null ? null : new Run(kept(orders, false), kept(handed, true), true);
+            Run again = orders == null && handed == null ? null : new Run(kept(orders, false, null), kept(handed, true, null), true);
             outputs = running(again, f, wrt.clone());
             if (again != null && again.orders() != null) {
                 again.orders().requireAllTaken();

@@ -72,9 +72,10 @@ public final class Net extends Module {
                 // the launcher's 2 GiB, for no step time measurable on a 2-vCPU machine; MNIST's (56 MB) save half of
                 // its step's sorting (docs/measurements.md)
                 dspn.setKeepSortOrders(!config.task().supervised());
-                // MNIST's also keeps the results of its encoder's layers after the first (14 MB a step at batch 32): 6 % less step
-                // time for about 115 MB more peak memory (docs/measurements.md); CLEVR's, like its sort orders, not
-                dspn.setKeepProducts(!config.task().supervised());
+                // MNIST's on the CPU backend also keeps the results of its encoder's layers after the first (14 MB a step
+                // at batch 32): 6 % less step time for about 115 MB more peak memory (docs/measurements.md). Not on OpenCL,
+                // whose default 256 MB arena they would overfill at batch 32; not CLEVR's, like its sort orders
+                dspn.setKeepProducts(!config.task().supervised() && "cpu".equals(be.name()));
                 this.setDecoder = child("set_decoder", dspn);
                 break;
             case MLP:

@@ -52,6 +52,13 @@ public final class Dspn extends Module implements SetDecoder {
     private boolean keepProducts;
 
     /**
+     * The most that one decoding's recomputed steps keep of their products' results: all of MNIST's at
+     * batch 32 (10 × 14 MB); at larger batches the first steps' (whose results fit), so that the live
+     * heap grows by at most this much.
+     */
+    static final long KEPT_PRODUCTS_BYTES = 160L << 20;
+
+    /**
      * @param encoder     g, a module shared with the rest of the model
      * @param setChannels C (without the mask)
      * @param maxSetSize  N
@@ -108,6 +115,8 @@ public final class Dspn extends Module implements SetDecoder {
         }
         sets.add(set);
         masks.add(mask);
+        // the products the T recomputed steps keep for the outer backward, at most KEPT_PRODUCTS_BYTES in all
+        Recompute.Budget products = keepProducts ? new Recompute.Budget(KEPT_PRODUCTS_BYTES) : null;
         try (Autograd.Scope s = Autograd.enableGrad()) {
             for (int t = 0; t < iters; t++) {
                 if (!training) {
@@ -118,7 +127,7 @@ public final class Dspn extends Module implements SetDecoder {
                 if (training && recomputeSteps) {
                     // the same step, recorded as one node that keeps only its inputs (see recomputeSteps)
                     next = Recompute.call(in -> step(in[0], in[1], in[2], true), new Tensor[] {set, mask, z},
-                            encoderModule.parameterValues(), keepSortOrders, keepProducts);
+                            encoderModule.parameterValues(), keepSortOrders, products);
                 } else {
                     next = step(set, mask, training ? z : z.detach(), training);
                 }
@@ -191,8 +200,8 @@ public final class Dspn extends Module implements SetDecoder {
      * Whether each recomputed step keeps its first run's results of the encoder's costlier products
      * (its layers after the first; {@link Recompute}) for the run in the outer backward, which then records them
      * without computing them (off by default): for MNIST's encoder 14 MB a step at batch 32, kept until
-     * the outer backward has run that step again, for T fewer passes of those layers per training step.
-     * The values and gradients are the same bits either way.
+     * the outer backward has run that step again, for T fewer passes of those layers per training step;
+     * at most {@link #KEPT_PRODUCTS_BYTES} in all. The values and gradients are the same bits either way.
      */
     public void setKeepProducts(boolean on) {
         this.keepProducts = on;

@@ -254,9 +254,13 @@ class RecomputeTest {
 
     /** Two recomputed steps and an outer loss of both, the gradients of the inputs and all four leaves. */
     private Tensor[] layeredGradients(boolean keepProducts, List<Tensor> layers) {
+        return layeredGradients(keepProducts ? new Recompute.Budget(Long.MAX_VALUE) : null, layers);
+    }
+
+    private Tensor[] layeredGradients(Recompute.Budget budget, List<Tensor> layers) {
         Tensor[] in = layerInputs();
         List<Tensor> captured = List.of(w1, b1, w2, b2);
-        Function<Tensor[], Tensor[]> stepper = a -> Recompute.call(b -> layered(b, layers), a, captured, false, keepProducts);
+        Function<Tensor[], Tensor[]> stepper = a -> Recompute.call(b -> layered(b, layers), a, captured, false, budget);
         Tensor loss = outerLoss(stepper, in[0], in[1]);
         return Autograd.grad(loss, new Tensor[] {in[0], in[1], w1, b1, w2, b2}, false);
     }
@@ -289,10 +293,24 @@ class RecomputeTest {
     }
 
     @Test
+    void aBudgetKeepsTheResultsThatFitFirstComeFirstKeptAndTheRestAreComputedAgain() {
+        // each step's second layer gives a (3, 5) F64 result, 120 bytes: room for the first step's only
+        List<Tensor> layers = new ArrayList<>();
+        Tensor[] withBudget = layeredGradients(new Recompute.Budget(200), layers);
+        assertSame(layers.get(1).storage(), layers.get(7).storage(), "the first step's result is kept");
+        assertTrue(layers.get(3).storage() != layers.get(5).storage(), "the second step's did not fit: computed again");
+        assertArrayEquals(layers.get(3).toDoubles(), layers.get(5).toDoubles(), 0.0);
+        Tensor[] without = layeredGradients(false, new ArrayList<>());
+        for (int i = 0; i < without.length; i++) {
+            assertArrayEquals(without[i].toDoubles(), withBudget[i].toDoubles(), 0.0, "gradient " + i);
+        }
+    }
+
+    @Test
     void aSecondBackwardComputesTheLetGoProductsAgain() {
         Tensor[] in = layerInputs();
         List<Tensor> layers = new ArrayList<>();
-        Tensor out = Recompute.call(a -> layered(a, layers), in, List.of(w1, b1, w2, b2), false, true)[1];
+        Tensor out = Recompute.call(a -> layered(a, layers), in, List.of(w1, b1, w2, b2), false, new Recompute.Budget(Long.MAX_VALUE))[1];
         Tensor[] g1 = Autograd.grad(out, new Tensor[] {in[0], w2}, false);
         Tensor[] g2 = Autograd.grad(out, new Tensor[] {in[0], w2}, false);
         assertEquals(6, layers.size());
@@ -319,7 +337,7 @@ class RecomputeTest {
                     Ops.linear(w2, h1, b2, true);
                 }
                 return new Tensor[] {Ops.sum(Ops.mul(h1, h1))};
-            }, in, List.of(w1, b1, w2, b2), false, true)[0];
+            }, in, List.of(w1, b1, w2, b2), false, new Recompute.Budget(Long.MAX_VALUE))[0];
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Autograd.grad(out, new Tensor[] {in[0]}, false), "extra " + extra);
             assertTrue(e.getMessage().contains("not deterministic"), e.getMessage());

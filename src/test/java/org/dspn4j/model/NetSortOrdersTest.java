@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.set.Dspn;
+import org.dspn4j.tensor.ReferenceBackend;
 import org.dspn4j.tensor.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,11 @@ class NetSortOrdersTest {
             Net mnist = Net.create(be, ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN), new MersenneTwister(1));
             assertTrue(((Dspn) mnist.decoder()).keepSortOrders());
             assertTrue(((Dspn) mnist.decoder()).keepProducts());
+            // on another backend (OpenCL's arena has no room for them at its default size) the products are computed again
+            Net elsewhere = Net.create(new ReferenceBackend(), ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN),
+                    new MersenneTwister(1));
+            assertTrue(((Dspn) elsewhere.decoder()).keepSortOrders());
+            assertFalse(((Dspn) elsewhere.decoder()).keepProducts());
             for (ModelConfig.Task task : new ModelConfig.Task[] {ModelConfig.Task.CLEVR_STATE, ModelConfig.Task.CLEVR_BOX}) {
                 Net clevr = Net.create(be, ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN), new MersenneTwister(1));
                 assertFalse(((Dspn) clevr.decoder()).keepSortOrders(), task.toString());
