@@ -519,12 +519,8 @@ public final class Ops {
     private static Tensor linear(Tensor w, Tensor x, Tensor bias, boolean relu, Hidden out, Hidden in) {
         int[] ws = w.shape();
         int[] xs = x.shape();
-        int[] ys = xs.clone();
-        if (ws.length == 2 && ys.length >= 2) {
-            ys[ys.length - 2] = ws[0];
-        }
         // inside a recomputed function's second run, the first run's result when it kept it (Recompute.product)
-        Tensor y = Recompute.product(ys, ws.length == 2 ? ws[1] : 0, () -> x.backend().linear(w, x, bias, relu));
+        Tensor y = Recompute.product(OpChecks.linear(w, x, bias), ws[1], () -> x.backend().linear(w, x, bias, relu));
         int[] bs = {ws[0], 1};
         Tensor xForW = in != null ? x : savedFor(w, x);
         Tensor wForX = savedFor(x, w);

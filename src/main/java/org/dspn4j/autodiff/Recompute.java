@@ -38,7 +38,7 @@ import org.dspn4j.tensor.Tensor;
  * f's first run is kept by the node and handed back, in the same order, to the same call of the
  * second run ({@link #indices}), whose input is the same tensor bit for bit, so the result would be
  * too (FSPool sorts in every inner step of DSPN). The kept orders cost the memory of one index tensor
- * per sort until the backward. With {@code keepProducts} the same holds for the results of the
+ * per sort until the backward. With a product {@link Budget} the same holds for the results of the
  * layers' products that take at least {@link #KEPT_PRODUCT_K} multiply-adds per element ({@link
  * #product}; the set encoder's layers after the first, not the first, which reads a point's few coordinates):
  * the second run records them without computing them again, for the memory of those results until
@@ -206,13 +206,12 @@ public final class Recompute {
     }
 
     /**
-     * As {@link #call(Function, Tensor[], List, boolean)}, and with a {@code products} budget (null: none)
+     * As {@link #call(Function, Tensor[], List, boolean)}, and with a {@code budget} for products (null: none)
      * the node also keeps the results of f's costlier products ({@link #product}) that fit in it for its
      * second run, which then records them without computing them; they are let go once that run is over.
      */
     public static Tensor[] call(Function<Tensor[], Tensor[]> f, Tensor[] inputs, List<Tensor> captured,
-                                boolean keepSortOrders, Budget products) {
-        boolean keepProducts = products != null;
+                                boolean keepSortOrders, Budget budget) {
         if (!Autograd.isRecording()) {
             return f.apply(inputs);
         }
@@ -222,9 +221,9 @@ public final class Recompute {
             detached[i] = inputs[i].detach().requiresGrad(inputs[i].requiresGrad());
         }
         List<Tensor> orders = keepSortOrders ? new ArrayList<>() : null;
-        List<Tensor> kept = keepProducts ? new ArrayList<>() : null;
-        Tensor[] values = running(keepSortOrders || keepProducts ? new Run(kept(orders, false, null), kept(kept, true, products), false)
-                : null, f, detached);
+        List<Tensor> products = budget != null ? new ArrayList<>() : null;
+        Tensor[] values = running(orders != null || products != null
+                ? new Run(kept(orders, false, null), kept(products, true, budget), false) : null, f, detached);
         int[][] shapes = new int[values.length][];
         Tensor[] flat = new Tensor[values.length];
         Backend be = inputs[0].backend();
@@ -242,7 +241,7 @@ public final class Recompute {
         Tensor[] keptInputs = inputs.clone();
         Tensor[] keptCaptured = captured.toArray(new Tensor[0]);
         packed = Ops.record(packed, "recompute", nodeInputs,
-                (g, needed) -> backward(f, keptInputs, keptCaptured, orders, kept, shapes, g));
+                (g, needed) -> backward(f, keptInputs, keptCaptured, orders, products, shapes, g));
         return unpack(packed, shapes);
     }
 
