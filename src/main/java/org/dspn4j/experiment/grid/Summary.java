@@ -275,8 +275,12 @@ public final class Summary {
             flat.keySet().removeIf(k -> !k.startsWith("config.") && !k.equals("backend"));
             settings = flat;
         }
-        long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
         Path metrics = run.resolve("metrics.jsonl");
+        if (status == null && !Files.isRegularFile(runJson) && !Files.isRegularFile(metrics)) {
+            throw new IllegalArgumentException("summarise: " + given + ": not a run folder (no " + RunStatus.FILE
+                    + ", run.json or metrics.jsonl)");
+        }
+        long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         if (Files.isRegularFile(metrics)) {

@@ -159,6 +159,14 @@ class SummaryTest {
     }
 
     @Test
+    void aFolderThatNoRunWroteIsOneLine() throws Exception {
+        Path other = Files.createDirectories(dir.resolve("photos"));
+        Files.writeString(other.resolve("a.txt"), "not a run");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(other)));
+        assertEquals("summarise: " + other + ": not a run folder (no status.json, run.json or metrics.jsonl)", e.getMessage());
+    }
+
+    @Test
     void severalExperimentsMakeOneTableRowEach() throws Exception {
         Summary dspn = Summary.of("dspn", List.of(finished("g1/s1", 1, 1.0, 0.1), finished("g1/s2", 2, 3.0, 0.3)));
         Summary other = Summary.of("mlp", List.of(run("g2/s1", 1, RunStatus.FINISHED, 16, 2, "abc", 5.0, 0.5)));
