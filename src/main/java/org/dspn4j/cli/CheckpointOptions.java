@@ -1,12 +1,14 @@
 package org.dspn4j.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.model.ModelConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,9 +18,26 @@ import picocli.CommandLine.Option;
  * content ({@link Checkpoint#read}); the latter's args give the model and the batch size.
  */
 public final class CheckpointOptions {
-    @Option(names = "--checkpoint", required = true, description = "checkpoint.npz of a run, an imported .npz, or the "
-            + "authors' torch.save log (logs/NAME; recognised by content; its args give the model)")
+    @Option(names = "--checkpoint", required = true, converter = RunFolder.class, description = "checkpoint.npz of a "
+            + "run (or the run folder holding it), an imported .npz, or the authors' torch.save log (logs/NAME; "
+            + "recognised by content; its args give the model)")
     Path checkpoint;
+
+    /** A run folder stands for the checkpoint.npz it holds; any other path is taken as given. */
+    static final class RunFolder implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path p = Path.of(value);
+            if (!Files.isDirectory(p)) {
+                return p;
+            }
+            Path ck = p.resolve("checkpoint.npz");
+            if (!Files.isRegularFile(ck)) {
+                throw new CommandLine.TypeConversionException(value + ": a folder without checkpoint.npz");
+            }
+            return ck;
+        }
+    }
 
     @Option(names = "--data-dir", description = "mnist: a full MNIST folder; clevr-box, clevr-state: a CLEVR v1.0 root "
             + "(default: the run's data, from the run.json beside the checkpoint; without one the bundled MNIST subset "

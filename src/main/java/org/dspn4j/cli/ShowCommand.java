@@ -54,8 +54,9 @@ public final class ShowCommand implements Callable<Integer> {
     @Mixin
     CheckpointOptions input = new CheckpointOptions();
 
-    @Option(names = "--baseline", description = "checkpoint of a baseline run (mlp or rnn), drawn as the last column; "
-            + "as --checkpoint, the authors' torch.save log too")
+    @Option(names = "--baseline", converter = CheckpointOptions.RunFolder.class, description = "checkpoint of a "
+            + "baseline run (mlp or rnn; or its run folder), drawn as the last column; as --checkpoint, the authors' "
+            + "torch.save log too")
     Path baseline;
 
     @Option(names = "--out", description = "PNG file of the paper's figure (clevr-state also writes <out>.md); "

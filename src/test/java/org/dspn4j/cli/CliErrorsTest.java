@@ -267,6 +267,11 @@ class CliErrorsTest {
         assertTrue(allowed.out.contains("test_last NaN"), "an auditor sees the NaN propagate: " + allowed.out);
         Path missing = dir.resolve("nope.npz");
         refused(new String[] {"eval", "mnist", "--checkpoint", missing.toString()}, "--checkpoint " + missing, "no such file");
+        Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
+        refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
+                noCheckpoint + ": a folder without checkpoint.npz");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck.toString(), "--baseline", noCheckpoint.toString(), "--out",
+                dir.resolve("f.png").toString()}, "--baseline", noCheckpoint + ": a folder without checkpoint.npz");
     }
 
     @Test

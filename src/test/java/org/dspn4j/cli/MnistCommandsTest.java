@@ -58,6 +58,10 @@ class MnistCommandsTest {
         assertEquals(2.0, fin.get("step"));
         assertTrue(eval.contains(String.format(java.util.Locale.ROOT, "test_loss %.6f%ntest_last %.6f%n",
                 fin.get("test_loss"), fin.get("test_last"))), eval + "\nvs the run's final evaluation " + fin);
+        // the run folder stands for its checkpoint.npz
+        String byFolder = run("eval", "mnist", "--checkpoint", runDir.toString());
+        assertTrue(byFolder.contains(String.format(java.util.Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages 100",
+                fin.get("test_loss"), fin.get("test_last"))), byFolder);
         // the authors' layout: all 342 slots per detection file, one step file per inner step, real points as truth
         List<String> det = Files.readAllLines(export.resolve("detections").resolve("0.txt"));
         assertEquals(342, det.size());
