@@ -1,6 +1,11 @@
 package org.dspn4j.cli;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.dspn4j.data.synth.ClevrSynth;
 import java.io.PrintWriter;
@@ -40,6 +45,10 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output root: DIR/scenes/, DIR/images/<split>/.")
     Path out;
 
+    @Option(names = "--force", description = "Replace the split that --out already holds (its scenes file and its "
+            + "CLEVR_<split>_NNNNNN.png images); without it such a folder is refused.")
+    boolean force;
+
     @Option(names = "--threads", paramLabel = "T", description = "Rendering threads, 1 to 4 per processor (default: all processors). Output does not depend on it.")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -56,6 +65,30 @@ public final class SynthCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         Checks.threads(threads);
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            err.println("dspn4j: --out " + out + " is a file, not a folder");
+            return Main.BAD_INPUT;
+        }
+        if (Files.isRegularFile(out.resolve("run.json")) || Files.isRegularFile(out.resolve("checkpoint.npz"))) {
+            err.println("dspn4j: --out " + out + " is a run folder (it holds run.json or checkpoint.npz); give the scenes "
+                    + "a folder of their own");
+            return Main.BAD_INPUT;
+        }
+        Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
+        List<Path> images = generatedImages(out.resolve("images").resolve(split));
+        if (Files.exists(scenesFile) || !images.isEmpty()) {
+            if (!force) {
+                err.println("dspn4j: --out " + out + " already holds a " + split + " split ("
+                        + (Files.exists(scenesFile) ? out.relativize(scenesFile) + ", " : "") + images.size()
+                        + " images in images/" + split + "/); give another --out, or --force to replace it");
+                return Main.BAD_INPUT;
+            }
+            // replaced whole: no image of the earlier split is left beside the new one
+            Files.deleteIfExists(scenesFile);
+            for (Path image : images) {
+                Files.delete(image);
+            }
+        }
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
         ClevrSynth.generate(out, split, scenes, seed, threads, done -> {
@@ -70,5 +103,21 @@ public final class SynthCommand implements Callable<Integer> {
                 scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads);
         stdout.flush();
         return 0;
+    }
+
+    /** The images of this split that a generator (ours, or CLEVR's own naming) left in the folder. */
+    private List<Path> generatedImages(Path imageDir) throws IOException {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(imageDir)) {
+            return found;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(imageDir, "CLEVR_" + split + "_[0-9]*.png")) {
+            for (Path f : files) {
+                if (Files.isRegularFile(f)) {
+                    found.add(f);
+                }
+            }
+        }
+        return found;
     }
 }

@@ -32,4 +32,59 @@ class SynthCommandTest {
         assertEquals(2, quiet().execute("clevr", "--split", "test", "--out", tmp.toString()));
         assertEquals(2, quiet().execute("mnist", "--out", tmp.toString()));
     }
+
+    private static String[] run(CommandLine cli, java.io.StringWriter err, String... args) {
+        cli.setErr(new java.io.PrintWriter(err, true));
+        return new String[] {String.valueOf(cli.execute(args)), err.toString()};
+    }
+
+    @Test
+    void aSplitAlreadyThereIsKeptUnlessForced() throws Exception {
+        Path root = tmp.resolve("data");
+        assertEquals(0, quiet().execute("clevr", "--scenes", "2", "--split", "train", "--seed", "1", "--threads", "1",
+                "--out", root.toString()));
+        Path scenes = root.resolve("scenes/CLEVR_train_scenes.json");
+        byte[] before = Files.readAllBytes(scenes);
+        byte[] image = Files.readAllBytes(root.resolve("images/train/CLEVR_train_000001.png"));
+
+        // another seed and count into the same folder: refused in one line, nothing written
+        String[] r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--split", "train", "--seed", "2",
+                "--threads", "1", "--out", root.toString());
+        assertEquals("2", r[0]);
+        assertEquals("dspn4j: --out " + root + " already holds a train split (scenes/CLEVR_train_scenes.json, 2 images in "
+                + "images/train/); give another --out, or --force to replace it\n", r[1].replace("\r", ""));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(scenes)));
+        assertTrue(java.util.Arrays.equals(image, Files.readAllBytes(root.resolve("images/train/CLEVR_train_000001.png"))));
+
+        // the other split goes beside it
+        assertEquals(0, quiet().execute("clevr", "--scenes", "1", "--split", "val", "--seed", "1", "--threads", "1",
+                "--out", root.toString()));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(scenes)));
+
+        // --force replaces the split whole: one scene, no image of the earlier two left, val untouched
+        Path other = Files.writeString(root.resolve("images/train/notes.txt"), "mine");
+        assertEquals(0, quiet().execute("clevr", "--scenes", "1", "--split", "train", "--seed", "2", "--threads", "1",
+                "--force", "--out", root.toString()));
+        assertTrue(Files.isRegularFile(root.resolve("images/train/CLEVR_train_000000.png")));
+        assertTrue(!Files.exists(root.resolve("images/train/CLEVR_train_000001.png")));
+        assertEquals("mine", Files.readString(other));
+        assertTrue(Files.isRegularFile(root.resolve("images/val/CLEVR_val_000000.png")));
+        assertTrue(!java.util.Arrays.equals(before, Files.readAllBytes(scenes)));
+    }
+
+    @Test
+    void aRunFolderOrAFileIsRefused() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(run.resolve("run.json"), "{}");
+        String[] r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--out", run.toString());
+        assertEquals("2", r[0]);
+        assertEquals("dspn4j: --out " + run + " is a run folder (it holds run.json or checkpoint.npz); give the scenes a "
+                + "folder of their own\n", r[1].replace("\r", ""));
+        assertTrue(!Files.exists(run.resolve("scenes")) && !Files.exists(run.resolve("images")));
+
+        Path file = Files.writeString(tmp.resolve("f.txt"), "x");
+        r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--out", file.toString());
+        assertEquals("2", r[0]);
+        assertEquals("dspn4j: --out " + file + " is a file, not a folder\n", r[1].replace("\r", ""));
+    }
 }
