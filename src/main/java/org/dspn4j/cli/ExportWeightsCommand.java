@@ -27,8 +27,9 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", description = "a training checkpoint (its model configuration is used), or the "
-            + "authors' torch.save log (recognised by content; its args give the model)")
+    @Option(names = "--checkpoint", converter = CheckpointOptions.RunFolder.class, description = "a training checkpoint "
+            + "(or the run folder holding it; its model configuration is used), or the authors' torch.save log "
+            + "(recognised by content; its args give the model)")
     Path checkpoint;
 
     @Option(names = "--model", defaultValue = "mnist", description = "without --checkpoint: mnist (default), clevr-box or clevr-state")

@@ -32,6 +32,12 @@ class ExportWeightsEvalTest {
         assertEquals(0, x.rc(), x.out() + x.err());
         var a = Npz.read(w);
         assertTrue(a.containsKey("meta/config_json") && !a.containsKey("optim/step"), a.keySet().toString());
+        // the run folder stands for its checkpoint.npz: the same file
+        Path w2 = dir.resolve("w2.npz");
+        ImportTorchCommandTest.Run x2 = ImportTorchCommandTest.run("export-weights", "--checkpoint", run.toString(), "--out",
+                w2.toString());
+        assertEquals(0, x2.rc(), x2.out() + x2.err());
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(w), java.nio.file.Files.readAllBytes(w2)));
 
         String[] eval = {"eval", "mnist", "--backend", "cpu", "--threads", "1", "--checkpoint"};
         ImportTorchCommandTest.Run fromCheckpoint = ImportTorchCommandTest.run(
