@@ -101,9 +101,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (iters != null && iters.size() != 1) {
             throw new IllegalArgumentException("--iters: mnist is evaluated at one T at a time, got " + iters);
         }
+        // the checkpoint's task first: a run.json of another task lacks this one's fields, which would hide that
+        ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
-        ModelConfig cfg = input.model(ModelConfig.Task.MNIST); // after run.json's fields, each named if wrong
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = load(be, input.checkpoint, input.allowNonFinite);
@@ -122,8 +123,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
+        ModelConfig cfg = input.model(task); // first, as for mnist
         ClevrSource src = input.clevrData(run);
-        ModelConfig cfg = input.model(task); // after run.json's fields, each named if wrong
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);

@@ -267,6 +267,10 @@ class CliErrorsTest {
         assertTrue(allowed.out.contains("test_last NaN"), "an auditor sees the NaN propagate: " + allowed.out);
         Path missing = dir.resolve("nope.npz");
         refused(new String[] {"eval", "mnist", "--checkpoint", missing.toString()}, "--checkpoint " + missing, "no such file");
+        // a run of another task: its checkpoint's model is named, not the fields its run.json lacks for this task
+        refused(new String[] {"eval", "clevr-box", "--checkpoint", fixture.toString()},
+                "--checkpoint " + fixture.resolve("checkpoint.npz") + " holds a mnist model, not clevr-box");
+        refused(new String[] {"eval", "clevr-state", "--checkpoint", fixture.toString()}, "holds a mnist model, not clevr-state");
         Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
         refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
                 noCheckpoint + ": a folder without checkpoint.npz");
@@ -284,12 +288,16 @@ class CliErrorsTest {
             {"{\"config\": [1, 2]}", "config must be a JSON object"},
             {"{\"config\": {\"batch\": 2,", "malformed JSON at line 1"},
         };
+        // a clevr-box model (the checked task's), so that the run.json beside it is what is refused
+        Path weights = dir.resolve("clevr-box.npz");
+        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
+                weights.toString()).rc);
         for (int i = 0; i < bad.length; i++) {
-            Path run = copy(dir, "run" + i);
+            Path run = Files.createDirectories(dir.resolve("run" + i));
+            Path ck = Files.createLink(run.resolve("checkpoint.npz"), weights);
             Path json = run.resolve("run.json");
             Files.writeString(json, bad[i][0]);
-            refused(new String[] {"eval", "clevr-box", "--checkpoint", run.resolve("checkpoint.npz").toString()},
-                    json.toString(), bad[i][1]);
+            refused(new String[] {"eval", "clevr-box", "--checkpoint", ck.toString()}, json.toString(), bad[i][1]);
         }
     }
 
