@@ -58,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
     boolean full;
 
     @Option(names = "--export", description = "write detections/ and groundtruths/ in the authors' text format under this "
-            + "folder (CLEVR: one folder per T)")
+            + "folder (CLEVR: one folder per T); a new or empty folder, so that no earlier export mixes with this one")
     Path export;
 
     @Mixin
@@ -93,6 +93,17 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
             throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
+        }
+        if (export != null && Files.isDirectory(export)) {
+            // files left by an earlier export (more images, other T) would be read with this one's by ap
+            try (java.util.stream.Stream<Path> in = Files.walk(export, 3)) {
+                List<String> held = in.filter(Files::isRegularFile).map(p -> export.relativize(p).toString()).sorted().toList();
+                if (!held.isEmpty()) {
+                    throw new IllegalArgumentException("--export " + export + " already holds " + String.join(", ",
+                            held.subList(0, Math.min(4, held.size()))) + (held.size() > 4 ? ", …" : "")
+                            + "; give a new or empty folder, so that no earlier export mixes with this one");
+                }
+            }
         }
         return task == ModelConfig.Task.MNIST ? mnist(run, b, th) : clevr(task, run, b, th);
     }

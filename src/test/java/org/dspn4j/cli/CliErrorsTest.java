@@ -271,6 +271,16 @@ class CliErrorsTest {
         refused(new String[] {"eval", "clevr-box", "--checkpoint", fixture.toString()},
                 "--checkpoint " + fixture.resolve("checkpoint.npz") + " holds a mnist model, not clevr-box");
         refused(new String[] {"eval", "clevr-state", "--checkpoint", fixture.toString()}, "holds a mnist model, not clevr-state");
+        // an export into a folder that holds anything (an earlier export, a run) is refused before evaluating
+        Path earlier = Files.createDirectories(dir.resolve("export").resolve("detections"));
+        Files.writeString(earlier.resolve("99.txt"), "box 1 0 0\n");
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", earlier.getParent().toString()},
+                "--export " + earlier.getParent() + " already holds detections/99.txt; give a new or empty folder");
+        try (Stream<Path> left = Files.list(earlier)) {
+            assertEquals(java.util.List.of("99.txt"), left.map(p -> p.getFileName().toString()).toList());
+        }
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", fixture.toString()},
+                "--export " + fixture + " already holds ", "checkpoint.npz", "; give a new or empty folder");
         Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
         refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
                 noCheckpoint + ": a folder without checkpoint.npz");
