@@ -2,6 +2,9 @@ package org.dspn4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.experiment.TrainingLoop;
+import org.dspn4j.experiment.grid.RunStatus;
 
 /** Checks of option values: each refusal is one line naming the option, what it must be, and what it got. */
 final class Checks {
@@ -77,7 +80,22 @@ final class Checks {
                 throw new IllegalArgumentException(option + " " + out + " is an input of this command; write to another file");
             }
         }
+        String record = parent == null ? null : runRecord(parent);
+        if (record != null) {
+            throw new IllegalArgumentException(option + " " + out + ": " + parent + " is a run folder (it holds " + record
+                    + "); write outside it, so that the run keeps only what train wrote");
+        }
         return out;
+    }
+
+    /** The first record of a run (train's or a grid seed's) that {@code dir} holds, or null: then it is no run folder. */
+    static String runRecord(Path dir) {
+        for (String f : new String[] {RunRecord.RUN, RunRecord.METRICS, TrainingLoop.CHECKPOINT, RunStatus.FILE}) {
+            if (Files.exists(dir.resolve(f))) {
+                return f;
+            }
+        }
+        return null;
     }
 
     /** Whether two paths name the same file (the same real file if both exist, else the same normalised path). */

@@ -281,6 +281,25 @@ class CliErrorsTest {
         }
         refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", fixture.toString()},
                 "--export " + fixture + " already holds ", "checkpoint.npz", "; give a new or empty folder");
+        // no output file goes into a run folder, the run's records least of all (here a copy of the fixture run)
+        Path other = copy(dir, "other-run");
+        Map<String, byte[]> records = new LinkedHashMap<>();
+        for (String name : new String[] {"run.json", "metrics.jsonl", "checkpoint.npz"}) {
+            records.put(name, Files.readAllBytes(other.resolve(name)));
+        }
+        String held = other.toAbsolutePath() + " is a run folder (it holds run.json); write outside it";
+        refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--out", other.resolve("run.json").toString()},
+                "--out " + other.resolve("run.json") + ": " + held);
+        refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--curves",
+            other.resolve("metrics.jsonl").toString()}, "--curves " + other.resolve("metrics.jsonl") + ": " + held);
+        refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--out", other.resolve("fig.png").toString()},
+                held);
+        refused(new String[] {"export-weights", "--checkpoint", fixture.toString(), "--out",
+            other.resolve("checkpoint.npz").toString()}, "--out " + other.resolve("checkpoint.npz") + ": " + held);
+        for (Map.Entry<String, byte[]> kept : records.entrySet()) {
+            assertTrue(java.util.Arrays.equals(kept.getValue(), Files.readAllBytes(other.resolve(kept.getKey()))), kept.getKey());
+        }
+        assertFalse(Files.exists(other.resolve("fig.png")));
         Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
         refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
                 noCheckpoint + ": a folder without checkpoint.npz");

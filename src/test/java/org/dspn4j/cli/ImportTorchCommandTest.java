@@ -183,6 +183,12 @@ class ImportTorchCommandTest {
         assertEquals("keep me", Files.readString(out));
         ok("import-torch", src.toString(), "--out", out.toString(), "--force");
         assertEquals(16 + 2, Npz.read(out).keySet().stream().filter(k -> !k.startsWith("meta/torch/")).count());
+        // a run folder's checkpoint, not even with --force
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Path ck = Files.writeString(run.resolve("checkpoint.npz"), "the run's");
+        fails("--out " + ck + ": " + run.toAbsolutePath() + " is a run folder (it holds checkpoint.npz); write outside it",
+                "import-torch", src.toString(), "--out", ck.toString(), "--force");
+        assertEquals("the run's", Files.readString(ck));
     }
 
     @Test
