@@ -3,7 +3,6 @@ package org.dspn4j.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.dspn4j.experiment.RunRecord;
-import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.experiment.grid.RunStatus;
 
 /** Checks of option values: each refusal is one line naming the option, what it must be, and what it got. */
@@ -90,12 +89,8 @@ final class Checks {
 
     /** The first record of a run (train's or a grid seed's) that {@code dir} holds, or null: then it is no run folder. */
     static String runRecord(Path dir) {
-        for (String f : new String[] {RunRecord.RUN, RunRecord.METRICS, TrainingLoop.CHECKPOINT, RunStatus.FILE}) {
-            if (Files.exists(dir.resolve(f))) {
-                return f;
-            }
-        }
-        return null;
+        String record = RunRecord.recordIn(dir);
+        return record != null ? record : Files.exists(dir.resolve(RunStatus.FILE)) ? RunStatus.FILE : null;
     }
 
     /** Whether two paths name the same file (the same real file if both exist, else the same normalised path). */

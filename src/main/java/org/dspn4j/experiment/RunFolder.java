@@ -38,6 +38,12 @@ final class RunFolder implements AutoCloseable {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--out " + dir + " is a file, not a folder");
         }
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        String record = parent == null ? null : RunRecord.recordIn(parent);
+        if (record != null) {
+            throw new IllegalArgumentException("--out " + dir + ": " + parent + " is a run folder (it holds " + record
+                    + "); give the run a folder of its own");
+        }
         RunFolder f = new RunFolder(dir, log);
         if (Files.isDirectory(dir)) {
             f.lock = RunLock.acquire(dir, log);

@@ -29,6 +29,19 @@ public final class RunRecord {
     public static final String RUN = "run.json";
     /** The metrics of every step and evaluation. */
     public static final String METRICS = "metrics.jsonl";
+
+    /**
+     * The first of a run's records ({@link #RUN}, written when a run starts, and {@link #METRICS}) that
+     * {@code dir} holds, or null: then it is no run folder. Only {@code train} writes into a run folder.
+     */
+    public static String recordIn(Path dir) {
+        for (String f : new String[] {RUN, METRICS}) {
+            if (Files.exists(dir.resolve(f))) {
+                return f;
+            }
+        }
+        return null;
+    }
     private static final JsonFactory JSON = new JsonFactory();
     private final Path dir;
 

@@ -300,6 +300,19 @@ class CliErrorsTest {
             assertTrue(java.util.Arrays.equals(kept.getValue(), Files.readAllBytes(other.resolve(kept.getKey()))), kept.getKey());
         }
         assertFalse(Files.exists(other.resolve("fig.png")));
+        // nor a new run, nor a grid
+        java.util.List<String> entries;
+        try (Stream<Path> in = Files.list(other)) {
+            entries = in.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        refused(with(TINY, "train", "mnist", "--steps", "1", "--out", other.resolve("inner").toString()),
+                "--out " + other.resolve("inner") + ": " + other.toAbsolutePath() + " is a run folder (it holds run.json); "
+                + "give the run a folder of its own");
+        refused(with(TINY, "repeat", "--seeds", "1", "--out", other.toString(), "--", "train", "mnist", "--steps", "1"),
+                "--out: " + other.toAbsolutePath() + " is a run folder (it holds run.json); give the grid a folder of its own");
+        try (Stream<Path> left = Files.list(other)) {
+            assertEquals(entries, left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
         Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
         refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
                 noCheckpoint + ": a folder without checkpoint.npz");

@@ -185,8 +185,9 @@ class ImportTorchCommandTest {
         assertEquals(16 + 2, Npz.read(out).keySet().stream().filter(k -> !k.startsWith("meta/torch/")).count());
         // a run folder's checkpoint, not even with --force
         Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("run.json"), "{}");
         Path ck = Files.writeString(run.resolve("checkpoint.npz"), "the run's");
-        fails("--out " + ck + ": " + run.toAbsolutePath() + " is a run folder (it holds checkpoint.npz); write outside it",
+        fails("--out " + ck + ": " + run.toAbsolutePath() + " is a run folder (it holds run.json); write outside it",
                 "import-torch", src.toString(), "--out", ck.toString(), "--force");
         assertEquals("the run's", Files.readString(ck));
     }

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.dspn4j.experiment.RunRecord;
+
 /**
  * One experiment over seeds: a train command (without {@code --seed}, {@code --out} and
  * {@code --resume}, which the grid sets per run), its seeds, and the folder that holds
@@ -73,6 +75,11 @@ public final class Grid {
                         + " in the order " + g.seeds() + "; give the same seeds to resume it, or choose another --out");
             }
             return g;
+        }
+        String record = RunRecord.recordIn(abs);
+        if (record != null) {
+            throw new IllegalArgumentException("--out: " + abs + " is a run folder (it holds " + record
+                    + "); give the grid a folder of its own");
         }
         for (long s : seeds) {
             Path f = abs.resolve(folderName(s));
