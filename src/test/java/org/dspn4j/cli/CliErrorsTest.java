@@ -267,10 +267,23 @@ class CliErrorsTest {
         assertTrue(allowed.out.contains("test_last NaN"), "an auditor sees the NaN propagate: " + allowed.out);
         Path missing = dir.resolve("nope.npz");
         refused(new String[] {"eval", "mnist", "--checkpoint", missing.toString()}, "--checkpoint " + missing, "no such file");
+        Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
+        refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
+                noCheckpoint + ": a folder without checkpoint.npz");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck.toString(), "--baseline", noCheckpoint.toString(), "--out",
+                dir.resolve("f.png").toString()}, "--baseline", noCheckpoint + ": a folder without checkpoint.npz");
+    }
+
+    @Test
+    void aRunOfAnotherTaskIsNamedByItsModel() {
         // a run of another task: its checkpoint's model is named, not the fields its run.json lacks for this task
         refused(new String[] {"eval", "clevr-box", "--checkpoint", fixture.toString()},
                 "--checkpoint " + fixture.resolve("checkpoint.npz") + " holds a mnist model, not clevr-box");
         refused(new String[] {"eval", "clevr-state", "--checkpoint", fixture.toString()}, "holds a mnist model, not clevr-state");
+    }
+
+    @Test
+    void anExportGoesIntoANewOrEmptyFolder(@TempDir Path dir) throws IOException {
         // an export into a folder that holds anything (an earlier export, a run) is refused before evaluating
         Path earlier = Files.createDirectories(dir.resolve("export").resolve("detections"));
         Files.writeString(earlier.resolve("99.txt"), "box 1 0 0\n");
@@ -281,6 +294,10 @@ class CliErrorsTest {
         }
         refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", fixture.toString()},
                 "--export " + fixture + " already holds ", "checkpoint.npz", "; give a new or empty folder");
+    }
+
+    @Test
+    void nothingButTrainWritesIntoARunFolder(@TempDir Path dir) throws IOException {
         // no output file goes into a run folder, the run's records least of all (here a copy of the fixture run)
         Path other = copy(dir, "other-run");
         Map<String, byte[]> records = new LinkedHashMap<>();
@@ -313,11 +330,6 @@ class CliErrorsTest {
         try (Stream<Path> left = Files.list(other)) {
             assertEquals(entries, left.map(p -> p.getFileName().toString()).sorted().toList());
         }
-        Path noCheckpoint = Files.createDirectories(dir.resolve("empty-run"));
-        refused(new String[] {"eval", "mnist", "--checkpoint", noCheckpoint.toString()}, "--checkpoint",
-                noCheckpoint + ": a folder without checkpoint.npz");
-        refused(new String[] {"show", "mnist", "--checkpoint", ck.toString(), "--baseline", noCheckpoint.toString(), "--out",
-                dir.resolve("f.png").toString()}, "--baseline", noCheckpoint + ": a folder without checkpoint.npz");
     }
 
     @Test
