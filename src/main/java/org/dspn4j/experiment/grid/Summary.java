@@ -278,7 +278,8 @@ public final class Summary {
         Path metrics = run.resolve("metrics.jsonl");
         if (status == null && !Files.isRegularFile(runJson) && !Files.isRegularFile(metrics)) {
             throw new IllegalArgumentException("summarise: " + given + ": not a run folder (no " + RunStatus.FILE
-                    + ", run.json or metrics.jsonl)");
+                    + ", run.json or metrics.jsonl)" + (Files.isRegularFile(given.resolve(Grid.FILE))
+                    ? "; it holds a grid: give --grid " + given : ""));
         }
         long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
         Map<String, Double> last = new LinkedHashMap<>();

@@ -164,6 +164,10 @@ class SummaryTest {
         Files.writeString(other.resolve("a.txt"), "not a run");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(other)));
         assertEquals("summarise: " + other + ": not a run folder (no status.json, run.json or metrics.jsonl)", e.getMessage());
+        Files.writeString(other.resolve("grid.json"), "{}");
+        e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(other)));
+        assertEquals("summarise: " + other + ": not a run folder (no status.json, run.json or metrics.jsonl); it holds a grid: "
+                + "give --grid " + other, e.getMessage());
     }
 
     @Test
