@@ -69,9 +69,10 @@ public final class SynthCommand implements Callable<Integer> {
             err.println("dspn4j: --out " + out + " is a file, not a folder");
             return Main.BAD_INPUT;
         }
-        if (Files.isRegularFile(out.resolve("run.json")) || Files.isRegularFile(out.resolve("checkpoint.npz"))) {
-            err.println("dspn4j: --out " + out + " is a run folder (it holds run.json or checkpoint.npz); give the scenes "
-                    + "a folder of their own");
+        String record = Checks.runRecord(out);
+        if (record != null) {
+            err.println("dspn4j: --out " + out + " is a run folder (it holds " + record + "); give the scenes a folder of "
+                    + "their own");
             return Main.BAD_INPUT;
         }
         Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");

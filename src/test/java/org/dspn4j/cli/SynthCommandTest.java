@@ -78,8 +78,8 @@ class SynthCommandTest {
         Files.writeString(run.resolve("run.json"), "{}");
         String[] r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--out", run.toString());
         assertEquals("2", r[0]);
-        assertEquals("dspn4j: --out " + run + " is a run folder (it holds run.json or checkpoint.npz); give the scenes a "
-                + "folder of their own\n", r[1].replace("\r", ""));
+        assertEquals("dspn4j: --out " + run + " is a run folder (it holds run.json); give the scenes a folder of their "
+                + "own\n", r[1].replace("\r", ""));
         assertTrue(!Files.exists(run.resolve("scenes")) && !Files.exists(run.resolve("images")));
 
         Path file = Files.writeString(tmp.resolve("f.txt"), "x");
