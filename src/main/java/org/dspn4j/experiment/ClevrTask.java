@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,6 +77,15 @@ final class ClevrTask implements TrainingTask {
     public String warning() {
         return ClevrExperiment.heapWarning(cfg.model(), src, cfg.batch(), !cfg.recomputeSteps(),
                 Runtime.getRuntime().maxMemory());
+    }
+
+    @Override
+    public Map<String, String> dataDigest() throws IOException {
+        Map<String, String> d = new LinkedHashMap<>();
+        for (String split : new String[] {"train", "val"}) {
+            d.put(split, DataDigest.ofFile(src.root().resolve("scenes").resolve("CLEVR_" + split + "_scenes.json")));
+        }
+        return d;
     }
 
     @Override

@@ -3,12 +3,14 @@ package org.dspn4j.experiment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import org.apache.commons.math3.random.RandomGenerator;
 import org.dspn4j.data.mnist.MnistBatcher;
+import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSet;
 import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.model.ModelConfig;
@@ -29,6 +31,8 @@ final class MnistTask implements TrainingTask {
     private final TrainConfig cfg;
     private MnistBatcher train;
     private MnistBatcher test;
+    /** The digits' digests, per split ({@link DataDigest}). */
+    private final Map<String, String> digest = new LinkedHashMap<>();
 
     MnistTask(TrainConfig cfg) {
         if (cfg.model().task() != ModelConfig.Task.MNIST) {
@@ -44,7 +48,10 @@ final class MnistTask implements TrainingTask {
 
     @Override
     public void load(PrintStream log, int threads) throws IOException {
-        MnistSet set = new MnistSet(MnistExperiment.load(cfg.dataDir(), MnistSplit.TRAIN), cfg.seed());
+        MnistDataset digits = MnistExperiment.load(cfg.dataDir(), MnistSplit.TRAIN);
+        digest.put("train", DataDigest.of(digits));
+        digest.put("test", DataDigest.of(MnistExperiment.load(cfg.dataDir(), MnistSplit.TEST)));
+        MnistSet set = new MnistSet(digits, cfg.seed());
         train = new MnistBatcher(set, cfg.batch(), true);
         if (train.batchesPerEpoch() == 0) {
             throw new IllegalArgumentException(dataName() + ": the training split has " + set.size()
@@ -59,6 +66,11 @@ final class MnistTask implements TrainingTask {
 
     private String dataName() {
         return cfg.dataDir() == null ? "the bundled MNIST subset" : "--data-dir " + cfg.dataDir();
+    }
+
+    @Override
+    public Map<String, String> dataDigest() {
+        return digest;
     }
 
     @Override

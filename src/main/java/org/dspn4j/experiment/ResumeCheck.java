@@ -18,7 +18,8 @@ import java.util.Map;
  *       learning rate, the seed, the data (the MNIST folder; for CLEVR the kind, the generated
  *       scenes' count and seed or the CLEVR folder, the image size, the box formula) and full
  *       evaluation (which test images the test metrics average), and DSPN's {@code --inner-steps}
- *       (recomputed and kept steps give gradients that differ in the last bits).</li>
+ *       (recomputed and kept steps give gradients that differ in the last bits); and the data's
+ *       content, by run.json's {@code data_sha256} ({@link DataDigest}, checked in {@link TrainingLoop}).</li>
  *   <li><b>Free</b> (they change how long, how often or where, not the numbers): {@code --steps},
  *       {@code --epochs}, {@code --eval-every}, {@code --threads} (the CPU backend gives the same bits
  *       on any thread count), the folder of generated scenes, the progress output, {@code --graph}

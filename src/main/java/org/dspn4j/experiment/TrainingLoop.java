@@ -175,6 +175,10 @@ public final class TrainingLoop {
             if (task.warning() != null) {
                 say("warning: %s", task.warning());
             }
+            Map<String, String> digest = task.dataDigest();
+            if (start.resume()) {
+                requireSameData(cfg.out().resolve(RunRecord.RUN), recordedRun.get(DATA_SHA256), digest);
+            }
             long total = totalSteps(cfg, task);
             if (start.resume()) {
                 if (pos.batch() >= task.batchesPerEpoch()) {
@@ -216,13 +220,39 @@ public final class TrainingLoop {
                 record.appendResume(resumeEntry(pos.step(), recordedRun, runConfig, computeRecord));
             } else {
                 folder.claimForNewRun(start.force());
-                record.writeRun(runConfig, computeRecord);
+                Map<String, Object> written = new LinkedHashMap<>(computeRecord);
+                written.put(DATA_SHA256, digest);
+                record.writeRun(runConfig, written);
             }
             return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, start.resume(), total);
         } finally {
             if (recorded != null) {
                 recorded.close();
             }
+        }
+    }
+
+    /** run.json's digests of the data, one per split ({@link DataDigest}). */
+    static final String DATA_SHA256 = "data_sha256";
+
+    /**
+     * Refuses a resume whose data differ from those the run started with (by run.json's {@code
+     * data_sha256}; a run recorded without digests is not checked).
+     */
+    @SuppressWarnings("unchecked")
+    private static void requireSameData(Path runJson, Object recorded, Map<String, String> now) {
+        if (recorded == null) {
+            return;
+        }
+        if (!(recorded instanceof Map)) {
+            throw new IllegalArgumentException(runJson + ": " + DATA_SHA256 + " must be a JSON object, got "
+                    + RunRecord.describe(recorded));
+        }
+        List<String> changed = DataDigest.changed((Map<String, Object>) recorded, now);
+        if (!changed.isEmpty()) {
+            throw new IllegalArgumentException("--resume: the data changed since the run started: " + String.join(", ",
+                    changed) + "; a run continues on the data it started with (" + runJson + ", " + DATA_SHA256
+                    + "): give it those data again, or start afresh with a new --out or --force");
         }
     }
 

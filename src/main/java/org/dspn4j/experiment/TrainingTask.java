@@ -41,6 +41,12 @@ public interface TrainingTask {
     /** What run.json records about the data, added to its {@code config} object. */
     void recordData(Map<String, Object> config);
 
+    /**
+     * The data as {@link DataDigest}s, one per split (after {@link #load}): run.json's {@code data_sha256},
+     * which a resume checks.
+     */
+    Map<String, String> dataDigest() throws IOException;
+
     /** One line describing the data, printed when a run starts. */
     String describe();
 

@@ -141,6 +141,42 @@ class RunFolderTest {
     }
 
     /**
+     * run.json records a digest of each split's data, and a resume refuses data that differ from them:
+     * here the training digits of a copy of the bundled subset replaced by its test digits (valid MNIST
+     * files, other digits).
+     */
+    @Test
+    void aResumeRefusesDataThatChangedSinceTheRunStarted(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("mnist"));
+        Path bundled = org.dspn4j.data.mnist.MnistDataset.bundledDirectory();
+        for (String f : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz"}) {
+            Files.copy(bundled.resolve(f), data.resolve(f));
+        }
+        Path out = dir.resolve("run");
+        TrainConfig c = new TrainConfig(model(), data, 1, 1, 4, 0.01, 7, out, 0, false, 2, true);
+        train(c, TrainingLoop.Start.NEW);
+        Map<?, ?> sha = (Map<?, ?>) RunRecord.readJsonObject(out.resolve("run.json")).get("data_sha256");
+        assertEquals(java.util.Set.of("train", "test"), sha.keySet());
+        for (Object v : sha.values()) {
+            assertTrue(String.valueOf(v).matches("[0-9a-f]{64}"), String.valueOf(v));
+        }
+        assertTrue(!sha.get("train").equals(sha.get("test")));
+
+        Files.copy(bundled.resolve("t10k-images-idx3-ubyte.gz"), data.resolve("train-images-idx3-ubyte.gz"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(bundled.resolve("t10k-labels-idx1-ubyte.gz"), data.resolve("train-labels-idx1-ubyte.gz"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Map<String, byte[]> before = files(out);
+        TrainConfig more = new TrainConfig(model(), data, 1, 2, 4, 0.01, 7, out, 0, false, 2, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> train(more, TrainingLoop.Start.RESUME));
+        assertTrue(e.getMessage().startsWith("--resume: the data changed since the run started: the train split (sha256 "
+                + "recorded " + String.valueOf(sha.get("train")).substring(0, 12) + "…, now "), e.getMessage());
+        assertTrue(!e.getMessage().contains("test split"), e.getMessage());
+        assertSameFiles(before, files(out));
+    }
+
+    /**
      * --inner-steps changes the gradients in the last bits, so it is recorded and a resume must keep
      * it; a run.json written before the option existed recorded none, and its steps were kept.
      */
