@@ -83,7 +83,7 @@ final class ClevrTask implements TrainingTask {
     public Map<String, String> dataDigest() throws IOException {
         Map<String, String> d = new LinkedHashMap<>();
         for (String split : new String[] {"train", "val"}) {
-            d.put(split, DataDigest.ofFile(src.root().resolve("scenes").resolve("CLEVR_" + split + "_scenes.json")));
+            d.put(split, DataDigest.clevr(src, split));
         }
         return d;
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.dspn4j.data.mnist.MnistDataset;
+import org.dspn4j.data.mnist.MnistSplit;
 
 /**
  * What a run's data was, as SHA-256 digests that run.json records ({@code data_sha256}, one per split)
@@ -34,6 +35,16 @@ public final class DataDigest {
             md.update((byte) d.label(i));
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** The digest of an MNIST split as {@code train} and {@code eval} read it (dataDir null: the bundled subset). */
+    public static String mnist(Path dataDir, MnistSplit split) throws IOException {
+        return of(MnistExperiment.load(dataDir, split));
+    }
+
+    /** The digest of a CLEVR split: its scene file under the data's root. */
+    public static String clevr(ClevrSource src, String split) throws IOException {
+        return ofFile(src.root().resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"));
     }
 
     /** The digest of a file's bytes, as lowercase hex. */

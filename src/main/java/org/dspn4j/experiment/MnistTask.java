@@ -50,7 +50,7 @@ final class MnistTask implements TrainingTask {
     public void load(PrintStream log, int threads) throws IOException {
         MnistDataset digits = MnistExperiment.load(cfg.dataDir(), MnistSplit.TRAIN);
         digest.put("train", DataDigest.of(digits));
-        digest.put("test", DataDigest.of(MnistExperiment.load(cfg.dataDir(), MnistSplit.TEST)));
+        digest.put("test", DataDigest.mnist(cfg.dataDir(), MnistSplit.TEST));
         MnistSet set = new MnistSet(digits, cfg.seed());
         train = new MnistBatcher(set, cfg.batch(), true);
         if (train.batchesPerEpoch() == 0) {

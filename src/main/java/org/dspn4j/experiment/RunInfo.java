@@ -13,10 +13,12 @@ import java.util.Map;
  * image size). Every field is checked when read: a missing or mistyped one is refused naming the file
  * and the field.
  *
- * @param file   the run.json
- * @param config its {@code config} object
+ * @param file       the run.json
+ * @param config     its {@code config} object
+ * @param dataSha256 its {@code data_sha256} object ({@link DataDigest}s by split), or null in a run.json
+ *                   written before them
  */
-public record RunInfo(Path file, Map<String, Object> config) {
+public record RunInfo(Path file, Map<String, Object> config, Map<String, Object> dataSha256) {
 
     /** The run.json in the checkpoint's folder, or null if there is none. */
     public static RunInfo besideCheckpoint(Path checkpoint) throws IOException {
@@ -28,7 +30,26 @@ public record RunInfo(Path file, Map<String, Object> config) {
     /** Reads a run.json. */
     public static RunInfo read(Path runJson) throws IOException {
         Map<String, Object> root = RunRecord.readJsonObject(runJson);
-        return new RunInfo(runJson, RunRecord.object(root, "config", runJson));
+        Map<String, Object> sha = root.get(TrainingLoop.DATA_SHA256) == null ? null
+                : RunRecord.object(root, TrainingLoop.DATA_SHA256, runJson);
+        return new RunInfo(runJson, RunRecord.object(root, "config", runJson), sha);
+    }
+
+    /**
+     * Refuses the run's data of a split when their digest now differs from the one the run recorded (a
+     * run.json without digests, or without this split's, is not checked).
+     */
+    public void requireSameData(String split, String now) {
+        Object was = dataSha256 == null ? null : dataSha256.get(split);
+        if (was != null && !was.equals(now)) {
+            throw new IllegalArgumentException(file + ": the run's " + split + " data changed since it ran (sha256 recorded "
+                    + head(String.valueOf(was)) + "…, now " + head(now) + "…); give --data-dir to evaluate on them as they "
+                    + "are now");
+        }
+    }
+
+    private static String head(String hex) {
+        return hex.substring(0, Math.min(12, hex.length()));
     }
 
     /** B of the training run ({@code config.batch}). */

@@ -283,6 +283,30 @@ class CliErrorsTest {
     }
 
     @Test
+    void evalOnTheRunsDataRefusesDataThatChangedSinceItRan(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("mnist"));
+        Path bundled = org.dspn4j.data.mnist.MnistDataset.bundledDirectory();
+        try (Stream<Path> files = Files.list(bundled)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".gz")).toList()) {
+                Files.copy(f, data.resolve(f.getFileName()));
+            }
+        }
+        Path run = dir.resolve("run");
+        assertEquals(0, run(with(TINY, "train", "mnist", "--steps", "1", "--data-dir", data.toString(), "--out",
+                run.toString())).rc);
+        // the test digits replaced by the training ones: other digits under the same names
+        for (String kind : new String[] {"images-idx3", "labels-idx1"}) {
+            Files.copy(bundled.resolve("train-" + kind + "-ubyte.gz"), data.resolve("t10k-" + kind + "-ubyte.gz"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        refused(new String[] {"eval", "mnist", "--checkpoint", run.toString()}, run.resolve("run.json")
+                + ": the run's test data changed since it ran (sha256 recorded ", "give --data-dir to evaluate on them as they are now");
+        Result now = run("eval", "mnist", "--checkpoint", run.toString(), "--data-dir", data.toString(), "--threads", "2");
+        assertEquals(0, now.rc, now.err);
+        assertTrue(now.out.contains("test_last "), now.out);
+    }
+
+    @Test
     void anExportGoesIntoANewOrEmptyFolder(@TempDir Path dir) throws IOException {
         // an export into a folder that holds anything (an earlier export, a run) is refused before evaluating
         Path earlier = Files.createDirectories(dir.resolve("export").resolve("detections"));
