@@ -76,7 +76,8 @@ public final class DataDigest {
         return List.copyOf(differ.values());
     }
 
-    private static String head(String hex) {
+    /** The first 12 hex digits, as messages show a digest. */
+    static String head(String hex) {
         return hex.substring(0, Math.min(12, hex.length()));
     }
 

@@ -43,13 +43,9 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
         Object was = dataSha256 == null ? null : dataSha256.get(split);
         if (was != null && !was.equals(now)) {
             throw new IllegalArgumentException(file + ": the run's " + split + " data changed since it ran (sha256 recorded "
-                    + head(String.valueOf(was)) + "…, now " + head(now) + "…); give --data-dir to evaluate on them as they "
-                    + "are now");
+                    + DataDigest.head(String.valueOf(was)) + "…, now " + DataDigest.head(now) + "…); give --data-dir to "
+                    + "evaluate on them as they are now");
         }
-    }
-
-    private static String head(String hex) {
-        return hex.substring(0, Math.min(12, hex.length()));
     }
 
     /** B of the training run ({@code config.batch}). */
