@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.experiment.Checkpoint;
+import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.experiment.ClevrSource;
+import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.model.ModelConfig;
 import picocli.CommandLine;
@@ -89,6 +91,23 @@ public final class CheckpointOptions {
     /** MNIST's point-order seed: the option, else the run's, else 1. */
     long seed(RunInfo run) {
         return seed != null ? seed : run != null ? run.seed() : 1;
+    }
+
+    /**
+     * On the run's own data (no --data-dir), refuses an evaluated split whose digest differs from the one
+     * the run recorded: MNIST's test digits at {@code dataDir}.
+     */
+    void requireRunMnist(RunInfo run, Path dataDir) throws IOException {
+        if (this.dataDir == null && run != null) {
+            run.requireSameData("test", DataDigest.mnist(dataDir, MnistSplit.TEST));
+        }
+    }
+
+    /** As {@link #requireRunMnist}, for CLEVR's val scene file (after {@code src.prepare}). */
+    void requireRunClevr(RunInfo run, ClevrSource src) throws IOException {
+        if (this.dataDir == null && run != null) {
+            run.requireSameData("val", DataDigest.clevr(src, "val"));
+        }
     }
 
     /** MNIST's folder: the option, else the run's, else null (the bundled subset). */

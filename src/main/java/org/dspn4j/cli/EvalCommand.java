@@ -10,14 +10,12 @@ import java.util.concurrent.Callable;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
-import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrBatches;
 import org.dspn4j.experiment.ClevrEvaluation;
 import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
-import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.RunInfo;
@@ -118,9 +116,7 @@ public final class EvalCommand implements Callable<Integer> {
         ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
-        if (input.dataDir == null && run != null) { // the run's own data: as it recorded them
-            run.requireSameData("test", DataDigest.mnist(dataDir, MnistSplit.TEST));
-        }
+        input.requireRunMnist(run, dataDir); // the run's own data: as it recorded them
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = load(be, input.checkpoint, input.allowNonFinite);
@@ -145,9 +141,7 @@ public final class EvalCommand implements Callable<Integer> {
             Backend be = c.backend();
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
             src.prepare(System.out, th);
-            if (input.dataDir == null && run != null) { // the run's own data: as it recorded them
-                run.requireSameData("val", DataDigest.clevr(src, "val"));
-            }
+            input.requireRunClevr(run, src);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
             boolean dspn = net.config().decoder() == ModelConfig.DecoderKind.DSPN;

@@ -169,6 +169,7 @@ public final class ShowCommand implements Callable<Integer> {
         if (task == ModelConfig.Task.MNIST) {
             Path dataDir = input.mnistData(run);
             long seed = input.seed(run);
+            input.requireRunMnist(run, dataDir); // the run's own data: as it recorded them
             try (Compute c = EvalCommand.open(compute, cfg, th)) {
                 Backend be = c.backend();
                 Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
@@ -185,6 +186,7 @@ public final class ShowCommand implements Callable<Integer> {
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
             Net base = baseline == null ? null : ClevrExperiment.load(be, baseline, Net::create, input.allowNonFinite);
             src.prepare(System.out, th);
+            input.requireRunClevr(run, src);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, b);
             if (task == ModelConfig.Task.CLEVR_BOX) {
                 var fig = ClevrShow.boxFigure(be, net, base, test, k);

@@ -283,7 +283,7 @@ class CliErrorsTest {
     }
 
     @Test
-    void evalOnTheRunsDataRefusesDataThatChangedSinceItRan(@TempDir Path dir) throws IOException {
+    void evalAndShowOnTheRunsDataRefuseDataThatChangedSinceItRan(@TempDir Path dir) throws IOException {
         Path data = Files.createDirectories(dir.resolve("mnist"));
         Path bundled = org.dspn4j.data.mnist.MnistDataset.bundledDirectory();
         try (Stream<Path> files = Files.list(bundled)) {
@@ -301,6 +301,9 @@ class CliErrorsTest {
         }
         refused(new String[] {"eval", "mnist", "--checkpoint", run.toString()}, run.resolve("run.json")
                 + ": the run's test data changed since it ran (sha256 recorded ", "give --data-dir to evaluate on them as they are now");
+        refused(new String[] {"show", "mnist", "--checkpoint", run.toString(), "--out", dir.resolve("fig.png").toString()},
+                run.resolve("run.json") + ": the run's test data changed since it ran");
+        assertFalse(Files.exists(dir.resolve("fig.png")));
         Result now = run("eval", "mnist", "--checkpoint", run.toString(), "--data-dir", data.toString(), "--threads", "2");
         assertEquals(0, now.rc, now.err);
         assertTrue(now.out.contains("test_last "), now.out);
