@@ -83,6 +83,11 @@ public final class ExportReader {
         }
         TreeSet<String> detNames = listNames(detectionsDir, "detections");
         TreeSet<String> gtNames = listNames(groundTruthsDir, "ground-truths");
+        if (Files.isSameFile(detectionsDir, groundTruthsDir)) {
+            // each file would be scored against itself, its confidences read as features
+            throw new ExportFormatException(groundTruthsDir, 0, "the ground-truths folder " + groundTruthsDir
+                    + " is the detections folder; give the groundtruths/ beside detections/");
+        }
         for (String name : detNames) {
             if (!gtNames.contains(name)) {
                 throw new ExportFormatException(detectionsDir.resolve(name + ".txt"), 0, detectionsDir.resolve(name + ".txt")

@@ -107,6 +107,16 @@ class ExportReaderTest {
     }
 
     @Test
+    void theDetectionsFolderGivenAsTheGroundTruthsIsRefused() throws IOException {
+        write(det.resolve("0.txt"), "box 0.75 0.1 0.2 0.3 0.4");
+        IOException e = assertThrows(IOException.class, () -> ExportReader.read(det, det, 4));
+        assertEquals("the ground-truths folder " + det + " is the detections folder; give the groundtruths/ beside "
+                + "detections/", e.getMessage());
+        Path same = root.resolve("detections/../detections");
+        assertThrows(IOException.class, () -> ExportReader.read(det, same, 4));
+    }
+
+    @Test
     void missingFolderIsNamed() {
         IOException e = assertThrows(IOException.class, () -> ExportReader.read(root.resolve("nope"), gt, 4));
         assertEquals("detections folder does not exist or is not a folder: " + root.resolve("nope"), e.getMessage());
