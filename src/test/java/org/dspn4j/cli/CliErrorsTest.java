@@ -354,6 +354,9 @@ class CliErrorsTest {
                 + "give the run a folder of its own");
         refused(with(TINY, "repeat", "--seeds", "1", "--out", other.toString(), "--", "train", "mnist", "--steps", "1"),
                 "--out: " + other.toAbsolutePath() + " is a run folder (it holds run.json); give the grid a folder of its own");
+        refused(with(TINY, "repeat", "--seeds", "1", "--out", other.resolve("g").toString(), "--", "train", "mnist", "--steps", "1"),
+                "--out: " + other.toAbsolutePath().resolve("g") + " is inside a run folder, " + other.toAbsolutePath()
+                + " (it holds run.json); give the grid a folder of its own");
         try (Stream<Path> left = Files.list(other)) {
             assertEquals(entries, left.map(p -> p.getFileName().toString()).sorted().toList());
         }

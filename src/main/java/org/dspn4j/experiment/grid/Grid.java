@@ -76,10 +76,12 @@ public final class Grid {
             }
             return g;
         }
-        String record = RunRecord.recordIn(abs);
-        if (record != null) {
-            throw new IllegalArgumentException("--out: " + abs + " is a run folder (it holds " + record
-                    + "); give the grid a folder of its own");
+        for (Path d : new Path[] {abs, abs.getParent()}) {
+            String record = d == null ? null : RunRecord.recordIn(d);
+            if (record != null) {
+                throw new IllegalArgumentException("--out: " + (d == abs ? abs + " is" : abs + " is inside") + " a run folder"
+                        + (d == abs ? "" : ", " + d) + " (it holds " + record + "); give the grid a folder of its own");
+            }
         }
         for (long s : seeds) {
             Path f = abs.resolve(folderName(s));
