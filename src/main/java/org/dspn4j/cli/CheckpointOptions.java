@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.experiment.Checkpoint;
-import org.dspn4j.data.mnist.MnistSplit;
+import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.RunInfo;
@@ -95,11 +95,11 @@ public final class CheckpointOptions {
 
     /**
      * On the run's own data (no --data-dir), refuses an evaluated split whose digest differs from the one
-     * the run recorded: MNIST's test digits at {@code dataDir}.
+     * the run recorded: MNIST's test digits.
      */
-    void requireRunMnist(RunInfo run, Path dataDir) throws IOException {
+    void requireRunMnist(RunInfo run, MnistDataset test) {
         if (this.dataDir == null && run != null) {
-            run.requireSameData("test", DataDigest.mnist(dataDir, MnistSplit.TEST));
+            run.requireSameData("test", DataDigest.of(test));
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
+import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrBatches;
 import org.dspn4j.experiment.ClevrEvaluation;
@@ -116,14 +117,15 @@ public final class EvalCommand implements Callable<Integer> {
         ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
-        input.requireRunMnist(run, dataDir); // the run's own data: as it recorded them
+        MnistDataset testSplit = MnistExperiment.testSplit(dataDir);
+        input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
             Net net = load(be, input.checkpoint, input.allowNonFinite);
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
             }
-            MnistBatcher test = MnistExperiment.testBatches(dataDir, full, b, seed);
+            MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrBatches;
@@ -169,12 +170,13 @@ public final class ShowCommand implements Callable<Integer> {
         if (task == ModelConfig.Task.MNIST) {
             Path dataDir = input.mnistData(run);
             long seed = input.seed(run);
-            input.requireRunMnist(run, dataDir); // the run's own data: as it recorded them
+            MnistDataset testSplit = MnistExperiment.testSplit(dataDir);
+            input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
             try (Compute c = EvalCommand.open(compute, cfg, th)) {
                 Backend be = c.backend();
                 Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
-                var fig = MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(dataDir, false, b, seed), k);
+                var fig = MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(testSplit, false, b, seed), k);
                 IoErrors.naming(out, () -> fig.writePng(out));
             }
             System.out.println("wrote " + out);

@@ -38,9 +38,13 @@ public final class MnistExperiment {
         return dataDir == null ? MnistDataset.loadBundled(split) : MnistDataset.load(dataDir, split);
     }
 
-    /** The test batches: the first tenth of the test split (the authors' default) or all of it. */
-    public static MnistBatcher testBatches(Path dataDir, boolean full, int batch, long seed) throws IOException {
-        MnistDataset test = load(dataDir, MnistSplit.TEST);
+    /** The test split of the folder (null: the bundled subset). */
+    public static MnistDataset testSplit(Path dataDir) throws IOException {
+        return load(dataDir, MnistSplit.TEST);
+    }
+
+    /** The test batches of a test split: its first tenth (the authors' default) or all of it. */
+    public static MnistBatcher testBatches(MnistDataset test, boolean full, int batch, long seed) {
         if (!full) {
             test = test.head(test.size() / 10);
         }

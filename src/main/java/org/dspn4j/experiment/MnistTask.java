@@ -50,14 +50,15 @@ final class MnistTask implements TrainingTask {
     public void load(PrintStream log, int threads) throws IOException {
         MnistDataset digits = MnistExperiment.load(cfg.dataDir(), MnistSplit.TRAIN);
         digest.put("train", DataDigest.of(digits));
-        digest.put("test", DataDigest.mnist(cfg.dataDir(), MnistSplit.TEST));
         MnistSet set = new MnistSet(digits, cfg.seed());
         train = new MnistBatcher(set, cfg.batch(), true);
         if (train.batchesPerEpoch() == 0) {
             throw new IllegalArgumentException(dataName() + ": the training split has " + set.size()
                     + " digits, fewer than one batch of " + cfg.batch());
         }
-        test = MnistExperiment.testBatches(cfg.dataDir(), cfg.fullEval(), cfg.batch(), cfg.seed());
+        MnistDataset testDigits = MnistExperiment.testSplit(cfg.dataDir());
+        digest.put("test", DataDigest.of(testDigits));
+        test = MnistExperiment.testBatches(testDigits, cfg.fullEval(), cfg.batch(), cfg.seed());
         if (test.batchesPerEpoch() == 0) {
             throw new IllegalArgumentException(dataName() + ": the evaluated test digits are fewer than one batch of "
                     + cfg.batch());
