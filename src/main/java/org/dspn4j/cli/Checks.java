@@ -79,12 +79,18 @@ final class Checks {
                 throw new IllegalArgumentException(option + " " + out + " is an input of this command; write to another file");
             }
         }
-        String record = parent == null ? null : runRecord(parent);
+        requireOutsideRuns(option, out);
+        return out;
+    }
+
+    /** Refuses an output file placed in a run folder ({@link #runRecord}): only train writes there. */
+    static void requireOutsideRuns(String option, Path out) {
+        Path folder = out.toAbsolutePath().getParent();
+        String record = folder == null ? null : runRecord(folder);
         if (record != null) {
-            throw new IllegalArgumentException(option + " " + out + ": " + parent + " is a run folder (it holds " + record
+            throw new IllegalArgumentException(option + " " + out + ": " + folder + " is a run folder (it holds " + record
                     + "); write outside it, so that the run keeps only what train wrote");
         }
-        return out;
     }
 
     /** The first record of a run (train's or a grid seed's) that {@code dir} holds, or null: then it is no run folder. */

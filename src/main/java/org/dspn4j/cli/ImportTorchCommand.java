@@ -60,11 +60,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
         if (folder != null && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("--out " + out + ": folder " + folder + " does not exist");
         }
-        String record = folder == null ? null : Checks.runRecord(folder);
-        if (record != null) { // even with --force: a run's records are train's alone
-            throw new IllegalArgumentException("--out " + out + ": " + folder + " is a run folder (it holds " + record
-                    + "); write outside it, so that the run keeps only what train wrote");
-        }
+        Checks.requireOutsideRuns("--out", out); // even with --force: a run's records are train's alone
         if (decoder != null && model == null) {
             throw new IllegalArgumentException("--decoder needs --model");
         }

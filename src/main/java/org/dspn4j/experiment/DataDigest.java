@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.dspn4j.data.mnist.MnistDataset;
-import org.dspn4j.data.mnist.MnistSplit;
 
 /**
  * What a run's data was, as SHA-256 digests that run.json records ({@code data_sha256}, one per split)
@@ -35,11 +34,6 @@ public final class DataDigest {
             md.update((byte) d.label(i));
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    /** The digest of an MNIST split as {@code train} and {@code eval} read it (dataDir null: the bundled subset). */
-    public static String mnist(Path dataDir, MnistSplit split) throws IOException {
-        return of(MnistExperiment.load(dataDir, split));
     }
 
     /** The digest of a CLEVR split: its scene file under the data's root. */
@@ -69,15 +63,18 @@ public final class DataDigest {
         for (Map.Entry<String, String> e : now.entrySet()) {
             Object was = recorded.get(e.getKey());
             if (was != null && !was.equals(e.getValue())) {
-                differ.put(e.getKey(), "the " + e.getKey() + " split (sha256 recorded " + head(String.valueOf(was))
-                        + "…, now " + head(e.getValue()) + "…)");
+                differ.put(e.getKey(), "the " + e.getKey() + " split (" + change(was, e.getValue()) + ")");
             }
         }
         return List.copyOf(differ.values());
     }
 
-    /** The first 12 hex digits, as messages show a digest. */
-    static String head(String hex) {
+    /** A changed digest as messages show it: "sha256 recorded abc…, now def…" (the first 12 hex digits of each). */
+    static String change(Object recorded, String now) {
+        return "sha256 recorded " + head(String.valueOf(recorded)) + "…, now " + head(now) + "…";
+    }
+
+    private static String head(String hex) {
         return hex.substring(0, Math.min(12, hex.length()));
     }
 

@@ -42,9 +42,8 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
     public void requireSameData(String split, String now) {
         Object was = dataSha256 == null ? null : dataSha256.get(split);
         if (was != null && !was.equals(now)) {
-            throw new IllegalArgumentException(file + ": the run's " + split + " data changed since it ran (sha256 recorded "
-                    + DataDigest.head(String.valueOf(was)) + "…, now " + DataDigest.head(now) + "…); give --data-dir to "
-                    + "evaluate on them as they are now");
+            throw new IllegalArgumentException(file + ": the run's " + split + " data changed since it ran ("
+                    + DataDigest.change(was, now) + "); give --data-dir to evaluate on them as they are now");
         }
     }
 
