@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
  * message names the file and line) and bad options.
  */
 @Command(name = "ap",
+        header = "Average precision of exported predictions, as the authors' evaluators compute it.",
         description = {
-            "Average precision of exported predictions, computed like the authors' evaluators.",
             "Reads detections/<i>.txt ('box <conf> <f1> ... <fF>') and groundtruths/<i>.txt ('box <f1> ... <fF> 1.0').",
             "AP is in percent."})
 public final class ApCommand implements Callable<Integer> {

@@ -46,6 +46,7 @@ import picocli.CommandLine.Parameters;
  * and oneDNN's own switches), which on an AVX-512 machine imitates an AVX2 one.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        header = "Time one training step at the paper's size, beside the authors' own step.",
         description = {"Time one DSPN training step at the paper's size (batch 32, T = 10): mnist-step (N = 342) or "
                 + "clevr-step (CLEVR state, ResNet34, 128 x 128 images); with --authors-code, next to the authors' own step.",
             "Prints, for ours, 'dspn4j ... median <s> s/step ... peak RSS <MB> MB', then the authors' line and the ratios."})

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
  * {@code --device} options take, and which one the automatic choice would use.
  */
 @Command(name = "devices",
+        header = "List the OpenCL platforms and devices.",
         mixinStandardHelpOptions = true,
         description = "List OpenCL platforms and devices (index, name, vendor, type, compute units, memory, "
                 + "max work-group size). Exit code 1 when there is none.")

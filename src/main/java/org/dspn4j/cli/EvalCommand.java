@@ -39,6 +39,7 @@ import picocli.CommandLine.Parameters;
  * batch size and seed are those of the run that wrote the checkpoint (its run.json), unless given.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Evaluate a checkpoint: MNIST's set losses or CLEVR's AP tables.",
         description = {"Evaluate a checkpoint: test_last (the set loss of the final set, mask as a feature) and test_loss",
                 "(the training objective), on the first tenth of the test split or of CLEVR's val (the authors' default)",
                 "or all of it; generated val is evaluated whole.",

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code dspn4j export-weights}: model weights alone, under the authors' state_dict names. */
 @Command(name = "export-weights", mixinStandardHelpOptions = true,
+        header = "Write model weights under the authors' PyTorch state_dict names.",
         description = {"Write model weights under the authors' PyTorch state_dict names (.npz), from a checkpoint or",
                 "a seeded initialisation; load them in PyTorch with {k: torch.from_numpy(v) for k, v in np.load(f).items()}."})
 public final class ExportWeightsCommand implements Callable<Integer> {

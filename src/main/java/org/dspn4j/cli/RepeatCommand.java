@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
  * Slurm job array, mean ± std ({@link Repeat}).
  */
 @Command(name = "repeat", mixinStandardHelpOptions = true,
+        header = "Run a train command once per seed, here or as a Slurm job array.",
         description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
                 "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
                 "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others."})

@@ -41,6 +41,7 @@ import picocli.CommandLine.Parameters;
  * {@code --compare RUN} another run's beside them ({@link TrainingCurves}).
  */
 @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Draw a checkpoint's predictions as the paper's figures (PNG).",
         description = {"Draw a checkpoint's predictions as the paper does (PNG):",
                 "mnist: Figure 3, rows of test digits, columns Y(0)..Y(T), target [, baseline];",
                 "clevr-box: Figure 4, boxes at Y(0), Y(5), Y(10), Y(20), truth [, baseline] drawn over the images;",

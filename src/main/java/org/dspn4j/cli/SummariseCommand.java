@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code dspn4j summarise RUN_FOLDER… | --grid grid.json …}: finished runs over seeds, mean ± std. */
 @Command(name = "summarise", mixinStandardHelpOptions = true,
+        header = "Print the mean and std over seeds of finished runs' test metrics.",
         description = {"Collect the final test metrics of finished runs and print them over seeds as mean ± sample standard",
                 "deviation, the way the paper reports its tables. Runs that did not finish are listed, not averaged; runs",
                 "whose run.json settings differ in anything but the seed are refused. A run is finished when its status.json",

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
  * CLEVR-like split in CLEVR v1.0's folder layout ({@link ClevrSynth}), readable by the CLEVR loader.
  */
 @Command(name = "synth", mixinStandardHelpOptions = true,
+        header = "Generate a synthetic CLEVR-like data set in CLEVR v1.0's layout.",
         description = "Generate a synthetic data set. Kinds: clevr (CLEVR-like scenes, 480x320 PNGs and "
                 + "CLEVR_<split>_scenes.json in CLEVR v1.0's folder layout).")
 public final class SynthCommand implements Callable<Integer> {

@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
  * ratios, float32) where the command line does not.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
-        description = {"Run one training step and write every intermediate value (for audits against the authors' code).",
-                "Input .npz: target_set (B,C,N), target_mask (B,N) [, images (B,3,128,128) for CLEVR].",
+        header = "Run one training step and write every intermediate value, for audits against the authors' code.",
+        description = {"Input .npz: target_set (B,C,N), target_mask (B,N) [, images (B,3,128,128) for CLEVR].",
                 "Output .npz: sets, masks, inner_losses, z, target_repr, set_loss, outer_loss, grad/<name>."})
 public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "mnist, clevr-box or clevr-state")

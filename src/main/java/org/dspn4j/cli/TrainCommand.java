@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
  * draws the result and writes the run folder (docs/run-folder.md).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Train a model with the paper's hyperparameters; write its run folder.",
         description = {"Train a model with the paper's hyperparameters, evaluate it and write the run folder (docs/run-folder.md).",
                 "mnist: Adam 0.01, batch 32, T=10, eta=800, D=64, H=256, FSPool with 20 pieces, Chamfer loss.",
                 "clevr-box, clevr-state: Adam 0.0003, batch 32, T=10, eta=800, lambda=0.1, D=H=512, ResNet34 image "

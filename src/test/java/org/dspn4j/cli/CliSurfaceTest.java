@@ -120,4 +120,25 @@ class CliSurfaceTest {
         assertEquals("dspn4j: --synth-train applies to clevr-box and clevr-state, not mnist\n",
                 err.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
+
+    /**
+     * The command list of {@code dspn4j --help} shows each command's header: one whole sentence,
+     * not the first line of a description that goes on (such as "Draw a checkpoint's predictions
+     * as the paper does (PNG):").
+     */
+    @Test
+    void theCommandListGivesEachCommandAWholeSentence() {
+        CommandLine main = new CommandLine(new Main());
+        String list = help(main).replaceAll("\\s+", " ");
+        for (Map.Entry<String, CommandLine> e : main.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            String[] header = e.getValue().getCommandSpec().usageMessage().header();
+            assertEquals(1, header.length, e.getKey() + " has a one-line header");
+            assertTrue(header[0].endsWith("."), e.getKey() + "'s header is a sentence: " + header[0]);
+            assertTrue(list.contains(" " + e.getKey() + " " + header[0] + " "),
+                    "dspn4j --help lists " + e.getKey() + " with its header");
+        }
+    }
 }
