@@ -70,6 +70,7 @@ final class Checks {
         if (Files.isDirectory(out)) {
             throw new IllegalArgumentException(option + " " + out + " is a folder; give a file name");
         }
+        notSpecial(option, out);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             throw new IllegalArgumentException(option + " " + out + ": the folder " + parent + " does not exist");
@@ -81,6 +82,18 @@ final class Checks {
         }
         requireOutsideRuns(option, out);
         return out;
+    }
+
+    /**
+     * Refuses an output that exists and is no regular file (a device such as /dev/null, a pipe, a socket):
+     * outputs are written as a new file put in its place (a PNG) or renamed over it (an .npz), which would
+     * replace the device by a file.
+     */
+    static void notSpecial(String option, Path out) {
+        if (Files.exists(out) && !Files.isRegularFile(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException(option + " " + out + " is not a regular file (a device, a pipe or a socket); "
+                    + "give a file name");
+        }
     }
 
     /** Refuses an output file placed in a run folder ({@link #runRecord}): only train writes there. */

@@ -53,6 +53,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
         if (kind == TorchCheckpoint.Kind.NPZ) {
             throw new IllegalArgumentException(file + ": an .npz already (dspn4j's format), nothing to import; see dspn4j inspect");
         }
+        Checks.notSpecial("--out", out); // even with --force
         if (Files.exists(out) && !force) {
             boolean same = Files.isSameFile(file, out);
             throw new IllegalArgumentException("--out " + out + (same ? " is the input file" : " exists") + "; give --force to write over it");

@@ -487,6 +487,31 @@ class CliErrorsTest {
                 && !line.contains("internal error") && line.indexOf('\n') == line.length() - 1, line);
     }
 
+    /**
+     * An output path that names a device, a pipe or a socket (/dev/null, /dev/stdout) is refused: writing the
+     * figure or the .npz put a regular file in its place (as root, /dev/null itself). A socket stands for them
+     * here: it needs no privileges to make.
+     */
+    @Test
+    void anOutputThatIsNoRegularFileIsRefusedAndLeftAsItWas(@TempDir Path dir) throws IOException {
+        Path sock = dir.resolve("sock");
+        try (java.nio.channels.ServerSocketChannel ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.bind(java.net.UnixDomainSocketAddress.of(sock));
+            String ck = fixture.toString();
+            String s = sock.toString();
+            refused(new String[] {"show", "mnist", "--checkpoint", ck, "--backend", "cpu", "--out", s}, "--out " + s,
+                    "not a regular file");
+            refused(new String[] {"show", "mnist", "--checkpoint", ck, "--curves", s}, "--curves " + s, "not a regular file");
+            refused(new String[] {"export-weights", "--checkpoint", ck, "--out", s}, "--out " + s, "not a regular file");
+            refused(new String[] {"trace", "--model", "mnist", "--backend", "cpu", "--input",
+                Path.of("golden", "roundtrip", "mnist_dspn_input.npz").toString(), "--out", s}, "--out " + s, "not a regular file");
+            refused(new String[] {"import-torch", Path.of("src", "test", "resources", "torch", "state_dict_zip.pt").toString(),
+                "--force", "--out", s}, "--out " + s, "not a regular file");
+            assertTrue(Files.exists(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(sock),
+                    "the socket was replaced");
+        }
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
