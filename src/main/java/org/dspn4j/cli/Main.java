@@ -15,6 +15,7 @@ import java.util.List;
 import org.dspn4j.data.clevr.ClevrFormatException;
 import org.dspn4j.gpu.ArenaExhaustedException;
 import org.dspn4j.gpu.ClEngine;
+import org.dspn4j.text.JsonErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -160,7 +161,8 @@ public final class Main implements Runnable {
                     : f.getReason() != null ? f.getReason() : t.getClass().getSimpleName();
             return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + reason;
         }
-        String m = t.getMessage();
+        // the parser's message without its source excerpt: the part a refusal that wraps it quotes
+        String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j) : t.getMessage();
         return m == null || m.isBlank() ? null : m;
     }
 

@@ -49,7 +49,7 @@ public final class ModelConfigJson {
                 f.put(name, p.getText());
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j) : e.getMessage()), e);
         }
         try {
             ModelConfig base = ModelConfig.paper(ModelConfig.Task.parse(get(f, "task")),

@@ -282,7 +282,7 @@ public final class RunRecord {
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+                    + e.getLocation().getColumnNr() + ": " + org.dspn4j.text.JsonErrors.message(e), e);
         } catch (java.io.CharConversionException e) {
             // bytes that are no Unicode text (the parser guesses UTF-8/16/32 from the first bytes)
             throw new IllegalArgumentException(file + ": not JSON text (" + e.getMessage() + ")", e);

@@ -74,7 +74,8 @@ public final class TrainingCurves {
                 f = RunRecord.numbers(lines.get(i));
             } catch (IOException e) {
                 throw new IllegalArgumentException(metricsJsonl + ": line " + (i + 1) + " is not a JSON object ("
-                        + e.getMessage().lines().findFirst().orElse("") + ")");
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j)
+                        : e.getMessage().lines().findFirst().orElse("")) + ")");
             }
             Double step = f.get("step");
             Double epoch = f.get("epoch");

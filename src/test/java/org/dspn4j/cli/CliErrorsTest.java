@@ -512,6 +512,51 @@ class CliErrorsTest {
         }
     }
 
+    /**
+     * A malformed JSON file (run.json, metrics.jsonl, a CLEVR scene file) is named with what is wrong in it, once,
+     * in the project's words: the JSON parser's source excerpt ("[Source: REDACTED (`StreamReadFeature...` disabled)")
+     * and its advice to enable one of its features used to be quoted, the run.json case twice.
+     */
+    @Test
+    void malformedJsonIsNamedWithoutTheParsersInternals(@TempDir Path dir) throws IOException {
+        Path run = copy(dir, "run");
+        Path json = run.resolve("run.json");
+        String text = Files.readString(json);
+        String[] eval = {"eval", "mnist", "--checkpoint", run.toString(), "--backend", "cpu"};
+        Files.writeString(json, text.replaceFirst("\"lr\" : [0-9.eE-]+", "\"lr\" : NaN"));
+        inOwnWords(refused(eval, json.toString(), "Non-standard token 'NaN'"), "Non-standard token 'NaN'");
+        Files.writeString(json, text.substring(0, text.indexOf("\"lr\"") + 3));
+        inOwnWords(refused(eval, json.toString(), "Unexpected end-of-input"), "Unexpected end-of-input");
+        Files.writeString(json, text);
+        Path metrics = run.resolve("metrics.jsonl");
+        Files.writeString(metrics, "{\"step\": 3, \"train_loss\": NaN}\n", java.nio.file.StandardOpenOption.APPEND);
+        inOwnWords(refused(new String[] {"show", "mnist", "--checkpoint", run.toString(), "--curves",
+            dir.resolve("c.png").toString()}, metrics.toString(), "Non-standard token 'NaN'"), "Non-standard token 'NaN'");
+
+        Path data = dir.resolve("clevr");
+        for (String split : new String[] {"train", "val"}) {
+            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
+                    data.toString()).rc);
+        }
+        Path scenes = data.resolve("scenes").resolve("CLEVR_train_scenes.json");
+        String sj = Files.readString(scenes);
+        String[] train = {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
+            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--out",
+            dir.resolve("r").toString()};
+        Files.writeString(scenes, sj.replaceFirst("\"3d_coords\":\\[", "\"3d_coords\":[NaN,"));
+        inOwnWords(refused(train, scenes.toString(), "Non-standard token 'NaN'"), "Non-standard token 'NaN'");
+        Files.writeString(scenes, sj.substring(0, sj.indexOf("\"3d_coords\":[") + 16)); // inside an array
+        inOwnWords(refused(train, scenes.toString(), "expected close marker for Array (start marker at line 1, column "),
+                "expected close marker");
+        assertFalse(Files.exists(dir.resolve("r")));
+    }
+
+    /** A refusal without the JSON parser's own words, saying {@code problem} once. */
+    private static void inOwnWords(Result r, String problem) {
+        assertFalse(r.err.contains("`") || r.err.contains("Source:") || r.err.contains("Feature"), r.err);
+        assertEquals(r.err.indexOf(problem), r.err.lastIndexOf(problem), "said twice: " + r.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

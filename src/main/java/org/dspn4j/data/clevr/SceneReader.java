@@ -408,7 +408,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
 
     /** Jackson's message without its source excerpt. */
     private static String jsonMessage(IOException e) {
-        return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return e instanceof JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j) : e.getMessage();
     }
 
     /** A value quoted in a message: at most 80 characters. */

@@ -36,7 +36,7 @@ final class Json {
             }
             v = value(p);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new IOException(file + ": not valid JSON (" + org.dspn4j.text.JsonErrors.message(e) + ")");
         }
         if (!(v instanceof Map)) {
             throw new IOException(file + ": not a JSON object");
@@ -56,7 +56,7 @@ final class Json {
             Map<String, Object> m = (Map<String, Object>) value(p);
             return m;
         } catch (JsonProcessingException e) {
-            throw new IOException("not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new IOException("not valid JSON (" + org.dspn4j.text.JsonErrors.message(e) + ")");
         }
     }
 
