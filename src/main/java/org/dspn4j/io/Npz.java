@@ -83,8 +83,8 @@ public final class Npz {
             zip = new ZipFile(file.toFile());
         } catch (IOException | IllegalArgumentException e) {
             // ZipException for most damage, EOFException when the end record is cut
-            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e + "); the file may be"
-                    + " truncated", e);
+            throw new NpyFormatException(file.toString(), "not a readable zip archive (" + (e.getMessage() != null
+                    ? e.getMessage() : "it ends early") + "); the file may be truncated", e);
         }
         try (zip) {
             // First every entry's name and declared sizes, so that nothing is inflated from an

@@ -557,6 +557,23 @@ class CliErrorsTest {
         assertEquals(r.err.indexOf(problem), r.err.lastIndexOf(problem), "said twice: " + r.err);
     }
 
+    /** A checkpoint that is no zip archive (empty, cut short, another file) is named as such, in the project's words. */
+    @Test
+    void aCheckpointThatIsNoZipArchiveIsNamedWithoutJavasExceptionNames(@TempDir Path dir) throws IOException {
+        byte[] ck = Files.readAllBytes(fixture.resolve("checkpoint.npz"));
+        Path empty = Files.write(dir.resolve("empty.npz"), new byte[0]);
+        Path cut = Files.write(dir.resolve("cut.npz"), java.util.Arrays.copyOf(ck, ck.length / 2));
+        for (Path p : new Path[] {empty, cut}) {
+            Result r = refused(new String[] {"eval", "mnist", "--checkpoint", p.toString(), "--backend", "cpu"}, p.toString(),
+                    "not a readable zip archive");
+            assertFalse(r.err.contains("java.") || r.err.contains("null"), r.err);
+        }
+        Path run = copy(dir, "run");
+        Files.write(run.resolve("checkpoint.npz"), java.util.Arrays.copyOf(ck, ck.length / 2));
+        Result r = refused(resume(run), run.resolve("checkpoint.npz").toString(), "not a readable zip archive");
+        assertFalse(r.err.contains("java."), r.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
