@@ -110,6 +110,26 @@ public final class CheckpointOptions {
         }
     }
 
+    /** MNIST's data as a refusal names it: the folder, or the bundled subset. */
+    static String mnistName(Path dataDir) {
+        return dataDir == null ? "the bundled MNIST subset" : dataDir.toString();
+    }
+
+    /**
+     * Refuses evaluated data without one full batch (there is nothing to decode), naming the data, how much of it
+     * is evaluated and the options that decide that.
+     *
+     * @param evaluated  the data and the evaluated count, e.g. "the bundled MNIST subset: the 100 evaluated test digits"
+     * @param tenth      whether the first tenth of the split is evaluated
+     * @param fullOption the option that evaluates all of it, or null
+     */
+    static void requireOneBatch(int batches, String evaluated, int batch, boolean tenth, String fullOption) {
+        if (batches == 0) {
+            throw new IllegalArgumentException(evaluated + (tenth ? " (the first tenth of the split" + (fullOption == null ? ")"
+                    : "; " + fullOption + " evaluates all of it)") : "") + " are fewer than one --batch of " + batch);
+        }
+    }
+
     /** MNIST's folder: the option, else the run's, else null (the bundled subset). */
     Path mnistData(RunInfo run) {
         return dataDir != null ? dataDir : run != null ? run.mnistDataDir() : null;

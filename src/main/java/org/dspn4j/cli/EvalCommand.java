@@ -127,6 +127,8 @@ public final class EvalCommand implements Callable<Integer> {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
             }
             MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
+            CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
+                    + (full ? testSplit.size() : testSplit.size() / 10) + " evaluated test digits", b, !full, "--full");
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
@@ -146,6 +148,8 @@ public final class EvalCommand implements Callable<Integer> {
             src.prepare(System.out, th);
             input.requireRunClevr(run, src);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
+            CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
+                    + src.evalCount(test.dataset().size(), full) + " evaluated val scenes", b, !full && !src.isGenerated(), "--full");
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
             boolean dspn = net.config().decoder() == ModelConfig.DecoderKind.DSPN;
             System.out.printf("%s %s%s on %d val images of %s, batch %d%n", task.cliName(),

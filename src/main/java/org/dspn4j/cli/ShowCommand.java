@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Checkpoint;
@@ -177,7 +178,10 @@ public final class ShowCommand implements Callable<Integer> {
                 Backend be = c.backend();
                 Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
-                var fig = MnistExperiment.progressionFigure(be, net, base, MnistExperiment.testBatches(testSplit, false, b, seed), k);
+                MnistBatcher test = MnistExperiment.testBatches(testSplit, false, b, seed);
+                CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
+                        + testSplit.size() / 10 + " test digits the figure is drawn from", b, true, null);
+                var fig = MnistExperiment.progressionFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));
             }
             System.out.println("wrote " + out);
@@ -191,6 +195,8 @@ public final class ShowCommand implements Callable<Integer> {
             src.prepare(System.out, th);
             input.requireRunClevr(run, src);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, b);
+            CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
+                    + src.evalCount(test.dataset().size(), false) + " val scenes the figure is drawn from", b, !src.isGenerated(), null);
             if (task == ModelConfig.Task.CLEVR_BOX) {
                 var fig = ClevrShow.boxFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));

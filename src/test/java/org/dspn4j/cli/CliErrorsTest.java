@@ -574,6 +574,32 @@ class CliErrorsTest {
         assertFalse(r.err.contains("java."), r.err);
     }
 
+    /**
+     * Evaluated data without one full batch is refused naming the data, the evaluated count and --batch (and
+     * --full where it would help): show mnist failed with an internal error (an index out of bounds), eval and
+     * show clevr named neither the data nor an option.
+     */
+    @Test
+    void evaluatedDataSmallerThanABatchNamesTheDataAndTheOptions(@TempDir Path dir) throws IOException {
+        String ck = fixture.toString();
+        refused(new String[] {"show", "mnist", "--checkpoint", ck, "--backend", "cpu", "--batch", "200", "--out",
+            dir.resolve("f.png").toString()}, "the bundled MNIST subset: the 100 test digits", "--batch of 200");
+        refused(new String[] {"eval", "mnist", "--checkpoint", ck, "--backend", "cpu", "--batch", "200"},
+                "the bundled MNIST subset: the 100 evaluated test digits", "--full", "--batch of 200");
+        assertFalse(Files.exists(dir.resolve("f.png")));
+
+        Path data = dir.resolve("clevr");
+        assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
+                data.toString()).rc);
+        Path weights = dir.resolve("clevr-box.npz");
+        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
+                weights.toString()).rc);
+        String[] clevr = {"--checkpoint", weights.toString(), "--data-dir", data.toString(), "--batch", "2", "--backend", "cpu"};
+        refused(with(clevr, "eval", "clevr-box"), data + ": the 0 evaluated val scenes", "--full", "--batch of 2");
+        refused(with(clevr, "show", "clevr-box", "--out", dir.resolve("g.png").toString()), data + ": the 0 val scenes",
+                "--batch of 2");
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
