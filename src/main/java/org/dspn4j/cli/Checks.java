@@ -51,6 +51,20 @@ final class Checks {
         return threads;
     }
 
+    /**
+     * A tensor too large to exist (more than 2^31-1 elements, refused with its shape alone) as a refusal of the
+     * options that size it; any other exception as it is.
+     *
+     * @param sizes the sizes as given, e.g. "--latent 4, --hidden 50000"
+     */
+    static IllegalArgumentException sized(IllegalArgumentException e, String sizes) {
+        String m = e.getMessage();
+        if (m == null || !m.matches("shape \\([0-9, ]*\\) has more than 2\\^31-1 elements")) {
+            return e;
+        }
+        return new IllegalArgumentException(sizes + ": too large: a tensor of " + m + "; give smaller sizes", e);
+    }
+
     /** An input file that must exist and be a regular file. */
     static Path inputFile(String option, Path file) {
         if (!Files.exists(file)) {

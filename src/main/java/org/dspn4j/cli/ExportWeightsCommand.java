@@ -88,8 +88,14 @@ public final class ExportWeightsCommand implements Callable<Integer> {
                     .withSetSize(setSize == null ? cfg.setSize() : setSize);
         }
         try (CpuBackend be = new CpuBackend(1)) {
-            Net net = checkpoint != null ? Checkpoint.loadModel(be, checkpoint, Net::create, allowNonFinite)
-                    : Net.create(be, cfg, new MersenneTwister(seed));
+            Net net;
+            try {
+                net = checkpoint != null ? Checkpoint.loadModel(be, checkpoint, Net::create, allowNonFinite)
+                        : Net.create(be, cfg, new MersenneTwister(seed));
+            } catch (IllegalArgumentException e) {
+                throw checkpoint != null ? e : Checks.sized(e, "--latent " + cfg.latent() + ", --hidden " + cfg.hidden()
+                        + ", --set-size " + cfg.setSize());
+            }
             // the model's settings beside its weights (as import-torch writes them): eval and show
             // build the model from meta/config_json, so the exported file evaluates like the checkpoint
             Map<String, NdArray> a = new LinkedHashMap<>(Weights.toArrays(net));

@@ -101,6 +101,10 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingLoop.Outcome o = mnist ? new MnistExperiment(System.out).train(cfg, c, start)
                     : new ClevrExperiment(System.out).train(cfg, src, c, start);
             return o.stoppedOnNaN() ? 3 : 0;
+        } catch (IllegalArgumentException e) {
+            ModelConfig m = cfg.model();
+            throw Checks.sized(e, "--latent " + m.latent() + ", --hidden " + m.hidden() + " (set size " + m.setSize()
+                    + ", --batch " + cfg.batch() + ")");
         }
     }
 

@@ -600,6 +600,21 @@ class CliErrorsTest {
                 "--batch of 2");
     }
 
+    /** Sizes whose tensors cannot exist (more than 2^31-1 elements) are refused naming the size options, not a shape alone. */
+    @Test
+    void sizesTooLargeForATensorNameTheirOptions(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        refused(new String[] {"train", "mnist", "--latent", "4", "--hidden", "50000", "--iters", "1", "--batch", "4", "-q",
+            "--threads", "2", "--backend", "cpu", "--steps", "1", "--out", out.toString()}, "--hidden 50000", "--latent 4",
+                "--batch 4", "shape (50000, 50000, 1)");
+        assertFalse(Files.exists(out));
+        Path w = dir.resolve("w.npz");
+        refused(new String[] {"export-weights", "--set-size", "2000000000", "--out", w.toString()}, "--set-size 2000000000",
+                "shape (1, 2, 2000000000)");
+        refused(new String[] {"export-weights", "--latent", "2000000000", "--out", w.toString()}, "--latent 2000000000");
+        assertFalse(Files.exists(w));
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
