@@ -47,7 +47,8 @@ public final class ImportTorchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file");
+            throw new IllegalArgumentException(file + (Files.isDirectory(file) ? ": a folder, not a torch.save file"
+                    : Files.exists(file) ? ": not a regular file" : ": no such file"));
         }
         TorchCheckpoint.Kind kind = TorchCheckpoint.kind(file);
         if (kind == TorchCheckpoint.Kind.NPZ) {

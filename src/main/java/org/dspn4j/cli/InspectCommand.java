@@ -44,7 +44,7 @@ public final class InspectCommand implements Callable<Integer> {
             TorchReport.line(o, "run", f.toString());
             f = ck;
         } else if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException(f + ": no such file");
+            throw new IllegalArgumentException(f + (Files.exists(f) ? ": not a regular file" : ": no such file"));
         }
         TorchCheckpoint.Kind kind = TorchCheckpoint.kind(f);
         if (kind == TorchCheckpoint.Kind.NPZ) {

@@ -615,6 +615,18 @@ class CliErrorsTest {
         assertFalse(Files.exists(w));
     }
 
+    /** A folder or a device given where a file is read is named as what it is, not as missing. */
+    @Test
+    void aFolderOrADeviceForAnInputFileIsNotCalledMissing(@TempDir Path dir) {
+        refused(new String[] {"import-torch", dir.toString(), "--out", dir.resolve("w.npz").toString()}, dir.toString(),
+                "a folder, not a torch.save file");
+        Path devNull = Path.of("/dev/null");
+        assumeTrue(Files.exists(devNull));
+        refused(new String[] {"inspect", devNull.toString()}, "/dev/null: not a regular file");
+        refused(new String[] {"import-torch", devNull.toString(), "--out", dir.resolve("w.npz").toString()},
+                "/dev/null: not a regular file");
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
