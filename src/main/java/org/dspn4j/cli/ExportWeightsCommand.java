@@ -1,5 +1,6 @@
 package org.dspn4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,9 +61,15 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output .npz (not the checkpoint)")
     Path out;
 
+    @Option(names = "--force", description = "write over --out if it exists")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         Checks.outputFile("--out", out, checkpoint);
+        if (Files.exists(out) && !force) { // it may be a checkpoint or a model kept outside a run folder (models/)
+            throw new IllegalArgumentException("--out " + out + " exists; give --force to write over it");
+        }
         ModelConfig cfg;
         if (checkpoint != null) {
             Checks.inputFile("--checkpoint", checkpoint);

@@ -627,6 +627,23 @@ class CliErrorsTest {
                 "/dev/null: not a regular file");
     }
 
+    /**
+     * export-weights writes over an existing --out only with --force: a checkpoint or a shipped model kept outside
+     * a run folder (models/) was replaced by an initialisation's weights without a word.
+     */
+    @Test
+    void exportWeightsWritesOverAnExistingFileOnlyWithForce(@TempDir Path dir) throws IOException {
+        Path kept = dir.resolve("model.npz");
+        Files.copy(fixture.resolve("checkpoint.npz"), kept);
+        byte[] before = Files.readAllBytes(kept);
+        refused(new String[] {"export-weights", "--latent", "4", "--hidden", "8", "--out", kept.toString()},
+                "--out " + kept, "exists", "--force");
+        assertArrayEquals(before, Files.readAllBytes(kept));
+        Result r = run("export-weights", "--latent", "4", "--hidden", "8", "--force", "--out", kept.toString());
+        assertEquals(0, r.rc, r.err);
+        assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(kept)));
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
