@@ -644,6 +644,15 @@ class CliErrorsTest {
         assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(kept)));
     }
 
+    /** A file that fails to read (an I/O error; /proc/self/mem gives one at offset 0) is named with the error. */
+    @Test
+    void aReadErrorNamesTheFile(@TempDir Path dir) {
+        Path mem = Path.of("/proc/self/mem");
+        assumeTrue(Files.isRegularFile(mem));
+        refused(new String[] {"inspect", mem.toString()}, mem + ": cannot be read");
+        refused(new String[] {"import-torch", mem.toString(), "--out", dir.resolve("w.npz").toString()}, mem + ": cannot be read");
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

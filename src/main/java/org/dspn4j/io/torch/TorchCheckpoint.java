@@ -71,6 +71,8 @@ public final class TorchCheckpoint {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(64);
+        } catch (IOException e) {
+            throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
         }
         if (isZip(head)) {
             try (ZipFile zip = new ZipFile(file.toFile())) {
