@@ -194,6 +194,8 @@ public final class ExportReader {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = size > MAX_FILE_BYTES ? null : in.readNBytes((int) MAX_FILE_BYTES + 1);
+        } catch (IOException e) {
+            throw e instanceof java.nio.file.FileSystemException ? e : new IOException(file + ": " + e.getMessage(), e);
         }
         if (bytes == null || bytes.length > MAX_FILE_BYTES) {
             throw error(file, 0, file + ": " + Math.max(size, bytes == null ? 0 : bytes.length)

@@ -286,6 +286,8 @@ public final class RunRecord {
         } catch (java.io.CharConversionException e) {
             // bytes that are no Unicode text (the parser guesses UTF-8/16/32 from the first bytes)
             throw new IllegalArgumentException(file + ": not JSON text (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw IoErrors.wrap(file, e); // a read error: the JDK's message names no file
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) v;

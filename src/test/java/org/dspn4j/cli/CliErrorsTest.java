@@ -653,6 +653,45 @@ class CliErrorsTest {
         refused(new String[] {"import-torch", mem.toString(), "--out", dir.resolve("w.npz").toString()}, mem + ": cannot be read");
     }
 
+    /**
+     * A read error in a file of a run, a grid, a data set or an export names that file: the line was the bare
+     * "Input/output error". Each file here is a link to /proc/self/mem, which fails with one on the first read.
+     */
+    @Test
+    void aReadErrorInARunGridDataOrExportFileNamesIt(@TempDir Path dir) throws IOException {
+        Path mem = Path.of("/proc/self/mem");
+        assumeTrue(Files.isRegularFile(mem));
+        Path run = copy(dir, "run");
+        Path runJson = run.resolve("run.json");
+        Files.delete(runJson);
+        Files.createSymbolicLink(runJson, mem);
+        refused(new String[] {"eval", "mnist", "--checkpoint", run.toString(), "--backend", "cpu"}, runJson + ": ");
+        refused(new String[] {"summarise", run.toString()}, runJson + ": ");
+        Path other = copy(dir, "other");
+        Path metrics = other.resolve("metrics.jsonl");
+        Files.delete(metrics);
+        Files.createSymbolicLink(metrics, mem);
+        refused(new String[] {"summarise", other.toString()}, metrics + ": ");
+        Path grid = Files.createDirectories(dir.resolve("grid"));
+        Files.createSymbolicLink(grid.resolve("grid.json"), mem);
+        refused(new String[] {"summarise", "--grid", grid.toString()}, grid.resolve("grid.json") + ": ");
+
+        Path mnist = Files.createDirectories(dir.resolve("mnist"));
+        Path images = mnist.resolve("t10k-images-idx3-ubyte");
+        Files.createSymbolicLink(images, mem);
+        Files.write(mnist.resolve("t10k-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 0});
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--backend", "cpu", "--data-dir",
+            mnist.toString()}, images + ": ");
+
+        Path det = Files.createDirectories(dir.resolve("export").resolve("detections"));
+        Path gt = Files.createDirectories(dir.resolve("export").resolve("groundtruths"));
+        Files.writeString(gt.resolve("0.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
+        Files.createSymbolicLink(det.resolve("0.txt"), mem);
+        Result r = run("ap", "--task", "box", "--detections", det.toString(), "--groundtruths", gt.toString());
+        assertEquals(2, r.rc, r.err);
+        assertTrue(r.err.contains(det.resolve("0.txt") + ": "), r.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

@@ -67,6 +67,8 @@ public final class Idx {
             byte[] pixels = r.readBytes((int) n, what);
             r.expectEnd();
             return new Images(count, rows, cols, pixels);
+        } catch (IOException e) {
+            throw named(file, e);
         }
     }
 
@@ -79,7 +81,17 @@ public final class Idx {
             byte[] labels = r.readBytes(count, count + " labels");
             r.expectEnd();
             return labels;
+        } catch (IOException e) {
+            throw named(file, e);
         }
+    }
+
+    /** {@code e} if it names {@code file} (a format error, a file-system error), else a wrapper naming it (a read error). */
+    private static IOException named(Path file, IOException e) {
+        if (e instanceof IdxFormatException || e instanceof java.nio.file.FileSystemException) {
+            return e;
+        }
+        return new IOException(file + ": " + e.getMessage(), e);
     }
 
     /** A stream over the (decompressed) IDX bytes that knows its offset for error messages. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.RunRecord;
 
 /**
@@ -37,6 +38,8 @@ final class Json {
             v = value(p);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON (" + org.dspn4j.text.JsonErrors.message(e) + ")");
+        } catch (IOException e) {
+            throw IoErrors.wrap(file, e); // a read error: the JDK's message names no file
         }
         if (!(v instanceof Map)) {
             throw new IOException(file + ": not a JSON object");

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.dspn4j.experiment.IoErrors;
 
 /**
  * The final test metrics of finished runs over seeds, as the paper reports its tables: mean ± sample
@@ -285,7 +286,7 @@ public final class Summary {
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         if (Files.isRegularFile(metrics)) {
-            List<String> lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+            List<String> lines = IoErrors.naming(metrics, () -> Files.readAllLines(metrics, StandardCharsets.UTF_8));
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) {
                     continue;
