@@ -19,8 +19,9 @@ import java.util.stream.Stream;
  * {@link #claimForNewRun} — a start refused before it leaves no folder behind.
  */
 final class RunFolder implements AutoCloseable {
-    /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic} and of run.json's atomic write. */
-    private static final Pattern TEMPORARY = Pattern.compile("\\.checkpoint\\.npz\\.[0-9a-f]+\\.tmp|run\\.json\\.tmp");
+    /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic}, of run.json's atomic write and of the figures'. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.checkpoint\\.npz\\.[0-9a-f]+\\.tmp|run\\.json\\.tmp"
+            + "|\\.[\\w-]+\\.png\\.[0-9a-f]+\\.tmp");
 
     private final Path dir;
     private final PrintStream log;

@@ -86,14 +86,39 @@ final class Figures {
         }
     }
 
-    /** Writes {@code img} as PNG, creating the parent folder if needed. */
+    /**
+     * Writes {@code img} as PNG, creating the parent folder if needed: beside the file first, then renamed over
+     * it, so that a failed write (a full disk) leaves no half-written figure and keeps the one there was. The file
+     * is opened here, not by ImageIO, whose file output prints the stack trace of a file it cannot create (a
+     * folder without write permission) and then fails with a message that names neither the file nor the reason.
+     */
     static void writePng(BufferedImage img, Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(img, "png", file.toFile())) {
-            throw new IOException("no PNG writer available to write " + file);
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve("." + target.getFileName() + "." + Long.toHexString(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try (java.io.OutputStream os = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+                 javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+                if (!ImageIO.write(img, "png", ios)) {
+                    throw new IOException("no PNG writer available to write " + file);
+                }
+            }
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileSystemException e) {
+            // named by the figure, not by the temporary file
+            throw e.getFile() != null && e.getFile().equals(tmp.toString()) ? new java.nio.file.FileSystemException(
+                    file.toString(), null, e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getReason()) : e;
+        } catch (IOException e) {
+            // ImageIO's "I/O error writing PNG file!" wraps the reason, e.g. "No space left on device"
+            IOException why = e.getCause() instanceof IOException c && c.getMessage() != null ? c : e;
+            throw new IOException(file + ": " + why.getMessage(), why);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }

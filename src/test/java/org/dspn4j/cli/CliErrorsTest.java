@@ -692,6 +692,24 @@ class CliErrorsTest {
         assertTrue(r.err.contains(det.resolve("0.txt") + ": "), r.err);
     }
 
+    /**
+     * A figure that cannot be created is one line naming it: ImageIO's file output printed the stack trace of the
+     * file it could not open (as in a folder without write permission; /proc/self takes no new file even from root)
+     * and then failed with "Can't create an ImageOutputStream!".
+     */
+    @Test
+    void aFigureThatCannotBeCreatedIsOneLineWithoutAStackTrace() {
+        Path proc = Path.of("/proc/self");
+        assumeTrue(Files.isDirectory(proc));
+        Path fig = proc.resolve("fig.png");
+        Result r = refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--backend", "cpu", "--out",
+            fig.toString()}, fig + ": ");
+        assertFalse(r.err.contains("ImageOutputStream"), r.err);
+        Result c = refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--curves", fig.toString()},
+                fig + ": ");
+        assertFalse(c.err.contains("ImageOutputStream"), c.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

@@ -296,11 +296,13 @@ class RunFolderTest {
         train(cfg(out, 1, 0, 2), TrainingLoop.Start.NEW);
         Path ck = out.resolve(".checkpoint.npz.5eed1e55.tmp");
         Path rj = out.resolve("run.json.tmp");
+        Path png = out.resolve(".loss.png.5eed1e55.tmp"); // a figure's, written beside it and renamed over it
         Files.write(ck, new byte[100]);
         Files.writeString(rj, "{");
+        Files.write(png, new byte[10]);
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         train(cfg(out, 2, 0, 2), TrainingLoop.Start.RESUME, said);
-        assertFalse(Files.exists(ck) || Files.exists(rj));
+        assertFalse(Files.exists(ck) || Files.exists(rj) || Files.exists(png));
         String s = said.toString(StandardCharsets.UTF_8);
         assertTrue(s.contains("removed " + ck + ", left by an interrupted write") && s.contains("removed " + rj), s);
     }
