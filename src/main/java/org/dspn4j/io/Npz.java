@@ -198,6 +198,11 @@ public final class Npz {
             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
             writeZip(new BufferedOutputStream(Channels.newOutputStream(ch)), arrays, compressed, ch);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.FileSystemException e) {
+            // named by the archive, not by the temporary file the user never gave
+            throw e.getFile() != null && e.getFile().equals(tmp.toString()) ? new java.nio.file.FileSystemException(
+                    file.toString(), null, e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getReason()) : e;
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -710,6 +710,16 @@ class CliErrorsTest {
         assertFalse(c.err.contains("ImageOutputStream"), c.err);
     }
 
+    /** An .npz that cannot be created is named as given, not by the temporary file it is first written to. */
+    @Test
+    void anNpzThatCannotBeCreatedIsNamedAsGiven() {
+        Path proc = Path.of("/proc/self");
+        assumeTrue(Files.isDirectory(proc));
+        Path w = proc.resolve("w.npz");
+        Result r = refused(new String[] {"export-weights", "--latent", "4", "--hidden", "8", "--out", w.toString()}, w + ": ");
+        assertFalse(r.err.contains(".tmp"), r.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
