@@ -168,6 +168,13 @@ public final class TrainingLoop {
                 ResumeCheck.requireSame(ckpt, storedModel, Map.of("model", runConfig.get("model")));
                 pos = Checkpoint.position(ckpt, stored);
                 cut = RunRecord.planCut(cfg.out().resolve(METRICS), pos.step());
+                // what the writes below open, tried now: a resume that cannot log leaves run.json as it was
+                Path metrics = cfg.out().resolve(METRICS);
+                IoErrors.naming(metrics, () -> java.nio.channels.FileChannel.open(metrics,
+                        java.nio.file.StandardOpenOption.WRITE).close());
+                if (!Files.isWritable(cfg.out())) {
+                    throw new java.nio.file.AccessDeniedException(cfg.out().toString());
+                }
             } else {
                 folder.requireNewOrForced(start.force());
             }

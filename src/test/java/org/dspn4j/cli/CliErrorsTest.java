@@ -720,6 +720,41 @@ class CliErrorsTest {
         assertFalse(r.err.contains(".tmp"), r.err);
     }
 
+    /**
+     * A resume whose metrics.jsonl cannot be written is refused before anything is written: run.json took a
+     * resume entry, then the first step failed to log. The file is made read-only, and immutable (chattr +i)
+     * where the tests run as root, whom permissions do not stop.
+     */
+    @Test
+    void aResumeThatCannotLogLeavesTheRunAsItWas(@TempDir Path dir) throws Exception {
+        Path run = copy(dir, "run");
+        Path metrics = run.resolve("metrics.jsonl");
+        byte[] json = Files.readAllBytes(run.resolve("run.json"));
+        byte[] lines = Files.readAllBytes(metrics);
+        Files.setPosixFilePermissions(metrics, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+        boolean immutable = Files.isWritable(metrics) && chattr("+i", metrics);
+        try {
+            assumeTrue(immutable || !Files.isWritable(metrics), "metrics.jsonl stays writable here");
+            refused(resume(run), metrics.toString());
+            assertArrayEquals(json, Files.readAllBytes(run.resolve("run.json")));
+            assertArrayEquals(lines, Files.readAllBytes(metrics));
+        } finally {
+            if (immutable) {
+                chattr("-i", metrics);
+            }
+        }
+    }
+
+    private static boolean chattr(String flag, Path file) throws Exception {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false; // no chattr
+        }
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
