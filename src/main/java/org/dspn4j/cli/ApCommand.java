@@ -111,7 +111,7 @@ public final class ApCommand implements Callable<Integer> {
                 ap[i] = task == Task.BOX ? AveragePrecision.box(data, variant, ts[i]) : AveragePrecision.state(data, ts[i]);
             }
         } catch (IOException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
-            err.println("ap: " + Main.oneLine(String.valueOf(e.getMessage())));
+            err.println("ap: " + Main.summary(e)); // a file-system error as "file: reason", not the file alone
             err.flush();
             return Main.BAD_INPUT;
         }

@@ -755,6 +755,23 @@ class CliErrorsTest {
         }
     }
 
+    /**
+     * ap names an unreadable export file with the reason: the line was the file's path alone. Permissions do not
+     * stop root, so this runs only where they apply.
+     */
+    @Test
+    void apNamesAnUnreadableFileWithTheReason(@TempDir Path dir) throws IOException {
+        Path det = Files.createDirectories(dir.resolve("detections"));
+        Path gt = Files.createDirectories(dir.resolve("groundtruths"));
+        Files.writeString(gt.resolve("0.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
+        Path d0 = Files.writeString(det.resolve("0.txt"), "box 0.9 0.1 0.1 0.2 0.2\n");
+        Files.setPosixFilePermissions(d0, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        assumeTrue(!Files.isReadable(d0), "permissions do not apply here (root)");
+        Result r = run("ap", "--task", "box", "--detections", det.toString(), "--groundtruths", gt.toString());
+        assertEquals(2, r.rc, r.err);
+        assertEquals("ap: " + d0 + ": permission denied\n", r.err);
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
