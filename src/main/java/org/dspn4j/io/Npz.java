@@ -82,6 +82,9 @@ public final class Npz {
         try {
             zip = new ZipFile(file.toFile());
         } catch (IOException | IllegalArgumentException e) {
+            if (!Files.isReadable(file)) { // ZipFile says "FileNotFoundException: file (Permission denied)"
+                throw new java.nio.file.AccessDeniedException(file.toString());
+            }
             // ZipException for most damage, EOFException when the end record is cut
             throw new NpyFormatException(file.toString(), "not a readable zip archive (" + (e.getMessage() != null
                     ? e.getMessage() : "it ends early") + "); the file may be truncated", e);

@@ -772,6 +772,23 @@ class CliErrorsTest {
         assertEquals("ap: " + d0 + ": permission denied\n", r.err);
     }
 
+    /**
+     * An unreadable checkpoint is named with "permission denied": eval called it "not a readable zip archive (…);
+     * the file may be truncated", inspect "cannot be read (<its path>)". Runs only where permissions apply (not root).
+     */
+    @Test
+    void anUnreadableCheckpointIsCalledSo(@TempDir Path dir) throws IOException {
+        Path run = copy(dir, "run");
+        Path ck = run.resolve("checkpoint.npz");
+        Files.setPosixFilePermissions(ck, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        assumeTrue(!Files.isReadable(ck), "permissions do not apply here (root)");
+        Result e = refused(new String[] {"eval", "mnist", "--checkpoint", run.toString(), "--backend", "cpu"},
+                ck + ": permission denied");
+        assertFalse(e.err.contains("truncated"), e.err);
+        refused(new String[] {"inspect", ck.toString()}, ck + ": permission denied");
+        refused(resume(run), ck + ": permission denied");
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

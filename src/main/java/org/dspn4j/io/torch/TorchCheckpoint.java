@@ -71,6 +71,8 @@ public final class TorchCheckpoint {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(64);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // names the file and the reason (permission denied)
         } catch (IOException e) {
             throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
         }
@@ -111,6 +113,8 @@ public final class TorchCheckpoint {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(64);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // names the file and the reason (permission denied)
         } catch (IOException e) {
             throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
         }
