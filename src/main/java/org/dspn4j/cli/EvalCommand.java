@@ -132,7 +132,10 @@ public final class EvalCommand implements Callable<Integer> {
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
-                IoErrors.naming(export, () -> exportPredictions(be, net, test, export));
+                exporting(export, () -> {
+                    exportPredictions(be, net, test, export);
+                    return null;
+                });
                 System.out.println("wrote " + export.resolve("detections") + " and " + export.resolve("groundtruths"));
             }
         }
@@ -159,12 +162,39 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());
             ClevrEvaluation.print(System.out, ClevrEvaluation.tables(r));
             if (export != null) {
-                for (Path p : IoErrors.naming(export, () -> ClevrEvaluation.export(r, export))) {
+                for (Path p : exporting(export, () -> ClevrEvaluation.export(r, export))) {
                     System.out.println("wrote " + p.resolve("detections") + " and " + p.resolve("groundtruths"));
                 }
             }
         }
         return 0;
+    }
+
+    /**
+     * Writes an export into {@code dir} (new or empty, checked before): on a failure (a full disk) what it wrote
+     * is removed again, so that no half-written export is left to be scored by ap as a whole one.
+     */
+    static <T> T exporting(Path dir, IoErrors.IoAction<T> write) throws IOException {
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+                s.forEach(before::add);
+            }
+        }
+        try {
+            return IoErrors.naming(dir, write);
+        } catch (IOException | RuntimeException e) {
+            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (!before.contains(p)) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            } catch (IOException | RuntimeException left) {
+                e.addSuppressed(left);
+            }
+            throw e;
+        }
     }
 
     /**

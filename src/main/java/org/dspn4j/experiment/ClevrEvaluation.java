@@ -279,24 +279,30 @@ public final class ClevrEvaluation {
             Path det = Files.createDirectories(base.resolve("detections"));
             Path gt = Files.createDirectories(base.resolve("groundtruths"));
             for (ImageDetections img : r.detections().get(i)) {
-                try (BufferedWriter w = Files.newBufferedWriter(det.resolve(img.name() + ".txt"), StandardCharsets.UTF_8)) {
-                    for (int s = 0; s < img.confidences().length; s++) {
-                        w.write("box " + img.confidences()[s]);
-                        for (double f : img.features()[s]) {
-                            w.write(" " + f);
+                Path d = det.resolve(img.name() + ".txt");
+                IoErrors.naming(d, () -> {
+                    try (BufferedWriter w = Files.newBufferedWriter(d, StandardCharsets.UTF_8)) {
+                        for (int s = 0; s < img.confidences().length; s++) {
+                            w.write("box " + img.confidences()[s]);
+                            for (double f : img.features()[s]) {
+                                w.write(" " + f);
+                            }
+                            w.write('\n');
                         }
-                        w.write('\n');
                     }
-                }
-                try (BufferedWriter w = Files.newBufferedWriter(gt.resolve(img.name() + ".txt"), StandardCharsets.UTF_8)) {
-                    for (double[] g : img.groundTruths()) {
-                        w.write("box");
-                        for (double f : g) {
-                            w.write(" " + f);
+                });
+                Path g = gt.resolve(img.name() + ".txt");
+                IoErrors.naming(g, () -> {
+                    try (BufferedWriter w = Files.newBufferedWriter(g, StandardCharsets.UTF_8)) {
+                        for (double[] v : img.groundTruths()) {
+                            w.write("box");
+                            for (double f : v) {
+                                w.write(" " + f);
+                            }
+                            w.write(" 1.0\n");
                         }
-                        w.write(" 1.0\n");
                     }
-                }
+                });
             }
             written.add(base);
         }

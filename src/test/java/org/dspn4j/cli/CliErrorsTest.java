@@ -789,6 +789,36 @@ class CliErrorsTest {
         refused(resume(run), ck + ": permission denied");
     }
 
+    /** An export that fails part-way (a full disk) is removed again: the files written before stayed, half an export. */
+    @Test
+    void aFailedExportLeavesNothingItWrote(@TempDir Path dir) throws IOException {
+        assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full on this system");
+        Path export = dir.resolve("export");
+        Path full = Files.createDirectories(export.resolve("detections")).resolve("5.txt"); // after 0..4 are written
+        Files.createSymbolicLink(full, Path.of("/dev/full"));
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", export.toString(),
+            "--backend", "cpu"}, full + ": No space left on device");
+        try (Stream<Path> left = Files.walk(export)) {
+            assertEquals(java.util.List.of(export, export.resolve("detections"), full), left.sorted().toList());
+        }
+
+        // CLEVR's export: the file is named (it was the export's folder), and nothing written is left
+        Path data = dir.resolve("clevr");
+        assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
+                data.toString()).rc);
+        Path weights = dir.resolve("clevr-box.npz");
+        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
+                weights.toString()).rc);
+        Path clevr = dir.resolve("clevr-export");
+        Path full1 = Files.createDirectories(clevr.resolve("iters1").resolve("detections")).resolve("1.txt");
+        Files.createSymbolicLink(full1, Path.of("/dev/full"));
+        refused(new String[] {"eval", "clevr-box", "--checkpoint", weights.toString(), "--data-dir", data.toString(), "--full",
+            "--batch", "2", "--iters", "1", "--backend", "cpu", "--export", clevr.toString()}, full1 + ": No space left on device");
+        try (Stream<Path> left = Files.walk(clevr)) {
+            assertEquals(java.util.List.of(clevr, clevr.resolve("iters1"), full1.getParent(), full1), left.sorted().toList());
+        }
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
