@@ -93,12 +93,30 @@ public final class SynthCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
-        ClevrSynth.generate(out, split, scenes, seed, threads, done -> {
-            if (done % step == 0 || done == scenes) {
-                err.printf("\r%d/%d scenes", done, scenes);
-                err.flush();
+        boolean[] shown = {false};
+        try {
+            ClevrSynth.generate(out, split, scenes, seed, threads, done -> {
+                if (done % step == 0 || done == scenes) {
+                    err.printf("\r%d/%d scenes", done, scenes);
+                    err.flush();
+                    shown[0] = true;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // no half-written split (a full disk): its scene file and images are all this command's, removed again
+            if (shown[0]) {
+                err.println(); // the error's line after the progress line, not on it
             }
-        });
+            try {
+                Files.deleteIfExists(scenesFile);
+                for (Path image : generatedImages(out.resolve("images").resolve(split))) {
+                    Files.deleteIfExists(image);
+                }
+            } catch (IOException | RuntimeException left) {
+                e.addSuppressed(left);
+            }
+            throw e;
+        }
         double secs = (System.nanoTime() - t0) / 1e9;
         err.println();
         stdout.printf("wrote %d %s scenes (seed %d) to %s in %.1f s (%.2f images/s, %d threads)%n",

@@ -819,6 +819,26 @@ class CliErrorsTest {
         }
     }
 
+    /**
+     * synth on a full disk names the image and leaves no half-written split: the line was ImageIO's "I/O error
+     * writing PNG file!", after the progress on the same line, and an empty scene file and cut images stayed.
+     */
+    @Test
+    void synthOnAFullDiskLeavesNoHalfWrittenSplit(@TempDir Path dir) throws IOException {
+        assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full on this system");
+        Path out = dir.resolve("clevr");
+        Path full = Files.createDirectories(out.resolve("images").resolve("val")).resolve("CLEVR_val_000001.png");
+        Files.createSymbolicLink(full, Path.of("/dev/full"));
+        Result r = run("synth", "clevr", "--scenes", "3", "--split", "val", "--threads", "1", "--out", out.toString());
+        assertEquals(2, r.rc, r.err);
+        String last = r.err.substring(r.err.lastIndexOf('\r') + 1);
+        assertTrue(last.endsWith("\ndspn4j: " + full + ": No space left on device\n"), r.err);
+        assertFalse(Files.exists(out.resolve("scenes").resolve("CLEVR_val_scenes.json")));
+        try (Stream<Path> left = Files.list(full.getParent())) {
+            assertEquals(java.util.List.of(full), left.toList());
+        }
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {

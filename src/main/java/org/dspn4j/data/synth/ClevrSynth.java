@@ -84,13 +84,19 @@ public final class ClevrSynth {
     private static SynthScene renderOne(Path imageDir, String split, int index, long seed) {
         SynthScene s = sample(split, index, seed);
         RgbImage img = new RgbImage(Renderer.W, Renderer.H, s.renderer().render());
-        try {
-            Path file = imageDir.resolve(s.scene().imageFilename());
-            if (!ImageIO.write(img.toBufferedImage(), "png", file.toFile())) {
-                throw new IOException("no PNG writer");
+        Path file = imageDir.resolve(s.scene().imageFilename());
+        // opened here, not by ImageIO: its file output prints the stack trace of a file it cannot create, and its
+        // write errors ("I/O error writing PNG file!") name no file
+        try (java.io.OutputStream os = Files.newOutputStream(file);
+             javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+            if (!ImageIO.write(img.toBufferedImage(), "png", ios)) {
+                throw new IOException(file + ": no PNG writer");
             }
-        } catch (IOException e) {
+        } catch (java.nio.file.FileSystemException e) {
             throw new UncheckedIOException(e);
+        } catch (IOException e) {
+            IOException why = e.getCause() instanceof IOException c && c.getMessage() != null ? c : e;
+            throw new UncheckedIOException(new IOException(file + ": " + why.getMessage(), why));
         }
         return s;
     }
