@@ -40,6 +40,14 @@ public final class ClevrDataOptions {
         if (dataDir == null) {
             Checks.atLeast("--synth-train", synthTrain, 1);
             Checks.atLeast("--synth-val", synthVal, 1);
+            if (synthCache != null && java.nio.file.Files.exists(synthCache) && !java.nio.file.Files.isDirectory(synthCache)) {
+                throw new IllegalArgumentException("--synth-cache " + synthCache + " is a file, not a folder");
+            }
+            String record = synthCache == null ? null : Checks.runRecord(synthCache);
+            if (record != null) { // the scenes would be generated into another run's folder
+                throw new IllegalArgumentException("--synth-cache " + synthCache + " is a run folder (it holds " + record
+                        + "); give the generated scenes a folder of their own");
+            }
         }
         ClevrSource s = dataDir != null ? ClevrSource.clevr(dataDir)
                 : ClevrSource.generated(synthCache != null ? synthCache : ClevrSource.DEFAULT_CACHE, synthTrain, synthVal, synthSeed);

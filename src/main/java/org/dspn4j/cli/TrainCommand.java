@@ -92,6 +92,12 @@ public final class TrainCommand implements Callable<Integer> {
             refuseClevrOptions(spec, model);
         } else {
             src = source();
+            Path cache = clevr.synthCache;
+            if (run.dataDir == null && cache != null && cache.toAbsolutePath().normalize().startsWith(
+                    cfg.out().toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--synth-cache " + cache + " is inside --out " + cfg.out()
+                        + ": give the generated scenes a folder of their own, outside the run");
+            }
         }
         if (run.allowNonFinite && !run.resume) {
             throw new IllegalArgumentException("--allow-nonfinite applies with --resume (a new run starts from finite weights)");

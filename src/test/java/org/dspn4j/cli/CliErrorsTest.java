@@ -839,6 +839,29 @@ class CliErrorsTest {
         }
     }
 
+    /**
+     * train's generated scenes go to a folder of their own: --synth-cache naming a run folder generated a CLEVR data
+     * set into that run (here an MNIST one), and one inside --out put it into the new run.
+     */
+    @Test
+    void theSceneCacheIsNeitherARunFolderNorInsideTheRun(@TempDir Path dir) throws IOException {
+        String[] clevr = {"train", "clevr-box", "--latent", "4", "--hidden", "8", "--iters", "1", "--batch", "2", "-q",
+            "--threads", "2", "--backend", "cpu", "--image-size", "65", "--steps", "1", "--synth-train", "2", "--synth-val", "2"};
+        java.util.List<String> before;
+        try (Stream<Path> s = Files.list(fixture)) {
+            before = s.map(Path::toString).sorted().toList();
+        }
+        Path out = dir.resolve("run");
+        refused(with(new String[] {"--synth-cache", fixture.toString(), "--out", out.toString()}, clevr), "--synth-cache " + fixture,
+                "is a run folder");
+        try (Stream<Path> s = Files.list(fixture)) {
+            assertEquals(before, s.map(Path::toString).sorted().toList());
+        }
+        refused(with(new String[] {"--synth-cache", out.resolve("scenes").toString(), "--out", out.toString()}, clevr), "--synth-cache",
+                "inside --out " + out);
+        assertFalse(Files.exists(out));
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
