@@ -55,6 +55,9 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output .npz")
     Path out;
 
+    @Option(names = "--force", description = "write over --out if it exists")
+    boolean force;
+
     @Option(names = "--iters", defaultValue = "10", description = "inner steps T (default: ${DEFAULT-VALUE})")
     int iters;
 
@@ -104,6 +107,9 @@ public final class TraceCommand implements Callable<Integer> {
             Checks.inputFile("--weights", weights);
         }
         Checks.outputFile("--out", out, input, weights);
+        if (java.nio.file.Files.exists(out) && !force) { // an earlier trace, kept to compare with
+            throw new IllegalArgumentException("--out " + out + " exists; give --force to write over it");
+        }
         Map<String, NdArray> in = IoErrors.naming(input, () -> Npz.read(input));
         NdArray ts = require(in, "target_set", input);
         NdArray tm = require(in, "target_mask", input);

@@ -644,6 +644,24 @@ class CliErrorsTest {
         assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(kept)));
     }
 
+    /** An earlier trace is a record an audit compares with: trace writes over it only with --force. */
+    @Test
+    void traceWritesOverAnExistingFileOnlyWithForce(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.npz");
+        Npz.write(in, Map.of("target_set", NdArray.of(new double[20], 2, 2, 5), "target_mask", NdArray.of(new double[10], 2, 5)));
+        Path kept = dir.resolve("trace.npz");
+        Files.writeString(kept, "an earlier trace");
+        String[] args = {"trace", "--model", "mnist", "--iters", "1", "--input", in.toString(),
+            "--out", kept.toString()};
+        refused(args, "--out " + kept, "exists", "--force");
+        assertEquals("an earlier trace", Files.readString(kept));
+        String[] forced = java.util.Arrays.copyOf(args, args.length + 1);
+        forced[args.length] = "--force";
+        Result r = run(forced);
+        assertEquals(0, r.rc, r.err);
+        assertTrue(Npz.read(kept).containsKey("outer_loss"));
+    }
+
     /** A file that fails to read (an I/O error; /proc/self/mem gives one at offset 0) is named with the error. */
     @Test
     void aReadErrorNamesTheFile(@TempDir Path dir) {
