@@ -89,8 +89,14 @@ public final class EvalCommand implements Callable<Integer> {
         int b = input.batch(run);
         int th = threads.threads();
         if (iters != null) {
-            for (int t : iters) {
-                Checks.atLeast("--iters", t, 0);
+            if (iters.isEmpty()) { // "--iters ," splits into nothing
+                throw new IllegalArgumentException("--iters: no T given; give one or more, e.g. --iters 10,20,30");
+            }
+            for (int i = 0; i < iters.size(); i++) {
+                Checks.atLeast("--iters", iters.get(i), 0);
+                if (iters.indexOf(iters.get(i)) < i) {
+                    throw new IllegalArgumentException("--iters: T = " + iters.get(i) + " is given twice in " + iters);
+                }
             }
         }
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {

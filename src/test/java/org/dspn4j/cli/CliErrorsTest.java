@@ -147,6 +147,9 @@ class CliErrorsTest {
             assertFalse(Files.exists(out), "a refused start created " + out);
         }
         refused(new String[] {"eval", "mnist", "--checkpoint", ck, "--iters", "-3"}, "--iters");
+        // a list that splits into nothing, or names a T twice, would evaluate at other T than asked for
+        refused(new String[] {"eval", "clevr-box", "--checkpoint", ck, "--iters", ",,"}, "--iters: no T given");
+        refused(new String[] {"eval", "clevr-box", "--checkpoint", ck, "--iters", "10,20,10"}, "--iters: T = 10 is given twice");
         refused(new String[] {"show", "mnist", "--checkpoint", ck, "--out", dir.resolve("a.png").toString(), "--rows", "-2"},
                 "--rows");
         refused(new String[] {"show", "mnist", "--checkpoint", ck, "--out", dir.resolve("a.png").toString(), "--rows", "0"},
