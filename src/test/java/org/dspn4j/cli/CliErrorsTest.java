@@ -390,15 +390,10 @@ class CliErrorsTest {
 
     @Test
     void clevrSceneFileErrorsAndEmptySplitsAreOneLineNamingTheFile(@TempDir Path dir) throws IOException {
-        Path data = dir.resolve("clevr");
-        for (String split : new String[] {"train", "val"}) {
-            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
-                    data.toString()).rc);
-        }
+        Path data = twoSceneClevr(dir);
         Path scenes = data.resolve("scenes").resolve("CLEVR_train_scenes.json");
         String json = Files.readString(scenes);
-        String[] train = {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
-            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--out"};
+        String[] train = tinyClevrTrain(data);
         Files.writeString(scenes, json.substring(0, json.length() / 2)); // truncated
         refused(with(new String[] {dir.resolve("r1").toString()}, train), scenes.toString());
         Files.writeString(scenes, json.replace("\"3d_coords\"", "\"3d_coordinates\""));
@@ -536,22 +531,48 @@ class CliErrorsTest {
         inOwnWords(refused(new String[] {"show", "mnist", "--checkpoint", run.toString(), "--curves",
             dir.resolve("c.png").toString()}, metrics.toString(), "Non-standard token 'NaN'"), "Non-standard token 'NaN'");
 
-        Path data = dir.resolve("clevr");
-        for (String split : new String[] {"train", "val"}) {
-            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
-                    data.toString()).rc);
-        }
+        Path data = twoSceneClevr(dir);
         Path scenes = data.resolve("scenes").resolve("CLEVR_train_scenes.json");
         String sj = Files.readString(scenes);
-        String[] train = {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
-            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--out",
-            dir.resolve("r").toString()};
+        String[] train = with(new String[] {dir.resolve("r").toString()}, tinyClevrTrain(data));
         Files.writeString(scenes, sj.replaceFirst("\"3d_coords\":\\[", "\"3d_coords\":[NaN,"));
         inOwnWords(refused(train, scenes.toString(), "Non-standard token 'NaN'"), "Non-standard token 'NaN'");
         Files.writeString(scenes, sj.substring(0, sj.indexOf("\"3d_coords\":[") + 16)); // inside an array
         inOwnWords(refused(train, scenes.toString(), "expected close marker for Array (start marker at line 1, column "),
                 "expected close marker");
         assertFalse(Files.exists(dir.resolve("r")));
+    }
+
+    /** A CLEVR folder of two generated val scenes (no train split). */
+    private static Path twoValScenes(Path dir) {
+        Path data = dir.resolve("clevr");
+        assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
+                data.toString()).rc);
+        return data;
+    }
+
+    /** A seeded clevr-box model at the smallest sizes, as export-weights writes it. */
+    private static Path tinyClevrBox(Path dir) {
+        Path weights = dir.resolve("clevr-box.npz");
+        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
+                weights.toString()).rc);
+        return weights;
+    }
+
+    /** A CLEVR folder of two generated scenes in each of train and val. */
+    private static Path twoSceneClevr(Path dir) {
+        Path data = dir.resolve("clevr");
+        for (String split : new String[] {"train", "val"}) {
+            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
+                    data.toString()).rc);
+        }
+        return data;
+    }
+
+    /** A one-step clevr-box training on {@code data} at the smallest sizes, ending in {@code --out} (its value to add). */
+    private static String[] tinyClevrTrain(Path data) {
+        return new String[] {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
+            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--out"};
     }
 
     /** A refusal without the JSON parser's own words, saying {@code problem} once. */
@@ -591,12 +612,8 @@ class CliErrorsTest {
                 "the bundled MNIST subset: the 100 evaluated test digits", "--full", "--batch of 200");
         assertFalse(Files.exists(dir.resolve("f.png")));
 
-        Path data = dir.resolve("clevr");
-        assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
-                data.toString()).rc);
-        Path weights = dir.resolve("clevr-box.npz");
-        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
-                weights.toString()).rc);
+        Path data = twoValScenes(dir);
+        Path weights = tinyClevrBox(dir);
         String[] clevr = {"--checkpoint", weights.toString(), "--data-dir", data.toString(), "--batch", "2", "--backend", "cpu"};
         refused(with(clevr, "eval", "clevr-box"), data + ": the 0 evaluated val scenes", "--full", "--batch of 2");
         refused(with(clevr, "show", "clevr-box", "--out", dir.resolve("g.png").toString()), data + ": the 0 val scenes",
@@ -824,12 +841,8 @@ class CliErrorsTest {
         }
 
         // CLEVR's export: the file is named (it was the export's folder), and nothing written is left
-        Path data = dir.resolve("clevr");
-        assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
-                data.toString()).rc);
-        Path weights = dir.resolve("clevr-box.npz");
-        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
-                weights.toString()).rc);
+        Path data = twoValScenes(dir);
+        Path weights = tinyClevrBox(dir);
         Path clevr = dir.resolve("clevr-export");
         Path full1 = Files.createDirectories(clevr.resolve("iters1").resolve("detections")).resolve("1.txt");
         Files.createSymbolicLink(full1, Path.of("/dev/full"));
