@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +27,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import org.dspn4j.text.FileErrors;
 import org.dspn4j.text.OneLine;
 
 /**
@@ -83,7 +86,7 @@ public final class Npz {
             zip = new ZipFile(file.toFile());
         } catch (IOException | IllegalArgumentException e) {
             if (!Files.isReadable(file)) { // ZipFile says "FileNotFoundException: file (Permission denied)"
-                throw new java.nio.file.AccessDeniedException(file.toString());
+                throw new AccessDeniedException(file.toString());
             }
             // ZipException for most damage, EOFException when the end record is cut
             throw new NpyFormatException(file.toString(), "not a readable zip archive (" + (e.getMessage() != null
@@ -201,11 +204,8 @@ public final class Npz {
             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
             writeZip(new BufferedOutputStream(Channels.newOutputStream(ch)), arrays, compressed, ch);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.nio.file.FileSystemException e) {
-            // named by the archive, not by the temporary file the user never gave
-            throw e.getFile() != null && e.getFile().equals(tmp.toString()) ? new java.nio.file.FileSystemException(
-                    file.toString(), null, e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getReason()) : e;
+        } catch (FileSystemException e) {
+            throw FileErrors.namedAs(e, tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -5,9 +5,18 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+import org.dspn4j.text.FileErrors;
 
 /** What both figures share: headless set-up, fonts that may be missing, PNG output. */
 final class Figures {
@@ -96,23 +105,18 @@ final class Figures {
         Path target = file.toAbsolutePath();
         Path parent = target.getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + target.getFileName() + "." + Long.toHexString(
-                java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path tmp = parent.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + ".tmp");
         try {
-            try (java.io.OutputStream os = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE);
-                 javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+            try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 ImageOutputStream ios = new MemoryCacheImageOutputStream(os)) {
                 if (!ImageIO.write(img, "png", ios)) {
                     throw new IOException("no PNG writer available to write " + file);
                 }
             }
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileSystemException e) {
-            // named by the figure, not by the temporary file
-            throw e.getFile() != null && e.getFile().equals(tmp.toString()) ? new java.nio.file.FileSystemException(
-                    file.toString(), null, e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getReason()) : e;
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileSystemException e) {
+            throw FileErrors.namedAs(e, tmp, file);
         } catch (IOException e) {
             // ImageIO's "I/O error writing PNG file!" wraps the reason, e.g. "No space left on device"
             IOException why = e.getCause() instanceof IOException c && c.getMessage() != null ? c : e;
