@@ -4,9 +4,13 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
@@ -104,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (export != null && Files.isDirectory(export)) {
             // files left by an earlier export (more images, other T) would be read with this one's by ap
-            try (java.util.stream.Stream<Path> in = Files.walk(export, 3)) {
+            try (Stream<Path> in = Files.walk(export, 3)) {
                 List<String> held = in.filter(Files::isRegularFile).map(p -> export.relativize(p).toString()).sorted().toList();
                 if (!held.isEmpty()) {
                     throw new IllegalArgumentException("--export " + export + " already holds " + String.join(", ",
@@ -181,17 +185,17 @@ public final class EvalCommand implements Callable<Integer> {
      * is removed again, so that no half-written export is left to be scored by ap as a whole one.
      */
     static <T> T exporting(Path dir, IoErrors.IoAction<T> write) throws IOException {
-        java.util.Set<Path> before = new java.util.HashSet<>();
+        Set<Path> before = new HashSet<>();
         if (Files.exists(dir)) {
-            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
                 s.forEach(before::add);
             }
         }
         try {
             return IoErrors.naming(dir, write);
         } catch (IOException | RuntimeException e) {
-            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                     if (!before.contains(p)) {
                         Files.deleteIfExists(p);
                     }
