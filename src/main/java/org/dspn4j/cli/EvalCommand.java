@@ -103,6 +103,9 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
         }
+        if (export != null) {
+            Checks.requireOutsideRuns("--export", export); // nothing but train writes into a run folder
+        }
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
             throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
         }

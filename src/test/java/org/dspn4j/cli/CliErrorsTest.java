@@ -347,11 +347,13 @@ class CliErrorsTest {
             assertTrue(java.util.Arrays.equals(kept.getValue(), Files.readAllBytes(other.resolve(kept.getKey()))), kept.getKey());
         }
         assertFalse(Files.exists(other.resolve("fig.png")));
-        // nor a new run, nor a grid
+        // nor an export, a new run, a grid
         java.util.List<String> entries;
         try (Stream<Path> in = Files.list(other)) {
             entries = in.map(p -> p.getFileName().toString()).sorted().toList();
         }
+        refused(new String[] {"eval", "mnist", "--checkpoint", fixture.toString(), "--export", other.resolve("exp").toString()},
+                "--export " + other.resolve("exp") + ": " + held);
         refused(with(TINY, "train", "mnist", "--steps", "1", "--out", other.resolve("inner").toString()),
                 "--out " + other.resolve("inner") + ": " + other.toAbsolutePath() + " is a run folder (it holds run.json); "
                 + "give the run a folder of its own");
