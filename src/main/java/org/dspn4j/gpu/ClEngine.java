@@ -163,7 +163,8 @@ public final class ClEngine implements AutoCloseable {
      * @param maxArrayFloats largest arena array, {@link #MIN_ARENA_FLOATS} .. {@link #MAX_ARRAY_FLOATS}
      *     (smaller values force several arrays, e.g. for tests); at most {@link ClArena#MAX_ARRAYS}
      *     arrays, each at least {@link #MIN_ARENA_FLOATS}
-     * @throws IllegalArgumentException for sizes outside those ranges
+     * @throws IllegalArgumentException for sizes outside those ranges, and for an arena whose arrays exceed the
+     *     device's largest buffer or which, mirrored on the heap, exceeds the JVM's heap (the user's --arena-mb)
      * @throws IllegalStateException when the JVM, the device or the kernel is not usable; the
      *     message names the device
      */
@@ -191,13 +192,13 @@ public final class ClEngine implements AutoCloseable {
         long arenaBytes = 4L * arenaFloats;
         long arrayBytes = 4L * arrays[0];
         if (info.maxAllocBytes() > 0 && arrayBytes > info.maxAllocBytes()) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                    "arena array of %,d bytes exceeds the largest buffer %s allows (%,d bytes)",
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena array of %,d bytes exceeds the largest buffer %s allows (%,d bytes): a smaller --arena-mb helps",
                     arrayBytes, info.describe(), info.maxAllocBytes()));
         }
         long heapNeed = arenaBytes + 4L * stagingFloats;
         if (heapNeed > Runtime.getRuntime().maxMemory()) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "arena + staging need %,d bytes of Java heap (the arena is mirrored there), the JVM allows "
                             + "%,d: a smaller --arena-mb or a larger heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg",
                     heapNeed, Runtime.getRuntime().maxMemory(), (heapNeed + (1L << 30) - 1) / (1L << 30) + 1));

@@ -488,6 +488,24 @@ class CliErrorsTest {
     }
 
     /**
+     * An arena larger than the heap that mirrors it (or than the device's largest buffer) is the user's --arena-mb,
+     * not a bug: exit code 2 and one line naming the option, refused before any device memory is taken.
+     */
+    @Test
+    void anArenaTooLargeForTheHeapIsBadInputNamingTheOption() {
+        assumeTrue(org.dspn4j.gpu.SharedEngine.available(), "no OpenCL platform with a device");
+        long floats = org.dspn4j.gpu.ClEngine.MAX_ARENA_FLOATS;
+        assumeTrue(4 * floats > Runtime.getRuntime().maxMemory(), "the heap holds the largest arena");
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> org.dspn4j.gpu.ClEngine.open(org.dspn4j.gpu.DeviceSelector.auto(), floats, 1 << 20));
+        StringWriter w = new StringWriter();
+        assertEquals(2, Main.report(e, new PrintWriter(w), false), w.toString());
+        String line = w.toString().replace("\r", "");
+        assertTrue(line.contains("--arena-mb") && !line.contains("internal error") && line.indexOf('\n') == line.length() - 1,
+                line);
+    }
+
+    /**
      * An output path that names a device, a pipe or a socket (/dev/null, /dev/stdout) is refused: writing the
      * figure or the .npz put a regular file in its place (as root, /dev/null itself). A socket stands for them
      * here: it needs no privileges to make.

@@ -44,7 +44,7 @@ class ClEngineStartupTest {
         Assumptions.assumeTrue(SharedEngine.available(), "no OpenCL device");
         long arenaFloats = ClEngine.MAX_ARENA_FLOATS; // 8176 MB
         Assumptions.assumeTrue(4 * arenaFloats > Runtime.getRuntime().maxMemory(), "the test JVM's heap holds the largest arena");
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ClEngine.open(DeviceSelector.auto(), arenaFloats, 4096));
         // 8176 MB of arena and 16 KB of staging round up to 8 GiB, one more for the rest of the heap
         assertTrue(e.getMessage().contains("--arena-mb") && e.getMessage().contains("DSPN4J_JAVA_OPTS=-Xmx9g"), e.getMessage());
