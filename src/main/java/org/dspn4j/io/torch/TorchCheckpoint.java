@@ -2,6 +2,7 @@ package org.dspn4j.io.torch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -68,14 +69,7 @@ public final class TorchCheckpoint {
         if (Files.isDirectory(file)) {
             return Kind.UNKNOWN;
         }
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(64);
-        } catch (java.nio.file.FileSystemException e) {
-            throw e; // names the file and the reason (permission denied)
-        } catch (IOException e) {
-            throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
-        }
+        byte[] head = head(file);
         if (isZip(head)) {
             try (ZipFile zip = new ZipFile(file.toFile())) {
                 boolean any = false;
@@ -98,6 +92,17 @@ public final class TorchCheckpoint {
         return isLegacyMagic(head) ? Kind.TORCH_LEGACY : Kind.UNKNOWN;
     }
 
+    /** The first 64 bytes, which tell the layouts apart; a read error names the file. */
+    private static byte[] head(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(64);
+        } catch (FileSystemException e) {
+            throw e; // names the file and the reason (permission denied)
+        } catch (IOException e) {
+            throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
     /** Whether the file is a torch.save file (either layout), by content; false for unreadable files. */
     public static boolean isTorchFile(Path file) {
         try {
@@ -110,14 +115,7 @@ public final class TorchCheckpoint {
 
     /** Reads a torch.save file of either layout (chosen by content). */
     public static TorchCheckpoint read(Path file) throws IOException {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(64);
-        } catch (java.nio.file.FileSystemException e) {
-            throw e; // names the file and the reason (permission denied)
-        } catch (IOException e) {
-            throw new TorchFormatException(file.toString(), "cannot be read (" + e.getMessage() + ")");
-        }
+        byte[] head = head(file);
         try {
             TorchReader.Result r;
             if (isZip(head)) {
