@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 
+import org.dspn4j.text.FileErrors;
+
 /**
  * Reads predictions and ground truths in the authors' export format ({@code dspn/train.py:main} at
  * be3703b; docs/reference-behaviour.md §8) into {@link ImageDetections}, for
@@ -195,7 +197,7 @@ public final class ExportReader {
         try (InputStream in = Files.newInputStream(file)) {
             bytes = size > MAX_FILE_BYTES ? null : in.readNBytes((int) MAX_FILE_BYTES + 1);
         } catch (IOException e) {
-            throw e instanceof java.nio.file.FileSystemException ? e : new IOException(file + ": " + e.getMessage(), e);
+            throw FileErrors.named(file, e); // a read error: the JDK's message names no file
         }
         if (bytes == null || bytes.length > MAX_FILE_BYTES) {
             throw error(file, 0, file + ": " + Math.max(size, bytes == null ? 0 : bytes.length)

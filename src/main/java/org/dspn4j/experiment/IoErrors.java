@@ -2,8 +2,9 @@ package org.dspn4j.experiment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+
+import org.dspn4j.text.FileErrors;
 
 /**
  * Input/output errors that name their file. The JDK's {@link IOException}s from reads and writes on an
@@ -46,15 +47,8 @@ public final class IoErrors {
         });
     }
 
-    /** {@code e} if its message names {@code file} (or it is a file-system error naming a file), else a wrapper naming it. */
+    /** {@code e} if it names {@code file}, else a wrapper naming it ({@link FileErrors#named}). */
     public static IOException wrap(Path file, IOException e) {
-        String m = e.getMessage();
-        if (e instanceof FileSystemException f && f.getFile() != null) {
-            return e;
-        }
-        if (m != null && (m.contains(file.toString()) || m.contains(file.toAbsolutePath().toString()))) {
-            return e;
-        }
-        return new IOException(file + ": " + (m == null ? e.getClass().getSimpleName() : m), e);
+        return FileErrors.named(file, e);
     }
 }

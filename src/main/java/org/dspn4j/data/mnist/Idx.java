@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
+import org.dspn4j.text.FileErrors;
+
 /**
  * Reads MNIST's IDX files (LeCun et al., <a href="http://yann.lecun.com/exdb/mnist/">the
  * MNIST page</a>), raw or gzip'd — gzip is recognised by its magic bytes {@code 1f 8b}, not by the
@@ -88,10 +90,7 @@ public final class Idx {
 
     /** {@code e} if it names {@code file} (a format error, a file-system error), else a wrapper naming it (a read error). */
     private static IOException named(Path file, IOException e) {
-        if (e instanceof IdxFormatException || e instanceof java.nio.file.FileSystemException) {
-            return e;
-        }
-        return new IOException(file + ": " + e.getMessage(), e);
+        return e instanceof IdxFormatException ? e : FileErrors.named(file, e);
     }
 
     /** A stream over the (decompressed) IDX bytes that knows its offset for error messages. */
