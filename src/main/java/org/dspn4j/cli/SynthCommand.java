@@ -85,11 +85,7 @@ public final class SynthCommand implements Callable<Integer> {
                         + " images in images/" + split + "/); give another --out, or --force to replace it");
                 return Main.BAD_INPUT;
             }
-            // replaced whole: no image of the earlier split is left beside the new one
-            Files.deleteIfExists(scenesFile);
-            for (Path image : images) {
-                Files.delete(image);
-            }
+            removeSplit(scenesFile); // replaced whole: no image of the earlier split is left beside the new one
         }
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
@@ -108,10 +104,7 @@ public final class SynthCommand implements Callable<Integer> {
                 err.println(); // the error's line after the progress line, not on it
             }
             try {
-                Files.deleteIfExists(scenesFile);
-                for (Path image : generatedImages(out.resolve("images").resolve(split))) {
-                    Files.deleteIfExists(image);
-                }
+                removeSplit(scenesFile);
             } catch (IOException | RuntimeException left) {
                 e.addSuppressed(left);
             }
@@ -123,6 +116,14 @@ public final class SynthCommand implements Callable<Integer> {
                 scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads);
         stdout.flush();
         return 0;
+    }
+
+    /** Removes this split from --out: its scene file and its images. */
+    private void removeSplit(Path scenesFile) throws IOException {
+        Files.deleteIfExists(scenesFile);
+        for (Path image : generatedImages(out.resolve("images").resolve(split))) {
+            Files.deleteIfExists(image);
+        }
     }
 
     /** The images of this split that a generator (ours, or CLEVR's own naming) left in the folder. */
