@@ -1,5 +1,6 @@
 package org.dspn4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.experiment.ClevrSource;
@@ -40,7 +41,7 @@ public final class ClevrDataOptions {
         if (dataDir == null) {
             Checks.atLeast("--synth-train", synthTrain, 1);
             Checks.atLeast("--synth-val", synthVal, 1);
-            if (synthCache != null && java.nio.file.Files.exists(synthCache) && !java.nio.file.Files.isDirectory(synthCache)) {
+            if (synthCache != null && Files.exists(synthCache) && !Files.isDirectory(synthCache)) {
                 throw new IllegalArgumentException("--synth-cache " + synthCache + " is a file, not a folder");
             }
             String record = synthCache == null ? null : Checks.runRecord(synthCache);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.dspn4j.model.ModelConfig;
+import org.dspn4j.text.JsonErrors;
 import org.dspn4j.tensor.DType;
 
 /** A {@link ModelConfig} as a flat JSON object (stored in run.json and in checkpoints). */
@@ -49,7 +50,7 @@ public final class ModelConfigJson {
                 f.put(name, p.getText());
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j) : e.getMessage()), e);
+            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j) : e.getMessage()), e);
         }
         try {
             ModelConfig base = ModelConfig.paper(ModelConfig.Task.parse(get(f, "task")),

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import org.dspn4j.text.JsonErrors;
 
 /**
  * What a run leaves in its folder for an auditor: {@code run.json} (the resolved configuration,
@@ -282,7 +283,7 @@ public final class RunRecord {
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + org.dspn4j.text.JsonErrors.message(e), e);
+                    + e.getLocation().getColumnNr() + ": " + JsonErrors.message(e), e);
         } catch (java.io.CharConversionException e) {
             // bytes that are no Unicode text (the parser guesses UTF-8/16/32 from the first bytes)
             throw new IllegalArgumentException(file + ": not JSON text (" + e.getMessage() + ")", e);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.dspn4j.io.NdArray;
+import org.dspn4j.text.JsonErrors;
 import org.dspn4j.viz.LossCurveFigure;
 
 /**
@@ -74,7 +75,7 @@ public final class TrainingCurves {
                 f = RunRecord.numbers(lines.get(i));
             } catch (IOException e) {
                 throw new IllegalArgumentException(metricsJsonl + ": line " + (i + 1) + " is not a JSON object ("
-                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j)
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j)
                         : e.getMessage().lines().findFirst().orElse("")) + ")");
             }
             Double step = f.get("step");

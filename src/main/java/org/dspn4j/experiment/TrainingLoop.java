@@ -2,8 +2,11 @@ package org.dspn4j.experiment;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,10 +173,10 @@ public final class TrainingLoop {
                 cut = RunRecord.planCut(cfg.out().resolve(METRICS), pos.step());
                 // what the writes below open, tried now: a resume that cannot log leaves run.json as it was
                 Path metrics = cfg.out().resolve(METRICS);
-                IoErrors.naming(metrics, () -> java.nio.channels.FileChannel.open(metrics,
-                        java.nio.file.StandardOpenOption.WRITE).close());
+                IoErrors.naming(metrics, () -> FileChannel.open(metrics,
+                        StandardOpenOption.WRITE).close());
                 if (!Files.isWritable(cfg.out())) {
-                    throw new java.nio.file.AccessDeniedException(cfg.out().toString());
+                    throw new AccessDeniedException(cfg.out().toString());
                 }
             } else {
                 folder.requireNewOrForced(start.force());

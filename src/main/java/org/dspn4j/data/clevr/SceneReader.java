@@ -19,6 +19,8 @@ import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
+import org.dspn4j.text.JsonErrors;
+
 /**
  * Reads a CLEVR v1.0 scene file ({@code scenes/CLEVR_<split>_scenes.json}; schema in {@link org.dspn4j.data.clevr})
  * one scene at a time with Jackson's streaming parser, so the 100 MB train file is never held as a
@@ -408,7 +410,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
 
     /** Jackson's message without its source excerpt. */
     private static String jsonMessage(IOException e) {
-        return e instanceof JsonProcessingException j ? org.dspn4j.text.JsonErrors.message(j) : e.getMessage();
+        return e instanceof JsonProcessingException j ? JsonErrors.message(j) : e.getMessage();
     }
 
     /** A value quoted in a message: at most 80 characters. */

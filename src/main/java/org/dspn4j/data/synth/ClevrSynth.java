@@ -1,7 +1,9 @@
 package org.dspn4j.data.synth;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.dspn4j.data.clevr.RgbImage;
 
 /**
@@ -87,12 +91,12 @@ public final class ClevrSynth {
         Path file = imageDir.resolve(s.scene().imageFilename());
         // opened here, not by ImageIO: its file output prints the stack trace of a file it cannot create, and its
         // write errors ("I/O error writing PNG file!") name no file
-        try (java.io.OutputStream os = Files.newOutputStream(file);
-             javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(file);
+             ImageOutputStream ios = new MemoryCacheImageOutputStream(os)) {
             if (!ImageIO.write(img.toBufferedImage(), "png", ios)) {
                 throw new IOException(file + ": no PNG writer");
             }
-        } catch (java.nio.file.FileSystemException e) {
+        } catch (FileSystemException e) {
             throw new UncheckedIOException(e);
         } catch (IOException e) {
             IOException why = e.getCause() instanceof IOException c && c.getMessage() != null ? c : e;

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import org.dspn4j.experiment.IoErrors;
+import org.dspn4j.text.JsonErrors;
 import org.dspn4j.experiment.RunRecord;
 
 /**
@@ -37,7 +38,7 @@ final class Json {
             }
             v = value(p);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + org.dspn4j.text.JsonErrors.message(e) + ")");
+            throw new IOException(file + ": not valid JSON (" + JsonErrors.message(e) + ")");
         } catch (IOException e) {
             throw IoErrors.wrap(file, e); // a read error: the JDK's message names no file
         }
@@ -59,7 +60,7 @@ final class Json {
             Map<String, Object> m = (Map<String, Object>) value(p);
             return m;
         } catch (JsonProcessingException e) {
-            throw new IOException("not valid JSON (" + org.dspn4j.text.JsonErrors.message(e) + ")");
+            throw new IOException("not valid JSON (" + JsonErrors.message(e) + ")");
         }
     }
 
