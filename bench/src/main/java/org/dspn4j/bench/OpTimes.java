@@ -102,11 +102,13 @@ public final class OpTimes {
             // through a transposing copy): MNIST's hidden and last layers, the CLEVR relation encoder's
             time("matmulBatchSum (32,256,342)·(32,256,342)ᵀ", () -> be.matmulBatchSum(big, false, big2, true));
             time("matmulBatchSum (32,64,342)·(32,256,342)ᵀ", () -> be.matmulBatchSum(small, false, big2, true));
-            // MNIST's first layer (3 → 256): its weight gradient and its input gradient, three columns (computed as Cᵀ)
+            // MNIST's first layer (3 → 256): its weight gradient and its input gradient, three columns (computed as Cᵀ),
+            // and its forward, three multiply-adds an element (row by row: Gemm.shortDepth)
             Tensor three = be.slice(big2, 1, 0, 3);
             Tensor w3 = be.reshape(be.slice(be.slice(big, 0, 0, 1), 2, 0, 3), 256, 3);
             time("matmulBatchSum (32,256,342)·(32,3,342)ᵀ", () -> be.matmulBatchSum(big, false, three, true));
             time("matmul (256,3)ᵀ·(32,256,342)", () -> be.matmul(w3, true, big, false));
+            time("linear (256,3)·(32,3,342) + bias, relu", () -> be.linear(w3, three, bias256, true));
             Tensor pairs512 = be.reshape(be.slice(big, 2, 0, 200), 32, 512, 100);
             time("matmulBatchSum (32,512,100)·(32,512,100)ᵀ", () -> be.matmulBatchSum(pairs512, false, pairs512, true));
             // ReLU's backward from its output: MUL(g, STEP(y)) (and, where the backend has it, in one pass)

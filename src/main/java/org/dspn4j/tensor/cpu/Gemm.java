@@ -44,6 +44,9 @@ import java.util.Map;
  * at most FEW rows, leave B unpacked ({@link #fewRows}): for them packing is most of the work (B is
  * the large operand, and is read through a stride when read transposed), and an 8-row tile would be
  * mostly padding.
+ *
+ * <p>F32 products of depth k ≤ {@link #SHORT_K} whose B rows are contiguous (the MNIST encoder's first
+ * layer) are computed row by row of C, with no tile and no packing ({@link #shortDepth}).
  */
 final class Gemm {
     private Gemm() {
@@ -104,6 +107,12 @@ final class Gemm {
 
     /** Rows of B per panel when {@link #fewRows} packs B (the last, narrower block): a panel stays in L1. */
     private static final int FEW_KC = 64;
+
+    /** Depth (k) up to which an F32 product whose B rows are contiguous runs row by row ({@link #shortDepth}). */
+    static final int SHORT_K = 4;
+
+    /** Elements of C per task of {@link #shortDepth}, in whole rows (at least one): 16 KB, so the epilogue finds them in L1. */
+    private static final int SHORT_BLOCK = 1 << 12;
 
     /** Products smaller than this many multiply-adds run as the plain loop (packing would dominate). */
     private static final long SMALL = 1 << 14;
@@ -210,6 +219,10 @@ final class Gemm {
                     epilogue.apply(p, 0, m, 0, n);
                 }
             }
+            return;
+        }
+        if (f32 && kern != Kernel.SCALAR && k >= 1 && k <= SHORT_K && b.colStride() == 1) {
+            shortDepth(be, m, n, k, a, b, (float[]) c, cOff, accumulate, kern, epilogue);
             return;
         }
         int pm = (m + mr - 1) / mr;
@@ -386,6 +399,43 @@ final class Gemm {
                 copyTile(tile, 0, w, c, co, n, m, cols);
                 if (epilogue != null) {
                     epilogue.apply(p, 0, m, j0, cols);
+                }
+            }
+        });
+    }
+
+    /**
+     * A product of depth at most {@link #SHORT_K} in F32 on vectors, B's rows contiguous (the MNIST encoder's
+     * first layer: three multiply-adds an element, from a point's two coordinates and its mask): C row by
+     * row, each vector of a row from k vectors of B's rows and the k values of A's row
+     * ({@link GemmVector#rowF32}), then the epilogue on a block of rows while it is in L1. A tile's fixed
+     * costs (its 16 accumulators set up and stored, the epilogue called on rows of 32 elements) outweighed
+     * its 3 steps of k. Every element is the same chain.
+     */
+    private static void shortDepth(CpuBackend be, int m, int n, int k, Operand a, Operand b, float[] c, int[] cOff,
+                                   boolean accumulate, Kernel kern, Epilogue epilogue) {
+        int batch = cOff.length;
+        int rowsPerUnit = Math.max(1, Math.min(m, SHORT_BLOCK / n));
+        int blocks = (m + rowsPerUnit - 1) / rowsPerUnit;
+        int units = batch * blocks;
+        float[] af = (float[]) a.data();
+        float[] bf = (float[]) b.data();
+        boolean wide = kern == Kernel.WIDE;
+        be.parallelFor(units, Math.max(1, units / (be.threads() * 4)), (from, to) -> {
+            float[] aRow = new float[SHORT_K];
+            for (int u = from; u < to; u++) {
+                int p = u / blocks;
+                int i0 = (u % blocks) * rowsPerUnit;
+                int i1 = Math.min(m, i0 + rowsPerUnit);
+                for (int i = i0; i < i1; i++) {
+                    int ai = a.off()[p] + i * a.rowStride();
+                    for (int t = 0; t < k; t++) {
+                        aRow[t] = af[ai + t * a.colStride()];
+                    }
+                    GemmVector.rowF32(wide, aRow, k, bf, b.off()[p], b.rowStride(), n, c, cOff[p] + i * n, accumulate);
+                }
+                if (epilogue != null) {
+                    epilogue.apply(p, i0, i1 - i0, 0, n);
                 }
             }
         });

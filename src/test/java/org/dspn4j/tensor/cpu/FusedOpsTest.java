@@ -94,7 +94,8 @@ class FusedOpsTest {
         ReferenceBackend ref = new ReferenceBackend();
         // {batch…, m, k, n}: the plain loop (under Gemm.SMALL multiply-adds), few rows (m <= 4), few columns
         // computed as C transposed (n small), the packed tiles with edge tiles, no batch, two batch dimensions
-        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33}};
+        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33},
+            {2, 40, 3, 342}}; // the last of depth 3: row by row, the epilogue on blocks of rows
         double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-40, 3e38};
         for (int threads : new int[] {1, 3}) {
             try (CpuBackend be = new CpuBackend(threads)) {
@@ -144,7 +145,8 @@ class FusedOpsTest {
     void matmulStepIsTheCompositionOnEveryPathOfTheProduct() {
         ReferenceBackend ref = new ReferenceBackend();
         // {batch…, m, k, n} as for linear, and the weight shared by the batch (a 1x1 convolution's input gradient)
-        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33}};
+        int[][] shapes = {{3, 5, 4}, {2, 3, 50, 200}, {3, 40, 30, 5}, {2, 70, 45, 90}, {70, 45, 90}, {2, 2, 20, 17, 33},
+            {2, 40, 3, 342}}; // the last of depth 3: row by row, the epilogue on blocks of rows
         double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-40, 3e38};
         for (int threads : new int[] {1, 3}) {
             try (CpuBackend be = new CpuBackend(threads)) {

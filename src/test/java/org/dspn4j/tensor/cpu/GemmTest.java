@@ -31,11 +31,13 @@ class GemmTest {
     /**
      * {m, n, k}: edge tiles in both directions, k = 0, few columns (computed as Cᵀ), and more row
      * panels than {@link Gemm#DIRECT_ROW_PANELS} with B's rows 70 floats apart (read where they lie)
-     * and 64 floats apart (a multiple of {@link Gemm#ALIASING_STRIDE_BYTES}: packed).
+     * and 64 floats apart (a multiple of {@link Gemm#ALIASING_STRIDE_BYTES}: packed), and depths up to
+     * {@link Gemm#SHORT_K} and one past it (row by row in F32 where B's rows are contiguous).
      */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {8, 32, 7}, {9, 33, 1}, {17, 40, 65}, {64, 70, 3}, {3, 100, 50}, {40, 16, 0}, {130, 7, 40}, {33, 65, 129},
         {50, 5, 20}, {33, 1, 9}, {20, 12, 11}, {75, 70, 9}, {75, 64, 9},
+        {40, 342, 3}, {9, 70, 4}, {130, 33, 1}, {12, 100, 2}, {70, 40, 5},
     };
 
     @Test
