@@ -17,7 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * at 84–92 on JDK 17 and 98–103 on JDK 25, and its 10 accumulators still cover an fma latency of 5
  * cycles on two pipes (docs/measurements.md, "A tile of C in registers"). Each lane runs the fma
  * chain that defines the product, so the result is bit for bit that of Gemm's scalar kernel
- * whichever kernel runs. Only loaded when the module is present.
+ * whichever kernel runs. Each kernel names its species as a constant, so the wide and narrow ones are
+ * written twice: C2 compiles a vector operation to vector instructions only where its species is a
+ * compile-time constant, and otherwise keeps the vectors on the heap (docs/measurements.md, "Vector code
+ * that C2 compiles boxed"). Only loaded when the module is present.
  */
 final class GemmVector {
     private GemmVector() {
