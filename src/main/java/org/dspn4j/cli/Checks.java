@@ -98,6 +98,13 @@ final class Checks {
         return out;
     }
 
+    /** Refuses an output that exists unless {@code force}: it may be a result kept to compare with. */
+    static void requireNewOrForced(String option, Path out, boolean force) {
+        if (Files.exists(out) && !force) {
+            throw new IllegalArgumentException(option + " " + out + " exists; give --force to write over it");
+        }
+    }
+
     /**
      * Refuses an output that exists and is no regular file (a device such as /dev/null, a pipe, a socket):
      * outputs are written as a new file put in its place (a PNG) or renamed over it (an .npz), which would

@@ -1,6 +1,5 @@
 package org.dspn4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,9 +66,7 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checks.outputFile("--out", out, checkpoint);
-        if (Files.exists(out) && !force) { // it may be a checkpoint or a model kept outside a run folder (models/)
-            throw new IllegalArgumentException("--out " + out + " exists; give --force to write over it");
-        }
+        Checks.requireNewOrForced("--out", out, force); // it may be a checkpoint or a model kept outside a run folder (models/)
         ModelConfig cfg;
         if (checkpoint != null) {
             Checks.inputFile("--checkpoint", checkpoint);

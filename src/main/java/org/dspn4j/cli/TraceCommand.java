@@ -107,9 +107,7 @@ public final class TraceCommand implements Callable<Integer> {
             Checks.inputFile("--weights", weights);
         }
         Checks.outputFile("--out", out, input, weights);
-        if (java.nio.file.Files.exists(out) && !force) { // an earlier trace, kept to compare with
-            throw new IllegalArgumentException("--out " + out + " exists; give --force to write over it");
-        }
+        Checks.requireNewOrForced("--out", out, force); // an earlier trace, kept to compare with
         Map<String, NdArray> in = IoErrors.naming(input, () -> Npz.read(input));
         NdArray ts = require(in, "target_set", input);
         NdArray tm = require(in, "target_mask", input);
