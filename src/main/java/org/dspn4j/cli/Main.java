@@ -162,7 +162,7 @@ public final class Main implements Runnable {
             return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + reason;
         }
         // the parser's message without its source excerpt: the part a refusal that wraps it quotes
-        String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j) : t.getMessage();
+        String m = JsonErrors.messageOf(t);
         return m == null || m.isBlank() ? null : m;
     }
 

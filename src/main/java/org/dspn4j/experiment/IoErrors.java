@@ -33,9 +33,9 @@ public final class IoErrors {
         try {
             return action.run();
         } catch (UncheckedIOException e) {
-            throw wrap(file, e.getCause());
+            throw FileErrors.named(file, e.getCause());
         } catch (IOException e) {
-            throw wrap(file, e);
+            throw FileErrors.named(file, e);
         }
     }
 
@@ -45,10 +45,5 @@ public final class IoErrors {
             action.run();
             return null;
         });
-    }
-
-    /** {@code e} if it names {@code file}, else a wrapper naming it ({@link FileErrors#named}). */
-    public static IOException wrap(Path file, IOException e) {
-        return FileErrors.named(file, e);
     }
 }

@@ -50,7 +50,7 @@ public final class ModelConfigJson {
                 f.put(name, p.getText());
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("model config: malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j) : e.getMessage()), e);
+            throw new IllegalArgumentException("model config: malformed JSON: " + JsonErrors.messageOf(e), e);
         }
         try {
             ModelConfig base = ModelConfig.paper(ModelConfig.Task.parse(get(f, "task")),

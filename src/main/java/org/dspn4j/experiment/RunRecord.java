@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import org.dspn4j.text.FileErrors;
 import org.dspn4j.text.JsonErrors;
 
 /**
@@ -288,7 +289,7 @@ public final class RunRecord {
             // bytes that are no Unicode text (the parser guesses UTF-8/16/32 from the first bytes)
             throw new IllegalArgumentException(file + ": not JSON text (" + e.getMessage() + ")", e);
         } catch (IOException e) {
-            throw IoErrors.wrap(file, e); // a read error: the JDK's message names no file
+            throw FileErrors.named(file, e); // a read error: the JDK's message names no file
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) v;

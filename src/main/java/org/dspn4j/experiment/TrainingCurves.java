@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.text.JsonErrors;
 import org.dspn4j.viz.LossCurveFigure;
@@ -75,7 +76,7 @@ public final class TrainingCurves {
                 f = RunRecord.numbers(lines.get(i));
             } catch (IOException e) {
                 throw new IllegalArgumentException(metricsJsonl + ": line " + (i + 1) + " is not a JSON object ("
-                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.message(j)
+                        + (e instanceof JsonProcessingException j ? JsonErrors.message(j)
                         : e.getMessage().lines().findFirst().orElse("")) + ")");
             }
             Double step = f.get("step");

@@ -11,6 +11,14 @@ public final class JsonErrors {
     private JsonErrors() {
     }
 
+    /**
+     * {@link #message(JsonProcessingException)} where {@code e} is the parser's error, else {@code e}'s own
+     * message (a read error, which has no source excerpt).
+     */
+    public static String messageOf(Throwable e) {
+        return e instanceof JsonProcessingException j ? message(j) : e.getMessage();
+    }
+
     /** What is wrong, e.g. "Non-standard token 'NaN'" or "Unexpected end-of-input in field name". */
     public static String message(JsonProcessingException e) {
         String m = e.getOriginalMessage();

@@ -66,14 +66,14 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         try {
             p = FACTORY.createParser(file.toFile());
         } catch (JsonProcessingException | CharConversionException e) {
-            throw new ClevrFormatException(file, -1, null, "invalid JSON: " + jsonMessage(e), e);
+            throw new ClevrFormatException(file, -1, null, "invalid JSON: " + JsonErrors.messageOf(e), e);
         }
         SceneReader r = new SceneReader(file, p);
         try {
             r.seekScenes();
         } catch (JsonProcessingException | CharConversionException e) {
             p.close();
-            throw r.fail(null, "invalid JSON: " + jsonMessage(e), e);
+            throw r.fail(null, "invalid JSON: " + JsonErrors.messageOf(e), e);
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
@@ -107,7 +107,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
             try {
                 lookahead = readNext();
             } catch (JsonProcessingException | CharConversionException e) {
-                throw fail(null, "invalid JSON: " + jsonMessage(e), e);
+                throw fail(null, "invalid JSON: " + JsonErrors.messageOf(e), e);
             } catch (IOException e) {
                 throw fail(null, "cannot read the file: " + e.getMessage(), e);
             }
@@ -386,7 +386,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
         try {
             t = p.nextToken();
         } catch (JsonProcessingException e) {
-            throw fail(null, "invalid JSON: " + jsonMessage(e), e);
+            throw fail(null, "invalid JSON: " + JsonErrors.messageOf(e), e);
         }
         if (t == null) {
             throw fail(null, "unexpected end of file");
@@ -406,11 +406,6 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
             case VALUE_STRING -> "the string '" + shorten(p.getText()) + "'";
             default -> shorten(p.getText());
         };
-    }
-
-    /** Jackson's message without its source excerpt. */
-    private static String jsonMessage(IOException e) {
-        return e instanceof JsonProcessingException j ? JsonErrors.message(j) : e.getMessage();
     }
 
     /** A value quoted in a message: at most 80 characters. */

@@ -14,9 +14,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import org.dspn4j.experiment.IoErrors;
-import org.dspn4j.text.JsonErrors;
 import org.dspn4j.experiment.RunRecord;
+import org.dspn4j.text.FileErrors;
+import org.dspn4j.text.JsonErrors;
 
 /**
  * The grid's JSON files (grid.json, status.json, and reading run.json): values as maps, lists,
@@ -40,7 +40,7 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON (" + JsonErrors.message(e) + ")");
         } catch (IOException e) {
-            throw IoErrors.wrap(file, e); // a read error: the JDK's message names no file
+            throw FileErrors.named(file, e); // a read error: the JDK's message names no file
         }
         if (!(v instanceof Map)) {
             throw new IOException(file + ": not a JSON object");
