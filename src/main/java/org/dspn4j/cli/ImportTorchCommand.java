@@ -55,10 +55,10 @@ public final class ImportTorchCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": an .npz already (dspn4j's format), nothing to import; see dspn4j inspect");
         }
         Checks.notSpecial("--out", out); // even with --force
-        if (Files.exists(out) && !force) {
-            boolean same = Files.isSameFile(file, out);
-            throw new IllegalArgumentException("--out " + out + (same ? " is the input file" : " exists") + "; give --force to write over it");
+        if (!force && Files.exists(out) && Files.isSameFile(file, out)) {
+            throw new IllegalArgumentException("--out " + out + " is the input file; give --force to write over it");
         }
+        Checks.requireNewOrForced("--out", out, force);
         Path folder = out.toAbsolutePath().getParent();
         if (folder != null && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("--out " + out + ": folder " + folder + " does not exist");
