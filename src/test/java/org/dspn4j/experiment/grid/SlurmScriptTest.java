@@ -126,9 +126,9 @@ class SlurmScriptTest {
     @Test
     void theJvmFlagsAreTheLaunchers() throws Exception {
         String launcher = Files.readString(Path.of("dspn4j")).replace("\\\n", " ");
-        String exec = launcher.lines().filter(l -> l.startsWith("exec java ")).findFirst().orElseThrow();
+        String exec = launcher.lines().filter(l -> l.startsWith("exec \"$java_bin\" ")).findFirst().orElseThrow();
         List<String> flags = new ArrayList<>();
-        for (String t : exec.substring("exec java ".length()).trim().split("\\s+")) {
+        for (String t : exec.substring("exec \"$java_bin\" ".length()).trim().split("\\s+")) {
             if (t.startsWith("${DSPN4J_JAVA_OPTS")) {
                 break;
             }
