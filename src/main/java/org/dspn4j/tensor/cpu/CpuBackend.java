@@ -254,13 +254,20 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor full(double value, DType dtype, int... shape) {
         int n = Shape.numel(shape);
+        // a fresh array is already +0 (all bits zero): filled only with another value (-0 included)
         if (dtype == DType.F32) {
             float[] out = new float[n];
-            Arrays.fill(out, (float) value);
+            float v = (float) value;
+            if (Float.floatToRawIntBits(v) != 0) {
+                Arrays.fill(out, v);
+            }
             return wrap(out, dtype, shape);
         }
         double[] out = new double[n];
-        Arrays.fill(out, dtype.round(value));
+        double v = dtype.round(value);
+        if (Double.doubleToRawLongBits(v) != 0) {
+            Arrays.fill(out, v);
+        }
         return wrap(out, dtype, shape);
     }
 

@@ -48,6 +48,21 @@ class CpuBackendTest {
         eq(BE.binary(Binary.DIV, a, t(s(), 2)), s(2, 3), 0.5, 1, 1.5, 2, 2.5, 3);
     }
 
+    /** A fresh array is +0; full fills any other value, −0 and values that round to −0 in the dtype included. */
+    @Test
+    void fullKeepsTheSignOfZero() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            for (double v : new double[] {0.0, -0.0, -1e-50, 1e-50, -1e-320, 2.5}) {
+                double want = dt == DType.F32 ? (double) (float) v : v;
+                for (double got : BE.full(v, dt, 3, 70000).toDoubles()) { // large enough to matter, one value throughout
+                    if (Double.doubleToRawLongBits(got) != Double.doubleToRawLongBits(want)) {
+                        throw new AssertionError(dt + " full(" + v + ") holds " + got + ", not " + want);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void shapeMismatchNamesOpAndBothShapes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
