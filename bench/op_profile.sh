@@ -24,7 +24,7 @@ cd "$scratch"
 mvn -B -q -o -Pbench -DskipTests package test-compile >/dev/null
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
 jvm=(java -XX:+UseG1GC)
-case "$what" in clevr|resnet) jvm+=(-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=8m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=80 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=30 -Xmx2g) ;; mnist) jvm+=(-XX:GCTimeRatio=1 -XX:G1HeapRegionSize=16m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MinHeapFreeRatio=10 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=10 -Xmx2g) ;; *) jvm+=(-XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=90) ;; esac   # as the launcher
+case "$what" in clevr|resnet) jvm+=(-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=8m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=80 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=30 -Xmx2g) ;; mnist) jvm+=(-XX:GCTimeRatio=1 -XX:G1HeapRegionSize=16m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MinHeapFreeRatio=10 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=10 -XX:G1ExpandByPercentOfAvailable=5 -Xmx2g) ;; *) jvm+=(-XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=90) ;; esac   # as the launcher
 jvm+=(--add-modules=jdk.incubator.vector "$@")
 case "$what" in
   resnet) "${jvm[@]}" -cp "target/classes:target/test-classes:$(cat target/cp.txt)" org.dspn4j.bench.ResNetBench 32 128 F32 1 1 ;;

@@ -69,7 +69,7 @@ fi
 heap="-XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=90"
 for a in "$@"; do
   case "$a" in clevr|clevr-box|clevr-state|clevr-step) heap="-XX:GCTimeRatio=2 -XX:G1HeapRegionSize=8m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=80 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=30 -Xmx2g"; break ;; esac
-  case "$a" in mnist|mnist-step) heap="-XX:GCTimeRatio=1 -XX:G1HeapRegionSize=16m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MinHeapFreeRatio=10 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=10 -Xmx2g" ;; esac
+  case "$a" in mnist|mnist-step) heap="-XX:GCTimeRatio=1 -XX:G1HeapRegionSize=16m -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MinHeapFreeRatio=10 -XX:+UnlockExperimentalVMOptions -XX:G1MaxNewSizePercent=10 -XX:G1ExpandByPercentOfAvailable=5 -Xmx2g" ;; esac
 done
 # shellcheck disable=SC2086  # heap and DSPN4J_JAVA_OPTS hold several flags
 exec "$here/jre/bin/java" -XX:+UseG1GC $heap --add-modules=jdk.incubator.vector ${DSPN4J_JAVA_OPTS:-} \

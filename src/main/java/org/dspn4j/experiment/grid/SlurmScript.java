@@ -23,11 +23,11 @@ final class SlurmScript {
     static final List<String> HEAP = List.of("-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=90");
     /**
      * The launcher's heap growth, region size, marking threshold, free share kept after a marking cycle, young
-     * generation's largest share and heap size for the MNIST commands.
+     * generation's largest share, step of growth and heap size for the MNIST commands.
      */
     static final List<String> MNIST_HEAP = List.of("-XX:GCTimeRatio=1", "-XX:G1HeapRegionSize=16m", "-XX:-G1UseAdaptiveIHOP",
             "-XX:InitiatingHeapOccupancyPercent=60", "-XX:MinHeapFreeRatio=10",
-            "-XX:+UnlockExperimentalVMOptions", "-XX:G1MaxNewSizePercent=10", "-Xmx2g");
+            "-XX:+UnlockExperimentalVMOptions", "-XX:G1MaxNewSizePercent=10", "-XX:G1ExpandByPercentOfAvailable=5", "-Xmx2g");
     /** The arguments that make the launcher take {@link #MNIST_HEAP} (unless one of {@link #CLEVR_WORDS} is there too). */
     static final List<String> MNIST_WORDS = List.of("mnist", "mnist-step");
     /**
