@@ -1,6 +1,5 @@
 package org.dspn4j.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -12,8 +11,8 @@ import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.dspn4j.data.clevr.ClevrFormatException;
 import org.dspn4j.gpu.ArenaExhaustedException;
+import org.dspn4j.experiment.BadInput;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.text.JsonErrors;
 import picocli.CommandLine;
@@ -104,14 +103,12 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Whether an exception means bad input (a refused option or file) rather than a bug: the
-     * refusals of this program ({@link IllegalArgumentException}), unreadable or unwritable files
-     * ({@link IOException}), malformed CLEVR scene files, and requests the backend does not support.
+     * Whether an exception means bad input (a refused option or file) rather than a bug ({@link
+     * BadInput}: the refusals of this program, unreadable or unwritable files, malformed CLEVR scene
+     * files, requests the backend does not support, memory the input asks for that is not there).
      */
     static boolean badInput(Throwable e) {
-        return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof ClevrFormatException
-                || e instanceof UnsupportedOperationException || e instanceof OutOfMemoryError
-                || e instanceof ArenaExhaustedException;
+        return BadInput.is(e);
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  * it; a new run only in a folder that is new or empty, or, with {@code --force}, after the old
  * folder is moved aside whole to {@code <out>.old-<time>} (never mixed, never deleted); temporary
  * files of an interrupted write removed when the next run starts. Nothing is created before
- * {@link #claimForNewRun} — a start refused before it leaves no folder behind.
+ * {@link #claimForNewRun} — a start refused before it leaves no folder behind — and a new run that
+ * stops on bad input before its first checkpoint takes back what it wrote ({@link #undoNewRun}).
  */
 final class RunFolder implements AutoCloseable {
     /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic}, of run.json's atomic write and of the figures'. */
@@ -28,6 +29,12 @@ final class RunFolder implements AutoCloseable {
     private RunLock lock;
     /** Whether the run has begun to write (a refusal before leaves the folder as it was). */
     private boolean writing;
+    /** Whether {@link #claimForNewRun} completed: the folder held nothing but the lock, and what is written is the run's. */
+    private boolean claimed;
+    /** Where {@code --force} moved the old run, or null. */
+    private Path movedAside;
+    /** The topmost folder of {@code --out}'s path that this run created, or null. */
+    private Path createdTop;
 
     private RunFolder(Path dir, PrintStream log) {
         this.dir = dir;
@@ -117,9 +124,13 @@ final class RunFolder implements AutoCloseable {
             }
             Path target = aside;
             IoErrors.naming(abs, () -> Files.move(abs, target)); // moved with its lock still held
+            movedAside = target;
             lock.close();
             lock = null;
             log.println("moved the previous run aside to " + target);
+        }
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            createdTop = p;
         }
         IoErrors.naming(dir, () -> Files.createDirectories(dir));
         if (lock == null) {
@@ -128,6 +139,69 @@ final class RunFolder implements AutoCloseable {
             if (!e.isEmpty()) {
                 throw new IllegalArgumentException("--out " + dir + " was filled by another process meanwhile ("
                         + String.join(", ", head(e)) + ")");
+            }
+        }
+        claimed = true;
+    }
+
+    /**
+     * Takes back a new run that stopped on bad input before its first checkpoint, so that the folder is
+     * as it was before the start and the same command can run again: the files the run wrote (run.json,
+     * metrics.jsonl, the temporary files of their writes) are removed, then the lock file if this run
+     * created it, the folder (and the folders above it) if this run created them, and an old run that
+     * {@code --force} moved aside is moved back. Anything else found in the folder is left, and the
+     * folder with it; what cannot be undone is said on the log, and the error that stopped the run
+     * stays the one reported.
+     */
+    void undoNewRun() {
+        if (!writing) {
+            return;
+        }
+        writing = false;
+        Path abs = dir.toAbsolutePath().normalize();
+        List<String> left;
+        try {
+            if (claimed) {
+                for (String name : entries()) {
+                    if (name.equals(RunRecord.RUN) || name.equals(RunRecord.METRICS) || TEMPORARY.matcher(name).matches()) {
+                        Files.deleteIfExists(dir.resolve(name));
+                    }
+                }
+            }
+            left = entries();
+        } catch (IOException e) {
+            log.println("note: could not remove what this run wrote into " + dir + " (" + e.getMessage() + ")");
+            left = List.of("?");
+        }
+        try {
+            if (lock != null) {
+                RunLock l = lock;
+                lock = null;
+                if (left.isEmpty()) {
+                    l.closeUnused();
+                } else {
+                    l.close();
+                }
+            }
+        } catch (IOException e) {
+            log.println("note: could not remove the lock file " + dir.resolve(RunLock.FILE) + " (" + e.getMessage() + ")");
+        }
+        if (left.isEmpty() && createdTop != null) {
+            try {
+                for (Path p = abs; p != null && p.startsWith(createdTop); p = p.getParent()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // not empty (another process wrote into it) or not removable: it stays
+            }
+        }
+        if (movedAside != null) {
+            try {
+                Files.move(movedAside, abs);
+                log.println("moved the previous run back from " + movedAside);
+            } catch (IOException e) {
+                log.println("note: the previous run stays at " + movedAside + " (" + abs + " could not take it back: "
+                        + e.getMessage() + ")");
             }
         }
     }

@@ -116,14 +116,18 @@ public final class RunLock implements AutoCloseable {
     }
 
     /**
-     * Releases the lock of a run that was refused before it wrote anything: a lock file this lock
-     * created is removed (the folder is left as it was), else its owner line is emptied.
+     * Releases the lock of a run that was refused before it wrote anything, or whose writes were taken
+     * back: a lock file this lock created is removed (the folder is left as it was), else its owner
+     * line is emptied. The lock is released even when the file cannot be removed.
      */
     public void closeUnused() throws IOException {
-        if (created) {
-            java.nio.file.Files.deleteIfExists(file); // while still holding it: a later run locks a new file
+        try {
+            if (created) {
+                java.nio.file.Files.deleteIfExists(file); // while still holding it: a later run locks a new file
+            }
+        } finally {
+            close();
         }
-        close();
     }
 
     /** Empties the owner line and releases the lock. */

@@ -48,7 +48,8 @@ import org.dspn4j.viz.LossCurveFigure;
  *       command line) before anything diverged is saved; the previous checkpoint is kept.</li>
  *   <li><b>The run folder</b> ({@link RunFolder}, {@link RunLock}): locked while the run is in it; a
  *       new run only in a new or empty folder, or after the old one is moved aside ({@code force});
- *       nothing is written before every check has passed.</li>
+ *       nothing is written before every check has passed; a new run that stops on bad input
+ *       ({@link BadInput}) before its first checkpoint removes what it wrote.</li>
  *   <li><b>Resume</b> ({@code --resume}): every setting that changes results must be the recorded one
  *       ({@link ResumeCheck}), the others are recorded in run.json's {@code resumes}; the checkpoint is
  *       checked ({@link Checkpoint}), metrics.jsonl is cut back to its step, and training continues at
@@ -228,13 +229,22 @@ public final class TrainingLoop {
                 }
                 cut.apply();
                 record.appendResume(resumeEntry(pos.step(), recordedRun, runConfig, computeRecord));
-            } else {
+                return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, true, total);
+            }
+            try {
                 folder.claimForNewRun(start.force());
                 Map<String, Object> written = new LinkedHashMap<>(computeRecord);
                 written.put(DATA_SHA256, digest);
                 record.writeRun(runConfig, written);
+                return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, false, total);
+            } catch (IOException | RuntimeException | Error e) {
+                // bad input found only while running (an image that does not decode, a full disk) before the
+                // first checkpoint: nothing to resume, so the folder goes back to what it was for a clean rerun
+                if (BadInput.is(e) && !Files.exists(ckpt)) {
+                    folder.undoNewRun();
+                }
+                throw e;
             }
-            return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, start.resume(), total);
         } finally {
             if (recorded != null) {
                 recorded.close();

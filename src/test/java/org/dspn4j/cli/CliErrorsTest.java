@@ -425,6 +425,42 @@ class CliErrorsTest {
         assertFalse(Files.exists(dir.resolve("r4")) || Files.exists(dir.resolve("r5")));
     }
 
+    /**
+     * An image that passes the file checks made when the data are loaded but cannot be decoded when its
+     * batch is read: one line naming it, and the run folder the start made is gone again (it used to
+     * keep run.json, so that the same command was then refused and --resume found no checkpoint).
+     */
+    @Test
+    void anImageThatFailsOnlyWhenDecodedLeavesNoRunFolder(@TempDir Path dir) throws IOException {
+        Path data = twoSceneClevr(dir);
+        Path image = data.resolve("images").resolve("val").resolve("CLEVR_val_000001.png");
+        Files.write(image, damagedPixelData(Files.readAllBytes(image)));
+        String[] train = tinyClevrTrain(data);
+        String[] full = with(new String[] {"--full-eval", "--out"}, java.util.Arrays.copyOf(train, train.length - 1));
+        Path out = dir.resolve("run");
+        refused(with(new String[] {out.toString()}, full), image + ": cannot decode the PNG data");
+        assertFalse(Files.exists(out), "no run folder left");
+    }
+
+    /** A PNG whose first IDAT chunk's compressed data are damaged, its CRC recomputed: only the decoder notices. */
+    static byte[] damagedPixelData(byte[] png) {
+        ByteBuffer b = ByteBuffer.wrap(png.clone());
+        for (int at = 8; at + 12 <= png.length; ) {
+            int length = b.getInt(at);
+            if (b.getInt(at + 4) == 0x49444154) { // "IDAT"
+                for (int i = at + 8 + 2; i < at + 8 + Math.min(length, 64); i++) {
+                    b.put(i, (byte) (b.get(i) ^ 0x5a));
+                }
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(b.array(), at + 4, 4 + length);
+                b.putInt(at + 8 + length, (int) crc.getValue());
+                return b.array();
+            }
+            at += 12 + length;
+        }
+        throw new AssertionError("no IDAT chunk");
+    }
+
     @Test
     void anMnistTrainingSplitWithoutImagesIsRefused(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("mnist");

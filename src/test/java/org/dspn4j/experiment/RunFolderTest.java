@@ -307,6 +307,66 @@ class RunFolderTest {
         assertTrue(s.contains("removed " + ck + ", left by an interrupted write") && s.contains("removed " + rj), s);
     }
 
+    /** A run whose step {@code failAt} ends in {@code failure} (what a batch that cannot be read, or a full disk, throws). */
+    private static void trainFailing(TrainConfig c, TrainingLoop.Start start, long failAt, RuntimeException failure,
+                                     ByteArrayOutputStream said) throws IOException {
+        try (Compute compute = Compute.cpu(c.threads())) {
+            loop(said).afterStep(s -> {
+                if (s == failAt) {
+                    throw failure;
+                }
+            }).run(c, new MnistTask(c), compute, start);
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * A new run that stops on bad input before its first checkpoint takes back what it wrote: a folder
+     * it made (and the one above it) is gone, an empty one it was given is empty again (no lock file),
+     * an old run --force moved aside is back in place; so the same command runs again. After a
+     * checkpoint the folder stays and resumes; an internal error keeps what it wrote too.
+     */
+    @Test
+    void aNewRunThatStopsOnBadInputBeforeItsFirstCheckpointLeavesTheFolderAsItWas(@TempDir Path dir) throws IOException {
+        java.io.UncheckedIOException full = new java.io.UncheckedIOException(new IOException("No space left on device"));
+        Path made = dir.resolve("above").resolve("run");
+        assertThrows(java.io.UncheckedIOException.class, () -> trainFailing(cfg(made, 2, 0, 2), TrainingLoop.Start.NEW, 1,
+                full, new ByteArrayOutputStream()));
+        assertFalse(Files.exists(dir.resolve("above")), "the folders the run made are removed");
+        train(cfg(made, 2, 0, 2), TrainingLoop.Start.NEW); // the same command again: not refused
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertThrows(IllegalArgumentException.class, () -> trainFailing(cfg(empty, 2, 0, 2), TrainingLoop.Start.NEW, 1,
+                new IllegalArgumentException("bad batch"), new ByteArrayOutputStream()));
+        assertEquals(List.of(), names(empty), "run.json, metrics.jsonl and the lock file removed");
+
+        Map<String, byte[]> before = files(made);
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        assertThrows(IllegalArgumentException.class, () -> trainFailing(cfg(made, 2, 0, 2),
+                new TrainingLoop.Start(false, true, false), 1, new IllegalArgumentException("bad batch"), said));
+        assertSameFiles(before, files(made));
+        assertEquals(List.of("run"), names(made.getParent()), "the old run is back, nothing left aside");
+        assertTrue(said.toString(StandardCharsets.UTF_8).contains("moved the previous run back from " + made.getParent()
+                .toAbsolutePath().resolve("run.old-")), said.toString(StandardCharsets.UTF_8));
+
+        Path kept = dir.resolve("kept"); // a checkpoint at step 1 (--eval-every 1), the failure at step 2
+        assertThrows(IllegalArgumentException.class, () -> trainFailing(cfg(kept, 3, 1, 2), TrainingLoop.Start.NEW, 2,
+                new IllegalArgumentException("bad batch"), new ByteArrayOutputStream()));
+        assertEquals(List.of(RunLock.FILE, "checkpoint.npz", "metrics.jsonl", "run.json"), names(kept));
+        assertEquals("", Files.readString(kept.resolve(RunLock.FILE)), "the lock is released");
+        assertEquals(3, train(cfg(kept, 3, 1, 2), TrainingLoop.Start.RESUME).steps());
+
+        Path bug = dir.resolve("bug");
+        assertThrows(IllegalStateException.class, () -> trainFailing(cfg(bug, 2, 0, 2), TrainingLoop.Start.NEW, 1,
+                new IllegalStateException("a bug"), new ByteArrayOutputStream()));
+        assertEquals(List.of(RunLock.FILE, "metrics.jsonl", "run.json"), names(bug));
+    }
+
     @Test
     void aSecondRunInTheSameFolderIsRefusedWhileTheFirstHoldsIt(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
