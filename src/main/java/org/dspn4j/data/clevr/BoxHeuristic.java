@@ -15,6 +15,14 @@ public final class BoxHeuristic {
     /** Width and height of CLEVR v1.0 images, the normalisers of the box coordinates. */
     static final double IMAGE_WIDTH = 480.0;
     static final double IMAGE_HEIGHT = 320.0;
+    /**
+     * The largest magnitude of a box coordinate, in pixels, that {@link ClevrDataset#open} accepts:
+     * 10^25. The boxes of coordinates within {@link SceneReader#MAX_COORDINATE} stay below it unless
+     * the object sits near a pole of the heuristic ({@code 10 + y'} or {@code 9.4 + y'} near 0); a set
+     * loss cost, a sum of 5 Huber terms of (prediction − target), each target at most 10^25 / 320,
+     * then stays some 10^7 times below the 2^100 the Hungarian assignment accepts.
+     */
+    public static final double MAX_PIXELS = 1e25;
 
     private BoxHeuristic() {
     }

@@ -72,7 +72,8 @@ public final class ClevrDataset {
      * them too before a long run.
      *
      * @throws NoSuchFileException  naming the first missing path of the expected layout
-     * @throws ClevrFormatException if the scene file breaks the schema
+     * @throws ClevrFormatException if the scene file breaks the schema, or (for {@link Target#BOXES}) a
+     *     scene's box is not finite or beyond {@link BoxHeuristic#MAX_PIXELS}
      */
     public static ClevrDataset open(Path root, String split, Target target, BoxFormula boxFormula) throws IOException {
         if (!Files.isDirectory(root)) {
@@ -86,7 +87,35 @@ public final class ClevrDataset {
         if (!Files.isDirectory(imageDir)) {
             throw missing(imageDir, "image folder (expected root/images/" + split + "/)");
         }
-        return new ClevrDataset(imageDir, scenesFile, target, boxFormula, SceneReader.readAll(scenesFile));
+        List<Scene> scenes = SceneReader.readAll(scenesFile);
+        if (target == Target.BOXES) {
+            checkBoxes(scenesFile, scenes, boxFormula);
+        }
+        return new ClevrDataset(imageDir, scenesFile, target, boxFormula, scenes);
+    }
+
+    /**
+     * Refuses a scene whose heuristic box ({@link BoxHeuristic#pixelBox}) is not finite or larger in
+     * magnitude than {@link BoxHeuristic#MAX_PIXELS}: the heuristic divides by {@code 10 + y'} and
+     * {@code 9.4 + y'} (y' the rotated depth), so coordinates within {@link SceneReader#MAX_COORDINATE}
+     * can still give an infinite box, which would reach the set loss as an infinite cost.
+     */
+    static void checkBoxes(Path scenesFile, List<Scene> scenes, BoxFormula boxFormula) {
+        for (int i = 0; i < scenes.size(); i++) {
+            Scene s = scenes.get(i);
+            for (int j = 0; j < s.objects().size(); j++) {
+                double[] b = BoxHeuristic.pixelBox(s.objects().get(j), s.right(), boxFormula);
+                for (double v : b) {
+                    if (!(Math.abs(v) <= BoxHeuristic.MAX_PIXELS)) {
+                        throw new ClevrFormatException(scenesFile, i, "objects[" + j + "]", "its box (x_min, y_min, "
+                                + "x_max, y_max) = " + java.util.Arrays.toString(b) + " pixels, from its 3d_coords, "
+                                + "pixel_coords and the scene's directions.right, is " + (Double.isFinite(v) ? "larger in "
+                                + "magnitude than 1e25 pixels" : "not finite") + " (image_index " + s.imageIndex() + ")",
+                                null);
+                    }
+                }
+            }
+        }
     }
 
     /** @return {@code root/scenes/CLEVR_<split>_scenes.json} */

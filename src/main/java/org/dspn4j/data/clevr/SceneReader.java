@@ -30,7 +30,8 @@ import org.dspn4j.text.JsonErrors;
  * not use ({@code relationships}, unknown extensions) are skipped. Every field listed in
  * {@link Scene} and {@link ClevrObject} is required except the scene's {@code split}; a missing or
  * malformed one raises {@link ClevrFormatException} naming the file, the scene and the field. So do
- * invalid or truncated JSON, numbers that overflow a double, a scene with more than
+ * invalid or truncated JSON, numbers that overflow a double, a coordinate ({@code 3d_coords},
+ * {@code pixel_coords}, {@code directions}) beyond ±{@link #MAX_COORDINATE}, a scene with more than
  * {@link Slots#MAX_OBJECTS} objects, and an {@code image_filename} that is absolute or leaves
  * {@code images/<split>/} ({@code ../x.png}). {@link ClevrFormatException} is the only exception the
  * iterator and the stream throw.
@@ -38,6 +39,18 @@ import org.dspn4j.text.JsonErrors;
 public final class SceneReader implements Iterator<Scene>, Closeable {
 
     private static final JsonFactory FACTORY = new JsonFactory();
+
+    /**
+     * The largest magnitude of a coordinate of {@code 3d_coords}, {@code pixel_coords} or a
+     * {@code directions} vector: 10^6. CLEVR's {@code pixel_coords} lie within the 480 × 320 image
+     * (and a depth of about 15), its {@code 3d_coords} within a few units of the origin, its directions
+     * are unit vectors; 10^6 admits all of them with room to spare (2,000 image widths), while the
+     * values derived from them stay finite: the state divides them by 3 ({@link StateVector}), the box
+     * heuristic multiplies a few of them ({@link BoxHeuristic}: below 10^25 pixels, except near the
+     * poles of its divisions, which {@link ClevrDataset#open} refuses), so the set losses' costs stay
+     * far below the 2^100 the Hungarian assignment accepts.
+     */
+    public static final double MAX_COORDINATE = 1e6;
 
     private final Path file;
     private final JsonParser p;
@@ -299,6 +312,11 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
                 throw fail(field, "expected an array of 3 numbers, got more");
             }
             a[n++] = number(t, field + "[" + (n - 1) + "]");
+            if (Math.abs(a[n - 1]) > MAX_COORDINATE) {
+                throw fail(field + "[" + (n - 1) + "]", shorten(p.getText()) + " is larger in magnitude than 1e6, the most a coordinate may have "
+                        + "(CLEVR's pixel_coords lie within the 480 x 320 image, its 3d_coords within a few units of the "
+                        + "origin, its directions are unit vectors)");
+            }
         }
         if (n != 3) {
             throw fail(field, "expected an array of 3 numbers, got " + n);

@@ -123,6 +123,83 @@ class SceneValidationTest {
         assertTrue(e.getMessage().contains("number out of range: 1e999"), e.getMessage());
     }
 
+    /** Scene 1 of a split, whose second object has {@code field} (as in OBJECT) set to {@code value}. */
+    private Path withSecondObject(String from, String to) throws IOException {
+        assertTrue(OBJECT.contains(from) || scene(1, "x", 0).contains(from), from);
+        String bad = OBJECT.replace(from, to);
+        String second = scene(1, "CLEVR_val_000001.png", 1).replace(OBJECT, OBJECT + ", " + bad);
+        if (!OBJECT.contains(from)) {
+            second = scene(1, "CLEVR_val_000001.png", 2).replace(from, to);
+        }
+        return split(scene(0, "CLEVR_val_000000.png", 1), second);
+    }
+
+    /**
+     * Finite but absurd coordinates (1e308 in pixel_coords ended in an infinite Hungarian cost that
+     * named no file) are refused when the scene file is read, naming the scene, the object and the
+     * field; 1e6 in magnitude, the limit, is read.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1e308", "-1e308", "1000000.5", "-1.0000001e6"})
+    void coordinatesBeyondTheLimitAreRefusedNamingSceneObjectAndField(String value) throws IOException {
+        String[][] cases = {
+            {"[1, 2, 0.35]", "[1, " + value + ", 0.35]", "objects[1].3d_coords[1]"},
+            {"[10, 20, 9.5]", "[" + value + ", 20, 9.5]", "objects[1].pixel_coords[0]"},
+            {"[10, 20, 9.5]", "[10, 20, " + value + "]", "objects[1].pixel_coords[2]"},
+        };
+        for (String[] c : cases) {
+            Path root = withSecondObject(c[0], c[1]);
+            Path scenes = root.resolve("scenes/CLEVR_val_scenes.json");
+            ClevrFormatException e = assertThrows(ClevrFormatException.class, () -> open(root));
+            assertEquals(1, e.sceneIndex());
+            assertEquals(c[2], e.field());
+            assertTrue(e.getMessage().startsWith(scenes + ": scene 1: field '" + c[2] + "': " + value
+                    + " is larger in magnitude than 1e6"), e.getMessage());
+            deleteSplit(root);
+        }
+        Path root = withSecondObject("[0.65, 0.75, 0]", "[0.65, " + value + ", 0]");
+        ClevrFormatException e = assertThrows(ClevrFormatException.class, () -> open(root));
+        assertEquals("directions.right[1]", e.field());
+        assertEquals(1, e.sceneIndex());
+    }
+
+    @Test
+    void coordinatesAtTheLimitAreRead() throws IOException {
+        Path root = withSecondObject("\"3d_coords\": [1, 2, 0.35], \"pixel_coords\": [10, 20, 9.5]",
+                "\"3d_coords\": [1e6, -1e6, 0.35], \"pixel_coords\": [-1000000, 1e6, 9.5]");
+        ClevrDataset ds = open(root);
+        assertEquals(1e6, ds.scenes().get(1).objects().get(1).coords().x());
+        assertEquals(-1e6, ds.scenes().get(1).objects().get(1).pixelCoords().x());
+    }
+
+    /**
+     * A cube at y' = -10 (directions.right = [1, 0, 0], so y' = y) sits on a pole of the box heuristic,
+     * which divides by 10 + y': its coordinates are within the limit, its box is infinite. The box task
+     * refuses the scene when the file is opened, naming the scene and the object; the state task, which
+     * draws no box, reads it.
+     */
+    @Test
+    void aBoxThatIsNotFiniteIsRefusedAtOpenNamingSceneAndObject() throws IOException {
+        Path root = split(scene(0, "CLEVR_val_000000.png", 1), scene(1, "CLEVR_val_000001.png", 1)
+                .replace(OBJECT, OBJECT + ", " + OBJECT.replace("[1, 2, 0.35]", "[1, -10, 0.35]"))
+                .replace("[0.65, 0.75, 0]", "[1, 0, 0]"));
+        Path scenes = root.resolve("scenes/CLEVR_val_scenes.json");
+        ClevrFormatException e = assertThrows(ClevrFormatException.class, () -> open(root));
+        assertEquals(1, e.sceneIndex());
+        assertEquals("objects[1]", e.field());
+        assertTrue(e.getMessage().startsWith(scenes + ": scene 1: field 'objects[1]': its box (x_min, y_min, x_max, y_max) = ")
+                && e.getMessage().contains("is not finite (image_index 1)"), e.getMessage());
+        assertEquals(2, ClevrDataset.open(root, "val", ClevrDataset.Target.STATES, BoxFormula.AUTHORS).size());
+    }
+
+    private static void deleteSplit(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- checkImages
 
     @Test
