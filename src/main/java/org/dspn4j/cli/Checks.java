@@ -133,6 +133,52 @@ final class Checks {
         return record != null ? record : Files.exists(dir.resolve(RunStatus.FILE)) ? RunStatus.FILE : null;
     }
 
+    /**
+     * The run folder ({@link #runRecord}) that {@code dir} is or lies inside, or null: the nearest of {@code dir} and
+     * the folders above it that holds a run record, looked up both along the path as given and along the real
+     * path of the part that exists (a link into a run folder is inside it).
+     */
+    static Path enclosingRun(Path dir) {
+        Path given = dir.toAbsolutePath().normalize();
+        for (Path p = given; p != null; p = p.getParent()) {
+            if (runRecord(p) != null) {
+                return p;
+            }
+        }
+        Path existing = given;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            for (Path p = existing == null ? null : existing.toRealPath(); p != null; p = p.getParent()) {
+                if (runRecord(p) != null) {
+                    return p;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // unreadable: the path as given was looked up
+        }
+        return null;
+    }
+
+    /**
+     * Refuses an output folder that is a run folder or lies inside one (only train writes there), in one line
+     * naming the option, the run folder and its record; {@code what} is what would be written, e.g. "the scenes".
+     */
+    static void requireFolderOutsideRuns(String option, Path dir, String what) {
+        Path run = enclosingRun(dir);
+        if (run == null) {
+            return;
+        }
+        String record = runRecord(run);
+        if (run.equals(dir.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException(option + " " + dir + " is a run folder (it holds " + record + "); give "
+                    + what + " a folder of their own");
+        }
+        throw new IllegalArgumentException(option + " " + dir + " is inside the run folder " + run + " (it holds " + record
+                + "); give " + what + " a folder of their own, outside the run");
+    }
+
     /** Whether two paths name the same file (the same real file if both exist, else the same normalised path). */
     static boolean sameFile(Path a, Path b) {
         try {

@@ -44,10 +44,8 @@ public final class ClevrDataOptions {
             if (synthCache != null && Files.exists(synthCache) && !Files.isDirectory(synthCache)) {
                 throw new IllegalArgumentException("--synth-cache " + synthCache + " is a file, not a folder");
             }
-            String record = synthCache == null ? null : Checks.runRecord(synthCache);
-            if (record != null) { // the scenes would be generated into another run's folder
-                throw new IllegalArgumentException("--synth-cache " + synthCache + " is a run folder (it holds " + record
-                        + "); give the generated scenes a folder of their own");
+            if (synthCache != null) { // the scenes would be generated into another run's folder
+                Checks.requireFolderOutsideRuns("--synth-cache", synthCache, "the generated scenes");
             }
         }
         ClevrSource s = dataDir != null ? ClevrSource.clevr(dataDir)

@@ -70,10 +70,10 @@ public final class SynthCommand implements Callable<Integer> {
             err.println("dspn4j: --out " + out + " is a file, not a folder");
             return Main.BAD_INPUT;
         }
-        String record = Checks.runRecord(out);
-        if (record != null) {
-            err.println("dspn4j: --out " + out + " is a run folder (it holds " + record + "); give the scenes a folder of "
-                    + "their own");
+        try {
+            Checks.requireFolderOutsideRuns("--out", out, "the scenes");
+        } catch (IllegalArgumentException e) {
+            err.println("dspn4j: " + e.getMessage());
             return Main.BAD_INPUT;
         }
         Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");

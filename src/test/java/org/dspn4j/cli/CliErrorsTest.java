@@ -950,6 +950,14 @@ class CliErrorsTest {
         refused(with(new String[] {"--synth-cache", out.resolve("scenes").toString(), "--out", out.toString()}, clevr), "--synth-cache",
                 "inside --out " + out);
         assertFalse(Files.exists(out));
+        // nor inside another run: nothing is written into the finished run, nor is the new run begun
+        Path cache = fixture.resolve("cache");
+        refused(with(new String[] {"--synth-cache", cache.toString(), "--out", out.toString()}, clevr), "--synth-cache " + cache,
+                "is inside the run folder " + fixture.toAbsolutePath().normalize());
+        try (Stream<Path> s = Files.list(fixture)) {
+            assertEquals(before, s.map(Path::toString).sorted().toList());
+        }
+        assertFalse(Files.exists(out));
     }
 
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */

@@ -82,6 +82,21 @@ class SynthCommandTest {
                 + "own\n", r[1].replace("\r", ""));
         assertTrue(!Files.exists(run.resolve("scenes")) && !Files.exists(run.resolve("images")));
 
+        // nor a folder inside one, however deep, nor one reached through a link to a folder in it
+        for (Path inside : new Path[] {run.resolve("data"), run.resolve("a/b"), tmp.resolve("link/data")}) {
+            if (inside.startsWith(tmp.resolve("link"))) {
+                Files.createSymbolicLink(tmp.resolve("link"), Files.createDirectories(run.resolve("sub")));
+            }
+            r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--threads", "1", "--out", inside.toString());
+            assertEquals("2", r[0], r[1]);
+            assertEquals("dspn4j: --out " + inside + " is inside the run folder "
+                    + (inside.startsWith(tmp.resolve("link")) ? run.toRealPath() : run.toAbsolutePath().normalize()) + " (it holds run.json); "
+                    + "give the scenes a folder of their own, outside the run\n", r[1].replace("\r", ""));
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(run)) {
+            assertEquals(java.util.List.of(run.resolve("run.json"), run.resolve("sub")), s.sorted().toList());
+        }
+
         Path file = Files.writeString(tmp.resolve("f.txt"), "x");
         r = run(quiet(), new java.io.StringWriter(), "clevr", "--scenes", "1", "--out", file.toString());
         assertEquals("2", r[0]);
