@@ -1,12 +1,23 @@
 package org.dspn4j.cli;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ObjIntConsumer;
+import java.util.stream.Stream;
 import org.dspn4j.data.synth.ClevrSynth;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -18,12 +29,30 @@ import picocli.CommandLine.Spec;
 /**
  * {@code dspn4j synth clevr --scenes N --split train|val --seed S --out DIR}: writes a synthetic
  * CLEVR-like split in CLEVR v1.0's folder layout ({@link ClevrSynth}), readable by the CLEVR loader.
+ * The split is written whole or not at all: it is generated in a temporary folder inside {@code --out}
+ * ({@code .synth-<split>-<pid>-<n>.tmp}, on the same file system) and moved into place only when it is
+ * finished, its scene file last, so that a split with a scene file is complete; an earlier split that
+ * {@code --force} replaces is removed only then. The temporary folder of a synth that was killed is removed
+ * by the next synth into the same folder (one that a running synth holds is left alone).
  */
 @Command(name = "synth", mixinStandardHelpOptions = true,
         header = "Generate a synthetic CLEVR-like data set in CLEVR v1.0's layout.",
         description = "Generate a synthetic data set. Kinds: clevr (CLEVR-like scenes, 480x320 PNGs and "
                 + "CLEVR_<split>_scenes.json in CLEVR v1.0's folder layout).")
 public final class SynthCommand implements Callable<Integer> {
+
+    /** Name prefix of the temporary folders in --out that a split is generated in. */
+    static final String STAGING_PREFIX = ".synth-";
+    /** Name suffix of the temporary folders. */
+    static final String STAGING_SUFFIX = ".tmp";
+    /** The file in a temporary folder that its synth holds locked while it runs. */
+    static final String LOCK = "lock";
+
+    /**
+     * For tests: called in the calling thread with the temporary folder and the number of scenes done (0 before
+     * the first); what it throws fails the synth there.
+     */
+    ObjIntConsumer<Path> testHook;
 
     /** What to synthesise. */
     enum Kind { clevr }
@@ -34,7 +63,8 @@ public final class SynthCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KIND", description = "What to generate: ${COMPLETION-CANDIDATES}.")
     Kind kind;
 
-    @Option(names = "--scenes", paramLabel = "N", defaultValue = "100", description = "Number of scenes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scenes", paramLabel = "N", defaultValue = "100", description = "Number of scenes, 0 to "
+            + ClevrSynth.MAX_SCENES + " (default ${DEFAULT-VALUE}).")
     int scenes;
 
     @Option(names = "--split", defaultValue = "train", description = "Split name: train or val (default ${DEFAULT-VALUE}).")
@@ -47,7 +77,7 @@ public final class SynthCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--force", description = "Replace the split that --out already holds (its scenes file and its "
-            + "CLEVR_<split>_NNNNNN.png images); without it such a folder is refused.")
+            + "CLEVR_<split>_NNNNNN.png images) once the new one is generated; without it such a folder is refused.")
     boolean force;
 
     @Option(names = "--threads", paramLabel = "T", description = "Rendering threads, 1 to 4 per processor (default: all processors). Output does not depend on it.")
@@ -61,8 +91,9 @@ public final class SynthCommand implements Callable<Integer> {
             err.println("dspn4j: --split must be train or val, got '" + split + "'");
             return Main.BAD_INPUT;
         }
-        if (scenes < 0) {
-            err.println("dspn4j: --scenes must be at least 0, got " + scenes);
+        if (scenes < 0 || scenes > ClevrSynth.MAX_SCENES) {
+            err.printf(java.util.Locale.ROOT, "dspn4j: --scenes must be between 0 and %,d (CLEVR's image names number a split's scenes with "
+                    + "six digits; CLEVR v1.0 has 70,000 training scenes), got %d%n", ClevrSynth.MAX_SCENES, scenes);
             return Main.BAD_INPUT;
         }
         Checks.threads(threads);
@@ -76,7 +107,7 @@ public final class SynthCommand implements Callable<Integer> {
             err.println("dspn4j: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
+        Path scenesFile = out.resolve("scenes").resolve(scenesName());
         List<Path> images = generatedImages(out.resolve("images").resolve(split));
         if (Files.exists(scenesFile) || !images.isEmpty()) {
             if (!force) {
@@ -85,31 +116,50 @@ public final class SynthCommand implements Callable<Integer> {
                         + " images in images/" + split + "/); give another --out, or --force to replace it");
                 return Main.BAD_INPUT;
             }
-            removeSplit(scenesFile); // replaced whole: no image of the earlier split is left beside the new one
         }
+        boolean madeOut = !Files.exists(out);
+        Files.createDirectories(out);
+        removeLeftovers(err);
+        Path staging = out.resolve(STAGING_PREFIX + split + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toUnsignedString(System.nanoTime()) + STAGING_SUFFIX);
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
         boolean[] shown = {false};
-        try {
-            ClevrSynth.generate(out, split, scenes, seed, threads, done -> {
-                if (done % step == 0 || done == scenes) {
-                    err.printf("\r%d/%d scenes", done, scenes);
-                    err.flush();
-                    shown[0] = true;
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            // no half-written split (a full disk): its scene file and images are all this command's, removed again
-            if (shown[0]) {
-                err.println(); // the error's line after the progress line, not on it
-            }
+        Files.createDirectory(staging);
+        try (FileChannel lockFile = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
             try {
-                removeSplit(scenesFile);
-            } catch (IOException | RuntimeException left) {
-                e.addSuppressed(left);
+                if (testHook != null) {
+                    testHook.accept(staging, 0);
+                }
+                ClevrSynth.generate(staging, split, scenes, seed, threads, done -> {
+                    if (done % step == 0 || done == scenes) {
+                        err.printf("\r%d/%d scenes", done, scenes);
+                        err.flush();
+                        shown[0] = true;
+                    }
+                    if (testHook != null) {
+                        testHook.accept(staging, done);
+                    }
+                });
+            } catch (Throwable e) {
+                // out of memory, a full disk, an interruption: the folder is left as it was (the earlier split kept)
+                if (shown[0]) {
+                    err.println(); // the error's line after the progress line, not on it
+                }
+                try {
+                    deleteTree(staging);
+                    if (madeOut) {
+                        Files.deleteIfExists(out); // only if it is still empty
+                    }
+                } catch (IOException | RuntimeException left) {
+                    e.addSuppressed(left);
+                }
+                throw e;
             }
-            throw e;
+            moveIntoPlace(staging, images);
         }
+        deleteTree(staging);
         double secs = (System.nanoTime() - t0) / 1e9;
         err.println();
         stdout.printf("wrote %d %s scenes (seed %d) to %s in %.1f s (%.2f images/s, %d threads)%n",
@@ -118,15 +168,114 @@ public final class SynthCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Removes this split from --out: its scene file and its images. */
-    private void removeSplit(Path scenesFile) throws IOException {
-        Files.deleteIfExists(scenesFile);
-        for (Path image : generatedImages(out.resolve("images").resolve(split))) {
-            Files.deleteIfExists(image);
+    private String scenesName() {
+        return "CLEVR_" + split + "_scenes.json";
+    }
+
+    /**
+     * Moves the finished split from {@code staging} into --out: first the earlier split ({@code old} images) goes,
+     * its scene file before its images, then the new images come (the folder renamed whole where --out has none),
+     * and the scene file last. An interruption (Ctrl-C) waits for the moves, which are renames.
+     */
+    private void moveIntoPlace(Path staging, List<Path> old) throws IOException {
+        CountDownLatch moved = new CountDownLatch(1);
+        Thread wait = new Thread(() -> {
+            try {
+                moved.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "synth-move");
+        try {
+            Runtime.getRuntime().addShutdownHook(wait);
+        } catch (IllegalStateException e) { // the JVM is already stopping: nothing is moved, the earlier split stays
+            throw new IOException("interrupted before the " + split + " split was moved into " + out, e);
+        }
+        try {
+            Path scenesFile = out.resolve("scenes").resolve(scenesName());
+            Path imageDir = out.resolve("images").resolve(split);
+            Path newImages = staging.resolve("images").resolve(split);
+            Files.deleteIfExists(scenesFile); // no scene file ever lists images of another split
+            for (Path image : old) {
+                Files.deleteIfExists(image);
+            }
+            if (!Files.exists(imageDir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(imageDir.getParent());
+                Files.move(newImages, imageDir, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(newImages)) {
+                    for (Path f : files) {
+                        Files.move(f, imageDir.resolve(f.getFileName().toString())); // a rename; never over a file
+                    }
+                }
+            }
+            Files.createDirectories(scenesFile.getParent());
+            Files.move(staging.resolve("scenes").resolve(scenesName()), scenesFile, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            moved.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(wait);
+            } catch (IllegalStateException stopping) {
+                // the hook is running and returns now
+            }
         }
     }
 
-    /** The images of this split that a generator (ours, or CLEVR's own naming) left in the folder. */
+    /**
+     * Removes the temporary folders that a synth into --out left when it was killed (none that a running synth
+     * holds), saying so in one line.
+     */
+    private void removeLeftovers(PrintWriter err) throws IOException {
+        List<String> removed = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(out, STAGING_PREFIX + "*" + STAGING_SUFFIX)) {
+            for (Path d : entries) {
+                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && !held(d)) {
+                    deleteTree(d);
+                    removed.add(d.getFileName().toString());
+                }
+            }
+        }
+        if (!removed.isEmpty()) {
+            err.println("dspn4j: removed " + (removed.size() == 1 ? "the temporary folder " : removed.size()
+                    + " temporary folders ") + String.join(", ", removed.stream().sorted().toList()) + " from " + out
+                    + ", left by an interrupted synth");
+            err.flush();
+        }
+    }
+
+    /** Whether a running synth holds the temporary folder {@code d} (its lock file locked). */
+    private static boolean held(Path d) {
+        Path lock = d.resolve(LOCK);
+        if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE); FileLock l = ch.tryLock()) {
+            return l == null;
+        } catch (OverlappingFileLockException e) {
+            return true; // held in this JVM
+        } catch (IOException e) {
+            return true; // cannot tell: kept
+        }
+    }
+
+    /** Deletes a folder and what it holds (links themselves, not what they point to). */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(dir)) {
+            all = s.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path p : all) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * The images of this split that a generator (ours, or CLEVR's own naming) left in the folder: every entry by
+     * such a name but a folder (a link too, which a new image would otherwise replace).
+     */
     private List<Path> generatedImages(Path imageDir) throws IOException {
         List<Path> found = new ArrayList<>();
         if (!Files.isDirectory(imageDir)) {
@@ -134,7 +283,7 @@ public final class SynthCommand implements Callable<Integer> {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(imageDir, "CLEVR_" + split + "_[0-9]*.png")) {
             for (Path f : files) {
-                if (Files.isRegularFile(f)) {
+                if (!Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) {
                     found.add(f);
                 }
             }

@@ -916,16 +916,33 @@ class CliErrorsTest {
     @Test
     void synthOnAFullDiskLeavesNoHalfWrittenSplit(@TempDir Path dir) throws IOException {
         assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full on this system");
-        Path out = dir.resolve("clevr");
-        Path full = Files.createDirectories(out.resolve("images").resolve("val")).resolve("CLEVR_val_000001.png");
-        Files.createSymbolicLink(full, Path.of("/dev/full"));
-        Result r = run("synth", "clevr", "--scenes", "3", "--split", "val", "--threads", "1", "--out", out.toString());
-        assertEquals(2, r.rc, r.err);
-        String last = r.err.substring(r.err.lastIndexOf('\r') + 1);
-        assertTrue(last.endsWith("\ndspn4j: " + full + ": No space left on device\n"), r.err);
-        assertFalse(Files.exists(out.resolve("scenes").resolve("CLEVR_val_scenes.json")));
-        try (Stream<Path> left = Files.list(full.getParent())) {
-            assertEquals(java.util.List.of(full), left.toList());
+        Path out = Files.createDirectories(dir.resolve("clevr"));
+        Path mine = Files.writeString(Files.createDirectories(out.resolve("images").resolve("val")).resolve("notes.txt"), "mine");
+        // the split is generated in a temporary folder inside --out: its second image is written to a full disk
+        Path[] full = {null};
+        picocli.CommandLine cl = Main.commandLine();
+        ((SynthCommand) cl.getSubcommands().get("synth").getCommand()).testHook = (staging, done) -> {
+            if (done == 0) {
+                try {
+                    full[0] = Files.createDirectories(staging.resolve("images").resolve("val")).resolve("CLEVR_val_000001.png");
+                    Files.createSymbolicLink(full[0], Path.of("/dev/full"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int rc = cl.execute("synth", "clevr", "--scenes", "3", "--split", "val", "--threads", "1", "--out", out.toString());
+        String e = err.toString();
+        assertEquals(2, rc, e);
+        String last = e.substring(e.lastIndexOf('\r') + 1);
+        assertTrue(last.endsWith("\ndspn4j: " + full[0] + ": No space left on device\n"), e);
+        assertFalse(e.contains("\tat "), e);
+        // --out as it was: no scene file, no image, no temporary folder
+        try (Stream<Path> left = Files.walk(out)) {
+            assertEquals(java.util.List.of(out, out.resolve("images"), mine.getParent(), mine), left.sorted().toList());
         }
     }
 

@@ -6,8 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +28,14 @@ import org.dspn4j.data.clevr.RgbImage;
  */
 public final class ClevrSynth {
 
+    /**
+     * The most scenes one split may hold: CLEVR's image names number a split's scenes with six digits
+     * ({@code CLEVR_train_000000.png} to {@code CLEVR_train_999999.png}); CLEVR v1.0 itself has 70,000 training
+     * scenes. At about 50 kB a PNG, a split at this limit takes some 50 GB of disk, and its scene file is read
+     * into memory whole when it is loaded.
+     */
+    public static final int MAX_SCENES = 1_000_000;
+
     private ClevrSynth() {
     }
 
@@ -45,8 +52,9 @@ public final class ClevrSynth {
      */
     public static void generate(Path out, String split, int count, long seed, int threads, Progress progress)
             throws IOException {
-        if (count < 0 || threads < 1) {
-            throw new IllegalArgumentException("need count >= 0 and threads >= 1, got " + count + ", " + threads);
+        if (count < 0 || count > MAX_SCENES || threads < 1) {
+            throw new IllegalArgumentException("need 0 <= count <= " + MAX_SCENES + " and threads >= 1, got " + count + ", "
+                    + threads);
         }
         if (!split.matches("[A-Za-z0-9]+")) {
             throw new IllegalArgumentException("split must be alphanumeric, got '" + split + "'");
@@ -60,14 +68,17 @@ public final class ClevrSynth {
             return t;
         });
         try (SceneJsonWriter json = new SceneJsonWriter(out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"), split)) {
-            List<Future<SynthScene>> futures = new ArrayList<>();
+            // a bounded window of scenes in flight: memory does not grow with the count, and a failure stops the
+            // rendering soon
+            int window = 4 * threads;
+            ArrayDeque<Future<SynthScene>> inFlight = new ArrayDeque<>();
+            int submitted = 0;
             for (int i = 0; i < count; i++) {
-                int index = i;
-                futures.add(pool.submit(() -> renderOne(imageDir, split, index, seed)));
-            }
-            for (int i = 0; i < count; i++) {
-                json.write(futures.get(i).get());
-                futures.set(i, null);
+                while (submitted < count && submitted < i + window) {
+                    int index = submitted++;
+                    inFlight.add(pool.submit(() -> renderOne(imageDir, split, index, seed)));
+                }
+                json.write(inFlight.remove().get());
                 if (progress != null) {
                     progress.done(i + 1);
                 }
