@@ -3,6 +3,7 @@ package org.dspn4j.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.dspn4j.data.synth.ClevrSynth;
 import org.dspn4j.experiment.ClevrSource;
 import picocli.CommandLine.Option;
 
@@ -33,6 +34,14 @@ public final class ClevrDataOptions {
             description = "clevr-box, clevr-state: side of the network input, 65..128 (default: ${DEFAULT-VALUE}, the authors')")
     int imageSize = 128;
 
+    private static void atMostMaxScenes(String option, int count) {
+        if (count > ClevrSynth.MAX_SCENES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s must be at most %,d (CLEVR's image "
+                    + "names number a split's scenes with six digits; CLEVR v1.0 has 70,000 training scenes), got %d",
+                    option, ClevrSynth.MAX_SCENES, count));
+        }
+    }
+
     /** The scenes these options describe, or CLEVR v1.0 at {@code dataDir}. */
     ClevrSource source(Path dataDir) {
         if (imageSize < 65 || imageSize > 128) {
@@ -41,6 +50,8 @@ public final class ClevrDataOptions {
         if (dataDir == null) {
             Checks.atLeast("--synth-train", synthTrain, 1);
             Checks.atLeast("--synth-val", synthVal, 1);
+            atMostMaxScenes("--synth-train", synthTrain);
+            atMostMaxScenes("--synth-val", synthVal);
             if (synthCache != null && Files.exists(synthCache) && !Files.isDirectory(synthCache)) {
                 throw new IllegalArgumentException("--synth-cache " + synthCache + " is a file, not a folder");
             }

@@ -977,6 +977,22 @@ class CliErrorsTest {
         assertFalse(Files.exists(out));
     }
 
+    /** More generated scenes than a split can hold are refused before anything is generated or the run begun. */
+    @Test
+    void tooManyGeneratedScenesAreRefused(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        Path cache = dir.resolve("cache");
+        for (String[] counts : new String[][] {{"2000000000", "2"}, {"2", "1000001"}}) {
+            String option = counts[0].equals("2") ? "--synth-val" : "--synth-train";
+            refused(new String[] {"train", "clevr-box", "--latent", "4", "--hidden", "8", "--iters", "1", "--batch", "2", "-q",
+                "--threads", "2", "--backend", "cpu", "--image-size", "65", "--steps", "1", "--synth-train", counts[0],
+                "--synth-val", counts[1], "--synth-cache", cache.toString(), "--out", out.toString()},
+                option + " must be at most 1,000,000", "got " + (counts[0].equals("2") ? counts[1] : counts[0]));
+        }
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(cache));
+    }
+
     /** A refusal that quotes its cause's message (as --graph replay's does an exhausted arena's) says it once. */
     @Test
     void aCauseQuotedByItsWrapperIsNotRepeated() {
