@@ -46,4 +46,22 @@ class ClevrSynthTest {
         assertEquals(3, ds.size());
         assertEquals(3 * 128 * 128, ds.get(2).image().length);
     }
+
+    /**
+     * Scenes are rendered a few at a time (four per thread ahead of the one written), still written in order: more
+     * scenes than one thread's window, each as sampled, and progress counted one by one.
+     */
+    @Test
+    void moreScenesThanRenderedAtATimeComeInOrder() throws IOException {
+        Path a = tmp.resolve("a");
+        List<Integer> done = new java.util.ArrayList<>();
+        ClevrSynth.generate(a, "train", 6, 7, 1, done::add);
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), done);
+        List<Scene> scenes = SceneReader.readAll(a.resolve("scenes").resolve("CLEVR_train_scenes.json"));
+        assertEquals(6, scenes.size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(ClevrSynth.sample("train", i, 7).scene(), scenes.get(i), "scene " + i);
+            assertEquals(true, Files.isRegularFile(a.resolve("images/train").resolve(scenes.get(i).imageFilename())));
+        }
+    }
 }
