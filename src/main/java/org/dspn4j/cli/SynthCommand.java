@@ -92,8 +92,9 @@ public final class SynthCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         if (scenes < 0 || scenes > ClevrSynth.MAX_SCENES) {
-            err.printf(java.util.Locale.ROOT, "dspn4j: --scenes must be between 0 and %,d (CLEVR's image names number a split's scenes with "
-                    + "six digits; CLEVR v1.0 has 70,000 training scenes), got %d%n", ClevrSynth.MAX_SCENES, scenes);
+            err.printf(java.util.Locale.ROOT, "dspn4j: --scenes must be between 0 and %,d (CLEVR's image names number a "
+                    + "split's scenes with six digits; CLEVR v1.0 has 70,000 training scenes), got %d%n",
+                    ClevrSynth.MAX_SCENES, scenes);
             return Main.BAD_INPUT;
         }
         Checks.threads(threads);
@@ -126,38 +127,46 @@ public final class SynthCommand implements Callable<Integer> {
         int step = Math.max(1, scenes / 20);
         boolean[] shown = {false};
         Files.createDirectory(staging);
-        try (FileChannel lockFile = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
-            try {
-                if (testHook != null) {
-                    testHook.accept(staging, 0);
-                }
-                ClevrSynth.generate(staging, split, scenes, seed, threads, done -> {
-                    if (done % step == 0 || done == scenes) {
-                        err.printf("\r%d/%d scenes", done, scenes);
-                        err.flush();
-                        shown[0] = true;
-                    }
-                    if (testHook != null) {
-                        testHook.accept(staging, done);
-                    }
-                });
-            } catch (Throwable e) {
-                // out of memory, a full disk, an interruption: the folder is left as it was (the earlier split kept)
-                if (shown[0]) {
-                    err.println(); // the error's line after the progress line, not on it
-                }
-                try {
-                    deleteTree(staging);
-                    if (madeOut) {
-                        Files.deleteIfExists(out); // only if it is still empty
-                    }
-                } catch (IOException | RuntimeException left) {
-                    e.addSuppressed(left);
-                }
-                throw e;
+        FileChannel lockFile = null;
+        try {
+            // held while this synth runs: the next synth into --out removes the folder only when nothing holds it
+            lockFile = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            lockFile.lock();
+            if (testHook != null) {
+                testHook.accept(staging, 0);
             }
+            ClevrSynth.generate(staging, split, scenes, seed, threads, done -> {
+                if (done % step == 0 || done == scenes) {
+                    err.printf("\r%d/%d scenes", done, scenes);
+                    err.flush();
+                    shown[0] = true;
+                }
+                if (testHook != null) {
+                    testHook.accept(staging, done);
+                }
+            });
+        } catch (Throwable e) {
+            // out of memory, a full disk, an interruption: the folder is left as it was (the earlier split kept)
+            if (shown[0]) {
+                err.println(); // the error's line after the progress line, not on it
+            }
+            try {
+                if (lockFile != null) {
+                    lockFile.close();
+                }
+                deleteTree(staging);
+                if (madeOut && isEmpty(out)) {
+                    Files.delete(out);
+                }
+            } catch (IOException | RuntimeException left) {
+                e.addSuppressed(left);
+            }
+            throw e;
+        }
+        try {
             moveIntoPlace(staging, images);
+        } finally {
+            lockFile.close();
         }
         deleteTree(staging);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -255,6 +264,12 @@ public final class SynthCommand implements Callable<Integer> {
             return true; // held in this JVM
         } catch (IOException e) {
             return true; // cannot tell: kept
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
         }
     }
 
