@@ -149,8 +149,48 @@ public final class RunRecord {
     }
 
     /**
+     * The lines of a {@code metrics.jsonl}, each decoded as UTF-8. A whole line (one ended by its newline) that is
+     * not UTF-8 text is refused, naming the file, the line and the byte; a last line without its newline (cut off
+     * mid-write, perhaps inside a character) is decoded as far as it goes, for the caller to judge as JSON.
+     */
+    public static List<String> metricsLines(Path file) throws IOException {
+        byte[] bytes = IoErrors.naming(file, () -> Files.readAllBytes(file));
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            lines.add(end == bytes.length ? new String(bytes, start, end - start, StandardCharsets.UTF_8)
+                    : metricsLine(file, lines.size() + 1, bytes, start, end));
+            start = end + 1;
+        }
+        return lines;
+    }
+
+    /** Bytes {@code start..end} of a metrics.jsonl, its line {@code lineNo}, as UTF-8 text; refused naming the byte if they are not. */
+    static String metricsLine(Path file, int lineNo, byte[] bytes, int start, int end) {
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes, start, end - start);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(end - start);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            throw new IllegalArgumentException(file + ": line " + lineNo + " is not UTF-8 text (byte " + (at - start + 1)
+                    + String.format(java.util.Locale.ROOT, " of the line, 0x%02x)", bytes[at] & 0xFF));
+        }
+        return out.flip().toString();
+    }
+
+    /**
      * Plans the cut of {@code metrics.jsonl} back to {@code step} (nothing is written). Refused, naming
-     * the file and the line, when a line before the cut is not a metrics line or the file has no line of
+     * the file and the line, when a line before the cut is not UTF-8 text or not a metrics line or the file has no line of
      * the checkpoint's step (the record does not belong to the checkpoint).
      */
     public static MetricsCut planCut(Path file, long step) throws IOException {
@@ -177,7 +217,7 @@ public final class RunRecord {
                 dropped++; // a last line without its newline: cut off mid-write
                 cut = true;
             } else {
-                String line = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+                String line = metricsLine(file, lineNo, bytes, start, end);
                 Double s;
                 try {
                     s = numbers(line).get("step");

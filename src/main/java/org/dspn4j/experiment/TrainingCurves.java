@@ -1,7 +1,6 @@
 package org.dspn4j.experiment;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +58,11 @@ public final class TrainingCurves {
     }
 
     /**
-     * Our run's curves from its {@code metrics.jsonl}; a line that is not JSON, or a file without
+     * Our run's curves from its {@code metrics.jsonl}; a line that is not UTF-8 text or not JSON, or a file without
      * {@code train_loss} and {@code test_loss}, is refused naming the file (and the line).
      */
     public static Run ours(Path metricsJsonl, String label) throws IOException {
-        List<String> lines = IoErrors.naming(metricsJsonl, () -> Files.readAllLines(metricsJsonl));
+        List<String> lines = RunRecord.metricsLines(metricsJsonl);
         Map<Long, double[]> trainSums = new TreeMap<>(); // epoch -> {sum, count}
         Map<Long, Double> test = new TreeMap<>();      // x -> the last evaluation
         long lastEpoch = -1;

@@ -599,6 +599,23 @@ class CliErrorsTest {
         assertFalse(Files.exists(dir.resolve("r")));
     }
 
+    /** A metrics.jsonl line that is not UTF-8 is named by its line, alike in summarise, show --curves/--compare and resume. */
+    @Test
+    void aMetricsLineThatIsNotUtf8IsNamedByItsLine(@TempDir Path dir) throws IOException {
+        Path run = copy(dir, "run");
+        Path metrics = run.resolve("metrics.jsonl");
+        int line = Files.readAllLines(metrics).size() + 1;
+        Files.write(metrics, new byte[] {(byte) 0xc3, 0x28, '\n'}, java.nio.file.StandardOpenOption.APPEND);
+        String problem = metrics + ": line " + line + " is not UTF-8 text";
+        inOwnWords(refused(new String[] {"summarise", run.toString()}, problem, "0xc3"), "not UTF-8");
+        refused(new String[] {"show", "mnist", "--checkpoint", fixture.toString(), "--curves", dir.resolve("c.png").toString(),
+            "--compare", run.toString()}, problem);
+        refused(new String[] {"show", "mnist", "--checkpoint", run.toString(), "--curves", dir.resolve("c.png").toString()},
+            problem);
+        refused(resume(run), problem);
+        assertFalse(Files.exists(dir.resolve("c.png")));
+    }
+
     /** A CLEVR folder of two generated val scenes (no train split). */
     private static Path twoValScenes(Path dir) {
         Path data = dir.resolve("clevr");

@@ -2,7 +2,6 @@ package org.dspn4j.experiment.grid;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
-import org.dspn4j.experiment.IoErrors;
+import org.dspn4j.experiment.RunRecord;
 
 /**
  * The final test metrics of finished runs over seeds, as the paper reports its tables: mean ± sample
@@ -286,7 +285,7 @@ public final class Summary {
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         if (Files.isRegularFile(metrics)) {
-            List<String> lines = IoErrors.naming(metrics, () -> Files.readAllLines(metrics, StandardCharsets.UTF_8));
+            List<String> lines = RunRecord.metricsLines(metrics);
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) {
                     continue;
