@@ -29,7 +29,8 @@ import org.dspn4j.tensor.Tensor;
  * <p>Everything is checked when a checkpoint is read, before the model or Adam is touched, and a
  * refusal is one line naming the file and the entry: the counters ({@code optim/step},
  * {@code rng/epoch}, {@code rng/batch}, {@code rng/step}) are non-negative integer scalars with
- * {@code optim/step = rng/step}; after the first step both Adam moments of every parameter are
+ * {@code optim/step = rng/step} and {@code rng/batch} within an epoch where the steps put it ({@link #position});
+ * after the first step both Adam moments of every parameter are
  * present, floating point and of the parameter's shape, and none names an unknown parameter; the
  * weights fit the model ({@link Weights#load}); the configuration is well formed; and no weight or
  * moment is NaN or infinite unless {@code allowNonFinite} (an auditor following a NaN).
@@ -101,28 +102,17 @@ public final class Checkpoint {
     /** {@link #load(Path, Net, Adam, boolean)} on arrays already read from {@code file}. */
     static Position load(Path file, Map<String, NdArray> a, Net net, Adam adam, boolean allowNonFinite) {
         Position pos = position(file, a);
-        long steps = counter(file, a, "optim/step");
-        if (steps != pos.step()) {
-            throw new IllegalArgumentException(file + ": optim/step " + steps + " and rng/step " + pos.step()
-                    + " differ (one Adam step per training step)");
-        }
+        long steps = steps(file, a, pos);
         List<String> names = adam.names();
         Map<String, Parameter> params = net.namedParameters();
-        for (String k : a.keySet()) {
-            String name = k.startsWith(FIRST) ? k.substring(FIRST.length()) : k.startsWith(SECOND) ? k.substring(SECOND.length()) : null;
-            if (name != null && !params.containsKey(name)) {
-                throw new IllegalArgumentException(file + ": " + k + " is the Adam moment of a parameter the model does not have");
-            }
-        }
+        NdArray[][] moments = moments(file, a, params, names, steps);
         Tensor[] m = new Tensor[names.size()];
         Tensor[] v = new Tensor[names.size()];
         for (int i = 0; i < names.size(); i++) {
             Tensor p = params.get(names.get(i)).value();
-            NdArray em = moment(file, a, FIRST + names.get(i), p, steps);
-            NdArray ev = moment(file, a, SECOND + names.get(i), p, steps);
-            if (em != null) {
-                m[i] = Weights.toTensor(p.backend(), em, p.dtype());
-                v[i] = Weights.toTensor(p.backend(), ev, p.dtype());
+            if (moments[0][i] != null) {
+                m[i] = Weights.toTensor(p.backend(), moments[0][i], p.dtype());
+                v[i] = Weights.toTensor(p.backend(), moments[1][i], p.dtype());
             }
         }
         if (!allowNonFinite) {
@@ -133,7 +123,11 @@ public final class Checkpoint {
         return pos;
     }
 
-    /** The data position stored in a checkpoint, checked. */
+    /**
+     * The data position stored in a checkpoint, checked: non-negative counters, and a batch that lies within an
+     * epoch where the steps put it (rng/step = rng/epoch whole epochs and rng/batch more batches, fewer than an
+     * epoch's). Whether the epoch's length is that of the data is for a resume to check, which has the data.
+     */
     public static Position position(Path file, Map<String, NdArray> a) {
         long epoch = counter(file, a, "rng/epoch");
         long batch = counter(file, a, "rng/batch");
@@ -141,7 +135,66 @@ public final class Checkpoint {
         if (batch > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(file + ": rng/batch " + batch + " is not a batch index");
         }
+        boolean fits = epoch == 0 ? batch == step
+                : step - batch >= epoch && (step - batch) % epoch == 0 && batch < (step - batch) / epoch;
+        if (!fits) {
+            throw new IllegalArgumentException(file + ": rng/batch " + batch + " does not fit rng/epoch " + epoch
+                    + " and rng/step " + step + " (the steps taken are rng/epoch whole epochs and rng/batch more batches, "
+                    + "fewer than an epoch's)");
+        }
         return new Position(epoch, (int) batch, step);
+    }
+
+    /** Adam's step count, checked against the position: one Adam step per training step. */
+    private static long steps(Path file, Map<String, NdArray> a, Position pos) {
+        long steps = counter(file, a, "optim/step");
+        if (steps != pos.step()) {
+            throw new IllegalArgumentException(file + ": optim/step " + steps + " and rng/step " + pos.step()
+                    + " differ (one Adam step per training step)");
+        }
+        return steps;
+    }
+
+    /**
+     * Adam's moments for the parameters {@code names} ({[first], [second]}, null before the first step), checked:
+     * none of a parameter the model does not have, and each as {@link #moment} requires.
+     */
+    private static NdArray[][] moments(Path file, Map<String, NdArray> a, Map<String, Parameter> params, List<String> names,
+                                       long steps) {
+        for (String k : a.keySet()) {
+            String name = k.startsWith(FIRST) ? k.substring(FIRST.length()) : k.startsWith(SECOND) ? k.substring(SECOND.length()) : null;
+            if (name != null && !params.containsKey(name)) {
+                throw new IllegalArgumentException(file + ": " + k + " is the Adam moment of a parameter the model does not have");
+            }
+        }
+        NdArray[][] out = new NdArray[2][names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            Tensor p = params.get(names.get(i)).value();
+            out[0][i] = moment(file, a, FIRST + names.get(i), p, steps);
+            out[1][i] = moment(file, a, SECOND + names.get(i), p, steps);
+        }
+        return out;
+    }
+
+    /**
+     * Whether a file holds a training state (Adam's under {@code optim/}, the data position under {@code rng/}), as
+     * a run's checkpoint does; weights alone (export-weights, import-torch) hold none.
+     */
+    static boolean holdsTrainingState(Map<String, NdArray> a) {
+        return a.keySet().stream().anyMatch(k -> k.startsWith("optim/") || k.startsWith("rng/"));
+    }
+
+    /**
+     * Checks a training state as a resume does before it restores one (counters, and Adam's moments for the model
+     * {@code net}), without restoring it; a file of weights alone has none to check.
+     */
+    static void checkTrainingState(Path file, Map<String, NdArray> a, Net net) {
+        if (!holdsTrainingState(a)) {
+            return;
+        }
+        long steps = steps(file, a, position(file, a));
+        Map<String, Parameter> params = net.namedParameters();
+        moments(file, a, params, List.copyOf(params.keySet()), steps);
     }
 
     /** A non-negative integer scalar entry. */
@@ -219,7 +272,8 @@ public final class Checkpoint {
 
     /**
      * A checkpoint's model (configuration and weights), built by {@code models}, every entry checked
-     * as for training; NaN and infinite weights are refused unless {@code allowNonFinite}.
+     * as for training (a run's checkpoint: its counters and Adam's moments too, as a resume checks them);
+     * NaN and infinite weights are refused unless {@code allowNonFinite}.
      */
     public static Net loadModel(org.dspn4j.tensor.Backend be, Path file, ClevrExperiment.Models models,
                                 boolean allowNonFinite) throws IOException {
@@ -230,10 +284,14 @@ public final class Checkpoint {
     static Net loadModel(org.dspn4j.tensor.Backend be, Path file, Map<String, NdArray> a, ClevrExperiment.Models models,
                          boolean allowNonFinite) {
         ModelConfig cfg = config(file, a);
+        if (holdsTrainingState(a)) {
+            steps(file, a, position(file, a)); // the counters first, before a model is built
+        }
         if (!allowNonFinite) {
             requireFinite(file, a);
         }
         Net net = models.create(be, cfg, new org.apache.commons.math3.random.MersenneTwister(0));
+        checkTrainingState(file, a, net);
         loadWeights(file, a, net);
         return net;
     }

@@ -277,6 +277,40 @@ class CliErrorsTest {
                 dir.resolve("f.png").toString()}, "--baseline", noCheckpoint + ": a folder without checkpoint.npz");
     }
 
+    /** eval, show and export-weights check a checkpoint's counters and Adam's moments as a resume does, in the same line. */
+    @Test
+    void evalShowAndExportWeightsCheckTheTrainingStateAsAResumeDoes(@TempDir Path dir) throws IOException {
+        Path neg = copy(dir, "negative");
+        Path ck = edit(neg, Map.of("optim/step", NdArray.of(new long[] {-1}, 1), "rng/step", NdArray.of(new long[] {-1}, 1)));
+        String negative = refused(resume(neg), ck + ": rng/step must not be negative").err;
+        Path big = copy(dir, "beyond");
+        Path bk = edit(big, Map.of("rng/batch", NdArray.of(new long[] {1_000_000_000L}, 1)));
+        String beyond = refused(resume(big), bk + ": rng/batch 1000000000 does not fit rng/epoch 0 and rng/step 2").err;
+        Path moment = copy(dir, "moment");
+        Path mk = edit(moment, Map.of("optim/exp_avg/set_encoder.pool.weight", NdArray.of(new float[3], 3)));
+        String shape = refused(resume(moment), mk + ": optim/exp_avg/set_encoder.pool.weight has shape [3]").err;
+        Path png = dir.resolve("f.png");
+        Path w = dir.resolve("w.npz");
+        for (Object[] c : new Object[][] {{neg, negative}, {big, beyond}, {moment, shape}}) {
+            String run = c[0].toString();
+            String line = (String) c[1];
+            for (String[] args : new String[][] {
+                {"eval", "mnist", "--checkpoint", run, "--threads", "2", "--backend", "cpu"},
+                {"export-weights", "--checkpoint", run, "--out", w.toString()},
+                {"show", "mnist", "--checkpoint", run, "--out", png.toString(), "--threads", "2", "--backend", "cpu"},
+                {"show", "mnist", "--checkpoint", fixture.toString(), "--baseline", run, "--out", png.toString(), "--threads",
+                    "2", "--backend", "cpu"}}) {
+                assertEquals(line, refused(args).err, String.join(" ", args));
+            }
+        }
+        assertFalse(Files.exists(png) || Files.exists(w));
+        // a consistent position later in an epoch is accepted: rng/step = 1 epoch of 2 batches + 0
+        Path later = copy(dir, "later");
+        edit(later, Map.of("rng/epoch", NdArray.of(new long[] {1}, 1), "rng/batch", NdArray.of(new long[] {0}, 1)));
+        Result ok = run("eval", "mnist", "--checkpoint", later.toString(), "--threads", "2", "--backend", "cpu");
+        assertEquals(0, ok.rc, ok.err);
+    }
+
     @Test
     void aRunOfAnotherTaskIsNamedByItsModel() {
         // a run of another task: its checkpoint's model is named, not the fields its run.json lacks for this task
