@@ -14,8 +14,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * What {@code eval} and {@code show} read (a picocli mixin): the checkpoint, and the data, batch size
- * and seed to decode it with — by default those of the run that wrote it, from the run.json beside it.
+ * What {@code eval} and {@code show} read (a picocli mixin): the checkpoint, and the data (and how much of its
+ * test split or val), batch size and seed to decode it with — by default those of the run that wrote it, from the
+ * run.json beside it.
  * The checkpoint is dspn4j's {@code .npz} or the authors' {@code torch.save} log, told apart by
  * content ({@link Checkpoint#read}); the latter's args give the model and the batch size.
  */
@@ -53,6 +54,11 @@ public final class CheckpointOptions {
     @Option(names = "--seed", description = "mnist: seed of the point order (default: the run's; 1 without run.json)")
     Long seed;
 
+    @Option(names = "--full", negatable = true, description = "the whole test split (mnist) or all of val (CLEVR v1.0; "
+            + "train's --full-eval); --no-full: the first tenth, the authors' default (default: the run's full_eval, from "
+            + "its run.json; the first tenth without one)")
+    Boolean full;
+
     @Option(names = "--allow-nonfinite", description = "load a checkpoint with NaN or infinite values (an audit of how they "
             + "propagate) instead of refusing it")
     boolean allowNonFinite;
@@ -86,6 +92,27 @@ public final class CheckpointOptions {
                     + task.cliName());
         }
         return c;
+    }
+
+    /** Whether all of the split is evaluated: --full or --no-full, else the run's full_eval, else not (the first tenth). */
+    boolean full(RunInfo run) {
+        return full != null ? full : run != null && run.fullEval();
+    }
+
+    /**
+     * Which part of the split is evaluated, and what decided it, as the output says it: e.g. "the first tenth of the
+     * test split (the run's full_eval false)".
+     *
+     * @param split      "the test split" or "val"
+     * @param wholeAnyway whether the split is evaluated whole whatever the setting (generated val)
+     */
+    String extent(RunInfo run, String split, boolean wholeAnyway) {
+        if (wholeAnyway) {
+            return "all of " + split + " (generated scenes are evaluated whole)";
+        }
+        boolean all = full(run);
+        return (all ? "all of " : "the first tenth of ") + split + " (" + (full != null ? (all ? "--full" : "--no-full")
+                : run != null ? "the run's full_eval " + all + ", from " + run.file() : "the default; --full takes all") + ")";
     }
 
     /** MNIST's point-order seed: the option, else the run's, else 1. */

@@ -39,8 +39,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code dspn4j eval mnist|clevr-box|clevr-state --checkpoint C}: the authors' test metrics; for CLEVR
- * the AP tables in the paper's layout; optionally the predictions in the authors' text format. The data,
- * batch size and seed are those of the run that wrote the checkpoint (its run.json), unless given.
+ * the AP tables in the paper's layout; optionally the predictions in the authors' text format. The data
+ * (and whether all of the split is evaluated), batch size and seed are those of the run that wrote the
+ * checkpoint (its run.json), unless given; the output says which images were evaluated.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Evaluate a checkpoint: MNIST's set losses or CLEVR's AP tables.",
@@ -59,9 +60,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--iters", split = ",", description = "DSPN inner steps T to decode with (default: the trained T for "
             + "mnist, one value; 10,20,30 for clevr-box and clevr-state, the paper's)")
     List<Integer> iters;
-
-    @Option(names = "--full", description = "the whole test split (mnist) or all of val (CLEVR v1.0; the authors' --full-eval)")
-    boolean full;
 
     @Option(names = "--export", description = "write detections/ and groundtruths/ in the authors' text format under this "
             + "folder (CLEVR: one folder per T); a new or empty folder, so that no earlier export mixes with this one")
@@ -131,6 +129,7 @@ public final class EvalCommand implements Callable<Integer> {
         ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
+        boolean full = input.full(run);
         MnistDataset testSplit = MnistExperiment.testSplit(dataDir);
         input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
         try (Compute c = open(compute, cfg, th)) {
@@ -142,6 +141,8 @@ public final class EvalCommand implements Callable<Integer> {
             MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
                     + (full ? testSplit.size() : testSplit.size() / 10) + " evaluated test digits", b, !full, "--full");
+            System.out.println(description(net.config()) + " on " + test.batchesPerEpoch() * b + " test images of "
+                    + CheckpointOptions.mnistName(dataDir) + ": " + input.extent(run, "the test split", false) + ", batch " + b);
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
             if (export != null) {
@@ -163,14 +164,14 @@ public final class EvalCommand implements Callable<Integer> {
             Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
             src.prepare(System.out, th);
             input.requireRunClevr(run, src);
+            boolean full = input.full(run);
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
                     + src.evalCount(test.dataset().size(), full) + " evaluated val scenes", b, !full && !src.isGenerated(), "--full");
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
-            boolean dspn = net.config().decoder() == ModelConfig.DecoderKind.DSPN;
-            System.out.printf("%s %s%s on %d val images of %s, batch %d%n", task.cliName(),
-                    net.config().decoder().name().toLowerCase(Locale.ROOT), dspn ? " (trained T=" + net.config().iters() + ")" : "",
-                    test.samples(), src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(), b);
+            System.out.printf("%s on %d val images of %s: %s, batch %d%n", description(net.config()), test.samples(),
+                    src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),
+                    input.extent(run, "val", src.isGenerated()), b);
             ClevrEvaluation.Result r = ClevrEvaluation.run(be, net, test, ts);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());
             ClevrEvaluation.print(System.out, ClevrEvaluation.tables(r));
@@ -181,6 +182,12 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The model as the output names it: task and decoder, and DSPN's trained T. */
+    private static String description(ModelConfig m) {
+        return m.task().cliName() + " " + m.decoder().name().toLowerCase(Locale.ROOT)
+                + (m.decoder() == ModelConfig.DecoderKind.DSPN ? " (trained T=" + m.iters() + ")" : "");
     }
 
     /**

@@ -178,9 +178,11 @@ public final class ShowCommand implements Callable<Integer> {
                 Backend be = c.backend();
                 Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
-                MnistBatcher test = MnistExperiment.testBatches(testSplit, false, b, seed);
+                boolean full = input.full(run);
+                MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
                 CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
-                        + testSplit.size() / 10 + " test digits the figure is drawn from", b, true, null);
+                        + (full ? testSplit.size() : testSplit.size() / 10) + " test digits the figure is drawn from", b, !full,
+                        "--full");
                 var fig = MnistExperiment.progressionFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));
             }
@@ -194,9 +196,11 @@ public final class ShowCommand implements Callable<Integer> {
             Net base = baseline == null ? null : ClevrExperiment.load(be, baseline, Net::create, input.allowNonFinite);
             src.prepare(System.out, th);
             input.requireRunClevr(run, src);
-            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), false, b);
+            boolean full = input.full(run);
+            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
-                    + src.evalCount(test.dataset().size(), false) + " val scenes the figure is drawn from", b, !src.isGenerated(), null);
+                    + src.evalCount(test.dataset().size(), full) + " val scenes the figure is drawn from", b,
+                    !full && !src.isGenerated(), "--full");
             if (task == ModelConfig.Task.CLEVR_BOX) {
                 var fig = ClevrShow.boxFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code run.json} beside it: the batch size (DSPN's inner step is η/(B·D), so a model must be
  * decoded with the B it was trained with to behave as trained), the seed (MNIST's point order) and
  * the data it was trained on (the MNIST folder; which generated scenes or which CLEVR folder, and the
- * image size). Every field is checked when read: a missing or mistyped one is refused naming the file
+ * image size) and how much of the evaluation split it evaluated (all, or the first tenth). Every field is checked when read: a missing or mistyped one is refused naming the file
  * and the field.
  *
  * @param file       the run.json
@@ -59,6 +59,15 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
     /** The seed of the run ({@code config.seed}). */
     public long seed() {
         return RunRecord.integer(config, "seed", file, "config.");
+    }
+
+    /** Whether the run evaluated all of its test split or val ({@code config.full_eval}, train's --full-eval). */
+    public boolean fullEval() {
+        Object v = config.get("full_eval");
+        if (!(v instanceof Boolean b)) {
+            throw new IllegalArgumentException(file + ": config.full_eval must be true or false, got " + RunRecord.describe(v));
+        }
+        return b;
     }
 
     /** The run's CLEVR data ({@code config.data}). */

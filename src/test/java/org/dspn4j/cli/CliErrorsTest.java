@@ -727,6 +727,53 @@ class CliErrorsTest {
                 "--batch of 2");
     }
 
+    /**
+     * eval and show evaluate what the run evaluated (its full_eval, unless --full or --no-full says otherwise), and eval
+     * says which images: eval used to average the first tenth after a --full-eval run, and show refused a run on a few
+     * val scenes whose first tenth holds no batch.
+     */
+    @Test
+    void evalAndShowEvaluateWhatTheRunEvaluated(@TempDir Path dir) throws IOException {
+        Path mnist = dir.resolve("mnist-full");
+        assertEquals(0, run(with(TINY, "train", "mnist", "--steps", "1", "--full-eval", "--out", mnist.toString())).rc);
+        java.util.List<String> lines = Files.readAllLines(mnist.resolve("metrics.jsonl"));
+        double finalLoss = org.dspn4j.experiment.RunRecord.numbers(lines.get(lines.size() - 1)).get("test_loss");
+        String[] eval = {"eval", "mnist", "--checkpoint", mnist.toString(), "--threads", "2", "--backend", "cpu"};
+        Result all = run(eval);
+        assertEquals(0, all.rc, all.err);
+        assertTrue(all.out.contains(String.format(java.util.Locale.ROOT, "test_loss %.6f%n", finalLoss)), finalLoss + "\n" + all.out);
+        assertTrue(all.out.contains(" on 1000 test images of the bundled MNIST subset: all of the test split (the run's "
+                + "full_eval true, from " + mnist.resolve("run.json") + "), batch 4\n") && all.out.contains("images 1000\n"), all.out);
+        Result tenth = run(with(new String[] {"--no-full"}, eval));
+        assertEquals(0, tenth.rc, tenth.err);
+        assertTrue(tenth.out.contains(": the first tenth of the test split (--no-full), batch 4\n")
+                && tenth.out.contains("images 100\n"), tenth.out);
+        Result given = run("eval", "mnist", "--checkpoint", fixture.toString(), "--full", "--threads", "2", "--backend", "cpu");
+        assertTrue(given.rc == 0 && given.out.contains(": all of the test split (--full), batch 4\n"), given.out + given.err);
+        // 1000 digits hold a batch of 200, their first tenth does not
+        Path f = dir.resolve("f.png");
+        Result shown = run("show", "mnist", "--checkpoint", mnist.toString(), "--batch", "200", "--out", f.toString(),
+                "--threads", "2", "--backend", "cpu");
+        assertEquals(0, shown.rc, shown.err);
+        assertTrue(Files.isRegularFile(f));
+
+        Path data = twoSceneClevr(dir);
+        String[] train = tinyClevrTrain(data);
+        Path clevr = dir.resolve("clevr-full");
+        assertEquals(0, run(with(new String[] {"--full-eval", "--out", clevr.toString()},
+                java.util.Arrays.copyOf(train, train.length - 1))).rc);
+        Path g = dir.resolve("g.png");
+        Result box = run("show", "clevr-box", "--checkpoint", clevr.toString(), "--out", g.toString(), "--threads", "2",
+                "--backend", "cpu");
+        assertEquals(0, box.rc, box.err);
+        assertTrue(Files.isRegularFile(g));
+        refused(new String[] {"show", "clevr-box", "--checkpoint", clevr.toString(), "--out", g.toString(), "--no-full",
+            "--backend", "cpu"}, data + ": the 0 val scenes the figure is drawn from", "--full evaluates all of it");
+        Result ev = run("eval", "clevr-box", "--checkpoint", clevr.toString(), "--iters", "1", "--threads", "2", "--backend", "cpu");
+        assertEquals(0, ev.rc, ev.err);
+        assertTrue(ev.out.contains(" on 2 val images of CLEVR " + data + ": all of val (the run's full_eval true"), ev.out);
+    }
+
     /** Sizes whose tensors cannot exist (more than 2^31-1 elements) are refused naming the size options, not a shape alone. */
     @Test
     void sizesTooLargeForATensorNameTheirOptions(@TempDir Path dir) {
