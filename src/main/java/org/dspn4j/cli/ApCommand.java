@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,13 @@ public final class ApCommand implements Callable<Integer> {
         int groundTruthCount = 0;
         int detectionCount = 0;
         try {
+            for (Object[] folder : new Object[][] {{"--detections", detections}, {"--groundtruths", groundTruths}}) {
+                Path dir = (Path) folder[1];
+                if (!Files.isDirectory(dir)) {
+                    throw new IllegalArgumentException(folder[0] + " " + dir + ": " + (Files.exists(dir) ? "not a folder"
+                            : "no such folder") + "; give the detections/ and groundtruths/ folders of an export (eval --export)");
+                }
+            }
             int features = task == Task.BOX ? AveragePrecision.BOX_FEATURES : AveragePrecision.STATE_FEATURES;
             List<ImageDetections> data = ExportReader.read(detections, groundTruths, features,
                     limit == null ? Integer.MAX_VALUE : limit);
@@ -111,7 +119,7 @@ public final class ApCommand implements Callable<Integer> {
                 ap[i] = task == Task.BOX ? AveragePrecision.box(data, variant, ts[i]) : AveragePrecision.state(data, ts[i]);
             }
         } catch (IOException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
-            err.println("ap: " + Main.summary(e)); // a file-system error as "file: reason", not the file alone
+            err.println("dspn4j: " + Main.summary(e)); // a file-system error as "file: reason", not the file alone
             err.flush();
             return Main.BAD_INPUT;
         }

@@ -177,7 +177,7 @@ class ApCommandTest {
         // Box fixture read as state: the first detection line has too few numbers.
         Object[] r = run(folders("box-tiny", "--task", "state"));
         assertEquals(2, r[0]);
-        assertTrue(((String) r[2]).startsWith("ap: "), (String) r[2]);
+        assertTrue(((String) r[2]).startsWith("dspn4j: "), (String) r[2]);
         assertTrue(((String) r[2]).contains("0.txt line 1: expected at least 19 numbers"), (String) r[2]);
 
         r = run(folders("box-tiny", "--task", "circle"));

@@ -951,6 +951,23 @@ class CliErrorsTest {
      * ap names an unreadable export file with the reason: the line was the file's path alone. Permissions do not
      * stop root, so this runs only where they apply.
      */
+    /** ap's errors are lines of dspn4j like every other command's, naming the option of a folder that is not there. */
+    @Test
+    void apErrorsStartWithDspn4jAndNameTheOption(@TempDir Path dir) throws IOException {
+        Path gt = Files.createDirectories(dir.resolve("groundtruths"));
+        Path missing = dir.resolve("nonexist");
+        refused(new String[] {"ap", "--task", "box", "--detections", missing.toString(), "--groundtruths", gt.toString()},
+                "--detections " + missing + ": no such folder");
+        Path file = Files.writeString(dir.resolve("file.txt"), "");
+        refused(new String[] {"ap", "--task", "box", "--detections", gt.toString(), "--groundtruths", file.toString()},
+                "--groundtruths " + file + ": not a folder");
+        Path det = Files.createDirectories(dir.resolve("detections"));
+        Files.writeString(det.resolve("0.txt"), "box 0.9 0.1\n");
+        Files.writeString(gt.resolve("0.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
+        refused(new String[] {"ap", "--task", "box", "--detections", det.toString(), "--groundtruths", gt.toString()},
+                det.resolve("0.txt") + " line 1: expected at least");
+    }
+
     @Test
     void apNamesAnUnreadableFileWithTheReason(@TempDir Path dir) throws IOException {
         Path det = Files.createDirectories(dir.resolve("detections"));
@@ -961,7 +978,7 @@ class CliErrorsTest {
         assumeTrue(!Files.isReadable(d0), "permissions do not apply here (root)");
         Result r = run("ap", "--task", "box", "--detections", det.toString(), "--groundtruths", gt.toString());
         assertEquals(2, r.rc, r.err);
-        assertEquals("ap: " + d0 + ": permission denied\n", r.err);
+        assertEquals("dspn4j: " + d0 + ": permission denied\n", r.err);
     }
 
     /**
