@@ -59,7 +59,7 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Option(names = "--baseline", converter = CheckpointOptions.RunFolder.class, description = "checkpoint of a "
             + "baseline run (mlp or rnn; or its run folder), drawn as the last column; as --checkpoint, the authors' "
-            + "torch.save log too")
+            + "torch.save log too; with --out")
     Path baseline;
 
     @Option(names = "--out", description = "PNG file of the paper's figure (clevr-state also writes <out>.md); "
@@ -75,7 +75,8 @@ public final class ShowCommand implements Callable<Integer> {
             + "its metrics.jsonl) whose curves are drawn on the same axes")
     Path compare;
 
-    @Option(names = "--rows", description = "digits or scenes (default: 8 for mnist, 4 for clevr-box and clevr-state)")
+    @Option(names = "--rows", description = "digits or scenes of --out's figure (default: 8 for mnist, 4 for clevr-box and "
+            + "clevr-state)")
     Integer rows;
 
     @Mixin
@@ -94,6 +95,12 @@ public final class ShowCommand implements Callable<Integer> {
         }
         if (compare != null && curves == null) {
             throw new IllegalArgumentException("--compare draws a run's curves beside the checkpoint's: it needs --curves");
+        }
+        if (baseline != null && out == null) {
+            throw new IllegalArgumentException("--baseline draws a baseline's column in the paper's figure: it needs --out");
+        }
+        if (rows != null && out == null) {
+            throw new IllegalArgumentException("--rows sets the digits or scenes of the paper's figure: it needs --out");
         }
         RunInfo run = input.run();
         ModelConfig cfg = input.model(task);

@@ -774,6 +774,18 @@ class CliErrorsTest {
         assertTrue(ev.out.contains(" on 2 val images of CLEVR " + data + ": all of val (the run's full_eval true"), ev.out);
     }
 
+    /** show's options for the paper's figure are refused without --out, as --compare is without --curves (they were ignored). */
+    @Test
+    void showRefusesFigureOptionsWithoutOut(@TempDir Path dir) {
+        Path c = dir.resolve("c.png");
+        String ck = fixture.toString();
+        refused(new String[] {"show", "mnist", "--checkpoint", ck, "--curves", c.toString(), "--baseline", ck},
+                "--baseline", "it needs --out");
+        refused(new String[] {"show", "mnist", "--checkpoint", ck, "--curves", c.toString(), "--rows", "3"},
+                "--rows", "it needs --out");
+        assertFalse(Files.exists(c));
+    }
+
     /** Sizes whose tensors cannot exist (more than 2^31-1 elements) are refused naming the size options, not a shape alone. */
     @Test
     void sizesTooLargeForATensorNameTheirOptions(@TempDir Path dir) {
