@@ -10,8 +10,8 @@ import java.util.Map;
  * {@code run.json} beside it: the batch size (DSPN's inner step is η/(B·D), so a model must be
  * decoded with the B it was trained with to behave as trained), the seed (MNIST's point order) and
  * the data it was trained on (the MNIST folder; which generated scenes or which CLEVR folder, and the
- * image size) and how much of the evaluation split it evaluated (all, or the first tenth). Every field is checked when read: a missing or mistyped one is refused naming the file
- * and the field.
+ * image size) and how much of the evaluation split it evaluated (all, or the first tenth). Every
+ * field is checked when read: a missing or mistyped one is refused naming the file and the field.
  *
  * @param file       the run.json
  * @param config     its {@code config} object
