@@ -417,15 +417,31 @@ public final class RunRecord {
                 : v instanceof Boolean ? "a boolean" : v instanceof Long ? "an integer" : "a number") + ")";
     }
 
-    /** The checked-out commit ("+uncommitted" when tracked files changed), or "unknown" outside a git work tree. */
+    /**
+     * The commit of the dspn4j checkout the running code was built from ("+uncommitted" when its tracked files
+     * changed), or "unknown" when the code is not inside one (a copied jar): not the repository of the current
+     * directory, which may be another project's.
+     */
     static String gitCommit() {
+        return gitCommit(checkout(codeLocation()));
+    }
+
+    /** The commit of the git work tree whose top level is {@code root}, or "unknown" when root is null or no such tree. */
+    static String gitCommit(Path root) {
+        if (root == null) {
+            return "unknown";
+        }
         try {
-            String out = git("rev-parse", "HEAD");
+            String top = git(root, "rev-parse", "--show-toplevel");
+            if (top == null || !Files.isSameFile(Path.of(top), root)) {
+                return "unknown"; // the checkout's files were copied into (or out of) another work tree
+            }
+            String out = git(root, "rev-parse", "HEAD");
             if (out != null && out.matches("[0-9a-f]{40}")) {
-                String dirty = git("status", "--porcelain", "--untracked-files=no");
+                String dirty = git(root, "status", "--porcelain", "--untracked-files=no");
                 return dirty == null || dirty.isEmpty() ? out : out + "+uncommitted";
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return "unknown";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -433,15 +449,42 @@ public final class RunRecord {
         return "unknown";
     }
 
+    /** Where the running classes were loaded from (target/dspn4j.jar or target/classes), or null. */
+    static Path codeLocation() {
+        try {
+            java.security.CodeSource cs = RunRecord.class.getProtectionDomain().getCodeSource();
+            return cs == null || cs.getLocation() == null ? null : Path.of(cs.getLocation().toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /**
-     * git's trimmed standard output, or null when it failed. Its standard error is discarded, and the
+     * The dspn4j checkout holding {@code code} as its build output ({@code <checkout>/target/...}, beside the
+     * checkout's pom.xml and src/main/java/org/dspn4j), or null when the code lies elsewhere.
+     */
+    static Path checkout(Path code) {
+        for (Path d = code; d != null; d = d.getParent()) {
+            Path root = d.getParent();
+            if (d.getFileName() != null && d.getFileName().toString().equals("target") && root != null
+                    && Files.isRegularFile(root.resolve("pom.xml")) && Files.isDirectory(root.resolve("src/main/java/org/dspn4j"))) {
+                return root;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * git's trimmed standard output, run in {@code dir}, or null when it failed. Its standard error is discarded, and the
      * launcher's LD_PRELOAD (libjsig, for the OpenCL driver's signal handlers) is not passed on: in a
      * process that is not a JVM, libjsig prints a warning when git installs a signal handler.
      */
-    private static String git(String... args) throws IOException, InterruptedException {
-        String[] cmd = new String[args.length + 1];
+    private static String git(Path dir, String... args) throws IOException, InterruptedException {
+        String[] cmd = new String[args.length + 3];
         cmd[0] = "git";
-        System.arraycopy(args, 0, cmd, 1, args.length);
+        cmd[1] = "-C";
+        cmd[2] = dir.toString();
+        System.arraycopy(args, 0, cmd, 3, args.length);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().remove("LD_PRELOAD");
         Process p = pb.start();
