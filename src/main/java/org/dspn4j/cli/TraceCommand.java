@@ -165,7 +165,7 @@ public final class TraceCommand implements Callable<Integer> {
             }
         }
         dt = cfg.dtype();
-        try (Compute c = compute.choice().open(dt, threads.threads(), System.out)) {
+        try (Compute c = compute.choice().open(dt, threads.threads(compute), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
         }
         System.out.println("wrote " + out);

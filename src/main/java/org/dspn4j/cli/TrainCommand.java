@@ -67,7 +67,7 @@ public final class TrainCommand implements Callable<Integer> {
         double rate = run.lr != null ? run.lr : task == ModelConfig.Task.MNIST ? 0.01 : 3e-4;
         Path dir = run.out != null ? run.out : Path.of("runs", model + "-" + modelOptions.decoder + "-seed" + run.seed);
         return new TrainConfig(m, run.dataDir, ep, st, run.batch, rate, run.seed, dir, run.evalEvery, run.fullEval,
-                threads.threads(), run.quiet, run.graph, run.innerSteps);
+                threads.threads(compute), run.quiet, run.graph, run.innerSteps);
     }
 
     /** The CLEVR data of the run (generated scenes unless --data-dir). */
