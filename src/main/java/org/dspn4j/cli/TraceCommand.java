@@ -156,6 +156,7 @@ public final class TraceCommand implements Callable<Integer> {
                         + " model (its args), not " + task.cliName());
             }
             cfg = fromArgs(authors, ts.shape()[2]);
+            requireSetSize(cfg, w, ts, tm);
             AuthorsFile.checkShapes(weights, cfg, w);
         } else if (w != null) {
             try {
@@ -164,6 +165,7 @@ public final class TraceCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
             }
         }
+        requireSetSize(cfg, w, ts, tm);
         dt = cfg.dtype();
         try (Compute c = compute.choice().open(dt, threads.threads(compute), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
@@ -205,6 +207,29 @@ public final class TraceCommand implements Callable<Integer> {
         Tensor images = im == null ? null : be.fromHost(im.toDoubles(), dt, im.shape());
         Map<String, NdArray> result = Trace.run(net, images, set, mask);
         IoErrors.naming(out, () -> Npz.writeAtomic(out, result));
+    }
+
+    /**
+     * Refuses an input whose set size N is not the one the weights hold (the DSPN's starting set, the MLP's output), naming
+     * the --input file, its entries and the shapes they must have, before anything is computed.
+     */
+    private void requireSetSize(ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm) {
+        if (w == null) {
+            return; // a seeded initialisation takes the input's N
+        }
+        int n;
+        try {
+            n = Trace.sizesFromWeights(cfg, w).setSize();
+        } catch (IllegalArgumentException e) {
+            return; // the weights' own shapes are refused when they are loaded, naming --weights
+        }
+        int c = ts.shape()[1];
+        if (n != ts.shape()[2]) {
+            throw new IllegalArgumentException("--input " + input + ": target_set " + java.util.Arrays.toString(ts.shape())
+                    + " and target_mask " + java.util.Arrays.toString(tm.shape()) + " hold sets of N = " + ts.shape()[2]
+                    + ", but --weights " + weights + " holds a model of set size N = " + n + ": they must be (B," + c + ","
+                    + n + ") and (B," + n + ")");
+        }
     }
 
     /** Refuses an input array with a NaN or infinite value, naming the file, the array and the element. */
