@@ -58,7 +58,7 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--force", description = "write over --out if it exists")
     boolean force;
 
-    @Option(names = "--iters", defaultValue = "10", description = "inner steps T (default: ${DEFAULT-VALUE})")
+    @Option(names = "--iters", defaultValue = "10", description = "inner steps T; the step's memory grows with it (default: ${DEFAULT-VALUE})")
     int iters;
 
     @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size (default: ${DEFAULT-VALUE})")
@@ -169,9 +169,24 @@ public final class TraceCommand implements Callable<Integer> {
         dt = cfg.dtype();
         try (Compute c = compute.choice().open(dt, threads.threads(compute), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException(outOfMemory(cfg, ts), e);
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /**
+     * trace's out-of-memory line: the step, its intermediates and their gradients grow with the inner steps T, the
+     * batch B and the set size N (trace has no --batch: B and N are the input's), so a smaller --iters or input, or a
+     * larger heap, helps.
+     */
+    static String outOfMemory(ModelConfig cfg, NdArray ts) {
+        double heap = Runtime.getRuntime().maxMemory() / (double) (1L << 30);
+        return String.format(java.util.Locale.ROOT, "out of memory tracing %d inner steps (--iters) at batch %d, set size "
+                + "%d (the --input's) with a %.1f GiB heap; a smaller --iters, a smaller input or a larger heap helps, "
+                + "e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", cfg.iters(), ts.shape()[0], ts.shape()[2], heap,
+                Math.max(2, (long) Math.ceil(2 * heap)));
     }
 
     /** The model of the authors' args, each setting given on the command line instead where it is. */
