@@ -64,7 +64,7 @@ public final class RepeatCommand implements Callable<Integer> {
         return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(), onSlurm, System.out)
                 : Repeat.here(out, seedList, train, new GridTrainCheck(), args -> (spec.commandLine().getParent() == null
                         ? new CommandLine(new TrainCommand()) : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])),
-                        System.out);
+                        System.out, System.err);
     }
 
     /** A train command line with the parent's error handling (bad input: one line, exit code 2). */

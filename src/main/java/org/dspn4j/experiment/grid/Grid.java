@@ -64,6 +64,9 @@ public final class Grid {
     public static Grid open(Path dir, List<String> command, List<Long> seeds, Path cwd) throws IOException {
         Path abs = dir.toAbsolutePath().normalize();
         Path file = abs.resolve(FILE);
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new IllegalArgumentException("--out: " + abs + " is a file, not a folder; give a folder for the grid");
+        }
         if (Files.exists(file)) {
             Grid g = read(file);
             if (!g.command().equals(command)) {

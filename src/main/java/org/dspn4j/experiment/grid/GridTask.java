@@ -37,6 +37,12 @@ public final class GridTask {
         int run(List<String> args) throws Exception;
     }
 
+    /** Told that a seed's train command is about to run (its attempt recorded in status.json). */
+    @FunctionalInterface
+    public interface Started {
+        void started(long seed) throws IOException;
+    }
+
     /** Refuses, in one line, a train command line that could not run, before a grid writes anything. */
     @FunctionalInterface
     public interface TrainCheck {
@@ -59,6 +65,15 @@ public final class GridTask {
      * @throws IllegalArgumentException when another live process holds the run folder's lock
      */
     public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job) throws Exception {
+        return run(grid, seed, train, out, job, null);
+    }
+
+    /**
+     * Runs one seed of the grid, as {@link #run(Grid, long, TrainRunner, PrintStream, String)}, and calls
+     * {@code started} (when not null) once the attempt is recorded and before train runs: not for a seed
+     * skipped as finished, nor for one refused.
+     */
+    public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job, Started started) throws Exception {
         Path folder = grid.folder(seed);
         Path run = runFolder(folder);
         Files.createDirectories(run);
@@ -90,6 +105,9 @@ public final class GridTask {
             out.println("seed " + seed + ": " + (resume ? "resuming from " + run.resolve(CHECKPOINT) : "starting in " + run));
             status.started(job, host(), resume, args);
             status.write();
+        }
+        if (started != null) {
+            started.started(seed);
         }
         int rc;
         try {

@@ -41,9 +41,17 @@ public final class Repeat {
         check.check(command);
     }
 
-    /** Runs the grid's seeds in this process, one after another, then prints the summary. */
+    /**
+     * Runs the grid's seeds in this process, one after another, then prints the summary. A seed that fails
+     * does not stop the others: each runs, the summary lists the failed ones with their status, and one line
+     * on standard error names them; the exit code is then the first failed seed's. grid.json records this
+     * invocation as a submission with the seeds that ran (none skipped as finished); one that ran none is
+     * not recorded.
+     *
+     * @param err where the line naming failed seeds goes
+     */
     public static int here(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check,
-                           GridTask.TrainRunner train, PrintStream o) throws Exception {
+                           GridTask.TrainRunner train, PrintStream o, PrintStream err) throws Exception {
         checkCommand(command, check);
         Path cwd = Path.of("").toAbsolutePath();
         Grid grid = Grid.open(out, command, seeds, cwd);
@@ -51,21 +59,37 @@ public final class Repeat {
             throw new IllegalArgumentException("--out: " + grid.file() + " was made in " + grid.cwd()
                     + "; run repeat there (the command's relative paths are relative to it)");
         }
+        if (!grid.stored()) {
+            grid.save(); // before any seed's folder, which a grid.json must own
+        }
         Map<String, Object> sub = new LinkedHashMap<>();
+        List<Object> ran = new ArrayList<>();
         sub.put("local", GridTask.host());
-        sub.put("seeds", new ArrayList<>(seeds));
+        sub.put("seeds", ran);
         sub.put("started", RunStatus.now());
-        grid.addSubmission(sub);
-        grid.save();
+        GridTask.Started started = seed -> {
+            if (ran.isEmpty()) {
+                grid.addSubmission(sub);
+            }
+            ran.add(seed);
+            grid.save();
+        };
+        List<String> failed = new ArrayList<>();
+        int firstRc = 0;
         for (long s : seeds) {
-            int rc = GridTask.run(grid, s, train, o, "local");
+            int rc = GridTask.run(grid, s, train, o, "local", started);
             if (rc != 0) {
-                o.println("repeat: seed " + s + " ended with exit code " + rc + " (" + grid.folder(s).resolve(RunStatus.FILE)
-                        + "); repeat it to retry the seeds that did not finish");
-                return rc;
+                failed.add("seed " + s + " ended with exit code " + rc + " (" + grid.folder(s).resolve(RunStatus.FILE) + ")");
+                firstRc = firstRc == 0 ? rc : firstRc;
             }
         }
         Summary.of(grid).print(o);
+        if (!failed.isEmpty()) {
+            o.flush();
+            err.println("dspn4j: repeat: " + String.join("; ", failed) + "; give the same repeat command again to retry "
+                    + (failed.size() == 1 ? "it" : "them") + " (finished seeds are skipped)");
+            return firstRc;
+        }
         return 0;
     }
 

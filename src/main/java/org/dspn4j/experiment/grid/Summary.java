@@ -29,6 +29,12 @@ public final class Summary {
     private static final List<String> FREE = List.of("config.seed", "config.threads");
     /** run.json facts of the machine and build, reported when runs differ in them. */
     private static final List<String> FACTS = List.of("git_commit", "jdk", "os", "device", "graph");
+    /** run.json's digests of the data, one per split: compared when both runs record them. */
+    private static final String DATA = "data_sha256";
+    /** Prefix of the settings a resume changed (their value: config's), not compared. */
+    private static final String RESUMED = "resumed.";
+    /** The setting that says how many steps a run trained: the step of its final test metrics. */
+    static final String STEPS = "steps trained (the step of metrics.jsonl's final test metrics)";
 
     /**
      * One run as read: {@code folder} is the seed's folder of a grid (status.json, and the run folder
@@ -271,8 +277,20 @@ public final class Summary {
             for (String f : FACTS) {
                 facts.put(f, flat.remove(f));
             }
+            // a resumed run trained its last part with the last resume's settings (--steps, --epochs, …), which
+            // run.json records in its resumes list, leaving config as the first part ran
+            if (record.get("resumes") instanceof List<?> l && !l.isEmpty() && l.get(l.size() - 1) instanceof Map<?, ?> last
+                    && last.get("settings") instanceof Map<?, ?> resumed) {
+                for (Map.Entry<?, ?> e : resumed.entrySet()) {
+                    Object was = flat.put("config." + e.getKey(), e.getValue());
+                    if (!Objects.equals(was, e.getValue())) {
+                        flat.put(RESUMED + e.getKey(), was); // kept to explain a refusal, never compared
+                    }
+                }
+            }
             flat.keySet().removeAll(FREE);
-            flat.keySet().removeIf(k -> !k.startsWith("config.") && !k.equals("backend"));
+            flat.keySet().removeIf(k -> !k.startsWith("config.") && !k.equals("backend") && !k.startsWith(DATA + ".")
+                    && !k.startsWith(RESUMED));
             settings = flat;
         }
         Path metrics = run.resolve("metrics.jsonl");
@@ -284,6 +302,7 @@ public final class Summary {
         long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
+        long lastTestStep = -1;
         if (Files.isRegularFile(metrics)) {
             List<String> lines = RunRecord.metricsLines(metrics);
             for (int i = 0; i < lines.size(); i++) {
@@ -310,8 +329,12 @@ public final class Summary {
                 }
                 if (!tests.isEmpty()) {
                     last = tests;
+                    lastTestStep = m.get("step") instanceof Long ? (Long) m.get("step") : -1;
                 }
             }
+        }
+        if (!settings.isEmpty() && !last.isEmpty()) {
+            settings.put(STEPS, lastTestStep < 0 ? null : lastTestStep);
         }
         String steps = lastStep < 0 ? "nothing logged" : "last logged step " + lastStep;
         if (status == null) {
@@ -366,8 +389,17 @@ public final class Summary {
         TreeMap<String, Object> keys = new TreeMap<>(a);
         keys.putAll(b);
         for (String k : keys.keySet()) {
+            if (k.startsWith(RESUMED)) {
+                continue;
+            }
+            if (k.startsWith(DATA + ".") && (a.get(k) == null || b.get(k) == null)) {
+                continue; // a run recorded without digests: its data cannot be compared
+            }
             if (!Objects.equals(a.get(k), b.get(k))) {
-                return k + " (" + show(b.get(k)) + ", not " + show(a.get(k)) + ")";
+                String r = k.startsWith("config.") ? RESUMED + k.substring("config.".length()) : null;
+                String note = r != null && (a.containsKey(r) || b.containsKey(r))
+                        ? ", as trained: a resume changed it (run.json's last resumes entry)" : "";
+                return k + " (" + show(b.get(k)) + ", not " + show(a.get(k)) + ")" + note;
             }
         }
         return null;
