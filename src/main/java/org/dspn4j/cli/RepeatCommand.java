@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
         header = "Run a train command once per seed, here or as a Slurm job array.",
         description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
                 "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
-                "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others."})
+                "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others.",
+                "Here, a seed that fails does not stop the others; the exit code is then the first failed seed's."})
 public final class RepeatCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -16,8 +16,9 @@ import picocli.CommandLine.Parameters;
         header = "Print the mean and std over seeds of finished runs' test metrics.",
         description = {"Collect the final test metrics of finished runs and print them over seeds as mean ± sample standard",
                 "deviation, the way the paper reports its tables. Runs that did not finish are listed, not averaged; runs",
-                "whose run.json settings differ in anything but the seed are refused. A run is finished when its status.json",
-                "(written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused."})
+                "whose run.json settings differ in anything but the seed are refused, and so are runs that trained for",
+                "different numbers of steps (a resume's settings count) or on other data (data_sha256). A run is finished",
+                "when its status.json (written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused."})
 public final class SummariseCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RUN_FOLDER", arity = "0..*", description = "run folders of one experiment, or the seeds' folders of a grid (e.g. runs/grid/seed-*)")

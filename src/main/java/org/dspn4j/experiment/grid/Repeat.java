@@ -83,11 +83,21 @@ public final class Repeat {
                 firstRc = firstRc == 0 ? rc : firstRc;
             }
         }
-        Summary.of(grid).print(o);
-        if (!failed.isEmpty()) {
+        String failures = failed.isEmpty() ? null : "dspn4j: repeat: " + String.join("; ", failed)
+                + "; give the same repeat command again to retry " + (failed.size() == 1 ? "it" : "them") + " (finished seeds are skipped)";
+        Summary summary;
+        try {
+            summary = Summary.of(grid);
+        } catch (IllegalArgumentException e) {
+            if (failures != null) {
+                err.println(failures); // the refusal of the summary follows, as its own line
+            }
+            throw e;
+        }
+        summary.print(o);
+        if (failures != null) {
             o.flush();
-            err.println("dspn4j: repeat: " + String.join("; ", failed) + "; give the same repeat command again to retry "
-                    + (failed.size() == 1 ? "it" : "them") + " (finished seeds are skipped)");
+            err.println(failures);
             return firstRc;
         }
         return 0;

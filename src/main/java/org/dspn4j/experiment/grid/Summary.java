@@ -20,7 +20,10 @@ import org.dspn4j.experiment.RunRecord;
  * standard deviation. A run counts when its status.json says finished ({@link RunStatus}); its metrics
  * are the last line of its metrics.jsonl that holds {@code test_*} values (the evaluation after the last
  * step). Runs that did not finish are listed with what their status.json says, not averaged. Runs whose
- * run.json settings differ in anything but the seed are refused: their average would mean nothing.
+ * run.json settings differ in anything but the seed are refused: their average would mean nothing. The
+ * settings are those a run trained with: its last resume's (run.json's {@code resumes}) over {@code config},
+ * and the step of its final test metrics; its data digests ({@code data_sha256}) are compared where both
+ * runs record them.
  * The thread count is not a setting here (results are the same bits on any thread count), nor are the
  * host's facts (git commit, JDK, OS, device), which are printed when they differ.
  */
