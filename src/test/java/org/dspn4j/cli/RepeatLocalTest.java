@@ -106,6 +106,22 @@ class RepeatLocalTest {
     }
 
     @Test
+    void summariseRefusesRunsWhoseFinalTestMetricsCameAtOtherSteps() throws Exception {
+        Path out = dir.resolve("steps");
+        assertEquals(0, CliRun.of(args(List.of("repeat", "--seeds", "1-2", "--out", out.toString()), "train", "mnist", "--steps", "1")).code());
+        Path metrics = out.resolve("seed-2/run/metrics.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(metrics));
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.startsWith("{\"step\":1,\"test_loss\""), last);
+        lines.set(lines.size() - 1, last.replace("{\"step\":1,", "{\"step\":7,"));
+        Files.write(metrics, lines);
+        CliRun g = CliRun.of("summarise", out.resolve("seed-1").toString(), out.resolve("seed-2").toString());
+        assertEquals(2, g.code(), g.out());
+        assertTrue(g.out().startsWith("dspn4j: summarise: " + out.resolve("seed-2/run/run.json") + " differs from "
+                + out.resolve("seed-1/run/run.json") + " in steps trained, the step of metrics.jsonl's final test metrics (7, not 1)"), g.out());
+    }
+
+    @Test
     void summariseRefusesRunsOnOtherData() throws Exception {
         Path out = dir.resolve("data");
         assertEquals(0, CliRun.of(args(List.of("repeat", "--seeds", "1-2", "--out", out.toString()), "train", "mnist", "--steps", "1")).code());

@@ -37,7 +37,7 @@ public final class Summary {
     /** Prefix of the settings a resume changed (their value: config's), not compared. */
     private static final String RESUMED = "resumed.";
     /** The setting that says how many steps a run trained: the step of its final test metrics. */
-    static final String STEPS = "steps trained (the step of metrics.jsonl's final test metrics)";
+    static final String STEPS = "steps trained, the step of metrics.jsonl's final test metrics";
 
     /**
      * One run as read: {@code folder} is the seed's folder of a grid (status.json, and the run folder
