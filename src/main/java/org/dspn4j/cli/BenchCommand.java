@@ -65,7 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "flatters our peak memory (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--dtype", defaultValue = "f32")
+    @Option(names = "--dtype", defaultValue = "f32", description = "our side's floating-point type, f32 or f64 (the authors' "
+            + "step runs in float32) (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--threads", description = "CPU threads, both sides (default: all processors)")
@@ -182,6 +183,11 @@ public final class BenchCommand implements Callable<Integer> {
         Path script = null;
         String py = python != null ? python : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         if (authorsCode != null) {
+            if (!Files.isDirectory(authorsCode)) {
+                throw new IllegalArgumentException("bench: --authors-code " + authorsCode + ": " + (Files.exists(authorsCode)
+                        ? "not a folder" : "no such folder") + "; give a checkout of github.com/Cyanogenoid/dspn at be3703b");
+            }
+            requirePython(python, py);
             if (!Files.isRegularFile(authorsCode.resolve("model.py")) || !Files.isRegularFile(authorsCode.resolve("dspn.py"))) {
                 throw new IllegalArgumentException("bench: --authors-code " + authorsCode
                         + ": no model.py and dspn.py there (a checkout of github.com/Cyanogenoid/dspn at be3703b)");
@@ -228,6 +234,34 @@ public final class BenchCommand implements Callable<Integer> {
                     min(memRatio), max(memRatio));
         }
         return 0;
+    }
+
+    /**
+     * The python that runs the authors' step, checked before anything is timed: a path must be an executable file, a
+     * bare name one on the PATH.
+     */
+    static void requirePython(String given, String py) {
+        String option = given != null ? "--python " + py : "python3 (the default; give --python)";
+        if (py.indexOf('/') >= 0 || py.indexOf(java.io.File.separatorChar) >= 0) {
+            Path p = Path.of(py);
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("bench: " + option + ": no such file");
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new IllegalArgumentException("bench: " + option + ": not an executable file");
+            }
+            return;
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(py);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return;
+                }
+            }
+        }
+        throw new IllegalArgumentException("bench: " + option + ": not found on the PATH");
     }
 
     private static ModelConfig.Task task(String what) {

@@ -58,7 +58,8 @@ public final class EvalCommand implements Callable<Integer> {
     CheckpointOptions input = new CheckpointOptions();
 
     @Option(names = "--iters", split = ",", description = "DSPN inner steps T to decode with (default: the trained T for "
-            + "mnist, one value; 10,20,30 for clevr-box and clevr-state, the paper's)")
+            + "mnist, one value; 10,20,30 for clevr-box and clevr-state, the paper's; refused for an mlp or rnn baseline, which has "
+            + "none)")
     List<Integer> iters;
 
     @Option(names = "--export", description = "write detections/ and groundtruths/ in the authors' text format under this "
@@ -127,6 +128,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         // the checkpoint's task first: a run.json of another task lacks this one's fields, which would hide that
         ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
+        requireDspnForIters(cfg);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
         boolean full = input.full(run);
@@ -158,6 +160,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
         ModelConfig cfg = input.model(task); // first, as for mnist
+        requireDspnForIters(cfg);
         ClevrSource src = input.clevrData(run);
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
@@ -182,6 +185,14 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** --iters sets DSPN's inner steps: a baseline (mlp, rnn) decodes in one pass and has none to set. */
+    private void requireDspnForIters(ModelConfig cfg) {
+        if (iters != null && cfg.decoder() != ModelConfig.DecoderKind.DSPN) {
+            throw new IllegalArgumentException("--iters: " + input.checkpoint + " is a baseline ("
+                    + cfg.decoder().name().toLowerCase(Locale.ROOT) + "), which has no inner steps T; leave --iters out");
+        }
     }
 
     /** The model as the output names it: task and decoder, and DSPN's trained T. */

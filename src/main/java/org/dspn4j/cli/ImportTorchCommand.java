@@ -54,6 +54,9 @@ public final class ImportTorchCommand implements Callable<Integer> {
         if (kind == TorchCheckpoint.Kind.NPZ) {
             throw new IllegalArgumentException(file + ": an .npz already (dspn4j's format), nothing to import; see dspn4j inspect");
         }
+        if (Files.isDirectory(out)) { // even with --force: the .npz is a file
+            throw new IllegalArgumentException("--out " + out + " is a folder; give a file name");
+        }
         Checks.notSpecial("--out", out); // even with --force
         if (!force && Files.exists(out) && Files.isSameFile(file, out)) {
             throw new IllegalArgumentException("--out " + out + " is the input file; give --force to write over it");

@@ -62,4 +62,59 @@ class SmallCliFixesTest {
         CliErrorsTest.refused(new String[] {"show", "mnist", "--checkpoint", dspn.resolve("checkpoint.npz").toString(),
             "--out", dir.resolve("s.png").toString(), "--rows", "100000", "--threads", "1", "--backend", "cpu"}, "--rows");
     }
+
+    @Test
+    void benchChecksPythonAndAuthorsCodeBeforeTimingAnything(@TempDir Path dir) throws IOException {
+        Path code = java.nio.file.Files.createDirectories(dir.resolve("dspn"));
+        java.nio.file.Files.writeString(code.resolve("model.py"), "");
+        java.nio.file.Files.writeString(code.resolve("dspn.py"), "");
+        String[] small = {"--batch", "2", "--warmup", "1", "--steps", "1", "--threads", "1", "--backend", "cpu"};
+        CliErrorsTest.Result r = CliErrorsTest.refused(CliErrorsTest.with(small, "bench", "mnist-step", "--python",
+                dir.resolve("nonexistent").toString(), "--authors-code", code.toString()), "--python", "no such file");
+        assertTrue(!r.out().contains("s/step"), r.out());
+        CliErrorsTest.refused(CliErrorsTest.with(small, "bench", "mnist-step", "--python", dir.toString(), "--authors-code",
+                code.toString()), "--python", "not an executable file");
+        CliErrorsTest.refused(CliErrorsTest.with(small, "bench", "mnist-step", "--python", "no-such-python-here",
+                "--authors-code", code.toString()), "--python", "PATH");
+        r = CliErrorsTest.refused(CliErrorsTest.with(small, "bench", "mnist-step", "--authors-code",
+                dir.resolve("absent").toString()), "--authors-code", "no such folder");
+        assertTrue(!r.out().contains("s/step"), r.out());
+    }
+
+    @Test
+    void benchHelpDescribesDtype() {
+        CliErrorsTest.Result r = CliErrorsTest.run("bench", "--help");
+        assertEquals(0, r.rc());
+        String help = r.out();
+        int at = help.indexOf("      --dtype=<dtype>");
+        assertTrue(at >= 0, help);
+        String line = help.substring(at, help.indexOf('\n', at));
+        assertTrue(line.contains("f32") && line.contains("f64"), line);
+    }
+
+    @Test
+    void importTorchRefusesAFolderAsOutUpFront(@TempDir Path dir) throws IOException {
+        Path folder = java.nio.file.Files.createDirectories(dir.resolve("fold"));
+        String input = Path.of("src", "test", "resources", "torch", "authors_mnist_dspn_2019").toString();
+        for (boolean force : new boolean[] {true, false}) {
+            String[] args = force ? new String[] {"import-torch", input, "--out", folder.toString(), "--force"}
+                    : new String[] {"import-torch", input, "--out", folder.toString()};
+            CliErrorsTest.Result r = CliErrorsTest.refused(args, "--out " + folder + " is a folder; give a file name");
+            assertEquals("", r.out(), "nothing read or reported before the refusal");
+        }
+    }
+
+    @Test
+    void evalRefusesItersForABaseline(@TempDir Path dir) {
+        Path mlp = dir.resolve("mlp");
+        CliErrorsTest.Result r = CliErrorsTest.run(CliErrorsTest.with(TINY, "train", "mnist", "--decoder", "mlp", "--steps", "1",
+                "--out", mlp.toString()));
+        assertEquals(0, r.rc(), r.out() + r.err());
+        r = CliErrorsTest.refused(new String[] {"eval", "mnist", "--checkpoint", mlp.toString(), "--iters", "5", "--threads", "1",
+            "--backend", "cpu"}, "--iters", "baseline (mlp)");
+        assertTrue(!r.out().contains("test_loss"), r.out());
+        r = CliErrorsTest.run("eval", "mnist", "--checkpoint", dspn.toString(), "--iters", "5", "--threads", "1", "--backend",
+                "cpu");
+        assertEquals(0, r.rc(), r.out() + r.err());
+    }
 }
