@@ -70,7 +70,9 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "train", description = "Split name: train or val (default ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}); scene i depends only on (S, i).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}); scene i depends "
+            + "only on (S, i), not on --split: a val split with the train split's seed repeats its scenes, so give val another "
+            + "seed (the seed is not recorded in the scenes file).")
     long seed;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output root: DIR/scenes/, DIR/images/<split>/.")

@@ -117,4 +117,12 @@ class SmallCliFixesTest {
                 "cpu");
         assertEquals(0, r.rc(), r.out() + r.err());
     }
+
+    @Test
+    void synthHelpSaysAValSplitNeedsAnotherSeed() {
+        CliErrorsTest.Result r = CliErrorsTest.run("synth", "--help");
+        assertEquals(0, r.rc());
+        String help = r.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("not on --split") && help.contains("give val another seed"), help);
+    }
 }
