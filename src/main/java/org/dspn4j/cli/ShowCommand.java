@@ -230,9 +230,12 @@ public final class ShowCommand implements Callable<Integer> {
         }
     }
 
-    /** --rows asked for no more rows than the evaluated batches hold (whole batches only). */
-    private static void requireRows(int k, int available, String what) {
-        if (k > available) {
+    /**
+     * --rows asked for no more rows than the evaluated batches hold (whole batches only); the default is cut to what
+     * they hold.
+     */
+    private void requireRows(int k, int available, String what) {
+        if (rows != null && k > available) {
             throw new IllegalArgumentException("--rows " + k + ": the evaluated " + what + " hold only " + available
                     + " in whole --batch batches; give --rows " + available + " or fewer");
         }

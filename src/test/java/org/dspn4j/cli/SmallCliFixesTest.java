@@ -125,4 +125,17 @@ class SmallCliFixesTest {
         String help = r.out().replaceAll("\\s+", " ");
         assertTrue(help.contains("not on --split") && help.contains("give val another seed"), help);
     }
+
+    @Test
+    void evalRefusesItersForAClevrBaseline(@TempDir Path dir) {
+        Path mlp = dir.resolve("mlp");
+        CliErrorsTest.Result r = CliErrorsTest.run("train", "clevr-box", "--decoder", "mlp", "--image-size", "65", "--batch", "2",
+                "--steps", "1", "--hidden", "8", "--latent", "8", "--synth-cache", dir.resolve("cache").toString(),
+                "--synth-train", "4", "--synth-val", "2", "--synth-seed", "3", "--out", mlp.toString(), "--threads", "1", "-q",
+                "--backend", "cpu");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        r = CliErrorsTest.refused(new String[] {"eval", "clevr-box", "--checkpoint", mlp.toString(), "--iters", "20",
+            "--threads", "1", "--backend", "cpu"}, "--iters", "baseline (mlp)");
+        assertTrue(!r.out().contains("test_loss"), r.out());
+    }
 }
