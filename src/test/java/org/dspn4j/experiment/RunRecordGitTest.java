@@ -27,11 +27,18 @@ class RunRecordGitTest {
         assertEquals(dirty != null && !dirty.isEmpty(), recorded.endsWith("+uncommitted"), recorded);
     }
 
-    /** git without the preload, as a reference. */
+    /** git without the preload, as a reference: in the current directory. */
     private static String plainGit(String... args) throws IOException, InterruptedException {
-        String[] cmd = new String[args.length + 1];
+        return git(java.nio.file.Path.of("."), args);
+    }
+
+    /** git run in {@code dir} without the preload, its trimmed standard output, or null when it failed (a reference). */
+    static String git(java.nio.file.Path dir, String... args) throws IOException, InterruptedException {
+        String[] cmd = new String[args.length + 3];
         cmd[0] = "git";
-        System.arraycopy(args, 0, cmd, 1, args.length);
+        cmd[1] = "-C";
+        cmd[2] = dir.toString();
+        System.arraycopy(args, 0, cmd, 3, args.length);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().remove("LD_PRELOAD");
         Process p;
@@ -41,6 +48,6 @@ class RunRecordGitTest {
             return null;
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
+        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
     }
 }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,20 +54,6 @@ class RunRecordTruthTest {
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
-        String[] cmd = new String[args.length + 3];
-        cmd[0] = "git";
-        cmd[1] = "-C";
-        cmd[2] = dir.toString();
-        System.arraycopy(args, 0, cmd, 3, args.length);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().remove("LD_PRELOAD");
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            return null;
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
+        return RunRecordGitTest.git(dir, args);
     }
 }
