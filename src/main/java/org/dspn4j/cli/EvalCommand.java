@@ -90,7 +90,7 @@ public final class EvalCommand implements Callable<Integer> {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
         RunInfo run = input.run();
         int b = input.batch(run);
-        int th = threads.threads();
+        int th = threads.threads(compute);
         if (iters != null) {
             if (iters.isEmpty()) { // "--iters ," splits into nothing
                 throw new IllegalArgumentException("--iters: no T given; give one or more, e.g. --iters 10,20,30");

@@ -181,7 +181,7 @@ public final class ShowCommand implements Callable<Integer> {
     /** The paper's figure (or table) for the checkpoint, written to --out. */
     private void figure(ModelConfig.Task task, ModelConfig cfg, RunInfo run, Path md, int k) throws IOException {
         int b = input.batch(run);
-        int th = threads.threads();
+        int th = threads.threads(compute);
         if (task == ModelConfig.Task.MNIST) {
             Path dataDir = input.mnistData(run);
             long seed = input.seed(run);

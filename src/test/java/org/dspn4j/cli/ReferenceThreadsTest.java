@@ -51,4 +51,19 @@ class ReferenceThreadsTest {
         Map<String, Object> resume = ((java.util.List<Map<String, Object>>) run.get("resumes")).get(0);
         assertFalse(((Map<String, Object>) resume.get("changed")).containsKey("threads"), resume.toString());
     }
+
+    @Test
+    void evalAndShowRefuseMoreThanOneThreadToo(@TempDir Path dir) {
+        Path out = dir.resolve("fe");
+        assertEquals(0, CliRun.of(args(out, "--steps", "1")).code());
+        Path png = dir.resolve("f.png");
+        for (String[] a : new String[][] {
+            {"eval", "mnist", "--checkpoint", out.toString(), "--backend", "reference", "--threads", "2"},
+            {"show", "mnist", "--checkpoint", out.toString(), "--out", png.toString(), "--backend", "reference", "--threads", "2"}}) {
+            CliRun r = CliRun.of(a);
+            assertEquals(2, r.code(), r.out());
+            assertTrue(r.out().startsWith("dspn4j: --threads 2 does not apply to --backend reference"), r.out());
+        }
+        assertFalse(Files.exists(png), "figure written");
+    }
 }
