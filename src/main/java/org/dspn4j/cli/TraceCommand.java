@@ -156,7 +156,15 @@ public final class TraceCommand implements Callable<Integer> {
                         + " model (its args), not " + task.cliName());
             }
             cfg = fromArgs(authors, ts.shape()[2]);
-            requireSetSize(cfg, w, ts, tm);
+            ModelConfig held;
+            try {
+                held = Trace.sizesFromWeights(cfg, w);
+            } catch (IllegalArgumentException e) {
+                held = null; // the weights' own shapes: refused by checkShapes below, naming --weights
+            }
+            if (held != null) {
+                requireSetSize(held.setSize(), ts, tm);
+            }
             AuthorsFile.checkShapes(weights, cfg, w);
         } else if (w != null) {
             try {
@@ -164,8 +172,8 @@ public final class TraceCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
             }
+            requireSetSize(cfg.setSize(), ts, tm);
         }
-        requireSetSize(cfg, w, ts, tm);
         dt = cfg.dtype();
         try (Compute c = compute.choice().open(dt, threads.threads(compute), System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
@@ -225,19 +233,10 @@ public final class TraceCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses an input whose set size N is not the one the weights hold (the DSPN's starting set, the MLP's output), naming
-     * the --input file, its entries and the shapes they must have, before anything is computed.
+     * Refuses an input whose set size is not {@code n}, the one the weights hold (the DSPN's starting set, the MLP's
+     * output), naming the --input file, its entries and the shapes they must have, before anything is computed.
      */
-    private void requireSetSize(ModelConfig cfg, Map<String, NdArray> w, NdArray ts, NdArray tm) {
-        if (w == null) {
-            return; // a seeded initialisation takes the input's N
-        }
-        int n;
-        try {
-            n = Trace.sizesFromWeights(cfg, w).setSize();
-        } catch (IllegalArgumentException e) {
-            return; // the weights' own shapes are refused when they are loaded, naming --weights
-        }
+    private void requireSetSize(int n, NdArray ts, NdArray tm) {
         int c = ts.shape()[1];
         if (n != ts.shape()[2]) {
             throw new IllegalArgumentException("--input " + input + ": target_set " + java.util.Arrays.toString(ts.shape())
