@@ -36,9 +36,8 @@ public final class ClevrDataOptions {
 
     private static void atMostMaxScenes(String option, int count) {
         if (count > ClevrSynth.MAX_SCENES) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s must be at most %,d (CLEVR's image "
-                    + "names number a split's scenes with six digits; CLEVR v1.0 has 70,000 training scenes), got %d",
-                    option, ClevrSynth.MAX_SCENES, count));
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s must be at most %,d (%s), got %d",
+                    option, ClevrSynth.MAX_SCENES, ClevrSynth.MAX_SCENES_REASON, count));
         }
     }
 

@@ -94,9 +94,8 @@ public final class SynthCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         if (scenes < 0 || scenes > ClevrSynth.MAX_SCENES) {
-            err.printf(java.util.Locale.ROOT, "dspn4j: --scenes must be between 0 and %,d (CLEVR's image names number a "
-                    + "split's scenes with six digits; CLEVR v1.0 has 70,000 training scenes), got %d%n",
-                    ClevrSynth.MAX_SCENES, scenes);
+            err.printf(java.util.Locale.ROOT, "dspn4j: --scenes must be between 0 and %,d (%s), got %d%n",
+                    ClevrSynth.MAX_SCENES, ClevrSynth.MAX_SCENES_REASON, scenes);
             return Main.BAD_INPUT;
         }
         Checks.threads(threads);

@@ -35,6 +35,9 @@ public final class ClevrSynth {
      * into memory whole when it is loaded.
      */
     public static final int MAX_SCENES = 1_000_000;
+    /** Why {@link #MAX_SCENES}, as the refusals of a larger count say it. */
+    public static final String MAX_SCENES_REASON = "CLEVR's image names number a split's scenes with six digits; CLEVR v1.0 "
+            + "has 70,000 training scenes";
 
     private ClevrSynth() {
     }
