@@ -9,11 +9,6 @@ public final class ThreadOptions {
             + "--backend reference, which runs on one thread; the results are the same bits on any count)")
     Integer threads;
 
-    /** The thread count, checked. */
-    int threads() {
-        return Checks.threads(threads);
-    }
-
     /**
      * The thread count the chosen backend computes with, checked: the reference backend runs on one thread, so
      * for it the default is 1 and any other {@code --threads} is refused (a record of 2 threads would be untrue).
