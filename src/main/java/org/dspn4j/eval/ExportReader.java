@@ -2,12 +2,6 @@ package org.dspn4j.eval;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +12,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 import org.dspn4j.text.FileErrors;
+import org.dspn4j.text.StrictUtf8;
 
 /**
  * Reads predictions and ground truths in the authors' export format ({@code dspn/train.py:main} at
@@ -204,8 +199,6 @@ public final class ExportReader {
                     + " bytes is more than the limit of " + MAX_FILE_BYTES + " bytes for an export file"
                     + " (ExportReader.MAX_FILE_BYTES)");
         }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         List<String> lines = new ArrayList<>();
         int start = 0;
         for (int i = 0; i <= bytes.length; i++) {
@@ -214,19 +207,12 @@ public final class ExportReader {
                 if (end && start == i) {
                     break;
                 }
-                ByteBuffer in = ByteBuffer.wrap(bytes, start, i - start);
-                CharBuffer out = CharBuffer.allocate(i - start);
-                decoder.reset();
-                CoderResult r = decoder.decode(in, out, true);
-                if (!r.isError()) {
-                    r = decoder.flush(out);
-                }
-                if (r.isError()) {
-                    int at = in.position();
+                try {
+                    lines.add(StrictUtf8.decode(bytes, start, i));
+                } catch (StrictUtf8.Malformed e) {
                     throw error(file, lines.size() + 1, file + " line " + (lines.size() + 1) + ": invalid UTF-8 at byte offset "
-                            + at + String.format(Locale.ROOT, " (byte 0x%02x)", bytes[at] & 0xFF));
+                            + e.at + String.format(Locale.ROOT, " (byte 0x%02x)", bytes[e.at] & 0xFF));
                 }
-                lines.add(out.flip().toString());
                 if (!end && bytes[i] == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
                     i++;
                 }

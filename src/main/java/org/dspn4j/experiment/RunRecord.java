@@ -171,21 +171,12 @@ public final class RunRecord {
 
     /** Bytes {@code start..end} of a metrics.jsonl, its line {@code lineNo}, as UTF-8 text; refused naming the byte if they are not. */
     static String metricsLine(Path file, int lineNo, byte[] bytes, int start, int end) {
-        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes, start, end - start);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(end - start);
-        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
-        if (!r.isError()) {
-            r = decoder.flush(out);
+        try {
+            return org.dspn4j.text.StrictUtf8.decode(bytes, start, end);
+        } catch (org.dspn4j.text.StrictUtf8.Malformed e) {
+            throw new IllegalArgumentException(file + ": line " + lineNo + " is not UTF-8 text (byte " + (e.at - start + 1)
+                    + String.format(java.util.Locale.ROOT, " of the line, 0x%02x)", bytes[e.at] & 0xFF));
         }
-        if (r.isError()) {
-            int at = in.position();
-            throw new IllegalArgumentException(file + ": line " + lineNo + " is not UTF-8 text (byte " + (at - start + 1)
-                    + String.format(java.util.Locale.ROOT, " of the line, 0x%02x)", bytes[at] & 0xFF));
-        }
-        return out.flip().toString();
     }
 
     /**
