@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** show's --rows, bench's up-front checks, import-torch's --out folder, eval's --iters on a baseline, synth's seed warning. */
+/** show's --rows, bench's up-front checks, import-torch's --out folder, eval's --iters on a baseline, synth's --help on the seed of a val split. */
 class SmallCliFixesTest {
     private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
         "--threads", "1", "--backend", "cpu"};
