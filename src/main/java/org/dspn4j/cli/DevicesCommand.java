@@ -54,9 +54,24 @@ public final class DevicesCommand implements Callable<Integer> {
                     d.index(), d.name(), d.vendor(), d.type(), d.computeUnits(), gib(d.globalMemBytes()),
                     gib(d.maxAllocBytes()), d.maxWorkGroupSize());
         }
-        out.println("Automatic choice: " + DeviceSelector.auto().describe(devices));
+        out.println(choiceLine(devices));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The device {@code --backend opencl} takes without {@code --device}, and what {@code --backend auto} (the
+     * default) computes on: the same device when it is a GPU, else the CPU backend (an OpenCL CPU device such as
+     * PoCL's is used only when asked for; {@code experiment.BackendChoice}).
+     */
+    static String choiceLine(List<ClDeviceInfo> devices) {
+        ClDeviceInfo chosen = DeviceSelector.auto().choose(devices);
+        if ("GPU".equals(chosen.type())) {
+            return "Automatic choice: " + chosen.describe() + ", for --backend auto (the default) and for --backend opencl"
+                    + " without --device";
+        }
+        return "Automatic choice: " + chosen.describe() + " for --backend opencl without --device; --backend auto (the"
+                + " default) computes on the CPU backend, as no OpenCL device is a GPU";
     }
 
     private static String gib(long bytes) {
