@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
 @Command(name = "export-weights", mixinStandardHelpOptions = true,
         header = "Write model weights under the authors' PyTorch state_dict names.",
         description = {"Write model weights under the authors' PyTorch state_dict names (.npz), from a checkpoint or",
-                "a seeded initialisation; load them in PyTorch with {k: torch.from_numpy(v) for k, v in np.load(f).items()}."})
+                "a seeded initialisation, with meta/format_version and meta/config_json beside them (not weights).",
+                "Load them in PyTorch without the meta/ entries (docs/audit.md):",
+                "  net.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()",
+                "                       if not k.startswith(\"meta/\")})"})
 public final class ExportWeightsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
