@@ -46,11 +46,54 @@ public final class Grid {
             throw new IOException(file + ": grid format " + m.get("grid") + ", this dspn4j reads " + FORMAT);
         }
         Json.strings(m, "command", file);
-        Json.longs(m, "seeds", file);
-        Json.string(m, "cwd", file);
-        Json.list(m, "runs", file);
-        Json.list(m, "submissions", file);
+        List<Long> seeds = Json.longs(m, "seeds", file);
+        if (!Path.of(Json.string(m, "cwd", file)).isAbsolute()) {
+            throw new IOException(file + ": field \"cwd\" is not an absolute path");
+        }
+        checkRuns(file, seeds, Json.list(m, "runs", file));
+        List<Object> subs = Json.list(m, "submissions", file);
+        for (int i = 0; i < subs.size(); i++) {
+            String at = "\"submissions\"[" + i + "]";
+            if (!(subs.get(i) instanceof Map<?, ?> sub)) {
+                throw new IOException(file + ": field " + at + " is not a JSON object");
+            }
+            Object job = sub.get("slurm_job");
+            if (job != null && !(job instanceof String j && j.matches("\\d+"))) {
+                throw new IOException(file + ": field " + at + ".slurm_job is not a Slurm job id (a string of digits)");
+            }
+        }
         return new Grid(file.toAbsolutePath().normalize().getParent(), m, true);
+    }
+
+    /**
+     * grid.json's {@code runs}: one object per seed of {@code seeds}, each with its {@code seed} and its
+     * {@code folder}, a plain folder name inside the grid's folder.
+     */
+    private static void checkRuns(Path file, List<Long> seeds, List<Object> runs) throws IOException {
+        if (seeds.isEmpty()) {
+            throw new IOException(file + ": field \"seeds\" is empty");
+        }
+        if (new java.util.HashSet<>(seeds).size() != seeds.size()) {
+            throw new IOException(file + ": field \"seeds\" holds a seed twice");
+        }
+        List<Long> covered = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            String at = "\"runs\"[" + i + "]";
+            if (!(runs.get(i) instanceof Map<?, ?> r)) {
+                throw new IOException(file + ": field " + at + " is not a JSON object");
+            }
+            if (!(r.get("seed") instanceof Long seed) || !seeds.contains(seed) || covered.contains(seed)) {
+                throw new IOException(file + ": field " + at + ".seed is missing, not one of \"seeds\" or given twice");
+            }
+            if (!(r.get("folder") instanceof String f) || f.isEmpty() || f.equals(".") || f.equals("..")
+                    || f.contains("/") || f.contains("\\")) {
+                throw new IOException(file + ": field " + at + ".folder is not a folder name inside the grid's folder");
+            }
+            covered.add(seed);
+        }
+        if (covered.size() != seeds.size()) {
+            throw new IOException(file + ": field \"runs\" lacks a folder for a seed of \"seeds\"");
+        }
     }
 
     /**

@@ -59,7 +59,23 @@ public final class RunStatus {
             throw new IOException(f + ": unknown state '" + state + "'");
         }
         Json.integer(m, "seed", f);
-        Json.list(m, "attempts", f);
+        List<Object> attempts = Json.list(m, "attempts", f);
+        for (int i = 0; i < attempts.size(); i++) {
+            if (!(attempts.get(i) instanceof Map)) {
+                throw new IOException(f + ": field \"attempts\"[" + i + "] is not a JSON object");
+            }
+        }
+        // running, finished and failed are written with an attempt, the last two with its exit code
+        if (!state.equals(QUEUED)) {
+            if (attempts.isEmpty()) {
+                throw new IOException(f + ": field \"attempts\" is empty, but the state is '" + state + "' (written when an attempt starts)");
+            }
+            Object rc = ((Map<?, ?>) attempts.get(attempts.size() - 1)).get("exit_code");
+            if (!state.equals(RUNNING) && (!(rc instanceof Long code) || (code == 0) != state.equals(FINISHED))) {
+                throw new IOException(f + ": field \"attempts\"[" + (attempts.size() - 1) + "].exit_code is " + rc
+                        + ", which does not go with the state '" + state + "' (finished: 0, failed: another code)");
+            }
+        }
         return new RunStatus(f, m);
     }
 

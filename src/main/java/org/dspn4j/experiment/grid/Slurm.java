@@ -17,9 +17,18 @@ final class Slurm {
 
     /** What a command printed and its exit code. */
     record Result(int code, String out, String err) {
-        /** The last non-blank line of standard error (Slurm puts the reason there), or the exit code. */
+        /**
+         * The last line of standard error that a Slurm command starts with its name ({@code sbatch: error: …},
+         * {@code sbatch: unrecognized option …}: the reason, not the hint that may follow it), else its last
+         * non-blank line, else the exit code.
+         */
         String reason() {
             String[] lines = err.strip().split("\n");
+            for (int i = lines.length - 1; i >= 0; i--) {
+                if (lines[i].strip().matches("s[a-z]+: .*")) {
+                    return lines[i].strip();
+                }
+            }
             String last = lines[lines.length - 1].strip();
             return last.isEmpty() ? "exit code " + code : last;
         }

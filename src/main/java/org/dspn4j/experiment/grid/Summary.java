@@ -108,9 +108,10 @@ public final class Summary {
                     throw new IllegalArgumentException("summarise: " + r.run().resolve("run.json") + " differs from "
                             + first.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
                 }
-                if (!r.metrics().keySet().containsAll(names)) {
-                    throw new IllegalArgumentException("summarise: " + r.run().resolve("metrics.jsonl") + " lacks "
-                            + names + " of " + first.folder());
+                if (!r.metrics().keySet().equals(first.metrics().keySet())) {
+                    throw new IllegalArgumentException("summarise: the final test metrics of " + r.run().resolve("metrics.jsonl")
+                            + " are " + r.metrics().keySet() + ", those of " + first.run().resolve("metrics.jsonl") + " "
+                            + names + "; runs that are averaged log the same metrics");
                 }
             }
         }
@@ -271,6 +272,9 @@ public final class Summary {
         Path runJson = run.resolve("run.json");
         if (Files.isRegularFile(runJson)) {
             Map<String, Object> record = Json.readObject(runJson);
+            if (!(record.get("config") instanceof Map<?, ?> config) || !(config.get("seed") instanceof Long)) {
+                throw new IOException(runJson + ": field \"config.seed\" is missing or not an integer");
+            }
             Map<String, Object> flat = new TreeMap<>();
             flatten("", record, flat);
             if (flat.get("config.seed") instanceof Long) {
@@ -316,18 +320,23 @@ public final class Summary {
                 try {
                     m = Json.parseObject(lines.get(i));
                 } catch (IOException e) {
-                    if (i == lines.size() - 1) {
+                    if (i == lines.size() - 1 && (status == null || !status.finished())) {
                         break; // a line cut short by a killed process
                     }
-                    throw new IOException(metrics + " line " + (i + 1) + ": " + e.getMessage());
+                    throw new IOException(metrics + " line " + (i + 1) + ": " + e.getMessage()
+                            + (i == lines.size() - 1 ? " (the run is recorded finished, so its last line was written whole)" : ""));
                 }
                 if (m.get("step") instanceof Long) {
                     lastStep = (Long) m.get("step");
                 }
                 Map<String, Double> tests = new LinkedHashMap<>();
                 for (Map.Entry<String, Object> e : m.entrySet()) {
-                    if (e.getKey().startsWith("test_") && e.getValue() instanceof Number) {
-                        tests.put(e.getKey(), ((Number) e.getValue()).doubleValue());
+                    if (e.getKey().startsWith("test_")) {
+                        if (!(e.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+                            throw new IOException(metrics + " line " + (i + 1) + ": field \"" + e.getKey()
+                                    + "\" is not a finite number (" + e.getValue() + ")");
+                        }
+                        tests.put(e.getKey(), n.doubleValue());
                     }
                 }
                 if (!tests.isEmpty()) {
@@ -348,7 +357,9 @@ public final class Summary {
         switch (status.state()) {
             case RunStatus.QUEUED:
                 return new Run(folder, run, seed, false, "queued (submission " + status.field("queued_by_submission") + " at "
-                        + status.field("queued_at") + "), not started" + (a == null ? "" : "; " + steps), last, settings, facts);
+                        + status.field("queued_at") + "), not started: waiting in Slurm's queue, or its task ended before train "
+                        + "began (its log, slurm-*.out in the seed's folder, says why)" + (a == null ? "" : "; " + steps),
+                        last, settings, facts);
             case RunStatus.RUNNING:
                 return new Run(folder, run, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
                         + "), no end recorded: still running, or killed (scancel, time limit, lost node); " + steps
@@ -368,6 +379,10 @@ public final class Summary {
             problem = "finished, but run.json records seed " + configSeed + " and status.json seed " + seed;
         } else if (last.isEmpty()) {
             problem = "finished, but metrics.jsonl holds no test metrics";
+        } else if (lastTestStep < lastStep) {
+            // the final evaluation is logged after the last step: test metrics before it are an earlier evaluation's
+            problem = "finished, but metrics.jsonl's last test metrics are at step " + lastTestStep + ", before its last step "
+                    + lastStep + " (the final evaluation is missing)";
         }
         if (problem != null) {
             return new Run(folder, run, seed, false, problem, last, settings, facts);
