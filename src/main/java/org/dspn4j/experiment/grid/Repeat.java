@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.dspn4j.experiment.RunLock;
+
 /**
  * {@code repeat}: a grid of one train command over seeds, run here one seed after another, or
  * submitted to Slurm as a job array. Either way, running it again resumes: finished seeds are
@@ -54,14 +56,28 @@ public final class Repeat {
                            GridTask.TrainRunner train, PrintStream o, PrintStream err) throws Exception {
         checkCommand(command, check);
         Path cwd = Path.of("").toAbsolutePath();
+        Grid grid = openHere(out, command, seeds, cwd);
+        try (GridLock lock = GridLock.acquire(grid.dir(), o)) {
+            grid = openHere(out, command, seeds, cwd); // again, under the lock: what another repeat wrote meanwhile
+            if (!grid.stored()) {
+                grid.save(); // before any seed's folder, which a grid.json must own
+            }
+            lock.keep();
+            return runHere(grid, seeds, train, o, err);
+        }
+    }
+
+    private static Grid openHere(Path out, List<String> command, List<Long> seeds, Path cwd) throws IOException {
         Grid grid = Grid.open(out, command, seeds, cwd);
         if (grid.stored() && !grid.cwd().equals(cwd)) {
             throw new IllegalArgumentException("--out: " + grid.file() + " was made in " + grid.cwd()
                     + "; run repeat there (the command's relative paths are relative to it)");
         }
-        if (!grid.stored()) {
-            grid.save(); // before any seed's folder, which a grid.json must own
-        }
+        return grid;
+    }
+
+    private static int runHere(Grid grid, List<Long> seeds, GridTask.TrainRunner train, PrintStream o, PrintStream err)
+            throws Exception {
         Map<String, Object> sub = new LinkedHashMap<>();
         List<Object> ran = new ArrayList<>();
         sub.put("local", GridTask.host());
@@ -108,8 +124,20 @@ public final class Repeat {
                             PrintStream o) throws IOException {
         checkCommand(command, check);
         s.validate();
-        Grid grid = Grid.open(out, command, seeds, Path.of("").toAbsolutePath());
-        SlurmScript.checkCarriable(grid, seeds);
+        Grid first = Grid.open(out, command, seeds, Path.of("").toAbsolutePath()); // its refusals write nothing
+        SlurmScript.checkCarriable(first, seeds);
+        if (s.dryRun()) {
+            return submit(out, seeds, command, s, o, null);
+        }
+        try (GridLock lock = GridLock.acquire(first.dir(), o)) {
+            return submit(out, seeds, command, s, o, lock);
+        }
+    }
+
+    /** Submits (or with --dry-run, prints) the grid's unfinished seeds; {@code lock}: the grid's, held (null on a dry run). */
+    private static int submit(Path out, List<Long> seeds, List<String> command, SlurmSettings s, PrintStream o, GridLock lock)
+            throws IOException {
+        Grid grid = Grid.open(out, command, seeds, Path.of("").toAbsolutePath()); // under the lock: the latest grid.json
         List<Long> todo = new ArrayList<>();
         for (long seed : seeds) {
             Path f = grid.folder(seed);
@@ -182,6 +210,7 @@ public final class Repeat {
         sub.put("classpath", rt.classpath());
         grid.addSubmission(sub);
         grid.save();
+        lock.keep();
         o.println("submitted Slurm job " + job + ": array " + Seeds.ranges(todo) + ", one task per seed (array index = seed)"
                 + (todo.size() < seeds.size() ? "; " + (seeds.size() - todo.size()) + " of " + seeds.size() + " seeds finished earlier" : ""));
         o.println("run folders: " + grid.dir().resolve("seed-<seed>").resolve(GridTask.RUN) + " (status.json and log slurm-" + job
@@ -190,6 +219,67 @@ public final class Repeat {
         o.println("results:     dspn4j summarise --grid " + grid.file());
         o.println("resume:      give the same repeat command again (finished seeds are skipped, the others resume)");
         return 0;
+    }
+
+    /**
+     * The grid folder's lock, {@code .lock} in it ({@link RunLock}, as a run folder's): held by the one repeat that
+     * writes the grid, for a submission or for the whole of a local run, so that two repeats given at once on the
+     * same --out neither both submit nor overwrite each other's grid.json. A repeat that wrote no grid leaves the
+     * folder as it was: the lock file it created and the folders it made are removed.
+     */
+    private static final class GridLock implements AutoCloseable {
+        private final RunLock lock;
+        private final List<Path> made;
+        private boolean keep;
+
+        private GridLock(RunLock lock, List<Path> made) {
+            this.lock = lock;
+            this.made = made;
+        }
+
+        static GridLock acquire(Path dir, PrintStream log) throws IOException {
+            List<Path> made = new ArrayList<>(); // innermost first
+            for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+                made.add(p);
+            }
+            Files.createDirectories(dir);
+            try {
+                return new GridLock(RunLock.acquire(dir, log), made);
+            } catch (IllegalArgumentException e) {
+                removeMade(made);
+                throw new IllegalArgumentException("--out: " + e.getMessage().replace("in use by another run",
+                        "in use by another repeat").replace("; wait for it to end or give another --out",
+                        "; give the command again once it has ended"));
+            } catch (IOException | RuntimeException e) {
+                removeMade(made);
+                throw e;
+            }
+        }
+
+        /** The grid is written: the lock file stays (emptied) with it. */
+        void keep() {
+            keep = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (keep) {
+                lock.close();
+                return;
+            }
+            lock.closeUnused();
+            removeMade(made);
+        }
+
+        private static void removeMade(List<Path> made) {
+            for (Path p : made) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    return; // not empty (something else wrote there): kept, and its parents with it
+                }
+            }
+        }
     }
 
     /** Puts files and folders back as they were when a submission fails half-way. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.dspn4j.experiment.BadInput;
+import org.dspn4j.experiment.RunLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -175,5 +176,37 @@ class GridAuditTest {
         String note = Summary.read(q).note();
         assertTrue(note.startsWith("queued (submission 1 at t), not started: waiting in Slurm's queue, or its task ended before "
                 + "train began (its log, slurm-*.out in the seed's folder, says why)"), note);
+    }
+
+    @Test
+    void aSecondRepeatOnTheSameOutIsRefusedWhileTheFirstHoldsTheGridAndChangesNothing() throws Exception {
+        Path g = grid("held", RUNS, "[]");
+        byte[] before = Files.readAllBytes(g.resolve("grid.json"));
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(o, true, StandardCharsets.UTF_8);
+        SlurmSettings slurm = new SlurmSettings(null, null, null, null, List.of(), List.of(), null, null, false);
+        try (RunLock other = RunLock.acquire(g, null)) { // another repeat, writing this grid
+            IllegalArgumentException here = assertThrows(IllegalArgumentException.class, () -> Repeat.here(g, List.of(1L, 2L),
+                    COMMAND, args -> { }, args -> fail("no seed may run"), ps, ps));
+            assertTrue(here.getMessage().startsWith("--out: " + g.toAbsolutePath() + " is in use by another repeat (process "
+                    + ProcessHandle.current().pid() + "@") && here.getMessage().endsWith("; give the command again once it has ended"),
+                    here.getMessage());
+            // --slurm: refused before squeue and sbatch are asked
+            IllegalArgumentException sub = assertThrows(IllegalArgumentException.class, () -> Repeat.slurm(g, List.of(1L, 2L),
+                    COMMAND, args -> { }, slurm, ps));
+            assertEquals(here.getMessage(), sub.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(g.resolve("grid.json")), "grid.json rewritten");
+        assertFalse(Files.exists(g.resolve("seed-1")), "a seed's folder made");
+
+        // a local repeat holds it while it runs, and releases it at the end
+        Path fresh = dir.resolve("fresh");
+        int rc = Repeat.here(fresh, List.of(1L), COMMAND, args -> { }, args -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunLock.acquire(fresh, null));
+            assertTrue(e.getMessage().contains("is in use by another run"), e.getMessage());
+            return 3;
+        }, ps, ps);
+        assertEquals(3, rc);
+        assertEquals("", Files.readString(fresh.resolve(".lock")), "the grid's lock released at the end");
     }
 }
