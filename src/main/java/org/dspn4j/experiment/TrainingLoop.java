@@ -196,7 +196,10 @@ public final class TrainingLoop {
                     throw new IllegalArgumentException(ckpt + ": rng/batch " + pos.batch() + " is beyond the "
                             + task.batchesPerEpoch() + " batches of an epoch of this data");
                 }
-                if (pos.step() >= total || pos.epoch() >= cfg.epochs()) {
+                // a checkpoint at the last step is written before the final evaluation: a run stopped in between
+                // (a time limit, scancel) has every step trained and resumes to evaluate; one evaluated is done
+                if ((pos.step() >= total || pos.epoch() >= cfg.epochs())
+                        && (pos.step() != total || finalEvaluationLogged(cfg.out().resolve(METRICS), pos.step()))) {
                     throw new IllegalArgumentException("--resume: the run is at step " + pos.step() + " (epoch "
                             + pos.epoch() + "), where --steps " + cfg.maxSteps() + " and --epochs " + cfg.epochs()
                             + " end it; raise them to train on");
@@ -276,6 +279,28 @@ public final class TrainingLoop {
         }
     }
 
+    /**
+     * Whether metrics.jsonl holds the final evaluation at {@code step}: a line with test metrics and no
+     * {@code epoch} (docs/run-folder.md); a last line cut off mid-write does not count.
+     */
+    private static boolean finalEvaluationLogged(Path metrics, long step) throws IOException {
+        List<String> lines = RunRecord.metricsLines(metrics);
+        byte[] bytes = IoErrors.naming(metrics, () -> Files.readAllBytes(metrics));
+        int whole = bytes.length > 0 && bytes[bytes.length - 1] != '\n' ? lines.size() - 1 : lines.size();
+        for (int i = 0; i < whole; i++) {
+            Map<String, Double> n;
+            try {
+                n = RunRecord.numbers(lines.get(i));
+            } catch (IOException | RuntimeException e) {
+                continue; // a line cut short: planCut drops it
+            }
+            if (n.containsKey("test_loss") && !n.containsKey("epoch") && Double.valueOf(step).equals(n.get("step"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The step at which a run ends: all epochs, or the step limit if it comes first. */
     private static long totalSteps(TrainConfig cfg, TrainingTask task) {
         long total = (long) cfg.epochs() * task.batchesPerEpoch();
@@ -322,7 +347,9 @@ public final class TrainingLoop {
         ModelConfig m = cfg.model();
         TrainStep step = new TrainStep(net, adam);
         Metrics initial = null;
-        if (resume) {
+        if (resume && pos.step() == totalSteps) {
+            say("resuming at step %d: every step is trained, the final evaluation is not logged; evaluating", pos.step());
+        } else if (resume) {
             say("resuming at epoch %d, batch %d (step %d)", pos.epoch(), pos.batch(), pos.step());
         } else {
             say("%s", task.describe());

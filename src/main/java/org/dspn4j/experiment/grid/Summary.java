@@ -64,9 +64,14 @@ public final class Summary {
         List<Run> runs = new ArrayList<>();
         for (long seed : grid.seeds()) {
             Path f = grid.folder(seed);
-            runs.add(Files.isDirectory(f) ? read(f)
+            Run r = Files.isDirectory(f) ? read(f)
                     : new Run(f, GridTask.runFolder(f), seed, false, "not started (no run folder yet)", Map.of(), Map.of(),
-                    Map.of()));
+                    Map.of());
+            if (r.seed() != seed && Files.isRegularFile(f.resolve(RunStatus.FILE))) {
+                throw new IOException(f.resolve(RunStatus.FILE) + ": field \"seed\" is " + r.seed() + ", but " + grid.file()
+                        + " gives this folder to seed " + seed);
+            }
+            runs.add(r);
         }
         return ofRuns(grid.dir() + " (" + String.join(" ", grid.command()) + ", seeds " + Seeds.ranges(grid.seeds()) + ")", runs);
     }

@@ -113,6 +113,13 @@ class GridAuditTest {
         e = assertThrows(IOException.class, () -> Summary.read(c));
         assertEquals(c.resolve("status.json") + ": field \"attempts\"[0].exit_code is 3, which does not go with the state "
                 + "'finished' (finished: 0, failed: another code)", e.getMessage());
+        // a grid's seed folder whose status.json names another seed
+        Path w = grid("wrongseed", RUNS, "[]");
+        Files.createDirectories(w.resolve("seed-1/run"));
+        Files.writeString(w.resolve("seed-1/status.json"), finishedStatus(7));
+        e = assertThrows(IOException.class, () -> Summary.of(Grid.read(w)));
+        assertEquals(w.resolve("seed-1/status.json") + ": field \"seed\" is 7, but " + w.resolve("grid.json")
+                + " gives this folder to seed 1", e.getMessage());
         // repeat here reads it before it runs the seed, and leaves it as it was
         Path g = grid("g", RUNS, "[]");
         Files.createDirectories(g.resolve("seed-1/run"));
@@ -208,5 +215,49 @@ class GridAuditTest {
         }, ps, ps);
         assertEquals(3, rc);
         assertEquals("", Files.readString(fresh.resolve(".lock")), "the grid's lock released at the end");
+    }
+
+    /**
+     * A seed stopped after its last step's checkpoint and before its final evaluation (a time limit, scancel)
+     * resumes to evaluate, and ends with the final line and checkpoint of the uninterrupted run; a run that
+     * was evaluated is still refused a resume with nothing left to do.
+     */
+    @Test
+    void aSeedStoppedBeforeItsFinalEvaluationResumesToEvaluateIt() throws Exception {
+        List<String> command = List.of("train", "mnist", "--steps", "2", "--latent", "8", "--hidden", "16", "--iters", "2",
+                "--batch", "4", "-q", "--threads", "1");
+        GridTask.TrainRunner train = args -> org.dspn4j.cli.Main.run(args.toArray(new String[0]));
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(o, true, StandardCharsets.UTF_8);
+        Path g = dir.resolve("g");
+        assertEquals(0, Repeat.here(g, List.of(1L), command, args -> { }, train, ps, ps), o.toString(StandardCharsets.UTF_8));
+        Path run = g.resolve("seed-1/run");
+        Path metrics = run.resolve("metrics.jsonl");
+        List<String> whole = Files.readAllLines(metrics);
+        String finalLine = whole.get(whole.size() - 1);
+        assertTrue(finalLine.startsWith("{\"step\":2,\"test_loss\"") && !finalLine.contains("epoch"), finalLine);
+        byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.npz"));
+
+        // as a task killed in the final evaluation leaves it: the last step's checkpoint, no final line, no end
+        Files.write(metrics, whole.subList(0, whole.size() - 1));
+        String status = Files.readString(g.resolve("seed-1/status.json"));
+        Files.writeString(g.resolve("seed-1/status.json"), status.replace("\"finished\"", "\"running\"")
+                .replaceAll(",\\s*\"ended\" : \"[^\"]*\",\\s*\"exit_code\" : 0", ""));
+        assertEquals("running", RunStatus.read(g.resolve("seed-1")).state());
+
+        o.reset();
+        assertEquals(0, Repeat.here(g, List.of(1L), command, args -> { }, train, ps, ps), o.toString(StandardCharsets.UTF_8));
+        assertEquals(whole, Files.readAllLines(metrics), "the final line of the uninterrupted run, once");
+        assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.npz")));
+        RunStatus st = RunStatus.read(g.resolve("seed-1"));
+        assertEquals("finished", st.state());
+        assertEquals(Boolean.TRUE, st.lastAttempt().get("resumed"));
+        assertTrue(Files.readString(run.resolve("run.json")).contains("\"resumes\""), "the resume recorded in run.json");
+
+        // evaluated: a resume by hand has nothing left to do, and is refused as before
+        List<String> again = new java.util.ArrayList<>(command);
+        again.addAll(List.of("--seed", "1", "--out", run.toString(), "--resume"));
+        assertEquals(2, train.run(again));
+        assertEquals(whole, Files.readAllLines(metrics));
     }
 }
