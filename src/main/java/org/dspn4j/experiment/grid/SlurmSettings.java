@@ -31,6 +31,8 @@ public record SlurmSettings(String partition, String gres, String time, String m
     private static final Pattern MEM = Pattern.compile("\\d+[KMGT]?", Pattern.CASE_INSENSITIVE);
     /** sbatch options the grid sets itself: the array (one task per seed), and the folder tasks run in. */
     private static final List<String> OWN = List.of("--array", "-a", "--chdir", "-D", "--parsable", "--wrap");
+    /** sbatch options of the task's log, which the grid keeps beside the seed's status.json. */
+    private static final List<String> LOG = List.of("--output", "-o", "--error", "-e");
 
     public SlurmSettings {
         sbatchArgs = List.copyOf(sbatchArgs);
@@ -53,9 +55,16 @@ public record SlurmSettings(String partition, String gres, String time, String m
                         + "(give it with its value, e.g. --sbatch-arg=--constraint=a100)");
             }
             for (String own : OWN) {
-                if (a.equals(own) || a.startsWith(own + "=") || a.startsWith(own + " ") || own.length() == 2 && a.startsWith(own)) {
+                if (names(a, own)) {
                     throw new IllegalArgumentException("--sbatch-arg: repeat sets " + own + " itself (one array task per seed, "
                             + "run in the folder the command was given in); remove '" + shown(a) + "'");
+                }
+            }
+            for (String own : LOG) {
+                if (names(a, own)) {
+                    throw new IllegalArgumentException("--sbatch-arg: repeat sets " + own + " itself (each task's output and "
+                            + "errors go to one log beside its seed's status.json, seed-<s>/slurm-<job>_<s>.out); remove '"
+                            + shown(a) + "'");
                 }
             }
         }
@@ -66,6 +75,11 @@ public record SlurmSettings(String partition, String gres, String time, String m
             throw new IllegalArgumentException("--jar: " + jar + ": no such file (build it with mvn -DskipTests package, "
                     + "or leave --jar out to use the jar this dspn4j runs from)");
         }
+    }
+
+    /** Whether an sbatch argument gives the option {@code own} (long: alone, with = or a space; short: as its prefix). */
+    private static boolean names(String a, String own) {
+        return a.equals(own) || a.startsWith(own + "=") || a.startsWith(own + " ") || own.length() == 2 && a.startsWith(own);
     }
 
     private static void check(String option, String value, Pattern p, String what) {

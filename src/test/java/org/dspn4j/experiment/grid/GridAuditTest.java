@@ -260,4 +260,18 @@ class GridAuditTest {
         assertEquals(2, train.run(again));
         assertEquals(whole, Files.readAllLines(metrics));
     }
+
+    /** The task's log stays beside its seed's status.json, where summarise and docs/cluster.md point. */
+    @Test
+    void sbatchArgsThatMoveTheTasksLogAreRefused() {
+        for (String a : List.of("--output=/tmp/x.out", "-o/tmp/x.out", "--error=e.err", "-e", "--output")) {
+            SlurmSettings s = new SlurmSettings(null, null, null, null, List.of(a), List.of(), null, null, true);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate, a);
+            assertTrue(e.getMessage().startsWith("--sbatch-arg: repeat sets ") && e.getMessage().endsWith("; remove '" + a + "'"),
+                    e.getMessage());
+        }
+        // other options that begin alike still pass
+        new SlurmSettings(null, null, null, null, List.of("--exclusive", "--open-mode=append", "--export=ALL"), List.of(), null,
+                null, true).validate();
+    }
 }
