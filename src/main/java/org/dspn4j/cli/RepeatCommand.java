@@ -62,8 +62,8 @@ public final class RepeatCommand implements Callable<Integer> {
         train.addAll(backendArgs);
         List<Long> seedList = Seeds.parse("--seeds", seeds);
         SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
-        return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(), onSlurm, System.out)
-                : Repeat.here(out, seedList, train, new GridTrainCheck(), args -> (spec.commandLine().getParent() == null
+        return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(true), onSlurm, System.out)
+                : Repeat.here(out, seedList, train, new GridTrainCheck(false), args -> (spec.commandLine().getParent() == null
                         ? new CommandLine(new TrainCommand()) : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])),
                         System.out, System.err);
     }
