@@ -43,7 +43,11 @@ public final class BackendChoice {
         this.kind = kind;
         this.device = device == null || device.isBlank() || device.trim().equalsIgnoreCase("auto") ? null : device.trim();
         this.arenaMb = arenaMb;
-        DeviceSelector.parse(this.device); // validates (e.g. a negative index) before anything runs
+        try {
+            DeviceSelector.parse(this.device); // validates (e.g. a negative index) before anything runs
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + this.device + ": " + e.getMessage(), e);
+        }
         long floats = (long) arenaMb << 18;
         if (floats < ClEngine.MIN_ARENA_FLOATS || floats > ClEngine.MAX_ARENA_FLOATS) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "--arena-mb must be between %d and %d "
@@ -130,8 +134,15 @@ public final class BackendChoice {
     /**
      * The device an OpenCL choice resolves to: the {@code --device} one, or for {@code auto} the
      * first GPU (for {@code opencl}: the selector's automatic choice, GPU then accelerator then the first device).
+     *
+     * @throws IllegalArgumentException naming the options that asked for OpenCL when there is no device,
+     *     none that {@code --device} names, or several whose names contain its text
      */
     ClDeviceInfo resolve(List<ClDeviceInfo> devices) {
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException(asked() + ": no OpenCL device found (no platform, or platforms "
+                    + "without devices); see dspn4j devices, or use --backend cpu");
+        }
         if (device == null && kind == Kind.AUTO) {
             return devices.stream().filter(d -> "GPU".equals(d.type())).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no OpenCL GPU"));
@@ -139,7 +150,8 @@ public final class BackendChoice {
         try {
             return DeviceSelector.parse(device).choose(devices);
         } catch (IllegalStateException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new IllegalArgumentException(device == null ? e.getMessage() : "--device " + device + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -157,12 +169,7 @@ public final class BackendChoice {
         if (!usesOpenCl(dtype, lister)) {
             c = kind == Kind.REFERENCE ? Compute.reference() : Compute.cpu(threads);
         } else {
-            List<ClDeviceInfo> devices = lister.get();
-            if (devices.isEmpty()) {
-                throw new IllegalArgumentException("--backend opencl: no OpenCL device found (no platform, or platforms "
-                        + "without devices); see dspn4j devices, or use --backend cpu");
-            }
-            ClDeviceInfo want = resolve(devices);
+            ClDeviceInfo want = resolve(lister.get());
             ClEngine borrowed;
             synchronized (BackendChoice.class) {
                 borrowed = lent != null && lent.device().index() == want.index() ? lent : null;
@@ -179,6 +186,12 @@ public final class BackendChoice {
             log.println(c.describe());
         }
         return c;
+    }
+
+    /** The options that asked for OpenCL, as the user gave them: {@code --backend opencl}, {@code --device 1}. */
+    private String asked() {
+        String backend = "--backend " + kind.name().toLowerCase(Locale.ROOT);
+        return device == null ? backend : kind == Kind.AUTO ? "--device " + device : backend + " --device " + device;
     }
 
     /**

@@ -31,7 +31,11 @@ public final class DeviceSelector {
         return new DeviceSelector(index, null);
     }
 
-    /** The first device whose name contains this text, ignoring case. */
+    /**
+     * The device whose name contains this text, ignoring case; {@link #choose} refuses a text that
+     * two devices' names contain (e.g. {@code intel} for PoCL on a Xeon and an Intel GPU), so that
+     * the listing order never decides.
+     */
     public static DeviceSelector nameContains(String fragment) {
         Objects.requireNonNull(fragment, "fragment");
         if (fragment.isBlank()) {
@@ -41,16 +45,28 @@ public final class DeviceSelector {
     }
 
     /**
-     * Parses a command-line choice: empty, {@code null} or {@code auto} for {@link #auto()}, digits
-     * for {@link #index(int)}, anything else for {@link #nameContains(String)}.
+     * Parses a command-line choice: empty, {@code null} or {@code auto} for {@link #auto()}, an
+     * integer for {@link #index(int)} (a negative or too large one refused), anything else for
+     * {@link #nameContains(String)}.
      */
     public static DeviceSelector parse(String text) {
         if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("auto")) {
             return auto();
         }
         String t = text.trim();
-        if (t.chars().allMatch(Character::isDigit)) {
-            return index(Integer.parseInt(t));
+        String digits = t.startsWith("-") ? t.substring(1) : t;
+        if (!digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            long value;
+            try {
+                value = Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                value = t.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            if (value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("device index " + t + " is past any listing (dspn4j devices lists "
+                        + "the indexes)");
+            }
+            return index((int) Math.max(value, Integer.MIN_VALUE));
         }
         return nameContains(t);
     }
@@ -59,7 +75,8 @@ public final class DeviceSelector {
      * Picks a device from a listing.
      *
      * @return the chosen entry
-     * @throws IllegalStateException when nothing matches; the message lists what exists
+     * @throws IllegalStateException when nothing matches, or a name fragment matches several
+     *     devices; the message lists them
      */
     public ClDeviceInfo choose(List<ClDeviceInfo> devices) {
         if (devices.isEmpty()) {
@@ -74,13 +91,17 @@ public final class DeviceSelector {
         }
         if (nameFragment != null) {
             String f = nameFragment.toLowerCase(Locale.ROOT);
-            for (ClDeviceInfo d : devices) {
-                if (d.name().toLowerCase(Locale.ROOT).contains(f)) {
-                    return d;
-                }
+            List<ClDeviceInfo> matches = devices.stream()
+                    .filter(d -> d.name().toLowerCase(Locale.ROOT).contains(f)).toList();
+            if (matches.size() == 1) {
+                return matches.get(0);
             }
-            throw new IllegalStateException("no OpenCL device whose name contains '" + nameFragment + "'; devices: "
-                    + listing(devices));
+            if (matches.isEmpty()) {
+                throw new IllegalStateException("no OpenCL device whose name contains '" + nameFragment + "'; devices: "
+                        + listing(devices));
+            }
+            throw new IllegalStateException(matches.size() + " OpenCL devices have a name containing '" + nameFragment
+                    + "': " + listing(matches) + "; name one by its index");
         }
         for (String type : List.of("GPU", "ACC")) {
             for (ClDeviceInfo d : devices) {
