@@ -190,12 +190,7 @@ public final class ClEngine implements AutoCloseable {
         ClDeviceInfo info = selector.choose(infos);
         OpenCLDevice device = devices.get(info.index());
         long arenaBytes = 4L * arenaFloats;
-        long arrayBytes = 4L * arrays[0];
-        if (info.maxAllocBytes() > 0 && arrayBytes > info.maxAllocBytes()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "arena array of %,d bytes exceeds the largest buffer %s allows (%,d bytes): a smaller --arena-mb helps",
-                    arrayBytes, info.describe(), info.maxAllocBytes()));
-        }
+        requireDeviceHolds(info, arrays, stagingFloats);
         long heapNeed = arenaBytes + 4L * stagingFloats;
         if (heapNeed > Runtime.getRuntime().maxMemory()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -223,6 +218,35 @@ public final class ClEngine implements AutoCloseable {
                 kernel.dispose();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Refuses an arena the device cannot hold, before any buffer is made (a device allocation that
+     * fails would otherwise fail inside Aparapi, at the first launch): an array larger than
+     * the device's largest buffer ({@code CL_DEVICE_MAX_MEM_ALLOC_SIZE}), or arrays and staging
+     * together larger than its global memory ({@code CL_DEVICE_GLOBAL_MEM_SIZE}). A size the device
+     * does not report (0) is not checked.
+     *
+     * @param arrays the arena's arrays in floats ({@link #splitArena}), the largest first
+     * @throws IllegalArgumentException naming {@code --arena-mb}
+     */
+    static void requireDeviceHolds(ClDeviceInfo info, int[] arrays, int stagingFloats) {
+        long arrayBytes = 4L * arrays[0];
+        if (info.maxAllocBytes() > 0 && arrayBytes > info.maxAllocBytes()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena array of %,d bytes exceeds the largest buffer %s allows (%,d bytes): a smaller --arena-mb helps",
+                    arrayBytes, info.describe(), info.maxAllocBytes()));
+        }
+        long deviceBytes = 4L * ((long) stagingFloats + SMALL_STAGING_FLOATS);
+        for (int a : arrays) {
+            deviceBytes += 4L * a;
+        }
+        if (info.globalMemBytes() > 0 && deviceBytes > info.globalMemBytes()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "arena and staging need %,d bytes of device memory, more than %s has (%,d bytes): a smaller "
+                            + "--arena-mb helps (at most %d)", deviceBytes, info.describe(), info.globalMemBytes(),
+                    (info.globalMemBytes() - 4L * ((long) stagingFloats + SMALL_STAGING_FLOATS)) >> 20));
         }
     }
 
