@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.gpu.ClDeviceInfo;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.gpu.DeviceSelector;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code dspn4j devices}: lists the OpenCL platforms and devices Aparapi sees, with the index that
- * {@code --device} options take, and which one the automatic choice would use.
+ * {@code --device} options take, and what {@code --backend auto} and {@code --backend opencl}
+ * without {@code --device} would use.
  */
 @Command(name = "devices",
         header = "List the OpenCL platforms and devices.",
@@ -54,24 +56,10 @@ public final class DevicesCommand implements Callable<Integer> {
                     d.index(), d.name(), d.vendor(), d.type(), d.computeUnits(), gib(d.globalMemBytes()),
                     gib(d.maxAllocBytes()), d.maxWorkGroupSize());
         }
-        out.println(choiceLine(devices));
+        out.println("--backend auto (the default): " + BackendChoice.autoChoice(devices));
+        out.println("--backend opencl without --device: " + DeviceSelector.auto().describe(devices));
         out.flush();
         return 0;
-    }
-
-    /**
-     * The device {@code --backend opencl} takes without {@code --device}, and what {@code --backend auto} (the
-     * default) computes on: the same device when it is a GPU, else the CPU backend (an OpenCL CPU device such as
-     * PoCL's is used only when asked for; {@code experiment.BackendChoice}).
-     */
-    static String choiceLine(List<ClDeviceInfo> devices) {
-        ClDeviceInfo chosen = DeviceSelector.auto().choose(devices);
-        if ("GPU".equals(chosen.type())) {
-            return "Automatic choice: " + chosen.describe() + ", for --backend auto (the default) and for --backend opencl"
-                    + " without --device";
-        }
-        return "Automatic choice: " + chosen.describe() + " for --backend opencl without --device; --backend auto (the"
-                + " default) computes on the CPU backend, as no OpenCL device is a GPU";
     }
 
     private static String gib(long bytes) {

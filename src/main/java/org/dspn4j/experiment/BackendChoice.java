@@ -156,6 +156,17 @@ public final class BackendChoice {
     }
 
     /**
+     * What {@code --backend auto} (the default, no {@code --device}) computes on for F32, given the
+     * listing, as {@code dspn4j devices} says it: the first GPU's {@link ClDeviceInfo#describe()}, or
+     * the CPU backend when no device is a GPU (an OpenCL CPU device such as PoCL's is taken only by
+     * {@code --backend opencl}).
+     */
+    public static String autoChoice(List<ClDeviceInfo> devices) {
+        return devices.stream().filter(d -> "GPU".equals(d.type())).findFirst().map(ClDeviceInfo::describe)
+                .orElse("the CPU backend (no OpenCL device is a GPU; --backend opencl takes an OpenCL CPU device)");
+    }
+
+    /**
      * Opens what this choice names for a run of this dtype.
      *
      * @param threads CPU backend threads (the reference backend runs on one)

@@ -52,6 +52,17 @@ class OpenClAuditTest {
     }
 
     @Test
+    void devicesSaysThatAutoTakesTheCpuBackendWhenNoDeviceIsAGpu() {
+        assertTrue(BackendChoice.autoChoice(TWO_INTEL.subList(0, 1)).startsWith("the CPU backend"),
+                "PoCL alone: auto computes on the CPU backend, not on PoCL");
+        assertEquals(TWO_INTEL.get(1).describe(), BackendChoice.autoChoice(TWO_INTEL), "the first GPU");
+        BackendChoice auto = new BackendChoice(BackendChoice.Kind.AUTO, null, BackendChoice.DEFAULT_ARENA_MB);
+        assertEquals(TWO_INTEL.get(1), auto.resolve(TWO_INTEL), "the device auto opens is the one devices names");
+        assertFalse(auto.usesOpenCl(org.dspn4j.tensor.DType.F32, () -> TWO_INTEL.subList(0, 1)),
+                "and with no GPU auto does not open OpenCL");
+    }
+
+    @Test
     void aMissingDeviceIndexNamesTheOption() {
         BackendChoice c = new BackendChoice(BackendChoice.Kind.OPENCL, "5", BackendChoice.DEFAULT_ARENA_MB);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.resolve(TWO_INTEL));

@@ -23,7 +23,8 @@ class DevicesCommandTest {
                 assertTrue(out.contains(d.name()), "lists " + d.name() + ":\n" + out);
                 assertTrue(out.contains(d.platform()), out);
             }
-            assertTrue(out.contains("Automatic choice: [" ), out);
+            assertTrue(out.contains("--backend auto (the default): "), out);
+            assertTrue(out.contains("--backend opencl without --device: [" ), out);
         } else {
             assertEquals(1, code, out);
             assertTrue(out.startsWith("No OpenCL device"), out);
