@@ -194,7 +194,7 @@ public final class BackendChoice {
             }
         }
         if (log != null) {
-            log.println(c.describe());
+            log.println(c.describe() + autoNote(c.device() != null, dtype));
         }
         return c;
     }
@@ -203,6 +203,16 @@ public final class BackendChoice {
     private String asked() {
         String backend = "--backend " + kind.name().toLowerCase(Locale.ROOT);
         return device == null ? backend : kind == Kind.AUTO ? "--device " + device : backend + " --device " + device;
+    }
+
+    /** For {@code --backend auto}, why it took what it took (appended to the announcement); else empty. */
+    private String autoNote(boolean opencl, DType dtype) {
+        if (kind != Kind.AUTO || device != null) {
+            return "";
+        }
+        return opencl ? " (--backend auto: the first OpenCL GPU)"
+                : dtype != DType.F32 ? " (--backend auto: " + dtype + " runs on the CPU backend)"
+                : " (--backend auto: no OpenCL GPU)";
     }
 
     /**

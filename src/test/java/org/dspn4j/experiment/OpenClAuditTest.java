@@ -63,6 +63,22 @@ class OpenClAuditTest {
     }
 
     @Test
+    void autoSaysWhyItTookTheCpuBackend() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        BackendChoice auto = new BackendChoice(BackendChoice.Kind.AUTO, null, BackendChoice.DEFAULT_ARENA_MB);
+        try (Compute c = auto.open(org.dspn4j.tensor.DType.F64, 1, new PrintStream(buf, true, StandardCharsets.UTF_8))) {
+            assertEquals("cpu", c.kind());
+        }
+        assertTrue(buf.toString(StandardCharsets.UTF_8).strip()
+                .endsWith("(--backend auto: F64 runs on the CPU backend)"), buf.toString(StandardCharsets.UTF_8));
+        buf.reset();
+        BackendChoice cpu = new BackendChoice(BackendChoice.Kind.CPU, null, BackendChoice.DEFAULT_ARENA_MB);
+        try (Compute c = cpu.open(org.dspn4j.tensor.DType.F64, 1, new PrintStream(buf, true, StandardCharsets.UTF_8))) {
+            assertFalse(buf.toString(StandardCharsets.UTF_8).contains("auto"), "asked for: no note");
+        }
+    }
+
+    @Test
     void aMissingDeviceIndexNamesTheOption() {
         BackendChoice c = new BackendChoice(BackendChoice.Kind.OPENCL, "5", BackendChoice.DEFAULT_ARENA_MB);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.resolve(TWO_INTEL));
