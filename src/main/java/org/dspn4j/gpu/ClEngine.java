@@ -165,8 +165,8 @@ public final class ClEngine implements AutoCloseable {
      *     arrays, each at least {@link #MIN_ARENA_FLOATS}
      * @throws IllegalArgumentException for sizes outside those ranges, and for an arena whose arrays exceed the
      *     device's largest buffer or which, mirrored on the heap, exceeds the JVM's heap (the user's --arena-mb)
-     * @throws IllegalStateException when the JVM, the device or the kernel is not usable; the
-     *     message names the device
+     * @throws UnsupportedOperationException when the JVM runs another collector than G1
+     * @throws IllegalStateException when the device or the kernel is not usable; the message names the device
      */
     public static ClEngine open(DeviceSelector selector, long arenaFloats, int stagingFloats, int maxArrayFloats) {
         if (arenaFloats < MIN_ARENA_FLOATS || arenaFloats > MAX_ARENA_FLOATS) {
@@ -359,13 +359,19 @@ public final class ClEngine implements AutoCloseable {
 
     private static void requireG1() {
         List<String> names = new ArrayList<>();
-        boolean g1 = false;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             names.add(gc.getName());
-            g1 |= gc.getName().startsWith("G1 ");
         }
-        if (!g1) {
-            throw new IllegalStateException("the OpenCL engine needs the G1 collector (-XX:+UseG1GC); this JVM runs "
+        requireG1(names);
+    }
+
+    /**
+     * Refuses a JVM whose collectors (these MXBean names) are not G1's: how the JVM was started, so
+     * the user's to change (an {@link UnsupportedOperationException}: bad input, not a bug).
+     */
+    static void requireG1(List<String> names) {
+        if (names.stream().noneMatch(n -> n.startsWith("G1 "))) {
+            throw new UnsupportedOperationException("the OpenCL engine needs the G1 collector (-XX:+UseG1GC); this JVM runs "
                     + names + ". Other collectors move large arrays and Aparapi then silently loses device data "
                     + "(docs/gpu.md)");
         }

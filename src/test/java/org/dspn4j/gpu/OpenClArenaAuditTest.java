@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import org.dspn4j.experiment.BadInput;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code --arena-mb} against what the device reports, checked before any buffer is made (no OpenCL
- * platform needed: the devices are described here).
+ * What {@code ClEngine.open} refuses before it makes any buffer: an {@code --arena-mb} the device
+ * cannot hold, a JVM without G1 (no OpenCL platform needed: the devices and collectors are described
+ * here).
  */
 class OpenClArenaAuditTest {
 
@@ -37,5 +40,14 @@ class OpenClArenaAuditTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ClEngine.requireDeviceHolds(SMALL_GPU, ClEngine.splitArena(2044L << 18, 2044 << 18), 1 << 20));
         assertTrue(e.getMessage().contains("largest buffer") && e.getMessage().contains("--arena-mb"), e.getMessage());
+    }
+
+    @Test
+    void aJvmWithoutG1IsRefusedAsBadInputNotAsAnInternalError() {
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> ClEngine.requireG1(List.of("PS MarkSweep", "PS Scavenge")));
+        assertTrue(BadInput.is(e), "how the JVM was started is the user's to change (exit 2): " + e);
+        assertTrue(e.getMessage().contains("-XX:+UseG1GC") && e.getMessage().contains("PS MarkSweep"), e.getMessage());
+        assertDoesNotThrow(() -> ClEngine.requireG1(List.of("G1 Young Generation", "G1 Old Generation")));
     }
 }
