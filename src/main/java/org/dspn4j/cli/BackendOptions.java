@@ -15,7 +15,8 @@ public final class BackendOptions {
     String backend = "auto";
 
     @Option(names = "--device", paramLabel = "index|name",
-            description = "OpenCL device: index or name substring as dspn4j devices lists them (implies OpenCL)")
+            description = "OpenCL device: its index, or text that only its name contains, as dspn4j devices lists them "
+                    + "(implies OpenCL)")
     String device;
 
     @Option(names = "--arena-mb", defaultValue = "" + BackendChoice.DEFAULT_ARENA_MB,
