@@ -82,7 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
      * backend and the device).
      */
     static Compute open(BackendOptions options, ModelConfig model, int threads) throws IOException {
-        return options.choice().open(model.dtype(), threads, System.out);
+        return options.choice().open(model.dtype(), "the checkpoint's dtype", threads, System.out);
     }
 
     @Override

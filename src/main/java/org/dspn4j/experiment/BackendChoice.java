@@ -102,6 +102,10 @@ public final class BackendChoice {
      * has type GPU, and the dtype is F32.
      */
     boolean usesOpenCl(DType dtype, java.util.function.Supplier<List<ClDeviceInfo>> devices) {
+        return usesOpenCl(dtype, null, devices);
+    }
+
+    private boolean usesOpenCl(DType dtype, String dtypeSource, java.util.function.Supplier<List<ClDeviceInfo>> devices) {
         switch (kind) {
             case CPU, REFERENCE -> {
                 if (device != null) {
@@ -111,12 +115,12 @@ public final class BackendChoice {
                 return false;
             }
             case OPENCL -> {
-                requireF32(dtype, "--backend opencl");
+                requireF32(dtype, dtypeSource, "--backend opencl");
                 return true;
             }
             default -> {
                 if (device != null) {
-                    requireF32(dtype, "--device " + device);
+                    requireF32(dtype, dtypeSource, "--device " + device);
                     return true;
                 }
                 return dtype == DType.F32 && devices.get().stream().anyMatch(d -> "GPU".equals(d.type()));
@@ -124,10 +128,11 @@ public final class BackendChoice {
         }
     }
 
-    private static void requireF32(DType dtype, String what) {
+    private static void requireF32(DType dtype, String dtypeSource, String what) {
         if (dtype != DType.F32) {
             throw new IllegalArgumentException(what + " runs F32 only (the OpenCL backend holds float tensors), not "
-                    + dtype + ": add --dtype f32, or use --backend cpu for " + dtype);
+                    + dtype + (dtypeSource == null ? ": add --dtype f32, or use --backend cpu for " + dtype
+                    : " (" + dtypeSource + "): use --backend cpu"));
         }
     }
 
@@ -175,9 +180,19 @@ public final class BackendChoice {
      *     when {@code opencl} was asked for
      */
     public Compute open(DType dtype, int threads, PrintStream log) {
+        return open(dtype, null, threads, log);
+    }
+
+    /**
+     * As {@link #open(DType, int, PrintStream)}, for a command whose dtype is not an option.
+     *
+     * @param dtypeSource where the dtype comes from, e.g. "the checkpoint's dtype", for a refusal of F64
+     *     on OpenCL; null: the command's {@code --dtype}
+     */
+    public Compute open(DType dtype, String dtypeSource, int threads, PrintStream log) {
         java.util.function.Supplier<List<ClDeviceInfo>> lister = lister();
         Compute c;
-        if (!usesOpenCl(dtype, lister)) {
+        if (!usesOpenCl(dtype, dtypeSource, lister)) {
             c = kind == Kind.REFERENCE ? Compute.reference() : Compute.cpu(threads);
         } else {
             ClDeviceInfo want = resolve(lister.get());

@@ -123,6 +123,29 @@ class OpenClAuditTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    @Test
+    void evalAndShowOfAnF64CheckpointOnOpenClDoNotAdviseADtypeOptionTheyLack(@TempDir Path tmp) {
+        Path run = tmp.resolve("f64");
+        PrintStream old = System.out;
+        int rc;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            rc = Main.run("train", "mnist", "--backend", "cpu", "--dtype", "f64", "--latent", "4", "--hidden", "8",
+                    "--iters", "2", "--batch", "4", "--steps", "1", "-q", "--threads", "1", "--out", run.toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc);
+        String eval = runErr("eval", "mnist", "--checkpoint", run.toString(), "--backend", "opencl").strip();
+        assertEquals("dspn4j: --backend opencl runs F32 only (the OpenCL backend holds float tensors), not F64 (the "
+                + "checkpoint's dtype): use --backend cpu", eval);
+        Path fig = tmp.resolve("fig.png");
+        String show = runErr("show", "mnist", "--checkpoint", run.toString(), "--device", "0", "--rows", "1", "--out",
+                fig.toString()).strip();
+        assertTrue(show.startsWith("dspn4j: --device 0 runs F32 only") && !show.contains("--dtype"), show);
+        assertFalse(Files.exists(fig), "nothing drawn");
+    }
+
     /** Runs the command line, expects exit code 2, and returns what it printed on standard error. */
     private static String runErr(String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
