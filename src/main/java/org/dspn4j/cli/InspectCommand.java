@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ModelConfigJson;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
@@ -105,7 +106,7 @@ public final class InspectCommand implements Callable<Integer> {
                     ? "dspn4j weights (.npz) under the authors' names, format version " + (long) a.get("meta/format_version").getDouble(0)
                     : ".npz of arrays");
         }
-        TorchReport.printImported(o, a);
+        TorchReport.printImported(o, f, a);
         Map<String, NdArray> w = new LinkedHashMap<>();
         for (Map.Entry<String, NdArray> e : a.entrySet()) {
             String k = e.getKey();
@@ -116,7 +117,13 @@ public final class InspectCommand implements Callable<Integer> {
         TorchReport.line(o, "weights", TorchReport.weights(w));
         String misfit = null;
         if (a.containsKey("meta/config_json")) {
-            ModelConfig cfg = ModelConfigJson.parse(TorchReport.text(a.get("meta/config_json")));
+            ModelConfig cfg;
+            try {
+                cfg = ModelConfigJson.parse(Checkpoint.configJson(f, a));
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                throw new IllegalArgumentException(m != null && m.startsWith(f.toString()) ? m : f + ": meta/config_json: " + m, e);
+            }
             misfit = fit(cfg, w);
             TorchReport.line(o, "model", TorchReport.model(cfg) + " (meta/config_json; " + (misfit == null ? "shapes fit" : "shapes DO NOT FIT")
                     + ")");

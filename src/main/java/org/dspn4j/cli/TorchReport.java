@@ -2,6 +2,7 @@ package org.dspn4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -159,16 +160,19 @@ final class TorchReport {
         return AuthorsFile.text(a);
     }
 
-    /** Prints the meta/torch entries of an imported .npz, if any. */
-    static void printImported(PrintStream out, Map<String, NdArray> npz) {
+    /**
+     * Prints the meta/torch entries of an imported .npz, if any; an entry of the wrong dtype, or a
+     * tracker whose means and counts differ in length, is refused in one line naming {@code file} and the entry.
+     */
+    static void printImported(PrintStream out, Path file, Map<String, NdArray> npz) {
         if (npz.containsKey(META + "name")) {
-            line(out, "name", text(npz.get(META + "name")));
+            line(out, "name", AuthorsFile.text(file, npz, META + "name"));
         }
         if (npz.containsKey(META + "hash")) {
-            line(out, "commit", text(npz.get(META + "hash")));
+            line(out, "commit", AuthorsFile.text(file, npz, META + "hash"));
         }
         if (npz.containsKey(META + "args_json")) {
-            line(out, "args", args(flatJson(text(npz.get(META + "args_json")))));
+            line(out, "args", args(flatJson(AuthorsFile.text(file, npz, META + "args_json"))));
         }
         Map<String, double[]> means = new LinkedHashMap<>();
         Map<String, long[]> counts = new LinkedHashMap<>();
@@ -179,6 +183,11 @@ final class TorchReport {
                 String metric = k.substring((META + "tracker/").length(), k.length() - "/epoch_mean".length());
                 NdArray c = npz.get(META + "tracker/" + metric + "/counts");
                 if (c != null && c.dtype() == NdArray.DType.I8 && e.getValue().dtype() == NdArray.DType.F8) {
+                    if (c.ndim() != 1 || e.getValue().ndim() != 1 || c.size() != e.getValue().size()) {
+                        throw new IllegalArgumentException(file + ": " + k + " has shape " + Py.shape(e.getValue().shape())
+                                + " but " + META + "tracker/" + metric + "/counts has shape " + Py.shape(c.shape())
+                                + ": one value per epoch each");
+                    }
                     means.put(metric, e.getValue().doubles());
                     counts.put(metric, c.longs());
                     epochs = Math.max(epochs, c.size());
@@ -223,7 +232,7 @@ final class TorchReport {
                 }
             }
         } catch (IOException e) {
-            out.put("(unreadable)", e.getMessage());
+            out.put("(unreadable)", org.dspn4j.text.JsonErrors.messageOf(e));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package org.dspn4j.experiment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.WeightShapes;
 import org.dspn4j.model.Weights;
 import org.dspn4j.tensor.cpu.CpuBackend;
+import org.dspn4j.text.JsonErrors;
+import org.dspn4j.text.StrictUtf8;
 
 /**
  * The authors' {@code torch.save} log ({@code dspn/train.py:main at be3703b} saves
@@ -108,11 +111,15 @@ public final class AuthorsFile {
 
     /** The batch size of the authors' run ({@code args.batch_size}, kept in {@code meta/torch/args_json}), if recorded. */
     public static OptionalInt batchSize(Path file, Map<String, NdArray> a) throws IOException {
-        NdArray j = a.get(META + "args_json");
-        if (j == null || j.dtype() != NdArray.DType.U1) {
+        if (!a.containsKey(META + "args_json")) {
             return OptionalInt.empty();
         }
-        Double b = RunRecord.numbers(text(j)).get("batch_size");
+        Double b;
+        try {
+            b = RunRecord.numbers(text(file, a, META + "args_json")).get("batch_size");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": " + META + "args_json: malformed JSON: " + JsonErrors.message(e), e);
+        }
         if (b == null) {
             return OptionalInt.empty();
         }
@@ -189,5 +196,24 @@ public final class AuthorsFile {
     /** A uint8 vector as UTF-8 text. */
     public static String text(NdArray a) {
         return new String(a.unsignedBytes(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Entry {@code key} of the arrays read from {@code file} as text, checked: a uint8 vector of
+     * UTF-8 bytes, as {@link #text(String)} writes it. A refusal is one line naming the file and the
+     * entry (a hand-edited or damaged {@code .npz} may hold any dtype or bytes there).
+     */
+    public static String text(Path file, Map<String, NdArray> a, String key) {
+        NdArray v = a.get(key);
+        if (v.dtype() != NdArray.DType.U1 || v.ndim() != 1) {
+            throw new IllegalArgumentException(file + ": " + key + " must be a uint8 vector (UTF-8 text), got "
+                    + v.dtype().descr() + " " + Arrays.toString(v.shape()));
+        }
+        byte[] b = v.unsignedBytes();
+        try {
+            return StrictUtf8.decode(b, 0, b.length);
+        } catch (StrictUtf8.Malformed e) {
+            throw new IllegalArgumentException(file + ": " + key + ": not UTF-8 text (at byte " + e.at + ")");
+        }
     }
 }

@@ -301,16 +301,12 @@ public final class Checkpoint {
         return configJson(file, read(file));
     }
 
-    private static String configJson(Path file, Map<String, NdArray> a) {
-        NdArray c = a.get("meta/config_json");
-        if (c == null) {
+    /** The arrays' {@code meta/config_json} as text: a refusal naming {@code file} if it is absent, not a uint8 vector or not UTF-8. */
+    public static String configJson(Path file, Map<String, NdArray> a) {
+        if (!a.containsKey("meta/config_json")) {
             throw new IllegalArgumentException(file + ": no meta/config_json (not a checkpoint of dspn4j)");
         }
-        if (c.dtype() != NdArray.DType.U1 || c.ndim() != 1) {
-            throw new IllegalArgumentException(file + ": meta/config_json must be a uint8 vector (UTF-8 JSON), got "
-                    + c.dtype().descr() + " " + Arrays.toString(c.shape()));
-        }
-        return new String(c.unsignedBytes(), StandardCharsets.UTF_8);
+        return AuthorsFile.text(file, a, "meta/config_json");
     }
 
     /** The model configuration stored in a checkpoint (of the authors' log: its args), checked. */

@@ -25,7 +25,7 @@ import org.dspn4j.text.OneLine;
  * <ul>
  *   <li>The authors' DSPN holds the set encoder twice: {@code set_encoder.*} and
  *       {@code set_decoder.encoder.*}. Saving writes both; loading accepts either and, when both
- *       are present, requires them to be equal.</li>
+ *       are present, requires them to be equal in shape and values.</li>
  *   <li>Keys under {@code optim/}, {@code rng/} and {@code meta/} are checkpoint extras and are
  *       skipped here.</li>
  *   <li>Missing keys, unknown keys and wrong shapes are reported together, every offending key
@@ -97,7 +97,8 @@ public final class Weights {
                 continue;
             }
             NdArray prev = byName.put(name, e.getValue());
-            if (prev != null && !Arrays.equals(prev.toDoubles(), e.getValue().toDoubles())) {
+            if (prev != null && (!Shape.same(prev.shape(), e.getValue().shape())
+                    || !Arrays.equals(prev.toDoubles(), e.getValue().toDoubles()))) {
                 inconsistent.add(name + " differs from " + DECODER_ENCODER + name.substring(ENCODER.length()));
             }
         }

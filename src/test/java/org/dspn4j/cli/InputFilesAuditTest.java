@@ -1,0 +1,192 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.dspn4j.io.NdArray;
+import org.dspn4j.io.Npz;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Damaged and unusual files a user may point a command at (checkpoints and imported weights,
+ * CLEVR and MNIST folders, export folders for {@code ap}): each is refused in one line naming the
+ * file and the entry, field or folder, with exit code 2, never as an internal error or a stack
+ * trace, and never accepted silently.
+ */
+class InputFilesAuditTest {
+    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
+        "--threads", "2", "--backend", "cpu"};
+
+    @TempDir
+    static Path shared;
+    /** checkpoint.npz of a finished 2-step MNIST run. */
+    static Path checkpoint;
+
+    record Result(int rc, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = System.out;
+        PrintStream e = System.err;
+        int rc;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            rc = Main.run(args);
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+        return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Exit code 2 and one line on standard error, naming each of {@code named}; no stack trace anywhere. */
+    static Result refused(String[] args, String... named) {
+        Result r = run(args);
+        String all = String.join(" ", args) + "\nstdout:\n" + r.out + "stderr:\n" + r.err;
+        assertEquals(2, r.rc, all);
+        assertTrue(r.err.startsWith("dspn4j: ") && r.err.endsWith("\n") && r.err.indexOf('\n') == r.err.length() - 1, all);
+        for (String n : named) {
+            assertTrue(r.err.contains(n), "'" + n + "' not named: " + all);
+        }
+        assertFalse(r.out.contains("\tat ") || r.err.contains("\tat ") || r.err.contains("Exception"), all);
+        return r;
+    }
+
+    @BeforeAll
+    static void train() {
+        Path run = shared.resolve("fixture");
+        String[] args = new String[TINY.length + 6];
+        System.arraycopy(new String[] {"train", "mnist", "--steps", "2", "--out", run.toString()}, 0, args, 0, 6);
+        System.arraycopy(TINY, 0, args, 6, TINY.length);
+        Result r = run(args);
+        assertEquals(0, r.rc, r.out + r.err);
+        checkpoint = run.resolve("checkpoint.npz");
+    }
+
+    /** A copy of the fixture's checkpoint, alone in its folder (no run.json), with entries replaced and removed. */
+    static Path edited(Path dir, Map<String, NdArray> put, String... remove) throws IOException {
+        Map<String, NdArray> a = new LinkedHashMap<>(Npz.read(checkpoint));
+        for (String k : remove) {
+            a.remove(k);
+        }
+        a.putAll(put);
+        Path f = dir.resolve("edited.npz");
+        Npz.write(f, a);
+        return f;
+    }
+
+    static NdArray text(byte[] b) {
+        return NdArray.ofUnsignedBytes(b, b.length);
+    }
+
+    static NdArray text(String s) {
+        return text(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String[] evalMnist(Path ck) {
+        return new String[] {"eval", "mnist", "--checkpoint", ck.toString(), "--threads", "2", "--backend", "cpu"};
+    }
+
+    // ------------------------------------------------------------ meta/config_json
+
+    @Test
+    void inspectRefusesAConfigThatIsNoTextNamingTheFileAndEntry(@TempDir Path dir) throws IOException {
+        // was an internal error (exit code 1) naming neither: "array has dtype I8 (<i8), not U1"
+        Path f = edited(dir, Map.of("meta/config_json", NdArray.of(new long[] {3})));
+        refused(new String[] {"inspect", f.toString()}, f + ": meta/config_json", "uint8 vector");
+        refused(evalMnist(f), f + ": meta/config_json", "uint8 vector");
+    }
+
+    @Test
+    void inspectRefusesATwoDimensionalConfigAsEvalDoes(@TempDir Path dir) throws IOException {
+        // inspect used to read the bytes of any uint8 array; eval refused the same file
+        byte[] json = new String(Npz.read(checkpoint).get("meta/config_json").unsignedBytes(), StandardCharsets.UTF_8)
+                .getBytes(StandardCharsets.UTF_8);
+        Path f = edited(dir, Map.of("meta/config_json", NdArray.ofUnsignedBytes(json, 1, json.length)));
+        refused(new String[] {"inspect", f.toString()}, f + ": meta/config_json", "uint8 vector");
+        refused(evalMnist(f), f + ": meta/config_json", "uint8 vector");
+    }
+
+    @Test
+    void inspectNamesTheFileOfAMalformedConfig(@TempDir Path dir) throws IOException {
+        // inspect printed "dspn4j: model config: malformed JSON: ..." without the file
+        Path f = edited(dir, Map.of("meta/config_json", text("not json {")));
+        refused(new String[] {"inspect", f.toString()}, f + ": meta/config_json", "malformed JSON");
+    }
+
+    @Test
+    void aConfigThatIsNotUtf8IsNamedAsSuch(@TempDir Path dir) throws IOException {
+        // was decoded with replacement characters and refused as "Unexpected character ('\uFFFD' ...)"
+        Path f = edited(dir, Map.of("meta/config_json", text(new byte[] {'{', (byte) 0xff, '}'})));
+        Result r = refused(evalMnist(f), f + ": meta/config_json", "not UTF-8", "byte 1");
+        assertFalse(r.err.contains("\uFFFD"), r.err);
+        refused(new String[] {"inspect", f.toString()}, f + ": meta/config_json", "not UTF-8");
+    }
+
+    // ------------------------------------------------------------ meta/torch/* (an imported log)
+
+    @Test
+    void inspectRefusesImportedTextEntriesOfAnotherDtype(@TempDir Path dir) throws IOException {
+        // each was an internal error: "array has dtype I8 (<i8), not U1"
+        for (String key : new String[] {"meta/torch/name", "meta/torch/hash", "meta/torch/args_json"}) {
+            Path f = edited(dir, Map.of(key, NdArray.of(new long[] {1, 2, 3}, 3)));
+            refused(new String[] {"inspect", f.toString()}, f + ": " + key, "uint8 vector");
+        }
+    }
+
+    @Test
+    void inspectRefusesATrackerWhoseMeansAndCountsDifferInLength(@TempDir Path dir) throws IOException {
+        // was an internal error: "Index 999 out of bounds for length 3"
+        Path f = edited(dir, Map.of(
+                "meta/torch/tracker/test_loss/epoch_mean", NdArray.of(new double[1000], 1000),
+                "meta/torch/tracker/test_loss/counts", NdArray.of(new long[] {1, 1, 1}, 3)));
+        refused(new String[] {"inspect", f.toString()}, f + ": meta/torch/tracker/test_loss/epoch_mean", "(1000,)",
+                "meta/torch/tracker/test_loss/counts", "(3,)");
+    }
+
+    @Test
+    void evalNamesTheFileAndEntryOfMalformedImportedArgs(@TempDir Path dir) throws IOException {
+        // was "dspn4j: Unexpected character ('b' (code 98)): ..." without the file
+        Path f = edited(dir, Map.of("meta/torch/args_json", text("{bad")));
+        refused(evalMnist(f), f + ": meta/torch/args_json", "malformed JSON");
+    }
+
+    @Test
+    void evalRefusesImportedArgsOfAnotherDtypeInsteadOfIgnoringTheirBatchSize(@TempDir Path dir) throws IOException {
+        // were skipped: eval then decoded with batch 32 whatever batch the authors' run had
+        Path f = edited(dir, Map.of("meta/torch/args_json", NdArray.of(new double[] {1.5}, 1)));
+        refused(evalMnist(f), f + ": meta/torch/args_json", "uint8 vector");
+    }
+
+    // ------------------------------------------------------------ weights
+
+    @Test
+    void encoderAliasesOfDifferentShapesAreInconsistent(@TempDir Path dir) throws IOException {
+        // the two names of DSPN's set encoder held the same values in shapes (96,) and (8, 3, 1): eval loaded the file
+        Map<String, NdArray> a = Npz.read(checkpoint);
+        NdArray w = a.get("set_encoder.conv.0.weight");
+        assertEquals(3, w.ndim(), "the fixture's first convolution weight");
+        NdArray flat = NdArray.of(w.floats().clone(), w.size());
+        Path f = edited(dir, Map.of("set_encoder.conv.0.weight", flat));
+        refused(evalMnist(f), f + ": weights do not fit the model", "inconsistent", "set_encoder.conv.0.weight");
+        // the file as it was loads: the refusal is the shape's, not the file's
+        Path same = edited(Files.createDirectories(dir.resolve("same")), Map.of());
+        Result ok = run(evalMnist(same));
+        assertEquals(0, ok.rc, ok.out + ok.err);
+    }
+}
