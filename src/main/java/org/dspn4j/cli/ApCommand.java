@@ -115,6 +115,15 @@ public final class ApCommand implements Callable<Integer> {
                 groundTruthCount += img.groundTruths().length;
                 detectionCount += img.confidences().length;
             }
+            if (images == 0) {
+                throw new IllegalArgumentException(limit != null && limit == 0 ? "--limit 0: no file to evaluate"
+                        : "--detections " + detections + " and --groundtruths " + groundTruths
+                        + " hold no <i>.txt files (hidden files and per-step exports, <i>-step<k>.txt, are not read)");
+            }
+            if (groundTruthCount == 0) {
+                throw new IllegalArgumentException("--groundtruths " + groundTruths + ": no ground-truth objects in the "
+                        + images + " file" + (images == 1 ? "" : "s") + " read; recall (TP / number of ground truths) is undefined");
+            }
             for (int i = 0; i < ts.length; i++) {
                 ap[i] = task == Task.BOX ? AveragePrecision.box(data, variant, ts[i]) : AveragePrecision.state(data, ts[i]);
             }

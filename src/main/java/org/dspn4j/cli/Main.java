@@ -150,7 +150,8 @@ public final class Main implements Runnable {
                     + "--batch helps; the arena is held on the Java heap too (DSPN4J_JAVA_OPTS=-Xmx…).";
         }
         if (t instanceof FileSystemException f && f.getFile() != null) {
-            String reason = t instanceof NoSuchFileException ? "no such file or folder"
+            String reason = t instanceof NoSuchFileException
+                    ? "no such file or folder" + (f.getReason() != null ? " (" + f.getReason() + ")" : "")
                     : t instanceof AccessDeniedException ? "permission denied"
                     : t instanceof FileAlreadyExistsException ? "already exists"
                     : t instanceof NotDirectoryException ? "not a folder"

@@ -189,4 +189,104 @@ class InputFilesAuditTest {
         Result ok = run(evalMnist(same));
         assertEquals(0, ok.rc, ok.out + ok.err);
     }
+
+    // ------------------------------------------------------------ CLEVR and MNIST folders
+
+    /** A CLEVR folder of two generated scenes in each of train and val. */
+    private static Path twoSceneClevr(Path dir) {
+        Path data = dir.resolve("clevr");
+        for (String split : new String[] {"train", "val"}) {
+            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
+                    data.toString()).rc);
+        }
+        return data;
+    }
+
+    /** A one-step clevr-box training on all of {@code data} at the smallest sizes, into {@code out}. */
+    private static String[] tinyClevrTrain(Path data, Path out) {
+        return new String[] {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2", "--steps",
+            "1", "--latent", "8", "--hidden", "8", "--iters", "1", "--threads", "2", "-q", "--backend", "cpu", "--full-eval",
+            "--out", out.toString()};
+    }
+
+    @Test
+    void aClevrPathOfTheWrongKindIsNamedAsSuchAndAMissingImageWithItsScene(@TempDir Path dir) throws IOException {
+        Path data = twoSceneClevr(dir);
+        Path scenes = data.resolve("scenes").resolve("CLEVR_train_scenes.json");
+        Path image = data.resolve("images").resolve("train").resolve("CLEVR_train_000001.png");
+        byte[] png = Files.readAllBytes(image);
+
+        // a missing image: the CLI used to drop the scene the loader names ("...png: no such file or folder")
+        Files.delete(image);
+        refused(tinyClevrTrain(data, dir.resolve("r1")), image + ": no such file or folder", "scene 1 (image_index 1)",
+                scenes.toString());
+        // a folder where the image should be: was "no such file or folder"
+        Files.createDirectory(image);
+        Result r = refused(tinyClevrTrain(data, dir.resolve("r2")), image + ": not a regular file", "scene 1 (image_index 1)");
+        assertFalse(r.err.contains("no such file"), r.err);
+        Files.delete(image);
+        Files.write(image, png);
+
+        // a folder where the scene file should be, a file where the image folder should be: were "no such file or folder"
+        String json = Files.readString(scenes);
+        Files.delete(scenes);
+        Files.createDirectory(scenes);
+        r = refused(tinyClevrTrain(data, dir.resolve("r3")), scenes + ": not a regular file", "the scene file");
+        assertFalse(r.err.contains("no such file"), r.err);
+        Files.delete(scenes);
+        Files.writeString(scenes, json);
+        Path valImages = data.resolve("images").resolve("val");
+        Path moved = dir.resolve("val-images");
+        Files.move(valImages, moved);
+        Files.writeString(valImages, "not a folder");
+        r = refused(tinyClevrTrain(data, dir.resolve("r4")), valImages + ": not a folder", "the image folder");
+        assertFalse(r.err.contains("no such file"), r.err);
+        for (String out : new String[] {"r1", "r2", "r3", "r4"}) {
+            assertFalse(Files.exists(dir.resolve(out)), out + " written");
+        }
+        // the folder as it was trains: the refusals were the paths'
+        Files.delete(valImages);
+        Files.move(moved, valImages);
+        Result ok = run(tinyClevrTrain(data, dir.resolve("r5")));
+        assertEquals(0, ok.rc, ok.out + ok.err);
+    }
+
+    @Test
+    void anMnistFileThatIsAFolderIsNamedAsSuch(@TempDir Path dir) throws IOException {
+        // was "no MNIST train files in DIR: need train-images-idx3-ubyte[.gz] and ...", naming neither the folder in the way
+        Path bundled = Path.of("data", "mnist");
+        Path data = Files.createDirectories(dir.resolve("mnist"));
+        for (String f : new String[] {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+            Files.copy(bundled.resolve(f), data.resolve(f));
+        }
+        Path images = Files.createDirectory(data.resolve("train-images-idx3-ubyte"));
+        String[] train = {"train", "mnist", "--data-dir", data.toString(), "--steps", "1", "--out", dir.resolve("run").toString(),
+            "--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q", "--threads", "2", "--backend", "cpu"};
+        refused(train, images + ": not a regular file", "MNIST train");
+        assertFalse(Files.exists(dir.resolve("run")));
+    }
+
+    // ------------------------------------------------------------ ap
+
+    @Test
+    void apNamesEmptyExportFoldersAndGroundTruthsWithoutObjects(@TempDir Path dir) throws IOException {
+        Path det = Files.createDirectories(dir.resolve("detections"));
+        Path gt = Files.createDirectories(dir.resolve("groundtruths"));
+        String[] ap = {"ap", "--task", "box", "--detections", det.toString(), "--groundtruths", gt.toString()};
+        // empty folders: was "no ground-truth objects in 0 images; ...", naming neither folder
+        refused(ap, "--detections " + det, "--groundtruths " + gt, "no <i>.txt files");
+        // per-step exports alone are not read
+        Files.writeString(det.resolve("0-step1.txt"), "box 1.0 0.1 0.1 0.2 0.2\n");
+        Files.writeString(gt.resolve("0-step1.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
+        refused(ap, "--detections " + det, "no <i>.txt files");
+        // files without a ground-truth object
+        Files.writeString(det.resolve("0.txt"), "box 1.0 0.1 0.1 0.2 0.2\n");
+        Files.writeString(gt.resolve("0.txt"), "\n");
+        refused(ap, "--groundtruths " + gt, "no ground-truth objects in the 1 file read");
+        // one object: AP is defined (the one detection matches it exactly: 100 %)
+        Files.writeString(gt.resolve("0.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
+        Result ok = run(ap);
+        assertEquals(0, ok.rc, ok.out + ok.err);
+        assertTrue(ok.out.contains("100.00"), ok.out);
+    }
 }

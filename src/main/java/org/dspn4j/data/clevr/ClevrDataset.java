@@ -2,6 +2,7 @@ package org.dspn4j.data.clevr;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,21 +72,22 @@ public final class ClevrDataset {
      * {@code images/<split>/}); the images are not opened. Call {@link #checkImages()} to check
      * them too before a long run.
      *
-     * @throws NoSuchFileException  naming the first missing path of the expected layout
+     * @throws NoSuchFileException  naming the first missing path of the expected layout ({@link FileSystemException}
+     *     where it exists but is a file instead of a folder or the other way round)
      * @throws ClevrFormatException if the scene file breaks the schema, or (for {@link Target#BOXES}) a
      *     scene's box is not finite or beyond {@link BoxHeuristic#MAX_PIXELS}
      */
     public static ClevrDataset open(Path root, String split, Target target, BoxFormula boxFormula) throws IOException {
         if (!Files.isDirectory(root)) {
-            throw missing(root, "CLEVR root folder");
+            throw absent(root, "CLEVR root folder", true);
         }
         Path scenesFile = scenesFile(root, split);
         if (!Files.isRegularFile(scenesFile)) {
-            throw missing(scenesFile, "scene file (expected root/scenes/CLEVR_" + split + "_scenes.json)");
+            throw absent(scenesFile, "scene file (expected root/scenes/CLEVR_" + split + "_scenes.json)", false);
         }
         Path imageDir = root.resolve("images").resolve(split);
         if (!Files.isDirectory(imageDir)) {
-            throw missing(imageDir, "image folder (expected root/images/" + split + "/)");
+            throw absent(imageDir, "image folder (expected root/images/" + split + "/)", true);
         }
         List<Scene> scenes = SceneReader.readAll(scenesFile);
         if (target == Target.BOXES) {
@@ -158,7 +160,7 @@ public final class ClevrDataset {
     public float[] image(Scene s) throws IOException {
         Path file = imagePath(s);
         if (!Files.isRegularFile(file)) {
-            throw missing(file, "image of scene image_index " + s.imageIndex());
+            throw notAFile(file, "image of scene image_index " + s.imageIndex());
         }
         return RgbImage.read(file).resizeBilinear(RgbImage.NETWORK_SIZE, RgbImage.NETWORK_SIZE).toUnitFloats();
     }
@@ -200,7 +202,7 @@ public final class ClevrDataset {
             String scene = "image of scene " + i + " (image_index " + s.imageIndex() + ") of " + scenesFile;
             Path file = imagePath(s);
             if (!Files.isRegularFile(file)) {
-                throw missing(file, scene);
+                throw notAFile(file, scene);
             }
             try {
                 RgbImage.checkHeader(file);
@@ -209,6 +211,17 @@ public final class ClevrDataset {
             }
         }
         return scenes.size();
+    }
+
+    /** A missing image as {@link #missing}; a folder (or other non-file) where the image should be as an {@link ImageFormatException}. */
+    private static IOException notAFile(Path p, String what) {
+        return Files.exists(p) ? new ImageFormatException(p, "not a regular file (a folder?); " + what) : missing(p, what);
+    }
+
+    /** A missing path as {@link #missing}; one that exists but is not a folder (or not a regular file) said so. */
+    private static IOException absent(Path p, String what, boolean folder) {
+        return Files.exists(p) ? new FileSystemException(p.toString(), null, (folder ? "not a folder" : "not a regular file")
+                + ", but the " + what) : missing(p, what);
     }
 
     private static NoSuchFileException missing(Path p, String what) {

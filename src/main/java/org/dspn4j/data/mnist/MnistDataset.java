@@ -2,6 +2,7 @@ package org.dspn4j.data.mnist;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -71,6 +72,14 @@ public final class MnistDataset {
             Path raw = dir.resolve("MNIST").resolve("raw");
             if (Files.isDirectory(raw)) {
                 return load(raw, split);
+            }
+            for (String name : List.of(split.imagesName(), split.labelsName())) {
+                for (Path p : List.of(dir.resolve(name), dir.resolve(name + ".gz"))) {
+                    if (Files.exists(p) && !Files.isRegularFile(p)) {
+                        throw new FileSystemException(p.toString(), null, "not a regular file, but the name of an MNIST "
+                                + split.prefix() + " IDX file");
+                    }
+                }
             }
             throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + dir + ": need "
                     + split.imagesName() + "[.gz] and " + split.labelsName() + "[.gz]");
