@@ -48,10 +48,32 @@ public final class InspectCommand implements Callable<Integer> {
             throw new IllegalArgumentException(f + (Files.exists(f) ? ": not a regular file" : ": no such file"));
         }
         TorchCheckpoint.Kind kind = TorchCheckpoint.kind(f);
-        if (kind == TorchCheckpoint.Kind.NPZ) {
-            return npz(o, f);
+        if (kind == TorchCheckpoint.Kind.NPZ || kind == TorchCheckpoint.Kind.UNKNOWN && startsAsZip(f)) {
+            return npz(o, f); // a zip archive without <folder>/data.pkl: what it lacks as an .npz, or that it is cut short
+        }
+        if (kind == TorchCheckpoint.Kind.UNKNOWN) {
+            try {
+                return torch(o, f);
+            } catch (TorchFormatException e) {
+                String m = e.getMessage();
+                // (the message alone: Main would append the cause's, which says the same)
+                throw m != null && m.contains(NOT_TORCH) ? new IllegalArgumentException(m.replace(NOT_TORCH,
+                        "neither an .npz (a zip archive) nor a torch.save file" + (m.contains(NPY_MAGIC) ? ", but a .npy file" : ""))) : e;
+            }
         }
         return torch(o, f);
+    }
+
+    private static final String NOT_TORCH = "not a torch.save file";
+    /** How TorchCheckpoint quotes the first bytes of a .npy file ({@code \x93NUMPY}). */
+    private static final String NPY_MAGIC = "starts with bytes 93 4e 55 4d 50 59";
+
+    /** Whether the file begins with a zip record's signature ({@code PK\3\4}, or {@code PK\5\6} for an empty archive). */
+    private static boolean startsAsZip(Path f) throws java.io.IOException {
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            byte[] h = in.readNBytes(4);
+            return h.length == 4 && h[0] == 'P' && h[1] == 'K' && (h[2] == 3 && h[3] == 4 || h[2] == 5 && h[3] == 6);
+        }
     }
 
     private static int torch(PrintStream o, Path f) throws Exception {

@@ -88,6 +88,10 @@ public final class Npz {
             if (!Files.isReadable(file)) { // ZipFile says "FileNotFoundException: file (Permission denied)"
                 throw new AccessDeniedException(file.toString());
             }
+            if (startsWithNpyMagic(file)) {
+                throw new NpyFormatException(file.toString(), "not a readable zip archive: a .npy file (one array), not an .npz "
+                        + "(numpy.savez's zip archive of named arrays)", e);
+            }
             // ZipException for most damage, EOFException when the end record is cut
             throw new NpyFormatException(file.toString(), "not a readable zip archive (" + (e.getMessage() != null
                     ? e.getMessage() : "it ends early") + "); the file may be truncated", e);
@@ -137,6 +141,16 @@ public final class Npz {
             throw new NpyFormatException(file.toString(), "not a readable zip archive (" + e.getMessage() + ")", e);
         }
         return out;
+    }
+
+    /** Whether the file begins as a {@code .npy} file does ({@code \x93NUMPY}). */
+    private static boolean startsWithNpyMagic(Path file) {
+        byte[] magic = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(magic.length), magic);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** @return the entry's declared uncompressed size, after checking it is possible */

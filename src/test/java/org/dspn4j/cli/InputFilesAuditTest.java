@@ -289,4 +289,33 @@ class InputFilesAuditTest {
         assertEquals(0, ok.rc, ok.out + ok.err);
         assertTrue(ok.out.contains("100.00"), ok.out);
     }
+
+    // ------------------------------------------------------------ files of another kind
+
+    @Test
+    void aNpyFileGivenForAnNpzIsNamedAsOne(@TempDir Path dir) throws IOException {
+        // eval said "not a readable zip archive (zip END header not found); the file may be truncated";
+        // inspect "not a torch.save file (it starts with bytes 93 4e 55 4d 50 59 ...)"
+        Path npy = dir.resolve("weight.npy");
+        org.dspn4j.io.Npy.write(npy, NdArray.of(new double[] {1, 2, 3}, 3));
+        refused(evalMnist(npy), npy + ": not a readable zip archive: a .npy file (one array), not an .npz");
+        refused(new String[] {"inspect", npy.toString()}, npy + ": neither an .npz", "nor a torch.save file, but a .npy file");
+    }
+
+    @Test
+    void inspectSaysWhatAZipWithoutNpyEntriesLacksAsAnNpz(@TempDir Path dir) throws IOException {
+        // was "a zip archive without <folder>/data.pkl: not a torch.save file", about the one kind the user did not mean
+        Path f = dir.resolve("weights.npz");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(f))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("notes.txt"));
+            z.write("hello".getBytes(StandardCharsets.UTF_8));
+            z.closeEntry();
+        }
+        refused(new String[] {"inspect", f.toString()}, f + ", entry 'notes.txt': not a .npy entry");
+        refused(evalMnist(f), f + ", entry 'notes.txt': not a .npy entry");
+        // a text file: neither kind, said once
+        Path txt = Files.writeString(dir.resolve("notes.npz"), "hello world\n");
+        Result r = refused(new String[] {"inspect", txt.toString()}, txt + ": neither an .npz (a zip archive) nor a torch.save file");
+        assertEquals(r.err.indexOf(txt.toString()), r.err.lastIndexOf(txt.toString()), "named once: " + r.err);
+    }
 }
