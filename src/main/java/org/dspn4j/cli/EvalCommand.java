@@ -171,6 +171,8 @@ public final class EvalCommand implements Callable<Integer> {
             ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
                     + src.evalCount(test.dataset().size(), full) + " evaluated val scenes", b, !full && !src.isGenerated(), "--full");
+            // every image present and a well-formed PNG, as train checks them, before minutes of evaluation
+            test.dataset().checkImages();
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
             System.out.printf("%s on %d val images of %s: %s, batch %d%n", description(net.config()), test.samples(),
                     src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),

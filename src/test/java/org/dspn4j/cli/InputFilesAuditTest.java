@@ -318,4 +318,23 @@ class InputFilesAuditTest {
         Result r = refused(new String[] {"inspect", txt.toString()}, txt + ": neither an .npz (a zip archive) nor a torch.save file");
         assertEquals(r.err.indexOf(txt.toString()), r.err.lastIndexOf(txt.toString()), "named once: " + r.err);
     }
+
+    @Test
+    void evalChecksEveryValImageBeforeEvaluatingAsTrainDoes(@TempDir Path dir) throws IOException {
+        // eval evaluated batch after batch until it reached the bad image, then named it without its scene
+        Path data = twoSceneClevr(dir);
+        Path weights = dir.resolve("clevr-box.npz");
+        assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
+                weights.toString()).rc);
+        String[] eval = {"eval", "clevr-box", "--checkpoint", weights.toString(), "--data-dir", data.toString(), "--full",
+            "--batch", "1", "--threads", "2", "--backend", "cpu"};
+        Path image = data.resolve("images").resolve("val").resolve("CLEVR_val_000001.png");
+        byte[] png = Files.readAllBytes(image);
+        Files.writeString(image, "GIF89a");
+        Result r = refused(eval, image + ": not a PNG file", "scene 1 (image_index 1)");
+        assertFalse(r.out.contains("val images"), "evaluation started: " + r.out);
+        Files.write(image, png);
+        Result ok = run(eval);
+        assertEquals(0, ok.rc, ok.out + ok.err);
+    }
 }
