@@ -337,4 +337,40 @@ class InputFilesAuditTest {
         Result ok = run(eval);
         assertEquals(0, ok.rc, ok.out + ok.err);
     }
+
+    // ------------------------------------------------------------ CLEVR scene files Python's json.load refuses or reads otherwise
+
+    @Test
+    void aSceneFileWithDuplicateKeysOrContentAfterItsObjectIsRefused(@TempDir Path dir) throws IOException {
+        String json = Files.readString(Path.of("src", "test", "resources", "clevr", "mini", "scenes", "CLEVR_val_scenes.json"));
+        Path f = dir.resolve("CLEVR_val_scenes.json");
+        Files.writeString(f, json);
+        assertEquals(3, org.dspn4j.data.clevr.SceneReader.readAll(f).size(), "the fixture as it is");
+        String[][] cases = {
+            // json.load keeps the last of duplicate keys; the streaming reader took the first
+            {json.replaceFirst("\"objects\": \\[", "\"objects\": [], \"objects\": ["), "Duplicate field 'objects'", "scene 0"},
+            {json.replaceFirst("\"3d_coords\":", "\"3d_coords\": [0, 0, 0], \"3d_coords\":"), "Duplicate field '3d_coords'",
+                "scene 0"},
+            {json.replaceFirst("\"scenes\": \\[", "\"scenes\": [], \"scenes\": ["), "Duplicate field 'scenes'", null},
+            // json.load: "Extra data"; the reader stopped at the end of the scenes array
+            {json + "{}", "an object after the top-level object", null},
+            {json + "garbage", "invalid JSON after the top-level object", null},
+            // cut inside the closing brace, or inside a key after the scenes
+            {json.strip().substring(0, json.strip().length() - 1), "Unexpected end-of-input", null},
+            {json.strip().substring(0, json.strip().length() - 1) + ", \"extra\": {\"a\": ", "Unexpected end-of-input", null},
+        };
+        for (String[] c : cases) {
+            Files.writeString(f, c[0]);
+            org.dspn4j.data.clevr.ClevrFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.dspn4j.data.clevr.ClevrFormatException.class, () -> org.dspn4j.data.clevr.SceneReader.readAll(f), c[1]);
+            assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(c[1]), e.getMessage());
+            assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+            if (c[2] != null) {
+                assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+            }
+        }
+        // other keys after the scenes are read past, as json.load reads them
+        Files.writeString(f, json.strip().substring(0, json.strip().length() - 1) + ", \"extra\": {\"a\": [1, {\"b\": 2}]}}\n");
+        assertEquals(3, org.dspn4j.data.clevr.SceneReader.readAll(f).size());
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.CharConversionException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -38,7 +39,13 @@ import org.dspn4j.text.JsonErrors;
  */
 public final class SceneReader implements Iterator<Scene>, Closeable {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * Duplicate keys are refused: Python's {@code json} (the authors' loader) keeps the last of them,
+     * a streaming reader sees the first, so a file with two {@code objects} or {@code scenes} would
+     * mean different scenes to the two.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /**
      * The largest magnitude of a coordinate of {@code 3d_coords}, {@code pixel_coords} or a
@@ -177,6 +184,7 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
     private Scene readNext() throws IOException {
         JsonToken t = token();
         if (t == JsonToken.END_ARRAY) {
+            finishTopLevel();
             close();
             return null;
         }
@@ -186,6 +194,29 @@ public final class SceneReader implements Iterator<Scene>, Closeable {
             throw fail(null, "expected a scene object, got " + describe(t));
         }
         return readScene();
+    }
+
+    /**
+     * After the {@code scenes} array: the rest of the top-level object, parsed and skipped, and then
+     * the end of the file, as {@code json.load} requires (it refuses a file cut inside the closing
+     * keys, and "Extra data" after the object).
+     */
+    private void finishTopLevel() throws IOException {
+        sceneIndex = -1;
+        imageIndex = -1;
+        while (token() == JsonToken.FIELD_NAME) {
+            token();
+            p.skipChildren();
+        }
+        JsonToken after;
+        try {
+            after = p.nextToken();
+        } catch (JsonProcessingException e) {
+            throw fail(null, "invalid JSON after the top-level object: " + JsonErrors.messageOf(e), e);
+        }
+        if (after != null) {
+            throw fail(null, describe(after) + " after the top-level object, where the file should end");
+        }
     }
 
     // ------------------------------------------------------------------ scene, object, directions
