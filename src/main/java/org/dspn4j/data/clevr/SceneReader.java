@@ -31,7 +31,8 @@ import org.dspn4j.text.JsonErrors;
  * not use ({@code relationships}, unknown extensions) are skipped. Every field listed in
  * {@link Scene} and {@link ClevrObject} is required except the scene's {@code split}; a missing or
  * malformed one raises {@link ClevrFormatException} naming the file, the scene and the field. So do
- * invalid or truncated JSON, numbers that overflow a double, a coordinate ({@code 3d_coords},
+ * invalid or truncated JSON (the whole file is parsed, the keys after {@code scenes} too), a duplicate
+ * key in any object, anything after the top-level object, numbers that overflow a double, a coordinate ({@code 3d_coords},
  * {@code pixel_coords}, {@code directions}) beyond ±{@link #MAX_COORDINATE}, a scene with more than
  * {@link Slots#MAX_OBJECTS} objects, and an {@code image_filename} that is absolute or leaves
  * {@code images/<split>/} ({@code ../x.png}). {@link ClevrFormatException} is the only exception the
