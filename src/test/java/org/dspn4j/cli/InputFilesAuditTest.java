@@ -373,4 +373,29 @@ class InputFilesAuditTest {
         Files.writeString(f, json.strip().substring(0, json.strip().length() - 1) + ", \"extra\": {\"a\": [1, {\"b\": 2}]}}\n");
         assertEquals(3, org.dspn4j.data.clevr.SceneReader.readAll(f).size());
     }
+
+    @Test
+    void aBrokenGzipIdxFileIsNamedWithTheOffsetItBrokeAt(@TempDir Path dir) throws IOException {
+        // the offset was where the read began (16, after the header), wherever the stream broke
+        int count = 2000;
+        java.nio.ByteBuffer idx = java.nio.ByteBuffer.allocate(16 + count * 28 * 28);
+        idx.putInt(0x803).putInt(count).putInt(28).putInt(28);
+        java.util.Random r = new java.util.Random(1);
+        while (idx.hasRemaining()) {
+            idx.put((byte) r.nextInt(256)); // noise: the compressed stream is about as long as the data
+        }
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(idx.array());
+        }
+        byte[] whole = gz.toByteArray();
+        Path f = dir.resolve("train-images-idx3-ubyte.gz");
+        Files.write(f, java.util.Arrays.copyOf(whole, whole.length / 2));
+        org.dspn4j.data.mnist.IdxFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.dspn4j.data.mnist.IdxFormatException.class, () -> org.dspn4j.data.mnist.Idx.readImages(f));
+        // half the compressed noise inflates to about half the data: the offset lies past the first quarter, before the end
+        assertTrue(e.offset() > idx.capacity() / 4 && e.offset() < idx.capacity(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("(at byte offset " + e.offset() + ")"),
+                e.getMessage());
+    }
 }

@@ -101,6 +101,8 @@ public final class Idx {
         /** The file's size; for a raw file, the IDX data's length. */
         private final long fileSize;
         long offset;
+        /** Bytes the (decompressed) stream has delivered: where a corrupt gzip stream broke off. */
+        long delivered;
 
         Reader(Path file) throws IOException {
             this.file = file;
@@ -119,7 +121,25 @@ public final class Idx {
                     throw new IdxFormatException(file, 0, "corrupt gzip header", e);
                 }
             }
-            this.in = s;
+            this.in = new java.io.FilterInputStream(s) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        delivered++;
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        delivered += n;
+                    }
+                    return n;
+                }
+            };
         }
 
         void expectMagic(int expected, String kind) throws IOException {
@@ -172,8 +192,9 @@ public final class Idx {
             try {
                 out = in.readNBytes(n); // grows as it reads: a lying header cannot force a huge allocation
             } catch (ZipException | EOFException e) {
-                throw new IdxFormatException(file, offset, "corrupt or truncated gzip stream while reading "
-                        + what + " (" + e.getMessage() + ")", e);
+                // the offset the stream broke at (the decompressed bytes it delivered), not where the read began
+                throw new IdxFormatException(file, delivered, "corrupt or truncated gzip stream while reading "
+                        + what + " from byte offset " + offset + " (" + e.getMessage() + ")", e);
             }
             if (out.length < n) {
                 throw new IdxFormatException(file, offset + out.length, "truncated: " + what + " need "
@@ -189,7 +210,7 @@ public final class Idx {
             try {
                 extra = in.read();
             } catch (ZipException | EOFException e) {
-                throw new IdxFormatException(file, offset, "corrupt or truncated gzip stream after the data ("
+                throw new IdxFormatException(file, delivered, "corrupt or truncated gzip stream after the data ("
                         + e.getMessage() + ")", e);
             }
             if (extra != -1) {
