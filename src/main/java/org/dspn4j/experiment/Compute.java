@@ -66,7 +66,7 @@ public final class Compute implements AutoCloseable {
     /** The device as one line, e.g. {@code CPU backend, 2 threads (amd64)} or the OpenCL device and platform. */
     public String deviceLine() {
         if (engine == null) {
-            return threads + " threads, " + System.getProperty("os.arch");
+            return threads + (threads == 1 ? " thread, " : " threads, ") + System.getProperty("os.arch");
         }
         ClDeviceInfo d = engine.device();
         return d.name() + " (" + d.type() + ", platform " + d.platform() + ")";

@@ -164,7 +164,7 @@ public final class RecordedTrainStep implements AutoCloseable {
                 return "eager";
             case "replay":
                 if (!cl) {
-                    throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
+                    throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU and reference backends run eagerly)");
                 }
                 return "replay";
             default:
