@@ -16,9 +16,10 @@ import org.dspn4j.tensor.Tensor;
  * OpenCL a kernel that runs the same procedure on the device, so a recorded training step has no host
  * step and both backends pick the same π, ties included.
  *
- * <p>With ties (e.g. identical padding targets) the loss and its gradient with respect to the
- * predictions do not depend on which optimal assignment is used; {@link Backend#assign}'s tie rule
- * fixes the choice anyway.
+ * <p>With ties the loss does not depend on which optimal assignment is used. Its gradient with
+ * respect to the predictions does not either when the tie comes from identical targets (e.g. padding
+ * slots), but it can otherwise (two identical predictions facing two different targets pull towards
+ * whichever target each is matched to); {@link Backend#assign}'s tie rule fixes the choice.
  */
 public final class HungarianLoss {
     private HungarianLoss() {

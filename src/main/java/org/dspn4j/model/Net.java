@@ -32,7 +32,9 @@ import org.dspn4j.tensor.Tensor;
  *       outer loss term λ·Huber(g(Y), z).</li>
  * </ul>
  * Parameter names follow the authors' state_dict: {@code set_encoder.*}, {@code input_encoder.*},
- * {@code set_decoder.*} (DSPN's own copy of the encoder appears once, under {@code set_encoder}).
+ * {@code set_decoder.*}. DSPN's encoder is the same module as the set encoder, not a copy: among the
+ * parameters it appears once, under {@code set_encoder.*}; the authors' state_dict lists it under
+ * {@code set_decoder.encoder.*} too, which {@link Weights} writes and accepts.
  */
 public final class Net extends Module {
     private final ModelConfig config;
@@ -161,6 +163,8 @@ public final class Net extends Module {
 
     public Loss loss(Output out, Tensor targetSet, Tensor targetMask) {
         DecoderOutput d = out.decoded();
+        // the mask is one more channel of every set the loss compares: the authors' --mask-feature, on in every
+        // experiment (dspn/scripts/mnist.sh, clevr.sh; docs/reference-behaviour.md §3)
         Tensor target = ChamferLoss.withMask(targetSet, targetMask);
         List<Tensor> perStep = new ArrayList<>();
         if (config.task() == ModelConfig.Task.MNIST) {

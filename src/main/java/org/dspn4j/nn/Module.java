@@ -13,7 +13,8 @@ import org.dspn4j.tensor.Tensor;
 /**
  * A tree of named parameters, buffers and sub-modules. Names join with dots exactly as PyTorch's
  * {@code state_dict()} does, so the authors' checkpoints map one to one (see
- * {@code docs/audit.md}).
+ * {@code docs/audit.md}); a sub-module registered under two names is listed once, under the first,
+ * where {@code state_dict()} lists it under both ({@code model.Weights} handles DSPN's shared encoder).
  */
 public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();

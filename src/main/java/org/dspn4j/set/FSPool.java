@@ -22,7 +22,9 @@ import org.dspn4j.tensor.Tensor;
  * </pre>
  * Without sizes (what DSPN always does) n = N for every sample, so padding slots are pooled as
  * ordinary elements. With sizes, positions j ≥ n get −99999 added before the sort (they sort last)
- * and weight 0, as the authors' code does.
+ * and weight 0, as the authors' code does for n ≥ 2. For n = 1 the authors' {@code fill_sizes}
+ * divides by max(n − 1, 1) = 1 and keeps every ratio ≤ 1, so it pools positions 0 and 1 (the second
+ * with weight w(1)); this class pools position 0 only.
  *
  * <p>Gradients: ∂y_c/∂x_{c,j} is the weight of the sorted position element j occupies (ties follow
  * the stable sort: equal values keep slot order). Second derivatives in x are zero almost
@@ -67,7 +69,7 @@ public final class FSPool extends Module {
      * Pools sample b over its first {@code sizes[b]} sorted positions.
      *
      * @param x     (B, C, N)
-     * @param sizes (B) set sizes n_b, 1 ≤ n_b ≤ N
+     * @param sizes (B) set sizes n_b, 0 ≤ n_b ≤ N (a size of 0 pools nothing: the output is 0)
      * @return (B, C)
      */
     public Tensor forward(Tensor x, int[] sizes) {
