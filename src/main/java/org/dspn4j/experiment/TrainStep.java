@@ -11,6 +11,10 @@ import org.dspn4j.tensor.Tensor;
  * One optimisation step of the outer problem, as the authors' training loop: forward (the DSPN
  * inner loop with createGraph), the outer loss, its gradient with respect to every parameter
  * (second order through the inner steps), and an Adam update.
+ *
+ * <p>A parameter the loss does not reach ({@code RNFSEncoder}'s unused {@code lin}) gets a zero
+ * gradient, where PyTorch leaves its {@code grad} None and Adam skips it; its moments then stay 0 and
+ * Adam's update leaves it unchanged, as there.
  */
 public final class TrainStep {
     private final Net net;
