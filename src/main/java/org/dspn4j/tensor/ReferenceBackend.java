@@ -25,7 +25,7 @@ import java.util.Arrays;
  *       <b>one fused multiply-add chain in the tensor's own precision</b>, {@code acc = fma(a, b, acc)}
  *       over the reduced index in increasing order, starting from +0 ({@code Math.fma(float, float,
  *       float)} for F32, the double one otherwise).</li>
- *   <li>Index results (argmax, argsort, chamferArgmin, maxPool2dIndices) are I64.</li>
+ *   <li>Index results (argmax, argsort, chamferArgmin, assign, maxPool2dIndices) are I64.</li>
  * </ul>
  *
  * <p>Argument errors are {@link OpChecks}' (the same for every backend).
