@@ -34,6 +34,8 @@ public final class ChamferLoss {
         // NOTE: the authors materialise every pairwise cost (…, C', N, N); we find the nearest
         // neighbours first (a constant, like a sort permutation) and differentiate only the matched
         // costs. The value and every derivative are the same: the gradient of a min goes to its argmin.
+        // The neighbours are chosen on costs in double, so in F32 two costs within a float rounding of each other
+        // may pick another neighbour than the all-pairs form's float costs (a value change of that rounding only).
         Tensor idx = be.chamferArgmin(pred, y); // (…, 2, N)
         Tensor nearestPred = be.expand(be.slice(idx, r - 2, 0, 1), shape);   // for each target j: argmin_i
         Tensor nearestTarget = be.expand(be.slice(idx, r - 2, 1, 2), shape); // for each pred i: argmin_j
