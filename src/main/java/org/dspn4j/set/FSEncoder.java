@@ -42,7 +42,8 @@ public final class FSEncoder extends Module implements SetEncoder {
     public Tensor encode(Tensor set, Tensor mask) {
         Tensor x = concat(1, set, unsqueeze(mask, 1)); // (B, C+1, N)
         x = PointwiseConv.chain(x, c0, c2, c4); // c4(relu(c2(relu(c0(x)))))
-        // NOTE: divide by the padded N, not the set size, as the authors do (docs/reference-behaviour.md §4)
+        // NOTE: divide by the padded N, not the set size, as the authors do (docs/reference-behaviour.md §4);
+        // a product with 1/N: in F32 the same bits as their division, in F64 the last bit can differ
         x = scale(x, 1.0 / x.size(2));
         return pool.forward(x);
     }

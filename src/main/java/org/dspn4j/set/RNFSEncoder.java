@@ -50,7 +50,9 @@ public final class RNFSEncoder extends Module implements SetEncoder {
         Tensor xj = expand(unsqueeze(x, 2), b, c, n, n); // [b, :, i, j] = x_j
         Tensor pairs = reshape(concat(1, xi, xj), b, 2 * c, n * n);
         Tensor h = PointwiseConv.chain(pairs, c0, c2); // c2(relu(c0(pairs))): (B, D, N^2)
-        h = scaleTwice(h, 1.0 / n, 1.0 / n); // the authors' x / n / n: two roundings
+        // the authors' x / n / n: two roundings, each a product with 1/n (in F32 the same bits as their divisions,
+        // in F64 the last bit can differ)
+        h = scaleTwice(h, 1.0 / n, 1.0 / n);
         return pool.forward(h);
     }
 
