@@ -40,7 +40,7 @@ import org.dspn4j.tensor.Tensor;
  * too (FSPool sorts in every inner step of DSPN). The kept orders cost the memory of one index tensor
  * per sort until the backward. With a product {@link Budget} the same holds for the results of the
  * layers' products that take at least {@link #KEPT_PRODUCT_K} multiply-adds per element ({@link
- * #product}; the set encoder's layers after the first, not the first, which reads a point's few coordinates):
+ * #product}; MNIST's set encoder's layers after the first, not the first, which reads a point's three channels):
  * the second run records them without computing them again, for the memory of those results until
  * the node's backward has run.
  *
