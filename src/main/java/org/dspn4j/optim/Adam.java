@@ -49,7 +49,10 @@ public final class Adam {
 
     /**
      * One update with the given gradients, one per parameter in the map's order (null = no
-     * gradient: the parameter and its moments are left alone, as PyTorch does).
+     * gradient: the parameter and its moments are left alone, as PyTorch does). The step count t of
+     * the bias corrections is one for all parameters, where PyTorch counts per parameter: the two agree
+     * while every parameter gets a gradient at every step, as {@code TrainStep} gives (zeros where the
+     * loss does not reach).
      */
     public void step(Tensor[] grads) {
         checkCount(grads);
