@@ -22,9 +22,9 @@ import org.dspn4j.tensor.Tensor;
  * </pre>
  * Without sizes (what DSPN always does) n = N for every sample, so padding slots are pooled as
  * ordinary elements. With sizes, positions j ≥ n get −99999 added before the sort (they sort last)
- * and weight 0, as the authors' code does for n ≥ 2. For n = 1 the authors' {@code fill_sizes}
- * divides by max(n − 1, 1) = 1 and keeps every ratio ≤ 1, so it pools positions 0 and 1 (the second
- * with weight w(1)); this class pools position 0 only.
+ * and weight 0, as the authors' code does. The positions pooled are those whose ratio
+ * j / max(n − 1, 1) is at most 1 ({@code fspool.py:fill_sizes}): the first n for n ≥ 2, and for
+ * n = 1 or 0, whose divisor is clamped to 1, positions 0 and 1 (weights w(0) and w(1)).
  *
  * <p>Gradients: ∂y_c/∂x_{c,j} is the weight of the sorted position element j occupies (ties follow
  * the stable sort: equal values keep slot order). Second derivatives in x are zero almost
@@ -66,10 +66,11 @@ public final class FSPool extends Module {
     }
 
     /**
-     * Pools sample b over its first {@code sizes[b]} sorted positions.
+     * Pools sample b over its first {@code sizes[b]} sorted positions ({@link #pooled}: its first two
+     * for a size of 0 or 1, as the authors' {@code fill_sizes}).
      *
      * @param x     (B, C, N)
-     * @param sizes (B) set sizes n_b, 0 ≤ n_b ≤ N (a size of 0 pools nothing: the output is 0)
+     * @param sizes (B) set sizes n_b, 0 ≤ n_b ≤ N
      * @return (B, C)
      */
     public Tensor forward(Tensor x, int[] sizes) {
@@ -85,7 +86,7 @@ public final class FSPool extends Module {
                 throw new IllegalArgumentException("FSPool: size " + sizes[s] + " of sample " + s + " outside [0, " + n + "]");
             }
             System.arraycopy(coefficients(sizes[s], n), 0, coef, s * (pieces + 1) * n, (pieces + 1) * n);
-            for (int j = sizes[s]; j < n; j++) {
+            for (int j = pooled(sizes[s], n); j < n; j++) {
                 penalty[s * n + j] = -99999.0;
             }
         }
@@ -96,13 +97,22 @@ public final class FSPool extends Module {
     }
 
     /**
+     * How many of N sorted positions a set of the given size pools: those whose ratio j / max(size − 1, 1)
+     * is at most 1 ({@code fspool.py:fill_sizes}'s mask), so {@code size} for sizes of 2 or more and 2 for
+     * sizes of 0 and 1 (at most N).
+     */
+    static int pooled(int size, int n) {
+        return Math.min(Math.max(size - 1, 1) + 1, n);
+    }
+
+    /**
      * The hat-function coefficients (k + 1, N): column j holds max(0, 1 − |k·r_j − i|) over knots i
-     * for a set of size n; columns j ≥ n are zero (masked out).
+     * for a set of size n; the columns past {@link #pooled} are zero (masked out).
      */
     double[] coefficients(int size, int n) {
         int k = pieces;
         double[] c = new double[(k + 1) * n];
-        for (int j = 0; j < Math.min(size, n); j++) {
+        for (int j = 0; j < pooled(size, n); j++) {
             double u;
             double frac;
             int i;

@@ -69,13 +69,30 @@ class FSPoolTest {
     }
 
     @Test
-    void aSingleElementUsesTheFirstKnotAndPositionsPastTheSizeGetNoWeight() {
+    void aSizeOfOneOrZeroPoolsTwoPositionsAsTheAuthorsFillSizes() {
+        // fspool.py:fill_sizes: ratios arange(N) / clamp(n - 1, min=1), mask ratio <= 1; for n = 1 and 0 the
+        // divisor is 1, so positions 0 (r = 0, knot 0) and 1 (r = 1, knot k) are pooled, the rest masked
         FSPool p = pool(1, 3);
-        double[] c = p.coefficients(1, 4);
-        assertArrayEquals(new double[] {1, 0, 0, 0}, column(c, 4, 0, 4), 0.0);
-        for (int j = 1; j < 4; j++) {
-            assertArrayEquals(new double[4], column(c, 4, j, 4), 0.0);
+        for (int size : new int[] {0, 1}) {
+            double[] c = p.coefficients(size, 4);
+            assertArrayEquals(new double[] {1, 0, 0, 0}, column(c, 4, 0, 4), 0.0, "size " + size);
+            assertArrayEquals(new double[] {0, 0, 0, 1}, column(c, 4, 1, 4), 0.0, "size " + size);
+            for (int j = 2; j < 4; j++) {
+                assertArrayEquals(new double[4], column(c, 4, j, 4), 0.0, "size " + size);
+            }
         }
+        // one slot: nothing past it
+        assertArrayEquals(new double[] {1, 0, 0, 0}, column(p.coefficients(1, 1), 1, 0, 4), 0.0);
+    }
+
+    @Test
+    void aSizeOfOnePoolsTheTwoLargestAsTheAuthorsForward() {
+        // k = 1, W = (10, 1): fspool.py:FSPool.forward with n = 1 masks slots 0 and 1, adds -99999 to slot 2
+        // (the 5), sorts 7, 2, 5 - 99999 and weighs 7 by W0 and 2 by W1: 70 + 2
+        FSPool p = pool(1, 1, 10.0, 1.0);
+        Tensor x = BE.fromHost(new double[] {2, 7, 5}, DType.F64, 1, 1, 3);
+        assertEquals(72.0, p.forward(x, new int[] {1}).item(), 1e-12);
+        assertEquals(72.0, p.forward(x, new int[] {0}).item(), 1e-12);
     }
 
     @Test
