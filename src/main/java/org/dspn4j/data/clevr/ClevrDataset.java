@@ -21,8 +21,11 @@ import java.util.stream.Stream;
  * </pre>
  * The scene file is read once with the streaming parser and kept as {@link Scene} records (a few
  * hundred bytes per object); images are read and resized on demand. Sample {@code i} is the
- * {@code i}-th scene of the file, and its image is the scene's {@code image_filename} — the same
- * pairing as the authors' HDF5 lookup by {@code image_index}.
+ * {@code i}-th scene of the file, and its image is the scene's {@code image_filename}. The authors pair a
+ * scene with the image whose file name carries its {@code image_index} (the number after the last
+ * {@code _}, {@code dspn/preprocess-images.py:CLEVR_Images._find_images}, looked up by
+ * {@code dspn/data.py:CLEVR.load_image}); {@link #open} refuses a scene whose file name carries another
+ * number, so both pairings give the same image.
  *
  * <p>Not reproduced here: the authors evaluate on the first 1/10 of val during training and use
  * {@code drop_last} batching ({@code CLEVR.__len__}, {@code dspn/data.py:get_loader}); both belong to the experiment layer.
@@ -90,6 +93,7 @@ public final class ClevrDataset {
             throw absent(imageDir, "image folder (expected root/images/" + split + "/)", true);
         }
         List<Scene> scenes = SceneReader.readAll(scenesFile);
+        checkPairing(scenesFile, scenes);
         if (target == Target.BOXES) {
             checkBoxes(scenesFile, scenes, boxFormula);
         }
@@ -116,6 +120,30 @@ public final class ClevrDataset {
                                 null);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Refuses a scene whose {@code image_filename} does not carry its {@code image_index} the way the authors'
+     * preprocessing reads it: the text after the file name's last {@code _} and before the first {@code .} that
+     * follows, as an integer ({@code CLEVR_val_000015.png} is image 15). The authors' code looks a scene's image
+     * up by that number, this loader by the name; where they disagree the two would train on other images.
+     */
+    static void checkPairing(Path scenesFile, List<Scene> scenes) {
+        for (int i = 0; i < scenes.size(); i++) {
+            Scene s = scenes.get(i);
+            Path name = Path.of(s.imageFilename()).getFileName();
+            String n = name == null ? "" : name.toString();
+            String id = n.substring(n.lastIndexOf('_') + 1);
+            int dot = id.indexOf('.');
+            id = (dot < 0 ? id : id.substring(0, dot)).strip();
+            Long parsed = id.matches("[+-]?[0-9]{1,18}") ? Long.parseLong(id) : null;
+            if (parsed == null || parsed != s.imageIndex()) {
+                throw new ClevrFormatException(scenesFile, i, "image_filename", "'" + s.imageFilename() + "' "
+                        + (parsed == null ? "carries no image number after its last '_'" : "is image " + parsed)
+                        + ", but the scene's image_index is " + s.imageIndex() + " (the authors' code pairs a scene with "
+                        + "the image whose file name carries its image_index, CLEVR_<split>_<image_index>.png)", null);
             }
         }
     }

@@ -65,6 +65,26 @@ class SceneValidationTest {
         assertTrue(e.getMessage().startsWith(scenes + ": scene 1: field 'image_filename': '" + name + "' is "), e.getMessage());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"CLEVR_val_000001.png", "CLEVR_val_.png", "image.png", "CLEVR_val_0x1.png"})
+    void aFileNameThatDoesNotCarryTheImageIndexIsRefusedAtOpen(String name) throws IOException {
+        // the authors' preprocess-images.py reads the image's id after the file name's last '_' and data.py
+        // looks the scene's image_index up among those ids: scene 1 below is image_index 15
+        Path root = split(scene(0, "CLEVR_val_000000.png", 3), scene(15, name, 3));
+        ClevrFormatException e = assertThrows(ClevrFormatException.class, () -> open(root));
+        assertEquals(1, e.sceneIndex());
+        assertEquals("image_filename", e.field());
+        assertTrue(e.getMessage().contains("'" + name + "' "), e.getMessage());
+        assertTrue(e.getMessage().contains("but the scene's image_index is 15"), e.getMessage());
+    }
+
+    @Test
+    void theImageNumberIsReadAsTheAuthorsPreprocessingReadsIt() throws IOException {
+        // int("000015") is 15; the number ends at the first '.' after the last '_'
+        Path root = split(scene(0, "CLEVR_val_000000.png", 3), scene(15, "CLEVR_val_000015.png", 2));
+        assertEquals(2, open(root).size());
+    }
+
     @Test
     void namesThatStayInsideAreKept() throws IOException {
         Path root = split(scene(0, "sub/../CLEVR_val_000000.png", 3), scene(1, "./CLEVR_val_000001.png", 2));
