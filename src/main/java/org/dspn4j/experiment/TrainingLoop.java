@@ -447,16 +447,19 @@ public final class TrainingLoop {
         }
         if (!nan) {
             lastEval = fin;
-            record.log(metrics(stepNo, -1, "test_loss", fin.loss(), "test_last", fin.last()));
             say("final   test_loss %.6f  test_last %.6f  after %d steps", fin.loss(), fin.last(), stepNo);
             if (initial != null) {
                 say("test_last changed by %+.1f%% from its initial value", 100 * (fin.last() / initial.last() - 1));
             }
+            // the final line is written last, after the figures: a run stopped while they are written (killed, a
+            // full disk) has no final line, and its resume evaluates again and writes them (docs/run-folder.md)
+            Map<String, Object> finalLine = metrics(stepNo, -1, "test_loss", fin.loss(), "test_last", fin.last());
             List<Path> written = new ArrayList<>(IoErrors.naming(cfg.out(), () -> task.finish(be, net, cfg.out(), out)));
             Path loss = cfg.out().resolve("loss.png");
-            LossCurveFigure curve = lossCurve(cfg.out().resolve(METRICS), task.lossTitle());
+            LossCurveFigure curve = lossCurve(cfg.out().resolve(METRICS), task.lossTitle(), finalLine);
             IoErrors.naming(loss, () -> curve.writePng(loss));
             written.add(loss);
+            record.log(finalLine);
             say("wrote %s", String.join(", ", written.stream().map(Path::toString).toList()));
         }
         return new Outcome(initial, lastEval, stepNo, nan, savedStep >= 0 ? ckpt : null, losses);
@@ -506,9 +509,18 @@ public final class TrainingLoop {
 
     /** Training and test curves of {@code *_last} over steps, read back from metrics.jsonl. */
     public static LossCurveFigure lossCurve(Path metricsJsonl, String title) throws IOException {
+        return lossCurve(metricsJsonl, title, null);
+    }
+
+    /** {@link #lossCurve(Path, String)} with one more line, not yet logged ({@code next}, null: none), at the end. */
+    private static LossCurveFigure lossCurve(Path metricsJsonl, String title, Map<String, Object> next) throws IOException {
         List<double[]> train = new ArrayList<>();
         List<double[]> test = new ArrayList<>();
-        for (String line : Files.readAllLines(metricsJsonl)) {
+        List<String> lines = new ArrayList<>(Files.readAllLines(metricsJsonl));
+        if (next != null) {
+            lines.add(RunRecord.toJson(next, false));
+        }
+        for (String line : lines) {
             Map<String, Double> f = RunRecord.numbers(line);
             Double s = f.get("step");
             if (s == null) {
