@@ -87,8 +87,12 @@ final class RunFolder implements AutoCloseable {
             return;
         }
         boolean run = e.contains(RunRecord.RUN) || e.contains(RunRecord.METRICS) || e.contains(TrainingLoop.CHECKPOINT);
+        // a run stopped (killed) before its first checkpoint has nothing that --resume could continue
+        String resume = run && !e.contains(TrainingLoop.CHECKPOINT) ? ", which stopped before its first checkpoint ("
+                + TrainingLoop.CHECKPOINT + "), so there is nothing to --resume; give a new --out, "
+                : "; continue it with --resume, give a new --out, ";
         throw new IllegalArgumentException("--out " + dir + (run ? " already holds a run (" + String.join(", ", head(e)) + ")"
-                : " is not empty (" + String.join(", ", head(e)) + ")") + "; continue it with --resume, give a new --out, "
+                : " is not empty (" + String.join(", ", head(e)) + ")") + resume
                 + "or --force to move it aside and start afresh");
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,6 +72,31 @@ class CrashResumeAuditTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> train(killed, TrainingLoop.Start.RESUME, false));
         assertEquals(true, e.getMessage().contains("the run is at step 4"), e.getMessage());
+    }
+
+    /**
+     * A run killed before its first checkpoint leaves run.json and metrics.jsonl, which --resume refuses
+     * (no checkpoint): the refusal of the same command again does not send the user to --resume.
+     */
+    @Test
+    void aRunKilledBeforeItsFirstCheckpointIsNotOfferedToResume(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("killed");
+        TrainConfig c = cfg(out);
+        try (Compute compute = Compute.cpu(1)) {
+            TrainingLoop killed = loop().afterStep(s -> {
+                throw new Killed();
+            });
+            assertThrows(Killed.class, () -> killed.run(c, new MnistTask(c), compute, TrainingLoop.Start.NEW));
+        }
+        assertFalse(Files.exists(out.resolve("checkpoint.npz")));
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+                () -> train(out, TrainingLoop.Start.NEW, false));
+        assertEquals("--out " + out + " already holds a run (metrics.jsonl, run.json), which stopped before its first "
+                + "checkpoint (checkpoint.npz), so there is nothing to --resume; give a new --out, or --force to move it "
+                + "aside and start afresh", again.getMessage());
+        IllegalArgumentException resume = assertThrows(IllegalArgumentException.class,
+                () -> train(out, TrainingLoop.Start.RESUME, false));
+        assertTrue(resume.getMessage().contains("no checkpoint at " + out.resolve("checkpoint.npz")), resume.getMessage());
     }
 
     /** What a SIGKILL during the task's figures looks like to the loop: the process stops there. */
