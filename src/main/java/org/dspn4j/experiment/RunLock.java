@@ -82,9 +82,27 @@ public final class RunLock implements AutoCloseable {
                     + " (a run that ended without cleaning up); taking the folder over");
         }
         String line = self() + " since " + Instant.now() + "\n";
-        ch.truncate(0);
-        ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
-        ch.force(true);
+        try {
+            IoErrors.naming(f, () -> {
+                ch.truncate(0);
+                ByteBuffer b = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+                while (b.hasRemaining()) {
+                    ch.write(b, b.position());
+                }
+                ch.force(true);
+            });
+        } catch (IOException e) { // a full disk: the lock is not taken, and a lock file this run made goes again
+            try {
+                if (created) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            } catch (IOException ignored) {
+                // the error that stopped the run stays the one reported
+            } finally {
+                ch.close();
+            }
+            throw e;
+        }
         return new RunLock(f, ch, l, created);
     }
 
