@@ -223,7 +223,7 @@ public final class ShowCommand implements Callable<Integer> {
             } else {
                 StateTable t = ClevrShow.stateTable(be, net, base, test, k);
                 IoErrors.naming(out, () -> t.writePng(out));
-                IoErrors.naming(md, () -> Files.writeString(md, t.markdown()));
+                IoErrors.writeAtomic(md, t.markdown());
                 System.out.print(t.text());
                 System.out.println("wrote " + out + " and " + md);
             }

@@ -2,7 +2,6 @@ package org.dspn4j.experiment;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,7 +136,7 @@ final class ClevrTask implements TrainingTask {
             Path png = dir.resolve("states.png");
             Path md = dir.resolve("states.md");
             table.writePng(png);
-            Files.writeString(md, table.markdown());
+            IoErrors.writeAtomic(md, table.markdown());
             written.add(png);
             written.add(md);
         }

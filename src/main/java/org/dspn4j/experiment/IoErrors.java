@@ -2,7 +2,11 @@ package org.dspn4j.experiment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import org.dspn4j.text.FileErrors;
 
@@ -45,5 +49,32 @@ public final class IoErrors {
             action.run();
             return null;
         });
+    }
+
+    /**
+     * Writes {@code text} (UTF-8) to {@code file} atomically: to {@code <name>.tmp} beside it, then renamed over
+     * it, so that a reader sees the old file or the new one, never a part. A failed write (a full disk, a
+     * read-only folder) names {@code file}, the name the user knows, leaves the old file as it was and removes
+     * the temporary file (one that a killed process left is overwritten by the next write).
+     */
+    public static void writeAtomic(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            naming(file, () -> {
+                try {
+                    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileSystemException e) {
+                    throw FileErrors.namedAs(e, tmp, file);
+                }
+            });
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the error that stopped the write stays the one reported
+            }
+            throw e;
+        }
     }
 }

@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * stops on bad input before its first checkpoint takes back what it wrote ({@link #undoNewRun}).
  */
 final class RunFolder implements AutoCloseable {
-    /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic}, of run.json's atomic write and of the figures'. */
-    private static final Pattern TEMPORARY = Pattern.compile("\\.checkpoint\\.npz\\.[0-9a-f]+\\.tmp|run\\.json\\.tmp"
+    /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic}, of run.json's and states.md's atomic writes and of the figures'. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.checkpoint\\.npz\\.[0-9a-f]+\\.tmp|run\\.json\\.tmp|states\\.md\\.tmp"
             + "|\\.[\\w-]+\\.png\\.[0-9a-f]+\\.tmp");
 
     private final Path dir;

@@ -104,28 +104,7 @@ public final class RunRecord {
     }
 
     private void writeRunJson(Map<String, Object> run) throws IOException {
-        Path tmp = dir.resolve(RUN + ".tmp");
-        Path file = dir.resolve(RUN);
-        String json = toJson(run, true) + "\n";
-        // a failed write (a full disk) names run.json, the file the user knows, and leaves no run.json.tmp behind
-        try {
-            IoErrors.naming(file, () -> {
-                try {
-                    Files.writeString(tmp, json, StandardCharsets.UTF_8);
-                    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.FileSystemException e) {
-                    throw FileErrors.namedAs(e, tmp, file);
-                }
-            });
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the error that stopped the write stays the one reported
-            }
-            throw e;
-        }
+        IoErrors.writeAtomic(dir.resolve(RUN), toJson(run, true) + "\n");
     }
 
     /** Appends one line to metrics.jsonl. */

@@ -200,7 +200,8 @@ public final class Npz {
      * renamed over {@code file} with {@link StandardCopyOption#ATOMIC_MOVE}. A reader sees either
      * the old file or the complete new one, never a partial one (what a checkpoint needs). If the
      * file system cannot rename atomically, an {@link java.nio.file.AtomicMoveNotSupportedException}
-     * is thrown and the target is left untouched. Entries are stored, like {@code numpy.savez}.
+     * is thrown and the target is left untouched. Entries are stored, like {@code numpy.savez}. A failed
+     * write (a full disk) removes the temporary file and names {@code file}.
      */
     public static void writeAtomic(Path file, Map<String, NdArray> arrays) throws IOException {
         writeAtomic(file, arrays, false);
@@ -220,6 +221,8 @@ public final class Npz {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (FileSystemException e) {
             throw FileErrors.namedAs(e, tmp, file);
+        } catch (IOException e) { // a write on the open file ("No space left on device") names no file
+            throw FileErrors.named(file, e);
         } finally {
             Files.deleteIfExists(tmp);
         }

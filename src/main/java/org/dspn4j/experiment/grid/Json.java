@@ -1,10 +1,7 @@
 package org.dspn4j.experiment.grid;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +11,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.RunRecord;
 import org.dspn4j.text.FileErrors;
 import org.dspn4j.text.JsonErrors;
@@ -66,9 +64,7 @@ final class Json {
 
     /** Writes a value pretty-printed, atomically (temporary file, then rename). */
     static void writeAtomic(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, RunRecord.toJson(value, true) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        IoErrors.writeAtomic(file, RunRecord.toJson(value, true) + "\n");
     }
 
     private static Object value(JsonParser p) throws IOException {
