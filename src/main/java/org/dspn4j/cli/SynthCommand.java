@@ -127,9 +127,9 @@ public final class SynthCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         int step = Math.max(1, scenes / 20);
         boolean[] shown = {false};
-        Files.createDirectory(staging);
         FileChannel lockFile = null;
         try {
+            Files.createDirectory(staging);
             // held while this synth runs: the next synth into --out removes the folder only when nothing holds it
             lockFile = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             lockFile.lock();
@@ -162,6 +162,9 @@ public final class SynthCommand implements Callable<Integer> {
             } catch (IOException | RuntimeException left) {
                 e.addSuppressed(left);
             }
+            if (e instanceof IOException io) {
+                throw underFinalName(io, staging);
+            }
             throw e;
         }
         try {
@@ -176,6 +179,34 @@ public final class SynthCommand implements Callable<Integer> {
                 scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads);
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * A failed write in the temporary folder (removed again) as the user knows it: under the name the file
+     * was to have in --out, saying that --out is as it was (with --force, a file of that name may be the
+     * earlier split's, which stays), e.g. {@code <out>/images/train/CLEVR_train_000003.png: No space left on
+     * device (the train split was not written; <out> is as it was)}.
+     */
+    private IOException underFinalName(IOException e, Path staging) {
+        String from = staging.toString();
+        String to = out.toString();
+        String kept = " (the " + split + " split was not written; " + out + " is as it was)";
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null && f.getFile().startsWith(from)) {
+            String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : f.getReason();
+            IOException named = new java.nio.file.FileSystemException(to + f.getFile().substring(from.length()), null,
+                    reason + kept);
+            named.initCause(e.getCause());
+            named.setStackTrace(e.getStackTrace());
+            return named;
+        }
+        String m = e.getMessage();
+        if (m != null && m.startsWith(from)) {
+            IOException named = new IOException(to + m.substring(from.length()) + kept, e.getCause());
+            named.setStackTrace(e.getStackTrace());
+            return named;
+        }
+        return e;
     }
 
     private String scenesName() {

@@ -16,6 +16,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.dspn4j.data.clevr.RgbImage;
+import org.dspn4j.text.FileErrors;
 
 /**
  * Generates a synthetic CLEVR-like split in CLEVR v1.0's folder layout:
@@ -70,7 +71,8 @@ public final class ClevrSynth {
             t.setDaemon(true);
             return t;
         });
-        try (SceneJsonWriter json = new SceneJsonWriter(out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"), split)) {
+        Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
+        try (SceneJsonWriter json = new SceneJsonWriter(scenesFile, split)) {
             // a bounded window of scenes in flight: memory does not grow with the count, and a failure stops the
             // rendering soon
             int window = 4 * threads;
@@ -94,6 +96,8 @@ public final class ClevrSynth {
                 throw u.getCause();
             }
             throw new IOException(e.getCause());
+        } catch (IOException e) { // a write of the scene file ("No space left on device") names no file
+            throw FileErrors.named(scenesFile, e);
         } finally {
             pool.shutdownNow();
         }
