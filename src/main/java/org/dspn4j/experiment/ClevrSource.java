@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -124,9 +123,7 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
                 }
             });
         }
-        Path tmp = root.resolve(MARKER + ".tmp");
-        Files.writeString(tmp, expected, StandardCharsets.UTF_8);
-        Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        IoErrors.writeAtomic(marker, expected);
         if (log != null) {
             log.printf("generated %d scenes in %.1f s%n", synthTrain + synthVal, (System.nanoTime() - t0) / 1e9);
         }

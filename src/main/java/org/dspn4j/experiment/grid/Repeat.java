@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.RunLock;
 
 /**
@@ -193,7 +194,7 @@ public final class Repeat {
                 st.write();
             }
             rb.file(scriptFile);
-            Files.writeString(scriptFile, script);
+            IoErrors.naming(scriptFile, () -> Files.writeString(scriptFile, script));
             Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
             job = Slurm.submit(scriptFile);
         } catch (IOException | RuntimeException e) {
