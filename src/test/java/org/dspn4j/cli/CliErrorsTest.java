@@ -1065,12 +1065,24 @@ class CliErrorsTest {
         String e = err.toString();
         assertEquals(2, rc, e);
         String last = e.substring(e.lastIndexOf('\r') + 1);
-        assertTrue(last.endsWith("\ndspn4j: " + full[0] + ": No space left on device\n"), e);
+        // named as it would be in --out: the temporary folder is gone again
+        Path named = out.resolve(staging(out, full[0]).relativize(full[0]));
+        assertTrue(last.endsWith("\ndspn4j: " + named + ": No space left on device (the val split was not written; " + out
+                + " is as it was)\n"), e);
         assertFalse(e.contains("\tat "), e);
         // --out as it was: no scene file, no image, no temporary folder
         try (Stream<Path> left = Files.walk(out)) {
             assertEquals(java.util.List.of(out, out.resolve("images"), mine.getParent(), mine), left.sorted().toList());
         }
+    }
+
+    /** The temporary folder of synth (a child of {@code out}) that holds {@code file}. */
+    private static Path staging(Path out, Path file) {
+        Path p = file;
+        while (!out.equals(p.getParent())) {
+            p = p.getParent();
+        }
+        return p;
     }
 
     /**
