@@ -52,7 +52,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        StdoutCheck stdout = StdoutCheck.install(); // a failed write to standard output (a full disk) is an error too
+        System.exit(stdout.finish(run(args), System.err));
     }
 
     /** Runs the command line and returns the exit code (for tests). */

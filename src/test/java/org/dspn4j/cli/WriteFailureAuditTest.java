@@ -225,4 +225,53 @@ class WriteFailureAuditTest {
         assertFalse(e.contains("\tat "), e);
         assertEquals(List.of(out), tree(out));
     }
+
+    /**
+     * A command's standard output on a full disk ({@code eval … > results.txt}): Java's PrintStream swallowed the
+     * error, so the command ended with exit code 0 and an empty file. Here standard output is /dev/full itself.
+     */
+    @Test
+    void standardOutputOnAFullDiskIsAnError(@TempDir Path dir) throws Exception {
+        assumeDevFull();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "inspect", Path.of("src/test/resources/torch/authors_mnist_dspn_zip").toAbsolutePath()
+                .toString()).directory(dir.toFile()).redirectOutput(DEV_FULL.toFile());
+        pb.environment().remove("LD_PRELOAD");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
+        assertEquals(2, p.exitValue(), err);
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+        assertEquals(List.of("dspn4j: standard output: No space left on device; what the command printed there is incomplete"),
+                lines, err);
+    }
+
+    /** A closed pipe ({@code … | head}) is no failure: the reader took what it wanted. A full disk is one. */
+    @Test
+    void aClosedPipeIsNotReportedButAFullDiskIs() {
+        for (String why : new String[] {"Broken pipe", "No space left on device"}) {
+            StdoutCheck check = StdoutCheck.over(new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException(why);
+                }
+            });
+            java.io.PrintStream ps = new java.io.PrintStream(check, true, StandardCharsets.UTF_8);
+            ps.println("test_loss 0.07");
+            assertTrue(ps.checkError());
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int rc = check.finish(0, new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            String said = err.toString(StandardCharsets.UTF_8);
+            if (why.equals("Broken pipe")) {
+                assertEquals(0, rc, said);
+                assertEquals("", said);
+            } else {
+                assertEquals(2, rc, said);
+                assertEquals("dspn4j: standard output: No space left on device; what the command printed there is incomplete\n",
+                        said.replace("\r", ""));
+            }
+        }
+    }
 }
