@@ -95,6 +95,8 @@ public final class RunLock implements AutoCloseable {
             try {
                 if (created) {
                     java.nio.file.Files.deleteIfExists(f);
+                } else {
+                    ch.truncate(0); // no part of an owner line is left to be read as one
                 }
             } catch (IOException ignored) {
                 // the error that stopped the run stays the one reported
