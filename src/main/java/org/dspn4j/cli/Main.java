@@ -13,6 +13,7 @@ import java.util.List;
 
 import org.dspn4j.gpu.ArenaExhaustedException;
 import org.dspn4j.experiment.BadInput;
+import org.dspn4j.experiment.Heap;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.text.JsonErrors;
 import picocli.CommandLine;
@@ -62,14 +63,15 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (Throwable t) { // an Error (out of memory, stack overflow) escapes picocli's handler
-            return report(t, cl.getErr(), debugRequested(args));
+            return report(t, cl.getErr(), debugRequested(args), commandName(cl.getParseResult()));
         }
     }
 
     /** The command line with the one-line error handlers (also used by {@code repeat} for its runs). */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugRequested(parsed)));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugRequested(parsed),
+                cmd.getCommandName()));
         cl.setParameterExceptionHandler(Main::badParameter);
         return cl;
     }
@@ -89,9 +91,17 @@ public final class Main implements Runnable {
 
     /** Prints the one line for {@code t} (and its stack trace with --debug); returns the exit code. */
     static int report(Throwable t, PrintWriter err, boolean debug) {
+        return report(t, err, debug, null);
+    }
+
+    /**
+     * {@link #report(Throwable, PrintWriter, boolean)} for the sub-command {@code command} (null: none known), whose
+     * options that size its memory an out-of-memory line names.
+     */
+    static int report(Throwable t, PrintWriter err, boolean debug, String command) {
         Throwable e = t instanceof UncheckedIOException && t.getCause() != null ? t.getCause() : t;
         boolean bad = badInput(e);
-        String line = summary(e);
+        String line = summary(e, command);
         if (!bad) {
             line += " (an internal error; --debug prints where)";
         }
@@ -119,13 +129,18 @@ public final class Main implements Runnable {
      * by its class and the place it was thrown.
      */
     static String summary(Throwable e) {
+        return summary(e, null);
+    }
+
+    /** {@link #summary(Throwable)} for the sub-command {@code command} (null: none known). */
+    static String summary(Throwable e, String command) {
         List<String> parts = new ArrayList<>();
         String joined = "";
         for (Throwable c = e; c != null && parts.size() < 6; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof OutOfMemoryError && joined.startsWith("out of memory")) {
                 continue; // a training task's own message for it already says what helps, and which -Xmx
             }
-            String m = message(c);
+            String m = message(c, command);
             if (m == null || joined.contains(m) || (c.getMessage() != null && joined.contains(c.getMessage()))) {
                 continue;
             }
@@ -140,11 +155,11 @@ public final class Main implements Runnable {
         return oneLine(joined);
     }
 
-    private static String message(Throwable t) {
+    private static String message(Throwable t, String command) {
         if (t instanceof OutOfMemoryError) {
-            return String.format(java.util.Locale.ROOT, "out of memory (%s) with a %.1f GiB heap; a smaller --batch or a "
-                    + "larger heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx12g", t.getMessage(),
-                    Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+            String smaller = memoryOptions(command);
+            return "out of memory" + (t.getMessage() != null ? " (" + t.getMessage() + ")" : "") + " with a " + Heap.max()
+                    + " heap; " + (smaller != null ? smaller + ", or " : "") + "a larger heap helps, e.g. " + Heap.larger();
         }
         if (t instanceof ArenaExhaustedException) {
             return t.getMessage() + " A larger --arena-mb (at most " + (ClEngine.MAX_ARENA_FLOATS >> 18) + ") or a smaller "
@@ -163,6 +178,42 @@ public final class Main implements Runnable {
         // the parser's message without its source excerpt: the part a refusal that wraps it quotes
         String m = JsonErrors.messageOf(t);
         return m == null || m.isBlank() ? null : m;
+    }
+
+    /**
+     * What else than a larger heap lowers the memory a sub-command takes: the options that size it (null: none, as
+     * for the commands that hold a file they read, or no command known).
+     */
+    static String memoryOptions(String command) {
+        if (command == null) {
+            return null;
+        }
+        switch (command) {
+            case "train": // repeat runs train; each DSPN step keeps T+1 sets and the graph of each inner step (Algorithm 1)
+            case "repeat":
+                return "a smaller --batch, --iters, --latent or --hidden";
+            case "eval":
+                return "a smaller --batch or --iters";
+            case "show":
+                return "a smaller --batch or --rows";
+            case "trace":
+                return "a smaller --iters or --input";
+            case "bench":
+                return "a smaller --batch";
+            case "synth":
+                return "fewer --threads (each renders one scene at a time)";
+            default:
+                return null;
+        }
+    }
+
+    /** The sub-command a parse result ran (the last one named), or null. */
+    private static String commandName(CommandLine.ParseResult parsed) {
+        String name = null;
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            name = p.commandSpec().name();
+        }
+        return parsed != null && name != null && !name.equals(parsed.commandSpec().name()) ? name : null;
     }
 
     /** Newlines and the indentation after them become "; " (messages that list several problems). */

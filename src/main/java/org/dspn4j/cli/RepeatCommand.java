@@ -63,9 +63,21 @@ public final class RepeatCommand implements Callable<Integer> {
         List<Long> seedList = Seeds.parse("--seeds", seeds);
         SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
         return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(true), onSlurm, System.out)
-                : Repeat.here(out, seedList, train, new GridTrainCheck(false), args -> (spec.commandLine().getParent() == null
-                        ? new CommandLine(new TrainCommand()) : trainCommandLine()).execute(args.subList(1, args.size()).toArray(new String[0])),
-                        System.out, System.err);
+                : Repeat.here(out, seedList, train, new GridTrainCheck(false), this::runTrain, System.out, System.err);
+    }
+
+    /**
+     * One seed's train command, here: its exit code. Running out of memory escapes picocli's handler; it is reported
+     * here as train's own line (bad input, exit code 2), so that the seed's status.json records that code and the
+     * other seeds run, as for any other failed seed.
+     */
+    private int runTrain(List<String> args) {
+        CommandLine cl = spec.commandLine().getParent() == null ? new CommandLine(new TrainCommand()) : trainCommandLine();
+        try {
+            return cl.execute(args.subList(1, args.size()).toArray(new String[0]));
+        } catch (OutOfMemoryError e) {
+            return Main.report(e, cl.getErr(), args.contains("--debug"), "train");
+        }
     }
 
     /** A train command line with the parent's error handling (bad input: one line, exit code 2). */

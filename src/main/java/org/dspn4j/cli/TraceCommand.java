@@ -8,6 +8,7 @@ import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.Compute;
+import org.dspn4j.experiment.Heap;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.Trace;
 import org.dspn4j.io.NdArray;
@@ -192,8 +193,8 @@ public final class TraceCommand implements Callable<Integer> {
     static String outOfMemory(ModelConfig cfg, NdArray ts) {
         double heap = Runtime.getRuntime().maxMemory() / (double) (1L << 30);
         return String.format(java.util.Locale.ROOT, "out of memory tracing %d inner steps (--iters) at batch %d, set size "
-                + "%d (the --input's) with a %.1f GiB heap; a smaller --iters, a smaller input or a larger heap helps, "
-                + "e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", cfg.iters(), ts.shape()[0], ts.shape()[2], heap,
+                + "%d (the --input's) with a %s heap; a smaller --iters, a smaller input or a larger heap helps, "
+                + "e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", cfg.iters(), ts.shape()[0], ts.shape()[2], Heap.max(),
                 Math.max(2, (long) Math.ceil(2 * heap)));
     }
 

@@ -107,10 +107,12 @@ public final class ClevrExperiment {
         String recompute = keepInnerSteps && heapGib(batch, false) <= have
                 ? String.format(java.util.Locale.ROOT, ", --inner-steps recompute (about %.1f GiB at this batch)", heapGib(batch, false))
                 : "";
+        String smaller = batch > 32 ? String.format(java.util.Locale.ROOT, " (32 needs about %.1f GiB)",
+                heapGib(32, keepInnerSteps)) : "";
         return String.format(java.util.Locale.ROOT, "a training step at batch %d with the inner steps %s needs about %.1f GiB "
-                + "of heap on the CPU backend, this JVM may use %.1f GiB; expect an OutOfMemoryError. Use a smaller --batch "
-                + "(32 needs about %.1f GiB)%s or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch,
-                keepInnerSteps ? "kept" : "recomputed", need, have, heapGib(32, keepInnerSteps), recompute,
+                + "of heap on the CPU backend, this JVM may use %s; expect an OutOfMemoryError. Use a smaller --batch"
+                + "%s%s or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch,
+                keepInnerSteps ? "kept" : "recomputed", need, Heap.describe(maxHeapBytes), smaller, recompute,
                 (int) Math.ceil(need) + 1);
     }
 

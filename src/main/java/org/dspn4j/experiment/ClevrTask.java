@@ -151,10 +151,10 @@ final class ClevrTask implements TrainingTask {
     @Override
     public String outOfMemory(int batch) {
         boolean kept = !cfg.recomputeSteps();
-        return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %.1f GiB heap. "
+        return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %s heap. "
                 + "The paper-size model needs about %.1f GiB + %.3f GiB per sample of heap on the CPU backend with the inner "
                 + "steps %s (measured at batch 32: 1.4 GiB live kept, 0.9 GiB recomputed). Use a smaller --batch%s "
-                + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, Runtime.getRuntime().maxMemory() / (double) (1L << 30),
+                + "or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", batch, Heap.max(),
                 ClevrExperiment.LIVE_GIB_FIXED, kept ? ClevrExperiment.LIVE_GIB_PER_SAMPLE_KEPT : ClevrExperiment.LIVE_GIB_PER_SAMPLE,
                 kept ? "kept" : "recomputed", kept ? ", --inner-steps recompute" : "",
                 (int) Math.ceil(ClevrExperiment.heapGib(batch, kept)) + 1);

@@ -123,8 +123,9 @@ final class MnistTask implements TrainingTask {
 
     @Override
     public String outOfMemory(int batch) {
-        return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %.1f GiB heap; use a "
-                + "smaller --batch or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx8g", batch,
-                Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+        // the step keeps T+1 sets of B x N points and, with the inner steps kept, each inner step's graph (Algorithm 1)
+        return String.format(Locale.ROOT, "out of memory in a training step at batch %d with a %s heap; use a "
+                + "smaller --batch (or --iters, --latent, --hidden)%s or a larger heap, e.g. %s", batch, Heap.max(),
+                cfg.recomputeSteps() ? "" : ", --inner-steps recompute", Heap.larger());
     }
 }

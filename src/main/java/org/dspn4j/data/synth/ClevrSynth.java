@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
@@ -66,13 +68,32 @@ public final class ClevrSynth {
         Path imageDir = out.resolve("images").resolve(split);
         Files.createDirectories(imageDir);
         Files.createDirectories(out.resolve("scenes"));
+        // a heap too small can also run out in the pool's own code around a scene, where it ends the worker and may
+        // leave that scene's Future never done: kept here, it ends the generation (awaitScene) with one report
+        // instead of a stack trace from the default handler (or a failure printing one) and a wait without end
+        WorkerFailure workerOutOfMemory = new WorkerFailure();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "clevr-synth");
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler((th, e) -> {
+                if (e instanceof OutOfMemoryError oom) {
+                    workerOutOfMemory.error = oom; // a plain write: an AtomicReference's first use allocates
+                } else {
+                    th.getThreadGroup().uncaughtException(th, e);
+                }
+            });
             return t;
         });
         Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
-        try (SceneJsonWriter json = new SceneJsonWriter(scenesFile, split)) {
+        SceneJsonWriter json;
+        try {
+            json = new SceneJsonWriter(scenesFile, split);
+        } catch (IOException e) {
+            pool.shutdownNow();
+            throw FileErrors.named(scenesFile, e);
+        }
+        boolean complete = false;
+        try {
             // a bounded window of scenes in flight: memory does not grow with the count, and a failure stops the
             // rendering soon
             int window = 4 * threads;
@@ -83,11 +104,12 @@ public final class ClevrSynth {
                     int index = submitted++;
                     inFlight.add(pool.submit(() -> renderOne(imageDir, split, index, seed)));
                 }
-                json.write(inFlight.remove().get());
+                json.write(awaitScene(inFlight.remove(), workerOutOfMemory));
                 if (progress != null) {
                     progress.done(i + 1);
                 }
             }
+            complete = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -95,11 +117,55 @@ public final class ClevrSynth {
             if (e.getCause() instanceof UncheckedIOException u) {
                 throw u.getCause();
             }
+            if (e.getCause() instanceof Error err) {
+                throw err; // out of memory rendering a scene: as itself, which the command line says in one line
+            }
             throw new IOException(e.getCause());
         } catch (IOException e) { // a write of the scene file ("No space left on device") names no file
             throw FileErrors.named(scenesFile, e);
         } finally {
             pool.shutdownNow();
+            // on a failure the scenes still rendering hold their memory until they end (rendering does not stop on
+            // an interrupt): waiting for them gives the heap back to what follows, the report and the clean-up
+            try {
+                pool.awaitTermination(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!complete) {
+                // the failure under way is the one to report, the half-written file goes with the caller's folder;
+                // a close that fails too (out of memory, the JVM's one preallocated error again) adds nothing
+                try {
+                    json.close();
+                } catch (IOException | RuntimeException | Error ignored) {
+                    // reported above
+                }
+            }
+        }
+        try {
+            json.close();
+        } catch (IOException e) { // its last bytes ("No space left on device") name no file either
+            throw FileErrors.named(scenesFile, e);
+        }
+    }
+
+    /** The out-of-memory error that ended a worker of the pool outside a scene's task, if any. */
+    private static final class WorkerFailure {
+        volatile OutOfMemoryError error;
+    }
+
+    /** A scene's result, or the out-of-memory error that ended a worker of the pool while it was awaited. */
+    private static SynthScene awaitScene(Future<SynthScene> scene, WorkerFailure workerOutOfMemory)
+            throws InterruptedException, ExecutionException {
+        while (true) {
+            try {
+                return scene.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                OutOfMemoryError oom = workerOutOfMemory.error;
+                if (oom != null) {
+                    throw oom;
+                }
+            }
         }
     }
 
