@@ -65,6 +65,34 @@ final class Checks {
         return new IllegalArgumentException(sizes + ": too large: a tensor of " + m + "; give smaller sizes", e);
     }
 
+    /**
+     * DSPN's decoder keeps every one of its T+1 predicted sets and masks (Algorithm 1: Ŷ(0) … Ŷ(T); the authors'
+     * dspn.py DSPN.forward returns them all), B × N × (C+1) values each: a --iters whose sets alone are more than the
+     * heap is refused up front, in one line, instead of computing for minutes or hours until the heap is full. What the
+     * steps need beside the sets is not counted: a T that passes may still run out of memory (its own one line).
+     *
+     * @param what   the option and value as given, e.g. "--iters 1000000"
+     * @param iters  T
+     * @param batch  B
+     * @param m      the model (set size N, set channels C, element type)
+     */
+    static void innerStepsFitHeap(String what, long iters, long batch, org.dspn4j.model.ModelConfig m) {
+        if (m.decoder() != org.dspn4j.model.ModelConfig.DecoderKind.DSPN) {
+            return;
+        }
+        int c = m.task().setChannels;
+        int bytes = m.dtype() == org.dspn4j.tensor.DType.F64 ? 8 : 4;
+        double need = (iters + 1.0) * batch * m.setSize() * (c + 1.0) * bytes;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (need > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: DSPN keeps its T+1 = %d predicted "
+                    + "sets and masks (batch %d × %d elements × %d values), %s, more than this JVM's %s heap; give a smaller "
+                    + "--iters or --batch, or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…", what, iters + 1, batch,
+                    m.setSize(), c + 1, need >= Long.MAX_VALUE ? "more than 8 EiB" : org.dspn4j.experiment.Heap.describe(
+                            (long) need), org.dspn4j.experiment.Heap.max()));
+        }
+    }
+
     /** An input file that must exist and be a regular file. */
     static Path inputFile(String option, Path file) {
         if (!Files.exists(file)) {

@@ -129,6 +129,7 @@ public final class EvalCommand implements Callable<Integer> {
         // the checkpoint's task first: a run.json of another task lacks this one's fields, which would hide that
         ModelConfig cfg = input.model(ModelConfig.Task.MNIST);
         requireDspnForIters(cfg);
+        itersFitHeap(cfg, b);
         Path dataDir = input.mnistData(run);
         long seed = input.seed(run);
         boolean full = input.full(run);
@@ -161,6 +162,7 @@ public final class EvalCommand implements Callable<Integer> {
     private int clevr(ModelConfig.Task task, RunInfo run, int b, int th) throws IOException {
         ModelConfig cfg = input.model(task); // first, as for mnist
         requireDspnForIters(cfg);
+        itersFitHeap(cfg, b);
         ClevrSource src = input.clevrData(run);
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
@@ -187,6 +189,15 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Each T of --iters: its predicted sets must fit the heap ({@link Checks#innerStepsFitHeap}). */
+    private void itersFitHeap(ModelConfig cfg, int b) {
+        if (iters != null) {
+            for (int t : iters) {
+                Checks.innerStepsFitHeap("--iters " + t, t, b, cfg);
+            }
+        }
     }
 
     /** --iters sets DSPN's inner steps: a baseline (mlp, rnn) decodes in one pass and has none to set. */

@@ -96,12 +96,40 @@ class MemoryLimitsAuditTest {
         assertFalse(Files.exists(out), "a new run that stopped before its first checkpoint leaves no folder");
     }
 
-    /** eval with a large --iters: the line names --iters (it said --batch alone). */
+    /** eval: the line names --iters beside --batch (it said --batch alone, also where a large --iters filled the heap). */
     @Test
-    void evalOutOfMemoryNamesIters() throws Exception {
+    void evalOutOfMemoryNamesBatchAndIters() throws Exception {
         String line = oneOutOfMemoryLine(child(MNIST_HEAP, "eval", "mnist", "--checkpoint", "models/mnist-dspn.npz",
-                "--backend", "cpu", "--threads", "1", "--iters", "100000"));
+                "--backend", "cpu", "--threads", "1", "--batch", "512", "--full"));
         assertTrue(line.contains(" with a 96 MiB heap; a smaller --batch or --iters, or a larger heap helps"), line);
+    }
+
+    /**
+     * A --iters whose T+1 predicted sets alone are more than the heap (Algorithm 1 keeps Ŷ(0) … Ŷ(T)) ran for
+     * minutes (eval --iters 2000000000 past 2 minutes in the launcher's 2 GiB heap; train the same in its initial
+     * evaluation) before the heap was full; it is refused up front, naming --iters, and train writes nothing.
+     */
+    @Test
+    void itersWhoseSetsExceedTheHeapAreRefusedUpFront(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        // hand-worked: (T+1) × 32 × 342 × 3 × 4 bytes; 100001 steps: 13,133,731,328 bytes = 12.2 GiB
+        Result train = child(MNIST_HEAP, "train", "mnist", "--iters", "100000", "--steps", "1", "--backend", "cpu",
+                "--threads", "1", "--out", out.toString());
+        assertEquals(2, train.rc(), train.text());
+        assertEquals(List.of("dspn4j: --iters 100000: DSPN keeps its T+1 = 100001 predicted sets and masks (batch 32 × 342 "
+                + "elements × 3 values), 12.2 GiB, more than this JVM's 96 MiB heap; give a smaller --iters or --batch, or a "
+                + "larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…"), train.ownLines());
+        assertFalse(Files.exists(out));
+        Result eval = child(MNIST_HEAP, "eval", "mnist", "--checkpoint", "models/mnist-dspn.npz", "--backend", "cpu",
+                "--threads", "1", "--iters", "2000000000");
+        assertEquals(2, eval.rc(), eval.text());
+        assertEquals(1, eval.ownLines().size(), eval.text());
+        assertTrue(eval.ownLines().get(0).startsWith("dspn4j: --iters 2000000000: DSPN keeps its T+1 = 2000000001 predicted "
+                + "sets"), eval.text());
+        // a baseline has no inner steps: its --iters is not counted
+        Path mlp = dir.resolve("mlp");
+        assertEquals(0, child(List.of("-Xmx1g"), "train", "mnist", "--decoder", "mlp", "--iters", "2000000000", "--steps", "1",
+                "--backend", "cpu", "--threads", "1", "-q", "--out", mlp.toString()).rc());
     }
 
     /** A resume that runs out of memory in its step leaves the checkpoint and the metrics as they were. */
