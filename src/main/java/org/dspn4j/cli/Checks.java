@@ -71,12 +71,11 @@ final class Checks {
      * heap is refused up front, in one line, instead of computing for minutes or hours until the heap is full. What the
      * steps need beside the sets is not counted: a T that passes may still run out of memory (its own one line).
      *
-     * @param what   the option and value as given, e.g. "--iters 1000000"
-     * @param iters  T
-     * @param batch  B
+     * @param iters  T (--iters)
+     * @param batch  B (--batch, or the run's)
      * @param m      the model (set size N, set channels C, element type)
      */
-    static void innerStepsFitHeap(String what, long iters, long batch, org.dspn4j.model.ModelConfig m) {
+    static void innerStepsFitHeap(long iters, long batch, org.dspn4j.model.ModelConfig m) {
         if (m.decoder() != org.dspn4j.model.ModelConfig.DecoderKind.DSPN) {
             return;
         }
@@ -85,10 +84,10 @@ final class Checks {
         double need = (iters + 1.0) * batch * m.setSize() * (c + 1.0) * bytes;
         long heap = Runtime.getRuntime().maxMemory();
         if (need > heap) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: DSPN keeps its T+1 = %d predicted "
-                    + "sets and masks (batch %d × %d elements × %d values), %s, more than this JVM's %s heap; give a smaller "
-                    + "--iters or --batch, or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…", what, iters + 1, batch,
-                    m.setSize(), c + 1, need >= Long.MAX_VALUE ? "more than 8 EiB" : org.dspn4j.experiment.Heap.describe(
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--iters %d at batch %d: DSPN keeps its "
+                    + "T+1 = %d predicted sets and masks (%d × %d elements × %d values), %s, more than this JVM's %s heap; give "
+                    + "a smaller --iters or --batch, or a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…", iters, batch, iters + 1,
+                    batch, m.setSize(), c + 1, need >= Long.MAX_VALUE ? "more than 8 EiB" : org.dspn4j.experiment.Heap.describe(
                             (long) need), org.dspn4j.experiment.Heap.max()));
         }
     }

@@ -195,7 +195,7 @@ public final class EvalCommand implements Callable<Integer> {
     private void itersFitHeap(ModelConfig cfg, int b) {
         if (iters != null) {
             for (int t : iters) {
-                Checks.innerStepsFitHeap("--iters " + t, t, b, cfg);
+                Checks.innerStepsFitHeap(t, b, cfg);
             }
         }
     }

@@ -86,7 +86,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = config();
-        Checks.innerStepsFitHeap("--iters " + cfg.model().iters(), cfg.model().iters(), cfg.batch(), cfg.model());
+        Checks.innerStepsFitHeap(cfg.model().iters(), cfg.batch(), cfg.model());
         boolean mnist = cfg.model().task() == ModelConfig.Task.MNIST;
         ClevrSource src = null;
         if (mnist) {

@@ -116,16 +116,23 @@ class MemoryLimitsAuditTest {
         Result train = child(MNIST_HEAP, "train", "mnist", "--iters", "100000", "--steps", "1", "--backend", "cpu",
                 "--threads", "1", "--out", out.toString());
         assertEquals(2, train.rc(), train.text());
-        assertEquals(List.of("dspn4j: --iters 100000: DSPN keeps its T+1 = 100001 predicted sets and masks (batch 32 × 342 "
-                + "elements × 3 values), 12.2 GiB, more than this JVM's 96 MiB heap; give a smaller --iters or --batch, or a "
-                + "larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…"), train.ownLines());
+        assertEquals(List.of("dspn4j: --iters 100000 at batch 32: DSPN keeps its T+1 = 100001 predicted sets and masks (32 "
+                + "× 342 elements × 3 values), 12.2 GiB, more than this JVM's 96 MiB heap; give a smaller --iters or --batch, or "
+                + "a larger heap, e.g. DSPN4J_JAVA_OPTS=-Xmx…"), train.ownLines());
         assertFalse(Files.exists(out));
         Result eval = child(MNIST_HEAP, "eval", "mnist", "--checkpoint", "models/mnist-dspn.npz", "--backend", "cpu",
                 "--threads", "1", "--iters", "2000000000");
         assertEquals(2, eval.rc(), eval.text());
         assertEquals(1, eval.ownLines().size(), eval.text());
-        assertTrue(eval.ownLines().get(0).startsWith("dspn4j: --iters 2000000000: DSPN keeps its T+1 = 2000000001 predicted "
-                + "sets"), eval.text());
+        assertTrue(eval.ownLines().get(0).startsWith("dspn4j: --iters 2000000000 at batch 32: DSPN keeps its T+1 = 2000000001 "
+                + "predicted sets"), eval.text());
+        // a batch that alone makes the sets too large is named as well
+        Result batch = child(MNIST_HEAP, "train", "mnist", "--batch", "2000000000", "--steps", "1", "--backend", "cpu",
+                "--threads", "1", "--out", out.toString());
+        assertEquals(2, batch.rc(), batch.text());
+        assertTrue(batch.ownLines().size() == 1 && batch.ownLines().get(0).startsWith("dspn4j: --iters 10 at batch 2000000000: "),
+                batch.text());
+        assertFalse(Files.exists(out));
         // a baseline has no inner steps: its --iters is not counted
         Path mlp = dir.resolve("mlp");
         assertEquals(0, child(List.of("-Xmx1g"), "train", "mnist", "--decoder", "mlp", "--iters", "2000000000", "--steps", "1",
