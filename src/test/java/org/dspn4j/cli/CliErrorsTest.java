@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * print a line that named nothing.
  */
 class CliErrorsTest {
-    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
+    /** A tiny MNIST model, quick to train (also used by InputFilesAuditTest). */
+    static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
         "--threads", "2", "--backend", "cpu"};
 
     @TempDir

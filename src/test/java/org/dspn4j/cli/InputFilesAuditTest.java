@@ -1,5 +1,9 @@
 package org.dspn4j.cli;
 
+import static org.dspn4j.cli.CliErrorsTest.refused;
+import static org.dspn4j.cli.CliErrorsTest.TINY;
+import static org.dspn4j.cli.CliErrorsTest.run;
+import static org.dspn4j.cli.CliErrorsTest.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +15,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.dspn4j.cli.CliErrorsTest.Result;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.io.Npz;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,43 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * trace, and never accepted silently.
  */
 class InputFilesAuditTest {
-    private static final String[] TINY = {"--latent", "4", "--hidden", "8", "--iters", "2", "--batch", "4", "-q",
-        "--threads", "2", "--backend", "cpu"};
-
     @TempDir
     static Path shared;
     /** checkpoint.npz of a finished 2-step MNIST run. */
     static Path checkpoint;
 
-    record Result(int rc, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        CliErrorsTest.Result r = CliErrorsTest.run(args);
-        return new Result(r.rc(), r.out(), r.err());
-    }
-
-    /** Exit code 2 and one line on standard error, naming each of {@code named}; no stack trace anywhere. */
-    static Result refused(String[] args, String... named) {
-        Result r = run(args);
-        String all = String.join(" ", args) + "\nstdout:\n" + r.out + "stderr:\n" + r.err;
-        assertEquals(2, r.rc, all);
-        assertTrue(r.err.startsWith("dspn4j: ") && r.err.endsWith("\n") && r.err.indexOf('\n') == r.err.length() - 1, all);
-        for (String n : named) {
-            assertTrue(r.err.contains(n), "'" + n + "' not named: " + all);
-        }
-        assertFalse(r.out.contains("\tat ") || r.err.contains("\tat ") || r.err.contains("Exception"), all);
-        return r;
-    }
-
     @BeforeAll
     static void train() {
         Path run = shared.resolve("fixture");
-        String[] args = new String[TINY.length + 6];
-        System.arraycopy(new String[] {"train", "mnist", "--steps", "2", "--out", run.toString()}, 0, args, 0, 6);
-        System.arraycopy(TINY, 0, args, 6, TINY.length);
-        Result r = run(args);
-        assertEquals(0, r.rc, r.out + r.err);
+        Result r = run(with(TINY, "train", "mnist", "--steps", "2", "--out", run.toString()));
+        assertEquals(0, r.rc(), r.out() + r.err());
         checkpoint = run.resolve("checkpoint.npz");
     }
 
@@ -120,7 +98,7 @@ class InputFilesAuditTest {
         // was decoded with replacement characters and refused as "Unexpected character ('\uFFFD' ...)"
         Path f = edited(dir, Map.of("meta/config_json", text(new byte[] {'{', (byte) 0xff, '}'})));
         Result r = refused(evalMnist(f), f + ": meta/config_json", "not UTF-8", "byte 1");
-        assertFalse(r.err.contains("\uFFFD"), r.err);
+        assertFalse(r.err().contains("\uFFFD"), r.err());
         refused(new String[] {"inspect", f.toString()}, f + ": meta/config_json", "not UTF-8");
     }
 
@@ -173,7 +151,7 @@ class InputFilesAuditTest {
         // the file as it was loads: the refusal is the shape's, not the file's
         Path same = edited(Files.createDirectories(dir.resolve("same")), Map.of());
         Result ok = run(evalMnist(same));
-        assertEquals(0, ok.rc, ok.out + ok.err);
+        assertEquals(0, ok.rc(), ok.out() + ok.err());
     }
 
     // ------------------------------------------------------------ CLEVR and MNIST folders
@@ -183,7 +161,7 @@ class InputFilesAuditTest {
         Path data = dir.resolve("clevr");
         for (String split : new String[] {"train", "val"}) {
             assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "3", "--threads", "1", "--out",
-                    data.toString()).rc);
+                    data.toString()).rc());
         }
         return data;
     }
@@ -209,7 +187,7 @@ class InputFilesAuditTest {
         // a folder where the image should be: was "no such file or folder"
         Files.createDirectory(image);
         Result r = refused(tinyClevrTrain(data, dir.resolve("r2")), image + ": not a regular file", "scene 1 (image_index 1)");
-        assertFalse(r.err.contains("no such file"), r.err);
+        assertFalse(r.err().contains("no such file"), r.err());
         Files.delete(image);
         Files.write(image, png);
 
@@ -218,7 +196,7 @@ class InputFilesAuditTest {
         Files.delete(scenes);
         Files.createDirectory(scenes);
         r = refused(tinyClevrTrain(data, dir.resolve("r3")), scenes + ": not a regular file", "the scene file");
-        assertFalse(r.err.contains("no such file"), r.err);
+        assertFalse(r.err().contains("no such file"), r.err());
         Files.delete(scenes);
         Files.writeString(scenes, json);
         Path valImages = data.resolve("images").resolve("val");
@@ -226,7 +204,7 @@ class InputFilesAuditTest {
         Files.move(valImages, moved);
         Files.writeString(valImages, "not a folder");
         r = refused(tinyClevrTrain(data, dir.resolve("r4")), valImages + ": not a folder", "the image folder");
-        assertFalse(r.err.contains("no such file"), r.err);
+        assertFalse(r.err().contains("no such file"), r.err());
         for (String out : new String[] {"r1", "r2", "r3", "r4"}) {
             assertFalse(Files.exists(dir.resolve(out)), out + " written");
         }
@@ -234,7 +212,7 @@ class InputFilesAuditTest {
         Files.delete(valImages);
         Files.move(moved, valImages);
         Result ok = run(tinyClevrTrain(data, dir.resolve("r5")));
-        assertEquals(0, ok.rc, ok.out + ok.err);
+        assertEquals(0, ok.rc(), ok.out() + ok.err());
     }
 
     @Test
@@ -272,8 +250,8 @@ class InputFilesAuditTest {
         // one object: AP is defined (the one detection matches it exactly: 100 %)
         Files.writeString(gt.resolve("0.txt"), "box 0.1 0.1 0.2 0.2 1.0\n");
         Result ok = run(ap);
-        assertEquals(0, ok.rc, ok.out + ok.err);
-        assertTrue(ok.out.contains("100.00"), ok.out);
+        assertEquals(0, ok.rc(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("100.00"), ok.out());
     }
 
     // ------------------------------------------------------------ files of another kind
@@ -302,7 +280,7 @@ class InputFilesAuditTest {
         // a text file: neither kind, said once
         Path txt = Files.writeString(dir.resolve("notes.npz"), "hello world\n");
         Result r = refused(new String[] {"inspect", txt.toString()}, txt + ": neither an .npz (a zip archive) nor a torch.save file");
-        assertEquals(r.err.indexOf(txt.toString()), r.err.lastIndexOf(txt.toString()), "named once: " + r.err);
+        assertEquals(r.err().indexOf(txt.toString()), r.err().lastIndexOf(txt.toString()), "named once: " + r.err());
     }
 
     @Test
@@ -311,17 +289,17 @@ class InputFilesAuditTest {
         Path data = twoSceneClevr(dir);
         Path weights = dir.resolve("clevr-box.npz");
         assertEquals(0, run("export-weights", "--model", "clevr-box", "--latent", "4", "--hidden", "8", "--out",
-                weights.toString()).rc);
+                weights.toString()).rc());
         String[] eval = {"eval", "clevr-box", "--checkpoint", weights.toString(), "--data-dir", data.toString(), "--full",
             "--batch", "1", "--threads", "2", "--backend", "cpu"};
         Path image = data.resolve("images").resolve("val").resolve("CLEVR_val_000001.png");
         byte[] png = Files.readAllBytes(image);
         Files.writeString(image, "GIF89a");
         Result r = refused(eval, image + ": not a PNG file", "scene 1 (image_index 1)");
-        assertFalse(r.out.contains("val images"), "evaluation started: " + r.out);
+        assertFalse(r.out().contains("val images"), "evaluation started: " + r.out());
         Files.write(image, png);
         Result ok = run(eval);
-        assertEquals(0, ok.rc, ok.out + ok.err);
+        assertEquals(0, ok.rc(), ok.out() + ok.err());
     }
 
     // ------------------------------------------------------------ CLEVR scene files Python's json.load refuses or reads otherwise
