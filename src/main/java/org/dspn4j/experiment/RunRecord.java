@@ -128,8 +128,11 @@ public final class RunRecord {
      * @param file    the metrics.jsonl
      * @param keep    bytes kept
      * @param dropped lines dropped (a partial last line counts as one)
+     * @param finalEvaluation whether a kept line is the final evaluation at the checkpoint's step (test metrics and
+     *                no {@code epoch}, docs/run-folder.md): a run stopped after its last checkpoint and before that
+     *                line has every step trained and its final evaluation still to do
      */
-    public record MetricsCut(Path file, long keep, int dropped) {
+    public record MetricsCut(Path file, long keep, int dropped, boolean finalEvaluation) {
         /** Cuts the file (nothing to do when nothing is dropped). */
         public void apply() throws IOException {
             if (dropped == 0) {
@@ -192,6 +195,7 @@ public final class RunRecord {
         int dropped = 0;
         int start = 0;
         boolean cut = false;
+        boolean finalEvaluation = false;
         while (start < bytes.length) {
             int end = start;
             while (end < bytes.length && bytes[end] != '\n') {
@@ -205,12 +209,13 @@ public final class RunRecord {
                 cut = true;
             } else {
                 String line = metricsLine(file, lineNo, bytes, start, end);
-                Double s;
+                Map<String, Double> n;
                 try {
-                    s = numbers(line).get("step");
+                    n = numbers(line);
                 } catch (IOException | RuntimeException e) {
-                    s = null;
+                    n = Map.of();
                 }
+                Double s = n.get("step");
                 if (s == null) {
                     throw new IllegalArgumentException(file + ": line " + lineNo + " is not a metrics line (a JSON object "
                             + "with a step); the record cannot be matched to the checkpoint");
@@ -220,6 +225,7 @@ public final class RunRecord {
                     cut = true;
                 } else {
                     sawStep |= s == step;
+                    finalEvaluation |= s == step && n.containsKey("test_loss") && !n.containsKey("epoch");
                     keep = end + 1;
                 }
             }
@@ -229,7 +235,7 @@ public final class RunRecord {
             throw new IllegalArgumentException(file + ": has no line of step " + step + ", the checkpoint's; the record "
                     + "does not belong to the checkpoint");
         }
-        return new MetricsCut(file, keep, dropped);
+        return new MetricsCut(file, keep, dropped, finalEvaluation);
     }
 
     /** Serialises maps, lists, numbers, strings and booleans. */

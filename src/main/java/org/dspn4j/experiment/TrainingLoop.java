@@ -199,7 +199,7 @@ public final class TrainingLoop {
                 // a checkpoint at the last step is written before the final evaluation: a run stopped in between
                 // (a time limit, scancel) has every step trained and resumes to evaluate; one evaluated is done
                 if ((pos.step() >= total || pos.epoch() >= cfg.epochs())
-                        && (pos.step() != total || finalEvaluationLogged(cfg.out().resolve(METRICS), pos.step()))) {
+                        && (pos.step() != total || cut.finalEvaluation())) {
                     throw new IllegalArgumentException("--resume: the run is at step " + pos.step() + " (epoch "
                             + pos.epoch() + "), where --steps " + cfg.maxSteps() + " and --epochs " + cfg.epochs()
                             + " end it; raise them to train on");
@@ -277,28 +277,6 @@ public final class TrainingLoop {
                     changed) + "; a run continues on the data it started with (" + runJson + ", " + DATA_SHA256
                     + "): give it those data again, or start afresh with a new --out or --force");
         }
-    }
-
-    /**
-     * Whether metrics.jsonl holds the final evaluation at {@code step}: a line with test metrics and no
-     * {@code epoch} (docs/run-folder.md); a last line cut off mid-write does not count.
-     */
-    private static boolean finalEvaluationLogged(Path metrics, long step) throws IOException {
-        List<String> lines = RunRecord.metricsLines(metrics);
-        byte[] bytes = IoErrors.naming(metrics, () -> Files.readAllBytes(metrics));
-        int whole = bytes.length > 0 && bytes[bytes.length - 1] != '\n' ? lines.size() - 1 : lines.size();
-        for (int i = 0; i < whole; i++) {
-            Map<String, Double> n;
-            try {
-                n = RunRecord.numbers(lines.get(i));
-            } catch (IOException | RuntimeException e) {
-                continue; // a line cut short: planCut drops it
-            }
-            if (n.containsKey("test_loss") && !n.containsKey("epoch") && Double.valueOf(step).equals(n.get("step"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The step at which a run ends: all epochs, or the step limit if it comes first. */
