@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.model.ModelConfig;
@@ -92,6 +89,8 @@ public final class TrainingLoop {
     private final PrintStream out;
     private final LongSupplier clock;
     private LongConsumer afterStep = s -> { };
+    private boolean terminal = Progress.onTerminal();
+    private LongSupplier progressClock = System::nanoTime;
 
     public TrainingLoop(PrintStream out) {
         this(out, System::nanoTime);
@@ -101,6 +100,13 @@ public final class TrainingLoop {
     TrainingLoop(PrintStream out, LongSupplier nanoClock) {
         this.out = out;
         this.clock = nanoClock;
+    }
+
+    /** How progress is shown ({@link Progress}): as on a terminal or not, with this clock (tests). */
+    TrainingLoop progress(boolean onTerminal, LongSupplier nanoClock) {
+        this.terminal = onTerminal;
+        this.progressClock = nanoClock;
+        return this;
     }
 
     /** Called with the step number after each step is logged (tests interrupt runs with it). */
@@ -341,11 +347,9 @@ public final class TrainingLoop {
         Metrics lastEval = initial;
         boolean nan = false;
         List<Double> losses = new ArrayList<>();
-        ProgressBar bar = cfg.quiet() ? null : new ProgressBarBuilder()
-                .setTaskName("train " + m.task().cliName() + " " + m.decoder().name().toLowerCase(Locale.ROOT))
-                .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate()
-                .startsFrom(stepNo, java.time.Duration.ZERO).build();
-        try {
+        try (Progress progress = Progress.of(cfg.quiet(), terminal, out, progressClock, "train " + m.task().cliName() + " "
+                + m.decoder().name().toLowerCase(Locale.ROOT), totalSteps, stepNo)) {
+            String nl = progress.drawsBar() ? "%n" : ""; // a stop message on a line of its own, not on the bar's
             outer:
             for (long e = pos.epoch(); e < cfg.epochs(); e++) {
                 for (int b = e == pos.epoch() ? pos.batch() : 0; b < perEpoch; b++) {
@@ -368,17 +372,14 @@ public final class TrainingLoop {
                     double seconds = (clock.getAsLong() - t0) / 1e9;
                     if (!Double.isFinite(r.loss())) {
                         nan = true;
-                        say("%nstopping: the training loss became %s at step %d (epoch %d, batch %d); %s", r.loss(),
+                        say(nl + "stopping: the training loss became %s at step %d (epoch %d, batch %d); %s", r.loss(),
                                 stepNo + 1, e, b, kept(ckpt, savedStep));
                         break outer;
                     }
                     stepNo++;
                     losses.add(r.loss());
                     record.log(metrics(stepNo, e, "train_loss", r.loss(), "train_last", r.last(), "seconds", seconds));
-                    if (bar != null) {
-                        bar.stepTo(stepNo);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.5f  %.1f s/step", r.loss(), seconds));
-                    }
+                    progress.step(stepNo, e, r.loss(), seconds);
                     afterStep.accept(stepNo);
                     boolean endOfEpoch = b == perEpoch - 1;
                     boolean evalNow = endOfEpoch || (cfg.evalEvery() > 0 && stepNo % cfg.evalEvery() == 0);
@@ -392,7 +393,7 @@ public final class TrainingLoop {
                         Metrics ev = evaluating ? evaluateOrNull(task, be, net) : null;
                         if ((evaluating && ev == null) || !finiteParameters(net)) {
                             nan = true;
-                            say("%nstopping: %s after step %d (epoch %d, batch %d); %s",
+                            say(nl + "stopping: %s after step %d (epoch %d, batch %d); %s",
                                     evaluating && ev == null ? "the test metrics are no longer finite"
                                             : "the parameters are no longer finite", stepNo, e, b, kept(ckpt, savedStep));
                             break outer;
@@ -405,10 +406,6 @@ public final class TrainingLoop {
                         savedStep = stepNo;
                     }
                 }
-            }
-        } finally {
-            if (bar != null) {
-                bar.close();
             }
         }
         if (!nan && recorded != null) {
