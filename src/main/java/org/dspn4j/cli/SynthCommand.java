@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
 import org.dspn4j.data.synth.ClevrSynth;
+import org.dspn4j.experiment.Progress;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,6 +54,12 @@ public final class SynthCommand implements Callable<Integer> {
      * the first); what it throws fails the synth there.
      */
     ObjIntConsumer<Path> testHook;
+
+    /**
+     * Whether the output is a terminal ({@link Progress#onTerminal()}): the count of scenes done is then one line
+     * redrawn in place; off a terminal (a log file, a pipe) each count is a line of its own (at most 20).
+     */
+    boolean terminal = Progress.onTerminal();
 
     /** What to synthesise. */
     enum Kind { clevr }
@@ -138,9 +145,9 @@ public final class SynthCommand implements Callable<Integer> {
             }
             ClevrSynth.generate(staging, split, scenes, seed, threads, done -> {
                 if (done % step == 0 || done == scenes) {
-                    err.printf("\r%d/%d scenes", done, scenes);
+                    err.printf(terminal ? "\r%d/%d scenes" : "%d/%d scenes%n", done, scenes);
                     err.flush();
-                    shown[0] = true;
+                    shown[0] = terminal;
                 }
                 if (testHook != null) {
                     testHook.accept(staging, done);
@@ -174,7 +181,9 @@ public final class SynthCommand implements Callable<Integer> {
         }
         deleteTree(staging);
         double secs = (System.nanoTime() - t0) / 1e9;
-        err.println();
+        if (shown[0]) {
+            err.println(); // ends the redrawn line
+        }
         stdout.printf("wrote %d %s scenes (seed %d) to %s in %.1f s (%.2f images/s, %d threads)%n",
                 scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads);
         stdout.flush();

@@ -107,6 +107,17 @@ class ProgressOutputAuditTest {
         assertEquals(List.of(1L, 3L, 1L, 3L), progressSteps(log, 3), log);
     }
 
+    @Test
+    void synthOffATerminalCountsScenesInLinesOfTheirOwn() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new org.dspn4j.cli.SynthCommand());
+        cl.setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(0, cl.execute("clevr", "--scenes", "2", "--split", "val", "--seed", "3", "--threads", "1", "--out",
+                dir.resolve("synth").toString()), err.toString());
+        assertEquals("1/2 scenes\n2/2 scenes\n", err.toString());
+    }
+
     // ---- the interval, on a tiny run in this JVM with a clock that the test moves
 
     private static TrainConfig cfg(Path out, int steps, boolean quiet) {
