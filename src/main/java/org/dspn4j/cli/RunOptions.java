@@ -74,6 +74,7 @@ public final class RunOptions {
             + "of how they propagate; the run then stops at its first step)")
     boolean allowNonFinite;
 
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    @Option(names = {"-q", "--quiet"}, description = "no progress: on a terminal a bar shows it, and in a log file "
+            + "or pipe (nohup, a Slurm task) a line after the first step, every 60 s and after the last")
     boolean quiet;
 }

@@ -19,7 +19,7 @@ import org.dspn4j.model.Net;
  * @param evalEvery   evaluate every this many steps (0 = at the end of each epoch only)
  * @param fullEval    evaluate on the whole test split instead of its first tenth (the authors' default)
  * @param threads     CPU worker threads
- * @param quiet       no progress bar
+ * @param quiet       no progress shown ({@link Progress})
  * @param graph       how an OpenCL run executes the training step (MNIST and CLEVR): "replay" (record it
  *                    once as a task graph and replay it), "eager", or null for the default (replay on OpenCL; the CPU
  *                    backend always runs eagerly)
