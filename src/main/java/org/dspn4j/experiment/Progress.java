@@ -20,7 +20,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *       no bar and no carriage returns, which would make the log one ever-growing line, but whole lines on
  *       the run's output beside its other lines: one after the first step, then one every
  *       {@link #INTERVAL_NANOS} (60 s) and one after the last step, e.g.
- *       {@code step 120/3000  epoch 0  train_loss 0.016060  1.82 s/step  elapsed 0:03:41  left 1:27:10}.
+ *       {@code step 1/200  epoch 0  train_loss 0.087389  0.06 s/step  elapsed 0:00:00  left 0:00:11}.
  *       A time interval keeps a log's size in proportion to the run's duration whatever the epoch length: a
  *       72-hour run writes about 4,300 such lines (0.4 MB).</li>
  *   <li><b>{@code -q}</b>: nothing.</li>

@@ -51,6 +51,8 @@ import org.dspn4j.viz.LossCurveFigure;
  *       ({@link ResumeCheck}), the others are recorded in run.json's {@code resumes}; the checkpoint is
  *       checked ({@link Checkpoint}), metrics.jsonl is cut back to its step, and training continues at
  *       the stored position and ends with the same bits as an uninterrupted run.</li>
+ *   <li><b>Progress</b> ({@link Progress}): a bar on a terminal, whole lines in a log file or pipe, none
+ *       with {@code quiet}.</li>
  *   <li><b>Figures</b>: the task's figure and {@code loss.png} (train and test {@code *_last} over
  *       steps) at the end.</li>
  * </ul>
