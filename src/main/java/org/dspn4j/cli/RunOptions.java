@@ -75,6 +75,6 @@ public final class RunOptions {
     boolean allowNonFinite;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress: on a terminal a bar shows it, and in a log file "
-            + "or pipe (nohup, a Slurm task) a line after the first step, every 60 s and after the last")
+            + "or pipe (nohup, a Slurm task) a line after the first step, every 60 s, after the last and at each evaluation")
     boolean quiet;
 }

@@ -26,6 +26,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *   <li><b>{@code -q}</b>: nothing.</li>
  * </ul>
  *
+ * <p>Off a terminal each evaluation during training (each epoch's end, {@code --eval-every}) is a line too,
+ * e.g. {@code eval step 281/2810  epoch 0  test_loss 0.021351  test_last 0.015871}: the metrics that
+ * metrics.jsonl records, readable in the log while the run goes on. On a terminal the bar stays one line.
+ *
  * <p>{@code s/step} is the mean of the steps' own times since the previous line (metrics.jsonl's {@code
  * seconds}); {@code elapsed} is the wall time since this invocation's first step began, evaluations and
  * checkpoints included, and {@code left} extrapolates it over the steps still to run.
@@ -125,6 +129,16 @@ public final class Progress implements AutoCloseable {
             secondsSinceLine = 0;
             stepsSinceLine = 0;
         }
+    }
+
+    /** An evaluation after step {@code step}: off a terminal a line with its metrics (see the class comment). */
+    public void evaluated(long step, long epoch, double testLoss, double testLast) {
+        if (lines == null) {
+            return;
+        }
+        lines.println(String.format(Locale.ROOT, "eval step %d/%d  epoch %d  test_loss %.6f  test_last %.6f",
+                step, total, epoch, testLoss, testLast));
+        lines.flush();
     }
 
     /** {@code H:MM:SS}. */

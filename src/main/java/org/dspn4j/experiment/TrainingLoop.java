@@ -403,6 +403,7 @@ public final class TrainingLoop {
                         if (ev != null) {
                             lastEval = ev;
                             record.log(metrics(stepNo, e, "test_loss", ev.loss(), "test_last", ev.last()));
+                            progress.evaluated(stepNo, e, ev.loss(), ev.last());
                         }
                         Checkpoint.save(ckpt, net, adam, next, configJson);
                         savedStep = stepNo;

@@ -169,6 +169,41 @@ class ProgressOutputAuditTest {
     }
 
     @Test
+    void offATerminalEachEvaluationDuringTrainingIsALineWithTheMetricsThatMetricsJsonlRecords(@TempDir Path d)
+            throws IOException {
+        ModelConfig m = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8)
+                .withInner(2, 800).withDtype(DType.F32);
+        Path run = d.resolve("run");
+        TrainConfig every2 = new TrainConfig(m, null, 1, 5, 4, 0.01, 7, run, 2, false, 2, false);
+        String said = said(every2, false, 1_000_000L, TrainingLoop.Start.NEW);
+        // evaluations after steps 2 and 4 (--eval-every 2); step 5, the last, has the final evaluation's line instead
+        assertEquals(List.of(
+                "eval step 2/5  epoch 0  test_loss " + metric(run, 2, "test_loss") + "  test_last " + metric(run, 2, "test_last"),
+                "eval step 4/5  epoch 0  test_loss " + metric(run, 4, "test_loss") + "  test_last " + metric(run, 4, "test_last")),
+                said.lines().filter(l -> l.startsWith("eval ")).toList(), said);
+        int eval2 = said.indexOf("eval step 2/5");
+        assertTrue(said.indexOf("step 1/5  ") < eval2 && eval2 < said.indexOf("final   test_loss "), said);
+
+        String bar = said(new TrainConfig(m, null, 1, 5, 4, 0.01, 7, d.resolve("bar"), 2, false, 2, false), true,
+                1_000_000L, TrainingLoop.Start.NEW);
+        assertTrue(bar.lines().noneMatch(l -> l.startsWith("eval ")) && bar.contains("final   test_loss "), bar);
+        String quiet = said(new TrainConfig(m, null, 1, 5, 4, 0.01, 7, d.resolve("quiet"), 2, false, 2, true), false,
+                1_000_000L, TrainingLoop.Start.NEW);
+        assertTrue(quiet.lines().noneMatch(l -> l.startsWith("eval ")) && quiet.contains("final   test_loss "), quiet);
+    }
+
+    /** A test metric logged at a step of the run's metrics.jsonl, as an evaluation line writes it. */
+    private static String metric(Path run, long step, String key) throws IOException {
+        for (String l : Files.readAllLines(run.resolve(RunRecord.METRICS))) {
+            var f = RunRecord.numbers(l);
+            if (f.get("step") == step && f.containsKey(key)) {
+                return String.format(java.util.Locale.ROOT, "%.6f", f.get(key));
+            }
+        }
+        throw new AssertionError("no " + key + " at step " + step + " in " + run);
+    }
+
+    @Test
     void aLineIsDueSixtySecondsAfterThePreviousOneByTheClockAndNotBefore() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         long[] now = {0};
