@@ -130,40 +130,40 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig.Task task = task(what);
         if (batch < 1) {
-            throw new IllegalArgumentException("bench: --batch must be at least 1, got " + batch);
+            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         }
         if (steps < 1) {
-            throw new IllegalArgumentException("bench: --steps must be at least 1, got " + steps);
+            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
         if (warmup < 1) {
-            throw new IllegalArgumentException("bench: --warmup must be at least 1, got " + warmup);
+            throw new IllegalArgumentException("--warmup must be at least 1, got " + warmup);
         }
         if (rounds < 1) {
-            throw new IllegalArgumentException("bench: --rounds must be at least 1, got " + rounds);
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
         if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("bench: --threads must be at least 1, got " + threads);
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         if (pool < 0) {
-            throw new IllegalArgumentException("bench: --pool must be 0 (serial) or more, got " + pool);
+            throw new IllegalArgumentException("--pool must be 0 (serial) or more, got " + pool);
         }
         if (innerSteps == null) {
             innerSteps = Net.recomputesInnerSteps(task) ? "recompute" : "keep";
         }
         if (!innerSteps.equals("recompute") && !innerSteps.equals("keep")) {
-            throw new IllegalArgumentException("bench: --inner-steps must be recompute or keep, got '" + innerSteps + "'");
+            throw new IllegalArgumentException("--inner-steps must be recompute or keep, got '" + innerSteps + "'");
         }
         if (!isa.equals("native") && !isa.equals("avx2")) {
-            throw new IllegalArgumentException("bench: --isa must be native or avx2, got '" + isa + "'");
+            throw new IllegalArgumentException("--isa must be native or avx2, got '" + isa + "'");
         }
         if (graph != null && !graph.equals("replay") && !graph.equals("eager")) {
-            throw new IllegalArgumentException("bench: --graph must be replay or eager, got '" + graph + "'");
+            throw new IllegalArgumentException("--graph must be replay or eager, got '" + graph + "'");
         }
         if ("replay".equals(graph) && !mayUseOpenCl()) {
-            throw new IllegalArgumentException("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
+            throw new IllegalArgumentException("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)");
         }
         if (!authorsDevice.equals("auto") && !authorsDevice.equals("cpu") && !authorsDevice.equals("cuda")) {
-            throw new IllegalArgumentException("bench: --authors-device must be auto, cpu or cuda, got '" + authorsDevice + "'");
+            throw new IllegalArgumentException("--authors-device must be auto, cpu or cuda, got '" + authorsDevice + "'");
         }
         DType dt = TrainCommand.parseDtype(dtype);
         compute.choice(); // validates the backend options before anything runs
@@ -184,12 +184,12 @@ public final class BenchCommand implements Callable<Integer> {
         String py = python != null ? python : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         if (authorsCode != null) {
             if (!Files.isDirectory(authorsCode)) {
-                throw new IllegalArgumentException("bench: --authors-code " + authorsCode + ": " + (Files.exists(authorsCode)
+                throw new IllegalArgumentException("--authors-code " + authorsCode + ": " + (Files.exists(authorsCode)
                         ? "not a folder" : "no such folder") + "; give a checkout of github.com/Cyanogenoid/dspn at be3703b");
             }
             requirePython(python, py);
             if (!Files.isRegularFile(authorsCode.resolve("model.py")) || !Files.isRegularFile(authorsCode.resolve("dspn.py"))) {
-                throw new IllegalArgumentException("bench: --authors-code " + authorsCode
+                throw new IllegalArgumentException("--authors-code " + authorsCode
                         + ": no model.py and dspn.py there (a checkout of github.com/Cyanogenoid/dspn at be3703b)");
             }
             script = authorsScript();
@@ -245,10 +245,10 @@ public final class BenchCommand implements Callable<Integer> {
         if (py.indexOf('/') >= 0 || py.indexOf(java.io.File.separatorChar) >= 0) {
             Path p = Path.of(py);
             if (!Files.exists(p)) {
-                throw new IllegalArgumentException("bench: " + option + ": no such file");
+                throw new IllegalArgumentException("" + option + ": no such file");
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new IllegalArgumentException("bench: " + option + ": not an executable file");
+                throw new IllegalArgumentException("" + option + ": not an executable file");
             }
             return;
         }
@@ -261,14 +261,14 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        throw new IllegalArgumentException("bench: " + option + ": not found on the PATH");
+        throw new IllegalArgumentException("" + option + ": not found on the PATH");
     }
 
     private static ModelConfig.Task task(String what) {
         switch (what) {
             case "mnist-step": return ModelConfig.Task.MNIST;
             case "clevr-step": return ModelConfig.Task.CLEVR_STATE;
-            default: throw new IllegalArgumentException("bench: unknown benchmark '" + what + "' (mnist-step, clevr-step)");
+            default: throw new IllegalArgumentException("unknown benchmark '" + what + "' (mnist-step, clevr-step)");
         }
     }
 
@@ -418,7 +418,7 @@ public final class BenchCommand implements Callable<Integer> {
                         m.group(4) == null ? Double.NaN : Double.parseDouble(m.group(4)));
             }
         }
-        throw new IOException("bench: our step (a child JVM) printed no result line: " + lastLine(out));
+        throw new IOException("our step (a child JVM) printed no result line: " + lastLine(out));
     }
 
     /** This command in a JVM of its own with this JVM's options, our side's settings and {@code mode}. */
@@ -468,7 +468,7 @@ public final class BenchCommand implements Callable<Integer> {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         int rc = p.waitFor();
         if (rc != 0) {
-            throw new IOException("bench: " + what + " failed with exit code " + rc + ": " + lastLine(out));
+            throw new IOException("" + what + " failed with exit code " + rc + ": " + lastLine(out));
         }
         return out;
     }
@@ -495,7 +495,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return p;
             }
         }
-        throw new IOException("bench: bench/authors_step.py not found (looked at " + tried + ")");
+        throw new IOException("bench/authors_step.py: not found (looked at " + tried + ")");
     }
 
     /** CPU model, vector ISA of the CPU and of our kernels here, and the restriction in force. */
@@ -605,7 +605,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static double field(String json, String key) throws IOException {
         int i = json.indexOf("\"" + key + "\"");
         if (i < 0) {
-            throw new IOException("bench: the authors' step printed no " + key + ": " + json);
+            throw new IOException("the authors' step printed no " + key + ": " + json);
         }
         int c = json.indexOf(':', i);
         int e = c + 1;

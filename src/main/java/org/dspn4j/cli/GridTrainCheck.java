@@ -26,10 +26,10 @@ final class GridTrainCheck implements GridTask.TrainCheck {
         try {
             new CommandLine(t).parseArgs(args.subList(1, args.size()).toArray(new String[0]));
         } catch (CommandLine.ParameterException e) {
-            throw new IllegalArgumentException("repeat: the train command after -- does not parse: " + e.getMessage());
+            throw new IllegalArgumentException("the train command after -- does not parse: " + e.getMessage());
         }
         if (t.run.allowNonFinite) {
-            throw new IllegalArgumentException("repeat: --allow-nonfinite is for following a NaN through one run by hand "
+            throw new IllegalArgumentException("--allow-nonfinite is for following a NaN through one run by hand "
                     + "(train --resume), not for a grid, whose runs stop on non-finite values");
         }
         Integer given = t.threads.threads;

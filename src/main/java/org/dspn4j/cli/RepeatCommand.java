@@ -46,7 +46,7 @@ public final class RepeatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
-            throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1,2 -- train mnist");
+            throw new IllegalArgumentException("give a train command after --, e.g. repeat --seeds 1,2 -- train mnist");
         }
         // the backend options of repeat go to every run; given after train, they must not be given here too
         List<String> backendArgs = spec.commandLine().getParseResult().hasMatchedOption("--backend")
@@ -55,7 +55,7 @@ public final class RepeatCommand implements Callable<Integer> {
                 ? compute.choice().toArgs() : List.of();
         for (String a : command) {
             if (!backendArgs.isEmpty() && (a.startsWith("--backend") || a.startsWith("--device") || a.startsWith("--arena-mb"))) {
-                throw new IllegalArgumentException("repeat: give " + a + " either before -- or after train, not both");
+                throw new IllegalArgumentException(a + ": give it either before -- or after train, not both");
             }
         }
         List<String> train = new ArrayList<>(command);

@@ -31,7 +31,7 @@ public final class SummariseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (folders.isEmpty() == grids.isEmpty()) {
-            throw new IllegalArgumentException("summarise: give run folders, or --grid grid.json (not both)");
+            throw new IllegalArgumentException("give run folders, or --grid grid.json (not both)");
         }
         List<Summary> groups = new ArrayList<>();
         if (!folders.isEmpty()) {

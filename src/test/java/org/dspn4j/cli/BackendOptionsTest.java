@@ -75,7 +75,7 @@ class BackendOptionsTest {
         assertRefused("--backend must be cpu, opencl, reference or auto, got 'cuda'", "train", "mnist", "--backend", "cuda");
         assertRefused("--device 1 needs --backend opencl (or auto), not cpu", "train", "mnist", "--backend", "cpu",
                 "--device", "1", "--out", dir.resolve("d").toString());
-        assertRefused("repeat: give --backend either before -- or after train, not both", "repeat", "--seeds", "1",
+        assertRefused("--backend: give it either before -- or after train, not both", "repeat", "--seeds", "1",
                 "--backend", "cpu", "--", "train", "mnist", "--backend", "cpu");
         // nothing was computed or written
         assertTrue(!Files.exists(dir.resolve("a").resolve("run.json")) && !Files.exists(dir.resolve("synth")));

@@ -59,25 +59,25 @@ class BenchCommandTest {
 
     @Test
     void zeroBatchStepsOrWarmupIsRefused() {
-        assertRefusedWithOneLine("bench: --batch must be at least 1, got 0", "bench", "mnist-step", "--batch", "0");
-        assertRefusedWithOneLine("bench: --steps must be at least 1, got 0", "bench", "mnist-step", "--steps", "0");
-        assertRefusedWithOneLine("bench: --batch must be at least 1, got -3", "bench", "clevr-step", "--batch", "-3");
-        assertRefusedWithOneLine("bench: --steps must be at least 1, got 0", "bench", "clevr-step", "--steps", "0",
+        assertRefusedWithOneLine("--batch must be at least 1, got 0", "bench", "mnist-step", "--batch", "0");
+        assertRefusedWithOneLine("--steps must be at least 1, got 0", "bench", "mnist-step", "--steps", "0");
+        assertRefusedWithOneLine("--batch must be at least 1, got -3", "bench", "clevr-step", "--batch", "-3");
+        assertRefusedWithOneLine("--steps must be at least 1, got 0", "bench", "clevr-step", "--steps", "0",
                 "--authors-code", "/nonexistent");
-        assertRefusedWithOneLine("bench: --rounds must be at least 1, got 0", "bench", "mnist-step", "--rounds", "0");
-        assertRefusedWithOneLine("bench: --warmup must be at least 1, got 0", "bench", "mnist-step", "--warmup", "0");
+        assertRefusedWithOneLine("--rounds must be at least 1, got 0", "bench", "mnist-step", "--rounds", "0");
+        assertRefusedWithOneLine("--warmup must be at least 1, got 0", "bench", "mnist-step", "--warmup", "0");
     }
 
     @Test
     void unknownBenchmarkIsaOrAuthorsDirectoryIsRefused(@TempDir Path empty) {
-        assertRefusedWithOneLine("bench: unknown benchmark 'resnet' (mnist-step, clevr-step)", "bench", "resnet");
-        assertRefusedWithOneLine("bench: --isa must be native or avx2, got 'sse'", "bench", "mnist-step", "--isa", "sse");
-        assertRefusedWithOneLine("bench: --authors-device must be auto, cpu or cuda, got 'gpu'", "bench", "mnist-step",
+        assertRefusedWithOneLine("unknown benchmark 'resnet' (mnist-step, clevr-step)", "bench", "resnet");
+        assertRefusedWithOneLine("--isa must be native or avx2, got 'sse'", "bench", "mnist-step", "--isa", "sse");
+        assertRefusedWithOneLine("--authors-device must be auto, cpu or cuda, got 'gpu'", "bench", "mnist-step",
                 "--authors-device", "gpu");
-        assertRefusedWithOneLine("bench: --graph must be replay or eager, got 'fused'", "bench", "mnist-step", "--graph", "fused");
-        assertRefusedWithOneLine("bench: --graph replay needs the OpenCL backend (the CPU backend runs eagerly)", "bench", "mnist-step",
+        assertRefusedWithOneLine("--graph must be replay or eager, got 'fused'", "bench", "mnist-step", "--graph", "fused");
+        assertRefusedWithOneLine("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)", "bench", "mnist-step",
                 "--graph", "replay", "--backend", "cpu", "--batch", "1", "--warmup", "1", "--steps", "1");
-        assertRefusedWithOneLine("bench: --authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
+        assertRefusedWithOneLine("--authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
                 + "github.com/Cyanogenoid/dspn at be3703b)", "bench", "mnist-step", "--authors-code", empty.toString());
     }
 

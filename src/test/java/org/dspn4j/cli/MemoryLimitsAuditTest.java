@@ -167,7 +167,7 @@ class MemoryLimitsAuditTest {
         assertEquals(2, r.rc(), r.text());
         List<String> lines = r.ownLines();
         assertTrue(lines.size() == 2 && lines.get(0).startsWith("dspn4j: out of memory (Java heap space) with a 96 MiB heap; "
-                + "a smaller --batch, --iters, --latent or --hidden") && lines.get(1).startsWith("dspn4j: repeat: seed 1 ended "
+                + "a smaller --batch, --iters, --latent or --hidden") && lines.get(1).startsWith("dspn4j: seed 1 ended "
                 + "with exit code 2"), r.text());
         assertFalse(r.text().contains("\tat ") || r.text().contains("java.lang."), r.text());
         String status = Files.readString(grid.resolve("seed-1").resolve("status.json"));

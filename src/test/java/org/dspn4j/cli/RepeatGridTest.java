@@ -143,11 +143,11 @@ class RepeatGridTest {
         };
         String[] expect = {"--seeds: seed 5 twice", "--seeds: seed 2 twice", "--seeds: range '3-1' runs backwards",
             "repeat sets --seed itself", "repeat sets --resume itself", "repeat sets --force itself",
-            "repeat: --allow-nonfinite is for following a NaN", "--synth-train applies to clevr-box and clevr-state, not mnist",
+            "--allow-nonfinite is for following a NaN", "--synth-train applies to clevr-box and clevr-state, not mnist",
             "--image-size must be between 65 and 128", "--partition goes with --slurm", "--dry-run goes with --slurm",
             "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is",
-            "unknown decoder 'foo'", "repeat: the train command after -- does not parse: Unknown option: '--bogus'",
-            "repeat: the train command after -- does not parse: Invalid value for option '--steps'", "repeat: give a train command after --"};
+            "unknown decoder 'foo'", "the train command after -- does not parse: Unknown option: '--bogus'",
+            "the train command after -- does not parse: Invalid value for option '--steps'", "give a train command after --"};
         for (int i = 0; i < bad.length; i++) {
             CliRun r = CliRun.of(bad[i]);
             assertEquals(2, r.code(), r.out());
@@ -194,7 +194,7 @@ class RepeatGridTest {
     void summariseNeedsRunsAndSaysWhenSomeDidNotFinish() throws Exception {
         CliRun none = CliRun.of("summarise");
         assertEquals(2, none.code());
-        assertEquals("dspn4j: summarise: give run folders, or --grid grid.json (not both)", none.out().strip());
+        assertEquals("dspn4j: give run folders, or --grid grid.json (not both)", none.out().strip());
         CliRun missing = CliRun.of("summarise", "--grid", dir.resolve("nope.json").toString());
         assertEquals(2, missing.code());
         assertEquals("dspn4j: " + dir.resolve("nope.json") + ": no such grid file", missing.out().strip());
@@ -269,7 +269,7 @@ class RepeatGridTest {
         assertTrue(Files.readString(out.resolve("seed-2/status.json")).contains("\"state\" : \"finished\""));
         // seed 3's resume is refused by train's check of the recorded settings; its run is unchanged, the failure recorded
         assertTrue(r.out().contains("--resume: --latent 8 (the run has 4)"), r.out());
-        assertTrue(r.out().contains("repeat: seed 3 ended with exit code 2"), r.out());
+        assertTrue(r.out().contains("dspn4j: seed 3 ended with exit code 2"), r.out());
         assertEquals(seed3Metrics, Files.readString(out.resolve("seed-3/run/metrics.jsonl")));
         String st3 = Files.readString(out.resolve("seed-3/status.json"));
         assertTrue(st3.contains("\"state\" : \"failed\"") && st3.contains("\"exit_code\" : 2"), st3);

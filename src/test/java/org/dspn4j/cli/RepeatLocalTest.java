@@ -44,7 +44,7 @@ class RepeatLocalTest {
         }
         assertTrue(r.out().contains("0 of 2 runs finished") && r.out().contains("not finished, not averaged:")
                 && r.out().contains("  seed 2 (" + out.resolve("seed-2") + "): failed with exit code 3"), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("dspn4j: repeat: seed 1 ended with exit code 3 (" + out.resolve("seed-1/status.json")
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("dspn4j: seed 1 ended with exit code 3 (" + out.resolve("seed-1/status.json")
                 + "); seed 2 ended with exit code 3")), r.out());
         String grid = Files.readString(out.resolve("grid.json"));
         assertEquals(1, count(grid, "\"local\""), grid);
@@ -95,12 +95,12 @@ class RepeatLocalTest {
 
         CliRun g = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
         assertEquals(2, g.code(), g.out());
-        assertEquals("dspn4j: summarise: " + out.resolve("seed-2/run/run.json") + " differs from " + out.resolve("seed-1/run/run.json")
+        assertEquals("dspn4j: " + out.resolve("seed-2/run/run.json") + " differs from " + out.resolve("seed-1/run/run.json")
                 + " in config.max_steps (1, not 2), as trained: a resume changed it (run.json's last resumes entry); only the seed may "
                 + "differ between runs that are averaged", g.out().strip());
         CliRun f = CliRun.of("summarise", out.resolve("seed-2").toString(), out.resolve("seed-1/run").toString());
         assertEquals(2, f.code(), f.out());
-        assertTrue(f.out().startsWith("dspn4j: summarise: " + out.resolve("seed-1/run/run.json") + " differs from "
+        assertTrue(f.out().startsWith("dspn4j: " + out.resolve("seed-1/run/run.json") + " differs from "
                 + out.resolve("seed-2/run/run.json") + " in config.max_steps (2, not 1)"), f.out());
 
     }
@@ -117,7 +117,7 @@ class RepeatLocalTest {
         Files.write(metrics, lines);
         CliRun g = CliRun.of("summarise", out.resolve("seed-1").toString(), out.resolve("seed-2").toString());
         assertEquals(2, g.code(), g.out());
-        assertTrue(g.out().startsWith("dspn4j: summarise: " + out.resolve("seed-2/run/run.json") + " differs from "
+        assertTrue(g.out().startsWith("dspn4j: " + out.resolve("seed-2/run/run.json") + " differs from "
                 + out.resolve("seed-1/run/run.json") + " in steps trained, the step of metrics.jsonl's final test metrics (7, not 1)"), g.out());
     }
 
@@ -133,7 +133,7 @@ class RepeatLocalTest {
         Files.writeString(runJson, text.replace(m.group(1), other));
         CliRun g = CliRun.of("summarise", "--grid", out.resolve("grid.json").toString());
         assertEquals(2, g.code(), g.out());
-        assertEquals("dspn4j: summarise: " + runJson + " differs from " + out.resolve("seed-1/run/run.json") + " in data_sha256.train ("
+        assertEquals("dspn4j: " + runJson + " differs from " + out.resolve("seed-1/run/run.json") + " in data_sha256.train ("
                 + other + ", not " + m.group(1) + "); only the seed may differ between runs that are averaged", g.out().strip());
     }
 

@@ -31,7 +31,7 @@ public final class Repeat {
      */
     static void checkCommand(List<String> command, GridTask.TrainCheck check) {
         if (command.isEmpty() || !"train".equals(command.get(0))) {
-            throw new IllegalArgumentException("repeat: give a train command after --, e.g. repeat --seeds 1-6 -- train mnist");
+            throw new IllegalArgumentException("give a train command after --, e.g. repeat --seeds 1-6 -- train mnist");
         }
         for (String a : command) {
             for (String own : List.of("--seed", "--out", "--resume", "--force")) {
@@ -100,7 +100,7 @@ public final class Repeat {
                 firstRc = firstRc == 0 ? rc : firstRc;
             }
         }
-        String failures = failed.isEmpty() ? null : "dspn4j: repeat: " + String.join("; ", failed)
+        String failures = failed.isEmpty() ? null : "dspn4j: " + String.join("; ", failed)
                 + "; give the same repeat command again to retry " + (failed.size() == 1 ? "it" : "them") + " (finished seeds are skipped)";
         Summary summary;
         try {

@@ -99,7 +99,7 @@ public final class Summary {
         for (Run r : done) {
             Run twin = bySeed.put(r.seed(), r);
             if (twin != null) {
-                throw new IllegalArgumentException("summarise: " + twin.folder() + " and " + r.folder() + " both ran seed "
+                throw new IllegalArgumentException(twin.folder() + " and " + r.folder() + " both ran seed "
                         + r.seed() + "; each seed may be averaged once");
             }
         }
@@ -110,11 +110,11 @@ public final class Summary {
             for (Run r : done.subList(1, done.size())) {
                 String diff = firstDifference(first.settings(), r.settings());
                 if (diff != null) {
-                    throw new IllegalArgumentException("summarise: " + r.run().resolve("run.json") + " differs from "
+                    throw new IllegalArgumentException(r.run().resolve("run.json") + " differs from "
                             + first.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
                 }
                 if (!r.metrics().keySet().equals(first.metrics().keySet())) {
-                    throw new IllegalArgumentException("summarise: the final test metrics of " + r.run().resolve("metrics.jsonl")
+                    throw new IllegalArgumentException("the final test metrics of " + r.run().resolve("metrics.jsonl")
                             + " are " + r.metrics().keySet() + ", those of " + first.run().resolve("metrics.jsonl") + " "
                             + names + "; runs that are averaged log the same metrics");
                 }
@@ -259,7 +259,7 @@ public final class Summary {
      */
     static Run read(Path given) throws IOException {
         if (!Files.isDirectory(given)) {
-            throw new IllegalArgumentException("summarise: " + given + ": no such run folder");
+            throw new IllegalArgumentException(given + ": no such run folder");
         }
         Path folder = given;
         Path parent = given.toAbsolutePath().getParent();
@@ -307,7 +307,7 @@ public final class Summary {
         }
         Path metrics = run.resolve("metrics.jsonl");
         if (status == null && !Files.isRegularFile(runJson) && !Files.isRegularFile(metrics)) {
-            throw new IllegalArgumentException("summarise: " + given + ": not a run folder (no " + RunStatus.FILE
+            throw new IllegalArgumentException(given + ": not a run folder (no " + RunStatus.FILE
                     + ", run.json or metrics.jsonl)" + (Files.isRegularFile(given.resolve(Grid.FILE))
                     ? "; it holds a grid: give --grid " + given : ""));
         }

@@ -155,7 +155,7 @@ class SummaryTest {
     void aMissingFolderIsOneLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Summary.of("x", List.of(dir.resolve("nope"))));
-        assertEquals("summarise: " + dir.resolve("nope") + ": no such run folder", e.getMessage());
+        assertEquals(dir.resolve("nope") + ": no such run folder", e.getMessage());
     }
 
     @Test
@@ -163,10 +163,10 @@ class SummaryTest {
         Path other = Files.createDirectories(dir.resolve("photos"));
         Files.writeString(other.resolve("a.txt"), "not a run");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(other)));
-        assertEquals("summarise: " + other + ": not a run folder (no status.json, run.json or metrics.jsonl)", e.getMessage());
+        assertEquals(other + ": not a run folder (no status.json, run.json or metrics.jsonl)", e.getMessage());
         Files.writeString(other.resolve("grid.json"), "{}");
         e = assertThrows(IllegalArgumentException.class, () -> Summary.of("x", List.of(other)));
-        assertEquals("summarise: " + other + ": not a run folder (no status.json, run.json or metrics.jsonl); it holds a grid: "
+        assertEquals(other + ": not a run folder (no status.json, run.json or metrics.jsonl); it holds a grid: "
                 + "give --grid " + other, e.getMessage());
     }
 
