@@ -188,14 +188,12 @@ public final class TraceCommand implements Callable<Integer> {
     /**
      * trace's out-of-memory line: the step, its intermediates and their gradients grow with the inner steps T, the
      * batch B and the set size N (trace has no --batch: B and N are the input's), so a smaller --iters or input, or a
-     * larger heap, helps.
+     * larger heap ({@link Heap#larger}, as the other commands' out-of-memory lines name it), helps.
      */
     static String outOfMemory(ModelConfig cfg, NdArray ts) {
-        double heap = Runtime.getRuntime().maxMemory() / (double) (1L << 30);
         return String.format(java.util.Locale.ROOT, "out of memory tracing %d inner steps (--iters) at batch %d, set size "
                 + "%d (the --input's) with a %s heap; a smaller --iters, a smaller input or a larger heap helps, "
-                + "e.g. DSPN4J_JAVA_OPTS=-Xmx%dg", cfg.iters(), ts.shape()[0], ts.shape()[2], Heap.max(),
-                Math.max(2, (long) Math.ceil(2 * heap)));
+                + "e.g. %s", cfg.iters(), ts.shape()[0], ts.shape()[2], Heap.max(), Heap.larger());
     }
 
     /** The model of the authors' args, each setting given on the command line instead where it is. */
