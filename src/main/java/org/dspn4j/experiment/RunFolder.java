@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  * files of an interrupted write removed when the next run starts. Nothing is created before
  * {@link #claimForNewRun} — a start refused before it leaves no folder behind — and a new run that
  * stops on bad input before its first checkpoint takes back what it wrote ({@link #undoNewRun}).
+ * An existing folder whose lock cannot be taken for want of writing (a read-only mount, a lock file
+ * that cannot be opened) is refused for that only after the checks that read it: a finished run in a
+ * read-only folder is first said to be one ({@link #requireNewOrForced}); nothing runs or is written
+ * in it either way.
  */
 final class RunFolder implements AutoCloseable {
     /** Temporary files of {@link org.dspn4j.io.Npz#writeAtomic}, of run.json's and states.md's atomic writes and of the figures'. */
@@ -27,6 +31,8 @@ final class RunFolder implements AutoCloseable {
     private final Path dir;
     private final PrintStream log;
     private RunLock lock;
+    /** Why an existing folder's lock could not be taken (not for another run holding it), or null. */
+    private IOException lockFailure;
     /** Whether the run has begun to write (a refusal before leaves the folder as it was). */
     private boolean writing;
     /** Whether {@link #claimForNewRun} completed: the folder held nothing but the lock, and what is written is the run's. */
@@ -41,7 +47,11 @@ final class RunFolder implements AutoCloseable {
         this.log = log;
     }
 
-    /** Opens {@code --out} without writing: an existing folder is locked at once, a file refused. */
+    /**
+     * Opens {@code --out} without writing: an existing folder is locked at once (one that another run holds is
+     * refused), a file refused. A lock that cannot be taken for an input/output error is refused by the first
+     * check after the reads ({@link #requireNewOrForced}, {@link #requireLocked}).
+     */
     static RunFolder open(Path dir, PrintStream log) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--out " + dir + " is a file, not a folder");
@@ -54,7 +64,11 @@ final class RunFolder implements AutoCloseable {
         }
         RunFolder f = new RunFolder(dir, log);
         if (Files.isDirectory(dir)) {
-            f.lock = RunLock.acquire(dir, log);
+            try {
+                f.lock = RunLock.acquire(dir, log);
+            } catch (IOException e) { // the lock is not held: nothing may be written
+                f.lockFailure = e;
+            }
         }
         return f;
     }
@@ -77,13 +91,27 @@ final class RunFolder implements AutoCloseable {
         }
     }
 
-    /** Refuses a new run in a folder that is not empty, unless {@code --force}. */
+    /**
+     * Refuses a run in an existing folder whose lock could not be taken (why: its input/output error), before
+     * anything is written in it.
+     */
+    void requireLocked() throws IOException {
+        if (lockFailure != null) {
+            throw lockFailure;
+        }
+    }
+
+    /**
+     * Refuses a new run in a folder that is not empty, unless {@code --force}; then one whose lock could not be
+     * taken ({@link #requireLocked}).
+     */
     void requireNewOrForced(boolean force) throws IOException {
         List<String> e = entries();
         if (e.isEmpty() || force) {
             if (force && !e.isEmpty()) {
                 requireMovable();
             }
+            requireLocked();
             return;
         }
         boolean run = e.contains(RunRecord.RUN) || e.contains(RunRecord.METRICS) || e.contains(TrainingLoop.CHECKPOINT);
@@ -118,6 +146,7 @@ final class RunFolder implements AutoCloseable {
      * it. Refuses when another process filled the folder meanwhile.
      */
     void claimForNewRun(boolean force) throws IOException {
+        requireLocked();
         writing = true;
         if (force && !entries().isEmpty()) {
             Path abs = dir.toAbsolutePath().normalize();
@@ -212,6 +241,7 @@ final class RunFolder implements AutoCloseable {
 
     /** Removes the temporary files a killed write left (only a run holding the lock writes them). */
     void removeStaleTemporaries() throws IOException {
+        requireLocked();
         writing = true;
         for (String name : entries()) {
             if (TEMPORARY.matcher(name).matches()) {

@@ -164,6 +164,7 @@ public final class TrainingLoop {
                 if (!folder.exists()) {
                     throw new IllegalArgumentException("--resume: there is no run folder " + cfg.out());
                 }
+                folder.requireLocked();
                 if (!Files.isRegularFile(ckpt)) {
                     throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt + " (the run stopped before "
                             + "writing one); start afresh with --force");
