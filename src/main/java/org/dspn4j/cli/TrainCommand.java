@@ -27,7 +27,9 @@ import picocli.CommandLine.Parameters;
                 "clevr-box, clevr-state: Adam 0.0003, batch 32, T=10, eta=800, lambda=0.1, D=H=512, ResNet34 image "
                         + "encoder, Hungarian loss of the final set.",
                 "By default a small budget (" + RunOptions.DEFAULT_STEPS + " steps) on the bundled MNIST subset or on "
-                        + "generated scenes; --preset paper for the full run."})
+                        + "generated scenes; --preset paper for the full run.",
+                "Exit code 3: a non-finite loss, evaluation or parameter stopped the run before anything diverged was "
+                        + "saved (its last checkpoint is kept; docs/run-folder.md)."})
 public final class TrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec
