@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * <p>Exit code 0 on success, 2 for bad input: folders that cannot be read or evaluated (the one-line
  * message names the file and line) and bad options.
  */
-@Command(name = "ap",
+@Command(name = "ap", mixinStandardHelpOptions = true,
         header = "Average precision of exported predictions, as the authors' evaluators compute it.",
         description = {
             "Reads detections/<i>.txt ('box <conf> <f1> ... <fF>') and groundtruths/<i>.txt ('box <f1> ... <fF> 1.0').",
@@ -40,9 +40,6 @@ public final class ApCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
 
     @Option(names = "--task", required = true, converter = TaskConverter.class, paramLabel = "box|state",
             description = "box (4 features, IoU) or state (18 features, 3D distance and attributes).")

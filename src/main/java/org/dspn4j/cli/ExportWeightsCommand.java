@@ -39,10 +39,10 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "mnist", description = "without --checkpoint: mnist (default), clevr-box or clevr-state")
     String model;
 
-    @Option(names = "--decoder", defaultValue = "dspn", description = "without --checkpoint: dspn, mlp or rnn")
+    @Option(names = "--decoder", defaultValue = "dspn", description = "without --checkpoint: dspn, mlp or rnn (default: ${DEFAULT-VALUE})")
     String decoder;
 
-    @Option(names = "--seed", defaultValue = "1", description = "without --checkpoint: initialisation seed")
+    @Option(names = "--seed", defaultValue = "1", description = "without --checkpoint: initialisation seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--latent", description = "without --checkpoint: latent size D (default: the task's)")

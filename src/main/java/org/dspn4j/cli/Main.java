@@ -72,6 +72,9 @@ public final class Main implements Runnable {
     /** The command line with the one-line error handlers (also used by {@code repeat} for its runs). */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version()); // each command's --version prints the program's
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugRequested(parsed),
                 cmd.getCommandName()));
         cl.setParameterExceptionHandler(Main::badParameter);

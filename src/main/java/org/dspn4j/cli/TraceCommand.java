@@ -77,7 +77,7 @@ public final class TraceCommand implements Callable<Integer> {
     @Mixin
     ThreadOptions threads = new ThreadOptions();
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation without --weights (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--mask-plus1", description = "baselines output mask + 1")
