@@ -1,8 +1,17 @@
 package org.dspn4j.cli;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
+import org.dspn4j.experiment.BadInput;
+import org.dspn4j.experiment.ClevrSource;
+import org.dspn4j.experiment.DataDigest;
+import org.dspn4j.experiment.grid.GridData;
 import org.dspn4j.experiment.grid.GridTask;
+import org.dspn4j.model.ModelConfig;
 import picocli.CommandLine;
 
 /**
@@ -11,6 +20,8 @@ import picocli.CommandLine;
  * before it trains (unknown task, decoder, preset, dtype, backend, CLEVR options given for mnist,
  * image size), without running anything. For a Slurm grid, {@code --threads} is bounded by the processors of
  * the node a task runs on, not by this machine's (a login node may have far fewer): the task checks it there.
+ * It also reads the command's data as train would digest them ({@link #data}), for the grid's check that a seed
+ * trains on the data its finished seeds trained on.
  */
 final class GridTrainCheck implements GridTask.TrainCheck {
     private final boolean onNodes;
@@ -51,5 +62,44 @@ final class GridTrainCheck implements GridTask.TrainCheck {
             t.source();
         }
         t.compute.choice();
+    }
+
+    /**
+     * The data the train command would train on here, now (its digests as train records them, {@link DataDigest}):
+     * MNIST's digits, as read (a second or so for the full 70,000), or CLEVR's two scene files (its images are not
+     * read). Null where there are none to read here: no such folder, the bundled subset not found, generated scenes
+     * not generated yet (train generates them). For a Slurm grid, read on the submitting host, data that cannot be
+     * read are not compared there either: the nodes may see other files under that path, and each task compares
+     * them again on its node before it trains.
+     */
+    @Override
+    public GridData.Now data(List<String> args) throws IOException {
+        TrainCommand t = new TrainCommand();
+        new CommandLine(t).parseArgs(args.subList(1, args.size()).toArray(new String[0])); // check() parsed it
+        Path dir = t.run.dataDir;
+        if (dir != null && !Files.isDirectory(dir)) {
+            return null;
+        }
+        try {
+            if (ModelConfig.Task.parse(t.model) == ModelConfig.Task.MNIST) {
+                return new GridData.Now(dir == null ? "the bundled MNIST subset" : "--data-dir " + dir, DataDigest.mnist(dir));
+            }
+            ClevrSource src = t.source();
+            Path root = src.root();
+            for (String split : List.of("train", "val")) {
+                if (src.isGenerated() && !Files.isRegularFile(root.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"))) {
+                    return null;
+                }
+            }
+            return new GridData.Now(src.isGenerated() ? "the generated scenes in " + root : "--data-dir " + dir,
+                    DataDigest.clevr(src));
+        } catch (FileNotFoundException e) { // the bundled subset, or a data file, not here
+            return null;
+        } catch (IOException | RuntimeException e) {
+            if (onNodes && BadInput.is(e)) {
+                return null;
+            }
+            throw e;
+        }
     }
 }

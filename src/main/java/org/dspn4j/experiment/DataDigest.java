@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.dspn4j.data.mnist.MnistDataset;
+import org.dspn4j.data.mnist.MnistSplit;
 
 /**
  * What a run's data was, as SHA-256 digests that run.json records ({@code data_sha256}, one per split)
@@ -34,6 +35,26 @@ public final class DataDigest {
             md.update((byte) d.label(i));
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * The digests train records for MNIST data ({@code null}: the bundled subset), by split: the digits of
+     * the train and test files as {@link MnistTask} reads them.
+     */
+    public static Map<String, String> mnist(Path dataDir) throws IOException {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("train", of(MnistExperiment.load(dataDir, MnistSplit.TRAIN)));
+        d.put("test", of(MnistExperiment.testSplit(dataDir)));
+        return d;
+    }
+
+    /** The digests train records for CLEVR data, by split: the train and val scene files ({@link ClevrTask}). */
+    public static Map<String, String> clevr(ClevrSource src) throws IOException {
+        Map<String, String> d = new LinkedHashMap<>();
+        for (String split : new String[] {"train", "val"}) {
+            d.put(split, clevr(src, split));
+        }
+        return d;
     }
 
     /** The digest of a CLEVR split: its scene file under the data's root. */
@@ -58,7 +79,7 @@ public final class DataDigest {
      * (sha256 recorded abc…, now def…)"; splits the record lacks (a run recorded before digests) are
      * not compared.
      */
-    static List<String> changed(Map<String, Object> recorded, Map<String, String> now) {
+    public static List<String> changed(Map<String, Object> recorded, Map<String, String> now) {
         Map<String, String> differ = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : now.entrySet()) {
             Object was = recorded.get(e.getKey());

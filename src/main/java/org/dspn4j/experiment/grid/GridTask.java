@@ -47,6 +47,31 @@ public final class GridTask {
     @FunctionalInterface
     public interface TrainCheck {
         void check(List<String> args);
+
+        /** Reads the data the train command line would train on now ({@link GridData}); null: not checked. */
+        default GridData.Now data(List<String> args) throws IOException {
+            return null;
+        }
+    }
+
+    /**
+     * The refusal of a seed whose run folder another live process holds (another task of the seed, a {@code train}
+     * given by hand): bad input, like any refusal, which a local repeat reports for that seed and goes on.
+     */
+    public static final class InUse extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+
+        InUse(long seed, String reason) {
+            super("seed " + seed + ": " + reason + "; this task did not run it (give the repeat command again once that run "
+                    + "has ended)");
+            this.reason = reason;
+        }
+
+        /** The run folder and the process that holds it: {@code <run folder> is in use by another run (process …)}. */
+        public String reason() {
+            return reason;
+        }
     }
 
     private GridTask() {
@@ -62,7 +87,7 @@ public final class GridTask {
      *
      * @param job the Slurm job of this attempt ({@code <array job>_<task>}), or {@code local}
      * @return the train command's exit code (0 when the seed had finished earlier)
-     * @throws IllegalArgumentException when another live process holds the run folder's lock
+     * @throws InUse when another live process holds the run folder's lock
      */
     public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job) throws Exception {
         return run(grid, seed, train, out, job, null);
@@ -74,6 +99,16 @@ public final class GridTask {
      * skipped as finished, nor for one refused.
      */
     public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job, Started started) throws Exception {
+        return run(grid, seed, train, out, job, started, null);
+    }
+
+    /**
+     * Runs one seed of the grid, as {@link #run(Grid, long, TrainRunner, PrintStream, String, Started)}, and
+     * first, when the seed is to train, refuses data that differ from those the grid's finished seeds trained on
+     * ({@link GridData}, read with {@code data} when not null), before its status.json is written.
+     */
+    public static int run(Grid grid, long seed, TrainRunner train, PrintStream out, String job, Started started,
+                          GridData.Reader data) throws Exception {
         Path folder = grid.folder(seed);
         Path run = runFolder(folder);
         Files.createDirectories(run);
@@ -92,6 +127,7 @@ public final class GridTask {
                 out.println("seed " + seed + ": finished earlier (" + folder.resolve(RunStatus.FILE) + "); skipped");
                 return 0;
             }
+            GridData.requireSame(grid, data, grid.command(), "seed " + seed + ": ", "; this task did not run it");
             boolean resume = Files.isRegularFile(run.resolve(CHECKPOINT));
             boolean force = !resume && holdsFiles(run);
             args.addAll(List.of("--seed", Long.toString(seed), "--out", run.toString()));
@@ -127,8 +163,7 @@ public final class GridTask {
         try {
             return RunLock.acquire(run, out);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("seed " + seed + ": " + e.getMessage().replace("; wait for it to end or give "
-                    + "another --out", "") + "; this task did not run it (give the repeat command again once that run has ended)");
+            throw new InUse(seed, e.getMessage().replace("; wait for it to end or give another --out", ""));
         }
     }
 

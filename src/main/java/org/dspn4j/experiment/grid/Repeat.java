@@ -60,6 +60,7 @@ public final class Repeat {
         Grid grid = openHere(out, command, seeds, cwd);
         try (GridLock lock = GridLock.acquire(grid.dir(), o)) {
             grid = openHere(out, command, seeds, cwd); // again, under the lock: what another repeat wrote meanwhile
+            GridData.requireSame(grid, check::data, command, "repeat: ", ""); // before any seed trains
             if (!grid.stored()) {
                 grid.save(); // before any seed's folder, which a grid.json must own
             }
@@ -94,7 +95,15 @@ public final class Repeat {
         List<String> failed = new ArrayList<>();
         int firstRc = 0;
         for (long s : seeds) {
-            int rc = GridTask.run(grid, s, train, o, "local", started);
+            int rc;
+            try {
+                rc = GridTask.run(grid, s, train, o, "local", started);
+            } catch (GridTask.InUse e) { // another process trains there: the other seeds run, this one is named at the end
+                o.println("seed " + s + ": " + e.reason() + "; not run here");
+                failed.add("seed " + s + " was not run: " + e.reason());
+                firstRc = firstRc == 0 ? 2 : firstRc;
+                continue;
+            }
             if (rc != 0) {
                 failed.add("seed " + s + " ended with exit code " + rc + " (" + grid.folder(s).resolve(RunStatus.FILE) + ")");
                 firstRc = firstRc == 0 ? rc : firstRc;
@@ -128,15 +137,16 @@ public final class Repeat {
         Grid first = Grid.open(out, command, seeds, Path.of("").toAbsolutePath()); // its refusals write nothing
         SlurmScript.checkCarriable(first, seeds);
         if (s.dryRun()) {
-            return submit(out, seeds, command, s, o, null);
+            return submit(out, seeds, command, check, s, o, null);
         }
         try (GridLock lock = GridLock.acquire(first.dir(), o)) {
-            return submit(out, seeds, command, s, o, lock);
+            return submit(out, seeds, command, check, s, o, lock);
         }
     }
 
     /** Submits (or with --dry-run, prints) the grid's unfinished seeds; {@code lock}: the grid's, held (null on a dry run). */
-    private static int submit(Path out, List<Long> seeds, List<String> command, SlurmSettings s, PrintStream o, GridLock lock)
+    private static int submit(Path out, List<Long> seeds, List<String> command, GridTask.TrainCheck check, SlurmSettings s,
+                              PrintStream o, GridLock lock)
             throws IOException {
         Grid grid = Grid.open(out, command, seeds, Path.of("").toAbsolutePath()); // under the lock: the latest grid.json
         List<Long> todo = new ArrayList<>();
@@ -152,6 +162,8 @@ public final class Repeat {
             o.println("results: dspn4j summarise --grid " + grid.file());
             return 0;
         }
+        // the data as this host sees them (each task checks them again on its node, before it trains)
+        GridData.requireSame(grid, check::data, command, "repeat: ", "");
         if (!s.dryRun()) {
             List<String> busy = Slurm.queued(grid.slurmJobs());
             if (!busy.isEmpty()) {

@@ -70,9 +70,10 @@ final class SlurmScript {
         }
         b.append("set -euo pipefail\n");
         if (!s.setup().isEmpty()) {
-            b.append("# --task-setup:\n");
+            // each line one quoted word for eval: whatever it holds (an open quote, a heredoc, a trailing \) stays in it
+            b.append("# --task-setup, each line as given:\n");
             for (String l : s.setup()) {
-                b.append(l).append('\n');
+                b.append("eval ").append(quote(l)).append('\n');
             }
         }
         b.append("java=\"${DSPN4J_JAVA:-").append(rt.java().replace("\\", "\\\\").replace("\"", "\\\"")

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * @param time       {@code --time} in one of Slurm's forms (minutes, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]), or null
  * @param mem        {@code --mem} (a number with an optional K, M, G or T), or null
  * @param sbatchArgs further sbatch options, one {@code #SBATCH} line each
- * @param setup      shell lines each task runs before Java
+ * @param setup      shell lines each task runs before Java, one line each, complete ({@code bash -n}); the script runs each
+ *                   with {@code eval}, so that none can run into the script's own lines
  * @param java       the Java each task runs (null: this JVM's, else {@code java} on the node's PATH)
  * @param jar        the jar each task runs (null: a copy of the jar this runs from, kept in the grid's folder)
  * @param dryRun     print the script, write and submit nothing
@@ -66,6 +67,17 @@ public record SlurmSettings(String partition, String gres, String time, String m
                             + "errors go to one log beside its seed's status.json, seed-<s>/slurm-<job>_<s>.out); remove '"
                             + shown(a) + "'");
                 }
+            }
+        }
+        for (String line : setup) {
+            if (line.contains("\n") || line.contains("\r")) {
+                throw new IllegalArgumentException("--task-setup: '" + shown(line) + "' is not one shell line (it holds a line "
+                        + "break); give --task-setup once per line");
+            }
+            String error = ShellSyntax.check(line);
+            if (error != null) {
+                throw new IllegalArgumentException("--task-setup: '" + line + "' is not a complete shell line (bash -n: " + error
+                        + ")");
             }
         }
         if (java != null && (java.isBlank() || java.contains("\n"))) {

@@ -64,9 +64,14 @@ public final class Summary {
         List<Run> runs = new ArrayList<>();
         for (long seed : grid.seeds()) {
             Path f = grid.folder(seed);
-            Run r = Files.isDirectory(f) ? read(f)
-                    : new Run(f, GridTask.runFolder(f), seed, false, "not started (no run folder yet)", Map.of(), Map.of(),
-                    Map.of());
+            Path run = GridTask.runFolder(f);
+            // a seed's folder the grid made but no run recorded anything in (a seed refused because another process held
+            // its run folder, before that process wrote there) has not started, as one not made yet
+            boolean recorded = Files.isRegularFile(f.resolve(RunStatus.FILE)) || Files.isRegularFile(run.resolve("run.json"))
+                    || Files.isRegularFile(run.resolve("metrics.jsonl"));
+            Run r = Files.isDirectory(f) && recorded ? read(f)
+                    : new Run(f, run, seed, false, Files.isDirectory(f) ? "not started (nothing recorded in its folder yet)"
+                    : "not started (no run folder yet)", Map.of(), Map.of(), Map.of());
             if (r.seed() != seed && Files.isRegularFile(f.resolve(RunStatus.FILE))) {
                 throw new IOException(f.resolve(RunStatus.FILE) + ": field \"seed\" is " + r.seed() + ", but " + grid.file()
                         + " gives this folder to seed " + seed);
