@@ -91,7 +91,7 @@ final class GridTrainCheck implements GridTask.TrainCheck {
                     return null;
                 }
             }
-            return new GridData.Now(src.isGenerated() ? "the generated scenes in " + root : "--data-dir " + dir,
+            return new GridData.Now(src.isGenerated() ? "the folder of the generated scenes " + root : "--data-dir " + dir,
                     DataDigest.clevr(src));
         } catch (FileNotFoundException e) { // the bundled subset, or a data file, not here
             return null;

@@ -25,8 +25,8 @@ public final class GridData {
     /**
      * The data a train command line would train on now.
      *
-     * @param name   the data as messages name them: {@code --data-dir <folder>}, the bundled MNIST subset, the
-     *               generated scenes in a folder
+     * @param name   where the data are, as messages name it: {@code --data-dir <folder>}, the bundled MNIST subset, the
+     *               folder of the generated scenes
      * @param sha256 their digests by split, as run.json's {@code data_sha256}
      */
     public record Now(String name, Map<String, String> sha256) {
@@ -73,8 +73,8 @@ public final class GridData {
             }
             List<String> changed = DataDigest.changed(recorded, now.sha256());
             if (!changed.isEmpty()) {
-                throw new IllegalArgumentException(prefix + now.name() + " holds other data than finished seed " + seed
-                        + " trained on: " + String.join(", ", changed) + " (" + runJson + ", data_sha256); the seeds of a grid "
+                throw new IllegalArgumentException(prefix + "the data now in " + now.name() + " differ from those finished seed "
+                        + seed + " trained on: " + String.join(", ", changed) + " (" + runJson + ", data_sha256); the seeds of a grid "
                         + "must train on the same data to be averaged: put back the data seed " + seed + " trained on, or give "
                         + "another --out for a grid on the data as they are now" + suffix);
             }

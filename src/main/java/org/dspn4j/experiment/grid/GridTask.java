@@ -111,6 +111,12 @@ public final class GridTask {
                           GridData.Reader data) throws Exception {
         Path folder = grid.folder(seed);
         Path run = runFolder(folder);
+        if (data != null) { // before anything is written; status.json is read again under the lock below
+            RunStatus before = Files.isDirectory(folder) ? RunStatus.read(folder) : null;
+            if (before == null || !before.finished()) {
+                GridData.requireSame(grid, data, grid.command(), "seed " + seed + ": ", "; this task did not run it");
+            }
+        }
         Files.createDirectories(run);
         RunStatus status;
         List<String> args = new ArrayList<>(grid.command());
@@ -127,7 +133,6 @@ public final class GridTask {
                 out.println("seed " + seed + ": finished earlier (" + folder.resolve(RunStatus.FILE) + "); skipped");
                 return 0;
             }
-            GridData.requireSame(grid, data, grid.command(), "seed " + seed + ": ", "; this task did not run it");
             boolean resume = Files.isRegularFile(run.resolve(CHECKPOINT));
             boolean force = !resume && holdsFiles(run);
             args.addAll(List.of("--seed", Long.toString(seed), "--out", run.toString()));
