@@ -49,13 +49,17 @@ class RepeatLocalTest {
         String grid = Files.readString(out.resolve("grid.json"));
         assertEquals(1, count(grid, "\"local\""), grid);
 
-        // given again while another process holds seed 1's run folder: refused, and grid.json records nothing
+        // given again while another process holds seed 1's run folder: seed 1 is left out, seed 2 runs (and fails again),
+        // and grid.json records a submission of seed 2 alone
         try (RunLock held = RunLock.acquire(out.resolve("seed-1/run"), null)) {
             CliRun locked = CliRun.of(cmd);
             assertEquals(2, locked.code(), locked.out());
-            assertTrue(locked.out().startsWith("dspn4j: seed 1: "), locked.out());
+            assertTrue(locked.out().lines().anyMatch(l -> l.startsWith("dspn4j: repeat: seed 1 was not run: " + out.resolve("seed-1/run")
+                    + " is in use by another run (") && l.contains("); seed 2 ended with exit code 3 (")), locked.out());
         }
-        assertEquals(grid, Files.readString(out.resolve("grid.json")));
+        String after = Files.readString(out.resolve("grid.json"));
+        assertEquals(2, count(after, "\"local\""), after);
+        assertTrue(after.contains("\"seeds\" : [ 2 ],\n    \"started\""), after);
     }
 
     @Test
