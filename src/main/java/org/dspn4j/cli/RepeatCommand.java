@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
         description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
                 "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
                 "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others.",
-                "Here, a seed that fails does not stop the others; the exit code is then the first failed seed's."})
+                "Here, a seed that fails, or whose run folder another process holds, does not stop the others; the exit code",
+                "is then the first such seed's. A seed does not train on data other than its grid's finished seeds trained on."})
 public final class RepeatCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -33,8 +33,8 @@ public final class SlurmOptions {
             + "--sbatch-arg=--cpus-per-task=4 (repeatable)")
     List<String> sbatchArgs = new ArrayList<>();
 
-    @Option(names = "--task-setup", paramLabel = "LINE", description = "with --slurm: a shell line each task runs before Java, "
-            + "e.g. 'module load java/17' or '. /path/to/dspn4j/gpu-config/env.sh' (repeatable)")
+    @Option(names = "--task-setup", paramLabel = "LINE", description = "with --slurm: one complete shell line each task runs "
+            + "(with eval) before Java, e.g. 'module load java/17' or '. /path/to/dspn4j/gpu-config/env.sh' (repeatable, once per line)")
     List<String> setup = new ArrayList<>();
 
     @Option(names = "--java", paramLabel = "PATH", description = "with --slurm: the java each task runs (default: this one's, "
