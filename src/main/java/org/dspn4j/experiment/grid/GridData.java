@@ -46,7 +46,7 @@ public final class GridData {
      * @param prefix what the message starts with ({@code repeat: }, {@code seed 3: })
      * @param suffix what it ends with
      */
-    static void requireSame(Grid grid, Reader reader, List<String> command, String prefix, String suffix) throws IOException {
+    static void requireSame(Grid grid, Reader reader, String prefix, String suffix) throws IOException {
         if (reader == null) {
             return;
         }
@@ -66,7 +66,7 @@ public final class GridData {
                 continue;
             }
             if (now == null) {
-                now = reader.read(command);
+                now = reader.read(grid.command());
                 if (now == null) {
                     return;
                 }

@@ -114,7 +114,7 @@ public final class GridTask {
         if (data != null) { // before anything is written; status.json is read again under the lock below
             RunStatus before = Files.isDirectory(folder) ? RunStatus.read(folder) : null;
             if (before == null || !before.finished()) {
-                GridData.requireSame(grid, data, grid.command(), "seed " + seed + ": ", "; this task did not run it");
+                GridData.requireSame(grid, data, "seed " + seed + ": ", "; this task did not run it");
             }
         }
         Files.createDirectories(run);

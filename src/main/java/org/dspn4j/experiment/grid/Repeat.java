@@ -45,9 +45,11 @@ public final class Repeat {
     }
 
     /**
-     * Runs the grid's seeds in this process, one after another, then prints the summary. A seed that fails
-     * does not stop the others: each runs, the summary lists the failed ones with their status, and one line
-     * on standard error names them; the exit code is then the first failed seed's. grid.json records this
+     * Runs the grid's seeds in this process, one after another, then prints the summary. Data other than those
+     * the grid's finished seeds trained on are refused before any seed trains ({@link GridData}). A seed that fails,
+     * or whose run folder another live process holds (left out, exit code 2), does not stop the others: each runs,
+     * the summary lists the failed ones with their status, and one line on standard error names them; the exit
+     * code is then the first such seed's. grid.json records this
      * invocation as a submission with the seeds that ran (none skipped as finished); one that ran none is
      * not recorded.
      *
@@ -60,7 +62,7 @@ public final class Repeat {
         Grid grid = openHere(out, command, seeds, cwd);
         try (GridLock lock = GridLock.acquire(grid.dir(), o)) {
             grid = openHere(out, command, seeds, cwd); // again, under the lock: what another repeat wrote meanwhile
-            GridData.requireSame(grid, check::data, command, "repeat: ", ""); // before any seed trains
+            GridData.requireSame(grid, check::data, "repeat: ", ""); // before any seed trains
             if (!grid.stored()) {
                 grid.save(); // before any seed's folder, which a grid.json must own
             }
@@ -163,7 +165,7 @@ public final class Repeat {
             return 0;
         }
         // the data as this host sees them (each task checks them again on its node, before it trains)
-        GridData.requireSame(grid, check::data, command, "repeat: ", "");
+        GridData.requireSame(grid, check::data, "repeat: ", "");
         if (!s.dryRun()) {
             List<String> busy = Slurm.queued(grid.slurmJobs());
             if (!busy.isEmpty()) {
