@@ -206,7 +206,7 @@ class MessageConsistencyAuditTest {
         assertTrue(help("devices").contains("Exit code 1 when there is none."));
         assertTrue(help("train").contains("Exit code 3: a non-finite loss, evaluation or parameter stopped the run"),
                 help("train"));
-        assertTrue(help("repeat").contains("the exit code is then the first failed seed's"));
+        assertTrue(help("repeat").contains("the exit code is then the first such seed's"), help("repeat"));
         String main = new CommandLine(new Main()).getUsageMessage().replaceAll("\\s+", " ");
         assertTrue(main.contains("summarise, inspect and devices also exit with 1 when what they check fails"), main);
     }

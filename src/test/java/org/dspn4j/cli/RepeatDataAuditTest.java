@@ -158,7 +158,7 @@ class RepeatDataAuditTest {
         Map<String, String> before = snapshot(out);
         CliRun r = CliRun.of(cmd);
         assertEquals(2, r.code(), r.out());
-        assertEquals(mnistRefusal("repeat: ", data, out.resolve("seed-1/run"), was, now, ""), refusal(r.out()));
+        assertEquals(mnistRefusal("", data, out.resolve("seed-1/run"), was, now, ""), refusal(r.out()));
         assertFalse(r.out().contains("seed 2: starting"), r.out());
         assertEquals(before, snapshot(out), "nothing written");
 
@@ -192,7 +192,7 @@ class RepeatDataAuditTest {
         mnistCopy("mnist", true);
         String now = mnistSha(data, "train");
         Map<String, String> before = snapshot(out);
-        String expected = mnistRefusal("repeat: ", data, out.resolve("seed-1/run"), was, now, "");
+        String expected = mnistRefusal("", data, out.resolve("seed-1/run"), was, now, "");
         for (List<String> slurm : List.of(List.of("--slurm", "--dry-run"), List.of("--slurm"))) {
             List<String> opts = new ArrayList<>(List.of("repeat", "--seeds", "1-2", "--out", out.toString()));
             opts.addAll(slurm);
@@ -274,7 +274,7 @@ class RepeatDataAuditTest {
         a.addAll(command);
         CliRun r = CliRun.of(a.toArray(new String[0]));
         assertEquals(2, r.code(), r.out());
-        assertEquals("dspn4j: repeat: the data now in the folder of the generated scenes " + cache.resolve("seed1-train2-val2")
+        assertEquals("dspn4j: the data now in the folder of the generated scenes " + cache.resolve("seed1-train2-val2")
                         + " differ from those finished seed 1 trained on: the train split (sha256 recorded 000000000000…, now " + now.substring(0, 12) + "…) ("
                         + out.resolve("seed-1/run/run.json") + ", data_sha256); the seeds of a grid must train on the same data to be "
                         + "averaged: put back the data seed 1 trained on, or give another --out for a grid on the data as they are now",
@@ -311,7 +311,7 @@ class RepeatDataAuditTest {
         assertTrue(r.out().contains("2 of 3 runs finished") && r.out().contains("  seed 1 (" + out.resolve("seed-1") + "): not started"),
                 r.out());
         String line = refusal(r.out());
-        assertTrue(line.startsWith("dspn4j: repeat: seed 1 was not run: " + out.resolve("seed-1/run") + " is in use by another run ("
+        assertTrue(line.startsWith("dspn4j: seed 1 was not run: " + out.resolve("seed-1/run") + " is in use by another run ("
                 + owner) && line.endsWith("); give the same repeat command again to retry it (finished seeds are skipped)"), line);
         assertTrue(Files.readString(out.resolve("grid.json")).contains("\"seeds\" : [ 2, 3 ],"), "the seeds that ran");
 

@@ -246,7 +246,7 @@ class RepeatGridTest {
         try (RunLock held = RunLock.acquire(out.resolve("seed-1/run"), null)) {
             CliRun locked = CliRun.of(cmd);
             assertEquals(2, locked.code(), locked.out());
-            assertTrue(locked.out().contains("dspn4j: repeat: seed 1 was not run: " + out.resolve("seed-1/run") + " is in use by another "
+            assertTrue(locked.out().contains("dspn4j: seed 1 was not run: " + out.resolve("seed-1/run") + " is in use by another "
                     + "run (process " + ProcessHandle.current().pid() + "@"), locked.out());
             assertFalse(Files.exists(out.resolve("seed-1/status.json")));
         }

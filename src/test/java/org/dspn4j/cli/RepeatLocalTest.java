@@ -54,7 +54,7 @@ class RepeatLocalTest {
         try (RunLock held = RunLock.acquire(out.resolve("seed-1/run"), null)) {
             CliRun locked = CliRun.of(cmd);
             assertEquals(2, locked.code(), locked.out());
-            assertTrue(locked.out().lines().anyMatch(l -> l.startsWith("dspn4j: repeat: seed 1 was not run: " + out.resolve("seed-1/run")
+            assertTrue(locked.out().lines().anyMatch(l -> l.startsWith("dspn4j: seed 1 was not run: " + out.resolve("seed-1/run")
                     + " is in use by another run (") && l.contains("); seed 2 ended with exit code 3 (")), locked.out());
         }
         String after = Files.readString(out.resolve("grid.json"));

@@ -62,7 +62,7 @@ public final class Repeat {
         Grid grid = openHere(out, command, seeds, cwd);
         try (GridLock lock = GridLock.acquire(grid.dir(), o)) {
             grid = openHere(out, command, seeds, cwd); // again, under the lock: what another repeat wrote meanwhile
-            GridData.requireSame(grid, check::data, "repeat: ", ""); // before any seed trains
+            GridData.requireSame(grid, check::data, "", ""); // before any seed trains
             if (!grid.stored()) {
                 grid.save(); // before any seed's folder, which a grid.json must own
             }
@@ -165,7 +165,7 @@ public final class Repeat {
             return 0;
         }
         // the data as this host sees them (each task checks them again on its node, before it trains)
-        GridData.requireSame(grid, check::data, "repeat: ", "");
+        GridData.requireSame(grid, check::data, "", "");
         if (!s.dryRun()) {
             List<String> busy = Slurm.queued(grid.slurmJobs());
             if (!busy.isEmpty()) {
