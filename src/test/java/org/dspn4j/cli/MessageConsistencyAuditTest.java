@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -89,33 +87,6 @@ class MessageConsistencyAuditTest {
             }
         }
         assertEquals(List.of(), found);
-    }
-
-    /**
-     * trace out of memory suggested a heap of its own rule (twice this one, at least 2g: -Xmx2g for a 48 MiB heap)
-     * where every other command's line gives Heap.larger's (twice this one in whole GiB, at least 1g: -Xmx1g, as
-     * inspect's line at 64 MiB in MemoryLimitsAuditTest).
-     */
-    @Test
-    void traceOutOfMemoryNamesTheLargerHeapAsTheOtherCommands() throws Exception {
-        Path out = dir.resolve("o.npz");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-XX:+UseG1GC", "-Xmx48m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "trace", "--model", "mnist",
-                "--weights", "golden/roundtrip/mnist_dspn_weights.npz", "--input", "golden/roundtrip/mnist_dspn_input.npz",
-                "--out", out.toString(), "--backend", "cpu", "--threads", "1", "--iters", "2000000"));
-        pb.redirectErrorStream(true);
-        pb.environment().remove("LD_PRELOAD");
-        Process p = pb.start();
-        byte[] bytes = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM did not finish");
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        assertEquals(2, p.exitValue(), text);
-        List<String> lines = text.lines().filter(l -> l.startsWith("dspn4j: ")).toList();
-        assertEquals(1, lines.size(), text);
-        assertTrue(lines.get(0).startsWith("dspn4j: out of memory tracing 2000000 inner steps"), lines.get(0));
-        assertTrue(lines.get(0).endsWith(" heap; a smaller --iters, a smaller input or a larger heap helps, "
-                + "e.g. DSPN4J_JAVA_OPTS=-Xmx1g"), lines.get(0));
     }
 
     /** Every file under {@code d} (the lock folder's entries too) with its bytes. */

@@ -39,6 +39,9 @@ class TraceOutOfMemoryTest {
         String line = lines.get(0);
         assertTrue(line.startsWith("dspn4j: out of memory tracing 2000000 inner steps (--iters) at batch 3, set size 10"), line);
         assertTrue(line.contains("a smaller --iters") && line.contains("-Xmx"), line);
+        // the larger heap by Heap.larger, every command's rule (twice this one in whole GiB, at least 1g)
+        assertTrue(line.endsWith(" heap; a smaller --iters, a smaller input or a larger heap helps, "
+                + "e.g. DSPN4J_JAVA_OPTS=-Xmx1g"), line);
         assertFalse(line.contains("--batch"), line);
         assertFalse(Files.exists(out), "wrote " + out);
     }
