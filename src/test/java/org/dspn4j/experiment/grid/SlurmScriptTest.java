@@ -46,7 +46,7 @@ class SlurmScriptTest {
         for (String want : List.of("#SBATCH --array=1-3,7", "#SBATCH --output=" + g.dir() + "/seed-%a/slurm-%A_%a.out",
                 "#SBATCH --chdir=" + dir, "#SBATCH --partition=gpu", "#SBATCH --gres=gpu:1", "#SBATCH --time=12:00:00",
                 "#SBATCH --mem=32G", "#SBATCH --constraint=a100", "#SBATCH --cpus-per-task=4", "#SBATCH --job-name=dspn4j-g",
-                "module load java/17")) {
+                "eval 'module load java/17'")) {
             assertTrue(lines.contains(want), want + " in\n" + script);
         }
         // sbatch reads #SBATCH lines only before the first command
@@ -54,7 +54,7 @@ class SlurmScriptTest {
         for (int i = firstCommand; i < lines.size(); i++) {
             assertTrue(!lines.get(i).startsWith("#SBATCH"), lines.get(i));
         }
-        assertTrue(lines.indexOf("module load java/17") < lines.indexOf("if [ ! -x \"$java\" ]; then java=\"$(command -v java || true)\"; fi"));
+        assertTrue(lines.indexOf("eval 'module load java/17'") >= 0 && lines.indexOf("eval 'module load java/17'") < lines.indexOf("if [ ! -x \"$java\" ]; then java=\"$(command -v java || true)\"; fi"));
         assertTrue(script.contains("-cp '/x/dspn4j.jar' org.dspn4j.cli.SlurmTask"), script);
         assertTrue(script.contains("'" + g.file() + "' \"$SLURM_ARRAY_TASK_ID\""), script);
         Process p = new ProcessBuilder("bash", "-n").redirectErrorStream(true).start();
