@@ -3,11 +3,13 @@ package org.dspn4j.experiment;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.dspn4j.gpu.ClDeviceInfo;
 import org.dspn4j.gpu.ClEngine;
 import org.dspn4j.gpu.DeviceSelector;
 import org.dspn4j.tensor.DType;
+import org.dspn4j.tensor.cpu.CpuVectors;
 
 /**
  * Which backend a command computes on: the one place that turns {@code --backend
@@ -32,6 +34,17 @@ public final class BackendChoice {
 
     /** Arena size when none is given: {@link ClEngine#DEFAULT_ARENA_FLOATS} (256 MB). */
     public static final int DEFAULT_ARENA_MB = ClEngine.DEFAULT_ARENA_FLOATS / (1 << 18);
+
+    /**
+     * The note after the backend line when the CPU backend computes without the Vector API module (a JVM
+     * started by hand, without the launcher's {@code --add-modules=jdk.incubator.vector}).
+     */
+    public static final String SCALAR_NOTE = "note: this JVM runs without the Vector API module, so the CPU backend "
+            + "computes on its scalar kernels: the same results, many times slower (a train mnist step about 30 times "
+            + "as long, docs/measurements.md); start it through ./dspn4j or give java --add-modules=jdk.incubator.vector";
+
+    /** Whether {@link #SCALAR_NOTE} was printed in this JVM (once: {@code repeat} opens the backend per seed). */
+    private static final AtomicBoolean SCALAR_NOTED = new AtomicBoolean();
 
     private static ClEngine lent;
 
@@ -175,7 +188,8 @@ public final class BackendChoice {
      * Opens what this choice names for a run of this dtype.
      *
      * @param threads CPU backend threads (the reference backend runs on one)
-     * @param log     where the choice is announced (null: silent)
+     * @param log     where the choice is announced, with {@link #SCALAR_NOTE} after it once per JVM where it applies
+     *     (null: silent)
      * @throws IllegalArgumentException for F64 on OpenCL, a device that does not exist, or no OpenCL at all
      *     when {@code opencl} was asked for
      */
@@ -210,6 +224,9 @@ public final class BackendChoice {
         }
         if (log != null) {
             log.println(c.describe() + autoNote(c.device() != null, dtype));
+            if (c.kind().equals("cpu") && CpuVectors.bits() == 0 && SCALAR_NOTED.compareAndSet(false, true)) {
+                log.println(SCALAR_NOTE);
+            }
         }
         return c;
     }
