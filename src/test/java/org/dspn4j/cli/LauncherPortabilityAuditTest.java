@@ -165,4 +165,29 @@ class LauncherPortabilityAuditTest {
                 (String) r[1]);
         assertTrue(((String) r[1]).endsWith("-jar " + app.toRealPath().resolve("target/dspn4j.jar") + " --version"), (String) r[1]);
     }
+    /**
+     * README's plain command line for those who start the jar without the launcher (Windows, an IDE) carries the
+     * flags the launcher gives {@code train mnist}, in its order.
+     */
+    @Test
+    void readmesPlainJavaLineHasTheLaunchersFlags() throws Exception {
+        String tail = " -jar target/dspn4j.jar train mnist";
+        List<String> lines = Files.readAllLines(Path.of("README.md")).stream()
+                .filter(l -> l.startsWith("java ") && l.endsWith(tail)).toList();
+        assertEquals(1, lines.size(), "README's plain java line for train mnist: " + lines);
+        List<String> readme = List.of(lines.get(0).substring("java ".length(), lines.get(0).length() - tail.length()).split(" "));
+        Path app = app();
+        Path jdk = fakeJdk(dir.resolve("jdk"), "jdk", "17.0.15");
+        ProcessBuilder pb = new ProcessBuilder("bash", app.resolve("dspn4j").toString(), "train", "mnist").redirectErrorStream(true);
+        pb.environment().remove("DSPN4J_JAVA_OPTS");
+        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().put("PATH", dir.resolve("tools") + ":/usr/bin:/bin");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launcher did not finish");
+        String run = out.lines().filter(l -> l.startsWith("fake java ")).findFirst().orElseThrow(() -> new AssertionError(out));
+        List<String> words = List.of(run.split(" "));
+        List<String> launcher = words.subList(4, words.indexOf("-jar")); // after "fake java jdk LD_PRELOAD=…"
+        assertEquals(launcher, readme);
+    }
 }
