@@ -166,6 +166,28 @@ class LauncherPortabilityAuditTest {
         assertTrue(((String) r[1]).endsWith("-jar " + app.toRealPath().resolve("target/dspn4j.jar") + " --version"), (String) r[1]);
     }
     /**
+     * The launcher started through a link in another folder (as {@code ~/bin/dspn4j}, the link relative): it runs its
+     * own checkout's jar, with either readlink; it took the link's folder for the checkout and looked for
+     * {@code ~/bin/target/dspn4j.jar} (so tried to build there).
+     */
+    @Test
+    void aLinkToTheLauncherRunsItsOwnCheckoutsJar() throws Exception {
+        Path app = app();
+        Path jdk = fakeJdk(dir.resolve("jdk"), "jdk", "17.0.15");
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("dspn4j"), Path.of("../../app/dspn4j"));
+        for (boolean bsd : new boolean[] {false, true}) {
+            Object[] r = launch(bin.resolve("dspn4j").toString(), home, bsd, null, Map.of("JAVA_HOME", jdk.toString()));
+            assertEquals(0, r[0], (String) r[1]);
+            assertFalse(((String) r[1]).contains("fake mvn") || ((String) r[1]).contains("illegal option"),
+                    "BSD tools: " + bsd + "\n" + r[1]);
+            assertTrue(((String) r[1]).endsWith("-jar " + app.toRealPath().resolve("target/dspn4j.jar") + " --version"),
+                    "BSD tools: " + bsd + "\n" + r[1]);
+        }
+    }
+
+    /**
      * README's plain command line for those who start the jar without the launcher (Windows, an IDE) carries the
      * flags the launcher gives {@code train mnist}, in its order.
      */
