@@ -175,6 +175,14 @@ public final class CheckpointOptions {
         if (dataDir != null) {
             return ClevrSource.clevr(dataDir).withImageSize(side);
         }
+        if (runs != null && !runs.isGenerated() && !Files.isDirectory(runs.root())) {
+            // the folder run.json records, not one the user gave: say where it comes from (run.json records it as train
+            // was given it, so a relative one is read from the current folder)
+            throw new IllegalArgumentException(run.file() + ": the run's data folder " + runs.root() + " (config.data.root)"
+                    + " is not a folder" + (runs.root().isAbsolute() ? "" : " from " + Path.of("").toAbsolutePath()
+                    + " (a relative one is read from the current folder: run from the folder train ran in)")
+                    + "; give --data-dir");
+        }
         return runs != null ? runs
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);
     }

@@ -62,8 +62,13 @@ final class ClevrTask implements TrainingTask {
         }
         test = ClevrExperiment.testBatches(src, target, cfg.fullEval(), cfg.batch());
         if (test.batchesPerEpoch() == 0) {
-            throw new IllegalArgumentException(src.root() + ": the evaluated val scenes are fewer than one batch of "
-                    + cfg.batch());
+            // as eval words it: how many are evaluated and, when it is the first tenth of real CLEVR's val, the option
+            // that evaluates all of it (a val split written by synth and given as --data-dir is read as CLEVR v1.0)
+            int evaluated = src.evalCount(test.dataset().size(), cfg.fullEval());
+            boolean tenth = !cfg.fullEval() && !src.isGenerated();
+            throw new IllegalArgumentException(src.root() + ": the " + evaluated + " evaluated val scenes"
+                    + (tenth ? " (the first tenth of the " + test.dataset().size() + "; --full-eval evaluates all of them)"
+                    : "") + " are fewer than one --batch of " + cfg.batch());
         }
         // every image present and a well-formed PNG within the limits, before anything is written or
         // trained (headers and chunk layout only: a few bytes per image)

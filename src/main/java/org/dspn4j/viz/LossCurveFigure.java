@@ -14,7 +14,9 @@ import java.util.Objects;
 
 /**
  * Loss curves (e.g. train and test loss against epoch or step) on simple axes: ticks at "nice"
- * values (1, 2, 5 × 10^k) with labels, a linear or logarithmic y axis, a legend on the right.
+ * values (1, 2, 5 × 10^k) with labels — whole numbers only on an x axis whose values are all whole
+ * (steps, epochs) —, a linear or logarithmic y axis, a legend on the right, as wide as its longest
+ * name needs (the plot narrows; the image keeps its size).
  * Each series is a polyline through its finite points; a non-finite value (or, on a log axis, a
  * value ≤ 0) breaks the line.
  *
@@ -35,7 +37,10 @@ public final class LossCurveFigure {
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
     };
     static final int LEFT = 70;
+    /** The least right margin; a longer legend name widens it ({@link #right}). */
     static final int RIGHT = 130;
+    /** From the plot's right edge to a legend name's start: the gap, the line sample and a space. */
+    static final int LEGEND_TEXT = 38;
     static final int TOP = 30;
     static final int BOTTOM = 45;
 
@@ -133,10 +138,49 @@ public final class LossCurveFigure {
             y0 = 0;
             y1 = 1;
         }
-        double[] xt = niceTicks(x0, x1, 8);
+        double[] xt = xTicks(x0, x1);
         double[] yt = logY ? new double[] {Math.floor(y0), Math.max(Math.ceil(y1), Math.floor(y0) + 1)}
                 : niceTicks(y0, y1, 6);
         return new double[] {xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]};
+    }
+
+    /** Whether every finite x of every series is a whole number (steps, epochs): its ticks are then whole too. */
+    private boolean wholeX() {
+        for (Series s : series) {
+            for (double x : s.x) {
+                if (Double.isFinite(x) && x != Math.rint(x)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private double[] xTicks(double lo, double hi) {
+        return niceTicks(lo, hi, 8, wholeX() ? 1 : 0);
+    }
+
+    /**
+     * The right margin: {@link #RIGHT}, or wider when the longest legend name needs it (7 pixels a character where
+     * the machine has no fonts to measure with).
+     */
+    private int right() {
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
+        Graphics2D g = scratch.createGraphics();
+        try {
+            g.setFont(Figures.FONT);
+            double widest = 0;
+            for (Series s : series) {
+                double[] w = {7.0 * s.name.length()};
+                Figures.tryText(() -> w[0] = g.getFontMetrics().stringWidth(s.name));
+                widest = Math.max(widest, w[0]);
+            }
+            int need = LEGEND_TEXT + (int) Math.ceil(widest) + 8;
+            // never so wide that the plot has less than 50 pixels (size() guarantees LEFT + RIGHT + 50)
+            return Math.max(RIGHT, Math.min(need, width - LEFT - 50));
+        } finally {
+            g.dispose();
+        }
     }
 
     private double yValue(double y) {
@@ -148,11 +192,11 @@ public final class LossCurveFigure {
      * On a log axis, {@code y} is the loss itself, not its logarithm.
      */
     public double[] pixelOf(double x, double y) {
-        return pixelOf(ranges(), x, yValue(y));
+        return pixelOf(ranges(), right(), x, yValue(y));
     }
 
-    private double[] pixelOf(double[] r, double x, double yv) {
-        double plotW = width - LEFT - RIGHT;
+    private double[] pixelOf(double[] r, int right, double x, double yv) {
+        double plotW = width - LEFT - right;
         double plotH = height - TOP - BOTTOM;
         return new double[] {LEFT + (x - r[0]) / (r[1] - r[0]) * plotW, TOP + (r[3] - yv) / (r[3] - r[2]) * plotH};
     }
@@ -162,6 +206,11 @@ public final class LossCurveFigure {
      * {@code [lo, hi]}: the first tick is ≤ lo, the last ≥ hi. A zero-width range is widened.
      */
     static double[] niceTicks(double lo, double hi, int target) {
+        return niceTicks(lo, hi, target, 0);
+    }
+
+    /** As {@link #niceTicks(double, double, int)}, with ticks at least {@code minStep} apart (1: whole numbers only). */
+    static double[] niceTicks(double lo, double hi, int target, double minStep) {
         if (!(hi > lo)) {
             double pad = lo == 0 ? 1 : Math.abs(lo) * 0.1;
             lo -= pad;
@@ -176,6 +225,7 @@ public final class LossCurveFigure {
                 break;
             }
         }
+        step = Math.max(step, minStep);
         long first = (long) Math.floor(lo / step + 1e-9);
         long last = (long) Math.ceil(hi / step - 1e-9);
         double[] ticks = new double[(int) (last - first + 1)];
@@ -210,13 +260,14 @@ public final class LossCurveFigure {
         try {
             g.setFont(Figures.FONT);
             double[] r = ranges();
-            int plotR = width - RIGHT;
+            int right = right();
+            int plotR = width - right;
             int plotB = height - BOTTOM;
             Color grid = new Color(0xE6E6E6);
 
             // x ticks and grid
-            for (double t : niceTicks(r[0], r[1], 8)) {
-                double px = pixelOf(r, t, r[2])[0];
+            for (double t : xTicks(r[0], r[1])) {
+                double px = pixelOf(r, right, t, r[2])[0];
                 g.setColor(grid);
                 g.drawLine((int) Math.round(px), TOP, (int) Math.round(px), plotB);
                 g.setColor(Color.BLACK);
@@ -235,7 +286,7 @@ public final class LossCurveFigure {
                 }
             }
             for (double t : yTicks) {
-                double py = pixelOf(r, r[0], t)[1];
+                double py = pixelOf(r, right, r[0], t)[1];
                 g.setColor(grid);
                 g.drawLine(LEFT, (int) Math.round(py), plotR, (int) Math.round(py));
                 g.setColor(Color.BLACK);
@@ -267,7 +318,7 @@ public final class LossCurveFigure {
                         penDown = false;
                         continue;
                     }
-                    double[] p = pixelOf(r, s.x[i], yv);
+                    double[] p = pixelOf(r, right, s.x[i], yv);
                     if (penDown) {
                         path.lineTo(p[0], p[1]);
                     } else {
@@ -281,7 +332,7 @@ public final class LossCurveFigure {
                     for (int i = 0; i < s.x.length; i++) {
                         double yv = yValue(s.y[i]);
                         if (Double.isFinite(s.x[i]) && Double.isFinite(yv)) {
-                            double[] p = pixelOf(r, s.x[i], yv);
+                            double[] p = pixelOf(r, right, s.x[i], yv);
                             plot.fill(new java.awt.geom.Ellipse2D.Double(p[0] - MARKER_RADIUS, p[1] - MARKER_RADIUS,
                                     2 * MARKER_RADIUS, 2 * MARKER_RADIUS));
                         }
@@ -297,7 +348,7 @@ public final class LossCurveFigure {
                 g.setStroke(new BasicStroke(2.5f));
                 g.drawLine(plotR + 12, y - 4, plotR + 32, y - 4);
                 g.setColor(Color.BLACK);
-                Figures.drawLeft(g, series.get(k).name, plotR + 38, y);
+                Figures.drawLeft(g, series.get(k).name, plotR + LEGEND_TEXT, y);
             }
         } finally {
             g.dispose();

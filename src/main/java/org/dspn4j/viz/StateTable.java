@@ -26,7 +26,9 @@ import org.dspn4j.data.clevr.Size;
  * ties — as the state evaluator reads it (docs/reference-behaviour.md §8). A predicted slot is
  * listed when its mask exceeds 0.5 (the truth lists its real objects). An attribute is
  * <em>wrong</em> when it differs from that attribute of the nearest true object in 3D; wrong
- * attributes are red in the PNG and followed by {@code *} in the text and Markdown forms.
+ * attributes are red in the PNG and followed by {@code *} in the text and Markdown forms. A column
+ * with no slot above 0.5 (a baseline early in training, whose masks are raw and small) says so in
+ * its first line, {@value #NONE}, rather than standing empty as if nothing had been drawn.
  */
 public final class StateTable {
 
@@ -36,6 +38,9 @@ public final class StateTable {
 
     /** Slots with a mask above this are listed as objects. */
     public static final double PRESENT = 0.5;
+
+    /** What an empty column shows in its first line. */
+    public static final String NONE = "(no slot with mask > 0.5)";
 
     /**
      * One listed object.
@@ -190,7 +195,7 @@ public final class StateTable {
                 StringBuilder line = new StringBuilder();
                 for (int c = 0; c < headers.size(); c++) {
                     List<Obj> col = b.columns().get(c);
-                    line.append(c == 0 ? "" : " | ").append(pad(r < col.size() ? col.get(r).text("*") : "", w));
+                    line.append(c == 0 ? "" : " | ").append(pad(cell(col, r, "*"), w));
                 }
                 sb.append(line.toString().stripTrailing()).append('\n');
             }
@@ -211,7 +216,7 @@ public final class StateTable {
             for (int r = 0; r < rows(b); r++) {
                 sb.append('|');
                 for (List<Obj> col : b.columns()) {
-                    sb.append(' ').append(r < col.size() ? col.get(r).text("\\*") : "").append(" |");
+                    sb.append(' ').append(cell(col, r, "\\*")).append(" |");
                 }
                 sb.append('\n');
             }
@@ -220,12 +225,18 @@ public final class StateTable {
         return sb.toString();
     }
 
+    /** Lines of a scene: its longest column's, at least one (for {@link #NONE}). */
     private static int rows(Block b) {
-        int n = 0;
+        int n = 1;
         for (List<Obj> col : b.columns()) {
             n = Math.max(n, col.size());
         }
         return n;
+    }
+
+    /** Line {@code r} of a column as text: its object, {@link #NONE} first in an empty column, else nothing. */
+    private static String cell(List<Obj> col, int r, String mark) {
+        return r < col.size() ? col.get(r).text(mark) : col.isEmpty() && r == 0 ? NONE : "";
     }
 
     private static String pad(String s, int w) {
@@ -264,6 +275,9 @@ public final class StateTable {
                         List<Obj> col = b.columns().get(c);
                         if (r < col.size()) {
                             drawObj(g, col.get(r), MARGIN + c * COLUMN, y);
+                        } else if (col.isEmpty() && r == 0) {
+                            g.setColor(Color.GRAY);
+                            Figures.drawLeft(g, NONE, MARGIN + c * COLUMN, y);
                         }
                     }
                     y += LINE;
