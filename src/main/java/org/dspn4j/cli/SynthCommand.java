@@ -184,8 +184,8 @@ public final class SynthCommand implements Callable<Integer> {
         if (shown[0]) {
             err.println(); // ends the redrawn line
         }
-        stdout.printf("wrote %d %s scenes (seed %d) to %s in %.1f s (%.2f images/s, %d threads)%n",
-                scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads);
+        stdout.printf("wrote %d %s scenes (seed %d) to %s in %.1f s (%.2f images/s, %d thread%s)%n",
+                scenes, split, seed, out, secs, scenes / Math.max(secs, 1e-9), threads, threads == 1 ? "" : "s");
         stdout.flush();
         return 0;
     }

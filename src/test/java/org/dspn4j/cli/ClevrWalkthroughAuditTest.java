@@ -51,14 +51,17 @@ class ClevrWalkthroughAuditTest {
     /**
      * synth's train and val splits given as --data-dir are read as CLEVR v1.0, whose evaluation is the first tenth of
      * val: train used to refuse with "the evaluated val scenes are fewer than one batch of 2", not saying how many
-     * were evaluated nor that --full-eval evaluates them all (eval says both).
+     * were evaluated nor that --full-eval evaluates them all (eval says both). synth itself said "1 threads".
      */
     @Test
     void trainSaysTheFirstTenthOfValIsEvaluatedAndWhichOptionEvaluatesAll(@TempDir Path dir) {
         Path data = dir.resolve("clevr");
         for (String split : new String[] {"train", "val"}) {
-            assertEquals(0, run("synth", "clevr", "--scenes", "2", "--split", split, "--seed", "train".equals(split) ? "1" : "2",
-                    "--threads", "1", "--out", data.toString()).rc());
+            CliErrorsTest.Result r = run("synth", "clevr", "--scenes", "2", "--split", split, "--seed",
+                    "train".equals(split) ? "1" : "2", "--threads", "1", "--out", data.toString());
+            assertEquals(0, r.rc(), r.err());
+            // its last line used to read "(… images/s, 1 threads)"
+            assertTrue(r.out().strip().endsWith(" images/s, 1 thread)"), r.out());
         }
         Path out = dir.resolve("run");
         refused(new String[] {"train", "clevr-box", "--data-dir", data.toString(), "--image-size", "65", "--batch", "2",
