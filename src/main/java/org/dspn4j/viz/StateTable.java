@@ -247,7 +247,44 @@ public final class StateTable {
 
     static final int MARGIN = 8;
     static final int LINE = 16;
+    /** The least column width: a CLEVR object's line at coordinates within ±10 with room to spare. */
     static final int COLUMN = 290;
+    /** Space between the widest line of a column and the next column. */
+    static final int COLUMN_GAP = 16;
+
+    /**
+     * The column width: {@link #COLUMN}, or wider when a line (a header, an object of a far-off prediction such as
+     * {@code -123.45 -67.89 12.34 large yellow rubber cylinder}) would otherwise run into the next column.
+     */
+    private int columnWidth() {
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
+        Graphics2D g = scratch.createGraphics();
+        try {
+            g.setFont(Figures.FONT);
+            double widest = 0;
+            for (String h : headers) {
+                widest = Math.max(widest, width(g, h));
+            }
+            for (Block b : blocks) {
+                for (List<Obj> col : b.columns()) {
+                    for (Obj o : col) {
+                        widest = Math.max(widest, width(g, o.text("")));
+                    }
+                }
+            }
+            widest = Math.max(widest, width(g, NONE));
+            return Math.max(COLUMN, (int) Math.ceil(widest) + COLUMN_GAP);
+        } finally {
+            g.dispose();
+        }
+    }
+
+    /** The width of {@code s} in the table's font (7 pixels a character where the machine has no fonts). */
+    private static double width(Graphics2D g, String s) {
+        double[] w = {7.0 * s.length()};
+        Figures.tryText(() -> w[0] = g.getFontMetrics().stringWidth(s));
+        return w[0];
+    }
 
     /** Draws the table: black text, wrong attributes in red. */
     public BufferedImage render() {
@@ -255,7 +292,8 @@ public final class StateTable {
         for (Block b : blocks) {
             lines += 3 + rows(b);
         }
-        int width = 2 * MARGIN + headers.size() * COLUMN;
+        int column = columnWidth();
+        int width = 2 * MARGIN + headers.size() * column;
         int height = 2 * MARGIN + Math.max(1, lines) * LINE;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
         Graphics2D g = Figures.whiteCanvas(img);
@@ -267,17 +305,17 @@ public final class StateTable {
                 Figures.drawLeft(g, b.title(), MARGIN, y);
                 y += LINE;
                 for (int c = 0; c < headers.size(); c++) {
-                    Figures.drawLeft(g, headers.get(c), MARGIN + c * COLUMN, y);
+                    Figures.drawLeft(g, headers.get(c), MARGIN + c * column, y);
                 }
                 y += LINE;
                 for (int r = 0; r < rows(b); r++) {
                     for (int c = 0; c < headers.size(); c++) {
                         List<Obj> col = b.columns().get(c);
                         if (r < col.size()) {
-                            drawObj(g, col.get(r), MARGIN + c * COLUMN, y);
+                            drawObj(g, col.get(r), MARGIN + c * column, y);
                         } else if (col.isEmpty() && r == 0) {
                             g.setColor(Color.GRAY);
-                            Figures.drawLeft(g, NONE, MARGIN + c * COLUMN, y);
+                            Figures.drawLeft(g, NONE, MARGIN + c * column, y);
                         }
                     }
                     y += LINE;

@@ -158,6 +158,42 @@ class ClevrWalkthroughAuditTest {
         assertTrue(dark(img, 8 + 290, 8 + 290 + 150, 42, 54), "the baseline column's first line is drawn");
     }
 
+    /**
+     * A prediction far from the scene (an early or diverging model) has coordinates beyond ±10, whose line is wider
+     * than Table 4's fixed 290-pixel column: it used to run into the next column's text.
+     */
+    @Test
+    void aWideLineOfTable4DoesNotRunIntoTheNextColumn() {
+        assumeTrue(fonts(), "no fonts on this machine: the PNG has no text");
+        double[] far = new double[18 * 1];
+        far[0] = -123.45 / 3;
+        far[1] = -67.89 / 3;
+        far[2] = -12.34 / 3;
+        far[5 + 7] = 1; // a colour
+        far[13 + 1] = 1; // a shape
+        double[] truth = new double[18 * 1];
+        truth[0] = 1.0 / 3;
+        truth[1] = 1.0 / 3;
+        StateTable.Block b = StateTable.block("scene 0", new double[][] {far, truth}, new double[][] {{1}, {1}}, 1);
+        BufferedImage img = new StateTable(List.of("Ŷ(20)", "truth"), List.of(b)).render();
+        // the second column starts where its header "truth" does (header line: baseline 36), the first dark pixel
+        // after a wide gap behind "Ŷ(20)"
+        int column2 = -1;
+        int lastDark = -1;
+        for (int x = 0; x < img.getWidth() && column2 < 0; x++) {
+            if (dark(img, x, x, 24, 38)) {
+                if (lastDark >= 0 && x - lastDark > 40) {
+                    column2 = x;
+                }
+                lastDark = x;
+            }
+        }
+        assertTrue(column2 > 0, "the second header is drawn");
+        // the object's line (baseline 52) has nothing in the 6 pixels before the second column: the first column's
+        // text ends before it
+        assertFalse(dark(img, column2 - 6, column2 - 1, 42, 55), "the first column's line runs into the second column");
+    }
+
     /** Whether any pixel of the rectangle is darker than light grey (text or a line, not background or grid). */
     private static boolean dark(BufferedImage img, int x0, int x1, int y0, int y1) {
         for (int x = Math.max(0, x0); x <= Math.min(img.getWidth() - 1, x1); x++) {
