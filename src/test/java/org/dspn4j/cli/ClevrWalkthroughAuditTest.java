@@ -72,6 +72,24 @@ class ClevrWalkthroughAuditTest {
     }
 
     /**
+     * synth writes one split a call: a --data-dir with only the val split used to be refused with "(missing scene file
+     * (expected root/scenes/CLEVR_train_scenes.json))", parentheses in parentheses and a "root" the user never named.
+     */
+    @Test
+    void aDataDirWithoutItsTrainSplitSaysWhatIsMissingAndWhatWritesIt(@TempDir Path dir) {
+        Path data = dir.resolve("clevr");
+        assertEquals(0, run("synth", "clevr", "--scenes", "1", "--split", "val", "--seed", "2", "--threads", "1", "--out",
+                data.toString()).rc());
+        CliErrorsTest.Result r = refused(new String[] {"train", "clevr-box", "--data-dir", data.toString(), "--steps", "1",
+            "--threads", "1", "-q", "--backend", "cpu", "--out", dir.resolve("run").toString()},
+                data.resolve("scenes").resolve("CLEVR_train_scenes.json") + ": no such file or folder (missing the train "
+                + "split's scene file; a CLEVR v1.0 folder holds scenes/CLEVR_train_scenes.json and images/train/, as "
+                + "dspn4j synth clevr --split train writes them)");
+        assertFalse(r.err().contains("))") || r.err().contains("root/"), r.err());
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
      * run.json records the data folder as train was given it; eval or show from another folder used to say
      * "--data-dir data is not a folder" to a user who gave no --data-dir.
      */

@@ -86,11 +86,11 @@ public final class ClevrDataset {
         }
         Path scenesFile = scenesFile(root, split);
         if (!Files.isRegularFile(scenesFile)) {
-            throw absent(scenesFile, "scene file (expected root/scenes/CLEVR_" + split + "_scenes.json)", false);
+            throw absent(scenesFile, split + " split's scene file" + layout(split), false);
         }
         Path imageDir = root.resolve("images").resolve(split);
         if (!Files.isDirectory(imageDir)) {
-            throw absent(imageDir, "image folder (expected root/images/" + split + "/)", true);
+            throw absent(imageDir, split + " split's image folder" + layout(split), true);
         }
         List<Scene> scenes = SceneReader.readAll(scenesFile);
         checkPairing(scenesFile, scenes);
@@ -246,6 +246,15 @@ public final class ClevrDataset {
         return Files.exists(p) ? new ImageFormatException(p, "not a regular file (a folder?); " + what) : missing(p, what);
     }
 
+    /**
+     * Where a split lives, for a refusal that ends up inside the parentheses of a file error: no parentheses of its
+     * own, and the command that writes a generated split.
+     */
+    private static String layout(String split) {
+        return "; a CLEVR v1.0 folder holds scenes/CLEVR_" + split + "_scenes.json and images/" + split
+                + "/, as dspn4j synth clevr --split " + split + " writes them";
+    }
+
     /** A missing path as {@link #missing}; one that exists but is not a folder (or not a regular file) said so. */
     private static IOException absent(Path p, String what, boolean folder) {
         return Files.exists(p) ? new FileSystemException(p.toString(), null, (folder ? "not a folder" : "not a regular file")
@@ -253,6 +262,6 @@ public final class ClevrDataset {
     }
 
     private static NoSuchFileException missing(Path p, String what) {
-        return new NoSuchFileException(p.toString(), null, "missing " + what);
+        return new NoSuchFileException(p.toString(), null, "missing the " + what);
     }
 }
