@@ -82,8 +82,8 @@ class ClevrWalkthroughAuditTest {
                 data.toString()).rc());
         CliErrorsTest.Result r = refused(new String[] {"train", "clevr-box", "--data-dir", data.toString(), "--steps", "1",
             "--threads", "1", "-q", "--backend", "cpu", "--out", dir.resolve("run").toString()},
-                data.resolve("scenes").resolve("CLEVR_train_scenes.json") + ": no such file or folder (missing the train "
-                + "split's scene file; a CLEVR v1.0 folder holds scenes/CLEVR_train_scenes.json and images/train/, as "
+                data.resolve("scenes").resolve("CLEVR_train_scenes.json") + ": no such file or folder (missing the scene file "
+                + "of the train split; a CLEVR v1.0 folder holds scenes/CLEVR_train_scenes.json and images/train/, as "
                 + "dspn4j synth clevr --split train writes them)");
         assertFalse(r.err().contains("))") || r.err().contains("root/"), r.err());
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");

@@ -86,11 +86,11 @@ public final class ClevrDataset {
         }
         Path scenesFile = scenesFile(root, split);
         if (!Files.isRegularFile(scenesFile)) {
-            throw absent(scenesFile, split + " split's scene file" + layout(split), false);
+            throw absent(scenesFile, "scene file of the " + split + " split" + layout(split), false);
         }
         Path imageDir = root.resolve("images").resolve(split);
         if (!Files.isDirectory(imageDir)) {
-            throw absent(imageDir, split + " split's image folder" + layout(split), true);
+            throw absent(imageDir, "image folder of the " + split + " split" + layout(split), true);
         }
         List<Scene> scenes = SceneReader.readAll(scenesFile);
         checkPairing(scenesFile, scenes);
