@@ -21,7 +21,9 @@ import java.util.Objects;
  * slot whose mask is 0 is invisible, as the mask is the element's presence. Slot j has the same
  * colour in every column, so one can follow a slot through the steps. Boxes are not clipped to the
  * image (neither are the targets); the part outside the cell is cut off. Non-finite boxes or masks
- * are skipped.
+ * are skipped. An inverted box (x2 &lt; x1 or y2 &lt; y1: an early model predicts many) is drawn over
+ * the rectangle its corners span, dashed: the box evaluators read its coordinates as they are
+ * ({@link org.dspn4j.eval.IouVariant}), so it does not score as the rectangle it is drawn as.
  */
 public final class BoxProgressionFigure {
 
@@ -137,7 +139,10 @@ public final class BoxProgressionFigure {
             double[] set = boxes[r][c];
             double[] mask = masks[r][c];
             int n = mask.length;
-            cell.setStroke(new BasicStroke(Math.max(1.5f, cellWidth / 160f)));
+            float width = Math.max(1.5f, cellWidth / 160f);
+            BasicStroke solid = new BasicStroke(width);
+            BasicStroke dashed = new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                    new float[] {4 * width, 3 * width}, 0f);
             for (int j = 0; j < n; j++) {
                 double m = mask[j];
                 double bx1 = set[j];
@@ -155,6 +160,7 @@ public final class BoxProgressionFigure {
                 Color col = slotColour(j, n);
                 cell.setColor(new Color(col.getRed() / 255f, col.getGreen() / 255f, col.getBlue() / 255f, alpha));
                 double[] p = pixelsOf(r, c, bx1, by1, bx2, by2);
+                cell.setStroke(bx2 < bx1 || by2 < by1 ? dashed : solid);
                 cell.draw(new Rectangle2D.Double(p[0], p[1], p[2], p[3]));
             }
         } finally {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.dspn4j.viz.BoxProgressionFigure;
 import org.dspn4j.viz.LossCurveFigure;
 import org.dspn4j.viz.StateTable;
 import org.junit.jupiter.api.BeforeAll;
@@ -210,6 +211,34 @@ class ClevrWalkthroughAuditTest {
         // the object's line (baseline 52) has nothing in the 6 pixels before the second column: the first column's
         // text ends before it
         assertFalse(dark(img, column2 - 6, column2 - 1, 42, 55), "the first column's line runs into the second column");
+    }
+
+    /**
+     * An early model predicts many inverted boxes (y2 < y1 in the export), which Figure 4 drew exactly as valid ones:
+     * an inverted box is now dashed, a valid one still solid.
+     */
+    @Test
+    void figure4DrawsAnInvertedBoxDashedAndAValidOneSolid() {
+        BufferedImage black = new BufferedImage(48, 32, BufferedImage.TYPE_INT_RGB);
+        // slot 0: (0.1, 0.2) to (0.4, 0.8), valid; slot 1: (0.6, 0.8) to (0.9, 0.2), y inverted
+        double[] boxes = {0.1, 0.6, 0.2, 0.8, 0.4, 0.9, 0.8, 0.2};
+        BoxProgressionFigure fig = new BoxProgressionFigure(List.of("Ŷ(10)"), new BufferedImage[] {black},
+                new double[][][] {{boxes}}, new double[][][] {{{1, 1}}}, 240);
+        BufferedImage img = fig.render();
+        assertEquals(0, gapsAlongTopEdge(img, fig.pixelsOf(0, 0, 0.1, 0.2, 0.4, 0.8)), "the valid box's edge is solid");
+        assertTrue(gapsAlongTopEdge(img, fig.pixelsOf(0, 0, 0.6, 0.8, 0.9, 0.2)) >= 5, "the inverted box's edge is dashed");
+    }
+
+    /** Background (black) pixels on the top edge of a drawn box {x, y, width, height}, its corners left out. */
+    private static int gapsAlongTopEdge(BufferedImage img, double[] p) {
+        int y = (int) Math.round(p[1]);
+        int gaps = 0;
+        for (int x = (int) Math.ceil(p[0]) + 3; x <= (int) Math.floor(p[0] + p[2]) - 3; x++) {
+            if ((img.getRGB(x, y) & 0xFFFFFF) == 0) {
+                gaps++;
+            }
+        }
+        return gaps;
     }
 
     /** Whether any pixel of the rectangle is darker than light grey (text or a line, not background or grid). */
