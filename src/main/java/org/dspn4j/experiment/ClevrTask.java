@@ -68,7 +68,8 @@ final class ClevrTask implements TrainingTask {
             boolean tenth = !cfg.fullEval() && !src.isGenerated();
             throw new IllegalArgumentException(src.root() + ": the " + evaluated + " evaluated val scenes"
                     + (tenth ? " (the first tenth of the " + test.dataset().size() + "; --full-eval evaluates all of them)"
-                    : "") + " are fewer than one --batch of " + cfg.batch());
+                    : "") + " are fewer than one --batch of " + cfg.batch()
+                    + (src.isGenerated() ? "; give a larger --synth-val or a smaller --batch" : ""));
         }
         // every image present and a well-formed PNG within the limits, before anything is written or
         // trained (headers and chunk layout only: a few bytes per image)

@@ -72,6 +72,17 @@ class ClevrWalkthroughAuditTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    /** Generated scenes: a --synth-val smaller than the batch is refused naming the option that makes more. */
+    @Test
+    void tooFewGeneratedValScenesNameSynthVal(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        refused(new String[] {"train", "clevr-box", "--synth-train", "2", "--synth-val", "1", "--synth-cache",
+            dir.resolve("cache").toString(), "--image-size", "65", "--batch", "2", "--steps", "1", "--latent", "8", "--hidden",
+            "8", "--iters", "1", "--threads", "1", "-q", "--backend", "cpu", "--out", out.toString()},
+                "the 1 evaluated val scenes are fewer than one --batch of 2; give a larger --synth-val or a smaller --batch");
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
     /**
      * synth writes one split a call: a --data-dir with only the val split used to be refused with "(missing scene file
      * (expected root/scenes/CLEVR_train_scenes.json))", parentheses in parentheses and a "root" the user never named.
