@@ -258,10 +258,10 @@ public final class ClevrDataset {
     /** A missing path as {@link #missing}; one that exists but is not a folder (or not a regular file) said so. */
     private static IOException absent(Path p, String what, boolean folder) {
         return Files.exists(p) ? new FileSystemException(p.toString(), null, (folder ? "not a folder" : "not a regular file")
-                + ", but the " + what) : missing(p, what);
+                + ", but the " + what) : missing(p, "the " + what);
     }
 
     private static NoSuchFileException missing(Path p, String what) {
-        return new NoSuchFileException(p.toString(), null, "missing the " + what);
+        return new NoSuchFileException(p.toString(), null, "missing " + what);
     }
 }
