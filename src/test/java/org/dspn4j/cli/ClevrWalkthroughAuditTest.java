@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A newcomer's CLEVR session on generated scenes (synth, train, eval, show --out/--curves), judged by what it
  * prints and draws. Each case here once read or looked wrong: a refusal that did not say why 8 val scenes were
- * "fewer than one batch of 4", a run's recorded data folder blamed on a --data-dir nobody gave, a legend cut off at
- * the figure's edge, half-epoch ticks on an axis of whole epochs, and an empty baseline column in Table 4.
+ * "fewer than one batch of 4", a missing split named as "(expected root/…)" in nested parentheses, a run's recorded
+ * data folder blamed on a --data-dir nobody gave, a legend cut off at the figure's edge, fractional ticks on an axis
+ * of whole epochs, an empty baseline column and a far-off prediction running into the next column in Table 4, and
+ * inverted boxes drawn in Figure 4 as if they were valid.
  */
 class ClevrWalkthroughAuditTest {
 
