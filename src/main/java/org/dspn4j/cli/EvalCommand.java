@@ -45,9 +45,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Evaluate a checkpoint: MNIST's set losses or CLEVR's AP tables.",
-        description = {"Evaluate a checkpoint: test_last (the set loss of the final set, mask as a feature) and test_loss",
-                "(the training objective), on the first tenth of the test split or of CLEVR's val (the authors' default)",
-                "or all of it; generated val is evaluated whole.",
+        // one paragraph an entry: picocli wraps each at the help's width
+        description = {"Evaluate a checkpoint: test_last (the set loss of the final set, mask as a feature) and test_loss "
+                        + "(the training objective), on the first tenth of the test split or of CLEVR's val (the authors' "
+                        + "default) or all of it; generated val is evaluated whole.",
                 "clevr-box: AP50/90/95/98/99 with the paper-era +1 IoU, and AP50..90 with the corrected IoU.",
                 "clevr-state: AP at 3D distance inf/1/0.5/0.25/0.125 (attributes must match)."})
 public final class EvalCommand implements Callable<Integer> {
@@ -144,7 +145,8 @@ public final class EvalCommand implements Callable<Integer> {
             MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
             CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), CheckpointOptions.mnistName(dataDir) + ": the "
                     + (full ? testSplit.size() : testSplit.size() / 10) + " evaluated test digits", b, !full, "--full");
-            System.out.println(description(net.config()) + " on " + test.batchesPerEpoch() * b + " test images of "
+            System.out.println(description(net.config(), iters == null ? null : iters.get(0)) + " on "
+                    + test.batchesPerEpoch() * b + " test images of "
                     + CheckpointOptions.mnistName(dataDir) + ": " + input.extent(run, "the test split", false) + ", batch " + b);
             TrainingLoop.Metrics m = MnistExperiment.evaluate(be, net, test);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", m.loss(), m.last(), m.images());
@@ -176,7 +178,7 @@ public final class EvalCommand implements Callable<Integer> {
             // every image present and a well-formed PNG, as train checks them, before minutes of evaluation
             test.dataset().checkImages();
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
-            System.out.printf("%s on %d val images of %s: %s, batch %d%n", description(net.config()), test.samples(),
+            System.out.printf("%s on %d val images of %s: %s, batch %d%n", description(net.config(), null), test.samples(),
                     src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),
                     input.extent(run, "val", src.isGenerated()), b);
             ClevrEvaluation.Result r = ClevrEvaluation.run(be, net, test, ts);
@@ -208,10 +210,14 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The model as the output names it: task and decoder, and DSPN's trained T. */
-    private static String description(ModelConfig m) {
+    /**
+     * The model as the output names it: task and decoder, DSPN's trained T and the T it is decoded with when --iters
+     * gives one (null: the trained T; CLEVR's table names each T itself).
+     */
+    private static String description(ModelConfig m, Integer decodedT) {
         return m.task().cliName() + " " + m.decoder().name().toLowerCase(Locale.ROOT)
-                + (m.decoder() == ModelConfig.DecoderKind.DSPN ? " (trained T=" + m.iters() + ")" : "");
+                + (m.decoder() == ModelConfig.DecoderKind.DSPN ? " (trained T=" + m.iters()
+                        + (decodedT == null ? "" : ", decoded with T=" + decodedT) + ")" : "");
     }
 
     /**

@@ -43,13 +43,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Draw a checkpoint's predictions as the paper's figures (PNG).",
+        // one paragraph an entry: picocli wraps each at the help's width
         description = {"Draw a checkpoint's predictions as the paper does (PNG):",
                 "mnist: Figure 3, rows of test digits, columns Y(0)..Y(T), target [, baseline];",
                 "clevr-box: Figure 4, boxes at Y(0), Y(5), Y(10), Y(20), truth [, baseline] drawn over the images;",
-                "clevr-state: Table 4, objects at Y(5), Y(10), Y(20), truth [, baseline] sorted by x, wrong attributes",
-                "red (PNG) or marked * (the .md written beside it, and the text printed).",
-                "--curves: the training curves the checkpoint's run recorded, per epoch (the authors' log: its tracker;",
-                "our checkpoint: the metrics.jsonl beside it), with --compare RUN a run folder's on the same axes."})
+                "clevr-state: Table 4, objects at Y(5), Y(10), Y(20), truth [, baseline] sorted by x, wrong attributes "
+                        + "red (PNG) or marked * (the .md written beside it, and the text printed).",
+                "--curves: the training curves the checkpoint's run recorded, per epoch (the authors' log: its tracker; "
+                        + "our checkpoint: the metrics.jsonl beside it), with --compare RUN a run folder's on the same "
+                        + "axes; the legend names each run."})
 public final class ShowCommand implements Callable<Integer> {
     /** The most rows one figure draws: past it the PNG grows beyond what can be looked at. */
     static final int MAX_ROWS = 64;
@@ -148,18 +150,21 @@ public final class ShowCommand implements Callable<Integer> {
         Map<String, NdArray> a = Checkpoint.read(input.checkpoint);
         TrainingCurves.Run authors = TrainingCurves.authors(a, "authors");
         String title;
+        Path parent = input.checkpoint.toAbsolutePath().getParent();
+        // the legend names our runs by their folders (as far up their paths as tells them apart)
+        String[] names = compare == null || parent == null ? new String[] {"this run", "compared"}
+                : runNames(parent, compare.toAbsolutePath());
         if (authors != null) {
             runs.add(authors);
             String name = AuthorsFile.name(a);
             title = "the authors' run" + (name == null ? "" : " " + name);
         } else {
-            Path parent = input.checkpoint.toAbsolutePath().getParent();
             Path metrics = parent == null ? null : parent.resolve(RunRecord.METRICS);
             if (metrics == null || !Files.isRegularFile(metrics)) {
                 throw new IllegalArgumentException("--curves: " + input.checkpoint + " records no training curves (neither the "
                         + "authors' tracker nor a " + RunRecord.METRICS + " beside it)");
             }
-            runs.add(TrainingCurves.ours(metrics, "this run"));
+            runs.add(TrainingCurves.ours(metrics, names[0]));
             title = "run " + parent.getFileName();
         }
         if (compare != null) {
@@ -171,11 +176,31 @@ public final class ShowCommand implements Callable<Integer> {
             if (!Files.isRegularFile(metrics)) {
                 throw new IllegalArgumentException("--compare " + compare + ": not a run folder (no " + RunRecord.METRICS + ")");
             }
-            runs.add(TrainingCurves.ours(metrics, authors != null ? "ours" : "compared"));
+            runs.add(TrainingCurves.ours(metrics, authors != null ? "ours" : names[1]));
             Path name = compare.toAbsolutePath().normalize().getFileName();
             title += " vs " + (authors != null ? "our run " : "run ") + (name == null ? compare : name);
         }
         return TrainingCurves.figure(title, runs);
+    }
+
+    /**
+     * Legend names of two run folders: their last path components, as many as tell them apart
+     * ({@code seed-1/run} and {@code seed-2/run} for two seeds of {@code repeat}); "this run" and "compared" for
+     * one folder given twice.
+     */
+    static String[] runNames(Path a, Path b) {
+        a = a.normalize();
+        b = b.normalize();
+        int na = a.getNameCount();
+        int nb = b.getNameCount();
+        for (int k = 1; k <= Math.max(na, nb); k++) {
+            String sa = (k <= na ? a.subpath(na - k, na) : a).toString();
+            String sb = (k <= nb ? b.subpath(nb - k, nb) : b).toString();
+            if (!sa.equals(sb)) {
+                return new String[] {sa, sb};
+            }
+        }
+        return new String[] {"this run", "compared"};
     }
 
     /** The paper's figure (or table) for the checkpoint, written to --out. */

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.dspn4j.autodiff.Autograd;
 import org.dspn4j.data.mnist.MnistBatcher;
@@ -136,9 +137,16 @@ public final class MnistExperiment {
                 }
             }
         }
-        List<String> headers = steps > 1
-                ? SetProgressionFigure.progressionHeaders(steps - 1, baseline != null)
-                : new ArrayList<>(List.of(net.config().decoder().name().toLowerCase(), "target"));
+        List<String> headers = new ArrayList<>();
+        if (steps > 1) {
+            headers.addAll(SetProgressionFigure.progressionHeaders(steps - 1, baseline != null));
+        } else { // a baseline (one set): its decoder's name, the target, and a --baseline's column
+            headers.add(net.config().decoder().name().toLowerCase(Locale.ROOT));
+            headers.add("target");
+            if (baseline != null) {
+                headers.add("baseline");
+            }
+        }
         return new SetProgressionFigure(headers, sets, masks, 96);
     }
 

@@ -15,10 +15,11 @@ import java.util.Objects;
 /**
  * Loss curves (e.g. train and test loss against epoch or step) on simple axes: ticks at "nice"
  * values (1, 2, 5 × 10^k) with labels — whole numbers only on an x axis whose values are all whole
- * (steps, epochs) —, a linear or logarithmic y axis, a legend on the right, as wide as its longest
- * name needs (the plot narrows; the image keeps its size).
+ * (steps, epochs) —, a linear or logarithmic y axis, a legend on the right.
  * Each series is a polyline through its finite points; a non-finite value (or, on a log axis, a
- * value ≤ 0) breaks the line.
+ * value ≤ 0) breaks the line. The legend's column is as wide as its longest name needs (at least
+ * {@value #RIGHT} pixels, at most half the figure: a longer name is cut, ending in "…"), so that
+ * no name runs off the image; markers at the plot's edge are drawn whole.
  *
  * <pre>
  *   new LossCurveFigure("MNIST", "epoch", "Chamfer loss")
@@ -37,10 +38,7 @@ public final class LossCurveFigure {
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
     };
     static final int LEFT = 70;
-    /** The least right margin; a longer legend name widens it ({@link #right}). */
     static final int RIGHT = 130;
-    /** From the plot's right edge to a legend name's start: the gap, the line sample and a space. */
-    static final int LEGEND_TEXT = 38;
     static final int TOP = 30;
     static final int BOTTOM = 45;
 
@@ -144,6 +142,32 @@ public final class LossCurveFigure {
         return new double[] {xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]};
     }
 
+    private double yValue(double y) {
+        return logY ? (y > 0 ? Math.log10(y) : Double.NaN) : y;
+    }
+
+    /**
+     * Where the data point {@code (x, y)} is drawn, as {@code {px, py}} image pixels (fractional).
+     * On a log axis, {@code y} is the loss itself, not its logarithm.
+     */
+    public double[] pixelOf(double x, double y) {
+        return pixelOf(ranges(), x, yValue(y));
+    }
+
+    private double[] pixelOf(double[] r, double x, double yv) {
+        double plotW = width - LEFT - right();
+        double plotH = height - TOP - BOTTOM;
+        return new double[] {LEFT + (x - r[0]) / (r[1] - r[0]) * plotW, TOP + (r[3] - yv) / (r[3] - r[2]) * plotH};
+    }
+
+    /**
+     * About {@code target} evenly spaced ticks at multiples of 1, 2 or 5 × 10^k that cover
+     * {@code [lo, hi]}: the first tick is ≤ lo, the last ≥ hi. A zero-width range is widened.
+     */
+    static double[] niceTicks(double lo, double hi, int target) {
+        return niceTicks(lo, hi, target, 0);
+    }
+
     /** Whether every finite x of every series is a whole number (steps, epochs): its ticks are then whole too. */
     private boolean wholeX() {
         for (Series s : series) {
@@ -158,55 +182,6 @@ public final class LossCurveFigure {
 
     private double[] xTicks(double lo, double hi) {
         return niceTicks(lo, hi, 8, wholeX() ? 1 : 0);
-    }
-
-    /**
-     * The right margin: {@link #RIGHT}, or wider when the longest legend name needs it (7 pixels a character where
-     * the machine has no fonts to measure with).
-     */
-    private int right() {
-        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
-        Graphics2D g = scratch.createGraphics();
-        try {
-            g.setFont(Figures.FONT);
-            double widest = 0;
-            for (Series s : series) {
-                double[] w = {7.0 * s.name.length()};
-                Figures.tryText(() -> w[0] = g.getFontMetrics().stringWidth(s.name));
-                widest = Math.max(widest, w[0]);
-            }
-            int need = LEGEND_TEXT + (int) Math.ceil(widest) + 8;
-            // never so wide that the plot has less than 50 pixels (size() guarantees LEFT + RIGHT + 50)
-            return Math.max(RIGHT, Math.min(need, width - LEFT - 50));
-        } finally {
-            g.dispose();
-        }
-    }
-
-    private double yValue(double y) {
-        return logY ? (y > 0 ? Math.log10(y) : Double.NaN) : y;
-    }
-
-    /**
-     * Where the data point {@code (x, y)} is drawn, as {@code {px, py}} image pixels (fractional).
-     * On a log axis, {@code y} is the loss itself, not its logarithm.
-     */
-    public double[] pixelOf(double x, double y) {
-        return pixelOf(ranges(), right(), x, yValue(y));
-    }
-
-    private double[] pixelOf(double[] r, int right, double x, double yv) {
-        double plotW = width - LEFT - right;
-        double plotH = height - TOP - BOTTOM;
-        return new double[] {LEFT + (x - r[0]) / (r[1] - r[0]) * plotW, TOP + (r[3] - yv) / (r[3] - r[2]) * plotH};
-    }
-
-    /**
-     * About {@code target} evenly spaced ticks at multiples of 1, 2 or 5 × 10^k that cover
-     * {@code [lo, hi]}: the first tick is ≤ lo, the last ≥ hi. A zero-width range is widened.
-     */
-    static double[] niceTicks(double lo, double hi, int target) {
-        return niceTicks(lo, hi, target, 0);
     }
 
     /** As {@link #niceTicks(double, double, int)}, with ticks at least {@code minStep} apart (1: whole numbers only). */
@@ -251,6 +226,61 @@ public final class LossCurveFigure {
         return s;
     }
 
+    // ---------------------------------------------------------------- legend
+
+    /** From the plot's right edge to a legend name's start: the gap and the line sample. */
+    private static final int LEGEND_TEXT = 38;
+    /** White space kept right of the longest legend name. */
+    private static final int LEGEND_PAD = 8;
+
+    /**
+     * The width of the legend's column right of the plot: {@value #RIGHT} pixels, or what the longest name needs,
+     * up to half the figure.
+     */
+    int right() {
+        int need = LEGEND_TEXT + LEGEND_PAD;
+        for (Series s : series) {
+            need = Math.max(need, LEGEND_TEXT + textWidth(s.name) + LEGEND_PAD);
+        }
+        return Math.min(Math.max(RIGHT, need), maxRight());
+    }
+
+    private int maxRight() {
+        return Math.max(RIGHT, width / 2);
+    }
+
+    /**
+     * A name as the legend draws it: whole when it fits the legend's widest column, else cut and ending in "…".
+     */
+    String legendName(String name) {
+        int room = maxRight() - LEGEND_TEXT - LEGEND_PAD;
+        if (textWidth(name) <= room) {
+            return name;
+        }
+        String dots = Figures.displayable(Figures.FONT, "\u2026", "...");
+        int n = name.length();
+        while (n > 0 && textWidth(name.substring(0, n) + dots) > room) {
+            n--;
+        }
+        return name.substring(0, n) + dots;
+    }
+
+    /**
+     * The width of {@code text} in the figure's font, in pixels; where the machine has no fonts (the text is then
+     * not drawn, {@link Figures#tryText}) an estimate of 7 pixels a character.
+     */
+    private static int textWidth(String text) {
+        int[] w = {7 * text.length()};
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
+        Graphics2D g = scratch.createGraphics();
+        try {
+            Figures.tryText(() -> w[0] = g.getFontMetrics(Figures.FONT).stringWidth(text));
+        } finally {
+            g.dispose();
+        }
+        return w[0];
+    }
+
     // ---------------------------------------------------------------- drawing
 
     /** Draws the figure. */
@@ -260,14 +290,13 @@ public final class LossCurveFigure {
         try {
             g.setFont(Figures.FONT);
             double[] r = ranges();
-            int right = right();
-            int plotR = width - right;
+            int plotR = width - right();
             int plotB = height - BOTTOM;
             Color grid = new Color(0xE6E6E6);
 
             // x ticks and grid
             for (double t : xTicks(r[0], r[1])) {
-                double px = pixelOf(r, right, t, r[2])[0];
+                double px = pixelOf(r, t, r[2])[0];
                 g.setColor(grid);
                 g.drawLine((int) Math.round(px), TOP, (int) Math.round(px), plotB);
                 g.setColor(Color.BLACK);
@@ -286,7 +315,7 @@ public final class LossCurveFigure {
                 }
             }
             for (double t : yTicks) {
-                double py = pixelOf(r, right, r[0], t)[1];
+                double py = pixelOf(r, r[0], t)[1];
                 g.setColor(grid);
                 g.drawLine(LEFT, (int) Math.round(py), plotR, (int) Math.round(py));
                 g.setColor(Color.BLACK);
@@ -303,9 +332,10 @@ public final class LossCurveFigure {
             Figures.drawCentred(rotated, yLabel + (logY ? " (log scale)" : ""), -(TOP + plotB) / 2.0, 16);
             rotated.dispose();
 
-            // curves, clipped to the plot
+            // curves, clipped to the plot (with room for a marker's dot at its edges)
             Graphics2D plot = (Graphics2D) g.create();
-            plot.clipRect(LEFT, TOP, plotR - LEFT + 1, plotB - TOP + 1);
+            int pad = markers ? (int) Math.ceil(MARKER_RADIUS) + 1 : 0;
+            plot.clipRect(LEFT - pad, TOP - pad, plotR - LEFT + 1 + 2 * pad, plotB - TOP + 1 + 2 * pad);
             plot.setStroke(new BasicStroke(1.8f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
             for (int k = 0; k < series.size(); k++) {
                 Series s = series.get(k);
@@ -318,7 +348,7 @@ public final class LossCurveFigure {
                         penDown = false;
                         continue;
                     }
-                    double[] p = pixelOf(r, right, s.x[i], yv);
+                    double[] p = pixelOf(r, s.x[i], yv);
                     if (penDown) {
                         path.lineTo(p[0], p[1]);
                     } else {
@@ -332,7 +362,7 @@ public final class LossCurveFigure {
                     for (int i = 0; i < s.x.length; i++) {
                         double yv = yValue(s.y[i]);
                         if (Double.isFinite(s.x[i]) && Double.isFinite(yv)) {
-                            double[] p = pixelOf(r, right, s.x[i], yv);
+                            double[] p = pixelOf(r, s.x[i], yv);
                             plot.fill(new java.awt.geom.Ellipse2D.Double(p[0] - MARKER_RADIUS, p[1] - MARKER_RADIUS,
                                     2 * MARKER_RADIUS, 2 * MARKER_RADIUS));
                         }
@@ -346,9 +376,9 @@ public final class LossCurveFigure {
                 int y = TOP + 12 + 18 * k;
                 g.setColor(PALETTE[k % PALETTE.length]);
                 g.setStroke(new BasicStroke(2.5f));
-                g.drawLine(plotR + 12, y - 4, plotR + 32, y - 4);
+                g.drawLine(plotR + 12, y - 4, plotR + LEGEND_TEXT - 6, y - 4);
                 g.setColor(Color.BLACK);
-                Figures.drawLeft(g, series.get(k).name, plotR + LEGEND_TEXT, y);
+                Figures.drawLeft(g, legendName(series.get(k).name), plotR + LEGEND_TEXT, y);
             }
         } finally {
             g.dispose();
