@@ -73,7 +73,7 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Option(names = "--curves", description = "PNG file of the training curves the checkpoint's run recorded: train_loss "
             + "and test_loss, the mean of each epoch (the authors' log: its tracker; our checkpoint: the metrics.jsonl "
-            + "beside it)")
+            + "beside it), on a log axis when they span more than a factor of 100")
     Path curves;
 
     @Option(names = "--compare", paramLabel = "RUN", description = "with --curves: a run folder of dspn4j (train --out; "

@@ -217,7 +217,7 @@ public final class LossCurveFigure {
         }
         double a = Math.abs(v);
         if (a != 0 && (a < 1e-3 || a >= 1e7)) {
-            return String.format(Locale.ROOT, "%.3g", v);
+            return String.format(Locale.ROOT, "%.2e", v); // %g writes 1e-4 as 0.000100
         }
         String s = String.format(Locale.ROOT, "%.4g", v);
         if (s.contains(".") && !s.contains("e")) {

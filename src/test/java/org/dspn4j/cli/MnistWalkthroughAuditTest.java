@@ -159,19 +159,39 @@ class MnistWalkthroughAuditTest {
         Path png = dir.resolve("curves.png");
         ok("show", "mnist", "--checkpoint", mine.resolve("weights.npz").toString(), "--curves", png.toString(),
                 "--compare", "models/mnist-dspn");
-        BufferedImage drawn = ImageIO.read(png.toFile());
         BufferedImage expected = TrainingCurves.figure("run my-mlp vs run mnist-dspn", List.of(
                 TrainingCurves.ours(mine.resolve(RunRecord.METRICS), "my-mlp"),
                 TrainingCurves.ours(Path.of("models", "mnist-dspn", RunRecord.METRICS), "mnist-dspn"))).render();
-        assertEquals(expected.getWidth(), drawn.getWidth());
-        assertEquals(expected.getHeight(), drawn.getHeight());
+        assertSameImage(expected, ImageIO.read(png.toFile()), "the figure of the two runs named my-mlp and mnist-dspn");
+    }
+
+    /**
+     * A 3,000-step run's curves span 0.17 (before training) to 0.00015: drawn on a log axis, where the epochs after
+     * the first are told apart (on a linear one they all lie on the axis' floor).
+     */
+    @Test
+    void curvesThatSpanDecadesAreDrawnOnALogAxis(@TempDir Path dir) throws Exception {
+        Path mine = Files.createDirectories(dir.resolve("my-mlp"));
+        Files.copy(Path.of("models", "mnist-mlp.npz"), mine.resolve("weights.npz"));
+        Files.copy(Path.of("models", "mnist-mlp", RunRecord.METRICS), mine.resolve(RunRecord.METRICS));
+        Path png = dir.resolve("curves.png");
+        ok("show", "mnist", "--checkpoint", mine.resolve("weights.npz").toString(), "--curves", png.toString());
+        TrainingCurves.Run run = TrainingCurves.ours(mine.resolve(RunRecord.METRICS), "this run");
+        LossCurveFigure log = new LossCurveFigure("run my-mlp", "epoch (test_loss: after the epoch's training; 0: before "
+                + "training)", "train_loss, test_loss: mean of each epoch").markers(true).logY(true)
+                .addSeries("this run train", run.trainX(), run.train()).addSeries("this run test", run.testX(), run.test());
+        assertSameImage(log.render(), ImageIO.read(png.toFile()), "the curves on a log axis");
+    }
+
+    private static void assertSameImage(BufferedImage expected, BufferedImage drawn, String what) {
+        assertEquals(expected.getWidth() + "x" + expected.getHeight(), drawn.getWidth() + "x" + drawn.getHeight(), what);
         int differ = 0;
         for (int y = 0; y < drawn.getHeight(); y++) {
             for (int x = 0; x < drawn.getWidth(); x++) {
                 differ += drawn.getRGB(x, y) == expected.getRGB(x, y) ? 0 : 1;
             }
         }
-        assertEquals(0, differ, "pixels unlike the figure of the two runs named my-mlp and mnist-dspn");
+        assertEquals(0, differ, "pixels unlike " + what);
     }
 
     @Test
