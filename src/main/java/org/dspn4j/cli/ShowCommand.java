@@ -63,8 +63,8 @@ public final class ShowCommand implements Callable<Integer> {
     CheckpointOptions input = new CheckpointOptions();
 
     @Option(names = "--baseline", converter = CheckpointOptions.RunFolder.class, description = "checkpoint of a "
-            + "baseline run (mlp or rnn; or its run folder), drawn as the last column; as --checkpoint, the authors' "
-            + "torch.save log too; with --out")
+            + "baseline run (mlp or rnn; or its run folder), its prediction drawn as the last column, \"baseline\" (a "
+            + "DSPN checkpoint's final set Y(T) too); as --checkpoint, the authors' torch.save log too; with --out")
     Path baseline;
 
     @Option(names = "--out", description = "PNG file of the paper's figure (clevr-state also writes <out>.md); "

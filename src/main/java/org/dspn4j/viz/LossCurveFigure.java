@@ -51,6 +51,7 @@ public final class LossCurveFigure {
     private final List<Series> series = new ArrayList<>();
     private boolean logY;
     private boolean markers;
+    private boolean integerX;
     private int width = 720;
     private int height = 440;
 
@@ -87,6 +88,15 @@ public final class LossCurveFigure {
      */
     public LossCurveFigure markers(boolean on) {
         this.markers = on;
+        return this;
+    }
+
+    /**
+     * Ticks on the x axis at whole numbers only (e.g. epochs: a run of one epoch gets 0 and 1, not 0, 0.2, …, 1).
+     * Default: off.
+     */
+    public LossCurveFigure integerX(boolean on) {
+        this.integerX = on;
         return this;
     }
 
@@ -158,6 +168,20 @@ public final class LossCurveFigure {
         double plotW = width - LEFT - right();
         double plotH = height - TOP - BOTTOM;
         return new double[] {LEFT + (x - r[0]) / (r[1] - r[0]) * plotW, TOP + (r[3] - yv) / (r[3] - r[2]) * plotH};
+    }
+
+    /** The x axis' ticks over {@code [lo, hi]}: {@link #niceTicks}, whole numbers only with {@link #integerX}. */
+    double[] xTicks(double lo, double hi) {
+        double[] t = niceTicks(lo, hi, 8);
+        if (integerX && t.length > 1 && t[1] - t[0] < 1) {
+            long first = (long) Math.floor(lo);
+            long last = Math.max((long) Math.ceil(hi), first + 1);
+            t = new double[(int) (last - first + 1)];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = first + i;
+            }
+        }
+        return t;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.dspn4j.viz;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -16,5 +17,14 @@ class MnistWalkthroughFiguresAuditTest {
         assertEquals("1.00e-04", LossCurveFigure.label(1e-4));
         assertEquals("2.50e-04", LossCurveFigure.label(2.5e-4));
         assertEquals("0.001", LossCurveFigure.label(1e-3));
+    }
+
+    /** {@code show --curves} of a run of one epoch: its epoch axis is ticked at 0 and 1, not at 0.2, 0.4, …. */
+    @Test
+    void epochsAreTickedAtWholeNumbers() {
+        LossCurveFigure plain = new LossCurveFigure("t", "epoch", "loss");
+        assertArrayEquals(new double[] {0, 1}, plain.integerX(true).xTicks(0, 1));
+        assertArrayEquals(new double[] {0, 1, 2, 3}, plain.xTicks(0, 3));
+        assertArrayEquals(new double[] {0, 2, 4, 6, 8, 10, 12}, plain.xTicks(0, 11), "whole steps already");
     }
 }
