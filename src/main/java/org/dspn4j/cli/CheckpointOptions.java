@@ -36,7 +36,11 @@ public final class CheckpointOptions {
             }
             Path ck = p.resolve("checkpoint.npz");
             if (!Files.isRegularFile(ck)) {
-                throw new CommandLine.TypeConversionException(value + ": a folder without checkpoint.npz");
+                // the shipped models: models/mnist-dspn/ keeps the run's record, models/mnist-dspn.npz its weights
+                Path name = p.toAbsolutePath().normalize().getFileName();
+                Path weights = name == null ? null : p.resolveSibling(name + ".npz");
+                throw new CommandLine.TypeConversionException(value + ": a folder without checkpoint.npz"
+                        + (weights != null && Files.isRegularFile(weights) ? "; its weights are " + weights : ""));
             }
             return ck;
         }

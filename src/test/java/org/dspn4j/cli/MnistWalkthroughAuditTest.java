@@ -216,6 +216,20 @@ class MnistWalkthroughAuditTest {
                 plain.out());
     }
 
+    /**
+     * The shipped model's folder ({@code models/mnist-dspn/}: its run.json and metrics.jsonl) given as the checkpoint:
+     * the refusal names the weights beside it, {@code models/mnist-dspn.npz}.
+     */
+    @Test
+    void theShippedModelsFolderAsCheckpointPointsToItsWeights() {
+        ImportTorchCommandTest.Run r = ImportTorchCommandTest.run("eval", "mnist", "--checkpoint", "models/mnist-dspn",
+                "--backend", "cpu", "--threads", "1");
+        assertEquals(2, r.rc(), r.out() + r.err());
+        assertEquals("", r.out());
+        assertEquals("dspn4j: Invalid value for option '--checkpoint': models/mnist-dspn: a folder without checkpoint.npz; "
+                + "its weights are models/mnist-dspn.npz (dspn4j eval --help lists the options)\n", r.err());
+    }
+
     // ================================================================ --help
 
     /**
