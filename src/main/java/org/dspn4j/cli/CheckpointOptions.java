@@ -36,13 +36,20 @@ public final class CheckpointOptions {
             }
             Path ck = p.resolve("checkpoint.npz");
             if (!Files.isRegularFile(ck)) {
-                // the shipped models: models/mnist-dspn/ keeps the run's record, models/mnist-dspn.npz its weights
-                Path name = p.toAbsolutePath().normalize().getFileName();
-                Path weights = name == null ? null : p.resolveSibling(name + ".npz");
-                throw new CommandLine.TypeConversionException(value + ": a folder without checkpoint.npz"
-                        + (weights != null && Files.isRegularFile(weights) ? "; its weights are " + weights : ""));
+                throw new CommandLine.TypeConversionException(noCheckpoint(value, p));
             }
             return ck;
+        }
+
+        /**
+         * "FOLDER: a folder without checkpoint.npz", and where FOLDER.npz is beside it (the shipped models:
+         * models/mnist-dspn/ keeps the run's record, models/mnist-dspn.npz its weights) which file that is.
+         */
+        static String noCheckpoint(String value, Path folder) {
+            Path name = folder.toAbsolutePath().normalize().getFileName();
+            Path weights = name == null ? null : folder.resolveSibling(name + ".npz");
+            return value + ": a folder without checkpoint.npz"
+                    + (weights != null && Files.isRegularFile(weights) ? "; its weights are " + weights : "");
         }
     }
 

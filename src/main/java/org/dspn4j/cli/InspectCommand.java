@@ -40,7 +40,7 @@ public final class InspectCommand implements Callable<Integer> {
         if (Files.isDirectory(f)) {
             Path ck = f.resolve("checkpoint.npz");
             if (!Files.isRegularFile(ck)) {
-                throw new IllegalArgumentException(f + ": a folder without checkpoint.npz");
+                throw new IllegalArgumentException(CheckpointOptions.RunFolder.noCheckpoint(f.toString(), f));
             }
             TorchReport.line(o, "run", f.toString());
             f = ck;

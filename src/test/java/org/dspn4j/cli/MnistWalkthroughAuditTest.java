@@ -228,6 +228,10 @@ class MnistWalkthroughAuditTest {
         assertEquals("", r.out());
         assertEquals("dspn4j: Invalid value for option '--checkpoint': models/mnist-dspn: a folder without checkpoint.npz; "
                 + "its weights are models/mnist-dspn.npz (dspn4j eval --help lists the options)\n", r.err());
+        r = ImportTorchCommandTest.run("inspect", "models/mnist-dspn");
+        assertEquals(2, r.rc(), r.out() + r.err());
+        assertEquals("dspn4j: models/mnist-dspn: a folder without checkpoint.npz; its weights are models/mnist-dspn.npz\n",
+                r.err());
     }
 
     // ================================================================ --help
