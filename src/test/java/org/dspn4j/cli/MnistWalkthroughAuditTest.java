@@ -85,6 +85,11 @@ class MnistWalkthroughAuditTest {
         Matcher img = Pattern.compile("!\\[[^]]*]\\((img/[^)]+\\.png)\\)").matcher(doc);
         assertTrue(img.find(cmd.end()), "an image follows the command");
         assertSameSize(dir, cmd.group(1), List.of(), Path.of("docs", img.group(1)));
+        // the baselines': a command that runs as printed (it lacked --out), and the first image after it
+        assertTrue(cmd.find(img.end()), "the baselines' command follows");
+        assertTrue(cmd.group(1).contains("models/mnist-mlp.npz"), cmd.group(1));
+        assertTrue(img.find(cmd.end()), "the baselines' figures follow");
+        assertSameSize(dir, cmd.group(1), List.of(), Path.of("docs", img.group(1)));
 
         String readme = Files.readString(Path.of("README.md")).replace("\n", " ");
         Matcher rcmd = Pattern.compile("`\\./dspn4j (show mnist --checkpoint +models/mnist-dspn\\.npz[^`]*)`, the figure "
