@@ -52,6 +52,8 @@ public final class LossCurveFigure {
     private boolean logY;
     private boolean markers;
     private boolean integerX;
+    /** The legend's column, once measured ({@link #right()}); -1 until then, and again after a series or size. */
+    private int right = -1;
     private int width = 720;
     private int height = 440;
 
@@ -73,6 +75,7 @@ public final class LossCurveFigure {
             throw new IllegalArgumentException("series '" + name + "': " + x.length + " x values but " + y.length + " y values");
         }
         series.add(new Series(Objects.requireNonNull(name, "name"), x.clone(), y.clone()));
+        right = -1;
         return this;
     }
 
@@ -110,6 +113,7 @@ public final class LossCurveFigure {
         }
         this.width = width;
         this.height = height;
+        right = -1;
         return this;
     }
 
@@ -262,11 +266,14 @@ public final class LossCurveFigure {
      * up to half the figure.
      */
     int right() {
-        int need = LEGEND_TEXT + LEGEND_PAD;
-        for (Series s : series) {
-            need = Math.max(need, LEGEND_TEXT + textWidth(s.name) + LEGEND_PAD);
+        if (right < 0) { // measured once: pixelOf asks for every point
+            int need = LEGEND_TEXT + LEGEND_PAD;
+            for (Series s : series) {
+                need = Math.max(need, LEGEND_TEXT + textWidth(s.name) + LEGEND_PAD);
+            }
+            right = Math.min(Math.max(RIGHT, need), maxRight());
         }
-        return Math.min(Math.max(RIGHT, need), maxRight());
+        return right;
     }
 
     private int maxRight() {

@@ -2,6 +2,7 @@ package org.dspn4j.viz;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,22 @@ class MnistWalkthroughFiguresAuditTest {
         assertEquals("1.00e-04", LossCurveFigure.label(1e-4));
         assertEquals("2.50e-04", LossCurveFigure.label(2.5e-4));
         assertEquals("0.001", LossCurveFigure.label(1e-3));
+    }
+
+    /**
+     * A legend name too long for half the figure (two runs compared by long paths) is cut and ends in an ellipsis;
+     * short names are drawn whole.
+     */
+    @Test
+    void aLegendNameLongerThanHalfTheFigureIsCut() {
+        String longName = "runs/an-experiment-with-a-long-name/seed-1/run train";
+        LossCurveFigure fig = new LossCurveFigure("t", "epoch", "loss").size(400, 300)
+                .addSeries(longName, new double[] {0, 1}, new double[] {0.2, 0.1});
+        String drawn = fig.legendName(longName);
+        assertTrue(drawn.length() < longName.length() && (drawn.endsWith("\u2026") || drawn.endsWith("...")), drawn);
+        assertTrue(longName.startsWith(drawn.replace("\u2026", "").replace("...", "")), drawn);
+        assertEquals(200, fig.right(), "the legend's column stops at half the figure");
+        assertEquals("train", fig.legendName("train"));
     }
 
     /** {@code show --curves} of a run of one epoch: its epoch axis is ticked at 0 and 1, not at 0.2, 0.4, …. */
