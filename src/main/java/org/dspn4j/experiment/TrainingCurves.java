@@ -136,7 +136,7 @@ public final class TrainingCurves {
             }
         }
         LossCurveFigure fig = new LossCurveFigure(title, "epoch (test_loss: after the epoch's training; 0: before training)",
-                "train_loss, test_loss: mean of each epoch").markers(true).integerX(true)
+                "train_loss, test_loss: mean of each epoch").markers(true)
                 .logY(lo > 0 && hi > LOG_AXIS_RATIO * lo);
         for (Run r : runs) {
             if (r.train().length > 0) {

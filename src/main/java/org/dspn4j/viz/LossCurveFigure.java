@@ -51,7 +51,6 @@ public final class LossCurveFigure {
     private final List<Series> series = new ArrayList<>();
     private boolean logY;
     private boolean markers;
-    private boolean integerX;
     /** The legend's column, once measured ({@link #right()}); -1 until then, and again after a series or size. */
     private int right = -1;
     private int width = 720;
@@ -94,14 +93,6 @@ public final class LossCurveFigure {
         return this;
     }
 
-    /**
-     * Ticks on the x axis at whole numbers only (e.g. epochs: a run of one epoch gets 0 and 1, not 0, 0.2, …, 1).
-     * Default: off.
-     */
-    public LossCurveFigure integerX(boolean on) {
-        this.integerX = on;
-        return this;
-    }
 
     /** The radius of a marker, in pixels. */
     public static final double MARKER_RADIUS = 3;
@@ -174,19 +165,6 @@ public final class LossCurveFigure {
         return new double[] {LEFT + (x - r[0]) / (r[1] - r[0]) * plotW, TOP + (r[3] - yv) / (r[3] - r[2]) * plotH};
     }
 
-    /** The x axis' ticks over {@code [lo, hi]}: {@link #niceTicks}, whole numbers only with {@link #integerX}. */
-    double[] xTicks(double lo, double hi) {
-        double[] t = niceTicks(lo, hi, 8);
-        if (integerX && t.length > 1 && t[1] - t[0] < 1) {
-            long first = (long) Math.floor(lo);
-            long last = Math.max((long) Math.ceil(hi), first + 1);
-            t = new double[(int) (last - first + 1)];
-            for (int i = 0; i < t.length; i++) {
-                t[i] = first + i;
-            }
-        }
-        return t;
-    }
 
     /**
      * About {@code target} evenly spaced ticks at multiples of 1, 2 or 5 × 10^k that cover
@@ -208,7 +186,8 @@ public final class LossCurveFigure {
         return true;
     }
 
-    private double[] xTicks(double lo, double hi) {
+    /** The x axis' ticks over {@code [lo, hi]}: {@link #niceTicks}, whole numbers only where every x is whole. */
+    double[] xTicks(double lo, double hi) {
         return niceTicks(lo, hi, 8, wholeX() ? 1 : 0);
     }
 

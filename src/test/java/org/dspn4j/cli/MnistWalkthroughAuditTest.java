@@ -184,7 +184,7 @@ class MnistWalkthroughAuditTest {
         TrainingCurves.Run run = TrainingCurves.ours(mine.resolve(RunRecord.METRICS), "this run");
         LossCurveFigure log = new LossCurveFigure("run my-mlp", "epoch (test_loss: after the epoch's training; 0: before "
                 + "training)", "train_loss, test_loss: mean of each epoch").markers(true).logY(true)
-                .integerX(true).addSeries("this run train", run.trainX(), run.train()).addSeries("this run test", run.testX(), run.test());
+                .addSeries("this run train", run.trainX(), run.train()).addSeries("this run test", run.testX(), run.test());
         assertSameImage(log.render(), ImageIO.read(png.toFile()), "the curves on a log axis");
     }
 

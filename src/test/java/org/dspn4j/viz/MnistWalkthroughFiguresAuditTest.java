@@ -39,9 +39,14 @@ class MnistWalkthroughFiguresAuditTest {
     /** {@code show --curves} of a run of one epoch: its epoch axis is ticked at 0 and 1, not at 0.2, 0.4, …. */
     @Test
     void epochsAreTickedAtWholeNumbers() {
-        LossCurveFigure plain = new LossCurveFigure("t", "epoch", "loss");
-        assertArrayEquals(new double[] {0, 1}, plain.integerX(true).xTicks(0, 1));
-        assertArrayEquals(new double[] {0, 1, 2, 3}, plain.xTicks(0, 3));
-        assertArrayEquals(new double[] {0, 2, 4, 6, 8, 10, 12}, plain.xTicks(0, 11), "whole steps already");
+        LossCurveFigure epochs = new LossCurveFigure("t", "epoch", "loss").addSeries("test", new double[] {0, 1},
+                new double[] {0.2, 0.1});
+        assertArrayEquals(new double[] {0, 1}, epochs.xTicks(0, 1));
+        assertArrayEquals(new double[] {0, 1, 2, 3}, epochs.xTicks(0, 3));
+        assertArrayEquals(new double[] {0, 2, 4, 6, 8, 10, 12}, epochs.xTicks(0, 11), "whole steps already");
+        // an x that is not whole keeps the nice ticks between whole numbers
+        LossCurveFigure fractions = new LossCurveFigure("t", "x", "loss").addSeries("s", new double[] {0, 0.5, 1},
+                new double[] {0.2, 0.15, 0.1});
+        assertArrayEquals(new double[] {0, 0.2, 0.4, 0.6, 0.8, 1}, fractions.xTicks(0, 1), 1e-12);
     }
 }
