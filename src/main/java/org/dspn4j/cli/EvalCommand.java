@@ -168,20 +168,10 @@ public final class EvalCommand implements Callable<Integer> {
         ClevrSource src = input.clevrData(run);
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
-            Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
-            src.prepare(System.out, th);
-            input.requireRunClevr(run, src);
-            boolean full = input.full(run);
-            ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
-            CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
-                    + src.evalCount(test.dataset().size(), full) + " evaluated val scenes", b, !full && !src.isGenerated(), "--full");
-            // every image present and a well-formed PNG, as train checks them, before minutes of evaluation
-            test.dataset().checkImages();
+            ClevrInput in = clevrInput(be, task, input, run, src, b, th, System.out);
             int[] ts = iters == null ? ClevrEvaluation.PAPER_ITERS : iters.stream().mapToInt(Integer::intValue).toArray();
-            System.out.printf("%s on %d val images of %s: %s, batch %d%n", description(net.config(), null), test.samples(),
-                    src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),
-                    input.extent(run, "val", src.isGenerated()), b);
-            ClevrEvaluation.Result r = ClevrEvaluation.run(be, net, test, ts);
+            System.out.println(in.line());
+            ClevrEvaluation.Result r = ClevrEvaluation.run(be, in.net(), in.test(), ts);
             System.out.printf(Locale.ROOT, "test_loss %.6f%ntest_last %.6f%nimages %d%n", r.loss(), r.last(), r.images());
             ClevrEvaluation.print(System.out, ClevrEvaluation.tables(r));
             if (export != null) {
@@ -191,6 +181,39 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * What {@code eval clevr-box|clevr-state} decodes: the checkpoint's model, the val batches it is evaluated on, and
+     * the line that names them ({@code "clevr-box dspn (trained T=10) on 1472 val images of CLEVR …: the first tenth of
+     * val (…), batch 32"}).
+     */
+    record ClevrInput(Net net, ClevrBatches test, String line) {
+    }
+
+    /**
+     * Loads the model of {@code input}'s checkpoint and the val batches eval evaluates it on: the data {@code src} (the
+     * run's, unless --data-dir), checked against the digest the run recorded, all of val or its first tenth as
+     * {@code input.full(run)} says, batch {@code b}, every image checked before the evaluation. Shared by {@code eval}
+     * and {@code summarise --ap}, so that both evaluate a run alike.
+     *
+     * @param log where generating scenes is reported (null: nowhere)
+     */
+    static ClevrInput clevrInput(Backend be, ModelConfig.Task task, CheckpointOptions input, RunInfo run, ClevrSource src,
+                                 int b, int th, java.io.PrintStream log) throws IOException {
+        Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
+        src.prepare(log, th);
+        input.requireRunClevr(run, src);
+        boolean full = input.full(run);
+        ClevrBatches test = ClevrExperiment.testBatches(src, ClevrEvaluation.target(task), full, b);
+        CheckpointOptions.requireOneBatch(test.batchesPerEpoch(), src.root() + ": the "
+                + src.evalCount(test.dataset().size(), full) + " evaluated val scenes", b, !full && !src.isGenerated(), "--full");
+        // every image present and a well-formed PNG, as train checks them, before minutes of evaluation
+        test.dataset().checkImages();
+        String line = String.format("%s on %d val images of %s: %s, batch %d", description(net.config(), null), test.samples(),
+                src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),
+                input.extent(run, "val", src.isGenerated()), b);
+        return new ClevrInput(net, test, line);
     }
 
     /** Each T of --iters: its predicted sets must fit the heap ({@link Checks#innerStepsFitHeap}). */

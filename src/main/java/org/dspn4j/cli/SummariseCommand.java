@@ -7,18 +7,27 @@ import java.util.concurrent.Callable;
 
 import org.dspn4j.experiment.grid.Grid;
 import org.dspn4j.experiment.grid.Summary;
+import org.dspn4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code dspn4j summarise RUN_FOLDER… | --grid grid.json …}: finished runs over seeds, mean ± std. */
-@Command(name = "summarise", mixinStandardHelpOptions = true,
+/** {@code dspn4j summarise RUN_FOLDER… | --grid grid.json … [--ap]}: finished runs over seeds, mean ± std. */
+@Command(name = "summarise", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Print the mean and std over seeds of finished runs' test metrics.",
         description = {"Collect the final test metrics of finished runs and print them over seeds as mean ± sample standard",
                 "deviation, the way the paper reports its tables. Runs that did not finish are listed, not averaged; runs",
                 "whose run.json settings differ in anything but the seed are refused, and so are runs that trained for",
                 "different numbers of steps (a resume's settings count) or on other data (data_sha256). A run is finished",
-                "when its status.json (written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused."})
+                "when its status.json (written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused.",
+                "--ap (CLEVR): also the paper's AP tables (Tables 1 and 2) over the seeds, each finished run's checkpoint",
+                "evaluated as eval --checkpoint <run> evaluates it. That costs one eval per seed: on CLEVR v1.0 the run's",
+                "share of val (a tenth, 1,500 images, or all 15,000 with full_eval) decoded at 30 inner steps, which on a",
+                "CPU takes minutes per seed for a tenth and about an hour for all of val; one line per seed says when it is done.",
+                "Nothing is written into the runs' folders."})
 public final class SummariseCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RUN_FOLDER", arity = "0..*", description = "run folders of one experiment, or the seeds' folders of a grid (e.g. runs/grid/seed-*)")
@@ -28,26 +37,76 @@ public final class SummariseCommand implements Callable<Integer> {
             + "several: one row each in a table")
     List<Path> grids = new ArrayList<>();
 
+    @Option(names = "--ap", description = "clevr-box, clevr-state: evaluate each finished run's checkpoint as eval does (its "
+            + "data, batch and full_eval from its run.json; DSPN at 10, 20 and 30 inner steps) and print the AP tables per seed "
+            + "and as mean ± std over the seeds; several grids (e.g. the mlp, rnn and dspn grids of a task): one table, the "
+            + "paper's layout. Slow: one eval per seed")
+    boolean ap;
+
+    @Mixin
+    ThreadOptions threads = new ThreadOptions();
+
+    @Mixin
+    BackendOptions compute = new BackendOptions();
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (folders.isEmpty() == grids.isEmpty()) {
             throw new IllegalArgumentException("give run folders, or --grid grid.json (not both)");
         }
+        if (!ap) {
+            for (String o : List.of("--threads", "--backend", "--device", "--arena-mb")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                    throw new IllegalArgumentException(o + " goes with --ap (without it summarise only reads the runs' "
+                            + "metrics)");
+                }
+            }
+        }
+        int th = ap ? threads.threads(compute) : 0;
         List<Summary> groups = new ArrayList<>();
+        List<Grid> gridOf = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         if (!folders.isEmpty()) {
             groups.add(Summary.of(folders.size() + " run folders", folders));
+            gridOf.add(null);
+            names.add("the " + folders.size() + " run folder" + (folders.size() == 1 ? "" : "s") + " given");
         }
         for (Path g : grids) {
-            groups.add(Summary.of(Grid.read(g)));
+            Grid grid = Grid.read(g);
+            groups.add(Summary.of(grid));
+            gridOf.add(grid);
+            names.add(grid.file().toString());
+        }
+        List<ModelConfig.Task> tasks = new ArrayList<>();
+        if (ap) { // every experiment checked before minutes of evaluation
+            for (int i = 0; i < groups.size(); i++) {
+                ModelConfig.Task task = ApSummary.task(groups.get(i), gridOf.get(i));
+                ApSummary.check(groups.get(i), task, names.get(i));
+                tasks.add(task);
+            }
         }
         boolean complete = true;
-        for (Summary s : groups) {
+        List<ApSummary> aps = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Summary s = groups.get(i);
             s.print(System.out);
             complete &= s.complete();
+            if (ap && !s.finished().isEmpty()) {
+                ApSummary a = ApSummary.evaluate(s, tasks.get(i), compute, th, System.out);
+                a.print(System.out);
+                aps.add(a);
+            }
         }
         if (groups.size() > 1) {
             System.out.println();
             Summary.printTable(System.out, groups);
+            if (aps.size() > 1) {
+                System.out.println();
+                ApSummary.printTable(System.out, aps);
+            }
         }
         return complete ? 0 : 1;
     }

@@ -222,19 +222,29 @@ public final class ClevrEvaluation {
     public static void print(PrintStream out, List<Table> tables) {
         for (Table t : tables) {
             out.println(t.title());
-            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-18s", "model"));
-            for (String col : t.columns()) {
-                head.append(String.format(Locale.ROOT, " %8s", col));
-            }
-            out.println(head);
+            out.println(header(t));
             for (int i = 0; i < t.rows().size(); i++) {
-                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-18s", t.rows().get(i)));
-                for (double v : t.values().get(i)) {
-                    row.append(String.format(Locale.ROOT, " %8.2f", v));
-                }
-                out.println(row);
+                out.println(row(t, i));
             }
         }
+    }
+
+    /** The header line {@link #print} prints for a table: "model" and its columns. */
+    public static String header(Table t) {
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-18s", "model"));
+        for (String col : t.columns()) {
+            head.append(String.format(Locale.ROOT, " %8s", col));
+        }
+        return head.toString();
+    }
+
+    /** Row {@code i} of a table as {@link #print} prints it: its label and its values, two decimals. */
+    public static String row(Table t, int i) {
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-18s", t.rows().get(i)));
+        for (double v : t.values().get(i)) {
+            row.append(String.format(Locale.ROOT, " %8.2f", v));
+        }
+        return row.toString();
     }
 
     /** The tables as Markdown (for docs). */
