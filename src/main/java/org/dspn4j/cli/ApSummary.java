@@ -78,11 +78,11 @@ final class ApSummary {
 
     /**
      * Refuses, before anything is evaluated, an experiment --ap has nothing to add to (MNIST) and a finished run
-     * without the checkpoint eval would read.
+     * without the checkpoint eval would read, or whose checkpoint is not one of the experiment's task.
      *
      * @param name the experiment as the refusal names it (its grid.json, or the run folders)
      */
-    static void check(Summary s, ModelConfig.Task task, String name) {
+    static void check(Summary s, ModelConfig.Task task, String name) throws IOException {
         if (task == ModelConfig.Task.MNIST) {
             throw new IllegalArgumentException("--ap: " + name + " is an MNIST experiment, whose metrics (test_loss, test_last) "
                     + "are already in the summary; --ap adds CLEVR's AP tables (clevr-box, clevr-state): leave it out");
@@ -93,6 +93,9 @@ final class ApSummary {
                 throw new IllegalArgumentException(ck + ": no such file; summarise --ap evaluates each finished run's "
                         + "checkpoint, as eval --checkpoint " + r.run() + " does (seed " + r.seed() + ")");
             }
+        }
+        for (Summary.Run r : s.finished()) { // each a checkpoint of the task, read as eval reads it
+            seedContext(r, () -> CheckpointOptions.model("--checkpoint", r.run().resolve(CHECKPOINT), task));
         }
     }
 
