@@ -109,9 +109,10 @@ final class ApSummary {
         if (s.finished().isEmpty()) {
             return new ApSummary(s, task, seeds);
         }
-        out.printf(Locale.ROOT, "evaluating the %d finished run%s as eval %s --checkpoint <run> does (%s):%n", s.finished().size(),
-                s.finished().size() == 1 ? "" : "s", task.cliName(), "the run's data, batch and full_eval; DSPN at 10, 20 "
-                        + "and 30 inner steps");
+        boolean dspn = "dspn".equals(s.finished().get(0).settings().get("config.model.decoder"));
+        out.printf(Locale.ROOT, "evaluating the %d finished run%s as eval %s --checkpoint <run> does (the run's data, batch and "
+                + "full_eval%s):%n", s.finished().size(), s.finished().size() == 1 ? "" : "s", task.cliName(),
+                dspn ? "; at 10, 20 and 30 inner steps" : "");
         Summary.Run firstRun = s.finished().get(0);
         ModelConfig cfg = seedContext(firstRun, () -> CheckpointOptions.model("--checkpoint",
                 firstRun.run().resolve(CHECKPOINT), task));
