@@ -173,10 +173,6 @@ final class ApSummary {
         return s < 120 ? String.format(Locale.ROOT, "%.1f s", s) : String.format(Locale.ROOT, "%.1f min", s / 60);
     }
 
-    ModelConfig.Task task() {
-        return task;
-    }
-
     /** The row labels of the tables ("DSPN, 10 steps" …, or "MLP baseline"). */
     private List<String> labels() {
         return seeds.get(0).tables().get(0).rows();
