@@ -323,6 +323,27 @@ class ApSummaryAuditTest {
         assertEquals(at + 6, lines.size(), "the table ends the output: " + r.out());
     }
 
+    /** Two grids whose rows share labels (two DSPN grids of a task): each row names its grid's folder. */
+    @Test
+    void rowsTwoGridsShareNameTheirGrids() throws Exception {
+        Path again = copy(boxDspn, "box-dspn-again");
+        CliRun r = summarise(0, with(new String[] {"--ap", "--grid", boxDspn.toString(), "--grid", again.toString()}, COMPUTE));
+        List<String> lines = r.out().lines().toList();
+        int at = lines.indexOf("Box AP (%), corrected IoU (authors' fix be3703b), mean ± sample standard deviation over seeds");
+        assertTrue(at > 0, r.out());
+        List<String> labels = new ArrayList<>();
+        for (int i = at + 2; i < lines.size(); i++) {
+            labels.add(lines.get(i).split(" {2,}")[0]);
+        }
+        List<String> expected = new ArrayList<>();
+        for (Path g : List.of(boxDspn, again)) {
+            for (int t : new int[] {10, 20, 30}) {
+                expected.add("DSPN, " + t + " steps (" + g + ")");
+            }
+        }
+        assertEquals(expected, labels, r.out());
+    }
+
     private static String[] row(String label, String seeds, List<Eval> evals, String key) {
         String[] row = new String[7];
         row[0] = label;
