@@ -7,20 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -181,17 +179,6 @@ class ApSummaryAuditTest {
         throw new AssertionError("no mean table " + t + " in\n" + out);
     }
 
-    private static Map<String, String> snapshot(Path root) throws Exception {
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                m.put(root.relativize(p).toString(), Files.isRegularFile(p)
-                        ? HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))) : "/");
-            }
-        }
-        return m;
-    }
-
     private static String refusal(String out) {
         List<String> lines = out.lines().filter(l -> l.startsWith("dspn4j:")).toList();
         assertEquals(1, lines.size(), out);
@@ -222,11 +209,11 @@ class ApSummaryAuditTest {
      */
     @Test
     void aSeedsRowsAreEvalsAndTheMeansAreThoseOfEvalsValues() throws Exception {
-        Map<String, String> before = snapshot(stateDspn);
-        Map<String, String> dataBefore = snapshot(data);
+        Map<String, String> before = FolderSnapshot.of(stateDspn);
+        Map<String, String> dataBefore = FolderSnapshot.of(data);
         CliRun r = summarise(0, with(new String[] {"--grid", stateDspn.resolve("grid.json").toString(), "--ap"}, COMPUTE));
-        assertEquals(before, snapshot(stateDspn), "the grid's folders, byte for byte");
-        assertEquals(dataBefore, snapshot(data));
+        assertEquals(before, FolderSnapshot.of(stateDspn), "the grid's folders, byte for byte");
+        assertEquals(dataBefore, FolderSnapshot.of(data));
 
         List<Eval> evals = new ArrayList<>();
         StringBuilder seedRows = new StringBuilder();
@@ -263,11 +250,11 @@ class ApSummaryAuditTest {
     /** Boxes: both tables (paper-era and corrected IoU), eval's default of the first tenth of val, and run folders given. */
     @Test
     void boxesGetBothTablesFromRunFolders() throws Exception {
-        Map<String, String> before = snapshot(boxDspn);
+        Map<String, String> before = FolderSnapshot.of(boxDspn);
         Path s1 = boxDspn.resolve("seed-1/run");
         Path s2 = boxDspn.resolve("seed-2");
         CliRun r = summarise(0, with(new String[] {s1.toString(), s2.toString(), "--ap"}, COMPUTE));
-        assertEquals(before, snapshot(boxDspn));
+        assertEquals(before, FolderSnapshot.of(boxDspn));
         List<Eval> evals = List.of(eval("clevr-box", s1), eval("clevr-box", s2.resolve("run")));
         assertTrue(evals.get(0).line().contains("the first tenth of val (the run's full_eval false"), evals.get(0).line());
         for (int t = 0; t < 2; t++) {
@@ -383,7 +370,7 @@ class ApSummaryAuditTest {
 
     @Test
     void anMnistGridIsRefusedInOneLine() throws Exception {
-        Map<String, String> before = snapshot(mnist);
+        Map<String, String> before = FolderSnapshot.of(mnist);
         CliRun r = summarise(2, "--grid", mnist.toString(), "--ap");
         assertEquals("dspn4j: --ap: " + mnist.resolve("grid.json") + " is an MNIST experiment, whose metrics (test_loss, "
                 + "test_last) are already in the summary; --ap adds CLEVR's AP tables (clevr-box, clevr-state): leave it out",
@@ -391,7 +378,7 @@ class ApSummaryAuditTest {
         assertFalse(r.out().contains("runs finished"), "refused before anything is printed: " + r.out());
         CliRun folders = summarise(2, mnist.resolve("seed-1").toString(), "--ap");
         assertTrue(refusal(folders.out()).startsWith("dspn4j: --ap: the 1 run folder given is an MNIST experiment"), folders.out());
-        assertEquals(before, snapshot(mnist));
+        assertEquals(before, FolderSnapshot.of(mnist));
     }
 
     /** Runs whose settings differ are refused as summarise refuses them, before anything is evaluated. */
@@ -411,12 +398,12 @@ class ApSummaryAuditTest {
         Path grid = copy(stateDspn, "state-nockpt");
         Path ck = grid.resolve("seed-2/run/checkpoint.npz");
         Files.delete(ck);
-        Map<String, String> before = snapshot(grid);
+        Map<String, String> before = FolderSnapshot.of(grid);
         CliRun r = summarise(2, with(new String[] {"--grid", grid.toString(), "--ap"}, COMPUTE));
         assertEquals("dspn4j: " + ck + ": no such file; summarise --ap evaluates each finished run's checkpoint, as eval "
                 + "--checkpoint " + grid.resolve("seed-2/run") + " does (seed 2)", refusal(r.out()));
         assertFalse(r.out().contains("seed 1: "), r.out());
-        assertEquals(before, snapshot(grid));
+        assertEquals(before, FolderSnapshot.of(grid));
     }
 
     /**

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +27,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 import org.dspn4j.experiment.RunLock;
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,18 +97,6 @@ class RepeatDataAuditTest {
         return m.group(1);
     }
 
-    /** Every file under a folder with its content, to show that nothing changed. */
-    private static Map<String, String> snapshot(Path root) throws Exception {
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                m.put(root.relativize(p).toString(), Files.isRegularFile(p)
-                        ? HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))) : "/");
-            }
-        }
-        return m;
-    }
-
     /** Removes a seed's record and run folder, as a grid holds a seed that has not started yet. */
     private static void unstart(Path seedFolder) throws IOException {
         try (Stream<Path> s = Files.walk(seedFolder)) {
@@ -155,12 +143,12 @@ class RepeatDataAuditTest {
         String now = mnistSha(data, "train");
         assertFalse(was.equals(now));
 
-        Map<String, String> before = snapshot(out);
+        Map<String, String> before = FolderSnapshot.of(out);
         CliRun r = CliRun.of(cmd);
         assertEquals(2, r.code(), r.out());
         assertEquals(mnistRefusal("", data, out.resolve("seed-1/run"), was, now, ""), refusal(r.out()));
         assertFalse(r.out().contains("seed 2: starting"), r.out());
-        assertEquals(before, snapshot(out), "nothing written");
+        assertEquals(before, FolderSnapshot.of(out), "nothing written");
 
         // the digits put back: seed 2 trains on them and the grid is averaged
         try (Stream<Path> s = Files.list(saved)) {
@@ -191,7 +179,7 @@ class RepeatDataAuditTest {
         Files.move(data, saved);
         mnistCopy("mnist", true);
         String now = mnistSha(data, "train");
-        Map<String, String> before = snapshot(out);
+        Map<String, String> before = FolderSnapshot.of(out);
         String expected = mnistRefusal("", data, out.resolve("seed-1/run"), was, now, "");
         for (List<String> slurm : List.of(List.of("--slurm", "--dry-run"), List.of("--slurm"))) {
             List<String> opts = new ArrayList<>(List.of("repeat", "--seeds", "1-2", "--out", out.toString()));
@@ -199,7 +187,7 @@ class RepeatDataAuditTest {
             CliRun r = CliRun.of(args(opts, train));
             assertEquals(2, r.code(), r.out());
             assertEquals(expected, refusal(r.out()), slurm.toString());
-            assertEquals(before, snapshot(out), slurm + ": nothing written");
+            assertEquals(before, FolderSnapshot.of(out), slurm + ": nothing written");
         }
         // no data under that path here: not compared here (the dry run prints the script)
         Files.move(data, dir.resolve("elsewhere"));
@@ -224,7 +212,7 @@ class RepeatDataAuditTest {
         Files.move(data, dir.resolve("saved"));
         mnistCopy("mnist", true);
         String now = mnistSha(data, "train");
-        Map<String, String> before = snapshot(out);
+        Map<String, String> before = FolderSnapshot.of(out);
 
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream oldOut = System.out;
@@ -244,7 +232,7 @@ class RepeatDataAuditTest {
         assertEquals(2, rc, log);
         assertEquals(mnistRefusal("seed 2: ", data, out.resolve("seed-1/run"), was, now, "; this task did not run it"), refusal(log));
         assertFalse(log.contains("seed 2: starting"), log);
-        assertEquals(before, snapshot(out), "status.json and the run folder as they were");
+        assertEquals(before, FolderSnapshot.of(out), "status.json and the run folder as they were");
     }
 
     /** Generated CLEVR scenes are compared by their scene files, the digests train records for them. */
@@ -269,7 +257,7 @@ class RepeatDataAuditTest {
                 + "\"exit_code\": 0}]}");
         Files.writeString(out.resolve("seed-1/run/run.json"), "{\"config\": {\"seed\": 1}, \"data_sha256\": {\"train\": \"" + was
                 + "\", \"val\": \"" + val + "\"}}");
-        Map<String, String> before = snapshot(out);
+        Map<String, String> before = FolderSnapshot.of(out);
         List<String> a = new ArrayList<>(List.of("repeat", "--seeds", "1-2", "--out", out.toString(), "--"));
         a.addAll(command);
         CliRun r = CliRun.of(a.toArray(new String[0]));
@@ -279,7 +267,7 @@ class RepeatDataAuditTest {
                         + out.resolve("seed-1/run/run.json") + ", data_sha256); the seeds of a grid must train on the same data to be "
                         + "averaged: put back the data seed 1 trained on, or give another --out for a grid on the data as they are now",
                 refusal(r.out()));
-        assertEquals(before, snapshot(out));
+        assertEquals(before, FolderSnapshot.of(out));
     }
 
     // ------------------------------------------------------------------ a seed another process holds

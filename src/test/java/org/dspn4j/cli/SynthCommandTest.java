@@ -12,11 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
 import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.clevr.ClevrDataset;
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -134,18 +134,6 @@ class SynthCommandTest {
         return new String[] {String.valueOf(rc), err.toString().replace("\r", "\n")};
     }
 
-    /** Every file and folder under {@code root} with its bytes (a folder's as empty), by relative path. */
-    private static Map<String, String> snapshot(Path root) throws Exception {
-        Map<String, String> all = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                all.put(root.relativize(p).toString(), Files.isDirectory(p) ? "/"
-                        : java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
-            }
-        }
-        return all;
-    }
-
     /**
      * A split is written whole or not at all: nothing of it is in --out while it is generated, and a failure part-way
      * (here out of memory after two of three scenes) leaves --out byte for byte as it was, the earlier split that
@@ -158,13 +146,13 @@ class SynthCommandTest {
                 "--out", root.toString())[0]);
         assertEquals("0", main(null, "clevr", "--scenes", "1", "--split", "val", "--seed", "1", "--threads", "1",
                 "--out", root.toString())[0]);
-        Map<String, String> before = snapshot(root);
+        Map<String, String> before = FolderSnapshot.of(root);
         boolean[] looked = {false};
         String[] r = main((staging, done) -> {
             try {
                 // while it is generated the new split is only in its temporary folder, the earlier one untouched
                 assertTrue(staging.getParent().equals(root) && staging.getFileName().toString().startsWith(".synth-train-"));
-                Map<String, String> now = snapshot(root);
+                Map<String, String> now = FolderSnapshot.of(root);
                 now.keySet().removeIf(k -> k.startsWith(staging.getFileName().toString()));
                 assertEquals(before, now);
             } catch (Exception e) {
@@ -179,7 +167,7 @@ class SynthCommandTest {
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].matches("(?s).*\ndspn4j: out of memory \\(Java heap space\\) with a [0-9.]+ (GiB|MiB) heap; a larger "
                 + "heap helps, e.g. DSPN4J_JAVA_OPTS=-Xmx[0-9]+g\n"), r[1]);
-        assertEquals(before, snapshot(root));
+        assertEquals(before, FolderSnapshot.of(root));
         ClevrDataset ds = ClevrDataset.open(root, "train", ClevrDataset.Target.BOXES, BoxFormula.AUTHORS);
         assertEquals(2, ds.size());
 

@@ -1,0 +1,39 @@
+package org.dspn4j.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Every file and folder under a folder, by relative path: a file's SHA-256, a folder as "/". Two snapshots are
+ * equal when nothing was written, removed or added there: how tests show that a refusal (or a read-only command)
+ * left saved state as it was.
+ */
+public final class FolderSnapshot {
+    private FolderSnapshot() {
+    }
+
+    public static Map<String, String> of(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                m.put(root.relativize(p).toString(), Files.isRegularFile(p) ? sha256(Files.readAllBytes(p)) : "/");
+            }
+        }
+        return m;
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
