@@ -170,7 +170,27 @@ public final class CheckpointOptions {
 
     /** MNIST's folder: the option, else the run's, else null (the bundled subset). */
     Path mnistData(RunInfo run) {
-        return dataDir != null ? dataDir : run != null ? run.mnistDataDir() : null;
+        if (dataDir != null || run == null) {
+            return dataDir;
+        }
+        Path runs = run.mnistDataDir();
+        if (runs != null && !Files.isDirectory(runs)) {
+            throw missingRunData(run, "config.data_dir", runs);
+        }
+        return runs;
+    }
+
+    /**
+     * The refusal of a run's data folder that is not there: run.json's field as recorded, where a relative one was
+     * looked for ({@link RunInfo#resolve}), and --data-dir.
+     */
+    private static IllegalArgumentException missingRunData(RunInfo run, String field, Path resolved) {
+        Object data = field.equals("config.data_dir") ? run.config().get("data_dir")
+                : ((java.util.Map<?, ?>) run.config().get("data")).get("root");
+        Path recorded = Path.of(String.valueOf(data));
+        return new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (" + field
+                + run.relativeTo(recorded) + ") is not a folder" + (resolved.equals(recorded) ? "" : ": " + resolved)
+                + "; give --data-dir");
     }
 
     /**
@@ -187,12 +207,8 @@ public final class CheckpointOptions {
             return ClevrSource.clevr(dataDir).withImageSize(side);
         }
         if (runs != null && !runs.isGenerated() && !Files.isDirectory(runs.root())) {
-            // the folder run.json records, not one the user gave: say where it comes from (run.json records it as train
-            // was given it, so a relative one is read from the current folder)
-            throw new IllegalArgumentException(run.file() + ": the run's data folder " + runs.root() + " (config.data.root)"
-                    + " is not a folder" + (runs.root().isAbsolute() ? "" : " from " + Path.of("").toAbsolutePath()
-                    + " (a relative one is read from the current folder: run from the folder train ran in)")
-                    + "; give --data-dir");
+            // the folder run.json records, not one the user gave: say where it comes from
+            throw missingRunData(run, "config.data.root", runs.root());
         }
         return runs != null ? runs
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);

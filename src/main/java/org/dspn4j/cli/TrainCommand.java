@@ -7,6 +7,7 @@ import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.MnistExperiment;
+import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.experiment.TrainConfig;
 import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.model.ModelConfig;
@@ -72,9 +73,33 @@ public final class TrainCommand implements Callable<Integer> {
                 threads.threads(compute), run.quiet, run.graph, run.innerSteps);
     }
 
-    /** The CLEVR data of the run (generated scenes unless --data-dir). */
+    /** The CLEVR data these options give (generated scenes unless --data-dir). */
     ClevrSource source() {
         return clevr.source(run.dataDir);
+    }
+
+    /**
+     * The CLEVR data of the run in {@code out}: {@link #source()}; but a resume of generated scenes without
+     * --synth-cache reuses the run's folder of them (run.json's {@code config.data.synth_cache}, read from where the
+     * run read it), not the default folder under the current one, where they would be generated again.
+     */
+    ClevrSource source(Path out) {
+        ClevrSource s = source();
+        if (!run.resume || !s.isGenerated() || clevr.synthCache != null) {
+            return s;
+        }
+        Path runJson = out.resolve(org.dspn4j.experiment.RunRecord.RUN);
+        if (!java.nio.file.Files.isRegularFile(runJson)) {
+            return s; // refused by the resume's checks, which name what is missing
+        }
+        ClevrSource recorded;
+        try {
+            recorded = RunInfo.read(runJson).clevrSource();
+        } catch (java.io.IOException | RuntimeException e) {
+            return s; // a run.json that cannot be read is refused by the resume's checks, naming the field
+        }
+        return recorded.isGenerated() ? new ClevrSource(null, recorded.synthCache(), s.synthTrain(), s.synthVal(),
+                s.synthSeed(), s.imageSize(), s.boxFormula()) : s;
     }
 
     static DType parseDtype(String s) {
@@ -94,7 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (mnist) {
             refuseClevrOptions(spec, model);
         } else {
-            src = source();
+            src = source(cfg.out());
             Path cache = clevr.synthCache;
             if (run.dataDir == null && cache != null && cache.toAbsolutePath().normalize().startsWith(
                     cfg.out().toAbsolutePath().normalize())) {

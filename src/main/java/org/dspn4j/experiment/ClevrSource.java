@@ -78,6 +78,12 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
         return new ClevrSource(dataDir, synthCache, synthTrain, synthVal, synthSeed, side, boxFormula);
     }
 
+    /** The same data with their folder ({@code dataDir} or {@code synthCache}) mapped by {@code resolve}. */
+    public ClevrSource resolvedWith(java.util.function.UnaryOperator<Path> resolve) {
+        return isGenerated() ? new ClevrSource(null, resolve.apply(synthCache), synthTrain, synthVal, synthSeed, imageSize, boxFormula)
+                : new ClevrSource(resolve.apply(dataDir), null, synthTrain, synthVal, synthSeed, imageSize, boxFormula);
+    }
+
     public boolean isGenerated() {
         return dataDir == null;
     }

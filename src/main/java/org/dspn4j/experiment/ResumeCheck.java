@@ -78,8 +78,21 @@ final class ResumeCheck {
      * @param requested the same object for the requested run ({@link TrainingLoop#runConfig})
      */
     static void requireSame(Path runJson, Map<String, Object> recorded, Map<String, Object> requested) {
+        requireSame(runJson, recorded, requested, null);
+    }
+
+    /**
+     * {@link #requireSame(Path, Map, Map)}, where the recorded data folders ({@code data_dir}, {@code data.root}) are
+     * relative to {@code recordedCwd} (run.json's {@code cwd}; null: the current folder, see {@link RunInfo#resolve})
+     * and the requested ones to the current folder: a folder is the same when both name the same place, however
+     * each was written.
+     */
+    static void requireSame(Path runJson, Map<String, Object> recorded, Map<String, Object> requested, Path recordedCwd) {
         Map<String, Object> was = flatten(normalised(recorded));
         Map<String, Object> now = flatten(normalised(requested));
+        for (String k : new String[] {"data_dir", "data.root"}) {
+            sameFolder(k, was, now, recordedCwd);
+        }
         if (now.containsKey("inner_steps") && !was.containsKey("inner_steps")) {
             was.put("inner_steps", "keep"); // recorded before --inner-steps existed: every step's graph was kept
         }
@@ -104,6 +117,32 @@ final class ResumeCheck {
             throw new IllegalArgumentException("--resume: " + String.join("; ", diffs) + " — these settings change the "
                     + "results, so they must be those recorded in " + runJson + "; give the recorded values, or start "
                     + "afresh with a new --out or --force");
+        }
+    }
+
+    /**
+     * Compares the data folder {@code key} of both maps by the place each names: the same place makes {@code now}'s
+     * value {@code was}'s (no difference); different places with a relative one make both absolute, so that the
+     * refusal tells them apart ("mnist" from two folders).
+     */
+    private static void sameFolder(String key, Map<String, Object> was, Map<String, Object> now, Path recordedCwd) {
+        if (!(was.get(key) instanceof String a) || !(now.get(key) instanceof String b) || a.equals(b) && recordedCwd == null
+                || a.equals("bundled") || b.equals("bundled")) {
+            return;
+        }
+        Path pa;
+        Path pb;
+        try {
+            pa = RunInfo.resolve(recordedCwd, Path.of(a)).toAbsolutePath().normalize();
+            pb = Path.of(b).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return; // compared as written
+        }
+        if (pa.equals(pb)) {
+            now.put(key, a);
+        } else if (!Path.of(a).isAbsolute() || !Path.of(b).isAbsolute()) {
+            was.put(key, a + " = " + pa);
+            now.put(key, b + " = " + pb);
         }
     }
 

@@ -13,12 +13,22 @@ import java.util.Map;
  * image size) and how much of the evaluation split it evaluated (all, or the first tenth). Every
  * field is checked when read: a missing or mistyped one is refused naming the file and the field.
  *
+ * <p>run.json records a data folder as train was given it; a relative one is relative to the folder train ran in,
+ * recorded as {@code cwd}. {@link #resolve} reads it from there, so that the run's data are found (and generated
+ * scenes reused, not generated again) from any folder. A run.json without {@code cwd} (written before it was
+ * recorded), or whose {@code cwd} is not a folder here (a run folder copied from another machine), has its relative
+ * folders read from the current folder.
+ *
  * @param file       the run.json
  * @param config     its {@code config} object
  * @param dataSha256 its {@code data_sha256} object ({@link DataDigest}s by split), or null in a run.json
  *                   written before them
+ * @param cwd        its {@code cwd}: the absolute folder train ran in, or null in a run.json written before it
  */
-public record RunInfo(Path file, Map<String, Object> config, Map<String, Object> dataSha256) {
+public record RunInfo(Path file, Map<String, Object> config, Map<String, Object> dataSha256, Path cwd) {
+
+    /** run.json's field for the folder train ran in. */
+    public static final String CWD = "cwd";
 
     /** The run.json in the checkpoint's folder, or null if there is none. */
     public static RunInfo besideCheckpoint(Path checkpoint) throws IOException {
@@ -32,7 +42,68 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
         Map<String, Object> root = RunRecord.readJsonObject(runJson);
         Map<String, Object> sha = root.get(TrainingLoop.DATA_SHA256) == null ? null
                 : RunRecord.object(root, TrainingLoop.DATA_SHA256, runJson);
-        return new RunInfo(runJson, RunRecord.object(root, "config", runJson), sha);
+        return new RunInfo(runJson, RunRecord.object(root, "config", runJson), sha, cwd(root, runJson));
+    }
+
+    /** run.json's {@code cwd}, checked: null when absent, else an absolute path. */
+    static Path cwd(Map<String, Object> root, Path runJson) {
+        Object v = root.get(CWD);
+        if (v == null) {
+            return null;
+        }
+        Path p = null;
+        if (v instanceof String s && !s.isEmpty()) {
+            try {
+                p = Path.of(s);
+            } catch (java.nio.file.InvalidPathException e) {
+                p = null;
+            }
+        }
+        if (p == null || !p.isAbsolute()) {
+            throw new IllegalArgumentException(runJson + ": " + CWD + " must be an absolute folder (where train ran), got "
+                    + RunRecord.describe(v));
+        }
+        return p;
+    }
+
+    /**
+     * A data folder as run.json records it, read from where the run read it: an absolute one as it is; a relative one
+     * from the run's {@code cwd}, when run.json has one and it is a folder here, else from the current folder. When
+     * both are the same folder the path is returned as recorded, so that output names it as train did.
+     */
+    public Path resolve(Path recorded) {
+        return resolve(cwd, recorded);
+    }
+
+    /** {@link #resolve(Path)} against {@code cwd} (null: the current folder). */
+    static Path resolve(Path cwd, Path recorded) {
+        if (recorded.isAbsolute() || cwd == null || !Files.isDirectory(cwd)) {
+            return recorded;
+        }
+        Path here = Path.of("").toAbsolutePath();
+        if (cwd.normalize().equals(here.normalize())) {
+            return recorded;
+        }
+        return cwd.resolve(recorded).normalize();
+    }
+
+    /**
+     * Where a relative data folder of run.json was read from, for a refusal: e.g. {@code " (relative to the run's cwd
+     * /home/a/dspn4j)"}; empty for an absolute one.
+     */
+    public String relativeTo(Path recorded) {
+        if (recorded.isAbsolute()) {
+            return "";
+        }
+        Path here = Path.of("").toAbsolutePath();
+        if (cwd == null) {
+            return ", read from the current folder " + here + " (this run.json does not record the folder train ran in: "
+                    + "run from that folder)";
+        }
+        if (!Files.isDirectory(cwd)) {
+            return ", read from the current folder " + here + " (the run's " + CWD + " " + cwd + " is not a folder here)";
+        }
+        return ", relative to the run's " + CWD + " " + cwd;
     }
 
     /**
@@ -70,24 +141,27 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
         return b;
     }
 
-    /** The run's CLEVR data ({@code config.data}). */
+    /** The run's CLEVR data ({@code config.data}), its folder read from where the run read it ({@link #resolve}). */
     @SuppressWarnings("unchecked")
     public ClevrSource clevrSource() {
         Map<String, Object> data = RunRecord.object(config, "data", file, "config.");
         try {
-            return ClevrSource.fromMap(data);
+            return ClevrSource.fromMap(data).resolvedWith(this::resolve);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": config.data: " + e.getMessage(), e);
         }
     }
 
-    /** The run's MNIST folder ({@code config.data_dir}), or null for the bundled subset. */
+    /**
+     * The run's MNIST folder ({@code config.data_dir}, read from where the run read it: {@link #resolve}), or null for
+     * the bundled subset.
+     */
     public Path mnistDataDir() {
         Object d = config.get("data_dir");
         if (!(d instanceof String s)) {
             throw new IllegalArgumentException(file + ": config.data_dir must be a string (a folder or \"bundled\"), got "
                     + RunRecord.describe(d));
         }
-        return s.equals("bundled") ? null : Path.of(s);
+        return s.equals("bundled") ? null : resolve(Path.of(s));
     }
 }

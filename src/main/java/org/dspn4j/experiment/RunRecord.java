@@ -76,12 +76,16 @@ public final class RunRecord {
         writeRunJson(run);
     }
 
-    /** The code and machine a run (or a resumed part of it) ran with: git commit, JDK, OS. */
+    /**
+     * The code and machine a run (or a resumed part of it) ran with: git commit, JDK, OS, and the folder it ran in
+     * ({@code cwd}, absolute), which the relative data folders of its {@code config} are relative to ({@link RunInfo#resolve}).
+     */
     static Map<String, Object> environment() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("git_commit", gitCommit());
         m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put(RunInfo.CWD, Path.of("").toAbsolutePath().toString());
         return m;
     }
 

@@ -174,7 +174,8 @@ public final class TrainingLoop {
                     throw new IllegalArgumentException("--resume: no " + runJson + " to check the settings against");
                 }
                 recordedRun = RunRecord.readJsonObject(runJson);
-                ResumeCheck.requireSame(runJson, RunRecord.object(recordedRun, "config", runJson), runConfig);
+                ResumeCheck.requireSame(runJson, RunRecord.object(recordedRun, "config", runJson), runConfig,
+                        RunInfo.cwd(recordedRun, runJson));
                 stored = Checkpoint.read(ckpt);
                 Map<String, Object> storedModel = new LinkedHashMap<>();
                 storedModel.put("model", ModelConfigJson.toMap(Checkpoint.config(ckpt, stored)));
