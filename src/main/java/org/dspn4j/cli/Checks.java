@@ -125,6 +125,21 @@ final class Checks {
         return out;
     }
 
+    /**
+     * Refuses an output file whose name does not end in {@code ext} (any case), the format written: PNG bytes under
+     * {@code .jpg}, or a name without an extension, would be opened as what they are not.
+     *
+     * @param ext    the extension with its dot, e.g. {@code ".png"}
+     * @param format what is written, e.g. {@code "a PNG image"}
+     */
+    static void extension(String option, Path out, String ext, String format) {
+        Path name = out.getFileName();
+        if (name == null || !name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(ext)
+                || name.toString().length() == ext.length()) {
+            throw new IllegalArgumentException(option + " " + out + ": writes " + format + "; give a file name ending in " + ext);
+        }
+    }
+
     /** Refuses an output that exists unless {@code force}: it may be a result kept to compare with. */
     static void requireNewOrForced(String option, Path out, boolean force) {
         if (Files.exists(out) && !force) {

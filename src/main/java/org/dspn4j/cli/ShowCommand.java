@@ -56,6 +56,16 @@ public final class ShowCommand implements Callable<Integer> {
     /** The most rows one figure draws: past it the PNG grows beyond what can be looked at. */
     static final int MAX_ROWS = 64;
 
+    /** The extension of the files show writes: PNG images (clevr-state's table also as Markdown, {@link #mdBeside}). */
+    static final String PNG = ".png";
+
+    /** The Markdown table clevr-state writes beside its PNG: {@code table4.png} gives {@code table4.md}, as in a run folder. */
+    static Path mdBeside(Path png) {
+        String name = png.getFileName().toString();
+        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(PNG) ? name.substring(0, name.length() - PNG.length()) : name;
+        return png.resolveSibling(stem + ".md");
+    }
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "mnist, clevr-box or clevr-state")
     String model;
 
@@ -67,11 +77,11 @@ public final class ShowCommand implements Callable<Integer> {
             + "DSPN checkpoint's final set Y(T) too); as --checkpoint, the authors' torch.save log too; with --out")
     Path baseline;
 
-    @Option(names = "--out", description = "PNG file of the paper's figure (clevr-state also writes <out>.md); "
-            + "--out, --curves or both")
+    @Option(names = "--out", description = "PNG file (*.png) of the paper's figure (clevr-state also writes its table as "
+            + "Markdown beside it: table4.png, table4.md); --out, --curves or both")
     Path out;
 
-    @Option(names = "--curves", description = "PNG file of the training curves the checkpoint's run recorded: train_loss "
+    @Option(names = "--curves", description = "PNG file (*.png) of the training curves the checkpoint's run recorded: train_loss "
             + "and test_loss, the mean of each epoch (the authors' log: its tracker; our checkpoint: the metrics.jsonl "
             + "beside it), on a log axis when they span more than a factor of 100")
     Path curves;
@@ -115,9 +125,11 @@ public final class ShowCommand implements Callable<Integer> {
         if (baseline != null) {
             CheckpointOptions.model("--baseline", baseline, task);
         }
-        Path md = out == null ? null : out.resolveSibling(out.getFileName() + ".md");
+        Path md = out == null ? null : mdBeside(out);
         if (out != null) {
             Checks.outputFile("--out", out, input.checkpoint, baseline);
+            Checks.extension("--out", out, PNG, "a PNG image" + (task == ModelConfig.Task.CLEVR_STATE
+                    ? " (and its table as Markdown to " + md.getFileName() + " beside it)" : ""));
             if (task == ModelConfig.Task.CLEVR_STATE) {
                 Checks.outputFile("--out (its .md)", md, input.checkpoint, baseline);
             }
@@ -126,6 +138,7 @@ public final class ShowCommand implements Callable<Integer> {
         if (curves != null) {
             Checks.outputFile("--curves", curves, input.checkpoint, baseline,
                     compare == null ? null : compare.resolve(RunRecord.METRICS));
+            Checks.extension("--curves", curves, PNG, "a PNG image");
             for (Path other : new Path[] {out, md}) {
                 if (other != null && Checks.sameFile(curves, other)) {
                     throw new IllegalArgumentException("--curves " + curves + " is also written by --out; give another file");
