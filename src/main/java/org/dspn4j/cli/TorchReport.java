@@ -118,8 +118,15 @@ final class TorchReport {
                 + String.join(", ", locations) + (locations.equals(Set.of("cpu")) ? "" : ", read onto the host");
     }
 
+    /**
+     * The model as inspect and import-torch name it, with the settings that apply to it: DSPN's inner steps T and
+     * inner learning rate η (Algorithm 1), and λ, the weight of the representation loss, only where there is one
+     * (DSPN on CLEVR, paper Section 3); an mlp or rnn baseline decodes in one pass and has none of them.
+     */
     static String model(ModelConfig c) {
-        return WeightShapes.describe(c) + ", T " + c.iters() + ", eta " + Py.pyFloat(c.innerLr()) + ", lambda " + Py.pyFloat(c.lambda())
+        boolean dspn = c.decoder() == ModelConfig.DecoderKind.DSPN;
+        return WeightShapes.describe(c) + (dspn ? ", T " + c.iters() + ", eta " + Py.pyFloat(c.innerLr()) : "")
+                + (dspn && c.task().supervised() ? ", lambda " + Py.pyFloat(c.lambda()) : "")
                 + ", " + c.dtype().numpyName() + (c.float32Ratios() ? ", float32 FSPool ratios" : "");
     }
 

@@ -296,6 +296,12 @@ public final class Checkpoint {
         return net;
     }
 
+    /** Whether an .npz holds weights and nothing of a training run (no Adam state, no data position, no model). */
+    private static boolean weightsAlone(Map<String, NdArray> a) {
+        return a.keySet().stream().anyMatch(k -> !k.startsWith("meta/"))
+                && a.keySet().stream().noneMatch(k -> k.startsWith("optim/") || k.startsWith("rng/"));
+    }
+
     /** The configuration JSON stored in a checkpoint. */
     public static String configJson(Path file) throws IOException {
         return configJson(file, read(file));
@@ -304,7 +310,10 @@ public final class Checkpoint {
     /** The arrays' {@code meta/config_json} as text: a refusal naming {@code file} if it is absent, not a uint8 vector or not UTF-8. */
     public static String configJson(Path file, Map<String, NdArray> a) {
         if (!a.containsKey("meta/config_json")) {
-            throw new IllegalArgumentException(file + ": no meta/config_json (not a checkpoint of dspn4j)");
+            throw new IllegalArgumentException(file + ": no meta/config_json (not a checkpoint of dspn4j)" + (weightsAlone(a)
+                    ? ": weights without the model they belong to, the input of trace --weights (with --model and the "
+                    + "model's options); to evaluate them, import the torch.save file they came from with import-torch FILE "
+                    + "--model mnist|clevr-box|clevr-state, which records the model (docs/audit.md)" : ""));
         }
         return AuthorsFile.text(file, a, "meta/config_json");
     }
