@@ -168,14 +168,17 @@ public final class CheckpointOptions {
         }
     }
 
-    /** MNIST's folder: the option, else the run's, else null (the bundled subset). */
+    /**
+     * MNIST's folder: the option, else the run's (read from where the run read it, {@link RunInfo#resolve}; refused in
+     * one line naming run.json's field when it is not a folder), else null (the bundled subset).
+     */
     Path mnistData(RunInfo run) {
         if (dataDir != null || run == null) {
             return dataDir;
         }
         Path runs = run.mnistDataDir();
         if (runs != null && !Files.isDirectory(runs)) {
-            throw missingRunData(run, "config.data_dir", runs);
+            throw missingRunData(run, "config.data_dir");
         }
         return runs;
     }
@@ -184,18 +187,18 @@ public final class CheckpointOptions {
      * The refusal of a run's data folder that is not there: run.json's field as recorded, where a relative one was
      * looked for ({@link RunInfo#resolve}), and --data-dir.
      */
-    private static IllegalArgumentException missingRunData(RunInfo run, String field, Path resolved) {
+    private static IllegalArgumentException missingRunData(RunInfo run, String field) {
         Object data = field.equals("config.data_dir") ? run.config().get("data_dir")
                 : ((java.util.Map<?, ?>) run.config().get("data")).get("root");
         Path recorded = Path.of(String.valueOf(data));
-        return new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (" + field
-                + run.relativeTo(recorded) + ") is not a folder" + (resolved.equals(recorded) ? "" : ": " + resolved)
-                + "; give --data-dir");
+        return new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (" + field + ") is not a folder"
+                + run.lookedFor(recorded) + "; give --data-dir");
     }
 
     /**
-     * CLEVR's data: CLEVR v1.0 at --data-dir, else the run's, else the default generated scenes; the
-     * image size is always the run's (128 without run.json).
+     * CLEVR's data: CLEVR v1.0 at --data-dir, else the run's (its folder read from where the run read it,
+     * {@link RunInfo#resolve}), else the default generated scenes; the image size is always the run's (128 without
+     * run.json).
      */
     ClevrSource clevrData(RunInfo run) {
         if (seed != null) {
@@ -208,7 +211,7 @@ public final class CheckpointOptions {
         }
         if (runs != null && !runs.isGenerated() && !Files.isDirectory(runs.root())) {
             // the folder run.json records, not one the user gave: say where it comes from
-            throw missingRunData(run, "config.data.root", runs.root());
+            throw missingRunData(run, "config.data.root");
         }
         return runs != null ? runs
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);

@@ -88,22 +88,23 @@ public record RunInfo(Path file, Map<String, Object> config, Map<String, Object>
     }
 
     /**
-     * Where a relative data folder of run.json was read from, for a refusal: e.g. {@code " (relative to the run's cwd
-     * /home/a/dspn4j)"}; empty for an absolute one.
+     * Where a data folder of run.json was looked for, for a refusal: empty for an absolute one; for a relative one e.g.
+     * {@code " relative to the folder train ran in (cwd /home/a/dspn4j): /home/a/dspn4j/data/clevr"}, or, without a
+     * usable {@code cwd}, {@code " from the current folder …"} and why.
      */
-    public String relativeTo(Path recorded) {
+    public String lookedFor(Path recorded) {
         if (recorded.isAbsolute()) {
             return "";
         }
         Path here = Path.of("").toAbsolutePath();
         if (cwd == null) {
-            return ", read from the current folder " + here + " (this run.json does not record the folder train ran in: "
-                    + "run from that folder)";
+            return " from the current folder " + here + " (this run.json does not record its " + CWD
+                    + ": run from the folder train ran in)";
         }
         if (!Files.isDirectory(cwd)) {
-            return ", read from the current folder " + here + " (the run's " + CWD + " " + cwd + " is not a folder here)";
+            return " from the current folder " + here + " (the run's " + CWD + " " + cwd + " is not a folder here)";
         }
-        return ", relative to the run's " + CWD + " " + cwd;
+        return " relative to the folder train ran in (" + CWD + " " + cwd + "): " + cwd.resolve(recorded).normalize();
     }
 
     /**

@@ -114,6 +114,22 @@ class RunRecordPathsAuditTest {
     }
 
     @Test
+    void aRunsDataFolderThatIsGoneIsNamedWhereItWasLookedFor() throws Exception {
+        Path clevr = a.resolve("data/clevr");
+        Path moved = a.resolve("data/clevr-moved");
+        Files.move(clevr, moved);
+        try {
+            Run r = run(b, "eval", "clevr-state", "--checkpoint", a.resolve("runs/real").toString(), "--backend", "cpu");
+            assertEquals(2, r.rc(), r.out() + r.err());
+            assertOneLine(r.err(), a.resolve("runs/real/run.json") + ": the run's data folder data/clevr (config.data.root) is "
+                    + "not a folder relative to the folder train ran in (cwd " + a + "): " + clevr + "; give --data-dir");
+        } finally {
+            Files.move(moved, clevr);
+        }
+        assertEquals(List.of(), tree(b));
+    }
+
+    @Test
     void changedScenesAreStillRefusedFromAnotherFolder() throws Exception {
         Path scenes = a.resolve("synth/seed1-train2-val2/scenes/CLEVR_val_scenes.json");
         byte[] was = Files.readAllBytes(scenes);
@@ -139,8 +155,8 @@ class RunRecordPathsAuditTest {
             Files.writeString(runJson, old);
             Run r = run(b, "eval", "mnist", "--checkpoint", a.resolve("runs/mn").toString(), "--threads", "1");
             assertEquals(2, r.rc(), r.out() + r.err());
-            assertOneLine(r.err(), runJson + ": the run's data folder mnist (config.data_dir, read from the current folder "
-                    + b + " (this run.json does not record the folder train ran in");
+            assertOneLine(r.err(), runJson + ": the run's data folder mnist (config.data_dir) is not a folder from the current "
+                    + "folder " + b + " (this run.json does not record its cwd: run from the folder train ran in); give --data-dir");
             ok(a, "eval", "mnist", "--checkpoint", "runs/mn", "--threads", "1", "--backend", "cpu"); // from its folder, as before
         } finally {
             Files.writeString(runJson, was);
