@@ -126,7 +126,7 @@ final class ResumeCheck {
      * refusal tells them apart ("mnist" from two folders).
      */
     private static void sameFolder(String key, Map<String, Object> was, Map<String, Object> now, Path recordedCwd) {
-        if (!(was.get(key) instanceof String a) || !(now.get(key) instanceof String b) || a.equals(b) && recordedCwd == null
+        if (!(was.get(key) instanceof String a) || !(now.get(key) instanceof String b) || (a.equals(b) && recordedCwd == null)
                 || a.equals("bundled") || b.equals("bundled")) {
             return;
         }
