@@ -229,7 +229,7 @@ public final class RunRecord {
                     cut = true;
                 } else {
                     sawStep |= s == step;
-                    finalEvaluation |= s == step && n.containsKey("test_loss") && !n.containsKey("epoch");
+                    finalEvaluation |= s == step && finalLine(n);
                     keep = end + 1;
                 }
             }
@@ -240,6 +240,15 @@ public final class RunRecord {
                     + "does not belong to the checkpoint");
         }
         return new MetricsCut(file, keep, dropped, finalEvaluation);
+    }
+
+    /**
+     * Whether a metrics.jsonl line (its fields) is the final evaluation's, the line {@code train} logs last, after
+     * the figures: test metrics and no {@code epoch} (docs/run-folder.md). A run whose record ends with it finished;
+     * one stopped before it (killed, a non-finite value, an error) has none at its end.
+     */
+    public static boolean finalLine(Map<String, ?> fields) {
+        return fields.containsKey("test_loss") && !fields.containsKey("epoch");
     }
 
     /** Serialises maps, lists, numbers, strings and booleans. */

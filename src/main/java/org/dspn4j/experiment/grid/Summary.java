@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.dspn4j.experiment.IoErrors;
+import org.dspn4j.experiment.RunLock;
 import org.dspn4j.experiment.RunRecord;
 
 /**
@@ -32,6 +34,8 @@ public final class Summary {
     private static final List<String> FREE = List.of("config.seed", "config.threads");
     /** run.json facts of the machine and build, reported when runs differ in them. */
     private static final List<String> FACTS = List.of("git_commit", "jdk", "os", "device", "graph");
+    /** The settings that make runs other experiments, compared first. */
+    private static final List<String> EXPERIMENT = List.of("config.model.task", "config.model.decoder");
     /** run.json's digests of the data, one per split: compared when both runs record them. */
     private static final String DATA = "data_sha256";
     /** Prefix of the settings a resume changed (their value: config's), not compared. */
@@ -100,6 +104,26 @@ public final class Summary {
         for (Run r : runs) {
             (r.finished() ? done : other).add(r);
         }
+        // the settings first: runs of other experiments given together share seeds, and are refused as such
+        Run reference = !done.isEmpty() ? done.get(0) : other.stream().filter(r -> !r.settings().isEmpty()).findFirst().orElse(null);
+        List<Run> compared = new ArrayList<>(done);
+        compared.addAll(other);
+        for (Run r : compared) {
+            if (r == reference || r.settings().isEmpty()) {
+                continue; // a run without run.json: listed, with why
+            }
+            // a run that did not finish has not trained its steps yet: its other settings still say what it is
+            boolean both = r.finished() && reference.finished();
+            String diff = firstDifference(both ? reference.settings() : withoutSteps(reference.settings()),
+                    both ? r.settings() : withoutSteps(r.settings()));
+            if (diff != null) {
+                throw new IllegalArgumentException(r.run().resolve("run.json") + " differs from "
+                        + reference.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are "
+                        + "averaged" + (diff.startsWith("config.model.") ? "; runs of other models are other experiments: "
+                        + "summarise each one's runs by itself, or their grids side by side (summarise --grid A/grid.json "
+                        + "--grid B/grid.json prints one row each)" : ""));
+            }
+        }
         Map<Long, Run> bySeed = new LinkedHashMap<>();
         for (Run r : done) {
             Run twin = bySeed.put(r.seed(), r);
@@ -113,11 +137,6 @@ public final class Summary {
             Run first = done.get(0);
             names.addAll(first.metrics().keySet());
             for (Run r : done.subList(1, done.size())) {
-                String diff = firstDifference(first.settings(), r.settings());
-                if (diff != null) {
-                    throw new IllegalArgumentException(r.run().resolve("run.json") + " differs from "
-                            + first.run().resolve("run.json") + " in " + diff + "; only the seed may differ between runs that are averaged");
-                }
                 if (!r.metrics().keySet().equals(first.metrics().keySet())) {
                     throw new IllegalArgumentException("the final test metrics of " + r.run().resolve("metrics.jsonl")
                             + " are " + r.metrics().keySet() + ", those of " + first.run().resolve("metrics.jsonl") + " "
@@ -320,6 +339,8 @@ public final class Summary {
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         long lastTestStep = -1;
+        boolean cutShort = false;
+        boolean endsFinal = false;
         if (Files.isRegularFile(metrics)) {
             List<String> lines = RunRecord.metricsLines(metrics);
             for (int i = 0; i < lines.size(); i++) {
@@ -331,6 +352,7 @@ public final class Summary {
                     m = Json.parseObject(lines.get(i));
                 } catch (IOException e) {
                     if (i == lines.size() - 1 && (status == null || !status.finished())) {
+                        cutShort = true;
                         break; // a line cut short by a killed process
                     }
                     throw new IOException(metrics + " line " + (i + 1) + ": " + e.getMessage()
@@ -339,6 +361,7 @@ public final class Summary {
                 if (m.get("step") instanceof Long) {
                     lastStep = (Long) m.get("step");
                 }
+                endsFinal = RunRecord.finalLine(m);
                 Map<String, Double> tests = new LinkedHashMap<>();
                 for (Map.Entry<String, Object> e : m.entrySet()) {
                     if (e.getKey().startsWith("test_")) {
@@ -360,8 +383,7 @@ public final class Summary {
         }
         String steps = lastStep < 0 ? "nothing logged" : "last logged step " + lastStep;
         if (status == null) {
-            return new Run(folder, run, seed, false, "no " + RunStatus.FILE + ": not run by dspn4j repeat, so whether it finished "
-                    + "is unknown (" + steps + ")", last, settings, facts);
+            return byRecord(folder, run, seed, settings, facts, last, lastStep, cutShort, endsFinal);
         }
         Map<String, Object> a = status.lastAttempt();
         switch (status.state()) {
@@ -400,6 +422,54 @@ public final class Summary {
         return new Run(folder, run, seed, true, "finished", last, settings, facts);
     }
 
+    /**
+     * A run folder without a grid's status.json (a run trained by hand, {@code train … --out F}), judged by its own
+     * record: finished when it has its run.json and its metrics.jsonl ends with the final line, which train logs last,
+     * after the figures ({@link RunRecord#finalLine}); a run stopped before that line (killed, still training, a
+     * non-finite value, an error) has none at its end, and its note says what its folder shows.
+     */
+    private static Run byRecord(Path folder, Path run, long seed, Map<String, Object> settings, Map<String, Object> facts,
+                                Map<String, Double> last, long lastStep, boolean cutShort, boolean endsFinal) throws IOException {
+        boolean hasRun = Files.isRegularFile(run.resolve(RunRecord.RUN));
+        boolean hasMetrics = Files.isRegularFile(run.resolve(RunRecord.METRICS));
+        if (hasRun && hasMetrics && endsFinal && !cutShort) {
+            return new Run(folder, run, seed, true, "finished", last, settings, facts);
+        }
+        String steps = lastStep < 0 ? "no step logged" : "last logged step " + lastStep;
+        if (!hasRun) {
+            return new Run(folder, run, seed, false, "no run.json (train writes it when a run starts, with the run's "
+                    + "settings and seed): not averaged, its settings cannot be compared (" + (endsFinal && !cutShort
+                    ? "metrics.jsonl ends with its final line at step " + lastStep : steps) + ")", last, settings, facts);
+        }
+        String where;
+        if (!hasMetrics) {
+            where = "no metrics.jsonl: nothing logged, not even the evaluation before the first step";
+        } else if (cutShort) {
+            where = "the last line of metrics.jsonl is cut short (its process was killed while writing it); " + steps;
+        } else if (settings.get("config.max_steps") instanceof Long max && max > 0 && lastStep == max) {
+            where = "no final line in metrics.jsonl: every step trained (" + max + "), the final evaluation not logged "
+                    + "(stopped during it or while the figures were written)";
+        } else {
+            where = "no final line in metrics.jsonl (train logs it last, after the figures); " + steps;
+        }
+        Path lock = run.resolve(RunLock.FILE);
+        String owner = Files.isRegularFile(lock) ? IoErrors.naming(lock, () -> Files.readString(lock)).strip() : null;
+        String who;
+        if (owner == null) {
+            who = "no " + RunLock.FILE + ", so whether a process is still training in it cannot be told";
+        } else if (!owner.isEmpty()) {
+            who = "its " + RunLock.FILE + " names process " + owner + ": still training, or killed (a killed process leaves "
+                    + "its line there)";
+        } else {
+            who = "train left it (its " + RunLock.FILE + " released cleanly) without the final line: a non-finite value "
+                    + "stopped it (exit code 3; the step that went non-finite is not logged), or an error did (train's "
+                    + "output says which)";
+        }
+        boolean resumable = Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) && (owner == null || !owner.isEmpty());
+        return new Run(folder, run, seed, false, where + "; " + who + (resumable ? "; its checkpoint lets train --resume "
+                + "continue it" : ""), last, settings, facts);
+    }
+
     @SuppressWarnings("unchecked")
     private static void flatten(String prefix, Map<String, Object> m, Map<String, Object> out) {
         for (Map.Entry<String, Object> e : m.entrySet()) {
@@ -412,11 +482,27 @@ public final class Summary {
         }
     }
 
-    /** The first setting (sorted by name) whose value differs, described, or null. */
+    /** A run's settings but the steps it trained (a run that did not finish has not trained them all). */
+    private static Map<String, Object> withoutSteps(Map<String, Object> settings) {
+        Map<String, Object> m = new TreeMap<>(settings);
+        m.remove(STEPS);
+        return m;
+    }
+
+    /**
+     * The first setting whose value differs, described, or null: the model's task and decoder first (what makes
+     * runs other experiments), then the rest sorted by name.
+     */
     private static String firstDifference(Map<String, Object> a, Map<String, Object> b) {
-        TreeMap<String, Object> keys = new TreeMap<>(a);
-        keys.putAll(b);
-        for (String k : keys.keySet()) {
+        TreeMap<String, Object> sorted = new TreeMap<>(a);
+        sorted.putAll(b);
+        List<String> keys = new ArrayList<>(EXPERIMENT);
+        for (String k : sorted.keySet()) {
+            if (!keys.contains(k)) {
+                keys.add(k);
+            }
+        }
+        for (String k : keys) {
             if (k.startsWith(RESUMED)) {
                 continue;
             }
