@@ -34,6 +34,8 @@ public final class Summary {
     private static final List<String> FREE = List.of("config.seed", "config.threads");
     /** run.json facts of the machine and build, reported when runs differ in them. */
     private static final List<String> FACTS = List.of("git_commit", "jdk", "os", "device", "graph");
+    /** {@link Run#seed} of a run folder that records none (no status.json, no run.json). */
+    static final long NO_SEED = Long.MIN_VALUE;
     /** The settings that make runs other experiments, compared first. */
     private static final List<String> EXPERIMENT = List.of("config.model.task", "config.model.decoder");
     /** run.json's digests of the data, one per split: compared when both runs record them. */
@@ -197,7 +199,7 @@ public final class Summary {
         if (!other.isEmpty()) {
             out.println("not finished, not averaged:");
             for (Run r : other) {
-                out.println("  seed " + r.seed() + " (" + r.folder() + "): " + r.note());
+                out.println("  seed " + (r.seed() == NO_SEED ? "unknown" : r.seed()) + " (" + r.folder() + "): " + r.note());
             }
         }
     }
@@ -335,7 +337,7 @@ public final class Summary {
                     + ", run.json or metrics.jsonl)" + (Files.isRegularFile(given.resolve(Grid.FILE))
                     ? "; it holds a grid: give --grid " + given : ""));
         }
-        long seed = status != null ? status.seed() : configSeed != null ? configSeed : -1;
+        long seed = status != null ? status.seed() : configSeed != null ? configSeed : NO_SEED;
         Map<String, Double> last = new LinkedHashMap<>();
         long lastStep = -1;
         long lastTestStep = -1;
@@ -461,8 +463,8 @@ public final class Summary {
             who = "its " + RunLock.FILE + " names process " + owner + ": still training, or killed (a killed process leaves "
                     + "its line there)";
         } else {
-            who = "train left it (its " + RunLock.FILE + " released cleanly) without the final line: a non-finite value "
-                    + "stopped it (exit code 3; the step that went non-finite is not logged), or an error did (train's "
+            who = "train ended without it (its " + RunLock.FILE + " emptied, as on any end but a kill): a non-finite value "
+                    + "stopped the run (exit code 3; the step that went non-finite is not logged), or an error did (train's "
                     + "output says which)";
         }
         boolean resumable = Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) && (owner == null || !owner.isEmpty());

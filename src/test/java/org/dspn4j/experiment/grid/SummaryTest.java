@@ -96,7 +96,7 @@ class SummaryTest {
                 && out.contains("its checkpoint lets a resubmission resume"), out);
         assertTrue(out.contains("seed 5 (" + failed + "): failed with exit code 3"), out);
         assertTrue(out.contains("seed 6 (" + queued + "): queued (submission 2"), out);
-        assertTrue(out.contains("(" + plain + "): no status.json: not run by dspn4j repeat") && out.contains("last logged step 7"), out);
+        assertTrue(out.contains("(" + plain + "): no run.json (train writes it when a run starts") && out.contains("last logged step 7"), out);
         assertEquals(4, s.unfinished().size());
         assertFalse(s.complete());
     }
