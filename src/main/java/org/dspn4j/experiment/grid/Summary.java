@@ -457,7 +457,9 @@ public final class Summary {
         Path lock = run.resolve(RunLock.FILE);
         String owner = Files.isRegularFile(lock) ? IoErrors.naming(lock, () -> Files.readString(lock)).strip() : null;
         String who;
-        if (owner == null) {
+        if (cutShort && (owner == null || owner.isEmpty())) {
+            who = null; // the cut line already says how it ended
+        } else if (owner == null) {
             who = "no " + RunLock.FILE + ", so whether a process is still training in it cannot be told";
         } else if (!owner.isEmpty()) {
             who = "its " + RunLock.FILE + " names process " + owner + ": still training, or killed (a killed process leaves "
@@ -468,7 +470,7 @@ public final class Summary {
                     + "output says which)";
         }
         boolean resumable = Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) && (owner == null || !owner.isEmpty());
-        return new Run(folder, run, seed, false, where + "; " + who + (resumable ? "; its checkpoint lets train --resume "
+        return new Run(folder, run, seed, false, where + (who == null ? "" : "; " + who) + (resumable ? "; its checkpoint lets train --resume "
                 + "continue it" : ""), last, settings, facts);
     }
 
