@@ -21,15 +21,17 @@ import picocli.CommandLine.Spec;
         description = {"Collect the final test metrics of finished runs and print them over seeds as mean ± sample standard "
                 + "deviation, the way the paper reports its tables. Runs that did not finish are listed, not averaged; runs "
                 + "whose run.json settings differ in anything but the seed are refused, and so are runs that trained for "
-                + "different numbers of steps (a resume's settings count) or on other data (data_sha256). A run is finished "
-                + "when its status.json (written by repeat) says so. Exit code 0: every run finished; 1: some did not; 2: refused.",
+                + "different numbers of steps (a resume's settings count) or on other data (data_sha256); runs of other models are "
+                + "other experiments (--grid with several grids prints them side by side). A grid's seed is finished when its "
+                + "status.json (written by repeat) says so; a run folder trained by hand (train --out F, no status.json) when "
+                + "its metrics.jsonl ends with the final line train logs last. Nothing is written into the runs' folders. "
+                + "Exit code 0: every run finished; 1: some did not; 2: refused.",
                 "",
                 "--ap (clevr-box, clevr-state): also the paper's AP tables (Tables 1 and 2) over the seeds, each finished run's "
                 + "checkpoint evaluated as eval --checkpoint <run> evaluates it. That costs one eval per seed: the run's share of "
                 + "CLEVR v1.0's val (its first tenth, 1,472 images at batch 32, or all 14,976 with full_eval) decoded at 30 inner "
                 + "steps, about 12 s a batch on 2 CPU cores: some 10 minutes a seed for the tenth, 1.5 hours for all of val "
-                + "(docs/cluster.md). One line per seed says what it evaluates and, when done, how long it took. Nothing is "
-                + "written into the runs' folders."})
+                + "(docs/cluster.md). One line per seed says what it evaluates and, when done, how long it took."})
 public final class SummariseCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RUN_FOLDER", arity = "0..*", description = "run folders of one experiment, or the seeds' folders of a grid (e.g. runs/grid/seed-*)")

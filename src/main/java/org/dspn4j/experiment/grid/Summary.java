@@ -19,10 +19,13 @@ import org.dspn4j.experiment.RunRecord;
 
 /**
  * The final test metrics of finished runs over seeds, as the paper reports its tables: mean ± sample
- * standard deviation. A run counts when its status.json says finished ({@link RunStatus}); its metrics
- * are the last line of its metrics.jsonl that holds {@code test_*} values (the evaluation after the last
- * step). Runs that did not finish are listed with what their status.json says, not averaged. Runs whose
- * run.json settings differ in anything but the seed are refused: their average would mean nothing. The
+ * standard deviation. A grid's seed counts when its status.json says finished ({@link RunStatus}); a run
+ * folder trained by hand (no status.json) when its metrics.jsonl ends with the final line train logs last
+ * ({@link RunRecord#finalLine}). Its metrics are the last line of its metrics.jsonl that holds {@code test_*}
+ * values (the evaluation after the last step). Runs that did not finish are listed with what their status.json
+ * or their folder says, not averaged. Runs whose run.json settings differ in anything but the seed are refused
+ * (those that did not finish too, the steps they trained aside; the model's task and decoder are compared first,
+ * since runs of other models are other experiments): their average would mean nothing. The
  * settings are those a run trained with: its last resume's (run.json's {@code resumes}) over {@code config},
  * and the step of its final test metrics; its data digests ({@code data_sha256}) are compared where both
  * runs record them.
