@@ -184,6 +184,19 @@ class SummariseRunFoldersAuditTest {
         assertTrue(r.out().contains("  seed 7 (" + cut + "): the last line of metrics.jsonl is cut short"), r.out());
     }
 
+    /** A folder with a metrics.jsonl but no run.json records no seed: listed as such, not labelled with a made-up one. */
+    @Test
+    void aFolderWithoutRunJsonIsListedWithoutASeed() throws Exception {
+        Path bare = dir.resolve("bare");
+        Files.createDirectories(bare);
+        Files.copy(s2.resolve("metrics.jsonl"), bare.resolve("metrics.jsonl"));
+        CliRun r = summarise(1, s1, bare);
+        assertTrue(r.out().contains("1 of 2 runs finished"), r.out());
+        assertTrue(r.out().contains("  seed unknown (" + bare + "): no run.json (train writes it when a run starts, with the "
+                + "run's settings and seed): not averaged, its settings cannot be compared (metrics.jsonl ends with its final "
+                + "line at step 6)"), r.out());
+    }
+
     /** Different experiments given together: one line naming both runs and the model field, pointing to --grid. */
     @Test
     void runsOfOtherModelsAreRefusedInOneLine() throws Exception {
