@@ -197,6 +197,24 @@ class SummariseRunFoldersAuditTest {
                 + "line at step 6)"), r.out());
     }
 
+    /**
+     * A grid's seed whose status.json says running although its run ended with train's final line (its task stopped
+     * between train's end and the status update): status.json still decides, and the note says what the record shows.
+     */
+    @Test
+    void aGridSeedStillRunningByItsStatusButWhoseRecordEndedSaysSo() throws Exception {
+        Path seed = dir.resolve("grid/seed-2");
+        copy(s2, "grid/seed-2/run");
+        Files.writeString(seed.resolve("status.json"), "{\"seed\": 2, \"state\": \"running\", \"attempts\": [{\"job\": \"5_2\", "
+                + "\"host\": \"node1\", \"started\": \"2026-01-01T00:00:00Z\", \"resumed\": false}]}");
+        Map<String, String> before = snapshot(seed);
+        CliRun r = summarise(1, s1, seed);
+        assertEquals(before, snapshot(seed));
+        assertTrue(r.out().contains("  seed 2 (" + seed + "): started 2026-01-01T00:00:00Z on node1 (job 5_2), no end recorded: "
+                + "its metrics.jsonl ends with train's final line (step 6), so train finished and its task was stopped before "
+                + "it recorded the end"), r.out());
+    }
+
     /** Different experiments given together: one line naming both runs and the model field, pointing to --grid. */
     @Test
     void runsOfOtherModelsAreRefusedInOneLine() throws Exception {

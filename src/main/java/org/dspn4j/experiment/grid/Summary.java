@@ -399,8 +399,10 @@ public final class Summary {
                         last, settings, facts);
             case RunStatus.RUNNING:
                 return new Run(folder, run, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
-                        + "), no end recorded: still running, or killed (scancel, time limit, lost node); " + steps
-                        + (Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : ""),
+                        + "), no end recorded: " + (endsFinal && !cutShort ? "its metrics.jsonl ends with train's final line "
+                        + "(step " + lastStep + "), so train finished and its task was stopped before it recorded the end"
+                        : "still running, or killed (scancel, time limit, lost node); " + steps
+                        + (Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : "")),
                         last, settings, facts);
             case RunStatus.FAILED:
                 return new Run(folder, run, seed, false, "failed with exit code " + a.get("exit_code") + " at " + a.get("ended")
