@@ -74,7 +74,7 @@ public final class SummariseCommand implements Callable<Integer> {
         List<Grid> gridOf = new ArrayList<>();
         List<String> names = new ArrayList<>();
         if (!folders.isEmpty()) {
-            groups.add(Summary.of(folders.size() + " run folders", folders));
+            groups.add(Summary.of(folders.size() + " run folder" + (folders.size() == 1 ? "" : "s"), folders));
             gridOf.add(null);
             names.add("the " + folders.size() + " run folder" + (folders.size() == 1 ? "" : "s") + " given");
         }

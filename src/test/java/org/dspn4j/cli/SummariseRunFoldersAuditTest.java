@@ -215,6 +215,16 @@ class SummariseRunFoldersAuditTest {
                 + "it recorded the end"), r.out());
     }
 
+    /** The folder that holds the hand-trained runs, or a file of a run, given instead of run folders: one line that says so. */
+    @Test
+    void aParentFolderOrAFileGivenInsteadOfRunFoldersIsNamed() {
+        assertEquals("dspn4j: " + dir + ": not a run folder (no status.json, run.json or metrics.jsonl); it holds run folders: "
+                + "give them, e.g. " + dir.resolve("*"), refusal(summarise(2, dir).out()));
+        assertEquals("dspn4j: " + s1.resolve("metrics.jsonl") + ": a file, not a run folder (give the folder that holds it)",
+                refusal(summarise(2, s1.resolve("metrics.jsonl")).out()));
+        assertTrue(summarise(0, s1).out().contains("1 run folder: 1 of 1 runs finished"));
+    }
+
     /** Different experiments given together: one line naming both runs and the model field, pointing to --grid. */
     @Test
     void runsOfOtherModelsAreRefusedInOneLine() throws Exception {

@@ -288,7 +288,8 @@ public final class Summary {
      */
     static Run read(Path given) throws IOException {
         if (!Files.isDirectory(given)) {
-            throw new IllegalArgumentException(given + ": no such run folder");
+            throw new IllegalArgumentException(given + (Files.exists(given) ? ": a file, not a run folder (give the folder "
+                    + "that holds it)" : ": no such run folder"));
         }
         Path folder = given;
         Path parent = given.toAbsolutePath().getParent();
@@ -338,7 +339,8 @@ public final class Summary {
         if (status == null && !Files.isRegularFile(runJson) && !Files.isRegularFile(metrics)) {
             throw new IllegalArgumentException(given + ": not a run folder (no " + RunStatus.FILE
                     + ", run.json or metrics.jsonl)" + (Files.isRegularFile(given.resolve(Grid.FILE))
-                    ? "; it holds a grid: give --grid " + given : ""));
+                    ? "; it holds a grid: give --grid " + given : holdsRuns(given)
+                    ? "; it holds run folders: give them, e.g. " + given.resolve("*") : ""));
         }
         long seed = status != null ? status.seed() : configSeed != null ? configSeed : NO_SEED;
         Map<String, Double> last = new LinkedHashMap<>();
@@ -427,6 +429,13 @@ public final class Summary {
             return new Run(folder, run, seed, false, problem, last, settings, facts);
         }
         return new Run(folder, run, seed, true, "finished", last, settings, facts);
+    }
+
+    /** Whether a folder holds a run folder (one with a run.json), as a folder of hand-trained runs does. */
+    private static boolean holdsRuns(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = IoErrors.naming(dir, () -> Files.list(dir))) {
+            return s.anyMatch(p -> Files.isRegularFile(p.resolve(RunRecord.RUN)));
+        }
     }
 
     /**
