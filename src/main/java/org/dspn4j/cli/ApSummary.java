@@ -230,7 +230,7 @@ final class ApSummary {
                 }
                 rows.add(row);
             }
-            printAligned(out, rows);
+            Summary.printAligned(out, rows);
         }
     }
 
@@ -276,7 +276,7 @@ final class ApSummary {
                         rows.add(row);
                     }
                 }
-                printAligned(out, rows);
+                Summary.printAligned(out, rows);
             }
         }
     }
@@ -285,22 +285,5 @@ final class ApSummary {
     private Path folder() {
         Path p = summary.finished().get(0).folder().getParent();
         return p == null ? summary.finished().get(0).folder() : p;
-    }
-
-    /** The first column left-aligned, the others right-aligned, two spaces between. */
-    private static void printAligned(PrintStream out, List<String[]> rows) {
-        int[] w = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                w[i] = Math.max(w[i], r[i].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                sb.append(i == 0 ? String.format("%-" + w[i] + "s", r[i]) : "  " + String.format("%" + w[i] + "s", r[i]));
-            }
-            out.println(sb.toString().stripTrailing());
-        }
     }
 }

@@ -253,7 +253,12 @@ public final class Summary {
             }
             rows.add(row);
         }
-        int[] w = new int[head.length];
+        printAligned(out, rows);
+    }
+
+    /** A table's rows: the first column left-aligned, the others right-aligned, two spaces between. */
+    public static void printAligned(PrintStream out, List<String[]> rows) {
+        int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
                 w[i] = Math.max(w[i], r[i].length());
