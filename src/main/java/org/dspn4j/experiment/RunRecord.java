@@ -251,6 +251,26 @@ public final class RunRecord {
         return fields.containsKey("test_loss") && !fields.containsKey("epoch");
     }
 
+    /**
+     * Whether a run's metrics.jsonl ends with the final line ({@link #finalLine}), written whole (with its newline):
+     * the run's training ended. False when the file is missing, empty, or its last line is cut short.
+     */
+    public static boolean endsWithFinalLine(Path metrics) throws IOException {
+        if (!Files.isRegularFile(metrics)) {
+            return false;
+        }
+        byte[] bytes = IoErrors.naming(metrics, () -> Files.readAllBytes(metrics));
+        if (bytes.length == 0 || bytes[bytes.length - 1] != '\n') {
+            return false;
+        }
+        List<String> lines = metricsLines(metrics);
+        try {
+            return finalLine(numbers(lines.get(lines.size() - 1)));
+        } catch (IOException e) { // not JSON: no final line
+            return false;
+        }
+    }
+
     /** Serialises maps, lists, numbers, strings and booleans. */
     public static String toJson(Object value, boolean pretty) {
         StringWriter sw = new StringWriter();

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,12 +72,7 @@ class SummariseRunFoldersAuditTest {
     private static Map<String, String> snapshot(Path... roots) throws Exception {
         Map<String, String> m = new TreeMap<>();
         for (Path root : roots) {
-            try (Stream<Path> s = Files.walk(root)) {
-                for (Path p : s.toList()) {
-                    m.put(p.toString(), Files.isRegularFile(p)
-                            ? HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))) : "/");
-                }
-            }
+            FolderSnapshot.of(root).forEach((k, v) -> m.put(root.resolve(k).toString(), v));
         }
         return m;
     }

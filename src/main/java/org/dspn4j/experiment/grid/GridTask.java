@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.dspn4j.experiment.RunLock;
+import org.dspn4j.experiment.RunRecord;
 
 /**
  * One seed of a grid, run in this process. The seed's folder {@code seed-<s>/} holds the grid's record
@@ -131,6 +132,16 @@ public final class GridTask {
             }
             if (status.finished()) {
                 out.println("seed " + seed + ": finished earlier (" + folder.resolve(RunStatus.FILE) + "); skipped");
+                return 0;
+            }
+            // train logs its final line last: a run whose record ends with it ended, though its task stopped before
+            // status.json recorded that (train --resume would refuse it, having nothing left to train)
+            Path metrics = run.resolve(RunRecord.METRICS);
+            if (Files.isRegularFile(run.resolve(RunRecord.RUN)) && RunRecord.endsWithFinalLine(metrics)) {
+                String note = "train had ended: " + metrics + " ends with its final line, which status.json did not record";
+                out.println("seed " + seed + ": " + note + "; recorded finished, skipped");
+                status.finishedByRecord(job, host(), note);
+                status.write();
                 return 0;
             }
             boolean resume = Files.isRegularFile(run.resolve(CHECKPOINT));

@@ -140,6 +140,27 @@ public final class RunStatus {
         }
     }
 
+    /**
+     * Records an attempt that found the run already ended: its metrics.jsonl ends with train's final line, but the
+     * attempt that trained it did not record its end (its task stopped between train's exit and status.json's
+     * write). The new attempt ends at once with exit code 0 and says so in its {@code note}.
+     */
+    void finishedByRecord(String job, String host, String note) {
+        json.put("state", FINISHED);
+        json.remove("queued_by_submission");
+        json.remove("queued_at");
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("job", job);
+        a.put("host", host);
+        a.put("started", now());
+        a.put("resumed", false);
+        a.put("command", new ArrayList<String>());
+        a.put("ended", now());
+        a.put("exit_code", 0L);
+        a.put("note", note);
+        attempts().add(a);
+    }
+
     void write() throws IOException {
         Json.writeAtomic(file, json);
     }

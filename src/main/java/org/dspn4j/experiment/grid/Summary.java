@@ -407,7 +407,8 @@ public final class Summary {
             case RunStatus.RUNNING:
                 return new Run(folder, run, seed, false, "started " + a.get("started") + " on " + a.get("host") + " (job " + a.get("job")
                         + "), no end recorded: " + (endsFinal && !cutShort ? "its metrics.jsonl ends with train's final line "
-                        + "(step " + lastStep + "), so train finished and its task was stopped before it recorded the end"
+                        + "(step " + lastStep + "), so train finished and its task was stopped before it recorded the end; giving the "
+                        + "repeat command again records it finished"
                         : "still running, or killed (scancel, time limit, lost node); " + steps
                         + (Files.isRegularFile(run.resolve(GridTask.CHECKPOINT)) ? "; its checkpoint lets a resubmission resume" : "")),
                         last, settings, facts);
