@@ -134,10 +134,12 @@ public final class GridTask {
                 out.println("seed " + seed + ": finished earlier (" + folder.resolve(RunStatus.FILE) + "); skipped");
                 return 0;
             }
-            // train logs its final line last: a run whose record ends with it ended, though its task stopped before
-            // status.json recorded that (train --resume would refuse it, having nothing left to train)
+            // an attempt that started train (the grid's command) and recorded no end, whose run's record ends with
+            // train's final line (logged last, once every step of that command trained): train ended, and the task
+            // stopped before status.json recorded it; train --resume would refuse it, having nothing left to train
             Path metrics = run.resolve(RunRecord.METRICS);
-            if (Files.isRegularFile(run.resolve(RunRecord.RUN)) && RunRecord.endsWithFinalLine(metrics)) {
+            if (RunStatus.RUNNING.equals(status.state()) && Files.isRegularFile(run.resolve(RunRecord.RUN))
+                    && RunRecord.endsWithFinalLine(metrics)) {
                 String note = "train had ended: " + metrics + " ends with its final line, which status.json did not record";
                 out.println("seed " + seed + ": " + note + "; recorded finished, skipped");
                 status.finishedByRecord(job, host(), note);

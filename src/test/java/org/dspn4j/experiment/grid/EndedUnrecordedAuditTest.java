@@ -67,7 +67,11 @@ class EndedUnrecordedAuditTest {
         assertEquals(note, st.lastAttempt().get("note"));
     }
 
-    /** A last line that is not train's final one, or is cut short, still resumes as before. */
+    /**
+     * A last line that is not train's final one, or is cut short, still resumes as before; so does a run that ended
+     * with a final line but was not started by a recorded attempt (trained by hand with fewer steps: the grid's
+     * command trains it on, RepeatGridTest).
+     */
     @Test
     void aSeedWithoutItsFinalLineStillResumes() throws Exception {
         for (String last : List.of("", "{\"step\":2,\"test_loss\":0.25,\"test_la")) {
@@ -82,5 +86,16 @@ class EndedUnrecordedAuditTest {
             assertEquals(1, calls.size(), "last line '" + last + "'");
             assertTrue(calls.get(0).contains("--resume"), calls.toString());
         }
+        Grid grid = Grid.open(dir.resolve("hand"), TRAIN, List.of(1L), dir);
+        grid.save();
+        Path f = endedSeed(grid, 1, "{\"step\":2,\"test_loss\":0.25,\"test_last\":0.125}\n");
+        Files.delete(f.resolve(RunStatus.FILE));
+        List<List<String>> calls = new ArrayList<>();
+        GridTask.run(grid, 1, args -> {
+            calls.add(args);
+            return 0;
+        }, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), "8_1");
+        assertEquals(1, calls.size());
+        assertTrue(calls.get(0).contains("--resume"), calls.toString());
     }
 }
