@@ -17,6 +17,7 @@ import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.IoErrors;
 import org.dspn4j.experiment.RunInfo;
+import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.experiment.grid.Grid;
 import org.dspn4j.experiment.grid.Summary;
 import org.dspn4j.model.ModelConfig;
@@ -34,7 +35,7 @@ import org.dspn4j.model.ModelConfig;
  */
 final class ApSummary {
     /** The checkpoint of a run folder, the one eval --checkpoint RUN_FOLDER reads. */
-    private static final String CHECKPOINT = "checkpoint.npz";
+    private static final String CHECKPOINT = TrainingLoop.CHECKPOINT;
 
     /** One finished run's tables, as eval computes them. */
     record Seed(long seed, Path run, List<ClevrEvaluation.Table> tables) {

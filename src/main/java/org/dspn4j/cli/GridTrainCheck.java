@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.experiment.BadInput;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.DataDigest;
@@ -87,7 +88,7 @@ final class GridTrainCheck implements GridTask.TrainCheck {
             ClevrSource src = t.source();
             Path root = src.root();
             for (String split : List.of("train", "val")) {
-                if (src.isGenerated() && !Files.isRegularFile(root.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"))) {
+                if (src.isGenerated() && !Files.isRegularFile(ClevrDataset.scenesFile(root, split))) {
                     return null;
                 }
             }

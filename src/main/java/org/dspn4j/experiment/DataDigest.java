@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSplit;
 
@@ -59,7 +60,7 @@ public final class DataDigest {
 
     /** The digest of a CLEVR split: its scene file under the data's root. */
     public static String clevr(ClevrSource src, String split) throws IOException {
-        return ofFile(src.root().resolve("scenes").resolve("CLEVR_" + split + "_scenes.json"));
+        return ofFile(ClevrDataset.scenesFile(src.root(), split));
     }
 
     /** The digest of a file's bytes, as lowercase hex. */

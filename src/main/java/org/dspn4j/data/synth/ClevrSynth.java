@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.data.clevr.RgbImage;
 import org.dspn4j.text.FileErrors;
 
@@ -84,7 +85,7 @@ public final class ClevrSynth {
             });
             return t;
         });
-        Path scenesFile = out.resolve("scenes").resolve("CLEVR_" + split + "_scenes.json");
+        Path scenesFile = ClevrDataset.scenesFile(out, split);
         SceneJsonWriter json;
         try {
             json = new SceneJsonWriter(scenesFile, split);

@@ -146,19 +146,9 @@ public final class RunStatus {
      * write). The new attempt ends at once with exit code 0 and says so in its {@code note}.
      */
     void finishedByRecord(String job, String host, String note) {
-        json.put("state", FINISHED);
-        json.remove("queued_by_submission");
-        json.remove("queued_at");
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("job", job);
-        a.put("host", host);
-        a.put("started", now());
-        a.put("resumed", false);
-        a.put("command", new ArrayList<String>());
-        a.put("ended", now());
-        a.put("exit_code", 0L);
-        a.put("note", note);
-        attempts().add(a);
+        started(job, host, false, new ArrayList<>());
+        ended(0, null);
+        lastAttempt().put("note", note);
     }
 
     void write() throws IOException {
