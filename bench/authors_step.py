@@ -167,7 +167,8 @@ class SerialPool:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors-code", required=True, help="a checkout of github.com/Cyanogenoid/dspn at be3703b")
+    ap.add_argument("--authors-code", required=True,
+                    help="a checkout of github.com/Cyanogenoid/dspn at be3703b: its root or its dspn/ folder")
     ap.add_argument("--task", choices=["mnist", "clevr-state"], default="mnist")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=3, help="timed steps after the warm-up steps")
@@ -184,8 +185,12 @@ def main():
     if a.batch < 1 or a.steps < 1 or a.threads < 1 or a.pool < 0 or a.warmup < 1 or a.profile < 0:
         ap.error("--batch, --steps, --warmup and --threads must be at least 1, --pool and --profile at least 0")
     code = os.path.abspath(a.authors_code)
-    if not os.path.isfile(os.path.join(code, "model.py")) or not os.path.isfile(os.path.join(code, "dspn.py")):
-        ap.error(f"--authors-code {a.authors_code}: no model.py and dspn.py there (a checkout of Cyanogenoid/dspn)")
+    has_modules = lambda d: os.path.isfile(os.path.join(d, "model.py")) and os.path.isfile(os.path.join(d, "dspn.py"))
+    if not has_modules(code) and has_modules(os.path.join(code, "dspn")):  # the repository's root was given
+        code = os.path.join(code, "dspn")
+    if not has_modules(code):
+        ap.error(f"--authors-code {a.authors_code}: no model.py and dspn.py there or in its dspn/ folder "
+                 "(a checkout of Cyanogenoid/dspn)")
 
     import numpy as np
     import torch

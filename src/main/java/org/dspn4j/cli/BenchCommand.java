@@ -76,7 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
     BackendOptions compute = new BackendOptions();
 
     @Option(names = "--authors-code", paramLabel = "DIR",
-            description = "a checkout of github.com/Cyanogenoid/dspn (be3703b): also time their step (bench/authors_step.py)")
+            description = "a checkout of github.com/Cyanogenoid/dspn (be3703b), its root or its dspn/ folder: also time their step "
+                    + "(bench/authors_step.py)")
     Path authorsCode;
 
     @Option(names = "--python", description = "the python with PyTorch for --authors-code (default: /usr/bin/python3 if present)")
@@ -188,10 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
                         ? "not a folder" : "no such folder") + "; give a checkout of github.com/Cyanogenoid/dspn at be3703b");
             }
             requirePython(python, py);
-            if (!Files.isRegularFile(authorsCode.resolve("model.py")) || !Files.isRegularFile(authorsCode.resolve("dspn.py"))) {
-                throw new IllegalArgumentException("--authors-code " + authorsCode
-                        + ": no model.py and dspn.py there (a checkout of github.com/Cyanogenoid/dspn at be3703b)");
-            }
+            authorsCode = authorsModules(authorsCode);
             script = authorsScript();
             if (authorsDevice.equals("auto")) {
                 authorsDevice = oursOnGpu(dt, th) ? "cuda" : "cpu";
@@ -234,6 +232,20 @@ public final class BenchCommand implements Callable<Integer> {
                     min(memRatio), max(memRatio));
         }
         return 0;
+    }
+
+    /**
+     * The folder of the authors' modules: {@code dir} itself where it holds {@code model.py} and {@code dspn.py}, else
+     * its {@code dspn/} folder, where a clone or an archive of the whole repository keeps them.
+     */
+    static Path authorsModules(Path dir) {
+        for (Path d : List.of(dir, dir.resolve("dspn"))) {
+            if (Files.isRegularFile(d.resolve("model.py")) && Files.isRegularFile(d.resolve("dspn.py"))) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("--authors-code " + dir + ": no model.py and dspn.py there or in its dspn/ folder "
+                + "(a checkout of github.com/Cyanogenoid/dspn at be3703b)");
     }
 
     /**

@@ -77,8 +77,32 @@ class BenchCommandTest {
         assertRefusedWithOneLine("--graph must be replay or eager, got 'fused'", "bench", "mnist-step", "--graph", "fused");
         assertRefusedWithOneLine("--graph replay needs the OpenCL backend (the CPU backend runs eagerly)", "bench", "mnist-step",
                 "--graph", "replay", "--backend", "cpu", "--batch", "1", "--warmup", "1", "--steps", "1");
-        assertRefusedWithOneLine("--authors-code " + empty + ": no model.py and dspn.py there (a checkout of "
+        assertRefusedWithOneLine("--authors-code " + empty + ": no model.py and dspn.py there or in its dspn/ folder (a checkout of "
                 + "github.com/Cyanogenoid/dspn at be3703b)", "bench", "mnist-step", "--authors-code", empty.toString());
+    }
+
+    /**
+     * A clone or archive of the authors' repository keeps its modules in dspn/: its root is taken as readily as that
+     * folder, and the authors' step is given the folder.
+     */
+    @Test
+    void theAuthorsRepositoryRootIsTakenForItsDspnFolder(@TempDir Path dir) throws IOException {
+        Path code = Files.createDirectories(dir.resolve("dspn"));
+        Files.writeString(code.resolve("model.py"), "");
+        Files.writeString(code.resolve("dspn.py"), "");
+        Files.writeString(dir.resolve("dspn.py"), ""); // the repository's root has a dspn.py of its own, but no model.py
+        assertEquals(code, BenchCommand.authorsModules(dir));
+        assertEquals(code, BenchCommand.authorsModules(code));
+        Path argsFile = dir.resolve("args.txt");
+        Path py = dir.resolve("python");
+        Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
+                + "echo 'authors mnist batch 1, 1 threads: median 0.50 s/step'\n"
+                + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
+        assertTrue(py.toFile().setExecutable(true));
+        Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "1", "--steps", "1", "--threads", "1", "--authors-code",
+                dir.toString(), "--python", py.toString());
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(Files.readString(argsFile).contains("--authors-code " + code.toAbsolutePath() + " "), Files.readString(argsFile));
     }
 
     /**
