@@ -250,7 +250,7 @@ def main():
            "batch": a.batch, "threads": a.threads, "hungarian": f"pool of {a.pool}" if a.pool else "serial",
            "torch": torch.__version__, "isa": isa_info(torch), "last_loss": loss}
     isa = ", ".join(f"{k} {v}" for k, v in out["isa"].items())
-    where = f"{a.threads} threads"
+    where = f"{a.threads} thread" + ("" if a.threads == 1 else "s")
     warm = f"{a.warmup} warm-up step" + ("" if a.warmup == 1 else "s")
     gpu = ""
     if cuda:

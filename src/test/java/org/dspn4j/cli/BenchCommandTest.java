@@ -96,7 +96,7 @@ class BenchCommandTest {
         Path argsFile = dir.resolve("args.txt");
         Path py = dir.resolve("python");
         Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
-                + "echo 'authors mnist batch 1, 1 threads: median 0.50 s/step'\n"
+                + "echo 'authors mnist batch 1, 1 thread: median 0.50 s/step'\n"
                 + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
         assertTrue(py.toFile().setExecutable(true));
         Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "1", "--steps", "1", "--threads", "1", "--authors-code",
@@ -118,7 +118,7 @@ class BenchCommandTest {
         Path argsFile = dir.resolve("args.txt");
         Path py = dir.resolve("python");
         Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
-                + "echo 'authors mnist batch 1, 1 threads: median 0.50 s/step'\n"
+                + "echo 'authors mnist batch 1, 1 thread: median 0.50 s/step'\n"
                 + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
         assertTrue(py.toFile().setExecutable(true));
         Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "2", "--steps", "1", "--threads", "1", "--authors-code",
