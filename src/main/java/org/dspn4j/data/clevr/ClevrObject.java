@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param pixelCoords  {@code pixel_coords}: x = column px, y = row py (integers in real CLEVR, origin
  *                     top-left of the 480×320 image, y down), z = depth along the camera axis
  * @param rotation     {@code rotation}: the stored number in [0, 360); Blender applied it as
- *                     <em>radians</em> about z ({@code utils.py:add_object} sets
+ *                     <em>radians</em> about z ({@code image_generation/utils.py:add_object} sets
  *                     {@code rotation_euler[2]}, which Blender reads in radians, to it)
  * @param shape        {@code shape}
  * @param color        {@code color}

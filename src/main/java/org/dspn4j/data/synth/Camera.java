@@ -72,8 +72,8 @@ final class Camera {
     }
 
     /**
-     * CLEVR's {@code pixel_coords} of a world point ({@code utils.py:get_camera_coords}): Blender's
-     * {@code world_to_camera_view} frame coordinates times the image size, rounded half-to-even
+     * CLEVR's {@code pixel_coords} of a world point ({@code image_generation/utils.py:get_camera_coords}):
+     * Blender's {@code world_to_camera_view} frame coordinates times the image size, rounded half-to-even
      * (Python 3's {@code round}); the depth is stored as float32, as Blender computes it.
      */
     Vec3 pixelCoords(Vec3 p) {

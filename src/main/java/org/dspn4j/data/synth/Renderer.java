@@ -93,7 +93,8 @@ final class Renderer {
             cx[j] = o.coords().x();
             cy[j] = o.coords().y();
             cz[j] = o.coords().z();
-            cos[j] = Math.cos(o.rotation()); // NOTE: degrees used as radians, as Blender did (utils.py:add_object)
+            // NOTE: degrees used as radians, as Blender did (image_generation/utils.py:add_object)
+            cos[j] = Math.cos(o.rotation());
             sin[j] = Math.sin(o.rotation());
             scale[j] = o.size().scale();
             kind[j] = switch (o.shape()) {
