@@ -164,6 +164,12 @@ class DocsReferencesAuditTest {
     }
 
     @Test
+    void architectureTableNamesClassesOfEachPackage() {
+        Path doc = ROOT.resolve("docs/architecture.md");
+        assertNone(misplacedClasses(doc, proseLines(doc), Classes.scan()));
+    }
+
+    @Test
     void backtickedOptionsAreOptionsOfACommand() {
         Map<String, Set<String>> options = dspn4jOptions();
         List<String> problems = new ArrayList<>();
@@ -231,6 +237,8 @@ class DocsReferencesAuditTest {
         assertEquals(2, unknownOptions(doc, broken, dspn4jOptions()).size(),
                 unknownOptions(doc, broken, dspn4jOptions()).toString());
         assertEquals(0, brokenLinks(doc, List.of("[a](gpu.md#running-it) [b](#permutation-properties-appendix-a)"))
+                .size());
+        assertEquals(2, misplacedClasses(doc, List.of("| `set` | `FSPool`, `Hungarian`, `FSPooling` | nn |"), classes)
                 .size());
 
         String citations = "`dspn/model.py:FSEncodr` `utils.py:add_object` `dspn/fspool.py` `dspn/losses.py:x`"
@@ -341,6 +349,29 @@ class DocsReferencesAuditTest {
                 String problem = codeReference(m.group(1).trim(), classes);
                 if (problem != null) {
                     problems.add(where(doc, i) + ": `" + m.group(1) + "`: " + problem);
+                }
+            }
+        }
+        return problems;
+    }
+
+    static final Pattern PACKAGE_ROW = Pattern.compile("^\\| `([a-z][\\w.]*)` \\| (.*?) \\|[^|]*\\|$");
+
+    /** The package table's classes (its rows' "holds" cells): each a class of that package or of one below it. */
+    static List<String> misplacedClasses(Path doc, List<String> lines, Classes classes) {
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher row = PACKAGE_ROW.matcher(lines.get(i).trim());
+            if (!row.matches() || !classes.packages.contains(row.group(1))) {
+                continue;
+            }
+            String pkg = row.group(1);
+            Matcher c = Pattern.compile("`([A-Z]\\w*)`").matcher(row.group(2));
+            while (c.find()) {
+                boolean there = classes.byName.getOrDefault(c.group(1), List.of()).stream()
+                        .map(classes.packageOf::get).anyMatch(p -> p.equals(pkg) || p.startsWith(pkg + "."));
+                if (!there) {
+                    problems.add(where(doc, i) + ": `" + c.group(1) + "` is no class of package " + pkg);
                 }
             }
         }
