@@ -175,6 +175,7 @@ class DocsReferencesAuditTest {
         List<String> problems = new ArrayList<>();
         for (Path doc : docs()) {
             problems.addAll(unknownOptions(doc, proseLines(doc), options));
+            problems.addAll(unknownCommandOptions(doc, read(doc).lines().collect(Collectors.toList()), options));
         }
         assertNone(problems);
     }
@@ -236,6 +237,8 @@ class DocsReferencesAuditTest {
                 brokenCodeReferences(doc, broken, classes).toString());
         assertEquals(2, unknownOptions(doc, broken, dspn4jOptions()).size(),
                 unknownOptions(doc, broken, dspn4jOptions()).toString());
+        assertEquals(1, unknownCommandOptions(doc, List.of("```bash", "./dspn4j train mnist --stepz 3 # --no-such",
+                "```", "./dspn4j train mnist --not-in-a-block"), dspn4jOptions()).size());
         assertEquals(0, brokenLinks(doc, List.of("[a](gpu.md#running-it) [b](#permutation-properties-appendix-a)"))
                 .size());
         assertEquals(2, misplacedClasses(doc, List.of("| `set` | `FSPool`, `Hungarian`, `FSPooling` | nn |"), classes)
@@ -545,6 +548,32 @@ class DocsReferencesAuditTest {
                                     + ", not " + v);
                         }
                     }
+                }
+            }
+        }
+        return problems;
+    }
+
+    static final Pattern COMMAND = Pattern.compile("(^|\\s)\\./dspn4j\\s");
+    static final Pattern COMMAND_OPTION = Pattern.compile("(?<![\\w=-])--[a-z][a-z0-9-]*");
+
+    /** The options of the {@code ./dspn4j} commands in fenced code blocks (a reader copies them). */
+    static List<String> unknownCommandOptions(Path doc, List<String> lines, Map<String, Set<String>> options) {
+        List<String> problems = new ArrayList<>();
+        boolean fenced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.trim().startsWith("```")) {
+                fenced = !fenced;
+                continue;
+            }
+            if (!fenced || !COMMAND.matcher(line).find()) {
+                continue;
+            }
+            Matcher m = COMMAND_OPTION.matcher(line.replaceFirst("\\s#.*", ""));
+            while (m.find()) {
+                if (!options.containsKey(m.group())) {
+                    problems.add(where(doc, i) + ": " + m.group() + " is no option of dspn4j");
                 }
             }
         }
