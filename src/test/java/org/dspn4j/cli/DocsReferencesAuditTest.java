@@ -49,7 +49,8 @@ class DocsReferencesAuditTest {
             "dspn/Object-Detection-Metrics-State/lib/BoundingBoxes.py", null,
             "dspn/Object-Detection-Metrics-State/lib/Evaluator.py", "Evaluator Evaluator.GetPascalVOCMetrics "
                     + "Evaluator.PlotPrecisionRecallCurve Evaluator.CalculateAveragePrecision "
-                    + "Evaluator.ElevenPointInterpolatedAP Evaluator._getAllIOUs Evaluator.iou Evaluator._boxesIntersect "
+                    + "Evaluator.ElevenPointInterpolatedAP Evaluator._getAllIOUs Evaluator.iou "
+                    + "Evaluator._boxesIntersect "
                     + "Evaluator._getIntersectionArea Evaluator._getUnionAreas Evaluator._getArea",
             "dspn/Object-Detection-Metrics-State/lib/__init__.py", null,
             "dspn/Object-Detection-Metrics-State/lib/utils.py", null,
@@ -64,7 +65,8 @@ class DocsReferencesAuditTest {
             "dspn/Object-Detection-Metrics/lib/BoundingBoxes.py", null,
             "dspn/Object-Detection-Metrics/lib/Evaluator.py", "Evaluator Evaluator.GetPascalVOCMetrics "
                     + "Evaluator.PlotPrecisionRecallCurve Evaluator.CalculateAveragePrecision "
-                    + "Evaluator.ElevenPointInterpolatedAP Evaluator._getAllIOUs Evaluator.iou Evaluator._boxesIntersect "
+                    + "Evaluator.ElevenPointInterpolatedAP Evaluator._getAllIOUs Evaluator.iou "
+                    + "Evaluator._boxesIntersect "
                     + "Evaluator._getIntersectionArea Evaluator._getUnionAreas Evaluator._getArea",
             "dspn/Object-Detection-Metrics/lib/__init__.py", null,
             "dspn/Object-Detection-Metrics/lib/utils.py", null,
@@ -75,13 +77,15 @@ class DocsReferencesAuditTest {
             "dspn/Object-Detection-Metrics/samples/sample_2/_init_paths.py", null,
             "dspn/Object-Detection-Metrics/samples/sample_2/sample_2.py", null,
             "dspn/data.py", "get_loader MNISTSet MNISTSet.__init__ MNISTSet.cache MNISTSet.image_to_set "
-                    + "MNISTSet.__getitem__ MNISTSet.__len__ CLEVR CLEVR.__init__ CLEVR.object_to_fv CLEVR.prepare_scenes "
-                    + "CLEVR.extract_bounding_boxes CLEVR.images_folder CLEVR.scenes_path CLEVR.img_db CLEVR.load_image "
+                    + "MNISTSet.__getitem__ MNISTSet.__len__ CLEVR CLEVR.__init__ CLEVR.object_to_fv "
+                    + "CLEVR.prepare_scenes CLEVR.extract_bounding_boxes CLEVR.images_folder CLEVR.scenes_path "
+                    + "CLEVR.img_db CLEVR.load_image "
                     + "CLEVR.__getitem__ CLEVR.__len__",
             "dspn/dspn.py", "DSPN DSPN.__init__ DSPN.forward",
             "dspn/fspool.py", "FSPool FSPool.__init__ FSPool.reset_parameters FSPool.forward FSPool.forward_transpose "
                     + "FSPool.determine_weight fill_sizes deterministic_sort cont_sort",
-            "dspn/model.py", "build_net Net Net.__init__ Net.forward ConvEncoder ConvEncoder.__init__ ConvEncoder.forward "
+            "dspn/model.py", "build_net Net Net.__init__ Net.forward ConvEncoder ConvEncoder.__init__ "
+                    + "ConvEncoder.forward "
                     + "FSEncoder FSEncoder.__init__ FSEncoder.forward FSEncoderSized FSEncoderSized.__init__ "
                     + "FSEncoderSized.forward RNFSEncoder RNFSEncoder.__init__ RNFSEncoder.forward MLPDecoder "
                     + "MLPDecoder.__init__ MLPDecoder.forward RNNDecoder RNNDecoder.__init__ RNNDecoder.forward",
@@ -101,7 +105,8 @@ class DocsReferencesAuditTest {
             "dspn/scripts/mnist.sh", null,
             "dspn/summarise.py", "",
             "dspn/track.py", "Tracker Tracker.__init__ Tracker.new_epoch Tracker.update Identity Identity.__init__ "
-                    + "Identity.update Identity.reset Mean Mean.__init__ Mean.reset Mean.update ExpMean ExpMean.__init__ "
+                    + "Identity.update Identity.reset Mean Mean.__init__ Mean.reset Mean.update ExpMean "
+                    + "ExpMean.__init__ "
                     + "ExpMean.reset ExpMean.update",
             "dspn/train.py", "main main.run",
             "dspn/utils.py", "hungarian_loss hungarian_loss_per_sample chamfer_loss scatter_masked outer",
@@ -293,14 +298,15 @@ class DocsReferencesAuditTest {
                     problems.add(where(doc, i) + ": link " + target + ": no such file");
                 } else if (hash >= 0 && resolved.toString().endsWith(".md")
                         && !anchors(resolved).contains(target.substring(hash + 1))) {
-                    problems.add(where(doc, i) + ": link " + target + ": no such heading in " + ROOT.relativize(resolved));
+                    problems.add(where(doc, i) + ": link " + target + ": no such heading in "
+                            + ROOT.relativize(resolved));
                 }
             }
         }
         return problems;
     }
 
-    /** GitHub's anchors of a Markdown file's headings: lower case, punctuation dropped, spaces to '-', -1 for repeats. */
+    /** GitHub's anchors of a file's headings: lower case, punctuation dropped, spaces to '-', -1 for repeats. */
     static Set<String> anchors(Path md) {
         Set<String> out = new HashSet<>();
         Map<String, Integer> seen = new HashMap<>();
@@ -443,7 +449,8 @@ class DocsReferencesAuditTest {
         String cls = segs[pkg];
         List<Path> files = classes.byName.getOrDefault(cls, List.of());
         if (pkg > 0) {
-            files = files.stream().filter(f -> packageName.equals(classes.packageOf.get(f))).collect(Collectors.toList());
+            files = files.stream().filter(f -> packageName.equals(classes.packageOf.get(f)))
+                    .collect(Collectors.toList());
             if (files.isEmpty()) {
                 return "no class " + cls + " in package " + packageName;
             }
@@ -559,8 +566,8 @@ class DocsReferencesAuditTest {
                 if (value != null && !values.isEmpty() && value.matches("[a-z0-9][\\w\\\\|-]*")) {
                     for (String v : value.split("\\\\?\\|")) {
                         if (!values.contains(v)) {
-                            problems.add(where(doc, i) + ": " + name + " takes " + String.join("|", new TreeSet<>(values))
-                                    + ", not " + v);
+                            problems.add(where(doc, i) + ": " + name + " takes "
+                                    + String.join("|", new TreeSet<>(values)) + ", not " + v);
                         }
                     }
                 }
@@ -660,9 +667,12 @@ class DocsReferencesAuditTest {
                 }
                 String cited = m.group();
                 if (file2 == null) {
-                    problems.add(where(file, i) + ": " + cited + " (no such file in the authors' repository at be3703b)");
-                } else if (m.group(2) != null && AUTHORS.get(file2) != null && !AUTHORS.get(file2).contains(m.group(2))) {
-                    problems.add(where(file, i) + ": " + cited + " (" + file2 + " at be3703b defines no " + m.group(2) + ")");
+                    problems.add(where(file, i) + ": " + cited
+                            + " (no such file in the authors' repository at be3703b)");
+                } else if (m.group(2) != null && AUTHORS.get(file2) != null
+                        && !AUTHORS.get(file2).contains(m.group(2))) {
+                    problems.add(where(file, i) + ": " + cited + " (" + file2 + " at be3703b defines no "
+                            + m.group(2) + ")");
                 }
             }
         }
@@ -797,7 +807,8 @@ class DocsReferencesAuditTest {
         Map<String, Set<String>> out = new LinkedHashMap<>();
         for (int i = 0; i < pathsAndNames.length; i += 2) {
             String names = pathsAndNames[i + 1];
-            out.put(pathsAndNames[i], names == null ? null : Set.of(names.isEmpty() ? new String[0] : names.split(" ")));
+            out.put(pathsAndNames[i],
+                    names == null ? null : Set.of(names.isEmpty() ? new String[0] : names.split(" ")));
         }
         return out;
     }
