@@ -77,7 +77,7 @@ public final class ApCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--iou applies to --task box only");
         }
         if (limit != null && limit < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0; got " + limit);
+            throw new IllegalArgumentException("--limit must be at least 0, got " + limit);
         }
         IouVariant variant = iou == null ? IouVariant.PAPER_PLUS_ONE : iou;
         double[] ts = thresholds == null

@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
             + "step runs in float32) (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--threads", description = "CPU threads, both sides (default: all processors)")
+    @Option(names = "--threads", description = "CPU threads, both sides, 1 to 4 per processor (default: all processors)")
     Integer threads;
 
     @Mixin
@@ -142,9 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        }
+        Checks.threads(threads); // 1 .. 4 per processor: a larger count would fail inside the thread pool
         if (pool < 0) {
             throw new IllegalArgumentException("--pool must be 0 (serial) or more, got " + pool);
         }

@@ -77,6 +77,9 @@ public final class CheckpointOptions {
     /** The run.json beside the checkpoint, or null. */
     RunInfo run() throws IOException {
         Checks.inputFile("--checkpoint", checkpoint);
+        if (dataDir != null) {
+            Checks.inputFolder("--data-dir", dataDir);
+        }
         return RunInfo.besideCheckpoint(checkpoint);
     }
 

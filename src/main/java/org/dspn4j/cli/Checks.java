@@ -92,6 +92,54 @@ final class Checks {
         }
     }
 
+    /** A decoder option's value (dspn, mlp or rnn), refused naming the option. */
+    static org.dspn4j.model.ModelConfig.DecoderKind decoder(String option, String value) {
+        try {
+            return org.dspn4j.model.ModelConfig.DecoderKind.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " must be dspn, mlp or rnn, got '" + value + "'");
+        }
+    }
+
+    /** A model option's value (mnist, clevr-box or clevr-state), refused naming the option. */
+    static org.dspn4j.model.ModelConfig.Task task(String option, String value) {
+        try {
+            return org.dspn4j.model.ModelConfig.Task.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " must be mnist, clevr-box or clevr-state, got '" + value + "'");
+        }
+    }
+
+    /** An input folder that must exist and be a folder. */
+    static Path inputFolder(String option, Path dir) {
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + ": no such folder");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + ": not a folder");
+        }
+        return dir;
+    }
+
+    /**
+     * An output folder, created if missing: not a file, and not below one (the nearest part of the path that exists
+     * must be a folder), so that it is refused before any work rather than when it is created.
+     */
+    static Path outputFolder(String option, Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + " is a file, not a folder");
+        }
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new IllegalArgumentException(option + " " + dir + ": " + p + " is a file, not a folder");
+                }
+                break;
+            }
+        }
+        return dir;
+    }
+
     /** An input file that must exist and be a regular file. */
     static Path inputFile(String option, Path file) {
         if (!Files.exists(file)) {

@@ -1,6 +1,5 @@
 package org.dspn4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.dspn4j.data.synth.ClevrSynth;
@@ -51,8 +50,8 @@ public final class ClevrDataOptions {
             Checks.atLeast("--synth-val", synthVal, 1);
             atMostMaxScenes("--synth-train", synthTrain);
             atMostMaxScenes("--synth-val", synthVal);
-            if (synthCache != null && Files.exists(synthCache) && !Files.isDirectory(synthCache)) {
-                throw new IllegalArgumentException("--synth-cache " + synthCache + " is a file, not a folder");
+            if (synthCache != null) { // neither a file nor below one
+                Checks.outputFolder("--synth-cache", synthCache);
             }
             if (synthCache != null) { // the scenes would be generated into another run's folder
                 Checks.requireFolderOutsideRuns("--synth-cache", synthCache, "the generated scenes");

@@ -109,6 +109,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
             throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
         }
+        if (export != null) {
+            Checks.outputFolder("--export", export); // not below a file: refused before the evaluation, not after it
+        }
         if (export != null && Files.isDirectory(export)) {
             // files left by an earlier export (more images, other T) would be read with this one's by ap
             try (Stream<Path> in = Files.walk(export, 3)) {

@@ -80,7 +80,7 @@ public final class ExportWeightsCommand implements Callable<Integer> {
             }
             cfg = null;
         } else {
-            cfg = ModelConfig.paper(ModelConfig.Task.parse(model), ModelConfig.DecoderKind.parse(decoder))
+            cfg = ModelConfig.paper(Checks.task("--model", model), Checks.decoder("--decoder", decoder))
                     .withDtype(TrainCommand.parseDtype(dtype));
             if (latent != null) {
                 Checks.atLeast("--latent", latent, 1);

@@ -70,6 +70,12 @@ public final class ImportTorchCommand implements Callable<Integer> {
         if (decoder != null && model == null) {
             throw new IllegalArgumentException("--decoder needs --model");
         }
+        if (model != null) { // their values checked before the file is read
+            Checks.task("--model", model);
+        }
+        if (decoder != null) {
+            Checks.decoder("--decoder", decoder);
+        }
         TorchCheckpoint ck = TorchCheckpoint.read(file); // a precise error if it is not a torch.save file
         Map<String, TorchTensor> tensors = ck.tensors();
         Map<String, NdArray> weights = ck.weights();
@@ -108,8 +114,8 @@ public final class ImportTorchCommand implements Callable<Integer> {
             notes = s.notes();
             source = "from the file's args";
         } else if (model != null) {
-            cfg = Trace.sizesFromWeights(ModelConfig.paper(ModelConfig.Task.parse(model),
-                    ModelConfig.DecoderKind.parse(decoder == null ? "dspn" : decoder)), weights);
+            cfg = Trace.sizesFromWeights(ModelConfig.paper(Checks.task("--model", model),
+                    Checks.decoder("--decoder", decoder == null ? "dspn" : decoder)), weights);
             notes = List.of();
             source = "from --model and the weights' shapes";
         } else {

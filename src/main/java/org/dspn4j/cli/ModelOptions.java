@@ -14,7 +14,7 @@ public final class ModelOptions {
     @Option(names = "--iters", defaultValue = "10", description = "inner steps T of DSPN (default: ${DEFAULT-VALUE})")
     int iters = 10;
 
-    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size eta; the step is eta/(B*D) "
+    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size eta, greater than 0; the step is eta/(B*D) "
             + "(default: ${DEFAULT-VALUE})")
     double innerLr = 800;
 
@@ -39,7 +39,7 @@ public final class ModelOptions {
 
     /** The model these options describe for a task, every value checked. */
     ModelConfig model(ModelConfig.Task task) {
-        ModelConfig m = ModelConfig.paper(task, ModelConfig.DecoderKind.parse(decoder));
+        ModelConfig m = ModelConfig.paper(task, Checks.decoder("--decoder", decoder));
         boolean all;
         switch (hungarian) {
             case "final" -> all = false;
@@ -50,7 +50,7 @@ public final class ModelOptions {
             throw new IllegalArgumentException("--hungarian applies to clevr-box and clevr-state (mnist uses the Chamfer loss)");
         }
         Checks.atLeast("--iters", iters, 0);
-        Checks.finite("--inner-lr", innerLr);
+        Checks.positive("--inner-lr", innerLr); // eta of Algorithm 1: 0 leaves Y(0) as it is, below 0 climbs the loss
         if (latent != null) {
             Checks.atLeast("--latent", latent, 1);
         }

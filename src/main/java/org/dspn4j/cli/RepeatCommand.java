@@ -63,6 +63,9 @@ public final class RepeatCommand implements Callable<Integer> {
         train.addAll(backendArgs);
         List<Long> seedList = Seeds.parse("--seeds", seeds);
         SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
+        if (!java.nio.file.Files.exists(out)) { // below a file (a file itself: the grid's own refusal)
+            Checks.outputFolder("--out", out);
+        }
         return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(true), onSlurm, System.out)
                 : Repeat.here(out, seedList, train, new GridTrainCheck(false), this::runTrain, System.out, System.err);
     }

@@ -29,7 +29,7 @@ public final class RunOptions {
     @Option(names = "--batch", defaultValue = "32", description = "batch size B (default: ${DEFAULT-VALUE}); the inner step is eta/(B*D)")
     int batch = 32;
 
-    @Option(names = "--lr", description = "Adam learning rate (default: 0.01 for mnist, 0.0003 for clevr-box and clevr-state)")
+    @Option(names = "--lr", description = "Adam learning rate, greater than 0 (default: 0.01 for mnist, 0.0003 for clevr-box and clevr-state)")
     Double lr;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation and the data order (default: ${DEFAULT-VALUE})")

@@ -1,5 +1,6 @@
 package org.dspn4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,16 @@ public final class SummariseCommand implements Callable<Integer> {
                 }
             }
         }
+        for (Path g : grids) { // named as the option before anything is read
+            Path file = Files.isDirectory(g) ? g.resolve(Grid.FILE) : g;
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--grid " + file + ": no such grid file");
+            }
+        }
         int th = ap ? threads.threads(compute) : 0;
+        if (ap) {
+            compute.choice(); // --backend and --arena-mb checked before the runs are
+        }
         List<Summary> groups = new ArrayList<>();
         List<Grid> gridOf = new ArrayList<>();
         List<String> names = new ArrayList<>();

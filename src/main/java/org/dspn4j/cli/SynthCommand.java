@@ -111,6 +111,7 @@ public final class SynthCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         try {
+            Checks.outputFolder("--out", out); // not below a file
             Checks.requireFolderOutsideRuns("--out", out, "the scenes");
         } catch (IllegalArgumentException e) {
             err.println("dspn4j: " + e.getMessage());

@@ -62,7 +62,7 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "10", description = "inner steps T; the step's memory grows with it (default: ${DEFAULT-VALUE})")
     int iters;
 
-    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--inner-lr", defaultValue = "800", description = "inner step size eta, greater than 0 (default: ${DEFAULT-VALUE})")
     double innerLr;
 
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
@@ -95,11 +95,13 @@ public final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        ModelConfig.Task task = Checks.task("--model", model);
         DType dt = TrainCommand.parseDtype(dtype);
-        ModelConfig.DecoderKind kind = ModelConfig.DecoderKind.parse(decoder);
+        ModelConfig.DecoderKind kind = Checks.decoder("--decoder", decoder);
         Checks.atLeast("--iters", iters, 0);
-        Checks.finite("--inner-lr", innerLr);
+        Checks.positive("--inner-lr", innerLr); // eta of Algorithm 1: 0 leaves Y(0) as it is, below 0 climbs the loss
+        org.dspn4j.experiment.BackendChoice backend = compute.choice(); // every option checked before --input is read
+        int threadCount = threads.threads(compute);
         if (!hungarian.equals("final") && !hungarian.equals("all")) {
             throw new IllegalArgumentException("--hungarian must be final or all, got '" + hungarian + "'");
         }
@@ -176,7 +178,7 @@ public final class TraceCommand implements Callable<Integer> {
             requireSetSize(cfg.setSize(), ts, tm);
         }
         dt = cfg.dtype();
-        try (Compute c = compute.choice().open(dt, threads.threads(compute), System.out)) {
+        try (Compute c = backend.open(dt, threadCount, System.out)) {
             trace(c.backend(), cfg, w, ts, tm, im, dt);
         } catch (OutOfMemoryError e) {
             throw new IllegalArgumentException(outOfMemory(cfg, ts), e);
@@ -200,7 +202,7 @@ public final class TraceCommand implements Callable<Integer> {
     private ModelConfig fromArgs(ModelConfig args, int setSize) {
         ModelConfig c = args.withSetSize(setSize);
         if (given("--decoder")) {
-            c = c.withDecoder(ModelConfig.DecoderKind.parse(decoder));
+            c = c.withDecoder(Checks.decoder("--decoder", decoder));
         }
         if (given("--dtype")) {
             c = c.withDtype(TrainCommand.parseDtype(dtype));

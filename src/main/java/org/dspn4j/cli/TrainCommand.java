@@ -114,6 +114,11 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainConfig cfg = config();
         Checks.innerStepsFitHeap(cfg.model().iters(), cfg.batch(), cfg.model());
+        // here, not in config(), which a Slurm grid's check calls on a host that need not see the nodes' folders
+        if (run.dataDir != null) {
+            Checks.inputFolder("--data-dir", run.dataDir);
+        }
+        Checks.outputFolder("--out", cfg.out());
         boolean mnist = cfg.model().task() == ModelConfig.Task.MNIST;
         ClevrSource src = null;
         if (mnist) {

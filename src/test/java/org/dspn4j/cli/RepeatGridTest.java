@@ -146,7 +146,7 @@ class RepeatGridTest {
             "--allow-nonfinite is for following a NaN", "--synth-train applies to clevr-box and clevr-state, not mnist",
             "--image-size must be between 65 and 128", "--partition goes with --slurm", "--dry-run goes with --slurm",
             "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is",
-            "unknown decoder 'foo'", "the train command after -- does not parse: Unknown option: '--bogus'",
+            "--decoder must be dspn, mlp or rnn, got 'foo'", "the train command after -- does not parse: Unknown option: '--bogus'",
             "the train command after -- does not parse: Invalid value for option '--steps'", "give a train command after --"};
         for (int i = 0; i < bad.length; i++) {
             CliRun r = CliRun.of(bad[i]);
@@ -197,7 +197,7 @@ class RepeatGridTest {
         assertEquals("dspn4j: give run folders, or --grid grid.json (not both)", none.out().strip());
         CliRun missing = CliRun.of("summarise", "--grid", dir.resolve("nope.json").toString());
         assertEquals(2, missing.code());
-        assertEquals("dspn4j: " + dir.resolve("nope.json") + ": no such grid file", missing.out().strip());
+        assertEquals("dspn4j: --grid " + dir.resolve("nope.json") + ": no such grid file", missing.out().strip());
         Path f = dir.resolve("half");
         Files.createDirectories(f);
         Files.writeString(f.resolve("status.json"), "{\"seed\": 4, \"state\": \"running\", \"attempts\": [{\"job\": \"9_4\", "

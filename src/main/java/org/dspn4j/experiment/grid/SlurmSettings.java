@@ -84,8 +84,9 @@ public record SlurmSettings(String partition, String gres, String time, String m
             throw new IllegalArgumentException("--java: give the path of a java executable");
         }
         if (jar != null && !Files.isRegularFile(jar)) {
-            throw new IllegalArgumentException("--jar: " + jar + ": no such file (build it with mvn -DskipTests package, "
-                    + "or leave --jar out to use the jar this dspn4j runs from)");
+            throw new IllegalArgumentException("--jar: " + jar + ": " + (Files.isDirectory(jar) ? "a folder, not a jar"
+                    : "no such file") + " (build it with mvn -DskipTests package, or leave --jar out to use the jar this "
+                    + "dspn4j runs from)");
         }
     }
 
