@@ -25,12 +25,6 @@ final class Checks {
         }
     }
 
-    static void finite(String option, double value) {
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException(option + " must be a finite number, got " + value);
-        }
-    }
-
     static void positive(String option, double value) {
         if (!(value > 0) || !Double.isFinite(value)) {
             throw new IllegalArgumentException(option + " must be a positive finite number, got " + value);
