@@ -182,6 +182,17 @@ final class Checks {
         }
     }
 
+    /** The extension of the NumPy archives the commands write (export-weights, import-torch, trace: --out). */
+    static final String NPZ = ".npz";
+
+    /**
+     * Refuses an output of NumPy arrays whose name does not end in {@value #NPZ} ({@link #extension}): an archive
+     * under {@code weights.txt} or {@code result.png} would be opened as what it is not.
+     */
+    static void npzName(String option, Path out) {
+        extension(option, out, NPZ, "NumPy arrays (an .npz archive)");
+    }
+
     /** Refuses an output that exists unless {@code force}: it may be a result kept to compare with. */
     static void requireNewOrForced(String option, Path out, boolean force) {
         if (Files.exists(out) && !force) {

@@ -60,7 +60,7 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Option(names = "--allow-nonfinite", description = "export a checkpoint's NaN or infinite weights instead of refusing them")
     boolean allowNonFinite;
 
-    @Option(names = "--out", required = true, description = "output .npz (not the checkpoint)")
+    @Option(names = "--out", required = true, description = "the .npz to write, named *.npz (not the checkpoint)")
     Path out;
 
     @Option(names = "--force", description = "write over --out if it exists")
@@ -69,6 +69,7 @@ public final class ExportWeightsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checks.outputFile("--out", out, checkpoint);
+        Checks.npzName("--out", out);
         Checks.requireNewOrForced("--out", out, force); // it may be a checkpoint or a model kept outside a run folder (models/)
         ModelConfig cfg;
         if (checkpoint != null) {

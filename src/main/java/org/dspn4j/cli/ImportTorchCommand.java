@@ -31,7 +31,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the torch.save file (recognised by content, not by name)")
     Path file;
 
-    @Option(names = "--out", required = true, description = "the .npz to write")
+    @Option(names = "--out", required = true, description = "the .npz to write, named *.npz")
     Path out;
 
     @Option(names = "--force", description = "write over --out if it exists (even if it is FILE)")
@@ -58,6 +58,7 @@ public final class ImportTorchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " is a folder; give a file name");
         }
         Checks.notSpecial("--out", out); // even with --force
+        Checks.npzName("--out", out); // even with --force: FILE itself only where it is named *.npz
         if (!force && Files.exists(out) && Files.isSameFile(file, out)) {
             throw new IllegalArgumentException("--out " + out + " is the input file; give --force to write over it");
         }

@@ -163,7 +163,17 @@ public final class ShowCommand implements Callable<Integer> {
         Map<String, NdArray> a = Checkpoint.read(input.checkpoint);
         TrainingCurves.Run authors = TrainingCurves.authors(a, "authors");
         String title;
-        Path parent = input.checkpoint.toAbsolutePath().getParent();
+        // our checkpoint's run: the folder holding it (train's run folder), else the folder of its name beside it (a
+        // shipped model: models/mnist-dspn.npz, its run's record in models/mnist-dspn/)
+        Path[] looked = authors != null ? new Path[0] : recordFolders(input.checkpoint);
+        Path run = null;
+        for (Path f : looked) {
+            if (Files.isRegularFile(f.resolve(RunRecord.METRICS))) {
+                run = f;
+                break;
+            }
+        }
+        Path parent = run != null ? run.toAbsolutePath() : input.checkpoint.toAbsolutePath().getParent();
         // the legend names our runs by their folders (as far up their paths as tells them apart)
         String[] names = compare == null || parent == null ? new String[] {"this run", "compared"}
                 : runNames(parent, compare.toAbsolutePath());
@@ -172,13 +182,17 @@ public final class ShowCommand implements Callable<Integer> {
             String name = AuthorsFile.name(a);
             title = "the authors' run" + (name == null ? "" : " " + name);
         } else {
-            Path metrics = parent == null ? null : parent.resolve(RunRecord.METRICS);
-            if (metrics == null || !Files.isRegularFile(metrics)) {
-                throw new IllegalArgumentException("--curves: " + input.checkpoint + " records no training curves (neither the "
-                        + "authors' tracker nor a " + RunRecord.METRICS + " beside it)");
+            if (run == null) {
+                List<String> where = new ArrayList<>();
+                for (Path f : looked) {
+                    where.add(f.resolve(RunRecord.METRICS).toString());
+                }
+                throw new IllegalArgumentException("--curves: " + input.checkpoint + " records no training curves: it "
+                        + "holds no authors' tracker, and there is no " + String.join(" nor ", where));
             }
-            runs.add(TrainingCurves.ours(metrics, names[0]));
-            title = "run " + parent.getFileName();
+            runs.add(TrainingCurves.ours(run.resolve(RunRecord.METRICS), names[0]));
+            Path runName = run.toAbsolutePath().normalize().getFileName();
+            title = "run " + (runName == null ? run : runName);
         }
         if (compare != null) {
             if (!Files.isDirectory(compare)) {
@@ -194,6 +208,25 @@ public final class ShowCommand implements Callable<Integer> {
             title += " vs " + (authors != null ? "our run " : "run ") + (name == null ? compare : name);
         }
         return TrainingCurves.figure(title, runs);
+    }
+
+    /**
+     * Where the record (metrics.jsonl, run.json) of a checkpoint's run may be, in the order looked at: the folder
+     * holding it (train's run folder: {@code run/checkpoint.npz}), then the folder beside it named as the file without
+     * {@code .npz} (a shipped model: {@code models/mnist-dspn.npz} with {@code models/mnist-dspn/}, README).
+     */
+    static Path[] recordFolders(Path checkpoint) {
+        Path parent = checkpoint.getParent() != null ? checkpoint.getParent() : Path.of("");
+        Path file = checkpoint.getFileName();
+        if (file == null) {
+            return new Path[] {parent};
+        }
+        String name = file.toString();
+        String ext = ".npz";
+        if (name.length() > ext.length() && name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
+            return new Path[] {parent, parent.resolve(name.substring(0, name.length() - ext.length()))};
+        }
+        return new Path[] {parent};
     }
 
     /**

@@ -53,7 +53,7 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "input .npz")
     Path input;
 
-    @Option(names = "--out", required = true, description = "output .npz")
+    @Option(names = "--out", required = true, description = "the .npz to write, named *.npz")
     Path out;
 
     @Option(names = "--force", description = "write over --out if it exists")
@@ -110,6 +110,7 @@ public final class TraceCommand implements Callable<Integer> {
             Checks.inputFile("--weights", weights);
         }
         Checks.outputFile("--out", out, input, weights);
+        Checks.npzName("--out", out);
         Checks.requireNewOrForced("--out", out, force); // an earlier trace, kept to compare with
         Map<String, NdArray> in = IoErrors.naming(input, () -> Npz.read(input));
         NdArray ts = require(in, "target_set", input);

@@ -113,31 +113,12 @@ public final class TrainingCurves {
     }
 
     /**
-     * Where the largest value drawn is more than this many times the smallest, the y axis is logarithmic: on a linear
-     * one a run from 0.09 before training to 0.0002 draws every epoch after the first on the axis' floor.
-     */
-    public static final double LOG_AXIS_RATIO = 100;
-
-    /**
      * The runs on one plot: "label train" and "label test" for each, in order; on a log axis when the values are all
-     * positive and span more than a factor of {@value #LOG_AXIS_RATIO}.
+     * positive and span more than a factor of {@value LossCurveFigure#LOG_AXIS_RATIO} ({@link LossCurveFigure#logYWhenWide}).
      */
     public static LossCurveFigure figure(String title, List<Run> runs) {
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (Run r : runs) {
-            for (double[] ys : new double[][] {r.train(), r.test()}) {
-                for (double y : ys) {
-                    if (Double.isFinite(y)) {
-                        lo = Math.min(lo, y);
-                        hi = Math.max(hi, y);
-                    }
-                }
-            }
-        }
         LossCurveFigure fig = new LossCurveFigure(title, "epoch (test_loss: after the epoch's training; 0: before training)",
-                "train_loss, test_loss: mean of each epoch").markers(true)
-                .logY(lo > 0 && hi > LOG_AXIS_RATIO * lo);
+                "train_loss, test_loss: mean of each epoch").markers(true);
         for (Run r : runs) {
             if (r.train().length > 0) {
                 fig.addSeries(r.label() + " train", r.trainX(), r.train());
@@ -146,6 +127,6 @@ public final class TrainingCurves {
                 fig.addSeries(r.label() + " test", r.testX(), r.test());
             }
         }
-        return fig;
+        return fig.logYWhenWide();
     }
 }

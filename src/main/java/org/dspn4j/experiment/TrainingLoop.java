@@ -487,7 +487,10 @@ public final class TrainingLoop {
         return true;
     }
 
-    /** Training and test curves of {@code *_last} over steps, read back from metrics.jsonl. */
+    /**
+     * Training and test curves of {@code *_last} over steps, read back from metrics.jsonl; on a log axis when they
+     * span more than a factor of {@value LossCurveFigure#LOG_AXIS_RATIO} ({@link LossCurveFigure#logYWhenWide}).
+     */
     public static LossCurveFigure lossCurve(Path metricsJsonl, String title) throws IOException {
         return lossCurve(metricsJsonl, title, null);
     }
@@ -520,7 +523,7 @@ public final class TrainingLoop {
         if (!test.isEmpty()) {
             fig.addSeries("test_last", column(test, 0), column(test, 1));
         }
-        return fig;
+        return fig.logYWhenWide(); // as show --curves: a log axis where the curves span more than a factor of 100
     }
 
     private static double[] column(List<double[]> rows, int c) {

@@ -24,7 +24,7 @@ import java.util.Objects;
  * <pre>
  *   new LossCurveFigure("MNIST", "epoch", "Chamfer loss")
  *       .addSeries("train", epochs, train).addSeries("test", epochs, test)
- *       .logY(true).writePng(Path.of("loss.png"));
+ *       .logYWhenWide().writePng(Path.of("loss.png"));
  * </pre>
  */
 public final class LossCurveFigure {
@@ -82,6 +82,37 @@ public final class LossCurveFigure {
     public LossCurveFigure logY(boolean on) {
         this.logY = on;
         return this;
+    }
+
+    /**
+     * Where the largest value drawn is more than this many times the smallest, {@link #logYWhenWide} chooses a
+     * logarithmic y axis: on a linear one a run from 0.09 before training to 0.0002 draws every point after the
+     * first on the axis' floor.
+     */
+    public static final double LOG_AXIS_RATIO = 100;
+
+    /**
+     * Chooses the y axis from the series added so far: logarithmic when their finite values are all positive and the
+     * largest is more than {@value #LOG_AXIS_RATIO} times the smallest, else linear. The one rule of every loss
+     * figure (train's {@code loss.png}, {@code show --curves}); call it after the last series.
+     */
+    public LossCurveFigure logYWhenWide() {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double y : s.y) {
+                if (Double.isFinite(y)) {
+                    lo = Math.min(lo, y);
+                    hi = Math.max(hi, y);
+                }
+            }
+        }
+        return logY(lo > 0 && hi > LOG_AXIS_RATIO * lo);
+    }
+
+    /** Whether the y axis is logarithmic. */
+    public boolean isLogY() {
+        return logY;
     }
 
     /**

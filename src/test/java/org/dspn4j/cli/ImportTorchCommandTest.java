@@ -176,8 +176,15 @@ class ImportTorchCommandTest {
         Path src = dir.resolve("dspn-mnist");
         Files.copy(DIR.resolve("authors_mnist_dspn_zip"), src);
         byte[] before = Files.readAllBytes(src);
-        fails("--out " + src + " is the input file; give --force to write over it", "import-torch", src.toString(), "--out", src.toString());
+        // FILE is no .npz by name: never its own --out, even with --force
+        fails("--out " + src + ": writes NumPy arrays (an .npz archive); give a file name ending in .npz", "import-torch",
+                src.toString(), "--out", src.toString(), "--force");
         assertArrayEquals(before, Files.readAllBytes(src));
+        Path named = dir.resolve("dspn-mnist.npz"); // a torch.save file named *.npz (recognised by content)
+        Files.copy(src, named);
+        fails("--out " + named + " is the input file; give --force to write over it", "import-torch", named.toString(), "--out",
+                named.toString());
+        assertArrayEquals(before, Files.readAllBytes(named));
         Path out = dir.resolve("w.npz");
         Files.writeString(out, "keep me");
         fails("--out " + out + " exists; give --force", "import-torch", src.toString(), "--out", out.toString());
