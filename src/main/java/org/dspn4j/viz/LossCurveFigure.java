@@ -19,7 +19,9 @@ import java.util.Objects;
  * Each series is a polyline through its finite points; a non-finite value (or, on a log axis, a
  * value ≤ 0) breaks the line. The legend's column is as wide as its longest name needs (at least
  * {@value #RIGHT} pixels, at most half the figure: a longer name is cut, ending in "…"), so that
- * no name runs off the image; markers at the plot's edge are drawn whole.
+ * no name runs off the image; markers at the plot's edge are drawn whole. The title is centred over the plot, moved
+ * sideways as far as keeps it whole inside the figure (e.g. show --curves --compare naming two long run folders), and
+ * cut, ending in "…", only where it is wider than the figure.
  *
  * <pre>
  *   new LossCurveFigure("MNIST", "epoch", "Chamfer loss")
@@ -294,16 +296,38 @@ public final class LossCurveFigure {
      * A name as the legend draws it: whole when it fits the legend's widest column, else cut and ending in "…".
      */
     String legendName(String name) {
-        int room = maxRight() - LEGEND_TEXT - LEGEND_PAD;
-        if (textWidth(name) <= room) {
-            return name;
+        return cut(name, maxRight() - LEGEND_TEXT - LEGEND_PAD);
+    }
+
+    /** {@code text} whole when it is at most {@code room} pixels wide, else cut to fit and ending in "…". */
+    private static String cut(String text, int room) {
+        if (textWidth(text) <= room) {
+            return text;
         }
         String dots = Figures.displayable(Figures.FONT, "\u2026", "...");
-        int n = name.length();
-        while (n > 0 && textWidth(name.substring(0, n) + dots) > room) {
+        int n = text.length();
+        while (n > 0 && textWidth(text.substring(0, n) + dots) > room) {
             n--;
         }
-        return name.substring(0, n) + dots;
+        return text.substring(0, n) + dots;
+    }
+
+    /** White space kept left and right of the title. */
+    static final int TITLE_PAD = 6;
+
+    /** The title as drawn: whole when it fits the figure's width (less {@value #TITLE_PAD} pixels a side), else cut, ending in "…". */
+    String titleText() {
+        return cut(title, width - 2 * TITLE_PAD);
+    }
+
+    /**
+     * The x the title is centred on: the plot's centre, moved just as far as keeps the whole title (a long one, e.g.
+     * two run folders' names) inside the figure.
+     */
+    double titleCentre() {
+        double half = textWidth(titleText()) / 2.0;
+        double cx = (LEFT + width - right()) / 2.0;
+        return Math.max(TITLE_PAD + half, Math.min(cx, width - TITLE_PAD - half));
     }
 
     /**
@@ -366,7 +390,7 @@ public final class LossCurveFigure {
             // frame, title, axis labels
             g.setColor(Color.BLACK);
             g.drawRect(LEFT, TOP, plotR - LEFT, plotB - TOP);
-            Figures.drawCentred(g, title, (LEFT + plotR) / 2.0, TOP - 10);
+            Figures.drawCentred(g, titleText(), titleCentre(), TOP - 10);
             Figures.drawCentred(g, xLabel, (LEFT + plotR) / 2.0, height - 10);
             Graphics2D rotated = (Graphics2D) g.create();
             rotated.rotate(-Math.PI / 2);
