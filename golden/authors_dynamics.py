@@ -3,7 +3,7 @@
 the same batches, step by step.
 
     /usr/bin/python3 golden/authors_dynamics.py --authors-code DIR [--steps 300] [--decoder dspn]
-                                                [--work /tmp/dyn] [--plot docs/img/dynamics.png]
+                                                [--work /tmp/dyn] [--plot docs/img/mnist-dynamics-300.png]
 
 DIR is a checkout of github.com/Cyanogenoid/dspn (commit be3703b); nothing of it is copied here. The
 script

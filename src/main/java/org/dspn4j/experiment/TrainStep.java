@@ -8,7 +8,8 @@ import org.dspn4j.optim.Adam;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * One optimisation step of the outer problem, as the authors' training loop: forward (the DSPN
+ * One optimisation step of the outer problem, as the authors' training loop ({@code dspn/train.py:main}, inside
+ * {@code run}, at be3703b): forward (the DSPN
  * inner loop with createGraph), the outer loss, its gradient with respect to every parameter
  * (second order through the inner steps), and an Adam update.
  *
