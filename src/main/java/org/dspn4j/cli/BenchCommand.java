@@ -295,7 +295,7 @@ public final class BenchCommand implements Callable<Integer> {
         double highWater = Double.NaN;
         try (Compute c = compute.choice().open(dt, th, System.out)) {
             Backend be = c.backend();
-            where = c.kind().equals("cpu") ? th + " threads, " + CpuVectors.describe() : c.deviceLine();
+            where = c.kind().equals("cpu") ? th + (th == 1 ? " thread, " : " threads, ") + CpuVectors.describe() : c.deviceLine();
             // the JDK's compiler decides how fast the vector kernels run (JDK 25's spilled the former 256-bit tile)
             where += ", Java " + System.getProperty("java.version");
             ModelConfig cfg = ModelConfig.paper(task, ModelConfig.DecoderKind.DSPN).withDtype(dt);

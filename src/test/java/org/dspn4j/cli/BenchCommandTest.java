@@ -144,7 +144,7 @@ class BenchCommandTest {
         String out = (String) r[1];
         assertEquals(0, r[0], out);
         assertTrue(out.matches("(?s)(.*\\n)?machine: [^\\n]+, [0-9]+ logical CPUs, (AVX-512|AVX2|no AVX2|unknown ISA)\\n"
-                + "([^\\n]*\\n)?dspn4j  mnist-step f32 batch 1, 1 thread[^\\n]*: median [0-9.]+ s/step.*"), out);
+                + "([^\\n]*\\n)?dspn4j  mnist-step f32 batch 1, 1 thread, [^\\n]*: median [0-9.]+ s/step.*"), out);
         assertTrue(out.contains(", Java " + System.getProperty("java.version") + ", inner steps"), out);
     }
 
