@@ -2,6 +2,7 @@ package org.dspn4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dspn4j.model.ModelConfig;
 import org.dspn4j.experiment.RunRecord;
 import org.dspn4j.experiment.grid.RunStatus;
 
@@ -69,8 +70,8 @@ final class Checks {
      * @param batch  B (--batch, or the run's)
      * @param m      the model (set size N, set channels C, element type)
      */
-    static void innerStepsFitHeap(long iters, long batch, org.dspn4j.model.ModelConfig m) {
-        if (m.decoder() != org.dspn4j.model.ModelConfig.DecoderKind.DSPN) {
+    static void innerStepsFitHeap(long iters, long batch, ModelConfig m) {
+        if (m.decoder() != ModelConfig.DecoderKind.DSPN) {
             return;
         }
         int c = m.task().setChannels;
@@ -87,18 +88,18 @@ final class Checks {
     }
 
     /** A decoder option's value (dspn, mlp or rnn), refused naming the option. */
-    static org.dspn4j.model.ModelConfig.DecoderKind decoder(String option, String value) {
+    static ModelConfig.DecoderKind decoder(String option, String value) {
         try {
-            return org.dspn4j.model.ModelConfig.DecoderKind.parse(value);
+            return ModelConfig.DecoderKind.parse(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + " must be dspn, mlp or rnn, got '" + value + "'");
         }
     }
 
     /** A model option's value (mnist, clevr-box or clevr-state), refused naming the option. */
-    static org.dspn4j.model.ModelConfig.Task task(String option, String value) {
+    static ModelConfig.Task task(String option, String value) {
         try {
-            return org.dspn4j.model.ModelConfig.Task.parse(value);
+            return ModelConfig.Task.parse(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + " must be mnist, clevr-box or clevr-state, got '" + value + "'");
         }
