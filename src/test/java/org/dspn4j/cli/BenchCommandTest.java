@@ -87,18 +87,12 @@ class BenchCommandTest {
      */
     @Test
     void theAuthorsRepositoryRootIsTakenForItsDspnFolder(@TempDir Path dir) throws IOException {
-        Path code = Files.createDirectories(dir.resolve("dspn"));
-        Files.writeString(code.resolve("model.py"), "");
-        Files.writeString(code.resolve("dspn.py"), "");
+        Path code = authorsModules(dir);
         Files.writeString(dir.resolve("dspn.py"), ""); // the repository's root has a dspn.py of its own, but no model.py
         assertEquals(code, BenchCommand.authorsModules(dir));
         assertEquals(code, BenchCommand.authorsModules(code));
         Path argsFile = dir.resolve("args.txt");
-        Path py = dir.resolve("python");
-        Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
-                + "echo 'authors mnist batch 1, 1 thread: median 0.50 s/step'\n"
-                + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
-        assertTrue(py.toFile().setExecutable(true));
+        Path py = standInPython(dir, argsFile);
         Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "1", "--steps", "1", "--threads", "1", "--authors-code",
                 dir.toString(), "--python", py.toString());
         assertEquals(0, r[0], (String) r[1]);
@@ -112,15 +106,9 @@ class BenchCommandTest {
      */
     @Test
     void authorsDeviceAutoIsTheCpuWithoutAnOpenClGpu(@TempDir Path dir) throws IOException {
-        Path code = Files.createDirectories(dir.resolve("dspn"));
-        Files.writeString(code.resolve("model.py"), "");
-        Files.writeString(code.resolve("dspn.py"), "");
+        Path code = authorsModules(dir);
         Path argsFile = dir.resolve("args.txt");
-        Path py = dir.resolve("python");
-        Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
-                + "echo 'authors mnist batch 1, 1 thread: median 0.50 s/step'\n"
-                + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
-        assertTrue(py.toFile().setExecutable(true));
+        Path py = standInPython(dir, argsFile);
         Object[] r = run("bench", "mnist-step", "--batch", "1", "--warmup", "2", "--steps", "1", "--threads", "1", "--authors-code",
                 code.toString(), "--python", py.toString());
         String out = (String) r[1];
@@ -166,5 +154,23 @@ class BenchCommandTest {
         assertEquals(0, r[0]);
         assertTrue(((String) r[1]).contains("mnist-step") && ((String) r[1]).contains("clevr-step")
                 && ((String) r[1]).contains("--authors-code"), (String) r[1]);
+    }
+
+    /** Empty stand-ins of the authors' modules in {@code dir/dspn}, as in a checkout of their repository. */
+    private static Path authorsModules(Path dir) throws IOException {
+        Path code = Files.createDirectories(dir.resolve("dspn"));
+        Files.writeString(code.resolve("model.py"), "");
+        Files.writeString(code.resolve("dspn.py"), "");
+        return code;
+    }
+
+    /** A python that records its arguments in {@code argsFile} and prints what bench/authors_step.py prints. */
+    private static Path standInPython(Path dir, Path argsFile) throws IOException {
+        Path py = dir.resolve("python");
+        Files.writeString(py, "#!/bin/sh\necho \"$@\" > '" + argsFile + "'\n"
+                + "echo 'authors mnist batch 1, 1 thread: median 0.50 s/step'\n"
+                + "echo '{\"median_s\": 0.5, \"cpu_s\": 0.5, \"peak_rss_mb\": 1000.0}'\n");
+        assertTrue(py.toFile().setExecutable(true));
+        return py;
     }
 }
