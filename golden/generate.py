@@ -4,8 +4,13 @@
 Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate.py            # Debian's python3-torch (1.13) or any recent PyTorch
+    /usr/bin/python3 golden/generate.py --out /tmp/golden   # elsewhere, to compare with the committed files
 
-Writes golden/ops.npz (single ops) and golden/models.npz (whole models, see model_cases()). Each op case stores, under "<case>/":
+Writes <out>/ops.npz (single ops), <out>/optim.npz (torch.optim.Adam), <out>/models.npz (whole models, see
+MODEL_CASES) and, for each of golden/roundtrip/mnist_{dspn,mlp}_weights.npz that exists (weights written by
+`dspn4j export-weights`, see golden/README.md; --weights names another folder holding them),
+<out>/roundtrip/mnist_<decoder>_{input,trace}.npz; <out> is golden/ unless --out is given.
+Each op case stores, under "<case>/":
   x0, x1, ...   the inputs (float64; index tensors are fixed in the case and stored as idx)
   out           op(x)
   w             a fixed upstream weight; the scalar checked is f = sum(0.3 * out**3 + w * out)
@@ -227,10 +232,10 @@ def adam_case(rng):
 ROUNDTRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "roundtrip")
 
 
-def roundtrip(decoder, iters, eta, seed):
+def roundtrip(decoder, iters, eta, seed, weights_dir, out_dir):
     """Loads weights that dspn4j wrote (`dspn4j export-weights ... --dtype f64`, see golden/README.md) into
     this reference model with a strict state_dict load, and writes the trace of one training step."""
-    wfile = os.path.join(ROUNDTRIP, f"mnist_{decoder}_weights.npz")
+    wfile = os.path.join(weights_dir, f"mnist_{decoder}_weights.npz")
     w = np.load(wfile)
     state = {k: torch.from_numpy(w[k]) for k in w.files if not k.startswith("meta/")}
     n = state["set_encoder.conv.0.weight"].shape[0]
@@ -240,7 +245,7 @@ def roundtrip(decoder, iters, eta, seed):
     net.load_state_dict(state, strict=True)
     rng = np.random.default_rng(seed)
     target_set, target_mask = random_sets(rng, 3, 2, size, 5)
-    np.savez(os.path.join(ROUNDTRIP, f"mnist_{decoder}_input.npz"), target_set=target_set.numpy(),
+    np.savez(os.path.join(out_dir, f"mnist_{decoder}_input.npz"), target_set=target_set.numpy(),
              target_mask=target_mask.numpy())
     out = net(None, target_set, target_mask)
     (sets, masks, inner), target_repr, z = out
@@ -254,12 +259,15 @@ def roundtrip(decoder, iters, eta, seed):
     for k, g in zip(names, grads):
         rec[f"grad/{k}"] = g if g is not None else torch.zeros_like(dict(net.named_parameters())[k])
     arrays = {k: np.array(v.detach().numpy(), dtype=np.float64, order="C") for k, v in rec.items()}
-    np.savez(os.path.join(ROUNDTRIP, f"mnist_{decoder}_trace.npz"), **arrays)
+    np.savez(os.path.join(out_dir, f"mnist_{decoder}_trace.npz"), **arrays)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
+                    help="folder to write into (default: golden/); the round-trip files go to its roundtrip/")
+    ap.add_argument("--weights", default=ROUNDTRIP,
+                    help="folder holding mnist_{dspn,mlp}_weights.npz from dspn4j export-weights (default: golden/roundtrip)")
     args = ap.parse_args()
     rng = np.random.default_rng(20191206)
     arrays = {"meta/generator_version": np.array([GENERATOR_VERSION], dtype=np.int64)}
@@ -277,10 +285,15 @@ def main():
     path = os.path.join(args.out, "models.npz")
     np.savez_compressed(path, **models)
     print(f"wrote {path}: {len(MODEL_CASES)} model cases")
+    out_dir = os.path.join(args.out, "roundtrip")
     for decoder, iters in (("dspn", 3), ("mlp", 0)):
-        if os.path.exists(os.path.join(ROUNDTRIP, f"mnist_{decoder}_weights.npz")):
-            roundtrip(decoder, iters, 800.0, 7)
-            print(f"wrote {ROUNDTRIP}/mnist_{decoder}_trace.npz from dspn4j's weights")
+        wfile = os.path.join(args.weights, f"mnist_{decoder}_weights.npz")
+        if os.path.exists(wfile):
+            os.makedirs(out_dir, exist_ok=True)
+            roundtrip(decoder, iters, 800.0, 7, args.weights, out_dir)
+            print(f"wrote {out_dir}/mnist_{decoder}_{{input,trace}}.npz from dspn4j's weights {wfile}")
+        else:
+            print(f"skipped the {decoder} round trip: no {wfile}")
 
 
 if __name__ == "__main__":

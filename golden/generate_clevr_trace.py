@@ -4,6 +4,7 @@ encoder H = D = 512, N = 10, T = 10, eta = 800, lambda = 0.1, Hungarian on the f
 128x128 images, one training step in float64. Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate_clevr_trace.py      # writes golden/clevr_state_trace.npz
+    /usr/bin/python3 golden/generate_clevr_trace.py --out /tmp/clevr_state_trace.npz   # elsewhere, to compare
 
 No weights are stored. They come from the seeded generator documented in generate_resnet.py
 (u(stream, i) via SplitMix64's finaliser), implemented identically in Java
@@ -19,6 +20,7 @@ out/inner_losses (10), out/z, out/target_repr (2,512), out/set_loss (1), out/rep
 grad/<name> in full for tensors up to 20,000 elements, else a digest grad/<name>/{sum,l2,idx,val}
 (idx = 64 evenly spaced flat indices i*n//64).
 """
+import argparse
 import math
 import os
 import sys
@@ -52,6 +54,9 @@ def set_range(name, shape):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(HERE, "clevr_state_trace.npz"))
+    path = ap.parse_args().out
     b, n, d = 2, 10, 512
     enc = gr.ConvEncoder(gr.plain_trunk(), d)
     net = rm.SetNet("clevr-state", "dspn", n, d, d, 10, 800.0, input_encoder=enc)
@@ -99,7 +104,6 @@ def main():
             rec[f"grad/{name}/l2"] = np.array([np.sqrt((flat * flat).sum())])
             rec[f"grad/{name}/idx"] = idx
             rec[f"grad/{name}/val"] = flat[idx]
-    path = os.path.join(HERE, "clevr_state_trace.npz")
     np.savez_compressed(path, **rec)
     print(f"wrote {path}: loss {loss.item():.6f}, inner losses {[round(x.item(), 6) for x in inner]}")
 

@@ -5,6 +5,7 @@ Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate_torch_files.py     # Debian's python3-torch 1.13; writes src/test/resources/torch/
     /usr/bin/python3 golden/generate_torch_files.py NAME...   # only the files named (legacy files' bytes change per run)
+    /usr/bin/python3 golden/generate_torch_files.py --out /tmp/torch-files   # elsewhere, to compare with the committed ones
 
 Every file is written by torch.save itself, in the zip format (PyTorch >= 1.6, the default) and in the
 legacy format (_use_new_zipfile_serialization=False: magic number, protocol, sys info, the pickle, the
@@ -61,6 +62,7 @@ The authors' "hash" is synthetic (sha1 of a fixed phrase): these are not the aut
 Re-running gives the same values; the legacy files' storage keys (memory addresses) and so their
 bytes differ from run to run.
 """
+import argparse
 import collections
 import hashlib
 import io
@@ -77,7 +79,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import reference_model as rm  # noqa: E402
 
-OUT = os.path.join(HERE, "..", "src", "test", "resources", "torch")
+OUT = os.path.normpath(os.path.join(HERE, "..", "src", "test", "resources", "torch"))
 MARKER = "/tmp/dspn4j-torch-hostile-marker"
 
 
@@ -255,7 +257,20 @@ def with_args(checkpoint, **changes):
     return out
 
 
-def main(only):
+def main():
+    global OUT
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=OUT, help="folder to write into (default: src/test/resources/torch)")
+    ap.add_argument("only", nargs="*", metavar="NAME", help="write only these files")
+    args = ap.parse_args()
+    OUT, only = args.out, args.only
+    known = ["authors_mnist_dspn_2019", "authors_mnist_dspn_zip", "authors_mnist_dspn_args_mismatch_zip",
+             "authors_clevr_state_args_zip", "state_dict_legacy.pt", "state_dict_zip.pt",
+             "state_dict_protocol4_legacy.pt", "state_dict_protocol5_zip.pt", "mnist_mlp_state_dict.pt",
+             "views_legacy.pt", "views_zip.pt", "hostile_os_system_legacy.pt", "hostile_os_system_zip.pt"]
+    unknown = sorted(set(only) - set(known))
+    if unknown:
+        ap.error(f"no such file: {', '.join(unknown)} (known: {', '.join(known)})")
     os.makedirs(OUT, exist_ok=True)
     authors = authors_checkpoint()
     sd = state_dict()
@@ -278,12 +293,11 @@ def main(only):
         ("hostile_os_system_legacy.pt", lambda n: hostile(n, legacy=True)),
         ("hostile_os_system_zip.pt", lambda n: hostile(n, legacy=False)),
     ]
-    unknown = set(only) - {n for n, _ in files}
-    assert not unknown, f"no such file: {sorted(unknown)}"
+    assert [n for n, _ in files] == known
     for name, make in files:
         if not only or name in only:
             make(name)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Reference outputs of Pillow's bilinear resize for dspn4j's RgbImage.resizeBilinear.
 
-Run by hand from the repository root with Debian's python3-pil (never called by the build):
+Run by hand with Debian's python3-pil (never called by the build):
 
-    /usr/bin/python3 golden/clevr/pil_resize.py
+    /usr/bin/python3 golden/clevr/pil_resize.py                     # writes src/test/resources/clevr/pil/
+    /usr/bin/python3 golden/clevr/pil_resize.py --out /tmp/pil      # elsewhere, to compare with the committed files
 
 It does what the DSPN authors' preprocess-images.py does to each CLEVR image --
 Image.open(path).convert("RGB").resize(size, Image.BILINEAR), the call behind torchvision's
@@ -16,17 +17,22 @@ and two noise images written here from a fixed numpy seed: noise_120x80.png (RGB
 3.75 x 2.5 downscale factors as 480x320 -> 128x128 at a tenth of the size) and noise_37x23.png
 (RGBA with random alpha, to check that alpha is dropped without compositing).
 """
+import argparse
 import os
 
 import numpy as np
 import PIL
 from PIL import Image
 
-ROOT = os.path.join("src", "test", "resources", "clevr")
-OUT = os.path.join(ROOT, "pil")
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "src", "test", "resources", "clevr"))
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, "pil"),
+                    help="folder to write into (default: src/test/resources/clevr/pil)")
+    OUT = ap.parse_args().out
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(20191208)
     Image.fromarray(rng.randint(0, 256, (80, 120, 3), dtype=np.uint8), "RGB").save(
@@ -47,7 +53,8 @@ def main():
     ]
     lines = []
     for src, w, h in cases:
-        img = Image.open(os.path.join(ROOT, src)).convert("RGB")
+        path = os.path.join(OUT, src[len("pil/"):]) if src.startswith("pil/") else os.path.join(ROOT, src)
+        img = Image.open(path).convert("RGB")  # the noise images just written, the fixture renders
         out = img.resize((w, h), Image.BILINEAR)
         name = os.path.splitext(os.path.basename(src))[0] + "_%dx%d.png" % (w, h)
         out.save(os.path.join(OUT, name))
