@@ -6,6 +6,7 @@ of the speed comparison.
 Run by hand, never by the build:
 
     /usr/bin/python3 golden/generate_resnet.py            # writes golden/resnet.npz
+    /usr/bin/python3 golden/generate_resnet.py --out /tmp/resnet.npz   # elsewhere, to compare with the committed file
     /usr/bin/python3 golden/generate_resnet.py --bench    # float32 forward+backward, batch 32, 128x128, 2 threads
 
 The model has ~25M parameters, so its weights are not stored: they come from a documented seeded

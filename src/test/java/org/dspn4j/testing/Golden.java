@@ -33,7 +33,7 @@ public final class Golden {
         try {
             return new Golden(p.toString(), Npz.read(p));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read golden file " + p + " (run golden/generate.py)", e);
+            throw new UncheckedIOException("cannot read golden file " + p + " (golden/README.md names the script that writes it)", e);
         }
     }
 
