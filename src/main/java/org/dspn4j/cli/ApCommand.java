@@ -41,9 +41,9 @@ public final class ApCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--task", required = true, converter = TaskConverter.class, paramLabel = "box|state",
+    @Option(names = "--task", required = true, paramLabel = "box|state",
             description = "box (4 features, IoU) or state (18 features, 3D distance and attributes).")
-    Task task;
+    String taskName;
 
     @Option(names = "--detections", required = true, paramLabel = "DIR",
             description = "Folder of <i>.txt prediction files.")
@@ -53,13 +53,14 @@ public final class ApCommand implements Callable<Integer> {
             description = "Folder of <i>.txt ground-truth files.")
     Path groundTruths;
 
-    @Option(names = "--iou", converter = IouConverter.class, paramLabel = "paper|fixed",
-            description = "Box IoU: 'paper' (the +1 form the paper's numbers used; default) or 'fixed' (continuous, as corrected in 2020).")
-    IouVariant iou;
+    @Option(names = "--iou", paramLabel = "paper|fixed",
+            description = "Box IoU (--task box only): 'paper' (the +1 form the paper's numbers used; default) or 'fixed' "
+                    + "(continuous, as corrected in 2020).")
+    String iouName;
 
     @Option(names = "--thresholds", split = ",", converter = ThresholdConverter.class, paramLabel = "T",
-            description = "Thresholds to evaluate. Default box paper: 0.5,0.9,0.95,0.98,0.99; box fixed: 0.5,0.6,0.7,0.8,0.9; "
-                    + "state: inf,1,0.5,0.25,0.125 ('inf' accepted).")
+            description = "Thresholds to evaluate, each 0 or more and given once. Default box paper: 0.5,0.9,0.95,0.98,0.99; "
+                    + "box fixed: 0.5,0.6,0.7,0.8,0.9; state: inf,1,0.5,0.25,0.125 ('inf' accepted).")
     List<Double> thresholds;
 
     @Option(names = "--limit", paramLabel = "N",
@@ -73,8 +74,18 @@ public final class ApCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Task task = switch (taskName) {
+            case "box" -> Task.BOX;
+            case "state" -> Task.STATE;
+            default -> throw new IllegalArgumentException("--task must be box or state, got '" + taskName + "'");
+        };
+        IouVariant iou = iouName == null ? null : switch (iouName) {
+            case "paper" -> IouVariant.PAPER_PLUS_ONE;
+            case "fixed" -> IouVariant.FIXED;
+            default -> throw new IllegalArgumentException("--iou must be paper or fixed, got '" + iouName + "'");
+        };
         if (task == Task.STATE && iou != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--iou applies to --task box only");
+            throw new IllegalArgumentException("--iou applies to --task box only (state matches by 3D distance and attributes)");
         }
         if (limit != null && limit < 0) {
             throw new IllegalArgumentException("--limit must be at least 0, got " + limit);
@@ -84,10 +95,21 @@ public final class ApCommand implements Callable<Integer> {
                 ? (task == Task.BOX ? variant.defaultThresholds() : AveragePrecision.stateThresholds())
                 : thresholds.stream().mapToDouble(Double::doubleValue).toArray();
         List<String> keys = new ArrayList<>();
+        if (thresholds != null && thresholds.isEmpty()) { // "--thresholds ," splits into nothing
+            throw new IllegalArgumentException("--thresholds: no threshold given; give one or more, e.g. --thresholds 0.5,0.9");
+        }
         for (double t : ts) {
+            if (Double.isNaN(t) || t < 0) {
+                throw new IllegalArgumentException("--thresholds must be numbers >= 0 or 'inf', got "
+                        + (Double.isNaN(t) ? "NaN" : t == Double.NEGATIVE_INFINITY ? "-inf" : format(t)));
+            }
+            if (task == Task.BOX && (t == 0 || Double.isInfinite(t))) { // an IoU: 'inf' and 0 are the state task's
+                throw new IllegalArgumentException("--thresholds: --task box takes IoU thresholds, finite numbers > 0, got "
+                        + format(t));
+            }
             String key = format(t);
             if (keys.contains(key)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "threshold " + key + " is given twice");
+                throw new IllegalArgumentException("--thresholds: " + key + " is given twice");
             }
             keys.add(key);
         }
@@ -172,28 +194,6 @@ public final class ApCommand implements Callable<Integer> {
 
     // ============================================================================ converters
 
-    static final class TaskConverter implements CommandLine.ITypeConverter<Task> {
-        @Override
-        public Task convert(String value) {
-            return switch (value) {
-                case "box" -> Task.BOX;
-                case "state" -> Task.STATE;
-                default -> throw new CommandLine.TypeConversionException("expected box or state, got '" + value + "'");
-            };
-        }
-    }
-
-    static final class IouConverter implements CommandLine.ITypeConverter<IouVariant> {
-        @Override
-        public IouVariant convert(String value) {
-            return switch (value) {
-                case "paper" -> IouVariant.PAPER_PLUS_ONE;
-                case "fixed" -> IouVariant.FIXED;
-                default -> throw new CommandLine.TypeConversionException("expected paper or fixed, got '" + value + "'");
-            };
-        }
-    }
-
     static final class ThresholdConverter implements CommandLine.ITypeConverter<Double> {
         @Override
         public Double convert(String value) {
@@ -202,13 +202,9 @@ public final class ApCommand implements Callable<Integer> {
                 return Double.POSITIVE_INFINITY;
             }
             try {
-                double t = Double.parseDouble(v);
-                if (Double.isNaN(t) || t < 0) {
-                    throw new CommandLine.TypeConversionException("a threshold must be a number >= 0 or 'inf', got '" + value + "'");
-                }
-                return t;
+                return Double.parseDouble(value.strip()); // its range is checked with the others' (a value refused in one line)
             } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("a threshold must be a number >= 0 or 'inf', got '" + value + "'");
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a number nor 'inf'");
             }
         }
     }

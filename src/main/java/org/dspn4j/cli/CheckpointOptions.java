@@ -76,9 +76,17 @@ public final class CheckpointOptions {
 
     /** The run.json beside the checkpoint, or null. */
     RunInfo run() throws IOException {
+        return run(null);
+    }
+
+    /** {@link #run()} for {@code task} (null: not known), whose --data-dir (mnist: the test files) is checked first. */
+    RunInfo run(ModelConfig.Task task) throws IOException {
         Checks.inputFile("--checkpoint", checkpoint);
         if (dataDir != null) {
             Checks.inputFolder("--data-dir", dataDir);
+            if (task == ModelConfig.Task.MNIST) {
+                Checks.mnistFolder("--data-dir", dataDir, org.dspn4j.data.mnist.MnistSplit.TEST);
+            }
         }
         return RunInfo.besideCheckpoint(checkpoint);
     }

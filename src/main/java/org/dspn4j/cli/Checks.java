@@ -2,6 +2,8 @@ package org.dspn4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dspn4j.data.mnist.MnistDataset;
+import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.experiment.RunRecord;
 import org.dspn4j.experiment.grid.RunStatus;
@@ -133,6 +135,19 @@ final class Checks {
             }
         }
         return dir;
+    }
+
+    /**
+     * A folder of MNIST (checked with {@link #inputFolder} before) that holds the IDX files of {@code splits}, refused
+     * naming the option, the folder and the files it needs ({@link MnistDataset#lacking}).
+     */
+    static void mnistFolder(String option, Path dir, MnistSplit... splits) {
+        for (MnistSplit split : splits) {
+            String lacking = MnistDataset.lacking(dir, split);
+            if (lacking != null) {
+                throw new IllegalArgumentException(option + " " + dir + ": " + lacking);
+            }
+        }
     }
 
     /** An input file that must exist and be a regular file. */

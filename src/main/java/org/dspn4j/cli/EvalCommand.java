@@ -89,7 +89,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelConfig.Task task = ModelConfig.Task.parse(model);
-        RunInfo run = input.run();
+        RunInfo run = input.run(task);
         int b = input.batch(run);
         int th = threads.threads(compute);
         if (iters != null) {
@@ -106,11 +106,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (export != null) {
             Checks.requireOutsideRuns("--export", export); // nothing but train writes into a run folder
         }
-        if (export != null && Files.exists(export) && !Files.isDirectory(export)) {
-            throw new IllegalArgumentException("--export " + export + " is a file; give a folder");
-        }
         if (export != null) {
-            Checks.outputFolder("--export", export); // not below a file: refused before the evaluation, not after it
+            Checks.outputFolder("--export", export); // not a file nor below one: refused before the evaluation, not after it
         }
         if (export != null && Files.isDirectory(export)) {
             // files left by an earlier export (more images, other T) would be read with this one's by ap

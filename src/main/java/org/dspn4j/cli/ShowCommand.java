@@ -23,6 +23,7 @@ import org.dspn4j.experiment.MnistExperiment;
 import org.dspn4j.experiment.RunInfo;
 import org.dspn4j.experiment.RunRecord;
 import org.dspn4j.experiment.TrainingCurves;
+import org.dspn4j.experiment.TrainingLoop;
 import org.dspn4j.io.NdArray;
 import org.dspn4j.model.ModelConfig;
 import org.dspn4j.model.Net;
@@ -87,6 +88,9 @@ public final class ShowCommand implements Callable<Integer> {
             + "beside it, else in the folder of its name beside it: models/mnist-dspn/ for models/mnist-dspn.npz), on a log axis when they span more than a factor of 100")
     Path curves;
 
+    @Option(names = "--force", description = "write over --out (and the .md beside it) and --curves if they exist")
+    boolean force;
+
     @Option(names = "--compare", paramLabel = "RUN", description = "with --curves: a run folder of dspn4j (train --out; "
             + "its metrics.jsonl) whose curves are drawn on the same axes")
     Path compare;
@@ -121,21 +125,18 @@ public final class ShowCommand implements Callable<Integer> {
         if (rows != null && out == null) {
             throw new IllegalArgumentException("--rows sets the digits or scenes of the paper's figure: it needs --out");
         }
-        RunInfo run = input.run();
-        ModelConfig cfg = input.model(task);
-        if (baseline != null) {
-            CheckpointOptions.model("--baseline", baseline, task);
-        }
-        Path md = out == null ? null : mdBeside(out);
+        // the outputs before anything is read: a figure kept to compare with is written over only with --force
+        Path md = out == null || task != ModelConfig.Task.CLEVR_STATE ? null : mdBeside(out);
         if (out != null) {
             Checks.outputFile("--out", out, input.checkpoint, baseline);
-            Checks.extension("--out", out, PNG, "a PNG image" + (task == ModelConfig.Task.CLEVR_STATE
+            Checks.extension("--out", out, PNG, "a PNG image" + (md != null
                     ? " (and its table as Markdown to " + md.getFileName() + " beside it)" : ""));
-            if (task == ModelConfig.Task.CLEVR_STATE) {
+            Checks.requireNewOrForced("--out", out, force);
+            if (md != null) {
                 Checks.outputFile("--out (its .md)", md, input.checkpoint, baseline);
+                Checks.requireNewOrForced("--out (its .md)", md, force);
             }
         }
-        LossCurveFigure curveFigure = null;
         if (curves != null) {
             Checks.outputFile("--curves", curves, input.checkpoint, baseline,
                     compare == null ? null : compare.resolve(RunRecord.METRICS));
@@ -145,8 +146,14 @@ public final class ShowCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--curves " + curves + " is also written by --out; give another file");
                 }
             }
-            curveFigure = curves();
+            Checks.requireNewOrForced("--curves", curves, force);
         }
+        RunInfo run = input.run(task);
+        ModelConfig cfg = input.model(task);
+        if (baseline != null) {
+            CheckpointOptions.model("--baseline", baseline, task);
+        }
+        LossCurveFigure curveFigure = curves == null ? null : curves();
         if (out != null) {
             figure(task, cfg, run, md, k);
         }
@@ -214,12 +221,14 @@ public final class ShowCommand implements Callable<Integer> {
     /**
      * Where the record (metrics.jsonl, run.json) of a checkpoint's run may be, in the order looked at: the folder
      * holding it (train's run folder: {@code run/checkpoint.npz}), then the folder beside it named as the file without
-     * {@code .npz} (a shipped model: {@code models/mnist-dspn.npz} with {@code models/mnist-dspn/}, README).
+     * {@code .npz} (a shipped model: {@code models/mnist-dspn.npz} with {@code models/mnist-dspn/}, README). A run's
+     * checkpoint (train's {@code checkpoint.npz}, or any file in a folder that holds a run's record) has its record in
+     * its own folder only: no {@code run/checkpoint/} is looked at or named.
      */
     static Path[] recordFolders(Path checkpoint) {
         Path parent = checkpoint.getParent() != null ? checkpoint.getParent() : Path.of("");
         Path file = checkpoint.getFileName();
-        if (file == null) {
+        if (file == null || file.toString().equals(TrainingLoop.CHECKPOINT) || RunRecord.recordIn(parent) != null) {
             return new Path[] {parent};
         }
         String name = file.toString();

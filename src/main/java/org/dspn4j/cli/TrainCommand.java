@@ -3,6 +3,7 @@ package org.dspn4j.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.Compute;
@@ -120,6 +121,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Checks.outputFolder("--out", cfg.out());
         boolean mnist = cfg.model().task() == ModelConfig.Task.MNIST;
+        if (mnist && run.dataDir != null) {
+            Checks.mnistFolder("--data-dir", run.dataDir, MnistSplit.TRAIN, MnistSplit.TEST);
+        }
         ClevrSource src = null;
         if (mnist) {
             refuseClevrOptions(spec, model);

@@ -81,8 +81,7 @@ public final class MnistDataset {
                     }
                 }
             }
-            throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + dir + ": need "
-                    + split.imagesName() + "[.gz] and " + split.labelsName() + "[.gz]");
+            throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + dir + ": need " + need(split));
         }
         Idx.Images images = Idx.readImages(imagesFile);
         byte[] labels = Idx.readLabels(labelsFile);
@@ -97,6 +96,36 @@ public final class MnistDataset {
         }
         return new MnistDataset(imagesFile.toString(), images.count(), images.rows(), images.cols(),
                 images.pixels(), labels);
+    }
+
+    /** The files a split is read from: "train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]". */
+    private static String need(MnistSplit split) {
+        return split.imagesName() + "[.gz] and " + split.labelsName() + "[.gz]";
+    }
+
+    /**
+     * What {@code dir} (an existing folder) lacks for {@link #load} to read {@code split}, as a phrase without the
+     * folder ("no MNIST t10k files (need …, in it or in its MNIST/raw/)"), or null when nothing is missing: the files
+     * are there, or one of their names is taken by something that is no regular file, which {@link #load} names.
+     * Lets a command refuse a folder before any work, naming the option that gave it.
+     */
+    public static String lacking(Path dir, MnistSplit split) {
+        if (find(dir, split.imagesName()) != null && find(dir, split.labelsName()) != null) {
+            return null;
+        }
+        Path raw = dir.resolve("MNIST").resolve("raw");
+        if (Files.isDirectory(raw)) {
+            return lacking(raw, split) == null ? null : "no MNIST " + split.prefix() + " files in its MNIST/raw/ (need "
+                    + need(split) + ")";
+        }
+        for (String name : List.of(split.imagesName(), split.labelsName())) {
+            for (Path p : List.of(dir.resolve(name), dir.resolve(name + ".gz"))) {
+                if (Files.exists(p) && !Files.isRegularFile(p)) {
+                    return null;
+                }
+            }
+        }
+        return "no MNIST " + split.prefix() + " files (need " + need(split) + ", in it or in its MNIST/raw/)";
     }
 
     /** Reads one split of the bundled subset (see {@link #bundledDirectory()}). */
