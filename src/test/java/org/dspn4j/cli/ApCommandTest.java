@@ -68,6 +68,9 @@ class ApCommandTest {
         CommandLine cli = new CommandLine(new ApCommand());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
+        // as dspn4j runs it: a refusal thrown by the command is its one line and exit code 2
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> Main.report(e, cmd.getErr(), false));
+        cli.setParameterExceptionHandler(Main::badParameter);
         int code = cli.execute(args);
         return new Object[] {code, out.toString(), err.toString()};
     }
@@ -182,7 +185,7 @@ class ApCommandTest {
 
         r = run(folders("box-tiny", "--task", "circle"));
         assertEquals(2, r[0]);
-        assertTrue(((String) r[2]).contains("expected box or state, got 'circle'"), (String) r[2]);
+        assertTrue(((String) r[2]).contains("--task must be box or state, got 'circle'"), (String) r[2]);
 
         r = run(folders("state-tiny", "--task", "state", "--iou", "fixed"));
         assertEquals(2, r[0]);
@@ -190,15 +193,15 @@ class ApCommandTest {
 
         r = run(folders("box-tiny", "--task", "box", "--thresholds", "0.5,abc"));
         assertEquals(2, r[0]);
-        assertTrue(((String) r[2]).contains("a threshold must be a number >= 0 or 'inf', got 'abc'"), (String) r[2]);
+        assertTrue(((String) r[2]).contains("'abc' is not a number nor 'inf'"), (String) r[2]);
 
         r = run(folders("box-tiny", "--task", "box", "--thresholds", "0.5,0.50"));
         assertEquals(2, r[0]);
-        assertTrue(((String) r[2]).contains("threshold 0.5 is given twice"), (String) r[2]);
+        assertTrue(((String) r[2]).contains("--thresholds: 0.5 is given twice"), (String) r[2]);
 
         r = run(folders("box-tiny", "--task", "box", "--thresholds", "inf"));
         assertEquals(2, r[0]);
-        assertTrue(((String) r[2]).contains("IoU threshold must be a finite number > 0; got Infinity"), (String) r[2]);
+        assertTrue(((String) r[2]).contains("--thresholds: --task box takes IoU thresholds, finite numbers > 0, got inf"), (String) r[2]);
     }
 
     @Test
