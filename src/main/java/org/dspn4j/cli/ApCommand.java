@@ -59,8 +59,9 @@ public final class ApCommand implements Callable<Integer> {
     String iouName;
 
     @Option(names = "--thresholds", split = ",", converter = ThresholdConverter.class, paramLabel = "T",
-            description = "Thresholds to evaluate, each 0 or more and given once. Default box paper: 0.5,0.9,0.95,0.98,0.99; "
-                    + "box fixed: 0.5,0.6,0.7,0.8,0.9; state: inf,1,0.5,0.25,0.125 ('inf' accepted).")
+            description = "Thresholds to evaluate, each given once: box, IoUs greater than 0; state, distances of 0 or more, "
+                    + "or 'inf'. Default box paper: 0.5,0.9,0.95,0.98,0.99; box fixed: 0.5,0.6,0.7,0.8,0.9; "
+                    + "state: inf,1,0.5,0.25,0.125.")
     List<Double> thresholds;
 
     @Option(names = "--limit", paramLabel = "N",

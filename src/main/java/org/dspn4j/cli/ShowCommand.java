@@ -51,8 +51,9 @@ import picocli.CommandLine.Parameters;
                 "clevr-state: Table 4, objects at Y(5), Y(10), Y(20), truth [, baseline] sorted by x, wrong attributes "
                         + "red (PNG) or marked * (the .md written beside it, and the text printed).",
                 "--curves: the training curves the checkpoint's run recorded, per epoch (the authors' log: its tracker; "
-                        + "our checkpoint: the metrics.jsonl beside it, else in the folder of its name beside it, as "
-                        + "models/mnist-dspn/ for models/mnist-dspn.npz), with --compare RUN a run folder's on the same "
+                        + "our checkpoint: the metrics.jsonl beside it, else, for a model kept outside a run folder, in "
+                        + "the folder of its name beside it, as models/mnist-dspn/ for models/mnist-dspn.npz), with "
+                        + "--compare RUN a run folder's on the same "
                         + "axes; the legend names each run."})
 public final class ShowCommand implements Callable<Integer> {
     /** The most rows one figure draws: past it the PNG grows beyond what can be looked at. */
@@ -85,7 +86,8 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Option(names = "--curves", description = "PNG file (*.png) of the training curves the checkpoint's run recorded: train_loss "
             + "and test_loss, the mean of each epoch (the authors' log: its tracker; our checkpoint: the metrics.jsonl "
-            + "beside it, else in the folder of its name beside it: models/mnist-dspn/ for models/mnist-dspn.npz), on a log axis when they span more than a factor of 100")
+            + "beside it, else, for a model kept outside a run folder, in the folder of its name beside it: models/mnist-dspn/ "
+            + "for models/mnist-dspn.npz), on a log axis when they span more than a factor of 100")
     Path curves;
 
     @Option(names = "--force", description = "write over --out (and the .md beside it) and --curves if they exist")
