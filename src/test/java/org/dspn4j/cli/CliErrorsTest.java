@@ -768,7 +768,8 @@ class CliErrorsTest {
                 "--backend", "cpu");
         assertEquals(0, box.rc, box.err);
         assertTrue(Files.isRegularFile(g));
-        refused(new String[] {"show", "clevr-box", "--checkpoint", clevr.toString(), "--out", g.toString(), "--no-full",
+        // another --out: g.png, now there, is written over only with --force
+        refused(new String[] {"show", "clevr-box", "--checkpoint", clevr.toString(), "--out", dir.resolve("g2.png").toString(), "--no-full",
             "--backend", "cpu"}, data + ": the 0 val scenes the figure is drawn from", "--full evaluates all of it");
         Result ev = run("eval", "clevr-box", "--checkpoint", clevr.toString(), "--iters", "1", "--threads", "2", "--backend", "cpu");
         assertEquals(0, ev.rc, ev.err);
