@@ -61,7 +61,10 @@ class OptionValuesAuditTest {
     /** Rates that must be finite and greater than 0: Adam's learning rate and the inner step size eta (Algorithm 1). */
     private static final Set<String> POSITIVE_REAL = Set.of("train --lr", "train --inner-lr", "trace --inner-lr");
 
-    /** Thresholds of ap: a distance or an IoU, 0 or more; 'inf' is the state task's "any distance" (Table 2). */
+    /**
+     * Thresholds of ap: a distance or an IoU, 0 or more; 'inf' is the state task's "any distance" (Table 2), and the
+     * base's task, box, takes IoUs only, greater than 0 and finite.
+     */
     private static final Set<String> THRESHOLD = Set.of("ap --thresholds");
 
     /** A file read: it must exist and be a file. */
@@ -157,7 +160,7 @@ class OptionValuesAuditTest {
                 if (POSITIVE_REAL.contains(key)) {
                     v.addAll(List.of("Infinity", "-Infinity", "0", "-1", "1e-400"));
                 } else if (THRESHOLD.contains(key)) {
-                    v.addAll(List.of("-1", "-Infinity"));
+                    v.addAll(List.of("-1", "-Infinity", "0", "inf"));
                 } else {
                     return null;
                 }
