@@ -30,15 +30,16 @@ class OutputsFiguresAuditTest {
     private static final Path SHIPPED = Path.of("models", "mnist-dspn.npz");
     private static final Path SHIPPED_RUN = Path.of("models", "mnist-dspn");
 
-    /** A refusal: exit code 2, one line, exactly {@code line}. */
-    private static void refused(String line, String... args) {
+    /** A refusal: exit code 2, exactly {@code line} on standard error, nothing on standard output. */
+    static void refused(String line, String... args) {
         ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
         assertEquals(2, r.rc(), r.out() + r.err());
         assertEquals(line, r.err().strip(), String.join(" ", args));
         assertEquals("", r.out(), "nothing done before the refusal: " + r.out());
     }
 
-    private static ImportTorchCommandTest.Run ok(String... args) {
+    /** A success: exit code 0. */
+    static ImportTorchCommandTest.Run ok(String... args) {
         ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
         assertEquals(0, r.rc(), String.join(" ", args) + "\n" + r.out() + r.err());
         return r;

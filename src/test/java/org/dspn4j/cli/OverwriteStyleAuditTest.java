@@ -1,5 +1,7 @@
 package org.dspn4j.cli;
 
+import static org.dspn4j.cli.OutputsFiguresAuditTest.ok;
+import static org.dspn4j.cli.OutputsFiguresAuditTest.refused;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,20 +24,6 @@ class OverwriteStyleAuditTest {
     private static final Path SHIPPED = Path.of("models", "mnist-dspn.npz");
     private static final Path SHIPPED_RUN = Path.of("models", "mnist-dspn");
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G'};
-
-    /** A refusal: exit code 2, exactly {@code line} on standard error, nothing on standard output. */
-    private static void refused(String line, String... args) {
-        ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
-        assertEquals(2, r.rc(), r.out() + r.err());
-        assertEquals(line, r.err().strip(), String.join(" ", args));
-        assertEquals("", r.out(), "nothing done before the refusal: " + r.out());
-    }
-
-    private static ImportTorchCommandTest.Run ok(String... args) {
-        ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
-        assertEquals(0, r.rc(), String.join(" ", args) + "\n" + r.out() + r.err());
-        return r;
-    }
 
     private static byte[] head(Path f) throws Exception {
         byte[] b = Files.readAllBytes(f);
