@@ -66,23 +66,13 @@ public final class MnistDataset {
 
     /** Reads one split from a folder of IDX files (see the class doc for the names tried). */
     public static MnistDataset load(Path dir, MnistSplit split) throws IOException {
-        Path imagesFile = find(dir, split.imagesName());
-        Path labelsFile = find(dir, split.labelsName());
-        if (imagesFile == null || labelsFile == null) {
-            Path raw = dir.resolve("MNIST").resolve("raw");
-            if (Files.isDirectory(raw)) {
-                return load(raw, split);
-            }
-            for (String name : List.of(split.imagesName(), split.labelsName())) {
-                for (Path p : List.of(dir.resolve(name), dir.resolve(name + ".gz"))) {
-                    if (Files.exists(p) && !Files.isRegularFile(p)) {
-                        throw new FileSystemException(p.toString(), null, "not a regular file, but the name of an MNIST "
-                                + split.prefix() + " IDX file");
-                    }
-                }
-            }
-            throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + dir + ": need " + need(split));
+        Located at = locate(dir, split);
+        if (at.images() == null) {
+            throw new FileNotFoundException("no MNIST " + split.prefix() + " files in " + at.dir() + ": need "
+                    + need(split));
         }
+        Path imagesFile = at.images();
+        Path labelsFile = at.labels();
         Idx.Images images = Idx.readImages(imagesFile);
         byte[] labels = Idx.readLabels(labelsFile);
         if (labels.length != images.count()) {
@@ -110,22 +100,47 @@ public final class MnistDataset {
      * Lets a command refuse a folder before any work, naming the option that gave it.
      */
     public static String lacking(Path dir, MnistSplit split) {
-        if (find(dir, split.imagesName()) != null && find(dir, split.labelsName()) != null) {
+        Located at;
+        try {
+            at = locate(dir, split);
+        } catch (FileSystemException e) { // a name taken by no regular file: load says so
             return null;
+        }
+        if (at.images() != null) {
+            return null;
+        }
+        String no = "no MNIST " + split.prefix() + " files";
+        return at.dir().equals(dir) ? no + " (need " + need(split) + ", in it or in its MNIST/raw/)"
+                : no + " in its MNIST/raw/ (need " + need(split) + ")";
+    }
+
+    /** Where {@link #load} reads a split: the folder looked in last, and its two files (null where one is missing). */
+    private record Located(Path dir, Path images, Path labels) {
+    }
+
+    /**
+     * The files of {@code split} in {@code dir}, else in its {@code MNIST/raw/} (torchvision's layout) where that
+     * folder exists; refused where one of their names is taken by something that is no regular file.
+     */
+    private static Located locate(Path dir, MnistSplit split) throws FileSystemException {
+        Path imagesFile = find(dir, split.imagesName());
+        Path labelsFile = find(dir, split.labelsName());
+        if (imagesFile != null && labelsFile != null) {
+            return new Located(dir, imagesFile, labelsFile);
         }
         Path raw = dir.resolve("MNIST").resolve("raw");
         if (Files.isDirectory(raw)) {
-            return lacking(raw, split) == null ? null : "no MNIST " + split.prefix() + " files in its MNIST/raw/ (need "
-                    + need(split) + ")";
+            return locate(raw, split);
         }
         for (String name : List.of(split.imagesName(), split.labelsName())) {
             for (Path p : List.of(dir.resolve(name), dir.resolve(name + ".gz"))) {
                 if (Files.exists(p) && !Files.isRegularFile(p)) {
-                    return null;
+                    throw new FileSystemException(p.toString(), null, "not a regular file, but the name of an MNIST "
+                            + split.prefix() + " IDX file");
                 }
             }
         }
-        return "no MNIST " + split.prefix() + " files (need " + need(split) + ", in it or in its MNIST/raw/)";
+        return new Located(dir, null, null);
     }
 
     /** Reads one split of the bundled subset (see {@link #bundledDirectory()}). */
