@@ -157,7 +157,11 @@ public final class RunRecord {
      * mid-write, perhaps inside a character) is decoded as far as it goes, for the caller to judge as JSON.
      */
     public static List<String> metricsLines(Path file) throws IOException {
-        byte[] bytes = IoErrors.naming(file, () -> Files.readAllBytes(file));
+        return metricsLines(file, IoErrors.naming(file, () -> Files.readAllBytes(file)));
+    }
+
+    /** {@link #metricsLines(Path)} of the bytes already read from {@code file}. */
+    private static List<String> metricsLines(Path file, byte[] bytes) {
         List<String> lines = new ArrayList<>();
         int start = 0;
         while (start < bytes.length) {
@@ -263,7 +267,7 @@ public final class RunRecord {
         if (bytes.length == 0 || bytes[bytes.length - 1] != '\n') {
             return false;
         }
-        List<String> lines = metricsLines(metrics);
+        List<String> lines = metricsLines(metrics, bytes);
         try {
             return finalLine(numbers(lines.get(lines.size() - 1)));
         } catch (IOException e) { // not JSON: no final line
