@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.data.mnist.MnistDataset;
+import org.dspn4j.data.mnist.MnistSplit;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.RunInfo;
@@ -85,7 +86,7 @@ public final class CheckpointOptions {
         if (dataDir != null) {
             Checks.inputFolder("--data-dir", dataDir);
             if (task == ModelConfig.Task.MNIST) {
-                Checks.mnistFolder("--data-dir", dataDir, org.dspn4j.data.mnist.MnistSplit.TEST);
+                Checks.mnistFolder("--data-dir", dataDir, MnistSplit.TEST);
             }
         }
         return RunInfo.besideCheckpoint(checkpoint);

@@ -50,10 +50,8 @@ public final class ClevrDataOptions {
             Checks.atLeast("--synth-val", synthVal, 1);
             atMostMaxScenes("--synth-train", synthTrain);
             atMostMaxScenes("--synth-val", synthVal);
-            if (synthCache != null) { // neither a file nor below one
+            if (synthCache != null) { // neither a file nor below one, nor another run's folder for the generated scenes
                 Checks.outputFolder("--synth-cache", synthCache);
-            }
-            if (synthCache != null) { // the scenes would be generated into another run's folder
                 Checks.requireFolderOutsideRuns("--synth-cache", synthCache, "the generated scenes");
             }
         }

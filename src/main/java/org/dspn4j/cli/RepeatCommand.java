@@ -1,5 +1,6 @@
 package org.dspn4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class RepeatCommand implements Callable<Integer> {
         train.addAll(backendArgs);
         List<Long> seedList = Seeds.parse("--seeds", seeds);
         SlurmSettings onSlurm = slurm.settings(spec.commandLine().getParseResult());
-        if (!java.nio.file.Files.exists(out)) { // below a file (a file itself: the grid's own refusal)
+        if (!Files.exists(out)) { // below a file (a file itself: the grid's own refusal)
             Checks.outputFolder("--out", out);
         }
         return onSlurm != null ? Repeat.slurm(out, seedList, train, new GridTrainCheck(true), onSlurm, System.out)

@@ -234,9 +234,8 @@ public final class ShowCommand implements Callable<Integer> {
             return new Path[] {parent};
         }
         String name = file.toString();
-        String ext = ".npz";
-        if (name.length() > ext.length() && name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
-            return new Path[] {parent, parent.resolve(name.substring(0, name.length() - ext.length()))};
+        if (name.length() > Checks.NPZ.length() && name.toLowerCase(java.util.Locale.ROOT).endsWith(Checks.NPZ)) {
+            return new Path[] {parent, parent.resolve(name.substring(0, name.length() - Checks.NPZ.length()))};
         }
         return new Path[] {parent};
     }

@@ -106,12 +106,8 @@ public final class SynthCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         Checks.threads(threads);
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            err.println("dspn4j: --out " + out + " is a file, not a folder");
-            return Main.BAD_INPUT;
-        }
         try {
-            Checks.outputFolder("--out", out); // not below a file
+            Checks.outputFolder("--out", out); // not a file, nor below one
             Checks.requireFolderOutsideRuns("--out", out, "the scenes");
         } catch (IllegalArgumentException e) {
             err.println("dspn4j: " + e.getMessage());

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.AuthorsFile;
+import org.dspn4j.experiment.BackendChoice;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.Compute;
 import org.dspn4j.experiment.Heap;
@@ -100,7 +101,7 @@ public final class TraceCommand implements Callable<Integer> {
         ModelConfig.DecoderKind kind = Checks.decoder("--decoder", decoder);
         Checks.atLeast("--iters", iters, 0);
         Checks.positive("--inner-lr", innerLr); // eta of Algorithm 1: 0 leaves Y(0) as it is, below 0 climbs the loss
-        org.dspn4j.experiment.BackendChoice backend = compute.choice(); // every option checked before --input is read
+        BackendChoice backend = compute.choice(); // every option checked before --input is read
         int threadCount = threads.threads(compute);
         if (!hungarian.equals("final") && !hungarian.equals("all")) {
             throw new IllegalArgumentException("--hungarian must be final or all, got '" + hungarian + "'");
