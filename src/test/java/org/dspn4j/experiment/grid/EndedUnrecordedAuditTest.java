@@ -29,15 +29,9 @@ class EndedUnrecordedAuditTest {
     Path dir;
 
     private Path endedSeed(Grid grid, long seed, String lastLine) throws Exception {
-        Path f = grid.folder(seed);
-        Path run = f.resolve("run");
-        Files.createDirectories(run);
-        RunStatus st = RunStatus.fresh(f, seed);
-        st.started("7_" + seed, "node1", false, TRAIN);
-        st.write();
-        Files.writeString(run.resolve("run.json"), "{}");
-        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":0,\"epoch\":0,\"test_loss\":0.9,\"test_last\":0.8}\n"
+        Path f = GridTaskTest.startedAttempt(grid, seed, "{\"step\":0,\"epoch\":0,\"test_loss\":0.9,\"test_last\":0.8}\n"
                 + "{\"step\":2,\"epoch\":0,\"train_loss\":0.5,\"train_last\":0.4,\"seconds\":1.0}\n" + lastLine);
+        Path run = f.resolve("run");
         Files.writeString(run.resolve(GridTask.CHECKPOINT), "weights at step 2");
         Files.writeString(run.resolve(RunLock.FILE), "");
         return f;

@@ -83,10 +83,10 @@ class GridTaskTest {
     }
 
     /**
-     * What a killed attempt leaves: status.json "running" (a killed process records no end), Slurm's log,
-     * the run folder with maybe a checkpoint, and a lock line naming a process that no longer holds it.
+     * An attempt of {@code seed} that started {@link #TRAIN} (job 7_seed on node1) and recorded no end: status.json
+     * "running", the run folder with run.json and {@code metrics} as its metrics.jsonl. Returns the seed's folder.
      */
-    private Path killedAttempt(long seed, boolean checkpoint) throws Exception {
+    static Path startedAttempt(Grid grid, long seed, String metrics) throws Exception {
         Path f = grid.folder(seed);
         Path run = f.resolve("run");
         Files.createDirectories(run);
@@ -94,7 +94,17 @@ class GridTaskTest {
         st.started("7_" + seed, "node1", false, TRAIN);
         st.write();
         Files.writeString(run.resolve("run.json"), "{}");
-        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":1,\"train_loss\":0.9}\n");
+        Files.writeString(run.resolve("metrics.jsonl"), metrics);
+        return f;
+    }
+
+    /**
+     * What a killed attempt leaves: status.json "running" (a killed process records no end), Slurm's log,
+     * the run folder with maybe a checkpoint, and a lock line naming a process that no longer holds it.
+     */
+    private Path killedAttempt(long seed, boolean checkpoint) throws Exception {
+        Path f = startedAttempt(grid, seed, "{\"step\":1,\"train_loss\":0.9}\n");
+        Path run = f.resolve("run");
         Files.writeString(run.resolve(RunLock.FILE), "999999999@node1 since 2024-01-01T00:00:00Z\n");
         Files.writeString(f.resolve("slurm-7_" + seed + ".out"), "log");
         if (checkpoint) {
