@@ -127,8 +127,8 @@ class DocsReferencesAuditTest {
             "nn.LSTM", "nn.BatchNorm2d");
 
     /**
-     * A section of a specification the repository does not hold ("spec §4"): the paper and its appendix are cited by
-     * their own sections.
+     * A numbered section (the section sign) of a specification the repository does not hold: the paper and its
+     * appendix are cited by their own sections.
      */
     static final Pattern SPEC_SECTION = Pattern.compile("\\bspec(ification)?\\s*§");
 
@@ -271,10 +271,10 @@ class DocsReferencesAuditTest {
         assertEquals(2, missingSections(doc, "[§12] and reference-behaviour.md §4, §10", sections).size());
         assertEquals(1, missingQuotedSections(doc, "(docs/gpu.md, \"No such heading\"); docs/gpu.md §\"ASSIGN\"")
                 .size());
-        List<String> found = documentsNotInTheRepository(doc, "see spec §4 and notes-elsewhere.md,\n"
+        List<String> found = documentsNotInTheRepository(doc, "see the specification §4 and notes-elsewhere.md,\n"
                 + "../elsewhere/x, docs/nowhere.md; docs/gpu.md, ../README.md and table4.md are there");
         assertEquals(5, found.size(), found.toString()); // docs/nowhere.md twice: as a page of docs/ and as a file
-        for (String cited : List.of("spec §", "notes-elsewhere.md", "../elsewhere", "docs/nowhere.md")) {
+        for (String cited : List.of("specification §", "notes-elsewhere.md", "../elsewhere", "docs/nowhere.md")) {
             assertTrue(found.stream().anyMatch(p -> p.contains(": cites " + cited)), cited + " in " + found);
         }
     }
