@@ -67,6 +67,7 @@ final class ResumeCheck {
         FREE.put("epochs", "--epochs");
         FREE.put("eval_every", "--eval-every");
         FREE.put("threads", "--threads");
+        FREE.put("data.synth_cache", "--synth-cache");
     }
 
     /**
@@ -146,12 +147,23 @@ final class ResumeCheck {
         }
     }
 
-    /** The free settings that differ from {@code before} (the recorded config, or the last resume's settings), as "key: old -> new". */
-    static Map<String, Object> changes(Map<String, Object> before, Map<String, Object> requested) {
+    /**
+     * The free settings that differ from {@code before} (the recorded config, or the last resume's settings), as "key:
+     * old -> new". The folder of generated scenes ({@code data.synth_cache}) is compared by the place it names: the
+     * previous one from {@code beforeCwd} (the cwd of the part of the run that recorded it; null: the current folder),
+     * the requested one from the current folder.
+     */
+    static Map<String, Object> changes(Map<String, Object> before, Map<String, Object> requested, Path beforeCwd) {
         Map<String, Object> was = flatten(normalised(before));
         Map<String, Object> now = flatten(normalised(requested));
         Map<String, Object> out = new LinkedHashMap<>();
         for (String k : FREE.keySet()) {
+            if (!was.containsKey(k) && !now.containsKey(k)) {
+                continue; // a key of the other task (data.synth_cache for MNIST and real CLEVR)
+            }
+            if (k.equals("data.synth_cache") && samePlace(was.get(k), now.get(k), beforeCwd)) {
+                continue;
+            }
             if (!same(was.get(k), now.get(k))) {
                 out.put(k, text(was.get(k)) + " -> " + text(now.get(k)));
             }
@@ -159,11 +171,39 @@ final class ResumeCheck {
         return out;
     }
 
-    /** The free settings of a requested run, as run.json's resumes list records them. */
+    /** {@link #changes(Map, Map, Path)} with the previous folders read from the current folder. */
+    static Map<String, Object> changes(Map<String, Object> before, Map<String, Object> requested) {
+        return changes(before, requested, null);
+    }
+
+    /** Whether two recorded folders name the same place (the first from {@code cwd}, the second from here). */
+    private static boolean samePlace(Object a, Object b, Path cwd) {
+        if (!(a instanceof String x) || !(b instanceof String y)) {
+            return same(a, b);
+        }
+        try {
+            return RunInfo.resolve(cwd, Path.of(x)).toAbsolutePath().normalize().equals(Path.of(y).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+            return x.equals(y);
+        }
+    }
+
+    /**
+     * The free settings of a requested run, as run.json's resumes list records them: the loop's settings by their
+     * config keys, and for generated scenes their folder as {@code data.synth_cache}, nested as in {@code config}.
+     */
     static Map<String, Object> freeSettings(Map<String, Object> requested) {
+        Map<String, Object> flat = flatten(requested);
         Map<String, Object> out = new LinkedHashMap<>();
         for (String k : FREE.keySet()) {
-            out.put(k, requested.get(k));
+            if (!k.contains(".")) {
+                out.put(k, requested.get(k));
+            } else if (flat.containsKey(k)) {
+                String[] parts = k.split("\\.", 2);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> sub = (Map<String, Object>) out.computeIfAbsent(parts[0], x -> new LinkedHashMap<>());
+                sub.put(parts[1], flat.get(k));
+            }
         }
         return out;
     }

@@ -307,14 +307,26 @@ public final class TrainingLoop {
         Map<String, Object> beforeCompute = run;
         if (run.get("resumes") instanceof List<?> l && !l.isEmpty() && l.get(l.size() - 1) instanceof Map<?, ?> last
                 && last.get("settings") instanceof Map<?, ?> settings) {
-            before = (Map<String, Object>) settings; // what the previous part ran with
+            // what the previous part ran with; a setting its entry does not record (one written before the entries
+            // recorded it) is the run's
+            before = ResumeCheck.flatten(before);
+            before.putAll(ResumeCheck.flatten((Map<String, Object>) settings));
             beforeCompute = (Map<String, Object>) last;
         }
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("from_step", step);
         e.put("time", java.time.Instant.now().toString());
         e.put("settings", ResumeCheck.freeSettings(runConfig));
-        Map<String, Object> changed = ResumeCheck.changes(before, runConfig);
+        // the previous part's relative folders are relative to the folder it ran in
+        Path beforeCwd = null;
+        if (beforeCompute.get(RunInfo.CWD) instanceof String c && !c.isEmpty()) {
+            try {
+                beforeCwd = Path.of(c).isAbsolute() ? Path.of(c) : null;
+            } catch (java.nio.file.InvalidPathException x) {
+                beforeCwd = null; // compared as written
+            }
+        }
+        Map<String, Object> changed = ResumeCheck.changes(before, runConfig, beforeCwd);
         boolean opencl = "opencl".equals(beforeCompute.get("backend")) && "opencl".equals(computeRecord.get("backend"));
         for (String k : opencl ? new String[] {"backend", "device", "graph"} : new String[] {"backend", "graph"}) {
             Object was = beforeCompute.get(k); // on the CPU the device is the thread count, compared above

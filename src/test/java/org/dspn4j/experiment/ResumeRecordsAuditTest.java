@@ -1,0 +1,99 @@
+package org.dspn4j.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.dspn4j.model.ModelConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What run.json's {@code resumes} entries record: every free setting a resume ran with, the folder of generated scenes
+ * ({@code --synth-cache}) included, recorded as the run's {@code config.data.synth_cache} is, and a change of it
+ * listed under {@code changed} against the previous part of the run.
+ */
+class ResumeRecordsAuditTest {
+
+    private static ModelConfig box() {
+        return ClevrExperimentTest.tinyModel(ModelConfig.Task.CLEVR_BOX, ModelConfig.DecoderKind.DSPN);
+    }
+
+    private static ClevrSource scenesIn(Path cache) {
+        return ClevrSource.generated(cache, 4, 2, 3).withImageSize(ClevrStandIn.SIDE);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> resume(Path out, int i) throws IOException {
+        return (Map<String, Object>) ((List<?>) RunRecord.readJsonObject(out.resolve(RunRecord.RUN)).get("resumes")).get(i);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object synthCache(Map<String, Object> m) {
+        return m.get("data") instanceof Map<?, ?> d ? ((Map<String, Object>) d).get("synth_cache") : null;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aResumeRecordsTheFolderOfGeneratedScenesItRanWithAndItsChange(@TempDir Path dir) throws IOException {
+        ClevrSource first = ClevrTestData.source(ClevrStandIn.SIDE);
+        Path out = dir.resolve("run");
+        ClevrExperimentTest.experiment().train(ClevrExperimentTest.tiny(box(), out, 2, 3e-4, 0), first, false);
+        Map<String, Object> config = RunRecord.object(RunRecord.readJsonObject(out.resolve(RunRecord.RUN)), "config",
+                out.resolve(RunRecord.RUN));
+        String recorded = first.synthCache().toString();
+        assertEquals(recorded, synthCache(config), config.toString());
+
+        // the same folder: recorded as the run records it, and no change
+        ClevrExperimentTest.experiment().train(ClevrExperimentTest.tiny(box(), out, 3, 3e-4, 0), first, true);
+        Map<String, Object> r0 = resume(out, 0);
+        assertEquals(recorded, synthCache((Map<String, Object>) r0.get("settings")), r0.toString());
+        assertEquals(Map.of("max_steps", "2 -> 3"), r0.get("changed"));
+
+        // another folder of the same scenes: recorded, and listed as a change against the previous part
+        Path other = dir.resolve("other-cache");
+        ClevrExperimentTest.experiment().train(ClevrExperimentTest.tiny(box(), out, 4, 3e-4, 0), scenesIn(other), true);
+        Map<String, Object> r1 = resume(out, 1);
+        assertEquals(other.toString(), synthCache((Map<String, Object>) r1.get("settings")), r1.toString());
+        Map<String, Object> changed = new LinkedHashMap<>();
+        changed.put("max_steps", "3 -> 4");
+        changed.put("data.synth_cache", recorded + " -> " + other);
+        assertEquals(changed, r1.get("changed"));
+        // the run's own record is left as it was written
+        assertEquals(config, RunRecord.readJsonObject(out.resolve(RunRecord.RUN)).get("config"));
+    }
+
+    @Test
+    void aRelativeFolderOfScenesIsComparedByThePlaceItNamesFromTheFolderItWasRecordedIn(@TempDir Path dir)
+            throws IOException {
+        Path ranIn = Files.createDirectories(dir.resolve("a")).toRealPath();
+        Map<String, Object> before = Map.of("max_steps", 2L, "data", Map.of("synth_cache", "synth"));
+        Map<String, Object> same = Map.of("max_steps", 2L, "data", Map.of("synth_cache", ranIn.resolve("synth").toString()));
+        assertEquals(Map.of(), ResumeCheck.changes(before, same, ranIn));
+        Map<String, Object> moved = Map.of("max_steps", 2L, "data", Map.of("synth_cache", ranIn.resolve("elsewhere").toString()));
+        assertEquals(Map.of("data.synth_cache", "synth -> " + ranIn.resolve("elsewhere")),
+                ResumeCheck.changes(before, moved, ranIn));
+    }
+
+    @Test
+    void theFreeSettingsOfMnistHaveNoFolderOfScenes() {
+        Map<String, Object> mnist = new LinkedHashMap<>(Map.of("data_dir", "bundled", "max_steps", 3L, "epochs", 1L,
+                "eval_every", 0L, "threads", 1L));
+        Map<String, Object> settings = ResumeCheck.freeSettings(mnist);
+        assertFalse(settings.containsKey("data"), settings.toString());
+        assertEquals(3L, settings.get("max_steps"));
+        Map<String, Object> gen = new LinkedHashMap<>(mnist);
+        gen.remove("data_dir");
+        gen.put("data", Map.of("kind", "generated", "synth_cache", "c", "synth_seed", 1L));
+        assertEquals(Map.of("synth_cache", "c"), ResumeCheck.freeSettings(gen).get("data"),
+                "only the free data setting, not the fixed ones");
+        assertTrue(ResumeCheck.FREE.containsKey("data.synth_cache"));
+    }
+}
