@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSplit;
@@ -182,7 +183,7 @@ public final class CheckpointOptions {
 
     /**
      * MNIST's folder: the option, else the run's (read from where the run read it, {@link RunInfo#resolve}; refused in
-     * one line naming run.json's field when it is not a folder), else null (the bundled subset).
+     * one line naming run.json's field when it is not a folder or holds no test split), else null (the bundled subset).
      */
     Path mnistData(RunInfo run) {
         if (dataDir != null || run == null) {
@@ -191,6 +192,13 @@ public final class CheckpointOptions {
         Path runs = run.mnistDataDir();
         if (runs != null && !Files.isDirectory(runs)) {
             throw missingRunData(run, "config.data_dir");
+        }
+        String lacking = runs == null ? null : MnistDataset.lacking(runs, MnistSplit.TEST);
+        if (lacking != null) { // the folder is there, its files moved or deleted
+            Path recorded = Path.of(String.valueOf(run.config().get("data_dir")));
+            String at = run.lookedFor(recorded);
+            throw new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (config.data_dir"
+                    + (at.isEmpty() ? "" : "," + at) + ") holds " + lacking + "; give --data-dir");
         }
         return runs;
     }
@@ -224,6 +232,14 @@ public final class CheckpointOptions {
         if (runs != null && !runs.isGenerated() && !Files.isDirectory(runs.root())) {
             // the folder run.json records, not one the user gave: say where it comes from
             throw missingRunData(run, "config.data.root");
+        }
+        Path valScenes = runs != null && !runs.isGenerated() ? ClevrDataset.scenesFile(runs.root(), "val") : null;
+        if (valScenes != null && !Files.isRegularFile(valScenes)) { // the folder is there, its files moved or deleted
+            Path recorded = Path.of(String.valueOf(((java.util.Map<?, ?>) run.config().get("data")).get("root")));
+            String at = run.lookedFor(recorded);
+            throw new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (config.data.root"
+                    + (at.isEmpty() ? "" : "," + at) + ") holds no " + runs.root().relativize(valScenes)
+                    + " (CLEVR v1.0's val scenes); give --data-dir");
         }
         return runs != null ? runs
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);

@@ -1,0 +1,140 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run folder whose run.json names a data folder that is still there but no longer holds the data (its files moved
+ * or deleted): eval and show, given only the run, refuse in one line naming run.json, the field and what the folder
+ * lacks, before anything is computed or written; the run folder is left byte for byte as it was.
+ */
+class RunDataAuditTest {
+    private static final String[] MNIST_TINY = {"--latent", "8", "--hidden", "16", "--iters", "2", "--batch", "4",
+            "--threads", "1", "--backend", "cpu"};
+    private static final String[] CLEVR_TINY = {"--image-size", "65", "--batch", "2", "--latent", "8", "--hidden", "8",
+            "--threads", "1", "--backend", "cpu"};
+
+    @TempDir
+    static Path root;
+    static Path mnist;
+    static Path clevr;
+
+    @BeforeAll
+    static void train() throws IOException {
+        mnist = Files.createDirectories(root.resolve("mnist"));
+        try (Stream<Path> s = Files.list(Path.of("data", "mnist"))) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".gz")).toList()) {
+                Files.copy(p, mnist.resolve(p.getFileName()));
+            }
+        }
+        ok(concat(new String[] {"train", "mnist", "--data-dir", mnist.toString(), "--steps", "2", "--quiet", "--out",
+                root.resolve("runs/mn").toString()}, MNIST_TINY));
+        clevr = root.resolve("clevr");
+        ok("synth", "clevr", "--out", clevr.toString(), "--scenes", "4", "--seed", "1", "--split", "train", "--threads", "1");
+        ok("synth", "clevr", "--out", clevr.toString(), "--scenes", "2", "--seed", "2", "--split", "val", "--threads", "1");
+        ok(concat(new String[] {"train", "clevr-state", "--data-dir", clevr.toString(), "--full-eval", "--steps", "1",
+                "--quiet", "--out", root.resolve("runs/real").toString()}, CLEVR_TINY));
+    }
+
+    @Test
+    void anMnistFolderWithoutItsFilesIsRefusedNamingRunJsonAndItsField() throws IOException {
+        Path run = root.resolve("runs/mn");
+        Path moved = Files.createDirectories(root.resolve("mnist-moved"));
+        Map<String, byte[]> before = files(run);
+        try (Stream<Path> s = Files.list(mnist)) {
+            for (Path p : s.toList()) {
+                Files.move(p, moved.resolve(p.getFileName()));
+            }
+        }
+        try {
+            Path png = root.resolve("fig.png");
+            for (String[] args : new String[][] {{"eval", "mnist", "--checkpoint", run.toString(), "--threads", "1"},
+                    {"show", "mnist", "--checkpoint", run.toString(), "--out", png.toString()}}) {
+                ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
+                assertEquals(2, r.rc(), r.out() + r.err());
+                assertOneLine(r.err(), run.toAbsolutePath().resolve("run.json") + ": the run's data folder " + mnist
+                        + " (config.data_dir) holds no MNIST t10k files (need t10k-images-idx3-ubyte[.gz] and "
+                        + "t10k-labels-idx1-ubyte[.gz], in it or in its MNIST/raw/); give --data-dir");
+            }
+            assertFalse(Files.exists(png), "a figure written after the refusal");
+            assertSameFiles(before, files(run));
+        } finally {
+            try (Stream<Path> s = Files.list(moved)) {
+                for (Path p : s.toList()) {
+                    Files.move(p, mnist.resolve(p.getFileName()));
+                }
+            }
+        }
+        ok("eval", "mnist", "--checkpoint", run.toString(), "--threads", "1", "--backend", "cpu"); // the files back: as before
+    }
+
+    @Test
+    void aClevrFolderWithoutItsValScenesIsRefusedNamingRunJsonAndItsField() throws IOException {
+        Path run = root.resolve("runs/real");
+        Path scenes = clevr.resolve("scenes/CLEVR_val_scenes.json");
+        Path away = root.resolve("CLEVR_val_scenes.json");
+        Map<String, byte[]> before = files(run);
+        Files.move(scenes, away);
+        try {
+            ImportTorchCommandTest.Run r = ImportTorchCommandTest.run("eval", "clevr-state", "--checkpoint", run.toString(),
+                    "--iters", "1", "--threads", "1", "--backend", "cpu");
+            assertEquals(2, r.rc(), r.out() + r.err());
+            assertOneLine(r.err(), run.toAbsolutePath().resolve("run.json") + ": the run's data folder " + clevr
+                    + " (config.data.root) holds no " + Path.of("scenes", "CLEVR_val_scenes.json")
+                    + " (CLEVR v1.0's val scenes); give --data-dir");
+            assertSameFiles(before, files(run));
+        } finally {
+            Files.move(away, scenes, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    // ================================================================ helpers
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static void ok(String... args) {
+        ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
+        assertEquals(0, r.rc(), String.join(" ", args) + "\n" + r.out() + r.err());
+    }
+
+    private static void assertOneLine(String err, String expected) {
+        String e = err.strip();
+        assertFalse(e.contains("\n") || e.contains("\tat "), e);
+        assertEquals("dspn4j: " + expected, e);
+    }
+
+    /** Every file under {@code dir} and its bytes. */
+    static Map<String, byte[]> files(Path dir) throws IOException {
+        Map<String, byte[]> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                m.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return m;
+    }
+
+    static void assertSameFiles(Map<String, byte[]> before, Map<String, byte[]> after) {
+        assertEquals(before.keySet(), after.keySet());
+        for (String k : before.keySet()) {
+            assertTrue(java.util.Arrays.equals(before.get(k), after.get(k)), k + " changed");
+        }
+    }
+}
