@@ -79,11 +79,13 @@ final class ApSummary {
 
     /**
      * Refuses, before anything is evaluated, an experiment --ap has nothing to add to (MNIST) and a finished run
-     * without the checkpoint eval would read, or whose checkpoint is not one of the experiment's task.
+     * without the checkpoint eval would read, or whose checkpoint is not one of the experiment's task. Each checkpoint
+     * is read here once, as eval reads it, and once more when it is evaluated ({@link #evaluate}); the model of the
+     * first finished run is returned for the backend to be opened with (null: none finished).
      *
      * @param name the experiment as the refusal names it (its grid.json, or the run folders)
      */
-    static void check(Summary s, ModelConfig.Task task, String name) throws IOException {
+    static ModelConfig check(Summary s, ModelConfig.Task task, String name) throws IOException {
         if (task == ModelConfig.Task.MNIST) {
             throw new IllegalArgumentException("--ap: " + name + " is an MNIST experiment, whose metrics (test_loss, test_last) "
                     + "are already in the summary; --ap adds CLEVR's AP tables (clevr-box, clevr-state): leave it out");
@@ -95,17 +97,20 @@ final class ApSummary {
                         + "checkpoint, as eval --checkpoint " + r.run() + " does (seed " + r.seed() + ")");
             }
         }
+        ModelConfig first = null;
         for (Summary.Run r : s.finished()) { // each a checkpoint of the task, read as eval reads it
-            seedContext(r, () -> CheckpointOptions.model("--checkpoint", r.run().resolve(CHECKPOINT), task));
+            ModelConfig c = seedContext(r, () -> CheckpointOptions.model("--checkpoint", r.run().resolve(CHECKPOINT), task));
+            first = first == null ? c : first;
         }
+        return first;
     }
 
     /**
      * Evaluates each finished run of {@code s} as eval does, one progress line per seed on {@code out} (completed
      * when the seed's evaluation ends, so that a log shows which seed is being evaluated).
      */
-    static ApSummary evaluate(Summary s, ModelConfig.Task task, BackendOptions compute, int threads, PrintStream out)
-            throws IOException {
+    static ApSummary evaluate(Summary s, ModelConfig.Task task, ModelConfig firstModel, BackendOptions compute, int threads,
+                              PrintStream out) throws IOException {
         List<Seed> seeds = new ArrayList<>();
         if (s.finished().isEmpty()) {
             return new ApSummary(s, task, seeds);
@@ -114,11 +119,8 @@ final class ApSummary {
         out.printf(Locale.ROOT, "evaluating the %d finished run%s as eval %s --checkpoint <run> does (the run's data, batch and "
                 + "full_eval%s):%n", s.finished().size(), s.finished().size() == 1 ? "" : "s", task.cliName(),
                 dspn ? "; at 10, 20 and 30 inner steps" : "");
-        Summary.Run firstRun = s.finished().get(0);
-        ModelConfig cfg = seedContext(firstRun, () -> CheckpointOptions.model("--checkpoint",
-                firstRun.run().resolve(CHECKPOINT), task));
         // one backend for all: the runs' settings, the model's dtype among them, are the same (Summary refuses others)
-        try (Compute c = compute.choice().open(cfg.dtype(), "the checkpoint's dtype", threads, out)) {
+        try (Compute c = compute.choice().open(firstModel.dtype(), "the checkpoint's dtype", threads, out)) {
             for (Summary.Run r : s.finished()) {
                 seeds.add(seedContext(r, () -> evaluate(r, task, c, threads, out)));
             }
@@ -126,16 +128,22 @@ final class ApSummary {
         return new ApSummary(s, task, seeds);
     }
 
-    /** Evaluates one run as eval does: its model, data, batch and full_eval as eval takes them from its run.json. */
+    /**
+     * Evaluates one run as eval does: its model, data, batch and full_eval as eval takes them from its run.json. The
+     * checkpoint ({@link #check}ed to be of the task) is read once, for the model evaluated.
+     */
     private static Seed evaluate(Summary.Run r, ModelConfig.Task task, Compute c, int threads, PrintStream out)
             throws IOException {
         CheckpointOptions input = new CheckpointOptions();
         input.checkpoint = r.run().resolve(CHECKPOINT);
         RunInfo run = input.run();
-        input.model(task);
         int b = input.batch(run);
         ClevrSource src = input.clevrData(run);
         EvalCommand.ClevrInput in = EvalCommand.clevrInput(c.backend(), task, input, run, src, b, threads, out);
+        if (in.net().config().task() != task) { // replaced since it was checked
+            throw new IllegalArgumentException("--checkpoint " + input.checkpoint + " holds a "
+                    + in.net().config().task().cliName() + " model, not " + task.cliName());
+        }
         out.print("seed " + r.seed() + ": " + in.line());
         out.flush();
         long t0 = System.nanoTime();

@@ -95,10 +95,11 @@ public final class SummariseCommand implements Callable<Integer> {
             names.add(grid.file().toString());
         }
         List<ModelConfig.Task> tasks = new ArrayList<>();
+        List<ModelConfig> firstModels = new ArrayList<>();
         if (ap) { // every experiment checked before minutes of evaluation
             for (int i = 0; i < groups.size(); i++) {
                 ModelConfig.Task task = ApSummary.task(groups.get(i), gridOf.get(i));
-                ApSummary.check(groups.get(i), task, names.get(i));
+                firstModels.add(ApSummary.check(groups.get(i), task, names.get(i)));
                 tasks.add(task);
             }
         }
@@ -109,7 +110,7 @@ public final class SummariseCommand implements Callable<Integer> {
             s.print(System.out);
             complete &= s.complete();
             if (ap && !s.finished().isEmpty()) {
-                ApSummary a = ApSummary.evaluate(s, tasks.get(i), compute, th, System.out);
+                ApSummary a = ApSummary.evaluate(s, tasks.get(i), firstModels.get(i), compute, th, System.out);
                 a.print(System.out);
                 aps.add(a);
             }
