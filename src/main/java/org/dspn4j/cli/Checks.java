@@ -228,13 +228,13 @@ final class Checks {
         }
     }
 
-    /** Refuses an output file placed in a run folder ({@link #runRecord}): only train writes there. */
+    /** Refuses an output file placed in a run folder ({@link #runRecord}) or below one: only train writes there. */
     static void requireOutsideRuns(String option, Path out) {
-        Path folder = out.toAbsolutePath().getParent();
-        String record = folder == null ? null : runRecord(folder);
-        if (record != null) {
-            throw new IllegalArgumentException(option + " " + out + ": " + folder + " is a run folder (it holds " + record
-                    + "); write outside it, so that the run keeps only what train wrote");
+        Path parent = out.toAbsolutePath().getParent();
+        Path folder = parent == null ? null : enclosingRun(parent);
+        if (folder != null) {
+            throw new IllegalArgumentException(option + " " + out + ": " + folder + " is a run folder (it holds "
+                    + runRecord(folder) + "); write outside it, so that the run keeps only what train wrote");
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -101,7 +102,35 @@ class RunDataAuditTest {
         }
     }
 
+    @Test
+    void evalAndShowWriteNothingBelowARunFolder() throws IOException {
+        Path run = root.resolve("runs/mn");
+        Files.createDirectories(run.resolve("figures"));
+        Map<String, byte[]> before = files(run);
+        List<Path> folders = folders(run);
+        String[][] commands = {
+                {"eval", "mnist", "--checkpoint", run.toString(), "--threads", "1", "--export", run.resolve("exports/a").toString()},
+                {"eval", "mnist", "--checkpoint", run.toString(), "--threads", "1", "--export", run.resolve("figures/a").toString()},
+                {"show", "mnist", "--checkpoint", run.toString(), "--out", run.resolve("figures/x.png").toString()},
+                {"export-weights", "--checkpoint", run.toString(), "--out", run.resolve("figures/w.npz").toString()}};
+        for (String[] args : commands) {
+            ImportTorchCommandTest.Run r = ImportTorchCommandTest.run(args);
+            assertEquals(2, r.rc(), String.join(" ", args) + "\n" + r.out() + r.err());
+            String out = args[args.length - 1];
+            assertOneLine(r.err(), args[args.length - 2] + " " + out + ": " + run + " is a run folder (it holds run.json); "
+                    + "write outside it, so that the run keeps only what train wrote");
+        }
+        assertSameFiles(before, files(run));
+        assertEquals(folders, folders(run));
+    }
+
     // ================================================================ helpers
+
+    private static List<Path> folders(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        }
+    }
 
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
