@@ -241,7 +241,7 @@ public final class TrainingLoop {
                             pos.step(), cut.dropped(), cut.dropped() == 1 ? "" : "s");
                 }
                 cut.apply();
-                record.appendResume(resumeEntry(pos.step(), recordedRun, runConfig, computeRecord));
+                record.appendResume(resumeEntry(pos.step(), recordedRun, runConfig, computeRecord, start.allowNonFinite()));
                 return loop(cfg, task, be, net, adam, recorded, record, ckpt, configJson, pos, true, total);
             }
             try {
@@ -297,12 +297,12 @@ public final class TrainingLoop {
 
     /**
      * One entry of run.json's {@code resumes}: the step it continued from, when, the free settings it
-     * ran with and those that changed (against the previous part of the run), the code, machine and
-     * backend.
+     * ran with and those that changed (against the previous part of the run), {@code allow_nonfinite} when it was
+     * given, the code, machine and backend.
      */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> resumeEntry(long step, Map<String, Object> run, Map<String, Object> runConfig,
-                                                   Map<String, Object> computeRecord) {
+                                                   Map<String, Object> computeRecord, boolean allowNonFinite) {
         Map<String, Object> before = (Map<String, Object>) run.get("config");
         Map<String, Object> beforeCompute = run;
         if (run.get("resumes") instanceof List<?> l && !l.isEmpty() && l.get(l.size() - 1) instanceof Map<?, ?> last
@@ -336,6 +336,9 @@ public final class TrainingLoop {
             }
         }
         e.put("changed", changed);
+        if (allowNonFinite) { // the checkpoint was loaded whatever NaN or infinite values it held
+            e.put("allow_nonfinite", true);
+        }
         e.putAll(RunRecord.environment());
         e.putAll(computeRecord);
         return e;

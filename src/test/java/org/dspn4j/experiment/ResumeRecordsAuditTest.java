@@ -71,6 +71,23 @@ class ResumeRecordsAuditTest {
     }
 
     @Test
+    void aResumeGivenAllowNonfiniteSaysSo(@TempDir Path dir) throws IOException {
+        ModelConfig m = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8)
+                .withInner(2, 800).withDtype(org.dspn4j.tensor.DType.F32);
+        Path out = dir.resolve("run");
+        for (int steps = 1; steps <= 3; steps++) {
+            TrainConfig c = new TrainConfig(m, null, 1, steps, 4, 0.01, 7, out, 0, false, 1, true);
+            TrainingLoop.Start start = steps == 1 ? TrainingLoop.Start.NEW : new TrainingLoop.Start(true, false, steps == 3);
+            try (Compute compute = Compute.cpu(1)) {
+                new TrainingLoop(new java.io.PrintStream(new java.io.ByteArrayOutputStream())).run(c, new MnistTask(c), compute,
+                        start);
+            }
+        }
+        assertFalse(resume(out, 0).containsKey("allow_nonfinite"), resume(out, 0).toString());
+        assertEquals(true, resume(out, 1).get("allow_nonfinite"), resume(out, 1).toString());
+    }
+
+    @Test
     void aRelativeFolderOfScenesIsComparedByThePlaceItNamesFromTheFolderItWasRecordedIn(@TempDir Path dir)
             throws IOException {
         Path ranIn = Files.createDirectories(dir.resolve("a")).toRealPath();
