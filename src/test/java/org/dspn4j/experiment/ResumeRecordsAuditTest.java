@@ -70,6 +70,26 @@ class ResumeRecordsAuditTest {
         assertEquals(config, RunRecord.readJsonObject(out.resolve(RunRecord.RUN)).get("config"));
     }
 
+    /**
+     * summarise takes a resumed run's settings from its last resume: the folder of scenes a resume records does not
+     * make it another experiment than a run trained in one go (the scenes are the same, by their digests).
+     */
+    @Test
+    void summariseAveragesAResumedRunWithOneTrainedInOneGo(@TempDir Path dir) throws IOException {
+        ClevrSource scenes = ClevrTestData.source(ClevrStandIn.SIDE);
+        Path once = dir.resolve("once");
+        Path resumed = dir.resolve("resumed");
+        ClevrExperimentTest.experiment().train(seeded(once, 3, 7), scenes, false);
+        ClevrExperimentTest.experiment().train(seeded(resumed, 2, 8), scenes, false);
+        ClevrExperimentTest.experiment().train(seeded(resumed, 3, 8), scenesIn(dir.resolve("other-cache")), true);
+        org.dspn4j.experiment.grid.Summary s = org.dspn4j.experiment.grid.Summary.of("two runs", List.of(once, resumed));
+        assertEquals(2, s.finished().size());
+    }
+
+    private static TrainConfig seeded(Path out, int steps, long seed) {
+        return new TrainConfig(box(), null, 1000, steps, 2, 3e-4, seed, out, 0, false, 2, true);
+    }
+
     @Test
     void aResumeGivenAllowNonfiniteSaysSo(@TempDir Path dir) throws IOException {
         ModelConfig m = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8)

@@ -329,6 +329,9 @@ public final class Summary {
             if (record.get("resumes") instanceof List<?> l && !l.isEmpty() && l.get(l.size() - 1) instanceof Map<?, ?> last
                     && last.get("settings") instanceof Map<?, ?> resumed) {
                 for (Map.Entry<?, ?> e : resumed.entrySet()) {
+                    if ("data".equals(e.getKey())) {
+                        continue; // the folder a resume read its generated scenes from: the same scenes, by their digests
+                    }
                     Object was = flat.put("config." + e.getKey(), e.getValue());
                     if (!Objects.equals(was, e.getValue())) {
                         flat.put(RESUMED + e.getKey(), was); // kept to explain a refusal, never compared
