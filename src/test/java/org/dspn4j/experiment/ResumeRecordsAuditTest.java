@@ -107,6 +107,47 @@ class ResumeRecordsAuditTest {
         assertEquals(true, resume(out, 1).get("allow_nonfinite"), resume(out, 1).toString());
     }
 
+    /** A run.json whose resumes is no list is refused before metrics.jsonl is cut back to the checkpoint. */
+    @Test
+    void aResumesFieldThatIsNoListIsRefusedBeforeTheRecordIsCut(@TempDir Path dir) throws IOException {
+        ModelConfig m = ModelConfig.paper(ModelConfig.Task.MNIST, ModelConfig.DecoderKind.DSPN).withSizes(4, 8)
+                .withInner(2, 800).withDtype(org.dspn4j.tensor.DType.F32);
+        Path out = dir.resolve("run");
+        TrainConfig two = new TrainConfig(m, null, 1, 2, 4, 0.01, 7, out, 0, false, 1, true);
+        try (Compute compute = Compute.cpu(1)) {
+            new TrainingLoop(new java.io.PrintStream(new java.io.ByteArrayOutputStream())).run(two, new MnistTask(two), compute,
+                    TrainingLoop.Start.NEW);
+        }
+        // a line written after the checkpoint (a run killed before its next one), which a resume drops
+        Files.writeString(out.resolve(RunRecord.METRICS), "{\"step\": 3, \"epoch\": 0, \"train_loss\": 1.0}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Path runJson = out.resolve(RunRecord.RUN);
+        String json = Files.readString(runJson);
+        Files.writeString(runJson, json.replaceFirst("\\{", "{\n  \"resumes\" : \"none\","));
+        Map<String, byte[]> before = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> s = Files.list(out)) {
+            for (Path p : s.toList()) {
+                before.put(p.getFileName().toString(), Files.readAllBytes(p));
+            }
+        }
+        TrainConfig three = new TrainConfig(m, null, 1, 3, 4, 0.01, 7, out, 0, false, 1, true);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> {
+            try (Compute compute = Compute.cpu(1)) {
+                new TrainingLoop(new java.io.PrintStream(new java.io.ByteArrayOutputStream())).run(three, new MnistTask(three),
+                        compute, TrainingLoop.Start.RESUME);
+            }
+        });
+        assertEquals(runJson + ": resumes must be a JSON array, got \"none\" (a string)", e.getMessage());
+        try (java.util.stream.Stream<Path> s = Files.list(out)) {
+            List<Path> now = s.toList();
+            assertEquals(before.keySet(), new java.util.TreeSet<>(now.stream().map(p -> p.getFileName().toString()).toList()));
+            for (Path p : now) {
+                assertTrue(java.util.Arrays.equals(before.get(p.getFileName().toString()), Files.readAllBytes(p)),
+                        p + " changed by a refused resume");
+            }
+        }
+    }
+
     @Test
     void aRelativeFolderOfScenesIsComparedByThePlaceItNamesFromTheFolderItWasRecordedIn(@TempDir Path dir)
             throws IOException {
