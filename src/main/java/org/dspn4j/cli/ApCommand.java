@@ -120,13 +120,9 @@ public final class ApCommand implements Callable<Integer> {
         int groundTruthCount = 0;
         int detectionCount = 0;
         try {
-            for (Object[] folder : new Object[][] {{"--detections", detections}, {"--groundtruths", groundTruths}}) {
-                Path dir = (Path) folder[1];
-                if (!Files.isDirectory(dir)) {
-                    throw new IllegalArgumentException(folder[0] + " " + dir + ": " + (Files.exists(dir) ? "not a folder"
-                            : "no such folder") + "; give the detections/ and groundtruths/ folders of an export (eval --export)");
-                }
-            }
+            String hint = "give the detections/ and groundtruths/ folders of an export (eval --export)";
+            Checks.inputFolder("--detections", detections, hint);
+            Checks.inputFolder("--groundtruths", groundTruths, hint);
             int features = task == Task.BOX ? AveragePrecision.BOX_FEATURES : AveragePrecision.STATE_FEATURES;
             List<ImageDetections> data = ExportReader.read(detections, groundTruths, features,
                     limit == null ? Integer.MAX_VALUE : limit);

@@ -182,10 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path script = null;
         String py = python != null ? python : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         if (authorsCode != null) {
-            if (!Files.isDirectory(authorsCode)) {
-                throw new IllegalArgumentException("--authors-code " + authorsCode + ": " + (Files.exists(authorsCode)
-                        ? "not a folder" : "no such folder") + "; give a checkout of github.com/Cyanogenoid/dspn at be3703b");
-            }
+            Checks.inputFolder("--authors-code", authorsCode, "give a checkout of github.com/Cyanogenoid/dspn at be3703b");
             requirePython(python, py);
             authorsCode = authorsModules(authorsCode);
             script = authorsScript();

@@ -109,11 +109,17 @@ final class Checks {
 
     /** An input folder that must exist and be a folder. */
     static Path inputFolder(String option, Path dir) {
-        if (!Files.exists(dir)) {
-            throw new IllegalArgumentException(option + " " + dir + ": no such folder");
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(option + " " + dir + ": not a folder");
+        return inputFolder(option, dir, null);
+    }
+
+    /**
+     * An input folder that must exist and be a folder; a refusal ends with {@code "; " + hint} (what to give), or
+     * without it where {@code hint} is null.
+     */
+    static Path inputFolder(String option, Path dir, String hint) {
+        String problem = !Files.exists(dir) ? "no such folder" : !Files.isDirectory(dir) ? "not a folder" : null;
+        if (problem != null) {
+            throw new IllegalArgumentException(option + " " + dir + ": " + problem + (hint == null ? "" : "; " + hint));
         }
         return dir;
     }

@@ -205,10 +205,7 @@ public final class ShowCommand implements Callable<Integer> {
             title = "run " + (runName == null ? run : runName);
         }
         if (compare != null) {
-            if (!Files.isDirectory(compare)) {
-                throw new IllegalArgumentException("--compare " + compare + ": " + (Files.exists(compare) ? "not a folder" : "no such folder")
-                        + "; give a run folder of dspn4j (train --out)");
-            }
+            Checks.inputFolder("--compare", compare, "give a run folder of dspn4j (train --out)");
             Path metrics = compare.resolve(RunRecord.METRICS);
             if (!Files.isRegularFile(metrics)) {
                 throw new IllegalArgumentException("--compare " + compare + ": not a run folder (no " + RunRecord.METRICS + ")");
