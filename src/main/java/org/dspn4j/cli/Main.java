@@ -85,13 +85,50 @@ public final class Main implements Runnable {
     static int badParameter(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("dspn4j: " + oneLine(e.getMessage()) + " (" + cmd.getCommandSpec().qualifiedName() + " --help lists "
-                + "the options)");
+        String problem = parseProblem(e);
+        err.println("dspn4j: " + problem + " (" + cmd.getCommandSpec().qualifiedName() + " --help lists the "
+                + (problem.contains(": no such command") ? "commands" : "options") + ")");
         if (debugRequested(args)) {
             e.printStackTrace(err);
         }
         err.flush();
         return BAD_INPUT;
+    }
+
+    /**
+     * The problem of a command line that does not parse. A word the command does not know (a mistyped command or
+     * option) is named first, with the names nearest to it ({@link NearestNames}): {@code --batchsize: no such
+     * option; did you mean --batch?}. It is named even where a required option is missing too, since the mistyped
+     * word is most often that option ({@code --checkpiont C}). Other problems (a missing or malformed value) are
+     * picocli's words.
+     */
+    static String parseProblem(CommandLine.ParameterException e) {
+        CommandLine cmd = e.getCommandLine();
+        List<String> unmatched = e instanceof CommandLine.UnmatchedArgumentException u ? u.getUnmatched()
+                : cmd.getUnmatchedArguments();
+        if (unmatched.isEmpty()) {
+            return oneLine(e.getMessage());
+        }
+        String word = unmatched.get(0);
+        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+        List<String> names = new ArrayList<>();
+        String what;
+        if (word.startsWith("-") && word.length() > 1) {
+            word = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
+            what = "no such option";
+            for (CommandLine.Model.OptionSpec o : spec.options()) {
+                if (!o.hidden()) {
+                    names.addAll(List.of(o.names()));
+                }
+            }
+        } else if (!cmd.getSubcommands().isEmpty()) {
+            what = "no such command";
+            names.addAll(cmd.getSubcommands().keySet());
+        } else {
+            what = "an argument " + spec.qualifiedName() + " does not take";
+        }
+        List<String> near = NearestNames.of(word, names);
+        return word + ": " + what + (near.isEmpty() ? "" : "; did you mean " + String.join(" or ", near) + "?");
     }
 
     /** Prints the one line for {@code t} (and its stack trace with --debug); returns the exit code. */

@@ -1,0 +1,70 @@
+package org.dspn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a newcomer meets first: a mistyped command or option is refused in one line that names the word and the
+ * names it most likely meant, before anything runs.
+ */
+class NewcomerAuditTest {
+    private static void refused(String line, String... args) {
+        CliErrorsTest.Result r = CliErrorsTest.run(args);
+        assertEquals(2, r.rc(), r.out() + r.err());
+        assertEquals("", r.out());
+        assertEquals(line + "\n", r.err().replace("\r\n", "\n"));
+    }
+
+    @Test
+    void aMistypedCommandIsNamedWithTheCommandItIsNearest() {
+        refused("dspn4j: trian: no such command; did you mean train? (dspn4j --help lists the commands)", "trian");
+        refused("dspn4j: Train: no such command; did you mean train? (dspn4j --help lists the commands)", "Train", "mnist");
+        refused("dspn4j: sumarise: no such command; did you mean summarise? (dspn4j --help lists the commands)", "sumarise");
+        refused("dspn4j: fit: no such command (dspn4j --help lists the commands)", "fit", "mnist");
+    }
+
+    @Test
+    void aMistypedOptionIsNamedWithTheOptionItIsNearestNotWithItsValue() {
+        refused("dspn4j: --batchsize: no such option; did you mean --batch? (dspn4j train --help lists the options)",
+                "train", "mnist", "--batchsize", "3");
+        refused("dspn4j: --batchsize: no such option; did you mean --batch? (dspn4j train --help lists the options)",
+                "train", "mnist", "--batchsize=3");
+        refused("dspn4j: --step: no such option; did you mean --steps? (dspn4j train --help lists the options)",
+                "train", "mnist", "--step", "3");
+        refused("dspn4j: -Q: no such option; did you mean -q? (dspn4j train --help lists the options)",
+                "train", "mnist", "-Q");
+        refused("dspn4j: --itres: no such option; did you mean --iters? (dspn4j eval --help lists the options)",
+                "eval", "mnist", "--checkpoint", "x.npz", "--itres", "3");
+        refused("dspn4j: --foo: no such option (dspn4j train --help lists the options)", "train", "mnist", "--foo");
+        refused("dspn4j: -x: no such option (dspn4j --help lists the options)", "-x");
+    }
+
+    @Test
+    void aMistypedRequiredOptionIsNamedRatherThanReportedMissing() {
+        refused("dspn4j: --checkpiont: no such option; did you mean --checkpoint? (dspn4j show --help lists the options)",
+                "show", "mnist", "--checkpiont", "x.npz");
+    }
+
+    @Test
+    void anArgumentTooManyIsNamed() {
+        refused("dspn4j: extra: an argument dspn4j train does not take (dspn4j train --help lists the options)",
+                "train", "mnist", "extra");
+    }
+
+    @Test
+    void aMissingOrMalformedValueNamesItsOption() {
+        refused("dspn4j: Missing required parameter for option '--steps' (<steps>) (dspn4j train --help lists the options)",
+                "train", "mnist", "--steps");
+        refused("dspn4j: Invalid value for option '--steps': 'abc' is not an int (dspn4j train --help lists the options)",
+                "train", "mnist", "--steps=abc");
+    }
+
+    @Test
+    void nearestNamesAreOneOrTwoEditsAwayOrAPrefix() {
+        assertEquals(1, NearestNames.distance("trian", "train"));
+        assertEquals(java.util.List.of("train"), NearestNames.of("trian", java.util.List.of("trace", "summarise", "train")));
+        assertEquals(java.util.List.of("--batch"), NearestNames.of("--batchsize", java.util.List.of("--backend", "--batch")));
+        assertEquals(java.util.List.of(), NearestNames.of("-x", java.util.List.of("-h", "-V", "-q")));
+    }
+}
