@@ -88,7 +88,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        ModelConfig.Task task = Checks.task("MODEL", model);
         RunInfo run = input.run(task);
         int b = input.batch(run);
         int th = threads.threads(compute);

@@ -109,7 +109,7 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        ModelConfig.Task task = Checks.task("MODEL", model);
         int k = rows != null ? rows : task == ModelConfig.Task.MNIST ? 8 : 4;
         Checks.atLeast("--rows", k, 1);
         if (k > MAX_ROWS) {

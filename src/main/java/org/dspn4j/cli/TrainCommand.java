@@ -57,7 +57,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The run configuration these options describe, every value checked. */
     TrainConfig config() {
-        ModelConfig.Task task = ModelConfig.Task.parse(model);
+        ModelConfig.Task task = Checks.task("MODEL", model);
         ModelConfig m = modelOptions.model(task);
         boolean paper = "paper".equals(run.preset);
         if (run.preset != null && !paper) {

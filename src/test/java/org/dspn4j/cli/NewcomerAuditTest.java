@@ -61,6 +61,14 @@ class NewcomerAuditTest {
     }
 
     @Test
+    void aMistypedModelIsRefusedNamingMODELAsTheOptionsThatTakeOneDo() {
+        String line = "dspn4j: MODEL must be mnist, clevr-box or clevr-state, got 'mnsit'";
+        refused(line, "train", "mnsit");
+        refused(line, "eval", "mnsit", "--checkpoint", "x.npz");
+        refused(line, "show", "mnsit", "--checkpoint", "x.npz");
+    }
+
+    @Test
     void nearestNamesAreOneOrTwoEditsAwayOrAPrefix() {
         assertEquals(1, NearestNames.distance("trian", "train"));
         assertEquals(java.util.List.of("train"), NearestNames.of("trian", java.util.List.of("trace", "summarise", "train")));
