@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 /** {@code dspn4j export-weights}: model weights alone, under the authors' state_dict names. */
 @Command(name = "export-weights", mixinStandardHelpOptions = true,
         header = "Write model weights under the authors' PyTorch state_dict names.",
-        description = {"Write model weights under the authors' PyTorch state_dict names (.npz), from a checkpoint or",
-                "a seeded initialisation, with meta/format_version and meta/config_json beside them (not weights).",
+        description = {"Write model weights under the authors' PyTorch state_dict names (.npz), from a checkpoint or "
+                + "a seeded initialisation, with meta/format_version and meta/config_json beside them (not weights).",
                 "Load them in PyTorch without the meta/ entries (docs/audit.md):",
                 "  net.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()",
                 "                       if not k.startswith(\"meta/\")})"})

@@ -23,10 +23,10 @@ import picocli.CommandLine.Parameters;
 /** {@code dspn4j import-torch}: a torch.save checkpoint (the authors' logs/NAME, or a state_dict) to a weights .npz. */
 @Command(name = "import-torch", mixinStandardHelpOptions = true,
         header = "Convert a torch.save file, such as the authors' log, to a weights .npz.",
-        description = {"Read a file written by torch.save -- the authors' logs/NAME ({name, tracker, weights, args, hash}) or a",
-                "bare state_dict, legacy or zip layout, saved on a GPU or not -- without running any code from it, check the",
-                "weights against the model its args describe, and write them under the authors' names to an .npz (the format",
-                "trace --weights and --checkpoint read), with the model settings (meta/config_json) and the log (meta/torch/)."})
+        description = {"Read a file written by torch.save -- the authors' logs/NAME ({name, tracker, weights, args, hash}) or a "
+                + "bare state_dict, legacy or zip layout, saved on a GPU or not -- without running any code from it, check the "
+                + "weights against the model its args describe, and write them under the authors' names to an .npz (the format "
+                + "trace --weights and --checkpoint read), with the model settings (meta/config_json) and the log (meta/torch/)."})
 public final class ImportTorchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the torch.save file (recognised by content, not by name)")
     Path file;

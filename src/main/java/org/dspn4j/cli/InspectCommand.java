@@ -25,10 +25,10 @@ import picocli.CommandLine.Parameters;
 /** {@code dspn4j inspect}: what a checkpoint holds, whoever wrote it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         header = "Show what a checkpoint, run folder or torch.save file holds.",
-        description = {"Show what a checkpoint holds: a torch.save file (the authors' logs/NAME or a state_dict; read without",
-                "running code from it), a dspn4j training checkpoint (checkpoint.npz, or a run folder holding one) or a weights",
-                ".npz. Recognised by content. Prints the run's name, commit, args and training record where present, the model",
-                "settings, whether the weights fit them (exit code 1 if not), and every tensor."})
+        description = {"Show what a checkpoint holds: a torch.save file (the authors' logs/NAME or a state_dict; read without "
+                + "running code from it), a dspn4j training checkpoint (checkpoint.npz, or a run folder holding one) or a weights "
+                + ".npz. Recognised by content. Prints the run's name, commit, args and training record where present, the model "
+                + "settings, whether the weights fit them (exit code 1 if not), and every tensor."})
 public final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "checkpoint file, or a run folder")
     Path file;

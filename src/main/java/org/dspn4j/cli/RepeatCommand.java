@@ -21,11 +21,12 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "repeat", mixinStandardHelpOptions = true,
         header = "Run a train command once per seed, here or as a Slurm job array.",
-        description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics",
-                "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the",
-                "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others.",
-                "Here, a seed that fails, or whose run folder another process holds, does not stop the others; the exit code",
-                "is then the first such seed's. A seed does not train on data other than its grid's finished seeds trained on."})
+        description = {"Run a train command once per seed (each in <out>/seed-<s>/run) and print the final test metrics "
+                + "as mean ± sample standard deviation, the way the paper reports its tables. With --slurm, submit the "
+                + "seeds as a Slurm job array instead. Given again, it skips finished seeds and resumes the others.",
+                "Here, a seed that fails, or whose run folder another process holds, does not stop the others; the exit "
+                + "code is then the first such seed's. A seed does not train on data other than its grid's finished seeds "
+                + "trained on."})
 public final class RepeatCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

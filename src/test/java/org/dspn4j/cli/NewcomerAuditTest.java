@@ -68,6 +68,29 @@ class NewcomerAuditTest {
         refused(line, "show", "mnsit", "--checkpoint", "x.npz");
     }
 
+    /**
+     * picocli starts a new line at each string of a command's description: a string that ends mid-sentence breaks
+     * {@code --help}'s text there ("… the final test metrics" / "as mean ± …"), so each must be a whole paragraph
+     * (ending in '.' or ':'), an item of a list (';'), or a line of code (indented); picocli's own help command aside.
+     */
+    @Test
+    void everyHelpDescriptionIsWholeParagraphs() {
+        java.util.List<String> broken = new java.util.ArrayList<>();
+        picocli.CommandLine root = Main.commandLine();
+        java.util.List<picocli.CommandLine> all = new java.util.ArrayList<>(root.getSubcommands().values());
+        all.remove(root.getSubcommands().get("help"));
+        all.add(root);
+        for (picocli.CommandLine c : all) {
+            for (String line : c.getCommandSpec().usageMessage().description()) {
+                if (!line.isEmpty() && !line.startsWith(" ") && !line.endsWith(".") && !line.endsWith(":")
+                        && !line.endsWith(";")) {
+                    broken.add(c.getCommandSpec().qualifiedName() + ": " + line);
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), broken);
+    }
+
     @Test
     void nearestNamesAreOneOrTwoEditsAwayOrAPrefix() {
         assertEquals(1, NearestNames.distance("trian", "train"));
