@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
         description = {"Deep Set Prediction Networks (Zhang, Hare, Pruegel-Bennett, NeurIPS 2019) in plain Java.",
                 "Errors are one line (exit code 2: bad input, 1: an internal error; --debug adds the stack trace).",
                 "summarise, inspect and devices also exit with 1 when what they check fails (their --help says what), "
-                        + "train with 3 when a non-finite value stopped the run."},
+                        + "train with 3 when a non-finite value stopped the run, repeat with the first failed seed's."},
         subcommands = {TrainCommand.class, EvalCommand.class, ShowCommand.class, RepeatCommand.class, SummariseCommand.class,
                 TraceCommand.class, ExportWeightsCommand.class, BenchCommand.class, ApCommand.class, SynthCommand.class,
                 DevicesCommand.class, ImportTorchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
