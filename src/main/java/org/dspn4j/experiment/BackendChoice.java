@@ -79,9 +79,13 @@ public final class BackendChoice {
     public static Kind parseKind(String s) {
         return switch (s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT)) {
             case "cpu" -> Kind.CPU;
-            case "opencl", "gpu" -> Kind.OPENCL;
+            case "opencl" -> Kind.OPENCL;
             case "reference" -> Kind.REFERENCE;
             case "auto" -> Kind.AUTO;
+            // not an alias of opencl: that takes any OpenCL device, a CPU one too (PoCL), where gpu promises a GPU
+            case "gpu" -> throw new IllegalArgumentException("--backend must be cpu, opencl, reference or auto, got '" + s
+                    + "'; for a GPU: auto (the first OpenCL GPU, else the CPU) or opencl --device with one that dspn4j "
+                    + "devices lists");
             default -> throw new IllegalArgumentException("--backend must be cpu, opencl, reference or auto, got '" + s + "'");
         };
     }

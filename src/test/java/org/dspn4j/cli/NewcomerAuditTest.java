@@ -91,6 +91,17 @@ class NewcomerAuditTest {
         assertEquals(java.util.List.of(), broken);
     }
 
+    /** --backend gpu was taken as opencl, which runs on an OpenCL CPU device (PoCL) as well, at minutes a step. */
+    @Test
+    void backendGpuIsRefusedNotRunOnWhateverOpenClDeviceThereIs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String line = "dspn4j: --backend must be cpu, opencl, reference or auto, got 'gpu'; for a GPU: auto (the first "
+                + "OpenCL GPU, else the CPU) or opencl --device with one that dspn4j devices lists";
+        refused(line, "trace", "--model", "mnist", "--input", dir.resolve("absent.npz").toString(), "--out",
+                dir.resolve("o.npz").toString(), "--backend", "gpu");
+        refused(line.replace("'gpu'", "'GPU'"), "train", "mnist", "--backend", "GPU", "--out", dir.resolve("run").toString());
+        assertEquals(java.util.List.of(), java.util.List.of(dir.toFile().list()));
+    }
+
     @Test
     void nearestNamesAreOneOrTwoEditsAwayOrAPrefix() {
         assertEquals(1, NearestNames.distance("trian", "train"));
