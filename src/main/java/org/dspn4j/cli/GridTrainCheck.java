@@ -38,7 +38,7 @@ final class GridTrainCheck implements GridTask.TrainCheck {
         try {
             new CommandLine(t).parseArgs(args.subList(1, args.size()).toArray(new String[0]));
         } catch (CommandLine.ParameterException e) {
-            throw new IllegalArgumentException("the train command after -- does not parse: " + e.getMessage());
+            throw new IllegalArgumentException("the train command after -- does not parse: " + Main.parseProblem(e));
         }
         if (t.run.allowNonFinite) {
             throw new IllegalArgumentException("--allow-nonfinite is for following a NaN through one run by hand "

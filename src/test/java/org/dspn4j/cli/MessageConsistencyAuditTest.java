@@ -66,7 +66,7 @@ class MessageConsistencyAuditTest {
                 "--seeds", "1", "--backend", "cpu", "--out", dir.resolve("g").toString(), "--", "train", "mnist",
                 "--backend", "cpu")));
         assertTrue(oneLine(CliRun.of("repeat", "--seeds", "1", "--out", dir.resolve("g").toString(), "--", "train", "mnist",
-                "--bogus")).startsWith("dspn4j: the train command after -- does not parse: Unknown option: '--bogus'"));
+                "--bogus")).startsWith("dspn4j: the train command after -- does not parse: --bogus: no such option"));
         assertFalse(Files.exists(dir.resolve("g")), "a refused repeat made its folder");
     }
 

@@ -41,6 +41,13 @@ class NewcomerAuditTest {
     }
 
     @Test
+    void aMistypedOptionOfRepeatsTrainCommandIsNamedTheSameWay(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        refused("dspn4j: the train command after -- does not parse: --batchsize: no such option; did you mean --batch?",
+                "repeat", "--seeds", "1", "--out", dir.resolve("g").toString(), "--", "train", "mnist", "--batchsize", "3");
+        assertEquals(java.util.List.of(), java.util.List.of(dir.toFile().list()));
+    }
+
+    @Test
     void aMistypedRequiredOptionIsNamedRatherThanReportedMissing() {
         refused("dspn4j: --checkpiont: no such option; did you mean --checkpoint? (dspn4j show --help lists the options)",
                 "show", "mnist", "--checkpiont", "x.npz");

@@ -146,7 +146,7 @@ class RepeatGridTest {
             "--allow-nonfinite is for following a NaN", "--synth-train applies to clevr-box and clevr-state, not mnist",
             "--image-size must be between 65 and 128", "--partition goes with --slurm", "--dry-run goes with --slurm",
             "--time: '1h'", "--mem: 'lots'", "--sbatch-arg: repeat sets --array itself", "--seeds: with --slurm each seed is",
-            "--decoder must be dspn, mlp or rnn, got 'foo'", "the train command after -- does not parse: Unknown option: '--bogus'",
+            "--decoder must be dspn, mlp or rnn, got 'foo'", "the train command after -- does not parse: --bogus: no such option",
             "the train command after -- does not parse: Invalid value for option '--steps'", "give a train command after --"};
         for (int i = 0; i < bad.length; i++) {
             CliRun r = CliRun.of(bad[i]);
