@@ -275,7 +275,7 @@ public final class BenchCommand implements Callable<Integer> {
         switch (what) {
             case "mnist-step": return ModelConfig.Task.MNIST;
             case "clevr-step": return ModelConfig.Task.CLEVR_STATE;
-            default: throw new IllegalArgumentException("unknown benchmark '" + what + "' (mnist-step, clevr-step)");
+            default: throw new IllegalArgumentException("WHAT must be mnist-step or clevr-step, got '" + what + "'");
         }
     }
 

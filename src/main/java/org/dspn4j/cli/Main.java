@@ -107,7 +107,8 @@ public final class Main implements Runnable {
         List<String> unmatched = e instanceof CommandLine.UnmatchedArgumentException u ? u.getUnmatched()
                 : cmd.getUnmatchedArguments();
         if (unmatched.isEmpty()) {
-            return oneLine(e.getMessage());
+            String choice = positionalChoice(e);
+            return choice != null ? choice : oneLine(e.getMessage());
         }
         String word = unmatched.get(0);
         CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
@@ -129,6 +130,28 @@ public final class Main implements Runnable {
         }
         List<String> near = NearestNames.of(word, names);
         return word + ": " + what + (near.isEmpty() ? "" : "; did you mean " + String.join(" or ", near) + "?");
+    }
+
+    /**
+     * A positional parameter given a value outside its choices ({@code synth clver}), in the words of the other
+     * such refusals ({@code KIND must be clevr, got 'clver'}); null for any other problem.
+     */
+    static String positionalChoice(CommandLine.ParameterException e) {
+        if (!(e.getArgSpec() instanceof CommandLine.Model.PositionalParamSpec p) || e.getValue() == null
+                || !p.type().isEnum()) {
+            return null;
+        }
+        List<String> choices = new ArrayList<>();
+        for (Object c : p.type().getEnumConstants()) {
+            choices.add(c.toString());
+        }
+        return p.paramLabel() + " must be " + orList(choices) + ", got '" + e.getValue() + "'";
+    }
+
+    /** "a", "a or b", "a, b or c". */
+    static String orList(List<String> words) {
+        int n = words.size();
+        return n <= 1 ? String.join("", words) : String.join(", ", words.subList(0, n - 1)) + " or " + words.get(n - 1);
     }
 
     /** Prints the one line for {@code t} (and its stack trace with --debug); returns the exit code. */

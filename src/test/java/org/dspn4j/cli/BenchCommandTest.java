@@ -70,7 +70,7 @@ class BenchCommandTest {
 
     @Test
     void unknownBenchmarkIsaOrAuthorsDirectoryIsRefused(@TempDir Path empty) {
-        assertRefusedWithOneLine("unknown benchmark 'resnet' (mnist-step, clevr-step)", "bench", "resnet");
+        assertRefusedWithOneLine("WHAT must be mnist-step or clevr-step, got 'resnet'", "bench", "resnet");
         assertRefusedWithOneLine("--isa must be native or avx2, got 'sse'", "bench", "mnist-step", "--isa", "sse");
         assertRefusedWithOneLine("--authors-device must be auto, cpu or cuda, got 'gpu'", "bench", "mnist-step",
                 "--authors-device", "gpu");

@@ -54,6 +54,12 @@ class NewcomerAuditTest {
     }
 
     @Test
+    void aPositionalValueOutsideItsChoicesIsNamedWithTheChoices() {
+        refused("dspn4j: KIND must be clevr, got 'clver' (dspn4j synth --help lists the options)", "synth", "clver");
+        refused("dspn4j: WHAT must be mnist-step or clevr-step, got 'mnist_step'", "bench", "mnist_step");
+    }
+
+    @Test
     void anArgumentTooManyIsNamed() {
         refused("dspn4j: extra: an argument dspn4j train does not take (dspn4j train --help lists the options)",
                 "train", "mnist", "extra");
