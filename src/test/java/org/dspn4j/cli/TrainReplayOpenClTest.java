@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,8 +43,8 @@ class TrainReplayOpenClTest {
     /**
      * The bundled MNIST with its test split cut to its first {@value #TEST_DIGITS} digits: training reads the same
      * 9,000 digits in the same order (so step 2 is mid-epoch), and each evaluation (the first tenth of the test split)
-     * is one batch of 4 rather than 25, which eager OpenCL steps spend most of these runs on. None of the checks
-     * depends on how many digits are evaluated.
+     * is one batch of 4 rather than 25: eager OpenCL evaluation batches were most of these runs' time. None of the
+     * checks depends on how many digits are evaluated.
      */
     @TempDir
     static Path mnist;
@@ -70,9 +70,7 @@ class TrainReplayOpenClTest {
         }
         ByteBuffer b = ByteBuffer.wrap(all);
         assertTrue(b.getInt(4) >= TEST_DIGITS, from.toString());
-        ByteArrayOutputStream cut = new ByteArrayOutputStream();
-        cut.write(all, 0, header);
-        byte[] bytes = cut.toByteArray();
+        byte[] bytes = Arrays.copyOf(all, header);
         ByteBuffer.wrap(bytes).putInt(4, TEST_DIGITS);
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(to))) {
             out.write(bytes);
