@@ -195,10 +195,7 @@ public final class CheckpointOptions {
         }
         String lacking = runs == null ? null : MnistDataset.lacking(runs, MnistSplit.TEST);
         if (lacking != null) { // the folder is there, its files moved or deleted
-            Path recorded = Path.of(String.valueOf(run.config().get("data_dir")));
-            String at = run.lookedFor(recorded);
-            throw new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (config.data_dir"
-                    + (at.isEmpty() ? "" : "," + at) + ") holds " + lacking + "; give --data-dir");
+            throw lackingRunData(run, "config.data_dir", "holds " + lacking);
         }
         return runs;
     }
@@ -208,11 +205,27 @@ public final class CheckpointOptions {
      * looked for ({@link RunInfo#resolve}), and --data-dir.
      */
     private static IllegalArgumentException missingRunData(RunInfo run, String field) {
-        Object data = field.equals("config.data_dir") ? run.config().get("data_dir")
-                : ((java.util.Map<?, ?>) run.config().get("data")).get("root");
-        Path recorded = Path.of(String.valueOf(data));
+        Path recorded = recordedData(run, field);
         return new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (" + field + ") is not a folder"
                 + run.lookedFor(recorded) + "; give --data-dir");
+    }
+
+    /**
+     * The refusal of a run's data folder that is there but lacks files ({@code problem}, e.g. "holds no …"): run.json's
+     * field as recorded, with where a relative one was looked for, and --data-dir.
+     */
+    private static IllegalArgumentException lackingRunData(RunInfo run, String field, String problem) {
+        Path recorded = recordedData(run, field);
+        String at = run.lookedFor(recorded);
+        return new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (" + field
+                + (at.isEmpty() ? "" : "," + at) + ") " + problem + "; give --data-dir");
+    }
+
+    /** The data folder as run.json records it: config.data_dir (MNIST) or config.data.root (CLEVR). */
+    private static Path recordedData(RunInfo run, String field) {
+        Object data = field.equals("config.data_dir") ? run.config().get("data_dir")
+                : ((java.util.Map<?, ?>) run.config().get("data")).get("root");
+        return Path.of(String.valueOf(data));
     }
 
     /**
@@ -235,11 +248,8 @@ public final class CheckpointOptions {
         }
         Path valScenes = runs != null && !runs.isGenerated() ? ClevrDataset.scenesFile(runs.root(), "val") : null;
         if (valScenes != null && !Files.isRegularFile(valScenes)) { // the folder is there, its files moved or deleted
-            Path recorded = Path.of(String.valueOf(((java.util.Map<?, ?>) run.config().get("data")).get("root")));
-            String at = run.lookedFor(recorded);
-            throw new IllegalArgumentException(run.file() + ": the run's data folder " + recorded + " (config.data.root"
-                    + (at.isEmpty() ? "" : "," + at) + ") holds no " + runs.root().relativize(valScenes)
-                    + " (CLEVR v1.0's val scenes); give --data-dir");
+            throw lackingRunData(run, "config.data.root", "holds no " + runs.root().relativize(valScenes)
+                    + " (CLEVR v1.0's val scenes)");
         }
         return runs != null ? runs
                 : ClevrSource.generated(ClevrSource.DEFAULT_CACHE, ClevrSource.DEFAULT_TRAIN, ClevrSource.DEFAULT_VAL, 1);

@@ -93,18 +93,26 @@ public final class RunRecord {
      * Appends one entry to run.json's {@code resumes} list (made on the first resume), leaving every
      * other field as the run wrote it.
      */
-    @SuppressWarnings("unchecked")
     public void appendResume(Map<String, Object> entry) throws IOException {
         Path file = dir.resolve(RUN);
         Map<String, Object> run = readJsonObject(file);
+        List<Object> resumes = resumes(run, file);
+        resumes.add(entry);
+        run.put("resumes", resumes);
+        writeRunJson(run);
+    }
+
+    /**
+     * run.json's {@code resumes} list (a new empty one where there is none), refused in one line naming the file when
+     * it is not a JSON array.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Object> resumes(Map<String, Object> run, Path file) {
         Object list = run.get("resumes");
         if (list != null && !(list instanceof List)) {
             throw new IllegalArgumentException(file + ": resumes must be a JSON array, got " + describe(list));
         }
-        List<Object> resumes = list == null ? new ArrayList<>() : (List<Object>) list;
-        resumes.add(entry);
-        run.put("resumes", resumes);
-        writeRunJson(run);
+        return list == null ? new ArrayList<>() : (List<Object>) list;
     }
 
     private void writeRunJson(Map<String, Object> run) throws IOException {

@@ -174,11 +174,8 @@ public final class TrainingLoop {
                     throw new IllegalArgumentException("--resume: no " + runJson + " to check the settings against");
                 }
                 recordedRun = RunRecord.readJsonObject(runJson);
-                if (recordedRun.get("resumes") != null && !(recordedRun.get("resumes") instanceof List)) {
-                    // refused here, not when the entry is appended, after metrics.jsonl is cut
-                    throw new IllegalArgumentException(runJson + ": resumes must be a JSON array, got "
-                            + RunRecord.describe(recordedRun.get("resumes")));
-                }
+                // a resumes field that is no list refused here, not when the entry is appended, after metrics.jsonl is cut
+                RunRecord.resumes(recordedRun, runJson);
                 ResumeCheck.requireSame(runJson, RunRecord.object(recordedRun, "config", runJson), runConfig,
                         RunInfo.cwd(recordedRun, runJson));
                 stored = Checkpoint.read(ckpt);
