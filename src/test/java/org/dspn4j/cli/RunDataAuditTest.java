@@ -2,17 +2,15 @@ package org.dspn4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +52,7 @@ class RunDataAuditTest {
     void anMnistFolderWithoutItsFilesIsRefusedNamingRunJsonAndItsField() throws IOException {
         Path run = root.resolve("runs/mn");
         Path moved = Files.createDirectories(root.resolve("mnist-moved"));
-        Map<String, byte[]> before = files(run);
+        Map<String, String> before = FolderSnapshot.of(run);
         try (Stream<Path> s = Files.list(mnist)) {
             for (Path p : s.toList()) {
                 Files.move(p, moved.resolve(p.getFileName()));
@@ -71,7 +69,7 @@ class RunDataAuditTest {
                         + "t10k-labels-idx1-ubyte[.gz], in it or in its MNIST/raw/); give --data-dir");
             }
             assertFalse(Files.exists(png), "a figure written after the refusal");
-            assertSameFiles(before, files(run));
+            assertEquals(before, FolderSnapshot.of(run), "the run folder, byte for byte");
         } finally {
             try (Stream<Path> s = Files.list(moved)) {
                 for (Path p : s.toList()) {
@@ -87,7 +85,7 @@ class RunDataAuditTest {
         Path run = root.resolve("runs/real");
         Path scenes = clevr.resolve("scenes/CLEVR_val_scenes.json");
         Path away = root.resolve("CLEVR_val_scenes.json");
-        Map<String, byte[]> before = files(run);
+        Map<String, String> before = FolderSnapshot.of(run);
         Files.move(scenes, away);
         try {
             ImportTorchCommandTest.Run r = ImportTorchCommandTest.run("eval", "clevr-state", "--checkpoint", run.toString(),
@@ -96,7 +94,7 @@ class RunDataAuditTest {
             assertOneLine(r.err(), run.toAbsolutePath().resolve("run.json") + ": the run's data folder " + clevr
                     + " (config.data.root) holds no " + Path.of("scenes", "CLEVR_val_scenes.json")
                     + " (CLEVR v1.0's val scenes); give --data-dir");
-            assertSameFiles(before, files(run));
+            assertEquals(before, FolderSnapshot.of(run), "the run folder, byte for byte");
         } finally {
             Files.move(away, scenes, StandardCopyOption.ATOMIC_MOVE);
         }
@@ -106,8 +104,7 @@ class RunDataAuditTest {
     void evalAndShowWriteNothingBelowARunFolder() throws IOException {
         Path run = root.resolve("runs/mn");
         Files.createDirectories(run.resolve("figures"));
-        Map<String, byte[]> before = files(run);
-        List<Path> folders = folders(run);
+        Map<String, String> before = FolderSnapshot.of(run);
         String[][] commands = {
                 {"eval", "mnist", "--checkpoint", run.toString(), "--threads", "1", "--export", run.resolve("exports/a").toString()},
                 {"eval", "mnist", "--checkpoint", run.toString(), "--threads", "1", "--export", run.resolve("figures/a").toString()},
@@ -120,17 +117,10 @@ class RunDataAuditTest {
             assertOneLine(r.err(), args[args.length - 2] + " " + out + ": " + run + " is a run folder (it holds run.json); "
                     + "write outside it, so that the run keeps only what train wrote");
         }
-        assertSameFiles(before, files(run));
-        assertEquals(folders, folders(run));
+        assertEquals(before, FolderSnapshot.of(run), "the run folder, byte for byte");
     }
 
     // ================================================================ helpers
-
-    private static List<Path> folders(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isDirectory).sorted().toList();
-        }
-    }
 
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
@@ -147,23 +137,5 @@ class RunDataAuditTest {
         String e = err.strip();
         assertFalse(e.contains("\n") || e.contains("\tat "), e);
         assertEquals("dspn4j: " + expected, e);
-    }
-
-    /** Every file under {@code dir} and its bytes. */
-    static Map<String, byte[]> files(Path dir) throws IOException {
-        Map<String, byte[]> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                m.put(dir.relativize(p).toString(), Files.readAllBytes(p));
-            }
-        }
-        return m;
-    }
-
-    static void assertSameFiles(Map<String, byte[]> before, Map<String, byte[]> after) {
-        assertEquals(before.keySet(), after.keySet());
-        for (String k : before.keySet()) {
-            assertTrue(java.util.Arrays.equals(before.get(k), after.get(k)), k + " changed");
-        }
     }
 }

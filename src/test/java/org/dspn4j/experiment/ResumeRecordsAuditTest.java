@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.dspn4j.model.ModelConfig;
+import org.dspn4j.testing.FolderSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,12 +125,7 @@ class ResumeRecordsAuditTest {
         Path runJson = out.resolve(RunRecord.RUN);
         String json = Files.readString(runJson);
         Files.writeString(runJson, json.replaceFirst("\\{", "{\n  \"resumes\" : \"none\","));
-        Map<String, byte[]> before = new java.util.TreeMap<>();
-        try (java.util.stream.Stream<Path> s = Files.list(out)) {
-            for (Path p : s.toList()) {
-                before.put(p.getFileName().toString(), Files.readAllBytes(p));
-            }
-        }
+        Map<String, String> before = FolderSnapshot.of(out);
         TrainConfig three = new TrainConfig(m, null, 1, 3, 4, 0.01, 7, out, 0, false, 1, true);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> {
             try (Compute compute = Compute.cpu(1)) {
@@ -138,14 +134,7 @@ class ResumeRecordsAuditTest {
             }
         });
         assertEquals(runJson + ": resumes must be a JSON array, got \"none\" (a string)", e.getMessage());
-        try (java.util.stream.Stream<Path> s = Files.list(out)) {
-            List<Path> now = s.toList();
-            assertEquals(before.keySet(), new java.util.TreeSet<>(now.stream().map(p -> p.getFileName().toString()).toList()));
-            for (Path p : now) {
-                assertTrue(java.util.Arrays.equals(before.get(p.getFileName().toString()), Files.readAllBytes(p)),
-                        p + " changed by a refused resume");
-            }
-        }
+        assertEquals(before, FolderSnapshot.of(out), "the run folder changed by a refused resume");
     }
 
     @Test
