@@ -33,8 +33,10 @@ import org.dspn4j.tensor.cpu.FusedBatchNorm;
  *       are constants to autodiff.</li>
  * </ul>
  * Both are compositions of differentiable {@code Ops}, so gradients and gradients of gradients flow
- * through the batch statistics in training mode. On the CPU backend in F32 the training mode runs as
- * one fused op ({@code FusedBatchNorm}) with the same bits as the composition, value and gradients.
+ * through the batch statistics in training mode; the training mode's composition is {@link #definition},
+ * the code to read. On the CPU backend in F32 it runs instead as one fused op (the fast path
+ * {@code tensor.cpu.FusedBatchNorm}) with the same bits as that composition, value and gradients
+ * ({@code FusedBatchNormTest}); a createGraph backward differentiates the composition.
  *
  * <p>State (the authors' state_dict names): parameters {@code weight} = γ (C), initialised to 1,
  * and {@code bias} = β (C), initialised to 0 (the authors' re-initialisation leaves batch norm
