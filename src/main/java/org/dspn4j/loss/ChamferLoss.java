@@ -59,7 +59,10 @@ public final class ChamferLoss {
     }
 
     /**
-     * The DSPN outer loss: the mean over all given steps (T + 1, Ŷ(0) included) of the Chamfer loss.
+     * The mean over all given steps (T + 1, Ŷ(0) included) of the Chamfer loss, the steps stacked into one
+     * (K, B, C+1, N) tensor as the authors' {@code dspn/train.py:main} stacks them. Not the path training
+     * takes: {@code model.Net.loss} computes {@link #perStep} for each set and adds the K values in step order
+     * before scaling by 1/K (the same value up to the order of that sum's roundings).
      *
      * @param sets   the T + 1 sets (B, C, N)
      * @param masks  the T + 1 masks (B, N)

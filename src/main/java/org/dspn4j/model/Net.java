@@ -154,7 +154,8 @@ public final class Net extends Module {
      * be3703b; docs/reference-behaviour.md §3).
      *
      * @param total    set loss (mean over its steps) + representation term
-     * @param setLoss  one value per step the set loss covers: T+1 for Chamfer, 1 (Ŷ(T)) or T+1 for Hungarian
+     * @param setLoss  one value per set the set loss covers, in step order: for DSPN T+1 for Chamfer, 1 (Ŷ(T)) or
+     *                 T+1 for Hungarian; 1 for a baseline (its single output)
      * @param reprLoss λ·Huber(g(Y), z) for supervised DSPN, else null
      * @param last     the set loss of the final set (the authors' {@code *_last} metric)
      */

@@ -18,17 +18,18 @@ import org.dspn4j.tensor.Tensor;
  * the relative position r_j = j / max(n − 1, 1):
  * <pre>
  *   w_c(r) = Σ_{i=0..k} max(0, 1 − |k·r − i|) · W[c, i]      (k pieces, k + 1 knots)
- *   y_c    = Σ_j sort↓(x_c)_j · w_c(r_j) · [j ≤ n − 1]
+ *   y_c    = Σ_j sort↓(x_c)_j · w_c(r_j) · [r_j ≤ 1]
  * </pre>
  * Without sizes (what DSPN always does) n = N for every sample, so padding slots are pooled as
- * ordinary elements. With sizes, positions j ≥ n get −99999 added before the sort (they sort last)
- * and weight 0, as the authors' code does. The positions pooled are those whose ratio
- * j / max(n − 1, 1) is at most 1 ({@code fspool.py:fill_sizes}): the first n for n ≥ 2, and for
- * n = 1 or 0, whose divisor is clamped to 1, positions 0 and 1 (weights w(0) and w(1)).
+ * ordinary elements. With sizes, the positions pooled are those whose ratio j / max(n − 1, 1) is at
+ * most 1 ({@code fspool.py:fill_sizes}): the first n for n ≥ 2, and for n = 1 or 0, whose divisor is
+ * clamped to 1, positions 0 and 1 (weights w(0) and w(1)). The other positions get −99999 added
+ * before the sort (they sort last) and weight 0, as the authors' code does.
  *
  * <p>Gradients: ∂y_c/∂x_{c,j} is the weight of the sorted position element j occupies (ties follow
  * the stable sort: equal values keep slot order). Second derivatives in x are zero almost
- * everywhere; the mixed (x, W) terms are not, and flow through {@code mul(sort(x), w(W))}.
+ * everywhere; the mixed (x, W) terms are not, and flow through the rules of {@code Ops.sortPool}, one
+ * recorded node with the value and derivatives of {@code sum(mul(sort(x), w(W)), {2})}.
  *
  * <p>NOTE: the authors compute the ratios in float32 even in a float64 run
  * (docs/reference-behaviour.md §4, §9). By default we compute them in double;
