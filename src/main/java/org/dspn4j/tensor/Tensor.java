@@ -6,8 +6,8 @@ import java.util.Arrays;
  * An n-dimensional array living on a {@link Backend}. Tensors are immutable values: every op
  * returns a new tensor, and optimisers replace a parameter's tensor instead of writing into it. A
  * tensor must never assume that a host copy is current: the data lives wherever its backend keeps it
- * (a Java array for {@link org.dspn4j.tensor.cpu.CpuBackend}, a device arena for the OpenCL backend); {@link #toDoubles()}
- * asks the backend for a host copy.
+ * (a Java array for {@link ReferenceBackend}, the op set's definition, and for the fast CPU backend; a device arena
+ * for the OpenCL backend); {@link #toDoubles()} asks the backend for a host copy.
  *
  * <p>The autodiff fields ({@code requiresGrad}, its vertex in the graph, a {@link GraphNode}, an accumulated
  * {@code grad}) are set by {@code org.dspn4j.autodiff}.
