@@ -229,6 +229,10 @@ public final class Ops {
      * Huber / smooth-L1 with β = 1, elementwise: ½r² for |r| &lt; 1, else |r| − ½. Its derivative is
      * clamp(r, −1, 1), written with {@link #clamp} so the second derivative (1 inside [−1, 1], 0
      * outside) follows.
+     * NOTE: at |r| = 1 exactly that second derivative is 1 (clamp passes the gradient at its bounds),
+     * where PyTorch's double backward of {@code smooth_l1_loss} takes 0 (it tests |r| &lt; 1); the value
+     * and the first derivative agree there. Only a createGraph backward through a residual of exactly ±1
+     * (in DSPN, an inner-loss residual g(Ŷ) − z) tells the two apart.
      */
     public static Tensor smoothL1(Tensor r) {
         return record(r.backend().unary(Unary.SMOOTH_L1, r), "smoothL1", new Tensor[] {r},
