@@ -11,7 +11,7 @@ import org.dspn4j.model.Net;
 import org.dspn4j.tensor.Backend;
 
 /**
- * CLEVR set prediction from images (paper section 4.2): bounding boxes ({@code clevr-box})
+ * CLEVR set prediction from images (the paper's CLEVR experiments): bounding boxes ({@code clevr-box})
  * or object states ({@code clevr-state}), with DSPN or a baseline decoder, on real CLEVR v1.0 or on
  * generated scenes ({@link ClevrSource}). The authors' setup: Adam 3e-4, batch 32, T = 10, η = 800,
  * λ = 0.1, D = H = 512, the Hungarian loss of the final set with the mask as a feature

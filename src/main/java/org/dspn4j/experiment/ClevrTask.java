@@ -18,7 +18,7 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * CLEVR set prediction from images (paper section 4.2) as a {@link TrainingTask}: boxes or object
+ * CLEVR set prediction from images (the paper's CLEVR experiments) as a {@link TrainingTask}: boxes or object
  * states of generated scenes or of CLEVR v1.0 ({@link ClevrSource}), the authors' shuffled training
  * batches ({@link ClevrBatches}), evaluation on val at the trained T with the AP tables printed at the
  * end, and the paper's Figure 4 (boxes) or Table 4 (states).

@@ -20,7 +20,7 @@ import org.dspn4j.tensor.Tensor;
 import org.dspn4j.viz.SetProgressionFigure;
 
 /**
- * MNIST set auto-encoding (paper section 4.1): train ({@link MnistTask} in the one {@link TrainingLoop}),
+ * MNIST set auto-encoding (the paper's MNIST experiment): train ({@link MnistTask} in the one {@link TrainingLoop}),
  * evaluate and draw the progression. Metrics use the authors' names: {@code *_loss} is the training
  * objective (Chamfer averaged over the T+1 steps for DSPN), {@code *_last} the Chamfer loss of the
  * final set.

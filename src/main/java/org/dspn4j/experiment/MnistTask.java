@@ -20,7 +20,7 @@ import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 
 /**
- * MNIST set auto-encoding (paper section 4.1) as a {@link TrainingTask}: the digits of the bundled
+ * MNIST set auto-encoding (the paper's MNIST experiment) as a {@link TrainingTask}: the digits of the bundled
  * subset or of a full MNIST folder as point sets (N = 342), the authors' shuffled training batches and
  * the first tenth of the test split (or all of it) for evaluation; the figure is the paper's Figure 3.
  */

@@ -21,8 +21,8 @@ import org.dspn4j.tensor.Tensor;
  * </pre>
  * The update runs on the parameters' backend with no autodiff recording.
  *
- * <p>NOTE: this is the update of current PyTorch releases (the golden files' PyTorch 1.13). Older releases, which the
- * authors' code also runs on ("PyTorch 1.0+"), added ε to √v before the bias correction,
+ * <p>NOTE: this is the update of current PyTorch releases (the golden files' PyTorch 1.13). Earlier releases added ε
+ * to √v before the bias correction,
  * p ← p − (lr·√(1−β2^t) / (1−β1^t)) · m / (√v + ε): the same update with ε scaled by 1/√(1−β2^t), which differs
  * only where √v is of the order of ε.
  */
