@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.clevr.ClevrDataset;
-import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSplit;
+import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.RunInfo;
@@ -240,7 +241,9 @@ public final class CheckpointOptions {
         ClevrSource runs = run != null ? run.clevrSource() : null;
         int side = runs == null ? 128 : runs.imageSize();
         if (dataDir != null) {
-            return ClevrSource.clevr(dataDir).withImageSize(side);
+            // the run's image size and box formula: the data elsewhere, the model's input and targets as trained
+            return ClevrSource.clevr(dataDir).withImageSize(side).withBoxFormula(runs == null ? BoxFormula.AUTHORS
+                    : runs.boxFormula());
         }
         if (runs != null && !runs.isGenerated() && !Files.isDirectory(runs.root())) {
             // the folder run.json records, not one the user gave: say where it comes from

@@ -2,6 +2,7 @@ package org.dspn4j.cli;
 
 import java.nio.file.Path;
 
+import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.synth.ClevrSynth;
 import org.dspn4j.experiment.ClevrSource;
 import picocli.CommandLine.Option;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 public final class ClevrDataOptions {
     /** The options of this mixin, for refusing them where they do not apply. */
-    static final String[] NAMES = {"--synth-train", "--synth-val", "--synth-seed", "--synth-cache", "--image-size"};
+    static final String[] NAMES = {"--synth-train", "--synth-val", "--synth-seed", "--synth-cache", "--image-size",
+        "--box-formula"};
 
     @Option(names = "--synth-train", defaultValue = "" + ClevrSource.DEFAULT_TRAIN,
             description = "clevr-box, clevr-state: generated training scenes (default: ${DEFAULT-VALUE})")
@@ -32,6 +34,20 @@ public final class ClevrDataOptions {
     @Option(names = "--image-size", defaultValue = "128",
             description = "clevr-box, clevr-state: side of the network input, 65..128 (default: ${DEFAULT-VALUE}, the authors')")
     int imageSize = 128;
+
+    @Option(names = "--box-formula", defaultValue = "authors",
+            description = "clevr-box: the heuristic that gives the ground-truth boxes: authors (the authors' code, with its "
+                    + "rotation bug; the paper's targets) or corrected (docs/deviations-clevr-boxes.md) (default: ${DEFAULT-VALUE})")
+    String boxFormula = "authors";
+
+    /** The box heuristic {@code --box-formula} names. */
+    BoxFormula boxFormula() {
+        switch (boxFormula) {
+            case "authors": return BoxFormula.AUTHORS;
+            case "corrected": return BoxFormula.CORRECTED;
+            default: throw new IllegalArgumentException("--box-formula must be authors or corrected, got '" + boxFormula + "'");
+        }
+    }
 
     private static void atMostMaxScenes(String option, int count) {
         if (count > ClevrSynth.MAX_SCENES) {
@@ -57,6 +73,6 @@ public final class ClevrDataOptions {
         }
         ClevrSource s = dataDir != null ? ClevrSource.clevr(dataDir)
                 : ClevrSource.generated(synthCache != null ? synthCache : ClevrSource.DEFAULT_CACHE, synthTrain, synthVal, synthSeed);
-        return s.withImageSize(imageSize);
+        return s.withImageSize(imageSize).withBoxFormula(boxFormula());
     }
 }

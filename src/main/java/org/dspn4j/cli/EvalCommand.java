@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import org.dspn4j.autodiff.Autograd;
+import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.Checkpoint;
@@ -211,7 +212,9 @@ public final class EvalCommand implements Callable<Integer> {
         // every image present and a well-formed PNG, as train checks them, before minutes of evaluation
         test.dataset().checkImages();
         String line = String.format("%s on %d val images of %s: %s, batch %d", description(net.config(), null), test.samples(),
-                src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root(),
+                (src.isGenerated() ? "generated scenes " + src.root() : "CLEVR " + src.root())
+                        + (task == ModelConfig.Task.CLEVR_BOX && src.boxFormula() == BoxFormula.CORRECTED
+                        ? " (boxes by the corrected formula, as the run's --box-formula)" : ""),
                 input.extent(run, "val", src.isGenerated()), b);
         return new ClevrInput(net, test, line);
     }

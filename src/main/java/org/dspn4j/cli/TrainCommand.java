@@ -76,6 +76,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The CLEVR data these options give (generated scenes unless --data-dir). */
     ClevrSource source() {
+        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        if ("clevr-state".equals(model) && parsed != null && parsed.hasMatchedOption("--box-formula")) {
+            throw new IllegalArgumentException("--box-formula applies to clevr-box, not clevr-state (its targets are object "
+                    + "states, not boxes)");
+        }
         return clevr.source(run.dataDir);
     }
 
@@ -159,7 +164,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         for (String name : ClevrDataOptions.NAMES) {
             if (parsed.hasMatchedOption(name)) {
-                throw new IllegalArgumentException(name + " applies to clevr-box and clevr-state, not " + model);
+                throw new IllegalArgumentException(name + " applies to " + ("--box-formula".equals(name) ? "clevr-box"
+                        : "clevr-box and clevr-state") + ", not " + model);
             }
         }
     }

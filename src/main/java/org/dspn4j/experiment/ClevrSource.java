@@ -78,6 +78,11 @@ public record ClevrSource(Path dataDir, Path synthCache, int synthTrain, int syn
         return new ClevrSource(dataDir, synthCache, synthTrain, synthVal, synthSeed, side, boxFormula);
     }
 
+    /** The same scenes, their ground-truth boxes given by {@code formula}. */
+    public ClevrSource withBoxFormula(BoxFormula formula) {
+        return new ClevrSource(dataDir, synthCache, synthTrain, synthVal, synthSeed, imageSize, formula);
+    }
+
     /** The same data with their folder ({@code dataDir} or {@code synthCache}) mapped by {@code resolve}. */
     public ClevrSource resolvedWith(java.util.function.UnaryOperator<Path> resolve) {
         return isGenerated() ? new ClevrSource(null, resolve.apply(synthCache), synthTrain, synthVal, synthSeed, imageSize, boxFormula)

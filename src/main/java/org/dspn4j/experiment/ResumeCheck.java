@@ -62,7 +62,7 @@ final class ResumeCheck {
         FIXED.put("data.synth_val", "--synth-val");
         FIXED.put("data.synth_seed", "--synth-seed");
         FIXED.put("data.image_size", "--image-size");
-        FIXED.put("data.box_formula", "the box formula");
+        FIXED.put("data.box_formula", "--box-formula");
         FREE.put("max_steps", "--steps");
         FREE.put("epochs", "--epochs");
         FREE.put("eval_every", "--eval-every");

@@ -90,7 +90,7 @@ class OptionValuesAuditTest {
             "repeat --out", "synth --out");
 
     /** Names of a fixed set of choices: any other word is refused. */
-    private static final Set<String> CHOICE = Set.of("train --decoder", "train --hungarian", "train --dtype", "train --preset",
+    private static final Set<String> CHOICE = Set.of("train --decoder", "train --hungarian", "train --box-formula", "train --dtype", "train --preset",
             "train --graph", "train --inner-steps", "train --backend", "eval --backend", "show --backend", "repeat --backend",
             "summarise --backend", "trace --model", "trace --decoder", "trace --dtype", "trace --backend", "trace --hungarian",
             "export-weights --model", "export-weights --decoder", "export-weights --dtype", "bench --dtype", "bench --backend",
