@@ -2,7 +2,6 @@ package org.dspn4j.loss;
 
 import static org.dspn4j.autodiff.Ops.*;
 
-import java.util.List;
 
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
@@ -56,27 +55,6 @@ public final class ChamferLoss {
         Tensor minOverTarget = neg(max(neg(cost), r - 1, false)); // (…, N)
         Tensor both = add(minOverPred, minOverTarget);
         return both.rank() <= 2 ? mean(both) : mean(both, new int[] {both.rank() - 2, both.rank() - 1}, false);
-    }
-
-    /**
-     * The mean over all given steps (T + 1, Ŷ(0) included) of the Chamfer loss, the steps stacked into one
-     * (K, B, C+1, N) tensor as the authors' {@code dspn/train.py:main} stacks them. Not the path training
-     * takes: {@code model.Net.loss} computes {@link #perStep} for each set and adds the K values in step order
-     * before scaling by 1/K (the same value up to the order of that sum's roundings).
-     *
-     * @param sets   the T + 1 sets (B, C, N)
-     * @param masks  the T + 1 masks (B, N)
-     * @param target (B, C, N)
-     * @param targetMask (B, N)
-     * @return a scalar
-     */
-    public static Tensor meanOverSteps(List<Tensor> sets, List<Tensor> masks, Tensor target, Tensor targetMask) {
-        Tensor[] stacked = new Tensor[sets.size()];
-        for (int k = 0; k < stacked.length; k++) {
-            stacked[k] = unsqueeze(withMask(sets.get(k), masks.get(k)), 0);
-        }
-        Tensor pred = concat(0, stacked); // (K, B, C+1, N)
-        return mean(perStep(pred, withMask(target, targetMask)));
     }
 
     /**
