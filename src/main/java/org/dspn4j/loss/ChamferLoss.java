@@ -2,7 +2,6 @@ package org.dspn4j.loss;
 
 import static org.dspn4j.autodiff.Ops.*;
 
-
 import org.dspn4j.tensor.Backend;
 import org.dspn4j.tensor.Tensor;
 
