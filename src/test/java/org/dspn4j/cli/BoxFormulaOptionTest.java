@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -29,6 +31,10 @@ class BoxFormulaOptionTest {
     static Path cache;
     static Path authors;
     static Path corrected;
+    static Path exportAuthors;
+    static Path exportCorrected;
+    static String evalAuthors;
+    static String evalCorrected;
 
     private static String[] train(Path out, String... more) {
         return trainSteps(out, "1", more);
@@ -53,6 +59,20 @@ class BoxFormulaOptionTest {
         assertEquals(0, a.rc(), a.out() + a.err());
         CliErrorsTest.Result c = CliErrorsTest.run(train(corrected, "--box-formula", "corrected"));
         assertEquals(0, c.rc(), c.out() + c.err());
+        exportAuthors = shared.resolve("export-authors");
+        exportCorrected = shared.resolve("export-corrected");
+        evalAuthors = export(authors, exportAuthors);
+        evalCorrected = export(corrected, exportCorrected);
+    }
+
+    /** eval of a run's checkpoint at T = 1 on the run's own data, exported to {@code to}: its output. */
+    private static String export(Path run, Path to, String... more) {
+        List<String> a = new ArrayList<>(List.of("eval", "clevr-box", "--checkpoint", run.toString(), "--iters", "1",
+                "--threads", "1", "--backend", "cpu", "--export", to.toString()));
+        a.addAll(List.of(more));
+        CliErrorsTest.Result r = CliErrorsTest.run(a.toArray(new String[0]));
+        assertEquals(0, r.rc(), r.out() + r.err());
+        return r.out();
     }
 
     @Test
@@ -76,18 +96,10 @@ class BoxFormulaOptionTest {
 
     @Test
     void evalScoresAgainstTheRunsBoxes() throws IOException {
-        Path ea = shared.resolve("export-authors");
-        Path ec = shared.resolve("export-corrected");
-        CliErrorsTest.Result a = CliErrorsTest.run("eval", "clevr-box", "--checkpoint", authors.toString(), "--iters", "1",
-                "--threads", "1", "--backend", "cpu", "--export", ea.toString());
-        assertEquals(0, a.rc(), a.out() + a.err());
-        CliErrorsTest.Result c = CliErrorsTest.run("eval", "clevr-box", "--checkpoint", corrected.toString(), "--iters", "1",
-                "--threads", "1", "--backend", "cpu", "--export", ec.toString());
-        assertEquals(0, c.rc(), c.out() + c.err());
-        assertTrue(c.out().contains("(boxes by the corrected formula, as the run's --box-formula)"), c.out());
-        assertFalse(a.out().contains("corrected formula"), a.out());
-        Map<String, String> ga = groundTruths(ea);
-        Map<String, String> gc = groundTruths(ec);
+        assertTrue(evalCorrected.contains("(boxes by the corrected formula, as the run's --box-formula)"), evalCorrected);
+        assertFalse(evalAuthors.contains("corrected formula"), evalAuthors);
+        Map<String, String> ga = groundTruths(exportAuthors);
+        Map<String, String> gc = groundTruths(exportCorrected);
         assertFalse(ga.isEmpty());
         assertEquals(ga.keySet(), gc.keySet(), "the same scenes, file by file");
         // the same generated scenes: the rotation bug moves the boxes (docs/deviations-clevr-boxes.md)
@@ -101,16 +113,11 @@ class BoxFormulaOptionTest {
         try (Stream<Path> s = Files.list(cache)) { // the generated data set, a CLEVR v1.0 folder
             scenes = s.filter(Files::isDirectory).findFirst().orElseThrow();
         }
-        Path generated = shared.resolve("export-generated");
         Path folder = shared.resolve("export-data-dir");
-        assertEquals(0, CliErrorsTest.run("eval", "clevr-box", "--checkpoint", corrected.toString(), "--iters", "1",
-                "--threads", "1", "--backend", "cpu", "--export", generated.toString()).rc());
-        CliErrorsTest.Result r = CliErrorsTest.run("eval", "clevr-box", "--checkpoint", corrected.toString(), "--iters", "1",
-                "--threads", "1", "--backend", "cpu", "--data-dir", scenes.toString(), "--full", "--export", folder.toString());
-        assertEquals(0, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("corrected formula"), r.out());
+        String out = export(corrected, folder, "--data-dir", scenes.toString(), "--full");
+        assertTrue(out.contains("corrected formula"), out);
         assertFalse(groundTruths(folder).isEmpty());
-        assertEquals(groundTruths(generated), groundTruths(folder));
+        assertEquals(groundTruths(exportCorrected), groundTruths(folder));
     }
 
     @Test
