@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The numbers README.md and docs/reproduction.md state, read from the docs' own text and compared with what the
  * commands print or the shipped files hold, so that a test fails when either drifts. The shipped models' test
- * losses are {@link ShippedModelsTest}'s.
+ * losses are {@link ShippedModelsTest}'s; that the shipped DSPN run's command retraces it bit for bit is
+ * {@link ShippedRunRetraceAuditTest}'s (a second training run, kept apart to keep each class short).
  */
 class DocumentedNumbersAuditTest {
 
@@ -31,11 +32,11 @@ class DocumentedNumbersAuditTest {
     private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(-?[0-9][0-9.Ee+-]*)");
 
     /** The text of a doc with its lines joined, so that a sentence broken across lines (or a list item's) reads as one. */
-    private static String doc(String path) throws Exception {
+    static String doc(String path) throws Exception {
         return Files.readString(Path.of(path)).replaceAll(" *\n *", " ");
     }
 
-    private static Matcher find(String text, String regex, String what) {
+    static Matcher find(String text, String regex, String what) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertTrue(m.find(), "the doc states " + what + " (" + regex + ")");
         return m;
@@ -53,7 +54,7 @@ class DocumentedNumbersAuditTest {
     }
 
     /** The lines of a metrics.jsonl as their numeric fields, in order. */
-    private static List<Map<String, Double>> metrics(Path file) throws Exception {
+    static List<Map<String, Double>> metrics(Path file) throws Exception {
         List<Map<String, Double>> lines = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             Map<String, Double> m = new LinkedHashMap<>();
@@ -68,7 +69,7 @@ class DocumentedNumbersAuditTest {
     }
 
     /** Each training step's first line (a step trained again after a resume is logged twice in the DSPN run). */
-    private static TreeMap<Integer, Map<String, Double>> firstStepLines(List<Map<String, Double>> lines) {
+    static TreeMap<Integer, Map<String, Double>> firstStepLines(List<Map<String, Double>> lines) {
         TreeMap<Integer, Map<String, Double>> steps = new TreeMap<>();
         for (Map<String, Double> l : lines) {
             if (l.containsKey("train_loss")) {
@@ -89,11 +90,11 @@ class DocumentedNumbersAuditTest {
         return evals;
     }
 
-    private static List<Map<String, Double>> shippedMetrics(String model) throws Exception {
+    static List<Map<String, Double>> shippedMetrics(String model) throws Exception {
         return metrics(SHIPPED.resolve("mnist-" + model).resolve(RunRecord.METRICS));
     }
 
-    private static String[] args(String command, Map<String, String> replaced, String... dropped) {
+    static String[] args(String command, Map<String, String> replaced, String... dropped) {
         List<String> a = new ArrayList<>(Arrays.asList(command.trim().split(" +")));
         for (Map.Entry<String, String> r : replaced.entrySet()) {
             int at = a.indexOf(r.getKey());
@@ -112,7 +113,8 @@ class DocumentedNumbersAuditTest {
      * README's main command, {@code ./dspn4j train mnist}: the default budget it names, the files of the run folder
      * it lists and the test_last before and after it states ("0.0886 → 0.0222"), on the CPU backend (the machine
      * README measured on has no GPU). It also shows that today's default, which recomputes DSPN's inner steps in the
-     * backward pass, leaves the shipped DSPN run's path at step 4, as docs/reproduction.md says.
+     * backward pass, leaves the shipped DSPN run's path at step 4, as docs/reproduction.md says (that {@code
+     * --inner-steps keep} stays on it: {@link ShippedRunRetraceAuditTest}).
      */
     @Test
     void readmesMainCommandPrintsTheTestLastItStates(@TempDir Path dir) throws Exception {
@@ -148,37 +150,6 @@ class DocumentedNumbersAuditTest {
             assertEquals(shipped.get(s).get("train_loss"), trained.get(s).get("train_loss"), "step " + s);
         }
         assertNotEquals(shipped.get(4).get("train_loss"), trained.get(4).get("train_loss"), "step 4");
-    }
-
-    // ================================================================ docs/reproduction.md: retracing the shipped run
-
-    /**
-     * docs/reproduction.md's command of the shipped DSPN run with the option it names retraces that run bit for bit:
-     * its first four steps (the first at which the default leaves it, above) log the shipped metrics.jsonl's losses.
-     * Run for 4 of its 3,000 steps and without {@code --full-eval}, which decides only which test digits the
-     * evaluations average, so that it takes seconds.
-     */
-    @Test
-    void theShippedDspnRunsCommandWithTheNamedOptionRetracesItsSteps(@TempDir Path dir) throws Exception {
-        String repro = doc("docs/reproduction.md");
-        String option = find(repro, "To retrace the shipped DSPN run bit for bit, add `([^`]+)`", "how to retrace the run")
-                .group(1);
-        String command = find(repro, "\\./dspn4j (train mnist --decoder dspn [^`]*?--out runs/mnist-dspn) ",
-                "the shipped DSPN run's command").group(1);
-        List<String> a = new ArrayList<>(Arrays.asList(args(command,
-                Map.of("--steps", "4", "--out", dir.resolve("run").toString()), "--full-eval")));
-        a.addAll(Arrays.asList(option.split(" ")));
-        CliRun r = CliRun.of(a.toArray(String[]::new));
-        assertEquals(0, r.code(), a + "\n" + r.out());
-
-        TreeMap<Integer, Map<String, Double>> ours = firstStepLines(metrics(dir.resolve("run").resolve(RunRecord.METRICS)));
-        TreeMap<Integer, Map<String, Double>> shipped = firstStepLines(shippedMetrics("dspn"));
-        assertEquals(List.of(1, 2, 3, 4), List.copyOf(ours.keySet()));
-        for (int s : ours.keySet()) {
-            for (String k : List.of("epoch", "train_loss", "train_last")) {
-                assertEquals(shipped.get(s).get(k), ours.get(s).get(k), "step " + s + " " + k);
-            }
-        }
     }
 
     // ================================================================ docs/reproduction.md: the shipped records
