@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * docs/reproduction.md says how to retrace the shipped DSPN run bit for bit with today's code; the command it gives,
- * with the option it names, read from its text, logs the shipped metrics.jsonl's losses. {@link
- * DocumentedNumbersAuditTest} shows that without that option the run leaves the shipped one at step 4.
+ * docs/reproduction.md says how to retrace the shipped runs bit for bit with today's code: the command it gives for
+ * each, read from its text (the DSPN run's with the option it names), logs the shipped metrics.jsonl's losses. {@link
+ * DocumentedNumbersAuditTest} shows that without that option the DSPN run leaves the shipped one at step 4.
  */
 class ShippedRunRetraceAuditTest {
 
@@ -50,6 +50,33 @@ class ShippedRunRetraceAuditTest {
             for (String k : List.of("epoch", "train_loss", "train_last")) {
                 assertEquals(shipped.get(s).get(k), ours.get(s).get(k), "step " + s + " " + k);
             }
+        }
+    }
+
+    /**
+     * The MLP baseline's command as printed retraces its run: every line of its first 3 steps, the evaluation of the
+     * whole test split before training included (an MLP evaluates in a second). The LSTM's full evaluation takes half a
+     * minute and is left out.
+     */
+    @Test
+    void theMlpBaselinesCommandRetracesItsRunAsPrinted(@TempDir Path dir) throws Exception {
+        String repro = doc("docs/reproduction.md");
+        find(repro, "the baselines have no inner steps, and their commands retrace their runs as printed",
+                "that the baselines' commands retrace their runs");
+        String command = find(repro, "\\./dspn4j (train mnist --decoder mlp [^`]*?--out runs/mnist-mlp) ",
+                "the shipped MLP run's command").group(1);
+        CliRun r = CliRun.of(args(command, Map.of("--steps", "3", "--out", dir.resolve("run").toString())));
+        assertEquals(0, r.code(), command + "\n" + r.out());
+
+        List<Map<String, Double>> ours = metrics(dir.resolve("run").resolve(RunRecord.METRICS));
+        List<Map<String, Double>> shipped = shippedMetrics("mlp");
+        assertEquals(5, ours.size(), "the evaluation before training, 3 steps, the final evaluation");
+        for (int i = 0; i < 4; i++) {
+            Map<String, Double> o = new TreeMap<>(ours.get(i));
+            Map<String, Double> s = new TreeMap<>(shipped.get(i));
+            o.remove("seconds");
+            s.remove("seconds");
+            assertEquals(s, o, "line " + (i + 1));
         }
     }
 }
