@@ -109,6 +109,22 @@ class DocumentedNumbersAuditTest {
 
     // ================================================================ README: the main command
 
+    @TempDir
+    static Path shared;
+
+    private static Path mainRun;
+
+    /** The run folder of README's main command, {@code ./dspn4j train mnist}, trained once for the tests that read it. */
+    private static synchronized Path mainRun() {
+        if (mainRun == null) {
+            Path out = shared.resolve("run");
+            CliRun r = CliRun.of("train", "mnist", "--out", out.toString(), "--backend", "cpu", "--threads", "2", "-q");
+            assertEquals(0, r.code(), r.out());
+            mainRun = out;
+        }
+        return mainRun;
+    }
+
     /**
      * README's main command, {@code ./dspn4j train mnist}: the default budget it names, the files of the run folder
      * it lists and the test_last before and after it states ("0.0886 → 0.0222"), on the CPU backend (the machine
@@ -117,15 +133,13 @@ class DocumentedNumbersAuditTest {
      * --inner-steps keep} stays on it: {@link ShippedRunRetraceAuditTest}).
      */
     @Test
-    void readmesMainCommandPrintsTheTestLastItStates(@TempDir Path dir) throws Exception {
+    void readmesMainCommandPrintsTheTestLastItStates() throws Exception {
         String readme = doc("README.md");
         int steps = Integer.parseInt(find(readme, "for a small default budget of (\\d+) steps", "the default budget").group(1));
         Matcher files = find(readme, "writes `runs/mnist-dspn-seed1/` with (.*?)\\. Measured", "the run folder's files");
         Matcher loss = find(readme, "test `test_last` (\\d\\.\\d+) → (\\d\\.\\d+)", "test_last before and after");
 
-        Path out = dir.resolve("run");
-        CliRun r = CliRun.of("train", "mnist", "--out", out.toString(), "--backend", "cpu", "--threads", "2", "-q");
-        assertEquals(0, r.code(), r.out());
+        Path out = mainRun();
         Matcher file = Pattern.compile("`([\\w.]+\\.(?:json|jsonl|npz|png))`").matcher(files.group(1));
         int listed = 0;
         for (; file.find(); listed++) {
@@ -150,6 +164,55 @@ class DocumentedNumbersAuditTest {
             assertEquals(shipped.get(s).get("train_loss"), trained.get(s).get("train_loss"), "step " + s);
         }
         assertNotEquals(shipped.get(4).get("train_loss"), trained.get(4).get("train_loss"), "step 4");
+    }
+
+    // ================================================================ docs/run-folder.md: what run.json and metrics.jsonl hold
+
+    /**
+     * docs/run-folder.md's table of the run folder, against the main command's run: every key of its run.json (the
+     * top level and {@code config}) is named in the table's run.json row, and every field of {@code config.model} (in
+     * words there: "set size N" for {@code set_size}); metrics.jsonl's lines hold the fields the metrics row lists, per
+     * step and per evaluation, and the final evaluation the same without {@code epoch}.
+     */
+    @Test
+    void runFolderMdNamesWhatTheRunsRecordsHold() throws Exception {
+        String table = Files.readString(Path.of("docs", "run-folder.md"));
+        String runRow = find(table, "(?m)^\\| `run\\.json` \\|(.*)$", "run.json's row").group(1);
+        String metricsRow = find(table, "(?m)^\\| `metrics\\.jsonl` \\|(.*)$", "metrics.jsonl's row").group(1);
+        Path out = mainRun();
+
+        Map<String, Object> run = RunRecord.readJsonObject(out.resolve(RunRecord.RUN));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) run.get("config");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> model = (Map<String, Object>) config.get("model");
+        List<String> keys = new ArrayList<>(run.keySet());
+        keys.addAll(config.keySet());
+        for (String k : keys) {
+            assertTrue(runRow.contains("`" + k + "`"), "run.json's " + k + " is not named in docs/run-folder.md: " + runRow);
+        }
+        String modelWords = find(runRow, "`model`: ([^;]*);", "config.model's fields").group(1);
+        for (String k : model.keySet()) {
+            assertTrue(modelWords.contains(k) || modelWords.contains(k.replace('_', ' ')),
+                    "config.model's " + k + " is not named in docs/run-folder.md: " + modelWords);
+        }
+
+        Matcher sets = Pattern.compile("per step `\\{([^}]*)\\}`; per evaluation `\\{([^}]*)\\}`; the final evaluation "
+                + "without `epoch`").matcher(metricsRow);
+        assertTrue(sets.find(), metricsRow);
+        List<String> perStep = List.of(sets.group(1).replace("\"", "").split(", "));
+        List<String> perEval = List.of(sets.group(2).replace("\"", "").split(", "));
+        List<String> fin = perEval.stream().filter(k -> !k.equals("epoch")).toList();
+        List<String> lines = Files.readAllLines(out.resolve(RunRecord.METRICS));
+        for (int i = 0; i < lines.size(); i++) {
+            List<String> fields = new ArrayList<>();
+            Matcher f = Pattern.compile("\"(\\w+)\":").matcher(lines.get(i));
+            while (f.find()) {
+                fields.add(f.group(1));
+            }
+            List<String> expected = lines.get(i).contains("train_loss") ? perStep : i == lines.size() - 1 ? fin : perEval;
+            assertEquals(expected, fields, "line " + (i + 1) + " of " + RunRecord.METRICS);
+        }
     }
 
     // ================================================================ docs/reproduction.md: the shipped records
