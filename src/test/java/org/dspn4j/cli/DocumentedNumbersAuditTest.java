@@ -172,7 +172,8 @@ class DocumentedNumbersAuditTest {
      * docs/run-folder.md's table of the run folder, against the main command's run: every key of its run.json (the
      * top level and {@code config}) is named in the table's run.json row, and every field of {@code config.model} (in
      * words there: "set size N" for {@code set_size}); metrics.jsonl's lines hold the fields the metrics row lists, per
-     * step and per evaluation, and the final evaluation the same without {@code epoch}.
+     * step and per evaluation, and the final evaluation the same without {@code epoch}; checkpoint.npz holds the
+     * entries the checkpoint row names besides the weights, and no other.
      */
     @Test
     void runFolderMdNamesWhatTheRunsRecordsHold() throws Exception {
@@ -196,6 +197,27 @@ class DocumentedNumbersAuditTest {
             assertTrue(modelWords.contains(k) || modelWords.contains(k.replace('_', ' ')),
                     "config.model's " + k + " is not named in docs/run-folder.md: " + modelWords);
         }
+
+        // checkpoint.npz: the weights, and every other entry one the row names (a moment under its parameter's name)
+        String checkpointRow = find(table, "(?m)^\\| `checkpoint\\.npz` \\|(.*)$", "checkpoint.npz's row").group(1);
+        Map<String, ?> checkpoint = Npz.read(out.resolve("checkpoint.npz"));
+        List<String> weights = checkpoint.keySet().stream().filter(k -> !k.contains("/")).toList();
+        assertEquals(List.copyOf(Npz.read(SHIPPED.resolve("mnist-dspn.npz")).keySet().stream()
+                .filter(k -> !k.contains("/")).sorted().toList()), weights.stream().sorted().toList(), "the weights");
+        for (String k : checkpoint.keySet()) {
+            String named = k.replaceFirst("^(optim/exp_avg(?:_sq)?/)(.+)$", "$1<name>");
+            assertTrue(!k.contains("/") || checkpointRow.contains("`" + named + "`"),
+                    "checkpoint.npz's " + k + " is not named in docs/run-folder.md: " + checkpointRow);
+            assertTrue(named.equals(k) || weights.contains(k.substring(k.lastIndexOf('/') + 1)), k);
+        }
+        Matcher entry = Pattern.compile("`((?:optim|rng|meta)/[\\w<>/]+)`").matcher(checkpointRow);
+        int entries = 0;
+        for (; entry.find(); entries++) {
+            String e = entry.group(1);
+            assertTrue(checkpoint.keySet().stream().anyMatch(k -> k.replaceFirst("^(optim/exp_avg(?:_sq)?/)(.+)$", "$1<name>")
+                    .equals(e)), "docs/run-folder.md names " + e + ", which checkpoint.npz does not hold");
+        }
+        assertEquals(8, entries, checkpointRow);
 
         Matcher sets = Pattern.compile("per step `\\{([^}]*)\\}`; per evaluation `\\{([^}]*)\\}`; the final evaluation "
                 + "without `epoch`").matcher(metricsRow);
