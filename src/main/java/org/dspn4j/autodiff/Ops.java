@@ -227,16 +227,24 @@ public final class Ops {
 
     /**
      * Huber / smooth-L1 with β = 1, elementwise: ½r² for |r| &lt; 1, else |r| − ½. Its derivative is
-     * clamp(r, −1, 1), written with {@link #clamp} so the second derivative (1 inside [−1, 1], 0
-     * outside) follows.
-     * NOTE: at |r| = 1 exactly that second derivative is 1 (clamp passes the gradient at its bounds),
-     * where PyTorch's double backward of {@code smooth_l1_loss} takes 0 (it tests |r| &lt; 1); the value
-     * and the first derivative agree there. Only a createGraph backward through a residual of exactly ±1
-     * (in DSPN, an inner-loss residual g(Ŷ) − z) tells the two apart.
+     * clamp(r, −1, 1) ({@link #smoothL1Slope}), whose own derivative is 1 where |r| &lt; 1 and 0 elsewhere,
+     * the bounds excluded as in PyTorch's double backward of {@code smooth_l1_loss} (it tests |r| &lt; β): a
+     * createGraph backward through a residual of exactly ±1 (in DSPN, an inner-loss residual g(Ŷ) − z) gives
+     * the authors' second derivative there too, where {@link #clamp}'s rule would pass the gradient.
      */
     public static Tensor smoothL1(Tensor r) {
         return record(r.backend().unary(Unary.SMOOTH_L1, r), "smoothL1", new Tensor[] {r},
-                (g, n) -> grads(mul(g, clamp(r, -1.0, 1.0))));
+                (g, n) -> grads(mul(g, smoothL1Slope(r))));
+    }
+
+    /**
+     * smoothL1's derivative, clamp(r, −1, 1), with the derivative 1 where |r| &lt; 1 and 0 elsewhere (at |r| = 1
+     * too, unlike {@link #clamp}): step(1 − |r|).
+     */
+    static Tensor smoothL1Slope(Tensor r) {
+        Backend be = r.backend();
+        return record(be.clamp(r, -1.0, 1.0), "smoothL1Slope", new Tensor[] {r},
+                (g, n) -> grads(mul(g, be.unary(Unary.STEP, be.affine(be.unary(Unary.ABS, r), -1.0, 1.0)))));
     }
 
     // ---------------------------------------------------------------- constants to autodiff
