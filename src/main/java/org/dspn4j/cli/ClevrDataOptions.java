@@ -1,6 +1,7 @@
 package org.dspn4j.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.synth.ClevrSynth;
@@ -8,13 +9,21 @@ import org.dspn4j.experiment.ClevrSource;
 import picocli.CommandLine.Option;
 
 /**
- * The generated CLEVR scenes of {@code train clevr-box|clevr-state} and the network's image size (a
- * picocli mixin); refused for mnist.
+ * The generated CLEVR scenes of {@code train clevr-box|clevr-state}, the network's image size and the box heuristic
+ * (a picocli mixin); refused for mnist, and {@code --box-formula} for clevr-state ({@link #tasks}).
  */
 public final class ClevrDataOptions {
     /** The options of this mixin, for refusing them where they do not apply. */
     static final String[] NAMES = {"--synth-train", "--synth-val", "--synth-seed", "--synth-cache", "--image-size",
         "--box-formula"};
+
+    /**
+     * The tasks option {@code name} of this mixin applies to: --box-formula clevr-box's only (clevr-state predicts
+     * object states, not boxes).
+     */
+    static List<String> tasks(String name) {
+        return "--box-formula".equals(name) ? List.of("clevr-box") : List.of("clevr-box", "clevr-state");
+    }
 
     @Option(names = "--synth-train", defaultValue = "" + ClevrSource.DEFAULT_TRAIN,
             description = "clevr-box, clevr-state: generated training scenes (default: ${DEFAULT-VALUE})")

@@ -57,9 +57,8 @@ final class GridTrainCheck implements GridTask.TrainCheck {
         } else {
             t.config();
         }
-        if ("mnist".equals(t.model)) {
-            TrainCommand.refuseClevrOptions(t.spec, t.model);
-        } else {
+        TrainCommand.refuseClevrOptions(t.spec, t.model);
+        if (!"mnist".equals(t.model)) {
             t.source();
         }
         t.compute.choice();

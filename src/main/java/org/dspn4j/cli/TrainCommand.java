@@ -1,6 +1,7 @@
 package org.dspn4j.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.dspn4j.data.mnist.MnistSplit;
@@ -76,11 +77,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The CLEVR data these options give (generated scenes unless --data-dir). */
     ClevrSource source() {
-        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
-        if ("clevr-state".equals(model) && parsed != null && parsed.hasMatchedOption("--box-formula")) {
-            throw new IllegalArgumentException("--box-formula applies to clevr-box, not clevr-state (its targets are object "
-                    + "states, not boxes)");
-        }
         return clevr.source(run.dataDir);
     }
 
@@ -129,10 +125,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (mnist && run.dataDir != null) {
             Checks.mnistFolder("--data-dir", run.dataDir, MnistSplit.TRAIN, MnistSplit.TEST);
         }
+        refuseClevrOptions(spec, model);
         ClevrSource src = null;
-        if (mnist) {
-            refuseClevrOptions(spec, model);
-        } else {
+        if (!mnist) {
             src = source(cfg.out());
             Path cache = clevr.synthCache;
             if (run.dataDir == null && cache != null && cache.toAbsolutePath().normalize().startsWith(
@@ -156,16 +151,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Refuses the CLEVR data options given for mnist (they would be silently ignored). */
+    /**
+     * Refuses the CLEVR data options given for a task they do not apply to ({@link ClevrDataOptions#tasks}; they
+     * would be silently ignored): all of them for mnist, --box-formula for clevr-state.
+     */
     static void refuseClevrOptions(CommandLine.Model.CommandSpec spec, String model) {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         if (parsed == null) {
             return;
         }
         for (String name : ClevrDataOptions.NAMES) {
-            if (parsed.hasMatchedOption(name)) {
-                throw new IllegalArgumentException(name + " applies to " + ("--box-formula".equals(name) ? "clevr-box"
-                        : "clevr-box and clevr-state") + ", not " + model);
+            List<String> tasks = ClevrDataOptions.tasks(name);
+            if (parsed.hasMatchedOption(name) && !tasks.contains(model)) {
+                throw new IllegalArgumentException(name + " applies to " + String.join(" and ", tasks) + ", not " + model
+                        + ("clevr-state".equals(model) ? " (its targets are object states, not boxes)" : ""));
             }
         }
     }
