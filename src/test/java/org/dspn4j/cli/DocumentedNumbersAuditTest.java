@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DocumentedNumbersAuditTest {
 
     private static final Path SHIPPED = Path.of("models");
-    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(-?[0-9][0-9.Ee+-]*)");
 
     /** The text of a doc with its lines joined, so that a sentence broken across lines (or a list item's) reads as one. */
     static String doc(String path) throws Exception {
@@ -56,12 +54,8 @@ class DocumentedNumbersAuditTest {
     /** The lines of a metrics.jsonl as their numeric fields, in order. */
     static List<Map<String, Double>> metrics(Path file) throws Exception {
         List<Map<String, Double>> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            Map<String, Double> m = new LinkedHashMap<>();
-            Matcher f = FIELD.matcher(line);
-            while (f.find()) {
-                m.put(f.group(1), Double.parseDouble(f.group(2)));
-            }
+        for (String line : RunRecord.metricsLines(file)) {
+            Map<String, Double> m = RunRecord.numbers(line);
             assertTrue(m.containsKey("step"), file + ": " + line);
             lines.add(m);
         }
