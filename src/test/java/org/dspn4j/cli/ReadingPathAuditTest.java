@@ -2,7 +2,6 @@ package org.dspn4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.commons.math3.random.MersenneTwister;
 import org.dspn4j.experiment.TrainConfig;
@@ -41,8 +39,7 @@ class ReadingPathAuditTest {
 
     /** The groups of the first match of {@code regex} in {@code text}, failing with {@code where} when there is none. */
     private static String[] find(String where, String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertTrue(m.find(), where + ": no text matching " + regex);
+        Matcher m = DocumentedNumbersAuditTest.find(text, regex, where);
         String[] g = new String[m.groupCount()];
         for (int i = 0; i < g.length; i++) {
             g[i] = m.group(i + 1);
@@ -86,15 +83,20 @@ class ReadingPathAuditTest {
     void readmesMnistHyperparametersAreTrainsDefaults() throws IOException {
         String[] g = find("README.md", read("README.md"),
                 "\\(Adam lr ([0-9.]+), batch (\\d+), T = (\\d+), η = (\\d+), D = (\\d+), H = (\\d+), FSPool (\\d+)\\s+pieces\\)");
+        assertMnistDefaults("README.md", g);
+    }
+
+    /** {@code stated}: Adam's rate, B, T, η, D, H and FSPool's pieces as {@code source} states them for mnist. */
+    private static void assertMnistDefaults(String source, String[] stated) {
         TrainConfig c = trainDefaults("mnist");
         ModelConfig m = c.model();
-        assertEquals(Double.parseDouble(g[0]), c.lr(), "README.md: Adam lr of train mnist");
-        assertEquals(Integer.parseInt(g[1]), c.batch(), "README.md: batch of train mnist");
-        assertEquals(Integer.parseInt(g[2]), m.iters(), "README.md: T of train mnist");
-        assertEquals(Double.parseDouble(g[3]), m.innerLr(), "README.md: η of train mnist");
-        assertEquals(Integer.parseInt(g[4]), m.latent(), "README.md: D of train mnist");
-        assertEquals(Integer.parseInt(g[5]), m.hidden(), "README.md: H of train mnist");
-        assertEquals(Integer.parseInt(g[6]), fsEncoderPieces(m), "README.md: FSPool pieces of the MNIST encoder");
+        assertEquals(Double.parseDouble(stated[0]), c.lr(), source + ": mnist's Adam rate");
+        assertEquals(Integer.parseInt(stated[1]), c.batch(), source + ": mnist's batch");
+        assertEquals(Integer.parseInt(stated[2]), m.iters(), source + ": mnist's T");
+        assertEquals(Double.parseDouble(stated[3]), m.innerLr(), source + ": mnist's η");
+        assertEquals(Integer.parseInt(stated[4]), m.latent(), source + ": mnist's D");
+        assertEquals(Integer.parseInt(stated[5]), m.hidden(), source + ": mnist's H");
+        assertEquals(Integer.parseInt(stated[6]), fsEncoderPieces(m), source + ": mnist's FSPool pieces");
     }
 
     @Test
@@ -102,15 +104,7 @@ class ReadingPathAuditTest {
         String help = String.join("\n", new CommandLine(new TrainCommand()).getCommandSpec().usageMessage().description());
         String[] g = find("train --help", help,
                 "mnist: Adam ([0-9.]+), batch (\\d+), T=(\\d+), eta=(\\d+), D=(\\d+), H=(\\d+), FSPool with (\\d+) pieces");
-        TrainConfig c = trainDefaults("mnist");
-        ModelConfig m = c.model();
-        assertEquals(Double.parseDouble(g[0]), c.lr(), "train --help: mnist's Adam rate");
-        assertEquals(Integer.parseInt(g[1]), c.batch(), "train --help: mnist's batch");
-        assertEquals(Integer.parseInt(g[2]), m.iters(), "train --help: mnist's T");
-        assertEquals(Double.parseDouble(g[3]), m.innerLr(), "train --help: mnist's eta");
-        assertEquals(Integer.parseInt(g[4]), m.latent(), "train --help: mnist's D");
-        assertEquals(Integer.parseInt(g[5]), m.hidden(), "train --help: mnist's H");
-        assertEquals(Integer.parseInt(g[6]), fsEncoderPieces(m), "train --help: mnist's FSPool pieces");
+        assertMnistDefaults("train --help", g);
         String[] h = find("train --help", help,
                 "clevr-box, clevr-state: Adam ([0-9.]+), batch (\\d+), T=(\\d+), eta=(\\d+), lambda=([0-9.]+), D=H=(\\d+)");
         for (String task : new String[] {"clevr-box", "clevr-state"}) {
