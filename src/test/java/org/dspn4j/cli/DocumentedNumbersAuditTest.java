@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.dspn4j.experiment.RunRecord;
@@ -198,8 +199,10 @@ class DocumentedNumbersAuditTest {
         List<String> weights = checkpoint.keySet().stream().filter(k -> !k.contains("/")).toList();
         assertEquals(List.copyOf(Npz.read(SHIPPED.resolve("mnist-dspn.npz")).keySet().stream()
                 .filter(k -> !k.contains("/")).sorted().toList()), weights.stream().sorted().toList(), "the weights");
+        // an Adam moment's entry as the row names it: optim/exp_avg/<name>, optim/exp_avg_sq/<name>
+        UnaryOperator<String> asNamed = k -> k.replaceFirst("^(optim/exp_avg(?:_sq)?/)(.+)$", "$1<name>");
         for (String k : checkpoint.keySet()) {
-            String named = k.replaceFirst("^(optim/exp_avg(?:_sq)?/)(.+)$", "$1<name>");
+            String named = asNamed.apply(k);
             assertTrue(!k.contains("/") || checkpointRow.contains("`" + named + "`"),
                     "checkpoint.npz's " + k + " is not named in docs/run-folder.md: " + checkpointRow);
             assertTrue(named.equals(k) || weights.contains(k.substring(k.lastIndexOf('/') + 1)), k);
@@ -208,8 +211,8 @@ class DocumentedNumbersAuditTest {
         int entries = 0;
         for (; entry.find(); entries++) {
             String e = entry.group(1);
-            assertTrue(checkpoint.keySet().stream().anyMatch(k -> k.replaceFirst("^(optim/exp_avg(?:_sq)?/)(.+)$", "$1<name>")
-                    .equals(e)), "docs/run-folder.md names " + e + ", which checkpoint.npz does not hold");
+            assertTrue(checkpoint.keySet().stream().anyMatch(k -> asNamed.apply(k).equals(e)),
+                    "docs/run-folder.md names " + e + ", which checkpoint.npz does not hold");
         }
         assertEquals(8, entries, checkpointRow);
 
