@@ -289,10 +289,13 @@ class RunRecordPathsAuditTest {
         return r;
     }
 
-    /** {@code dspn4j args} in a JVM of its own whose working folder is {@code cwd}. */
+    /**
+     * {@code dspn4j args} in a JVM of its own whose working folder is {@code cwd}, with the Vector API module as the
+     * launcher starts it (without it the CPU backend runs its scalar kernels, the same results many times slower).
+     */
     private static Run run(Path cwd, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseG1GC", "-Xmx3g", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-XX:+UseG1GC", "-Xmx3g", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(root, "out", ".txt");
         Path err = Files.createTempFile(root, "err", ".txt");
