@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * given it; a relative one is relative to the folder train ran in, which run.json records as {@code cwd}. So
  * {@code eval}, {@code show} and {@code train --resume} run from another folder use the run's data: the run's MNIST or
  * CLEVR folder, the run's generated scenes (not new ones generated under the current folder), with the data digests
- * still compared. Each command runs in a JVM of its own, in the folder the test names (a JVM's working folder is
- * fixed when it starts). Also: {@code show}'s outputs must be named as the PNG they are, a weights-only .npz says what
- * it is for, and {@code inspect} names only the settings that apply to a model.
+ * still compared. The commands run in child JVMs whose working folder is the one the test names (a JVM's working
+ * folder is fixed when it starts): each command in a JVM of its own, the fixture's three trains in one. Also:
+ * {@code show}'s outputs must be named as the PNG they are, a weights-only .npz says what it is for, and
+ * {@code inspect} names only the settings that apply to a model.
  */
 class RunRecordPathsAuditTest {
     private static final List<String> MNIST_TINY = List.of("--latent", "8", "--hidden", "16", "--iters", "2", "--batch", "4",
@@ -55,10 +56,16 @@ class RunRecordPathsAuditTest {
         ImportTorchCommandTest.Run s2 = ImportTorchCommandTest.run("synth", "clevr", "--out", clevr.toString(), "--scenes", "2",
                 "--seed", "2", "--split", "val", "--threads", "1");
         assertEquals(0, s1.rc() + s2.rc(), s1.err() + s2.err());
-        ok(a, with(List.of("train", "mnist", "--data-dir", "mnist", "--steps", "2", "--out", "runs/mn"), MNIST_TINY));
-        ok(a, with(List.of("train", "clevr-box", "--synth-cache", "synth", "--steps", "2", "--out", "runs/gen"), GEN, CLEVR_TINY));
-        ok(a, with(List.of("train", "clevr-state", "--data-dir", "data/clevr", "--full-eval", "--steps", "2", "--out",
-                "runs/real"), CLEVR_TINY));
+        // the three trains in one JVM (CommandsInOneJvm), whose working folder is a
+        String[] trains = with(List.of("train", "mnist", "--data-dir", "mnist", "--steps", "2", "--out", "runs/mn"), MNIST_TINY,
+                List.of(CommandsInOneJvm.NEXT, "train", "clevr-box", "--synth-cache", "synth", "--steps", "2", "--out", "runs/gen"),
+                GEN, CLEVR_TINY, List.of(CommandsInOneJvm.NEXT, "train", "clevr-state", "--data-dir", "data/clevr", "--full-eval",
+                        "--steps", "2", "--out", "runs/real"), CLEVR_TINY);
+        Run r = run(a, CommandsInOneJvm.class, trains);
+        assertEquals(0, r.rc(), "in " + a + ": " + String.join(" ", trains) + "\n" + r.out() + r.err());
+        for (String run : new String[] {"mn", "gen", "real"}) {
+            assertTrue(Files.isRegularFile(a.resolve("runs").resolve(run).resolve("checkpoint.npz")), run + "\n" + r.out());
+        }
     }
 
     // ================================================================ run.json's cwd
@@ -294,8 +301,14 @@ class RunRecordPathsAuditTest {
      * launcher starts it (without it the CPU backend runs its scalar kernels, the same results many times slower).
      */
     private static Run run(Path cwd, String... args) throws Exception {
+        return run(cwd, Main.class, args);
+    }
+
+    /** {@link #run(Path, String...)} with another main class. */
+    private static Run run(Path cwd, Class<?> main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseG1GC", "-Xmx3g", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-XX:+UseG1GC", "-Xmx3g", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                main.getName()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(root, "out", ".txt");
         Path err = Files.createTempFile(root, "err", ".txt");
