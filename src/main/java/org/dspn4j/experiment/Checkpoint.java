@@ -251,14 +251,33 @@ public final class Checkpoint {
             if (e.getKey().startsWith("meta/") || x.dtype() != NdArray.DType.F4 && x.dtype() != NdArray.DType.F8) {
                 continue;
             }
-            double[] d = x.toDoubles();
-            for (int i = 0; i < d.length; i++) {
-                if (!Double.isFinite(d[i])) {
-                    throw new IllegalArgumentException(file + ": " + e.getKey() + " holds " + d[i] + " (element " + i
-                            + " of " + d.length + "); --allow-nonfinite loads it anyway");
-                }
+            // each value as stored (a float is NaN or infinite exactly when its double is), without a copy
+            int i = x.dtype() == NdArray.DType.F4 ? firstNonFinite(x.floats()) : firstNonFinite(x.doubles());
+            if (i >= 0) {
+                throw new IllegalArgumentException(file + ": " + e.getKey() + " holds " + x.getDouble(i) + " (element " + i
+                        + " of " + x.size() + "); --allow-nonfinite loads it anyway");
             }
         }
+    }
+
+    /** The index of the first NaN or infinite value, or -1. */
+    private static int firstNonFinite(float[] f) {
+        for (int i = 0; i < f.length; i++) {
+            if (!Float.isFinite(f[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The index of the first NaN or infinite value, or -1. */
+    private static int firstNonFinite(double[] d) {
+        for (int i = 0; i < d.length; i++) {
+            if (!Double.isFinite(d[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Weights.load with the file named in its refusal. */
