@@ -309,7 +309,8 @@ public final class Checkpoint {
         if (!allowNonFinite) {
             requireFinite(file, a);
         }
-        Net net = models.create(be, cfg, new org.apache.commons.math3.random.MersenneTwister(0));
+        // every parameter is replaced by the file's (loadWeights refuses a file that lacks one): nothing to draw
+        Net net = models.create(be, cfg, org.dspn4j.nn.Init.NO_DRAWS);
         checkTrainingState(file, a, net);
         loadWeights(file, a, net);
         return net;
