@@ -3,16 +3,23 @@ package org.dspn4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.dspn4j.data.clevr.BoxFormula;
 import org.dspn4j.data.clevr.ClevrDataset;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.data.mnist.MnistSplit;
+import org.dspn4j.experiment.AuthorsFile;
 import org.dspn4j.experiment.Checkpoint;
+import org.dspn4j.experiment.ClevrExperiment;
 import org.dspn4j.experiment.ClevrSource;
 import org.dspn4j.experiment.DataDigest;
 import org.dspn4j.experiment.RunInfo;
+import org.dspn4j.io.NdArray;
+import org.dspn4j.io.torch.TorchCheckpoint;
 import org.dspn4j.model.ModelConfig;
+import org.dspn4j.model.Net;
+import org.dspn4j.tensor.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -100,18 +107,69 @@ public final class CheckpointOptions {
             Checks.atLeast("--batch", batch, 1);
             return batch;
         }
-        return run != null ? run.batch() : Checkpoint.recordedBatch(checkpoint).orElse(32);
+        if (run != null) {
+            return run.batch();
+        }
+        Map<String, NdArray> a = arrays();
+        return (a != null ? AuthorsFile.batchSize(checkpoint, a) : Checkpoint.recordedBatch(checkpoint)).orElse(32);
+    }
+
+    /**
+     * The arrays of an .npz --checkpoint, read on first use and kept until the model is loaded from them
+     * ({@link #loadClevr}, {@link #loadModel}), so that its batch size, configuration and model come from one read of
+     * it; null for the authors' torch.save log, which each use reads as {@link Checkpoint} does.
+     */
+    private Map<String, NdArray> arrays() throws IOException {
+        if (arrays == null && !TorchCheckpoint.isTorchFile(checkpoint)) {
+            arrays = Checkpoint.read(checkpoint);
+        }
+        return arrays;
+    }
+
+    private Map<String, NdArray> arrays;
+
+    /** The arrays of {@link #arrays()}, given up by this object (the model loaded from them keeps its own copy). */
+    private Map<String, NdArray> takeArrays() throws IOException {
+        Map<String, NdArray> a = arrays();
+        arrays = null;
+        return a;
+    }
+
+    /** The arrays of the checkpoint ({@link Checkpoint#read}), those already read if any. */
+    Map<String, NdArray> read() throws IOException {
+        Map<String, NdArray> a = arrays();
+        return a != null ? a : Checkpoint.read(checkpoint);
+    }
+
+    /** The checkpoint's CLEVR model ({@link ClevrExperiment#load}), from the arrays already read if any. */
+    Net loadClevr(Backend be) throws IOException {
+        Map<String, NdArray> a = takeArrays();
+        return a == null ? ClevrExperiment.load(be, checkpoint, Net::create, allowNonFinite)
+                : ClevrExperiment.load(be, checkpoint, a, Net::create, allowNonFinite);
+    }
+
+    /** The checkpoint's model built by {@code models} ({@link Checkpoint#loadModel}), from the arrays already read if any. */
+    Net loadModel(Backend be, ClevrExperiment.Models models) throws IOException {
+        Map<String, NdArray> a = takeArrays();
+        return a == null ? Checkpoint.loadModel(be, checkpoint, models, allowNonFinite)
+                : Checkpoint.loadModel(be, checkpoint, a, models, allowNonFinite);
     }
 
     /** The checkpoint's model, refused (one line naming the file) if it is not of {@code task}. */
     ModelConfig model(ModelConfig.Task task) throws IOException {
-        return model("--checkpoint", checkpoint, task);
+        Checks.inputFile("--checkpoint", checkpoint);
+        Map<String, NdArray> a = arrays();
+        return ofTask("--checkpoint", checkpoint, a != null ? Checkpoint.config(checkpoint, a) : Checkpoint.config(checkpoint),
+                task);
     }
 
     /** The model of a checkpoint given to {@code option}, refused (one line naming the file) if not of {@code task}. */
     static ModelConfig model(String option, Path file, ModelConfig.Task task) throws IOException {
         Checks.inputFile(option, file);
-        ModelConfig c = Checkpoint.config(file);
+        return ofTask(option, file, Checkpoint.config(file), task);
+    }
+
+    private static ModelConfig ofTask(String option, Path file, ModelConfig c, ModelConfig.Task task) {
         if (c.task() != task) {
             throw new IllegalArgumentException(option + " " + file + " holds a " + c.task().cliName() + " model, not "
                     + task.cliName());

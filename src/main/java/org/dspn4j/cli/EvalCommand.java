@@ -139,7 +139,7 @@ public final class EvalCommand implements Callable<Integer> {
         input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
-            Net net = load(be, input.checkpoint, input.allowNonFinite);
+            Net net = input.loadModel(be, (b2, c2, r) -> new Net(b2, c2, r, null));
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
             }
@@ -202,7 +202,7 @@ public final class EvalCommand implements Callable<Integer> {
      */
     static ClevrInput clevrInput(Backend be, ModelConfig.Task task, CheckpointOptions input, RunInfo run, ClevrSource src,
                                  int b, int th, java.io.PrintStream log) throws IOException {
-        Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
+        Net net = input.loadClevr(be);
         src.prepare(log, th);
         input.requireRunClevr(run, src);
         boolean full = input.full(run);

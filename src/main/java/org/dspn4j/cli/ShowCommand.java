@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.dspn4j.data.mnist.MnistBatcher;
 import org.dspn4j.data.mnist.MnistDataset;
 import org.dspn4j.experiment.AuthorsFile;
-import org.dspn4j.experiment.Checkpoint;
 import org.dspn4j.experiment.ClevrBatches;
 import org.dspn4j.experiment.ClevrEvaluation;
 import org.dspn4j.experiment.ClevrExperiment;
@@ -170,7 +169,7 @@ public final class ShowCommand implements Callable<Integer> {
     /** The curves of --checkpoint's run and of --compare's, read and checked before anything is written. */
     private LossCurveFigure curves() throws IOException {
         List<TrainingCurves.Run> runs = new ArrayList<>();
-        Map<String, NdArray> a = Checkpoint.read(input.checkpoint);
+        Map<String, NdArray> a = input.read();
         TrainingCurves.Run authors = TrainingCurves.authors(a, "authors");
         String title;
         // our checkpoint's run: the folder holding it (train's run folder), else the folder of its name beside it (a
@@ -268,7 +267,7 @@ public final class ShowCommand implements Callable<Integer> {
             input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
             try (Compute c = EvalCommand.open(compute, cfg, th)) {
                 Backend be = c.backend();
-                Net net = EvalCommand.load(be, input.checkpoint, input.allowNonFinite);
+                Net net = input.loadModel(be, (b2, c2, r) -> new Net(b2, c2, r, null));
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
                 boolean full = input.full(run);
                 MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
@@ -285,7 +284,7 @@ public final class ShowCommand implements Callable<Integer> {
         ClevrSource src = input.clevrData(run);
         try (Compute c = EvalCommand.open(compute, cfg, th)) {
             Backend be = c.backend();
-            Net net = ClevrExperiment.load(be, input.checkpoint, Net::create, input.allowNonFinite);
+            Net net = input.loadClevr(be);
             Net base = baseline == null ? null : ClevrExperiment.load(be, baseline, Net::create, input.allowNonFinite);
             src.prepare(System.out, th);
             input.requireRunClevr(run, src);

@@ -300,7 +300,7 @@ public final class Checkpoint {
     }
 
     /** {@link #loadModel(org.dspn4j.tensor.Backend, Path, ClevrExperiment.Models, boolean)} on arrays read from {@code file}. */
-    static Net loadModel(org.dspn4j.tensor.Backend be, Path file, Map<String, NdArray> a, ClevrExperiment.Models models,
+    public static Net loadModel(org.dspn4j.tensor.Backend be, Path file, Map<String, NdArray> a, ClevrExperiment.Models models,
                          boolean allowNonFinite) {
         ModelConfig cfg = config(file, a);
         if (holdsTrainingState(a)) {
@@ -346,7 +346,8 @@ public final class Checkpoint {
         return config(file, read(file));
     }
 
-    static ModelConfig config(Path file, Map<String, NdArray> a) {
+    /** {@link #config(Path)} of arrays read from the .npz {@code file}. */
+    public static ModelConfig config(Path file, Map<String, NdArray> a) {
         try {
             ModelConfig c = ModelConfigJson.parse(configJson(file, a));
             WeightShapes.requireRoom(c, a); // before anyone builds the model it describes

@@ -146,7 +146,12 @@ public final class ClevrExperiment {
 
     /** A checkpoint's model, built by {@code models}; NaN and infinite weights refused unless {@code allowNonFinite}. */
     public static Net load(Backend be, Path checkpoint, Models models, boolean allowNonFinite) throws IOException {
-        java.util.Map<String, org.dspn4j.io.NdArray> a = Checkpoint.read(checkpoint);
+        return load(be, checkpoint, Checkpoint.read(checkpoint), models, allowNonFinite);
+    }
+
+    /** {@link #load(Backend, Path, Models, boolean)} on the arrays {@code a} read from {@code checkpoint}. */
+    public static Net load(Backend be, Path checkpoint, java.util.Map<String, org.dspn4j.io.NdArray> a, Models models,
+                           boolean allowNonFinite) {
         ModelConfig cfg = Checkpoint.config(checkpoint, a);
         if (!cfg.task().supervised()) {
             throw new IllegalArgumentException(checkpoint + " holds a " + cfg.task().cliName() + " model, not a CLEVR one");
