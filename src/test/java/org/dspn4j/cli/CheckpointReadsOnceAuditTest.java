@@ -1,6 +1,7 @@
 package org.dspn4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,8 +46,7 @@ class CheckpointReadsOnceAuditTest {
                 Files.move(f, away); // the file is gone: the model comes from what was read
                 if (clevrLoader) {
                     // an MNIST model is refused by the CLEVR loader with the message of the arrays it was given
-                    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                            () -> input.loadClevr(be));
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> input.loadClevr(be));
                     assertEquals(f + " holds a mnist model, not a CLEVR one", e.getMessage());
                 } else {
                     Net loaded = input.loadModel(be, (b, c, r) -> new Net(b, c, r, null));

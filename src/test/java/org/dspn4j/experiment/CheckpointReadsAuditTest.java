@@ -19,6 +19,7 @@ import org.dspn4j.model.Weights;
 import org.dspn4j.nn.Init;
 import org.dspn4j.nn.Parameter;
 import org.dspn4j.optim.Adam;
+import org.dspn4j.tensor.DType;
 import org.dspn4j.tensor.Tensor;
 import org.dspn4j.tensor.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
@@ -64,10 +65,10 @@ class CheckpointReadsAuditTest {
     @Test
     void noDrawsGivesZerosToTheInitialisersAndRefusesAnyOtherDraw() {
         try (CpuBackend be = new CpuBackend(1)) {
-            for (double v : Init.xavierUniform(be, org.dspn4j.tensor.DType.F32, Init.NO_DRAWS, 3, 4, 4, 3).toDoubles()) {
+            for (double v : Init.xavierUniform(be, DType.F32, Init.NO_DRAWS, 3, 4, 4, 3).toDoubles()) {
                 assertEquals(0L, Double.doubleToRawLongBits(v));
             }
-            assertEquals(0.0, Init.normal(be, org.dspn4j.tensor.DType.F64, Init.NO_DRAWS, 5).toDoubles()[4]);
+            assertEquals(0.0, Init.normal(be, DType.F64, Init.NO_DRAWS, 5).toDoubles()[4]);
         }
         assertThrows(IllegalStateException.class, Init.NO_DRAWS::nextDouble);
         assertThrows(IllegalStateException.class, Init.NO_DRAWS::nextGaussian);
