@@ -128,31 +128,27 @@ public final class CheckpointOptions {
 
     private Map<String, NdArray> arrays;
 
-    /** The arrays of {@link #arrays()}, given up by this object (the model loaded from them keeps its own copy). */
-    private Map<String, NdArray> takeArrays() throws IOException {
-        Map<String, NdArray> a = arrays();
-        arrays = null;
-        return a;
-    }
-
     /** The arrays of the checkpoint ({@link Checkpoint#read}), those already read if any. */
     Map<String, NdArray> read() throws IOException {
         Map<String, NdArray> a = arrays();
         return a != null ? a : Checkpoint.read(checkpoint);
     }
 
+    /** {@link #read()}, the arrays then given up by this object (the model loaded from them keeps its own copy). */
+    private Map<String, NdArray> takeArrays() throws IOException {
+        Map<String, NdArray> a = read();
+        arrays = null;
+        return a;
+    }
+
     /** The checkpoint's CLEVR model ({@link ClevrExperiment#load}), from the arrays already read if any. */
     Net loadClevr(Backend be) throws IOException {
-        Map<String, NdArray> a = takeArrays();
-        return a == null ? ClevrExperiment.load(be, checkpoint, Net::create, allowNonFinite)
-                : ClevrExperiment.load(be, checkpoint, a, Net::create, allowNonFinite);
+        return ClevrExperiment.load(be, checkpoint, takeArrays(), Net::create, allowNonFinite);
     }
 
     /** The checkpoint's model built by {@code models} ({@link Checkpoint#loadModel}), from the arrays already read if any. */
     Net loadModel(Backend be, ClevrExperiment.Models models) throws IOException {
-        Map<String, NdArray> a = takeArrays();
-        return a == null ? Checkpoint.loadModel(be, checkpoint, models, allowNonFinite)
-                : Checkpoint.loadModel(be, checkpoint, a, models, allowNonFinite);
+        return Checkpoint.loadModel(be, checkpoint, takeArrays(), models, allowNonFinite);
     }
 
     /** The checkpoint's model, refused (one line naming the file) if it is not of {@code task}. */

@@ -74,9 +74,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     BackendOptions compute = new BackendOptions();
 
+    /** How a checkpoint's MNIST model is built: without an image encoder. */
+    static final ClevrExperiment.Models MNIST_MODEL = (b, c, r) -> new Net(b, c, r, null);
+
     /** Loads a checkpoint's MNIST model (configuration and weights, every entry checked). */
     static Net load(Backend be, Path checkpoint, boolean allowNonFinite) throws IOException {
-        return Checkpoint.loadModel(be, checkpoint, (b, c, r) -> new Net(b, c, r, null), allowNonFinite);
+        return Checkpoint.loadModel(be, checkpoint, MNIST_MODEL, allowNonFinite);
     }
 
     /**
@@ -139,7 +142,7 @@ public final class EvalCommand implements Callable<Integer> {
         input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
         try (Compute c = open(compute, cfg, th)) {
             Backend be = c.backend();
-            Net net = input.loadModel(be, (b2, c2, r) -> new Net(b2, c2, r, null));
+            Net net = input.loadModel(be, MNIST_MODEL);
             if (iters != null && net.decoder() instanceof Dspn) {
                 ((Dspn) net.decoder()).setIters(iters.get(0));
             }

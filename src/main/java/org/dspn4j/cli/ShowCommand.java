@@ -267,7 +267,7 @@ public final class ShowCommand implements Callable<Integer> {
             input.requireRunMnist(run, testSplit); // the run's own data: as it recorded them
             try (Compute c = EvalCommand.open(compute, cfg, th)) {
                 Backend be = c.backend();
-                Net net = input.loadModel(be, (b2, c2, r) -> new Net(b2, c2, r, null));
+                Net net = input.loadModel(be, EvalCommand.MNIST_MODEL);
                 Net base = baseline == null ? null : EvalCommand.load(be, baseline, input.allowNonFinite);
                 boolean full = input.full(run);
                 MnistBatcher test = MnistExperiment.testBatches(testSplit, full, b, seed);
